@@ -1,0 +1,138 @@
+# dacc -- softpause (and, later, fund).  Plain GNU Make.
+#
+#   make                 build library, verifier archive, command (into $(BUILD)/)
+#   make test            build and run the whole suite; ends with "N passed, N failed"
+#   make CC=clang        the same with clang;  make SAN=1  with ASan+UBSan (BUILD=build-san)
+#   make check-freestanding   nm -u and worst-case stack checks of the verifier
+#   make fuzz            libFuzzer targets (clang)     make bench    benchmarks
+#   make install PREFIX=/usr/local
+#
+# Layers (see docs/architecture.md): src/verifier (freestanding, no libc beyond mem*),
+# src/host (libsodium, files), src/cmd (thin commands).  Imports go downwards only.
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+SAN     ?=
+ifeq ($(SAN),1)
+BUILD   ?= build-san
+else
+BUILD   ?= build
+endif
+
+VERSION := 0.1.0
+
+WARN := -std=c11 -Wall -Wextra -Werror -pedantic -Wvla -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wcast-qual -Wformat=2 -Wundef -Wpointer-arith -Wwrite-strings
+OPT     ?= -O2 -g
+CPPFLAGS_ALL := -Iinclude
+SANFLAGS :=
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+
+# The verifier is compiled as freestanding code: no builtins that could pull libc in,
+# no stack protector runtime, a per-frame stack limit.
+IS_GCC := $(shell $(CC) --version 2>/dev/null | grep -qi 'gcc\|Free Software' && echo 1)
+VERIFIER_FLAGS := -ffreestanding -fno-stack-protector -Wframe-larger-than=1024
+ifeq ($(IS_GCC),1)
+VERIFIER_FLAGS += -Wstack-usage=1024
+endif
+HOST_FLAGS := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+
+SODIUM_LIBS := $(shell pkg-config --libs libsodium 2>/dev/null || echo -lsodium)
+
+VERIFIER_SRC := $(sort $(wildcard src/verifier/*.c))
+HOST_SRC     := $(sort $(wildcard src/host/*.c))
+CMD_SRC      := $(sort $(wildcard src/cmd/softpause/*.c))
+TEST_SRC     := $(sort $(wildcard tests/*/test_*.c))
+SUPPORT_SRC  := $(sort $(wildcard tests/support/*.c))
+FUZZ_SRC     := $(sort $(wildcard fuzz/targets/fuzz_*.c))
+BENCH_SRC    := $(sort $(wildcard bench/*.c))
+HEADERS      := $(wildcard include/softpause/*.h include/softpause/host/*.h src/*/*.h tests/*.h tests/support/*.h)
+
+VERIFIER_OBJ := $(VERIFIER_SRC:%.c=$(BUILD)/%.o)
+HOST_OBJ     := $(HOST_SRC:%.c=$(BUILD)/%.o)
+CMD_OBJ      := $(CMD_SRC:%.c=$(BUILD)/%.o)
+SUPPORT_OBJ  := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+REPLAY_BIN   := $(patsubst fuzz/targets/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
+BENCH_BIN    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+
+LIBVERIFY := $(BUILD)/libspverify.a
+LIBSP     := $(BUILD)/libsoftpause.a
+CMD       := $(BUILD)/softpause
+
+.PHONY: all test check-freestanding fuzz bench install clean docs format
+all: $(LIBVERIFY) $(LIBSP) $(CMD)
+
+$(BUILD)/src/verifier/%.o: src/verifier/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(WARN) $(OPT) $(SANFLAGS) $(VERIFIER_FLAGS) $(EXTRA_VERIFIER_FLAGS) -c $< -o $@
+
+$(BUILD)/src/%.o: src/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -c $< -o $@
+
+$(BUILD)/tests/support/%.o: tests/support/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -c $< -o $@
+
+$(LIBVERIFY): $(VERIFIER_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBSP): $(VERIFIER_OBJ) $(HOST_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(CMD): $(CMD_OBJ) $(LIBSP)
+	$(CC) $(SANFLAGS) -o $@ $(CMD_OBJ) $(LIBSP) $(SODIUM_LIBS)
+
+$(BUILD)/tests/%: tests/%.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(SODIUM_LIBS)
+
+# Fuzz corpus replay: the same target code, driven by fuzz/replay_main.c, no libFuzzer.
+$(BUILD)/fuzz/replay_%: fuzz/targets/%.c fuzz/replay_main.c $(LIBSP) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< fuzz/replay_main.c $(LIBSP) $(SODIUM_LIBS)
+
+$(BUILD)/bench/%: bench/%.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) -O2 $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(SODIUM_LIBS)
+
+test: all $(TEST_BIN) $(REPLAY_BIN) $(BUILD)/tools/gen_errors_doc
+	@BUILD=$(BUILD) sh tools/run-tests.sh
+
+$(BUILD)/tools/gen_errors_doc: tools/gen_errors_doc.c $(LIBVERIFY) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(WARN) $(OPT) -o $@ $< $(LIBVERIFY)
+
+docs: $(BUILD)/tools/gen_errors_doc
+	$(BUILD)/tools/gen_errors_doc > docs/errors.md
+
+check-freestanding: $(LIBVERIFY)
+	sh tools/check-freestanding.sh $(BUILD)
+
+fuzz:
+	$(MAKE) -f fuzz/Makefile BUILD=build-fuzz
+
+bench: $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do $$b; done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/softpause \
+	           $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 0755 $(CMD) $(DESTDIR)$(PREFIX)/bin/softpause
+	install -m 0644 $(LIBSP) $(LIBVERIFY) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 include/softpause/*.h $(DESTDIR)$(PREFIX)/include/softpause/
+	if [ -d include/softpause/host ]; then install -d $(DESTDIR)$(PREFIX)/include/softpause/host && \
+	   install -m 0644 include/softpause/host/*.h $(DESTDIR)$(PREFIX)/include/softpause/host/; fi
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' softpause.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/softpause.pc
+
+format:
+	clang-format -i $(VERIFIER_SRC) $(HOST_SRC) $(CMD_SRC) include/softpause/*.h
+
+clean:
+	rm -rf build build-san build-clang build-fuzz build-stack

@@ -1,0 +1,110 @@
+/*
+ * softpause/config.h -- every fixed maximum of the freestanding verifier, in one place.
+ *
+ * The verifier never allocates: every context is a caller-allocated struct whose size
+ * follows from these constants.  A firmware port changes them here (or with -D at build
+ * time) and nowhere else.  Each limit is also a defence against "endless data" (brief §4):
+ * inputs larger than these are refused with a specific error before any work is done.
+ *
+ * Constraints checked at compile time at the bottom of this file.
+ */
+#ifndef SOFTPAUSE_CONFIG_H
+#define SOFTPAUSE_CONFIG_H
+
+/* ---- signed notes (C2SP signed-note) ---------------------------------------------- */
+
+/* Largest whole note (text + blank line + signature lines) the verifier reads. */
+#ifndef SP_MAX_NOTE_BYTES
+#define SP_MAX_NOTE_BYTES 16384u
+#endif
+
+/* Longest single line (text or signature line, without its '\n'). */
+#ifndef SP_MAX_LINE_BYTES
+#define SP_MAX_LINE_BYTES 1024u
+#endif
+
+/* Most signature lines in one note.  The issue fixes the range 16..100 (Go's limit is 100). */
+#ifndef SP_MAX_SIG_LINES
+#define SP_MAX_SIG_LINES 32u
+#endif
+
+/* Longest key name (bytes of UTF-8). */
+#ifndef SP_MAX_NAME_BYTES
+#define SP_MAX_NAME_BYTES 128u
+#endif
+
+/* Largest decoded signature-line payload (4-byte key ID + signature).  Lines of other
+ * algorithms (e.g. cosignature/v1: 4 + 8 + 64 bytes) are parsed but never verified. */
+#ifndef SP_MAX_SIG_BYTES
+#define SP_MAX_SIG_BYTES 256u
+#endif
+
+/* ---- policies ------------------------------------------------------------------------ */
+
+#ifndef SP_MAX_POLICY_BYTES
+#define SP_MAX_POLICY_BYTES 16384u
+#endif
+
+/* Signer sets are 32-bit masks: SP_MAX_SIGNERS must not exceed 32. */
+#ifndef SP_MAX_SIGNERS
+#define SP_MAX_SIGNERS 32u
+#endif
+
+#ifndef SP_MAX_TAGS
+#define SP_MAX_TAGS 16u
+#endif
+
+#ifndef SP_MAX_TAG_BYTES
+#define SP_MAX_TAG_BYTES 32u
+#endif
+
+#ifndef SP_MAX_RULES
+#define SP_MAX_RULES 16u
+#endif
+
+#ifndef SP_MAX_BODY_BYTES
+#define SP_MAX_BODY_BYTES 64u
+#endif
+
+#ifndef SP_MAX_DEPLOYMENT_BYTES
+#define SP_MAX_DEPLOYMENT_BYTES 64u
+#endif
+
+/* ---- numbers ------------------------------------------------------------------------- */
+
+/* Epochs, times and allowances are at most 2^53 so that JSON consumers stay exact. */
+#define SP_MAX_EPOCH ((unsigned long long)1 << 53)
+#define SP_MAX_TIME ((unsigned long long)1 << 53)
+
+/* ---- device state ------------------------------------------------------------------- */
+
+/*
+ * Counter endurance budget.  A hardware monotonic counter (OTP-backed or a TPM-style NV
+ * counter) is typically rated for 10^5..10^6 increments.  We budget 2^20 increments over a
+ * 10-year service life: at most 52 applies a year plus one reservation per chunk of
+ * powered-on time.  With a 600 s chunk, continuous operation costs 52,560 increments a
+ * year, 525,600 in ten years: half the budget, leaving the rest for reboots (each boot may
+ * finish one pending increment) and margin.  A power cut loses at most one chunk of
+ * allowance (fail closed), never gives any back.
+ */
+#ifndef SP_COUNTER_ENDURANCE
+#define SP_COUNTER_ENDURANCE 1048576u
+#endif
+#ifndef SP_CONSUME_CHUNK_SECONDS
+#define SP_CONSUME_CHUNK_SECONDS 600u
+#endif
+
+/* Size of one encoded state record (see device.h for the layout). */
+#define SP_STATE_RECORD_BYTES 128u
+
+/* ---- compile-time checks ----------------------------------------------------------- */
+
+_Static_assert(SP_MAX_SIG_LINES >= 16 && SP_MAX_SIG_LINES <= 100,
+               "SP_MAX_SIG_LINES must be between 16 and 100");
+_Static_assert(SP_MAX_SIGNERS >= 1 && SP_MAX_SIGNERS <= 32, "signer sets are 32-bit masks");
+_Static_assert(SP_MAX_TAGS >= 1 && SP_MAX_TAGS <= 32, "tag sets are 32-bit masks");
+_Static_assert(SP_MAX_LINE_BYTES <= SP_MAX_NOTE_BYTES, "a line fits in a note");
+_Static_assert(SP_MAX_SIG_BYTES >= 68, "an Ed25519 signature line needs 68 bytes");
+_Static_assert(SP_CONSUME_CHUNK_SECONDS >= 1, "chunk must be positive");
+
+#endif /* SOFTPAUSE_CONFIG_H */

@@ -1,0 +1,160 @@
+/*
+ * softpause/device.h -- the device verifier: the state machine a chip runs.
+ *
+ * The device keeps running only while it holds a fresh authorisation.  It has no trusted
+ * clock and no nonce (R4), so freshness is a strictly increasing epoch, and the work it
+ * may do per epoch is an allowance of powered-on seconds counted by its own monotonic
+ * timer, SET (never added) by each accepted statement and debited at the same rate in
+ * every mode.  Everything is persisted before anything is granted.
+ *
+ * Storage model (sp_device_io, filled by the host simulator or a chip's firmware):
+ *   - anchor: write-once storage INSIDE the trust boundary (fuses/OTP) holding the hash of
+ *     the provisioned policy;
+ *   - policy bytes: kept beside the state (may be outside), checked against the anchor on
+ *     every load;
+ *   - two record slots: non-volatile storage OUTSIDE the trust boundary (external flash);
+ *     records are therefore authenticated with HMAC-SHA-256 under a device-unique key
+ *     (sp_crypto.device_mac);
+ *   - a hardware monotonic counter inside the boundary: factory value 0, increment-only,
+ *     endurance SP_COUNTER_ENDURANCE.
+ *
+ * State record, format version 1, SP_STATE_RECORD_BYTES = 128, all integers big-endian:
+ *
+ *   off len  field
+ *     0   4  magic "SPST"
+ *     4   2  format version (1)
+ *     6   2  record length (128)
+ *     8   8  stamp: the counter value this record belongs to
+ *    16  32  policy hash (must equal the anchor)
+ *    48   8  policy version
+ *    56   8  highest accepted epoch (meaningful iff flags bit 0)
+ *    64   8  remaining allowance, seconds
+ *    72   4  mode (SP_MODE_*)
+ *    76   4  throttle permille (0 unless mode is throttle)
+ *    80   4  last decision (SP_MODE_*)
+ *    84   4  last reason (sp_err value)
+ *    88   4  flags: bit 0 = an epoch has been accepted; other bits zero
+ *    92   4  reserved, zero
+ *    96  32  HMAC-SHA-256(device key, bytes 0..95)
+ *
+ * Write order (every state change): encode the new record stamped counter+1 into the slot
+ * NOT holding the current record, read it back and compare, increment the counter, and
+ * only then report success or grant RUN/THROTTLE.  Load: accept the newest valid record
+ * stamped counter or counter+1 (a record stamped counter+1 finishes its pending
+ * increment); a valid record stamped lower is a rolled-back image (SP_ERR_DEV_ROLLBACK);
+ * no valid record at all is SP_ERR_DEV_NO_RECORD.  Both fail closed: the device pauses and
+ * init never re-opens (it requires the counter at its factory value).
+ *
+ * Allowance reservation: consume() persists a debit of at least SP_CONSUME_CHUNK_SECONDS
+ * (the reservation), serves later consume() calls from the in-RAM remainder without a
+ * write, and loses the remainder on power loss: never gives allowance back.
+ *
+ * No exemption path (R5): nothing here lowers the epoch or grants allowance except
+ * sp_device_apply() with a statement that satisfies the anchored policy.
+ */
+#ifndef SOFTPAUSE_DEVICE_H
+#define SOFTPAUSE_DEVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "softpause/config.h"
+#include "softpause/crypto.h"
+#include "softpause/errors.h"
+#include "softpause/note.h"
+#include "softpause/policy.h"
+#include "softpause/statement.h"
+
+#define SP_STATE_FORMAT_VERSION 1u
+
+/* Storage callbacks.  Every function returns 0 on success, non-zero on failure. */
+typedef struct sp_device_io {
+    void *ctx;
+    /* Read slot 0 or 1.  An erased or missing slot may fail or return any bytes. */
+    int (*slot_read)(void *ctx, uint32_t slot, uint8_t rec[SP_STATE_RECORD_BYTES]);
+    int (*slot_write)(void *ctx, uint32_t slot, const uint8_t rec[SP_STATE_RECORD_BYTES]);
+    /* Canonical policy bytes kept beside the state. */
+    int (*policy_read)(void *ctx, uint8_t *buf, size_t cap, size_t *len);
+    int (*policy_write)(void *ctx, const uint8_t *buf, size_t len);
+    /* Write-once anchor.  *is_set = 0 while blank.  anchor_write fails once set. */
+    int (*anchor_read)(void *ctx, uint8_t hash[SP_SHA256_BYTES], int *is_set);
+    int (*anchor_write)(void *ctx, const uint8_t hash[SP_SHA256_BYTES]);
+    /* Hardware monotonic counter. */
+    int (*counter_read)(void *ctx, uint64_t *value);
+    int (*counter_increment)(void *ctx);
+} sp_device_io;
+
+/* Inspectable state (R9). */
+typedef struct sp_device_state {
+    uint64_t stamp;
+    uint8_t policy_hash[SP_SHA256_BYTES];
+    uint64_t policy_version;
+    uint32_t has_epoch;
+    uint64_t highest_epoch;
+    uint64_t allowance;          /* persisted remaining allowance, seconds */
+    uint32_t mode;               /* SP_MODE_* */
+    uint32_t permille;
+    uint32_t last_decision;      /* SP_MODE_* */
+    sp_err last_reason;          /* SP_OK or why the last decision was PAUSE */
+} sp_device_state;
+
+/* What consume() lets the device do now. */
+typedef struct sp_decision {
+    uint32_t mode;               /* SP_MODE_*: PAUSE on every error */
+    uint32_t permille;           /* 1000 for RUN, p for THROTTLE, 0 for PAUSE */
+    uint64_t granted;            /* seconds of work granted by this call */
+    sp_err reason;               /* SP_OK, or why PAUSE */
+} sp_decision;
+
+/* Caller-allocated device context.  Treat as opaque. */
+typedef struct sp_device {
+    uint32_t loaded;             /* SP_DEVICE_LOADED when usable */
+    uint32_t slot;               /* slot of the current record */
+    uint64_t counter;            /* last read value of the hardware counter */
+    uint64_t reserved;           /* RAM-only reservation, seconds */
+    const sp_crypto *crypto;
+    const sp_device_io *io;
+    sp_device_state state;
+    sp_policy policy;
+    sp_note work;
+    uint8_t policy_bytes[SP_MAX_POLICY_BYTES];
+} sp_device;
+
+#define SP_DEVICE_LOADED 0x6D5A93C5u
+
+/* Provision a device: only while the counter is at its factory value 0.  Anchors the
+ * policy hash (write-once; an identical hash already anchored is accepted, so a power cut
+ * during init can be retried), stores the policy bytes, writes the first record (no epoch,
+ * no allowance, mode PAUSE, reason SP_ERR_DEV_NO_AUTHORISATION).  Leaves *dev loaded. */
+SP_MUST_CHECK sp_err sp_device_init(sp_device *dev, const sp_device_io *io,
+                                    const sp_crypto *crypto, const uint8_t *policy,
+                                    size_t policy_len);
+
+/* Boot: read anchor, policy bytes, counter and both slots, as described above. */
+SP_MUST_CHECK sp_err sp_device_load(sp_device *dev, const sp_device_io *io,
+                                    const sp_crypto *crypto);
+
+/* Verify a signed statement against the anchored policy and, if its epoch is higher than
+ * any accepted before, persist the new state: highest epoch, allowance SET to the policy's
+ * per-epoch allowance (0 for pause), mode.  The RAM reservation is dropped. */
+SP_MUST_CHECK sp_err sp_device_apply(sp_device *dev, const uint8_t *note, size_t len,
+                                     sp_quorum_report *report, uint32_t *err_line);
+
+/* Ask to do `seconds` of work.  Returns SP_OK with RUN or THROTTLE (granted = seconds, or
+ * what remained of the allowance) once the debit is persisted; otherwise an error and a
+ * PAUSE decision.  seconds must be >= 1. */
+SP_MUST_CHECK sp_err sp_device_consume(sp_device *dev, uint64_t seconds, sp_decision *out);
+
+/* Copy the current state out. */
+SP_MUST_CHECK sp_err sp_device_status(const sp_device *dev, sp_device_state *out);
+
+/* State record codec (exposed for tests and fuzzing).  decode checks magic, version,
+ * length, reserved bits and the MAC. */
+SP_MUST_CHECK sp_err sp_state_encode(const sp_device_state *st,
+                                     uint8_t rec[SP_STATE_RECORD_BYTES],
+                                     const sp_crypto *crypto);
+SP_MUST_CHECK sp_err sp_state_decode(sp_device_state *out,
+                                     const uint8_t rec[SP_STATE_RECORD_BYTES],
+                                     const sp_crypto *crypto);
+
+#endif /* SOFTPAUSE_DEVICE_H */

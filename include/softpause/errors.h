@@ -1,0 +1,129 @@
+/*
+ * softpause/errors.h -- the one error list of the whole project.
+ *
+ * Every fallible function in the verifier, the host layer and the commands returns an
+ * sp_err.  The list below is the single source: it generates the enum, the names and
+ * messages the commands print (sp_err_name, sp_err_message), and docs/errors.md
+ * (tools/gen_errors_doc.c).  Rules, after OpenTitan's ROM:
+ *
+ *   - The list is extend-only.  A code's number never changes and is never reused.
+ *   - SP_OK is not zero and sits at Hamming distance >= 6 from every error code (checked
+ *     by tests/verifier/test_errors.c), so a single flipped bit or a zeroed register can
+ *     never turn a failure into success.
+ *   - Callers test `== SP_OK`, never truthiness.
+ *   - Every code is produced by at least one test (checked by tools/check-error-coverage).
+ *
+ * Format: X(NAME, number, "message").  Messages are one lower-case sentence fragment.
+ */
+#ifndef SOFTPAUSE_ERRORS_H
+#define SOFTPAUSE_ERRORS_H
+
+#define SP_OK_VALUE 0x739CE5A6
+
+#define SP_ERROR_LIST(X)                                                                     \
+    /* generic */                                                                            \
+    X(SP_ERR_ARGUMENT, 1, "invalid argument (NULL pointer or out-of-range value)")           \
+    X(SP_ERR_BUFFER_TOO_SMALL, 2, "output buffer too small")                                 \
+    X(SP_ERR_CRYPTO, 3, "the crypto backend failed")                                         \
+    /* encodings */                                                                          \
+    X(SP_ERR_BASE64, 10, "invalid or non-canonical base64")                                  \
+    X(SP_ERR_HEX, 11, "invalid hexadecimal")                                                 \
+    X(SP_ERR_NUMBER, 12, "invalid decimal number (empty, leading zero, sign or junk)")       \
+    X(SP_ERR_NUMBER_RANGE, 13, "number out of range (above 2^53 or the field's limit)")      \
+    /* keys (C2SP signed-note key encodings) */                                             \
+    X(SP_ERR_KEY_FORMAT, 20, "malformed key: expected name+hexid+base64")                    \
+    X(SP_ERR_KEY_NAME, 21, "invalid key name (empty, too long, '+', white space, bad UTF-8)") \
+    X(SP_ERR_KEY_ID, 22, "key ID does not match the key name and public key")                \
+    X(SP_ERR_KEY_ALGORITHM, 23, "unsupported key algorithm (only Ed25519, 0x01)")            \
+    X(SP_ERR_KEY_LENGTH, 24, "wrong key length for the algorithm")                           \
+    X(SP_ERR_KEY_WEAK, 25, "public key is small-order or not canonically encoded")           \
+    X(SP_ERR_KEY_NOT_PRIVATE, 26, "not a signer key (missing PRIVATE+KEY+ prefix)")          \
+    /* signed notes (C2SP signed-note) */                                                    \
+    X(SP_ERR_NOTE_TOO_LARGE, 30, "note larger than SP_MAX_NOTE_BYTES")                       \
+    X(SP_ERR_NOTE_LINE_TOO_LONG, 31, "a line is longer than SP_MAX_LINE_BYTES")              \
+    X(SP_ERR_NOTE_CONTROL_CHAR, 32, "control character (byte < 0x20 other than newline)")    \
+    X(SP_ERR_NOTE_CARRIAGE_RETURN, 33, "carriage return (CR) in note")                       \
+    X(SP_ERR_NOTE_UTF8, 34, "invalid UTF-8")                                                 \
+    X(SP_ERR_NOTE_NO_FINAL_NEWLINE, 35, "note does not end with a newline")                  \
+    X(SP_ERR_NOTE_NO_SIGNATURES, 36, "no blank line followed by signature lines")            \
+    X(SP_ERR_NOTE_ASCII_DASH, 37, "signature line starts with ASCII '-' instead of U+2014")  \
+    X(SP_ERR_NOTE_SIG_LINE, 38, "malformed signature line (expected \"— name base64\")")     \
+    X(SP_ERR_NOTE_TOO_MANY_SIGS, 39, "more signature lines than SP_MAX_SIG_LINES")           \
+    X(SP_ERR_NOTE_BAD_SIGNATURE, 40, "a known key's signature does not verify")              \
+    X(SP_ERR_NOTE_UNVERIFIED, 41, "no signature from a known key")                           \
+    X(SP_ERR_NOTE_AMBIGUOUS_KEY, 42, "two known keys share a name and key ID")               \
+    X(SP_ERR_NOTE_TEXT, 43, "note text is not a valid note text (empty or blank line)")      \
+    /* statements */                                                                         \
+    X(SP_ERR_STMT_HEADER, 50, "not a softpause statement (wrong first line)")                \
+    X(SP_ERR_STMT_VERSION, 51, "unsupported statement protocol version")                     \
+    X(SP_ERR_STMT_TYPE, 52, "unknown statement type")                                        \
+    X(SP_ERR_STMT_FORMAT, 53, "malformed statement line")                                    \
+    X(SP_ERR_STMT_MODE, 54, "invalid mode (expected run, throttle PERMILLE 1..999, pause)")  \
+    X(SP_ERR_STMT_DEPLOYMENT, 55, "statement is for another deployment")                     \
+    X(SP_ERR_STMT_POLICY, 56, "statement names another policy hash")                         \
+    X(SP_ERR_STMT_EPOCH_RANGE, 57, "epoch out of range (above 2^53)")                        \
+    X(SP_ERR_STMT_START, 58, "start time is not genesis + epoch x epoch-length")             \
+    X(SP_ERR_STMT_START_RANGE, 59, "epoch start would exceed 2^53 seconds")                  \
+    X(SP_ERR_STMT_WRONG_TYPE, 60, "statement type not accepted here")                        \
+    /* policies */                                                                           \
+    X(SP_ERR_POLICY_FORMAT, 70, "malformed policy line")                                     \
+    X(SP_ERR_POLICY_NOT_CANONICAL, 71, "policy is not in canonical form")                    \
+    X(SP_ERR_POLICY_LIMIT, 72, "policy exceeds a configured maximum")                        \
+    X(SP_ERR_POLICY_TAG_UNDECLARED, 73, "tag used but not declared")                         \
+    X(SP_ERR_POLICY_THRESHOLD, 74, "rule threshold k < 1 or larger than its set")            \
+    X(SP_ERR_POLICY_EMPTY_SET, 75, "rule set is empty")                                      \
+    X(SP_ERR_POLICY_DUPLICATE_KEY, 76, "two signers share a public key")                     \
+    X(SP_ERR_POLICY_DUPLICATE_BODY, 77, "more than one key for one body")                    \
+    X(SP_ERR_POLICY_DUPLICATE_NAME, 78, "two signers share a key name")                      \
+    X(SP_ERR_POLICY_SINGLE_BODY, 79, "the keys of a single body could satisfy every rule")   \
+    X(SP_ERR_POLICY_UNKNOWN_SIGNER, 80, "rule names a signer not in the policy")             \
+    X(SP_ERR_POLICY_NO_RULES, 81, "policy has no rules")                                     \
+    X(SP_ERR_POLICY_PARAMETER, 82, "invalid policy parameter (epoch length or allowance)")   \
+    /* quorum */                                                                             \
+    X(SP_ERR_QUORUM_NOT_MET, 90, "a policy rule is not satisfied by the valid signatures")   \
+    X(SP_ERR_QUORUM_KEY_COUNTED_TWICE, 91, "quorum met only if one key were counted twice")  \
+    /* device */                                                                             \
+    X(SP_ERR_DEV_NOT_FACTORY, 100, "init refused: monotonic counter is not at factory value") \
+    X(SP_ERR_DEV_ANCHOR_MISMATCH, 101, "policy bytes do not match the write-once anchor")    \
+    X(SP_ERR_DEV_NO_RECORD, 102, "no valid state record (erased or corrupt storage)")        \
+    X(SP_ERR_DEV_ROLLBACK, 103, "state record older than the monotonic counter")             \
+    X(SP_ERR_DEV_RECORD_MAC, 104, "state record authentication failed")                      \
+    X(SP_ERR_DEV_RECORD_FORMAT, 105, "malformed state record")                               \
+    X(SP_ERR_DEV_RECORD_VERSION, 106, "unknown state record format version")                 \
+    X(SP_ERR_DEV_STORAGE, 107, "storage callback failed")                                    \
+    X(SP_ERR_DEV_READBACK, 108, "state write did not read back identically")                 \
+    X(SP_ERR_DEV_COUNTER, 109, "monotonic counter failed or is exhausted")                   \
+    X(SP_ERR_DEV_EPOCH_NOT_NEWER, 110, "epoch not higher than the highest accepted epoch")   \
+    X(SP_ERR_DEV_PAUSED, 111, "device is paused by a signed pause statement")                \
+    X(SP_ERR_DEV_EXHAUSTED, 112, "allowance exhausted: no fresh authorisation")              \
+    X(SP_ERR_DEV_NO_AUTHORISATION, 113, "no authorisation accepted yet")                     \
+    X(SP_ERR_DEV_NOT_LOADED, 114, "device context not initialised or loaded")                \
+    /* host layer */                                                                         \
+    X(SP_ERR_IO, 130, "file or system I/O failed")                                           \
+    X(SP_ERR_EXISTS, 131, "refusing to overwrite an existing file")                          \
+    X(SP_ERR_EQUIVOCATION, 132, "refusing to sign a different text for an epoch already signed") \
+    X(SP_ERR_COLLECT_MISMATCH, 133, "notes to collect carry different texts")                \
+    X(SP_ERR_NO_MEMORY, 134, "out of memory")                                                \
+    X(SP_ERR_USAGE, 135, "invalid command-line usage")                                       \
+    X(SP_ERR_FILE_FORMAT, 136, "malformed file")
+
+typedef enum sp_err {
+    SP_OK = SP_OK_VALUE,
+#define SP_X_ENUM(name, value, msg) name = value,
+    SP_ERROR_LIST(SP_X_ENUM)
+#undef SP_X_ENUM
+} sp_err;
+
+/* Fallible functions are marked must-check: ignoring an sp_err is a compile error (-Werror). */
+#if defined(__GNUC__) || defined(__clang__)
+#define SP_MUST_CHECK __attribute__((warn_unused_result))
+#else
+#define SP_MUST_CHECK
+#endif
+
+/* "SP_ERR_NOTE_UTF8", or "SP_OK"; "SP_ERR_UNKNOWN" for values not in the list. */
+const char *sp_err_name(sp_err e);
+/* The one-line message from the list; "unknown error" for values not in the list. */
+const char *sp_err_message(sp_err e);
+
+#endif /* SOFTPAUSE_ERRORS_H */

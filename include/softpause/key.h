@@ -1,0 +1,71 @@
+/*
+ * softpause/key.h -- C2SP signed-note key encodings (Ed25519), as Go's
+ * golang.org/x/mod/sumdb/note reads and writes them.
+ *
+ *   verifier key:  <name>+<8 hex key ID>+<base64(0x01 || 32-byte public key)>
+ *   signer key:    PRIVATE+KEY+<name>+<8 hex key ID>+<base64(0x01 || 32-byte seed)>
+ *   key ID:        first 4 bytes, big-endian, of SHA-256(name || 0x0A || 0x01 || public key)
+ *
+ * The base64 part may itself contain '+': a verifier key is split at its first two '+',
+ * a signer key at its first four.  A name is non-empty, valid UTF-8, at most
+ * SP_MAX_NAME_BYTES, and contains no '+' and no Unicode white space (Go's unicode.IsSpace).
+ * The key ID is always checked against the name and key.
+ *
+ * Parsing a signer key (which needs Ed25519 key derivation to check its ID) is split: the
+ * freestanding sp_skey_parse_fields() checks the syntax; the host derives the public key
+ * and compares IDs (src/host/keyfile.c).
+ */
+#ifndef SOFTPAUSE_KEY_H
+#define SOFTPAUSE_KEY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "softpause/config.h"
+#include "softpause/crypto.h"
+#include "softpause/errors.h"
+
+#define SP_KEY_ALG_ED25519 0x01u
+
+/* Longest encoded verifier key: name + '+' + 8 + '+' + base64(33 bytes). */
+#define SP_MAX_VKEY_TEXT (SP_MAX_NAME_BYTES + 1u + 8u + 1u + SP_BASE64_KEY_LEN)
+#define SP_MAX_SKEY_TEXT (12u + SP_MAX_VKEY_TEXT)
+#define SP_BASE64_KEY_LEN 44u
+
+/* A parsed, ID-checked Ed25519 verifier key.  name is NUL-terminated. */
+typedef struct sp_vkey {
+    char name[SP_MAX_NAME_BYTES + 1];
+    size_t name_len;
+    uint32_t key_id;
+    uint8_t public_key[SP_ED25519_PUBLIC_KEY_BYTES];
+} sp_vkey;
+
+/* The syntactic fields of a signer key; the ID is NOT yet checked (needs key derivation). */
+typedef struct sp_skey_fields {
+    char name[SP_MAX_NAME_BYTES + 1];
+    size_t name_len;
+    uint32_t key_id;
+    uint8_t seed[32];
+} sp_skey_fields;
+
+/* SP_OK iff name[0..len) is a valid key name (rules above); else SP_ERR_KEY_NAME. */
+SP_MUST_CHECK sp_err sp_key_name_check(const char *name, size_t len);
+
+/* Compute the C2SP key ID of an Ed25519 public key under `name`. */
+SP_MUST_CHECK sp_err sp_key_id(uint32_t *id, const char *name, size_t name_len,
+                               const uint8_t public_key[SP_ED25519_PUBLIC_KEY_BYTES],
+                               const sp_crypto *crypto);
+
+/* Parse and ID-check a verifier key.  Errors: SP_ERR_KEY_FORMAT, _NAME, _ID, _ALGORITHM,
+ * _LENGTH, SP_ERR_BASE64, SP_ERR_HEX.  Weak keys are NOT refused here (policy loading
+ * does that); Go does not refuse them either. */
+SP_MUST_CHECK sp_err sp_vkey_parse(sp_vkey *out, const char *text, size_t len,
+                                   const sp_crypto *crypto);
+
+/* Encode a verifier key (no NUL written). */
+SP_MUST_CHECK sp_err sp_vkey_format(const sp_vkey *key, char *out, size_t cap, size_t *out_len);
+
+/* Parse the syntax of a signer key.  Errors as sp_vkey_parse, plus SP_ERR_KEY_NOT_PRIVATE. */
+SP_MUST_CHECK sp_err sp_skey_parse_fields(sp_skey_fields *out, const char *text, size_t len);
+
+#endif /* SOFTPAUSE_KEY_H */

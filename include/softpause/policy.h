@@ -1,0 +1,107 @@
+/*
+ * softpause/policy.h -- the signer policy: who may authorise, and what makes a quorum.
+ *
+ * Canonical text (the only accepted encoding; LF line ends, no comments, no blank lines,
+ * fields in exactly this order, single spaces):
+ *
+ *   softpause-policy/v1
+ *   deployment <deployment>            [A-Za-z0-9._:/-]{1,SP_MAX_DEPLOYMENT_BYTES}
+ *   version <n>                        decimal, 1..2^53
+ *   genesis <unix seconds>             decimal, 0..2^53
+ *   epoch-length <seconds>             decimal, 1..2^32
+ *   allowance <seconds>                decimal, 1..2^53: powered-on seconds per epoch
+ *   tags[ <tag>]*                      [a-z0-9-]{1,SP_MAX_TAG_BYTES}, sorted, unique
+ *   signer <body> <tags> <verifier-key>    one per signer, sorted by body, unique bodies;
+ *                                      body [A-Za-z0-9._-]{1,SP_MAX_BODY_BYTES};
+ *                                      tags "-" or comma-separated sorted unique tags;
+ *                                      the key's name is the signer's name
+ *   rule <k> all                       rule lines sorted bytewise, unique, at least one
+ *   rule <k> tag <tag>
+ *   rule <k> signers <name>[,<name>]*  names sorted bytewise, unique
+ *
+ * The rules are an AND of "at least k distinct keys of SET" thresholds (TUF TAP 3 style).
+ *
+ * Policy hash = SHA-256(SP_POLICY_HASH_DOMAIN || canonical bytes).
+ *
+ * Loading (sp_policy_parse) refuses anything not canonical, and every policy that
+ * sp_policy_validate refuses: undeclared tags; k < 1 or k > |SET|; empty sets; two signers
+ * with the same public key (under any names or IDs); two signers with the same body or
+ * name; a rule set that the keys of one body could satisfy; weak Ed25519 keys.
+ */
+#ifndef SOFTPAUSE_POLICY_H
+#define SOFTPAUSE_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "softpause/config.h"
+#include "softpause/crypto.h"
+#include "softpause/errors.h"
+#include "softpause/key.h"
+
+#define SP_POLICY_MAGIC_LINE "softpause-policy/v1"
+#define SP_POLICY_HASH_DOMAIN "softpause/policy-hash/v1\n"
+
+typedef struct sp_signer {
+    sp_vkey key;                           /* name, key ID, public key */
+    char body[SP_MAX_BODY_BYTES + 1];      /* NUL-terminated */
+    uint32_t tags;                         /* bit t: declared tag t */
+} sp_signer;
+
+enum { SP_SET_ALL = 1, SP_SET_TAG = 2, SP_SET_SIGNERS = 3 };
+
+typedef struct sp_rule {
+    uint32_t k;
+    uint32_t kind;                         /* SP_SET_* */
+    uint32_t tag;                          /* for SP_SET_TAG: index into tags[] */
+    uint32_t members;                      /* bit i: signers[i] is in the set */
+} sp_rule;
+
+typedef struct sp_policy {
+    char deployment[SP_MAX_DEPLOYMENT_BYTES + 1];
+    uint64_t version;
+    uint64_t genesis;
+    uint64_t epoch_length;
+    uint64_t allowance;
+    uint32_t tag_count;
+    char tags[SP_MAX_TAGS][SP_MAX_TAG_BYTES + 1];
+    uint32_t signer_count;
+    sp_signer signers[SP_MAX_SIGNERS];
+    uint32_t rule_count;
+    sp_rule rules[SP_MAX_RULES];
+    uint8_t hash[SP_SHA256_BYTES];         /* set by sp_policy_parse */
+} sp_policy;
+
+/* Parse canonical policy bytes, validate, and compute the hash.  On failure *out is zeroed
+ * and *err_line (if not NULL) is the 1-based line of the problem (0: whole file). */
+SP_MUST_CHECK sp_err sp_policy_parse(sp_policy *out, const uint8_t *bytes, size_t len,
+                                     const sp_crypto *crypto, uint32_t *err_line);
+
+/* Check the invariants of an in-memory policy (everything but canonical encoding):
+ * the same checks sp_policy_parse applies after parsing.  *err_rule (if not NULL) gets the
+ * index of the offending rule, or the offending signer, where there is one. */
+SP_MUST_CHECK sp_err sp_policy_validate(const sp_policy *policy, const sp_crypto *crypto,
+                                        uint32_t *err_index);
+
+/* Write the canonical encoding of a policy (sorting signers, tags and rules as the format
+ * requires).  No NUL written. */
+SP_MUST_CHECK sp_err sp_policy_format(const sp_policy *policy, uint8_t *out, size_t cap,
+                                      size_t *out_len);
+
+/* SHA-256(SP_POLICY_HASH_DOMAIN || bytes). */
+SP_MUST_CHECK sp_err sp_policy_hash(uint8_t out[SP_SHA256_BYTES], const uint8_t *bytes,
+                                    size_t len, const sp_crypto *crypto);
+
+/*
+ * Quorum: given the set of policy signers with a valid signature (bit i = signers[i]),
+ * count each DISTINCT PUBLIC KEY once -- whatever names or key IDs carry it, even in an
+ * in-memory policy that bypassed the loader's duplicate check -- and require every rule.
+ * A key counts towards a rule's set if any signer carrying that key is in the set.
+ * Returns SP_OK, SP_ERR_QUORUM_KEY_COUNTED_TWICE (the rules would hold only if signers
+ * sharing a key were counted separately), or SP_ERR_QUORUM_NOT_MET.  *failed_rule gets
+ * the index of the first unmet rule (UINT32_MAX on success).
+ */
+SP_MUST_CHECK sp_err sp_quorum_evaluate(const sp_policy *policy, uint32_t valid_signers,
+                                        uint32_t *failed_rule);
+
+#endif /* SOFTPAUSE_POLICY_H */
