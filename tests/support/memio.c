@@ -202,8 +202,7 @@ unsigned long memio_ops(const memio *m)
     return n;
 }
 
-unsigned long memio_cut_sweep(memio *m, sp_device *dev, const sp_crypto *crypto,
-                              memio_scenario_fn scenario, memio_check_fn check, void *arg)
+unsigned long memio_cut_sweep(memio *m, const memio_sweep *sweep)
 {
     memio *start = malloc(sizeof *start);
     unsigned long points = 0;
@@ -215,21 +214,15 @@ unsigned long memio_cut_sweep(memio *m, sp_device *dev, const sp_crypto *crypto,
     for (long k = 0;; k++) {
         uint64_t result;
         int completed;
-        sp_err load_err;
 
         *m = *start;
-        load_err = sp_device_load(dev, &m->io, crypto);
-        if (load_err != SP_OK) {
-            fprintf(stderr, "memio_cut_sweep: device does not load before the cut: %s\n",
-                    sp_err_name(load_err));
-            abort();
-        }
+        if (sweep->prepare != NULL)
+            sweep->prepare(m, sweep->arg);
         memio_cut_after(m, k);
-        result = scenario(dev, m, arg);
+        result = sweep->run(m, sweep->arg);
         completed = !m->power_lost;
         memio_power_on(m);
-        load_err = sp_device_load(dev, &m->io, crypto);
-        check(dev, m, load_err, result, k, arg);
+        sweep->check(m, k, result, sweep->arg);
         points++;
         if (completed)
             break;
@@ -238,7 +231,7 @@ unsigned long memio_cut_sweep(memio *m, sp_device *dev, const sp_crypto *crypto,
             abort();
         }
     }
-    /* m is left as the completed run left it, rebooted into dev. */
+    /* m is left as the completed run (and check's reboot) left it. */
     free(start);
     return points;
 }

@@ -94,19 +94,21 @@ void memio_corrupt(memio *m, uint32_t slot, size_t offset, uint8_t xor_mask);
 unsigned long memio_ops(const memio *m);
 
 /*
- * Power-cut sweep.  For k = 0, 1, 2, ...: restore a copy of the whole device (including
- * counter and anchor) as it was when the sweep began, arm memio_cut_after(k), run
- * `scenario`, restore power and reboot: sp_device_load into `dev`, then call `check`
- * with the load result.  Stops after the first k at which the scenario ran to completion
- * without hitting the cut, leaving the device in that completed (and rebooted) state.
- * Returns the number of cut points exercised (>= 1).
- * `scenario` returns how much work it was granted (or anything the check wants); the
- * device context passed to it is freshly loaded before the cut is armed.
+ * Power-cut sweep.  For k = 0, 1, 2, ...: put the whole device (including counter and
+ * anchor) back as it was when the sweep began; call prepare() (e.g. boot the device
+ * context); arm memio_cut_after(k); call run() (the scenario, which fails once power is
+ * gone); restore power; call check() (which reboots with sp_device_load and asserts).
+ * Stops after the first k at which run() completed without hitting the cut, leaving the
+ * device as that completed run (and check's reboot) left it.  Returns the number of cut
+ * points exercised (>= 1).  memio itself never calls the device API, so that it links
+ * into tests that do not use it.
  */
-typedef uint64_t (*memio_scenario_fn)(sp_device *dev, memio *m, void *arg);
-typedef void (*memio_check_fn)(sp_device *dev, memio *m, sp_err load_err, uint64_t result,
-                               long cut, void *arg);
-unsigned long memio_cut_sweep(memio *m, sp_device *dev, const sp_crypto *crypto,
-                              memio_scenario_fn scenario, memio_check_fn check, void *arg);
+typedef struct memio_sweep {
+    void (*prepare)(memio *m, void *arg);
+    uint64_t (*run)(memio *m, void *arg);
+    void (*check)(memio *m, long cut, uint64_t result, void *arg);
+    void *arg;
+} memio_sweep;
+unsigned long memio_cut_sweep(memio *m, const memio_sweep *sweep);
 
 #endif
