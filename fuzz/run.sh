@@ -26,7 +26,7 @@ for x in "$@"; do
     work="$BUILD/run/$x"
     rm -rf "$work"; mkdir -p "$work"; rm -f "$BUILD/artifacts/$x-"*
     if [ -d "fuzz/corpus/$x" ]; then cp -R "fuzz/corpus/$x/." "$work/"
-    else echo "fuzz $x: note: no committed corpus fuzz/corpus/$x (make test will fail)"; fi
+    elif [ "$expect_crash" -eq 0 ]; then echo "fuzz $x: note: no committed corpus fuzz/corpus/$x (make test will fail)"; fi
     dict=""
     if [ -f "fuzz/targets/fuzz_$x.dict" ]; then dict="-dict=fuzz/targets/fuzz_$x.dict"; fi
     log="$BUILD/run/$x.log"
