@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "softpause/device.h"
@@ -151,7 +153,8 @@ static sp_err apply(const uint8_t *note, size_t len, const char *label)
             (unsigned long long)(dev.state.allowance / 3600));
     } else {
         say("  device: REFUSED %s: %s (%s)\n", label, sp_err_name(e), sp_err_message(e));
-        cli_print_report(stdout, &policy, note, len, &report);
+        if (e == SP_ERR_QUORUM_NOT_MET || e == SP_ERR_QUORUM_KEY_COUNTED_TWICE)
+            cli_print_report(stdout, &policy, note, len, &report);
     }
     return e;
 }
@@ -251,6 +254,8 @@ int cmd_demo(int argc, char **argv)
         return cli_error(SP_ERR_CRYPTO, NULL, 0, "libsodium failed to start");
     if (dir_opt != NULL) {
         snprintf(dir, sizeof dir, "%s", dir_opt);
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+            return cli_error(SP_ERR_IO, dir, 0, "cannot create the demo directory");
     } else {
         snprintf(dir, sizeof dir, "/tmp/softpause-demo.XXXXXX");
         if (mkdtemp(dir) == NULL)
