@@ -440,6 +440,8 @@ sp_err sp_statement_verify(const sp_policy *policy, const uint8_t *bytes, size_t
 {
     uint32_t class_mask[SP_MAX_SIGNERS];
     uint32_t rep_of[SP_MAX_SIGNERS];
+    uint32_t line_votes[SP_MAX_RULES]; /* valid lines meeting each rule's set, lines counted
+                                        * separately: a diagnostic only, see step 8 */
     uint32_t reps, counted = 0, failed = 0;
     sp_err e;
 
@@ -476,6 +478,7 @@ sp_err sp_statement_verify(const sp_policy *policy, const uint8_t *bytes, size_t
 
     /* 7. signatures: every line that names a policy signer is verified */
     memset(rep_of, 0, sizeof rep_of);
+    memset(line_votes, 0, sizeof line_votes);
     reps = sp_policy_key_classes(policy, class_mask);
     for (uint32_t c = 0; c < policy->signer_count; c++)
         if (reps & (1u << c))
@@ -498,6 +501,9 @@ sp_err sp_statement_verify(const sp_policy *policy, const uint8_t *bytes, size_t
             continue;
         }
         report->valid_signers |= ok;
+        for (uint32_t r = 0; r < policy->rule_count; r++)
+            if ((ok & policy->rules[r].members) != 0)
+                line_votes[r]++;
         for (uint32_t j = 0; j < policy->signer_count; j++)
             if ((ok & (1u << j)) && !(counted & (1u << rep_of[j])))
                 fresh |= 1u << rep_of[j];
@@ -512,9 +518,20 @@ sp_err sp_statement_verify(const sp_policy *policy, const uint8_t *bytes, size_t
     }
     report->distinct_keys = sp_popcount32(counted);
 
-    /* 8. quorum */
+    /* 8. quorum.  The decision is sp_quorum_evaluate's alone.  Only the refusal's code is
+     * refined: if counting every valid LINE separately (a verbatim repeated line, or one key
+     * under two names or IDs) would have met every rule, say so -- that is exactly the
+     * "same key counted twice" attack, and the report should name it. */
     e = sp_quorum_evaluate(policy, report->valid_signers, &failed);
     report->failed_rule = failed;
+    if (e == SP_ERR_QUORUM_NOT_MET && policy->rule_count > 0) {
+        uint32_t r = 0;
+        while (r < policy->rule_count && policy->rules[r].k >= 1 &&
+               line_votes[r] >= policy->rules[r].k)
+            r++;
+        if (r == policy->rule_count)
+            e = SP_ERR_QUORUM_KEY_COUNTED_TWICE;
+    }
     if (e != SP_OK) {
         memset(out, 0, sizeof *out);
         return e;
