@@ -14,6 +14,15 @@
 
 #include "softpause/policy.h"
 
+/* Helpers that hold parsing or formatting scratch stay out of line, so that each frame
+ * stays under the per-frame limit (-Wframe-larger-than=1024) even with ASan's redzones, and
+ * the stack-depth check sees the real call chain instead of one merged frame. */
+#if defined(__GNUC__) || defined(__clang__)
+#define SP_NOINLINE __attribute__((noinline))
+#else
+#define SP_NOINLINE
+#endif
+
 /* 1 iff s[0..len) is a deployment name: [A-Za-z0-9._:/-]{1,SP_MAX_DEPLOYMENT_BYTES}. */
 int sp_deployment_valid(const uint8_t *s, size_t len);
 

@@ -83,7 +83,7 @@ static size_t bounded_len(const char *s, size_t cap)
 }
 
 /* "softpause/v1 authorisation <deployment>" -- see the precedence note at the top. */
-static sp_err parse_header(sp_statement *st, const uint8_t *text, size_t len)
+SP_NOINLINE static sp_err parse_header(sp_statement *st, const uint8_t *text, size_t len)
 {
     const uint8_t *p;
     size_t n = 0, i = 0, tok;
@@ -405,7 +405,7 @@ static int line_names_signer(const sp_note *note, uint32_t i, const sp_signer *s
  * and ID twice).  Returns the signers whose key verified the line's signature; *matched
  * tells whether any signer was named at all.
  */
-static uint32_t verify_line(const sp_policy *policy, const sp_note *note, uint32_t i,
+SP_NOINLINE static uint32_t verify_line(const sp_policy *policy, const sp_note *note, uint32_t i,
                             const sp_crypto *crypto, int *matched)
 {
     uint8_t sig[SP_MAX_SIG_BYTES];
