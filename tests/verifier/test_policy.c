@@ -314,6 +314,22 @@ static void test_key_errors_pass_through(void)
     VARIANT(W.keys[2].vkey, bad, SP_ERR_KEY_ID, 10);
 }
 
+/* Found by fuzz_policy: an upper-case key ID is a valid key (Go reads it) but not the
+ * canonical spelling, so the policy would have two encodings and two hashes. */
+static void test_key_must_be_canonical(void)
+{
+    char upper[512];
+    size_t at = strlen("mil-alpha.example+");
+    strcpy(upper, W.keys[PF_MIL_A].vkey);
+    for (size_t i = at; i < at + 8; i++)
+        if (upper[i] >= 'a' && upper[i] <= 'f')
+            upper[i] = (char)(upper[i] - 'a' + 'A');
+    if (strcmp(upper, W.keys[PF_MIL_A].vkey) != 0)
+        VARIANT(W.keys[PF_MIL_A].vkey, upper, SP_ERR_POLICY_NOT_CANONICAL, 10);
+    else
+        CHECK(0); /* the fixture key ID has no hex letter: pick another */
+}
+
 static void replace_signer_key(char *text, size_t cap, int i, const char *new_vkey)
 {
     (void)pf_replace(text, cap, W.keys[i].vkey, new_vkey);
@@ -591,6 +607,7 @@ int main(void)
     RUN_TEST(test_format_errors);
     RUN_TEST(test_comma_in_key_name);
     RUN_TEST(test_key_errors_pass_through);
+    RUN_TEST(test_key_must_be_canonical);
     RUN_TEST(test_weak_keys);
     RUN_TEST(test_invariants_via_parse);
     RUN_TEST(test_parameters);
