@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "softpause/device.h"
@@ -251,6 +253,8 @@ int cmd_demo(int argc, char **argv)
         return cli_error(SP_ERR_CRYPTO, NULL, 0, "libsodium failed to start");
     if (dir_opt != NULL) {
         snprintf(dir, sizeof dir, "%s", dir_opt);
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+            return cli_error(SP_ERR_IO, dir, 0, "cannot create the demo directory");
     } else {
         snprintf(dir, sizeof dir, "/tmp/softpause-demo.XXXXXX");
         if (mkdtemp(dir) == NULL)
