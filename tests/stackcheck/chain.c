@@ -29,8 +29,8 @@ __attribute__((noinline)) static int sample_middle(const uint8_t *msg, size_t le
     return sample_leaf(msg, len) + buf[0];
 }
 
-__attribute__((noinline)) static int sample_many(int a, int b, int c, int d, int e, int f,
-                                                 int g, int h, int i)
+__attribute__((noinline)) static int sample_many(int a, int b, int c, int d, int e, int f, int g,
+                                                 int h, int i)
 {
     return a + b * c - d + e * f - g + h * i;
 }
@@ -41,7 +41,7 @@ int sp_sample_verify(const sp_crypto *c, const uint8_t *msg, size_t len)
     sp_bytes part = { msg, len };
     if (c->sha256(c->ctx, digest, &part, 1) != 0)
         return -1;
-    return sample_middle(digest, sizeof digest) +
-           sample_many(digest[0], digest[1], digest[2], digest[3], digest[4], digest[5],
-                       digest[6], digest[7], (int)len);
+    return sample_middle(digest, sizeof digest) + sample_many(digest[0], digest[1], digest[2],
+                                                              digest[3], digest[4], digest[5],
+                                                              digest[6], digest[7], (int)len);
 }
