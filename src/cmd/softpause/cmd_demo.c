@@ -153,7 +153,8 @@ static sp_err apply(const uint8_t *note, size_t len, const char *label)
             (unsigned long long)(dev.state.allowance / 3600));
     } else {
         say("  device: REFUSED %s: %s (%s)\n", label, sp_err_name(e), sp_err_message(e));
-        cli_print_report(stdout, &policy, note, len, &report);
+        if (e == SP_ERR_QUORUM_NOT_MET || e == SP_ERR_QUORUM_KEY_COUNTED_TWICE)
+            cli_print_report(stdout, &policy, note, len, &report);
     }
     return e;
 }
