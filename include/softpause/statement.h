@@ -18,7 +18,9 @@
  * verified; invalid lines and unknown lines are ignored (and reported); each distinct
  * public key counts once however many lines, names or IDs carry it; every rule must hold.
  * Check order: note syntax, statement syntax, deployment, policy hash, epoch range, start,
- * signatures and quorum.
+ * signatures and quorum.  A quorum that would hold only if one key were counted twice --
+ * under two names or key IDs, or through a duplicated line -- is refused with
+ * SP_ERR_QUORUM_KEY_COUNTED_TWICE, any other shortfall with SP_ERR_QUORUM_NOT_MET.
  */
 #ifndef SOFTPAUSE_STATEMENT_H
 #define SOFTPAUSE_STATEMENT_H

@@ -1,15 +1,54 @@
 /*
- * main.c -- the softpause command: dispatch to subcommands.
+ * main.c -- the softpause command: dispatch to subcommands (one file each).
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
+
+static const char main_usage[] =
+    "usage: softpause COMMAND [ARGS...]   (softpause COMMAND --help for details)\n"
+    "\n"
+    "A soft pause for industrial-scale AI hardware: devices keep running only while they\n"
+    "hold a fresh weekly statement signed by a quorum of independent bodies.\n"
+    "\n"
+    "commands:\n"
+    "  key generate NAME [--out DIR]           make an Ed25519 signer/verifier key pair\n"
+    "  note sign --key K.key [--text] [NOTE]   add a signature to a C2SP signed note\n"
+    "  note verify --key K.pub... [NOTE]       verify a signed note (Go note.Open rules)\n"
+    "  policy init|check|show|hash             write and inspect signer policies\n"
+    "  statement new|collect|verify            make, merge and check weekly statements\n"
+    "  device init|apply|consume|status        a simulated device\n"
+    "  demo [--dir DIR] [--quiet]              the end-to-end story in one run\n"
+    "\n"
+    "exit status: 0 success, 1 rejected (or PAUSE), 2 usage error, 3 I/O error\n";
+
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-        puts("usage: softpause COMMAND ...");
-        return argc < 2 ? 2 : 0;
+    static const struct {
+        const char *name;
+        int (*run)(int, char **);
+    } commands[] = {{"key", cmd_key},             {"note", cmd_note},
+                    {"policy", cmd_policy},       {"statement", cmd_statement},
+                    {"device", cmd_device},       {"demo", cmd_demo}};
+
+    if (argc < 2) {
+        fputs(main_usage, stderr);
+        return EXIT_USAGE;
     }
-    fprintf(stderr, "softpause: unknown command '%s'\n", argv[1]);
-    return 2;
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(main_usage, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        puts("softpause 0.1.0");
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 2, argv + 2);
+    fprintf(stderr, "softpause: error: unknown command '%s'\n", argv[1]);
+    fputs(main_usage, stderr);
+    return EXIT_USAGE;
 }

@@ -1,0 +1,159 @@
+/*
+ * bench/verify.c -- what statement verification costs beyond the signatures themselves.
+ *
+ * For k = 3, 5, 7 and 16 signers (policy "k of all", a statement signed by all k), times
+ *   (a) sp_statement_verify: note parse, statement parse and checks, k Ed25519 verifies
+ *       through the crypto interface, quorum evaluation;
+ *   (b) the floor: k bare libsodium crypto_sign_verify_detached calls on the same inputs.
+ * The two are measured interleaved, round by round, in one process (the machines are
+ * shared and noisy), and the table reports medians over rounds: time per statement, the
+ * ratio a/b, and the non-signature overhead a-b in microseconds.  Goal: ratio <= 1.02 at
+ * k = 3.
+ *
+ * usage: build/bench/verify [ROUNDS]     (make bench runs it with the default, 41)
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "softpause/host/policy_build.h"
+#include "softpause/host/sodium_crypto.h"
+#include "softpause/note.h"
+#include "softpause/statement.h"
+#include "support/fixture.h"
+
+#define ITER 200
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof v[0], cmp_double);
+    return v[n / 2];
+}
+
+static void die(const char *what, sp_err e)
+{
+    fprintf(stderr, "bench: %s: %s\n", what, sp_err_name(e));
+    exit(1);
+}
+
+int main(int argc, char **argv)
+{
+    static const int ks[] = {3, 5, 7, 16};
+    static fx_key keys[16];
+    static sp_policy policy;
+    static sp_note work;
+    static uint8_t policy_bytes[SP_MAX_POLICY_BYTES];
+    static char note[SP_MAX_NOTE_BYTES];
+    int rounds = argc > 1 ? atoi(argv[1]) : 41;
+    if (rounds < 3)
+        rounds = 3;
+    double *t_verify = calloc((size_t)rounds, sizeof(double));
+    double *t_floor = calloc((size_t)rounds, sizeof(double));
+    double *ratio = calloc((size_t)rounds, sizeof(double));
+    if (t_verify == NULL || t_floor == NULL || ratio == NULL || sp_sodium_init() != SP_OK)
+        return 1;
+
+    printf("statement verification vs the libsodium floor (median of %d rounds x %d)\n",
+           rounds, ITER);
+    printf("%4s  %14s  %16s  %7s  %12s\n", "k", "verify (us)", "k x libsodium (us)", "ratio",
+           "overhead (us)");
+    for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
+        int k = ks[ki];
+        sp_policy_signer_spec specs[16];
+        char names[16][32], bodies[16][32], rule[32], detail[128], text[512];
+        const char *rules[1] = {rule};
+        const fx_key *signers[16];
+        uint8_t sigs[16][64];
+        sp_policy_spec spec;
+        size_t plen, nlen, tlen;
+        sp_err e;
+
+        for (int i = 0; i < k; i++) {
+            snprintf(names[i], sizeof names[i], "body-%02d.example/sp", i);
+            snprintf(bodies[i], sizeof bodies[i], "body-%02d", i);
+            fx_key_make(&keys[i], names[i], (uint8_t)(i + 1));
+            if ((e = sp_vkey_parse(&specs[i].key, keys[i].vkey, strlen(keys[i].vkey),
+                                   sp_sodium_crypto())) != SP_OK)
+                die("key", e);
+            specs[i].body = bodies[i];
+            specs[i].tags = "-";
+            signers[i] = &keys[i];
+        }
+        snprintf(rule, sizeof rule, "%d of all", k);
+        memset(&spec, 0, sizeof spec);
+        spec.deployment = "bench.example/pause";
+        spec.version = 1;
+        spec.genesis = 1798416000;
+        spec.epoch_length = 604800;
+        spec.allowance = 691200;
+        spec.signers = specs;
+        spec.signer_count = (size_t)k;
+        spec.rules = rules;
+        spec.rule_count = 1;
+        if ((e = sp_policy_build(&spec, &policy, policy_bytes, sizeof policy_bytes, &plen, detail,
+                                 sizeof detail)) != SP_OK)
+            die(detail, e);
+
+        sp_statement st;
+        memset(&st, 0, sizeof st);
+        st.type = SP_STMT_AUTHORISATION;
+        strcpy(st.deployment, policy.deployment);
+        memcpy(st.policy_hash, policy.hash, 32);
+        st.epoch = 42;
+        st.mode = SP_MODE_RUN;
+        if ((e = sp_epoch_start(&policy, st.epoch, &st.start)) != SP_OK ||
+            (e = sp_statement_format(&st, (uint8_t *)text, sizeof text - 1, &tlen)) != SP_OK)
+            die("statement", e);
+        text[tlen] = '\0';
+        nlen = fx_note(note, sizeof note, text, signers, (size_t)k);
+        for (int i = 0; i < k; i++)
+            crypto_sign_detached(sigs[i], NULL, (const uint8_t *)text, tlen, keys[i].sk);
+
+        sp_statement out;
+        sp_quorum_report report;
+        uint32_t line;
+        if ((e = sp_statement_verify(&policy, (const uint8_t *)note, nlen, sp_sodium_crypto(),
+                                     &work, &out, &report, &line)) != SP_OK)
+            die("verify", e);
+
+        for (int r = 0; r < rounds; r++) {
+            double t0 = now_us();
+            for (int it = 0; it < ITER; it++)
+                if (sp_statement_verify(&policy, (const uint8_t *)note, nlen, sp_sodium_crypto(),
+                                        &work, &out, &report, &line) != SP_OK)
+                    die("verify", SP_ERR_CRYPTO);
+            double t1 = now_us();
+            for (int it = 0; it < ITER; it++)
+                for (int i = 0; i < k; i++)
+                    if (crypto_sign_verify_detached(sigs[i], (const uint8_t *)note, tlen,
+                                                    keys[i].pk) != 0)
+                        die("floor", SP_ERR_CRYPTO);
+            double t2 = now_us();
+            t_verify[r] = (t1 - t0) / ITER;
+            t_floor[r] = (t2 - t1) / ITER;
+            ratio[r] = t_verify[r] / t_floor[r];
+        }
+        double mr = median(ratio, rounds), mv = median(t_verify, rounds),
+               mf = median(t_floor, rounds);
+        printf("%4d  %14.1f  %16.1f  %7.3f  %12.2f\n", k, mv, mf, mr, mv - mf);
+    }
+    free(t_verify);
+    free(t_floor);
+    free(ratio);
+    return 0;
+}

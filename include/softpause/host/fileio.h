@@ -1,0 +1,34 @@
+/*
+ * softpause/host/fileio.h -- bounded reads and crash-safe writes.
+ *
+ * Every file the tools write that matters (keys, signing records, device state) goes
+ * through sp_file_write_atomic: write a temporary file in the same directory, fsync it,
+ * rename it over the target, fsync the directory.  A crash leaves either the old or the
+ * new file, never a torn one.
+ */
+#ifndef SOFTPAUSE_HOST_FILEIO_H
+#define SOFTPAUSE_HOST_FILEIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "softpause/errors.h"
+
+/* Read at most cap bytes of path ("-" is stdin).  More than cap → SP_ERR_BUFFER_TOO_SMALL
+ * (so a caller with a fixed maximum reports "too large" instead of truncating). Missing or
+ * unreadable → SP_ERR_IO. */
+SP_MUST_CHECK sp_err sp_file_read(const char *path, uint8_t *buf, size_t cap, size_t *len);
+
+/* Write data to path atomically with the given mode.  If !overwrite and path exists:
+ * SP_ERR_EXISTS. */
+SP_MUST_CHECK sp_err sp_file_write_atomic(const char *path, const void *data, size_t len,
+                                          mode_t mode, int overwrite);
+
+/* 1 if path exists (any type), else 0. */
+int sp_file_exists(const char *path);
+
+/* The last OS error text of a failed call above (strerror of the saved errno). */
+const char *sp_file_last_error(void);
+
+#endif

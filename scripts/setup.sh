@@ -1,0 +1,43 @@
+#!/bin/sh
+# setup.sh -- install the Debian 12 packages softpause needs to build and test.
+#
+# Idempotent: does nothing when every package is already installed.  Otherwise runs
+# apt-get update and apt-get install (as root, or through sudo).  On a system without
+# dpkg it only prints the list: install the equivalents yourself.
+#
+#   gcc, make, binutils        build-essential (gcc ASan/UBSan runtimes come with gcc)
+#   clang + libFuzzer          clang, libclang-rt-14-dev (compiler-rt: fuzzer, sanitizers)
+#   llvm-symbolizer            llvm (file:line in sanitizer reports)
+#   crypto                     libsodium-dev, pkg-config
+#   checks and interop tests   python3 (stack check), golang-go + golang-golang-x-mod-dev
+#                              (Go's sumdb/note, offline), git, ca-certificates
+set -eu
+PACKAGES="build-essential make clang libclang-rt-14-dev llvm libsodium-dev pkg-config
+python3 golang-go golang-golang-x-mod-dev git ca-certificates"
+
+if ! command -v dpkg-query > /dev/null 2>&1; then
+    echo "setup: not a Debian system; make sure these (or equivalents) are installed:"
+    echo "$PACKAGES" | tr '\n' ' '; echo
+    exit 0
+fi
+
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+if [ -z "$missing" ]; then
+    echo "setup: all packages present"
+    exit 0
+fi
+
+echo "setup: installing:$missing"
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo > /dev/null 2>&1; then SUDO="sudo"; else
+    echo "setup: not root and no sudo; run as root: apt-get install$missing" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update
+# shellcheck disable=SC2086
+$SUDO apt-get install -y --no-install-recommends $missing

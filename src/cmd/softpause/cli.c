@@ -1,0 +1,228 @@
+/*
+ * cli.c -- shared command-line plumbing (cli.h).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "softpause/encoding.h"
+#include "softpause/host/fileio.h"
+#include "softpause/host/sodium_crypto.h"
+#include "softpause/note.h"
+
+int cli_exit_status(sp_err e)
+{
+    switch (e) {
+    case SP_OK:
+        return EXIT_OK;
+    case SP_ERR_USAGE:
+        return EXIT_USAGE;
+    case SP_ERR_IO:
+    case SP_ERR_EXISTS:
+    case SP_ERR_FILE_FORMAT:
+        return EXIT_IO;
+    default:
+        return EXIT_REJECTED;
+    }
+}
+
+int cli_error(sp_err e, const char *file, uint32_t line, const char *detail_fmt, ...)
+{
+    fputs("softpause: error: ", stderr);
+    if (file != NULL && line != 0)
+        fprintf(stderr, "%s:%u: ", file, (unsigned)line);
+    else if (file != NULL)
+        fprintf(stderr, "%s: ", file);
+    fprintf(stderr, "%s: %s", sp_err_name(e), sp_err_message(e));
+    if (detail_fmt != NULL) {
+        va_list ap;
+        va_start(ap, detail_fmt);
+        fputs(": ", stderr);
+        vfprintf(stderr, detail_fmt, ap);
+        va_end(ap);
+    }
+    if (e == SP_ERR_IO && file != NULL)
+        fprintf(stderr, " (%s)", sp_file_last_error());
+    fputc('\n', stderr);
+    return cli_exit_status(e);
+}
+
+static void usage_exit(const char *usage, int status)
+{
+    fputs(usage, status == 0 ? stdout : stderr);
+    exit(status);
+}
+
+void cli_parse(int argc, char **argv, const cli_opt *opts, const char **pos, size_t max_pos,
+               size_t *npos, const char *usage)
+{
+    int only_positional = 0;
+    *npos = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_positional || a[0] != '-' || strcmp(a, "-") == 0) {
+            if (*npos >= max_pos) {
+                fprintf(stderr, "softpause: error: unexpected argument '%s'\n", a);
+                usage_exit(usage, EXIT_USAGE);
+            }
+            pos[(*npos)++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_positional = 1;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+            usage_exit(usage, EXIT_OK);
+        const cli_opt *o = NULL;
+        const char *eq = strchr(a, '=');
+        size_t nl = eq ? (size_t)(eq - a) : strlen(a);
+        for (const cli_opt *p = opts; p != NULL && p->name != NULL; p++)
+            if (strncmp(a, p->name, nl) == 0 && p->name[nl] == '\0')
+                o = p;
+        if (o == NULL) {
+            fprintf(stderr, "softpause: error: unknown option '%.*s'\n", (int)nl, a);
+            usage_exit(usage, EXIT_USAGE);
+        }
+        const char *val = NULL;
+        if (o->has_arg) {
+            if (eq != NULL)
+                val = eq + 1;
+            else if (i + 1 < argc)
+                val = argv[++i];
+            else {
+                fprintf(stderr, "softpause: error: option %s needs a value\n", o->name);
+                usage_exit(usage, EXIT_USAGE);
+            }
+        } else if (eq != NULL) {
+            fprintf(stderr, "softpause: error: option %s takes no value\n", o->name);
+            usage_exit(usage, EXIT_USAGE);
+        }
+        if (o->flag != NULL)
+            *o->flag = 1;
+        if (o->value != NULL)
+            *o->value = val;
+        if (o->list != NULL) {
+            if (*o->count >= o->max) {
+                fprintf(stderr, "softpause: error: too many %s options (at most %zu)\n",
+                        o->name, o->max);
+                usage_exit(usage, EXIT_USAGE);
+            }
+            o->list[(*o->count)++] = val;
+        }
+    }
+}
+
+int cli_read(const char *path, uint8_t *buf, size_t cap, size_t *len)
+{
+    const char *p = path == NULL ? "-" : path;
+    sp_err e = sp_file_read(p, buf, cap, len);
+    if (e == SP_ERR_BUFFER_TOO_SMALL)
+        return cli_error(SP_ERR_NOTE_TOO_LARGE, strcmp(p, "-") == 0 ? "<stdin>" : p, 0,
+                         "input larger than %zu bytes", cap);
+    if (e != SP_OK)
+        return cli_error(e, strcmp(p, "-") == 0 ? "<stdin>" : p, 0, NULL);
+    return EXIT_OK;
+}
+
+int cli_load_policy(const char *path, sp_policy *policy, uint8_t *bytes, size_t cap,
+                    size_t *len)
+{
+    uint32_t line = 0;
+    int st;
+    if (path == NULL) {
+        fprintf(stderr, "softpause: error: --policy FILE is required\n");
+        return EXIT_USAGE;
+    }
+    if ((st = cli_read(path, bytes, cap, len)) != EXIT_OK)
+        return st;
+    sp_err e = sp_sodium_init();
+    if (e == SP_OK)
+        e = sp_policy_parse(policy, bytes, *len, sp_sodium_crypto(), &line);
+    if (e != SP_OK)
+        return cli_error(e, path, line, NULL);
+    return EXIT_OK;
+}
+
+int cli_number(const char *text, uint64_t max, uint64_t *out, const char *what)
+{
+    sp_err e = sp_decimal_parse(out, text, strlen(text), max);
+    if (e != SP_OK) {
+        fprintf(stderr, "softpause: error: %s: expected a decimal number 0..%llu, got '%s'\n",
+                what, (unsigned long long)max, text);
+        return EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+void cli_json_string(FILE *f, const char *s, size_t len)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+const char *cli_mode_name(uint32_t mode)
+{
+    switch (mode) {
+    case SP_MODE_RUN:
+        return "run";
+    case SP_MODE_THROTTLE:
+        return "throttle";
+    default:
+        return "pause";
+    }
+}
+
+static const char *line_status_name(uint8_t s)
+{
+    switch (s) {
+    case SP_LINE_VERIFIED:
+        return "valid";
+    case SP_LINE_DUPLICATE:
+        return "valid, key already counted (ignored)";
+    case SP_LINE_INVALID:
+        return "INVALID signature (ignored)";
+    case SP_LINE_UNKNOWN:
+        return "not a policy key (ignored)";
+    default:
+        return "not checked";
+    }
+}
+
+void cli_print_report(FILE *f, const sp_policy *policy, const uint8_t *note, size_t len,
+                      const sp_quorum_report *r)
+{
+    static sp_note parsed;
+    if (sp_note_parse(&parsed, note, len, NULL) != SP_OK)
+        return;
+    for (uint32_t i = 0; i < parsed.sig_count && i < r->line_count; i++) {
+        const sp_note_sig *s = &parsed.sigs[i];
+        fprintf(f, "  line %u: %.*s %08x: %s\n", (unsigned)i + 1, (int)s->name_len,
+                (const char *)note + s->name_offset, (unsigned)s->key_id,
+                line_status_name(r->line_status[i]));
+    }
+    fprintf(f, "  distinct policy keys with a valid signature: %u of %u\n",
+            (unsigned)r->distinct_keys, (unsigned)policy->signer_count);
+    if (r->failed_rule < policy->rule_count) {
+        const sp_rule *rule = &policy->rules[r->failed_rule];
+        fprintf(f, "  rule %u not met: at least %u of ", (unsigned)r->failed_rule + 1,
+                (unsigned)rule->k);
+        if (rule->kind == SP_SET_ALL)
+            fputs("all signers", f);
+        else if (rule->kind == SP_SET_TAG)
+            fprintf(f, "tag %s", policy->tags[rule->tag]);
+        else
+            fputs("the listed signers", f);
+        fputc('\n', f);
+    }
+}

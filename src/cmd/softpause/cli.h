@@ -1,0 +1,80 @@
+/*
+ * cli.h -- what every softpause subcommand shares: argument parsing, error reporting,
+ * exit statuses, reading inputs, JSON output.  Commands stay thin: parse, call the
+ * library, print.
+ *
+ * Exit statuses (docs/softpause.1.md):
+ *   0  success (a note verified, a statement accepted, work granted)
+ *   1  rejected: the input was read and refused, or the device decided PAUSE
+ *   2  usage error
+ *   3  I/O error, or a file that could not be read or written
+ */
+#ifndef SOFTPAUSE_CMD_CLI_H
+#define SOFTPAUSE_CMD_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "softpause/errors.h"
+#include "softpause/policy.h"
+#include "softpause/statement.h"
+
+enum { EXIT_OK = 0, EXIT_REJECTED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
+
+/* One option: --name VALUE (has_arg), --name=VALUE, or a --name flag.  Repeatable options
+ * append to list (up to max). */
+typedef struct cli_opt {
+    const char *name;
+    int has_arg;
+    const char **value;   /* single-valued: last one wins unless repeatable */
+    int *flag;
+    const char **list;    /* repeatable */
+    size_t *count;
+    size_t max;
+} cli_opt;
+
+/* Parse argv[0..argc) (argv[0] is the first argument after the subcommand name).
+ * Positional arguments go to pos (up to max_pos).  --help prints usage and exits 0;
+ * errors print usage and exit 2. */
+void cli_parse(int argc, char **argv, const cli_opt *opts, const char **pos, size_t max_pos,
+               size_t *npos, const char *usage);
+
+/* Print "softpause: error: [where: ]NAME: message[: detail]" to stderr and return the exit
+ * status for e.  where may be NULL; line 0 means no line. */
+int cli_error(sp_err e, const char *file, uint32_t line, const char *detail_fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* The exit status that corresponds to an error. */
+int cli_exit_status(sp_err e);
+
+/* Read a whole input file ("-" or NULL: stdin) into a static or given buffer. */
+int cli_read(const char *path, uint8_t *buf, size_t cap, size_t *len);
+
+/* Load and parse a policy file; on failure prints the error (file:line) and returns the
+ * exit status (0 on success). */
+int cli_load_policy(const char *path, sp_policy *policy, uint8_t *bytes, size_t cap,
+                    size_t *len);
+
+/* Parse a decimal argument; prints a usage error naming what on failure. */
+int cli_number(const char *text, uint64_t max, uint64_t *out, const char *what);
+
+/* JSON string (with quotes) to f. */
+void cli_json_string(FILE *f, const char *s, size_t len);
+
+/* "run", "throttle", "pause" for a mode. */
+const char *cli_mode_name(uint32_t mode);
+
+/* Print the per-line verdicts of a quorum report (human form) to f. */
+void cli_print_report(FILE *f, const sp_policy *policy, const uint8_t *note, size_t len,
+                      const sp_quorum_report *r);
+
+/* Subcommands. */
+int cmd_key(int argc, char **argv);
+int cmd_note(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
+int cmd_statement(int argc, char **argv);
+int cmd_device(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+#endif

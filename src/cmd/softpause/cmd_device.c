@@ -1,0 +1,189 @@
+/*
+ * cmd_device.c -- `softpause device init|apply|consume|status`: a simulated device.
+ *
+ * The device logic is the freestanding verifier's (sp_device_*); this file only wires it
+ * to file-backed storage (softpause/host/devfile.h) and prints.  Each invocation is a
+ * boot: the RAM-only allowance reservation does not survive between invocations, exactly
+ * as it would not survive a power cycle.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "softpause/device.h"
+#include "softpause/encoding.h"
+#include "softpause/host/devfile.h"
+
+static const char device_usage[] =
+    "usage: softpause device init --policy POLICY --state FILE\n"
+    "       softpause device apply --state FILE STATEMENT\n"
+    "       softpause device consume --state FILE SECONDS\n"
+    "       softpause device status --state FILE [--json]\n"
+    "\n"
+    "A simulated device.  FILE is its external flash (policy bytes, two state-record\n"
+    "slots); FILE.chip stands for what lives inside the chip (write-once policy anchor,\n"
+    "monotonic counter, device MAC key).\n"
+    "init     Provision: anchor POLICY.  Only a factory-fresh device can be provisioned.\n"
+    "apply    Verify a signed statement against the anchored policy and, if its epoch is\n"
+    "         newer than any accepted, persist it: allowance set to the policy's\n"
+    "         per-epoch allowance, mode from the statement.  Exit 1 if refused.\n"
+    "consume  Ask to work SECONDS of powered-on time.  Prints RUN, THROTTLE <permille>\n"
+    "         or PAUSE and the reason; the debit is persisted before RUN/THROTTLE is\n"
+    "         printed.  Exit 0 if work is granted, 1 on PAUSE.\n"
+    "status   Print the device state (--json for scripts).  Exit 1 if the stored state\n"
+    "         is unusable (the device is paused).\n";
+
+static sp_device dev;
+static sp_devfile df;
+
+static void print_hex(FILE *f, const uint8_t *p, size_t n)
+{
+    char hex[65];
+    if (n <= 32 && sp_hex_encode(hex, sizeof hex, p, n) == SP_OK)
+        fprintf(f, "%.*s", (int)(2 * n), hex);
+}
+
+static void print_status(const sp_device_state *s, int json)
+{
+    if (json) {
+        printf("{\"policy\":\"");
+        print_hex(stdout, s->policy_hash, 32);
+        printf("\",\"policy_version\":%llu,\"highest_epoch\":", (unsigned long long)s->policy_version);
+        if (s->has_epoch)
+            printf("%llu", (unsigned long long)s->highest_epoch);
+        else
+            printf("null");
+        printf(",\"allowance\":%llu,\"mode\":\"%s\",\"permille\":%u,\"last_decision\":\"%s\","
+               "\"last_reason\":\"%s\",\"counter\":%llu}\n",
+               (unsigned long long)s->allowance, cli_mode_name(s->mode),
+               s->mode == SP_MODE_THROTTLE ? (unsigned)s->permille
+                                           : s->mode == SP_MODE_RUN ? 1000u : 0u,
+               cli_mode_name(s->last_decision), sp_err_name(s->last_reason),
+               (unsigned long long)s->stamp);
+        return;
+    }
+    printf("policy          ");
+    print_hex(stdout, s->policy_hash, 32);
+    printf(" (version %llu)\n", (unsigned long long)s->policy_version);
+    if (s->has_epoch)
+        printf("highest epoch   %llu\n", (unsigned long long)s->highest_epoch);
+    else
+        printf("highest epoch   none accepted yet\n");
+    printf("allowance       %llu s\n", (unsigned long long)s->allowance);
+    printf("mode            %s", cli_mode_name(s->mode));
+    if (s->mode == SP_MODE_THROTTLE)
+        printf(" %u permille", (unsigned)s->permille);
+    printf("\nlast decision   %s (%s)\n", cli_mode_name(s->last_decision),
+           s->last_reason == SP_OK ? "granted" : sp_err_message(s->last_reason));
+    printf("record stamp    %llu\n", (unsigned long long)s->stamp);
+}
+
+static int boot(const char *state)
+{
+    sp_err e = sp_devfile_open(&df, state);
+    if (e != SP_OK)
+        return cli_error(e, state, 0, "no simulated device here (run device init first?)");
+    e = sp_device_load(&dev, &df.io, &df.crypto.crypto);
+    if (e != SP_OK) {
+        cli_error(e, state, 0, "device decides PAUSE");
+        return EXIT_REJECTED;
+    }
+    return EXIT_OK;
+}
+
+int cmd_device(int argc, char **argv)
+{
+    static uint8_t buf[SP_MAX_POLICY_BYTES > SP_MAX_NOTE_BYTES ? SP_MAX_POLICY_BYTES + 1
+                                                               : SP_MAX_NOTE_BYTES + 1];
+    const char *policy = NULL, *state = NULL, *pos[1];
+    size_t npos, len;
+    int json = 0, rc;
+    uint32_t line = 0;
+    sp_device_state st;
+    const cli_opt opts[] = {{"--policy", 1, &policy, NULL, NULL, NULL, 0},
+                            {"--state", 1, &state, NULL, NULL, NULL, 0},
+                            {"--json", 0, NULL, &json, NULL, NULL, 0},
+                            {NULL, 0, NULL, NULL, NULL, NULL, 0}};
+
+    if (argc < 1) {
+        fputs(device_usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        fputs(device_usage, stdout);
+        return EXIT_OK;
+    }
+    cli_parse(argc - 1, argv + 1, opts, pos, 1, &npos, device_usage);
+    if (state == NULL) {
+        fputs("softpause: error: --state FILE is required\n", stderr);
+        return EXIT_USAGE;
+    }
+    const char *sub = argv[0];
+    if (strcmp(sub, "init") == 0 && npos == 0) {
+        if (policy == NULL) {
+            fputs("softpause: error: device init needs --policy POLICY\n", stderr);
+            return EXIT_USAGE;
+        }
+        if ((rc = cli_read(policy, buf, sizeof buf, &len)) != 0)
+            return rc;
+        sp_err e = sp_devfile_create(&df, state);
+        if (e != SP_OK)
+            return cli_error(e, state, 0, NULL);
+        e = sp_device_init(&dev, &df.io, &df.crypto.crypto, buf, len);
+        if (e != SP_OK)
+            return cli_error(e, policy, 0, "provisioning refused");
+        printf("provisioned %s (policy anchored; paused until the first authorisation)\n", state);
+        return EXIT_OK;
+    }
+    if (strcmp(sub, "apply") == 0 && npos == 1) {
+        sp_quorum_report report;
+        if ((rc = cli_read(pos[0], buf, sizeof buf, &len)) != 0 || (rc = boot(state)) != 0)
+            return rc;
+        memset(&report, 0, sizeof report);
+        sp_err e = sp_device_apply(&dev, buf, len, &report, &line);
+        if (e != SP_OK) {
+            rc = cli_error(e, pos[0], line, "statement refused");
+            cli_print_report(stderr, &dev.policy, buf, len, &report);
+            return rc;
+        }
+        if (sp_device_status(&dev, &st) != SP_OK)
+            return cli_error(SP_ERR_DEV_NOT_LOADED, state, 0, NULL);
+        printf("accepted epoch %llu: mode %s", (unsigned long long)st.highest_epoch,
+               cli_mode_name(st.mode));
+        if (st.mode == SP_MODE_THROTTLE)
+            printf(" %u permille", (unsigned)st.permille);
+        printf(", allowance set to %llu s\n", (unsigned long long)st.allowance);
+        return EXIT_OK;
+    }
+    if (strcmp(sub, "consume") == 0 && npos == 1) {
+        uint64_t seconds;
+        sp_decision d;
+        if ((rc = cli_number(pos[0], SP_MAX_TIME, &seconds, "SECONDS")) != 0)
+            return rc;
+        if ((rc = boot(state)) != 0) {
+            printf("PAUSE\n");
+            return rc;
+        }
+        sp_err e = sp_device_consume(&dev, seconds, &d);
+        if (e != SP_OK) {
+            printf("PAUSE\n");
+            cli_error(e, state, 0, NULL);
+            return EXIT_REJECTED;
+        }
+        if (d.mode == SP_MODE_THROTTLE)
+            printf("THROTTLE %u %llu\n", (unsigned)d.permille, (unsigned long long)d.granted);
+        else
+            printf("RUN %llu\n", (unsigned long long)d.granted);
+        return EXIT_OK;
+    }
+    if (strcmp(sub, "status") == 0 && npos == 0) {
+        if ((rc = boot(state)) != 0)
+            return rc;
+        if (sp_device_status(&dev, &st) != SP_OK)
+            return cli_error(SP_ERR_DEV_NOT_LOADED, state, 0, NULL);
+        print_status(&st, json);
+        return EXIT_OK;
+    }
+    fputs(device_usage, stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,39 @@
+/*
+ * cmd_key.c -- `softpause key generate NAME [--out DIR]`.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "softpause/host/keyfile.h"
+
+static const char key_usage[] =
+    "usage: softpause key generate NAME [--out DIR]\n"
+    "\n"
+    "Generate an Ed25519 key pair in the C2SP signed-note encodings and write\n"
+    "DIR/NAME.key (signer key, PRIVATE+KEY+...) and DIR/NAME.pub (verifier key),\n"
+    "both mode 0600.  Existing files are never overwritten.  Key names may be\n"
+    "URL-like (example.org/log); the file name maps every byte outside\n"
+    "[A-Za-z0-9._-] (and a leading '.') to %XX: example.org%2Flog.key.\n"
+    "\n"
+    "  --out DIR   directory to write to (default: .)\n";
+
+int cmd_key(int argc, char **argv)
+{
+    const char *out = ".", *pos[2];
+    size_t npos;
+    char kpath[4200], ppath[4200];
+    const cli_opt opts[] = {{"--out", 1, &out, NULL, NULL, NULL, 0}, {NULL, 0, NULL, NULL, NULL, NULL, 0}};
+
+    cli_parse(argc, argv, opts, pos, 2, &npos, key_usage);
+    if (npos != 2 || strcmp(pos[0], "generate") != 0) {
+        fputs(key_usage, stderr);
+        return EXIT_USAGE;
+    }
+    sp_err e = sp_key_generate(pos[1], out, kpath, ppath, sizeof kpath);
+    if (e != SP_OK)
+        return cli_error(e, e == SP_ERR_EXISTS || e == SP_ERR_IO ? out : NULL, 0,
+                         "key '%s'", pos[1]);
+    printf("%s\n%s\n", kpath, ppath);
+    return EXIT_OK;
+}

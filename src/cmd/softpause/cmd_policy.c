@@ -1,0 +1,264 @@
+/*
+ * cmd_policy.c -- `softpause policy init|check|show|hash`.
+ *
+ * `policy init` builds an sp_policy from options, lets the verifier validate and encode
+ * it, and re-parses the result: the file it writes is exactly what every device accepts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "softpause/encoding.h"
+#include "softpause/host/fileio.h"
+#include "softpause/host/keyfile.h"
+#include "softpause/host/policy_build.h"
+#include "softpause/host/sodium_crypto.h"
+
+static const char policy_usage[] =
+    "usage: softpause policy init --deployment NAME --genesis UNIX --epoch-length SECONDS\n"
+    "                             --allowance SECONDS --signer BODY:TAGS:FILE.pub ...\n"
+    "                             --rule 'K of SET' ... [--tag TAG ...] [--version N]\n"
+    "                             [--out FILE]\n"
+    "       softpause policy check POLICY\n"
+    "       softpause policy show [--json] POLICY\n"
+    "       softpause policy hash POLICY\n"
+    "\n"
+    "init   Write a canonical policy (stdout, or FILE, never overwriting).  TAGS is a\n"
+    "       comma-separated list or '-'.  SET is 'all', a tag ('civil' or 'tag:civil'),\n"
+    "       or 'signers:NAME,NAME'.  Example:\n"
+    "         --rule '3 of all' --rule '1 of civil'\n"
+    "check  Exit 0 if POLICY is canonical and satisfies every invariant, else name the\n"
+    "       line and the problem.\n"
+    "show   Describe the policy (or --json).\n"
+    "hash   Print the policy hash (hex), which every statement names.\n";
+
+static uint8_t policy_bytes[SP_MAX_POLICY_BYTES + 1];
+static sp_policy policy;
+
+#define MAX_OPT 64
+
+/* BODY:TAGS:FILE.pub */
+static int parse_signer(const char *spec, sp_policy_signer_spec *s, char *body, char *tags)
+{
+    const char *c1 = strchr(spec, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (c2 == NULL || c1 == spec || (size_t)(c1 - spec) > SP_MAX_BODY_BYTES ||
+        (size_t)(c2 - c1 - 1) > SP_MAX_TAGS * (SP_MAX_TAG_BYTES + 1)) {
+        fprintf(stderr, "softpause: error: --signer '%s': expected BODY:TAGS:FILE.pub\n", spec);
+        return EXIT_USAGE;
+    }
+    memcpy(body, spec, (size_t)(c1 - spec));
+    body[c1 - spec] = '\0';
+    memcpy(tags, c1 + 1, (size_t)(c2 - c1 - 1));
+    tags[c2 - c1 - 1] = '\0';
+    s->body = body;
+    s->tags = tags;
+    sp_err e = sp_vkey_load(&s->key, c2 + 1);
+    if (e != SP_OK)
+        return cli_error(e, c2 + 1, 0, "verifier key of signer '%s'", body);
+    return EXIT_OK;
+}
+
+static int policy_init(int argc, char **argv)
+{
+    const char *deployment = NULL, *genesis = NULL, *epoch_length = NULL, *allowance = NULL;
+    const char *version = "1", *out = NULL, *signers[MAX_OPT], *rules[MAX_OPT], *tags[MAX_OPT];
+    const char *pos[1];
+    size_t nsigners = 0, nrules = 0, ntags = 0, npos, len;
+    static sp_policy_signer_spec specs[MAX_OPT];
+    static char bodies[MAX_OPT][SP_MAX_BODY_BYTES + 1];
+    static char signer_tags[MAX_OPT][SP_MAX_TAGS * (SP_MAX_TAG_BYTES + 1) + 1];
+    char detail[256];
+    sp_policy_spec spec;
+    const cli_opt opts[] = {
+        {"--deployment", 1, &deployment, NULL, NULL, NULL, 0},
+        {"--genesis", 1, &genesis, NULL, NULL, NULL, 0},
+        {"--epoch-length", 1, &epoch_length, NULL, NULL, NULL, 0},
+        {"--allowance", 1, &allowance, NULL, NULL, NULL, 0},
+        {"--version", 1, &version, NULL, NULL, NULL, 0},
+        {"--out", 1, &out, NULL, NULL, NULL, 0},
+        {"--signer", 1, NULL, NULL, signers, &nsigners, MAX_OPT},
+        {"--rule", 1, NULL, NULL, rules, &nrules, MAX_OPT},
+        {"--tag", 1, NULL, NULL, tags, &ntags, MAX_OPT},
+        {NULL, 0, NULL, NULL, NULL, NULL, 0}};
+    int st;
+
+    cli_parse(argc, argv, opts, pos, 0, &npos, policy_usage);
+    if (deployment == NULL || genesis == NULL || epoch_length == NULL || allowance == NULL ||
+        nsigners == 0 || nrules == 0) {
+        fputs("softpause: error: policy init needs --deployment, --genesis, --epoch-length, "
+              "--allowance, at least one --signer and one --rule\n", stderr);
+        return EXIT_USAGE;
+    }
+    memset(&spec, 0, sizeof spec);
+    spec.deployment = deployment;
+    if ((st = cli_number(version, SP_MAX_EPOCH, &spec.version, "--version")) ||
+        (st = cli_number(genesis, SP_MAX_TIME, &spec.genesis, "--genesis")) ||
+        (st = cli_number(epoch_length, SP_MAX_TIME, &spec.epoch_length, "--epoch-length")) ||
+        (st = cli_number(allowance, SP_MAX_TIME, &spec.allowance, "--allowance")))
+        return st;
+    for (size_t i = 0; i < nsigners; i++)
+        if ((st = parse_signer(signers[i], &specs[i], bodies[i], signer_tags[i])) != EXIT_OK)
+            return st;
+    spec.signers = specs;
+    spec.signer_count = nsigners;
+    spec.tags = tags;
+    spec.tag_count = ntags;
+    spec.rules = rules;
+    spec.rule_count = nrules;
+    sp_err e = sp_policy_build(&spec, &policy, policy_bytes, sizeof policy_bytes, &len, detail,
+                               sizeof detail);
+    if (e != SP_OK)
+        return cli_error(e, NULL, 0, "%s", detail);
+    if (out == NULL) {
+        fwrite(policy_bytes, 1, len, stdout);
+        return EXIT_OK;
+    }
+    e = sp_file_write_atomic(out, policy_bytes, len, 0644, 0);
+    return e == SP_OK ? EXIT_OK : cli_error(e, out, 0, NULL);
+}
+
+static void print_hash(const uint8_t h[32])
+{
+    char hex[65];
+    if (sp_hex_encode(hex, sizeof hex, h, 32) == SP_OK) {
+        hex[64] = '\0';
+        fputs(hex, stdout);
+    }
+}
+
+static void show_human(const sp_policy *p)
+{
+    printf("deployment    %s\nversion       %llu\n", p->deployment, (unsigned long long)p->version);
+    printf("genesis       %llu\nepoch length  %llu s\nallowance     %llu s per epoch\n",
+           (unsigned long long)p->genesis, (unsigned long long)p->epoch_length,
+           (unsigned long long)p->allowance);
+    printf("hash          ");
+    print_hash(p->hash);
+    printf("\nsigners (%u):\n", (unsigned)p->signer_count);
+    for (uint32_t i = 0; i < p->signer_count; i++) {
+        printf("  %-24s key %s %08x  tags:", p->signers[i].body, p->signers[i].key.name,
+               (unsigned)p->signers[i].key.key_id);
+        for (uint32_t t = 0; t < p->tag_count; t++)
+            if (p->signers[i].tags & (1u << t))
+                printf(" %s", p->tags[t]);
+        putchar('\n');
+    }
+    printf("rules (all must hold):\n");
+    for (uint32_t r = 0; r < p->rule_count; r++) {
+        const sp_rule *rule = &p->rules[r];
+        printf("  at least %u distinct keys of ", (unsigned)rule->k);
+        if (rule->kind == SP_SET_ALL)
+            printf("all signers");
+        else if (rule->kind == SP_SET_TAG)
+            printf("tag %s", p->tags[rule->tag]);
+        else
+            for (uint32_t i = 0, first = 1; i < p->signer_count; i++)
+                if (rule->members & (1u << i)) {
+                    printf("%s%s", first ? "" : ", ", p->signers[i].key.name);
+                    first = 0;
+                }
+        putchar('\n');
+    }
+}
+
+static void show_json(const sp_policy *p)
+{
+    printf("{\"deployment\":");
+    cli_json_string(stdout, p->deployment, strlen(p->deployment));
+    printf(",\"version\":%llu,\"genesis\":%llu,\"epoch_length\":%llu,\"allowance\":%llu,"
+           "\"hash\":\"",
+           (unsigned long long)p->version, (unsigned long long)p->genesis,
+           (unsigned long long)p->epoch_length, (unsigned long long)p->allowance);
+    print_hash(p->hash);
+    printf("\",\"tags\":[");
+    for (uint32_t t = 0; t < p->tag_count; t++) {
+        printf(t ? "," : "");
+        cli_json_string(stdout, p->tags[t], strlen(p->tags[t]));
+    }
+    printf("],\"signers\":[");
+    for (uint32_t i = 0; i < p->signer_count; i++) {
+        printf("%s{\"body\":", i ? "," : "");
+        cli_json_string(stdout, p->signers[i].body, strlen(p->signers[i].body));
+        printf(",\"name\":");
+        cli_json_string(stdout, p->signers[i].key.name, p->signers[i].key.name_len);
+        printf(",\"key_id\":\"%08x\",\"tags\":[", (unsigned)p->signers[i].key.key_id);
+        for (uint32_t t = 0, first = 1; t < p->tag_count; t++)
+            if (p->signers[i].tags & (1u << t)) {
+                printf(first ? "" : ",");
+                cli_json_string(stdout, p->tags[t], strlen(p->tags[t]));
+                first = 0;
+            }
+        printf("]}");
+    }
+    printf("],\"rules\":[");
+    for (uint32_t r = 0; r < p->rule_count; r++) {
+        const sp_rule *rule = &p->rules[r];
+        printf("%s{\"k\":%u,\"set\":", r ? "," : "", (unsigned)rule->k);
+        if (rule->kind == SP_SET_ALL)
+            printf("\"all\"");
+        else if (rule->kind == SP_SET_TAG) {
+            printf("{\"tag\":");
+            cli_json_string(stdout, p->tags[rule->tag], strlen(p->tags[rule->tag]));
+            printf("}");
+        } else {
+            printf("{\"signers\":[");
+            for (uint32_t i = 0, first = 1; i < p->signer_count; i++)
+                if (rule->members & (1u << i)) {
+                    printf(first ? "" : ",");
+                    cli_json_string(stdout, p->signers[i].key.name, p->signers[i].key.name_len);
+                    first = 0;
+                }
+            printf("]}");
+        }
+        printf("}");
+    }
+    printf("]}\n");
+}
+
+int cmd_policy(int argc, char **argv)
+{
+    const char *pos[1];
+    size_t npos, len;
+    int json = 0, st;
+    const cli_opt opts[] = {{"--json", 0, NULL, &json, NULL, NULL, 0},
+                            {NULL, 0, NULL, NULL, NULL, NULL, 0}};
+
+    if (argc < 1) {
+        fputs(policy_usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        fputs(policy_usage, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[0], "init") == 0)
+        return policy_init(argc - 1, argv + 1);
+    if (strcmp(argv[0], "check") != 0 && strcmp(argv[0], "show") != 0 &&
+        strcmp(argv[0], "hash") != 0) {
+        fprintf(stderr, "softpause: error: unknown policy command '%s'\n", argv[0]);
+        fputs(policy_usage, stderr);
+        return EXIT_USAGE;
+    }
+    cli_parse(argc - 1, argv + 1, opts, pos, 1, &npos, policy_usage);
+    if (npos != 1) {
+        fputs(policy_usage, stderr);
+        return EXIT_USAGE;
+    }
+    if ((st = cli_load_policy(pos[0], &policy, policy_bytes, sizeof policy_bytes, &len)) != 0)
+        return st;
+    if (strcmp(argv[0], "hash") == 0) {
+        print_hash(policy.hash);
+        putchar('\n');
+    } else if (strcmp(argv[0], "check") == 0) {
+        printf("%s: ok: canonical, %u signers, %u rules, hash ", pos[0],
+               (unsigned)policy.signer_count, (unsigned)policy.rule_count);
+        print_hash(policy.hash);
+        putchar('\n');
+    } else if (json) {
+        show_json(&policy);
+    } else {
+        show_human(&policy);
+    }
+    return EXIT_OK;
+}

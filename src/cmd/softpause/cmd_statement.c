@@ -1,0 +1,224 @@
+/*
+ * cmd_statement.c -- `softpause statement new|collect|verify`.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "softpause/encoding.h"
+#include "softpause/host/signing.h"
+#include "softpause/host/sodium_crypto.h"
+
+static const char statement_usage[] =
+    "usage: softpause statement new --policy POLICY --epoch N --mode run|throttle:PERMILLE|pause\n"
+    "       softpause statement collect [--policy POLICY] SIGNED...\n"
+    "       softpause statement verify --policy POLICY [--json] STATEMENT\n"
+    "\n"
+    "new      Print the statement text for epoch N (start = genesis + N x epoch-length).\n"
+    "         Sign it with `softpause note sign --key BODY.key`.\n"
+    "collect  Merge signed copies of one statement into one note.  Every line is\n"
+    "         verified against the policy; only valid lines are kept, one per key.\n"
+    "         Copies with different texts are refused.  POLICY defaults to\n"
+    "         $SOFTPAUSE_POLICY.\n"
+    "verify   Check a signed statement as a device would: syntax, deployment, policy\n"
+    "         hash, epoch and start, and the quorum rules (each distinct key counted once;\n"
+    "         invalid and unknown lines ignored and reported).  Exit 0 if accepted.\n";
+
+static uint8_t policy_bytes[SP_MAX_POLICY_BYTES + 1];
+static sp_policy policy;
+
+static int statement_new(const char *policy_path, const char *epoch_s, const char *mode_s)
+{
+    sp_statement st;
+    uint8_t text[SP_MAX_STATEMENT_TEXT];
+    size_t len;
+    int rc;
+
+    if (epoch_s == NULL || mode_s == NULL) {
+        fputs("softpause: error: statement new needs --policy, --epoch and --mode\n", stderr);
+        return EXIT_USAGE;
+    }
+    if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes, &len)))
+        return rc;
+    memset(&st, 0, sizeof st);
+    st.type = SP_STMT_AUTHORISATION;
+    strcpy(st.deployment, policy.deployment);
+    memcpy(st.policy_hash, policy.hash, sizeof st.policy_hash);
+    if ((rc = cli_number(epoch_s, SP_MAX_EPOCH, &st.epoch, "--epoch")) != 0)
+        return rc;
+    if (strcmp(mode_s, "run") == 0) {
+        st.mode = SP_MODE_RUN;
+    } else if (strcmp(mode_s, "pause") == 0) {
+        st.mode = SP_MODE_PAUSE;
+    } else if (strncmp(mode_s, "throttle:", 9) == 0) {
+        uint64_t p;
+        if ((rc = cli_number(mode_s + 9, 999, &p, "--mode throttle:PERMILLE")) != 0)
+            return rc;
+        if (p == 0)
+            return cli_error(SP_ERR_STMT_MODE, NULL, 0, "throttle permille must be 1..999");
+        st.mode = SP_MODE_THROTTLE;
+        st.permille = (uint32_t)p;
+    } else {
+        fprintf(stderr, "softpause: error: --mode: expected run, throttle:PERMILLE or pause, "
+                        "got '%s'\n", mode_s);
+        return EXIT_USAGE;
+    }
+    sp_err e = sp_epoch_start(&policy, st.epoch, &st.start);
+    if (e == SP_OK)
+        e = sp_statement_format(&st, text, sizeof text, &len);
+    if (e != SP_OK)
+        return cli_error(e, NULL, 0, "epoch %s", epoch_s);
+    fwrite(text, 1, len, stdout);
+    return EXIT_OK;
+}
+
+#define MAX_COLLECT 64
+
+static int statement_collect(const char *policy_path, const char **files, size_t n)
+{
+    static uint8_t bufs[MAX_COLLECT][SP_MAX_NOTE_BYTES + 1];
+    static uint8_t out[SP_SIGNED_NOTE_CAP];
+    const uint8_t *notes[MAX_COLLECT];
+    size_t lens[MAX_COLLECT], out_len, bad, len;
+    sp_collect_result res;
+    uint32_t line = 0;
+    int rc;
+
+    if (policy_path == NULL)
+        policy_path = getenv("SOFTPAUSE_POLICY");
+    if (policy_path == NULL) {
+        fputs("softpause: error: statement collect needs --policy POLICY (or "
+              "$SOFTPAUSE_POLICY) to verify each line\n", stderr);
+        return EXIT_USAGE;
+    }
+    if (n == 0 || n > MAX_COLLECT) {
+        fprintf(stderr, "softpause: error: statement collect takes 1..%d signed notes\n",
+                MAX_COLLECT);
+        return EXIT_USAGE;
+    }
+    if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes, &len)))
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        if ((rc = cli_read(files[i], bufs[i], sizeof bufs[i], &lens[i])) != 0)
+            return rc;
+        notes[i] = bufs[i];
+    }
+    sp_err e = sp_collect(&policy, notes, lens, n, out, sizeof out, &out_len, &res, &bad, &line);
+    if (e != SP_OK)
+        return cli_error(e, files[bad], line,
+                         e == SP_ERR_COLLECT_MISMATCH ? "its text differs from %s" : NULL,
+                         files[0]);
+    fwrite(out, 1, out_len, stdout);
+    fprintf(stderr, "collected %u signatures (dropped: %u duplicate, %u invalid, %u unknown)\n",
+            (unsigned)res.merged, (unsigned)res.duplicates, (unsigned)res.invalid,
+            (unsigned)res.unknown);
+    return EXIT_OK;
+}
+
+static void print_json_report(const sp_policy *p, const sp_statement *st, sp_err e,
+                              const uint8_t *note, size_t len, const sp_quorum_report *r)
+{
+    static sp_note parsed;
+    static const char *status[] = {"unchecked", "valid", "unknown", "invalid", "duplicate"};
+    char hex[65];
+    printf("{\"accepted\":%s,\"error\":", e == SP_OK ? "true" : "false");
+    if (e == SP_OK)
+        printf("null");
+    else
+        printf("\"%s\"", sp_err_name(e));
+    if (e == SP_OK) {
+        printf(",\"deployment\":");
+        cli_json_string(stdout, st->deployment, strlen(st->deployment));
+        if (sp_hex_encode(hex, sizeof hex, st->policy_hash, 32) == SP_OK)
+            printf(",\"policy\":\"%.64s\"", hex);
+        printf(",\"epoch\":%llu,\"start\":%llu,\"mode\":\"%s\",\"permille\":%u",
+               (unsigned long long)st->epoch, (unsigned long long)st->start,
+               cli_mode_name(st->mode),
+               st->mode == SP_MODE_RUN ? 1000u : st->mode == SP_MODE_THROTTLE ? st->permille : 0u);
+    }
+    printf(",\"distinct_keys\":%u,\"lines\":[", (unsigned)r->distinct_keys);
+    if (sp_note_parse(&parsed, note, len, NULL) == SP_OK)
+        for (uint32_t i = 0; i < parsed.sig_count && i < r->line_count; i++) {
+            uint8_t s = r->line_status[i] <= 4 ? r->line_status[i] : 0;
+            printf("%s{\"name\":", i ? "," : "");
+            cli_json_string(stdout, (const char *)note + parsed.sigs[i].name_offset,
+                            parsed.sigs[i].name_len);
+            printf(",\"key_id\":\"%08x\",\"status\":\"%s\"}", (unsigned)parsed.sigs[i].key_id,
+                   status[s]);
+        }
+    printf("],\"failed_rule\":");
+    if (r->failed_rule < p->rule_count)
+        printf("%u", (unsigned)r->failed_rule + 1);
+    else
+        printf("null");
+    printf("}\n");
+}
+
+static int statement_verify(const char *policy_path, int json, const char *input)
+{
+    static uint8_t buf[SP_MAX_NOTE_BYTES + 1];
+    static sp_note work;
+    sp_quorum_report report;
+    sp_statement st;
+    size_t len;
+    uint32_t line = 0;
+    int rc;
+    const char *where = input == NULL ? "<stdin>" : input;
+
+    if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes, &len)))
+        return rc;
+    if ((rc = cli_read(input, buf, sizeof buf, &len)) != 0)
+        return rc;
+    memset(&report, 0, sizeof report);
+    sp_err e = sp_statement_verify(&policy, buf, len, sp_sodium_crypto(), &work, &st, &report,
+                                   &line);
+    if (json) {
+        print_json_report(&policy, &st, e, buf, len, &report);
+        return cli_exit_status(e);
+    }
+    if (e != SP_OK) {
+        rc = cli_error(e, where, line, NULL);
+        cli_print_report(stderr, &policy, buf, len, &report);
+        return rc;
+    }
+    printf("accepted: %s epoch %llu (start %llu), mode %s", st.deployment,
+           (unsigned long long)st.epoch, (unsigned long long)st.start, cli_mode_name(st.mode));
+    if (st.mode == SP_MODE_THROTTLE)
+        printf(" %u permille", (unsigned)st.permille);
+    putchar('\n');
+    cli_print_report(stdout, &policy, buf, len, &report);
+    return EXIT_OK;
+}
+
+int cmd_statement(int argc, char **argv)
+{
+    const char *policy_path = NULL, *epoch = NULL, *mode = NULL, *pos[MAX_COLLECT];
+    size_t npos;
+    int json = 0;
+    const cli_opt opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
+                            {"--epoch", 1, &epoch, NULL, NULL, NULL, 0},
+                            {"--mode", 1, &mode, NULL, NULL, NULL, 0},
+                            {"--json", 0, NULL, &json, NULL, NULL, 0},
+                            {NULL, 0, NULL, NULL, NULL, NULL, 0}};
+
+    if (argc < 1) {
+        fputs(statement_usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        fputs(statement_usage, stdout);
+        return EXIT_OK;
+    }
+    cli_parse(argc - 1, argv + 1, opts, pos, MAX_COLLECT, &npos, statement_usage);
+    if (sp_sodium_init() != SP_OK)
+        return cli_error(SP_ERR_CRYPTO, NULL, 0, "libsodium failed to start");
+    if (strcmp(argv[0], "new") == 0 && npos == 0)
+        return statement_new(policy_path, epoch, mode);
+    if (strcmp(argv[0], "collect") == 0)
+        return statement_collect(policy_path, pos, npos);
+    if (strcmp(argv[0], "verify") == 0 && npos <= 1)
+        return statement_verify(policy_path, json, npos ? pos[0] : NULL);
+    fputs(statement_usage, stderr);
+    return EXIT_USAGE;
+}

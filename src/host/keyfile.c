@@ -1,0 +1,177 @@
+/*
+ * keyfile.c -- Ed25519 key generation, key files, signer-key derivation (keyfile.h).
+ *
+ * Key encodings are the verifier's (src/verifier/key.c); this file only adds what needs
+ * libsodium (derivation from a seed, randomness) and the file system.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "softpause/encoding.h"
+#include "softpause/host/fileio.h"
+#include "softpause/host/keyfile.h"
+#include "softpause/host/sodium_crypto.h"
+
+void sp_signer_key_wipe(sp_signer_key *key)
+{
+    sodium_memzero(key, sizeof *key);
+}
+
+sp_err sp_key_file_stem(const char *name, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    if (name[0] == '\0')
+        return SP_ERR_KEY_NAME;
+    for (size_t i = 0; name[i] != '\0'; i++) {
+        unsigned char c = (unsigned char)name[i];
+        int keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '_' || c == '-' || (c == '.' && i > 0);
+        if (o + 4 > cap)
+            return SP_ERR_BUFFER_TOO_SMALL;
+        if (keep) {
+            out[o++] = (char)c;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        }
+    }
+    out[o] = '\0';
+    return SP_OK;
+}
+
+sp_err sp_signer_key_format(const sp_signer_key *key, char *out, size_t cap)
+{
+    uint8_t raw[33];
+    char b64[SP_BASE64_KEY_LEN + 1];
+    size_t b64_len;
+    raw[0] = SP_KEY_ALG_ED25519;
+    memcpy(raw + 1, key->sk, 32); /* libsodium's sk starts with the seed */
+    sp_err e = sp_base64_encode(b64, sizeof b64 - 1, &b64_len, raw, sizeof raw);
+    sodium_memzero(raw, sizeof raw);
+    if (e != SP_OK)
+        return e;
+    b64[b64_len] = '\0';
+    int n = snprintf(out, cap, "PRIVATE+KEY+%s+%08x+%s", key->pub.name,
+                     (unsigned)key->pub.key_id, b64);
+    sodium_memzero(b64, sizeof b64);
+    return n < 0 || (size_t)n >= cap ? SP_ERR_BUFFER_TOO_SMALL : SP_OK;
+}
+
+sp_err sp_signer_key_parse(sp_signer_key *out, const char *text, size_t len)
+{
+    sp_skey_fields f;
+    uint32_t id;
+    sp_err e;
+    memset(out, 0, sizeof *out);
+    if ((e = sp_sodium_init()) != SP_OK)
+        return e;
+    if ((e = sp_skey_parse_fields(&f, text, len)) != SP_OK)
+        return e;
+    crypto_sign_seed_keypair(out->pub.public_key, out->sk, f.seed);
+    e = sp_key_id(&id, f.name, f.name_len, out->pub.public_key, sp_sodium_crypto());
+    if (e == SP_OK && id != f.key_id)
+        e = SP_ERR_KEY_ID; /* the ID names another key: refuse, as Go's NewSigner does */
+    if (e == SP_OK) {
+        memcpy(out->pub.name, f.name, f.name_len + 1);
+        out->pub.name_len = f.name_len;
+        out->pub.key_id = id;
+    }
+    sodium_memzero(&f, sizeof f);
+    if (e != SP_OK)
+        sp_signer_key_wipe(out);
+    return e;
+}
+
+/* Read a one-line key file into buf (NUL-terminated, final '\n' removed). */
+static sp_err read_key_line(const char *path, char *buf, size_t cap, size_t *len)
+{
+    sp_err e = sp_file_read(path, (uint8_t *)buf, cap - 1, len);
+    if (e == SP_ERR_BUFFER_TOO_SMALL)
+        return SP_ERR_KEY_FORMAT;
+    if (e != SP_OK)
+        return e;
+    if (*len > 0 && buf[*len - 1] == '\n')
+        (*len)--;
+    buf[*len] = '\0';
+    if (memchr(buf, '\n', *len) != NULL)
+        return SP_ERR_KEY_FORMAT; /* one line only */
+    return SP_OK;
+}
+
+sp_err sp_signer_key_load(sp_signer_key *out, const char *path)
+{
+    char buf[SP_MAX_SKEY_TEXT + 2];
+    size_t len;
+    memset(out, 0, sizeof *out);
+    sp_err e = read_key_line(path, buf, sizeof buf, &len);
+    if (e == SP_OK)
+        e = sp_signer_key_parse(out, buf, len);
+    sodium_memzero(buf, sizeof buf);
+    return e;
+}
+
+sp_err sp_vkey_load(sp_vkey *out, const char *path)
+{
+    char buf[SP_MAX_VKEY_TEXT + 2];
+    size_t len;
+    memset(out, 0, sizeof *out);
+    sp_err e = sp_sodium_init();
+    if (e == SP_OK)
+        e = read_key_line(path, buf, sizeof buf, &len);
+    if (e == SP_OK)
+        e = sp_vkey_parse(out, buf, len, sp_sodium_crypto());
+    return e;
+}
+
+sp_err sp_key_generate(const char *name, const char *dir, char *key_path, char *pub_path,
+                       size_t cap)
+{
+    sp_signer_key key;
+    char stem[3 * SP_MAX_NAME_BYTES + 1], skey[SP_MAX_SKEY_TEXT + 2], vkey[SP_MAX_VKEY_TEXT + 2];
+    char kpath[4096], ppath[4096];
+    uint8_t seed[32];
+    size_t vlen, nlen = strlen(name);
+    sp_err e;
+
+    if ((e = sp_sodium_init()) != SP_OK)
+        return e;
+    if ((e = sp_key_name_check(name, nlen)) != SP_OK)
+        return e;
+    if ((e = sp_key_file_stem(name, stem, sizeof stem)) != SP_OK)
+        return e;
+    if (snprintf(kpath, sizeof kpath, "%s/%s.key", dir, stem) >= (int)sizeof kpath ||
+        snprintf(ppath, sizeof ppath, "%s/%s.pub", dir, stem) >= (int)sizeof ppath)
+        return SP_ERR_BUFFER_TOO_SMALL;
+    if (sp_file_exists(kpath) || sp_file_exists(ppath))
+        return SP_ERR_EXISTS;
+
+    memset(&key, 0, sizeof key);
+    randombytes_buf(seed, sizeof seed);
+    crypto_sign_seed_keypair(key.pub.public_key, key.sk, seed);
+    sodium_memzero(seed, sizeof seed);
+    memcpy(key.pub.name, name, nlen + 1);
+    key.pub.name_len = nlen;
+    e = sp_key_id(&key.pub.key_id, name, nlen, key.pub.public_key, sp_sodium_crypto());
+    if (e == SP_OK)
+        e = sp_signer_key_format(&key, skey, sizeof skey - 1);
+    if (e == SP_OK)
+        e = sp_vkey_format(&key.pub, vkey, sizeof vkey - 2, &vlen);
+    if (e == SP_OK) {
+        size_t slen = strlen(skey);
+        skey[slen] = '\n';
+        vkey[vlen] = '\n';
+        e = sp_file_write_atomic(kpath, skey, slen + 1, 0600, 0);
+        if (e == SP_OK)
+            e = sp_file_write_atomic(ppath, vkey, vlen + 1, 0600, 0);
+    }
+    sodium_memzero(skey, sizeof skey);
+    sp_signer_key_wipe(&key);
+    if (e == SP_OK && key_path != NULL)
+        snprintf(key_path, cap, "%s", kpath);
+    if (e == SP_OK && pub_path != NULL)
+        snprintf(pub_path, cap, "%s", ppath);
+    return e;
+}

@@ -1,0 +1,546 @@
+/*
+ * device.c -- the device state machine (softpause/device.h): provision, boot, apply a
+ * signed statement, spend allowance.
+ *
+ * Storage, and which side of the trust boundary each piece is on:
+ *
+ *       inside the chip (trusted)            |   external flash (attacker can image,
+ *                                            |   restore, erase, corrupt)
+ *   +-----------------------------+          |   +-------------------------------+
+ *   | anchor: SHA-256 of policy   | write-   |   | policy bytes (canonical text) |
+ *   | (fuses / OTP)               | once     |   +-------------------------------+
+ *   +-----------------------------+          |   +---------------+---------------+
+ *   | monotonic counter c         | incr-    |   | slot 0 (128B) | slot 1 (128B) |
+ *   | (factory 0, endurance 2^20) | only     |   | record "SPST" | record "SPST" |
+ *   +-----------------------------+          |   +---------------+---------------+
+ *   | device MAC key (crypto)     |          |   each record: stamp, policy hash,
+ *   +-----------------------------+          |   epoch, allowance, mode, ... , HMAC
+ *
+ *   (record layout: the diagram in state_record.c and device.h)
+ *
+ * Why this shape:
+ *   - The MAC makes records unforgeable, but not fresh: a saved flash image is a set of
+ *     perfectly authentic records.  Freshness comes from the counter: every record is
+ *     stamped with the counter value it belongs to, and a boot accepts only records
+ *     stamped c or c+1.  Restoring an old image yields records stamped < c: ROLLBACK.
+ *   - Two slots, written alternately, so that a torn write never destroys the current
+ *     record: the new record goes to the OTHER slot, is read back, and only then is the
+ *     counter incremented -- the increment is the commit point.  A power cut before it
+ *     leaves the old record current (stamp c) or the new one pending (stamp c+1, which
+ *     the next boot commits by finishing the increment).  Both are safe, because
+ *     nothing is granted before the commit.
+ *   - Allowance is powered-on seconds of the device's own work, SET (never added) by
+ *     each accepted epoch, so hoarding power cycles or slowing a clock buys nothing.
+ *     Debits are persisted BEFORE the work is granted, in chunks (the "reservation") so
+ *     that the counter lasts the device's life (see config.h); the RAM remainder of a
+ *     chunk is lost on power loss -- a power cut can only ever cost allowance.
+ *   - Refusals are never persisted: a write per refused statement or refused consume()
+ *     would let anyone holding a stack of junk (or stale) statements burn the counter's
+ *     endurance and brick the device.  Refusals are returned and reported; last
+ *     decision/reason are updated in RAM and reach flash with the next real write.
+ *   - Every error leaves the device paused: consume() answers PAUSE unless the context
+ *     is loaded and the persisted state grants work.  A persist failure unloads the
+ *     context (RAM and flash may disagree until the next sp_device_load).
+ *   - The policy bytes are hashed and compared with the anchor BEFORE they are parsed,
+ *     so the parser only ever sees bytes that were provisioned, never attacker input.
+ *
+ * Firmware rules: no heap, no libc beyond mem*, no recursion; large objects (policy, note
+ * scratch) live in the caller-allocated sp_device, never on the stack.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "softpause/config.h"
+#include "softpause/crypto.h"
+#include "softpause/device.h"
+#include "softpause/errors.h"
+#include "softpause/policy.h"
+#include "softpause/statement.h"
+
+/* ---- helpers ------------------------------------------------------------------------ */
+
+static int io_complete(const sp_device_io *io)
+{
+    return io != NULL && io->slot_read != NULL && io->slot_write != NULL &&
+           io->policy_read != NULL && io->policy_write != NULL && io->anchor_read != NULL &&
+           io->anchor_write != NULL && io->counter_read != NULL &&
+           io->counter_increment != NULL;
+}
+
+static int crypto_complete(const sp_crypto *crypto)
+{
+    return crypto != NULL && crypto->sha256 != NULL && crypto->device_mac != NULL &&
+           crypto->ed25519_verify != NULL && crypto->ed25519_check_key != NULL;
+}
+
+/* The context is usable only while `loaded` holds the hardened constant; any other value
+ * (zero from memset, a glitched word) reads as "not loaded" and pauses. */
+static int is_loaded(const sp_device *dev)
+{
+    return dev->loaded == SP_DEVICE_LOADED;
+}
+
+static void unload(sp_device *dev)
+{
+    dev->loaded = 0;
+    dev->reserved = 0;
+}
+
+/*
+ * Persist `next` as the new current state.  The commit protocol (see the top of the file):
+ *   1. refuse if the counter has no increment left in its endurance budget;
+ *   2. stamp counter+1, encode (MAC) into the slot NOT holding the current record;
+ *   3. read back and compare byte for byte (flash can fail silently);
+ *   4. increment the counter (the commit point), and confirm it moved by exactly one;
+ *   5. only then adopt the state in RAM.
+ * Any failure unloads the context: flash may now hold a pending record, and only a fresh
+ * sp_device_load() can say which record is current.
+ */
+static sp_err persist(sp_device *dev, sp_device_state *next)
+{
+    uint8_t rec[SP_STATE_RECORD_BYTES];
+    uint8_t back[SP_STATE_RECORD_BYTES];
+    const sp_device_io *io = dev->io;
+    uint32_t target = dev->slot ^ 1u;
+    uint64_t after = 0;
+    sp_err err;
+
+    if (dev->counter >= SP_COUNTER_ENDURANCE) {
+        err = SP_ERR_DEV_COUNTER;
+        goto fail;
+    }
+    next->stamp = dev->counter + 1u;
+    memcpy(next->policy_hash, dev->policy.hash, SP_SHA256_BYTES);
+    next->policy_version = dev->policy.version;
+
+    err = sp_state_encode(next, rec, dev->crypto);
+    if (err != SP_OK)
+        goto fail;
+    if (io->slot_write(io->ctx, target, rec) != 0) {
+        err = SP_ERR_DEV_STORAGE;
+        goto fail;
+    }
+    if (io->slot_read(io->ctx, target, back) != 0) {
+        err = SP_ERR_DEV_STORAGE;
+        goto fail;
+    }
+    if (memcmp(rec, back, SP_STATE_RECORD_BYTES) != 0) {
+        err = SP_ERR_DEV_READBACK;
+        goto fail;
+    }
+    if (io->counter_increment(io->ctx) != 0) {
+        err = SP_ERR_DEV_COUNTER;
+        goto fail;
+    }
+    if (io->counter_read(io->ctx, &after) != 0 || after != next->stamp) {
+        err = SP_ERR_DEV_COUNTER;
+        goto fail;
+    }
+    dev->counter = after;
+    dev->slot = target;
+    dev->state = *next;
+    memset(rec, 0, sizeof rec);
+    memset(back, 0, sizeof back);
+    return SP_OK;
+
+fail:
+    memset(rec, 0, sizeof rec);
+    memset(back, 0, sizeof back);
+    unload(dev);
+    return err;
+}
+
+/* ---- init --------------------------------------------------------------------------- */
+
+sp_err sp_device_init(sp_device *dev, const sp_device_io *io, const sp_crypto *crypto,
+                      const uint8_t *policy, size_t policy_len)
+{
+    uint8_t anchor[SP_SHA256_BYTES];
+    int is_set = 0;
+    uint64_t counter = 1;
+    sp_device_state first;
+    sp_err err;
+
+    if (dev == NULL)
+        return SP_ERR_ARGUMENT;
+    memset(dev, 0, sizeof *dev);
+    if (!io_complete(io) || !crypto_complete(crypto) || policy == NULL)
+        return SP_ERR_ARGUMENT;
+    if (policy_len > SP_MAX_POLICY_BYTES)
+        return SP_ERR_POLICY_LIMIT;
+
+    /* Init never re-opens: once a record has been committed the counter is >= 1, so
+     * erasing flash can never be turned into a fresh provisioning. */
+    if (io->counter_read(io->ctx, &counter) != 0) {
+        err = SP_ERR_DEV_COUNTER;
+        goto fail;
+    }
+    if (counter != 0) {
+        err = SP_ERR_DEV_NOT_FACTORY;
+        goto fail;
+    }
+
+    /* Validate before anchoring: a policy the loader would refuse must never be burnt
+     * into write-once storage. */
+    memcpy(dev->policy_bytes, policy, policy_len);
+    err = sp_policy_parse(&dev->policy, dev->policy_bytes, policy_len, crypto, NULL);
+    if (err != SP_OK)
+        goto fail;
+
+    if (io->anchor_read(io->ctx, anchor, &is_set) != 0) {
+        err = SP_ERR_DEV_STORAGE;
+        goto fail;
+    }
+    if (is_set) {
+        /* A retry after a power cut during init: the same policy is fine, another is not
+         * (write-once means a device is bound to its first policy forever). */
+        if (memcmp(anchor, dev->policy.hash, SP_SHA256_BYTES) != 0) {
+            err = SP_ERR_DEV_ANCHOR_MISMATCH;
+            goto fail;
+        }
+    } else {
+        if (io->anchor_write(io->ctx, dev->policy.hash) != 0) {
+            err = SP_ERR_DEV_STORAGE;
+            goto fail;
+        }
+        /* Fuses can fail to blow: confirm what the device will trust from now on. */
+        if (io->anchor_read(io->ctx, anchor, &is_set) != 0 || !is_set) {
+            err = SP_ERR_DEV_STORAGE;
+            goto fail;
+        }
+        if (memcmp(anchor, dev->policy.hash, SP_SHA256_BYTES) != 0) {
+            err = SP_ERR_DEV_ANCHOR_MISMATCH;
+            goto fail;
+        }
+    }
+    if (io->policy_write(io->ctx, dev->policy_bytes, policy_len) != 0) {
+        err = SP_ERR_DEV_STORAGE;
+        goto fail;
+    }
+
+    dev->io = io;
+    dev->crypto = crypto;
+    dev->counter = 0;
+    dev->slot = 1u; /* "current" is slot 1, so the first record goes to slot 0 */
+    dev->reserved = 0;
+
+    memset(&first, 0, sizeof first);
+    first.has_epoch = 0;
+    first.highest_epoch = 0;
+    first.allowance = 0;
+    first.mode = SP_MODE_PAUSE;
+    first.permille = 0;
+    first.last_decision = SP_MODE_PAUSE;
+    first.last_reason = SP_ERR_DEV_NO_AUTHORISATION;
+    err = persist(dev, &first);
+    if (err != SP_OK)
+        goto fail;
+    dev->loaded = SP_DEVICE_LOADED;
+    return SP_OK;
+
+fail:
+    memset(dev, 0, sizeof *dev);
+    return err;
+}
+
+/* ---- load --------------------------------------------------------------------------- */
+
+sp_err sp_device_load(sp_device *dev, const sp_device_io *io, const sp_crypto *crypto)
+{
+    uint8_t anchor[SP_SHA256_BYTES];
+    uint8_t hash[SP_SHA256_BYTES];
+    uint8_t rec[SP_STATE_RECORD_BYTES];
+    sp_device_state cand[2];
+    int valid[2];
+    int is_set = 0;
+    int best = -1;
+    int saw_older = 0;
+    int ambiguous = 0;
+    size_t len = 0;
+    uint64_t counter = 0;
+    uint64_t after = 0;
+    sp_err err;
+
+    if (dev == NULL)
+        return SP_ERR_ARGUMENT;
+    memset(dev, 0, sizeof *dev);
+    if (!io_complete(io) || !crypto_complete(crypto))
+        return SP_ERR_ARGUMENT;
+
+    if (io->anchor_read(io->ctx, anchor, &is_set) != 0) {
+        err = SP_ERR_DEV_STORAGE;
+        goto fail;
+    }
+    if (!is_set) {
+        /* Never provisioned: nothing to trust, nothing to run on. */
+        err = SP_ERR_DEV_NO_RECORD;
+        goto fail;
+    }
+
+    /* Policy: hash first, parse second (only anchored bytes reach the parser). */
+    if (io->policy_read(io->ctx, dev->policy_bytes, SP_MAX_POLICY_BYTES, &len) != 0 ||
+        len > SP_MAX_POLICY_BYTES) {
+        err = SP_ERR_DEV_STORAGE;
+        goto fail;
+    }
+    err = sp_policy_hash(hash, dev->policy_bytes, len, crypto);
+    if (err != SP_OK)
+        goto fail;
+    if (memcmp(hash, anchor, SP_SHA256_BYTES) != 0) {
+        err = SP_ERR_DEV_ANCHOR_MISMATCH;
+        goto fail;
+    }
+    err = sp_policy_parse(&dev->policy, dev->policy_bytes, len, crypto, NULL);
+    if (err != SP_OK)
+        goto fail;
+    if (memcmp(dev->policy.hash, anchor, SP_SHA256_BYTES) != 0) {
+        err = SP_ERR_DEV_ANCHOR_MISMATCH;
+        goto fail;
+    }
+
+    if (io->counter_read(io->ctx, &counter) != 0) {
+        err = SP_ERR_DEV_COUNTER;
+        goto fail;
+    }
+
+    /* Both slots.  An unreadable, erased, torn, forged or foreign slot is simply not a
+     * candidate: the other slot may still hold the current record. */
+    for (int s = 0; s < 2; s++) {
+        valid[s] = 0;
+        if (io->slot_read(io->ctx, (uint32_t)s, rec) != 0)
+            continue;
+        if (sp_state_decode(&cand[s], rec, crypto) != SP_OK)
+            continue;
+        if (memcmp(cand[s].policy_hash, anchor, SP_SHA256_BYTES) != 0 ||
+            cand[s].policy_version != dev->policy.version)
+            continue;
+        valid[s] = 1;
+    }
+    memset(rec, 0, sizeof rec);
+
+    /* Freshness.  stamp >= 1 after decode, so stamp - 1 cannot wrap. */
+    for (int s = 0; s < 2; s++) {
+        if (!valid[s])
+            continue;
+        if (cand[s].stamp == counter || cand[s].stamp - 1u == counter) {
+            if (best < 0 || cand[s].stamp > cand[best].stamp)
+                best = s;
+            else if (cand[s].stamp == cand[best].stamp)
+                ambiguous = 1;
+        } else if (cand[s].stamp < counter) {
+            saw_older = 1;
+        }
+        /* stamp > counter + 1 cannot be written by this code (the counter moves before any
+         * later record is stamped): not a candidate. */
+    }
+    if (best < 0) {
+        err = saw_older ? SP_ERR_DEV_ROLLBACK : SP_ERR_DEV_NO_RECORD;
+        goto fail;
+    }
+    if (ambiguous) {
+        /* Two authentic records with the same stamp: this code never writes that, so do
+         * not guess which one is current. */
+        err = SP_ERR_DEV_NO_RECORD;
+        goto fail;
+    }
+
+    if (cand[best].stamp != counter) {
+        /* Pending: written and read back, but power went before the commit.  Commit now;
+         * the record may hold a debit whose work was never granted (fail closed). */
+        if (io->counter_increment(io->ctx) != 0) {
+            err = SP_ERR_DEV_COUNTER;
+            goto fail;
+        }
+        if (io->counter_read(io->ctx, &after) != 0 || after != cand[best].stamp) {
+            err = SP_ERR_DEV_COUNTER;
+            goto fail;
+        }
+        counter = after;
+    }
+
+    dev->io = io;
+    dev->crypto = crypto;
+    dev->counter = counter;
+    dev->slot = (uint32_t)best;
+    dev->reserved = 0;
+    dev->state = cand[best];
+    memset(cand, 0, sizeof cand);
+    dev->loaded = SP_DEVICE_LOADED;
+    return SP_OK;
+
+fail:
+    memset(cand, 0, sizeof cand);
+    memset(rec, 0, sizeof rec);
+    memset(dev, 0, sizeof *dev);
+    return err;
+}
+
+/* ---- apply -------------------------------------------------------------------------- */
+
+sp_err sp_device_apply(sp_device *dev, const uint8_t *note, size_t len,
+                       sp_quorum_report *report, uint32_t *err_line)
+{
+    sp_quorum_report local_report;
+    uint32_t local_line = 0;
+    sp_statement st;
+    sp_device_state next;
+    sp_err err;
+
+    if (report == NULL)
+        report = &local_report;
+    if (err_line == NULL)
+        err_line = &local_line;
+    memset(report, 0, sizeof *report);
+    *err_line = 0;
+    if (dev == NULL || note == NULL)
+        return SP_ERR_ARGUMENT;
+    if (!is_loaded(dev))
+        return SP_ERR_DEV_NOT_LOADED;
+
+    /* Only the anchored policy decides: this is the one path to allowance (R5). */
+    err = sp_statement_verify(&dev->policy, note, len, dev->crypto, &dev->work, &st, report,
+                              err_line);
+    memset(&dev->work, 0, sizeof dev->work); /* no pointers into the caller's buffer */
+    if (err != SP_OK)
+        return err;
+
+    /* Re-check what the device relies on, whatever the statement layer guarantees. */
+    if (st.type != SP_STMT_AUTHORISATION)
+        return SP_ERR_STMT_WRONG_TYPE;
+    if (memcmp(st.policy_hash, dev->policy.hash, SP_SHA256_BYTES) != 0)
+        return SP_ERR_STMT_POLICY;
+    if (st.epoch > SP_MAX_EPOCH)
+        return SP_ERR_STMT_EPOCH_RANGE;
+    if (!((st.mode == SP_MODE_RUN && st.permille == 0) ||
+          (st.mode == SP_MODE_THROTTLE && st.permille >= 1 && st.permille <= 999) ||
+          (st.mode == SP_MODE_PAUSE && st.permille == 0)))
+        return SP_ERR_STMT_MODE;
+
+    /* Replay protection without a clock: strictly increasing epochs.  The same epoch is
+     * refused too, even with another mode: that is equivocation by the signers, and the
+     * first statement seen stands. */
+    if (dev->state.has_epoch && st.epoch <= dev->state.highest_epoch)
+        return SP_ERR_DEV_EPOCH_NOT_NEWER;
+
+    next = dev->state;
+    next.has_epoch = 1u;
+    next.highest_epoch = st.epoch;
+    next.mode = st.mode;
+    next.permille = st.mode == SP_MODE_THROTTLE ? st.permille : 0u;
+    /* SET, never add: a backlog of statements is worth one allowance, not many. */
+    next.allowance = st.mode == SP_MODE_PAUSE ? 0u : dev->policy.allowance;
+    if (st.mode == SP_MODE_PAUSE) {
+        next.last_decision = SP_MODE_PAUSE;
+        next.last_reason = SP_ERR_DEV_PAUSED;
+    } else {
+        next.last_decision = st.mode;
+        next.last_reason = SP_OK;
+    }
+
+    /* The old epoch's reservation dies with it, even if the write below fails. */
+    dev->reserved = 0;
+    return persist(dev, &next);
+}
+
+/* ---- consume ------------------------------------------------------------------------ */
+
+/* Record a refusal in RAM only (see the top of the file) and report PAUSE. */
+static sp_err refuse(sp_device *dev, sp_decision *out, sp_err why)
+{
+    dev->state.last_decision = SP_MODE_PAUSE;
+    dev->state.last_reason = why;
+    out->reason = why;
+    return why;
+}
+
+sp_err sp_device_consume(sp_device *dev, uint64_t seconds, sp_decision *out)
+{
+    sp_device_state next;
+    uint64_t grant;
+    uint32_t mode;
+    sp_err err;
+
+    if (out == NULL)
+        return SP_ERR_ARGUMENT;
+    /* Default decision: PAUSE.  Only the success path below overwrites it. */
+    out->mode = SP_MODE_PAUSE;
+    out->permille = 0;
+    out->granted = 0;
+    out->reason = SP_ERR_ARGUMENT;
+    if (dev == NULL || seconds == 0)
+        return SP_ERR_ARGUMENT;
+    if (!is_loaded(dev)) {
+        out->reason = SP_ERR_DEV_NOT_LOADED;
+        return SP_ERR_DEV_NOT_LOADED;
+    }
+    if (!dev->state.has_epoch)
+        return refuse(dev, out, SP_ERR_DEV_NO_AUTHORISATION);
+    mode = dev->state.mode;
+    if (mode != SP_MODE_RUN && mode != SP_MODE_THROTTLE)
+        return refuse(dev, out, SP_ERR_DEV_PAUSED); /* PAUSE, or any unexpected word */
+
+    if (dev->reserved >= seconds) {
+        /* Already paid for: served from RAM, no write. */
+        dev->reserved -= seconds;
+        grant = seconds;
+    } else if (dev->state.allowance == 0) {
+        if (dev->reserved == 0)
+            return refuse(dev, out, SP_ERR_DEV_EXHAUSTED);
+        grant = dev->reserved; /* the last of the allowance: a partial grant */
+        dev->reserved = 0;
+    } else {
+        /* Reserve a chunk: one counter increment per SP_CONSUME_CHUNK_SECONDS, not per
+         * call.  The same rate in every mode: throttling limits capacity, not the
+         * clock, so a throttled device cannot stretch an epoch. */
+        uint64_t need = seconds - dev->reserved;
+        uint64_t debit = need < SP_CONSUME_CHUNK_SECONDS ? SP_CONSUME_CHUNK_SECONDS : need;
+        uint64_t total;
+        if (debit > dev->state.allowance)
+            debit = dev->state.allowance;
+        next = dev->state;
+        next.allowance -= debit;
+        next.last_decision = mode;
+        next.last_reason = SP_OK;
+        err = persist(dev, &next); /* before anything is granted */
+        if (err != SP_OK) {
+            out->reason = err;
+            return err;
+        }
+        total = dev->reserved + debit;
+        grant = total < seconds ? total : seconds;
+        dev->reserved = total - grant;
+    }
+
+    dev->state.last_decision = mode;
+    dev->state.last_reason = SP_OK;
+
+    /* Derive the decision from the state once more, so that a single skipped branch
+     * cannot turn a paused or unloaded context into RUN. */
+    if (!is_loaded(dev) || !dev->state.has_epoch || dev->state.mode != mode ||
+        (mode != SP_MODE_RUN && mode != SP_MODE_THROTTLE) || grant == 0) {
+        unload(dev);
+        out->reason = SP_ERR_DEV_NOT_LOADED;
+        return SP_ERR_DEV_NOT_LOADED;
+    }
+    out->mode = dev->state.mode;
+    out->permille = dev->state.mode == SP_MODE_RUN ? 1000u : dev->state.permille;
+    out->granted = grant;
+    out->reason = SP_OK;
+    return SP_OK;
+}
+
+/* ---- status ------------------------------------------------------------------------- */
+
+sp_err sp_device_status(const sp_device *dev, sp_device_state *out)
+{
+    if (out == NULL)
+        return SP_ERR_ARGUMENT;
+    memset(out, 0, sizeof *out);
+    if (dev == NULL)
+        return SP_ERR_ARGUMENT;
+    if (!is_loaded(dev))
+        return SP_ERR_DEV_NOT_LOADED;
+    *out = dev->state;
+    return SP_OK;
+}

@@ -1,0 +1,546 @@
+/*
+ * statement.c -- the weekly authorisation statement: parse, format, check, verify.
+ *
+ * A statement is the text of a C2SP signed note, exactly five LF-terminated lines:
+ *
+ *   softpause/v1 authorisation example.org/fleet        header: version, type, deployment
+ *   policy 3f1c...e9 (64 lower-case hex)               which policy (its hash)
+ *   epoch 42                                           0..2^53, strictly increasing on a device
+ *   start 1761004800                                   = genesis + epoch * epoch-length
+ *   mode run | mode throttle 250 | mode pause          permille 1..999
+ *   <blank line, then "— name base64" signature lines: the note envelope, note.c>
+ *
+ * First-line precedence is deliberate (domain separation, brief §4): a text that does not
+ * start with "softpause/" is not a statement at all (SP_ERR_STMT_HEADER) -- that is what a
+ * C2SP checkpoint ("example.org/log\n42\n<hash>\n") gets, so a cosigned checkpoint can never
+ * be mistaken for an authorisation; then the protocol version (SP_ERR_STMT_VERSION), then
+ * the type (SP_ERR_STMT_TYPE, or SP_ERR_STMT_WRONG_TYPE for the reserved "policy-update").
+ * Everything else that deviates is SP_ERR_STMT_FORMAT (SP_ERR_STMT_MODE for the mode line).
+ * Parsing is canonical-only: sp_statement_format(sp_statement_parse(t)) == t byte for byte.
+ *
+ * Verification is not Go's note.Open (statement.h): every line naming a policy signer is
+ * verified, bad and unknown lines are reported and ignored (a relay that appends junk cannot
+ * veto a statement), and the quorum counts distinct public keys (quorum.c).  The statement
+ * names no device (R4): nothing here reads device state.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "softpause/encoding.h"
+#include "softpause/note.h"
+#include "softpause/policy.h"
+#include "softpause/statement.h"
+
+#include "policy_internal.h"
+
+#define PREFIX_LEN (sizeof SP_STATEMENT_PREFIX - 1u)
+
+typedef struct line_cursor {
+    const uint8_t *text;
+    size_t len;
+    size_t pos;
+    uint32_t line_no;
+} line_cursor;
+
+/* Next LF-terminated line (without its LF).  SP_ERR_STMT_FORMAT if none is left or the
+ * last one lacks its newline: a missing line and a truncated line are the same fault. */
+static sp_err next_line(line_cursor *c, const uint8_t **line, size_t *n)
+{
+    size_t start = c->pos;
+    c->line_no++;
+    if (c->pos >= c->len)
+        return SP_ERR_STMT_FORMAT;
+    while (c->pos < c->len && c->text[c->pos] != '\n')
+        c->pos++;
+    if (c->pos == c->len)
+        return SP_ERR_STMT_FORMAT;
+    *line = c->text + start;
+    *n = c->pos - start;
+    c->pos++;
+    return SP_OK;
+}
+
+static int has_prefix(const uint8_t *s, size_t n, const char *prefix, size_t plen)
+{
+    return n >= plen && memcmp(s, prefix, plen) == 0;
+}
+
+static int equals(const uint8_t *s, size_t n, const char *lit, size_t llen)
+{
+    return n == llen && memcmp(s, lit, llen) == 0;
+}
+
+#define EQUALS(s, n, lit) equals((s), (n), (lit), sizeof(lit) - 1u)
+#define HAS_PREFIX(s, n, lit) has_prefix((s), (n), (lit), sizeof(lit) - 1u)
+
+static size_t bounded_len(const char *s, size_t cap)
+{
+    size_t n = 0;
+    while (n < cap && s[n] != '\0')
+        n++;
+    return n;
+}
+
+/* "softpause/v1 authorisation <deployment>" -- see the precedence note at the top. */
+static sp_err parse_header(sp_statement *st, const uint8_t *text, size_t len)
+{
+    const uint8_t *p;
+    size_t n = 0, i = 0, tok;
+
+    if (!has_prefix(text, len, SP_STATEMENT_PREFIX, PREFIX_LEN))
+        return SP_ERR_STMT_HEADER;
+    while (n < len && text[n] != '\n')
+        n++;
+    p = text + PREFIX_LEN;
+    n -= PREFIX_LEN;
+
+    /* version token */
+    while (i < n && p[i] != ' ')
+        i++;
+    if (!EQUALS(p, i, "v1"))
+        return SP_ERR_STMT_VERSION;
+    if (i == n)
+        return SP_ERR_STMT_FORMAT;
+    p += i + 1;
+    n -= i + 1;
+
+    /* type token */
+    tok = 0;
+    while (tok < n && p[tok] != ' ')
+        tok++;
+    if (EQUALS(p, tok, "policy-update"))
+        return SP_ERR_STMT_WRONG_TYPE;
+    if (!EQUALS(p, tok, "authorisation"))
+        return SP_ERR_STMT_TYPE;
+    if (tok == n)
+        return SP_ERR_STMT_FORMAT;
+    p += tok + 1;
+    n -= tok + 1;
+
+    /* deployment: the rest of the line */
+    if (!sp_deployment_valid(p, n))
+        return SP_ERR_STMT_FORMAT;
+    st->type = SP_STMT_AUTHORISATION;
+    memcpy(st->deployment, p, n);
+    return SP_OK;
+}
+
+/* "<keyword> <canonical decimal>"; overflow of uint64 is reported as `range_err`. */
+static sp_err parse_number_line(const uint8_t *line, size_t n, const char *kw, size_t kwlen,
+                                uint64_t *out, sp_err range_err)
+{
+    sp_err e;
+    if (!has_prefix(line, n, kw, kwlen))
+        return SP_ERR_STMT_FORMAT;
+    e = sp_decimal_parse(out, (const char *)line + kwlen, n - kwlen, UINT64_MAX);
+    if (e == SP_OK)
+        return SP_OK;
+    *out = 0;
+    return e == SP_ERR_NUMBER_RANGE ? range_err : SP_ERR_STMT_FORMAT;
+}
+
+static sp_err parse_policy_line(sp_statement *st, const uint8_t *line, size_t n)
+{
+    const uint8_t *hex;
+    if (!HAS_PREFIX(line, n, "policy ") || n != 7u + 2u * SP_SHA256_BYTES)
+        return SP_ERR_STMT_FORMAT;
+    hex = line + 7;
+    /* Lower case only: sp_hex_decode also takes upper case, which would give one hash two
+     * spellings. */
+    for (size_t i = 0; i < 2u * SP_SHA256_BYTES; i++)
+        if (!((hex[i] >= '0' && hex[i] <= '9') || (hex[i] >= 'a' && hex[i] <= 'f')))
+            return SP_ERR_STMT_FORMAT;
+    if (sp_hex_decode(st->policy_hash, SP_SHA256_BYTES, (const char *)hex,
+                      2u * SP_SHA256_BYTES) != SP_OK)
+        return SP_ERR_STMT_FORMAT;
+    return SP_OK;
+}
+
+static sp_err parse_mode_line(sp_statement *st, const uint8_t *line, size_t n)
+{
+    uint64_t p = 0;
+    if (!HAS_PREFIX(line, n, "mode "))
+        return SP_ERR_STMT_FORMAT;
+    line += 5;
+    n -= 5;
+    if (EQUALS(line, n, "run")) {
+        st->mode = SP_MODE_RUN;
+        return SP_OK;
+    }
+    if (EQUALS(line, n, "pause")) {
+        st->mode = SP_MODE_PAUSE;
+        return SP_OK;
+    }
+    if (!HAS_PREFIX(line, n, "throttle "))
+        return SP_ERR_STMT_MODE;
+    if (sp_decimal_parse(&p, (const char *)line + 9, n - 9, 999) != SP_OK || p < 1)
+        return SP_ERR_STMT_MODE;
+    st->mode = SP_MODE_THROTTLE;
+    st->permille = (uint32_t)p;
+    return SP_OK;
+}
+
+sp_err sp_statement_parse(sp_statement *out, const uint8_t *text, size_t len, uint32_t *err_line)
+{
+    line_cursor c;
+    const uint8_t *line = NULL;
+    size_t n = 0;
+    sp_err e;
+
+    if (err_line != NULL)
+        *err_line = 0;
+    if (out == NULL)
+        return SP_ERR_ARGUMENT;
+    memset(out, 0, sizeof *out);
+    if (text == NULL && len != 0)
+        return SP_ERR_ARGUMENT;
+
+    c.text = text;
+    c.len = len;
+    c.pos = 0;
+    c.line_no = 0;
+
+    e = parse_header(out, text, len);
+    if (e == SP_OK)
+        e = next_line(&c, &line, &n);
+    if (e == SP_OK)
+        e = next_line(&c, &line, &n);
+    if (e == SP_OK)
+        e = parse_policy_line(out, line, n);
+    if (e == SP_OK)
+        e = next_line(&c, &line, &n);
+    if (e == SP_OK)
+        e = parse_number_line(line, n, "epoch ", 6, &out->epoch, SP_ERR_STMT_EPOCH_RANGE);
+    if (e == SP_OK)
+        e = next_line(&c, &line, &n);
+    if (e == SP_OK)
+        e = parse_number_line(line, n, "start ", 6, &out->start, SP_ERR_STMT_START_RANGE);
+    if (e == SP_OK)
+        e = next_line(&c, &line, &n);
+    if (e == SP_OK)
+        e = parse_mode_line(out, line, n);
+    if (e == SP_OK && c.pos != c.len) { /* trailing lines or junk */
+        c.line_no++;
+        e = SP_ERR_STMT_FORMAT;
+    }
+    if (e != SP_OK) {
+        memset(out, 0, sizeof *out);
+        if (err_line != NULL)
+            *err_line = c.line_no == 0 ? 1u : c.line_no;
+        return e;
+    }
+    return SP_OK;
+}
+
+/* ---- formatting --------------------------------------------------------------------- */
+
+static int mode_valid(const sp_statement *st)
+{
+    if (st->mode == SP_MODE_RUN || st->mode == SP_MODE_PAUSE)
+        return st->permille == 0;
+    if (st->mode == SP_MODE_THROTTLE)
+        return st->permille >= 1 && st->permille <= 999;
+    return 0;
+}
+
+typedef struct writer {
+    uint8_t *out;
+    size_t cap;
+    size_t len;
+    sp_err err;
+} writer;
+
+static void w_put(writer *w, const void *s, size_t n)
+{
+    if (w->err != SP_OK)
+        return;
+    if (n > w->cap - w->len) {
+        w->err = SP_ERR_BUFFER_TOO_SMALL;
+        return;
+    }
+    memcpy(w->out + w->len, s, n);
+    w->len += n;
+}
+
+#define W_LIT(w, lit) w_put((w), (lit), sizeof(lit) - 1u)
+
+static void w_dec(writer *w, uint64_t v)
+{
+    char buf[24];
+    size_t n = 0;
+    if (w->err != SP_OK)
+        return;
+    w->err = sp_decimal_format(buf, sizeof buf, &n, v);
+    w_put(w, buf, n);
+}
+
+sp_err sp_statement_format(const sp_statement *st, uint8_t *out, size_t cap, size_t *out_len)
+{
+    char hex[2u * SP_SHA256_BYTES];
+    size_t dl;
+    writer w;
+    sp_err e;
+
+    if (out_len != NULL)
+        *out_len = 0;
+    if (out != NULL && cap != 0)
+        memset(out, 0, cap);
+    if (st == NULL || out == NULL || out_len == NULL)
+        return SP_ERR_ARGUMENT;
+    if (st->type == SP_STMT_POLICY_UPDATE)
+        return SP_ERR_STMT_WRONG_TYPE;
+    if (st->type != SP_STMT_AUTHORISATION)
+        return SP_ERR_STMT_TYPE;
+    dl = bounded_len(st->deployment, sizeof st->deployment);
+    if (!sp_deployment_valid((const uint8_t *)st->deployment, dl))
+        return SP_ERR_STMT_FORMAT;
+    if (st->epoch > SP_MAX_EPOCH)
+        return SP_ERR_STMT_EPOCH_RANGE;
+    if (st->start > SP_MAX_TIME)
+        return SP_ERR_STMT_START_RANGE;
+    if (!mode_valid(st))
+        return SP_ERR_STMT_MODE;
+    e = sp_hex_encode(hex, sizeof hex, st->policy_hash, SP_SHA256_BYTES);
+    if (e != SP_OK)
+        return e;
+
+    w.out = out;
+    w.cap = cap;
+    w.len = 0;
+    w.err = SP_OK;
+    W_LIT(&w, SP_STATEMENT_PREFIX "v1 authorisation ");
+    w_put(&w, st->deployment, dl);
+    W_LIT(&w, "\npolicy ");
+    w_put(&w, hex, sizeof hex);
+    W_LIT(&w, "\nepoch ");
+    w_dec(&w, st->epoch);
+    W_LIT(&w, "\nstart ");
+    w_dec(&w, st->start);
+    if (st->mode == SP_MODE_RUN) {
+        W_LIT(&w, "\nmode run\n");
+    } else if (st->mode == SP_MODE_PAUSE) {
+        W_LIT(&w, "\nmode pause\n");
+    } else {
+        W_LIT(&w, "\nmode throttle ");
+        w_dec(&w, st->permille);
+        W_LIT(&w, "\n");
+    }
+    if (w.err != SP_OK) {
+        memset(out, 0, cap);
+        return w.err;
+    }
+    *out_len = w.len;
+    return SP_OK;
+}
+
+/* ---- checks against a policy -------------------------------------------------------- */
+
+sp_err sp_epoch_start(const sp_policy *policy, uint64_t epoch, uint64_t *start)
+{
+    uint64_t room;
+    if (start == NULL)
+        return SP_ERR_ARGUMENT;
+    *start = 0;
+    if (policy == NULL)
+        return SP_ERR_ARGUMENT;
+    if (epoch > SP_MAX_EPOCH)
+        return SP_ERR_STMT_EPOCH_RANGE;
+    if (policy->genesis > SP_MAX_TIME)
+        return SP_ERR_STMT_START_RANGE;
+    /* genesis + epoch * len <= 2^53  <=>  len <= (2^53 - genesis) / epoch  (integers):
+     * checked by division before any multiplication can overflow. */
+    room = SP_MAX_TIME - policy->genesis;
+    if (epoch != 0 && policy->epoch_length > room / epoch)
+        return SP_ERR_STMT_START_RANGE;
+    *start = policy->genesis + epoch * policy->epoch_length;
+    return SP_OK;
+}
+
+sp_err sp_statement_check(const sp_statement *st, const sp_policy *policy)
+{
+    uint64_t start = 0;
+    size_t dl, pl;
+    sp_err e;
+
+    if (st == NULL || policy == NULL)
+        return SP_ERR_ARGUMENT;
+    if (st->type == SP_STMT_POLICY_UPDATE)
+        return SP_ERR_STMT_WRONG_TYPE;
+    if (st->type != SP_STMT_AUTHORISATION)
+        return SP_ERR_STMT_TYPE;
+    if (!mode_valid(st))
+        return SP_ERR_STMT_MODE;
+    dl = bounded_len(st->deployment, sizeof st->deployment);
+    pl = bounded_len(policy->deployment, sizeof policy->deployment);
+    /* Another deployment's statement (mix-and-match across deployments) stops here. */
+    if (dl != pl || dl == sizeof st->deployment || memcmp(st->deployment, policy->deployment, dl) != 0)
+        return SP_ERR_STMT_DEPLOYMENT;
+    if (memcmp(st->policy_hash, policy->hash, SP_SHA256_BYTES) != 0)
+        return SP_ERR_STMT_POLICY;
+    if (st->epoch > SP_MAX_EPOCH)
+        return SP_ERR_STMT_EPOCH_RANGE;
+    e = sp_epoch_start(policy, st->epoch, &start);
+    if (e != SP_OK)
+        return e;
+    if (st->start != start)
+        return SP_ERR_STMT_START;
+    return SP_OK;
+}
+
+/* ---- signatures and quorum ---------------------------------------------------------- */
+
+/* Does signature line i carry the name and key ID of policy signer j? */
+static int line_names_signer(const sp_note *note, uint32_t i, const sp_signer *s)
+{
+    const sp_note_sig *sig = &note->sigs[i];
+    return sig->key_id == s->key.key_id && sig->name_len == s->key.name_len &&
+           s->key.name_len <= SP_MAX_NAME_BYTES && sig->name_offset <= note->len &&
+           sig->name_len <= note->len - sig->name_offset &&
+           memcmp(note->bytes + sig->name_offset, s->key.name, sig->name_len) == 0;
+}
+
+/*
+ * Verify line i against every policy signer it names (a hand-built policy may carry one name
+ * and ID twice).  Returns the signers whose key verified the line's signature; *matched
+ * tells whether any signer was named at all.
+ */
+static uint32_t verify_line(const sp_policy *policy, const sp_note *note, uint32_t i,
+                            const sp_crypto *crypto, int *matched)
+{
+    uint8_t sig[SP_MAX_SIG_BYTES];
+    size_t sig_len = 0;
+    uint32_t ok = 0;
+    int decoded = 0;
+
+    *matched = 0;
+    for (uint32_t j = 0; j < policy->signer_count; j++) {
+        const sp_signer *s = &policy->signers[j];
+        if (!line_names_signer(note, i, s))
+            continue;
+        *matched = 1;
+        if (!decoded) {
+            decoded = 1;
+            if (sp_note_sig_bytes(note, i, sig, sizeof sig, &sig_len) != SP_OK)
+                sig_len = 0;
+        }
+        if (sig_len != SP_ED25519_SIGNATURE_BYTES)
+            continue; /* not an Ed25519 signature: invalid for this key */
+        if (crypto->ed25519_verify(crypto->ctx, sig, note->bytes, note->text_len,
+                                   s->key.public_key) == 0)
+            ok |= 1u << j;
+    }
+    memset(sig, 0, sizeof sig);
+    return ok;
+}
+
+/* What a client that counted valid LINES (not keys) would conclude: used only to name the
+ * error when a duplicated line is all that stands between the note and a quorum (the
+ * decision itself never depends on it). */
+static int rules_met_counting_lines(const sp_policy *policy,
+                                    const uint32_t line_signers[SP_MAX_SIG_LINES], uint32_t lines)
+{
+    for (uint32_t r = 0; r < policy->rule_count; r++) {
+        uint32_t count = 0;
+        for (uint32_t i = 0; i < lines && i < SP_MAX_SIG_LINES; i++)
+            if (line_signers[i] & policy->rules[r].members)
+                count++;
+        if (count < policy->rules[r].k)
+            return 0;
+    }
+    return policy->rule_count != 0;
+}
+
+sp_err sp_statement_verify(const sp_policy *policy, const uint8_t *bytes, size_t len,
+                           const sp_crypto *crypto, sp_note *work, sp_statement *out,
+                           sp_quorum_report *report, uint32_t *err_line)
+{
+    uint32_t class_mask[SP_MAX_SIGNERS];
+    uint32_t rep_of[SP_MAX_SIGNERS];
+    uint32_t line_signers[SP_MAX_SIG_LINES];
+    uint32_t reps, counted = 0, failed = 0;
+    sp_err e;
+
+    if (err_line != NULL)
+        *err_line = 0;
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
+    if (report != NULL) {
+        memset(report, 0, sizeof *report);
+        /* "no rule found unmet": only sp_quorum_evaluate ever names a failed rule, and the
+         * return value, never the report, is the decision. */
+        report->failed_rule = UINT32_MAX;
+    }
+    if (policy == NULL || (bytes == NULL && len != 0) || crypto == NULL ||
+        crypto->ed25519_verify == NULL || work == NULL || out == NULL || report == NULL)
+        return SP_ERR_ARGUMENT;
+    if (policy->signer_count > SP_MAX_SIGNERS || policy->rule_count > SP_MAX_RULES)
+        return SP_ERR_ARGUMENT;
+
+    /* 1. note syntax */
+    e = sp_note_parse(work, bytes, len, err_line);
+    if (e != SP_OK)
+        return e;
+    report->line_count = work->sig_count;
+
+    /* 2. statement syntax, 3-6. deployment, policy hash, epoch range, start */
+    e = sp_statement_parse(out, work->bytes, work->text_len, err_line);
+    if (e == SP_OK)
+        e = sp_statement_check(out, policy);
+    if (e != SP_OK) {
+        memset(out, 0, sizeof *out);
+        return e;
+    }
+
+    /* 7. signatures: every line that names a policy signer is verified */
+    memset(rep_of, 0, sizeof rep_of);
+    reps = sp_policy_key_classes(policy, class_mask);
+    for (uint32_t c = 0; c < policy->signer_count; c++)
+        if (reps & (1u << c))
+            for (uint32_t i = 0; i < policy->signer_count; i++)
+                if (class_mask[c] & (1u << i))
+                    rep_of[i] = c;
+
+    memset(line_signers, 0, sizeof line_signers);
+    for (uint32_t i = 0; i < work->sig_count && i < SP_MAX_SIG_LINES; i++) {
+        int matched = 0;
+        uint32_t ok = verify_line(policy, work, i, crypto, &matched);
+        uint32_t fresh = 0;
+        line_signers[i] = ok;
+        if (!matched) {
+            report->line_status[i] = SP_LINE_UNKNOWN;
+            report->unknown_lines++;
+            continue;
+        }
+        if (ok == 0) {
+            report->line_status[i] = SP_LINE_INVALID;
+            report->invalid_lines++;
+            continue;
+        }
+        report->valid_signers |= ok;
+        for (uint32_t j = 0; j < policy->signer_count; j++)
+            if ((ok & (1u << j)) && !(counted & (1u << rep_of[j])))
+                fresh |= 1u << rep_of[j];
+        if (fresh != 0) {
+            counted |= fresh;
+            report->line_status[i] = SP_LINE_VERIFIED;
+            report->verified_lines++;
+        } else {
+            report->line_status[i] = SP_LINE_DUPLICATE;
+            report->duplicate_lines++;
+        }
+    }
+    report->distinct_keys = sp_popcount32(counted);
+
+    /* 8. quorum */
+    e = sp_quorum_evaluate(policy, report->valid_signers, &failed);
+    report->failed_rule = failed;
+    if (e == SP_ERR_QUORUM_NOT_MET && report->duplicate_lines != 0 &&
+        rules_met_counting_lines(policy, line_signers, work->sig_count))
+        e = SP_ERR_QUORUM_KEY_COUNTED_TWICE; /* a relay's duplicated line: name it */
+    if (e != SP_OK) {
+        memset(out, 0, sizeof *out);
+        return e;
+    }
+    return SP_OK;
+}

@@ -1,0 +1,182 @@
+#!/bin/sh
+# test_softpause.sh -- end-to-end tests of the softpause command, run by tools/run-tests.sh.
+#
+# Drives the real binary ($SOFTPAUSE) through the signer and device workflow and its error
+# paths.  Every "error: ... SP_ERR_X:" the command prints is recorded in $SP_CODES_FILE
+# (error-code coverage); the tally goes to $SP_TALLY_FILE.
+set -u
+SP=${SOFTPAUSE:-build/softpause}
+T=$(mktemp -d "${TMPDIR:-/tmp}/sp-cli.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+
+record_codes() { # record error codes named in a stderr file
+    [ -n "${SP_CODES_FILE:-}" ] && grep -o 'SP_ERR_[A-Z0-9_]*' "$1" >> "$SP_CODES_FILE" 2>/dev/null
+    return 0
+}
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL cli: $1"; [ -f "$T/err" ] && sed 's/^/    /' "$T/err" | head -5; }
+
+# run EXPECTED_STATUS NAME CMD... : run, keep stdout in $T/out and stderr in $T/err
+run() {
+    want=$1 name=$2; shift 2
+    "$@" > "$T/out" 2> "$T/err"; got=$?
+    record_codes "$T/err"
+    if [ "$got" -eq "$want" ]; then ok; else bad "$name: exit $got, expected $want"; fi
+}
+# expect_err CODE NAME CMD... : must fail and name CODE
+expect_err() {
+    code=$1 name=$2; shift 2
+    "$@" > "$T/out" 2> "$T/err"; got=$?
+    record_codes "$T/err"
+    if [ "$got" -ne 0 ] && grep -q "$code" "$T/err"; then ok; else bad "$name: exit $got, wanted $code"; fi
+}
+contains() { if grep -q -- "$2" "$3"; then ok; else bad "$1: '$2' not in $3"; fi; }
+
+# ---- help and usage --------------------------------------------------------------------
+for c in "" key note policy statement device demo; do
+    run 0 "help $c" $SP $c --help
+    contains "help $c" "usage:" "$T/out"
+done
+run 2 "no command" $SP
+run 2 "unknown command" $SP frobnicate
+run 2 "unknown option" $SP key generate x --bogus
+run 2 "missing value" $SP key generate x --out
+
+# ---- keys ---------------------------------------------------------------------------------
+mkdir -p "$T/keys"
+for n in mil-a mil-b mil-c civ-a civ-b; do run 0 "key generate $n" $SP key generate $n --out "$T/keys"; done
+run 0 "url-like key" $SP key generate example.org/log --out "$T/keys"
+if [ -f "$T/keys/example.org%2Flog.key" ] && [ -f "$T/keys/example.org%2Flog.pub" ]; then ok; else bad "url-like key file names"; fi
+mode=$(stat -c %a "$T/keys/mil-a.key")
+if [ "$mode" = 600 ]; then ok; else bad "key mode $mode"; fi
+expect_err SP_ERR_EXISTS "key overwrite refused" $SP key generate mil-a --out "$T/keys"
+expect_err SP_ERR_KEY_NAME "bad key name" $SP key generate "has space" --out "$T/keys"
+printf 'PRIVATE+KEY+x+00000000+AQ==\n' > "$T/keys/broken.key"
+expect_err SP_ERR_KEY "broken signer key" $SP note sign --key "$T/keys/broken.key" --text /dev/null
+K=$T/keys
+
+# ---- notes ---------------------------------------------------------------------------------
+printf 'hello world\nsecond line\n' > "$T/text"
+run 0 "sign text" $SP note sign --key $K/mil-a.key --text "$T/text"; cp "$T/out" "$T/n1"
+run 0 "sign again (other key)" $SP note sign --key $K/mil-b.key "$T/n1"; cp "$T/out" "$T/n2"
+run 0 "verify two keys" $SP note verify --key $K/mil-a.pub --key $K/mil-b.pub "$T/n2"
+contains "verify names" "mil-a" "$T/out"; contains "verify names" "mil-b" "$T/out"
+run 0 "re-sign replaces line" $SP note sign --key $K/mil-a.key "$T/n2"
+if [ "$(grep -c '^— mil-a ' "$T/out")" = 1 ] && [ "$(sed -n 4p "$T/out" | cut -c1-9)" = "$(sed -n 4p "$T/n2" | cut -c1-9)" ]; then ok; else bad "re-sign keeps one line in place"; fi
+if [ "$(sed -n 5p "$T/out")" = "$(sed -n 5p "$T/n2")" ]; then ok; else bad "other line keeps bytes"; fi
+cat "$T/text" | $SP note sign --key $K/mil-a.key > "$T/n3" 2> "$T/err"
+if cmp -s "$T/n3" "$T/n1"; then ok; else bad "stdin signing is deterministic and equal"; fi
+expect_err SP_ERR_NOTE_UNVERIFIED "unknown key only" $SP note verify --key $K/civ-a.pub "$T/n2"
+sed 's/hello/HELLO/' "$T/n2" > "$T/tampered"
+expect_err SP_ERR_NOTE_BAD_SIGNATURE "tampered text" $SP note verify --key $K/mil-a.pub "$T/tampered"
+sed 's/^— /- /' "$T/n2" > "$T/dash"
+expect_err SP_ERR_NOTE_ASCII_DASH "ascii dash" $SP note verify --key $K/mil-a.pub "$T/dash"
+expect_err SP_ERR_NOTE_ASCII_DASH "malformed block refused by sign" $SP note sign --key $K/mil-a.key "$T/dash"
+printf 'no newline' > "$T/nonl"
+expect_err SP_ERR_NOTE_NO_FINAL_NEWLINE "text without final newline" $SP note sign --key $K/mil-a.key --text "$T/nonl"
+printf 'a\r\nb\n' > "$T/cr"
+expect_err SP_ERR_NOTE_CARRIAGE_RETURN "carriage return" $SP note sign --key $K/mil-a.key "$T/cr"
+expect_err SP_ERR_IO "missing input file" $SP note verify --key $K/mil-a.pub "$T/does-not-exist"
+run 2 "verify without keys" $SP note verify "$T/n2"
+
+# ---- policy --------------------------------------------------------------------------------
+run 0 "policy init" $SP policy init --deployment test.example/pause --genesis 1798416000 \
+    --epoch-length 604800 --allowance 691200 \
+    --signer mil-a:military:$K/mil-a.pub --signer mil-b:military:$K/mil-b.pub \
+    --signer mil-c:military:$K/mil-c.pub --signer civ-a:civil:$K/civ-a.pub \
+    --signer civ-b:civil:$K/civ-b.pub --rule '3 of all' --rule '1 of civil' --out "$T/policy"
+run 0 "policy check" $SP policy check "$T/policy"
+run 0 "policy hash" $SP policy hash "$T/policy"
+if [ "$(wc -c < "$T/out")" = 65 ]; then ok; else bad "hash is 64 hex digits"; fi
+run 0 "policy show" $SP policy show "$T/policy"
+contains "policy show" "civil" "$T/out"
+run 0 "policy show json" $SP policy show --json "$T/policy"
+contains "policy json" '"rules":\[' "$T/out"
+(cat "$T/policy"; echo '# comment') > "$T/policy-comment"
+expect_err SP_ERR_POLICY "comment refused" $SP policy check "$T/policy-comment"
+contains "error names file:line" "policy-comment:" "$T/err"
+expect_err SP_ERR_POLICY_SINGLE_BODY "single-body quorum refused" $SP policy init \
+    --deployment d --genesis 0 --epoch-length 10 --allowance 10 \
+    --signer a:civil:$K/civ-a.pub --signer b:military:$K/mil-a.pub --rule '1 of all'
+expect_err SP_ERR_POLICY_DUPLICATE_KEY "same key twice refused" $SP policy init \
+    --deployment d --genesis 0 --epoch-length 10 --allowance 10 \
+    --signer a:civil:$K/civ-a.pub --signer b:civil:$K/civ-a.pub --rule '2 of all'
+expect_err SP_ERR_POLICY_TAG_UNDECLARED "undeclared tag in rule" $SP policy init \
+    --deployment d --genesis 0 --epoch-length 10 --allowance 10 \
+    --signer a:civil:$K/civ-a.pub --signer b:civil:$K/mil-a.pub --rule '2 of navy'
+run 2 "policy init missing options" $SP policy init --deployment d
+expect_err SP_ERR_USAGE "rule syntax" $SP policy init \
+    --deployment d --genesis 0 --epoch-length 10 --allowance 10 \
+    --signer a:civil:$K/civ-a.pub --signer b:civil:$K/mil-a.pub --rule 'three of all'
+
+# ---- statements ----------------------------------------------------------------------------
+P=$T/policy
+run 0 "statement new" $SP statement new --policy $P --epoch 1 --mode run; cp "$T/out" "$T/s1.txt"
+contains "statement header" "^softpause/v1 authorisation test.example/pause" "$T/s1.txt"
+contains "statement start" "^start 1799020800" "$T/s1.txt"
+for b in mil-a civ-a mil-b; do
+    run 0 "sign s1 $b" $SP note sign --key $K/$b.key "$T/s1.txt"; cp "$T/out" "$T/s1.$b"
+done
+run 0 "collect" $SP statement collect --policy $P "$T/s1.mil-a" "$T/s1.civ-a" "$T/s1.mil-b"
+cp "$T/out" "$T/s1.note"
+run 0 "verify collected" $SP statement verify --policy $P "$T/s1.note"
+contains "verify accepted" "accepted" "$T/out"
+run 0 "verify json" $SP statement verify --policy $P --json "$T/s1.note"
+contains "json accepted" '"accepted":true' "$T/out"
+SOFTPAUSE_POLICY=$P run 0 "collect with env policy" $SP statement collect "$T/s1.mil-a" "$T/s1.civ-a"
+run 2 "collect without policy" env -u SOFTPAUSE_POLICY $SP statement collect "$T/s1.mil-a"
+# military-only quorum
+for b in mil-a mil-b mil-c; do $SP note sign --key $K/$b.key "$T/s1.txt" > "$T/m.$b" 2>/dev/null; done
+run 0 "collect military" $SP statement collect --policy $P "$T/m.mil-a" "$T/m.mil-b" "$T/m.mil-c"
+cp "$T/out" "$T/military.note"
+expect_err SP_ERR_QUORUM_NOT_MET "military-only quorum" $SP statement verify --policy $P "$T/military.note"
+run 1 "json rejection" $SP statement verify --policy $P --json "$T/military.note"
+contains "json failed rule" '"failed_rule":1' "$T/out"
+# equivocation
+$SP statement new --policy $P --epoch 1 --mode pause > "$T/s1-pause.txt"
+expect_err SP_ERR_EQUIVOCATION "different text same epoch" $SP note sign --key $K/mil-a.key "$T/s1-pause.txt"
+$SP statement new --policy $P --epoch 0 --mode run > "$T/s0.txt"
+expect_err SP_ERR_EQUIVOCATION "older epoch" $SP note sign --key $K/mil-a.key "$T/s0.txt"
+run 0 "same text again is fine" $SP note sign --key $K/mil-a.key "$T/s1.txt"
+ls $K/mil-a.test.example%2Fpause.authorisation.signed > /dev/null 2>&1 && ok || bad "signing record beside key"
+# collect refuses different texts
+$SP note sign --key $K/civ-b.key "$T/s1-pause.txt" > "$T/s1p.civ-b"
+expect_err SP_ERR_COLLECT_MISMATCH "collect different texts" $SP statement collect --policy $P "$T/s1.mil-a" "$T/s1p.civ-b"
+expect_err SP_ERR_STMT_MODE "throttle 0" $SP statement new --policy $P --epoch 2 --mode throttle:0
+run 2 "bad mode" $SP statement new --policy $P --epoch 2 --mode fast
+
+# ---- device --------------------------------------------------------------------------------
+D=$T/dev.state
+run 3 "status before init" $SP device status --state $D
+run 0 "device init" $SP device init --policy $P --state $D
+expect_err SP_ERR_EXISTS "init twice" $SP device init --policy $P --state $D
+run 0 "status fresh" $SP device status --state $D --json
+contains "fresh device has no epoch" '"highest_epoch":null' "$T/out"
+expect_err SP_ERR_DEV_NO_AUTHORISATION "consume before any statement" $SP device consume --state $D 60
+contains "pause printed" "PAUSE" "$T/out"
+expect_err SP_ERR_QUORUM_NOT_MET "device refuses military-only" $SP device apply --state $D "$T/military.note"
+run 0 "apply epoch 1" $SP device apply --state $D "$T/s1.note"
+contains "allowance set" "allowance set to 691200" "$T/out"
+cp $D "$T/dev.state.epoch1"   # an attacker images the external flash now
+run 0 "consume" $SP device consume --state $D 3600
+contains "run granted" "^RUN 3600" "$T/out"
+expect_err SP_ERR_DEV_EPOCH_NOT_NEWER "replay epoch 1" $SP device apply --state $D "$T/s1.note"
+run 0 "status" $SP device status --state $D
+contains "status allowance" "687600 s" "$T/out"
+cp "$T/dev.state.epoch1" $D   # ... and restores it to get the hour back
+expect_err SP_ERR_DEV_ROLLBACK "rolled-back flash image" $SP device status --state $D
+run 2 "consume needs a number" $SP device consume --state $D lots
+printf 'garbage' > $D.chip
+expect_err SP_ERR_FILE_FORMAT "corrupt chip file" $SP device status --state $D
+printf 'not a record' > $K/mil-a.test.example%2Fpause.authorisation.signed
+expect_err SP_ERR_FILE_FORMAT "corrupt signing record" $SP note sign --key $K/mil-a.key "$T/s1.txt"
+
+# ---- demo ----------------------------------------------------------------------------------
+run 0 "demo" $SP demo --dir "$T/demo"
+contains "demo narrates the pause" "device PAUSED" "$T/out"
+contains "demo completes" "demo complete" "$T/out"
+
+echo "cli: $pass passed, $fail failed"
+[ -n "${SP_TALLY_FILE:-}" ] && echo "$pass $fail" >> "$SP_TALLY_FILE"
+[ "$fail" -eq 0 ]

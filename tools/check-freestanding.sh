@@ -1,0 +1,79 @@
+#!/bin/sh
+# check-freestanding.sh BUILD_DIR -- the verifier's library discipline, checked by the build.
+#
+#   1. symbols: `nm -u` on BUILD_DIR/libspverify.a names nothing beyond memcpy, memset,
+#      memmove, memcmp (no allocator, no stdio, no sanitizer or stack-protector runtime).
+#   2. stack:   the verifier is rebuilt with gcc -fcallgraph-info=su -fstack-usage into
+#      build-stack/ (the Makefile's verifier flags, via EXTRA_VERIFIER_FLAGS) and
+#      tools/stack-depth.py checks the worst-case stack of every entry point against its
+#      budget, and that there is no recursion, VLA or alloca.  gcc only: skipped with clang.
+#   3. selftest: tools/stack-depth-selftest.sh proves step 2 catches what it must.
+#
+# Ends with "N passed, N failed"; exit status non-zero if any check failed.
+# Run it through `make check-freestanding` (which builds the archive first); CC is taken from
+# the environment (make exports it when given on the command line).
+set -u
+BUILD=${1:-build}
+CC=${CC:-cc}
+STACK_BUILD=${STACK_BUILD:-build-stack}
+ALLOWED="memcpy memset memmove memcmp"
+passed=0; failed=0
+pass() { passed=$((passed + 1)); echo "ok   $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1"; }
+
+# ---- 1. undefined symbols ----------------------------------------------------------------
+lib="$BUILD/libspverify.a"
+if [ ! -f "$lib" ]; then
+    fail "symbols: $lib does not exist (run make first)"
+else
+    # Undefined in some member minus defined in some member = needed from outside.
+    undef=$(nm -u "$lib" 2>/dev/null | awk 'NF == 2 && $1 == "U" {print $2}' | sort -u)
+    defined=$(nm --defined-only "$lib" 2>/dev/null | awk 'NF == 3 {print $3}' | sort -u)
+    bad=""
+    for s in $undef; do
+        case " $ALLOWED " in *" $s "*) continue ;; esac
+        if printf '%s\n' "$defined" | grep -qx -- "$s"; then continue; fi
+        bad="$bad $s"
+    done
+    if [ -z "$bad" ]; then
+        pass "symbols: $lib needs nothing beyond {$ALLOWED}"
+    else
+        fail "symbols: $lib needs symbols a freestanding build must not use:"
+        for s in $bad; do
+            echo "       $s    (used by: $(nm -A -u "$lib" 2>/dev/null | awk -v s="$s" '$NF == s {n = split($1, a, ":"); print a[n - 1]}' | sort -u | tr '\n' ' '))"
+        done
+    fi
+fi
+
+# ---- 2. worst-case stack -----------------------------------------------------------------
+if ! $CC --version 2>/dev/null | grep -qi 'gcc\|Free Software'; then
+    echo "skip stack: CC=$CC is not gcc; the worst-case stack check needs gcc's" \
+         "-fcallgraph-info (run: make CC=gcc check-freestanding)"
+elif ! (t=$(mktemp -d) && echo 'int f(void); int f(void) { return 0; }' > "$t/p.c" && \
+        $CC -fcallgraph-info=su -c -o "$t/p.o" "$t/p.c" 2>/dev/null; rc=$?; rm -rf "$t"; exit $rc); then
+    echo "skip stack: $CC does not support -fcallgraph-info (gcc 10 or later needed)"
+else
+    rm -rf "$STACK_BUILD"
+    # A clean sub-make: none of the caller's command-line variables (SAN=1, BUILD=...).
+    if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make --no-print-directory CC="$CC" SAN= \
+            BUILD="$STACK_BUILD" EXTRA_VERIFIER_FLAGS="-fcallgraph-info=su -fstack-usage" \
+            "$STACK_BUILD/libspverify.a" > "$STACK_BUILD.log" 2>&1; then
+        cat "$STACK_BUILD.log"
+        fail "stack: cannot rebuild the verifier into $STACK_BUILD/"
+    elif python3 tools/stack-depth.py "$STACK_BUILD/src/verifier"; then
+        pass "stack: worst case within budget, no recursion, no dynamic frames"
+    else
+        fail "stack: see the table above"
+    fi
+    rm -f "$STACK_BUILD.log"
+
+    # ---- 3. the stack checker's own self-test ---------------------------------------------
+    if CC="$CC" sh tools/stack-depth-selftest.sh; then
+        pass "stack selftest: tools/stack-depth.py catches chains, recursion, VLA, alloca"
+    else
+        fail "stack selftest"
+    fi
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
