@@ -39,8 +39,7 @@ static sp_device_state base(uint64_t stamp)
     return st;
 }
 
-static sp_device_state running(uint64_t stamp, uint32_t mode, uint32_t permille,
-                               uint64_t allowance)
+static sp_device_state running(uint64_t stamp, uint32_t mode, uint32_t permille, uint64_t allowance)
 {
     sp_device_state st = base(stamp);
     st.has_epoch = 1;
@@ -96,7 +95,7 @@ int main(int argc, char **argv)
 {
     uint8_t fac[128], run[128], thr[128], pau[128], r[128], erased[128];
     sp_device_state st;
-    static const uint8_t other_key[32] = {9};
+    static const uint8_t other_key[32] = { 9 };
     sp_sodium_device other;
 
     if (argc != 2) {

@@ -155,7 +155,7 @@ static int fz_counter_increment(void *ctx)
 }
 
 static const sp_device_io fz_io = {
-    NULL,           fz_slot_read,   fz_slot_write,   fz_policy_read,       fz_policy_write,
+    NULL,           fz_slot_read,    fz_slot_write,   fz_policy_read,       fz_policy_write,
     fz_anchor_read, fz_anchor_write, fz_counter_read, fz_counter_increment,
 };
 
@@ -206,7 +206,7 @@ static void record_mode(const uint8_t *data, size_t size)
 
 static void device_mode(const uint8_t *data, size_t size)
 {
-    uint8_t head[5] = {0, 0, 0, 0, 0};
+    uint8_t head[5] = { 0, 0, 0, 0, 0 };
     sp_device_state st;
     sp_decision d;
     uint64_t counter, seconds;
@@ -241,8 +241,8 @@ static void device_mode(const uint8_t *data, size_t size)
         abort();
 
     if (head[2] & 1) {
-        e = sp_device_apply(&dev, (const uint8_t *)fuzz_statement, sizeof fuzz_statement - 1,
-                            NULL, NULL);
+        e = sp_device_apply(&dev, (const uint8_t *)fuzz_statement, sizeof fuzz_statement - 1, NULL,
+                            NULL);
         if (e == SP_OK) {
             if (sp_device_status(&dev, &st) != SP_OK || st.allowance != FUZZ_ALLOWANCE ||
                 st.highest_epoch != 1 || st.mode != SP_MODE_RUN)
@@ -260,8 +260,7 @@ static void device_mode(const uint8_t *data, size_t size)
             if (d.granted == 0 || d.granted > seconds || d.granted > before.allowance ||
                 (d.mode != SP_MODE_RUN && d.mode != SP_MODE_THROTTLE))
                 abort();
-            if (sp_device_status(&dev, &st) != SP_OK ||
-                st.allowance + d.granted > before.allowance)
+            if (sp_device_status(&dev, &st) != SP_OK || st.allowance + d.granted > before.allowance)
                 abort(); /* debited before granted */
         } else if (d.mode != SP_MODE_PAUSE || d.granted != 0) {
             abort();

@@ -10,11 +10,13 @@
  *   genesis <unix seconds>             decimal, 0..2^53
  *   epoch-length <seconds>             decimal, 1..2^32
  *   allowance <seconds>                decimal, 1..2^53: powered-on seconds per epoch
- *   tags[ <tag>]*                      [a-z0-9-]{1,SP_MAX_TAG_BYTES}, sorted, unique
+ *   tags[ <tag>]*                      [a-z0-9-]{1,SP_MAX_TAG_BYTES}, sorted, unique, not "-"
+ *                                      (which means "no tags" on a signer line)
  *   signer <body> <tags> <verifier-key>    one per signer, sorted by body, unique bodies;
  *                                      body [A-Za-z0-9._-]{1,SP_MAX_BODY_BYTES};
  *                                      tags "-" or comma-separated sorted unique tags;
- *                                      the key's name is the signer's name
+ *                                      the key's name is the signer's name and
+ *                                      contains no ',' (the signers-list separator)
  *   rule <k> all                       rule lines sorted bytewise, unique, at least one
  *   rule <k> tag <tag>
  *   rule <k> signers <name>[,<name>]*  names sorted bytewise, unique
@@ -78,8 +80,9 @@ SP_MUST_CHECK sp_err sp_policy_parse(sp_policy *out, const uint8_t *bytes, size_
                                      const sp_crypto *crypto, uint32_t *err_line);
 
 /* Check the invariants of an in-memory policy (everything but canonical encoding):
- * the same checks sp_policy_parse applies after parsing.  *err_rule (if not NULL) gets the
- * index of the offending rule, or the offending signer, where there is one. */
+ * the same checks sp_policy_parse applies after parsing.  *err_index (if not NULL) gets the
+ * index of the offending rule, or the offending signer, where there is one (UINT32_MAX where
+ * there is none). */
 SP_MUST_CHECK sp_err sp_policy_validate(const sp_policy *policy, const sp_crypto *crypto,
                                         uint32_t *err_index);
 

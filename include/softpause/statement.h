@@ -17,6 +17,8 @@
  * robustness against relays: every line whose name and key ID match a policy signer is
  * verified; invalid lines and unknown lines are ignored (and reported); each distinct
  * public key counts once however many lines, names or IDs carry it; every rule must hold.
+ * A refusal is SP_ERR_QUORUM_KEY_COUNTED_TWICE (not _NOT_MET) when counting every valid line
+ * separately -- a repeated line, one key under two names or IDs -- would have met every rule.
  * Check order: note syntax, statement syntax, deployment, policy hash, epoch range, start,
  * signatures and quorum.  A quorum that would hold only if one key were counted twice --
  * under two names or key IDs, or through a duplicated line -- is refused with

@@ -434,30 +434,14 @@ static uint32_t verify_line(const sp_policy *policy, const sp_note *note, uint32
     return ok;
 }
 
-/* What a client that counted valid LINES (not keys) would conclude: used only to name the
- * error when a duplicated line is all that stands between the note and a quorum (the
- * decision itself never depends on it). */
-static int rules_met_counting_lines(const sp_policy *policy,
-                                    const uint32_t line_signers[SP_MAX_SIG_LINES], uint32_t lines)
-{
-    for (uint32_t r = 0; r < policy->rule_count; r++) {
-        uint32_t count = 0;
-        for (uint32_t i = 0; i < lines && i < SP_MAX_SIG_LINES; i++)
-            if (line_signers[i] & policy->rules[r].members)
-                count++;
-        if (count < policy->rules[r].k)
-            return 0;
-    }
-    return policy->rule_count != 0;
-}
-
 sp_err sp_statement_verify(const sp_policy *policy, const uint8_t *bytes, size_t len,
                            const sp_crypto *crypto, sp_note *work, sp_statement *out,
                            sp_quorum_report *report, uint32_t *err_line)
 {
     uint32_t class_mask[SP_MAX_SIGNERS];
     uint32_t rep_of[SP_MAX_SIGNERS];
-    uint32_t line_signers[SP_MAX_SIG_LINES];
+    uint32_t line_votes[SP_MAX_RULES]; /* valid lines meeting each rule's set, lines counted
+                                        * separately: a diagnostic only, see step 8 */
     uint32_t reps, counted = 0, failed = 0;
     sp_err e;
 
@@ -494,6 +478,7 @@ sp_err sp_statement_verify(const sp_policy *policy, const uint8_t *bytes, size_t
 
     /* 7. signatures: every line that names a policy signer is verified */
     memset(rep_of, 0, sizeof rep_of);
+    memset(line_votes, 0, sizeof line_votes);
     reps = sp_policy_key_classes(policy, class_mask);
     for (uint32_t c = 0; c < policy->signer_count; c++)
         if (reps & (1u << c))
@@ -501,12 +486,10 @@ sp_err sp_statement_verify(const sp_policy *policy, const uint8_t *bytes, size_t
                 if (class_mask[c] & (1u << i))
                     rep_of[i] = c;
 
-    memset(line_signers, 0, sizeof line_signers);
     for (uint32_t i = 0; i < work->sig_count && i < SP_MAX_SIG_LINES; i++) {
         int matched = 0;
         uint32_t ok = verify_line(policy, work, i, crypto, &matched);
         uint32_t fresh = 0;
-        line_signers[i] = ok;
         if (!matched) {
             report->line_status[i] = SP_LINE_UNKNOWN;
             report->unknown_lines++;
@@ -518,6 +501,9 @@ sp_err sp_statement_verify(const sp_policy *policy, const uint8_t *bytes, size_t
             continue;
         }
         report->valid_signers |= ok;
+        for (uint32_t r = 0; r < policy->rule_count; r++)
+            if ((ok & policy->rules[r].members) != 0)
+                line_votes[r]++;
         for (uint32_t j = 0; j < policy->signer_count; j++)
             if ((ok & (1u << j)) && !(counted & (1u << rep_of[j])))
                 fresh |= 1u << rep_of[j];
@@ -532,12 +518,20 @@ sp_err sp_statement_verify(const sp_policy *policy, const uint8_t *bytes, size_t
     }
     report->distinct_keys = sp_popcount32(counted);
 
-    /* 8. quorum */
+    /* 8. quorum.  The decision is sp_quorum_evaluate's alone.  Only the refusal's code is
+     * refined: if counting every valid LINE separately (a verbatim repeated line, or one key
+     * under two names or IDs) would have met every rule, say so -- that is exactly the
+     * "same key counted twice" attack, and the report should name it. */
     e = sp_quorum_evaluate(policy, report->valid_signers, &failed);
     report->failed_rule = failed;
-    if (e == SP_ERR_QUORUM_NOT_MET && report->duplicate_lines != 0 &&
-        rules_met_counting_lines(policy, line_signers, work->sig_count))
-        e = SP_ERR_QUORUM_KEY_COUNTED_TWICE; /* a relay's duplicated line: name it */
+    if (e == SP_ERR_QUORUM_NOT_MET && policy->rule_count > 0) {
+        uint32_t r = 0;
+        while (r < policy->rule_count && policy->rules[r].k >= 1 &&
+               line_votes[r] >= policy->rules[r].k)
+            r++;
+        if (r == policy->rule_count)
+            e = SP_ERR_QUORUM_KEY_COUNTED_TWICE;
+    }
     if (e != SP_OK) {
         memset(out, 0, sizeof *out);
         return e;

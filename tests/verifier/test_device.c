@@ -26,8 +26,8 @@
 static sp_sodium_device holder;
 static const sp_crypto *crypto;
 static fx_key keys[5];
-static const char *const bodies[5] = {"body-a", "body-b", "body-c", "body-d", "body-e"};
-static const char *const body_tags[5] = {"civil", "military", "civil", "military", "civil"};
+static const char *const bodies[5] = { "body-a", "body-b", "body-c", "body-d", "body-e" };
+static const char *const body_tags[5] = { "civil", "military", "civil", "military", "civil" };
 
 /* The device under test and its storage: far too big for the stack. */
 static memio M;
@@ -88,8 +88,8 @@ static size_t make_statement(uint64_t epoch, uint32_t mode, uint32_t permille, s
         snprintf(mode_line, sizeof mode_line, "mode pause");
     snprintf(text, sizeof text,
              "softpause/v1 authorisation " DEPLOYMENT "\npolicy %s\nepoch %llu\nstart %llu\n%s\n",
-             hex, (unsigned long long)epoch,
-             (unsigned long long)(GENESIS + epoch * EPOCH_LENGTH), mode_line);
+             hex, (unsigned long long)epoch, (unsigned long long)(GENESIS + epoch * EPOCH_LENGTH),
+             mode_line);
     for (size_t i = 0; i < nsig; i++)
         signers[i] = &keys[i];
     return fx_note(note_buf, sizeof note_buf, text, signers, nsig);
@@ -233,9 +233,9 @@ static void test_init_arguments(void)
     CHECK_ERR(sp_device_init(&D, &M.io, crypto, NULL, policy_len), SP_ERR_ARGUMENT);
     CHECK_ERR(sp_device_init(&D, &M.io, crypto, big, sizeof big), SP_ERR_POLICY_LIMIT);
     /* A crypto interface without a device key cannot keep state. */
-    CHECK_ERR(sp_device_init(&D, &M.io, sp_sodium_crypto(), (const uint8_t *)policy_text,
-                             policy_len),
-              SP_ERR_CRYPTO);
+    CHECK_ERR(
+        sp_device_init(&D, &M.io, sp_sodium_crypto(), (const uint8_t *)policy_text, policy_len),
+        SP_ERR_CRYPTO);
     CHECK(M.counter == 0);
     CHECK_ERR(sp_device_load(NULL, &M.io, crypto), SP_ERR_ARGUMENT);
     CHECK_ERR(sp_device_load(&D, &partial, crypto), SP_ERR_ARGUMENT);
@@ -243,8 +243,8 @@ static void test_init_arguments(void)
 
 static void test_init_storage_failures(void)
 {
-    static const enum memio_op ops[] = {MEMIO_ANCHOR_READ, MEMIO_ANCHOR_WRITE,
-                                        MEMIO_POLICY_WRITE, MEMIO_SLOT_WRITE, MEMIO_SLOT_READ};
+    static const enum memio_op ops[] = { MEMIO_ANCHOR_READ, MEMIO_ANCHOR_WRITE, MEMIO_POLICY_WRITE,
+                                         MEMIO_SLOT_WRITE, MEMIO_SLOT_READ };
     use_policy(ALLOWANCE);
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         memio_init(&M);
@@ -274,8 +274,7 @@ static void test_init_storage_failures(void)
 static uint64_t init_run(memio *m, void *arg)
 {
     (void)arg;
-    return sp_device_init(&D, &m->io, crypto, (const uint8_t *)policy_text, policy_len) ==
-           SP_OK;
+    return sp_device_init(&D, &m->io, crypto, (const uint8_t *)policy_text, policy_len) == SP_OK;
 }
 static void init_check(memio *m, long cut, uint64_t result, void *arg)
 {
@@ -287,8 +286,7 @@ static void init_check(memio *m, long cut, uint64_t result, void *arg)
     if (m->counter == 0) {
         CHECK(reboot() != SP_OK || status().stamp == 1); /* pending record may be there */
         if (m->counter == 0)
-            CHECK_OK(sp_device_init(&D, &m->io, crypto, (const uint8_t *)policy_text,
-                                    policy_len));
+            CHECK_OK(sp_device_init(&D, &m->io, crypto, (const uint8_t *)policy_text, policy_len));
     } else {
         e = sp_device_init(&D, &m->io, crypto, (const uint8_t *)policy_text, policy_len);
         CHECK_ERR(e, SP_ERR_DEV_NOT_FACTORY);
@@ -299,7 +297,7 @@ static void init_check(memio *m, long cut, uint64_t result, void *arg)
 }
 static void test_init_power_cut_retry(void)
 {
-    memio_sweep sw = {NULL, init_run, init_check, NULL};
+    memio_sweep sw = { NULL, init_run, init_check, NULL };
     unsigned long points;
     use_policy(ALLOWANCE);
     memio_init(&M);
@@ -422,7 +420,7 @@ static void test_load_finishes_pending_increment(void)
 
 static void test_load_wrong_device_key(void)
 {
-    static const uint8_t other_key[32] = {0xEE, 0xEE};
+    static const uint8_t other_key[32] = { 0xEE, 0xEE };
     sp_sodium_device other;
     use_policy(ALLOWANCE);
     provision();
@@ -573,13 +571,11 @@ static void test_apply_refuses_bad_statements(void)
     use_policy(3600);
     n = make_statement(1, SP_MODE_RUN, 0, 3);
     use_policy(ALLOWANCE);
-    CHECK_ERR(sp_device_apply(&D, (const uint8_t *)note_buf, n, NULL, NULL),
-              SP_ERR_STMT_POLICY);
+    CHECK_ERR(sp_device_apply(&D, (const uint8_t *)note_buf, n, NULL, NULL), SP_ERR_STMT_POLICY);
     /* Not loaded. */
     memset(&D, 0, sizeof D);
     n = make_statement(1, SP_MODE_RUN, 0, 3);
-    CHECK_ERR(sp_device_apply(&D, (const uint8_t *)note_buf, n, NULL, NULL),
-              SP_ERR_DEV_NOT_LOADED);
+    CHECK_ERR(sp_device_apply(&D, (const uint8_t *)note_buf, n, NULL, NULL), SP_ERR_DEV_NOT_LOADED);
 }
 
 static void test_pause_pauses_at_once_and_run_resumes(void)
@@ -659,9 +655,9 @@ static void test_consume_exhaustion(void)
     use_policy(700);
     provision();
     CHECK_OK(apply_signed(1, SP_MODE_RUN, 0));
-    CHECK(consume(1, NULL) == 1);      /* debit 600, reserve 599 */
+    CHECK(consume(1, NULL) == 1); /* debit 600, reserve 599 */
     CHECK(status().allowance == 100);
-    CHECK(consume(650, NULL) == 650);  /* debit the last 100: reserve 49 */
+    CHECK(consume(650, NULL) == 650); /* debit the last 100: reserve 49 */
     CHECK(status().allowance == 0 && D.reserved == 49);
     CHECK_OK(sp_device_consume(&D, 100, &d)); /* only 49 left: a partial grant */
     CHECK(d.granted == 49 && d.mode == SP_MODE_RUN);
@@ -730,9 +726,9 @@ static void consume_check(memio *m, long cut, uint64_t granted, void *arg)
 
 static void test_consume_power_cut_never_gives_back(void)
 {
-    static const uint64_t asks[] = {1, 300, 400, 2000, 5, 599, 1};
-    consume_arg arg = {0, asks, sizeof asks / sizeof asks[0], 0};
-    memio_sweep sw = {consume_prepare, consume_run, consume_check, &arg};
+    static const uint64_t asks[] = { 1, 300, 400, 2000, 5, 599, 1 };
+    consume_arg arg = { 0, asks, sizeof asks / sizeof asks[0], 0 };
+    memio_sweep sw = { consume_prepare, consume_run, consume_check, &arg };
     unsigned long points;
     use_policy(ALLOWANCE);
     provision();
@@ -782,7 +778,7 @@ static void apply_check(memio *m, long cut, uint64_t ok, void *arg)
 
 static void test_apply_power_cut(void)
 {
-    memio_sweep sw = {apply_prepare, apply_run, apply_check, NULL};
+    memio_sweep sw = { apply_prepare, apply_run, apply_check, NULL };
     use_policy(ALLOWANCE);
     provision();
     CHECK_OK(apply_signed(7, SP_MODE_RUN, 0));
@@ -898,9 +894,9 @@ static void test_not_loaded(void)
 int main(void)
 {
     static const uint8_t device_key[32] = {
-        0x64, 0x65, 0x76, 0x69, 0x63, 0x65, 0x2d, 0x6b, 0x65, 0x79, 0x2d, 0x31,
-        0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc,
-        0xdd, 0xee, 0xff, 0x00, 0x10, 0x20, 0x30, 0x40,
+        0x64, 0x65, 0x76, 0x69, 0x63, 0x65, 0x2d, 0x6b, 0x65, 0x79, 0x2d,
+        0x31, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa,
+        0xbb, 0xcc, 0xdd, 0xee, 0xff, 0x00, 0x10, 0x20, 0x30, 0x40,
     };
     if (sp_sodium_init() != SP_OK)
         return 1;
