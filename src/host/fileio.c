@@ -22,10 +22,15 @@ const char *sp_file_last_error(void)
     return strerror(saved_errno);
 }
 
+sp_err sp_file_fail(int errnum)
+{
+    saved_errno = errnum;
+    return SP_ERR_IO;
+}
+
 static sp_err io_fail(void)
 {
-    saved_errno = errno;
-    return SP_ERR_IO;
+    return sp_file_fail(errno);
 }
 
 int sp_file_exists(const char *path)

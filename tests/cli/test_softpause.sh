@@ -149,6 +149,7 @@ run 2 "bad mode" $SP statement new --policy $P --epoch 2 --mode fast
 # ---- device --------------------------------------------------------------------------------
 D=$T/dev.state
 run 3 "status before init" $SP device status --state $D
+contains "missing device names the OS reason" "No such file or directory" "$T/err"
 run 0 "device init" $SP device init --policy $P --state $D
 expect_err SP_ERR_EXISTS "init twice" $SP device init --policy $P --state $D
 run 0 "status fresh" $SP device status --state $D --json
@@ -167,6 +168,7 @@ contains "status allowance" "687600 s" "$T/out"
 cp "$T/dev.state.epoch1" $D   # ... and restores it to get the hour back
 expect_err SP_ERR_DEV_ROLLBACK "rolled-back flash image" $SP device status --state $D
 run 2 "consume needs a number" $SP device consume --state $D lots
+run 2 "consume needs at least a second" $SP device consume --state $D 0
 printf 'garbage' > $D.chip
 expect_err SP_ERR_FILE_FORMAT "corrupt chip file" $SP device status --state $D
 printf 'not a record' > $K/mil-a.test.example%2Fpause.authorisation.signed
