@@ -5,12 +5,14 @@
  *   (a) sp_statement_verify: note parse, statement parse and checks, k Ed25519 verifies
  *       through the crypto interface, quorum evaluation;
  *   (b) the floor: k bare libsodium crypto_sign_verify_detached calls on the same inputs.
- * The two are measured interleaved, round by round, in one process (the machines are
- * shared and noisy), and the table reports medians over rounds: time per statement, the
- * ratio a/b, and the non-signature overhead a-b in microseconds.  Goal: ratio <= 1.02 at
- * k = 3.
+ * The two are measured interleaved, batch by batch, in one process (the machines are
+ * shared and noisy); each is reported as the minimum over batches (the least-disturbed
+ * run), with their ratio.  Because a ratio of two noisy minima still wobbles by a percent
+ * or so, the table also measures the non-signature work directly: (c) sp_statement_verify
+ * with a crypto interface whose ed25519_verify returns "valid" at once, which is exactly
+ * everything but the signature arithmetic.  Goal: ratio <= 1.02 at k = 3.
  *
- * usage: build/bench/verify [ROUNDS]     (make bench runs it with the default, 41)
+ * usage: build/bench/verify [ROUNDS]     (make bench runs it with the default, 101)
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -24,7 +26,7 @@
 #include "softpause/statement.h"
 #include "support/fixture.h"
 
-#define ITER 200
+#define ITER 25
 
 static double now_us(void)
 {
@@ -45,6 +47,26 @@ static double median(double *v, int n)
     return v[n / 2];
 }
 
+/* Everything real except the signature check itself. */
+static int accept_all(void *ctx, const uint8_t sig[64], const uint8_t *msg, size_t len,
+                      const uint8_t pk[32])
+{
+    (void)ctx;
+    (void)sig;
+    (void)msg;
+    (void)len;
+    (void)pk;
+    return 0;
+}
+
+static double minimum(const double *v, int n)
+{
+    double m = v[0];
+    for (int i = 1; i < n; i++)
+        m = v[i] < m ? v[i] : m;
+    return m;
+}
+
 static void die(const char *what, sp_err e)
 {
     fprintf(stderr, "bench: %s: %s\n", what, sp_err_name(e));
@@ -59,19 +81,21 @@ int main(int argc, char **argv)
     static sp_note work;
     static uint8_t policy_bytes[SP_MAX_POLICY_BYTES];
     static char note[SP_MAX_NOTE_BYTES];
-    int rounds = argc > 1 ? atoi(argv[1]) : 41;
+    int rounds = argc > 1 ? atoi(argv[1]) : 101;
     if (rounds < 3)
         rounds = 3;
     double *t_verify = calloc((size_t)rounds, sizeof(double));
     double *t_floor = calloc((size_t)rounds, sizeof(double));
-    double *ratio = calloc((size_t)rounds, sizeof(double));
-    if (t_verify == NULL || t_floor == NULL || ratio == NULL || sp_sodium_init() != SP_OK)
+    double *t_stub = calloc((size_t)rounds, sizeof(double));
+    if (t_verify == NULL || t_floor == NULL || t_stub == NULL || sp_sodium_init() != SP_OK)
         return 1;
+    sp_crypto stub = *sp_sodium_crypto();
+    stub.ed25519_verify = accept_all;
 
-    printf("statement verification vs the libsodium floor (median of %d rounds x %d)\n",
-           rounds, ITER);
-    printf("%4s  %14s  %16s  %7s  %12s\n", "k", "verify (us)", "k x libsodium (us)", "ratio",
-           "overhead (us)");
+    printf("statement verification vs the libsodium floor (minimum over %d interleaved "
+           "batches of %d)\n", rounds, ITER);
+    printf("%4s  %12s  %18s  %7s  %14s  %15s\n", "k", "verify (us)", "k x libsodium (us)",
+           "ratio", "overhead (us)", "(floor+ovh)/floor");
     for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
         int k = ks[ki];
         sp_policy_signer_spec specs[16];
@@ -144,16 +168,22 @@ int main(int argc, char **argv)
                                                     keys[i].pk) != 0)
                         die("floor", SP_ERR_CRYPTO);
             double t2 = now_us();
+            for (int it = 0; it < ITER; it++)
+                if (sp_statement_verify(&policy, (const uint8_t *)note, nlen, &stub, &work, &out,
+                                        &report, &line) != SP_OK)
+                    die("verify (stub)", SP_ERR_CRYPTO);
+            double t3 = now_us();
             t_verify[r] = (t1 - t0) / ITER;
             t_floor[r] = (t2 - t1) / ITER;
-            ratio[r] = t_verify[r] / t_floor[r];
+            t_stub[r] = (t3 - t2) / ITER;
         }
-        double mr = median(ratio, rounds), mv = median(t_verify, rounds),
-               mf = median(t_floor, rounds);
-        printf("%4d  %14.1f  %16.1f  %7.3f  %12.2f\n", k, mv, mf, mr, mv - mf);
+        double mv = minimum(t_verify, rounds), mf = minimum(t_floor, rounds),
+               ms = median(t_stub, rounds);
+        printf("%4d  %12.1f  %18.1f  %7.3f  %14.2f  %15.4f\n", k, mv, mf, mv / mf, ms,
+               (mf + ms) / mf);
     }
     free(t_verify);
     free(t_floor);
-    free(ratio);
+    free(t_stub);
     return 0;
 }

@@ -8,6 +8,8 @@
 #      tools/stack-depth.py checks the worst-case stack of every entry point against its
 #      budget, and that there is no recursion, VLA or alloca.  gcc only: skipped with clang.
 #   3. selftest: tools/stack-depth-selftest.sh proves step 2 catches what it must.
+#   4. no exemption path (R5): every global symbol the verifier defines is a public sp_*
+#      function or table, and none is named like a test hook, debug switch or override.
 #
 # Ends with "N passed, N failed"; exit status non-zero if any check failed.
 # Run it through `make check-freestanding` (which builds the archive first); CC is taken from
@@ -42,6 +44,18 @@ else
         for s in $bad; do
             echo "       $s    (used by: $(nm -A -u "$lib" 2>/dev/null | awk -v s="$s" '$NF == s {n = split($1, a, ":"); print a[n - 1]}' | sort -u | tr '\n' ' '))"
         done
+    fi
+fi
+
+# ---- 4 (cheap, so first). no exemption path ------------------------------------------------
+if [ -f "$lib" ]; then
+    globals=$(nm -g --defined-only "$lib" 2>/dev/null | awk 'NF == 3 {print $3}' | sort -u)
+    odd=$(printf '%s\n' "$globals" | grep -v '^sp_' || true)
+    hooks=$(printf '%s\n' "$globals" | grep -iE 'test|debug|bypass|exempt|override|backdoor|unsafe|force' || true)
+    if [ -z "$odd$hooks" ]; then
+        pass "exemption: $(printf '%s\n' "$globals" | wc -l) global symbols, all sp_*, no test/debug/override hooks"
+    else
+        fail "exemption: unexpected global symbols in $lib: $odd $hooks"
     fi
 fi
 

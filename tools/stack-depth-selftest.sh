@@ -2,7 +2,8 @@
 # stack-depth-selftest.sh -- proves tools/stack-depth.py catches what it must.
 #
 # Compiles the samples in tests/stackcheck/ with gcc -fcallgraph-info=su and checks:
-#   chain.c       passes; reports the chain and the call through sp_crypto; fails a tiny budget
+#   chain.c       passes; reports the chain and the call through sp_crypto; fails a tiny budget;
+#                 on x86-64 its bounded frame is listed, and fails with --strict-bounded
 #   recursion.c   fails with "recursion"
 #   alloca_vla.c  fails with "dynamic frame" for both the VLA and the alloca
 # Exit status 0 iff every assertion holds.  Needs gcc (clang has no -fcallgraph-info).
@@ -36,7 +37,12 @@ run chain
 check "chain.c passes"                     rc_is chain 0
 check "chain.c path reported"              says chain "sp_sample_verify > sample_middle[.a-z0-9]* > sample_leaf"
 check "chain.c crypto call reported"       says chain "crypto.sha256"
-mv "$WORK/chain.out" "$WORK/chain-ok.out"
+cp "$WORK/chain.out" "$WORK/chain-ok.out"
+if [ "$(uname -m)" = x86_64 ]; then
+    check "chain.c bounded frame listed"   says chain "Bounded dynamic frames.*sp_sample_verify"
+    run chain --strict-bounded
+    check "chain.c fails --strict-bounded" rc_is chain 1
+fi
 run chain --budget 64
 check "chain.c fails a 64-byte budget"     rc_is chain 1
 check "chain.c over-budget message"        says chain "exceed the budget of 64"

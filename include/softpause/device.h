@@ -43,7 +43,20 @@
  * stamped counter or counter+1 (a record stamped counter+1 finishes its pending
  * increment); a valid record stamped lower is a rolled-back image (SP_ERR_DEV_ROLLBACK);
  * no valid record at all is SP_ERR_DEV_NO_RECORD.  Both fail closed: the device pauses and
- * init never re-opens (it requires the counter at its factory value).
+ * init never re-opens (it requires the counter at its factory value).  Records stamped
+ * above counter+1, records bound to another policy hash or version, and two different
+ * authentic records with the same stamp are never candidates.  Decoding dispatches on the
+ * format version, so a later firmware keeps the older decoders and MIGRATES an old record
+ * on its next write; an unknown version is never "reset".
+ *
+ * Failures: storage callbacks fail with SP_ERR_DEV_STORAGE, the counter's with
+ * SP_ERR_DEV_COUNTER (also when an increment would pass SP_COUNTER_ENDURANCE, and when
+ * the counter does not read back as exactly one more).  Any failure while persisting
+ * unloads the context (RAM and flash may disagree; only sp_device_load() can tell which
+ * record is current), so every later call pauses until the next boot.  Refused statements
+ * and refused consume() calls are never persisted -- a write per refusal would let anyone
+ * holding junk or stale statements burn the counter's endurance -- their last decision and
+ * reason are kept in RAM and reach flash with the next real write.
  *
  * Allowance reservation: consume() persists a debit of at least SP_CONSUME_CHUNK_SECONDS
  * (the reservation), serves later consume() calls from the in-RAM remainder without a

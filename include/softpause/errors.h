@@ -14,6 +14,7 @@
  *   - Every code is produced by at least one test (checked by tools/check-error-coverage).
  *
  * Format: X(NAME, number, "message").  Messages are one lower-case sentence fragment.
+ * Retired numbers (never to be reused): 134.
  */
 #ifndef SOFTPAUSE_ERRORS_H
 #define SOFTPAUSE_ERRORS_H
@@ -103,7 +104,6 @@
     X(SP_ERR_EXISTS, 131, "refusing to overwrite an existing file")                          \
     X(SP_ERR_EQUIVOCATION, 132, "refusing to sign a different text for an epoch already signed") \
     X(SP_ERR_COLLECT_MISMATCH, 133, "notes to collect carry different texts")                \
-    X(SP_ERR_NO_MEMORY, 134, "out of memory")                                                \
     X(SP_ERR_USAGE, 135, "invalid command-line usage")                                       \
     X(SP_ERR_FILE_FORMAT, 136, "malformed file")
 

@@ -20,7 +20,9 @@
  * A refusal is SP_ERR_QUORUM_KEY_COUNTED_TWICE (not _NOT_MET) when counting every valid line
  * separately -- a repeated line, one key under two names or IDs -- would have met every rule.
  * Check order: note syntax, statement syntax, deployment, policy hash, epoch range, start,
- * signatures and quorum.
+ * signatures and quorum.  A quorum that would hold only if one key were counted twice --
+ * under two names or key IDs, or through a duplicated line -- is refused with
+ * SP_ERR_QUORUM_KEY_COUNTED_TWICE, any other shortfall with SP_ERR_QUORUM_NOT_MET.
  */
 #ifndef SOFTPAUSE_STATEMENT_H
 #define SOFTPAUSE_STATEMENT_H

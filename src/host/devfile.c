@@ -6,6 +6,7 @@
  * kinder than real flash; torn writes are exercised in the verifier's unit tests with an
  * in-memory store that can tear them (tests/support/memio.c).
  */
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -249,7 +250,7 @@ sp_err sp_devfile_open(sp_devfile *df, const char *state_path)
     if (e != SP_OK)
         return e;
     if (!sp_file_exists(df->flash_path) || !sp_file_exists(df->chip_path))
-        return SP_ERR_IO;
+        return sp_file_fail(ENOENT);
     if (chip_load(df->chip_path, &chip) != 0)
         return SP_ERR_FILE_FORMAT;
     sp_sodium_device_setup(&df->crypto, chip.key);

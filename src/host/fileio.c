@@ -8,9 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,10 +22,15 @@ const char *sp_file_last_error(void)
     return strerror(saved_errno);
 }
 
+sp_err sp_file_fail(int errnum)
+{
+    saved_errno = errnum;
+    return SP_ERR_IO;
+}
+
 static sp_err io_fail(void)
 {
-    saved_errno = errno;
-    return SP_ERR_IO;
+    return sp_file_fail(errno);
 }
 
 int sp_file_exists(const char *path)
@@ -69,17 +72,32 @@ sp_err sp_file_read(const char *path, uint8_t *buf, size_t cap, size_t *len)
     return SP_OK;
 }
 
+#define PATH_CAP 4096
+
+/* Directory part of path into out ("." if none); fails with ENAMETOOLONG when too long. */
+static sp_err dir_of(const char *path, char *out)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
+    if (n >= PATH_CAP) {
+        errno = ENAMETOOLONG;
+        return io_fail();
+    }
+    memcpy(out, slash == NULL ? "." : path, n);
+    out[n] = '\0';
+    return SP_OK;
+}
+
 static sp_err fsync_dir_of(const char *path)
 {
-    char *copy = strdup(path);
-    if (copy == NULL)
-        return SP_ERR_NO_MEMORY;
-    int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(copy);
+    char dir[PATH_CAP];
+    sp_err e = dir_of(path, dir);
+    if (e != SP_OK)
+        return e;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return io_fail();
-    int rc = fsync(fd);
-    sp_err e = rc == 0 ? SP_OK : io_fail();
+    e = fsync(fd) == 0 ? SP_OK : io_fail();
     close(fd);
     return e;
 }
@@ -87,68 +105,50 @@ static sp_err fsync_dir_of(const char *path)
 sp_err sp_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
                             int overwrite)
 {
-    char *copy = strdup(path), *tmp = NULL;
-    sp_err e = SP_ERR_NO_MEMORY;
+    char dir[PATH_CAP], tmp[PATH_CAP + 64];
+    sp_err e;
     int fd = -1;
-    if (copy == NULL)
-        return e;
-    if (!overwrite && sp_file_exists(path)) {
-        free(copy);
+    if (!overwrite && sp_file_exists(path))
         return SP_ERR_EXISTS;
-    }
-    const char *dir = dirname(copy);
+    if ((e = dir_of(path, dir)) != SP_OK)
+        return e;
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    size_t need = strlen(dir) + strlen(base) + 48;
-    tmp = malloc(need);
-    if (tmp == NULL)
-        goto out;
-    snprintf(tmp, need, "%s/.%s.tmp.%ld", dir, base, (long)getpid());
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", dir, base, (long)getpid()) >=
+        sizeof tmp) {
+        errno = ENAMETOOLONG;
+        return io_fail();
+    }
     unlink(tmp);
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (fd < 0) {
+    if (fd < 0)
+        return io_fail();
+    e = SP_OK;
+    if (fchmod(fd, mode) != 0) /* umask must not loosen or tighten the stated mode */
         e = io_fail();
-        goto out;
-    }
-    if (fchmod(fd, mode) != 0) { /* umask must not loosen or tighten the stated mode */
-        e = io_fail();
-        goto out;
-    }
-    for (size_t off = 0; off < len;) {
+    for (size_t off = 0; e == SP_OK && off < len;) {
         ssize_t n = write(fd, (const uint8_t *)data + off, len - off);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0) {
+        if (n <= 0)
             e = io_fail();
-            goto out;
-        }
-        off += (size_t)n;
+        else
+            off += (size_t)n;
     }
-    if (fsync(fd) != 0) {
+    if (e == SP_OK && fsync(fd) != 0)
         e = io_fail();
-        goto out;
-    }
     close(fd);
-    fd = -1;
-    if (overwrite) {
-        if (rename(tmp, path) != 0) {
-            e = io_fail();
-            goto out;
-        }
-    } else {
+    if (e == SP_OK && overwrite && rename(tmp, path) != 0)
+        e = io_fail();
+    if (e == SP_OK && !overwrite) {
         /* link() fails with EEXIST if someone created path meanwhile: never replace it. */
-        if (link(tmp, path) != 0) {
+        if (link(tmp, path) != 0)
             e = errno == EEXIST ? SP_ERR_EXISTS : io_fail();
-            goto out;
-        }
-        unlink(tmp);
+        else
+            unlink(tmp);
     }
-    e = fsync_dir_of(path);
-out:
-    if (fd >= 0)
-        close(fd);
-    if (tmp != NULL && e != SP_OK)
+    if (e != SP_OK) {
         unlink(tmp);
-    free(tmp);
-    free(copy);
-    return e;
+        return e;
+    }
+    return fsync_dir_of(path);
 }

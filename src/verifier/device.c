@@ -64,8 +64,7 @@ static int io_complete(const sp_device_io *io)
 {
     return io != NULL && io->slot_read != NULL && io->slot_write != NULL &&
            io->policy_read != NULL && io->policy_write != NULL && io->anchor_read != NULL &&
-           io->anchor_write != NULL && io->counter_read != NULL &&
-           io->counter_increment != NULL;
+           io->anchor_write != NULL && io->counter_read != NULL && io->counter_increment != NULL;
 }
 
 static int crypto_complete(const sp_crypto *crypto)
@@ -378,8 +377,8 @@ fail:
 
 /* ---- apply -------------------------------------------------------------------------- */
 
-sp_err sp_device_apply(sp_device *dev, const uint8_t *note, size_t len,
-                       sp_quorum_report *report, uint32_t *err_line)
+sp_err sp_device_apply(sp_device *dev, const uint8_t *note, size_t len, sp_quorum_report *report,
+                       uint32_t *err_line)
 {
     sp_quorum_report local_report;
     uint32_t local_line = 0;

@@ -142,7 +142,7 @@ static int is_mode(uint32_t m)
  */
 static int state_check(const sp_device_state *st)
 {
-    if (st->stamp == 0)                     /* records are stamped counter+1 >= 1 */
+    if (st->stamp == 0) /* records are stamped counter+1 >= 1 */
         return 0;
     if (st->policy_version == 0 || st->policy_version > SP_MAX_EPOCH)
         return 0;

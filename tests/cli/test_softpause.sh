@@ -106,6 +106,9 @@ expect_err SP_ERR_POLICY_TAG_UNDECLARED "undeclared tag in rule" $SP policy init
     --deployment d --genesis 0 --epoch-length 10 --allowance 10 \
     --signer a:civil:$K/civ-a.pub --signer b:civil:$K/mil-a.pub --rule '2 of navy'
 run 2 "policy init missing options" $SP policy init --deployment d
+expect_err SP_ERR_USAGE "rule syntax" $SP policy init \
+    --deployment d --genesis 0 --epoch-length 10 --allowance 10 \
+    --signer a:civil:$K/civ-a.pub --signer b:civil:$K/mil-a.pub --rule 'three of all'
 
 # ---- statements ----------------------------------------------------------------------------
 P=$T/policy
@@ -129,7 +132,7 @@ run 0 "collect military" $SP statement collect --policy $P "$T/m.mil-a" "$T/m.mi
 cp "$T/out" "$T/military.note"
 expect_err SP_ERR_QUORUM_NOT_MET "military-only quorum" $SP statement verify --policy $P "$T/military.note"
 run 1 "json rejection" $SP statement verify --policy $P --json "$T/military.note"
-contains "json failed rule" '"failed_rule":2' "$T/out"
+contains "json failed rule" '"failed_rule":1' "$T/out"
 # equivocation
 $SP statement new --policy $P --epoch 1 --mode pause > "$T/s1-pause.txt"
 expect_err SP_ERR_EQUIVOCATION "different text same epoch" $SP note sign --key $K/mil-a.key "$T/s1-pause.txt"
@@ -145,7 +148,8 @@ run 2 "bad mode" $SP statement new --policy $P --epoch 2 --mode fast
 
 # ---- device --------------------------------------------------------------------------------
 D=$T/dev.state
-run 1 "status before init" $SP device status --state $D
+run 3 "status before init" $SP device status --state $D
+contains "missing device names the OS reason" "No such file or directory" "$T/err"
 run 0 "device init" $SP device init --policy $P --state $D
 expect_err SP_ERR_EXISTS "init twice" $SP device init --policy $P --state $D
 run 0 "status fresh" $SP device status --state $D --json
@@ -164,6 +168,11 @@ contains "status allowance" "687600 s" "$T/out"
 cp "$T/dev.state.epoch1" $D   # ... and restores it to get the hour back
 expect_err SP_ERR_DEV_ROLLBACK "rolled-back flash image" $SP device status --state $D
 run 2 "consume needs a number" $SP device consume --state $D lots
+run 2 "consume needs at least a second" $SP device consume --state $D 0
+printf 'garbage' > $D.chip
+expect_err SP_ERR_FILE_FORMAT "corrupt chip file" $SP device status --state $D
+printf 'not a record' > $K/mil-a.test.example%2Fpause.authorisation.signed
+expect_err SP_ERR_FILE_FORMAT "corrupt signing record" $SP note sign --key $K/mil-a.key "$T/s1.txt"
 
 # ---- demo ----------------------------------------------------------------------------------
 run 0 "demo" $SP demo --dir "$T/demo"

@@ -50,8 +50,8 @@ static int mem_slot_write(void *ctx, uint32_t slot, const uint8_t rec[SP_STATE_R
         if (cut_now && slot <= 1 && m->tear_bytes > 0) {
             /* A page program interrupted part-way: the prefix landed, the rest is still
              * erased (flash programs towards 0 from an erased 0xFF page). */
-            size_t n = m->tear_bytes < SP_STATE_RECORD_BYTES ? m->tear_bytes
-                                                              : SP_STATE_RECORD_BYTES;
+            size_t n =
+                m->tear_bytes < SP_STATE_RECORD_BYTES ? m->tear_bytes : SP_STATE_RECORD_BYTES;
             memset(m->ext.slots[slot], 0xFF, SP_STATE_RECORD_BYTES);
             memcpy(m->ext.slots[slot], rec, n);
             m->ext.slot_written[slot] = 1;

@@ -54,10 +54,10 @@ typedef struct memio {
     uint8_t anchor[SP_SHA256_BYTES];
     int anchor_set;
     uint64_t counter;
-    uint64_t counter_limit;      /* increments past this fail; default SP_COUNTER_ENDURANCE */
+    uint64_t counter_limit; /* increments past this fail; default SP_COUNTER_ENDURANCE */
 
     /* behaviour */
-    int erased_read_fails;       /* erased slot: read fails instead of returning 0xFF */
+    int erased_read_fails; /* erased slot: read fails instead of returning 0xFF */
 
     /* statistics: calls that took effect (or were attempted while powered) per op */
     unsigned long count[MEMIO_OP_COUNT];
@@ -67,7 +67,7 @@ typedef struct memio {
     unsigned long corrupt_write_in;        /* countdown; 0 = off */
     long cut_in;                           /* ops left before power loss; < 0 = off */
     int power_lost;
-    size_t tear_bytes;                     /* torn-write prefix when a cut hits a write */
+    size_t tear_bytes; /* torn-write prefix when a cut hits a write */
 
     sp_device_io io;
 } memio;
@@ -79,7 +79,7 @@ void memio_init(memio *m);
 void memio_fail_nth(memio *m, enum memio_op op, unsigned long n);
 void memio_corrupt_nth_write(memio *m, unsigned long n);
 void memio_cut_after(memio *m, long k);
-void memio_power_on(memio *m);            /* restore power, disarm the cut */
+void memio_power_on(memio *m); /* restore power, disarm the cut */
 
 /* External image: snapshot/restore slots + policy bytes, NOT the anchor or counter. */
 void memio_snapshot(const memio *m, memio_image *img);

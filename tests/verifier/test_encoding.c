@@ -390,9 +390,9 @@ static void test_name_check(void)
         CHECK_ERR(sp_text_name_check((const uint8_t *)bad[i], strlen(bad[i]), 128,
                                      SP_ERR_KEY_NAME),
                   SP_ERR_KEY_NAME);
-    CHECK_ERR(sp_text_name_check((const uint8_t *)"abcd", 4, 3, SP_ERR_POLICY_FORMAT),
-              SP_ERR_POLICY_FORMAT);
-    CHECK_OK(sp_text_name_check((const uint8_t *)"abc", 3, 3, SP_ERR_POLICY_FORMAT));
+    CHECK_ERR(sp_text_name_check((const uint8_t *)"abcd", 4, 3, SP_ERR_NOTE_SIG_LINE),
+              SP_ERR_NOTE_SIG_LINE);
+    CHECK_OK(sp_text_name_check((const uint8_t *)"abc", 3, 3, SP_ERR_NOTE_SIG_LINE));
     CHECK(sp_text_equal((const uint8_t *)"ab", 2, (const uint8_t *)"ab", 2));
     CHECK(!sp_text_equal((const uint8_t *)"ab", 2, (const uint8_t *)"abc", 3));
     CHECK(sp_text_equal(NULL, 0, NULL, 0));

@@ -14,9 +14,9 @@ static const sp_crypto *crypto;
 static void setup(void)
 {
     static const uint8_t key[32] = {
-        0x6b, 0x65, 0x79, 0x2d, 0x66, 0x6f, 0x72, 0x2d, 0x74, 0x65, 0x73, 0x74,
-        0x73, 0x2d, 0x6f, 0x6e, 0x6c, 0x79, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05,
-        0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d,
+        0x6b, 0x65, 0x79, 0x2d, 0x66, 0x6f, 0x72, 0x2d, 0x74, 0x65, 0x73,
+        0x74, 0x73, 0x2d, 0x6f, 0x6e, 0x6c, 0x79, 0x00, 0x01, 0x02, 0x03,
+        0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d,
     };
     if (sp_sodium_init() != SP_OK)
         abort();
@@ -171,7 +171,7 @@ static void test_decode_bad_version(void)
 {
     sp_device_state st = running_state(), out;
     uint8_t rec[SP_STATE_RECORD_BYTES];
-    static const uint16_t versions[] = {0, 2, 3, 0x0100, 0xFFFF};
+    static const uint16_t versions[] = { 0, 2, 3, 0x0100, 0xFFFF };
     for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
         CHECK_OK(sp_state_encode(&st, rec, crypto));
         rec[4] = (uint8_t)(versions[i] >> 8);
@@ -187,7 +187,7 @@ static void test_decode_bad_length(void)
 {
     sp_device_state st = running_state(), out;
     uint8_t rec[SP_STATE_RECORD_BYTES];
-    static const uint16_t lengths[] = {0, 96, 127, 129, 256, 0x8080};
+    static const uint16_t lengths[] = { 0, 96, 127, 129, 256, 0x8080 };
     for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
         CHECK_OK(sp_state_encode(&st, rec, crypto));
         rec[6] = (uint8_t)(lengths[i] >> 8);
@@ -222,7 +222,7 @@ static void test_decode_every_bit_flip(void)
 
 static void test_decode_wrong_key(void)
 {
-    static const uint8_t other_key[32] = {1, 2, 3};
+    static const uint8_t other_key[32] = { 1, 2, 3 };
     sp_sodium_device other;
     sp_device_state st = running_state(), out;
     uint8_t rec[SP_STATE_RECORD_BYTES];
@@ -244,19 +244,19 @@ static void test_decode_bad_fields(void)
         size_t off;
         uint8_t val;
     } pokes[] = {
-        {91, 0x03}, /* unknown flag bit */
-        {88, 0x80}, /* high flag bit */
-        {95, 0x01}, /* reserved word */
-        {92, 0x80}, /* reserved word */
-        {75, 0x00}, /* mode not a hardened constant */
-        {79, 0x00}, /* throttle permille 0 */
-        {78, 0x03}, /* permille >= 1000 */
-        {83, 0x00}, /* last decision not a mode */
-        {87, 0x01}, /* throttle decision with a non-OK reason */
-        {15, 0x00}, /* stamp 0 */
-        {56, 0x01}, /* epoch > 2^53 */
-        {64, 0x01}, /* allowance > 2^53 */
-        {55, 0x00}, /* policy version 0 */
+        { 91, 0x03 }, /* unknown flag bit */
+        { 88, 0x80 }, /* high flag bit */
+        { 95, 0x01 }, /* reserved word */
+        { 92, 0x80 }, /* reserved word */
+        { 75, 0x00 }, /* mode not a hardened constant */
+        { 79, 0x00 }, /* throttle permille 0 */
+        { 78, 0x03 }, /* permille >= 1000 */
+        { 83, 0x00 }, /* last decision not a mode */
+        { 87, 0x01 }, /* throttle decision with a non-OK reason */
+        { 15, 0x00 }, /* stamp 0 */
+        { 56, 0x01 }, /* epoch > 2^53 */
+        { 64, 0x01 }, /* allowance > 2^53 */
+        { 55, 0x00 }, /* policy version 0 */
     };
     CHECK_OK(sp_state_encode(&st, good, crypto));
     /* stamp 0 needs the whole word zero; policy version 0 too. */
@@ -277,13 +277,13 @@ static void test_decode_bad_fields(void)
     sp_device_state bad[5];
     for (int i = 0; i < 5; i++)
         bad[i] = running_state();
-    bad[0].mode = SP_MODE_PAUSE;                 /* paused but with allowance/permille */
+    bad[0].mode = SP_MODE_PAUSE; /* paused but with allowance/permille */
     bad[0].permille = 0;
-    bad[1].has_epoch = 0;                        /* allowance before any epoch */
-    bad[2].mode = SP_MODE_RUN;                   /* run with a permille */
-    bad[3].last_decision = SP_MODE_PAUSE;        /* pause decision with reason OK */
+    bad[1].has_epoch = 0;                 /* allowance before any epoch */
+    bad[2].mode = SP_MODE_RUN;            /* run with a permille */
+    bad[3].last_decision = SP_MODE_PAUSE; /* pause decision with reason OK */
     bad[4] = factory_state();
-    bad[4].highest_epoch = 3;                    /* epoch without the flag */
+    bad[4].highest_epoch = 3; /* epoch without the flag */
     for (int i = 0; i < 5; i++) {
         /* The encoder refuses them too: never write what cannot be read back. */
         CHECK_ERR(sp_state_encode(&bad[i], rec, crypto), SP_ERR_ARGUMENT);

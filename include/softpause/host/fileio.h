@@ -31,4 +31,9 @@ int sp_file_exists(const char *path);
 /* The last OS error text of a failed call above (strerror of the saved errno). */
 const char *sp_file_last_error(void);
 
+/* Record errnum as the reason of an SP_ERR_IO found without a failing system call (e.g. a
+ * file that must exist does not), so that sp_file_last_error never reports a stale errno.
+ * Returns SP_ERR_IO. */
+sp_err sp_file_fail(int errnum);
+
 #endif

@@ -20,7 +20,6 @@ int cli_exit_status(sp_err e)
         return EXIT_USAGE;
     case SP_ERR_IO:
     case SP_ERR_EXISTS:
-    case SP_ERR_NO_MEMORY:
     case SP_ERR_FILE_FORMAT:
         return EXIT_IO;
     default:

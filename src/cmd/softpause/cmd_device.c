@@ -27,9 +27,11 @@ static const char device_usage[] =
     "apply    Verify a signed statement against the anchored policy and, if its epoch is\n"
     "         newer than any accepted, persist it: allowance set to the policy's\n"
     "         per-epoch allowance, mode from the statement.  Exit 1 if refused.\n"
-    "consume  Ask to work SECONDS of powered-on time.  Prints RUN, THROTTLE <permille>\n"
-    "         or PAUSE and the reason; the debit is persisted before RUN/THROTTLE is\n"
-    "         printed.  Exit 0 if work is granted, 1 on PAUSE.\n"
+    "consume  Ask to work SECONDS (>= 1) of powered-on time.  Prints 'RUN GRANTED',\n"
+    "         'THROTTLE PERMILLE GRANTED' (GRANTED: seconds granted, less than asked when\n"
+    "         the allowance runs out) or 'PAUSE', with the reason on stderr.  The debit is\n"
+    "         persisted before RUN/THROTTLE is printed.  Exit 0 if work is granted, 1 on\n"
+    "         PAUSE.\n"
     "status   Print the device state (--json for scripts).  Exit 1 if the stored state\n"
     "         is unusable (the device is paused).\n";
 
@@ -54,7 +56,7 @@ static void print_status(const sp_device_state *s, int json)
         else
             printf("null");
         printf(",\"allowance\":%llu,\"mode\":\"%s\",\"permille\":%u,\"last_decision\":\"%s\","
-               "\"last_reason\":\"%s\",\"counter\":%llu}\n",
+               "\"last_reason\":\"%s\",\"record_stamp\":%llu}\n",
                (unsigned long long)s->allowance, cli_mode_name(s->mode),
                s->mode == SP_MODE_THROTTLE ? (unsigned)s->permille
                                            : s->mode == SP_MODE_RUN ? 1000u : 0u,
@@ -160,6 +162,10 @@ int cmd_device(int argc, char **argv)
         sp_decision d;
         if ((rc = cli_number(pos[0], SP_MAX_TIME, &seconds, "SECONDS")) != 0)
             return rc;
+        if (seconds == 0) {
+            fputs("softpause: error: SECONDS: ask for at least 1 second of work\n", stderr);
+            return EXIT_USAGE;
+        }
         if ((rc = boot(state)) != 0) {
             printf("PAUSE\n");
             return rc;

@@ -19,7 +19,7 @@ static const char main_usage[] =
     "  policy init|check|show|hash             write and inspect signer policies\n"
     "  statement new|collect|verify            make, merge and check weekly statements\n"
     "  device init|apply|consume|status        a simulated device\n"
-    "  demo [--dir DIR] [--quiet]              the end-to-end story in one run\n"
+    "  demo [--dir DIR]                        the end-to-end story in one run\n"
     "\n"
     "exit status: 0 success, 1 rejected (or PAUSE), 2 usage error, 3 I/O error\n";
 
