@@ -35,20 +35,25 @@
 static const char b64_alphabet[64] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/* 1 + the value of each base64 symbol; 0 for every other byte.  A table rather than
+ * range tests: symbol decoding is most of what verifying a statement costs besides the
+ * signatures themselves (bench/verify), and 256 bytes of constant data suit a ROM. */
+static const uint8_t b64_table[256] = {
+    ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7, ['H'] = 8,
+    ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15,
+    ['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22,
+    ['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29,
+    ['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36,
+    ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40, ['o'] = 41, ['p'] = 42, ['q'] = 43,
+    ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48, ['w'] = 49, ['x'] = 50,
+    ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56, ['4'] = 57,
+    ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
+};
+
 /* Value of a base64 symbol, or -1. */
 static int b64_value(uint8_t c)
 {
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
+    return (int)b64_table[c] - 1;
 }
 
 /* Value of a hex digit, or -1. */
@@ -113,7 +118,8 @@ sp_err sp_base64_encode(char *out, size_t cap, size_t *out_len, const uint8_t *i
  */
 static sp_err b64_run(uint8_t *out, const char *text, size_t len, size_t *decoded_len)
 {
-    size_t i, o = 0, pad = 0;
+    const uint8_t *t = (const uint8_t *)text;
+    size_t i, o = 0, pad = 0, body;
 
     *decoded_len = 0;
     if (len % 4u != 0)
@@ -121,31 +127,33 @@ static sp_err b64_run(uint8_t *out, const char *text, size_t len, size_t *decode
     if (len == 0)
         return SP_OK;
     /* Padding: only the last one or two symbols may be '='. */
-    if (text[len - 1] == '=') {
+    if (t[len - 1] == '=') {
         pad = 1;
-        if (text[len - 2] == '=')
+        if (t[len - 2] == '=')
             pad = 2;
     }
-    for (i = 0; i < len; i += 4) {
-        int v0 = b64_value((uint8_t)text[i]);
-        int v1 = b64_value((uint8_t)text[i + 1]);
-        int v2, v3;
-        size_t nbytes = 3;
-        int last = (len - i == 4);
-
-        if (last && pad == 2) {
-            v2 = 0;
-            v3 = 0;
-            nbytes = 1;
-        } else if (last && pad == 1) {
-            v2 = b64_value((uint8_t)text[i + 2]);
-            v3 = 0;
-            nbytes = 2;
-        } else {
-            v2 = b64_value((uint8_t)text[i + 2]);
-            v3 = b64_value((uint8_t)text[i + 3]);
+    /* Every group but the last: four alphabet symbols, no padding, no special cases.  Any
+     * '=' in here is a non-alphabet byte and refused. */
+    body = len - 4u;
+    for (i = 0; i < body; i += 4) {
+        uint32_t a = b64_table[t[i]], b = b64_table[t[i + 1]], c = b64_table[t[i + 2]],
+                 d = b64_table[t[i + 3]];
+        if (a == 0 || b == 0 || c == 0 || d == 0)
+            return SP_ERR_BASE64;
+        if (out != NULL) {
+            uint32_t v = (a - 1u) << 18 | (b - 1u) << 12 | (c - 1u) << 6 | (d - 1u);
+            out[o] = (uint8_t)(v >> 16);
+            out[o + 1] = (uint8_t)(v >> 8);
+            out[o + 2] = (uint8_t)v;
         }
-        /* Any '=' not at the end, "x===" and every non-alphabet byte land here. */
+        o += 3;
+    }
+    /* The last group, which alone may carry padding ("x===" lands on v1 < 0 or v2 < 0). */
+    {
+        int v0 = b64_value(t[i]), v1 = b64_value(t[i + 1]);
+        int v2 = pad == 2 ? 0 : b64_value(t[i + 2]);
+        int v3 = pad >= 1 ? 0 : b64_value(t[i + 3]);
+        size_t nbytes = 3u - pad;
         if (v0 < 0 || v1 < 0 || v2 < 0 || v3 < 0)
             return SP_ERR_BASE64;
         /* RFC 4648 section 3.5: canonical encodings have zero pad bits. */
@@ -190,12 +198,12 @@ sp_err sp_base64_decode(uint8_t *out, size_t cap, size_t *out_len, const char *t
             memset(out, 0, cap);
         return SP_ERR_ARGUMENT;
     }
-    /* Validate everything first, so nothing is written for a bad input. */
-    e = b64_run(NULL, text, len, &n);
-    if (e == SP_OK && n > cap)
-        e = SP_ERR_BUFFER_TOO_SMALL;
-    if (e == SP_OK && n != 0)
-        e = b64_run(out, text, len, &n);
+    /* One pass: the decoded length follows from the length and the padding alone, so the
+     * capacity is checked before anything is written; a bad symbol found while writing
+     * zeroes the whole output below. */
+    n = len % 4u != 0 || len == 0 ? 0
+        : len / 4u * 3u - (text[len - 1] == '=') - (text[len - 2] == '=');
+    e = n > cap ? SP_ERR_BUFFER_TOO_SMALL : b64_run(cap != 0 ? out : NULL, text, len, &n);
     if (e != SP_OK) {
         if (cap != 0)
             memset(out, 0, cap);

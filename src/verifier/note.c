@@ -91,6 +91,19 @@ static sp_err scan_bytes(const uint8_t *b, size_t len, uint32_t *line)
     *line = 0;
     while (pos < len) {
         uint8_t c = b[pos];
+        /* Fast path: a run of printable ASCII (nearly every byte of a note).  The line
+         * limit is checked once per run instead of once per byte. */
+        if (c >= 0x20 && c < 0x80) {
+            size_t run = pos + 1;
+            while (run < len && b[run] >= 0x20 && b[run] < 0x80)
+                run++;
+            if (run - line_start > SP_MAX_LINE_BYTES) {
+                *line = ln;
+                return SP_ERR_NOTE_LINE_TOO_LONG;
+            }
+            pos = run;
+            continue;
+        }
         if (c == '\n') {
             pos++;
             line_start = pos;
