@@ -49,6 +49,7 @@
 #include "softpause/policy.h"
 
 #include "policy_internal.h"
+#include "text.h"
 
 /* Maxima of the numeric fields (policy.h). */
 #define MAX_EPOCH_LENGTH ((uint64_t)1 << 32)
@@ -824,49 +825,14 @@ sp_err sp_policy_parse(sp_policy *out, const uint8_t *bytes, size_t len, const s
 
 /* ---- formatting ------------------------------------------------------------------------ */
 
-typedef struct writer {
-    uint8_t *out;
-    size_t cap;
-    size_t len;
-    sp_err err; /* first error; later writes are ignored */
-} writer;
-
-static void w_put(writer *w, const void *s, size_t n)
+static void w_cstr(sp_writer *w, const char *s, size_t cap)
 {
-    if (w->err != SP_OK)
-        return;
-    if (n > w->cap - w->len) {
-        w->err = SP_ERR_BUFFER_TOO_SMALL;
-        return;
-    }
-    if (n != 0)
-        memcpy(w->out + w->len, s, n);
-    w->len += n;
+    sp_writer_put(w, s, bounded_len(s, cap));
 }
 
-static void w_cstr(writer *w, const char *s, size_t cap)
+static void w_lit(sp_writer *w, const char *s)
 {
-    w_put(w, s, bounded_len(s, cap));
-}
-
-static void w_lit(writer *w, const char *s)
-{
-    w_put(w, s, bounded_len(s, 64));
-}
-
-SP_NOINLINE static void w_dec(writer *w, uint64_t v)
-{
-    char buf[24];
-    size_t n = 0;
-    sp_err e;
-    if (w->err != SP_OK)
-        return;
-    e = sp_decimal_format(buf, sizeof buf, &n, v);
-    if (e != SP_OK) {
-        w->err = e;
-        return;
-    }
-    w_put(w, buf, n);
+    sp_writer_put(w, s, bounded_len(s, 64));
 }
 
 /* Which string an index array is sorted by. */
@@ -977,7 +943,7 @@ static sp_err format_check(const sp_policy *p)
     return SP_OK;
 }
 
-SP_NOINLINE static void format_signer(writer *w, const sp_policy *p, const sp_signer *s,
+SP_NOINLINE static void format_signer(sp_writer *w, const sp_policy *p, const sp_signer *s,
                           const uint8_t tag_order[SP_MAX_TAGS])
 {
     char key[SP_MAX_VKEY_TEXT];
@@ -1001,16 +967,16 @@ SP_NOINLINE static void format_signer(writer *w, const sp_policy *p, const sp_si
     e = sp_vkey_format(&s->key, key, sizeof key, &key_len);
     if (e != SP_OK && w->err == SP_OK)
         w->err = e;
-    w_put(w, key, key_len);
+    sp_writer_put(w, key, key_len);
     w_lit(w, "\n");
 }
 
-SP_NOINLINE static void format_rule(writer *w, const sp_policy *p, const sp_rule *rule,
+SP_NOINLINE static void format_rule(sp_writer *w, const sp_policy *p, const sp_rule *rule,
                         const uint8_t name_order[SP_MAX_SIGNERS])
 {
     uint32_t written = 0;
     w_lit(w, "rule ");
-    w_dec(w, rule->k);
+    sp_writer_decimal(w, rule->k);
     if (rule->kind == SP_SET_ALL) {
         w_lit(w, " all");
     } else if (rule->kind == SP_SET_TAG) {
@@ -1024,7 +990,7 @@ SP_NOINLINE static void format_rule(writer *w, const sp_policy *p, const sp_rule
                 continue;
             if (written++ > 0)
                 w_lit(w, ",");
-            w_put(w, key->name, key->name_len);
+            sp_writer_put(w, key->name, key->name_len);
         }
     }
     /* the '\n' is written by the caller, after recording the line's length */
@@ -1036,7 +1002,7 @@ sp_err sp_policy_format(const sp_policy *p, uint8_t *out, size_t cap, size_t *ou
     struct {
         uint8_t tag_order[SP_MAX_TAGS], body_order[SP_MAX_SIGNERS], name_order[SP_MAX_SIGNERS];
         size_t off[SP_MAX_RULES], len[SP_MAX_RULES];
-        writer w;
+        sp_writer w;
     } f;
     sp_err e;
 
@@ -1054,20 +1020,17 @@ sp_err sp_policy_format(const sp_policy *p, uint8_t *out, size_t cap, size_t *ou
     sort_indices(p, BY_BODY, f.body_order, p->signer_count);
     sort_indices(p, BY_NAME, f.name_order, p->signer_count);
 
-    f.w.out = out;
-    f.w.cap = cap;
-    f.w.len = 0;
-    f.w.err = SP_OK;
+    sp_writer_init(&f.w, out, cap);
     w_lit(&f.w, SP_POLICY_MAGIC_LINE "\ndeployment ");
     w_cstr(&f.w, p->deployment, sizeof p->deployment);
     w_lit(&f.w, "\nversion ");
-    w_dec(&f.w, p->version);
+    sp_writer_decimal(&f.w, p->version);
     w_lit(&f.w, "\ngenesis ");
-    w_dec(&f.w, p->genesis);
+    sp_writer_decimal(&f.w, p->genesis);
     w_lit(&f.w, "\nepoch-length ");
-    w_dec(&f.w, p->epoch_length);
+    sp_writer_decimal(&f.w, p->epoch_length);
     w_lit(&f.w, "\nallowance ");
-    w_dec(&f.w, p->allowance);
+    sp_writer_decimal(&f.w, p->allowance);
     w_lit(&f.w, "\ntags");
     for (uint32_t t = 0; t < p->tag_count; t++) {
         w_lit(&f.w, " ");

@@ -33,6 +33,7 @@
 #include "softpause/statement.h"
 
 #include "policy_internal.h"
+#include "text.h"
 
 #define PREFIX_LEN (sizeof SP_STATEMENT_PREFIX - 1u)
 
@@ -244,42 +245,13 @@ static int mode_valid(const sp_statement *st)
     return 0;
 }
 
-typedef struct writer {
-    uint8_t *out;
-    size_t cap;
-    size_t len;
-    sp_err err;
-} writer;
-
-static void w_put(writer *w, const void *s, size_t n)
-{
-    if (w->err != SP_OK)
-        return;
-    if (n > w->cap - w->len) {
-        w->err = SP_ERR_BUFFER_TOO_SMALL;
-        return;
-    }
-    memcpy(w->out + w->len, s, n);
-    w->len += n;
-}
-
-#define W_LIT(w, lit) w_put((w), (lit), sizeof(lit) - 1u)
-
-static void w_dec(writer *w, uint64_t v)
-{
-    char buf[24];
-    size_t n = 0;
-    if (w->err != SP_OK)
-        return;
-    w->err = sp_decimal_format(buf, sizeof buf, &n, v);
-    w_put(w, buf, n);
-}
+#define W_LIT(w, lit) sp_writer_put((w), (lit), sizeof(lit) - 1u)
 
 sp_err sp_statement_format(const sp_statement *st, uint8_t *out, size_t cap, size_t *out_len)
 {
     char hex[2u * SP_SHA256_BYTES];
     size_t dl;
-    writer w;
+    sp_writer w;
     sp_err e;
 
     if (out_len != NULL)
@@ -305,25 +277,22 @@ sp_err sp_statement_format(const sp_statement *st, uint8_t *out, size_t cap, siz
     if (e != SP_OK)
         return e;
 
-    w.out = out;
-    w.cap = cap;
-    w.len = 0;
-    w.err = SP_OK;
+    sp_writer_init(&w, out, cap);
     W_LIT(&w, SP_STATEMENT_PREFIX "v1 authorisation ");
-    w_put(&w, st->deployment, dl);
+    sp_writer_put(&w, st->deployment, dl);
     W_LIT(&w, "\npolicy ");
-    w_put(&w, hex, sizeof hex);
+    sp_writer_put(&w, hex, sizeof hex);
     W_LIT(&w, "\nepoch ");
-    w_dec(&w, st->epoch);
+    sp_writer_decimal(&w, st->epoch);
     W_LIT(&w, "\nstart ");
-    w_dec(&w, st->start);
+    sp_writer_decimal(&w, st->start);
     if (st->mode == SP_MODE_RUN) {
         W_LIT(&w, "\nmode run\n");
     } else if (st->mode == SP_MODE_PAUSE) {
         W_LIT(&w, "\nmode pause\n");
     } else {
         W_LIT(&w, "\nmode throttle ");
-        w_dec(&w, st->permille);
+        sp_writer_decimal(&w, st->permille);
         W_LIT(&w, "\n");
     }
     if (w.err != SP_OK) {

@@ -25,6 +25,8 @@
  */
 #include "text.h"
 
+#include "softpause/encoding.h"
+
 #include <string.h>
 
 sp_err sp_utf8_decode(const uint8_t *s, size_t len, uint32_t *cp, size_t *n)
@@ -190,4 +192,35 @@ void sp_wipe(void *p, size_t n)
     volatile uint8_t *v = (volatile uint8_t *)p;
     while (n-- > 0)
         *v++ = 0;
+}
+
+void sp_writer_init(sp_writer *w, uint8_t *out, size_t cap)
+{
+    w->out = out;
+    w->cap = cap;
+    w->len = 0;
+    w->err = SP_OK;
+}
+
+void sp_writer_put(sp_writer *w, const void *s, size_t n)
+{
+    if (w->err != SP_OK)
+        return;
+    if (n > w->cap - w->len) {
+        w->err = SP_ERR_BUFFER_TOO_SMALL;
+        return;
+    }
+    if (n != 0)
+        memcpy(w->out + w->len, s, n);
+    w->len += n;
+}
+
+void sp_writer_decimal(sp_writer *w, uint64_t v)
+{
+    char buf[24];
+    size_t n = 0;
+    if (w->err != SP_OK)
+        return;
+    w->err = sp_decimal_format(buf, sizeof buf, &n, v);
+    sp_writer_put(w, buf, n);
 }

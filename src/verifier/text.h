@@ -65,4 +65,19 @@ int sp_text_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 /* Wipe n bytes in a way the compiler may not elide (secrets: signer seeds). */
 void sp_wipe(void *p, size_t n);
 
+/* An append-only output buffer that keeps its first error, so a formatter (policy and
+ * statement encoders) writes field after field and checks once at the end.  Writes after
+ * an error are ignored; overflowing the capacity is SP_ERR_BUFFER_TOO_SMALL. */
+typedef struct sp_writer {
+    uint8_t *out;
+    size_t cap;
+    size_t len;
+    sp_err err;
+} sp_writer;
+
+void sp_writer_init(sp_writer *w, uint8_t *out, size_t cap);
+void sp_writer_put(sp_writer *w, const void *s, size_t n);
+/* Canonical decimal (sp_decimal_format). */
+void sp_writer_decimal(sp_writer *w, uint64_t v);
+
 #endif /* SOFTPAUSE_VERIFIER_TEXT_H */
