@@ -50,6 +50,16 @@ static inline void harness_fail_err(const char *file, int line, const char *expr
     harness_fail(file, line, buf);
 }
 
+/* 1 if p[0..n) is all zero bytes: for "outputs are zeroed on failure" checks. */
+static inline int harness_all_zero(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i] != 0)
+            return 0;
+    return 1;
+}
+
 #define CHECK(cond)                                                                          \
     do {                                                                                     \
         if (!(cond))                                                                         \

@@ -84,15 +84,6 @@ static sp_err skey_full_check(const char *text, size_t len, uint8_t pk_out[32])
     return e;
 }
 
-static int all_zero(const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != 0)
-            return 0;
-    return 1;
-}
-
 static void test_go_vectors_parse(void)
 {
     sp_vkey k;
@@ -112,7 +103,7 @@ static void test_go_vectors_parse(void)
 
     /* example_test.go: GenerateKey with an all-zero reader gives seed 0^32 for EnochRoot. */
     CHECK_OK(sp_skey_parse_fields(&f, enoch_skey, strlen(enoch_skey)));
-    CHECK(all_zero(f.seed, 32));
+    CHECK(harness_all_zero(f.seed, 32));
     CHECK_OK(skey_full_check(enoch_skey, strlen(enoch_skey), pk));
     CHECK_OK(sp_vkey_parse(&k, enoch_vkey, strlen(enoch_vkey), crypto));
     CHECK(memcmp(pk, k.public_key, 32) == 0);
@@ -128,7 +119,7 @@ static void test_go_bad_vectors(void)
     /* note_test.go: "unknown algorithm, with adjusted key hash". */
     CHECK_ERR(sp_vkey_parse(&k, bad_alg_vkey, strlen(bad_alg_vkey), crypto),
               SP_ERR_KEY_ALGORITHM);
-    CHECK(all_zero(&k, sizeof k));
+    CHECK(harness_all_zero(&k, sizeof k));
 }
 
 /* Go's TestNewVerifier/TestNewSigner manglings: every proper substring, every byte + 1. */
@@ -176,7 +167,7 @@ static void test_prefixes_and_substitutions(void)
     for (size_t n = 0; n < len; n++) {
         memset(&k, 0xAA, sizeof k);
         CHECK(sp_vkey_parse(&k, peter_vkey, n, crypto) != SP_OK);
-        CHECK(all_zero(&k, sizeof k));
+        CHECK(harness_all_zero(&k, sizeof k));
     }
     memcpy(b, peter_vkey, len + 1);
     for (size_t i = 0; i < len; i++) {
@@ -190,7 +181,7 @@ static void test_prefixes_and_substitutions(void)
                 int hex_case = i >= 13 && i < 21 && (c ^ 0x20) == (uint8_t)peter_vkey[i];
                 CHECK(hex_case && memcmp(&k, &ref, sizeof k) == 0);
             } else {
-                CHECK(all_zero(&k, sizeof k));
+                CHECK(harness_all_zero(&k, sizeof k));
             }
         }
         b[i] = peter_vkey[i];
@@ -200,7 +191,7 @@ static void test_prefixes_and_substitutions(void)
         sp_skey_fields f;
         memset(&f, 0xAA, sizeof f);
         CHECK(sp_skey_parse_fields(&f, peter_skey, n) != SP_OK);
-        CHECK(all_zero(&f, sizeof f));
+        CHECK(harness_all_zero(&f, sizeof f));
     }
 }
 
@@ -304,7 +295,7 @@ static void test_vkey_errors(void)
     /* Same key under another name: the ID binds the name. */
     snprintf(t, sizeof t, "errz%s", fk.vkey + 4);
     CHECK_ERR(sp_vkey_parse(&k, t, strlen(t), crypto), SP_ERR_KEY_ID);
-    CHECK(all_zero(&k, sizeof k));
+    CHECK(harness_all_zero(&k, sizeof k));
     /* Too long to be any key. */
     memset(t, 'a', sizeof t);
     CHECK_ERR(sp_vkey_parse(&k, t, SP_MAX_VKEY_TEXT + 1, crypto), SP_ERR_KEY_FORMAT);
@@ -318,7 +309,7 @@ static void test_vkey_errors(void)
         sp_crypto bad = *crypto;
         bad.sha256 = failing_sha256;
         CHECK_ERR(sp_vkey_parse(&k, fk.vkey, strlen(fk.vkey), &bad), SP_ERR_CRYPTO);
-        CHECK(all_zero(&k, sizeof k));
+        CHECK(harness_all_zero(&k, sizeof k));
         id = 7;
         CHECK_ERR(sp_key_id(&id, "errs", 4, fk.pk, &bad), SP_ERR_CRYPTO);
         CHECK(id == 0);
@@ -368,7 +359,7 @@ static void test_skey_errors(void)
     CHECK_ERR(sp_skey_parse_fields(&f, "PRIVATE+KEY+n+12345678+AQ=", 26), SP_ERR_BASE64);
     CHECK_ERR(sp_skey_parse_fields(&f, "PRIVATE+KEY+n+12345678+Ag==", 27), SP_ERR_KEY_ALGORITHM);
     CHECK_ERR(sp_skey_parse_fields(&f, "PRIVATE+KEY+n+12345678+AQ==", 27), SP_ERR_KEY_LENGTH);
-    CHECK(all_zero(&f, sizeof f));
+    CHECK(harness_all_zero(&f, sizeof f));
     /* A seed whose ID does not match: syntax passes, the host's derivation check fails. */
     snprintf(t, sizeof t, "%s", peter_skey);
     t[26] = t[26] == '0' ? '1' : '0'; /* a key-ID digit */

@@ -20,15 +20,6 @@ static const sp_crypto *crypto;
 
 /* ---- helpers ----------------------------------------------------------------------- */
 
-static int all_zero(const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != 0)
-            return 0;
-    return 1;
-}
-
 static void vkey_of(sp_vkey *k, const fx_key *fk)
 {
     sp_err e = sp_vkey_parse(k, fk->vkey, strlen(fk->vkey), crypto);
@@ -257,7 +248,7 @@ static void test_parse_errors(void)
                      sp_err_name(e), line, sp_err_name(cases[i].want), cases[i].line);
             harness_fail(__FILE__, __LINE__, msg);
         }
-        CHECK(all_zero(&note, sizeof note));
+        CHECK(harness_all_zero(&note, sizeof note));
     }
     CHECK_ERR(sp_note_parse(NULL, (const uint8_t *)"t\n\n" SIG, 3 + sizeof SIG - 1, NULL),
               SP_ERR_ARGUMENT);
@@ -395,7 +386,7 @@ static void test_open_multi_signer(void)
           res.line_status[2] == SP_LINE_UNKNOWN);
     /* No known key at all. */
     CHECK_ERR(parse_open(buf, len, NULL, 0, &note, &res), SP_ERR_NOTE_UNVERIFIED);
-    CHECK(all_zero(&res, sizeof res));
+    CHECK(harness_all_zero(&res, sizeof res));
 }
 
 static void test_open_duplicates_and_bad_signatures(void)
@@ -419,7 +410,7 @@ static void test_open_duplicates_and_bad_signatures(void)
     /* Bad first: the whole note fails, even though a good line follows. */
     len = (size_t)snprintf(buf, sizeof buf, "%s\n%s%s", text, bad, good);
     CHECK_ERR(parse_open(buf, len, &va, 1, &note, &res), SP_ERR_NOTE_BAD_SIGNATURE);
-    CHECK(all_zero(&res, sizeof res));
+    CHECK(harness_all_zero(&res, sizeof res));
     /* A signature of another text. */
     len = (size_t)snprintf(buf, sizeof buf, "%s\n%s", text, other_text);
     CHECK_ERR(parse_open(buf, len, &va, 1, &note, &res), SP_ERR_NOTE_BAD_SIGNATURE);
@@ -523,7 +514,7 @@ static void test_open_arguments(void)
     CHECK_ERR(sp_note_open(&broken, &va, 1, crypto, &res), SP_ERR_ARGUMENT);
     memset(&broken, 0, sizeof broken);
     CHECK_ERR(sp_note_open(&broken, &va, 1, crypto, &res), SP_ERR_ARGUMENT);
-    CHECK(all_zero(&res, sizeof res));
+    CHECK(harness_all_zero(&res, sizeof res));
 }
 
 static int verify_always_fails(void *ctx, const uint8_t sig[64], const uint8_t *msg, size_t len,
@@ -574,7 +565,7 @@ static void test_sig_bytes(void)
     CHECK_OK(sp_note_sig_bytes(&note, 1, sig, sizeof sig, &n));
     CHECK(n == 64 && memcmp(sig, want, 64) == 0);
     CHECK_ERR(sp_note_sig_bytes(&note, 1, sig, 63, &n), SP_ERR_BUFFER_TOO_SMALL);
-    CHECK(n == 0 && all_zero(sig, 63));
+    CHECK(n == 0 && harness_all_zero(sig, 63));
     CHECK_ERR(sp_note_sig_bytes(&note, 2, sig, sizeof sig, &n), SP_ERR_ARGUMENT);
     CHECK_ERR(sp_note_sig_bytes(NULL, 0, sig, sizeof sig, &n), SP_ERR_ARGUMENT);
     CHECK_ERR(sp_note_sig_bytes(&note, 0, sig, sizeof sig, NULL), SP_ERR_ARGUMENT);
@@ -641,7 +632,7 @@ static void test_every_prefix(void)
         memset(&note, 0xAA, sizeof note);
         e = sp_note_parse(&note, p, n, NULL);
         if (e != SP_OK) {
-            CHECK(all_zero(&note, sizeof note));
+            CHECK(harness_all_zero(&note, sizeof note));
             continue;
         }
         e = sp_note_open(&note, keys, 3, crypto, &res);
@@ -649,7 +640,7 @@ static void test_every_prefix(void)
             verified_prefixes++;
             CHECK(res.verified_count == note.sig_count); /* whole lines only */
         } else {
-            CHECK(all_zero(&res, sizeof res));
+            CHECK(harness_all_zero(&res, sizeof res));
         }
     }
     CHECK(verified_prefixes == 3); /* after line 1, line 2, line 3 */
@@ -682,7 +673,7 @@ static void test_single_byte_substitutions(void)
             buf[i] = vals[v];
             e = parse_open(buf, len, keys, 3, &note, &res);
             if (e != SP_OK) {
-                CHECK(all_zero(&res, sizeof res));
+                CHECK(harness_all_zero(&res, sizeof res));
                 continue;
             }
             accepted++;

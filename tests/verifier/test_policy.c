@@ -29,15 +29,6 @@ static const sp_crypto *C(void)
     return sp_sodium_crypto();
 }
 
-static int all_zero(const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != 0)
-            return 0;
-    return 1;
-}
-
 static sp_err parse_str(sp_policy *p, const char *text, uint32_t *line)
 {
     return sp_policy_parse(p, (const uint8_t *)text, strlen(text), C(), line);
@@ -55,7 +46,7 @@ static sp_err parse_str(sp_policy *p, const char *text, uint32_t *line)
         if (l_ != (uint32_t)(want_line))                                                     \
             printf("  line %u, expected %u\n", (unsigned)l_, (unsigned)(want_line));        \
         CHECK(l_ == (uint32_t)(want_line));                                                  \
-        CHECK(all_zero(&P, sizeof P));                                                       \
+        CHECK(harness_all_zero(&P, sizeof P));                                                       \
     } while (0)
 
 #define TEXT_ERR(text, want, want_line)                                                      \
@@ -106,7 +97,7 @@ static void test_hash_is_domain_separated_sha256(void)
     CHECK_OK(sp_policy_hash(got, (const uint8_t *)W.policy_text, W.policy_len, C()));
     CHECK(memcmp(got, want, 32) == 0);
     CHECK_ERR(sp_policy_hash(got, NULL, 5, C()), SP_ERR_ARGUMENT);
-    CHECK(all_zero(got, 32));
+    CHECK(harness_all_zero(got, 32));
     CHECK_ERR(sp_policy_hash(got, (const uint8_t *)"x", 1, NULL), SP_ERR_ARGUMENT);
 }
 
@@ -187,7 +178,7 @@ static void test_format_small_buffers(void)
     for (size_t cap = 0; cap < W.policy_len; cap += (cap < 40 ? 1 : 37)) {
         memset(out, 0x5A, sizeof out);
         CHECK_ERR(sp_policy_format(&W.policy, out, cap, &len), SP_ERR_BUFFER_TOO_SMALL);
-        CHECK(len == 0 && all_zero(out, cap));
+        CHECK(len == 0 && harness_all_zero(out, cap));
     }
     CHECK_OK(sp_policy_format(&W.policy, out, W.policy_len, &len));
     CHECK_ERR(sp_policy_format(NULL, out, sizeof out, &len), SP_ERR_ARGUMENT);

@@ -84,15 +84,6 @@ static int states_equal(const sp_device_state *a, const sp_device_state *b)
            a->last_decision == b->last_decision && a->last_reason == b->last_reason;
 }
 
-static int all_zero(const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != 0)
-            return 0;
-    return 1;
-}
-
 static void test_round_trip(void)
 {
     sp_device_state states[4];
@@ -158,7 +149,7 @@ static void test_decode_bad_magic(void)
         remac(rec);
         memset(&out, 0xAA, sizeof out);
         CHECK_ERR(sp_state_decode(&out, rec, crypto), SP_ERR_DEV_RECORD_FORMAT);
-        CHECK(all_zero(&out, sizeof out));
+        CHECK(harness_all_zero(&out, sizeof out));
     }
     /* An erased flash page. */
     memset(rec, 0xFF, sizeof rec);
@@ -179,7 +170,7 @@ static void test_decode_bad_version(void)
         remac(rec); /* authentic, but from a format this firmware does not know */
         memset(&out, 0xAA, sizeof out);
         CHECK_ERR(sp_state_decode(&out, rec, crypto), SP_ERR_DEV_RECORD_VERSION);
-        CHECK(all_zero(&out, sizeof out));
+        CHECK(harness_all_zero(&out, sizeof out));
     }
 }
 
@@ -208,7 +199,7 @@ static void test_decode_every_bit_flip(void)
         memcpy(rec, good, sizeof rec);
         rec[i / 8] ^= (uint8_t)(1u << (i % 8));
         sp_err e = sp_state_decode(&out, rec, crypto);
-        if (e == SP_OK || !all_zero(&out, sizeof out))
+        if (e == SP_OK || !harness_all_zero(&out, sizeof out))
             ok = 0;
         /* Past magic/version/length, the MAC is what catches it. */
         if (i >= 64 && e != SP_ERR_DEV_RECORD_MAC)
@@ -232,7 +223,7 @@ static void test_decode_wrong_key(void)
     /* A crypto interface without a device key fails closed. */
     CHECK_ERR(sp_state_decode(&out, rec, sp_sodium_crypto()), SP_ERR_CRYPTO);
     CHECK_ERR(sp_state_encode(&st, rec, sp_sodium_crypto()), SP_ERR_CRYPTO);
-    CHECK(all_zero(rec, sizeof rec));
+    CHECK(harness_all_zero(rec, sizeof rec));
 }
 
 /* Authentic records (MAC recomputed) that break a field rule: RECORD_FORMAT. */
@@ -271,7 +262,7 @@ static void test_decode_bad_fields(void)
         remac(rec);
         memset(&out, 0xAA, sizeof out);
         CHECK_ERR(sp_state_decode(&out, rec, crypto), SP_ERR_DEV_RECORD_FORMAT);
-        CHECK(all_zero(&out, sizeof out));
+        CHECK(harness_all_zero(&out, sizeof out));
     }
     /* Semantic combinations. */
     sp_device_state bad[5];
@@ -287,7 +278,7 @@ static void test_decode_bad_fields(void)
     for (int i = 0; i < 5; i++) {
         /* The encoder refuses them too: never write what cannot be read back. */
         CHECK_ERR(sp_state_encode(&bad[i], rec, crypto), SP_ERR_ARGUMENT);
-        CHECK(all_zero(rec, sizeof rec));
+        CHECK(harness_all_zero(rec, sizeof rec));
     }
 }
 

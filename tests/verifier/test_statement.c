@@ -24,15 +24,6 @@ static sp_quorum_report report;
 static char text[2048], note[16384];
 static uint8_t out[1024];
 
-static int all_zero(const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != 0)
-            return 0;
-    return 1;
-}
-
 static sp_err parse(const char *t, uint32_t *line)
 {
     return sp_statement_parse(&st, (const uint8_t *)t, strlen(t), line);
@@ -55,7 +46,7 @@ static sp_err verify(const sp_policy *p, size_t n, uint32_t *line)
         if (l_ != (uint32_t)(want_line))                                                     \
             printf("  line %u, expected %u\n", (unsigned)l_, (unsigned)(want_line));        \
         CHECK(l_ == (uint32_t)(want_line));                                                  \
-        CHECK(all_zero(&st, sizeof st));                                                     \
+        CHECK(harness_all_zero(&st, sizeof st));                                                     \
     } while (0)
 
 /* ---- parse and format --------------------------------------------------------------- */
@@ -96,11 +87,11 @@ static void test_checkpoint_is_not_a_statement(void)
     uint32_t line = 0;
     size_t n;
     CHECK_ERR(parse(checkpoint, &line), SP_ERR_STMT_HEADER);
-    CHECK(line == 1 && all_zero(&st, sizeof st));
+    CHECK(line == 1 && harness_all_zero(&st, sizeof st));
     /* ... even as a note cosigned by a full policy quorum */
     n = pf_sign_mask(note, sizeof note, checkpoint, W.keys, PF_NKEYS, 0x1F);
     CHECK_ERR(verify(&W.policy, n, &line), SP_ERR_STMT_HEADER);
-    CHECK(line == 1 && all_zero(&st, sizeof st));
+    CHECK(line == 1 && harness_all_zero(&st, sizeof st));
     CHECK(report.verified_lines == 0 && report.valid_signers == 0);
 }
 
@@ -213,7 +204,7 @@ static void test_statement_format_refusals(void)
     s = st;
     s.type = SP_STMT_POLICY_UPDATE;
     CHECK_ERR(sp_statement_format(&s, out, sizeof out, &len), SP_ERR_STMT_WRONG_TYPE);
-    CHECK(len == 0 && all_zero(out, sizeof out));
+    CHECK(len == 0 && harness_all_zero(out, sizeof out));
     s = st;
     s.type = 0;
     CHECK_ERR(sp_statement_format(&s, out, sizeof out, &len), SP_ERR_STMT_TYPE);
@@ -238,7 +229,7 @@ static void test_statement_format_refusals(void)
     for (size_t cap = 0; cap < strlen(text); cap++) {
         memset(out, 0x77, sizeof out);
         CHECK_ERR(sp_statement_format(&st, out, cap, &len), SP_ERR_BUFFER_TOO_SMALL);
-        CHECK(len == 0 && all_zero(out, cap));
+        CHECK(len == 0 && harness_all_zero(out, cap));
     }
     CHECK_ERR(sp_statement_format(NULL, out, sizeof out, &len), SP_ERR_ARGUMENT);
 }
@@ -351,7 +342,7 @@ static void test_verify_check_order(void)
     strcpy(other.deployment, "elsewhere.example");
     n = pf_statement_note(note, sizeof note, &W, 7, "run", QUORUM);
     CHECK_ERR(verify(&other, n, &line), SP_ERR_STMT_DEPLOYMENT);
-    CHECK(all_zero(&st, sizeof st));
+    CHECK(harness_all_zero(&st, sizeof st));
     /* a statement naming another policy */
     other = W.policy;
     other.hash[5] ^= 0x10;
