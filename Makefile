@@ -103,11 +103,21 @@ $(BUILD)/fuzz/replay_%: fuzz/targets/%.c fuzz/replay_main.c $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< fuzz/replay_main.c $(LIBSP) $(SODIUM_LIBS)
 
+# Corpus generators (fuzz/gen/): built by `make test` so they cannot rot; run by hand to
+# regenerate the seed corpora (see each file's header).
+GEN_BIN := $(BUILD)/fuzz/gen_state $(BUILD)/fuzz/gen_corpus
+$(BUILD)/fuzz/gen_state: fuzz/gen/gen_state.c fuzz/targets/fuzz_state.c $(LIBSP) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(WARN) $(OPT) $(HOST_FLAGS) -o $@ $< $(LIBSP) $(SODIUM_LIBS)
+$(BUILD)/fuzz/gen_corpus: fuzz/gen/gen_corpus.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(SODIUM_LIBS)
+
 $(BUILD)/bench/%: bench/%.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) -O2 $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(SODIUM_LIBS)
 
-test: all $(TEST_BIN) $(REPLAY_BIN) $(BUILD)/tools/gen_errors_doc
+test: all $(TEST_BIN) $(REPLAY_BIN) $(GEN_BIN) $(BUILD)/tools/gen_errors_doc
 	@BUILD=$(BUILD) sh tools/run-tests.sh
 
 $(BUILD)/tools/gen_errors_doc: tools/gen_errors_doc.c $(LIBVERIFY) $(HEADERS)

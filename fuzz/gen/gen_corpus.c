@@ -2,13 +2,10 @@
  * gen_corpus.c -- writes the seed corpora fuzz/corpus/policy/ and fuzz/corpus/statement/,
  * and prints the standard policy as a C string (embedded in fuzz_statement.c).
  *
- * Not part of the build (no Makefile wildcard reaches fuzz/gen/).  Regenerate with:
+ * `make test` builds it (build/fuzz/gen_corpus) so that it cannot rot; it is run by hand:
  *
- *   make && make build/tests/support/policy_fixture.o build/tests/support/fixture.o
- *   cc -Iinclude -Itests fuzz/gen/gen_corpus.c build/tests/support/policy_fixture.o \
- *      build/tests/support/fixture.o build/libsoftpause.a -lsodium -o build/gen_corpus
- *   build/gen_corpus fuzz/corpus            # writes the files
- *   build/gen_corpus --policy-literal       # the string for fuzz_statement.c
+ *   build/fuzz/gen_corpus fuzz/corpus            # writes the files
+ *   build/fuzz/gen_corpus --policy-literal       # the string for fuzz_statement.c
  *
  * Keys are deterministic (policy_fixture.h), so the output is reproducible byte for byte.
  */

@@ -13,16 +13,9 @@
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/key.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "../fuzz_util.h"
 
-static int all_zero(const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != 0)
-            return 0;
-    return 1;
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -51,14 +44,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (sp_vkey_parse(&k2, out, n, crypto) != SP_OK || memcmp(&k, &k2, sizeof k) != 0)
             abort();
-    } else if (!all_zero(&k, sizeof k)) {
+    } else if (!fuzz_all_zero(&k, sizeof k)) {
         abort();
     }
 
     if (sp_skey_parse_fields(&f, text, size) == SP_OK) {
         if (sp_key_name_check(f.name, f.name_len) != SP_OK)
             abort();
-    } else if (!all_zero(&f, sizeof f)) {
+    } else if (!fuzz_all_zero(&f, sizeof f)) {
         abort();
     }
 

@@ -14,29 +14,14 @@
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/note.h"
 
+#include "../fuzz_util.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const vkeys[] = {
     "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
     "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop",
 };
-
-static int all_zero(const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != 0)
-            return 0;
-    return 1;
-}
-
-static int popcount32(uint32_t v)
-{
-    int n = 0;
-    for (; v != 0; v &= v - 1)
-        n++;
-    return n;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -60,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     crypto = sp_sodium_crypto();
 
     if (sp_note_parse(&note, data, size, &line) != SP_OK) {
-        if (!all_zero(&note, sizeof note))
+        if (!fuzz_all_zero(&note, sizeof note))
             abort();
     } else {
         if (note.text_len == 0 || note.text_len >= size || note.sig_count == 0 ||
@@ -85,13 +70,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (e == SP_OK) {
                 uint32_t v = 0;
                 if (res.verified_count == 0 ||
-                    (int)res.verified_count != popcount32(res.verified_keys))
+                    res.verified_count != fuzz_popcount32(res.verified_keys))
                     abort();
                 for (uint32_t i = 0; i < note.sig_count; i++)
                     v += res.line_status[i] == SP_LINE_VERIFIED;
                 if (v != res.verified_count)
                     abort();
-            } else if (!all_zero(&res, sizeof res)) {
+            } else if (!fuzz_all_zero(&res, sizeof res)) {
                 abort();
             }
         }

@@ -18,16 +18,9 @@
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/policy.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "../fuzz_util.h"
 
-static int all_zero(const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != 0)
-            return 0;
-    return 1;
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Rules met with each distinct public key counted once: the plain definition. */
 static int quorum_by_definition(const sp_policy *p, uint32_t valid)
@@ -67,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     crypto = sp_sodium_crypto();
     if (sp_policy_parse(&p, data, size, crypto, &line) != SP_OK) {
-        if (!all_zero(&p, sizeof p))
+        if (!fuzz_all_zero(&p, sizeof p))
             abort();
         return 0;
     }

@@ -26,7 +26,7 @@
  *
  * The storage is static memory inside this file (the fuzz build links the library only,
  * not tests/support), reset for every input.  The corpus generator is
- * fuzz/corpus-gen/gen_state.c.
+ * fuzz/gen/gen_state.c.
  */
 #include <stddef.h>
 #include <stdint.h>

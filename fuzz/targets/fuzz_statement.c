@@ -24,6 +24,8 @@
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/statement.h"
 
+#include "../fuzz_util.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Printed by `build/gen_corpus --policy-literal`. */
@@ -42,23 +44,6 @@ static const char policy_text[] =
     "signer mil-gamma military mil-gamma.example+c2ed2e30+AcaCJjfH0xDsV2J74AuiWdJTdJ9Kr2REcM/75To19zJC\n"
     "rule 1 tag civil\n"
     "rule 3 all\n";
-
-static int all_zero(const void *p, size_t n)
-{
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        if (b[i] != 0)
-            return 0;
-    return 1;
-}
-
-static uint32_t popcount(uint32_t v)
-{
-    uint32_t n = 0;
-    for (; v != 0; v &= v - 1u)
-        n++;
-    return n;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -86,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* as statement text */
     e = sp_statement_parse(&st, data, size, &line);
     if (e != SP_OK) {
-        if (!all_zero(&st, sizeof st) || line == 0)
+        if (!fuzz_all_zero(&st, sizeof st) || line == 0)
             abort();
     } else {
         if (sp_statement_format(&st, out, sizeof out, &len) != SP_OK || len != size ||
@@ -99,11 +84,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if ((report.valid_signers & ~((1u << policy.signer_count) - 1u)) != 0)
         abort();
     if (e != SP_OK) {
-        if (!all_zero(&st, sizeof st))
+        if (!fuzz_all_zero(&st, sizeof st))
             abort();
         return 0;
     }
-    if (popcount(report.valid_signers) < 3 || (report.valid_signers & 0x3u) == 0 ||
+    if (fuzz_popcount32(report.valid_signers) < 3 || (report.valid_signers & 0x3u) == 0 ||
         report.distinct_keys < 3 || report.failed_rule != UINT32_MAX)
         abort();
     if (report.verified_lines + report.duplicate_lines + report.invalid_lines +

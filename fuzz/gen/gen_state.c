@@ -4,8 +4,7 @@
  * target itself, so key, policy and layout cannot drift apart, and replays every file it
  * writes through the target before exiting.
  *
- *   make && cc -Iinclude -D_DEFAULT_SOURCE -o build/gen_state fuzz/corpus-gen/gen_state.c \
- *       build/libsoftpause.a -lsodium && build/gen_state fuzz/corpus/state
+ *   make test builds it; run: build/fuzz/gen_state fuzz/corpus/state
  */
 #include <stdio.h>
 
