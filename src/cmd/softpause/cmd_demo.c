@@ -270,9 +270,14 @@ int cmd_demo(int argc, char **argv)
         len = sign_statement(epoch, throttle ? SP_MODE_THROTTLE : SP_MODE_RUN, throttle ? 100 : 0,
                              signers_of_week[epoch - 1], bundle, sizeof bundle);
         expect(len > 0, "signing and collecting a statement");
-        say("  bodies sign \"epoch %llu: %s\" (%d signatures collected)\n",
-            (unsigned long long)epoch, throttle ? "throttle 100 permille" : "run",
-            __builtin_popcount(signers_of_week[epoch - 1]));
+        say("  \"epoch %llu: %s\" signed by", (unsigned long long)epoch,
+            throttle ? "throttle to 100 permille (10 %% of capacity)" : "run");
+        for (int b = 0, first = 1; b < BODIES; b++)
+            if (signers_of_week[epoch - 1] & (1u << b)) {
+                say("%s %s", first ? "" : ",", bodies[b].body);
+                first = 0;
+            }
+        say("; copies collected into one bundle\n");
         snprintf(name, sizeof name, "epoch-%llu.note", (unsigned long long)epoch);
         save(name, bundle, len);
         if (epoch == 1) {
@@ -330,6 +335,7 @@ int cmd_demo(int argc, char **argv)
         expect(e == SP_ERR_DEV_EXHAUSTED && d.mode == SP_MODE_PAUSE, "still paused");
     }
 
+    say("  (weeks 6 and 7 pass without a statement: the device stays paused)\n");
     say("\n== Week 8: the bodies resume signing (a pause is reversible)\n");
     len = sign_statement(8, SP_MODE_RUN, 0, NDC | UNSP | ISB, bundle, sizeof bundle);
     save("epoch-8.note", bundle, len);
@@ -340,7 +346,8 @@ int cmd_demo(int argc, char **argv)
         sp_signer_key_wipe(&keys[b]);
     say("\n== Summary: %llu h of work granted in total; device state in %s/device.state\n",
         (unsigned long long)(worked_seconds / 3600), dir);
-    say("   try: softpause device status --state %s/device.state\n", dir);
+    say("   try (build/softpause in the source tree):\n");
+    say("        softpause device status --state %s/device.state\n", dir);
     say("        softpause statement verify --policy %s/policy.txt %s/attack-military-only.note\n",
         dir, dir);
     if (story_broken) {
