@@ -95,6 +95,17 @@
 #define SP_CONSUME_CHUNK_SECONDS 600u
 #endif
 
+/*
+ * Shortest epoch a policy may set.  Every accepted statement costs one counter increment,
+ * so the epoch length bounds how fast signed statements alone can wear the counter out:
+ * with hourly epochs, 8,760 applies a year plus 52,560 reservations a year of continuous
+ * work is 61,320 increments a year, 17 years of SP_COUNTER_ENDURANCE.  The weekly default
+ * uses 52 a year.  A shorter epoch would let a (legitimate) quorum brick its own fleet.
+ */
+#ifndef SP_MIN_EPOCH_LENGTH
+#define SP_MIN_EPOCH_LENGTH 3600u
+#endif
+
 /* Size of one encoded state record (see device.h for the layout). */
 #define SP_STATE_RECORD_BYTES 128u
 

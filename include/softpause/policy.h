@@ -8,7 +8,7 @@
  *   deployment <deployment>            [A-Za-z0-9._:/-]{1,SP_MAX_DEPLOYMENT_BYTES}
  *   version <n>                        decimal, 1..2^53
  *   genesis <unix seconds>             decimal, 0..2^53
- *   epoch-length <seconds>             decimal, 1..2^32
+ *   epoch-length <seconds>             decimal, SP_MIN_EPOCH_LENGTH (3600)..2^32
  *   allowance <seconds>                decimal, 1..2^53: powered-on seconds per epoch
  *   tags[ <tag>]*                      [a-z0-9-]{1,SP_MAX_TAG_BYTES}, sorted, unique, not "-"
  *                                      (which means "no tags" on a signer line)

@@ -579,7 +579,8 @@ static sp_err validate_header(const sp_policy *p)
     if (p->rule_count == 0)
         return SP_ERR_POLICY_NO_RULES;
     if (p->version < 1 || p->version > SP_MAX_EPOCH || p->genesis > SP_MAX_TIME ||
-        p->epoch_length < 1 || p->epoch_length > MAX_EPOCH_LENGTH || p->allowance < 1 ||
+        p->epoch_length < SP_MIN_EPOCH_LENGTH || p->epoch_length > MAX_EPOCH_LENGTH ||
+        p->allowance < 1 ||
         p->allowance > SP_MAX_TIME)
         return SP_ERR_POLICY_PARAMETER;
     if (dl > SP_MAX_DEPLOYMENT_BYTES)

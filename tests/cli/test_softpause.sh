@@ -97,17 +97,17 @@ contains "policy json" '"rules":\[' "$T/out"
 expect_err SP_ERR_POLICY "comment refused" $SP policy check "$T/policy-comment"
 contains "error names file:line" "policy-comment:" "$T/err"
 expect_err SP_ERR_POLICY_SINGLE_BODY "single-body quorum refused" $SP policy init \
-    --deployment d --genesis 0 --epoch-length 10 --allowance 10 \
+    --deployment d --genesis 0 --epoch-length 3600 --allowance 10 \
     --signer a:civil:$K/civ-a.pub --signer b:military:$K/mil-a.pub --rule '1 of all'
 expect_err SP_ERR_POLICY_DUPLICATE_KEY "same key twice refused" $SP policy init \
-    --deployment d --genesis 0 --epoch-length 10 --allowance 10 \
+    --deployment d --genesis 0 --epoch-length 3600 --allowance 10 \
     --signer a:civil:$K/civ-a.pub --signer b:civil:$K/civ-a.pub --rule '2 of all'
 expect_err SP_ERR_POLICY_TAG_UNDECLARED "undeclared tag in rule" $SP policy init \
-    --deployment d --genesis 0 --epoch-length 10 --allowance 10 \
+    --deployment d --genesis 0 --epoch-length 3600 --allowance 10 \
     --signer a:civil:$K/civ-a.pub --signer b:civil:$K/mil-a.pub --rule '2 of navy'
 run 2 "policy init missing options" $SP policy init --deployment d
 expect_err SP_ERR_USAGE "rule syntax" $SP policy init \
-    --deployment d --genesis 0 --epoch-length 10 --allowance 10 \
+    --deployment d --genesis 0 --epoch-length 3600 --allowance 10 \
     --signer a:civil:$K/civ-a.pub --signer b:civil:$K/mil-a.pub --rule 'three of all'
 
 # ---- statements ----------------------------------------------------------------------------

@@ -46,7 +46,7 @@ static sp_err parse_str(sp_policy *p, const char *text, uint32_t *line)
         if (l_ != (uint32_t)(want_line))                                                     \
             printf("  line %u, expected %u\n", (unsigned)l_, (unsigned)(want_line));        \
         CHECK(l_ == (uint32_t)(want_line));                                                  \
-        CHECK(harness_all_zero(&P, sizeof P));                                                       \
+        CHECK(harness_all_zero(&P, sizeof P));                                               \
     } while (0)
 
 #define TEXT_ERR(text, want, want_line)                                                      \
@@ -401,6 +401,7 @@ static void test_invariants_via_parse(void)
 static void test_parameters(void)
 {
     VARIANT("epoch-length 604800", "epoch-length 0", SP_ERR_POLICY_PARAMETER, 0);
+    VARIANT("epoch-length 604800", "epoch-length 3599", SP_ERR_POLICY_PARAMETER, 0);
     VARIANT("epoch-length 604800", "epoch-length 4294967297", SP_ERR_POLICY_PARAMETER, 0);
     VARIANT("allowance 648000", "allowance 0", SP_ERR_POLICY_PARAMETER, 0);
     VARIANT("version 1", "version 0", SP_ERR_POLICY_PARAMETER, 0);
@@ -462,7 +463,7 @@ static void test_limit_counts(void)
     uint32_t line = 0;
     pos = (size_t)snprintf(buf, sizeof buf,
                            "softpause-policy/v1\ndeployment d\nversion 1\ngenesis 0\n"
-                           "epoch-length 10\nallowance 10\ntags\n");
+                           "epoch-length 3600\nallowance 10\ntags\n");
     for (int i = 0; i < (int)SP_MAX_SIGNERS + 1; i++) {
         char name[32];
         snprintf(name, sizeof name, "k%02d", i);
