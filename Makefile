@@ -108,10 +108,10 @@ $(BUILD)/fuzz/replay_%: fuzz/targets/%.c fuzz/replay_main.c $(LIBSP) $(HEADERS)
 GEN_BIN := $(BUILD)/fuzz/gen_state $(BUILD)/fuzz/gen_corpus
 $(BUILD)/fuzz/gen_state: fuzz/gen/gen_state.c fuzz/targets/fuzz_state.c $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) $(WARN) $(OPT) $(HOST_FLAGS) -o $@ $< $(LIBSP) $(SODIUM_LIBS)
+	$(CC) $(CPPFLAGS_ALL) $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(LIBSP) $(SODIUM_LIBS)
 $(BUILD)/fuzz/gen_corpus: fuzz/gen/gen_corpus.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(SODIUM_LIBS)
+	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(SODIUM_LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)

@@ -1,8 +1,8 @@
 /*
  * devfile.c -- file-backed storage callbacks for a simulated device (devfile.h).
  *
- * Each callback reads the whole (small) file, changes its part, and writes the file back
- * atomically, so a crash at any point leaves the previous or the next image.  That is
+ * Each callback reads the whole (small: at most ~17 KiB, kept on the stack so the functions
+ * stay reentrant) file, changes its part, and writes the file back atomically, so a crash at any point leaves the previous or the next image.  That is
  * kinder than real flash; torn writes are exercised in the verifier's unit tests with an
  * in-memory store that can tear them (tests/support/memio.c).
  */
@@ -50,7 +50,7 @@ static uint64_t get_be(const uint8_t *p, int n)
 
 static int flash_load(const sp_devfile *df, flash_image *img)
 {
-    static uint8_t buf[FLASH_CAP];
+    uint8_t buf[FLASH_CAP];
     size_t len, p = 12;
     if (sp_file_read(df->flash_path, buf, sizeof buf, &len) != SP_OK || len < FLASH_FIXED ||
         memcmp(buf, FLASH_MAGIC, 8) != 0)
@@ -70,7 +70,7 @@ static int flash_load(const sp_devfile *df, flash_image *img)
 
 static int flash_store(const sp_devfile *df, const flash_image *img)
 {
-    static uint8_t buf[FLASH_CAP];
+    uint8_t buf[FLASH_CAP];
     size_t p = 12;
     memcpy(buf, FLASH_MAGIC, 8);
     put_be(buf + 8, img->policy_len, 4);
@@ -116,7 +116,7 @@ static int chip_store(const char *path, const chip_image *img, int overwrite)
 
 static int cb_slot_read(void *ctx, uint32_t slot, uint8_t rec[SP_STATE_RECORD_BYTES])
 {
-    static flash_image img;
+    flash_image img;
     if (slot > 1 || flash_load(ctx, &img) != 0 || !img.present[slot])
         return -1;
     memcpy(rec, img.slot[slot], SP_STATE_RECORD_BYTES);
@@ -125,7 +125,7 @@ static int cb_slot_read(void *ctx, uint32_t slot, uint8_t rec[SP_STATE_RECORD_BY
 
 static int cb_slot_write(void *ctx, uint32_t slot, const uint8_t rec[SP_STATE_RECORD_BYTES])
 {
-    static flash_image img;
+    flash_image img;
     if (slot > 1 || flash_load(ctx, &img) != 0)
         return -1;
     img.present[slot] = 1;
@@ -135,7 +135,7 @@ static int cb_slot_write(void *ctx, uint32_t slot, const uint8_t rec[SP_STATE_RE
 
 static int cb_policy_read(void *ctx, uint8_t *buf, size_t cap, size_t *len)
 {
-    static flash_image img;
+    flash_image img;
     if (flash_load(ctx, &img) != 0 || img.policy_len > cap)
         return -1;
     memcpy(buf, img.policy, img.policy_len);
@@ -145,7 +145,7 @@ static int cb_policy_read(void *ctx, uint8_t *buf, size_t cap, size_t *len)
 
 static int cb_policy_write(void *ctx, const uint8_t *buf, size_t len)
 {
-    static flash_image img;
+    flash_image img;
     if (len > SP_MAX_POLICY_BYTES || flash_load(ctx, &img) != 0)
         return -1;
     memcpy(img.policy, buf, len);
@@ -225,7 +225,7 @@ static sp_err setup(sp_devfile *df, const char *state_path)
 
 sp_err sp_devfile_create(sp_devfile *df, const char *state_path)
 {
-    static flash_image img;
+    flash_image img;
     chip_image chip;
     sp_err e = setup(df, state_path);
     if (e != SP_OK)

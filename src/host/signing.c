@@ -63,7 +63,7 @@ sp_err sp_note_add_signature(const sp_signer_key *key, const uint8_t *in, size_t
                              int as_text, uint8_t *out, size_t cap, size_t *out_len,
                              size_t *text_len, uint32_t *err_line)
 {
-    static sp_note note; /* large; host code, single-threaded command */
+    sp_note note; /* about 1 KiB: fine on a host stack, and keeps the function reentrant */
     size_t pos = 0;
     int replaced = 0;
     sp_err e;
@@ -139,8 +139,8 @@ static sp_err record_path_for(const char *key_path, const sp_statement *st, char
 sp_err sp_equivocation_guard(const char *key_path, const uint8_t *text, size_t text_len,
                              int *is_statement, char *record_path, size_t cap)
 {
-    static uint8_t rec[SP_MAX_STATEMENT_TEXT + 128];
-    static uint8_t fresh[SP_MAX_STATEMENT_TEXT + 128];
+    uint8_t rec[SP_MAX_STATEMENT_TEXT + 128];
+    uint8_t fresh[SP_MAX_STATEMENT_TEXT + 128];
     char path[4096];
     sp_statement st;
     size_t rec_len, fresh_len;
@@ -207,8 +207,8 @@ sp_err sp_collect(const sp_policy *policy, const uint8_t *const *notes, const si
                   size_t n, uint8_t *out, size_t cap, size_t *out_len, sp_collect_result *result,
                   size_t *bad_input, uint32_t *err_line)
 {
-    static sp_note note;
-    static sp_quorum_report report;
+    sp_note note;
+    sp_quorum_report report;
     sp_statement st;
     uint8_t have_keys[SP_MAX_SIGNERS][32];
     uint32_t nkeys = 0;
