@@ -79,6 +79,9 @@ printf 'a\r\nb\n' > "$T/cr"
 expect_err SP_ERR_NOTE_CARRIAGE_RETURN "carriage return" $SP note sign --key $K/mil-a.key "$T/cr"
 expect_err SP_ERR_IO "missing input file" $SP note verify --key $K/mil-a.pub "$T/does-not-exist"
 run 2 "verify without keys" $SP note verify "$T/n2"
+head -c 40000 /dev/zero | tr '\0' a > "$T/huge"
+expect_err SP_ERR_NOTE_TOO_LARGE "huge note" $SP note verify --key $K/mil-a.pub "$T/huge"
+contains "huge note names the file" "huge" "$T/err"
 
 # ---- policy --------------------------------------------------------------------------------
 run 0 "policy init" $SP policy init --deployment test.example/pause --genesis 1798416000 \
@@ -95,6 +98,7 @@ run 0 "policy show json" $SP policy show --json "$T/policy"
 contains "policy json" '"rules":\[' "$T/out"
 (cat "$T/policy"; echo '# comment') > "$T/policy-comment"
 expect_err SP_ERR_POLICY "comment refused" $SP policy check "$T/policy-comment"
+expect_err SP_ERR_POLICY_LIMIT "huge policy" $SP policy check "$T/huge"
 contains "error names file:line" "policy-comment:" "$T/err"
 expect_err SP_ERR_POLICY_SINGLE_BODY "single-body quorum refused" $SP policy init \
     --deployment d --genesis 0 --epoch-length 3600 --allowance 10 \

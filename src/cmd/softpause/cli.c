@@ -114,12 +114,12 @@ void cli_parse(int argc, char **argv, const cli_opt *opts, const char **pos, siz
     }
 }
 
-int cli_read(const char *path, uint8_t *buf, size_t cap, size_t *len)
+int cli_read(const char *path, uint8_t *buf, size_t cap, size_t *len, sp_err too_large)
 {
     const char *p = path == NULL ? "-" : path;
     sp_err e = sp_file_read(p, buf, cap, len);
     if (e == SP_ERR_BUFFER_TOO_SMALL)
-        return cli_error(SP_ERR_NOTE_TOO_LARGE, strcmp(p, "-") == 0 ? "<stdin>" : p, 0,
+        return cli_error(too_large, strcmp(p, "-") == 0 ? "<stdin>" : p, 0,
                          "input larger than %zu bytes", cap);
     if (e != SP_OK)
         return cli_error(e, strcmp(p, "-") == 0 ? "<stdin>" : p, 0, NULL);
@@ -135,7 +135,7 @@ int cli_load_policy(const char *path, sp_policy *policy, uint8_t *bytes, size_t 
         fprintf(stderr, "softpause: error: --policy FILE is required\n");
         return EXIT_USAGE;
     }
-    if ((st = cli_read(path, bytes, cap, len)) != EXIT_OK)
+    if ((st = cli_read(path, bytes, cap, len, SP_ERR_POLICY_LIMIT)) != EXIT_OK)
         return st;
     sp_err e = sp_sodium_init();
     if (e == SP_OK)

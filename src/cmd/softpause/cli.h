@@ -48,8 +48,9 @@ int cli_error(sp_err e, const char *file, uint32_t line, const char *detail_fmt,
 /* The exit status that corresponds to an error. */
 int cli_exit_status(sp_err e);
 
-/* Read a whole input file ("-" or NULL: stdin) into a static or given buffer. */
-int cli_read(const char *path, uint8_t *buf, size_t cap, size_t *len);
+/* Read a whole input file ("-" or NULL: stdin) into buf.  An input larger than cap is
+ * reported as too_large (e.g. SP_ERR_NOTE_TOO_LARGE) naming the file. */
+int cli_read(const char *path, uint8_t *buf, size_t cap, size_t *len, sp_err too_large);
 
 /* Load and parse a policy file; on failure prints the error (file:line) and returns the
  * exit status (0 on success). */

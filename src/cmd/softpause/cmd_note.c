@@ -44,7 +44,7 @@ static int note_sign(const char *key_path, int as_text, const char *input)
     sp_err e = sp_signer_key_load(&key, key_path);
     if (e != SP_OK)
         return cli_error(e, key_path, 0, NULL);
-    if ((st = cli_read(input, in_buf, sizeof in_buf, &in_len)) != EXIT_OK) {
+    if ((st = cli_read(input, in_buf, sizeof in_buf, &in_len, SP_ERR_NOTE_TOO_LARGE)) != EXIT_OK) {
         sp_signer_key_wipe(&key);
         return st;
     }
@@ -83,7 +83,7 @@ static int note_verify(const char **keys, size_t nkeys, const char *input)
         if (e != SP_OK)
             return cli_error(e, keys[i], 0, NULL);
     }
-    if ((st = cli_read(input, in_buf, sizeof in_buf, &len)) != EXIT_OK)
+    if ((st = cli_read(input, in_buf, sizeof in_buf, &len, SP_ERR_NOTE_TOO_LARGE)) != EXIT_OK)
         return st;
     sp_err e = sp_note_parse(&note, in_buf, len, &line);
     if (e != SP_OK)

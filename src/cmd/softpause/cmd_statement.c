@@ -100,7 +100,7 @@ static int statement_collect(const char *policy_path, const char **files, size_t
     if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes, &len)))
         return rc;
     for (size_t i = 0; i < n; i++) {
-        if ((rc = cli_read(files[i], bufs[i], sizeof bufs[i], &lens[i])) != 0)
+        if ((rc = cli_read(files[i], bufs[i], sizeof bufs[i], &lens[i], SP_ERR_NOTE_TOO_LARGE)) != 0)
             return rc;
         notes[i] = bufs[i];
     }
@@ -168,7 +168,7 @@ static int statement_verify(const char *policy_path, int json, const char *input
 
     if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes, &len)))
         return rc;
-    if ((rc = cli_read(input, buf, sizeof buf, &len)) != 0)
+    if ((rc = cli_read(input, buf, sizeof buf, &len, SP_ERR_NOTE_TOO_LARGE)) != 0)
         return rc;
     memset(&report, 0, sizeof report);
     sp_err e = sp_statement_verify(&policy, buf, len, sp_sodium_crypto(), &work, &st, &report,
