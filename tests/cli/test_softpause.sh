@@ -98,8 +98,8 @@ run 0 "policy show json" $SP policy show --json "$T/policy"
 contains "policy json" '"rules":\[' "$T/out"
 (cat "$T/policy"; echo '# comment') > "$T/policy-comment"
 expect_err SP_ERR_POLICY "comment refused" $SP policy check "$T/policy-comment"
-expect_err SP_ERR_POLICY_LIMIT "huge policy" $SP policy check "$T/huge"
 contains "error names file:line" "policy-comment:" "$T/err"
+expect_err SP_ERR_POLICY_LIMIT "huge policy" $SP policy check "$T/huge"
 expect_err SP_ERR_POLICY_SINGLE_BODY "single-body quorum refused" $SP policy init \
     --deployment d --genesis 0 --epoch-length 3600 --allowance 10 \
     --signer a:civil:$K/civ-a.pub --signer b:military:$K/mil-a.pub --rule '1 of all'
