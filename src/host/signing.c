@@ -51,12 +51,17 @@ static sp_err put_signature_line(const sp_signer_key *key, const uint8_t *text, 
     return put(out, cap, pos, "\n", 1);
 }
 
-static int contains_blank_line(const uint8_t *p, size_t n)
+/* Does the input end in a signature block: a blank line followed by lines that start like
+ * signature lines (the em dash, or an ASCII '-' that the parser will refuse by name)?  If
+ * not, the input is a plain text to be signed. */
+static int has_signature_block(const uint8_t *p, size_t n)
 {
-    for (size_t i = 1; i < n; i++)
-        if (p[i] == '\n' && p[i - 1] == '\n')
-            return 1;
-    return 0;
+    size_t i = n;
+    while (i >= 2 && !(p[i - 1] == '\n' && p[i - 2] == '\n'))
+        i--;
+    if (i < 2 || i >= n)
+        return 0;
+    return p[i] == '-' || (n - i >= 3 && p[i] == 0xE2 && p[i + 1] == 0x80 && p[i + 2] == 0x94);
 }
 
 sp_err sp_note_add_signature(const sp_signer_key *key, const uint8_t *in, size_t in_len,
@@ -72,7 +77,7 @@ sp_err sp_note_add_signature(const sp_signer_key *key, const uint8_t *in, size_t
     *text_len = 0;
     if (err_line != NULL)
         *err_line = 0;
-    if (as_text || !contains_blank_line(in, in_len)) {
+    if (as_text || !has_signature_block(in, in_len)) {
         if ((e = sp_note_text_check(in, in_len, err_line)) != SP_OK)
             return e;
         if ((e = put(out, cap, &pos, in, in_len)) != SP_OK ||

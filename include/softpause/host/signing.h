@@ -19,8 +19,9 @@
 /*
  * Add key's signature to `in`, writing the signed note to out.
  *   - as_text: `in` is a plain text (sp_note_text_check rules) to be signed;
- *   - otherwise: if `in` contains a blank line it must parse as a signed note (a block that
- *     is present but malformed is an error); if not, it is treated as a plain text.
+ *   - otherwise: if `in` ends in a signature block (a blank line followed by lines starting
+ *     with the em dash, or with an ASCII '-'), it must parse as a signed note: a block that
+ *     is present but malformed is an error; if not, `in` is a plain text.
  * Re-signing with the same key (name and key ID) replaces its line in place; all other
  * lines keep their bytes and order; a new line is appended.  *text_len gets the length of
  * the signed text (a prefix of out).  err_line as in sp_note_parse.
