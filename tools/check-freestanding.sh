@@ -10,6 +10,8 @@
 #   3. selftest: tools/stack-depth-selftest.sh proves step 2 catches what it must.
 #   4. no exemption path (R5): every global symbol the verifier defines is a public sp_*
 #      function or table, and none is named like a test hook, debug switch or override.
+#   5. layering: src/verifier/ and the public verifier headers include only <stddef.h>,
+#      <stdint.h>, <string.h> and verifier headers -- never a host header.
 #
 # Ends with "N passed, N failed"; exit status non-zero if any check failed.
 # Run it through `make check-freestanding` (which builds the archive first); CC is taken from
@@ -57,6 +59,17 @@ if [ -f "$lib" ]; then
     else
         fail "exemption: unexpected global symbols in $lib: $odd $hooks"
     fi
+fi
+
+# ---- 5. layering ------------------------------------------------------------------------
+bad_inc=$(grep -Hn '^[[:space:]]*#[[:space:]]*include' src/verifier/*.c src/verifier/*.h include/softpause/*.h |
+    grep -v -E '#[[:space:]]*include[[:space:]]*(<(stddef|stdint|string)\.h>|"softpause/[a-z_]+\.h"|"[a-z_]+\.h")' || true)
+host_inc=$(grep -Hn 'softpause/host/' src/verifier/*.c src/verifier/*.h include/softpause/*.h || true)
+if [ -z "$bad_inc$host_inc" ]; then
+    pass "layering: the verifier includes only <stddef.h> <stdint.h> <string.h> and verifier headers"
+else
+    fail "layering: the verifier includes what it must not:"
+    printf '%s\n%s\n' "$bad_inc" "$host_inc" | sed '/^$/d; s/^/       /'
 fi
 
 # ---- 2. worst-case stack -----------------------------------------------------------------
