@@ -49,11 +49,11 @@ SODIUM_LIBS := $(shell pkg-config --libs libsodium 2>/dev/null || echo -lsodium)
 VERIFIER_SRC := $(sort $(wildcard src/verifier/*.c))
 HOST_SRC     := $(sort $(wildcard src/host/*.c))
 CMD_SRC      := $(sort $(wildcard src/cmd/softpause/*.c))
-TEST_SRC     := $(sort $(wildcard tests/*/test_*.c))
+TEST_SRC     := $(sort $(filter-out tests/fund/%,$(wildcard tests/*/test_*.c)))
 SUPPORT_SRC  := $(sort $(wildcard tests/support/*.c))
 FUZZ_SRC     := $(sort $(wildcard fuzz/targets/fuzz_*.c))
 BENCH_SRC    := $(sort $(wildcard bench/*.c))
-HEADERS      := $(wildcard include/softpause/*.h include/softpause/host/*.h src/*/*.h tests/*.h tests/support/*.h)
+HEADERS      := $(wildcard include/*/*.h include/softpause/host/*.h src/*/*.h src/cmd/*/*.h tests/*.h tests/support/*.h)
 
 VERIFIER_OBJ := $(VERIFIER_SRC:%.c=$(BUILD)/%.o)
 HOST_OBJ     := $(HOST_SRC:%.c=$(BUILD)/%.o)
@@ -63,13 +63,25 @@ TEST_BIN     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 REPLAY_BIN   := $(patsubst fuzz/targets/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 BENCH_BIN    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
+# The fund wing (src/common: CSV/JSON helpers both wings may use; src/fund: the library;
+# src/cmd/fund: the command).  It imports nothing from softpause, nor softpause from it.
+COMMON_SRC   := $(sort $(wildcard src/common/*.c))
+FUND_SRC     := $(sort $(wildcard src/fund/*.c))
+FUND_CMD_SRC := $(sort $(wildcard src/cmd/fund/*.c))
+FUND_TEST_SRC := $(sort $(wildcard tests/fund/test_*.c))
+FUND_OBJ     := $(COMMON_SRC:%.c=$(BUILD)/%.o) $(FUND_SRC:%.c=$(BUILD)/%.o)
+FUND_CMD_OBJ := $(FUND_CMD_SRC:%.c=$(BUILD)/%.o)
+FUND_TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(FUND_TEST_SRC))
+LIBFUND      := $(BUILD)/libfund.a
+FUNDCMD      := $(if $(FUND_CMD_SRC),$(BUILD)/fund)
+
 LIBVERIFY := $(BUILD)/libspverify.a
 LIBSP     := $(BUILD)/libsoftpause.a
 CMD       := $(BUILD)/softpause
 
 .SECONDARY: $(SUPPORT_OBJ)
 .PHONY: all test check-freestanding fuzz bench install clean docs format
-all: $(LIBVERIFY) $(LIBSP) $(CMD)
+all: $(LIBVERIFY) $(LIBSP) $(CMD) $(FUNDCMD)
 
 $(BUILD)/src/verifier/%.o: src/verifier/%.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -90,6 +102,17 @@ $(LIBVERIFY): $(VERIFIER_OBJ)
 $(LIBSP): $(VERIFIER_OBJ) $(HOST_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
+
+$(LIBFUND): $(FUND_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fund: $(FUND_CMD_OBJ) $(LIBFUND)
+	$(CC) $(SANFLAGS) -o $@ $(FUND_CMD_OBJ) $(LIBFUND) -lm
+
+$(BUILD)/tests/fund/%: tests/fund/%.c $(LIBFUND) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(LIBFUND) -lm
 
 $(CMD): $(CMD_OBJ) $(LIBSP)
 	$(CC) $(SANFLAGS) -o $@ $(CMD_OBJ) $(LIBSP) $(SODIUM_LIBS)
@@ -117,7 +140,7 @@ $(BUILD)/bench/%: bench/%.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) -O2 $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(SODIUM_LIBS)
 
-test: all $(TEST_BIN) $(REPLAY_BIN) $(GEN_BIN) $(BUILD)/tools/gen_errors_doc
+test: all $(TEST_BIN) $(FUND_TEST_BIN) $(REPLAY_BIN) $(GEN_BIN) $(BUILD)/tools/gen_errors_doc
 	@BUILD=$(BUILD) sh tools/run-tests.sh
 
 $(BUILD)/tools/gen_errors_doc: tools/gen_errors_doc.c $(LIBVERIFY) $(HEADERS)
