@@ -1,0 +1,36 @@
+/*
+ * fund_blend.h -- the simplex-constrained best geometric mix of several submissions.
+ *
+ * Contract:
+ *   - k submissions over the same key numbering; key_parent[key] groups keys into sibling
+ *     groups (for the duplicate test, which compares weights normalised per parent).
+ *   - every key a jury answer uses must be present and > 0 in every submission.
+ *   - share[] sums to 1; a duplicate's share is 0 and its merged_into names the earliest
+ *     identical submission, which carries the merged share.
+ *   - outputs are zeroed on failure.
+ */
+#ifndef DACC_FUND_BLEND_H
+#define DACC_FUND_BLEND_H
+
+#include "dacc/fund_score.h"
+
+#define FUND_BLEND_DUP_RTOL 1e-12 /* "identical": every normalised weight within this */
+
+typedef struct fund_blend_result {
+    size_t k;
+    double *share;         /* payout share per submission (duplicates 0) */
+    uint32_t *merged_into; /* index of the earliest identical submission (itself if none) */
+    double *alone;         /* each submission's own total cost */
+    double cost;           /* total cost of the blend */
+    double mean;           /* cost / number of answers */
+    int unique;            /* 1 if the Hessian is positive definite on the optimal face */
+    int iterations;        /* projected-gradient iterations */
+    double kkt;            /* largest KKT violation at the reported optimum */
+} fund_blend_result;
+
+int fund_blend(size_t nans, const fund_answer *ans, size_t k, const fund_sub *subs,
+               const uint32_t *key_parent, const char *const *keyname,
+               fund_blend_result *out, fund_diag *d) FUND_MUST_CHECK;
+void fund_blend_result_free(fund_blend_result *r);
+
+#endif
