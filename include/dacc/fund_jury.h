@@ -30,7 +30,8 @@ typedef enum fund_jury_method {
 typedef struct fund_jury_opts {
     fund_jury_method method;
     double huber_delta; /* Huber threshold in natural-log units; default 1.0 */
-    double tol;         /* convergence tolerance, see jury.c; default 1e-12 */
+    double tol;         /* Bradley-Terry relative change; default 1e-12 */
+    double cg_tol;      /* CG relative residual (LSQ and each IRLS round); default 1e-14 */
     int max_iter;       /* outer iterations for Huber/BT; default 10000 */
 } fund_jury_opts;
 

@@ -277,10 +277,9 @@ int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
             size_t len = 0, count = cstart[c + 1] - cstart[c];
             char list[400];
             list[0] = '\0';
-            for (size_t p = cstart[c]; p < cstart[c + 1]; p++) {
+            for (size_t p = cstart[c + 1]; p-- > cstart[c];) { /* discovery order */
                 const char *nm = node_label(names, order[p], buf, sizeof buf);
-                int w = snprintf(list + len, sizeof list - len, "%s%s", p > cstart[c] ? ", " : "",
-                                 nm);
+                int w = snprintf(list + len, sizeof list - len, "%s%s", len > 0 ? ", " : "", nm);
                 if (w < 0 || (size_t)w >= sizeof list - len) {
                     snprintf(list + len, sizeof list - len, ", ...");
                     break;

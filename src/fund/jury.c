@@ -15,8 +15,9 @@
  * Solved by conjugate gradients on the whole (block-diagonal) system starting from y = 0:
  * every iterate stays in range(L), so CG converges to the minimum-norm solution, which
  * has mean 0 on every component; the means are then subtracted again to remove rounding
- * drift.  Stop: ||g - L y||_2 <= tol * ||g||_2 (tol default 1e-12), at most 10 n + 100
- * iterations (CG is exact in at most n steps in exact arithmetic).
+ * drift.  Stop: ||g - L y||_2 <= cg_tol * ||g||_2 (cg_tol default 1e-14), at most 10 n + 100
+ * iterations (CG is exact in at most n steps in exact arithmetic; if rounding keeps the
+ * residual above cg_tol the iteration cap ends it and the reached residual is reported).
  *
  * Weights: softmax of y within each component, w_i = exp(y_i) / sum_{j in comp} exp(y_j),
  * so ratios are exp(y_a - y_b) and weights sum to 1 in each component.
@@ -50,6 +51,7 @@ void fund_jury_opts_default(fund_jury_opts *o)
     o->method = FUND_JURY_LSQ;
     o->huber_delta = 1.0;
     o->tol = 1e-12;
+    o->cg_tol = 1e-14;
     o->max_iter = 10000;
 }
 
@@ -219,7 +221,7 @@ int fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts 
     memset(out, 0, sizeof *out);
     if (n == 0)
         return fund_fail(d, "no repositories to weigh");
-    if (!(o->tol > 0) || o->max_iter < 1 || (o->method == FUND_JURY_HUBER && !(o->huber_delta > 0)))
+    if (!(o->tol > 0) || !(o->cg_tol > 0) || o->max_iter < 1 || (o->method == FUND_JURY_HUBER && !(o->huber_delta > 0)))
         return fund_fail(d, "bad solver options (tolerance, iterations, delta must be > 0)");
     for (size_t e = 0; e < m; e++) {
         if (c[e].a >= n || c[e].b >= n)
@@ -260,18 +262,18 @@ int fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts 
     }
     double *ccnt = csum + out->ncomp;
     if (o->method == FUND_JURY_LSQ) {
-        out->iterations = lsq_cg(n, m, c, w, o->tol, out->y, scratch, &out->residual);
+        out->iterations = lsq_cg(n, m, c, w, o->cg_tol, out->y, scratch, &out->residual);
     } else if (o->method == FUND_JURY_HUBER) {
         int round = 0;
         double change = 0;
-        (void)lsq_cg(n, m, c, w, o->tol, out->y, scratch, &out->residual);
+        (void)lsq_cg(n, m, c, w, o->cg_tol, out->y, scratch, &out->residual);
         while (round < o->max_iter) {
             for (size_t e = 0; e < m; e++) {
                 double r = fabs(out->y[c[e].a] - out->y[c[e].b] - c[e].d);
                 w[e] = r <= o->huber_delta ? 1 : o->huber_delta / r;
             }
             memcpy(yprev, out->y, n * sizeof *yprev);
-            (void)lsq_cg(n, m, c, w, o->tol, out->y, scratch, &out->residual);
+            (void)lsq_cg(n, m, c, w, o->cg_tol, out->y, scratch, &out->residual);
             round++;
             change = 0;
             for (size_t i = 0; i < n; i++)
