@@ -29,8 +29,8 @@ typedef struct fund_blend_result {
 } fund_blend_result;
 
 int fund_blend(size_t nans, const fund_answer *ans, size_t k, const fund_sub *subs,
-               const uint32_t *key_parent, const char *const *keyname,
-               fund_blend_result *out, fund_diag *d) FUND_MUST_CHECK;
+               const uint32_t *key_parent, const char *const *keyname, fund_blend_result *out,
+               fund_diag *d) FUND_MUST_CHECK;
 void fund_blend_result_free(fund_blend_result *r);
 
 #endif

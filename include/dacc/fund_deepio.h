@@ -34,10 +34,10 @@ typedef struct fund_loaded_sub {
 
 typedef struct fund_deep {
     fund_names jurors, repos, parents;
-    fund_names keys;                /* repo \x1f parent */
+    fund_names keys;                 /* repo \x1f parent */
     uint32_t *key_repo, *key_parent; /* per key */
     size_t key_cap;
-    char **label;                   /* per key, after fund_deep_labels(): "repo" when one
+    char **label; /* per key, after fund_deep_labels(): "repo" when one
                                        parent is used, else "repo (parent P)" */
     fund_answer *ans;
     long *ans_line;

@@ -24,7 +24,7 @@ typedef struct fund_edge {
 } fund_edge;
 
 typedef struct fund_flow_opts {
-    double tol;     /* Gauss-Seidel stop: no inflow changes by more than tol * the
+    double tol;      /* Gauss-Seidel stop: no inflow changes by more than tol * the
                        component's largest inflow; default 1e-15 */
     long max_sweeps; /* per strongly connected component; default 1000000 */
 } fund_flow_opts;
@@ -38,15 +38,14 @@ typedef struct fund_flow_result {
     double *originality; /* the originality actually used (NAN if unreached) */
     unsigned char *reached;
     size_t nreached;
-    size_t nscc_cyclic;  /* reached strongly connected components with a cycle */
-    long sweeps;         /* largest number of Gauss-Seidel sweeps one component needed */
-    double total;        /* sum of payouts */
+    size_t nscc_cyclic; /* reached strongly connected components with a cycle */
+    long sweeps;        /* largest number of Gauss-Seidel sweeps one component needed */
+    double total;       /* sum of payouts */
 } fund_flow_result;
 
 int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
-              double default_originality, uint32_t source, double amount,
-              const char *const *names, const fund_flow_opts *o, fund_flow_result *out,
-              fund_diag *d) FUND_MUST_CHECK;
+              double default_originality, uint32_t source, double amount, const char *const *names,
+              const fund_flow_opts *o, fund_flow_result *out, fund_diag *d) FUND_MUST_CHECK;
 void fund_flow_result_free(fund_flow_result *r);
 
 #endif

@@ -51,7 +51,6 @@ long fund_names_find(const fund_names *t, const char *s);
  * comp[i] gets the component of node i, numbered 0.. in order of each component's
  * lowest node id.  Returns the number of components, or 0 with n == 0; (size_t)-1 when
  * out of memory or an endpoint is >= n. */
-size_t fund_components(size_t n, size_t m, const uint32_t *u, const uint32_t *v,
-                       uint32_t *comp);
+size_t fund_components(size_t n, size_t m, const uint32_t *u, const uint32_t *v, uint32_t *comp);
 
 #endif

@@ -22,16 +22,16 @@ typedef struct fund_answer {
 } fund_answer;
 
 typedef struct fund_sub {
-    const char *name;     /* for messages (a file name); may be NULL */
+    const char *name; /* for messages (a file name); may be NULL */
     size_t nkeys;
     const double *weight; /* weight[key] or NAN when absent */
 } fund_sub;
 
 typedef struct fund_score_result {
     size_t nans;
-    double total;        /* sum over answers of (log x_a - log x_b - d)^2 */
-    double mean;         /* total / nans (0 when there are no answers) */
-    double *residual;    /* per answer: log x_a - log x_b - d */
+    double total;     /* sum over answers of (log x_a - log x_b - d)^2 */
+    double mean;      /* total / nans (0 when there are no answers) */
+    double *residual; /* per answer: log x_a - log x_b - d */
     size_t njurors;
     double *juror_total; /* per juror: sum of squared residuals */
     size_t *juror_count; /* per juror: number of answers */

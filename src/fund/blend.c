@@ -44,8 +44,7 @@ void fund_blend_result_free(fund_blend_result *r)
     memset(r, 0, sizeof *r);
 }
 
-static int same_submission(const fund_sub *x, const fund_sub *y, const double *nx,
-                           const double *ny)
+static int same_submission(const fund_sub *x, const fund_sub *y, const double *nx, const double *ny)
 {
     if (x->nkeys != y->nkeys)
         return 0;
@@ -63,8 +62,8 @@ static int same_submission(const fund_sub *x, const fund_sub *y, const double *n
 }
 
 /* Weights normalised to sum 1 within each parent (absent keys stay NAN). */
-static int normalise(const fund_sub *s, const uint32_t *key_parent, double *out,
-                     double *psum, size_t nparents)
+static int normalise(const fund_sub *s, const uint32_t *key_parent, double *out, double *psum,
+                     size_t nparents)
 {
     memset(psum, 0, nparents * sizeof *psum);
     for (size_t j = 0; j < s->nkeys; j++)
@@ -184,8 +183,8 @@ static double kkt_violation(size_t k, const double *H, const double *g, const do
 }
 
 int fund_blend(size_t nans, const fund_answer *ans, size_t k, const fund_sub *subs,
-               const uint32_t *key_parent, const char *const *keyname,
-               fund_blend_result *out, fund_diag *d)
+               const uint32_t *key_parent, const char *const *keyname, fund_blend_result *out,
+               fund_diag *d)
 {
     memset(out, 0, sizeof *out);
     if (k == 0)
@@ -223,8 +222,7 @@ int fund_blend(size_t nans, const fund_answer *ans, size_t k, const fund_sub *su
     for (size_t s = 0; s < k; s++) {
         out->merged_into[s] = (uint32_t)s;
         for (size_t t = 0; t < kr; t++)
-            if (same_submission(&subs[rep[t]], &subs[s], norm + rep[t] * nkeys,
-                                norm + s * nkeys)) {
+            if (same_submission(&subs[rep[t]], &subs[s], norm + rep[t] * nkeys, norm + s * nkeys)) {
                 out->merged_into[s] = (uint32_t)rep[t];
                 break;
             }
@@ -315,8 +313,8 @@ int fund_blend(size_t nans, const fund_answer *ans, size_t k, const fund_sub *su
                 double mu1, mu2;
                 double v_new = kkt_violation(kr, H, g, wn, grad, &mu1);
                 double v_old = kkt_violation(kr, H, g, w, grad, &mu2);
-                if (v_new <= v_old && quad_cost(kr, H, g, dd, wn) <= quad_cost(kr, H, g, dd, w) +
-                                                                     1e-12 * (1 + dd))
+                if (v_new <= v_old &&
+                    quad_cost(kr, H, g, dd, wn) <= quad_cost(kr, H, g, dd, w) + 1e-12 * (1 + dd))
                     memcpy(w, wn, kr * sizeof *w);
             }
         }

@@ -105,9 +105,8 @@ static int csr_build(size_t n, size_t m, const fund_edge *e, const double *edge_
 }
 
 int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
-              double default_originality, uint32_t source, double amount,
-              const char *const *names, const fund_flow_opts *o, fund_flow_result *out,
-              fund_diag *d)
+              double default_originality, uint32_t source, double amount, const char *const *names,
+              const fund_flow_opts *o, fund_flow_result *out, fund_diag *d)
 {
     fund_flow_opts def;
     char buf[32], buf2[32];
@@ -126,8 +125,9 @@ int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
         if (e[k].from >= n || e[k].to >= n)
             return fund_fail(d, "edge %zu names a node out of range", k + 1);
         if (!isfinite(e[k].w) || e[k].w < 0)
-            return fund_fail(d, "edge %zu (%s -> %s) has weight %g; weights must be finite and "
-                                ">= 0",
+            return fund_fail(d,
+                             "edge %zu (%s -> %s) has weight %g; weights must be finite and "
+                             ">= 0",
                              k + 1, node_label(names, e[k].from, buf, sizeof buf),
                              node_label(names, e[k].to, buf2, sizeof buf2), e[k].w);
     }
@@ -148,7 +148,7 @@ int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
     size_t *iter = malloc(n * sizeof *iter);
     uint32_t *call = malloc(n * sizeof *call);
     unsigned char *onstk = calloc(n, 1);
-    csr fw = {0}, rv = {0};
+    csr fw = { 0 }, rv = { 0 };
     out->n = n;
     out->inflow = calloc(n, sizeof *out->inflow);
     out->payout = calloc(n, sizeof *out->payout);
@@ -194,17 +194,17 @@ int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
         else if (!isnan(default_originality))
             out->originality[i] = default_originality;
         else {
-            fund_fail(d, "no originality for %s (it has dependencies and the money reaches "
-                         "it); give one or --originality-default",
+            fund_fail(d,
+                      "no originality for %s (it has dependencies and the money reaches "
+                      "it); give one or --originality-default",
                       node_label(names, (uint32_t)i, buf, sizeof buf));
             goto done;
         }
     }
     for (size_t k = 0; k < m; k++) {
         uint32_t u = e[k].from;
-        share[k] = out->reached[u] && outw[u] > 0
-                       ? (1 - out->originality[u]) * (e[k].w / outw[u])
-                       : 0;
+        share[k] =
+            out->reached[u] && outw[u] > 0 ? (1 - out->originality[u]) * (e[k].w / outw[u]) : 0;
     }
     csr_free(&fw);
     memset(&fw, 0, sizeof fw);
@@ -286,8 +286,9 @@ int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
                 }
                 len += (size_t)w;
             }
-            fund_fail(d, "money is trapped: a cycle of %zu node%s with originality 0 and no "
-                         "way out: %s",
+            fund_fail(d,
+                      "money is trapped: a cycle of %zu node%s with originality 0 and no "
+                      "way out: %s",
                       count, count == 1 ? "" : "s", list);
             goto done;
         }
@@ -327,8 +328,9 @@ int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
                 if (change <= o->tol * big)
                     break;
                 if (sweep >= o->max_sweeps) {
-                    fund_fail(d, "flow through a cycle through %s did not converge in %ld "
-                                 "sweeps (last change %g)",
+                    fund_fail(d,
+                              "flow through a cycle through %s did not converge in %ld "
+                              "sweeps (last change %g)",
                               node_label(names, order[b], buf, sizeof buf), sweep, change);
                     goto done;
                 }

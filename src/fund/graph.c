@@ -100,8 +100,7 @@ int fund_names_intern(fund_names *t, const char *s, size_t len, uint32_t *id)
     }
     if (t->count >= UINT32_MAX - 1)
         return -1;
-    if (2 * (t->count + 1) > t->nslots &&
-        names_rehash(t, t->nslots == 0 ? 64 : 2 * t->nslots) != 0)
+    if (2 * (t->count + 1) > t->nslots && names_rehash(t, t->nslots == 0 ? 64 : 2 * t->nslots) != 0)
         return -1;
     if (t->count == t->cap) {
         size_t cap = t->cap == 0 ? 64 : 2 * t->cap;
@@ -139,8 +138,7 @@ static uint32_t uf_find(uint32_t *parent, uint32_t x)
     return x;
 }
 
-size_t fund_components(size_t n, size_t m, const uint32_t *u, const uint32_t *v,
-                       uint32_t *comp)
+size_t fund_components(size_t n, size_t m, const uint32_t *u, const uint32_t *v, uint32_t *comp)
 {
     if (n == 0)
         return 0;

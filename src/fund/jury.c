@@ -111,8 +111,8 @@ static void center(size_t n, const uint32_t *comp, size_t ncomp, double *y, doub
 
 /* Weighted least squares by CG; y is overwritten.  scratch: 4 n doubles.
  * Returns iterations used; *rel gets the final relative residual. */
-static int lsq_cg(size_t n, size_t m, const fund_cmp *c, const double *w, double tol,
-                  double *y, double *scratch, double *rel)
+static int lsq_cg(size_t n, size_t m, const fund_cmp *c, const double *w, double tol, double *y,
+                  double *scratch, double *rel)
 {
     double *g = scratch, *r = scratch + n, *p = scratch + 2 * n, *q = scratch + 3 * n;
     memset(g, 0, n * sizeof *g);
@@ -159,8 +159,8 @@ static int lsq_cg(size_t n, size_t m, const fund_cmp *c, const double *w, double
 }
 
 static int solve_bt(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts *o,
-                    const uint32_t *comp, size_t ncomp, double *y, double *scratch,
-                    int *iters, double *change)
+                    const uint32_t *comp, size_t ncomp, double *y, double *scratch, int *iters,
+                    double *change)
 {
     double *p = y, *wins = scratch, *den = scratch + n, *csum = scratch + 2 * n;
     memset(wins, 0, n * sizeof *wins);
@@ -221,7 +221,8 @@ int fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts 
     memset(out, 0, sizeof *out);
     if (n == 0)
         return fund_fail(d, "no repositories to weigh");
-    if (!(o->tol > 0) || !(o->cg_tol > 0) || o->max_iter < 1 || (o->method == FUND_JURY_HUBER && !(o->huber_delta > 0)))
+    if (!(o->tol > 0) || !(o->cg_tol > 0) || o->max_iter < 1 ||
+        (o->method == FUND_JURY_HUBER && !(o->huber_delta > 0)))
         return fund_fail(d, "bad solver options (tolerance, iterations, delta must be > 0)");
     for (size_t e = 0; e < m; e++) {
         if (c[e].a >= n || c[e].b >= n)
@@ -239,8 +240,8 @@ int fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts 
     out->weight = calloc(n, sizeof *out->weight);
     out->comp = calloc(n, sizeof *out->comp);
     int rc = -1;
-    if (u == NULL || v == NULL || w == NULL || scratch == NULL || yprev == NULL ||
-        out->y == NULL || out->weight == NULL || out->comp == NULL) {
+    if (u == NULL || v == NULL || w == NULL || scratch == NULL || yprev == NULL || out->y == NULL ||
+        out->weight == NULL || out->comp == NULL) {
         fund_fail(d, "out of memory");
         goto done;
     }

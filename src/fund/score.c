@@ -34,7 +34,7 @@ int fund_score_logdiff(size_t nans, const fund_answer *ans, const fund_sub *s,
 {
     const char *sn = s->name != NULL ? s->name : "submission";
     for (size_t i = 0; i < nans; i++) {
-        uint32_t k[2] = {ans[i].a, ans[i].b};
+        uint32_t k[2] = { ans[i].a, ans[i].b };
         double lx[2];
         for (int j = 0; j < 2; j++) {
             char buf[32];
@@ -43,8 +43,9 @@ int fund_score_logdiff(size_t nans, const fund_answer *ans, const fund_sub *s,
                                  key_label(keyname, k[j], buf, sizeof buf), i + 1);
             double w = s->weight[k[j]];
             if (!(w > 0) || !isfinite(w))
-                return fund_fail(d, "%s: weight %g for %s must be positive and finite to be "
-                                    "scored (jury answer %zu)",
+                return fund_fail(d,
+                                 "%s: weight %g for %s must be positive and finite to be "
+                                 "scored (jury answer %zu)",
                                  sn, w, key_label(keyname, k[j], buf, sizeof buf), i + 1);
             lx[j] = log(w);
         }

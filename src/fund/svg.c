@@ -31,11 +31,21 @@ static void put_escaped(FILE *f, const char *s, size_t max)
     size_t cut = len > max ? max - 3 : len;
     for (size_t i = 0; i < cut; i++) {
         switch (s[i]) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&apos;", f); break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&apos;", f);
+            break;
         default:
             if ((unsigned char)s[i] < 0x20)
                 fputc('?', f);
@@ -85,11 +95,12 @@ int fund_svg_bars(FILE *f, const char *title, const char *value_name, size_t n,
     double vmax = shown > 0 ? value[idx[0]] : 0;
     int width = LABEL_W + BAR_W + VALUE_W;
     int height = TOP + (int)shown * ROW_H + (shown < n ? ROW_H : 0) + 16;
-    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-               "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-               "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"13\">\n"
-               "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
-               "<text x=\"8\" y=\"24\" font-size=\"16\" font-weight=\"bold\">",
+    fprintf(f,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+            "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"13\">\n"
+            "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+            "<text x=\"8\" y=\"24\" font-size=\"16\" font-weight=\"bold\">",
             width, height, width, height);
     put_escaped(f, title, 200);
     fputs(" (", f);
@@ -101,11 +112,11 @@ int fund_svg_bars(FILE *f, const char *title, const char *value_name, size_t n,
         double len = vmax > 0 ? value[i] / vmax * BAR_W : 0;
         fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", LABEL_W - 8, y + 15);
         put_escaped(f, label[i], 60);
-        fprintf(f, "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%.2f\" height=\"%d\" "
-                   "fill=\"#4878a8\"/>\n",
+        fprintf(f,
+                "</text>\n<rect x=\"%d\" y=\"%d\" width=\"%.2f\" height=\"%d\" "
+                "fill=\"#4878a8\"/>\n",
                 LABEL_W, y + 3, len, ROW_H - 6);
-        fprintf(f, "<text x=\"%.2f\" y=\"%d\">%.6g</text>\n", LABEL_W + len + 6, y + 15,
-                value[i]);
+        fprintf(f, "<text x=\"%.2f\" y=\"%d\">%.6g</text>\n", LABEL_W + len + 6, y + 15, value[i]);
     }
     if (shown < n)
         fprintf(f, "<text x=\"8\" y=\"%d\" font-style=\"italic\">%zu more not shown</text>\n",
