@@ -33,4 +33,11 @@ int fund_blend(size_t nans, const fund_answer *ans, size_t k, const fund_sub *su
                fund_diag *d) FUND_MUST_CHECK;
 void fund_blend_result_free(fund_blend_result *r);
 
+/* The blended submission: out[key] = exp(sum_k share_k log xhat_k[key]) renormalised to
+ * sum 1 within each parent, xhat_k being submission k normalised per parent.  A key that
+ * some submission with share > 0 lacks is NAN; one with weight 0 there is 0.  Fails only
+ * when out of memory. */
+int fund_blend_mix(size_t k, const fund_sub *subs, const double *share, const uint32_t *key_parent,
+                   double *out) FUND_MUST_CHECK;
+
 #endif

@@ -387,3 +387,42 @@ done:
         fund_blend_result_free(out);
     return rc;
 }
+
+int fund_blend_mix(size_t k, const fund_sub *subs, const double *share, const uint32_t *key_parent,
+                   double *out)
+{
+    if (k == 0)
+        return -1;
+    size_t nkeys = subs[0].nkeys, nparents = 0;
+    for (size_t j = 0; j < nkeys; j++)
+        if (key_parent[j] + (size_t)1 > nparents)
+            nparents = key_parent[j] + (size_t)1;
+    double *psum = malloc((nparents + 1) * sizeof *psum);
+    double *norm = malloc((nkeys + 1) * sizeof *norm);
+    if (psum == NULL || norm == NULL) {
+        free(psum);
+        free(norm);
+        return -1;
+    }
+    for (size_t j = 0; j < nkeys; j++)
+        out[j] = 0; /* the log of the mix, accumulated */
+    for (size_t s = 0; s < k; s++) {
+        if (!(share[s] > 0))
+            continue;
+        normalise(&subs[s], key_parent, norm, psum, nparents);
+        for (size_t j = 0; j < nkeys; j++)
+            out[j] += isnan(norm[j]) ? NAN : norm[j] > 0 ? share[s] * log(norm[j]) : -HUGE_VAL;
+    }
+    memset(psum, 0, nparents * sizeof *psum);
+    for (size_t j = 0; j < nkeys; j++)
+        if (!isnan(out[j])) {
+            out[j] = exp(out[j]);
+            psum[key_parent[j]] += out[j];
+        }
+    for (size_t j = 0; j < nkeys; j++)
+        if (!isnan(out[j]) && psum[key_parent[j]] > 0)
+            out[j] /= psum[key_parent[j]];
+    free(psum);
+    free(norm);
+    return 0;
+}
