@@ -32,7 +32,7 @@ typedef struct fund_jury_opts {
     double huber_delta; /* Huber threshold in natural-log units; default 1.0 */
     double tol;         /* Bradley-Terry relative change; default 1e-12 */
     double cg_tol;      /* CG relative residual (LSQ and each IRLS round); default 1e-14 */
-    int max_iter;       /* outer iterations for Huber/BT; default 10000 */
+    int max_iter;       /* outer iterations for Huber/BT; default 100000 */
 } fund_jury_opts;
 
 void fund_jury_opts_default(fund_jury_opts *o);

@@ -35,7 +35,9 @@
  * MM algorithm (Hunter 2004, "MM algorithms for generalized Bradley-Terry models"):
  *     p_i <- W_i / sum_{comparisons e touching i} 1 / (p_i + p_j(e)),
  * W_i the total fractional wins of i, p renormalised to sum 1 per component after each
- * round; stop when max_i |p_i^new / p_i - 1| <= tol (1e-12) or max_iter rounds (10000).
+ * round, starting from the least-squares solution (the fixed point itself when the answers
+ * are consistent); stop when max_i |p_i^new / p_i - 1| <= tol (1e-12) or max_iter rounds
+ * (100000; MM converges linearly, slowly on sparse comparison graphs).
  * Because every answer gives both sides a positive fractional win, every node in a
  * connected component has wins and losses inside it and the maximum exists.  y = log p
  * shifted to mean 0 per component.
@@ -52,7 +54,7 @@ void fund_jury_opts_default(fund_jury_opts *o)
     o->huber_delta = 1.0;
     o->tol = 1e-12;
     o->cg_tol = 1e-14;
-    o->max_iter = 10000;
+    o->max_iter = 100000;
 }
 
 void fund_jury_result_free(fund_jury_result *r)
@@ -172,8 +174,14 @@ static int solve_bt(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts 
         wins[c[e].a] += fa;
         wins[c[e].b] += 1 - fa;
     }
+    /* start from the least-squares solution already in y (exact for consistent data) */
+    memset(csum, 0, ncomp * sizeof *csum);
+    for (size_t i = 0; i < n; i++) {
+        p[i] = exp(y[i]);
+        csum[comp[i]] += p[i];
+    }
     for (size_t i = 0; i < n; i++)
-        p[i] = 1;
+        p[i] /= csum[comp[i]];
     int it = 0;
     double worst = 0;
     while (it < o->max_iter) {
@@ -291,6 +299,9 @@ int fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts 
             goto done;
         }
     } else {
+        double lsq_res;
+        (void)lsq_cg(n, m, c, w, o->cg_tol, out->y, scratch, &lsq_res);
+        center(n, out->comp, out->ncomp, out->y, csum, ccnt);
         if (solve_bt(n, m, c, o, out->comp, out->ncomp, out->y, scratch, &out->iterations,
                      &out->residual) != 0 ||
             out->residual > o->tol) {
