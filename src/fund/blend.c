@@ -17,8 +17,9 @@
  *
  * Solver: accelerated projected gradient (FISTA, Beck & Teboulle 2009) with step 1/Lip,
  * Lip = 2 trace(H) >= 2 lambda_max(H); Euclidean projection onto the simplex by sorting
- * (Held, Wolfe & Crowder 1974; Duchi et al. 2008); stop when the step changes no weight by
- * more than 1e-15 or after 200000 iterations.  Then a face polish: on the support S the
+ * (Held, Wolfe & Crowder 1974; Duchi et al. 2008); stop when a plain projected-gradient
+ * step from the iterate changes no weight by more than 1e-15 (momentum is restarted when
+ * only the accelerated step stalled) or after 200000 iterations.  Then a face polish: on the support S the
  * equality-constrained optimum solves  H_SS w_S + mu 1 = g_S, 1^T w_S = 1  (Gaussian
  * elimination with partial pivoting); it replaces the iterate when it is feasible and
  * satisfies the KKT conditions  (H w - g)_j + mu >= 0  off the support (to 1e-9 relative).
@@ -279,8 +280,25 @@ int fund_blend(size_t nans, const fund_answer *ans, size_t k, const fund_sub *su
             w[a] = wn[a];
         }
         tk = tn;
+        if (change > 1e-15)
+            continue;
+        /* The momentum point y can be snapped back onto the same face by the projection
+         * while w is not optimal: accept only a fixed point of the plain step from w,
+         * else restart the momentum there. */
+        for (size_t a = 0; a < kr; a++) {
+            double g2 = -g[a];
+            for (size_t b = 0; b < kr; b++)
+                g2 += H[a * kr + b] * w[b];
+            wn[a] = w[a] - step * 2 * g2;
+        }
+        project_simplex(kr, wn, tmp);
+        change = 0;
+        for (size_t a = 0; a < kr; a++)
+            change = fmax(change, fabs(wn[a] - w[a]));
         if (change <= 1e-15)
             break;
+        memcpy(y, w, kr * sizeof *y);
+        tk = 1;
     }
     out->iterations = it;
     /* face polish */
