@@ -381,6 +381,29 @@ static void test_generated_key_formats_back(void)
     dir_remove();
 }
 
+/* Stems are capped so that every file made from them (NAME.key, NAME.<hash>.signed) fits a
+ * 255-byte file name: a 64 x "e-acute" name (128 bytes, a valid key name) maps to a 384-byte
+ * stem and is refused; a 128-byte ASCII name keeps a 128-byte stem and works. */
+static void test_long_names(void)
+{
+    char name[201], stem[1024], kp[1024], pp[1024];
+    char e_acute[129];
+    for (int i = 0; i < 64; i++)
+        memcpy(e_acute + 2 * i, "\xC3\xA9", 2);
+    e_acute[128] = '\0';
+    CHECK_OK(sp_key_name_check(e_acute, 128));
+    CHECK_ERR(sp_key_file_stem(e_acute, stem, sizeof stem), SP_ERR_KEY_NAME);
+    dir_make();
+    CHECK_ERR(sp_key_generate(e_acute, dir, kp, pp, sizeof kp), SP_ERR_KEY_NAME);
+    CHECK(dir_entries() == 0);
+    memset(name, 'n', 128);
+    name[128] = '\0';
+    CHECK_OK(sp_key_file_stem(name, stem, sizeof stem));
+    CHECK_OK(sp_key_generate(name, dir, kp, pp, sizeof kp));
+    CHECK(dir_entries() == 2);
+    dir_remove();
+}
+
 int main(void)
 {
     if (sp_sodium_init() != SP_OK)
@@ -394,5 +417,6 @@ int main(void)
     RUN_TEST(test_signer_key_wrong_id);
     RUN_TEST(test_key_file_format);
     RUN_TEST(test_generated_key_formats_back);
+    RUN_TEST(test_long_names);
     return harness_finish("host/keyfile");
 }

@@ -7,6 +7,7 @@
  * tests compare bytes, not just "it verifies".  Statements and the policy come from the
  * standard test world (tests/support/policy_fixture.h).
  */
+#include <sodium.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,21 @@ static void path_in(char *o, size_t cap, const char *name)
 {
     snprintf(o, cap, "%s/%s", dir, name);
 }
+
+/* The record file expected for a key-path prefix, deployment and type, computed here
+ * independently: "<prefix>.<hex of SHA-256(domain || deployment || LF || type)[:8]>.signed". */
+static void record_in(char *o, size_t cap, const char *prefix, const char *deployment,
+                      const char *type)
+{
+    char name[512], text[512];
+    uint8_t h[32];
+    int n = snprintf(text, sizeof text, "softpause/signing-record\n%s\n%s", deployment, type);
+    crypto_hash_sha256(h, (const uint8_t *)text, (unsigned long long)n);
+    snprintf(name, sizeof name, "%s.%02x%02x%02x%02x%02x%02x%02x%02x.signed", prefix, h[0], h[1],
+             h[2], h[3], h[4], h[5], h[6], h[7]);
+    path_in(o, cap, name);
+}
+
 
 static unsigned mode_of(const char *path)
 {
@@ -242,12 +258,13 @@ static void test_malformed_block_is_error(void)
                                     sizeof out, &out_len, &text_len, &line),
               SP_ERR_NOTE_SIG_LINE);
     CHECK(line == 3);
-    /* A blank line followed by prose is not a plain text either. */
+    /* A blank line followed by prose is no signature block: the input is a plain text,
+     * and a plain text may not contain a blank line (line 2 is the blank one). */
     static const char prose[] = "para one\n\npara two\n";
     CHECK_ERR(sp_note_add_signature(k, (const uint8_t *)prose, sizeof prose - 1, 0, out,
                                     sizeof out, &out_len, &text_len, &line),
-              SP_ERR_NOTE_SIG_LINE);
-    /* ... and as_text says the same thing differently. */
+              SP_ERR_NOTE_TEXT);
+    /* ... and as_text says the same. */
     CHECK_ERR(sp_note_add_signature(k, (const uint8_t *)prose, sizeof prose - 1, 1, out,
                                     sizeof out, &out_len, &text_len, &line),
               SP_ERR_NOTE_TEXT);
@@ -324,8 +341,7 @@ static void test_guard_records_and_refuses(void)
     int is_statement = 0;
     dir_make();
     path_in(key_path, sizeof key_path, "civ-alpha.example.key");
-    path_in(want_path, sizeof want_path,
-            "civ-alpha.example.test.example%2Fsoftpause.authorisation.signed");
+    record_in(want_path, sizeof want_path, "civ-alpha.example", PF_DEPLOYMENT, "authorisation");
     size_t n5 = statement(t5, sizeof t5, &W.policy, 5, "run");
     size_t n5b = statement(t5b, sizeof t5b, &W.policy, 5, "pause");
     size_t n4 = statement(t4, sizeof t4, &W.policy, 4, "run");
@@ -397,7 +413,7 @@ static void test_guard_per_deployment(void)
                                    sizeof rp2));
     CHECK(strcmp(rp1, rp2) != 0);
     char want[1024];
-    path_in(want, sizeof want, "k.other.example%2Ffleet.authorisation.signed");
+    record_in(want, sizeof want, "k", "other.example/fleet", "authorisation");
     CHECK(strcmp(rp2, want) == 0);
     CHECK(dir_entries() == 2);
     /* Each record guards its own deployment. */
@@ -416,7 +432,7 @@ static void test_guard_per_deployment(void)
     path_in(bare, sizeof bare, "bare");
     CHECK_OK(sp_equivocation_guard(bare, (const uint8_t *)ta, na, &is_statement, rp1,
                                    sizeof rp1));
-    path_in(want, sizeof want, "bare.test.example%2Fsoftpause.authorisation.signed");
+    record_in(want, sizeof want, "bare", PF_DEPLOYMENT, "authorisation");
     CHECK(strcmp(rp1, want) == 0);
     dir_remove();
 }
