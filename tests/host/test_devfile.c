@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "support/scratch.h"
 #include "softpause/device.h"
 #include "softpause/host/devfile.h"
 #include "softpause/host/fileio.h"
@@ -26,62 +27,6 @@
 static pf_world W;
 static sp_device D;
 static sp_devfile DF, DF2;
-
-static char dir[512];
-
-static void dir_make(void)
-{
-    const char *t = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/sp-devfile-XXXXXX", t != NULL && t[0] != '\0' ? t : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-        perror("mkdtemp");
-        exit(1);
-    }
-}
-
-static void dir_remove(void)
-{
-    DIR *d = opendir(dir);
-    struct dirent *ent;
-    char p[1024];
-    if (d == NULL)
-        return;
-    while ((ent = readdir(d)) != NULL) {
-        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, ent->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
-static int dir_entries(void)
-{
-    DIR *d = opendir(dir);
-    struct dirent *ent;
-    int n = 0;
-    if (d == NULL)
-        return -1;
-    while ((ent = readdir(d)) != NULL)
-        if (strcmp(ent->d_name, ".") != 0 && strcmp(ent->d_name, "..") != 0)
-            n++;
-    closedir(d);
-    return n;
-}
-
-static void path_in(char *o, size_t cap, const char *name)
-{
-    snprintf(o, cap, "%s/%s", dir, name);
-}
-
-static unsigned mode_of(const char *path)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return 0xFFFFu;
-    return (unsigned)(st.st_mode & 07777);
-}
 
 static size_t file_len(const char *path)
 {
@@ -119,15 +64,15 @@ static void test_create_layout_and_modes(void)
 {
     char state[1024], chip[1100];
     uint8_t c[CHIP_BYTES];
-    dir_make();
-    path_in(state, sizeof state, "dev.state");
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
     snprintf(chip, sizeof chip, "%s.chip", state);
     CHECK_OK(sp_devfile_create(&DF, state));
     CHECK(strcmp(DF.flash_path, state) == 0);
     CHECK(strcmp(DF.chip_path, chip) == 0);
-    CHECK(dir_entries() == 2);
-    CHECK(mode_of(state) == 0600);
-    CHECK(mode_of(chip) == 0600);
+    CHECK(scratch_entries(NULL, 0) == 2);
+    CHECK(scratch_mode(state) == 0600);
+    CHECK(scratch_mode(chip) == 0600);
     CHECK(file_len(state) == FLASH_FIXED); /* empty policy, two erased slots */
     CHECK(file_len(chip) == CHIP_BYTES);
 
@@ -145,18 +90,18 @@ static void test_create_layout_and_modes(void)
 
     /* A second device gets another key. */
     char state2[1024];
-    path_in(state2, sizeof state2, "other.state");
+    scratch_path(state2, sizeof state2, "other.state");
     CHECK_OK(sp_devfile_create(&DF2, state2));
     CHECK(memcmp(DF2.crypto.key, DF.crypto.key, 32) != 0);
-    dir_remove();
+    scratch_remove();
 }
 
 static void test_create_refuses_existing(void)
 {
     char state[1024], chip[1100];
     uint8_t before[CHIP_BYTES], after[CHIP_BYTES];
-    dir_make();
-    path_in(state, sizeof state, "dev.state");
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
     snprintf(chip, sizeof chip, "%s.chip", state);
     CHECK_OK(sp_devfile_create(&DF, state));
     CHECK(read_chip(state, before));
@@ -172,40 +117,40 @@ static void test_create_refuses_existing(void)
     CHECK_OK(sp_file_write_atomic(state, "x", 1, 0600, 0));
     CHECK_ERR(sp_devfile_create(&DF2, state), SP_ERR_EXISTS);
     CHECK(!sp_file_exists(chip));
-    dir_remove();
+    scratch_remove();
 }
 
 static void test_open_missing(void)
 {
     char state[1024], chip[1100];
-    dir_make();
-    path_in(state, sizeof state, "nothing.state");
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "nothing.state");
     CHECK_ERR(sp_file_fail(EACCES), SP_ERR_IO); /* a stale reason must not survive */
     CHECK_ERR(sp_devfile_open(&DF, state), SP_ERR_IO);
     CHECK(strcmp(sp_file_last_error(), "No such file or directory") == 0);
 
     /* Only the chip file missing (or only the flash file). */
-    path_in(state, sizeof state, "half.state");
+    scratch_path(state, sizeof state, "half.state");
     snprintf(chip, sizeof chip, "%s.chip", state);
     CHECK_OK(sp_devfile_create(&DF, state));
     CHECK(unlink(chip) == 0);
     CHECK_ERR(sp_file_fail(EACCES), SP_ERR_IO);
     CHECK_ERR(sp_devfile_open(&DF, state), SP_ERR_IO);
     CHECK(strcmp(sp_file_last_error(), strerror(ENOENT)) == 0);
-    path_in(state, sizeof state, "half2.state");
+    scratch_path(state, sizeof state, "half2.state");
     CHECK_OK(sp_devfile_create(&DF, state));
     CHECK(unlink(state) == 0);
     CHECK_ERR(sp_devfile_open(&DF, state), SP_ERR_IO);
     CHECK(strcmp(sp_file_last_error(), strerror(ENOENT)) == 0);
-    dir_remove();
+    scratch_remove();
 }
 
 static void test_open_corrupt_chip(void)
 {
     char state[1024], chip[1100];
     uint8_t c[CHIP_BYTES], bad[CHIP_BYTES + 1];
-    dir_make();
-    path_in(state, sizeof state, "dev.state");
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
     snprintf(chip, sizeof chip, "%s.chip", state);
     CHECK_OK(sp_devfile_create(&DF, state));
     CHECK(read_chip(state, c));
@@ -230,7 +175,7 @@ static void test_open_corrupt_chip(void)
     /* The original is fine again. */
     CHECK_OK(sp_file_write_atomic(chip, c, CHIP_BYTES, 0600, 1));
     CHECK_OK(sp_devfile_open(&DF, state));
-    dir_remove();
+    scratch_remove();
 }
 
 /* ---- the callbacks -------------------------------------------------------------------- */
@@ -240,8 +185,8 @@ static void test_anchor_write_once(void)
     char state[1024];
     uint8_t h1[32], h2[32], got[32];
     int is_set = 7;
-    dir_make();
-    path_in(state, sizeof state, "dev.state");
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
     CHECK_OK(sp_devfile_create(&DF, state));
     const sp_device_io *io = &DF.io;
     memset(h1, 0x11, sizeof h1);
@@ -264,15 +209,15 @@ static void test_anchor_write_once(void)
     CHECK(memcmp(c + 49, DF.crypto.key, 32) == 0);
     CHECK_OK(sp_devfile_open(&DF2, state));
     CHECK(DF2.io.anchor_write(DF2.io.ctx, h2) != 0);
-    dir_remove();
+    scratch_remove();
 }
 
 static void test_counter(void)
 {
     char state[1024], chip[1100];
     uint64_t v = 99;
-    dir_make();
-    path_in(state, sizeof state, "dev.state");
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
     snprintf(chip, sizeof chip, "%s.chip", state);
     CHECK_OK(sp_devfile_create(&DF, state));
     const sp_device_io *io = &DF.io;
@@ -283,7 +228,7 @@ static void test_counter(void)
     }
     CHECK_OK(sp_devfile_open(&DF2, state));
     CHECK(DF2.io.counter_read(DF2.io.ctx, &v) == 0 && v == 3);
-    CHECK(mode_of(chip) == 0600);
+    CHECK(scratch_mode(chip) == 0600);
 
     /* At the endurance limit the counter refuses to move. */
     uint8_t c[CHIP_BYTES];
@@ -302,7 +247,7 @@ static void test_counter(void)
     uint8_t h[32];
     CHECK(io->anchor_read(io->ctx, h, &is_set) != 0);
     CHECK(io->anchor_write(io->ctx, h) != 0);
-    dir_remove();
+    scratch_remove();
 }
 
 static void test_slots_and_policy(void)
@@ -311,8 +256,8 @@ static void test_slots_and_policy(void)
     uint8_t rec[SP_STATE_RECORD_BYTES], rec2[SP_STATE_RECORD_BYTES], got[SP_STATE_RECORD_BYTES];
     static uint8_t pbuf[SP_MAX_POLICY_BYTES + 1];
     size_t plen = 99;
-    dir_make();
-    path_in(state, sizeof state, "dev.state");
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
     CHECK_OK(sp_devfile_create(&DF, state));
     const sp_device_io *io = &DF.io;
     for (size_t i = 0; i < sizeof rec; i++) {
@@ -342,7 +287,7 @@ static void test_slots_and_policy(void)
     CHECK(io->policy_read(io->ctx, pbuf, W.policy_len - 1, &plen) != 0); /* no room */
     CHECK(io->policy_write(io->ctx, pbuf, SP_MAX_POLICY_BYTES + 1) != 0);
     CHECK(io->slot_read(io->ctx, 1, got) == 0 && memcmp(got, rec, sizeof rec) == 0);
-    CHECK(mode_of(state) == 0600);
+    CHECK(scratch_mode(state) == 0600);
 
     /* Everything persists across open. */
     CHECK_OK(sp_devfile_open(&DF2, state));
@@ -364,7 +309,7 @@ static void test_slots_and_policy(void)
     img[11] = 1; /* policy_len 1, but no policy byte */
     CHECK_OK(sp_file_write_atomic(state, img, sizeof img, 0600, 1));
     CHECK(io->policy_read(io->ctx, pbuf, sizeof pbuf, &plen) != 0);
-    dir_remove();
+    scratch_remove();
 }
 
 /* ---- the device on files -------------------------------------------------------------- */
@@ -376,8 +321,8 @@ static void test_device_on_files(void)
     sp_quorum_report rep;
     sp_device_state st;
     uint32_t line = 0;
-    dir_make();
-    path_in(state, sizeof state, "dev.state");
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
     CHECK_OK(sp_devfile_create(&DF, state));
     CHECK_OK(sp_device_init(&D, &DF.io, dev_crypto(&DF), (const uint8_t *)W.policy_text,
                             W.policy_len));
@@ -407,17 +352,17 @@ static void test_device_on_files(void)
     CHECK_OK(sp_device_status(&D, &st));
     CHECK(st.has_epoch == 1 && st.highest_epoch == 1);
     CHECK(st.allowance == PF_ALLOWANCE);
-    CHECK(mode_of(state) == 0600);
-    CHECK(dir_entries() == 2);
+    CHECK(scratch_mode(state) == 0600);
+    CHECK(scratch_entries(NULL, 0) == 2);
 
     /* Another device's key cannot read this device's records. */
     char other[1024];
-    path_in(other, sizeof other, "other.state");
+    scratch_path(other, sizeof other, "other.state");
     CHECK_OK(sp_devfile_create(&DF2, other));
     memcpy(DF2.flash_path, DF.flash_path, sizeof DF2.flash_path);
     memcpy(DF2.chip_path, DF.chip_path, sizeof DF2.chip_path);
     CHECK_ERR(sp_device_load(&D, &DF2.io, dev_crypto(&DF2)), SP_ERR_DEV_NO_RECORD);
-    dir_remove();
+    scratch_remove();
 }
 
 static void test_rollback_detected(void)
@@ -427,8 +372,8 @@ static void test_rollback_detected(void)
     size_t snap_len = 0;
     sp_quorum_report rep;
     uint32_t line = 0;
-    dir_make();
-    path_in(state, sizeof state, "dev.state");
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
     CHECK_OK(sp_devfile_create(&DF, state));
     CHECK_OK(sp_device_init(&D, &DF.io, dev_crypto(&DF), (const uint8_t *)W.policy_text,
                             W.policy_len));
@@ -444,7 +389,7 @@ static void test_rollback_detected(void)
     CHECK_OK(sp_file_write_atomic(state, snapshot, snap_len, 0600, 1));
     CHECK_OK(sp_devfile_open(&DF, state));
     CHECK_ERR(sp_device_load(&D, &DF.io, dev_crypto(&DF)), SP_ERR_DEV_ROLLBACK);
-    dir_remove();
+    scratch_remove();
 }
 
 int main(void)

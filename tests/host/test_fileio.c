@@ -13,85 +13,8 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "support/scratch.h"
 #include "softpause/host/fileio.h"
-
-static char dir[512];
-
-static void dir_make(void)
-{
-    const char *t = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/sp-fileio-XXXXXX", t != NULL && t[0] != '\0' ? t : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-        perror("mkdtemp");
-        exit(1);
-    }
-}
-
-/* Remove every entry of dir (flat: the tests make no subdirectories except `sub`). */
-static void dir_remove(void)
-{
-    DIR *d = opendir(dir);
-    struct dirent *ent;
-    char p[1024];
-    if (d == NULL)
-        return;
-    while ((ent = readdir(d)) != NULL) {
-        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, ent->d_name);
-        if (unlink(p) != 0)
-            rmdir(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
-/* Number of entries in dir; the names joined by ' ' (sorted order not guaranteed) go to
- * names if not NULL. */
-static int dir_entries(char *names, size_t cap)
-{
-    DIR *d = opendir(dir);
-    struct dirent *ent;
-    int n = 0;
-    if (names != NULL && cap > 0)
-        names[0] = '\0';
-    if (d == NULL)
-        return -1;
-    while ((ent = readdir(d)) != NULL) {
-        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-            continue;
-        n++;
-        if (names != NULL) {
-            size_t l = strlen(names);
-            snprintf(names + l, cap - l, "%s%s", l ? " " : "", ent->d_name);
-        }
-    }
-    closedir(d);
-    return n;
-}
-
-static void path_in(char *out, size_t cap, const char *name)
-{
-    snprintf(out, cap, "%s/%s", dir, name);
-}
-
-static unsigned mode_of(const char *path)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return 0xFFFFu;
-    return (unsigned)(st.st_mode & 07777);
-}
-
-/* 1 if path holds exactly data[0..len). */
-static int holds(const char *path, const void *data, size_t len)
-{
-    static uint8_t buf[65536];
-    size_t got = 0;
-    if (sp_file_read(path, buf, sizeof buf, &got) != SP_OK)
-        return 0;
-    return got == len && memcmp(buf, data, len) == 0;
-}
 
 /* ---- sp_file_write_atomic ------------------------------------------------------------- */
 
@@ -104,74 +27,74 @@ static void test_write_mode_exact_despite_umask(void)
         {0077, 0644}, {0022, 0600}, {0000, 0600}, {0000, 0644}, {0777, 0600}, {0027, 0640},
     };
     char p[1024];
-    dir_make();
+    scratch_make("fileio");
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char name[32];
         snprintf(name, sizeof name, "f%zu", i);
-        path_in(p, sizeof p, name);
+        scratch_path(p, sizeof p, name);
         mode_t old = umask(cases[i].umask_value);
         CHECK_OK(sp_file_write_atomic(p, "abc\n", 4, cases[i].mode, 0));
         umask(old);
-        CHECK(mode_of(p) == (unsigned)cases[i].mode);
-        CHECK(holds(p, "abc\n", 4));
+        CHECK(scratch_mode(p) == (unsigned)cases[i].mode);
+        CHECK(scratch_holds(p, "abc\n", 4));
     }
     /* Overwriting also sets the stated mode (the new file replaces the old one). */
-    path_in(p, sizeof p, "f0");
+    scratch_path(p, sizeof p, "f0");
     mode_t old = umask(0);
     CHECK_OK(sp_file_write_atomic(p, "x", 1, 0600, 1));
     umask(old);
-    CHECK(mode_of(p) == 0600);
-    dir_remove();
+    CHECK(scratch_mode(p) == 0600);
+    scratch_remove();
 }
 
 static void test_write_refuses_overwrite(void)
 {
     char p[1024];
-    dir_make();
-    path_in(p, sizeof p, "target");
+    scratch_make("fileio");
+    scratch_path(p, sizeof p, "target");
     CHECK_OK(sp_file_write_atomic(p, "old contents\n", 13, 0600, 0));
     CHECK_ERR(sp_file_write_atomic(p, "new\n", 4, 0644, 0), SP_ERR_EXISTS);
-    CHECK(holds(p, "old contents\n", 13));
-    CHECK(mode_of(p) == 0600);
-    CHECK(dir_entries(NULL, 0) == 1);
+    CHECK(scratch_holds(p, "old contents\n", 13));
+    CHECK(scratch_mode(p) == 0600);
+    CHECK(scratch_entries(NULL, 0) == 1);
     /* Anything at the path counts, even a dangling symbolic link: never replaced. */
     char link_path[1024];
-    path_in(link_path, sizeof link_path, "dangling");
+    scratch_path(link_path, sizeof link_path, "dangling");
     CHECK(symlink("does-not-exist", link_path) == 0);
     CHECK_ERR(sp_file_write_atomic(link_path, "x", 1, 0600, 0), SP_ERR_EXISTS);
     struct stat st;
     CHECK(lstat(link_path, &st) == 0 && S_ISLNK(st.st_mode));
-    dir_remove();
+    scratch_remove();
 }
 
 static void test_write_overwrites_when_asked(void)
 {
     char p[1024], names[256];
-    dir_make();
-    path_in(p, sizeof p, "target");
+    scratch_make("fileio");
+    scratch_path(p, sizeof p, "target");
     CHECK_OK(sp_file_write_atomic(p, "first version, long\n", 20, 0600, 0));
     CHECK_OK(sp_file_write_atomic(p, "v2\n", 3, 0600, 1));
-    CHECK(holds(p, "v2\n", 3));
+    CHECK(scratch_holds(p, "v2\n", 3));
     /* overwrite=1 also creates. */
     char q[1024];
-    path_in(q, sizeof q, "fresh");
+    scratch_path(q, sizeof q, "fresh");
     CHECK_OK(sp_file_write_atomic(q, "", 0, 0600, 1));
-    CHECK(holds(q, "", 0));
-    CHECK(dir_entries(names, sizeof names) == 2);
-    dir_remove();
+    CHECK(scratch_holds(q, "", 0));
+    CHECK(scratch_entries(names, sizeof names) == 2);
+    scratch_remove();
 }
 
 static void test_write_leaves_no_temporary_files(void)
 {
     char p[1024], names[512];
-    dir_make();
-    path_in(p, sizeof p, "a.key");
+    scratch_make("fileio");
+    scratch_path(p, sizeof p, "a.key");
     CHECK_OK(sp_file_write_atomic(p, "1", 1, 0600, 0));
     CHECK_OK(sp_file_write_atomic(p, "2", 1, 0600, 1));
     CHECK_ERR(sp_file_write_atomic(p, "3", 1, 0600, 0), SP_ERR_EXISTS);
-    path_in(p, sizeof p, "b");
+    scratch_path(p, sizeof p, "b");
     CHECK_OK(sp_file_write_atomic(p, "b", 1, 0644, 0));
-    CHECK(dir_entries(names, sizeof names) == 2);
+    CHECK(scratch_entries(names, sizeof names) == 2);
     CHECK(strcmp(names, "a.key b") == 0 || strcmp(names, "b a.key") == 0);
 
     /* Temporaries have short names of their own (.sp-tmp.<pid>.<n>), so a target name
@@ -179,33 +102,33 @@ static void test_write_leaves_no_temporary_files(void)
     char longname[256];
     memset(longname, 'x', 250);
     memcpy(longname + 250, ".key", 5);
-    path_in(p, sizeof p, longname);
+    scratch_path(p, sizeof p, longname);
     CHECK_OK(sp_file_write_atomic(p, "c!", 2, 0600, 0));
-    CHECK(holds(p, "c!", 2));
-    CHECK(dir_entries(names, sizeof names) == 3);
-    dir_remove();
+    CHECK(scratch_holds(p, "c!", 2));
+    CHECK(scratch_entries(names, sizeof names) == 3);
+    scratch_remove();
 }
 
 static void test_write_relative_path_without_directory(void)
 {
     char cwd[1024], names[256];
-    dir_make();
+    scratch_make("fileio");
     CHECK(getcwd(cwd, sizeof cwd) != NULL);
-    CHECK(chdir(dir) == 0);
+    CHECK(chdir(scratch_dir) == 0);
     CHECK_OK(sp_file_write_atomic("plain", "p\n", 2, 0600, 0));
     CHECK_ERR(sp_file_write_atomic("plain", "q\n", 2, 0600, 0), SP_ERR_EXISTS);
-    CHECK(holds("plain", "p\n", 2));
+    CHECK(scratch_holds("plain", "p\n", 2));
     CHECK(chdir(cwd) == 0);
-    CHECK(dir_entries(names, sizeof names) == 1);
+    CHECK(scratch_entries(names, sizeof names) == 1);
     CHECK(strcmp(names, "plain") == 0);
-    dir_remove();
+    scratch_remove();
 }
 
 static void test_write_missing_directory(void)
 {
     char p[1024];
-    dir_make();
-    path_in(p, sizeof p, "no-such-dir/file");
+    scratch_make("fileio");
+    scratch_path(p, sizeof p, "no-such-dir/file");
     CHECK_ERR(sp_file_fail(0), SP_ERR_IO); /* start from a known state */
     CHECK_ERR(sp_file_write_atomic(p, "x", 1, 0600, 0), SP_ERR_IO);
     CHECK(strcmp(sp_file_last_error(), strerror(ENOENT)) == 0);
@@ -213,25 +136,25 @@ static void test_write_missing_directory(void)
     CHECK_ERR(sp_file_write_atomic(p, "x", 1, 0600, 1), SP_ERR_IO);
     CHECK(strcmp(sp_file_last_error(), strerror(ENOENT)) == 0);
     CHECK(!sp_file_exists(p));
-    CHECK(dir_entries(NULL, 0) == 0);
+    CHECK(scratch_entries(NULL, 0) == 0);
 
     /* A path component that is a file, not a directory. */
     char f[1024];
-    path_in(f, sizeof f, "file");
+    scratch_path(f, sizeof f, "file");
     CHECK_OK(sp_file_write_atomic(f, "x", 1, 0600, 0));
-    path_in(p, sizeof p, "file/inner");
+    scratch_path(p, sizeof p, "file/inner");
     CHECK_ERR(sp_file_write_atomic(p, "x", 1, 0600, 1), SP_ERR_IO);
     CHECK(strcmp(sp_file_last_error(), strerror(ENOTDIR)) == 0);
-    CHECK(dir_entries(NULL, 0) == 1);
+    CHECK(scratch_entries(NULL, 0) == 1);
 
     /* Overwriting a directory with a file fails and leaves nothing behind. */
     char sub[1024];
-    path_in(sub, sizeof sub, "sub");
+    scratch_path(sub, sizeof sub, "sub");
     CHECK(mkdir(sub, 0700) == 0);
     CHECK_ERR(sp_file_write_atomic(sub, "x", 1, 0600, 1), SP_ERR_IO);
     CHECK(strcmp(sp_file_last_error(), strerror(EISDIR)) == 0);
-    CHECK(dir_entries(NULL, 0) == 2);
-    dir_remove();
+    CHECK(scratch_entries(NULL, 0) == 2);
+    scratch_remove();
 }
 
 /* ---- sp_file_read --------------------------------------------------------------------- */
@@ -242,8 +165,8 @@ static void test_read_bounds(void)
     uint8_t buf[32];
     size_t len = 99;
     char p[1024];
-    dir_make();
-    path_in(p, sizeof p, "sixteen");
+    scratch_make("fileio");
+    scratch_path(p, sizeof p, "sixteen");
     CHECK_OK(sp_file_write_atomic(p, data, 16, 0600, 0));
 
     /* Exact fit. */
@@ -265,12 +188,12 @@ static void test_read_bounds(void)
     CHECK(len == 0);
 
     /* Empty file, zero cap: fits. */
-    path_in(p, sizeof p, "empty");
+    scratch_path(p, sizeof p, "empty");
     CHECK_OK(sp_file_write_atomic(p, "", 0, 0600, 0));
     len = 99;
     CHECK_OK(sp_file_read(p, buf, 0, &len));
     CHECK(len == 0);
-    dir_remove();
+    scratch_remove();
 }
 
 static void test_read_missing_and_unreadable(void)
@@ -278,18 +201,18 @@ static void test_read_missing_and_unreadable(void)
     uint8_t buf[16];
     size_t len = 99;
     char p[1024];
-    dir_make();
-    path_in(p, sizeof p, "missing");
+    scratch_make("fileio");
+    scratch_path(p, sizeof p, "missing");
     CHECK_ERR(sp_file_fail(0), SP_ERR_IO); /* start from a known state */
     CHECK_ERR(sp_file_read(p, buf, sizeof buf, &len), SP_ERR_IO);
     CHECK(len == 0);
     CHECK(strcmp(sp_file_last_error(), "No such file or directory") == 0);
     /* A directory opens but cannot be read. */
     len = 99;
-    CHECK_ERR(sp_file_read(dir, buf, sizeof buf, &len), SP_ERR_IO);
+    CHECK_ERR(sp_file_read(scratch_dir, buf, sizeof buf, &len), SP_ERR_IO);
     CHECK(len == 0);
     CHECK(strcmp(sp_file_last_error(), strerror(EISDIR)) == 0);
-    dir_remove();
+    scratch_remove();
 }
 
 /* ---- sp_file_fail, sp_file_exists ----------------------------------------------------- */
@@ -302,28 +225,28 @@ static void test_fail_records_errno_text(void)
     CHECK(strcmp(sp_file_last_error(), "No such file or directory") == 0);
     /* A successful call does not disturb the recorded reason. */
     char p[1024];
-    dir_make();
-    path_in(p, sizeof p, "ok");
+    scratch_make("fileio");
+    scratch_path(p, sizeof p, "ok");
     CHECK_ERR(sp_file_fail(ENOSPC), SP_ERR_IO);
     CHECK_OK(sp_file_write_atomic(p, "x", 1, 0600, 0));
     CHECK(strcmp(sp_file_last_error(), strerror(ENOSPC)) == 0);
-    dir_remove();
+    scratch_remove();
 }
 
 static void test_exists(void)
 {
     char p[1024], l[1024];
-    dir_make();
-    path_in(p, sizeof p, "f");
+    scratch_make("fileio");
+    scratch_path(p, sizeof p, "f");
     CHECK(!sp_file_exists(p));
     CHECK_OK(sp_file_write_atomic(p, "x", 1, 0600, 0));
     CHECK(sp_file_exists(p));
-    CHECK(sp_file_exists(dir));
-    path_in(l, sizeof l, "dangling");
+    CHECK(sp_file_exists(scratch_dir));
+    scratch_path(l, sizeof l, "dangling");
     CHECK(symlink("nowhere", l) == 0);
     CHECK(sp_file_exists(l)); /* the link itself exists */
-    dir_remove();
-    CHECK(!sp_file_exists(dir));
+    scratch_remove();
+    CHECK(!sp_file_exists(scratch_dir));
 }
 
 int main(void)

@@ -12,66 +12,11 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "support/scratch.h"
 #include "softpause/host/fileio.h"
 #include "softpause/host/keyfile.h"
 #include "softpause/host/sodium_crypto.h"
 #include "support/fixture.h"
-
-static char dir[512];
-
-static void dir_make(void)
-{
-    const char *t = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/sp-keyfile-XXXXXX", t != NULL && t[0] != '\0' ? t : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-        perror("mkdtemp");
-        exit(1);
-    }
-}
-
-static void dir_remove(void)
-{
-    DIR *d = opendir(dir);
-    struct dirent *ent;
-    char p[1024];
-    if (d == NULL)
-        return;
-    while ((ent = readdir(d)) != NULL) {
-        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, ent->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
-static int dir_entries(void)
-{
-    DIR *d = opendir(dir);
-    struct dirent *ent;
-    int n = 0;
-    if (d == NULL)
-        return -1;
-    while ((ent = readdir(d)) != NULL)
-        if (strcmp(ent->d_name, ".") != 0 && strcmp(ent->d_name, "..") != 0)
-            n++;
-    closedir(d);
-    return n;
-}
-
-static void path_in(char *out, size_t cap, const char *name)
-{
-    snprintf(out, cap, "%s/%s", dir, name);
-}
-
-static unsigned mode_of(const char *path)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return 0xFFFFu;
-    return (unsigned)(st.st_mode & 07777);
-}
 
 /* Read a whole small file as a NUL-terminated string; returns its length or (size_t)-1. */
 static size_t slurp(const char *path, char *buf, size_t cap)
@@ -166,15 +111,15 @@ static void test_generate_writes_two_files(void)
     char kpath[1024], ppath[1024], want[1024], text[1024];
     sp_signer_key sk;
     sp_vkey vk;
-    dir_make();
-    CHECK_OK(sp_key_generate("example.org/log", dir, kpath, ppath, sizeof kpath));
-    path_in(want, sizeof want, "example.org%2Flog.key");
+    scratch_make("keyfile");
+    CHECK_OK(sp_key_generate("example.org/log", scratch_dir, kpath, ppath, sizeof kpath));
+    scratch_path(want, sizeof want, "example.org%2Flog.key");
     CHECK(strcmp(kpath, want) == 0);
-    path_in(want, sizeof want, "example.org%2Flog.pub");
+    scratch_path(want, sizeof want, "example.org%2Flog.pub");
     CHECK(strcmp(ppath, want) == 0);
-    CHECK(dir_entries() == 2);
-    CHECK(mode_of(kpath) == 0600);
-    CHECK(mode_of(ppath) == 0600);
+    CHECK(scratch_entries(NULL, 0) == 2);
+    CHECK(scratch_mode(kpath) == 0600);
+    CHECK(scratch_mode(ppath) == 0600);
 
     size_t n = slurp(kpath, text, sizeof text);
     CHECK(n != (size_t)-1 && n > 1);
@@ -205,41 +150,41 @@ static void test_generate_writes_two_files(void)
     CHECK(n == enc_len + 1 && memcmp(text, enc, enc_len) == 0);
 
     /* NULL output paths are allowed. */
-    CHECK_OK(sp_key_generate("second", dir, NULL, NULL, 0));
-    CHECK(dir_entries() == 4);
+    CHECK_OK(sp_key_generate("second", scratch_dir, NULL, NULL, 0));
+    CHECK(scratch_entries(NULL, 0) == 4);
 
     /* Two generations give two different keys. */
     sp_vkey vk2;
-    path_in(want, sizeof want, "second.pub");
+    scratch_path(want, sizeof want, "second.pub");
     CHECK_OK(sp_vkey_load(&vk2, want));
     CHECK(memcmp(vk2.public_key, vk.public_key, 32) != 0);
     sp_signer_key_wipe(&sk);
-    dir_remove();
+    scratch_remove();
 }
 
 static void test_generate_refuses_overwrite(void)
 {
     char kpath[1024], ppath[1024], before[1024], after[1024], p[1024];
-    dir_make();
-    CHECK_OK(sp_key_generate("alice", dir, kpath, ppath, sizeof kpath));
+    scratch_make("keyfile");
+    CHECK_OK(sp_key_generate("alice", scratch_dir, kpath, ppath, sizeof kpath));
     size_t n = slurp(kpath, before, sizeof before);
-    CHECK_ERR(sp_key_generate("alice", dir, NULL, NULL, 0), SP_ERR_EXISTS);
+    CHECK_ERR(sp_key_generate("alice", scratch_dir, NULL, NULL, 0), SP_ERR_EXISTS);
     CHECK(slurp(kpath, after, sizeof after) == n && strcmp(before, after) == 0);
-    CHECK(dir_entries() == 2);
+    CHECK(scratch_entries(NULL, 0) == 2);
 
     /* Either file alone blocks generation, and nothing new is written. */
-    path_in(p, sizeof p, "bob.pub");
+    scratch_path(p, sizeof p, "bob.pub");
     CHECK_OK(sp_file_write_atomic(p, "placeholder\n", 12, 0600, 0));
-    CHECK_ERR(sp_key_generate("bob", dir, NULL, NULL, 0), SP_ERR_EXISTS);
-    path_in(p, sizeof p, "bob.key");
+    CHECK_ERR(sp_key_generate("bob", scratch_dir, NULL, NULL, 0), SP_ERR_EXISTS);
+    scratch_path(p, sizeof p, "bob.key");
     CHECK(!sp_file_exists(p));
-    path_in(p, sizeof p, "carol.key");
+    scratch_path(p, sizeof p, "carol.key");
     CHECK_OK(sp_file_write_atomic(p, "placeholder\n", 12, 0600, 0));
-    CHECK_ERR(sp_key_generate("carol", dir, NULL, NULL, 0), SP_ERR_EXISTS);
-    path_in(p, sizeof p, "carol.pub");
+    CHECK_ERR(sp_key_generate("carol", scratch_dir, NULL, NULL, 0), SP_ERR_EXISTS);
+    scratch_path(p, sizeof p, "carol.pub");
     CHECK(!sp_file_exists(p));
-    CHECK(dir_entries() == 4);
-    dir_remove();
+    CHECK(scratch_entries(NULL, 0) == 4);
+    scratch_remove();
 }
 
 static void test_generate_refuses_bad_names(void)
@@ -247,18 +192,18 @@ static void test_generate_refuses_bad_names(void)
     static const char *const bad[] = {"", "a+b", "a b", "tab\there", "bad\xFF", "\xC3",
                                       "new\nline"};
     char long_name[SP_MAX_NAME_BYTES + 2];
-    dir_make();
+    scratch_make("keyfile");
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        CHECK_ERR(sp_key_generate(bad[i], dir, NULL, NULL, 0), SP_ERR_KEY_NAME);
+        CHECK_ERR(sp_key_generate(bad[i], scratch_dir, NULL, NULL, 0), SP_ERR_KEY_NAME);
     memset(long_name, 'n', sizeof long_name - 1);
     long_name[sizeof long_name - 1] = '\0';
-    CHECK_ERR(sp_key_generate(long_name, dir, NULL, NULL, 0), SP_ERR_KEY_NAME);
-    CHECK(dir_entries() == 0);
+    CHECK_ERR(sp_key_generate(long_name, scratch_dir, NULL, NULL, 0), SP_ERR_KEY_NAME);
+    CHECK(scratch_entries(NULL, 0) == 0);
     /* The longest ASCII name is fine. */
     long_name[SP_MAX_NAME_BYTES] = '\0';
-    CHECK_OK(sp_key_generate(long_name, dir, NULL, NULL, 0));
-    CHECK(dir_entries() == 2);
-    dir_remove();
+    CHECK_OK(sp_key_generate(long_name, scratch_dir, NULL, NULL, 0));
+    CHECK(scratch_entries(NULL, 0) == 2);
+    scratch_remove();
 }
 
 /* ---- signer keys ---------------------------------------------------------------------- */
@@ -308,14 +253,14 @@ static void test_signer_key_wrong_id(void)
 
     /* Same through a file. */
     char p[1024];
-    dir_make();
-    path_in(p, sizeof p, "bad-id.key");
+    scratch_make("keyfile");
+    scratch_path(p, sizeof p, "bad-id.key");
     size_t n = strlen(text);
     text[n] = '\n';
     CHECK_OK(sp_file_write_atomic(p, text, n + 1, 0600, 0));
     CHECK_ERR(sp_signer_key_load(&sk, p), SP_ERR_KEY_ID);
     CHECK(harness_all_zero(&sk, sizeof sk));
-    dir_remove();
+    scratch_remove();
 }
 
 static void test_key_file_format(void)
@@ -324,61 +269,61 @@ static void test_key_file_format(void)
     sp_signer_key sk;
     sp_vkey vk;
     char p[1024], buf[1024];
-    dir_make();
+    scratch_make("keyfile");
     fx_key_make(&fx, "files.example", 0x23);
 
     /* No final newline is accepted. */
-    path_in(p, sizeof p, "nonl.key");
+    scratch_path(p, sizeof p, "nonl.key");
     CHECK_OK(sp_file_write_atomic(p, fx.skey, strlen(fx.skey), 0600, 0));
     CHECK_OK(sp_signer_key_load(&sk, p));
     CHECK(memcmp(sk.pub.public_key, fx.pk, 32) == 0);
-    path_in(p, sizeof p, "nonl.pub");
+    scratch_path(p, sizeof p, "nonl.pub");
     CHECK_OK(sp_file_write_atomic(p, fx.vkey, strlen(fx.vkey), 0600, 0));
     CHECK_OK(sp_vkey_load(&vk, p));
     CHECK(memcmp(vk.public_key, fx.pk, 32) == 0 && vk.key_id == fx.id);
 
     /* Two lines: refused for both kinds. */
     snprintf(buf, sizeof buf, "%s\n%s\n", fx.skey, fx.skey);
-    path_in(p, sizeof p, "two.key");
+    scratch_path(p, sizeof p, "two.key");
     CHECK_OK(sp_file_write_atomic(p, buf, strlen(buf), 0600, 0));
     CHECK_ERR(sp_signer_key_load(&sk, p), SP_ERR_KEY_FORMAT);
     CHECK(harness_all_zero(&sk, sizeof sk));
     snprintf(buf, sizeof buf, "%s\n\n", fx.vkey);
-    path_in(p, sizeof p, "two.pub");
+    scratch_path(p, sizeof p, "two.pub");
     CHECK_OK(sp_file_write_atomic(p, buf, strlen(buf), 0600, 0));
     CHECK_ERR(sp_vkey_load(&vk, p), SP_ERR_KEY_FORMAT);
 
     /* Far too long a file: a format error, not a truncated read. */
     memset(buf, 'A', sizeof buf);
-    path_in(p, sizeof p, "huge.key");
+    scratch_path(p, sizeof p, "huge.key");
     CHECK_OK(sp_file_write_atomic(p, buf, sizeof buf, 0600, 0));
     CHECK_ERR(sp_signer_key_load(&sk, p), SP_ERR_KEY_FORMAT);
     CHECK_ERR(sp_vkey_load(&vk, p), SP_ERR_KEY_FORMAT);
 
     /* A verifier key where a signer key is expected. */
-    path_in(p, sizeof p, "nonl.pub");
+    scratch_path(p, sizeof p, "nonl.pub");
     CHECK_ERR(sp_signer_key_load(&sk, p), SP_ERR_KEY_NOT_PRIVATE);
 
     /* Missing files. */
-    path_in(p, sizeof p, "missing.key");
+    scratch_path(p, sizeof p, "missing.key");
     CHECK_ERR(sp_signer_key_load(&sk, p), SP_ERR_IO);
     CHECK_ERR(sp_vkey_load(&vk, p), SP_ERR_IO);
-    dir_remove();
+    scratch_remove();
 }
 
 static void test_generated_key_formats_back(void)
 {
     char kpath[1024], text[1024], again[1024];
     sp_signer_key sk;
-    dir_make();
-    CHECK_OK(sp_key_generate("round.trip/key", dir, kpath, NULL, sizeof kpath));
+    scratch_make("keyfile");
+    CHECK_OK(sp_key_generate("round.trip/key", scratch_dir, kpath, NULL, sizeof kpath));
     size_t n = slurp(kpath, text, sizeof text);
     CHECK(n != (size_t)-1 && n > 0);
     CHECK_OK(sp_signer_key_load(&sk, kpath));
     CHECK_OK(sp_signer_key_format(&sk, again, sizeof again));
     CHECK(strlen(again) + 1 == n && memcmp(again, text, n - 1) == 0);
     sp_signer_key_wipe(&sk);
-    dir_remove();
+    scratch_remove();
 }
 
 /* Stems are capped so that every file made from them (NAME.key, NAME.<hash>.signed) fits a
@@ -393,15 +338,15 @@ static void test_long_names(void)
     e_acute[128] = '\0';
     CHECK_OK(sp_key_name_check(e_acute, 128));
     CHECK_ERR(sp_key_file_stem(e_acute, stem, sizeof stem), SP_ERR_KEY_NAME);
-    dir_make();
-    CHECK_ERR(sp_key_generate(e_acute, dir, kp, pp, sizeof kp), SP_ERR_KEY_NAME);
-    CHECK(dir_entries() == 0);
+    scratch_make("keyfile");
+    CHECK_ERR(sp_key_generate(e_acute, scratch_dir, kp, pp, sizeof kp), SP_ERR_KEY_NAME);
+    CHECK(scratch_entries(NULL, 0) == 0);
     memset(name, 'n', 128);
     name[128] = '\0';
     CHECK_OK(sp_key_file_stem(name, stem, sizeof stem));
-    CHECK_OK(sp_key_generate(name, dir, kp, pp, sizeof kp));
-    CHECK(dir_entries() == 2);
-    dir_remove();
+    CHECK_OK(sp_key_generate(name, scratch_dir, kp, pp, sizeof kp));
+    CHECK(scratch_entries(NULL, 0) == 2);
+    scratch_remove();
 }
 
 int main(void)

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "support/scratch.h"
 #include "softpause/host/fileio.h"
 #include "softpause/host/keyfile.h"
 #include "softpause/host/signing.h"
@@ -33,54 +34,6 @@ static uint8_t out[SP_SIGNED_NOTE_CAP];
 static char expect[SP_SIGNED_NOTE_CAP];
 static char input[SP_SIGNED_NOTE_CAP];
 
-static char dir[512];
-
-static void dir_make(void)
-{
-    const char *t = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/sp-signing-XXXXXX", t != NULL && t[0] != '\0' ? t : "/tmp");
-    if (mkdtemp(dir) == NULL) {
-        perror("mkdtemp");
-        exit(1);
-    }
-}
-
-static void dir_remove(void)
-{
-    DIR *d = opendir(dir);
-    struct dirent *ent;
-    char p[1024];
-    if (d == NULL)
-        return;
-    while ((ent = readdir(d)) != NULL) {
-        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, ent->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
-static int dir_entries(void)
-{
-    DIR *d = opendir(dir);
-    struct dirent *ent;
-    int n = 0;
-    if (d == NULL)
-        return -1;
-    while ((ent = readdir(d)) != NULL)
-        if (strcmp(ent->d_name, ".") != 0 && strcmp(ent->d_name, "..") != 0)
-            n++;
-    closedir(d);
-    return n;
-}
-
-static void path_in(char *o, size_t cap, const char *name)
-{
-    snprintf(o, cap, "%s/%s", dir, name);
-}
-
 /* The record file expected for a key-path prefix, deployment and type, computed here
  * independently: "<prefix>.<hex of SHA-256(domain || deployment || LF || type)[:8]>.signed". */
 static void record_in(char *o, size_t cap, const char *prefix, const char *deployment,
@@ -92,26 +45,9 @@ static void record_in(char *o, size_t cap, const char *prefix, const char *deplo
     crypto_hash_sha256(h, (const uint8_t *)text, (unsigned long long)n);
     snprintf(name, sizeof name, "%s.%02x%02x%02x%02x%02x%02x%02x%02x.signed", prefix, h[0], h[1],
              h[2], h[3], h[4], h[5], h[6], h[7]);
-    path_in(o, cap, name);
+    scratch_path(o, cap, name);
 }
 
-
-static unsigned mode_of(const char *path)
-{
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return 0xFFFFu;
-    return (unsigned)(st.st_mode & 07777);
-}
-
-static int holds(const char *path, const void *data, size_t len)
-{
-    static uint8_t buf[4096];
-    size_t got = 0;
-    if (sp_file_read(path, buf, sizeof buf, &got) != SP_OK)
-        return 0;
-    return got == len && memcmp(buf, data, len) == 0;
-}
 
 /* Open out[0..len) against one verifier key; returns the number of verified keys. */
 static uint32_t verified_by(const uint8_t *note_bytes, size_t len, const sp_vkey *key)
@@ -316,21 +252,21 @@ static void test_guard_non_statement(void)
 {
     char key_path[1024], rp[1024] = "untouched";
     int is_statement = 7;
-    dir_make();
-    path_in(key_path, sizeof key_path, "civ-alpha.example.key");
+    scratch_make("signing");
+    scratch_path(key_path, sizeof key_path, "civ-alpha.example.key");
     CHECK_OK(sp_equivocation_guard(key_path, (const uint8_t *)"hello\n", 6, &is_statement, rp,
                                    sizeof rp));
     CHECK(is_statement == 0);
     CHECK(strcmp(rp, "untouched") == 0);
-    CHECK(dir_entries() == 0);
+    CHECK(scratch_entries(NULL, 0) == 0);
     /* A policy-update text is not (yet) a statement the verifier parses: it passes
      * unrecorded too. */
     static const char upd[] = "softpause/v1 policy-update test.example/softpause\nepoch 1\n";
     CHECK_OK(sp_equivocation_guard(key_path, (const uint8_t *)upd, sizeof upd - 1,
                                    &is_statement, NULL, 0));
     CHECK(is_statement == 0);
-    CHECK(dir_entries() == 0);
-    dir_remove();
+    CHECK(scratch_entries(NULL, 0) == 0);
+    scratch_remove();
 }
 
 static void test_guard_records_and_refuses(void)
@@ -339,8 +275,8 @@ static void test_guard_records_and_refuses(void)
     char rec[2048];
     size_t rl;
     int is_statement = 0;
-    dir_make();
-    path_in(key_path, sizeof key_path, "civ-alpha.example.key");
+    scratch_make("signing");
+    scratch_path(key_path, sizeof key_path, "civ-alpha.example.key");
     record_in(want_path, sizeof want_path, "civ-alpha.example", PF_DEPLOYMENT, "authorisation");
     size_t n5 = statement(t5, sizeof t5, &W.policy, 5, "run");
     size_t n5b = statement(t5b, sizeof t5b, &W.policy, 5, "pause");
@@ -352,46 +288,46 @@ static void test_guard_records_and_refuses(void)
                                    sizeof rp));
     CHECK(is_statement == 1);
     CHECK(strcmp(rp, want_path) == 0);
-    CHECK(mode_of(want_path) == 0600);
+    CHECK(scratch_mode(want_path) == 0600);
     record_bytes(rec, sizeof rec, &rl, 5, t5);
-    CHECK(holds(want_path, rec, rl));
-    CHECK(dir_entries() == 1);
+    CHECK(scratch_holds(want_path, rec, rl));
+    CHECK(scratch_entries(NULL, 0) == 1);
 
     /* The same text again: fine (re-signing is idempotent). */
     is_statement = 0;
     CHECK_OK(sp_equivocation_guard(key_path, (const uint8_t *)t5, n5, &is_statement, NULL, 0));
     CHECK(is_statement == 1);
-    CHECK(holds(want_path, rec, rl));
+    CHECK(scratch_holds(want_path, rec, rl));
 
     /* A different text for the same epoch: equivocation; the record keeps the first. */
     CHECK_ERR(sp_equivocation_guard(key_path, (const uint8_t *)t5b, n5b, &is_statement, NULL,
                                     0),
               SP_ERR_EQUIVOCATION);
     CHECK(is_statement == 1);
-    CHECK(holds(want_path, rec, rl));
+    CHECK(scratch_holds(want_path, rec, rl));
     /* A lower epoch: refused. */
     CHECK_ERR(sp_equivocation_guard(key_path, (const uint8_t *)t4, n4, &is_statement, NULL, 0),
               SP_ERR_EQUIVOCATION);
-    CHECK(holds(want_path, rec, rl));
+    CHECK(scratch_holds(want_path, rec, rl));
 
     /* A higher epoch: fine, and the record moves on. */
     CHECK_OK(sp_equivocation_guard(key_path, (const uint8_t *)t6, n6, &is_statement, NULL, 0));
     record_bytes(rec, sizeof rec, &rl, 6, t6);
-    CHECK(holds(want_path, rec, rl));
-    CHECK(mode_of(want_path) == 0600);
+    CHECK(scratch_holds(want_path, rec, rl));
+    CHECK(scratch_mode(want_path) == 0600);
     /* ... after which epoch 5, even its first text, is refused. */
     CHECK_ERR(sp_equivocation_guard(key_path, (const uint8_t *)t5, n5, &is_statement, NULL, 0),
               SP_ERR_EQUIVOCATION);
-    CHECK(dir_entries() == 1); /* no temporaries */
+    CHECK(scratch_entries(NULL, 0) == 1); /* no temporaries */
 
     /* Another key in the same directory has its own record. */
     char other_key[1024];
-    path_in(other_key, sizeof other_key, "civ-beta.example.key");
+    scratch_path(other_key, sizeof other_key, "civ-beta.example.key");
     CHECK_OK(sp_equivocation_guard(other_key, (const uint8_t *)t5b, n5b, &is_statement, rp,
                                    sizeof rp));
     CHECK(strcmp(rp, want_path) != 0);
-    CHECK(dir_entries() == 2);
-    dir_remove();
+    CHECK(scratch_entries(NULL, 0) == 2);
+    scratch_remove();
 }
 
 static void test_guard_per_deployment(void)
@@ -399,8 +335,8 @@ static void test_guard_per_deployment(void)
     static sp_policy other;
     char key_path[1024], rp1[1024], rp2[1024], ta[1024], tb[1024], tb2[1024];
     int is_statement = 0;
-    dir_make();
-    path_in(key_path, sizeof key_path, "k.key");
+    scratch_make("signing");
+    scratch_path(key_path, sizeof key_path, "k.key");
     other = W.policy;
     snprintf(other.deployment, sizeof other.deployment, "%s", "other.example/fleet");
     size_t na = statement(ta, sizeof ta, &W.policy, 9, "run");
@@ -415,7 +351,7 @@ static void test_guard_per_deployment(void)
     char want[1024];
     record_in(want, sizeof want, "k", "other.example/fleet", "authorisation");
     CHECK(strcmp(rp2, want) == 0);
-    CHECK(dir_entries() == 2);
+    CHECK(scratch_entries(NULL, 0) == 2);
     /* Each record guards its own deployment. */
     CHECK_ERR(sp_equivocation_guard(key_path, (const uint8_t *)tb2, nb2, &is_statement, NULL,
                                     0),
@@ -423,26 +359,26 @@ static void test_guard_per_deployment(void)
     char rec[2048];
     size_t rl;
     record_bytes(rec, sizeof rec, &rl, 9, ta);
-    CHECK(holds(rp1, rec, rl));
+    CHECK(scratch_holds(rp1, rec, rl));
     record_bytes(rec, sizeof rec, &rl, 9, tb);
-    CHECK(holds(rp2, rec, rl));
+    CHECK(scratch_holds(rp2, rec, rl));
 
     /* A key path without ".key" is used as it is. */
     char bare[1024];
-    path_in(bare, sizeof bare, "bare");
+    scratch_path(bare, sizeof bare, "bare");
     CHECK_OK(sp_equivocation_guard(bare, (const uint8_t *)ta, na, &is_statement, rp1,
                                    sizeof rp1));
     record_in(want, sizeof want, "bare", PF_DEPLOYMENT, "authorisation");
     CHECK(strcmp(rp1, want) == 0);
-    dir_remove();
+    scratch_remove();
 }
 
 static void test_guard_corrupt_record(void)
 {
     char key_path[1024], rp[1024], t[1024], bad[2048];
     int is_statement = 0;
-    dir_make();
-    path_in(key_path, sizeof key_path, "k.key");
+    scratch_make("signing");
+    scratch_path(key_path, sizeof key_path, "k.key");
     size_t n = statement(t, sizeof t, &W.policy, 2, "run");
     CHECK_OK(sp_equivocation_guard(key_path, (const uint8_t *)t, n, &is_statement, rp,
                                    sizeof rp));
@@ -465,7 +401,7 @@ static void test_guard_corrupt_record(void)
         CHECK_ERR(sp_equivocation_guard(key_path, (const uint8_t *)t, n, &is_statement, NULL,
                                         0),
                   SP_ERR_FILE_FORMAT);
-        CHECK(holds(rp, cases[i].what, bl)); /* never "repaired" */
+        CHECK(scratch_holds(rp, cases[i].what, bl)); /* never "repaired" */
     }
     /* An over-long record. */
     memset(bad, 'x', sizeof bad);
@@ -479,21 +415,21 @@ static void test_guard_corrupt_record(void)
     CHECK_ERR(sp_equivocation_guard(key_path, (const uint8_t *)t, n, &is_statement, NULL, 0),
               SP_ERR_IO);
     CHECK(rmdir(rp) == 0);
-    dir_remove();
+    scratch_remove();
 }
 
 static void test_guard_missing_directory(void)
 {
     char key_path[1024], t[1024];
     int is_statement = 0;
-    dir_make();
-    path_in(key_path, sizeof key_path, "no-such-dir/k.key");
+    scratch_make("signing");
+    scratch_path(key_path, sizeof key_path, "no-such-dir/k.key");
     size_t n = statement(t, sizeof t, &W.policy, 2, "run");
     /* The record cannot be written: the guard fails closed. */
     CHECK_ERR(sp_equivocation_guard(key_path, (const uint8_t *)t, n, &is_statement, NULL, 0),
               SP_ERR_IO);
     CHECK(is_statement == 1);
-    dir_remove();
+    scratch_remove();
 }
 
 /* ---- sp_collect ----------------------------------------------------------------------- */
