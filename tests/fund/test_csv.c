@@ -1,6 +1,7 @@
 /* test_csv.c -- the strict CSV reader, number parsing and the JSON writer. */
 #include "dacc/csv.h"
 #include "dacc/json.h"
+#include "dacc/strmap.h"
 #include "fund_test.h"
 
 static char err[DACC_CSV_ERR_MAX];
@@ -252,6 +253,29 @@ static void test_json(void)
     free(buf);
 }
 
+static void test_strmap(void)
+{
+    dacc_strmap m;
+    dacc_strmap_init(&m);
+    CHECK(dacc_strmap_find(&m, "x") == -1);
+    char k[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(k, sizeof k, "key%d", i);
+        int is_new = 0;
+        CHECK(dacc_strmap_intern(&m, k, &is_new) == (uint32_t)i && is_new);
+    }
+    for (int i = 0; i < 5000; i++) {
+        snprintf(k, sizeof k, "key%d", i);
+        int is_new = 1;
+        CHECK(dacc_strmap_intern(&m, k, &is_new) == (uint32_t)i && !is_new);
+        CHECK(dacc_strmap_find(&m, k) == i);
+    }
+    CHECK(dacc_strmap_size(&m) == 5000);
+    CHECK(strcmp(dacc_strmap_key(&m, 42), "key42") == 0);
+    CHECK(dacc_strmap_find(&m, "key5000") == -1);
+    dacc_strmap_free(&m);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -265,5 +289,6 @@ int main(int argc, char **argv)
     RUN_TEST(test_parse_units);
     RUN_TEST(test_open_file);
     RUN_TEST(test_json);
+    RUN_TEST(test_strmap);
     return fund_test_finish("csv");
 }
