@@ -84,6 +84,13 @@ int dacc_csv_number(dacc_csv *r, size_t col, double *out);
  * dacc_parse_units).  Returns 0, or -1 with the error set. */
 int dacc_csv_units(dacc_csv *r, size_t col, unsigned decimals, uint64_t *out);
 
+/* Writing: one field, quoted (with "" escapes) only when it holds a comma, quote, CR or
+ * LF, or starts or ends with a space. */
+#include <stdio.h>
+void dacc_csv_put(FILE *f, const char *s);
+/* A double as "%.17g" (reads back to the same value); -0 as 0. */
+void dacc_csv_put_number(FILE *f, double v);
+
 /*
  * Strict decimal: [+-] (digits [. digits*] | . digits) [(e|E) [+-] digits], nothing else:
  * no spaces, no hex, no inf/nan, no empty string; the value must be finite.  Returns 0

@@ -465,3 +465,30 @@ int dacc_parse_units(const char *s, unsigned decimals, uint64_t *out)
     *out = v;
     return 0;
 }
+
+void dacc_csv_put(FILE *f, const char *s)
+{
+    size_t n = strlen(s);
+    int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
+    for (size_t i = 0; i < n && !quote; i++)
+        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+    if (!quote) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"')
+            fputc('"', f);
+        fputc(s[i], f);
+    }
+    fputc('"', f);
+}
+
+void dacc_csv_put_number(FILE *f, double v)
+{
+    if (v == 0)
+        fputs("0", f);
+    else
+        fprintf(f, "%.17g", v);
+}
