@@ -453,6 +453,51 @@ static void test_gr3(void)
     fund_round_free(&r);
 }
 
+static void test_errors_and_overflow(void)
+{
+    /* every code has a distinct name; each is produced somewhere in this suite */
+    for (int i = 0; i < FUND_ERR_COUNT; i++) {
+        CHECK(strncmp(fund_err_name((fund_err)i), "FUND_", 5) == 0);
+        CHECK(fund_err_text((fund_err)i)[0] != '\0');
+        for (int j = 0; j < i; j++)
+            CHECK(strcmp(fund_err_name((fund_err)i), fund_err_name((fund_err)j)) != 0);
+    }
+    CHECK(strcmp(fund_err_name(FUND_ERR_COUNT), "FUND_ERR_UNKNOWN") == 0);
+    /* exact: one pair's rows overflow 64 bits */
+    fund_round r;
+    fund_round_init(&r, 1, 0);
+    CHECK(fund_round_add(&r, "a", "p", 0, UINT64_MAX / 2 + 1, msg) == FUND_OK);
+    CHECK(fund_round_add(&r, "a", "p", 0, UINT64_MAX / 2 + 1, msg) == FUND_OK);
+    CHECK(fund_round_finish(&r, msg) == FUND_ERR_RANGE);
+    CHECK(strstr(msg, "overflow") != NULL);
+    fund_round_free(&r);
+    /* exact: (sum of square roots)^2 overflows: 5 donors of 2^62 -> (5 * 2^31)^2 > 2^64 */
+    fund_round_init(&r, 1, 0);
+    const char *names[] = {"a", "b", "c", "d", "e"};
+    for (size_t i = 0; i < 5; i++)
+        CHECK(fund_round_add(&r, names[i], "p", 0, (uint64_t)1 << 62, msg) == FUND_OK);
+    CHECK(fund_round_finish(&r, msg) == FUND_OK);
+    fund_qf_opts o;
+    fund_qf_opts_default(&o);
+    fund_qf_result res;
+    CHECK(fund_qf(&r, &o, &res, msg) == FUND_ERR_RANGE);
+    fund_round_free(&r);
+    /* two projects whose raw matches fit but whose sum does not */
+    fund_round_init(&r, 1, 0);
+    for (size_t i = 0; i < 2; i++) {
+        CHECK(fund_round_add(&r, names[i], "p", 0, (uint64_t)1 << 62, msg) == FUND_OK);
+        CHECK(fund_round_add(&r, names[i], "q", 0, (uint64_t)1 << 62, msg) == FUND_OK);
+    }
+    CHECK(fund_round_finish(&r, msg) == FUND_OK);
+    CHECK(fund_qf(&r, &o, &res, msg) == FUND_ERR_RANGE); /* 2 * (2^64 - 2^63) */
+    fund_round_free(&r);
+    /* float: a negative amount is refused */
+    fund_round_init(&r, 0, 0);
+    CHECK(fund_round_add(&r, "a", "p", -1, 0, msg) == FUND_ERR_FORMAT);
+    CHECK(fund_round_add(&r, "a", "p", NAN, 0, msg) == FUND_ERR_FORMAT);
+    fund_round_free(&r);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -467,6 +512,7 @@ int main(int argc, char **argv)
     RUN_TEST(test_eligibility);
     RUN_TEST(test_load_errors);
     RUN_TEST(test_properties);
+    RUN_TEST(test_errors_and_overflow);
     RUN_TEST(test_gr3);
     return fund_test_finish("qf");
 }
