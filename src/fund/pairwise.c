@@ -5,8 +5,9 @@
  * donors are a slice in ascending voter order.  A second index sorted by (voter, project)
  * gives each donor's projects.  For donor i:
  *   pass 1  for each project q of i, for each donor j > i of q:  w[j] += s_iq * s_jq
+ *           then, for each j touched, w[j] := k_ij = M / (M + w[j])
  *   pass 2  for each project p of i, for each donor j > i of p:
- *               subsidy[p] += 2 * M / (M + w[j]) * s_ip * s_jp
+ *               subsidy[p] += 2 * s_ip * sum_j w[j] * s_jp
  *   pass 3  clear w[j] for the j touched
  * where s = sqrt(c).  Donors j > i of a project are found by binary search in its slice.
  */
@@ -56,18 +57,22 @@ fund_err fund_pairwise(const fund_round *r, double M, double *subsidy, fund_pair
     fund_pairwise_stats s;
     memset(&s, 0, sizeof s);
     memset(subsidy, 0, np * sizeof *subsidy);
+    /* project-order arrays: donor index and sqrt(c), packed for the inner loops */
     double *sq = dacc_xcalloc(n, sizeof *sq);
+    uint32_t *pv = dacc_xcalloc(n, sizeof *pv);
     size_t *byv = dacc_xcalloc(n, sizeof *byv);
     for (size_t k = 0; k < n; k++) {
         sq[k] = sqrt(c[k].amount);
+        pv[k] = c[k].voter;
         byv[k] = k;
     }
     cmp_base = c;
     qsort(byv, n, sizeof *byv, cmp_by_voter);
     cmp_base = NULL;
+    /* w[j]: 0 = untouched; during pass 1 the running w_ij (> 0 once touched, as every
+     * amount left in a finished round is > 0); after it, k_ij. */
     double *w = dacc_xcalloc(nv, sizeof *w);
     uint32_t *touched = dacc_xcalloc(nv, sizeof *touched);
-    unsigned char *seen = dacc_xcalloc(nv, 1);
     size_t k0 = 0;
     while (k0 < n) {
         uint32_t i = c[byv[k0]].voter;
@@ -79,37 +84,38 @@ fund_err fund_pairwise(const fund_round *r, double M, double *subsidy, fund_pair
             size_t ki = byv[a];
             uint32_t q = c[ki].project;
             size_t end = r->proj_start[q + 1];
-            for (size_t kj = first_after(c, r->proj_start[q], end, i); kj < end; kj++) {
-                uint32_t j = c[kj].voter;
-                if (!seen[j]) {
-                    seen[j] = 1;
+            double si = sq[ki];
+            size_t kj = first_after(c, r->proj_start[q], end, i);
+            s.pair_terms += end - kj;
+            for (; kj < end; kj++) {
+                uint32_t j = pv[kj];
+                double t = w[j];
+                if (t == 0)
                     touched[ntouched++] = j;
-                }
-                w[j] += sq[ki] * sq[kj];
-                s.pair_terms++;
+                w[j] = t + si * sq[kj];
             }
         }
+        for (size_t t = 0; t < ntouched; t++)
+            w[touched[t]] = M / (M + w[touched[t]]);
         for (size_t a = k0; a < k1; a++) {
             size_t ki = byv[a];
             uint32_t p = c[ki].project;
             size_t end = r->proj_start[p + 1];
             double acc = 0;
             for (size_t kj = first_after(c, r->proj_start[p], end, i); kj < end; kj++)
-                acc += M / (M + w[c[kj].voter]) * sq[kj];
+                acc += w[pv[kj]] * sq[kj];
             subsidy[p] += 2 * sq[ki] * acc;
         }
-        for (size_t t = 0; t < ntouched; t++) {
+        for (size_t t = 0; t < ntouched; t++)
             w[touched[t]] = 0;
-            seen[touched[t]] = 0;
-        }
         s.pairs += ntouched;
         k0 = k1;
     }
     free(sq);
+    free(pv);
     free(byv);
     free(w);
     free(touched);
-    free(seen);
     if (st != NULL)
         *st = s;
     return FUND_OK;
