@@ -43,7 +43,7 @@ enum { DACC_CSV_ERROR = -1, DACC_CSV_END = 0, DACC_CSV_RECORD = 1 };
 
 typedef struct dacc_csv dacc_csv;
 
-/* Open FILE and read its header.  Returns NULL on failure with the message in err
+/* Open FILE ("-": standard input, named "<stdin>" in messages) and read its header.  Returns NULL on failure with the message in err
  * (at least DACC_CSV_ERR_MAX bytes). */
 dacc_csv *dacc_csv_open(const char *path, char *err, size_t errlen);
 /* The same over a memory buffer; name is used in messages. */

@@ -209,7 +209,10 @@ dacc_csv *dacc_csv_open_mem(const char *name, const char *data, size_t len, char
 
 dacc_csv *dacc_csv_open(const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
+    int is_stdin = strcmp(path, "-") == 0;
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
+    if (is_stdin)
+        path = "<stdin>";
     if (f == NULL) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return NULL;
@@ -221,7 +224,8 @@ dacc_csv *dacc_csv_open(const char *path, char *err, size_t errlen)
             if (cap > DACC_CSV_MAX_FILE) {
                 snprintf(err, errlen, "%s: expected at most %u bytes", path, DACC_CSV_MAX_FILE);
                 free(buf);
-                fclose(f);
+                if (!is_stdin)
+                    fclose(f);
                 return NULL;
             }
             cap *= 2;
@@ -233,7 +237,8 @@ dacc_csv *dacc_csv_open(const char *path, char *err, size_t errlen)
             break;
     }
     int bad = ferror(f);
-    fclose(f);
+    if (!is_stdin)
+        fclose(f);
     if (bad) {
         snprintf(err, errlen, "%s: read error", path);
         free(buf);

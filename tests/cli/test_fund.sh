@@ -94,6 +94,22 @@ same "pairwise huge M p3" "$(col match p3)" 162
 run 0 "pairwise pool" $FUND pairwise --M=5 --pool 100 --normalise --json $D/gitcoin_vector.csv
 contains "pairwise json" '"total_match":100' "$T/out"
 
+# ---- stdin and plots -------------------------------------------------------------------------
+printf 'voter,project,amount\na,p,1\nb,p,4\n' > "$T/in.csv"
+run 0 "stdin" sh -c "$FUND qf - < '$T/in.csv'"
+same "stdin match" "$(col match p)" 4
+printf 'voter,project,amount\na,p,x\n' > "$T/bad.csv"
+run 1 "stdin bad" sh -c "$FUND qf - < '$T/bad.csv'"
+contains "stdin bad" "<stdin>:2:3" "$T/err"
+run 0 "plot" $FUND qf --pool 100 --plot "$T/q.svg" $D/gitcoin_vector.csv
+contains "plot svg" "<svg" "$T/q.svg"
+contains "plot bar" ">p3</text>" "$T/q.svg"
+run 0 "plot exact" $FUND qf --decimals 6 --pool 100 --plot "$T/e.svg" $D/gitcoin_vector.csv
+contains "plot exact value" ">6.48e+07</text>" "$T/e.svg"
+run 0 "plot pairwise" $FUND pairwise --plot "$T/p.svg" $D/gitcoin_vector.csv
+contains "plot pairwise" "fund pairwise: matches" "$T/p.svg"
+run 1 "plot unwritable" $FUND qf --plot "$T/no/such/dir.svg" $D/gitcoin_vector.csv
+
 # ---- real data --------------------------------------------------------------------------------
 GR3=$SHARED/gitcoin-gr3/GR03_contributions.csv
 if [ -f "$GR3" ]; then

@@ -2,6 +2,7 @@
 #include "dacc/csv.h"
 #include "dacc/json.h"
 #include "dacc/strmap.h"
+#include "dacc/svg.h"
 #include "fund_test.h"
 
 static char err[DACC_CSV_ERR_MAX];
@@ -276,6 +277,53 @@ static void test_strmap(void)
     dacc_strmap_free(&m);
 }
 
+static void test_svg_and_put(void)
+{
+    char path[] = "fund-test.svg";
+    const char *labels[] = {"a<b>&\"c\"", "zero", "big"};
+    const double values[] = {1, 0, 3};
+    char e[512];
+    CHECK(dacc_svg_bars(path, "t & t", labels, values, 3, e, sizeof e) == 0);
+    FILE *f = fopen(path, "r");
+    char buf[4096] = {0};
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    remove(path);
+    CHECK(n > 0);
+    CHECK(strstr(buf, "a&lt;b&gt;&amp;&quot;c&quot;") != NULL);
+    CHECK(strstr(buf, "t &amp; t") != NULL);
+    CHECK(strstr(buf, ">big<") < strstr(buf, ">a&lt;")); /* descending order */
+    CHECK(dacc_svg_bars("/nonexistent/x.svg", "t", labels, values, 3, e, sizeof e) == -1);
+    /* CSV writing quotes only when needed and round-trips through the reader */
+    char *out = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&out, &len);
+    fputs("a,b\n", m);
+    dacc_csv_put(m, "x,\"y\"\nz");
+    fputc(',', m);
+    dacc_csv_put(m, "plain");
+    fputc('\n', m);
+    dacc_csv_put_number(m, 0.1);
+    fputc(',', m);
+    dacc_csv_put_number(m, -0.0);
+    fputc('\n', m);
+    fclose(m);
+    dacc_csv *r = open_s(out);
+    CHECK(r != NULL);
+    if (r != NULL) {
+        CHECK(dacc_csv_next(r) == DACC_CSV_RECORD);
+        CHECK(strcmp(dacc_csv_field(r, 0), "x,\"y\"\nz") == 0);
+        CHECK(strcmp(dacc_csv_field(r, 1), "plain") == 0);
+        double v;
+        CHECK(dacc_csv_next(r) == DACC_CSV_RECORD);
+        CHECK(dacc_csv_number(r, 0, &v) == 0 && v == 0.1);
+        CHECK(strcmp(dacc_csv_field(r, 1), "0") == 0);
+        dacc_csv_close(r);
+    }
+    free(out);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -290,5 +338,6 @@ int main(int argc, char **argv)
     RUN_TEST(test_open_file);
     RUN_TEST(test_json);
     RUN_TEST(test_strmap);
+    RUN_TEST(test_svg_and_put);
     return fund_test_finish("csv");
 }

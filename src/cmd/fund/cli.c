@@ -1,6 +1,8 @@
 /* cli.c -- shared option parsing and error reporting for the fund command. */
 #include "fund_cli.h"
 #include "dacc/csv.h"
+#include "dacc/svg.h"
+#include "dacc/xalloc.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -157,6 +159,27 @@ int fund_cli_pool_opts(const fund_pool_args *a, int exact, unsigned decimals, fu
         if (exact && dacc_parse_units(a->cap_fraction, 18, &o->cap_fraction_e18) != 0)
             return fund_cli_usage_error("--cap-fraction expects a plain decimal in (0, 1], got '%s'",
                                         a->cap_fraction);
+    }
+    return 0;
+}
+
+int fund_cli_plot(const char *path, const char *title, const fund_round *r,
+                  const double *match, const uint64_t *umatch)
+{
+    size_t n = fund_round_nprojects(r);
+    const char **labels = dacc_xcalloc(n, sizeof *labels);
+    double *v = dacc_xcalloc(n, sizeof *v);
+    for (size_t p = 0; p < n; p++) {
+        labels[p] = fund_round_project(r, p);
+        v[p] = match != NULL ? match[p] : (double)umatch[p];
+    }
+    char err[512];
+    int rc = dacc_svg_bars(path, title, labels, v, n, err, sizeof err);
+    free(labels);
+    free(v);
+    if (rc != 0) {
+        fprintf(stderr, "fund: error: FUND_ERR_IO: %s\n", err);
+        return FUND_EXIT_DATA;
     }
     return 0;
 }

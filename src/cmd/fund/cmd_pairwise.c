@@ -23,6 +23,7 @@ static const char usage[] =
     FUND_POOL_USAGE FUND_ROUND_USAGE
     "output:\n"
     "  --json                JSON instead of CSV\n"
+    "  --plot FILE.svg       also draw the matches as a bar chart\n"
     "  CSV columns: project,match,contributions,donors,subsidy,capped\n";
 
 int fund_cmd_pairwise(int argc, char **argv)
@@ -31,7 +32,7 @@ int fund_cmd_pairwise(int argc, char **argv)
     fund_pool_args pa;
     memset(&ra, 0, sizeof ra);
     memset(&pa, 0, sizeof pa);
-    const char *m_text = NULL;
+    const char *m_text = NULL, *plot = NULL;
     int json = 0;
     const fund_opt opts[] = {
         FUND_ROUND_OPTS(ra),
@@ -39,6 +40,7 @@ int fund_cmd_pairwise(int argc, char **argv)
         {"-M", &m_text, NULL},
         {"--M", &m_text, NULL},
         {"--json", NULL, &json},
+        {"--plot", &plot, NULL},
         {NULL, NULL, NULL},
     };
     const char *pos[1];
@@ -76,6 +78,8 @@ int fund_cmd_pairwise(int argc, char **argv)
     for (size_t p = 0; p < np; p++)
         for (size_t k = r.proj_start[p]; k < r.proj_start[p + 1]; k++)
             contrib[p] += r.c[k].amount;
+    if (plot != NULL && (rc = fund_cli_plot(plot, "fund pairwise: matches", &r, match, NULL)) != 0)
+        goto out;
     if (json) {
         dacc_json j;
         dacc_json_init(&j, stdout);

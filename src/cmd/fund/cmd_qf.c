@@ -1,6 +1,8 @@
 /* cmd_qf.c -- `fund qf`: plain quadratic funding (see include/fund/qf.h, docs/fund.md). */
 #include "dacc/csv.h"
 #include "dacc/json.h"
+#include "dacc/svg.h"
+#include "dacc/xalloc.h"
 #include "fund/qf.h"
 #include "fund_cli.h"
 
@@ -25,6 +27,7 @@ static const char usage[] =
     FUND_POOL_USAGE FUND_ROUND_USAGE
     "output:\n"
     "  --json                JSON instead of CSV\n"
+    "  --plot FILE.svg       also draw the matches as a bar chart\n"
     "  CSV columns: project,match,contributions,donors,sum_sqrt,raw_match,capped and, in\n"
     "  exact mode, sqrt_remainder\n";
 
@@ -158,6 +161,7 @@ int fund_cmd_qf(int argc, char **argv)
     memset(&ra, 0, sizeof ra);
     memset(&pa, 0, sizeof pa);
     const char *decimals_text = NULL;
+    const char *plot = NULL;
     int exact = 0, alpha = 0, json = 0;
     const fund_opt opts[] = {
         FUND_ROUND_OPTS(ra),
@@ -166,6 +170,7 @@ int fund_cmd_qf(int argc, char **argv)
         {"--exact", NULL, &exact},
         {"--alpha", NULL, &alpha},
         {"--json", NULL, &json},
+        {"--plot", &plot, NULL},
         {NULL, NULL, NULL},
     };
     const char *pos[1];
@@ -200,9 +205,12 @@ int fund_cmd_qf(int argc, char **argv)
         fund_round_free(&r);
         return fund_cli_error(e, msg);
     }
-    if (json)
+    if (plot != NULL)
+        rc = fund_cli_plot(plot, "fund qf: matches", &r, res.exact ? NULL : res.match,
+                           res.exact ? res.umatch : NULL);
+    if (rc == 0 && json)
         rc = print_json(&r, &o, &res, decimals);
-    else
+    else if (rc == 0)
         print_csv(&r, &res);
     fund_qf_result_free(&res);
     fund_round_free(&r);
