@@ -17,10 +17,15 @@
  *          = pool               with a pool, normalise mode (always scale to the pool:
  *                               Gitcoin's Python calculator)
  *   match_p = budget * raw_p / sum raw  (exact: floor of the 128-bit product / sum)
- *   cap (absolute, or a fraction of the pool): while some uncapped project's share exceeds
- *   the cap, those projects are fixed at exactly the cap and the rest of the budget is
- *   shared again among the uncapped ones in proportion to raw_p.  Caps hold exactly; what
- *   no project can take (all capped, or exact-mode rounding dust) is reported unallocated.
+ *   cap (absolute, or a fraction of the pool):
+ *     float: while some uncapped project's share exceeds the cap, those projects are fixed
+ *            at exactly the cap and the rest of the budget is shared again among the
+ *            uncapped ones in proportion to raw_p;
+ *     exact: pluralistic.js's rule: clip every share above the cap and add up the
+ *            overflow; top up every share below the cap by
+ *            floor(share * overflow / sum of shares below the cap); repeat.
+ *   Caps hold exactly; what no project can take (all capped, or exact-mode rounding dust)
+ *   is reported unallocated.
  */
 #ifndef FUND_QF_H
 #define FUND_QF_H

@@ -165,39 +165,33 @@ fund_err fund_distribute_exact(const uint64_t *raw, size_t n, const fund_qf_opts
         cap = o->cap_is_fraction ? (uint64_t)((u128)o->pool_units * o->cap_fraction_e18 / E18)
                                  : o->cap_units;
     int *capped = dacc_xcalloc(n, sizeof *capped);
-    u128 remaining = inf.budget, share = total;
-    for (;;) {
+    /* shares of the budget: floor(raw * budget / total), or raw itself when unscaled */
+    for (size_t p = 0; p < n; p++)
+        out[p] = total == 0 ? 0
+                 : inf.budget == total ? raw[p]
+                                       : (uint64_t)((u128)raw[p] * inf.budget / total);
+    /* caps, with pluralistic.js's rounding: clip every share above the cap, then top up
+     * each share below the cap by floor(share * overflow / sum of shares below the cap);
+     * repeat until nothing overflows (or nothing is left below the cap) */
+    for (int more = o->has_cap; more;) {
         inf.iterations++;
-        int newly = 0;
+        u128 overflow = 0, below = 0;
         for (size_t p = 0; p < n; p++) {
-            if (capped[p])
-                continue;
-            if (share == 0)
-                out[p] = 0;
-            else if (remaining == share)
-                out[p] = raw[p];
-            else {
-                /* raw[p] <= share and remaining <= 2^64, so the product fits 128 bits */
-                out[p] = (uint64_t)((u128)raw[p] * remaining / share);
-            }
-            if (o->has_cap && out[p] > cap) {
-                capped[p] = 1;
-                newly++;
-            }
-        }
-        if (newly == 0)
-            break;
-        remaining = inf.budget;
-        share = 0;
-        for (size_t p = 0; p < n; p++) {
-            if (capped[p]) {
+            if (out[p] > cap) {
+                overflow += out[p] - cap;
                 out[p] = cap;
-                remaining = remaining > cap ? remaining - cap : 0;
-            } else {
-                share += raw[p];
+                capped[p] = 1;
+            } else if (out[p] < cap) {
+                below += out[p];
             }
         }
+        more = overflow > 0 && below > 0;
+        for (size_t p = 0; more && p < n; p++)
+            if (out[p] < cap) /* out[p] <= below, overflow < 2^64: fits 128 bits */
+                out[p] += (uint64_t)((u128)out[p] * overflow / below);
     }
+    if (!o->has_cap)
+        inf.iterations = 1;
     u128 sum = 0;
     for (size_t p = 0; p < n; p++)
         sum += out[p];

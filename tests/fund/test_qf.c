@@ -166,6 +166,29 @@ static void test_caps(void)
     CHECK_U64(res.umatch[0] + res.umatch[1] + res.umatch[2] + res.uunallocated, 100000000);
     fund_qf_result_free(&res);
     fund_round_free(&r);
+    /* exact, pluralistic.js's top-up rule, worked by hand: shares 10, 20, 70, cap 30:
+     * 70 -> 30 (overflow 40 over 30 below): 10 + 13, 20 + 26 -> 23, 46;
+     * 46 -> 30 (overflow 16 over 23 below): 23 + 16 -> 39;  39 -> 30, nothing below: stop */
+    const uint64_t raws[] = {10, 20, 70};
+    uint64_t m[3];
+    int capped[3];
+    fund_dist_uinfo ui;
+    fund_qf_opts_default(&o);
+    o.has_pool = 1;
+    o.pool_units = 100;
+    o.has_cap = 1;
+    o.cap_units = 30;
+    CHECK(fund_distribute_exact(raws, 3, &o, m, capped, &ui, msg) == FUND_OK);
+    CHECK(m[0] == 30 && m[1] == 30 && m[2] == 30 && capped[0] && capped[1] && capped[2]);
+    CHECK(ui.unallocated == 10 && ui.iterations == 3 && ui.budget == 100);
+    /* float: the same by recomputation from raw */
+    const double fraws[] = {10, 20, 70};
+    double fm[3];
+    fund_dist_info fi;
+    o.pool = 100;
+    o.cap = 30;
+    CHECK(fund_distribute(fraws, 3, &o, fm, capped, &fi, msg) == FUND_OK);
+    CHECK(fm[0] == 30 && fm[1] == 30 && fm[2] == 30 && fi.unallocated == 10);
 }
 
 static void test_alpha(void)
