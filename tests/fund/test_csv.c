@@ -324,6 +324,61 @@ static void test_svg_and_put(void)
     free(out);
 }
 
+/* Mutated inputs: the reader never crashes (ASan/UBSan builds check memory), every record
+ * it returns has the header's field count, and every error names t.csv and a line. */
+static void test_mutations(void)
+{
+    uint64_t s = fund_test_seed("csv mutations");
+    const char *base = "voter,project,amount\r\n\"a,b\",p,1.5\n\"x\"\"y\",q,2e3\nz,\"multi\nline\",.5\n";
+    size_t blen = strlen(base);
+    const char alphabet[] = {',', '"', '\r', '\n', 'a', '0', '.', 'e', '-', '\0', '\xEF', ' '};
+    char buf[256];
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t n = blen;
+        memcpy(buf, base, n);
+        int edits = 1 + (int)(ft_rand(&s) % 4);
+        for (int e = 0; e < edits; e++) {
+            size_t at = ft_rand(&s) % (n + 1);
+            int op = (int)(ft_rand(&s) % 3);
+            char c = alphabet[ft_rand(&s) % sizeof alphabet];
+            if (op == 0 && n < sizeof buf - 1) { /* insert */
+                memmove(buf + at + 1, buf + at, n - at);
+                buf[at] = c;
+                n++;
+            } else if (op == 1 && at < n) { /* delete */
+                memmove(buf + at, buf + at + 1, n - at - 1);
+                n--;
+            } else if (at < n) { /* replace */
+                buf[at] = c;
+            }
+        }
+        dacc_csv *r = dacc_csv_open_mem("t.csv", buf, n, err, sizeof err);
+        if (r == NULL) {
+            CHECK(strncmp(err, "t.csv:", 6) == 0);
+            continue;
+        }
+        int rc;
+        while ((rc = dacc_csv_next(r)) == DACC_CSV_RECORD) {
+            for (size_t c2 = 0; c2 < dacc_csv_columns(r); c2++) {
+                const char *f = dacc_csv_field(r, c2);
+                CHECK(f != NULL && strlen(f) == dacc_csv_field_len(r, c2));
+                double v;
+                if (dacc_csv_number(r, c2, &v) == 0)
+                    CHECK(isfinite(v));
+            }
+            if (dacc_csv_error(r)[0] != '\0')
+                break; /* a number error is sticky; stop like a caller would */
+        }
+        if (rc == DACC_CSV_ERROR)
+            CHECK(strncmp(dacc_csv_error(r), "t.csv:", 6) == 0);
+        dacc_csv_close(r);
+        if (ft_current_failed) {
+            printf("  at iteration %d\n", iter);
+            break;
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -339,5 +394,6 @@ int main(int argc, char **argv)
     RUN_TEST(test_json);
     RUN_TEST(test_strmap);
     RUN_TEST(test_svg_and_put);
+    RUN_TEST(test_mutations);
     return fund_test_finish("csv");
 }
