@@ -88,7 +88,8 @@ int dacc_csv_units(dacc_csv *r, size_t col, unsigned decimals, uint64_t *out);
  * LF, or starts or ends with a space. */
 #include <stdio.h>
 void dacc_csv_put(FILE *f, const char *s);
-/* A double as "%.17g" (reads back to the same value); -0 as 0. */
+/* A double in the shortest of "%.15g", "%.16g", "%.17g" that reads back to the same
+ * value (so 21.6 prints as 21.6, and nothing is lost); -0 as 0. */
 void dacc_csv_put_number(FILE *f, double v);
 
 /*

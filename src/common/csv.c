@@ -492,8 +492,16 @@ void dacc_csv_put(FILE *f, const char *s)
 
 void dacc_csv_put_number(FILE *f, double v)
 {
-    if (v == 0)
+    if (v == 0) {
         fputs("0", f);
-    else
-        fprintf(f, "%.17g", v);
+        return;
+    }
+    /* the shortest of %.15g, %.16g, %.17g that reads back to v (%.17g always does) */
+    char buf[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (prec == 17 || strtod(buf, NULL) == v)
+            break;
+    }
+    fputs(buf, f);
 }

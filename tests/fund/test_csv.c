@@ -308,6 +308,7 @@ static void test_svg_and_put(void)
     fputc(',', m);
     dacc_csv_put_number(m, -0.0);
     fputc('\n', m);
+
     fclose(m);
     dacc_csv *r = open_s(out);
     CHECK(r != NULL);
