@@ -100,8 +100,8 @@ int fund_cli_load_round(const fund_round_args *a, const char *file, int exact,
     if (a->min != NULL) {
         if (exact) {
             if (dacc_parse_units(a->min, decimals, &min_units) != 0)
-                return fund_cli_usage_error("--min expects an amount with at most %u decimals, "
-                                            "got '%s'", decimals, a->min);
+                return fund_cli_usage_error("--min expects an amount with at most %u decimals that "
+                                            "fits 64-bit units, got '%s'", decimals, a->min);
         } else if (fund_cli_number("--min", a->min, &min) != 0) {
             return FUND_EXIT_USAGE;
         }
@@ -131,8 +131,8 @@ int fund_cli_pool_opts(const fund_pool_args *a, int exact, unsigned decimals, fu
         o->has_pool = 1;
         if (exact) {
             if (dacc_parse_units(a->pool, decimals, &o->pool_units) != 0)
-                return fund_cli_usage_error("--pool expects an amount with at most %u decimals, "
-                                            "got '%s'", decimals, a->pool);
+                return fund_cli_usage_error("--pool expects an amount with at most %u decimals that "
+                                            "fits 64-bit units, got '%s'", decimals, a->pool);
         } else if (fund_cli_number("--pool", a->pool, &o->pool) != 0) {
             return FUND_EXIT_USAGE;
         }
@@ -145,8 +145,8 @@ int fund_cli_pool_opts(const fund_pool_args *a, int exact, unsigned decimals, fu
         o->has_cap = 1;
         if (exact) {
             if (dacc_parse_units(a->cap, decimals, &o->cap_units) != 0)
-                return fund_cli_usage_error("--cap expects an amount with at most %u decimals, "
-                                            "got '%s'", decimals, a->cap);
+                return fund_cli_usage_error("--cap expects an amount with at most %u decimals that "
+                                            "fits 64-bit units, got '%s'", decimals, a->cap);
         } else if (fund_cli_number("--cap", a->cap, &o->cap) != 0) {
             return FUND_EXIT_USAGE;
         }
