@@ -35,6 +35,9 @@ void dacc_json_string(dacc_json *j, const char *s);
 void dacc_json_number(dacc_json *j, double v);
 void dacc_json_int(dacc_json *j, int64_t v);
 void dacc_json_uint(dacc_json *j, uint64_t v);
+/* A number given as text, written as is: the caller guarantees it is a JSON number
+ * (e.g. the decimal digits of a 128-bit integer). */
+void dacc_json_number_text(dacc_json *j, const char *text);
 void dacc_json_bool(dacc_json *j, int v);
 void dacc_json_null(dacc_json *j);
 /* Finish: writes the final newline; returns 0, or -1 if the structure was misused,

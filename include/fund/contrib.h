@@ -10,7 +10,7 @@
  *
  * Two number modes, fixed at init:
  *   float  amounts are doubles (strict decimals, must be >= 0);
- *   exact  amounts are uint64 integer units of 10^-decimals, parsed from the CSV text
+ *   exact  amounts are 128-bit integer units of 10^-decimals, parsed from the CSV text
  *          exactly (no floating point anywhere), sums checked for overflow.
  *
  * Eligibility (each optional; apply after finish, in this order -- the command does):
@@ -29,14 +29,15 @@
 #include <stdint.h>
 
 #include "dacc/strmap.h"
+#include "dacc/u128.h"
 #include "fund/errors.h"
 
-#define FUND_MAX_DECIMALS 18u
+#define FUND_MAX_DECIMALS 36u
 
 typedef struct {
     uint32_t voter, project;
     double amount;   /* float mode */
-    uint64_t units;  /* exact mode */
+    dacc_u128 units; /* exact mode */
 } fund_contrib;
 
 typedef struct {
@@ -62,7 +63,7 @@ void fund_round_init(fund_round *r, int exact, unsigned decimals);
 void fund_round_free(fund_round *r);
 /* Add one row (before finish).  Float mode uses amount, exact mode units. */
 fund_err fund_round_add(fund_round *r, const char *voter, const char *project, double amount,
-                        uint64_t units, char *msg);
+                        dacc_u128 units, char *msg);
 /* Add every row of a contributions CSV.  Messages name file, line and column. */
 fund_err fund_round_load_csv(fund_round *r, const char *path, const fund_columns *cols,
                              char *msg);
@@ -80,7 +81,7 @@ static inline const char *fund_round_voter(const fund_round *r, size_t v)
 }
 
 fund_err fund_round_drop_self(fund_round *r, const char *owners_csv, char *msg);
-fund_err fund_round_apply_min(fund_round *r, double min_amount, uint64_t min_units, char *msg);
+fund_err fund_round_apply_min(fund_round *r, double min_amount, dacc_u128 min_units, char *msg);
 fund_err fund_round_apply_trust(fund_round *r, const char *scores_csv, double lo, double hi,
                                 char *msg);
 /* Trust factor f(s) as above (lo < hi required). */

@@ -4,7 +4,8 @@
  * Per project p with aggregated contributions c_ip (see fund/contrib.h):
  *   float:  S_p = sum_i sqrt(c_ip);  ideal_p = S_p^2;  raw_p = ideal_p - sum_i c_ip
  *   exact:  s_ip = isqrt(c_ip) (floor), rem_ip = c_ip - s_ip^2;  S_p = sum_i s_ip;
- *           raw_p = max(0, S_p^2 - sum_i c_ip), all in uint64 (128-bit intermediates),
+ *           raw_p = max(0, S_p^2 - sum_i c_ip), all in 128-bit units (256-bit products
+ *           when scaling), overflow an error,
  *           sum_i rem_ip reported as the square-root remainder (what flooring dropped).
  *   alpha (clr.fund, float):  C = sum_p sum_i c_ip, B = pool + C,
  *           alpha = min(1, (B - C) / (sum_p S_p^2 - C)) (1 when the denominator is 0),
@@ -41,12 +42,12 @@ typedef enum { FUND_SCALE_SATURATE = 0, FUND_SCALE_NORMALISE = 1 } fund_scale;
 typedef struct {
     int has_pool;
     double pool;            /* float and alpha modes */
-    uint64_t pool_units;    /* exact mode */
+    dacc_u128 pool_units;   /* exact mode */
     fund_scale scale;
     int has_cap;
     int cap_is_fraction;    /* cap = cap_fraction * pool */
     double cap;             /* absolute cap, float */
-    uint64_t cap_units;     /* absolute cap, exact */
+    dacc_u128 cap_units;    /* absolute cap, exact */
     double cap_fraction;    /* in (0, 1] */
     uint64_t cap_fraction_e18; /* exact mode: the fraction in units of 10^-18 */
     int alpha;              /* clr.fund capital-constrained mode (float, needs a pool) */
@@ -58,10 +59,10 @@ typedef struct {
     /* float / alpha mode */
     double *contrib, *sum_sqrt, *ideal, *raw, *match;
     /* exact mode */
-    uint64_t *ucontrib, *usum_sqrt, *urem, *uraw, *umatch;
+    dacc_u128 *ucontrib, *usum_sqrt, *urem, *uraw, *umatch;
     int *capped;
     double total_raw, total_match, unallocated, alpha, budget;
-    uint64_t utotal_raw, utotal_match, uunallocated, ubudget;
+    dacc_u128 utotal_raw, utotal_match, uunallocated, ubudget;
     int exact, saturated, iterations;
 } fund_qf_result;
 
@@ -79,11 +80,11 @@ typedef struct {
 fund_err fund_distribute(const double *raw, size_t n, const fund_qf_opts *o, double *out,
                          int *capped, fund_dist_info *info, char *msg);
 typedef struct {
-    uint64_t budget, total, unallocated;
+    dacc_u128 budget, total, unallocated;
     int saturated, iterations;
 } fund_dist_uinfo;
-fund_err fund_distribute_exact(const uint64_t *raw, size_t n, const fund_qf_opts *o,
-                               uint64_t *out, int *capped, fund_dist_uinfo *info, char *msg);
+fund_err fund_distribute_exact(const dacc_u128 *raw, size_t n, const fund_qf_opts *o,
+                               dacc_u128 *out, int *capped, fund_dist_uinfo *info, char *msg);
 
 /* floor(sqrt(x)) and the remainder x - floor(sqrt(x))^2, exactly. */
 uint64_t fund_isqrt(uint64_t x, uint64_t *rem);

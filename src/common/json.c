@@ -124,6 +124,12 @@ void dacc_json_uint(dacc_json *j, uint64_t v)
     fprintf(j->f, "%" PRIu64, v);
 }
 
+void dacc_json_number_text(dacc_json *j, const char *text)
+{
+    before_value(j);
+    fputs(text, j->f);
+}
+
 void dacc_json_bool(dacc_json *j, int v)
 {
     before_value(j);

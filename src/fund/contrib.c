@@ -29,7 +29,7 @@ void fund_round_free(fund_round *r)
 }
 
 fund_err fund_round_add(fund_round *r, const char *voter, const char *project, double amount,
-                        uint64_t units, char *msg)
+                        dacc_u128 units, char *msg)
 {
     if (r->finished) {
         snprintf(msg, FUND_MSG_MAX, "round already finished");
@@ -81,10 +81,15 @@ fund_err fund_round_load_csv(fund_round *r, const char *path, const fund_columns
             goto bad;
         }
         double amount = 0;
-        uint64_t units = 0;
+        dacc_u128 units = 0;
         if (r->exact) {
-            if (dacc_csv_units(csv, (size_t)ac, r->decimals, &units) != 0)
+            if (dacc_parse_units128(dacc_csv_field(csv, (size_t)ac), r->decimals, &units) != 0) {
+                dacc_csv_fail(csv, ac,
+                              "expected a non-negative amount with at most %u decimals (fitting "
+                              "128 bits in units) in column '%s', got \"%.60s\"",
+                              r->decimals, an, dacc_csv_field(csv, (size_t)ac));
                 goto bad;
+            }
         } else {
             if (dacc_csv_number(csv, (size_t)ac, &amount) != 0)
                 goto bad;
@@ -194,9 +199,9 @@ fund_err fund_round_finish(fund_round *r, char *msg)
     for (size_t i = 0; i < r->n; i++) {
         if (w > 0 && r->c[w - 1].project == r->c[i].project && r->c[w - 1].voter == r->c[i].voter) {
             if (r->exact) {
-                if (r->c[w - 1].units > UINT64_MAX - r->c[i].units) {
+                if (r->c[w - 1].units > DACC_U128_MAX - r->c[i].units) {
                     snprintf(msg, FUND_MSG_MAX,
-                             "contributions of '%s' to '%s' overflow 64-bit units",
+                             "contributions of '%s' to '%s' overflow 128-bit units",
                              fund_round_voter(r, r->c[i].voter),
                              fund_round_project(r, r->c[i].project));
                     return FUND_ERR_RANGE;
@@ -292,7 +297,7 @@ fund_err fund_round_drop_self(fund_round *r, const char *owners_csv, char *msg)
     return FUND_OK;
 }
 
-fund_err fund_round_apply_min(fund_round *r, double min_amount, uint64_t min_units, char *msg)
+fund_err fund_round_apply_min(fund_round *r, double min_amount, dacc_u128 min_units, char *msg)
 {
     fund_err e = need_finished(r, msg);
     if (e != FUND_OK)

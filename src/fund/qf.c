@@ -4,6 +4,7 @@
  * docs/fund.md.
  */
 #include "fund/qf.h"
+#include "dacc/u128.h"
 #include "dacc/xalloc.h"
 
 #include <math.h>
@@ -11,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-__extension__ typedef unsigned __int128 u128;
 
 #define E18 1000000000000000000ull
 
@@ -23,15 +23,10 @@ void fund_qf_opts_default(fund_qf_opts *o)
 
 uint64_t fund_isqrt(uint64_t x, uint64_t *rem)
 {
-    uint64_t s = (uint64_t)sqrt((double)x);
-    if (s > 0xFFFFFFFFull)
-        s = 0xFFFFFFFFull;
-    while ((u128)s * s > x)
-        s--;
-    while (s < 0xFFFFFFFFull && (u128)(s + 1) * (s + 1) <= x)
-        s++;
+    dacc_u128 r;
+    uint64_t s = (uint64_t)dacc_u128_isqrt(x, &r);
     if (rem != NULL)
-        *rem = x - s * s;
+        *rem = (uint64_t)r;
     return s;
 }
 
@@ -138,44 +133,53 @@ fund_err fund_distribute(const double *raw, size_t n, const fund_qf_opts *o, dou
     return FUND_OK;
 }
 
-fund_err fund_distribute_exact(const uint64_t *raw, size_t n, const fund_qf_opts *o,
-                               uint64_t *out, int *capped_out, fund_dist_uinfo *info, char *msg)
+fund_err fund_distribute_exact(const dacc_u128 *raw, size_t n, const fund_qf_opts *o,
+                               dacc_u128 *out, int *capped_out, fund_dist_uinfo *info, char *msg)
 {
     fund_err e = check_opts(o, 1, msg);
     if (e != FUND_OK)
         return e;
     fund_dist_uinfo inf;
     memset(&inf, 0, sizeof inf);
-    u128 total = 0;
-    for (size_t p = 0; p < n; p++)
+    dacc_u128 total = 0;
+    for (size_t p = 0; p < n; p++) {
+        if (raw[p] > DACC_U128_MAX - total) {
+            snprintf(msg, FUND_MSG_MAX, "the sum of raw matches overflows 128-bit units");
+            return FUND_ERR_RANGE;
+        }
         total += raw[p];
-    if (total > UINT64_MAX) {
-        snprintf(msg, FUND_MSG_MAX, "the sum of raw matches overflows 64-bit units");
-        return FUND_ERR_RANGE;
     }
     if (!o->has_pool)
-        inf.budget = (uint64_t)total;
+        inf.budget = total;
     else if (o->scale == FUND_SCALE_NORMALISE)
         inf.budget = o->pool_units;
     else
-        inf.budget = total < o->pool_units ? (uint64_t)total : o->pool_units;
+        inf.budget = total < o->pool_units ? total : o->pool_units;
     inf.saturated = o->has_pool && total >= o->pool_units;
-    uint64_t cap = 0;
-    if (o->has_cap)
-        cap = o->cap_is_fraction ? (uint64_t)((u128)o->pool_units * o->cap_fraction_e18 / E18)
-                                 : o->cap_units;
+    dacc_u128 cap = 0;
+    if (o->has_cap) {
+        cap = o->cap_units;
+        if (o->cap_is_fraction) /* fraction <= 1, so the result fits */
+            (void)dacc_u128_muldiv(o->pool_units, o->cap_fraction_e18, E18, &cap);
+    }
     int *capped = dacc_xcalloc(n, sizeof *capped);
-    /* shares of the budget: floor(raw * budget / total), or raw itself when unscaled */
-    for (size_t p = 0; p < n; p++)
-        out[p] = total == 0 ? 0
-                 : inf.budget == total ? raw[p]
-                                       : (uint64_t)((u128)raw[p] * inf.budget / total);
+    /* shares of the budget: floor(raw * budget / total) through a 256-bit product (the
+     * quotient is at most the budget), or raw itself when unscaled */
+    for (size_t p = 0; p < n; p++) {
+        if (total == 0)
+            out[p] = 0;
+        else if (inf.budget == total)
+            out[p] = raw[p];
+        else
+            (void)dacc_u128_muldiv(raw[p], inf.budget, total, &out[p]);
+    }
     /* caps, with pluralistic.js's rounding: clip every share above the cap, then top up
      * each share below the cap by floor(share * overflow / sum of shares below the cap);
-     * repeat until nothing overflows (or nothing is left below the cap) */
+     * repeat until nothing overflows (or nothing is left below the cap).  All sums stay
+     * within the budget, and each top-up is at most the overflow. */
     for (int more = o->has_cap; more;) {
         inf.iterations++;
-        u128 overflow = 0, below = 0;
+        dacc_u128 overflow = 0, below = 0;
         for (size_t p = 0; p < n; p++) {
             if (out[p] > cap) {
                 overflow += out[p] - cap;
@@ -186,16 +190,19 @@ fund_err fund_distribute_exact(const uint64_t *raw, size_t n, const fund_qf_opts
             }
         }
         more = overflow > 0 && below > 0;
-        for (size_t p = 0; more && p < n; p++)
-            if (out[p] < cap) /* out[p] <= below, overflow < 2^64: fits 128 bits */
-                out[p] += (uint64_t)((u128)out[p] * overflow / below);
+        for (size_t p = 0; more && p < n; p++) {
+            dacc_u128 add = 0;
+            if (out[p] < cap)
+                (void)dacc_u128_muldiv(out[p], overflow, below, &add);
+            out[p] += add;
+        }
     }
     if (!o->has_cap)
         inf.iterations = 1;
-    u128 sum = 0;
+    dacc_u128 sum = 0;
     for (size_t p = 0; p < n; p++)
         sum += out[p];
-    inf.total = (uint64_t)sum;
+    inf.total = sum;
     inf.unallocated = inf.budget - inf.total;
     if (capped_out != NULL)
         memcpy(capped_out, capped, n * sizeof *capped);
@@ -222,49 +229,51 @@ void fund_qf_result_free(fund_qf_result *res)
     memset(res, 0, sizeof *res);
 }
 
+static fund_err range_error(const fund_round *r, size_t p, const char *what, char *msg)
+{
+    snprintf(msg, FUND_MSG_MAX, "project '%s': %s overflows 128-bit units",
+             fund_round_project(r, p), what);
+    return FUND_ERR_RANGE;
+}
+
 static fund_err qf_exact(const fund_round *r, const fund_qf_opts *o, fund_qf_result *res,
                          char *msg)
 {
     size_t n = res->n;
-    res->ucontrib = dacc_xcalloc(n, sizeof(uint64_t));
-    res->usum_sqrt = dacc_xcalloc(n, sizeof(uint64_t));
-    res->urem = dacc_xcalloc(n, sizeof(uint64_t));
-    res->uraw = dacc_xcalloc(n, sizeof(uint64_t));
-    res->umatch = dacc_xcalloc(n, sizeof(uint64_t));
+    res->ucontrib = dacc_xcalloc(n, sizeof(dacc_u128));
+    res->usum_sqrt = dacc_xcalloc(n, sizeof(dacc_u128));
+    res->urem = dacc_xcalloc(n, sizeof(dacc_u128));
+    res->uraw = dacc_xcalloc(n, sizeof(dacc_u128));
+    res->umatch = dacc_xcalloc(n, sizeof(dacc_u128));
     for (size_t p = 0; p < n; p++) {
-        u128 sum = 0, sq = 0, rem = 0;
+        dacc_u128 sum = 0, sq = 0, rem = 0;
         for (size_t k = r->proj_start[p]; k < r->proj_start[p + 1]; k++) {
-            uint64_t rm;
-            sq += fund_isqrt(r->c[k].units, &rm);
+            dacc_u128 rm, c = r->c[k].units;
+            dacc_u128 s = dacc_u128_isqrt(c, &rm);
+            if (c > DACC_U128_MAX - sum)
+                return range_error(r, p, "the sum of contributions", msg);
+            if (s > DACC_U128_MAX - sq || rm > DACC_U128_MAX - rem)
+                return range_error(r, p, "the sum of square roots", msg);
+            sum += c;
+            sq += s;
             rem += rm;
-            sum += r->c[k].units;
         }
-                if (sum > UINT64_MAX || rem > UINT64_MAX || sq > UINT64_MAX) {
-            snprintf(msg, FUND_MSG_MAX, "project '%s': contributions overflow 64-bit units",
-                     fund_round_project(r, p));
-            return FUND_ERR_RANGE;
-        }
-        u128 s2 = sq * sq; /* sq < 2^64 here, so no wrap */
-        u128 raw = s2 > sum ? s2 - sum : 0;
-        if (raw > UINT64_MAX) {
-            snprintf(msg, FUND_MSG_MAX,
-                     "project '%s': the match (sum of square roots)^2 overflows 64-bit units",
-                     fund_round_project(r, p));
-            return FUND_ERR_RANGE;
-        }
-        res->ucontrib[p] = (uint64_t)sum;
-        res->usum_sqrt[p] = (uint64_t)sq;
-        res->urem[p] = (uint64_t)rem;
-        res->uraw[p] = (uint64_t)raw;
+        if (sq > (dacc_u128)UINT64_MAX)
+            return range_error(r, p, "(sum of square roots)^2", msg);
+        dacc_u128 s2 = sq * sq; /* sq < 2^64, so no wrap */
+        res->ucontrib[p] = sum;
+        res->usum_sqrt[p] = sq;
+        res->urem[p] = rem;
+        res->uraw[p] = s2 > sum ? s2 - sum : 0;
     }
     fund_dist_uinfo inf;
     fund_err e = fund_distribute_exact(res->uraw, n, o, res->umatch, res->capped, &inf, msg);
     if (e != FUND_OK)
         return e;
-    u128 tr = 0;
+    dacc_u128 tr = 0;
     for (size_t p = 0; p < n; p++)
-        tr += res->uraw[p];
-    res->utotal_raw = (uint64_t)tr;
+        tr += res->uraw[p]; /* checked above by fund_distribute_exact */
+    res->utotal_raw = tr;
     res->utotal_match = inf.total;
     res->uunallocated = inf.unallocated;
     res->ubudget = inf.budget;

@@ -45,7 +45,7 @@ run 2 "cap fraction without pool" $FUND qf --cap-fraction 0.5 $D/gitcoin_vector.
 run 2 "cap and cap fraction" $FUND qf --pool 1 --cap 1 --cap-fraction 0.5 $D/gitcoin_vector.csv
 run 2 "alpha needs pool" $FUND qf --alpha $D/gitcoin_vector.csv
 run 2 "alpha is float" $FUND qf --alpha --pool 1 --decimals 6 $D/gitcoin_vector.csv
-run 2 "bad decimals" $FUND qf --decimals 19 $D/gitcoin_vector.csv
+run 2 "bad decimals" $FUND qf --decimals 37 $D/gitcoin_vector.csv
 run 2 "scores need thresholds" $FUND qf --scores $D/scores.csv $D/gitcoin_vector.csv
 run 2 "M must be positive" $FUND pairwise -M 0 $D/gitcoin_vector.csv
 run 2 "M must be a number" $FUND pairwise -M abc $D/gitcoin_vector.csv
@@ -65,6 +65,20 @@ contains "vector exact header" "^project,match," "$T/out"
 same "vector exact p1" "$(col match p1)" 13600000
 same "vector exact p2" "$(col match p2)" 21600000
 same "vector exact p3" "$(col match p3)" 64800000
+# the same vector at token scale: amounts x100 in 18-decimal units (past 64 bits; x100
+# keeps every amount a perfect square, so the integer square roots are exact)
+awk -F, 'NR==1{print; next}{print $1","$2","$3*100}' $D/gitcoin_vector.csv > "$T/wei.csv"
+run 0 "vector 18 decimals" $FUND qf --decimals 18 --pool 10000 $T/wei.csv
+same "vector 18 decimals p1" "$(col match p1)" 1360000000000000000000
+same "vector 18 decimals p3" "$(col match p3)" 6480000000000000000000
+same "vector 18 decimals raw p3" "$(col raw_match p3)" 16200000000000000000000
+run 0 "vector 18 decimals json" $FUND qf --decimals 18 --pool 10000 --cap 5000 --json $T/wei.csv
+contains "18 decimals json" '"project":"p3","match":5000000000000000000000,' "$T/out"
+# x1000 is not a perfect square in wei: floor square roots, remainders reported
+awk -F, 'NR==1{print; next}{print $1","$2","$3*1000}' $D/gitcoin_vector.csv > "$T/wei2.csv"
+run 0 "vector 18 decimals floors" $FUND qf --decimals 18 $T/wei2.csv
+same "floored raw p3" "$(col raw_match p3)" 161999999997721674401241  # checked with Python's math.isqrt
+same "floored remainder p3" "$(col sqrt_remainder p3)" 205483087113
 run 0 "vector float" $FUND qf --pool 100 $D/gitcoin_vector.csv
 same "vector float p1" "$(col match p1)" 13.6
 same "vector float sum" "$(colsum match)" 100.000000

@@ -169,8 +169,8 @@ static void test_caps(void)
     /* exact, pluralistic.js's top-up rule, worked by hand: shares 10, 20, 70, cap 30:
      * 70 -> 30 (overflow 40 over 30 below): 10 + 13, 20 + 26 -> 23, 46;
      * 46 -> 30 (overflow 16 over 23 below): 23 + 16 -> 39;  39 -> 30, nothing below: stop */
-    const uint64_t raws[] = {10, 20, 70};
-    uint64_t m[3];
+    const dacc_u128 raws[] = {10, 20, 70};
+    dacc_u128 m[3];
     int capped[3];
     fund_dist_uinfo ui;
     fund_qf_opts_default(&o);
@@ -486,33 +486,45 @@ static void test_errors_and_overflow(void)
             CHECK(strcmp(fund_err_name((fund_err)i), fund_err_name((fund_err)j)) != 0);
     }
     CHECK(strcmp(fund_err_name(FUND_ERR_COUNT), "FUND_ERR_UNKNOWN") == 0);
-    /* exact: one pair's rows overflow 64 bits */
+    /* exact: one pair's rows overflow 128 bits */
     fund_round r;
     fund_round_init(&r, 1, 0);
-    CHECK(fund_round_add(&r, "a", "p", 0, UINT64_MAX / 2 + 1, msg) == FUND_OK);
-    CHECK(fund_round_add(&r, "a", "p", 0, UINT64_MAX / 2 + 1, msg) == FUND_OK);
+    CHECK(fund_round_add(&r, "a", "p", 0, DACC_U128_MAX / 2 + 1, msg) == FUND_OK);
+    CHECK(fund_round_add(&r, "a", "p", 0, DACC_U128_MAX / 2 + 1, msg) == FUND_OK);
     CHECK(fund_round_finish(&r, msg) == FUND_ERR_RANGE);
     CHECK(strstr(msg, "overflow") != NULL);
     fund_round_free(&r);
-    /* exact: (sum of square roots)^2 overflows: 5 donors of 2^62 -> (5 * 2^31)^2 > 2^64 */
+    /* exact: (sum of square roots)^2 overflows: 5 donors of 2^126 -> (5 * 2^63)^2 > 2^128 */
     fund_round_init(&r, 1, 0);
     const char *names[] = {"a", "b", "c", "d", "e"};
     for (size_t i = 0; i < 5; i++)
-        CHECK(fund_round_add(&r, names[i], "p", 0, (uint64_t)1 << 62, msg) == FUND_OK);
+        CHECK(fund_round_add(&r, names[i], "p", 0, (dacc_u128)1 << 126, msg) == FUND_OK);
     CHECK(fund_round_finish(&r, msg) == FUND_OK);
     fund_qf_opts o;
     fund_qf_opts_default(&o);
     fund_qf_result res;
     CHECK(fund_qf(&r, &o, &res, msg) == FUND_ERR_RANGE);
     fund_round_free(&r);
-    /* two projects whose raw matches fit but whose sum does not */
+    /* three projects whose raw matches fit but whose sum does not: two donors of
+     * a = (2^63 - 1)^2 each give raw 2a ~ 2^127 */
     fund_round_init(&r, 1, 0);
-    for (size_t i = 0; i < 2; i++) {
-        CHECK(fund_round_add(&r, names[i], "p", 0, (uint64_t)1 << 62, msg) == FUND_OK);
-        CHECK(fund_round_add(&r, names[i], "q", 0, (uint64_t)1 << 62, msg) == FUND_OK);
-    }
+    const dacc_u128 a = ((dacc_u128)1 << 63) - 1;
+    const char *projects[] = {"p", "q", "s"};
+    for (size_t i = 0; i < 2; i++)
+        for (size_t k = 0; k < 3; k++)
+            CHECK(fund_round_add(&r, names[i], projects[k], 0, a * a, msg) == FUND_OK);
     CHECK(fund_round_finish(&r, msg) == FUND_OK);
-    CHECK(fund_qf(&r, &o, &res, msg) == FUND_ERR_RANGE); /* 2 * (2^64 - 2^63) */
+    CHECK(fund_qf(&r, &o, &res, msg) == FUND_ERR_RANGE);
+    fund_round_free(&r);
+    /* ... while two of them are fine, exactly */
+    fund_round_init(&r, 1, 0);
+    for (size_t i = 0; i < 2; i++)
+        for (size_t k = 0; k < 2; k++)
+            CHECK(fund_round_add(&r, names[i], projects[k], 0, a * a, msg) == FUND_OK);
+    CHECK(fund_round_finish(&r, msg) == FUND_OK);
+    CHECK(fund_qf(&r, &o, &res, msg) == FUND_OK);
+    CHECK(res.uraw[0] == 2 * a * a && res.usum_sqrt[0] == 2 * a && res.urem[0] == 0);
+    fund_qf_result_free(&res);
     fund_round_free(&r);
     /* float: a negative amount is refused */
     fund_round_init(&r, 0, 0);

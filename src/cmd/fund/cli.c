@@ -2,6 +2,7 @@
 #include "fund_cli.h"
 #include "dacc/csv.h"
 #include "dacc/svg.h"
+#include "dacc/u128.h"
 #include "dacc/xalloc.h"
 
 #include <stdarg.h>
@@ -89,7 +90,7 @@ int fund_cli_load_round(const fund_round_args *a, const char *file, int exact,
 {
     char msg[FUND_MSG_MAX];
     double lo = 0, hi = 0, min = 0;
-    uint64_t min_units = 0;
+    dacc_u128 min_units = 0;
     if (a->scores != NULL && (a->trust_low == NULL || a->trust_high == NULL))
         return fund_cli_usage_error("--scores needs --trust-low and --trust-high");
     if (a->scores == NULL && (a->trust_low != NULL || a->trust_high != NULL))
@@ -99,9 +100,9 @@ int fund_cli_load_round(const fund_round_args *a, const char *file, int exact,
         return FUND_EXIT_USAGE;
     if (a->min != NULL) {
         if (exact) {
-            if (dacc_parse_units(a->min, decimals, &min_units) != 0)
+            if (dacc_parse_units128(a->min, decimals, &min_units) != 0)
                 return fund_cli_usage_error("--min expects an amount with at most %u decimals that "
-                                            "fits 64-bit units, got '%s'", decimals, a->min);
+                                            "fits 128-bit units, got '%s'", decimals, a->min);
         } else if (fund_cli_number("--min", a->min, &min) != 0) {
             return FUND_EXIT_USAGE;
         }
@@ -130,9 +131,9 @@ int fund_cli_pool_opts(const fund_pool_args *a, int exact, unsigned decimals, fu
     if (a->pool != NULL) {
         o->has_pool = 1;
         if (exact) {
-            if (dacc_parse_units(a->pool, decimals, &o->pool_units) != 0)
+            if (dacc_parse_units128(a->pool, decimals, &o->pool_units) != 0)
                 return fund_cli_usage_error("--pool expects an amount with at most %u decimals that "
-                                            "fits 64-bit units, got '%s'", decimals, a->pool);
+                                            "fits 128-bit units, got '%s'", decimals, a->pool);
         } else if (fund_cli_number("--pool", a->pool, &o->pool) != 0) {
             return FUND_EXIT_USAGE;
         }
@@ -144,9 +145,9 @@ int fund_cli_pool_opts(const fund_pool_args *a, int exact, unsigned decimals, fu
     if (a->cap != NULL) {
         o->has_cap = 1;
         if (exact) {
-            if (dacc_parse_units(a->cap, decimals, &o->cap_units) != 0)
+            if (dacc_parse_units128(a->cap, decimals, &o->cap_units) != 0)
                 return fund_cli_usage_error("--cap expects an amount with at most %u decimals that "
-                                            "fits 64-bit units, got '%s'", decimals, a->cap);
+                                            "fits 128-bit units, got '%s'", decimals, a->cap);
         } else if (fund_cli_number("--cap", a->cap, &o->cap) != 0) {
             return FUND_EXIT_USAGE;
         }
@@ -164,7 +165,7 @@ int fund_cli_pool_opts(const fund_pool_args *a, int exact, unsigned decimals, fu
 }
 
 int fund_cli_plot(const char *path, const char *title, const fund_round *r,
-                  const double *match, const uint64_t *umatch)
+                  const double *match, const dacc_u128 *umatch)
 {
     size_t n = fund_round_nprojects(r);
     const char **labels = dacc_xcalloc(n, sizeof *labels);

@@ -2,6 +2,7 @@
 #include "dacc/csv.h"
 #include "dacc/json.h"
 #include "dacc/svg.h"
+#include "dacc/u128.h"
 #include "dacc/xalloc.h"
 #include "fund/qf.h"
 #include "fund_cli.h"
@@ -19,8 +20,8 @@ static const char usage[] =
     "mode:\n"
     "  --decimals D          exact integer mode (Gitcoin's pluralistic.js): amounts, --pool,\n"
     "                        --cap and --min are read exactly as integer units of 10^-D\n"
-    "                        (0 <= D <= 18); floor square roots, their remainders reported;\n"
-    "                        outputs are integer units\n"
+    "                        (0 <= D <= 36, 128-bit units); floor square roots, their\n"
+    "                        remainders reported; outputs are integer units\n"
     "  --exact               the same as --decimals 0\n"
     "  --alpha               clr.fund's capital-constrained mode: alpha = (B - C)/(sum V^2 - C)\n"
     "                        <= 1 with B = pool + C; needs --pool, no cap, float only\n"
@@ -39,9 +40,12 @@ static void print_csv(const fund_round *r, const fund_qf_result *res)
     for (size_t p = 0; p < res->n; p++) {
         dacc_csv_put(stdout, fund_round_project(r, p));
         if (res->exact) {
-            printf(",%" PRIu64 ",%" PRIu64 ",%zu,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%d\n",
-                   res->umatch[p], res->ucontrib[p], res->donors[p], res->usum_sqrt[p],
-                   res->urem[p], res->uraw[p], res->capped[p]);
+            char a[DACC_U128_DEC_MAX], b[DACC_U128_DEC_MAX], c[DACC_U128_DEC_MAX],
+                d[DACC_U128_DEC_MAX], e[DACC_U128_DEC_MAX];
+            printf(",%s,%s,%zu,%s,%s,%s,%d\n", dacc_u128_dec(res->umatch[p], a),
+                   dacc_u128_dec(res->ucontrib[p], b), res->donors[p],
+                   dacc_u128_dec(res->usum_sqrt[p], c), dacc_u128_dec(res->urem[p], d),
+                   dacc_u128_dec(res->uraw[p], e), res->capped[p]);
             continue;
         }
         fputc(',', stdout);
@@ -54,6 +58,12 @@ static void print_csv(const fund_round *r, const fund_qf_result *res)
         dacc_csv_put_number(stdout, res->raw[p]);
         printf(",%d\n", res->capped[p]);
     }
+}
+
+static void json_u128(dacc_json *j, dacc_u128 v)
+{
+    char buf[DACC_U128_DEC_MAX];
+    dacc_json_number_text(j, dacc_u128_dec(v, buf));
 }
 
 static int print_json(const fund_round *r, const fund_qf_opts *o, const fund_qf_result *res,
@@ -76,7 +86,7 @@ static int print_json(const fund_round *r, const fund_qf_opts *o, const fund_qf_
     if (!o->has_pool)
         dacc_json_null(&j);
     else if (res->exact)
-        dacc_json_uint(&j, o->pool_units);
+        json_u128(&j, o->pool_units);
     else
         dacc_json_number(&j, o->pool);
     dacc_json_key(&j, "rows");
@@ -100,17 +110,17 @@ static int print_json(const fund_round *r, const fund_qf_opts *o, const fund_qf_
     dacc_json_bool(&j, res->saturated);
     dacc_json_key(&j, "total_raw");
     if (res->exact)
-        dacc_json_uint(&j, res->utotal_raw);
+        json_u128(&j, res->utotal_raw);
     else
         dacc_json_number(&j, res->total_raw);
     dacc_json_key(&j, "total_match");
     if (res->exact)
-        dacc_json_uint(&j, res->utotal_match);
+        json_u128(&j, res->utotal_match);
     else
         dacc_json_number(&j, res->total_match);
     dacc_json_key(&j, "unallocated");
     if (res->exact)
-        dacc_json_uint(&j, res->uunallocated);
+        json_u128(&j, res->uunallocated);
     else
         dacc_json_number(&j, res->unallocated);
     dacc_json_key(&j, "projects");
@@ -121,28 +131,28 @@ static int print_json(const fund_round *r, const fund_qf_opts *o, const fund_qf_
         dacc_json_string(&j, fund_round_project(r, p));
         dacc_json_key(&j, "match");
         if (res->exact)
-            dacc_json_uint(&j, res->umatch[p]);
+            json_u128(&j, res->umatch[p]);
         else
             dacc_json_number(&j, res->match[p]);
         dacc_json_key(&j, "contributions");
         if (res->exact)
-            dacc_json_uint(&j, res->ucontrib[p]);
+            json_u128(&j, res->ucontrib[p]);
         else
             dacc_json_number(&j, res->contrib[p]);
         dacc_json_key(&j, "donors");
         dacc_json_uint(&j, res->donors[p]);
         dacc_json_key(&j, "sum_sqrt");
         if (res->exact)
-            dacc_json_uint(&j, res->usum_sqrt[p]);
+            json_u128(&j, res->usum_sqrt[p]);
         else
             dacc_json_number(&j, res->sum_sqrt[p]);
         if (res->exact) {
             dacc_json_key(&j, "sqrt_remainder");
-            dacc_json_uint(&j, res->urem[p]);
+            json_u128(&j, res->urem[p]);
         }
         dacc_json_key(&j, "raw_match");
         if (res->exact)
-            dacc_json_uint(&j, res->uraw[p]);
+            json_u128(&j, res->uraw[p]);
         else
             dacc_json_number(&j, res->raw[p]);
         dacc_json_key(&j, "capped");

@@ -85,7 +85,7 @@ int fund_cli_load_round(const fund_round_args *a, const char *file, int exact,
 /* Draw per-project values (match, or umatch in exact mode) as an SVG bar chart to path.
  * Returns 0, or FUND_EXIT_DATA after printing the error. */
 int fund_cli_plot(const char *path, const char *title, const fund_round *r,
-                  const double *match, const uint64_t *umatch);
+                  const double *match, const dacc_u128 *umatch);
 
 /* The pool options (qf and pairwise). */
 typedef struct {
