@@ -15,7 +15,7 @@
     X(FUND_ERR_IO, "a file could not be read")                                              \
     X(FUND_ERR_FORMAT, "an input file is malformed (bad CSV, missing column, bad number)")  \
     X(FUND_ERR_ARG, "a parameter is out of range or options conflict")                      \
-    X(FUND_ERR_RANGE, "an exact integer computation would overflow 64 bits")
+    X(FUND_ERR_RANGE, "an exact integer computation would overflow its integer width")
 
 typedef enum {
 #define FUND_X_ENUM(name, text) name,
