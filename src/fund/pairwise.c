@@ -69,10 +69,12 @@ fund_err fund_pairwise(const fund_round *r, double M, double *subsidy, fund_pair
     cmp_base = c;
     qsort(byv, n, sizeof *byv, cmp_by_voter);
     cmp_base = NULL;
-    /* w[j]: 0 = untouched; during pass 1 the running w_ij (> 0 once touched, as every
-     * amount left in a finished round is > 0); after it, k_ij. */
+    /* w[j]: during pass 1 the running w_ij, after it k_ij.  stamp[j] == i + 1 marks j as
+     * touched for donor i (not w[j] != 0: a product of tiny amounts can underflow to 0),
+     * so touched[] holds each j at most once and never exceeds nv entries. */
     double *w = dacc_xcalloc(nv, sizeof *w);
     uint32_t *touched = dacc_xcalloc(nv, sizeof *touched);
+    uint32_t *stamp = dacc_xcalloc(nv, sizeof *stamp);
     size_t k0 = 0;
     while (k0 < n) {
         uint32_t i = c[byv[k0]].voter;
@@ -89,10 +91,11 @@ fund_err fund_pairwise(const fund_round *r, double M, double *subsidy, fund_pair
             s.pair_terms += end - kj;
             for (; kj < end; kj++) {
                 uint32_t j = pv[kj];
-                double t = w[j];
-                if (t == 0)
+                if (stamp[j] != i + 1) {
+                    stamp[j] = i + 1;
                     touched[ntouched++] = j;
-                w[j] = t + si * sq[kj];
+                }
+                w[j] += si * sq[kj];
             }
         }
         for (size_t t = 0; t < ntouched; t++)
@@ -116,6 +119,7 @@ fund_err fund_pairwise(const fund_round *r, double M, double *subsidy, fund_pair
     free(byv);
     free(w);
     free(touched);
+    free(stamp);
     if (st != NULL)
         *st = s;
     return FUND_OK;

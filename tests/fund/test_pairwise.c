@@ -185,6 +185,29 @@ static void test_bad_args(void)
     fund_round_free(&r);
 }
 
+/* Products of tiny amounts underflow to 0: touched-pair bookkeeping must not rely on
+ * w_ij != 0 (ASan builds would catch an overrun). */
+static void test_underflow(void)
+{
+    fund_round r;
+    fund_round_init(&r, 0, 0);
+    char v[16], p[16];
+    for (int i = 0; i < 6; i++)
+        for (int q = 0; q < 5; q++) {
+            snprintf(v, sizeof v, "v%d", i);
+            snprintf(p, sizeof p, "p%d", q);
+            fund_round_add(&r, v, p, 1e-320, 0, msg);
+        }
+    fund_round_finish(&r, msg);
+    double x[5];
+    fund_pairwise_stats st;
+    CHECK(fund_pairwise(&r, 1, x, &st, msg) == FUND_OK);
+    CHECK(st.pairs == 15);
+    for (int q = 0; q < 5; q++)
+        CHECK(isfinite(x[q]) && x[q] >= 0);
+    fund_round_free(&r);
+}
+
 static void test_gr3(void)
 {
     char path[4300];
@@ -220,6 +243,7 @@ int main(int argc, char **argv)
     RUN_TEST(test_collusion_bound);
     RUN_TEST(test_permutation_invariant);
     RUN_TEST(test_bad_args);
+    RUN_TEST(test_underflow);
     RUN_TEST(test_gr3);
     return fund_test_finish("pairwise");
 }
