@@ -53,7 +53,7 @@ TEST_SRC     := $(sort $(filter-out tests/fund/%,$(wildcard tests/*/test_*.c)))
 SUPPORT_SRC  := $(sort $(wildcard tests/support/*.c))
 FUZZ_SRC     := $(sort $(wildcard fuzz/targets/fuzz_*.c))
 BENCH_SRC    := $(sort $(wildcard bench/*.c))
-HEADERS      := $(wildcard include/*/*.h include/softpause/host/*.h src/*/*.h src/cmd/*/*.h tests/*.h tests/support/*.h)
+HEADERS      := $(wildcard include/*/*.h include/softpause/host/*.h src/*/*.h src/cmd/*/*.h tests/*.h tests/*/*.h fuzz/*.h)
 
 VERIFIER_OBJ := $(VERIFIER_SRC:%.c=$(BUILD)/%.o)
 HOST_OBJ     := $(HOST_SRC:%.c=$(BUILD)/%.o)

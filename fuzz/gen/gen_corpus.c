@@ -5,7 +5,7 @@
  * `make test` builds it (build/fuzz/gen_corpus) so that it cannot rot; it is run by hand:
  *
  *   build/fuzz/gen_corpus fuzz/corpus            # writes the files
- *   build/fuzz/gen_corpus --policy-literal       # the string for fuzz_statement.c
+ *   build/fuzz/gen_corpus --policy-literal       # the string in fuzz/standard_policy.h
  *
  * Keys are deterministic (policy_fixture.h), so the output is reproducible byte for byte.
  */

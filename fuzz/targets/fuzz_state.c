@@ -36,6 +36,8 @@
 #include "softpause/device.h"
 #include "softpause/host/sodium_crypto.h"
 
+#include "../standard_policy.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The fixed device key of the corpus ("softpause-fuzz-device-key-00001"). */
@@ -44,22 +46,6 @@ static const uint8_t fuzz_device_key[32] = {
     'e', 'v', 'i', 'c', 'e', '-', 'k', 'e', 'y', '-', '0', '0', '0', '0', '1', 0,
 };
 
-/* The standard test policy (tests/support/policy_fixture.h). */
-static const char fuzz_policy[] =
-    "softpause-policy/v1\n"
-    "deployment test.example/softpause\n"
-    "version 1\n"
-    "genesis 1735689600\n"
-    "epoch-length 604800\n"
-    "allowance 648000\n"
-    "tags civil military\n"
-    "signer civ-alpha civil civ-alpha.example+eec8f471+AcBQxWN6RPqGKf/zzMziMAyzYqY9mdlfxUFFJm9DMkRa\n"
-    "signer civ-beta civil civ-beta.example+8eb475a6+ASASy5DKYOjl2Nr2biJy0iM+BIbVV+jGYUHtiSAXfX63\n"
-    "signer mil-alpha military mil-alpha.example+a440cfb2+AfgMzNzkrhwHriCKKt+ZoxCuQgfgMG+gI2EQsGgnu7jQ\n"
-    "signer mil-beta military mil-beta.example+52766534+AZ9JQ56dsJW8QRHtJdNXldgxvFWgR/Sx1/au43d7tBIg\n"
-    "signer mil-gamma military mil-gamma.example+c2ed2e30+AcaCJjfH0xDsV2J74AuiWdJTdJ9Kr2REcM/75To19zJC\n"
-    "rule 1 tag civil\n"
-    "rule 3 all\n";
 
 /* Epoch 1, mode run, signed by civ-alpha, mil-alpha and mil-beta: meets the quorum. */
 static const char fuzz_statement[] =
@@ -110,10 +96,10 @@ static int fz_slot_write(void *ctx, uint32_t slot, const uint8_t rec[SP_STATE_RE
 static int fz_policy_read(void *ctx, uint8_t *buf, size_t cap, size_t *len)
 {
     (void)ctx;
-    if (cap < sizeof fuzz_policy - 1)
+    if (cap < sizeof fuzz_standard_policy - 1)
         return -1;
-    memcpy(buf, fuzz_policy, sizeof fuzz_policy - 1);
-    *len = sizeof fuzz_policy - 1;
+    memcpy(buf, fuzz_standard_policy, sizeof fuzz_standard_policy - 1);
+    *len = sizeof fuzz_standard_policy - 1;
     return 0;
 }
 
@@ -173,8 +159,8 @@ static void setup(void)
     sp_sodium_device_setup(&holder, fuzz_device_key);
     parts[0].ptr = (const uint8_t *)SP_POLICY_HASH_DOMAIN;
     parts[0].len = sizeof SP_POLICY_HASH_DOMAIN - 1;
-    parts[1].ptr = (const uint8_t *)fuzz_policy;
-    parts[1].len = sizeof fuzz_policy - 1;
+    parts[1].ptr = (const uint8_t *)fuzz_standard_policy;
+    parts[1].len = sizeof fuzz_standard_policy - 1;
     if (holder.crypto.sha256(NULL, fz.anchor, parts, 2) != 0)
         abort();
     ready = 1;

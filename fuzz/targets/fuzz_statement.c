@@ -25,25 +25,10 @@
 #include "softpause/statement.h"
 
 #include "../fuzz_util.h"
+#include "../standard_policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Printed by `build/gen_corpus --policy-literal`. */
-static const char policy_text[] =
-    "softpause-policy/v1\n"
-    "deployment test.example/softpause\n"
-    "version 1\n"
-    "genesis 1735689600\n"
-    "epoch-length 604800\n"
-    "allowance 648000\n"
-    "tags civil military\n"
-    "signer civ-alpha civil civ-alpha.example+eec8f471+AcBQxWN6RPqGKf/zzMziMAyzYqY9mdlfxUFFJm9DMkRa\n"
-    "signer civ-beta civil civ-beta.example+8eb475a6+ASASy5DKYOjl2Nr2biJy0iM+BIbVV+jGYUHtiSAXfX63\n"
-    "signer mil-alpha military mil-alpha.example+a440cfb2+AfgMzNzkrhwHriCKKt+ZoxCuQgfgMG+gI2EQsGgnu7jQ\n"
-    "signer mil-beta military mil-beta.example+52766534+AZ9JQ56dsJW8QRHtJdNXldgxvFWgR/Sx1/au43d7tBIg\n"
-    "signer mil-gamma military mil-gamma.example+c2ed2e30+AcaCJjfH0xDsV2J74AuiWdJTdJ9Kr2REcM/75To19zJC\n"
-    "rule 1 tag civil\n"
-    "rule 3 all\n";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -62,7 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     crypto = sp_sodium_crypto();
     if (!loaded) {
-        if (sp_policy_parse(&policy, (const uint8_t *)policy_text, sizeof policy_text - 1,
+        if (sp_policy_parse(&policy, (const uint8_t *)fuzz_standard_policy,
+                            sizeof fuzz_standard_policy - 1,
                             crypto, NULL) != SP_OK)
             abort();
         loaded = 1;

@@ -1,7 +1,7 @@
 /*
  * fileio.c -- bounded file reads and crash-safe atomic writes (see fileio.h).
  *
- * Atomic write: <dir>/.<base>.tmp.<pid> is created with O_EXCL and the final mode, written
+ * Atomic write: <dir>/.sp-tmp.<pid>.<n> is created with O_EXCL and the final mode, written
  * in full, fsync'd, renamed over <path> (or linked, when overwriting is refused, so that an
  * existing file is never replaced), and the directory is fsync'd so the rename itself is
  * durable.
@@ -112,9 +112,11 @@ sp_err sp_file_write_atomic(const char *path, const void *data, size_t len, mode
         return SP_ERR_EXISTS;
     if ((e = dir_of(path, dir)) != SP_OK)
         return e;
-    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", dir, base, (long)getpid()) >=
-        sizeof tmp) {
+    /* A short name of our own, not derived from the target's: a target name near the file
+     * system's NAME_MAX must not make its temporary file impossible to create. */
+    static unsigned sequence;
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s/.sp-tmp.%ld.%u", dir, (long)getpid(),
+                         sequence++) >= sizeof tmp) {
         errno = ENAMETOOLONG;
         return io_fail();
     }

@@ -39,7 +39,7 @@ sp_err sp_key_file_stem(const char *name, char *out, size_t cap)
         }
     }
     out[o] = '\0';
-    return SP_OK;
+    return o > SP_KEY_FILE_STEM_MAX ? SP_ERR_KEY_NAME : SP_OK;
 }
 
 sp_err sp_signer_key_format(const sp_signer_key *key, char *out, size_t cap)

@@ -127,17 +127,31 @@ static const char *type_name(uint32_t type)
     return type == SP_STMT_POLICY_UPDATE ? "policy-update" : "authorisation";
 }
 
+/* "<key path without .key>.<16 hex>.signed": the hex is the first 8 bytes of
+ * SHA-256("softpause/signing-record\n" || deployment || "\n" || type).  A hash rather than
+ * the names themselves keeps the file name short and the mapping injective: no key stem
+ * followed by '.' and 16 hex digits can be read as another key's stem. */
 static sp_err record_path_for(const char *key_path, const sp_statement *st, char *out,
                               size_t cap)
 {
-    char dep[3 * SP_MAX_DEPLOYMENT_BYTES + 1];
+    static const char domain[] = "softpause/signing-record\n";
+    const char *type = type_name(st->type);
+    crypto_hash_sha256_state h;
+    uint8_t digest[32];
+    char hex[17];
     size_t kl = strlen(key_path);
-    sp_err e = sp_key_file_stem(st->deployment, dep, sizeof dep);
-    if (e != SP_OK)
-        return e;
+    crypto_hash_sha256_init(&h);
+    crypto_hash_sha256_update(&h, (const uint8_t *)domain, sizeof domain - 1);
+    crypto_hash_sha256_update(&h, (const uint8_t *)st->deployment, strlen(st->deployment));
+    crypto_hash_sha256_update(&h, (const uint8_t *)"\n", 1);
+    crypto_hash_sha256_update(&h, (const uint8_t *)type, strlen(type));
+    crypto_hash_sha256_final(&h, digest);
+    if (sp_hex_encode(hex, sizeof hex - 1, digest, 8) != SP_OK)
+        return SP_ERR_CRYPTO;
+    hex[16] = '\0';
     if (kl > 4 && strcmp(key_path + kl - 4, ".key") == 0)
         kl -= 4;
-    int n = snprintf(out, cap, "%.*s.%s.%s.signed", (int)kl, key_path, dep, type_name(st->type));
+    int n = snprintf(out, cap, "%.*s.%s.signed", (int)kl, key_path, hex);
     return n < 0 || (size_t)n >= cap ? SP_ERR_BUFFER_TOO_SMALL : SP_OK;
 }
 

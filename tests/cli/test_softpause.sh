@@ -146,7 +146,8 @@ expect_err SP_ERR_EQUIVOCATION "different text same epoch" $SP note sign --key $
 $SP statement new --policy $P --epoch 0 --mode run > "$T/s0.txt"
 expect_err SP_ERR_EQUIVOCATION "older epoch" $SP note sign --key $K/mil-a.key "$T/s0.txt"
 run 0 "same text again is fine" $SP note sign --key $K/mil-a.key "$T/s1.txt"
-ls $K/mil-a.test.example%2Fpause.authorisation.signed > /dev/null 2>&1 && ok || bad "signing record beside key"
+REC=$(ls $K/mil-a.*.signed 2>/dev/null)
+if [ -n "$REC" ] && [ "$(stat -c %a "$REC")" = 600 ]; then ok; else bad "signing record beside key, mode 0600"; fi
 # collect refuses different texts
 $SP note sign --key $K/civ-b.key "$T/s1-pause.txt" > "$T/s1p.civ-b"
 expect_err SP_ERR_COLLECT_MISMATCH "collect different texts" $SP statement collect --policy $P "$T/s1.mil-a" "$T/s1p.civ-b"
@@ -178,7 +179,7 @@ run 2 "consume needs a number" $SP device consume --state $D lots
 run 2 "consume needs at least a second" $SP device consume --state $D 0
 printf 'garbage' > $D.chip
 expect_err SP_ERR_FILE_FORMAT "corrupt chip file" $SP device status --state $D
-printf 'not a record' > $K/mil-a.test.example%2Fpause.authorisation.signed
+printf 'not a record' > "$REC"
 expect_err SP_ERR_FILE_FORMAT "corrupt signing record" $SP note sign --key $K/mil-a.key "$T/s1.txt"
 
 # ---- demo ----------------------------------------------------------------------------------

@@ -9,7 +9,9 @@
  * name is the key name with every byte outside [A-Za-z0-9._-] written as %XX (upper-case
  * hex), and a leading '.' written as %2E so no key file is hidden or a path component
  * ("..").  Example: "example.org/log" -> "example.org%2Flog.key".  The mapping is
- * injective, so two names never share a file.
+ * injective, so two names never share a file.  A stem longer than SP_KEY_FILE_STEM_MAX
+ * bytes is refused (SP_ERR_KEY_NAME): with its extension and the signing record's suffix it
+ * must still fit a 255-byte file name.
  */
 #ifndef SOFTPAUSE_HOST_KEYFILE_H
 #define SOFTPAUSE_HOST_KEYFILE_H
@@ -25,6 +27,8 @@ typedef struct sp_signer_key {
     sp_vkey pub;          /* name, key ID, public key (ID checked) */
     uint8_t sk[64];       /* libsodium secret key (seed || public key) */
 } sp_signer_key;
+
+#define SP_KEY_FILE_STEM_MAX 200u
 
 /* Map a key name to a file-name stem (no extension).  NUL-terminated. */
 SP_MUST_CHECK sp_err sp_key_file_stem(const char *name, char *out, size_t cap);

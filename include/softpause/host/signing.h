@@ -39,7 +39,9 @@ SP_MUST_CHECK sp_err sp_note_add_signature(const sp_signer_key *key, const uint8
  * that are not statements pass (*is_statement = 0).  record_path (cap bytes, may be NULL)
  * receives the record's path.
  *
- * Record file: "<key stem>.<deployment stem>.<type>.signed", contents:
+ * Record file, beside the key: "<key path without .key>.<16 hex>.signed", the hex being the
+ * first 8 bytes of SHA-256("softpause/signing-record\n" || deployment || "\n" || type);
+ * contents:
  *   softpause-signing-record/v1\n epoch <n>\n <statement text>
  */
 SP_MUST_CHECK sp_err sp_equivocation_guard(const char *key_path, const uint8_t *text,

@@ -1,0 +1,33 @@
+/*
+ * pairwise.h -- pairwise-bounded quadratic funding (Buterin, ethresear.ch/t/5553).
+ *
+ * For a finished float round with c_ip the aggregated contribution of donor i to p:
+ *   w_ij     = sum_q sqrt(c_iq) sqrt(c_jq)        over every project q both gave to
+ *   k_ij     = M / (M + w_ij)
+ *   subsidy_p = sum over unordered pairs {i, j} of donors of p of 2 k_ij sqrt(c_ip) sqrt(c_jp)
+ * With M -> infinity every k_ij -> 1 and subsidy_p is plain QF's (sum sqrt)^2 - sum c.
+ * A pair that gives only to each other's project gets 2 M w / (M + w) < 2 M.
+ *
+ * Sparse: only co-donating pairs cost anything.  For each donor i (in order) the row
+ * w_i. is accumulated in a dense scratch array over the donors j > i that share a project
+ * with i, then used for i's pairs and cleared: time O(sum over pairs of shared projects),
+ * memory O(donors + contributions), no N x N matrix and no hash map.
+ */
+#ifndef FUND_PAIRWISE_H
+#define FUND_PAIRWISE_H
+
+#include <stddef.h>
+
+#include "fund/contrib.h"
+#include "fund/errors.h"
+
+typedef struct {
+    size_t pairs;        /* co-donating (i < j) pairs visited */
+    size_t pair_terms;   /* (pair, shared project) terms summed */
+} fund_pairwise_stats;
+
+/* subsidy[0..nprojects) := the raw pairwise subsidies.  M > 0 and finite; float round. */
+fund_err fund_pairwise(const fund_round *r, double M, double *subsidy, fund_pairwise_stats *st,
+                       char *msg);
+
+#endif

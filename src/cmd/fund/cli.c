@@ -1,0 +1,186 @@
+/* cli.c -- shared option parsing and error reporting for the fund command. */
+#include "fund_cli.h"
+#include "dacc/csv.h"
+#include "dacc/svg.h"
+#include "dacc/u128.h"
+#include "dacc/xalloc.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* "fund: usage error: WHAT 'ARG'", the usage, exit 2. */
+static void usage_exit(const char *usage, const char *what, const char *arg)
+{
+    fprintf(stderr, "fund: usage error: %s '%s'\n%s", what, arg, usage);
+    exit(FUND_EXIT_USAGE);
+}
+
+void fund_cli_parse(int argc, char **argv, const fund_opt *opts, const char **pos,
+                    size_t max_pos, size_t *npos, const char *usage)
+{
+    *npos = 0;
+    int only_pos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!only_pos && strcmp(a, "--") == 0) {
+            only_pos = 1;
+            continue;
+        }
+        if (!only_pos && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+            fputs(usage, stdout);
+            exit(FUND_EXIT_OK);
+        }
+        if (only_pos || a[0] != '-' || a[1] == '\0') {
+            if (*npos == max_pos)
+                usage_exit(usage, "unexpected argument", a);
+            pos[(*npos)++] = a;
+            continue;
+        }
+        const fund_opt *o = NULL;
+        const char *eq = strchr(a, '=');
+        size_t len = eq ? (size_t)(eq - a) : strlen(a);
+        for (size_t k = 0; opts[k].name != NULL; k++)
+            if (strlen(opts[k].name) == len && strncmp(opts[k].name, a, len) == 0)
+                o = &opts[k];
+        if (o == NULL)
+            usage_exit(usage, "unknown option", a);
+        if (o->value == NULL) {
+            if (eq != NULL)
+                usage_exit(usage, "this option takes no value:", a);
+            *o->flag = 1;
+        } else if (eq != NULL) {
+            *o->value = eq + 1;
+        } else {
+            if (i + 1 >= argc)
+                usage_exit(usage, "this option needs a value:", a);
+            *o->value = argv[++i];
+        }
+    }
+}
+
+int fund_cli_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "fund: usage error: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return FUND_EXIT_USAGE;
+}
+
+int fund_cli_error(fund_err e, const char *msg)
+{
+    fprintf(stderr, "fund: error: %s: %s\n", fund_err_name(e), msg);
+    return e == FUND_ERR_ARG ? FUND_EXIT_USAGE : FUND_EXIT_DATA;
+}
+
+int fund_cli_number(const char *opt, const char *text, double *out)
+{
+    if (dacc_parse_decimal(text, out) != 0) {
+        fund_cli_usage_error("%s expects a decimal number, got '%s'", opt, text);
+        return -1;
+    }
+    return 0;
+}
+
+int fund_cli_load_round(const fund_round_args *a, const char *file, int exact,
+                        unsigned decimals, fund_round *r)
+{
+    char msg[FUND_MSG_MAX];
+    double lo = 0, hi = 0, min = 0;
+    dacc_u128 min_units = 0;
+    if (a->scores != NULL && (a->trust_low == NULL || a->trust_high == NULL))
+        return fund_cli_usage_error("--scores needs --trust-low and --trust-high");
+    if (a->scores == NULL && (a->trust_low != NULL || a->trust_high != NULL))
+        return fund_cli_usage_error("--trust-low/--trust-high need --scores");
+    if (a->scores != NULL && (fund_cli_number("--trust-low", a->trust_low, &lo) != 0 ||
+                              fund_cli_number("--trust-high", a->trust_high, &hi) != 0))
+        return FUND_EXIT_USAGE;
+    if (a->min != NULL) {
+        if (exact) {
+            if (dacc_parse_units128(a->min, decimals, &min_units) != 0)
+                return fund_cli_usage_error("--min expects an amount with at most %u decimals that "
+                                            "fits 128-bit units, got '%s'", decimals, a->min);
+        } else if (fund_cli_number("--min", a->min, &min) != 0) {
+            return FUND_EXIT_USAGE;
+        }
+    }
+    fund_round_init(r, exact, decimals);
+    fund_columns cols = {a->voter_col, a->project_col, a->amount_col};
+    fund_err e = fund_round_load_csv(r, file, &cols, msg);
+    if (e == FUND_OK)
+        e = fund_round_finish(r, msg);
+    if (e == FUND_OK && a->owners != NULL)
+        e = fund_round_drop_self(r, a->owners, msg);
+    if (e == FUND_OK && a->min != NULL)
+        e = fund_round_apply_min(r, min, min_units, msg);
+    if (e == FUND_OK && a->scores != NULL)
+        e = fund_round_apply_trust(r, a->scores, lo, hi, msg);
+    if (e != FUND_OK) {
+        fund_round_free(r);
+        return fund_cli_error(e, msg);
+    }
+    return 0;
+}
+
+int fund_cli_pool_opts(const fund_pool_args *a, int exact, unsigned decimals, fund_qf_opts *o)
+{
+    fund_qf_opts_default(o);
+    if (a->pool != NULL) {
+        o->has_pool = 1;
+        if (exact) {
+            if (dacc_parse_units128(a->pool, decimals, &o->pool_units) != 0)
+                return fund_cli_usage_error("--pool expects an amount with at most %u decimals that "
+                                            "fits 128-bit units, got '%s'", decimals, a->pool);
+        } else if (fund_cli_number("--pool", a->pool, &o->pool) != 0) {
+            return FUND_EXIT_USAGE;
+        }
+    }
+    if (a->normalise || a->normalize)
+        o->scale = FUND_SCALE_NORMALISE;
+    if (a->cap != NULL && a->cap_fraction != NULL)
+        return fund_cli_usage_error("give --cap or --cap-fraction, not both");
+    if (a->cap != NULL) {
+        o->has_cap = 1;
+        if (exact) {
+            if (dacc_parse_units128(a->cap, decimals, &o->cap_units) != 0)
+                return fund_cli_usage_error("--cap expects an amount with at most %u decimals that "
+                                            "fits 128-bit units, got '%s'", decimals, a->cap);
+        } else if (fund_cli_number("--cap", a->cap, &o->cap) != 0) {
+            return FUND_EXIT_USAGE;
+        }
+    }
+    if (a->cap_fraction != NULL) {
+        o->has_cap = 1;
+        o->cap_is_fraction = 1;
+        if (fund_cli_number("--cap-fraction", a->cap_fraction, &o->cap_fraction) != 0)
+            return FUND_EXIT_USAGE;
+        if (exact && dacc_parse_units(a->cap_fraction, 18, &o->cap_fraction_e18) != 0)
+            return fund_cli_usage_error("--cap-fraction expects a plain decimal in (0, 1], got '%s'",
+                                        a->cap_fraction);
+    }
+    return 0;
+}
+
+int fund_cli_plot(const char *path, const char *title, const fund_round *r,
+                  const double *match, const dacc_u128 *umatch)
+{
+    size_t n = fund_round_nprojects(r);
+    const char **labels = dacc_xcalloc(n, sizeof *labels);
+    double *v = dacc_xcalloc(n, sizeof *v);
+    for (size_t p = 0; p < n; p++) {
+        labels[p] = fund_round_project(r, p);
+        v[p] = match != NULL ? match[p] : (double)umatch[p];
+    }
+    char err[512];
+    int rc = dacc_svg_bars(path, title, labels, v, n, err, sizeof err);
+    free(labels);
+    free(v);
+    if (rc != 0) {
+        fprintf(stderr, "fund: error: FUND_ERR_IO: %s\n", err);
+        return FUND_EXIT_DATA;
+    }
+    return 0;
+}

@@ -1,0 +1,116 @@
+/*
+ * fund_cli.h -- what every fund subcommand shares: option parsing, the contributions
+ * options (columns, eligibility, number mode), error reporting, exit statuses.
+ * Commands stay thin: parse, call the library, print.  Imports nothing from softpause.
+ *
+ * Exit statuses: 0 success, 1 bad data (a file that cannot be read or parsed, or a result
+ * that cannot be computed), 2 usage error (unknown option, bad or conflicting parameter).
+ *
+ * Adding a subcommand: write cmd_NAME.c with `int fund_cmd_NAME(int argc, char **argv)`,
+ * declare it below and add one line to the table in main.c.
+ */
+#ifndef FUND_CMD_CLI_H
+#define FUND_CMD_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "fund/contrib.h"
+#include "fund/errors.h"
+#include "fund/qf.h"
+
+enum { FUND_EXIT_OK = 0, FUND_EXIT_DATA = 1, FUND_EXIT_USAGE = 2 };
+
+int fund_cmd_qf(int argc, char **argv);
+int fund_cmd_pairwise(int argc, char **argv);
+
+/* One option: "--name VALUE", "--name=VALUE", or a "--name" flag (value == NULL). */
+typedef struct {
+    const char *name;
+    const char **value; /* for options with a value; the last one wins */
+    int *flag;          /* for flags */
+} fund_opt;
+
+/* Parse argv[1..argc) (argv[0] is the subcommand name).  Positional arguments go to pos
+ * (up to max_pos).  "--help" or "-h" prints usage to stdout and exits 0; errors print a
+ * message and the usage to stderr and exit 2. */
+void fund_cli_parse(int argc, char **argv, const fund_opt *opts, const char **pos,
+                    size_t max_pos, size_t *npos, const char *usage);
+
+/* Print "fund: usage error: ..." and return FUND_EXIT_USAGE. */
+int fund_cli_usage_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Print "fund: error: NAME: msg" and return the exit status for e. */
+int fund_cli_error(fund_err e, const char *msg);
+
+/* Strict decimal option value; on failure prints a usage error naming opt, returns -1. */
+int fund_cli_number(const char *opt, const char *text, double *out);
+
+/* The contributions options every QF-family command takes. */
+typedef struct {
+    const char *voter_col, *project_col, *amount_col;
+    const char *owners, *min, *scores, *trust_low, *trust_high;
+    const char *decimals;
+    int exact;
+} fund_round_args;
+
+#define FUND_ROUND_OPTS(a)                                                                   \
+    {"--voter-col", &(a).voter_col, NULL}, {"--project-col", &(a).project_col, NULL},        \
+        {"--amount-col", &(a).amount_col, NULL}, {"--owners", &(a).owners, NULL},            \
+        {"--min", &(a).min, NULL}, {"--scores", &(a).scores, NULL},                          \
+        {"--trust-low", &(a).trust_low, NULL}, {"--trust-high", &(a).trust_high, NULL}
+
+#define FUND_ROUND_USAGE                                                                     \
+    "contributions:\n"                                                                       \
+    "  --voter-col NAME      column of the donor (default voter)\n"                         \
+    "  --project-col NAME    column of the project (default project)\n"                     \
+    "  --amount-col NAME     column of the amount (default amount)\n"                       \
+    "  (rows are summed per (voter, project) before anything else)\n"                       \
+    "eligibility (in this order; none by default):\n"                                        \
+    "  --owners FILE         project,owner CSV: drop donations of owners to their project\n"\
+    "  --min X               drop (voter, project) totals below X\n"                          \
+    "  --scores FILE         voter,score CSV: scale each donor's totals by the trust factor\n" \
+    "  --trust-low A         ... 0 at score <= A (missing voters score 0)\n"                  \
+    "  --trust-high B        ... 1 at score >= B, linear between (both needed with --scores)\n"
+
+/* Load, finish and apply eligibility.  exact/decimals come from the caller (qf's
+ * --decimals).  Returns 0, or the exit status after printing the error. */
+int fund_cli_load_round(const fund_round_args *a, const char *file, int exact,
+                        unsigned decimals, fund_round *r);
+
+/* Draw per-project values (match, or umatch in exact mode) as an SVG bar chart to path.
+ * Returns 0, or FUND_EXIT_DATA after printing the error. */
+int fund_cli_plot(const char *path, const char *title, const fund_round *r,
+                  const double *match, const dacc_u128 *umatch);
+
+/* The pool options (qf and pairwise). */
+typedef struct {
+    const char *pool, *cap, *cap_fraction;
+    int normalise, normalize;
+} fund_pool_args;
+
+#define FUND_POOL_OPTS(a)                                                                    \
+    {"--pool", &(a).pool, NULL}, {"--cap", &(a).cap, NULL},                                  \
+        {"--cap-fraction", &(a).cap_fraction, NULL}, {"--normalise", NULL, &(a).normalise},  \
+        {"--normalize", NULL, &(a).normalize}
+
+#define FUND_POOL_USAGE                                                                      \
+    "pool (none by default: raw matches are printed):\n"                                     \
+    "  --pool N              the matching pool; by default matches are paid raw when their\n" \
+    "                        total is under N and scaled down to N when over (pluralistic.js)\n" \
+    "  --normalise           always scale matches to the pool (Gitcoin's Python calculator)\n" \
+    "  --cap N               no project gets more than N; the overflow is shared by the\n"   \
+    "                        uncapped projects in proportion, repeated until stable\n"       \
+    "  --cap-fraction F      the cap as a fraction of the pool, 0 < F <= 1\n"
+
+
+/* Fill o's pool fields from a (exact: amounts in units of 10^-decimals).  Returns 0 or
+ * the usage exit status after printing. */
+int fund_cli_pool_opts(const fund_pool_args *a, int exact, unsigned decimals, fund_qf_opts *o);
+
+
+#endif

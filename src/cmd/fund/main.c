@@ -1,0 +1,48 @@
+/*
+ * main.c -- the fund command: dispatch to one subcommand per file (cmd_*.c).
+ * To add a subcommand, add a line to `commands` and its declaration to fund_cli.h.
+ */
+#include "fund_cli.h"
+
+#include <string.h>
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} fund_command;
+
+static const fund_command commands[] = {
+    {"qf", fund_cmd_qf, "quadratic funding (CLR): float, exact integer, clr.fund alpha"},
+    {"pairwise", fund_cmd_pairwise, "pairwise-bounded quadratic funding (sparse)"},
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: fund COMMAND [OPTIONS] FILE...   (fund COMMAND --help for details)\n\n"
+          "commands:\n", f);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs("\noutput: CSV on stdout, first column project, the allocation in column 'match';\n"
+          "        --json for the same as JSON.\n"
+          "exit status: 0 success, 1 bad data, 2 usage error\n", f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return FUND_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return FUND_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "fund: usage error: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return FUND_EXIT_USAGE;
+}

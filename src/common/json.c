@@ -1,0 +1,153 @@
+/* json.c -- minimal streaming JSON writer (see dacc/json.h). */
+#include "dacc/json.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+void dacc_json_init(dacc_json *j, FILE *f)
+{
+    memset(j, 0, sizeof *j);
+    j->f = f;
+}
+
+/* Before any value: separator, and check that a value is allowed here. */
+static void before_value(dacc_json *j)
+{
+    if (j->want_value) {
+        j->want_value = 0;
+        return;
+    }
+    if (j->depth == 0) {
+        if (j->count[0]) /* a second top-level value */
+            j->error = 1;
+        j->count[0] = 1;
+        return;
+    }
+    if (j->is_object[j->depth]) { /* a value where a key is due */
+        j->error = 1;
+        return;
+    }
+    if (j->count[j->depth])
+        fputc(',', j->f);
+    j->count[j->depth] = 1;
+}
+
+static void put_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                fprintf(f, "\\u%04x", *p);
+            else
+                fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+static void open_level(dacc_json *j, int is_object, char c)
+{
+    before_value(j);
+    if (j->depth + 1 >= DACC_JSON_MAX_DEPTH) {
+        j->error = 1;
+        return;
+    }
+    j->depth++;
+    j->count[j->depth] = 0;
+    j->is_object[j->depth] = (unsigned char)is_object;
+    fputc(c, j->f);
+}
+
+static void close_level(dacc_json *j, int is_object, char c)
+{
+    if (j->depth == 0 || j->is_object[j->depth] != is_object || j->want_value) {
+        j->error = 1;
+        return;
+    }
+    j->depth--;
+    fputc(c, j->f);
+}
+
+void dacc_json_object_begin(dacc_json *j) { open_level(j, 1, '{'); }
+void dacc_json_object_end(dacc_json *j) { close_level(j, 1, '}'); }
+void dacc_json_array_begin(dacc_json *j) { open_level(j, 0, '['); }
+void dacc_json_array_end(dacc_json *j) { close_level(j, 0, ']'); }
+
+void dacc_json_key(dacc_json *j, const char *key)
+{
+    if (j->depth == 0 || !j->is_object[j->depth] || j->want_value) {
+        j->error = 1;
+        return;
+    }
+    if (j->count[j->depth])
+        fputc(',', j->f);
+    j->count[j->depth] = 1;
+    put_string(j->f, key);
+    fputc(':', j->f);
+    j->want_value = 1;
+}
+
+void dacc_json_string(dacc_json *j, const char *s)
+{
+    before_value(j);
+    put_string(j->f, s);
+}
+
+void dacc_json_number(dacc_json *j, double v)
+{
+    before_value(j);
+    if (!isfinite(v))
+        fputs("null", j->f);
+    else if (v == 0)
+        fputs("0", j->f); /* also for -0 */
+    else
+        fprintf(j->f, "%.17g", v);
+}
+
+void dacc_json_int(dacc_json *j, int64_t v)
+{
+    before_value(j);
+    fprintf(j->f, "%" PRId64, v);
+}
+
+void dacc_json_uint(dacc_json *j, uint64_t v)
+{
+    before_value(j);
+    fprintf(j->f, "%" PRIu64, v);
+}
+
+void dacc_json_number_text(dacc_json *j, const char *text)
+{
+    before_value(j);
+    fputs(text, j->f);
+}
+
+void dacc_json_bool(dacc_json *j, int v)
+{
+    before_value(j);
+    fputs(v ? "true" : "false", j->f);
+}
+
+void dacc_json_null(dacc_json *j)
+{
+    before_value(j);
+    fputs("null", j->f);
+}
+
+int dacc_json_end(dacc_json *j)
+{
+    fputc('\n', j->f);
+    if (j->depth != 0 || j->want_value || !j->count[0])
+        j->error = 1;
+    if (ferror(j->f))
+        j->error = 1;
+    return j->error ? -1 : 0;
+}

@@ -1,0 +1,143 @@
+#!/bin/sh
+# test_fund.sh -- end-to-end tests of the fund command, run by tools/run-tests.sh.
+#
+# The fund binary sits beside $SOFTPAUSE (the build directory's softpause); fixtures are
+# tests/fund/data/ (run from the repository root); real data in ../shared/vectors/funding
+# is used when present.  The tally goes to $SP_TALLY_FILE as "passed failed".
+set -u
+SP=${SOFTPAUSE:-build/softpause}
+FUND=$(dirname "$SP")/fund
+D=tests/fund/data
+SHARED=../shared/vectors/funding
+T=$(mktemp -d "${TMPDIR:-/tmp}/fund-cli.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL fund cli: $1"; [ -f "$T/err" ] && sed 's/^/    /' "$T/err" | head -5; }
+# run EXPECTED_STATUS NAME CMD... : stdout in $T/out, stderr in $T/err
+run() {
+    want=$1 name=$2; shift 2
+    "$@" > "$T/out" 2> "$T/err"; got=$?
+    if [ "$got" -eq "$want" ]; then ok; else bad "$name: exit $got, expected $want"; fi
+}
+contains() { if grep -q -- "$2" "$3"; then ok; else bad "$1: '$2' not in $3"; fi; }
+same() { if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', expected '$3'"; fi; }
+near() { if awk -v a="$2" -v b="$3" 'BEGIN{d=a-b; if(d<0)d=-d; exit !(d <= 1e-9 * (b < 0 ? -b : b) + 1e-12)}'; then ok; else bad "$1: got '$2', expected about '$3'"; fi; }
+# column NAME of the row whose project is P, from CSV $T/out
+col() { awk -F, -v c="$1" -v p="$2" 'NR==1{for(i=1;i<=NF;i++) if($i==c) k=i; next} $1==p{print $k}' "$T/out"; }
+colsum() { awk -F, -v c="$1" 'NR==1{for(i=1;i<=NF;i++) if($i==c) k=i; next} {s+=$k} END{printf "%.6f\n", s}' "$T/out"; }
+
+if [ ! -x "$FUND" ]; then echo "FAIL fund cli: $FUND not built"; echo "0 1" >> "${SP_TALLY_FILE:-/dev/null}"; exit 1; fi
+
+# ---- help and usage ------------------------------------------------------------------------
+run 0 "help" $FUND --help; contains "help" "usage:" "$T/out"
+for c in qf pairwise; do run 0 "help $c" $FUND $c --help; contains "help $c" "usage: fund $c" "$T/out"; done
+run 2 "no command" $FUND
+run 2 "unknown command" $FUND frobnicate
+run 2 "unknown option" $FUND qf --bogus $D/gitcoin_vector.csv
+run 2 "missing value" $FUND qf $D/gitcoin_vector.csv --pool
+run 2 "no file" $FUND qf
+run 2 "two files" $FUND qf $D/gitcoin_vector.csv $D/gitcoin_vector.csv
+run 2 "bad pool" $FUND qf --pool 1x00 $D/gitcoin_vector.csv
+run 2 "normalise without pool" $FUND qf --normalise $D/gitcoin_vector.csv
+run 2 "cap fraction without pool" $FUND qf --cap-fraction 0.5 $D/gitcoin_vector.csv
+run 2 "cap and cap fraction" $FUND qf --pool 1 --cap 1 --cap-fraction 0.5 $D/gitcoin_vector.csv
+run 2 "alpha needs pool" $FUND qf --alpha $D/gitcoin_vector.csv
+run 2 "alpha is float" $FUND qf --alpha --pool 1 --decimals 6 $D/gitcoin_vector.csv
+run 2 "bad decimals" $FUND qf --decimals 37 $D/gitcoin_vector.csv
+run 2 "scores need thresholds" $FUND qf --scores $D/scores.csv $D/gitcoin_vector.csv
+run 2 "M must be positive" $FUND pairwise -M 0 $D/gitcoin_vector.csv
+run 2 "M must be a number" $FUND pairwise -M abc $D/gitcoin_vector.csv
+
+# ---- bad data: exit 1 with file:line:column ---------------------------------------------------
+run 1 "corrupt number" $FUND qf $D/bad_amount.csv
+contains "corrupt number" "bad_amount.csv:3:3: expected a decimal number in column 'amount', got \"0.0x5\"" "$T/err"
+run 1 "missing file" $FUND qf "$T/nope.csv"; contains "missing file" "cannot open" "$T/err"
+run 1 "missing column" $FUND qf --amount-col amount_in_usdt $D/gitcoin_vector.csv
+contains "missing column" "expected a column named 'amount_in_usdt'" "$T/err"
+run 1 "too many decimals" $FUND qf --decimals 2 $D/negative.csv
+run 1 "negative amount" $FUND qf $D/negative.csv; contains "negative" "negative.csv:2:3" "$T/err"
+
+# ---- the brief's Gitcoin vector --------------------------------------------------------------
+run 0 "vector exact" $FUND qf --decimals 6 --pool 100 $D/gitcoin_vector.csv
+contains "vector exact header" "^project,match," "$T/out"
+same "vector exact p1" "$(col match p1)" 13600000
+same "vector exact p2" "$(col match p2)" 21600000
+same "vector exact p3" "$(col match p3)" 64800000
+# the same vector at token scale: amounts x100 in 18-decimal units (past 64 bits; x100
+# keeps every amount a perfect square, so the integer square roots are exact)
+awk -F, 'NR==1{print; next}{print $1","$2","$3*100}' $D/gitcoin_vector.csv > "$T/wei.csv"
+run 0 "vector 18 decimals" $FUND qf --decimals 18 --pool 10000 $T/wei.csv
+same "vector 18 decimals p1" "$(col match p1)" 1360000000000000000000
+same "vector 18 decimals p3" "$(col match p3)" 6480000000000000000000
+same "vector 18 decimals raw p3" "$(col raw_match p3)" 16200000000000000000000
+run 0 "vector 18 decimals json" $FUND qf --decimals 18 --pool 10000 --cap 5000 --json $T/wei.csv
+contains "18 decimals json" '"project":"p3","match":5000000000000000000000,' "$T/out"
+# x1000 is not a perfect square in wei: floor square roots, remainders reported
+awk -F, 'NR==1{print; next}{print $1","$2","$3*1000}' $D/gitcoin_vector.csv > "$T/wei2.csv"
+run 0 "vector 18 decimals floors" $FUND qf --decimals 18 $T/wei2.csv
+same "floored raw p3" "$(col raw_match p3)" 161999999997721674401241  # checked with Python's math.isqrt
+same "floored remainder p3" "$(col sqrt_remainder p3)" 205483087113
+run 0 "vector float" $FUND qf --pool 100 $D/gitcoin_vector.csv
+same "vector float p1" "$(col match p1)" 13.6
+same "vector float sum" "$(colsum match)" 100.000000
+run 0 "vector raw" $FUND qf $D/gitcoin_vector.csv
+same "vector raw p3" "$(col match p3)" 162
+run 0 "vector under-saturated" $FUND qf --pool 1000 $D/gitcoin_vector.csv
+same "under-saturated raw" "$(col match p2)" 54
+run 0 "vector normalised" $FUND qf --pool 1000 --normalise $D/gitcoin_vector.csv
+same "normalised" "$(col match p3)" 648
+run 0 "vector capped" $FUND qf --pool 100 --cap 40 $D/gitcoin_vector.csv
+same "capped p3" "$(col match p3)" 40
+same "capped p3 flag" "$(col capped p3)" 1
+same "capped sum" "$(colsum match)" 100.000000
+run 0 "vector alpha" $FUND qf --alpha --pool 100 $D/gitcoin_vector.csv
+near "alpha p1" "$(col match p1)" 13.6
+run 0 "json" $FUND qf --decimals 6 --pool 100 --json $D/gitcoin_vector.csv
+contains "json" '"project":"p3","match":64800000' "$T/out"
+contains "json" '"unallocated":0' "$T/out"
+run 0 "eligibility" $FUND qf --owners $D/owners.csv --min 2 $D/gitcoin_vector.csv
+same "eligibility p1 alone" "$(col match p1)" 0
+run 0 "trust" $FUND qf --scores $D/scores.csv --trust-low 10 --trust-high 30 --json $D/gitcoin_vector.csv
+contains "trust" '"trust":7' "$T/out"
+run 0 "pairwise" $FUND pairwise -M 5 $D/gitcoin_vector.csv
+contains "pairwise header" "^project,match," "$T/out"
+run 0 "pairwise huge M is QF" $FUND pairwise -M 1e300 $D/gitcoin_vector.csv
+same "pairwise huge M p3" "$(col match p3)" 162
+run 0 "pairwise pool" $FUND pairwise --M=5 --pool 100 --normalise --json $D/gitcoin_vector.csv
+contains "pairwise json" '"total_match":100' "$T/out"
+
+# ---- stdin and plots -------------------------------------------------------------------------
+printf 'voter,project,amount\na,p,1\nb,p,4\n' > "$T/in.csv"
+run 0 "stdin" sh -c "$FUND qf - < '$T/in.csv'"
+same "stdin match" "$(col match p)" 4
+printf 'voter,project,amount\na,p,x\n' > "$T/bad.csv"
+run 1 "stdin bad" sh -c "$FUND qf - < '$T/bad.csv'"
+contains "stdin bad" "<stdin>:2:3" "$T/err"
+run 0 "plot" $FUND qf --pool 100 --plot "$T/q.svg" $D/gitcoin_vector.csv
+contains "plot svg" "<svg" "$T/q.svg"
+contains "plot bar" ">p3</text>" "$T/q.svg"
+run 0 "plot exact" $FUND qf --decimals 6 --pool 100 --plot "$T/e.svg" $D/gitcoin_vector.csv
+contains "plot exact value" ">6.48e+07</text>" "$T/e.svg"
+run 0 "plot pairwise" $FUND pairwise --plot "$T/p.svg" $D/gitcoin_vector.csv
+contains "plot pairwise" "fund pairwise: matches" "$T/p.svg"
+run 1 "plot unwritable" $FUND qf --plot "$T/no/such/dir.svg" $D/gitcoin_vector.csv
+
+# ---- real data --------------------------------------------------------------------------------
+GR3=$SHARED/gitcoin-gr3/GR03_contributions.csv
+if [ -f "$GR3" ]; then
+    run 0 "gr3 qf" $FUND qf --voter-col address --project-col grant_id --amount-col amount_in_usdt \
+        --pool 100000 --normalise $GR3
+    same "gr3 projects" "$(($(wc -l < "$T/out") - 1))" 75
+    same "gr3 sum" "$(colsum match)" 100000.000000
+    run 0 "gr3 pairwise" $FUND pairwise -M 0.01 --voter-col address --project-col grant_id \
+        --amount-col amount_in_usdt --pool 100000 --normalise $GR3
+    same "gr3 pairwise sum" "$(colsum match)" 100000.000000
+else
+    echo "SKIP fund cli real data: $SHARED not present"
+fi
+
+echo "fund cli: $pass passed, $fail failed"
+[ -n "${SP_TALLY_FILE:-}" ] && echo "$pass $fail" >> "$SP_TALLY_FILE"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,410 @@
+/*
+ * test_devfile.c -- a simulated device's storage in two files (softpause/host/devfile.h).
+ *
+ * The storage callbacks are exercised directly, and the device state machine runs on top
+ * of them with the standard test world (tests/support/policy_fixture.h).  The file layouts
+ * checked byte by byte are the ones devfile.h documents.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "support/scratch.h"
+#include "softpause/device.h"
+#include "softpause/host/devfile.h"
+#include "softpause/host/fileio.h"
+#include "softpause/host/sodium_crypto.h"
+#include "support/policy_fixture.h"
+
+#define FLASH_FIXED (8u + 4u + 2u * (1u + SP_STATE_RECORD_BYTES))
+#define CHIP_BYTES (8u + 1u + 32u + 8u + 32u)
+
+static pf_world W;
+static sp_device D;
+static sp_devfile DF, DF2;
+
+static size_t file_len(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return (size_t)-1;
+    return (size_t)st.st_size;
+}
+
+static uint64_t be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Read the chip file into buf (CHIP_BYTES); 1 on success. */
+static int read_chip(const char *state, uint8_t buf[CHIP_BYTES])
+{
+    char p[1100];
+    size_t len;
+    snprintf(p, sizeof p, "%s.chip", state);
+    return sp_file_read(p, buf, CHIP_BYTES, &len) == SP_OK && len == CHIP_BYTES;
+}
+
+static const sp_crypto *dev_crypto(sp_devfile *df)
+{
+    return &df->crypto.crypto;
+}
+
+/* ---- create / open -------------------------------------------------------------------- */
+
+static void test_create_layout_and_modes(void)
+{
+    char state[1024], chip[1100];
+    uint8_t c[CHIP_BYTES];
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
+    snprintf(chip, sizeof chip, "%s.chip", state);
+    CHECK_OK(sp_devfile_create(&DF, state));
+    CHECK(strcmp(DF.flash_path, state) == 0);
+    CHECK(strcmp(DF.chip_path, chip) == 0);
+    CHECK(scratch_entries(NULL, 0) == 2);
+    CHECK(scratch_mode(state) == 0600);
+    CHECK(scratch_mode(chip) == 0600);
+    CHECK(file_len(state) == FLASH_FIXED); /* empty policy, two erased slots */
+    CHECK(file_len(chip) == CHIP_BYTES);
+
+    CHECK(read_chip(state, c));
+    CHECK(memcmp(c, "SPCHIP01", 8) == 0);
+    CHECK(c[8] == 0);                          /* anchor blank */
+    CHECK(harness_all_zero(c + 9, 32));
+    CHECK(be64(c + 41) == 0);                  /* factory counter */
+    CHECK(memcmp(c + 49, DF.crypto.key, 32) == 0);
+    CHECK(!harness_all_zero(c + 49, 32));      /* a random device key */
+
+    /* Opening gives the same device key. */
+    CHECK_OK(sp_devfile_open(&DF2, state));
+    CHECK(memcmp(DF2.crypto.key, DF.crypto.key, 32) == 0);
+
+    /* A second device gets another key. */
+    char state2[1024];
+    scratch_path(state2, sizeof state2, "other.state");
+    CHECK_OK(sp_devfile_create(&DF2, state2));
+    CHECK(memcmp(DF2.crypto.key, DF.crypto.key, 32) != 0);
+    scratch_remove();
+}
+
+static void test_create_refuses_existing(void)
+{
+    char state[1024], chip[1100];
+    uint8_t before[CHIP_BYTES], after[CHIP_BYTES];
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
+    snprintf(chip, sizeof chip, "%s.chip", state);
+    CHECK_OK(sp_devfile_create(&DF, state));
+    CHECK(read_chip(state, before));
+    CHECK_ERR(sp_devfile_create(&DF2, state), SP_ERR_EXISTS);
+    CHECK(read_chip(state, after));
+    CHECK(memcmp(before, after, CHIP_BYTES) == 0); /* the device key was not replaced */
+
+    /* Either file alone blocks creation. */
+    CHECK(unlink(state) == 0);
+    CHECK_ERR(sp_devfile_create(&DF2, state), SP_ERR_EXISTS);
+    CHECK(!sp_file_exists(state));
+    CHECK(unlink(chip) == 0);
+    CHECK_OK(sp_file_write_atomic(state, "x", 1, 0600, 0));
+    CHECK_ERR(sp_devfile_create(&DF2, state), SP_ERR_EXISTS);
+    CHECK(!sp_file_exists(chip));
+    scratch_remove();
+}
+
+static void test_open_missing(void)
+{
+    char state[1024], chip[1100];
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "nothing.state");
+    CHECK_ERR(sp_file_fail(EACCES), SP_ERR_IO); /* a stale reason must not survive */
+    CHECK_ERR(sp_devfile_open(&DF, state), SP_ERR_IO);
+    CHECK(strcmp(sp_file_last_error(), "No such file or directory") == 0);
+
+    /* Only the chip file missing (or only the flash file). */
+    scratch_path(state, sizeof state, "half.state");
+    snprintf(chip, sizeof chip, "%s.chip", state);
+    CHECK_OK(sp_devfile_create(&DF, state));
+    CHECK(unlink(chip) == 0);
+    CHECK_ERR(sp_file_fail(EACCES), SP_ERR_IO);
+    CHECK_ERR(sp_devfile_open(&DF, state), SP_ERR_IO);
+    CHECK(strcmp(sp_file_last_error(), strerror(ENOENT)) == 0);
+    scratch_path(state, sizeof state, "half2.state");
+    CHECK_OK(sp_devfile_create(&DF, state));
+    CHECK(unlink(state) == 0);
+    CHECK_ERR(sp_devfile_open(&DF, state), SP_ERR_IO);
+    CHECK(strcmp(sp_file_last_error(), strerror(ENOENT)) == 0);
+    scratch_remove();
+}
+
+static void test_open_corrupt_chip(void)
+{
+    char state[1024], chip[1100];
+    uint8_t c[CHIP_BYTES], bad[CHIP_BYTES + 1];
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
+    snprintf(chip, sizeof chip, "%s.chip", state);
+    CHECK_OK(sp_devfile_create(&DF, state));
+    CHECK(read_chip(state, c));
+
+    /* Truncated, one byte too long, wrong magic, anchor flag not 0/1, garbage. */
+    CHECK_OK(sp_file_write_atomic(chip, c, CHIP_BYTES - 1, 0600, 1));
+    CHECK_ERR(sp_devfile_open(&DF, state), SP_ERR_FILE_FORMAT);
+    memcpy(bad, c, CHIP_BYTES);
+    bad[CHIP_BYTES] = 0;
+    CHECK_OK(sp_file_write_atomic(chip, bad, CHIP_BYTES + 1, 0600, 1));
+    CHECK_ERR(sp_devfile_open(&DF, state), SP_ERR_FILE_FORMAT);
+    memcpy(bad, c, CHIP_BYTES);
+    bad[7] = '2';
+    CHECK_OK(sp_file_write_atomic(chip, bad, CHIP_BYTES, 0600, 1));
+    CHECK_ERR(sp_devfile_open(&DF, state), SP_ERR_FILE_FORMAT);
+    memcpy(bad, c, CHIP_BYTES);
+    bad[8] = 2;
+    CHECK_OK(sp_file_write_atomic(chip, bad, CHIP_BYTES, 0600, 1));
+    CHECK_ERR(sp_devfile_open(&DF, state), SP_ERR_FILE_FORMAT);
+    CHECK_OK(sp_file_write_atomic(chip, "not a chip\n", 11, 0600, 1));
+    CHECK_ERR(sp_devfile_open(&DF, state), SP_ERR_FILE_FORMAT);
+    /* The original is fine again. */
+    CHECK_OK(sp_file_write_atomic(chip, c, CHIP_BYTES, 0600, 1));
+    CHECK_OK(sp_devfile_open(&DF, state));
+    scratch_remove();
+}
+
+/* ---- the callbacks -------------------------------------------------------------------- */
+
+static void test_anchor_write_once(void)
+{
+    char state[1024];
+    uint8_t h1[32], h2[32], got[32];
+    int is_set = 7;
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
+    CHECK_OK(sp_devfile_create(&DF, state));
+    const sp_device_io *io = &DF.io;
+    memset(h1, 0x11, sizeof h1);
+    memset(h2, 0x22, sizeof h2);
+    CHECK(io->anchor_read(io->ctx, got, &is_set) == 0);
+    CHECK(is_set == 0);
+    CHECK(harness_all_zero(got, 32));
+    CHECK(io->anchor_write(io->ctx, h1) == 0);
+    CHECK(io->anchor_read(io->ctx, got, &is_set) == 0);
+    CHECK(is_set == 1 && memcmp(got, h1, 32) == 0);
+    CHECK(io->anchor_write(io->ctx, h2) != 0);
+    CHECK(io->anchor_write(io->ctx, h1) != 0); /* write-once, even for the same value */
+    CHECK(io->anchor_read(io->ctx, got, &is_set) == 0);
+    CHECK(is_set == 1 && memcmp(got, h1, 32) == 0);
+    /* Persisted, and the rest of the chip is untouched. */
+    uint8_t c[CHIP_BYTES];
+    CHECK(read_chip(state, c));
+    CHECK(c[8] == 1 && memcmp(c + 9, h1, 32) == 0);
+    CHECK(be64(c + 41) == 0);
+    CHECK(memcmp(c + 49, DF.crypto.key, 32) == 0);
+    CHECK_OK(sp_devfile_open(&DF2, state));
+    CHECK(DF2.io.anchor_write(DF2.io.ctx, h2) != 0);
+    scratch_remove();
+}
+
+static void test_counter(void)
+{
+    char state[1024], chip[1100];
+    uint64_t v = 99;
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
+    snprintf(chip, sizeof chip, "%s.chip", state);
+    CHECK_OK(sp_devfile_create(&DF, state));
+    const sp_device_io *io = &DF.io;
+    CHECK(io->counter_read(io->ctx, &v) == 0 && v == 0);
+    for (uint64_t i = 1; i <= 3; i++) {
+        CHECK(io->counter_increment(io->ctx) == 0);
+        CHECK(io->counter_read(io->ctx, &v) == 0 && v == i);
+    }
+    CHECK_OK(sp_devfile_open(&DF2, state));
+    CHECK(DF2.io.counter_read(DF2.io.ctx, &v) == 0 && v == 3);
+    CHECK(scratch_mode(chip) == 0600);
+
+    /* At the endurance limit the counter refuses to move. */
+    uint8_t c[CHIP_BYTES];
+    CHECK(read_chip(state, c));
+    for (int i = 0; i < 8; i++)
+        c[41 + i] = (uint8_t)((uint64_t)SP_COUNTER_ENDURANCE >> (56 - 8 * i));
+    CHECK_OK(sp_file_write_atomic(chip, c, CHIP_BYTES, 0600, 1));
+    CHECK(io->counter_read(io->ctx, &v) == 0 && v == SP_COUNTER_ENDURANCE);
+    CHECK(io->counter_increment(io->ctx) != 0);
+    CHECK(io->counter_read(io->ctx, &v) == 0 && v == SP_COUNTER_ENDURANCE);
+    /* A broken chip file fails the callbacks. */
+    CHECK_OK(sp_file_write_atomic(chip, "junk", 4, 0600, 1));
+    CHECK(io->counter_read(io->ctx, &v) != 0);
+    CHECK(io->counter_increment(io->ctx) != 0);
+    int is_set;
+    uint8_t h[32];
+    CHECK(io->anchor_read(io->ctx, h, &is_set) != 0);
+    CHECK(io->anchor_write(io->ctx, h) != 0);
+    scratch_remove();
+}
+
+static void test_slots_and_policy(void)
+{
+    char state[1024];
+    uint8_t rec[SP_STATE_RECORD_BYTES], rec2[SP_STATE_RECORD_BYTES], got[SP_STATE_RECORD_BYTES];
+    static uint8_t pbuf[SP_MAX_POLICY_BYTES + 1];
+    size_t plen = 99;
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
+    CHECK_OK(sp_devfile_create(&DF, state));
+    const sp_device_io *io = &DF.io;
+    for (size_t i = 0; i < sizeof rec; i++) {
+        rec[i] = (uint8_t)(i * 7 + 1);
+        rec2[i] = (uint8_t)(255 - i);
+    }
+    /* Erased slots fail to read; slots other than 0 and 1 do not exist. */
+    CHECK(io->slot_read(io->ctx, 0, got) != 0);
+    CHECK(io->slot_read(io->ctx, 1, got) != 0);
+    CHECK(io->slot_read(io->ctx, 2, got) != 0);
+    CHECK(io->slot_write(io->ctx, 2, rec) != 0);
+    /* Empty policy at first. */
+    CHECK(io->policy_read(io->ctx, pbuf, sizeof pbuf, &plen) == 0 && plen == 0);
+
+    CHECK(io->slot_write(io->ctx, 1, rec) == 0);
+    CHECK(io->slot_read(io->ctx, 1, got) == 0 && memcmp(got, rec, sizeof rec) == 0);
+    CHECK(io->slot_read(io->ctx, 0, got) != 0);
+    CHECK(io->slot_write(io->ctx, 0, rec2) == 0);
+    CHECK(io->slot_read(io->ctx, 0, got) == 0 && memcmp(got, rec2, sizeof rec2) == 0);
+    CHECK(io->slot_read(io->ctx, 1, got) == 0 && memcmp(got, rec, sizeof rec) == 0);
+
+    /* Policy bytes: round trip, the slots survive, the file grows by exactly the policy. */
+    CHECK(io->policy_write(io->ctx, (const uint8_t *)W.policy_text, W.policy_len) == 0);
+    CHECK(io->policy_read(io->ctx, pbuf, sizeof pbuf, &plen) == 0);
+    CHECK(plen == W.policy_len && memcmp(pbuf, W.policy_text, plen) == 0);
+    CHECK(file_len(state) == FLASH_FIXED + W.policy_len);
+    CHECK(io->policy_read(io->ctx, pbuf, W.policy_len - 1, &plen) != 0); /* no room */
+    CHECK(io->policy_write(io->ctx, pbuf, SP_MAX_POLICY_BYTES + 1) != 0);
+    CHECK(io->slot_read(io->ctx, 1, got) == 0 && memcmp(got, rec, sizeof rec) == 0);
+    CHECK(scratch_mode(state) == 0600);
+
+    /* Everything persists across open. */
+    CHECK_OK(sp_devfile_open(&DF2, state));
+    CHECK(DF2.io.slot_read(DF2.io.ctx, 0, got) == 0 && memcmp(got, rec2, sizeof rec2) == 0);
+    CHECK(DF2.io.policy_read(DF2.io.ctx, pbuf, sizeof pbuf, &plen) == 0);
+    CHECK(plen == W.policy_len);
+
+    /* A corrupt flash file fails every flash callback (and is never rewritten). */
+    CHECK_OK(sp_file_write_atomic(state, "SPFLASH1junk", 12, 0600, 1));
+    CHECK(io->slot_read(io->ctx, 0, got) != 0);
+    CHECK(io->slot_write(io->ctx, 0, rec) != 0);
+    CHECK(io->policy_read(io->ctx, pbuf, sizeof pbuf, &plen) != 0);
+    CHECK(io->policy_write(io->ctx, pbuf, 10) != 0);
+    CHECK(file_len(state) == 12);
+    /* A length field that disagrees with the file's size. */
+    static uint8_t img[FLASH_FIXED];
+    memset(img, 0, sizeof img);
+    memcpy(img, "SPFLASH1", 8);
+    img[11] = 1; /* policy_len 1, but no policy byte */
+    CHECK_OK(sp_file_write_atomic(state, img, sizeof img, 0600, 1));
+    CHECK(io->policy_read(io->ctx, pbuf, sizeof pbuf, &plen) != 0);
+    scratch_remove();
+}
+
+/* ---- the device on files -------------------------------------------------------------- */
+
+static void test_device_on_files(void)
+{
+    char state[1024], note[4096];
+    uint8_t c[CHIP_BYTES];
+    sp_quorum_report rep;
+    sp_device_state st;
+    uint32_t line = 0;
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
+    CHECK_OK(sp_devfile_create(&DF, state));
+    CHECK_OK(sp_device_init(&D, &DF.io, dev_crypto(&DF), (const uint8_t *)W.policy_text,
+                            W.policy_len));
+    CHECK(read_chip(state, c));
+    CHECK(c[8] == 1 && memcmp(c + 9, W.policy.hash, 32) == 0);
+    CHECK(be64(c + 41) == D.counter && D.counter >= 1);
+    CHECK(file_len(state) == FLASH_FIXED + W.policy_len);
+
+    /* Init again on the same files: refused (counter no longer at its factory value). */
+    CHECK_ERR(sp_device_init(&D, &DF.io, dev_crypto(&DF), (const uint8_t *)W.policy_text,
+                             W.policy_len),
+              SP_ERR_DEV_NOT_FACTORY);
+
+    /* Reboot from the files. */
+    CHECK_OK(sp_devfile_open(&DF2, state));
+    CHECK_OK(sp_device_load(&D, &DF2.io, dev_crypto(&DF2)));
+    CHECK_OK(sp_device_status(&D, &st));
+    CHECK(memcmp(st.policy_hash, W.policy.hash, 32) == 0);
+    CHECK(st.has_epoch == 0);
+
+    /* Apply a statement, reboot, and find it. */
+    size_t n = pf_statement_note(note, sizeof note, &W, 1, "run",
+                                 PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A) | PF_BIT(PF_MIL_B));
+    CHECK_OK(sp_device_apply(&D, (const uint8_t *)note, n, &rep, &line));
+    CHECK_OK(sp_devfile_open(&DF, state));
+    CHECK_OK(sp_device_load(&D, &DF.io, dev_crypto(&DF)));
+    CHECK_OK(sp_device_status(&D, &st));
+    CHECK(st.has_epoch == 1 && st.highest_epoch == 1);
+    CHECK(st.allowance == PF_ALLOWANCE);
+    CHECK(scratch_mode(state) == 0600);
+    CHECK(scratch_entries(NULL, 0) == 2);
+
+    /* Another device's key cannot read this device's records. */
+    char other[1024];
+    scratch_path(other, sizeof other, "other.state");
+    CHECK_OK(sp_devfile_create(&DF2, other));
+    memcpy(DF2.flash_path, DF.flash_path, sizeof DF2.flash_path);
+    memcpy(DF2.chip_path, DF.chip_path, sizeof DF2.chip_path);
+    CHECK_ERR(sp_device_load(&D, &DF2.io, dev_crypto(&DF2)), SP_ERR_DEV_NO_RECORD);
+    scratch_remove();
+}
+
+static void test_rollback_detected(void)
+{
+    char state[1024], note[4096];
+    static uint8_t snapshot[FLASH_FIXED + SP_MAX_POLICY_BYTES];
+    size_t snap_len = 0;
+    sp_quorum_report rep;
+    uint32_t line = 0;
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
+    CHECK_OK(sp_devfile_create(&DF, state));
+    CHECK_OK(sp_device_init(&D, &DF.io, dev_crypto(&DF), (const uint8_t *)W.policy_text,
+                            W.policy_len));
+    /* The attacker copies the external flash image... */
+    CHECK_OK(sp_file_read(state, snapshot, sizeof snapshot, &snap_len));
+    size_t n = pf_statement_note(note, sizeof note, &W, 2, "pause",
+                                 PF_BIT(PF_CIV_B) | PF_BIT(PF_MIL_B) | PF_BIT(PF_MIL_C));
+    CHECK_OK(sp_device_apply(&D, (const uint8_t *)note, n, &rep, &line));
+    CHECK_OK(sp_devfile_open(&DF, state));
+    CHECK_OK(sp_device_load(&D, &DF.io, dev_crypto(&DF)));
+    CHECK(D.state.mode == SP_MODE_PAUSE && D.state.highest_epoch == 2);
+    /* ... and puts the old one back after the pause was applied. */
+    CHECK_OK(sp_file_write_atomic(state, snapshot, snap_len, 0600, 1));
+    CHECK_OK(sp_devfile_open(&DF, state));
+    CHECK_ERR(sp_device_load(&D, &DF.io, dev_crypto(&DF)), SP_ERR_DEV_ROLLBACK);
+    scratch_remove();
+}
+
+int main(void)
+{
+    if (sp_sodium_init() != SP_OK)
+        return 1;
+    pf_world_make(&W);
+    RUN_TEST(test_create_layout_and_modes);
+    RUN_TEST(test_create_refuses_existing);
+    RUN_TEST(test_open_missing);
+    RUN_TEST(test_open_corrupt_chip);
+    RUN_TEST(test_anchor_write_once);
+    RUN_TEST(test_counter);
+    RUN_TEST(test_slots_and_policy);
+    RUN_TEST(test_device_on_files);
+    RUN_TEST(test_rollback_detected);
+    return harness_finish("host/devfile");
+}

@@ -1,0 +1,341 @@
+/*
+ * test_policy_build.c -- policies from a human description (softpause/host/policy_build.h).
+ *
+ * The standard world's policy text (tests/support/policy_fixture.c) is written by hand with
+ * snprintf; a spec describing the same bodies, keys and rules ("3 of all", "1 of civil",
+ * as in the demo) must build exactly those bytes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "softpause/host/policy_build.h"
+#include "softpause/host/sodium_crypto.h"
+#include "support/fixture.h"
+#include "support/policy_fixture.h"
+
+static pf_world W;
+static sp_policy P, Q;
+static uint8_t bytes[SP_MAX_POLICY_BYTES], bytes2[SP_MAX_POLICY_BYTES];
+static sp_policy_signer_spec signers[PF_NKEYS + 2];
+static fx_key extra;
+
+/* A spec like the demo's, over the world's keys. */
+static void demo_spec(sp_policy_spec *spec, const char *const *rules, size_t rule_count)
+{
+    memset(spec, 0, sizeof *spec);
+    spec->deployment = PF_DEPLOYMENT;
+    spec->version = PF_VERSION;
+    spec->genesis = PF_GENESIS;
+    spec->epoch_length = PF_EPOCH_LENGTH;
+    spec->allowance = PF_ALLOWANCE;
+    spec->signers = signers;
+    spec->signer_count = PF_NKEYS;
+    spec->rules = rules;
+    spec->rule_count = rule_count;
+}
+
+static void reset_signers(void)
+{
+    for (int i = 0; i < PF_NKEYS; i++) {
+        signers[i].body = pf_body(i);
+        signers[i].tags = pf_tags(i);
+        if (sp_vkey_parse(&signers[i].key, W.keys[i].vkey, strlen(W.keys[i].vkey),
+                          sp_sodium_crypto()) != SP_OK) {
+            printf("cannot parse the world's key %d\n", i);
+            exit(1);
+        }
+    }
+}
+
+static const char *const demo_rules[] = {"3 of all", "1 of civil"};
+
+static void test_demo_spec_builds_the_fixture_policy(void)
+{
+    sp_policy_spec spec;
+    char detail[256] = "";
+    size_t len = 0;
+    uint32_t line = 0;
+    reset_signers();
+    demo_spec(&spec, demo_rules, 2);
+    CHECK_OK(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail));
+    /* Byte-identical to the hand-written canonical text. */
+    CHECK(len == W.policy_len && memcmp(bytes, W.policy_text, len) == 0);
+    CHECK(memcmp(P.hash, W.policy.hash, 32) == 0);
+    /* The bytes re-parse to the same hash. */
+    CHECK_OK(sp_policy_parse(&Q, bytes, len, sp_sodium_crypto(), &line));
+    CHECK(memcmp(Q.hash, P.hash, 32) == 0);
+    uint8_t h[32];
+    CHECK_OK(sp_policy_hash(h, bytes, len, sp_sodium_crypto()));
+    CHECK(memcmp(h, P.hash, 32) == 0);
+    CHECK(P.signer_count == PF_NKEYS && P.rule_count == 2 && P.tag_count == 2);
+
+    /* "K of tag:TAG" is the same as "K of TAG". */
+    static const char *const tag_rules[] = {"1 of tag:civil", "3 of all"};
+    demo_spec(&spec, tag_rules, 2);
+    size_t len2 = 0;
+    CHECK_OK(sp_policy_build(&spec, &Q, bytes2, sizeof bytes2, &len2, detail, sizeof detail));
+    CHECK(len2 == len && memcmp(bytes2, bytes, len) == 0);
+}
+
+static void test_order_does_not_matter(void)
+{
+    sp_policy_spec spec;
+    char detail[256];
+    size_t len = 0, len2 = 0;
+    static const int perms[][PF_NKEYS] = {
+        {4, 3, 2, 1, 0}, {2, 0, 4, 1, 3}, {1, 0, 3, 2, 4}, {3, 4, 0, 2, 1}};
+    static sp_policy_signer_spec shuffled[PF_NKEYS];
+    reset_signers();
+    demo_spec(&spec, demo_rules, 2);
+    CHECK_OK(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail));
+    for (size_t k = 0; k < sizeof perms / sizeof perms[0]; k++) {
+        for (int i = 0; i < PF_NKEYS; i++)
+            shuffled[i] = signers[perms[k][i]];
+        spec.signers = shuffled;
+        CHECK_OK(sp_policy_build(&spec, &Q, bytes2, sizeof bytes2, &len2, detail,
+                                 sizeof detail));
+        CHECK(len2 == len && memcmp(bytes2, bytes, len) == 0);
+        CHECK(memcmp(Q.hash, P.hash, 32) == 0);
+    }
+    /* Rule order, and declaring a signer's tag again, change nothing either. */
+    static const char *const rev_rules[] = {"1 of civil", "3 of all"};
+    static const char *const tags[] = {"military", "civil"};
+    demo_spec(&spec, rev_rules, 2);
+    spec.tags = tags;
+    spec.tag_count = 2;
+    CHECK_OK(sp_policy_build(&spec, &Q, bytes2, sizeof bytes2, &len2, detail, sizeof detail));
+    CHECK(len2 == len && memcmp(bytes2, bytes, len) == 0);
+}
+
+static void test_signers_rule(void)
+{
+    sp_policy_spec spec;
+    char detail[256];
+    size_t len = 0;
+    static const char *const rules[] = {"3 of all",
+                                        "2 of signers:mil-beta.example,civ-alpha.example"};
+    reset_signers();
+    demo_spec(&spec, rules, 2);
+    CHECK_OK(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail));
+    bytes[len] = 0;
+    CHECK(strstr((const char *)bytes,
+                 "\nrule 2 signers civ-alpha.example,mil-beta.example\nrule 3 all\n") != NULL);
+    CHECK(P.rules[0].kind == SP_SET_SIGNERS);
+    CHECK(P.rules[0].members == (PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_B)));
+}
+
+static void test_bad_rule_text(void)
+{
+    static const char *const bad[] = {
+        "three of all", "3 of", "3 all", "3 of all extra", "", "of all", "99 of all",
+        "18446744073709551616 of all",
+    };
+    sp_policy_spec spec;
+    char detail[256], want[256];
+    size_t len = 7;
+    reset_signers();
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *rules[2] = {"3 of all", bad[i]};
+        demo_spec(&spec, rules, 2);
+        detail[0] = '\0';
+        CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+                  SP_ERR_USAGE);
+        CHECK(len == 0);
+        snprintf(want, sizeof want, "rule '%s'", bad[i]);
+        CHECK(strncmp(detail, want, strlen(want)) == 0);
+        CHECK(strstr(detail, "expected 'K of all'") != NULL);
+    }
+}
+
+static void test_unknown_signer_and_tag(void)
+{
+    sp_policy_spec spec;
+    char detail[256];
+    size_t len = 7;
+    reset_signers();
+
+    /* Rules name key names; a body name, or a name not in the policy, is unknown. */
+    static const char *const r1[] = {"3 of all", "2 of signers:civ-alpha.example,nobody"};
+    demo_spec(&spec, r1, 2);
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_UNKNOWN_SIGNER);
+    CHECK(strcmp(detail, "rule '2 of signers:civ-alpha.example,nobody'") == 0);
+    CHECK(len == 0);
+    static const char *const r2[] = {"3 of all", "1 of signers:civ-alpha"};
+    demo_spec(&spec, r2, 2);
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_UNKNOWN_SIGNER);
+    static const char *const r3[] = {"3 of all", "1 of signers:civ-alpha.example,,mil-beta.example"};
+    demo_spec(&spec, r3, 2);
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_UNKNOWN_SIGNER);
+
+    /* Undeclared tags, with and without "tag:". */
+    static const char *const r4[] = {"3 of all", "1 of navy"};
+    demo_spec(&spec, r4, 2);
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_TAG_UNDECLARED);
+    CHECK(strcmp(detail, "rule '1 of navy'") == 0);
+    static const char *const r5[] = {"3 of all", "1 of tag:navy"};
+    demo_spec(&spec, r5, 2);
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_TAG_UNDECLARED);
+    CHECK(strcmp(detail, "rule '1 of tag:navy'") == 0);
+
+    /* Declared but carried by no signer: the rule's set is empty. */
+    static const char *const navy[] = {"navy"};
+    demo_spec(&spec, r4, 2);
+    spec.tags = navy;
+    spec.tag_count = 1;
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_EMPTY_SET);
+    CHECK(strncmp(detail, "item ", 5) == 0);
+}
+
+static void test_validation_errors(void)
+{
+    sp_policy_spec spec;
+    char detail[256];
+    size_t len = 7;
+    reset_signers();
+
+    /* A single body could satisfy every rule. */
+    static const char *const one_of_all[] = {"1 of all"};
+    demo_spec(&spec, one_of_all, 1);
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_SINGLE_BODY);
+    CHECK(strncmp(detail, "item ", 5) == 0);
+    CHECK(len == 0);
+    static const char *const one_civil[] = {"1 of civil", "2 of military"};
+    demo_spec(&spec, one_civil, 1);
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_SINGLE_BODY);
+    /* Two rules that a single body cannot meet together are fine. */
+    demo_spec(&spec, one_civil, 2);
+    CHECK_OK(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail));
+
+    /* The same rule twice, in two spellings: not canonical. */
+    static const char *const twice[] = {"3 of all", "1 of civil", "1 of tag:civil"};
+    demo_spec(&spec, twice, 3);
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_NOT_CANONICAL);
+    CHECK(len == 0);
+
+    /* Thresholds larger than the set, or zero. */
+    static const char *const six[] = {"6 of all"};
+    demo_spec(&spec, six, 1);
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_THRESHOLD);
+    static const char *const three_civil[] = {"3 of all", "3 of civil"};
+    demo_spec(&spec, three_civil, 2);
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_THRESHOLD);
+    static const char *const zero[] = {"3 of all", "0 of civil"};
+    demo_spec(&spec, zero, 2);
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_THRESHOLD);
+
+    /* No rules. */
+    demo_spec(&spec, demo_rules, 0);
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_NO_RULES);
+
+    /* Epochs shorter than SP_MIN_EPOCH_LENGTH. */
+    demo_spec(&spec, demo_rules, 2);
+    spec.epoch_length = SP_MIN_EPOCH_LENGTH - 1;
+    spec.allowance = 60;
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_PARAMETER);
+
+    /* Two keys for one body; one key for two bodies. */
+    demo_spec(&spec, demo_rules, 2);
+    signers[PF_NKEYS] = signers[PF_MIL_C];
+    signers[PF_NKEYS].key = (sp_vkey){0};
+    CHECK_OK(sp_vkey_parse(&signers[PF_NKEYS].key, extra.vkey, strlen(extra.vkey),
+                           sp_sodium_crypto()));
+    spec.signer_count = PF_NKEYS + 1;
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_DUPLICATE_BODY);
+    signers[PF_NKEYS] = signers[PF_MIL_C];
+    signers[PF_NKEYS].body = "mil-delta";
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_DUPLICATE_KEY);
+}
+
+static void test_limits(void)
+{
+    sp_policy_spec spec;
+    char detail[256], long_text[128];
+    size_t len = 7;
+    reset_signers();
+
+    demo_spec(&spec, demo_rules, 2);
+    memset(long_text, 'd', sizeof long_text);
+    long_text[SP_MAX_DEPLOYMENT_BYTES + 1] = '\0';
+    spec.deployment = long_text;
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_LIMIT);
+    CHECK(strstr(detail, "deployment") != NULL);
+
+    demo_spec(&spec, demo_rules, 2);
+    spec.signer_count = SP_MAX_SIGNERS + 1;
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_LIMIT);
+
+    demo_spec(&spec, demo_rules, 2);
+    memset(long_text, 'b', sizeof long_text);
+    long_text[SP_MAX_BODY_BYTES + 1] = '\0';
+    signers[PF_MIL_C].body = long_text;
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_LIMIT);
+    CHECK(strncmp(detail, "body name 'bbbb", 15) == 0);
+    reset_signers();
+
+    /* An empty tag in a signer's list; a tag too long. */
+    signers[PF_CIV_B].tags = "civil,,un";
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_LIMIT);
+    CHECK(strcmp(detail, "tags of signer 'civ-beta'") == 0);
+    reset_signers();
+    memset(long_text, 't', sizeof long_text);
+    long_text[SP_MAX_TAG_BYTES + 1] = '\0';
+    const char *const long_tag[] = {long_text};
+    spec.tags = long_tag;
+    spec.tag_count = 1;
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_LIMIT);
+    CHECK(strncmp(detail, "tag 'ttt", 8) == 0);
+
+    /* A signer with no tags ("-" and "") is fine. */
+    demo_spec(&spec, demo_rules, 2);
+    signers[PF_MIL_C].tags = "-";
+    CHECK_OK(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail));
+    CHECK(P.signers[PF_MIL_C].tags == 0);
+    signers[PF_MIL_C].tags = "";
+    size_t len2;
+    CHECK_OK(sp_policy_build(&spec, &Q, bytes2, sizeof bytes2, &len2, detail, sizeof detail));
+    CHECK(len2 == len && memcmp(bytes2, bytes, len) == 0);
+    reset_signers();
+
+    /* No room for the bytes. */
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, 100, &len, detail, sizeof detail),
+              SP_ERR_BUFFER_TOO_SMALL);
+}
+
+int main(void)
+{
+    if (sp_sodium_init() != SP_OK)
+        return 1;
+    pf_world_make(&W);
+    fx_key_make(&extra, "mil-delta.example", 0x77);
+    RUN_TEST(test_demo_spec_builds_the_fixture_policy);
+    RUN_TEST(test_order_does_not_matter);
+    RUN_TEST(test_signers_rule);
+    RUN_TEST(test_bad_rule_text);
+    RUN_TEST(test_unknown_signer_and_tag);
+    RUN_TEST(test_validation_errors);
+    RUN_TEST(test_limits);
+    return harness_finish("host/policy_build");
+}
