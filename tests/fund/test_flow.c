@@ -4,7 +4,8 @@
 #include <math.h>
 
 #include "dacc/fund_flow.h"
-#include "harness.h"
+#include "dacc/fund_deepio.h"
+#include "fund_test.h"
 
 static int near(double a, double b, double tol)
 {
@@ -18,10 +19,10 @@ static int near(double a, double b, double tol)
 static void test_buterin_example(void)
 {
     enum { S, A, B, C, T, D, E, N };
-    const char *names[N] = {"S", "A", "B", "C", "T", "D", "E"};
-    fund_edge e[] = {{S, A, 0.205}, {S, B, 0.195}, {S, C, 0.6},  {A, T, 0.173},
-                     {A, D, 0.827}, {B, T, 0.201}, {B, E, 0.799}};
-    double o[N] = {0, 0.4, 0.352, NAN, NAN, NAN, NAN};
+    const char *names[N] = { "S", "A", "B", "C", "T", "D", "E" };
+    fund_edge e[] = { { S, A, 0.205 }, { S, B, 0.195 }, { S, C, 0.6 },  { A, T, 0.173 },
+                      { A, D, 0.827 }, { B, T, 0.201 }, { B, E, 0.799 } };
+    double o[N] = { 0, 0.4, 0.352, NAN, NAN, NAN, NAN };
     fund_flow_result r;
     fund_diag d;
     CHECK(fund_flow(N, 7, e, o, NAN, S, 1.0, names, NULL, &r, &d) == 0);
@@ -42,7 +43,7 @@ static void test_buterin_example(void)
  * f_A = 4/3, payouts 2/3 and 1/3. */
 static void test_two_cycle(void)
 {
-    fund_edge e[] = {{0, 1, 1.0}, {1, 0, 1.0}};
+    fund_edge e[] = { { 0, 1, 1.0 }, { 1, 0, 1.0 } };
     fund_flow_result r;
     CHECK(fund_flow(2, 2, e, NULL, 0.5, 0, 1.0, NULL, NULL, &r, NULL) == 0);
     CHECK(near(r.payout[0], 2.0 / 3, 1e-14) && near(r.payout[1], 1.0 / 3, 1e-14));
@@ -55,8 +56,8 @@ static void test_two_cycle(void)
  * weights): everything ends at C. Also a self-loop node. */
 static void test_cycle_with_exit(void)
 {
-    fund_edge e[] = {{0, 1, 1.0}, {1, 0, 1.0}, {1, 2, 1.0}, {2, 2, 1.0}, {2, 3, 3.0}};
-    double o[] = {0, 0, 0.5, NAN};
+    fund_edge e[] = { { 0, 1, 1.0 }, { 1, 0, 1.0 }, { 1, 2, 1.0 }, { 2, 2, 1.0 }, { 2, 3, 3.0 } };
+    double o[] = { 0, 0, 0.5, NAN };
     fund_flow_result r;
     CHECK(fund_flow(4, 5, e, o, NAN, 0, 1.0, NULL, NULL, &r, NULL) == 0);
     CHECK(near(r.inflow[0], 2, 1e-13) && near(r.inflow[1], 2, 1e-13));
@@ -77,10 +78,10 @@ static void test_big_ring_and_chain(void)
     if (e == NULL)
         return;
     for (uint32_t i = 0; i < RING; i++)
-        e[i] = (fund_edge){i, (i + 1) % RING, 1.0};
-    e[RING] = (fund_edge){0, RING, 1.0}; /* ring -> chain */
+        e[i] = (fund_edge){ i, (i + 1) % RING, 1.0 };
+    e[RING] = (fund_edge){ 0, RING, 1.0 }; /* ring -> chain */
     for (uint32_t i = 1; i < CHAIN; i++)
-        e[RING + i] = (fund_edge){RING + i - 1, RING + i, 1.0};
+        e[RING + i] = (fund_edge){ RING + i - 1, RING + i, 1.0 };
     fund_flow_result r;
     fund_diag d;
     CHECK(fund_flow(n, m, e, NULL, 0.01, 0, 1.0, NULL, NULL, &r, &d) == 0);
@@ -92,9 +93,9 @@ static void test_big_ring_and_chain(void)
 
 static void test_refusals(void)
 {
-    const char *names[] = {"src", "alpha", "beta", "leaf"};
-    fund_edge trap[] = {{0, 1, 1.0}, {1, 2, 1.0}, {2, 1, 1.0}};
-    double o[] = {0.5, 0, 0, NAN};
+    const char *names[] = { "src", "alpha", "beta", "leaf" };
+    fund_edge trap[] = { { 0, 1, 1.0 }, { 1, 2, 1.0 }, { 2, 1, 1.0 } };
+    double o[] = { 0.5, 0, 0, NAN };
     fund_flow_result r;
     fund_diag d;
     CHECK(fund_flow(4, 3, trap, o, NAN, 0, 1.0, names, NULL, &r, &d) == -1);
@@ -102,30 +103,151 @@ static void test_refusals(void)
           strstr(d.msg, "beta") != NULL);
     CHECK(r.payout == NULL);
     /* a self-loop with originality 0 is trapped too */
-    fund_edge self[] = {{0, 3, 1.0}, {3, 3, 1.0}};
-    double o2[] = {0, NAN, NAN, 0};
+    fund_edge self[] = { { 0, 3, 1.0 }, { 3, 3, 1.0 } };
+    double o2[] = { 0, NAN, NAN, 0 };
     CHECK(fund_flow(4, 2, self, o2, NAN, 0, 1.0, names, NULL, &r, &d) == -1);
     CHECK(strstr(d.msg, "leaf") != NULL);
     /* missing originality names the node; a default fixes it */
-    fund_edge chain[] = {{0, 1, 1.0}, {1, 3, 1.0}};
-    double o3[] = {0.5, NAN, NAN, NAN};
+    fund_edge chain[] = { { 0, 1, 1.0 }, { 1, 3, 1.0 } };
+    double o3[] = { 0.5, NAN, NAN, NAN };
     CHECK(fund_flow(4, 2, chain, o3, NAN, 0, 1.0, names, NULL, &r, &d) == -1);
     CHECK(strstr(d.msg, "alpha") != NULL && strstr(d.msg, "originality") != NULL);
     CHECK(fund_flow(4, 2, chain, o3, 0.25, 0, 1.0, names, NULL, &r, &d) == 0);
     CHECK(near(r.payout[1], 0.125, 1e-15) && near(r.payout[3], 0.375, 1e-15));
     CHECK(r.reached[2] == 0 && r.payout[2] == 0);
     fund_flow_result_free(&r);
-    fund_edge neg[] = {{0, 1, -1.0}};
+    fund_edge neg[] = { { 0, 1, -1.0 } };
     CHECK(fund_flow(4, 1, neg, NULL, 0.5, 0, 1.0, names, NULL, &r, &d) == -1);
     CHECK(strstr(d.msg, "src -> alpha") != NULL);
 }
 
-int main(void)
+/* Buterin's example from the committed CSV fixtures, and the trapped-cycle fixture. */
+static void test_fixture_files(void)
 {
+    char e[8448], o[8448];
+    fund_depgraph g;
+    fund_diag d;
+    double *orig = NULL;
+    fund_depgraph_init(&g);
+    CHECK(fund_depgraph_load(&g, fund_test_path(e, sizeof e, "tests/fund/data/deep_edges.csv"),
+                             &d) == 0);
+    CHECK(fund_depgraph_load_originality(
+              &g, fund_test_path(o, sizeof o, "tests/fund/data/deep_originality.csv"), &orig, &d) ==
+          0);
+    long s = fund_names_find(&g.nodes, "S"), t = fund_names_find(&g.nodes, "T");
+    CHECK(s >= 0 && t >= 0);
+    fund_flow_result r;
+    CHECK(fund_flow(g.nodes.count, g.m, g.e, orig, NAN, (uint32_t)s, 1.0,
+                    (const char *const *)g.nodes.name, NULL, &r, &d) == 0);
+    CHECK_NEAR(r.payout[t], 0.04667736, 1e-14);
+    CHECK_NEAR(r.total, 1.0, 1e-12);
+    fund_flow_result_free(&r);
+    free(orig);
+    fund_depgraph_free(&g);
+
+    fund_depgraph_init(&g);
+    CHECK(fund_depgraph_load(&g, fund_test_path(e, sizeof e, "tests/fund/data/deep_edges_trap.csv"),
+                             &d) == 0);
+    CHECK(fund_depgraph_load_originality(
+              &g, fund_test_path(o, sizeof o, "tests/fund/data/deep_originality_trap.csv"), &orig,
+              &d) == 0);
+    CHECK(fund_flow(g.nodes.count, g.m, g.e, orig, NAN, 0, 1.0, (const char *const *)g.nodes.name,
+                    NULL, &r, &d) == -1);
+    CHECK(strstr(d.msg, "trapped") != NULL && strstr(d.msg, "b, c") != NULL);
+    free(orig);
+    fund_depgraph_free(&g);
+}
+
+/* The full dependency graph (14,961 edges, self-loops included) from "ethereum". */
+static void test_real_graph(void)
+{
+    char p[8448];
+    if (fund_test_shared(p, sizeof p, "dependency-graph/repo_parent_weight_graph.csv") == NULL) {
+        printf("SKIP test_real_graph: ../shared/vectors/funding not present\n");
+        return;
+    }
+    fund_depgraph g;
+    fund_diag d;
+    fund_depgraph_init(&g);
+    CHECK(fund_depgraph_load(&g, p, &d) == 0);
+    CHECK(g.m == 14961);
+    long s = fund_names_find(&g.nodes, "ethereum");
+    CHECK(s >= 0);
+    fund_flow_result r;
+    CHECK(fund_flow(g.nodes.count, g.m, g.e, NULL, 0.2, (uint32_t)s, 1e6,
+                    (const char *const *)g.nodes.name, NULL, &r, &d) == 0);
+    printf("real graph: %zu nodes, %zu reached, %zu cyclic components, paid %.17g of 1e6\n",
+           g.nodes.count, r.nreached, r.nscc_cyclic, r.total);
+    CHECK(fabs(r.total - 1e6) <= 1e-12 * 1e6);
+    CHECK_NEAR(r.payout[s], 2e5, 1e-15);
+    /* without a default, the first reached node without originality is named */
+    fund_flow_result_free(&r);
+    CHECK(fund_flow(g.nodes.count, g.m, g.e, NULL, NAN, (uint32_t)s, 1e6,
+                    (const char *const *)g.nodes.name, NULL, &r, &d) == -1);
+    CHECK(strstr(d.msg, "no originality for ethereum") != NULL);
+    fund_depgraph_free(&g);
+}
+
+/* Property: on random graphs with cycles (seeded, printed), the SCC-ordered solution equals
+ * plain fixed-point iteration of f = a e_s + P^T f over the whole graph, and conserves. */
+static void test_random_vs_fixed_point(void)
+{
+    uint64_t seed = fund_test_seed("fund flow random graphs");
+    for (int round = 0; round < 50; round++) {
+        size_t n = 2 + ft_rand(&seed) % 40, m = ft_rand(&seed) % (3 * n + 1);
+        fund_edge *e = malloc((m + 1) * sizeof *e);
+        double *o = malloc(n * sizeof *o), *f = calloc(n, sizeof *f), *g = calloc(n, sizeof *g);
+        double *outw = calloc(n, sizeof *outw);
+        if (e == NULL || o == NULL || f == NULL || g == NULL || outw == NULL) {
+            CHECK(0);
+            free(e), free(o), free(f), free(g), free(outw);
+            return;
+        }
+        for (size_t k = 0; k < m; k++) {
+            e[k].from = (uint32_t)(ft_rand(&seed) % n);
+            e[k].to = (uint32_t)(ft_rand(&seed) % n);
+            e[k].w = (double)(ft_rand(&seed) % 100) / 10;
+            outw[e[k].from] += e[k].w;
+        }
+        for (size_t i = 0; i < n; i++)
+            o[i] = 0.05 + (double)(ft_rand(&seed) % 96) / 100;
+        fund_flow_result r;
+        fund_diag d;
+        CHECK(fund_flow(n, m, e, o, NAN, 0, 1.0, NULL, NULL, &r, &d) == 0);
+        /* reference: Jacobi on the whole graph */
+        for (int it = 0; it < 5000; it++) {
+            for (size_t i = 0; i < n; i++)
+                g[i] = i == 0 ? 1.0 : 0.0;
+            for (size_t k = 0; k < m; k++) {
+                uint32_t u = e[k].from;
+                if (outw[u] > 0)
+                    g[e[k].to] += (1 - o[u]) * e[k].w / outw[u] * f[u];
+            }
+            memcpy(f, g, n * sizeof *f);
+        }
+        double total = 0;
+        for (size_t i = 0; i < n; i++) {
+            double oi = outw[i] > 0 ? o[i] : 1;
+            CHECK_NEAR(r.payout[i], oi * f[i], 1e-12);
+            total += r.payout[i];
+        }
+        CHECK_NEAR(total, 1.0, 1e-12);
+        fund_flow_result_free(&r);
+        free(e), free(o), free(f), free(g), free(outw);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    fund_test_init(argv[0]);
     RUN_TEST(test_buterin_example);
     RUN_TEST(test_two_cycle);
     RUN_TEST(test_cycle_with_exit);
     RUN_TEST(test_big_ring_and_chain);
     RUN_TEST(test_refusals);
-    return harness_finish("fund flow");
+    RUN_TEST(test_random_vs_fixed_point);
+    RUN_TEST(test_fixture_files);
+    RUN_TEST(test_real_graph);
+    return fund_test_finish("fund flow");
 }

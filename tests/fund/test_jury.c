@@ -5,7 +5,8 @@
 #include <math.h>
 
 #include "dacc/fund_jury.h"
-#include "harness.h"
+#include "dacc/fund_deepio.h"
+#include "fund_test.h"
 
 static int near(double a, double b, double tol)
 {
@@ -16,7 +17,7 @@ static int near(double a, double b, double tol)
  * exactly: weights 6/10, 3/10, 1/10. */
 static void test_lsq_consistent_triangle(void)
 {
-    fund_cmp c[] = {{0, 1, log(2.0)}, {1, 2, log(3.0)}, {2, 0, -log(6.0)}};
+    fund_cmp c[] = { { 0, 1, log(2.0) }, { 1, 2, log(3.0) }, { 2, 0, -log(6.0) } };
     fund_jury_result r;
     fund_diag d;
     CHECK(fund_jury_solve(3, 3, c, NULL, &r, &d) == 0);
@@ -34,7 +35,7 @@ static void test_lsq_consistent_triangle(void)
  * y_a - y_c = log4/3. */
 static void test_lsq_inconsistent_triangle(void)
 {
-    fund_cmp c[] = {{0, 1, log(2.0)}, {1, 2, log(2.0)}, {0, 2, 0.0}};
+    fund_cmp c[] = { { 0, 1, log(2.0) }, { 1, 2, log(2.0) }, { 0, 2, 0.0 } };
     fund_jury_result r;
     CHECK(fund_jury_solve(3, 3, c, NULL, &r, NULL) == 0);
     double t = log(4.0) / 3;
@@ -47,7 +48,7 @@ static void test_lsq_inconsistent_triangle(void)
 /* Two components {0,1} and {2,3,4}, plus an isolated node 5: weights per component. */
 static void test_components(void)
 {
-    fund_cmp c[] = {{0, 1, log(4.0)}, {3, 2, log(2.0)}, {4, 3, 0.0}};
+    fund_cmp c[] = { { 0, 1, log(4.0) }, { 3, 2, log(2.0) }, { 4, 3, 0.0 } };
     fund_jury_result r;
     CHECK(fund_jury_solve(6, 3, c, NULL, &r, NULL) == 0);
     CHECK(r.ncomp == 3);
@@ -63,12 +64,12 @@ static void test_components(void)
 
 static void test_refusals(void)
 {
-    fund_cmp self[] = {{1, 1, 0.0}};
+    fund_cmp self[] = { { 1, 1, 0.0 } };
     fund_jury_result r;
     fund_diag d;
     CHECK(fund_jury_solve(2, 1, self, NULL, &r, &d) == -1);
     CHECK(strstr(d.msg, "itself") != NULL);
-    fund_cmp bad[] = {{0, 1, NAN}};
+    fund_cmp bad[] = { { 0, 1, NAN } };
     CHECK(fund_jury_solve(2, 1, bad, NULL, &r, &d) == -1);
     CHECK(r.y == NULL);
 }
@@ -79,14 +80,17 @@ static void test_huber(void)
     fund_jury_opts o;
     fund_jury_opts_default(&o);
     o.method = FUND_JURY_HUBER;
-    fund_cmp c[] = {{0, 1, log(2.0)}, {1, 2, log(3.0)}, {2, 0, -log(6.0)}};
+    fund_cmp c[] = { { 0, 1, log(2.0) }, { 1, 2, log(3.0) }, { 2, 0, -log(6.0) } };
     fund_jury_result r;
     CHECK(fund_jury_solve(3, 3, c, &o, &r, NULL) == 0);
     CHECK(near(r.weight[0], 0.6, 1e-10) && near(r.weight[2], 0.1, 1e-10));
     fund_jury_result_free(&r);
     /* a vs b answered 2 four times and 1000 once */
-    fund_cmp w[] = {{0, 1, log(2.0)}, {0, 1, log(2.0)}, {0, 1, log(2.0)}, {0, 1, log(2.0)},
-                    {0, 1, log(1000.0)}};
+    fund_cmp w[] = { { 0, 1, log(2.0) },
+                     { 0, 1, log(2.0) },
+                     { 0, 1, log(2.0) },
+                     { 0, 1, log(2.0) },
+                     { 0, 1, log(1000.0) } };
     fund_jury_result l, h;
     CHECK(fund_jury_solve(2, 5, w, NULL, &l, NULL) == 0);
     CHECK(fund_jury_solve(2, 5, w, &o, &h, NULL) == 0);
@@ -104,7 +108,7 @@ static void test_bradley_terry(void)
     fund_jury_opts o;
     fund_jury_opts_default(&o);
     o.method = FUND_JURY_BT;
-    fund_cmp c[] = {{0, 1, log(2.0)}, {1, 2, log(3.0)}, {2, 0, -log(6.0)}};
+    fund_cmp c[] = { { 0, 1, log(2.0) }, { 1, 2, log(3.0) }, { 2, 0, -log(6.0) } };
     fund_jury_result r;
     CHECK(fund_jury_solve(3, 3, c, &o, &r, NULL) == 0);
     CHECK(near(r.weight[0], 0.6, 1e-9) && near(r.weight[1], 0.3, 1e-9) &&
@@ -112,13 +116,151 @@ static void test_bradley_terry(void)
     fund_jury_result_free(&r);
 }
 
-int main(void)
+static int load_pairs(fund_deep *dd, const char *path, fund_cmp **c)
 {
+    fund_diag d;
+    fund_deep_init(dd);
+    if (fund_deep_load_pairs(dd, path, &d) != 0) {
+        printf("  %s\n", d.msg);
+        return -1;
+    }
+    *c = malloc((dd->nans ? dd->nans : 1) * sizeof **c);
+    if (*c == NULL)
+        return -1;
+    for (size_t i = 0; i < dd->nans; i++) {
+        (*c)[i].a = dd->ans[i].a;
+        (*c)[i].b = dd->ans[i].b;
+        (*c)[i].d = dd->ans[i].d;
+    }
+    return 0;
+}
+
+/* The committed fixture: a consistent triangle (6:3:1) and a separate pair (1:4). */
+static void test_fixture_file(void)
+{
+    char buf[8448];
+    fund_deep dd;
+    fund_cmp *c = NULL;
+    CHECK(load_pairs(&dd, fund_test_path(buf, sizeof buf, "tests/fund/data/deep_pairs.csv"), &c) ==
+          0);
+    CHECK(dd.nans == 4 && dd.keys.count == 5 && dd.jurors.count == 2);
+    fund_jury_result r;
+    CHECK(fund_jury_solve(dd.keys.count, dd.nans, c, NULL, &r, NULL) == 0);
+    CHECK(r.ncomp == 2);
+    CHECK_NEAR(r.weight[0], 0.6, 1e-12);
+    CHECK_NEAR(r.weight[1], 0.3, 1e-12);
+    CHECK_NEAR(r.weight[2], 0.1, 1e-12);
+    CHECK_NEAR(r.weight[3], 0.2, 1e-12);
+    CHECK_NEAR(r.weight[4], 0.8, 1e-12);
+    CHECK(r.comp[3] == 1 && r.comp[4] == 1 && r.comp[0] == 0);
+    fund_jury_result_free(&r);
+    free(c);
+    fund_deep_free(&dd);
+
+    fund_diag d;
+    fund_deep_init(&dd);
+    CHECK(fund_deep_load_pairs(
+              &dd, fund_test_path(buf, sizeof buf, "tests/fund/data/deep_pairs_badchoice.csv"),
+              &d) != 0);
+    CHECK(strstr(d.msg, "deep_pairs_badchoice.csv:2:") != NULL);
+    CHECK(strstr(d.msg, "choice 1 or 2") != NULL);
+    fund_deep_free(&dd);
+}
+
+/* The Deep Funding trial's 593 answers: all three methods run, weights sum to 1 per
+ * component; least squares agrees with an independent dense solve of the normal
+ * equations (cost 2851.369995318769, computed outside this code base). */
+static void test_trial_pairs(void)
+{
+    char buf[8448];
+    const char *p = fund_test_shared(buf, sizeof buf, "deepfunding-trial/pairs.csv");
+    if (p == NULL) {
+        printf("SKIP test_trial_pairs: ../shared/vectors/funding not present\n");
+        return;
+    }
+    fund_deep dd;
+    fund_cmp *c = NULL;
+    CHECK(load_pairs(&dd, p, &c) == 0);
+    CHECK(dd.nans == 593 && dd.jurors.count == 37 && dd.keys.count == 45);
+    for (int method = 0; method < 3; method++) {
+        fund_jury_opts o;
+        fund_jury_opts_default(&o);
+        o.method = (fund_jury_method)method;
+        fund_jury_result r;
+        fund_diag d;
+        CHECK(fund_jury_solve(dd.keys.count, dd.nans, c, &o, &r, &d) == 0);
+        if (method == 0)
+            printf("trial pairs: %zu component(s); least-squares cost %.15g\n", r.ncomp,
+                   fund_jury_cost(dd.nans, c, r.y));
+        CHECK(r.ncomp == 1);
+        double *sum = calloc(r.ncomp, sizeof *sum);
+        for (size_t i = 0; sum != NULL && i < r.n; i++)
+            sum[r.comp[i]] += r.weight[i];
+        for (size_t k = 0; sum != NULL && k < r.ncomp; k++)
+            CHECK_NEAR(sum[k], 1.0, 1e-12);
+        free(sum);
+        if (method == 0)
+            CHECK_NEAR(fund_jury_cost(dd.nans, c, r.y), 2851.369995318769, 1e-12);
+        fund_jury_result_free(&r);
+    }
+    free(c);
+    fund_deep_free(&dd);
+}
+
+/* Property (seeded, printed): answers generated from hidden weights without noise are
+ * recovered exactly by all three methods, in every component, whatever the order. */
+static void test_random_consistent(void)
+{
+    uint64_t seed = fund_test_seed("fund jury random");
+    for (int round = 0; round < 30; round++) {
+        size_t n = 2 + ft_rand(&seed) % 30, m = ft_rand(&seed) % (4 * n);
+        fund_cmp *c = malloc((m + 1) * sizeof *c);
+        double *y = malloc(n * sizeof *y);
+        if (c == NULL || y == NULL) {
+            CHECK(0);
+            free(c), free(y);
+            return;
+        }
+        for (size_t i = 0; i < n; i++)
+            y[i] = (double)(ft_rand(&seed) % 2000) / 300 - 3;
+        for (size_t k = 0; k < m; k++) {
+            uint32_t a = (uint32_t)(ft_rand(&seed) % n), b = (uint32_t)(ft_rand(&seed) % n);
+            if (a == b)
+                b = (a + 1) % (uint32_t)n;
+            c[k] = (fund_cmp){ a, b, y[a] - y[b] };
+        }
+        for (int method = 0; method < 3; method++) {
+            fund_jury_opts o;
+            fund_jury_opts_default(&o);
+            o.method = (fund_jury_method)method;
+            fund_jury_result r;
+            fund_diag d;
+            int rc = fund_jury_solve(n, m, c, &o, &r, &d);
+            CHECK(rc == 0);
+            if (rc != 0) {
+                printf("  method %d, n %zu, m %zu: %s\n", method, n, m, d.msg);
+                continue;
+            }
+            for (size_t k = 0; k < m; k++)
+                CHECK_NEAR(r.y[c[k].a] - r.y[c[k].b], c[k].d, 1e-9);
+            fund_jury_result_free(&r);
+        }
+        free(c), free(y);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    fund_test_init(argv[0]);
     RUN_TEST(test_lsq_consistent_triangle);
     RUN_TEST(test_lsq_inconsistent_triangle);
     RUN_TEST(test_components);
     RUN_TEST(test_refusals);
     RUN_TEST(test_huber);
     RUN_TEST(test_bradley_terry);
-    return harness_finish("fund jury");
+    RUN_TEST(test_random_consistent);
+    RUN_TEST(test_fixture_file);
+    RUN_TEST(test_trial_pairs);
+    return fund_test_finish("fund jury");
 }

@@ -5,7 +5,8 @@
 #include <math.h>
 
 #include "dacc/fund_score.h"
-#include "harness.h"
+#include "dacc/fund_deepio.h"
+#include "fund_test.h"
 
 static int near(double a, double b, double tol)
 {
@@ -17,9 +18,9 @@ static int near(double a, double b, double tol)
  * log(1/4) - 0). */
 static void test_hand_cost(void)
 {
-    double x[] = {4, 2, 1};
-    fund_sub s = {"sub", 3, x};
-    fund_answer a[] = {{0, 0, 1, log(2.0)}, {1, 1, 2, log(4.0)}, {1, 2, 0, 0.0}};
+    double x[] = { 4, 2, 1 };
+    fund_sub s = { "sub", 3, x };
+    fund_answer a[] = { { 0, 0, 1, log(2.0) }, { 1, 1, 2, log(4.0) }, { 1, 2, 0, 0.0 } };
     fund_score_result r;
     fund_diag d;
     CHECK(fund_score(3, a, 2, &s, NULL, &r, &d) == 0);
@@ -33,8 +34,8 @@ static void test_hand_cost(void)
     CHECK(near(r.juror_total[1], 5 * l2 * l2, 1e-14));
     fund_score_result_free(&r);
     /* scaling the whole submission changes nothing */
-    double y[] = {40, 20, 10};
-    fund_sub t = {"sub10", 3, y};
+    double y[] = { 40, 20, 10 };
+    fund_sub t = { "sub10", 3, y };
     CHECK(fund_score(3, a, 2, &t, NULL, &r, &d) == 0);
     CHECK(near(r.total, 5 * l2 * l2, 1e-14));
     fund_score_result_free(&r);
@@ -42,11 +43,11 @@ static void test_hand_cost(void)
 
 static void test_refusals(void)
 {
-    double x[] = {4, NAN, 0};
-    fund_sub s = {"sub.csv", 3, x};
-    const char *names[] = {"r0", "r1", "r2"};
-    fund_answer a1[] = {{0, 0, 1, 0.0}};
-    fund_answer a2[] = {{0, 0, 2, 0.0}};
+    double x[] = { 4, NAN, 0 };
+    fund_sub s = { "sub.csv", 3, x };
+    const char *names[] = { "r0", "r1", "r2" };
+    fund_answer a1[] = { { 0, 0, 1, 0.0 } };
+    fund_answer a2[] = { { 0, 0, 2, 0.0 } };
     fund_score_result r;
     fund_diag d;
     CHECK(fund_score(1, a1, 1, &s, names, &r, &d) == -1);
@@ -56,9 +57,97 @@ static void test_refusals(void)
     CHECK(strstr(d.msg, "r2") != NULL && strstr(d.msg, "positive") != NULL);
 }
 
-int main(void)
+/* Load pairs and submissions; returns the number of submissions loaded before a failure. */
+static size_t load_all(fund_deep *dd, const char *pairs, const char *const *subs, size_t n,
+                       fund_loaded_sub *ls, fund_diag *d)
 {
+    fund_deep_init(dd);
+    if (fund_deep_load_pairs(dd, pairs, d) != 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (fund_deep_load_sub(dd, subs[i], &ls[i], d) != 0)
+            return i;
+    return n;
+}
+
+static double score_file(fund_deep *dd, const fund_loaded_sub *ls, fund_score_result *r)
+{
+    double *w = fund_deep_weights(dd, ls);
+    fund_sub s = { ls->path, dd->keys.count, w };
+    fund_diag d;
+    int rc = w != NULL ? fund_score(dd->nans, dd->ans, dd->jurors.count, &s, NULL, r, &d) : -1;
+    free(w);
+    return rc == 0 ? r->mean : NAN;
+}
+
+static void test_fixture_files(void)
+{
+    char p[8448], a[8448], b[8448], c[8448];
+    const char *subs[] = { fund_test_path(a, sizeof a, "tests/fund/data/deep_sub_exact.csv"),
+                           fund_test_path(b, sizeof b, "tests/fund/data/deep_sub_flat.csv"),
+                           fund_test_path(c, sizeof c, "tests/fund/data/deep_sub_corrupt.csv") };
+    fund_deep dd;
+    fund_loaded_sub ls[3];
+    fund_diag d;
+    memset(ls, 0, sizeof ls);
+    size_t got = load_all(&dd, fund_test_path(p, sizeof p, "tests/fund/data/deep_pairs.csv"), subs,
+                          3, ls, &d);
+    CHECK(got == 2);
+    CHECK(strstr(d.msg, "deep_sub_corrupt.csv:4:3: expected a decimal number") != NULL);
+    CHECK(ls[2].row == NULL);
+    fund_score_result r;
+    CHECK(score_file(&dd, &ls[0], &r) == 0.0 || fabs(r.total) < 1e-28);
+    fund_score_result_free(&r);
+    double l2 = log(2.0), l3 = log(3.0), l4 = log(4.0), l6 = log(6.0);
+    CHECK_NEAR(score_file(&dd, &ls[1], &r), (l2 * l2 + l3 * l3 + l6 * l6 + l4 * l4) / 4, 1e-14);
+    CHECK(r.juror_count[0] == 2 && r.juror_count[1] == 2);
+    fund_score_result_free(&r);
+    for (int i = 0; i < 3; i++)
+        fund_loaded_sub_free(&ls[i]);
+    fund_deep_free(&dd);
+}
+
+/* The trial's three models: two score (means computed by this code and checked against
+ * an independent script), the third is refused at its corrupt line 21. */
+static void test_trial_models(void)
+{
+    char p[8448], a[8448], b[8448], c[8448];
+    if (fund_test_shared(p, sizeof p, "deepfunding-trial/pairs.csv") == NULL) {
+        printf("SKIP test_trial_models: ../shared/vectors/funding not present\n");
+        return;
+    }
+    const char *subs[] = {
+        fund_test_shared(a, sizeof a, "deepfunding-trial/models/arbitron.csv"),
+        fund_test_shared(b, sizeof b, "deepfunding-trial/models/composite_model.csv"),
+        fund_test_shared(c, sizeof c, "deepfunding-trial/models/final_seer_weights.csv")
+    };
+    fund_deep dd;
+    fund_loaded_sub ls[3];
+    fund_diag d;
+    memset(ls, 0, sizeof ls);
+    CHECK(load_all(&dd, p, subs, 3, ls, &d) == 2);
+    CHECK(strstr(d.msg, "final_seer_weights.csv:21:3:") != NULL);
+    CHECK(strstr(d.msg, "0.02853076603930131C") != NULL);
+    fund_score_result r;
+    double m0 = score_file(&dd, &ls[0], &r);
+    fund_score_result_free(&r);
+    double m1 = score_file(&dd, &ls[1], &r);
+    fund_score_result_free(&r);
+    printf("trial models: arbitron mean %.15g, composite_model mean %.15g\n", m0, m1);
+    CHECK_NEAR(m0, 5.6475194550435859, 1e-12);
+    CHECK_NEAR(m1, 5.351827181511422, 1e-12);
+    for (int i = 0; i < 3; i++)
+        fund_loaded_sub_free(&ls[i]);
+    fund_deep_free(&dd);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    fund_test_init(argv[0]);
     RUN_TEST(test_hand_cost);
     RUN_TEST(test_refusals);
-    return harness_finish("fund score");
+    RUN_TEST(test_fixture_files);
+    RUN_TEST(test_trial_models);
+    return fund_test_finish("fund score");
 }

@@ -15,6 +15,10 @@ typedef struct {
 static const fund_command commands[] = {
     {"qf", fund_cmd_qf, "quadratic funding (CLR): float, exact integer, clr.fund alpha"},
     {"pairwise", fund_cmd_pairwise, "pairwise-bounded quadratic funding (sparse)"},
+    {"jury", fund_cmd_jury, "deep funding: jury comparisons to weights (per component)"},
+    {"score", fund_cmd_score, "deep funding: score submissions against the jury"},
+    {"blend", fund_cmd_blend, "deep funding: best simplex mix of submissions, payout shares"},
+    {"flow", fund_cmd_flow, "deep funding: money flow through a dependency graph"},
 };
 
 static void usage(FILE *f)

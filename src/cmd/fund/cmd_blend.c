@@ -1,0 +1,203 @@
+/*
+ * cmd_blend.c -- `fund blend [--json] PAIRS SUB.csv SUB.csv...`
+ *
+ * The simplex-constrained best geometric mix of the submissions against the jury, and the
+ * payout shares it implies (src/fund/blend.c).  Identical submissions (same normalised
+ * weights) are merged first; the earliest carries the share.  Uniqueness is reported.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dacc/fund_blend.h"
+#include "dacc/fund_deepio.h"
+#include "dacc/json.h"
+#include "deep_cli.h"
+
+static const char blend_usage[] =
+    "usage: fund blend [--json] [--mix OUT.csv] PAIRS.csv SUB.csv SUB.csv...\n"
+    "\n"
+    "Find weights w >= 0, sum w = 1, minimising the jury cost of the geometric mix\n"
+    "exp(sum_k w_k log x_k) of the submissions, and pay submitters by w.  Submissions whose\n"
+    "per-parent normalised weights are identical (to 1e-12) are merged; the earliest gets\n"
+    "the merged share, copies get 0.  Reports whether the optimum is unique.\n"
+    "\n"
+    "  --mix OUT.csv   also write the blended submission (repo,parent,weight, normalised\n"
+    "                  per parent; keys missing from a submission with a share are left out)\n"
+    "\n"
+    "output: repo,share,merged_into,alone_total,alone_mean  (repo = the submission file)\n";
+
+int fund_cmd_blend(int argc, char **argv)
+{
+    int json = 0;
+    const char *pairs = NULL, *mix = NULL;
+    char **subs = calloc((size_t)argc, sizeof *subs);
+    size_t nsubs = 0;
+    if (subs == NULL)
+        return deep_error("blend", "out of memory");
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(blend_usage, stdout);
+            free(subs);
+            return FUND_EXIT_OK;
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (strcmp(a, "--mix") == 0 && i + 1 < argc) {
+            mix = argv[++i];
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "fund blend: unknown option %s\n%s", a, blend_usage);
+            free(subs);
+            return FUND_EXIT_USAGE;
+        } else if (pairs == NULL) {
+            pairs = a;
+        } else {
+            subs[nsubs++] = argv[i];
+        }
+    }
+    if (pairs == NULL || nsubs == 0) {
+        fputs(blend_usage, stderr);
+        free(subs);
+        return FUND_EXIT_USAGE;
+    }
+    fund_deep dd;
+    fund_diag d;
+    fund_deep_init(&dd);
+    fund_loaded_sub *ls = calloc(nsubs, sizeof *ls);
+    fund_sub *sv = calloc(nsubs, sizeof *sv);
+    double **wts = calloc(nsubs, sizeof *wts);
+    fund_blend_result r;
+    memset(&r, 0, sizeof r);
+    int rc = FUND_EXIT_DATA;
+    if (ls == NULL || sv == NULL || wts == NULL) {
+        deep_error("blend", "out of memory");
+        goto out;
+    }
+    if (fund_deep_load_pairs(&dd, pairs, &d) != 0) {
+        deep_error("blend", d.msg);
+        goto out;
+    }
+    for (size_t s = 0; s < nsubs; s++)
+        if (fund_deep_load_sub(&dd, subs[s], &ls[s], &d) != 0) {
+            deep_error("blend", d.msg);
+            goto out;
+        }
+    if (fund_deep_labels(&dd) != 0) {
+        deep_error("blend", "out of memory");
+        goto out;
+    }
+    for (size_t s = 0; s < nsubs; s++) {
+        double *w = fund_deep_weights(&dd, &ls[s]);
+        if (w == NULL) {
+            deep_error("blend", "out of memory");
+            goto out;
+        }
+        sv[s].name = subs[s];
+        sv[s].nkeys = dd.keys.count;
+        sv[s].weight = w;
+        wts[s] = w;
+    }
+    if (fund_blend(dd.nans, dd.ans, nsubs, sv, dd.key_parent, (const char *const *)dd.label, &r,
+                   &d) != 0) {
+        deep_error("blend", d.msg);
+        goto out;
+    }
+    fprintf(stderr, "blend: %zu submissions, %zu answers; blend cost %.17g (mean %.17g)\n", nsubs,
+            dd.nans, r.cost, r.mean);
+    fprintf(stderr,
+            "blend: the optimum is %s (%d projected-gradient iterations, KKT "
+            "violation %.3g)\n",
+            r.unique ? "unique" : "NOT unique: other mixes reach the same cost", r.iterations,
+            r.kkt);
+    for (size_t s = 0; s < nsubs; s++)
+        if (r.merged_into[s] != s)
+            fprintf(stderr,
+                    "blend: %s is identical to %s: merged, its share goes to the "
+                    "earlier file\n",
+                    subs[s], subs[r.merged_into[s]]);
+    if (json) {
+        dacc_json j;
+        dacc_json_init(&j, stdout);
+        dacc_json_object_begin(&j);
+        dacc_json_key(&j, "answers");
+        dacc_json_uint(&j, dd.nans);
+        dacc_json_key(&j, "cost");
+        dacc_json_number(&j, r.cost);
+        dacc_json_key(&j, "mean");
+        dacc_json_number(&j, r.mean);
+        dacc_json_key(&j, "unique");
+        dacc_json_bool(&j, r.unique);
+        dacc_json_key(&j, "submissions");
+        dacc_json_array_begin(&j);
+        for (size_t s = 0; s < nsubs; s++) {
+            dacc_json_object_begin(&j);
+            dacc_json_key(&j, "repo");
+            dacc_json_string(&j, subs[s]);
+            dacc_json_key(&j, "share");
+            dacc_json_number(&j, r.share[s]);
+            dacc_json_key(&j, "merged_into");
+            dacc_json_string(&j, subs[r.merged_into[s]]);
+            dacc_json_key(&j, "alone_total");
+            dacc_json_number(&j, r.alone[s]);
+            dacc_json_key(&j, "alone_mean");
+            dacc_json_number(&j, dd.nans ? r.alone[s] / (double)dd.nans : 0.0);
+            dacc_json_object_end(&j);
+        }
+        dacc_json_array_end(&j);
+        dacc_json_object_end(&j);
+        if (dacc_json_end(&j) != 0) {
+            deep_error("blend", "writing JSON failed");
+            goto out;
+        }
+    } else {
+        printf("repo,share,merged_into,alone_total,alone_mean\n");
+        for (size_t s = 0; s < nsubs; s++) {
+            deep_csv_field(stdout, subs[s]);
+            printf(",%.17g,", r.share[s]);
+            deep_csv_field(stdout, subs[r.merged_into[s]]);
+            printf(",%.17g,%.17g\n", r.alone[s], dd.nans ? r.alone[s] / (double)dd.nans : 0.0);
+        }
+    }
+    if (mix != NULL) {
+        double *mw = malloc((dd.keys.count ? dd.keys.count : 1) * sizeof *mw);
+        FILE *f = NULL;
+        if (mw == NULL || fund_blend_mix(nsubs, sv, r.share, dd.key_parent, mw) != 0) {
+            free(mw);
+            deep_error("blend", "out of memory");
+            goto out;
+        }
+        f = fopen(mix, "w");
+        if (f == NULL) {
+            free(mw);
+            fprintf(stderr, "fund blend: error: cannot write %s\n", mix);
+            goto out;
+        }
+        fprintf(f, "repo,parent,weight\n");
+        for (size_t kk = 0; kk < dd.keys.count; kk++) {
+            if (mw[kk] != mw[kk]) /* NAN: missing from a submission with a share */
+                continue;
+            deep_csv_field(f, dd.repos.name[dd.key_repo[kk]]);
+            fputc(',', f);
+            deep_csv_field(f, dd.parents.name[dd.key_parent[kk]]);
+            fprintf(f, ",%.17g\n", mw[kk]);
+        }
+        free(mw);
+        if (fclose(f) != 0) {
+            fprintf(stderr, "fund blend: error: writing %s failed\n", mix);
+            goto out;
+        }
+        fprintf(stderr, "blend: blended submission written to %s\n", mix);
+    }
+    rc = fflush(stdout) == 0 ? FUND_EXIT_OK : FUND_EXIT_DATA;
+out:
+    for (size_t s = 0; wts != NULL && s < nsubs; s++)
+        free(wts[s]);
+    free(wts);
+    for (size_t s = 0; ls != NULL && s < nsubs; s++)
+        fund_loaded_sub_free(&ls[s]);
+    fund_blend_result_free(&r);
+    free(ls);
+    free(sv);
+    free(subs);
+    fund_deep_free(&dd);
+    return rc;
+}

@@ -1,0 +1,194 @@
+/*
+ * cmd_flow.c -- `fund flow --source NODE --amount X [--originality F] [--originality-default
+ * X] [--json] [--plot F.svg] EDGES.csv`
+ *
+ * Sends the amount into the dependency graph (repo,parent,weight: an edge parent -> repo)
+ * at NODE and lets it flow with originality shares (src/fund/flow.c).  CSV on stdout:
+ * repo,payout,inflow,originality for every node the money reaches, payout descending.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dacc/fund_deepio.h"
+#include "dacc/fund_flow.h"
+#include "dacc/json.h"
+#include "deep_cli.h"
+
+static const char flow_usage[] =
+    "usage: fund flow --source NODE --amount X [--originality FILE] [--originality-default X]\n"
+    "                 [--tolerance T] [--json] [--plot FILE.svg] EDGES.csv\n"
+    "\n"
+    "Send X into the dependency graph (EDGES: repo,parent,weight; money flows from parent to\n"
+    "repo in proportion to the weights among the parent's edges) at NODE.  Each node keeps\n"
+    "its originality share (FILE: repo,originality, in [0, 1]) and passes the rest on.  Nodes\n"
+    "without outgoing edges keep everything; any other node the money reaches needs an\n"
+    "originality or --originality-default.  Cycles are solved to a tolerance (default 1e-15\n"
+    "relative, Gauss-Seidel); a cycle nothing can leave is refused with its members named.\n"
+    "\n"
+    "output: repo,payout,inflow,originality  (nodes reached, largest payout first)\n";
+
+static const double *g_pay;
+
+static int by_payout(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    if (g_pay[a] != g_pay[b])
+        return g_pay[a] > g_pay[b] ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+int fund_cmd_flow(int argc, char **argv)
+{
+    const char *source = NULL, *origf = NULL, *plot = NULL, *path = NULL;
+    double amount = NAN, odef = NAN;
+    int json = 0;
+    fund_flow_opts o;
+    fund_flow_opts_default(&o);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int more = i + 1 < argc;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(flow_usage, stdout);
+            return FUND_EXIT_OK;
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (strcmp(a, "--source") == 0 && more) {
+            source = argv[++i];
+        } else if (strcmp(a, "--amount") == 0 && more) {
+            if (deep_number_arg("flow", a, argv[++i], &amount) != 0 || amount < 0) {
+                fprintf(stderr, "fund flow: --amount must be a number >= 0\n");
+                return FUND_EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--originality") == 0 && more) {
+            origf = argv[++i];
+        } else if (strcmp(a, "--originality-default") == 0 && more) {
+            if (deep_number_arg("flow", a, argv[++i], &odef) != 0 || !(odef >= 0 && odef <= 1)) {
+                fprintf(stderr, "fund flow: --originality-default must be in [0, 1]\n");
+                return FUND_EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--tolerance") == 0 && more) {
+            if (deep_number_arg("flow", a, argv[++i], &o.tol) != 0 || !(o.tol > 0)) {
+                fprintf(stderr, "fund flow: --tolerance must be > 0\n");
+                return FUND_EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--plot") == 0 && more) {
+            plot = argv[++i];
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "fund flow: unknown or incomplete option %s\n%s", a, flow_usage);
+            return FUND_EXIT_USAGE;
+        } else if (path == NULL) {
+            path = a;
+        } else {
+            fprintf(stderr, "fund flow: one EDGES file expected\n%s", flow_usage);
+            return FUND_EXIT_USAGE;
+        }
+    }
+    if (path == NULL || source == NULL || isnan(amount)) {
+        fprintf(stderr, "fund flow: EDGES, --source and --amount are required\n%s", flow_usage);
+        return FUND_EXIT_USAGE;
+    }
+    fund_depgraph g;
+    fund_diag d;
+    double *orig = NULL;
+    uint32_t *ord = NULL;
+    const char **lab = NULL;
+    double *val = NULL;
+    fund_flow_result r;
+    memset(&r, 0, sizeof r);
+    int rc = FUND_EXIT_DATA;
+    fund_depgraph_init(&g);
+    if (fund_depgraph_load(&g, path, &d) != 0 ||
+        (origf != NULL && fund_depgraph_load_originality(&g, origf, &orig, &d) != 0)) {
+        deep_error("flow", d.msg);
+        goto out;
+    }
+    long src = fund_names_find(&g.nodes, source);
+    if (src < 0) {
+        fprintf(stderr, "fund flow: error: the source %s is not a node of %s\n", source, path);
+        goto out;
+    }
+    size_t n = g.nodes.count;
+    if (fund_flow(n, g.m, g.e, orig, odef, (uint32_t)src, amount, (const char *const *)g.nodes.name,
+                  &o, &r, &d) != 0) {
+        deep_error("flow", d.msg);
+        goto out;
+    }
+    ord = malloc(n * sizeof *ord);
+    lab = malloc(n * sizeof *lab);
+    val = malloc(n * sizeof *val);
+    if (ord == NULL || lab == NULL || val == NULL) {
+        deep_error("flow", "out of memory");
+        goto out;
+    }
+    size_t nr = 0;
+    for (size_t i = 0; i < n; i++)
+        if (r.reached[i])
+            ord[nr++] = (uint32_t)i;
+    g_pay = r.payout;
+    qsort(ord, nr, sizeof *ord, by_payout);
+    fprintf(stderr,
+            "flow: %zu nodes, %zu edges; %zu reached from %s; %zu cyclic component%s "
+            "(at most %ld Gauss-Seidel sweeps)\n",
+            n, g.m, r.nreached, source, r.nscc_cyclic, r.nscc_cyclic == 1 ? "" : "s", r.sweeps);
+    fprintf(stderr, "flow: paid out %.17g of %.17g (difference %.3g)\n", r.total, amount,
+            r.total - amount);
+    if (json) {
+        dacc_json j;
+        dacc_json_init(&j, stdout);
+        dacc_json_object_begin(&j);
+        dacc_json_key(&j, "source");
+        dacc_json_string(&j, source);
+        dacc_json_key(&j, "amount");
+        dacc_json_number(&j, amount);
+        dacc_json_key(&j, "total");
+        dacc_json_number(&j, r.total);
+        dacc_json_key(&j, "payouts");
+        dacc_json_array_begin(&j);
+        for (size_t k = 0; k < nr; k++) {
+            uint32_t i = ord[k];
+            dacc_json_object_begin(&j);
+            dacc_json_key(&j, "repo");
+            dacc_json_string(&j, g.nodes.name[i]);
+            dacc_json_key(&j, "payout");
+            dacc_json_number(&j, r.payout[i]);
+            dacc_json_key(&j, "inflow");
+            dacc_json_number(&j, r.inflow[i]);
+            dacc_json_key(&j, "originality");
+            dacc_json_number(&j, r.originality[i]);
+            dacc_json_object_end(&j);
+        }
+        dacc_json_array_end(&j);
+        dacc_json_object_end(&j);
+        if (dacc_json_end(&j) != 0) {
+            deep_error("flow", "writing JSON failed");
+            goto out;
+        }
+    } else {
+        printf("repo,payout,inflow,originality\n");
+        for (size_t k = 0; k < nr; k++) {
+            uint32_t i = ord[k];
+            deep_csv_field(stdout, g.nodes.name[i]);
+            printf(",%.17g,%.17g,%.17g\n", r.payout[i], r.inflow[i], r.originality[i]);
+        }
+    }
+    if (plot != NULL) {
+        size_t np = 0;
+        for (size_t k = 0; k < nr; k++)
+            if (r.payout[ord[k]] > 0) {
+                lab[np] = g.nodes.name[ord[k]];
+                val[np++] = r.payout[ord[k]];
+            }
+        if (deep_plot("flow", plot, "Payouts (largest 60)", np, lab, val, 60) != 0)
+            goto out;
+    }
+    rc = fflush(stdout) == 0 ? FUND_EXIT_OK : FUND_EXIT_DATA;
+out:
+    free(orig);
+    free(ord);
+    free(lab);
+    free(val);
+    fund_flow_result_free(&r);
+    fund_depgraph_free(&g);
+    return rc;
+}

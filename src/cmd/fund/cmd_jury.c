@@ -1,0 +1,243 @@
+/*
+ * cmd_jury.c -- `fund jury [--method lsq|huber|bt] [--delta X] [--json] [--plot F.svg] PAIRS`
+ *
+ * Aggregates jury comparisons into weights per connected component (see src/fund/jury.c
+ * for the formulas).  CSV on stdout: repo,weight,component,parent (rows by component, then
+ * weight descending); a summary on stderr, with a warning naming the components when the
+ * comparison graph is disconnected.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dacc/fund_deepio.h"
+#include "dacc/fund_jury.h"
+#include "dacc/json.h"
+#include "deep_cli.h"
+
+static const char jury_usage[] =
+    "usage: fund jury [--method lsq|huber|bt] [--delta X] [--json] [--plot FILE.svg] PAIRS.csv\n"
+    "\n"
+    "Aggregate a jury's pairwise answers (timestamp,juror,repo_a,repo_b,parent,choice,\n"
+    "multiplier; choice 1: repo_a deserves multiplier times repo_b's credit, 2: the reverse)\n"
+    "into weights.  Weights sum to 1 within each connected component of the comparison\n"
+    "graph; a disconnected graph is reported, never normalised globally.\n"
+    "\n"
+    "  --method lsq    least squares on log ratios (default; CG, tolerance 1e-12)\n"
+    "  --method huber  Huber loss in log space by IRLS (--delta, default 1.0)\n"
+    "  --method bt     Bradley-Terry with fractional wins m/(1+m), MM algorithm\n"
+    "  --json          JSON instead of CSV\n"
+    "  --plot F.svg    also draw the weights as a bar chart\n"
+    "\n"
+    "output: repo,weight,component,parent\n";
+
+static const fund_jury_result *g_sort_r;
+
+static int by_comp_weight(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    const fund_jury_result *r = g_sort_r;
+    if (r->comp[a] != r->comp[b])
+        return r->comp[a] < r->comp[b] ? -1 : 1;
+    if (r->weight[a] != r->weight[b])
+        return r->weight[a] > r->weight[b] ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+int fund_cmd_jury(int argc, char **argv)
+{
+    fund_jury_opts o;
+    fund_jury_opts_default(&o);
+    int json = 0;
+    const char *plot = NULL, *path = NULL, *method = "lsq";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(jury_usage, stdout);
+            return FUND_EXIT_OK;
+        } else if (strcmp(a, "--json") == 0) {
+            json = 1;
+        } else if (strcmp(a, "--method") == 0 && i + 1 < argc) {
+            method = argv[++i];
+            if (strcmp(method, "lsq") == 0)
+                o.method = FUND_JURY_LSQ;
+            else if (strcmp(method, "huber") == 0)
+                o.method = FUND_JURY_HUBER;
+            else if (strcmp(method, "bt") == 0)
+                o.method = FUND_JURY_BT;
+            else {
+                fprintf(stderr, "fund jury: --method must be lsq, huber or bt\n");
+                return FUND_EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--delta") == 0 && i + 1 < argc) {
+            if (deep_number_arg("jury", "--delta", argv[++i], &o.huber_delta) != 0 ||
+                !(o.huber_delta > 0)) {
+                fprintf(stderr, "fund jury: --delta must be > 0\n");
+                return FUND_EXIT_USAGE;
+            }
+        } else if (strcmp(a, "--plot") == 0 && i + 1 < argc) {
+            plot = argv[++i];
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "fund jury: unknown or incomplete option %s\n%s", a, jury_usage);
+            return FUND_EXIT_USAGE;
+        } else if (path == NULL) {
+            path = a;
+        } else {
+            fprintf(stderr, "fund jury: one PAIRS file expected\n%s", jury_usage);
+            return FUND_EXIT_USAGE;
+        }
+    }
+    if (path == NULL) {
+        fputs(jury_usage, stderr);
+        return FUND_EXIT_USAGE;
+    }
+    fund_deep dd;
+    fund_diag d;
+    fund_deep_init(&dd);
+    if (fund_deep_load_pairs(&dd, path, &d) != 0 || fund_deep_labels(&dd) != 0) {
+        fund_deep_free(&dd);
+        return deep_error("jury", d.msg);
+    }
+    size_t n = dd.keys.count;
+    fund_cmp *c = malloc((dd.nans ? dd.nans : 1) * sizeof *c);
+    uint32_t *ord = malloc((n ? n : 1) * sizeof *ord);
+    double *w = malloc((n ? n : 1) * sizeof *w);
+    size_t *csize = NULL;
+    fund_jury_result r;
+    memset(&r, 0, sizeof r);
+    int rc = FUND_EXIT_DATA;
+    if (c == NULL || ord == NULL || w == NULL) {
+        deep_error("jury", "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < dd.nans; i++) {
+        c[i].a = dd.ans[i].a;
+        c[i].b = dd.ans[i].b;
+        c[i].d = dd.ans[i].d;
+    }
+    if (fund_jury_solve(n, dd.nans, c, &o, &r, &d) != 0) {
+        deep_error("jury", d.msg);
+        goto out;
+    }
+    csize = calloc(r.ncomp ? r.ncomp : 1, sizeof *csize);
+    if (csize == NULL) {
+        deep_error("jury", "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ord[i] = (uint32_t)i;
+        csize[r.comp[i]]++;
+    }
+    g_sort_r = &r;
+    qsort(ord, n, sizeof *ord, by_comp_weight);
+    fprintf(stderr,
+            "jury: %zu answers from %zu jurors on %zu repositories; method %s "
+            "(%d iteration%s, final residual/change %.3g)\n",
+            dd.nans, dd.jurors.count, n, method, r.iterations, r.iterations == 1 ? "" : "s",
+            r.residual);
+    if (o.method == FUND_JURY_LSQ)
+        fprintf(stderr, "jury: least-squares cost %.17g (mean %.17g)\n",
+                fund_jury_cost(dd.nans, c, r.y),
+                dd.nans ? fund_jury_cost(dd.nans, c, r.y) / (double)dd.nans : 0.0);
+    if (r.ncomp == 1) {
+        fprintf(stderr, "jury: the comparison graph is connected (1 component)\n");
+    } else {
+        fprintf(stderr,
+                "jury: warning: the comparison graph is disconnected: %zu components; "
+                "weights sum to 1 within each and cannot be compared across them\n",
+                r.ncomp);
+        for (size_t k = 0; k < r.ncomp; k++) {
+            const char *first = "";
+            for (size_t i = 0; i < n; i++)
+                if (r.comp[ord[i]] == k) {
+                    first = dd.label[ord[i]];
+                    break;
+                }
+            fprintf(stderr, "jury:   component %zu: %zu repositor%s (heaviest %s)\n", k, csize[k],
+                    csize[k] == 1 ? "y" : "ies", first);
+        }
+    }
+    if (json) {
+        dacc_json j;
+        dacc_json_init(&j, stdout);
+        dacc_json_object_begin(&j);
+        dacc_json_key(&j, "method");
+        dacc_json_string(&j, method);
+        dacc_json_key(&j, "answers");
+        dacc_json_uint(&j, dd.nans);
+        dacc_json_key(&j, "jurors");
+        dacc_json_uint(&j, dd.jurors.count);
+        dacc_json_key(&j, "iterations");
+        dacc_json_int(&j, r.iterations);
+        dacc_json_key(&j, "components");
+        dacc_json_array_begin(&j);
+        for (size_t k = 0; k < r.ncomp; k++) {
+            dacc_json_object_begin(&j);
+            dacc_json_key(&j, "component");
+            dacc_json_uint(&j, k);
+            dacc_json_key(&j, "size");
+            dacc_json_uint(&j, csize[k]);
+            dacc_json_object_end(&j);
+        }
+        dacc_json_array_end(&j);
+        dacc_json_key(&j, "weights");
+        dacc_json_array_begin(&j);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t k = ord[i];
+            dacc_json_object_begin(&j);
+            dacc_json_key(&j, "repo");
+            dacc_json_string(&j, dd.repos.name[dd.key_repo[k]]);
+            dacc_json_key(&j, "weight");
+            dacc_json_number(&j, r.weight[k]);
+            dacc_json_key(&j, "component");
+            dacc_json_uint(&j, r.comp[k]);
+            dacc_json_key(&j, "parent");
+            dacc_json_string(&j, dd.parents.name[dd.key_parent[k]]);
+            dacc_json_key(&j, "log_weight");
+            dacc_json_number(&j, r.y[k]);
+            dacc_json_object_end(&j);
+        }
+        dacc_json_array_end(&j);
+        dacc_json_object_end(&j);
+        if (dacc_json_end(&j) != 0) {
+            deep_error("jury", "writing JSON failed");
+            goto out;
+        }
+    } else {
+        printf("repo,weight,component,parent\n");
+        for (size_t i = 0; i < n; i++) {
+            uint32_t k = ord[i];
+            deep_csv_field(stdout, dd.repos.name[dd.key_repo[k]]);
+            printf(",%.17g,%u,", r.weight[k], (unsigned)r.comp[k]);
+            deep_csv_field(stdout, dd.parents.name[dd.key_parent[k]]);
+            putchar('\n');
+        }
+    }
+    if (plot != NULL) {
+        const char **lab = malloc((n ? n : 1) * sizeof *lab);
+        if (lab == NULL) {
+            deep_error("jury", "out of memory");
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+            lab[i] = dd.label[i];
+            w[i] = r.weight[i];
+        }
+        int prc = deep_plot("jury", plot,
+                            r.ncomp == 1 ? "Jury weights"
+                                         : "Jury weights (per component: not comparable across)",
+                            n, lab, w, 0);
+        free(lab);
+        if (prc != 0)
+            goto out;
+    }
+    rc = fflush(stdout) == 0 ? FUND_EXIT_OK : FUND_EXIT_DATA;
+out:
+    free(c);
+    free(ord);
+    free(w);
+    free(csize);
+    fund_jury_result_free(&r);
+    fund_deep_free(&dd);
+    return rc;
+}

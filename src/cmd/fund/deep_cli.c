@@ -1,0 +1,88 @@
+/*
+ * deep_cli.c -- small helpers for the deep-funding subcommands (see deep_cli.h).
+ */
+#include "deep_cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dacc/csv.h"
+#include "dacc/svg.h"
+
+void deep_csv_field(FILE *f, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+int deep_number_arg(const char *cmd, const char *opt, const char *s, double *out)
+{
+    if (s == NULL || dacc_parse_decimal(s, out) != 0) {
+        fprintf(stderr, "fund %s: %s expects a decimal number, got \"%s\"\n", cmd, opt,
+                s == NULL ? "" : s);
+        return -1;
+    }
+    return 0;
+}
+
+int deep_error(const char *cmd, const char *msg)
+{
+    fprintf(stderr, "fund %s: error: %s\n", cmd, msg);
+    return FUND_EXIT_DATA;
+}
+
+static const double *g_plot_v;
+
+static int plot_desc(const void *x, const void *y)
+{
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    if (g_plot_v[a] != g_plot_v[b])
+        return g_plot_v[a] > g_plot_v[b] ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+int deep_plot(const char *cmd, const char *path, const char *title, size_t n,
+              const char *const *label, const double *value, size_t max_bars)
+{
+    static const char prefix[] = "https://github.com/";
+    size_t *idx = malloc((n ? n : 1) * sizeof *idx);
+    const char **lab = malloc((n ? n : 1) * sizeof *lab);
+    double *val = malloc((n ? n : 1) * sizeof *val);
+    char err[512];
+    int rc = -1;
+    if (idx == NULL || lab == NULL || val == NULL) {
+        fprintf(stderr, "fund %s: error: out of memory\n", cmd);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    g_plot_v = value;
+    qsort(idx, n, sizeof *idx, plot_desc);
+    size_t shown = max_bars != 0 && max_bars < n ? max_bars : n;
+    for (size_t r = 0; r < shown; r++) {
+        const char *l = label[idx[r]];
+        lab[r] = strncmp(l, prefix, sizeof prefix - 1) == 0 ? l + sizeof prefix - 1 : l;
+        val[r] = value[idx[r]];
+    }
+    if (dacc_svg_bars(path, title, lab, val, shown, err, sizeof err) != 0) {
+        fprintf(stderr, "fund %s: error: %s\n", cmd, err);
+        goto out;
+    }
+    fprintf(stderr, "%s: chart of %zu bar%s written to %s\n", cmd, shown, shown == 1 ? "" : "s",
+            path);
+    rc = 0;
+out:
+    free(idx);
+    free(lab);
+    free(val);
+    return rc;
+}

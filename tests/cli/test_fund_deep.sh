@@ -1,0 +1,94 @@
+#!/bin/sh
+# test_fund_deep.sh -- end-to-end tests of fund jury/score/blend/flow, run by
+# tools/run-tests.sh from the repository root.  Fixtures: tests/fund/data/deep_*.csv; the
+# real trial data in ../shared/vectors/funding is used when present.  The tally goes to
+# $SP_TALLY_FILE as "passed failed".
+set -u
+SP=${SOFTPAUSE:-build/softpause}
+FUND=$(dirname "$SP")/fund
+D=tests/fund/data
+SHARED=../shared/vectors/funding
+T=$(mktemp -d "${TMPDIR:-/tmp}/fund-deep.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL fund deep cli: $1"; [ -f "$T/err" ] && sed 's/^/    /' "$T/err" | head -5; }
+run() {
+    want=$1 name=$2; shift 2
+    "$@" > "$T/out" 2> "$T/err"; got=$?
+    if [ "$got" -eq "$want" ]; then ok; else bad "$name: exit $got, expected $want"; fi
+}
+contains() { if grep -q -- "$2" "$3"; then ok; else bad "$1: '$2' not in $3"; fi; }
+near() { if awk -v a="$2" -v b="$3" 'BEGIN{d=a-b; if(d<0)d=-d; exit !(d <= 1e-9 * (b < 0 ? -b : b) + 1e-12)}'; then ok; else bad "$1: got '$2', expected about '$3'"; fi; }
+# column NAME of the row whose first field is P, from CSV $T/out
+col() { awk -F, -v c="$1" -v p="$2" 'NR==1{for(i=1;i<=NF;i++) if($i==c) k=i; next} $1==p{print $k}' "$T/out"; }
+colsum() { awk -F, -v c="$1" 'NR==1{for(i=1;i<=NF;i++) if($i==c) k=i; next} {s+=$k} END{printf "%.12f\n", s}' "$T/out"; }
+
+if [ ! -x "$FUND" ]; then echo "FAIL fund deep cli: $FUND not built"; echo "0 1" >> "${SP_TALLY_FILE:-/dev/null}"; exit 1; fi
+
+for c in jury score blend flow; do run 0 "help $c" $FUND $c --help; contains "help $c" "usage: fund $c" "$T/out"; done
+run 2 "jury no file" $FUND jury
+run 2 "jury bad method" $FUND jury --method nope $D/deep_pairs.csv
+run 2 "flow no source" $FUND flow --amount 1 $D/deep_edges.csv
+run 2 "flow bad amount" $FUND flow --source S --amount 1x $D/deep_edges.csv
+
+# jury: two components, reported, weights per component
+run 0 "jury fixture" $FUND jury --plot "$T/j.svg" $D/deep_pairs.csv
+contains "jury header" "^repo,weight,component,parent$" "$T/out"
+near "jury ra" "$(col weight ra)" 0.6
+near "jury ry" "$(col weight ry)" 0.8
+contains "jury disconnected" "disconnected: 2 components" "$T/err"
+contains "jury svg" "</svg>" "$T/j.svg"
+run 0 "jury json" $FUND jury --json --method bt $D/deep_pairs.csv
+contains "jury json" '"weights":\[' "$T/out"
+run 1 "jury bad choice" $FUND jury $D/deep_pairs_badchoice.csv
+contains "jury bad choice" "deep_pairs_badchoice.csv:2:" "$T/err"
+
+# score and blend
+run 0 "score" $FUND score $D/deep_pairs.csv $D/deep_sub_exact.csv $D/deep_sub_flat.csv
+near "score exact" "$(col mean $D/deep_sub_exact.csv)" 0
+run 0 "score by pair" $FUND score --by pair $D/deep_pairs.csv $D/deep_sub_flat.csv
+contains "score by pair" "^ra,rb,p,j1,2," "$T/out"
+run 1 "score corrupt" $FUND score $D/deep_pairs.csv $D/deep_sub_corrupt.csv
+contains "score corrupt" "deep_sub_corrupt.csv:4:3: expected a decimal number" "$T/err"
+run 0 "blend" $FUND blend $D/deep_pairs.csv $D/deep_sub_flat.csv $D/deep_sub_exact.csv $D/deep_sub_copy.csv
+near "blend exact share" "$(col share $D/deep_sub_exact.csv)" 1
+near "blend copy share" "$(col share $D/deep_sub_copy.csv)" 0
+contains "blend unique" "is unique" "$T/err"
+run 0 "blend mix" $FUND blend --mix "$T/mix.csv" $D/deep_pairs.csv $D/deep_sub_flat.csv $D/deep_sub_exact.csv
+run 0 "score the mix" $FUND score $D/deep_pairs.csv "$T/mix.csv"
+near "the mix scores like the blend" "$(col mean "$T/mix.csv")" 0
+
+# flow: Buterin's example
+run 0 "flow" $FUND flow --source S --amount 1 --originality $D/deep_originality.csv --plot "$T/f.svg" $D/deep_edges.csv
+near "flow T" "$(col payout T)" 0.04667736
+near "flow sum" "$(colsum payout)" 1
+contains "flow svg" "</svg>" "$T/f.svg"
+run 1 "flow trapped" $FUND flow --source a --amount 1 --originality $D/deep_originality_trap.csv $D/deep_edges_trap.csv
+contains "flow trapped" "trapped.*b, c" "$T/err"
+run 1 "flow missing originality" $FUND flow --source S --amount 1 $D/deep_edges.csv
+contains "flow missing originality" "no originality for S" "$T/err"
+
+if [ -d "$SHARED" ]; then
+    P=$SHARED/deepfunding-trial/pairs.csv M=$SHARED/deepfunding-trial/models
+    run 0 "trial jury" $FUND jury $P
+    near "trial jury sum" "$(colsum weight)" 1
+    contains "trial jury connected" "connected (1 component)" "$T/err"
+    run 0 "trial score" $FUND score $P $M/arbitron.csv $M/composite_model.csv
+    near "trial arbitron" "$(col mean $M/arbitron.csv)" 5.6475194550435859
+    run 0 "trial blend" $FUND blend --mix "$T/tmix.csv" $P $M/arbitron.csv $M/composite_model.csv
+    near "trial blend share" "$(col share $M/composite_model.csv)" 0.7227303987147329
+    run 0 "trial mix score" $FUND score $P "$T/tmix.csv"
+    near "trial mix score" "$(col mean "$T/tmix.csv")" 5.300796073017057
+    run 1 "trial seer" $FUND score $P $M/final_seer_weights.csv
+    contains "trial seer" "final_seer_weights.csv:21:3" "$T/err"
+    run 0 "trial flow" $FUND flow --source ethereum --amount 1000000 --originality-default 0.2 $SHARED/dependency-graph/repo_parent_weight_graph.csv
+    near "trial flow sum" "$(colsum payout)" 1000000
+else
+    echo "SKIP fund deep cli real data: $SHARED not present"
+fi
+
+echo "fund deep cli: $pass passed, $fail failed"
+[ -n "${SP_TALLY_FILE:-}" ] && echo "$pass $fail" >> "$SP_TALLY_FILE"
+[ "$fail" -eq 0 ]
