@@ -179,7 +179,12 @@ int fund_cmd_flow(int argc, char **argv)
                 lab[np] = g.nodes.name[ord[k]];
                 val[np++] = r.payout[ord[k]];
             }
-        if (deep_plot("flow", plot, "Payouts (largest 60)", np, lab, val, 60) != 0)
+        char title[96];
+        if (np > 60)
+            snprintf(title, sizeof title, "Payouts from %.40s (largest 60 of %zu)", source, np);
+        else
+            snprintf(title, sizeof title, "Payouts from %.40s", source);
+        if (deep_plot("flow", plot, title, np, lab, val, 60) != 0)
             goto out;
     }
     rc = fflush(stdout) == 0 ? FUND_EXIT_OK : FUND_EXIT_DATA;
