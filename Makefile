@@ -52,7 +52,8 @@ CMD_SRC      := $(sort $(wildcard src/cmd/softpause/*.c))
 TEST_SRC     := $(sort $(filter-out tests/fund/%,$(wildcard tests/*/test_*.c)))
 SUPPORT_SRC  := $(sort $(wildcard tests/support/*.c))
 FUZZ_SRC     := $(sort $(wildcard fuzz/targets/fuzz_*.c))
-BENCH_SRC    := $(sort $(wildcard bench/*.c))
+BENCH_SRC    := $(sort $(filter-out bench/fund%,$(wildcard bench/*.c)))
+FUND_BENCH_SRC := $(sort $(wildcard bench/fund*.c))
 HEADERS      := $(wildcard include/*/*.h include/softpause/host/*.h src/*/*.h src/cmd/*/*.h tests/*.h tests/*/*.h fuzz/*.h)
 
 VERIFIER_OBJ := $(VERIFIER_SRC:%.c=$(BUILD)/%.o)
@@ -62,6 +63,7 @@ SUPPORT_OBJ  := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 REPLAY_BIN   := $(patsubst fuzz/targets/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 BENCH_BIN    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+FUND_BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(FUND_BENCH_SRC))
 
 # The fund wing (src/common: CSV/JSON helpers both wings may use; src/fund: the library;
 # src/cmd/fund: the command).  It imports nothing from softpause, nor softpause from it.
@@ -136,6 +138,11 @@ $(BUILD)/fuzz/gen_corpus: fuzz/gen/gen_corpus.c $(SUPPORT_OBJ) $(LIBSP) $(HEADER
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(SODIUM_LIBS)
 
+# fund benchmarks (bench/fund*.c) link the fund wing only.
+$(FUND_BENCH_BIN): $(BUILD)/bench/%: bench/%.c $(LIBFUND) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(WARN) -O2 $(HOST_FLAGS) -o $@ $< $(LIBFUND) -lm
+
 $(BUILD)/bench/%: bench/%.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) -O2 $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(SODIUM_LIBS)
@@ -156,8 +163,8 @@ check-freestanding: $(LIBVERIFY)
 fuzz:
 	$(MAKE) -f fuzz/Makefile BUILD=build-fuzz
 
-bench: $(BENCH_BIN)
-	@for b in $(BENCH_BIN); do $$b; done
+bench: $(BENCH_BIN) $(FUND_BENCH_BIN)
+	@for b in $(BENCH_BIN) $(FUND_BENCH_BIN); do $$b; done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/softpause \
