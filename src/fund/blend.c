@@ -29,7 +29,7 @@
  * multiplier is (numerically) zero.  Tested by Cholesky of Z^T H_TT Z with
  * Z = [I; -1^T] (pivot <= 1e-10 times the largest diagonal entry means "not unique").
  */
-#include "dacc/fund_blend.h"
+#include "fund/blend.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -14,7 +14,7 @@
  * Errors come from the CSV reader ("FILE:LINE:COL: expected ...") or are raised through
  * dacc_csv_fail() for the checks made here, so every message has the same shape.
  */
-#include "dacc/fund_deepio.h"
+#include "fund/deepio.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -29,7 +29,7 @@
  * Money is conserved to rounding plus the Gauss-Seidel stop; fund_flow_result.total
  * reports the sum of payouts so callers can check it against the amount.
  */
-#include "dacc/fund_flow.h"
+#include "fund/flow.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -14,7 +14,7 @@
  * components' indicator vectors); Buterin, "AI as the engine, humans as the steering
  * wheel" (2025), and the Deep Funding trial analysis normalise per component.
  */
-#include "dacc/fund_graph.h"
+#include "fund/graph.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -42,7 +42,7 @@
  * connected component has wins and losses inside it and the maximum exists.  y = log p
  * shifted to mean 0 per component.
  */
-#include "dacc/fund_jury.h"
+#include "fund/jury.h"
 
 #include <math.h>
 #include <stdlib.h>

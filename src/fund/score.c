@@ -14,7 +14,7 @@
  * Breakdown: the residual of every answer (so a submitter sees where it lost) and, per
  * juror, the sum and count of squared residuals.
  */
-#include "dacc/fund_score.h"
+#include "fund/score.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -3,8 +3,8 @@
  */
 #include <math.h>
 
-#include "dacc/fund_flow.h"
-#include "dacc/fund_deepio.h"
+#include "fund/flow.h"
+#include "fund/deepio.h"
 #include "fund_test.h"
 
 static int near(double a, double b, double tol)

@@ -4,8 +4,8 @@
  */
 #include <math.h>
 
-#include "dacc/fund_jury.h"
-#include "dacc/fund_deepio.h"
+#include "fund/jury.h"
+#include "fund/deepio.h"
 #include "fund_test.h"
 
 static int near(double a, double b, double tol)

@@ -4,8 +4,8 @@
  */
 #include <math.h>
 
-#include "dacc/fund_score.h"
-#include "dacc/fund_deepio.h"
+#include "fund/score.h"
+#include "fund/deepio.h"
 #include "fund_test.h"
 
 static int near(double a, double b, double tol)

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dacc/fund_blend.h"
-#include "dacc/fund_deepio.h"
+#include "fund/blend.h"
+#include "fund/deepio.h"
 #include "dacc/json.h"
 #include "deep_cli.h"
 

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dacc/fund_deepio.h"
-#include "dacc/fund_jury.h"
+#include "fund/deepio.h"
+#include "fund/jury.h"
 #include "dacc/json.h"
 #include "deep_cli.h"
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dacc/fund_deepio.h"
-#include "dacc/fund_score.h"
+#include "fund/deepio.h"
+#include "fund/score.h"
 #include "dacc/json.h"
 #include "deep_cli.h"
 

@@ -16,7 +16,7 @@
 #ifndef DACC_FUND_FLOW_H
 #define DACC_FUND_FLOW_H
 
-#include "dacc/fund_graph.h"
+#include "fund/graph.h"
 
 typedef struct fund_edge {
     uint32_t from, to;

@@ -12,7 +12,7 @@
 #ifndef DACC_FUND_BLEND_H
 #define DACC_FUND_BLEND_H
 
-#include "dacc/fund_score.h"
+#include "fund/score.h"
 
 #define FUND_BLEND_DUP_RTOL 1e-12 /* "identical": every normalised weight within this */
 

@@ -18,8 +18,8 @@
 #ifndef DACC_FUND_DEEPIO_H
 #define DACC_FUND_DEEPIO_H
 
-#include "dacc/fund_flow.h"
-#include "dacc/fund_score.h"
+#include "fund/flow.h"
+#include "fund/score.h"
 
 typedef struct fund_keyw {
     uint32_t key;

@@ -14,7 +14,7 @@
 #ifndef DACC_FUND_JURY_H
 #define DACC_FUND_JURY_H
 
-#include "dacc/fund_graph.h"
+#include "fund/graph.h"
 
 typedef struct fund_cmp {
     uint32_t a, b;

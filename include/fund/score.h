@@ -13,7 +13,7 @@
 #ifndef DACC_FUND_SCORE_H
 #define DACC_FUND_SCORE_H
 
-#include "dacc/fund_graph.h"
+#include "fund/graph.h"
 
 typedef struct fund_answer {
     uint32_t juror; /* 0..njurors-1 */
