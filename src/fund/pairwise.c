@@ -9,7 +9,12 @@
  *   pass 2  for each project p of i, for each donor j > i of p:
  *               subsidy[p] += 2 * s_ip * sum_j w[j] * s_jp
  *   pass 3  clear w[j] for the j touched
- * where s = sqrt(c).  Donors j > i of a project are found by binary search in its slice.
+ * where s = sqrt(c).  Donors j > i of a project are found by binary search in its slice
+ * (once per donor and project, shared by passes 1 and 2).  When donor i's terms are at
+ * least twice the span [i+1, last donor touched] (big rounds, popular projects), pass 1
+ * runs without the touched-list branch and k is computed over the whole span (dense);
+ * otherwise through the touched list (sparse).  Both give bit-identical results: the same
+ * sums in the same order and the same k = M / (M + w).
  */
 #include "fund/pairwise.h"
 #include "dacc/xalloc.h"
@@ -75,42 +80,75 @@ fund_err fund_pairwise(const fund_round *r, double M, double *subsidy, fund_pair
     double *w = dacc_xcalloc(nv, sizeof *w);
     uint32_t *touched = dacc_xcalloc(nv, sizeof *touched);
     uint32_t *stamp = dacc_xcalloc(nv, sizeof *stamp);
+    size_t *first = dacc_xcalloc(np + 1, sizeof *first); /* per project of the donor */
     size_t k0 = 0;
     while (k0 < n) {
         uint32_t i = c[byv[k0]].voter;
         size_t k1 = k0;
         while (k1 < n && c[byv[k1]].voter == i)
             k1++;
-        size_t ntouched = 0;
+        /* first donor > i in each of i's project slices, and the pass's term count */
+        size_t ntouched = 0, terms = 0;
+        uint32_t jmax = i;
         for (size_t a = k0; a < k1; a++) {
-            size_t ki = byv[a];
-            uint32_t q = c[ki].project;
+            uint32_t q = c[byv[a]].project;
             size_t end = r->proj_start[q + 1];
-            double si = sq[ki];
-            size_t kj = first_after(c, r->proj_start[q], end, i);
-            s.pair_terms += end - kj;
-            for (; kj < end; kj++) {
-                uint32_t j = pv[kj];
-                if (stamp[j] != i + 1) {
-                    stamp[j] = i + 1;
-                    touched[ntouched++] = j;
-                }
-                w[j] += si * sq[kj];
-            }
+            first[a - k0] = first_after(c, r->proj_start[q], end, i);
+            terms += end - first[a - k0];
+            if (end > first[a - k0] && pv[end - 1] > jmax)
+                jmax = pv[end - 1];
         }
-        for (size_t t = 0; t < ntouched; t++)
-            w[touched[t]] = M / (M + w[touched[t]]);
+        s.pair_terms += terms;
+        size_t lo = (size_t)i + 1, hi = (size_t)jmax + 1;
+        if (terms >= 2 * (hi - lo) && hi > lo) {
+            /* dense: many terms over few donors.  Pass 1 without the touched branch; k over
+             * the whole range [lo, hi) (untouched entries become 1 and are never read:
+             * pass 2 reads exactly the donors pass 1 touched); touched counted by stamp. */
+            for (size_t a = k0; a < k1; a++) {
+                size_t ki = byv[a];
+                size_t end = r->proj_start[c[ki].project + 1];
+                double si = sq[ki];
+                for (size_t kj = first[a - k0]; kj < end; kj++) {
+                    uint32_t j = pv[kj];
+                    stamp[j] = i + 1;
+                    w[j] += si * sq[kj];
+                }
+            }
+            for (size_t j = lo; j < hi; j++) {
+                ntouched += stamp[j] == i + 1;
+                w[j] = M / (M + w[j]);
+            }
+        } else {
+            for (size_t a = k0; a < k1; a++) {
+                size_t ki = byv[a];
+                size_t end = r->proj_start[c[ki].project + 1];
+                double si = sq[ki];
+                for (size_t kj = first[a - k0]; kj < end; kj++) {
+                    uint32_t j = pv[kj];
+                    if (stamp[j] != i + 1) {
+                        stamp[j] = i + 1;
+                        touched[ntouched++] = j;
+                    }
+                    w[j] += si * sq[kj];
+                }
+            }
+            for (size_t t = 0; t < ntouched; t++)
+                w[touched[t]] = M / (M + w[touched[t]]);
+        }
         for (size_t a = k0; a < k1; a++) {
             size_t ki = byv[a];
             uint32_t p = c[ki].project;
             size_t end = r->proj_start[p + 1];
             double acc = 0;
-            for (size_t kj = first_after(c, r->proj_start[p], end, i); kj < end; kj++)
+            for (size_t kj = first[a - k0]; kj < end; kj++)
                 acc += w[pv[kj]] * sq[kj];
             subsidy[p] += 2 * sq[ki] * acc;
         }
-        for (size_t t = 0; t < ntouched; t++)
-            w[touched[t]] = 0;
+        if (terms >= 2 * (hi - lo) && hi > lo)
+            memset(w + lo, 0, (hi - lo) * sizeof *w);
+        else
+            for (size_t t = 0; t < ntouched; t++)
+                w[touched[t]] = 0;
         s.pairs += ntouched;
         k0 = k1;
     }
@@ -120,6 +158,7 @@ fund_err fund_pairwise(const fund_round *r, double M, double *subsidy, fund_pair
     free(w);
     free(touched);
     free(stamp);
+    free(first);
     if (st != NULL)
         *st = s;
     return FUND_OK;
