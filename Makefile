@@ -174,6 +174,11 @@ install: all
 	install -m 0644 include/softpause/*.h $(DESTDIR)$(PREFIX)/include/softpause/
 	if [ -d include/softpause/host ]; then install -d $(DESTDIR)$(PREFIX)/include/softpause/host && \
 	   install -m 0644 include/softpause/host/*.h $(DESTDIR)$(PREFIX)/include/softpause/host/; fi
+	if [ -n "$(FUNDCMD)" ]; then install -m 0755 $(FUNDCMD) $(DESTDIR)$(PREFIX)/bin/fund && \
+	   install -m 0644 $(LIBFUND) $(DESTDIR)$(PREFIX)/lib/ && \
+	   install -d $(DESTDIR)$(PREFIX)/include/fund $(DESTDIR)$(PREFIX)/include/dacc && \
+	   install -m 0644 include/fund/*.h $(DESTDIR)$(PREFIX)/include/fund/ && \
+	   install -m 0644 include/dacc/*.h $(DESTDIR)$(PREFIX)/include/dacc/; fi
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' softpause.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/softpause.pc
 
