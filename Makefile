@@ -116,8 +116,10 @@ $(BUILD)/tests/fund/%: tests/fund/%.c $(LIBFUND) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(LIBFUND) -lm
 
-$(CMD): $(CMD_OBJ) $(LIBSP)
-	$(CC) $(SANFLAGS) -o $@ $(CMD_OBJ) $(LIBSP) $(SODIUM_LIBS)
+# The command also uses the shared host helpers of src/common (the JSON writer).
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+$(CMD): $(CMD_OBJ) $(LIBSP) $(COMMON_OBJ)
+	$(CC) $(SANFLAGS) -o $@ $(CMD_OBJ) $(LIBSP) $(COMMON_OBJ) $(SODIUM_LIBS) -lm
 
 $(BUILD)/tests/%: tests/%.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)
