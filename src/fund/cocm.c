@@ -21,6 +21,12 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
 void fund_cocm_clusters_free(fund_cocm_clusters *cl)
 {
     dacc_strmap_free(&cl->groups);
@@ -227,63 +233,68 @@ fund_err fund_cocm(const fund_round *r, const fund_cocm_opts *o, const fund_cocm
             }
     free(colsum);
 
+    /* Per project only the groups of its donors matter (M_gh M_hg = 0 unless both g and
+     * h have members among p's donors): they are listed ascending in rows[], pos[] maps a
+     * group to its place there, and M is kept as a rows x rows block. */
     double *M = dacc_xcalloc(ng > 0 ? ng * ng : 1, sizeof *M);
     double *kv = dacc_xcalloc(ng ? ng : 1, sizeof *kv), *K = dacc_xcalloc(ng ? ng : 1, sizeof *K);
+    uint32_t *pos = dacc_xcalloc(ng ? ng : 1, sizeof *pos);
     unsigned char *touched = dacc_xcalloc(ng ? ng : 1, 1);
     uint32_t *rows = dacc_xcalloc(ng ? ng : 1, sizeof *rows);
     for (size_t p = 0; p < np; p++) {
-        size_t nrows = 0;
+        size_t nr = 0;
+        for (size_t k = r->proj_start[p]; k < r->proj_start[p + 1]; k++) {
+            size_t i = r->c[k].voter;
+            for (size_t a = ms[i]; a < ms[i + 1]; a++)
+                if (mn[a] > 0 && !touched[mg[a]]) {
+                    touched[mg[a]] = 1;
+                    rows[nr++] = mg[a];
+                }
+        }
+        qsort(rows, nr, sizeof *rows, cmp_u32);
+        for (size_t t = 0; t < nr; t++)
+            pos[rows[t]] = (uint32_t)t;
+        memset(M, 0, nr * nr * sizeof *M);
         for (size_t k = r->proj_start[p]; k < r->proj_start[p + 1]; k++) {
             size_t i = r->c[k].voter;
             double c = r->c[k].amount, sc = sqrt(c);
-            memset(kv, 0, ng * sizeof *kv);
+            memset(kv, 0, nr * sizeof *kv);
             for (size_t a = ms[i]; a < ms[i + 1]; a++) {
                 const double *srow = S + (size_t)mg[a] * ng;
                 if (o->similarity == FUND_COCM_OG) {
-                    for (size_t h = 0; h < ng; h++)
-                        if (srow[h] > 0)
-                            kv[h] = 1;
+                    for (size_t t = 0; t < nr; t++)
+                        if (srow[rows[t]] > 0)
+                            kv[t] = 1;
                 } else {
-                    for (size_t h = 0; h < ng; h++)
-                        kv[h] += mn[a] * srow[h];
+                    double w = mn[a];
+                    for (size_t t = 0; t < nr; t++)
+                        kv[t] += w * srow[rows[t]];
                 }
             }
             for (size_t a = ms[i]; a < ms[i + 1]; a++)
-                if (mw[a] > 0)
-                    kv[mg[a]] = 1;
-            for (size_t h = 0; h < ng; h++) {
-                double kk = kv[h] > 1 ? 1 : kv[h] < 0 ? 0 : kv[h];
-                K[h] = o->harsh ? (1 - kk) * c : kk * sc + (1 - kk) * c;
+                if (mn[a] > 0)
+                    kv[pos[mg[a]]] = 1;
+            for (size_t t = 0; t < nr; t++) {
+                double kk = kv[t] > 1 ? 1 : kv[t] < 0 ? 0 : kv[t];
+                K[t] = o->harsh ? (1 - kk) * c : kk * sc + (1 - kk) * c;
             }
             for (size_t a = ms[i]; a < ms[i + 1]; a++) {
-                uint32_t g = mg[a];
                 double w = mn[a];
                 if (w == 0)
                     continue;
-                if (!touched[g]) {
-                    touched[g] = 1;
-                    rows[nrows++] = g;
-                }
-                double *mrow = M + (size_t)g * ng;
-                for (size_t h = 0; h < ng; h++)
-                    mrow[h] += w * K[h];
+                double *mrow = M + (size_t)pos[mg[a]] * nr;
+                for (size_t t = 0; t < nr; t++)
+                    mrow[t] += w * K[t];
             }
         }
-        /* ordered pairs g != h, both with members among p's donors (else M_gh M_hg = 0);
-         * summed over g < h in index order and doubled, for determinism */
+        /* ordered pairs g != h, summed over g < h in group order and doubled */
         double s = 0;
-        for (size_t g = 0; g < ng; g++) {
-            if (!touched[g])
-                continue;
-            for (size_t h = g + 1; h < ng; h++)
-                if (touched[h])
-                    s += sqrt(M[g * ng + h] * M[h * ng + g]);
-        }
+        for (size_t a = 0; a < nr; a++)
+            for (size_t b = a + 1; b < nr; b++)
+                s += sqrt(M[a * nr + b] * M[b * nr + a]);
         subsidy[p] = 2 * s;
-        for (size_t t = 0; t < nrows; t++) {
-            memset(M + (size_t)rows[t] * ng, 0, ng * sizeof *M);
+        for (size_t t = 0; t < nr; t++)
             touched[rows[t]] = 0;
-        }
     }
     if (st != NULL) {
         st->groups = ng;
@@ -297,6 +308,7 @@ fund_err fund_cocm(const fund_round *r, const fund_cocm_opts *o, const fund_cocm
     free(M);
     free(kv);
     free(K);
+    free(pos);
     free(touched);
     free(rows);
     return FUND_OK;
