@@ -237,6 +237,7 @@ fund_err fund_cocm(const fund_round *r, const fund_cocm_opts *o, const fund_cocm
      * h have members among p's donors): they are listed ascending in rows[], pos[] maps a
      * group to its place there, and M is kept as a rows x rows block. */
     double *M = dacc_xcalloc(ng > 0 ? ng * ng : 1, sizeof *M);
+    double *Sp = dacc_xcalloc(ng > 0 ? ng * ng : 1, sizeof *Sp);
     double *kv = dacc_xcalloc(ng ? ng : 1, sizeof *kv), *K = dacc_xcalloc(ng ? ng : 1, sizeof *K);
     uint32_t *pos = dacc_xcalloc(ng ? ng : 1, sizeof *pos);
     unsigned char *touched = dacc_xcalloc(ng ? ng : 1, 1);
@@ -255,20 +256,24 @@ fund_err fund_cocm(const fund_round *r, const fund_cocm_opts *o, const fund_cocm
         for (size_t t = 0; t < nr; t++)
             pos[rows[t]] = (uint32_t)t;
         memset(M, 0, nr * nr * sizeof *M);
+        for (size_t a = 0; a < nr; a++)   /* S restricted to rows x rows, contiguous */
+            for (size_t b = 0; b < nr; b++)
+                Sp[a * nr + b] = S[(size_t)rows[a] * ng + rows[b]];
         for (size_t k = r->proj_start[p]; k < r->proj_start[p + 1]; k++) {
             size_t i = r->c[k].voter;
             double c = r->c[k].amount, sc = sqrt(c);
             memset(kv, 0, nr * sizeof *kv);
             for (size_t a = ms[i]; a < ms[i + 1]; a++) {
-                const double *srow = S + (size_t)mg[a] * ng;
+                if (mn[a] == 0)
+                    continue;
+                const double *srow = Sp + (size_t)pos[mg[a]] * nr;
                 if (o->similarity == FUND_COCM_OG) {
                     for (size_t t = 0; t < nr; t++)
-                        if (srow[rows[t]] > 0)
-                            kv[t] = 1;
+                        kv[t] = kv[t] > srow[t] ? kv[t] : srow[t];
                 } else {
                     double w = mn[a];
                     for (size_t t = 0; t < nr; t++)
-                        kv[t] += w * srow[rows[t]];
+                        kv[t] += w * srow[t];
                 }
             }
             for (size_t a = ms[i]; a < ms[i + 1]; a++)
@@ -306,6 +311,7 @@ fund_err fund_cocm(const fund_round *r, const fund_cocm_opts *o, const fund_cocm
     free(mn);
     free(S);
     free(M);
+    free(Sp);
     free(kv);
     free(K);
     free(pos);
