@@ -116,8 +116,10 @@ $(BUILD)/tests/fund/%: tests/fund/%.c $(LIBFUND) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(LIBFUND) -lm
 
-$(CMD): $(CMD_OBJ) $(LIBSP)
-	$(CC) $(SANFLAGS) -o $@ $(CMD_OBJ) $(LIBSP) $(SODIUM_LIBS)
+# The command also uses the shared host helpers of src/common (the JSON writer).
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+$(CMD): $(CMD_OBJ) $(LIBSP) $(COMMON_OBJ)
+	$(CC) $(SANFLAGS) -o $@ $(CMD_OBJ) $(LIBSP) $(COMMON_OBJ) $(SODIUM_LIBS) -lm
 
 $(BUILD)/tests/%: tests/%.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)
@@ -174,6 +176,11 @@ install: all
 	install -m 0644 include/softpause/*.h $(DESTDIR)$(PREFIX)/include/softpause/
 	if [ -d include/softpause/host ]; then install -d $(DESTDIR)$(PREFIX)/include/softpause/host && \
 	   install -m 0644 include/softpause/host/*.h $(DESTDIR)$(PREFIX)/include/softpause/host/; fi
+	if [ -n "$(FUNDCMD)" ]; then install -m 0755 $(FUNDCMD) $(DESTDIR)$(PREFIX)/bin/fund && \
+	   install -m 0644 $(LIBFUND) $(DESTDIR)$(PREFIX)/lib/ && \
+	   install -d $(DESTDIR)$(PREFIX)/include/fund $(DESTDIR)$(PREFIX)/include/dacc && \
+	   install -m 0644 include/fund/*.h $(DESTDIR)$(PREFIX)/include/fund/ && \
+	   install -m 0644 include/dacc/*.h $(DESTDIR)$(PREFIX)/include/dacc/; fi
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' softpause.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/softpause.pc
 

@@ -11,7 +11,8 @@
 #   4. no exemption path (R5): every global symbol the verifier defines is a public sp_*
 #      function or table, and none is named like a test hook, debug switch or override.
 #   5. layering: src/verifier/ and the public verifier headers include only <stddef.h>,
-#      <stdint.h>, <string.h> and verifier headers -- never a host header.
+#      <stdint.h>, <string.h> and verifier headers -- never a host header; and the softpause
+#      and fund wings include nothing of each other.
 #
 # Ends with "N passed, N failed"; exit status non-zero if any check failed.
 # Run it through `make check-freestanding` (which builds the archive first); CC is taken from
@@ -70,6 +71,17 @@ if [ -z "$bad_inc$host_inc" ]; then
 else
     fail "layering: the verifier includes what it must not:"
     printf '%s\n%s\n' "$bad_inc" "$host_inc" | sed '/^$/d; s/^/       /'
+fi
+
+# The two wings stay apart: softpause code never includes fund headers, fund code never
+# includes softpause headers, and the shared helpers include neither.
+wings=$( (grep -Hn '#[[:space:]]*include[[:space:]]*"fund/' src/verifier/* src/host/* src/cmd/softpause/* include/softpause/*.h include/softpause/host/*.h src/common/* include/dacc/*.h 2>/dev/null;
+          grep -Hn '#[[:space:]]*include[[:space:]]*"softpause/' src/fund/* src/cmd/fund/* include/fund/*.h src/common/* include/dacc/*.h 2>/dev/null) || true)
+if [ -z "$wings" ]; then
+    pass "wings: softpause and fund include nothing of each other; src/common includes neither"
+else
+    fail "wings: includes across the wings:"
+    printf '%s\n' "$wings" | sed 's/^/       /'
 fi
 
 # ---- 2. worst-case stack -----------------------------------------------------------------

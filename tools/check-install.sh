@@ -20,8 +20,9 @@ C
 flags=$(PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig" pkg-config --cflags --libs --static softpause)
 # shellcheck disable=SC2086
 ${CC:-cc} -std=c11 -Wall -Werror "$PREFIX/probe.c" $flags -o "$PREFIX/probe"
-if [ "$("$PREFIX/probe")" = SP_ERR_QUORUM_NOT_MET ] && "$PREFIX/bin/softpause" --version > /dev/null; then
-    echo "install: headers, library, pkg-config file and command work from $PREFIX"
+if [ "$("$PREFIX/probe")" = SP_ERR_QUORUM_NOT_MET ] && "$PREFIX/bin/softpause" --version > /dev/null &&
+    "$PREFIX/bin/fund" --help > /dev/null; then
+    echo "install: headers, library, pkg-config file and the softpause and fund commands work from $PREFIX"
     echo "1 passed, 0 failed"
 else
     echo "install: the installed files do not work"

@@ -23,6 +23,7 @@ enum { FUND_EXIT_OK = 0, FUND_EXIT_DATA = 1, FUND_EXIT_USAGE = 2 };
 
 int fund_cmd_qf(int argc, char **argv);
 int fund_cmd_pairwise(int argc, char **argv);
+int fund_cmd_cocm(int argc, char **argv);
 int fund_cmd_jury(int argc, char **argv);
 int fund_cmd_score(int argc, char **argv);
 int fund_cmd_blend(int argc, char **argv);

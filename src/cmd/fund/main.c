@@ -15,6 +15,7 @@ typedef struct {
 static const fund_command commands[] = {
     {"qf", fund_cmd_qf, "quadratic funding (CLR): float, exact integer, clr.fund alpha"},
     {"pairwise", fund_cmd_pairwise, "pairwise-bounded quadratic funding (sparse)"},
+    {"cocm", fund_cmd_cocm, "connection-oriented cluster match (markov, harsh; og option)"},
     {"jury", fund_cmd_jury, "deep funding: jury comparisons to weights (per component)"},
     {"score", fund_cmd_score, "deep funding: score submissions against the jury"},
     {"blend", fund_cmd_blend, "deep funding: best simplex mix of submissions, payout shares"},

@@ -156,19 +156,17 @@ int cli_number(const char *text, uint64_t max, uint64_t *out, const char *what)
     return EXIT_OK;
 }
 
-void cli_json_string(FILE *f, const char *s, size_t len)
+const char *cli_hex(char out[65], const uint8_t *p, size_t n)
 {
-    fputc('"', f);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
+    out[0] = '\0';
+    if (n <= 32 && sp_hex_encode(out, 64, p, n) == SP_OK)
+        out[2 * n] = '\0';
+    return out;
+}
+
+unsigned cli_permille(uint32_t mode, uint32_t permille)
+{
+    return mode == SP_MODE_RUN ? 1000u : mode == SP_MODE_THROTTLE ? (unsigned)permille : 0u;
 }
 
 const char *cli_mode_name(uint32_t mode)

@@ -60,8 +60,11 @@ int cli_load_policy(const char *path, sp_policy *policy, uint8_t *bytes, size_t 
 /* Parse a decimal argument; prints a usage error naming what on failure. */
 int cli_number(const char *text, uint64_t max, uint64_t *out, const char *what);
 
-/* JSON string (with quotes) to f. */
-void cli_json_string(FILE *f, const char *s, size_t len);
+/* Lower-case hex of n <= 32 bytes into out (65 bytes), NUL-terminated; returns out. */
+const char *cli_hex(char out[65], const uint8_t *p, size_t n);
+
+/* Capacity a mode grants, in permille: 1000 run, p throttle, 0 pause. */
+unsigned cli_permille(uint32_t mode, uint32_t permille);
 
 /* "run", "throttle", "pause" for a mode. */
 const char *cli_mode_name(uint32_t mode);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dacc/json.h"
 #include "softpause/device.h"
 #include "softpause/encoding.h"
 #include "softpause/host/devfile.h"
@@ -38,35 +39,40 @@ static const char device_usage[] =
 static sp_device dev;
 static sp_devfile df;
 
-static void print_hex(FILE *f, const uint8_t *p, size_t n)
-{
-    char hex[65];
-    if (n <= 32 && sp_hex_encode(hex, sizeof hex, p, n) == SP_OK)
-        fprintf(f, "%.*s", (int)(2 * n), hex);
-}
-
 static void print_status(const sp_device_state *s, int json)
 {
+    char hex[65];
     if (json) {
-        printf("{\"policy\":\"");
-        print_hex(stdout, s->policy_hash, 32);
-        printf("\",\"policy_version\":%llu,\"highest_epoch\":", (unsigned long long)s->policy_version);
+        dacc_json j;
+        dacc_json_init(&j, stdout);
+        dacc_json_object_begin(&j);
+        dacc_json_key(&j, "policy");
+        dacc_json_string(&j, cli_hex(hex, s->policy_hash, 32));
+        dacc_json_key(&j, "policy_version");
+        dacc_json_uint(&j, s->policy_version);
+        dacc_json_key(&j, "highest_epoch");
         if (s->has_epoch)
-            printf("%llu", (unsigned long long)s->highest_epoch);
+            dacc_json_uint(&j, s->highest_epoch);
         else
-            printf("null");
-        printf(",\"allowance\":%llu,\"mode\":\"%s\",\"permille\":%u,\"last_decision\":\"%s\","
-               "\"last_reason\":\"%s\",\"record_stamp\":%llu}\n",
-               (unsigned long long)s->allowance, cli_mode_name(s->mode),
-               s->mode == SP_MODE_THROTTLE ? (unsigned)s->permille
-                                           : s->mode == SP_MODE_RUN ? 1000u : 0u,
-               cli_mode_name(s->last_decision), sp_err_name(s->last_reason),
-               (unsigned long long)s->stamp);
+            dacc_json_null(&j);
+        dacc_json_key(&j, "allowance");
+        dacc_json_uint(&j, s->allowance);
+        dacc_json_key(&j, "mode");
+        dacc_json_string(&j, cli_mode_name(s->mode));
+        dacc_json_key(&j, "permille");
+        dacc_json_uint(&j, cli_permille(s->mode, s->permille));
+        dacc_json_key(&j, "last_decision");
+        dacc_json_string(&j, cli_mode_name(s->last_decision));
+        dacc_json_key(&j, "last_reason");
+        dacc_json_string(&j, sp_err_name(s->last_reason));
+        dacc_json_key(&j, "record_stamp");
+        dacc_json_uint(&j, s->stamp);
+        dacc_json_object_end(&j);
+        (void)dacc_json_end(&j);
         return;
     }
-    printf("policy          ");
-    print_hex(stdout, s->policy_hash, 32);
-    printf(" (version %llu)\n", (unsigned long long)s->policy_version);
+    printf("policy          %s (version %llu)\n", cli_hex(hex, s->policy_hash, 32),
+           (unsigned long long)s->policy_version);
     if (s->has_epoch)
         printf("highest epoch   %llu\n", (unsigned long long)s->highest_epoch);
     else

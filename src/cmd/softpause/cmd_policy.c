@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dacc/json.h"
 #include "softpause/encoding.h"
 #include "softpause/host/fileio.h"
 #include "softpause/host/keyfile.h"
@@ -118,24 +119,15 @@ static int policy_init(int argc, char **argv)
     return e == SP_OK ? EXIT_OK : cli_error(e, out, 0, NULL);
 }
 
-static void print_hash(const uint8_t h[32])
-{
-    char hex[65];
-    if (sp_hex_encode(hex, sizeof hex, h, 32) == SP_OK) {
-        hex[64] = '\0';
-        fputs(hex, stdout);
-    }
-}
-
 static void show_human(const sp_policy *p)
 {
+    char hex[65];
     printf("deployment    %s\nversion       %llu\n", p->deployment, (unsigned long long)p->version);
     printf("genesis       %llu\nepoch length  %llu s\nallowance     %llu s per epoch\n",
            (unsigned long long)p->genesis, (unsigned long long)p->epoch_length,
            (unsigned long long)p->allowance);
-    printf("hash          ");
-    print_hash(p->hash);
-    printf("\nsigners (%u):\n", (unsigned)p->signer_count);
+    printf("hash          %s\n", cli_hex(hex, p->hash, 32));
+    printf("signers (%u):\n", (unsigned)p->signer_count);
     for (uint32_t i = 0; i < p->signer_count; i++) {
         printf("  %-24s key %s %08x  tags:", p->signers[i].body, p->signers[i].key.name,
                (unsigned)p->signers[i].key.key_id);
@@ -164,60 +156,83 @@ static void show_human(const sp_policy *p)
 
 static void show_json(const sp_policy *p)
 {
-    printf("{\"deployment\":");
-    cli_json_string(stdout, p->deployment, strlen(p->deployment));
-    printf(",\"version\":%llu,\"genesis\":%llu,\"epoch_length\":%llu,\"allowance\":%llu,"
-           "\"hash\":\"",
-           (unsigned long long)p->version, (unsigned long long)p->genesis,
-           (unsigned long long)p->epoch_length, (unsigned long long)p->allowance);
-    print_hash(p->hash);
-    printf("\",\"tags\":[");
-    for (uint32_t t = 0; t < p->tag_count; t++) {
-        printf(t ? "," : "");
-        cli_json_string(stdout, p->tags[t], strlen(p->tags[t]));
-    }
-    printf("],\"signers\":[");
+    dacc_json j;
+    char hex[65];
+    dacc_json_init(&j, stdout);
+    dacc_json_object_begin(&j);
+    dacc_json_key(&j, "deployment");
+    dacc_json_string(&j, p->deployment);
+    dacc_json_key(&j, "version");
+    dacc_json_uint(&j, p->version);
+    dacc_json_key(&j, "genesis");
+    dacc_json_uint(&j, p->genesis);
+    dacc_json_key(&j, "epoch_length");
+    dacc_json_uint(&j, p->epoch_length);
+    dacc_json_key(&j, "allowance");
+    dacc_json_uint(&j, p->allowance);
+    dacc_json_key(&j, "hash");
+    dacc_json_string(&j, cli_hex(hex, p->hash, 32));
+    dacc_json_key(&j, "tags");
+    dacc_json_array_begin(&j);
+    for (uint32_t t = 0; t < p->tag_count; t++)
+        dacc_json_string(&j, p->tags[t]);
+    dacc_json_array_end(&j);
+    dacc_json_key(&j, "signers");
+    dacc_json_array_begin(&j);
     for (uint32_t i = 0; i < p->signer_count; i++) {
-        printf("%s{\"body\":", i ? "," : "");
-        cli_json_string(stdout, p->signers[i].body, strlen(p->signers[i].body));
-        printf(",\"name\":");
-        cli_json_string(stdout, p->signers[i].key.name, p->signers[i].key.name_len);
-        printf(",\"key_id\":\"%08x\",\"tags\":[", (unsigned)p->signers[i].key.key_id);
-        for (uint32_t t = 0, first = 1; t < p->tag_count; t++)
-            if (p->signers[i].tags & (1u << t)) {
-                printf(first ? "" : ",");
-                cli_json_string(stdout, p->tags[t], strlen(p->tags[t]));
-                first = 0;
-            }
-        printf("]}");
+        char id[9];
+        snprintf(id, sizeof id, "%08x", (unsigned)p->signers[i].key.key_id);
+        dacc_json_object_begin(&j);
+        dacc_json_key(&j, "body");
+        dacc_json_string(&j, p->signers[i].body);
+        dacc_json_key(&j, "name");
+        dacc_json_string(&j, p->signers[i].key.name);
+        dacc_json_key(&j, "key_id");
+        dacc_json_string(&j, id);
+        dacc_json_key(&j, "tags");
+        dacc_json_array_begin(&j);
+        for (uint32_t t = 0; t < p->tag_count; t++)
+            if (p->signers[i].tags & (1u << t))
+                dacc_json_string(&j, p->tags[t]);
+        dacc_json_array_end(&j);
+        dacc_json_object_end(&j);
     }
-    printf("],\"rules\":[");
+    dacc_json_array_end(&j);
+    dacc_json_key(&j, "rules");
+    dacc_json_array_begin(&j);
     for (uint32_t r = 0; r < p->rule_count; r++) {
         const sp_rule *rule = &p->rules[r];
-        printf("%s{\"k\":%u,\"set\":", r ? "," : "", (unsigned)rule->k);
-        if (rule->kind == SP_SET_ALL)
-            printf("\"all\"");
-        else if (rule->kind == SP_SET_TAG) {
-            printf("{\"tag\":");
-            cli_json_string(stdout, p->tags[rule->tag], strlen(p->tags[rule->tag]));
-            printf("}");
+        dacc_json_object_begin(&j);
+        dacc_json_key(&j, "k");
+        dacc_json_uint(&j, rule->k);
+        dacc_json_key(&j, "set");
+        if (rule->kind == SP_SET_ALL) {
+            dacc_json_string(&j, "all");
+        } else if (rule->kind == SP_SET_TAG) {
+            dacc_json_object_begin(&j);
+            dacc_json_key(&j, "tag");
+            dacc_json_string(&j, p->tags[rule->tag]);
+            dacc_json_object_end(&j);
         } else {
-            printf("{\"signers\":[");
-            for (uint32_t i = 0, first = 1; i < p->signer_count; i++)
-                if (rule->members & (1u << i)) {
-                    printf(first ? "" : ",");
-                    cli_json_string(stdout, p->signers[i].key.name, p->signers[i].key.name_len);
-                    first = 0;
-                }
-            printf("]}");
+            dacc_json_object_begin(&j);
+            dacc_json_key(&j, "signers");
+            dacc_json_array_begin(&j);
+            for (uint32_t i = 0; i < p->signer_count; i++)
+                if (rule->members & (1u << i))
+                    dacc_json_string(&j, p->signers[i].key.name);
+            dacc_json_array_end(&j);
+            dacc_json_object_end(&j);
         }
-        printf("}");
+        dacc_json_object_end(&j);
     }
-    printf("]}\n");
+    dacc_json_array_end(&j);
+    dacc_json_object_end(&j);
+    (void)dacc_json_end(&j);
 }
 
 int cmd_policy(int argc, char **argv)
 {
+    char hex[65];
     const char *pos[1];
     size_t npos, len;
     int json = 0, st;
@@ -248,13 +263,11 @@ int cmd_policy(int argc, char **argv)
     if ((st = cli_load_policy(pos[0], &policy, policy_bytes, sizeof policy_bytes, &len)) != 0)
         return st;
     if (strcmp(argv[0], "hash") == 0) {
-        print_hash(policy.hash);
-        putchar('\n');
+        printf("%s\n", cli_hex(hex, policy.hash, 32));
     } else if (strcmp(argv[0], "check") == 0) {
-        printf("%s: ok: canonical, %u signers, %u rules, hash ", pos[0],
-               (unsigned)policy.signer_count, (unsigned)policy.rule_count);
-        print_hash(policy.hash);
-        putchar('\n');
+        printf("%s: ok: canonical, %u signers, %u rules, hash %s\n", pos[0],
+               (unsigned)policy.signer_count, (unsigned)policy.rule_count,
+               cli_hex(hex, policy.hash, 32));
     } else if (json) {
         show_json(&policy);
     } else {

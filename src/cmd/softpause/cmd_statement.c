@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dacc/json.h"
 #include "softpause/encoding.h"
 #include "softpause/host/signing.h"
 #include "softpause/host/sodium_crypto.h"
@@ -121,38 +122,59 @@ static void print_json_report(const sp_policy *p, const sp_statement *st, sp_err
 {
     static sp_note parsed;
     static const char *status[] = {"unchecked", "valid", "unknown", "invalid", "duplicate"};
-    char hex[65];
-    printf("{\"accepted\":%s,\"error\":", e == SP_OK ? "true" : "false");
+    char hex[65], text[SP_MAX_NAME_BYTES + 1];
+    dacc_json j;
+    dacc_json_init(&j, stdout);
+    dacc_json_object_begin(&j);
+    dacc_json_key(&j, "accepted");
+    dacc_json_bool(&j, e == SP_OK);
+    dacc_json_key(&j, "error");
     if (e == SP_OK)
-        printf("null");
+        dacc_json_null(&j);
     else
-        printf("\"%s\"", sp_err_name(e));
+        dacc_json_string(&j, sp_err_name(e));
     if (e == SP_OK) {
-        printf(",\"deployment\":");
-        cli_json_string(stdout, st->deployment, strlen(st->deployment));
-        if (sp_hex_encode(hex, sizeof hex, st->policy_hash, 32) == SP_OK)
-            printf(",\"policy\":\"%.64s\"", hex);
-        printf(",\"epoch\":%llu,\"start\":%llu,\"mode\":\"%s\",\"permille\":%u",
-               (unsigned long long)st->epoch, (unsigned long long)st->start,
-               cli_mode_name(st->mode),
-               st->mode == SP_MODE_RUN ? 1000u : st->mode == SP_MODE_THROTTLE ? st->permille : 0u);
+        dacc_json_key(&j, "deployment");
+        dacc_json_string(&j, st->deployment);
+        dacc_json_key(&j, "policy");
+        dacc_json_string(&j, cli_hex(hex, st->policy_hash, 32));
+        dacc_json_key(&j, "epoch");
+        dacc_json_uint(&j, st->epoch);
+        dacc_json_key(&j, "start");
+        dacc_json_uint(&j, st->start);
+        dacc_json_key(&j, "mode");
+        dacc_json_string(&j, cli_mode_name(st->mode));
+        dacc_json_key(&j, "permille");
+        dacc_json_uint(&j, cli_permille(st->mode, st->permille));
     }
-    printf(",\"distinct_keys\":%u,\"lines\":[", (unsigned)r->distinct_keys);
+    dacc_json_key(&j, "distinct_keys");
+    dacc_json_uint(&j, r->distinct_keys);
+    dacc_json_key(&j, "lines");
+    dacc_json_array_begin(&j);
     if (sp_note_parse(&parsed, note, len, NULL) == SP_OK)
         for (uint32_t i = 0; i < parsed.sig_count && i < r->line_count; i++) {
             uint8_t s = r->line_status[i] <= 4 ? r->line_status[i] : 0;
-            printf("%s{\"name\":", i ? "," : "");
-            cli_json_string(stdout, (const char *)note + parsed.sigs[i].name_offset,
-                            parsed.sigs[i].name_len);
-            printf(",\"key_id\":\"%08x\",\"status\":\"%s\"}", (unsigned)parsed.sigs[i].key_id,
-                   status[s]);
+            char id[9];
+            memcpy(text, note + parsed.sigs[i].name_offset, parsed.sigs[i].name_len);
+            text[parsed.sigs[i].name_len] = '\0';
+            snprintf(id, sizeof id, "%08x", (unsigned)parsed.sigs[i].key_id);
+            dacc_json_object_begin(&j);
+            dacc_json_key(&j, "name");
+            dacc_json_string(&j, text);
+            dacc_json_key(&j, "key_id");
+            dacc_json_string(&j, id);
+            dacc_json_key(&j, "status");
+            dacc_json_string(&j, status[s]);
+            dacc_json_object_end(&j);
         }
-    printf("],\"failed_rule\":");
+    dacc_json_array_end(&j);
+    dacc_json_key(&j, "failed_rule");
     if (r->failed_rule < p->rule_count)
-        printf("%u", (unsigned)r->failed_rule + 1);
+        dacc_json_uint(&j, r->failed_rule + 1u);
     else
-        printf("null");
-    printf("}\n");
+        dacc_json_null(&j);
+    dacc_json_object_end(&j);
+    (void)dacc_json_end(&j);
 }
 
 static int statement_verify(const char *policy_path, int json, const char *input)
