@@ -4,6 +4,8 @@
  *   build/bench/fund [--quick] [--seed N] [--reps N] [--budget S] [--votes N[,N...]]
  *                    [--donors N] [--projects N] [--parts qf,deep]
  *
+ * Parts: plain QF (float, exact), pairwise (M = 1), COCM (groups = projects; markov and og,
+ * harsh) when include/fund/cocm.h is in the tree (else "cocm: not built in this tree").
  * Defaults are the issue's sizes: 40,000 donors x 300 projects at 200,000 and 1,000,000
  * votes, and deep funding on the full dependency graph with 1,000 jury answers and 50
  * submissions.  --quick: 4,000 donors x 20,000 votes only, and 2 repetitions (a smoke run; nothing uses
@@ -416,7 +418,22 @@ static void bench_qf(size_t nd, size_t np, size_t votes, uint64_t seed)
     }, (void)0);
     row("pairwise (M = 1, the default)", t, 5, rss_mib());
 #ifdef BENCH_HAVE_COCM
-    printf("  cocm: header present but not wired into this benchmark yet\n");
+    {
+        fund_cocm_opts co;
+        fund_cocm_stats cs;
+        fund_cocm_opts_default(&co);
+        TIMED(t, (void)0, {
+            if (fund_cocm(&rf, &co, NULL, sub, &cs, msg) != FUND_OK)
+                die("cocm", msg);
+        }, (void)0);
+        row("COCM (markov, harsh: the defaults)", t, 1, rss_mib());
+        co.similarity = FUND_COCM_OG;
+        TIMED(t, (void)0, {
+            if (fund_cocm(&rf, &co, NULL, sub, &cs, msg) != FUND_OK)
+                die("cocm", msg);
+        }, (void)0);
+        row("COCM (og, harsh)", t, 1, rss_mib());
+    }
 #else
     printf("  cocm: not built in this tree\n");
 #endif
