@@ -2,10 +2,10 @@
  * bench/fund.c -- the fund wing's benchmarks (issue 4 section 5), on seeded synthetic rounds.
  *
  *   build/bench/fund [--quick] [--seed N] [--reps N] [--budget S] [--votes N[,N...]]
- *                    [--donors N] [--projects N] [--parts qf,deep]
+ *                    [--donors N] [--projects N] [--parts qf,deep] [--cocm-og]
  *
- * Parts: plain QF (float, exact), pairwise (M = 1), COCM (groups = projects; markov and og,
- * harsh) when include/fund/cocm.h is in the tree (else "cocm: not built in this tree").
+ * Parts: plain QF (float, exact), pairwise (M = 1), COCM (groups = projects, markov, harsh:
+ * the defaults; --cocm-og adds the og similarity, slower, off by default) when include/fund/cocm.h is in the tree (else "cocm: not built in this tree").
  * Defaults are the issue's sizes: 40,000 donors x 300 projects at 200,000 and 1,000,000
  * votes, and deep funding on the full dependency graph with 1,000 jury answers and 50
  * submissions.  --quick: 4,000 donors x 20,000 votes only, and 2 repetitions (a smoke run; nothing uses
@@ -111,6 +111,7 @@ static int cmp_double(const void *a, const void *b)
 
 static int opt_reps = 5;
 static double opt_budget = 6.0;
+static int opt_cocm_og = 0;
 
 typedef struct {
     double min, med;
@@ -427,12 +428,14 @@ static void bench_qf(size_t nd, size_t np, size_t votes, uint64_t seed)
                 die("cocm", msg);
         }, (void)0);
         row("COCM (markov, harsh: the defaults)", t, 1, rss_mib());
-        co.similarity = FUND_COCM_OG;
-        TIMED(t, (void)0, {
-            if (fund_cocm(&rf, &co, NULL, sub, &cs, msg) != FUND_OK)
-                die("cocm", msg);
-        }, (void)0);
-        row("COCM (og, harsh)", t, 1, rss_mib());
+        if (opt_cocm_og) {
+            co.similarity = FUND_COCM_OG;
+            TIMED(t, (void)0, {
+                if (fund_cocm(&rf, &co, NULL, sub, &cs, msg) != FUND_OK)
+                    die("cocm", msg);
+            }, (void)0);
+            row("COCM (og, harsh)", t, 1, rss_mib());
+        }
     }
 #else
     printf("  cocm: not built in this tree\n");
@@ -666,7 +669,7 @@ static void bench_deep(const char *argv0, uint64_t seed)
 static void usage(void)
 {
     fputs("usage: bench/fund [--quick] [--seed N] [--reps N] [--budget S] [--votes N[,N...]]\n"
-          "                  [--donors N] [--projects N] [--parts qf,deep]\n",
+          "                  [--donors N] [--projects N] [--parts qf,deep] [--cocm-og]\n",
           stderr);
     exit(2);
 }
@@ -686,6 +689,8 @@ int main(int argc, char **argv)
             votes[0] = 20000;
             nvotes = 1;
             opt_reps = 2;
+        } else if (strcmp(a, "--cocm-og") == 0) {
+            opt_cocm_og = 1;
         } else if (strcmp(a, "--seed") == 0 && more) {
             seed = strtoull(argv[++i], NULL, 0);
         } else if (strcmp(a, "--reps") == 0 && more) {
