@@ -5,7 +5,8 @@
  *                    [--donors N] [--projects N] [--parts qf,deep] [--cocm-og]
  *
  * Parts: plain QF (float, exact), pairwise (M = 1), COCM (groups = projects, markov, harsh:
- * the defaults; --cocm-og adds the og similarity, slower, off by default) when include/fund/cocm.h is in the tree (else "cocm: not built in this tree").
+ * the defaults; --cocm-og adds the og similarity, slower, off by default) when
+ * include/fund/cocm.h is in the tree (else "cocm: not built in this tree").
  * Defaults are the issue's sizes: 40,000 donors x 300 projects at 200,000 and 1,000,000
  * votes, and deep funding on the full dependency graph with 1,000 jury answers and 50
  * submissions.  --quick: 4,000 donors x 20,000 votes only, and 2 repetitions (a smoke run; nothing uses
