@@ -486,12 +486,27 @@ static void synth_graph(const char *path, size_t nn, size_t m)
     size_t e = 0;
     for (size_t v = 1; v <= 30 && v < nn; v++, e++)
         fprintf(f, "repo-%zu,ethereum,%.17g\n", v, 1.0 / 30);
+    /* each (from, to) once: an open-addressing set of from * nn + to (+1) */
+    size_t nslot = 1;
+    while (nslot < 4 * m)
+        nslot *= 2;
+    uint64_t *set = calloc(nslot, sizeof *set);
+    if (set == NULL)
+        die("synthetic graph", "out of memory");
     while (e < m) {
         size_t to = 31 + below(nn - 31);
         size_t from = 1 + below(to - 1);
+        uint64_t key = (uint64_t)from * nn + to + 1;
+        size_t h = (size_t)(key * 0x9E3779B97F4A7C15ull) & (nslot - 1);
+        while (set[h] != 0 && set[h] != key)
+            h = (h + 1) & (nslot - 1);
+        if (set[h] == key)
+            continue;
+        set[h] = key;
         fprintf(f, "repo-%zu,repo-%zu,%.17g\n", to, from, unif());
         e++;
     }
+    free(set);
     fclose(f);
 }
 
