@@ -184,3 +184,62 @@ int fund_cli_plot(const char *path, const char *title, const fund_round *r,
     }
     return 0;
 }
+
+void fund_cli_project_totals(const fund_round *r, double *contrib)
+{
+    for (size_t p = 0; p < fund_round_nprojects(r); p++) {
+        contrib[p] = 0;
+        for (size_t k = r->proj_start[p]; k < r->proj_start[p + 1]; k++)
+            contrib[p] += r->c[k].amount;
+    }
+}
+
+void fund_cli_json_subsidy(dacc_json *j, const fund_qf_opts *o, const fund_dist_info *info,
+                           const fund_subsidy_table *t)
+{
+    dacc_json_key(j, "scale");
+    dacc_json_string(j, o->scale == FUND_SCALE_NORMALISE ? "normalise" : "saturate");
+    dacc_json_key(j, "pool");
+    if (o->has_pool)
+        dacc_json_number(j, o->pool);
+    else
+        dacc_json_null(j);
+    dacc_json_key(j, "total_match");
+    dacc_json_number(j, info->total);
+    dacc_json_key(j, "unallocated");
+    dacc_json_number(j, info->unallocated);
+    dacc_json_key(j, "projects");
+    dacc_json_array_begin(j);
+    for (size_t p = 0; p < fund_round_nprojects(t->r); p++) {
+        dacc_json_object_begin(j);
+        dacc_json_key(j, "project");
+        dacc_json_string(j, fund_round_project(t->r, p));
+        dacc_json_key(j, "match");
+        dacc_json_number(j, t->match[p]);
+        dacc_json_key(j, "contributions");
+        dacc_json_number(j, t->contrib[p]);
+        dacc_json_key(j, "donors");
+        dacc_json_uint(j, t->r->proj_start[p + 1] - t->r->proj_start[p]);
+        dacc_json_key(j, "subsidy");
+        dacc_json_number(j, t->sub[p]);
+        dacc_json_key(j, "capped");
+        dacc_json_bool(j, t->capped[p]);
+        dacc_json_object_end(j);
+    }
+    dacc_json_array_end(j);
+}
+
+void fund_cli_csv_subsidy(const fund_subsidy_table *t)
+{
+    fputs("project,match,contributions,donors,subsidy,capped\n", stdout);
+    for (size_t p = 0; p < fund_round_nprojects(t->r); p++) {
+        dacc_csv_put(stdout, fund_round_project(t->r, p));
+        fputc(',', stdout);
+        dacc_csv_put_number(stdout, t->match[p]);
+        fputc(',', stdout);
+        dacc_csv_put_number(stdout, t->contrib[p]);
+        printf(",%zu,", t->r->proj_start[p + 1] - t->r->proj_start[p]);
+        dacc_csv_put_number(stdout, t->sub[p]);
+        printf(",%d\n", t->capped[p]);
+    }
+}

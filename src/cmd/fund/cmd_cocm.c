@@ -97,9 +97,8 @@ int fund_cmd_cocm(int argc, char **argv)
         rc = fund_cli_error(e, msg);
         goto out;
     }
-    for (size_t p = 0; p < np; p++)
-        for (size_t k = r.proj_start[p]; k < r.proj_start[p + 1]; k++)
-            contrib[p] += r.c[k].amount;
+    fund_cli_project_totals(&r, contrib);
+    const fund_subsidy_table table = {&r, match, contrib, sub, capped};
     if (plot != NULL && (rc = fund_cli_plot(plot, "fund cocm: matches", &r, match, NULL)) != 0)
         goto out;
     if (json) {
@@ -119,50 +118,11 @@ int fund_cmd_cocm(int argc, char **argv)
             dacc_json_string(&j, "projects");
         dacc_json_key(&j, "groups");
         dacc_json_uint(&j, st.groups);
-        dacc_json_key(&j, "scale");
-        dacc_json_string(&j, o.scale == FUND_SCALE_NORMALISE ? "normalise" : "saturate");
-        dacc_json_key(&j, "pool");
-        if (o.has_pool)
-            dacc_json_number(&j, o.pool);
-        else
-            dacc_json_null(&j);
-        dacc_json_key(&j, "total_match");
-        dacc_json_number(&j, info.total);
-        dacc_json_key(&j, "unallocated");
-        dacc_json_number(&j, info.unallocated);
-        dacc_json_key(&j, "projects");
-        dacc_json_array_begin(&j);
-        for (size_t p = 0; p < np; p++) {
-            dacc_json_object_begin(&j);
-            dacc_json_key(&j, "project");
-            dacc_json_string(&j, fund_round_project(&r, p));
-            dacc_json_key(&j, "match");
-            dacc_json_number(&j, match[p]);
-            dacc_json_key(&j, "contributions");
-            dacc_json_number(&j, contrib[p]);
-            dacc_json_key(&j, "donors");
-            dacc_json_uint(&j, r.proj_start[p + 1] - r.proj_start[p]);
-            dacc_json_key(&j, "subsidy");
-            dacc_json_number(&j, sub[p]);
-            dacc_json_key(&j, "capped");
-            dacc_json_bool(&j, capped[p]);
-            dacc_json_object_end(&j);
-        }
-        dacc_json_array_end(&j);
+        fund_cli_json_subsidy(&j, &o, &info, &table);
         dacc_json_object_end(&j);
         rc = dacc_json_end(&j) == 0 ? FUND_EXIT_OK : FUND_EXIT_DATA;
     } else {
-        fputs("project,match,contributions,donors,subsidy,capped\n", stdout);
-        for (size_t p = 0; p < np; p++) {
-            dacc_csv_put(stdout, fund_round_project(&r, p));
-            fputc(',', stdout);
-            dacc_csv_put_number(stdout, match[p]);
-            fputc(',', stdout);
-            dacc_csv_put_number(stdout, contrib[p]);
-            printf(",%zu,", r.proj_start[p + 1] - r.proj_start[p]);
-            dacc_csv_put_number(stdout, sub[p]);
-            printf(",%d\n", capped[p]);
-        }
+        fund_cli_csv_subsidy(&table);
     }
     if (fflush(stdout) != 0)
         rc = FUND_EXIT_DATA;

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "dacc/json.h"
 #include "fund/contrib.h"
 #include "fund/errors.h"
 #include "fund/qf.h"
@@ -116,6 +117,25 @@ typedef struct {
 /* Fill o's pool fields from a (exact: amounts in units of 10^-decimals).  Returns 0 or
  * the usage exit status after printing. */
 int fund_cli_pool_opts(const fund_pool_args *a, int exact, unsigned decimals, fund_qf_opts *o);
+
+/* The result of a subsidy mechanism (pairwise, cocm): per project the raw subsidy, the
+ * match distributed from it, the contributions and whether a cap applied. */
+typedef struct {
+    const fund_round *r;
+    const double *match, *contrib, *sub;
+    const int *capped;
+} fund_subsidy_table;
+
+/* Per-project contribution totals into contrib[0..nprojects). */
+void fund_cli_project_totals(const fund_round *r, double *contrib);
+
+/* The JSON members every subsidy mechanism prints after its own: scale, pool,
+ * total_match, unallocated and the projects array. */
+void fund_cli_json_subsidy(dacc_json *j, const fund_qf_opts *o, const fund_dist_info *info,
+                           const fund_subsidy_table *t);
+
+/* The CSV table: project,match,contributions,donors,subsidy,capped. */
+void fund_cli_csv_subsidy(const fund_subsidy_table *t);
 
 
 #endif
