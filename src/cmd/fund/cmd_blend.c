@@ -11,6 +11,7 @@
 #include "fund/blend.h"
 #include "fund/deepio.h"
 #include "dacc/json.h"
+#include "dacc/csv.h"
 #include "deep_cli.h"
 
 static const char blend_usage[] =
@@ -72,29 +73,13 @@ int fund_cmd_blend(int argc, char **argv)
         deep_error("blend", "out of memory");
         goto out;
     }
-    if (fund_deep_load_pairs(&dd, pairs, &d) != 0) {
-        deep_error("blend", d.msg);
+    if (deep_load_answers_and_subs("blend", &dd, pairs, (const char *const *)subs, nsubs, ls,
+                                   wts) != 0)
         goto out;
-    }
-    for (size_t s = 0; s < nsubs; s++)
-        if (fund_deep_load_sub(&dd, subs[s], &ls[s], &d) != 0) {
-            deep_error("blend", d.msg);
-            goto out;
-        }
-    if (fund_deep_labels(&dd) != 0) {
-        deep_error("blend", "out of memory");
-        goto out;
-    }
     for (size_t s = 0; s < nsubs; s++) {
-        double *w = fund_deep_weights(&dd, &ls[s]);
-        if (w == NULL) {
-            deep_error("blend", "out of memory");
-            goto out;
-        }
         sv[s].name = subs[s];
         sv[s].nkeys = dd.keys.count;
-        sv[s].weight = w;
-        wts[s] = w;
+        sv[s].weight = wts[s];
     }
     if (fund_blend(dd.nans, dd.ans, nsubs, sv, dd.key_parent, (const char *const *)dd.label, &r,
                    &d) != 0) {
@@ -151,9 +136,9 @@ int fund_cmd_blend(int argc, char **argv)
     } else {
         printf("repo,share,merged_into,alone_total,alone_mean\n");
         for (size_t s = 0; s < nsubs; s++) {
-            deep_csv_field(stdout, subs[s]);
+            dacc_csv_put(stdout, subs[s]);
             printf(",%.17g,", r.share[s]);
-            deep_csv_field(stdout, subs[r.merged_into[s]]);
+            dacc_csv_put(stdout, subs[r.merged_into[s]]);
             printf(",%.17g,%.17g\n", r.alone[s], dd.nans ? r.alone[s] / (double)dd.nans : 0.0);
         }
     }
@@ -175,9 +160,9 @@ int fund_cmd_blend(int argc, char **argv)
         for (size_t kk = 0; kk < dd.keys.count; kk++) {
             if (mw[kk] != mw[kk]) /* NAN: missing from a submission with a share */
                 continue;
-            deep_csv_field(f, dd.repos.name[dd.key_repo[kk]]);
+            dacc_csv_put(f, dd.repos.name[dd.key_repo[kk]]);
             fputc(',', f);
-            deep_csv_field(f, dd.parents.name[dd.key_parent[kk]]);
+            dacc_csv_put(f, dd.parents.name[dd.key_parent[kk]]);
             fprintf(f, ",%.17g\n", mw[kk]);
         }
         free(mw);

@@ -13,6 +13,7 @@
 #include "fund/deepio.h"
 #include "fund/flow.h"
 #include "dacc/json.h"
+#include "dacc/csv.h"
 #include "deep_cli.h"
 
 static const char flow_usage[] =
@@ -168,7 +169,7 @@ int fund_cmd_flow(int argc, char **argv)
         printf("repo,payout,inflow,originality\n");
         for (size_t k = 0; k < nr; k++) {
             uint32_t i = ord[k];
-            deep_csv_field(stdout, g.nodes.name[i]);
+            dacc_csv_put(stdout, g.nodes.name[i]);
             printf(",%.17g,%.17g,%.17g\n", r.payout[i], r.inflow[i], r.originality[i]);
         }
     }

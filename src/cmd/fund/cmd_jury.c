@@ -13,6 +13,7 @@
 #include "fund/deepio.h"
 #include "fund/jury.h"
 #include "dacc/json.h"
+#include "dacc/csv.h"
 #include "deep_cli.h"
 
 static const char jury_usage[] =
@@ -207,9 +208,9 @@ int fund_cmd_jury(int argc, char **argv)
         printf("repo,weight,component,parent\n");
         for (size_t i = 0; i < n; i++) {
             uint32_t k = ord[i];
-            deep_csv_field(stdout, dd.repos.name[dd.key_repo[k]]);
+            dacc_csv_put(stdout, dd.repos.name[dd.key_repo[k]]);
             printf(",%.17g,%u,", r.weight[k], (unsigned)r.comp[k]);
-            deep_csv_field(stdout, dd.parents.name[dd.key_parent[k]]);
+            dacc_csv_put(stdout, dd.parents.name[dd.key_parent[k]]);
             putchar('\n');
         }
     }

@@ -12,6 +12,7 @@
 #include "fund/deepio.h"
 #include "fund/score.h"
 #include "dacc/json.h"
+#include "dacc/csv.h"
 #include "deep_cli.h"
 
 static const char score_usage[] =
@@ -72,34 +73,19 @@ int fund_cmd_score(int argc, char **argv)
     fund_deep_init(&dd);
     fund_loaded_sub *ls = calloc(nsubs, sizeof *ls);
     fund_score_result *res = calloc(nsubs, sizeof *res);
+    double **wts = calloc(nsubs, sizeof *wts);
     int rc = FUND_EXIT_DATA;
-    if (ls == NULL || res == NULL) {
+    if (ls == NULL || res == NULL || wts == NULL) {
         deep_error("score", "out of memory");
         goto out;
     }
-    if (fund_deep_load_pairs(&dd, pairs, &d) != 0) {
-        deep_error("score", d.msg);
+    if (deep_load_answers_and_subs("score", &dd, pairs, (const char *const *)subs, nsubs, ls,
+                                   wts) != 0)
         goto out;
-    }
-    for (size_t s = 0; s < nsubs; s++)
-        if (fund_deep_load_sub(&dd, subs[s], &ls[s], &d) != 0) {
-            deep_error("score", d.msg);
-            goto out;
-        }
-    if (fund_deep_labels(&dd) != 0) {
-        deep_error("score", "out of memory");
-        goto out;
-    }
     for (size_t s = 0; s < nsubs; s++) {
-        double *w = fund_deep_weights(&dd, &ls[s]);
-        if (w == NULL) {
-            deep_error("score", "out of memory");
-            goto out;
-        }
-        fund_sub sub = { subs[s], dd.keys.count, w };
+        fund_sub sub = { subs[s], dd.keys.count, wts[s] };
         int src = fund_score(dd.nans, dd.ans, dd.jurors.count, &sub, (const char *const *)dd.label,
                              &res[s], &d);
-        free(w);
         if (src != 0) {
             deep_error("score", d.msg);
             goto out;
@@ -163,16 +149,16 @@ int fund_cmd_score(int argc, char **argv)
     } else if (strcmp(by, "submission") == 0) {
         printf("repo,answers,total,mean\n");
         for (size_t s = 0; s < nsubs; s++) {
-            deep_csv_field(stdout, subs[s]);
+            dacc_csv_put(stdout, subs[s]);
             printf(",%zu,%.17g,%.17g\n", res[s].nans, res[s].total, res[s].mean);
         }
     } else if (strcmp(by, "juror") == 0) {
         printf("submission,juror,answers,total,mean\n");
         for (size_t s = 0; s < nsubs; s++)
             for (size_t k = 0; k < dd.jurors.count; k++) {
-                deep_csv_field(stdout, subs[s]);
+                dacc_csv_put(stdout, subs[s]);
                 putchar(',');
-                deep_csv_field(stdout, dd.jurors.name[k]);
+                dacc_csv_put(stdout, dd.jurors.name[k]);
                 size_t cnt = res[s].juror_count[k];
                 printf(",%zu,%.17g,%.17g\n", cnt, res[s].juror_total[k],
                        cnt ? res[s].juror_total[k] / (double)cnt : 0.0);
@@ -184,20 +170,23 @@ int fund_cmd_score(int argc, char **argv)
             for (size_t i = 0; i < dd.nans; i++) {
                 const fund_answer *a = &dd.ans[i];
                 double r = res[s].residual[i];
-                deep_csv_field(stdout, dd.repos.name[dd.key_repo[a->a]]);
+                dacc_csv_put(stdout, dd.repos.name[dd.key_repo[a->a]]);
                 putchar(',');
-                deep_csv_field(stdout, dd.repos.name[dd.key_repo[a->b]]);
+                dacc_csv_put(stdout, dd.repos.name[dd.key_repo[a->b]]);
                 putchar(',');
-                deep_csv_field(stdout, dd.parents.name[dd.key_parent[a->a]]);
+                dacc_csv_put(stdout, dd.parents.name[dd.key_parent[a->a]]);
                 putchar(',');
-                deep_csv_field(stdout, dd.jurors.name[a->juror]);
+                dacc_csv_put(stdout, dd.jurors.name[a->juror]);
                 printf(",%ld,", dd.ans_line[i]);
-                deep_csv_field(stdout, subs[s]);
+                dacc_csv_put(stdout, subs[s]);
                 printf(",%.17g,%.17g,%.17g,%.17g\n", a->d, r + a->d, r, r * r);
             }
     }
     rc = fflush(stdout) == 0 ? FUND_EXIT_OK : FUND_EXIT_DATA;
 out:
+    for (size_t s = 0; wts != NULL && s < nsubs; s++)
+        free(wts[s]);
+    free(wts);
     for (size_t s = 0; ls != NULL && s < nsubs; s++)
         fund_loaded_sub_free(&ls[s]);
     for (size_t s = 0; res != NULL && s < nsubs; s++)

@@ -9,21 +9,6 @@
 #include "dacc/csv.h"
 #include "dacc/svg.h"
 
-void deep_csv_field(FILE *f, const char *s)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 int deep_number_arg(const char *cmd, const char *opt, const char *s, double *out)
 {
     if (s == NULL || dacc_parse_decimal(s, out) != 0) {
@@ -85,4 +70,22 @@ out:
     free(lab);
     free(val);
     return rc;
+}
+
+int deep_load_answers_and_subs(const char *cmd, fund_deep *dd, const char *pairs,
+                               const char *const *subs, size_t nsubs, fund_loaded_sub *ls,
+                               double **weights)
+{
+    fund_diag d;
+    if (fund_deep_load_pairs(dd, pairs, &d) != 0)
+        return deep_error(cmd, d.msg), -1;
+    for (size_t s = 0; s < nsubs; s++)
+        if (fund_deep_load_sub(dd, subs[s], &ls[s], &d) != 0)
+            return deep_error(cmd, d.msg), -1;
+    if (fund_deep_labels(dd) != 0)
+        return deep_error(cmd, "out of memory"), -1;
+    for (size_t s = 0; s < nsubs; s++)
+        if ((weights[s] = fund_deep_weights(dd, &ls[s])) == NULL)
+            return deep_error(cmd, "out of memory"), -1;
+    return 0;
 }

@@ -10,12 +10,17 @@
 
 #include <stdio.h>
 
+#include "fund/deepio.h"
 #include "fund_cli.h" /* FUND_EXIT_*, the fund_cmd_* declarations */
 
-/* Write one CSV field (quoted when it holds , " CR or LF). */
-void deep_csv_field(FILE *f, const char *s);
 /* Parse a strict decimal option value; prints a usage error and returns -1 if bad. */
 int deep_number_arg(const char *cmd, const char *opt, const char *s, double *out);
+/* Load what score and blend share: the jury answers (pairs), each submission into ls[s],
+ * the labels, and each submission's weight vector into weights[s] (caller frees each).
+ * Returns 0, or prints the error (naming file and line) and returns -1. */
+int deep_load_answers_and_subs(const char *cmd, fund_deep *dd, const char *pairs,
+                               const char *const *subs, size_t nsubs, fund_loaded_sub *ls,
+                               double **weights);
 /* "error: <msg>" on stderr; returns FUND_EXIT_DATA. */
 int deep_error(const char *cmd, const char *msg);
 /* Write an SVG bar chart (dacc/svg.h) of the largest max_bars values to path, labels
