@@ -12,6 +12,7 @@
 #include "fund/deepio.h"
 #include "dacc/json.h"
 #include "dacc/csv.h"
+#include "dacc/xalloc.h"
 #include "deep_cli.h"
 
 static const char blend_usage[] =
@@ -30,36 +31,17 @@ static const char blend_usage[] =
 int fund_cmd_blend(int argc, char **argv)
 {
     int json = 0;
-    const char *pairs = NULL, *mix = NULL;
-    char **subs = calloc((size_t)argc, sizeof *subs);
-    size_t nsubs = 0;
-    if (subs == NULL)
-        return deep_error("blend", "out of memory");
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(blend_usage, stdout);
-            free(subs);
-            return FUND_EXIT_OK;
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (strcmp(a, "--mix") == 0 && i + 1 < argc) {
-            mix = argv[++i];
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "fund blend: unknown option %s\n%s", a, blend_usage);
-            free(subs);
-            return FUND_EXIT_USAGE;
-        } else if (pairs == NULL) {
-            pairs = a;
-        } else {
-            subs[nsubs++] = argv[i];
-        }
+    const char *mix = NULL;
+    const fund_opt opts[] = {{"--json", NULL, &json}, {"--mix", &mix, NULL}, {NULL, NULL, NULL}};
+    const char **pos = dacc_xcalloc((size_t)argc, sizeof *pos);
+    size_t npos;
+    fund_cli_parse(argc, argv, opts, pos, (size_t)argc, &npos, blend_usage);
+    if (npos < 2) {
+        free(pos);
+        return fund_cli_usage_error("expected PAIRS.csv and at least one SUB.csv (fund blend --help)");
     }
-    if (pairs == NULL || nsubs == 0) {
-        fputs(blend_usage, stderr);
-        free(subs);
-        return FUND_EXIT_USAGE;
-    }
+    const char *pairs = pos[0], **subs = pos + 1;
+    size_t nsubs = npos - 1;
     fund_deep dd;
     fund_diag d;
     fund_deep_init(&dd);
@@ -73,8 +55,7 @@ int fund_cmd_blend(int argc, char **argv)
         deep_error("blend", "out of memory");
         goto out;
     }
-    if (deep_load_answers_and_subs("blend", &dd, pairs, (const char *const *)subs, nsubs, ls,
-                                   wts) != 0)
+    if (deep_load_answers_and_subs("blend", &dd, pairs, subs, nsubs, ls, wts) != 0)
         goto out;
     for (size_t s = 0; s < nsubs; s++) {
         sv[s].name = subs[s];
@@ -182,7 +163,7 @@ out:
     fund_blend_result_free(&r);
     free(ls);
     free(sv);
-    free(subs);
+    free(pos);
     fund_deep_free(&dd);
     return rc;
 }

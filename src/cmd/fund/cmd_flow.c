@@ -41,54 +41,34 @@ static int by_payout(const void *x, const void *y)
 
 int fund_cmd_flow(int argc, char **argv)
 {
-    const char *source = NULL, *origf = NULL, *plot = NULL, *path = NULL;
+    const char *source = NULL, *origf = NULL, *plot = NULL;
+    const char *amount_text = NULL, *odef_text = NULL, *tol_text = NULL;
     double amount = NAN, odef = NAN;
     int json = 0;
     fund_flow_opts o;
     fund_flow_opts_default(&o);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int more = i + 1 < argc;
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(flow_usage, stdout);
-            return FUND_EXIT_OK;
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (strcmp(a, "--source") == 0 && more) {
-            source = argv[++i];
-        } else if (strcmp(a, "--amount") == 0 && more) {
-            if (deep_number_arg("flow", a, argv[++i], &amount) != 0 || amount < 0) {
-                fprintf(stderr, "fund flow: --amount must be a number >= 0\n");
-                return FUND_EXIT_USAGE;
-            }
-        } else if (strcmp(a, "--originality") == 0 && more) {
-            origf = argv[++i];
-        } else if (strcmp(a, "--originality-default") == 0 && more) {
-            if (deep_number_arg("flow", a, argv[++i], &odef) != 0 || !(odef >= 0 && odef <= 1)) {
-                fprintf(stderr, "fund flow: --originality-default must be in [0, 1]\n");
-                return FUND_EXIT_USAGE;
-            }
-        } else if (strcmp(a, "--tolerance") == 0 && more) {
-            if (deep_number_arg("flow", a, argv[++i], &o.tol) != 0 || !(o.tol > 0)) {
-                fprintf(stderr, "fund flow: --tolerance must be > 0\n");
-                return FUND_EXIT_USAGE;
-            }
-        } else if (strcmp(a, "--plot") == 0 && more) {
-            plot = argv[++i];
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "fund flow: unknown or incomplete option %s\n%s", a, flow_usage);
-            return FUND_EXIT_USAGE;
-        } else if (path == NULL) {
-            path = a;
-        } else {
-            fprintf(stderr, "fund flow: one EDGES file expected\n%s", flow_usage);
-            return FUND_EXIT_USAGE;
-        }
-    }
-    if (path == NULL || source == NULL || isnan(amount)) {
-        fprintf(stderr, "fund flow: EDGES, --source and --amount are required\n%s", flow_usage);
-        return FUND_EXIT_USAGE;
-    }
+    const fund_opt opts[] = {{"--json", NULL, &json},
+                             {"--source", &source, NULL},
+                             {"--amount", &amount_text, NULL},
+                             {"--originality", &origf, NULL},
+                             {"--originality-default", &odef_text, NULL},
+                             {"--tolerance", &tol_text, NULL},
+                             {"--plot", &plot, NULL},
+                             {NULL, NULL, NULL}};
+    const char *pos[1];
+    size_t npos;
+    fund_cli_parse(argc, argv, opts, pos, 1, &npos, flow_usage);
+    if (npos != 1 || source == NULL || amount_text == NULL)
+        return fund_cli_usage_error("EDGES, --source and --amount are required (fund flow --help)");
+    const char *path = pos[0];
+    if (fund_cli_number("--amount", amount_text, &amount) != 0 || amount < 0)
+        return fund_cli_usage_error("--amount must be a number >= 0");
+    if (odef_text != NULL && (fund_cli_number("--originality-default", odef_text, &odef) != 0 ||
+                              !(odef >= 0 && odef <= 1)))
+        return fund_cli_usage_error("--originality-default must be in [0, 1]");
+    if (tol_text != NULL && (fund_cli_number("--tolerance", tol_text, &o.tol) != 0 ||
+                             !(o.tol > 0)))
+        return fund_cli_usage_error("--tolerance must be > 0");
     fund_depgraph g;
     fund_diag d;
     double *orig = NULL;

@@ -50,48 +50,27 @@ int fund_cmd_jury(int argc, char **argv)
     fund_jury_opts o;
     fund_jury_opts_default(&o);
     int json = 0;
-    const char *plot = NULL, *path = NULL, *method = "lsq";
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(jury_usage, stdout);
-            return FUND_EXIT_OK;
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (strcmp(a, "--method") == 0 && i + 1 < argc) {
-            method = argv[++i];
-            if (strcmp(method, "lsq") == 0)
-                o.method = FUND_JURY_LSQ;
-            else if (strcmp(method, "huber") == 0)
-                o.method = FUND_JURY_HUBER;
-            else if (strcmp(method, "bt") == 0)
-                o.method = FUND_JURY_BT;
-            else {
-                fprintf(stderr, "fund jury: --method must be lsq, huber or bt\n");
-                return FUND_EXIT_USAGE;
-            }
-        } else if (strcmp(a, "--delta") == 0 && i + 1 < argc) {
-            if (deep_number_arg("jury", "--delta", argv[++i], &o.huber_delta) != 0 ||
-                !(o.huber_delta > 0)) {
-                fprintf(stderr, "fund jury: --delta must be > 0\n");
-                return FUND_EXIT_USAGE;
-            }
-        } else if (strcmp(a, "--plot") == 0 && i + 1 < argc) {
-            plot = argv[++i];
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "fund jury: unknown or incomplete option %s\n%s", a, jury_usage);
-            return FUND_EXIT_USAGE;
-        } else if (path == NULL) {
-            path = a;
-        } else {
-            fprintf(stderr, "fund jury: one PAIRS file expected\n%s", jury_usage);
-            return FUND_EXIT_USAGE;
-        }
-    }
-    if (path == NULL) {
-        fputs(jury_usage, stderr);
-        return FUND_EXIT_USAGE;
-    }
+    const char *plot = NULL, *method = "lsq", *delta = NULL;
+    const fund_opt opts[] = {{"--json", NULL, &json}, {"--method", &method, NULL},
+                             {"--delta", &delta, NULL}, {"--plot", &plot, NULL},
+                             {NULL, NULL, NULL}};
+    const char *pos[1];
+    size_t npos;
+    fund_cli_parse(argc, argv, opts, pos, 1, &npos, jury_usage);
+    if (npos != 1)
+        return fund_cli_usage_error("expected one PAIRS file (fund jury --help)");
+    const char *path = pos[0];
+    if (strcmp(method, "lsq") == 0)
+        o.method = FUND_JURY_LSQ;
+    else if (strcmp(method, "huber") == 0)
+        o.method = FUND_JURY_HUBER;
+    else if (strcmp(method, "bt") == 0)
+        o.method = FUND_JURY_BT;
+    else
+        return fund_cli_usage_error("--method must be lsq, huber or bt, got '%s'", method);
+    if (delta != NULL && (fund_cli_number("--delta", delta, &o.huber_delta) != 0 ||
+                          !(o.huber_delta > 0)))
+        return fund_cli_usage_error("--delta must be > 0");
     fund_deep dd;
     fund_diag d;
     fund_deep_init(&dd);

@@ -13,6 +13,7 @@
 #include "fund/score.h"
 #include "dacc/json.h"
 #include "dacc/csv.h"
+#include "dacc/xalloc.h"
 #include "deep_cli.h"
 
 static const char score_usage[] =
@@ -32,42 +33,20 @@ int fund_cmd_score(int argc, char **argv)
 {
     const char *by = "submission";
     int json = 0;
-    const char *pairs = NULL;
-    char **subs = calloc((size_t)argc, sizeof *subs);
-    size_t nsubs = 0;
-    if (subs == NULL)
-        return deep_error("score", "out of memory");
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(score_usage, stdout);
-            free(subs);
-            return FUND_EXIT_OK;
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (strcmp(a, "--by") == 0 && i + 1 < argc) {
-            by = argv[++i];
-            if (strcmp(by, "submission") != 0 && strcmp(by, "juror") != 0 &&
-                strcmp(by, "pair") != 0) {
-                fprintf(stderr, "fund score: --by must be submission, juror or pair\n");
-                free(subs);
-                return FUND_EXIT_USAGE;
-            }
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "fund score: unknown or incomplete option %s\n%s", a, score_usage);
-            free(subs);
-            return FUND_EXIT_USAGE;
-        } else if (pairs == NULL) {
-            pairs = a;
-        } else {
-            subs[nsubs++] = argv[i];
-        }
+    const fund_opt opts[] = {{"--json", NULL, &json}, {"--by", &by, NULL}, {NULL, NULL, NULL}};
+    const char **pos = dacc_xcalloc((size_t)argc, sizeof *pos);
+    size_t npos;
+    fund_cli_parse(argc, argv, opts, pos, (size_t)argc, &npos, score_usage);
+    if (strcmp(by, "submission") != 0 && strcmp(by, "juror") != 0 && strcmp(by, "pair") != 0) {
+        free(pos);
+        return fund_cli_usage_error("--by must be submission, juror or pair, got '%s'", by);
     }
-    if (pairs == NULL || nsubs == 0) {
-        fputs(score_usage, stderr);
-        free(subs);
-        return FUND_EXIT_USAGE;
+    if (npos < 2) {
+        free(pos);
+        return fund_cli_usage_error("expected PAIRS.csv and at least one SUB.csv (fund score --help)");
     }
+    const char *pairs = pos[0], **subs = pos + 1;
+    size_t nsubs = npos - 1;
     fund_deep dd;
     fund_diag d;
     fund_deep_init(&dd);
@@ -79,8 +58,7 @@ int fund_cmd_score(int argc, char **argv)
         deep_error("score", "out of memory");
         goto out;
     }
-    if (deep_load_answers_and_subs("score", &dd, pairs, (const char *const *)subs, nsubs, ls,
-                                   wts) != 0)
+    if (deep_load_answers_and_subs("score", &dd, pairs, subs, nsubs, ls, wts) != 0)
         goto out;
     for (size_t s = 0; s < nsubs; s++) {
         fund_sub sub = { subs[s], dd.keys.count, wts[s] };
@@ -193,7 +171,7 @@ out:
         fund_score_result_free(&res[s]);
     free(ls);
     free(res);
-    free(subs);
+    free(pos);
     fund_deep_free(&dd);
     return rc;
 }

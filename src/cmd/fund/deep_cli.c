@@ -9,16 +9,6 @@
 #include "dacc/csv.h"
 #include "dacc/svg.h"
 
-int deep_number_arg(const char *cmd, const char *opt, const char *s, double *out)
-{
-    if (s == NULL || dacc_parse_decimal(s, out) != 0) {
-        fprintf(stderr, "fund %s: %s expects a decimal number, got \"%s\"\n", cmd, opt,
-                s == NULL ? "" : s);
-        return -1;
-    }
-    return 0;
-}
-
 int deep_error(const char *cmd, const char *msg)
 {
     fprintf(stderr, "fund %s: error: %s\n", cmd, msg);

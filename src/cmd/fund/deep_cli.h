@@ -13,8 +13,6 @@
 #include "fund/deepio.h"
 #include "fund_cli.h" /* FUND_EXIT_*, the fund_cmd_* declarations */
 
-/* Parse a strict decimal option value; prints a usage error and returns -1 if bad. */
-int deep_number_arg(const char *cmd, const char *opt, const char *s, double *out);
 /* Load what score and blend share: the jury answers (pairs), each submission into ls[s],
  * the labels, and each submission's weight vector into weights[s] (caller frees each).
  * Returns 0, or prints the error (naming file and line) and returns -1. */
