@@ -185,13 +185,35 @@ int fund_cli_plot(const char *path, const char *title, const fund_round *r,
     return 0;
 }
 
-void fund_cli_project_totals(const fund_round *r, double *contrib)
+void fund_cli_subsidy_init(fund_subsidy_table *t, const fund_round *r)
 {
-    for (size_t p = 0; p < fund_round_nprojects(r); p++) {
-        contrib[p] = 0;
-        for (size_t k = r->proj_start[p]; k < r->proj_start[p + 1]; k++)
-            contrib[p] += r->c[k].amount;
+    size_t n = fund_round_nprojects(r); /* dacc_xcalloc copes with 0 */
+    t->r = r;
+    t->sub = dacc_xcalloc(n, sizeof *t->sub);
+    t->match = dacc_xcalloc(n, sizeof *t->match);
+    t->contrib = dacc_xcalloc(n, sizeof *t->contrib);
+    t->capped = dacc_xcalloc(n, sizeof *t->capped);
+}
+
+fund_err fund_cli_subsidy_distribute(fund_subsidy_table *t, const fund_qf_opts *o,
+                                     fund_dist_info *info, char *msg)
+{
+    size_t np = fund_round_nprojects(t->r);
+    fund_err e = fund_distribute(t->sub, np, o, t->match, t->capped, info, msg);
+    for (size_t p = 0; p < np; p++) {
+        t->contrib[p] = 0;
+        for (size_t k = t->r->proj_start[p]; k < t->r->proj_start[p + 1]; k++)
+            t->contrib[p] += t->r->c[k].amount;
     }
+    return e;
+}
+
+void fund_cli_subsidy_free(fund_subsidy_table *t)
+{
+    free(t->sub);
+    free(t->match);
+    free(t->contrib);
+    free(t->capped);
 }
 
 void fund_cli_json_subsidy(dacc_json *j, const fund_qf_opts *o, const fund_dist_info *info,

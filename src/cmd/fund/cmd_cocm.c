@@ -74,11 +74,8 @@ int fund_cmd_cocm(int argc, char **argv)
     rc = fund_cli_load_round(&ra, pos[0], 0, 0, &r);
     if (rc != 0)
         return rc;
-    size_t np = fund_round_nprojects(&r);
-    double *sub = dacc_xcalloc(np ? np : 1, sizeof *sub);
-    double *match = dacc_xcalloc(np ? np : 1, sizeof *match);
-    double *contrib = dacc_xcalloc(np ? np : 1, sizeof *contrib);
-    int *capped = dacc_xcalloc(np ? np : 1, sizeof *capped);
+    fund_subsidy_table table;
+    fund_cli_subsidy_init(&table, &r);
     char msg[FUND_MSG_MAX];
     fund_cocm_clusters cl;
     int have_cl = 0;
@@ -90,16 +87,15 @@ int fund_cmd_cocm(int argc, char **argv)
         have_cl = 1;
     }
     if (e == FUND_OK)
-        e = fund_cocm(&r, &co, have_cl ? &cl : NULL, sub, &st, msg);
+        e = fund_cocm(&r, &co, have_cl ? &cl : NULL, table.sub, &st, msg);
     if (e == FUND_OK)
-        e = fund_distribute(sub, np, &o, match, capped, &info, msg);
+        e = fund_cli_subsidy_distribute(&table, &o, &info, msg);
     if (e != FUND_OK) {
         rc = fund_cli_error(e, msg);
         goto out;
     }
-    fund_cli_project_totals(&r, contrib);
-    const fund_subsidy_table table = {&r, match, contrib, sub, capped};
-    if (plot != NULL && (rc = fund_cli_plot(plot, "fund cocm: matches", &r, match, NULL)) != 0)
+    if (plot != NULL &&
+        (rc = fund_cli_plot(plot, "fund cocm: matches", &r, table.match, NULL)) != 0)
         goto out;
     if (json) {
         dacc_json j;
@@ -129,10 +125,7 @@ int fund_cmd_cocm(int argc, char **argv)
 out:
     if (have_cl)
         fund_cocm_clusters_free(&cl);
-    free(sub);
-    free(match);
-    free(contrib);
-    free(capped);
+    fund_cli_subsidy_free(&table);
     fund_round_free(&r);
     return rc;
 }

@@ -61,23 +61,20 @@ int fund_cmd_pairwise(int argc, char **argv)
     rc = fund_cli_load_round(&ra, pos[0], 0, 0, &r);
     if (rc != 0)
         return rc;
-    size_t np = fund_round_nprojects(&r);
-    double *sub = dacc_xcalloc(np, sizeof *sub), *match = dacc_xcalloc(np, sizeof *match);
-    double *contrib = dacc_xcalloc(np, sizeof *contrib);
-    int *capped = dacc_xcalloc(np, sizeof *capped);
+    fund_subsidy_table table;
+    fund_cli_subsidy_init(&table, &r);
     char msg[FUND_MSG_MAX];
     fund_pairwise_stats st;
     fund_dist_info info;
-    fund_err e = fund_pairwise(&r, M, sub, &st, msg);
+    fund_err e = fund_pairwise(&r, M, table.sub, &st, msg);
     if (e == FUND_OK)
-        e = fund_distribute(sub, np, &o, match, capped, &info, msg);
+        e = fund_cli_subsidy_distribute(&table, &o, &info, msg);
     if (e != FUND_OK) {
         rc = fund_cli_error(e, msg);
         goto out;
     }
-    fund_cli_project_totals(&r, contrib);
-    const fund_subsidy_table table = {&r, match, contrib, sub, capped};
-    if (plot != NULL && (rc = fund_cli_plot(plot, "fund pairwise: matches", &r, match, NULL)) != 0)
+    if (plot != NULL &&
+        (rc = fund_cli_plot(plot, "fund pairwise: matches", &r, table.match, NULL)) != 0)
         goto out;
     if (json) {
         dacc_json j;
@@ -98,10 +95,7 @@ int fund_cmd_pairwise(int argc, char **argv)
     if (fflush(stdout) != 0)
         rc = FUND_EXIT_DATA;
 out:
-    free(sub);
-    free(match);
-    free(contrib);
-    free(capped);
+    fund_cli_subsidy_free(&table);
     fund_round_free(&r);
     return rc;
 }

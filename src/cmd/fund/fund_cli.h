@@ -118,16 +118,22 @@ typedef struct {
  * the usage exit status after printing. */
 int fund_cli_pool_opts(const fund_pool_args *a, int exact, unsigned decimals, fund_qf_opts *o);
 
-/* The result of a subsidy mechanism (pairwise, cocm): per project the raw subsidy, the
- * match distributed from it, the contributions and whether a cap applied. */
+/* The result of a subsidy mechanism (pairwise, cocm): per project the raw subsidy (which
+ * the mechanism fills), the match distributed from it, the contributions and whether a
+ * cap applied. */
 typedef struct {
     const fund_round *r;
-    const double *match, *contrib, *sub;
-    const int *capped;
+    double *match, *contrib, *sub;
+    int *capped;
 } fund_subsidy_table;
 
-/* Per-project contribution totals into contrib[0..nprojects). */
-void fund_cli_project_totals(const fund_round *r, double *contrib);
+/* Allocate the per-project arrays for round r (zeroed; exits on out of memory). */
+void fund_cli_subsidy_init(fund_subsidy_table *t, const fund_round *r);
+/* After the mechanism filled t->sub: distribute it under the pool options and total the
+ * contributions per project. */
+fund_err fund_cli_subsidy_distribute(fund_subsidy_table *t, const fund_qf_opts *o,
+                                     fund_dist_info *info, char *msg);
+void fund_cli_subsidy_free(fund_subsidy_table *t);
 
 /* The JSON members every subsidy mechanism prints after its own: scale, pool,
  * total_match, unallocated and the projects array. */
