@@ -1,7 +1,6 @@
 /* cmd_cocm.c -- `fund cocm`: connection-oriented cluster match (see include/fund/cocm.h). */
 #include "dacc/csv.h"
 #include "dacc/json.h"
-#include "dacc/xalloc.h"
 #include "fund/cocm.h"
 #include "fund/qf.h"
 #include "fund_cli.h"

@@ -1,7 +1,6 @@
 /* cmd_pairwise.c -- `fund pairwise`: pairwise-bounded QF (see include/fund/pairwise.h). */
 #include "dacc/csv.h"
 #include "dacc/json.h"
-#include "dacc/xalloc.h"
 #include "fund/pairwise.h"
 #include "fund/qf.h"
 #include "fund_cli.h"
