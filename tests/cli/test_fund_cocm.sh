@@ -3,28 +3,10 @@
 # conventions and tally as test_fund.sh).  Fixtures: tests/fund/data/cocm_*.csv (the hand
 # example of tests/fund/test_cocm.c); real data in ../shared/vectors/funding when present.
 set -u
-SP=${SOFTPAUSE:-build/softpause}
-FUND=$(dirname "$SP")/fund
-D=tests/fund/data
-SHARED=../shared/vectors/funding
-T=$(mktemp -d "${TMPDIR:-/tmp}/fund-cocm.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
+. tests/support/cli_lib.sh
+cli_setup "fund cocm cli" fund-cocm
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL fund cocm cli: $1"; [ -f "$T/err" ] && sed 's/^/    /' "$T/err" | head -5; }
-run() {
-    want=$1 name=$2; shift 2
-    "$@" > "$T/out" 2> "$T/err"; got=$?
-    if [ "$got" -eq "$want" ]; then ok; else bad "$name: exit $got, expected $want"; fi
-}
-contains() { if grep -q -- "$2" "$3"; then ok; else bad "$1: '$2' not in $3"; fi; }
-same() { if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', expected '$3'"; fi; }
-near() { if awk -v a="$2" -v b="$3" 'BEGIN{d=a-b; if(d<0)d=-d; exit !(d <= 1e-9 * (b < 0 ? -b : b) + 1e-12)}'; then ok; else bad "$1: got '$2', expected about '$3'"; fi; }
-col() { awk -F, -v c="$1" -v p="$2" 'NR==1{for(i=1;i<=NF;i++) if($i==c) k=i; next} $1==p{print $k}' "$T/out"; }
-colsum() { awk -F, -v c="$1" 'NR==1{for(i=1;i<=NF;i++) if($i==c) k=i; next} {s+=$k} END{printf "%.6f\n", s}' "$T/out"; }
-
-if [ ! -x "$FUND" ]; then echo "FAIL fund cocm cli: $FUND not built"; echo "0 1" >> "${SP_TALLY_FILE:-/dev/null}"; exit 1; fi
+cli_require "$FUND"
 
 # ---- help and usage ---------------------------------------------------------------------------
 run 0 "help" $FUND cocm --help; contains "help" "usage: fund cocm" "$T/out"
@@ -70,6 +52,4 @@ else
     echo "SKIP fund cocm cli real data: $SHARED not present"
 fi
 
-echo "fund cocm cli: $pass passed, $fail failed"
-[ -n "${SP_TALLY_FILE:-}" ] && echo "$pass $fail" >> "$SP_TALLY_FILE"
-[ "$fail" -eq 0 ]
+cli_finish

@@ -4,28 +4,10 @@
 # real trial data in ../shared/vectors/funding is used when present.  The tally goes to
 # $SP_TALLY_FILE as "passed failed".
 set -u
-SP=${SOFTPAUSE:-build/softpause}
-FUND=$(dirname "$SP")/fund
-D=tests/fund/data
-SHARED=../shared/vectors/funding
-T=$(mktemp -d "${TMPDIR:-/tmp}/fund-deep.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
+. tests/support/cli_lib.sh
+cli_setup "fund deep cli" fund-deep
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL fund deep cli: $1"; [ -f "$T/err" ] && sed 's/^/    /' "$T/err" | head -5; }
-run() {
-    want=$1 name=$2; shift 2
-    "$@" > "$T/out" 2> "$T/err"; got=$?
-    if [ "$got" -eq "$want" ]; then ok; else bad "$name: exit $got, expected $want"; fi
-}
-contains() { if grep -q -- "$2" "$3"; then ok; else bad "$1: '$2' not in $3"; fi; }
-near() { if awk -v a="$2" -v b="$3" 'BEGIN{d=a-b; if(d<0)d=-d; exit !(d <= 1e-9 * (b < 0 ? -b : b) + 1e-12)}'; then ok; else bad "$1: got '$2', expected about '$3'"; fi; }
-# column NAME of the row whose first field is P, from CSV $T/out
-col() { awk -F, -v c="$1" -v p="$2" 'NR==1{for(i=1;i<=NF;i++) if($i==c) k=i; next} $1==p{print $k}' "$T/out"; }
-colsum() { awk -F, -v c="$1" 'NR==1{for(i=1;i<=NF;i++) if($i==c) k=i; next} {s+=$k} END{printf "%.12f\n", s}' "$T/out"; }
-
-if [ ! -x "$FUND" ]; then echo "FAIL fund deep cli: $FUND not built"; echo "0 1" >> "${SP_TALLY_FILE:-/dev/null}"; exit 1; fi
+cli_require "$FUND"
 
 for c in jury score blend flow; do run 0 "help $c" $FUND $c --help; contains "help $c" "usage: fund $c" "$T/out"; done
 run 2 "jury no file" $FUND jury
@@ -63,7 +45,7 @@ near "the mix scores like the blend" "$(col mean "$T/mix.csv")" 0
 # flow: Buterin's example
 run 0 "flow" $FUND flow --source S --amount 1 --originality $D/deep_originality.csv --plot "$T/f.svg" $D/deep_edges.csv
 near "flow T" "$(col payout T)" 0.04667736
-near "flow sum" "$(colsum payout)" 1
+near "flow sum" "$(colsum payout "%.12f")" 1
 contains "flow svg" "</svg>" "$T/f.svg"
 run 1 "flow trapped" $FUND flow --source a --amount 1 --originality $D/deep_originality_trap.csv $D/deep_edges_trap.csv
 contains "flow trapped" "trapped.*b, c" "$T/err"
@@ -73,7 +55,7 @@ contains "flow missing originality" "no originality for S" "$T/err"
 if [ -d "$SHARED" ]; then
     P=$SHARED/deepfunding-trial/pairs.csv M=$SHARED/deepfunding-trial/models
     run 0 "trial jury" $FUND jury $P
-    near "trial jury sum" "$(colsum weight)" 1
+    near "trial jury sum" "$(colsum weight "%.12f")" 1
     contains "trial jury connected" "connected (1 component)" "$T/err"
     run 0 "trial score" $FUND score $P $M/arbitron.csv $M/composite_model.csv
     near "trial arbitron" "$(col mean $M/arbitron.csv)" 5.6475194550435859
@@ -84,11 +66,9 @@ if [ -d "$SHARED" ]; then
     run 1 "trial seer" $FUND score $P $M/final_seer_weights.csv
     contains "trial seer" "final_seer_weights.csv:21:3" "$T/err"
     run 0 "trial flow" $FUND flow --source ethereum --amount 1000000 --originality-default 0.2 $SHARED/dependency-graph/repo_parent_weight_graph.csv
-    near "trial flow sum" "$(colsum payout)" 1000000
+    near "trial flow sum" "$(colsum payout "%.12f")" 1000000
 else
     echo "SKIP fund deep cli real data: $SHARED not present"
 fi
 
-echo "fund deep cli: $pass passed, $fail failed"
-[ -n "${SP_TALLY_FILE:-}" ] && echo "$pass $fail" >> "$SP_TALLY_FILE"
-[ "$fail" -eq 0 ]
+cli_finish

@@ -5,33 +5,8 @@
 # paths.  Every "error: ... SP_ERR_X:" the command prints is recorded in $SP_CODES_FILE
 # (error-code coverage); the tally goes to $SP_TALLY_FILE.
 set -u
-SP=${SOFTPAUSE:-build/softpause}
-T=$(mktemp -d "${TMPDIR:-/tmp}/sp-cli.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-
-record_codes() { # record error codes named in a stderr file
-    [ -n "${SP_CODES_FILE:-}" ] && grep -o 'SP_ERR_[A-Z0-9_]*' "$1" >> "$SP_CODES_FILE" 2>/dev/null
-    return 0
-}
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL cli: $1"; [ -f "$T/err" ] && sed 's/^/    /' "$T/err" | head -5; }
-
-# run EXPECTED_STATUS NAME CMD... : run, keep stdout in $T/out and stderr in $T/err
-run() {
-    want=$1 name=$2; shift 2
-    "$@" > "$T/out" 2> "$T/err"; got=$?
-    record_codes "$T/err"
-    if [ "$got" -eq "$want" ]; then ok; else bad "$name: exit $got, expected $want"; fi
-}
-# expect_err CODE NAME CMD... : must fail and name CODE
-expect_err() {
-    code=$1 name=$2; shift 2
-    "$@" > "$T/out" 2> "$T/err"; got=$?
-    record_codes "$T/err"
-    if [ "$got" -ne 0 ] && grep -q "$code" "$T/err"; then ok; else bad "$name: exit $got, wanted $code"; fi
-}
-contains() { if grep -q -- "$2" "$3"; then ok; else bad "$1: '$2' not in $3"; fi; }
+. tests/support/cli_lib.sh
+cli_setup "cli" sp-cli
 
 # ---- help and usage --------------------------------------------------------------------
 for c in "" key note policy statement device demo; do
@@ -187,6 +162,4 @@ run 0 "demo" $SP demo --dir "$T/demo"
 contains "demo narrates the pause" "device PAUSED" "$T/out"
 contains "demo completes" "demo complete" "$T/out"
 
-echo "cli: $pass passed, $fail failed"
-[ -n "${SP_TALLY_FILE:-}" ] && echo "$pass $fail" >> "$SP_TALLY_FILE"
-[ "$fail" -eq 0 ]
+cli_finish

@@ -1,0 +1,63 @@
+# cli_lib.sh -- what every end-to-end script in tests/cli/ shares (sourced, not run).
+#
+#   . tests/support/cli_lib.sh
+#   cli_setup "fund cli" fund-cli      # suite name for messages, scratch-dir prefix
+#   run 0 "name" CMD...                # exit status; stdout in $T/out, stderr in $T/err
+#   cli_finish                         # prints "SUITE: N passed, N failed", tallies, exit
+#
+# Sets SP (the softpause binary, $SOFTPAUSE), FUND (the fund binary beside it), D (fund
+# fixtures), SHARED (../shared/vectors/funding) and T (a scratch directory removed at exit).
+# Every "SP_ERR_X" a command prints on stderr is recorded in $SP_CODES_FILE, for the
+# error-code coverage check of tools/run-tests.sh.
+
+cli_setup() {
+    SUITE=$1
+    SP=${SOFTPAUSE:-build/softpause}
+    FUND=$(dirname "$SP")/fund
+    D=tests/fund/data
+    SHARED=../shared/vectors/funding
+    T=$(mktemp -d "${TMPDIR:-/tmp}/$2.XXXXXX")
+    trap 'rm -rf "$T"' EXIT
+    pass=0 fail=0
+}
+
+cli_finish() {
+    echo "$SUITE: $pass passed, $fail failed"
+    [ -n "${SP_TALLY_FILE:-}" ] && echo "$pass $fail" >> "$SP_TALLY_FILE"
+    [ "$fail" -eq 0 ]
+    exit $?
+}
+
+record_codes() { # record error codes named in a stderr file
+    [ -n "${SP_CODES_FILE:-}" ] && grep -o 'SP_ERR_[A-Z0-9_]*' "$1" >> "$SP_CODES_FILE" 2>/dev/null
+    return 0
+}
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL $SUITE: $1"; [ -f "$T/err" ] && sed 's/^/    /' "$T/err" | head -5; }
+
+# run EXPECTED_STATUS NAME CMD...
+run() {
+    want=$1 name=$2; shift 2
+    "$@" > "$T/out" 2> "$T/err"; got=$?
+    record_codes "$T/err"
+    if [ "$got" -eq "$want" ]; then ok; else bad "$name: exit $got, expected $want"; fi
+}
+# expect_err CODE NAME CMD... : must fail and name CODE on stderr
+expect_err() {
+    code=$1 name=$2; shift 2
+    "$@" > "$T/out" 2> "$T/err"; got=$?
+    record_codes "$T/err"
+    if [ "$got" -ne 0 ] && grep -q "$code" "$T/err"; then ok; else bad "$name: exit $got, wanted $code"; fi
+}
+contains() { if grep -q -- "$2" "$3"; then ok; else bad "$1: '$2' not in $3"; fi; }
+same() { if [ "$2" = "$3" ]; then ok; else bad "$1: got '$2', expected '$3'"; fi; }
+near() { if awk -v a="$2" -v b="$3" 'BEGIN{d=a-b; if(d<0)d=-d; exit !(d <= 1e-9 * (b < 0 ? -b : b) + 1e-12)}'; then ok; else bad "$1: got '$2', expected about '$3'"; fi; }
+# col NAME P: column NAME of the row whose first field is P, from CSV $T/out
+col() { awk -F, -v c="$1" -v p="$2" 'NR==1{for(i=1;i<=NF;i++) if($i==c) k=i; next} $1==p{print $k}' "$T/out"; }
+# colsum NAME [FORMAT]: sum of column NAME of $T/out, printed with FORMAT (default %.6f)
+colsum() { awk -F, -v c="$1" -v f="${2:-%.6f}" 'NR==1{for(i=1;i<=NF;i++) if($i==c) k=i; next} {s+=$k} END{printf f "\n", s}' "$T/out"; }
+
+# Commands that must exist before anything else runs.
+cli_require() {
+    if [ ! -x "$1" ]; then echo "FAIL $SUITE: $1 not built"; echo "0 1" >> "${SP_TALLY_FILE:-/dev/null}"; exit 1; fi
+}
