@@ -132,6 +132,19 @@ static int nonempty(dacc_csv *r, int col)
     return 0;
 }
 
+/* A "name,name,weight" row (submissions, dependency edges): both names non-empty, the
+ * weight a strict decimal >= 0.  what names the weight in the error ("a weight"). */
+static int weighted_row(dacc_csv *r, const int *col, const char *what, double *w)
+{
+    if (nonempty(r, col[0]) != 0 || nonempty(r, col[1]) != 0)
+        return -1;
+    if (dacc_csv_number(r, (size_t)col[2], w) != 0)
+        return -1;
+    if (*w < 0)
+        return dacc_csv_fail(r, col[2], "expected %s >= 0, got %g", what, *w), -1;
+    return 0;
+}
+
 int fund_deep_load_pairs(fund_deep *dd, const char *path, fund_diag *d)
 {
     char err[DACC_CSV_ERR_MAX];
@@ -229,15 +242,9 @@ int fund_deep_load_sub(fund_deep *dd, const char *path, fund_loaded_sub *out, fu
     strcpy(out->path, path);
     int st;
     while ((st = dacc_csv_next(r)) == DACC_CSV_RECORD) {
-        if (nonempty(r, col[0]) != 0 || nonempty(r, col[1]) != 0)
-            goto bad;
         double w;
-        if (dacc_csv_number(r, (size_t)col[2], &w) != 0)
+        if (weighted_row(r, col, "a weight", &w) != 0)
             goto bad;
-        if (w < 0) {
-            dacc_csv_fail(r, col[2], "expected a weight >= 0, got %g", w);
-            goto bad;
-        }
         uint32_t key;
         if (intern_key(dd, dacc_csv_field(r, (size_t)col[0]), dacc_csv_field(r, (size_t)col[1]),
                        &key) != 0)
@@ -341,15 +348,9 @@ int fund_depgraph_load(fund_depgraph *g, const char *path, fund_diag *d)
     void *tmpp;
     int st;
     while ((st = dacc_csv_next(r)) == DACC_CSV_RECORD) {
-        if (nonempty(r, col[0]) != 0 || nonempty(r, col[1]) != 0)
-            goto bad;
         double w;
-        if (dacc_csv_number(r, (size_t)col[2], &w) != 0)
+        if (weighted_row(r, col, "an edge weight", &w) != 0)
             goto bad;
-        if (w < 0) {
-            dacc_csv_fail(r, col[2], "expected an edge weight >= 0, got %g", w);
-            goto bad;
-        }
         const char *repo = dacc_csv_field(r, (size_t)col[0]);
         const char *parent = dacc_csv_field(r, (size_t)col[1]);
         size_t lr = strlen(repo), lp = strlen(parent);
