@@ -25,6 +25,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "fund/contrib.h"
+#include "fund/errors.h"
+
 static int ft_passed, ft_failed, ft_current_failed;
 static const char *ft_current = "?";
 static char ft_root[4096];
@@ -133,6 +136,23 @@ static inline const char *fund_test_shared(char *buf, size_t cap, const char *re
         return NULL;
     snprintf(buf, cap, "%s/%s", dir, rel);
     return buf;
+}
+
+/* Load the real partial GR3 round (columns address,grant_id,amount_in_usdt) into r,
+ * finished.  Returns 1 after printing a SKIP line for `test` when ../shared is absent;
+ * otherwise 0, with a load failure recorded as a failed check. */
+static inline int fund_test_load_gr3(fund_round *r, const char *test)
+{
+    char path[4300], m[FUND_MSG_MAX];
+    fund_round_init(r, 0, 0);
+    if (fund_test_shared(path, sizeof path, "gitcoin-gr3/GR03_contributions.csv") == NULL) {
+        printf("SKIP %s: ../shared/vectors/funding not present\n", test);
+        return 1;
+    }
+    fund_columns cols = {"address", "grant_id", "amount_in_usdt"};
+    CHECK(fund_round_load_csv(r, path, &cols, m) == FUND_OK);
+    CHECK(fund_round_finish(r, m) == FUND_OK);
+    return 0;
 }
 
 static inline uint64_t fund_test_seed(const char *suite)

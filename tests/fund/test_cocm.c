@@ -322,16 +322,9 @@ static void test_bad_input(void)
 
 static void test_gr3(void)
 {
-    char path[4300];
-    if (fund_test_shared(path, sizeof path, "gitcoin-gr3/GR03_contributions.csv") == NULL) {
-        printf("SKIP test_gr3: ../shared/vectors/funding not present\n");
-        return;
-    }
     fund_round r;
-    fund_round_init(&r, 0, 0);
-    fund_columns cols = {"address", "grant_id", "amount_in_usdt"};
-    CHECK(fund_round_load_csv(&r, path, &cols, msg) == FUND_OK);
-    CHECK(fund_round_finish(&r, msg) == FUND_OK);
+    if (fund_test_load_gr3(&r, "test_gr3") != 0)
+        return;
     size_t np = fund_round_nprojects(&r);
     double *a = calloc(np, sizeof *a), *m = calloc(np, sizeof *m);
     for (int mode = 0; mode < 4; mode++) {
