@@ -122,13 +122,7 @@ int main(int argc, char **argv)
             die(detail, e);
 
         sp_statement st;
-        memset(&st, 0, sizeof st);
-        st.type = SP_STMT_AUTHORISATION;
-        strcpy(st.deployment, policy.deployment);
-        memcpy(st.policy_hash, policy.hash, 32);
-        st.epoch = 42;
-        st.mode = SP_MODE_RUN;
-        if ((e = sp_epoch_start(&policy, st.epoch, &st.start)) != SP_OK ||
+        if ((e = sp_statement_for_epoch(&st, &policy, 42, SP_MODE_RUN, 0)) != SP_OK ||
             (e = sp_statement_format(&st, (uint8_t *)text, sizeof text - 1, &tlen)) != SP_OK)
             die("statement", e);
         text[tlen] = '\0';

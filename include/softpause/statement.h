@@ -71,6 +71,12 @@ SP_MUST_CHECK sp_err sp_statement_format(const sp_statement *st, uint8_t *out, s
  * epoch > 2^53, SP_ERR_STMT_START_RANGE if the result would exceed 2^53. */
 SP_MUST_CHECK sp_err sp_epoch_start(const sp_policy *policy, uint64_t epoch, uint64_t *start);
 
+/* The authorisation statement for `epoch` under `policy`: its deployment and hash, the
+ * start computed by sp_epoch_start, and the mode (permille 1..999 for throttle, 0
+ * otherwise; else SP_ERR_STMT_MODE).  What bodies sign each week.  *out zeroed on failure. */
+SP_MUST_CHECK sp_err sp_statement_for_epoch(sp_statement *out, const sp_policy *policy,
+                                            uint64_t epoch, uint32_t mode, uint32_t permille);
+
 /* Check a parsed statement against a policy: deployment, policy hash, epoch range, start. */
 SP_MUST_CHECK sp_err sp_statement_check(const sp_statement *st, const sp_policy *policy);
 

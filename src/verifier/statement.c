@@ -326,6 +326,27 @@ sp_err sp_epoch_start(const sp_policy *policy, uint64_t epoch, uint64_t *start)
     return SP_OK;
 }
 
+sp_err sp_statement_for_epoch(sp_statement *out, const sp_policy *policy, uint64_t epoch,
+                              uint32_t mode, uint32_t permille)
+{
+    sp_err e;
+    if (out == NULL)
+        return SP_ERR_ARGUMENT;
+    memset(out, 0, sizeof *out);
+    if (policy == NULL)
+        return SP_ERR_ARGUMENT;
+    out->type = SP_STMT_AUTHORISATION;
+    memcpy(out->deployment, policy->deployment, sizeof out->deployment);
+    memcpy(out->policy_hash, policy->hash, sizeof out->policy_hash);
+    out->epoch = epoch;
+    out->mode = mode;
+    out->permille = permille;
+    e = mode_valid(out) ? sp_epoch_start(policy, epoch, &out->start) : SP_ERR_STMT_MODE;
+    if (e != SP_OK)
+        memset(out, 0, sizeof *out);
+    return e;
+}
+
 sp_err sp_statement_check(const sp_statement *st, const sp_policy *policy)
 {
     uint64_t start = 0;

@@ -421,6 +421,27 @@ static void test_verify_arguments(void)
     CHECK_ERR(sp_statement_parse(NULL, (const uint8_t *)"x", 1, NULL), SP_ERR_ARGUMENT);
 }
 
+/* sp_statement_for_epoch builds exactly the text the fixture writes by hand, and refuses
+ * what the format would refuse. */
+static void test_statement_for_epoch(void)
+{
+    size_t len, n;
+    CHECK_OK(sp_statement_for_epoch(&st, &W.policy, 7, SP_MODE_THROTTLE, 250));
+    CHECK_OK(sp_statement_format(&st, out, sizeof out, &len));
+    n = pf_statement_text(text, sizeof text, &W.policy, 7, "throttle 250");
+    CHECK(len == n && memcmp(out, text, n) == 0);
+    CHECK_OK(sp_statement_check(&st, &W.policy));
+    CHECK_ERR(sp_statement_for_epoch(&st, &W.policy, 7, SP_MODE_THROTTLE, 0), SP_ERR_STMT_MODE);
+    CHECK(harness_all_zero(&st, sizeof st));
+    CHECK_ERR(sp_statement_for_epoch(&st, &W.policy, 7, SP_MODE_RUN, 5), SP_ERR_STMT_MODE);
+    CHECK_ERR(sp_statement_for_epoch(&st, &W.policy, 7, 12345u, 0), SP_ERR_STMT_MODE);
+    CHECK_ERR(sp_statement_for_epoch(&st, &W.policy, SP_MAX_EPOCH + 1, SP_MODE_RUN, 0),
+              SP_ERR_STMT_EPOCH_RANGE);
+    CHECK(harness_all_zero(&st, sizeof st));
+    CHECK_ERR(sp_statement_for_epoch(&st, NULL, 7, SP_MODE_RUN, 0), SP_ERR_ARGUMENT);
+    CHECK_ERR(sp_statement_for_epoch(NULL, &W.policy, 7, SP_MODE_RUN, 0), SP_ERR_ARGUMENT);
+}
+
 int main(void)
 {
     if (sp_sodium_init() != SP_OK)
@@ -440,5 +461,6 @@ int main(void)
     RUN_TEST(test_verify_ignores_bad_lines);
     RUN_TEST(test_device_independent);
     RUN_TEST(test_verify_arguments);
+    RUN_TEST(test_statement_for_epoch);
     return harness_finish("statement");
 }

@@ -109,14 +109,7 @@ static size_t sign_statement(uint64_t epoch, uint32_t mode, uint32_t permille, u
     int is_statement;
     uint32_t line;
 
-    memset(&st, 0, sizeof st);
-    st.type = SP_STMT_AUTHORISATION;
-    strcpy(st.deployment, policy.deployment);
-    memcpy(st.policy_hash, policy.hash, 32);
-    st.epoch = epoch;
-    st.mode = mode;
-    st.permille = permille;
-    if (sp_epoch_start(&policy, epoch, &st.start) != SP_OK ||
+    if (sp_statement_for_epoch(&st, &policy, epoch, mode, permille) != SP_OK ||
         sp_statement_format(&st, text, sizeof text, &text_len) != SP_OK)
         return 0;
     for (int b = 0; b < BODIES; b++) {
@@ -170,11 +163,9 @@ static sp_err work(uint64_t from, uint64_t seconds, uint64_t *paused_at)
             *paused_at = from + done;
             return e;
         }
+        /* A short grant means the allowance ran out: the next request is refused. */
         done += d.granted;
         worked_seconds += d.granted;
-        if (d.granted < STEP) {
-            continue; /* the next request finds the allowance empty */
-        }
     }
     return SP_OK;
 }

@@ -42,34 +42,28 @@ static int statement_new(const char *policy_path, const char *epoch_s, const cha
     }
     if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes, &len)))
         return rc;
-    memset(&st, 0, sizeof st);
-    st.type = SP_STMT_AUTHORISATION;
-    strcpy(st.deployment, policy.deployment);
-    memcpy(st.policy_hash, policy.hash, sizeof st.policy_hash);
-    if ((rc = cli_number(epoch_s, SP_MAX_EPOCH, &st.epoch, "--epoch")) != 0)
+    uint64_t epoch, permille = 0;
+    uint32_t mode;
+    if ((rc = cli_number(epoch_s, SP_MAX_EPOCH, &epoch, "--epoch")) != 0)
         return rc;
     if (strcmp(mode_s, "run") == 0) {
-        st.mode = SP_MODE_RUN;
+        mode = SP_MODE_RUN;
     } else if (strcmp(mode_s, "pause") == 0) {
-        st.mode = SP_MODE_PAUSE;
+        mode = SP_MODE_PAUSE;
     } else if (strncmp(mode_s, "throttle:", 9) == 0) {
-        uint64_t p;
-        if ((rc = cli_number(mode_s + 9, 999, &p, "--mode throttle:PERMILLE")) != 0)
+        if ((rc = cli_number(mode_s + 9, 999, &permille, "--mode throttle:PERMILLE")) != 0)
             return rc;
-        if (p == 0)
-            return cli_error(SP_ERR_STMT_MODE, NULL, 0, "throttle permille must be 1..999");
-        st.mode = SP_MODE_THROTTLE;
-        st.permille = (uint32_t)p;
+        mode = SP_MODE_THROTTLE;
     } else {
         fprintf(stderr, "softpause: error: --mode: expected run, throttle:PERMILLE or pause, "
                         "got '%s'\n", mode_s);
         return EXIT_USAGE;
     }
-    sp_err e = sp_epoch_start(&policy, st.epoch, &st.start);
+    sp_err e = sp_statement_for_epoch(&st, &policy, epoch, mode, (uint32_t)permille);
     if (e == SP_OK)
         e = sp_statement_format(&st, text, sizeof text, &len);
     if (e != SP_OK)
-        return cli_error(e, NULL, 0, "epoch %s", epoch_s);
+        return cli_error(e, NULL, 0, "epoch %s, mode %s", epoch_s, mode_s);
     fwrite(text, 1, len, stdout);
     return EXIT_OK;
 }
