@@ -45,6 +45,9 @@ endif
 HOST_FLAGS := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 
 SODIUM_LIBS := $(shell pkg-config --libs libsodium 2>/dev/null || echo -lsodium)
+# The host layer's chosen libraries: SQLite (log and witness storage), libmicrohttpd
+# (servers), libcurl (the log's witness client, bundle fetching).
+HOST_LIBS := $(SODIUM_LIBS) $(shell pkg-config --libs sqlite3 libmicrohttpd libcurl 2>/dev/null || echo -lsqlite3 -lmicrohttpd -lcurl) -lpthread
 
 VERIFIER_SRC := $(sort $(wildcard src/verifier/*.c))
 HOST_SRC     := $(sort $(wildcard src/host/*.c))
@@ -119,26 +122,26 @@ $(BUILD)/tests/fund/%: tests/fund/%.c $(LIBFUND) $(HEADERS)
 # The command also uses the shared host helpers of src/common (the JSON writer).
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 $(CMD): $(CMD_OBJ) $(LIBSP) $(COMMON_OBJ)
-	$(CC) $(SANFLAGS) -o $@ $(CMD_OBJ) $(LIBSP) $(COMMON_OBJ) $(SODIUM_LIBS) -lm
+	$(CC) $(SANFLAGS) -o $@ $(CMD_OBJ) $(LIBSP) $(COMMON_OBJ) $(HOST_LIBS) -lm
 
 $(BUILD)/tests/%: tests/%.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(SODIUM_LIBS)
+	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(HOST_LIBS)
 
 # Fuzz corpus replay: the same target code, driven by fuzz/replay_main.c, no libFuzzer.
 $(BUILD)/fuzz/replay_%: fuzz/targets/%.c fuzz/replay_main.c $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< fuzz/replay_main.c $(LIBSP) $(SODIUM_LIBS)
+	$(CC) $(CPPFLAGS_ALL) $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< fuzz/replay_main.c $(LIBSP) $(HOST_LIBS)
 
 # Corpus generators (fuzz/gen/): built by `make test` so they cannot rot; run by hand to
 # regenerate the seed corpora (see each file's header).
 GEN_BIN := $(BUILD)/fuzz/gen_state $(BUILD)/fuzz/gen_corpus
 $(BUILD)/fuzz/gen_state: fuzz/gen/gen_state.c fuzz/targets/fuzz_state.c $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(LIBSP) $(SODIUM_LIBS)
+	$(CC) $(CPPFLAGS_ALL) $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(LIBSP) $(HOST_LIBS)
 $(BUILD)/fuzz/gen_corpus: fuzz/gen/gen_corpus.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(SODIUM_LIBS)
+	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(HOST_LIBS)
 
 # fund benchmarks (bench/fund*.c) link the fund wing only.
 $(FUND_BENCH_BIN): $(BUILD)/bench/%: bench/%.c $(LIBFUND) $(HEADERS)
@@ -147,7 +150,7 @@ $(FUND_BENCH_BIN): $(BUILD)/bench/%: bench/%.c $(LIBFUND) $(HEADERS)
 
 $(BUILD)/bench/%: bench/%.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) -O2 $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(SODIUM_LIBS)
+	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) -O2 $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(HOST_LIBS)
 
 test: all $(TEST_BIN) $(FUND_TEST_BIN) $(REPLAY_BIN) $(GEN_BIN) $(BUILD)/tools/gen_errors_doc
 	@BUILD=$(BUILD) sh tools/run-tests.sh

@@ -9,10 +9,13 @@
 #   clang + libFuzzer          clang, libclang-rt-14-dev (compiler-rt: fuzzer, sanitizers)
 #   llvm-symbolizer            llvm (file:line in sanitizer reports)
 #   crypto                     libsodium-dev, pkg-config
+#   log and witness servers    libsqlite3-dev, libmicrohttpd-dev, libcurl4-openssl-dev
+#   tile-serving benchmark     nginx-light (bench/tiles compares against it)
 #   checks and interop tests   python3 (stack check), golang-go + golang-golang-x-mod-dev
 #                              (Go's sumdb/note, offline), git, ca-certificates
 set -eu
 PACKAGES="build-essential make clang libclang-rt-14-dev llvm libsodium-dev pkg-config
+libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev nginx-light
 python3 golang-go golang-golang-x-mod-dev git ca-certificates"
 
 if ! command -v dpkg-query > /dev/null 2>&1; then

@@ -109,6 +109,42 @@
 /* Size of one encoded state record (see device.h for the layout). */
 #define SP_STATE_RECORD_BYTES 128u
 
+
+/* ---- publication: logs, witnesses, proofs (issue 3) --------------------------------- */
+
+/* Hashes in one inclusion or consistency proof.  A tree of up to 2^63 leaves needs at
+ * most 63 hashes for inclusion; the C2SP witness protocol caps consistency proofs at 63
+ * lines.  Longer proofs are refused before any hashing (SP_ERR_MERKLE_PROOF_TOO_LONG). */
+#define SP_MAX_PROOF_HASHES 63u
+
+/* Witness policy (C2SP tlog-policy) limits.  The spec recommends supporting at least 32
+ * logs, 32 witnesses and 32 groups; a deployment names one or two logs, so logs are kept
+ * at 8 to keep the device context small.  Witness and group sets are 32-bit masks. */
+#define SP_MAX_LOGS 8u
+/* Longest URL on a log or witness line of a witness policy. */
+#define SP_MAX_URL_BYTES 128u
+#define SP_MAX_WITNESSES 32u
+#define SP_MAX_WITNESS_GROUPS 32u
+
+/* A checkpoint's note text (origin, size, root, extension lines).  The cosigned message
+ * is "cosignature/v1\ntime <20 digits>\n" + this text and must fit a caller-allocated
+ * buffer of SP_MAX_COSIGNED_MESSAGE_BYTES. */
+#define SP_MAX_CHECKPOINT_TEXT_BYTES 1024u
+#define SP_MAX_COSIGNED_MESSAGE_BYTES (SP_MAX_CHECKPOINT_TEXT_BYTES + 48u)
+
+/* A whole bundle (C2SP tlog-proof carrying the statement in its extra line): the base64
+ * statement, index, proof lines and the cosigned checkpoint note. */
+#define SP_MAX_BUNDLE_BYTES (((SP_MAX_NOTE_BYTES + 2u) / 3u) * 4u + 8192u)
+
+/* Largest accepted max-staleness in a policy (seconds): one year. */
+#define SP_MAX_STALENESS_LIMIT 31536000u
+
+/* The device persists a rise of its quorum-attested time on a refused bundle only when it
+ * moved by at least this many seconds since the persisted value, so a stream of valid,
+ * ever newer checkpoints attached to refused statements costs at most 8,760 counter
+ * increments a year (accepted bundles always persist it). */
+#define SP_ATTESTED_TIME_PERSIST_STEP 3600u
+
 /* ---- compile-time checks ----------------------------------------------------------- */
 
 _Static_assert(SP_MAX_SIG_LINES >= 16 && SP_MAX_SIG_LINES <= 100,

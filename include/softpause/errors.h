@@ -35,7 +35,7 @@
     X(SP_ERR_KEY_FORMAT, 20, "malformed key: expected name+hexid+base64")                    \
     X(SP_ERR_KEY_NAME, 21, "invalid key name (empty, too long, '+', white space, bad UTF-8)") \
     X(SP_ERR_KEY_ID, 22, "key ID does not match the key name and public key")                \
-    X(SP_ERR_KEY_ALGORITHM, 23, "unsupported key algorithm (only Ed25519, 0x01)")            \
+    X(SP_ERR_KEY_ALGORITHM, 23, "wrong key type for its role (0x01 signer/log, 0x04 cosigner)") \
     X(SP_ERR_KEY_LENGTH, 24, "wrong key length for the algorithm")                           \
     X(SP_ERR_KEY_WEAK, 25, "public key is small-order or not canonically encoded")           \
     X(SP_ERR_KEY_NOT_PRIVATE, 26, "not a signer key (missing PRIVATE+KEY+ prefix)")          \
@@ -73,13 +73,19 @@
     X(SP_ERR_POLICY_TAG_UNDECLARED, 73, "tag used but not declared")                         \
     X(SP_ERR_POLICY_THRESHOLD, 74, "rule threshold k < 1 or larger than its set")            \
     X(SP_ERR_POLICY_EMPTY_SET, 75, "rule set is empty")                                      \
-    X(SP_ERR_POLICY_DUPLICATE_KEY, 76, "two signers share a public key")                     \
+    X(SP_ERR_POLICY_DUPLICATE_KEY, 76, "two signers, logs or witnesses share a public key")  \
     X(SP_ERR_POLICY_DUPLICATE_BODY, 77, "more than one key for one body")                    \
     X(SP_ERR_POLICY_DUPLICATE_NAME, 78, "two signers share a key name")                      \
     X(SP_ERR_POLICY_SINGLE_BODY, 79, "the keys of a single body could satisfy every rule")   \
     X(SP_ERR_POLICY_UNKNOWN_SIGNER, 80, "rule names a signer not in the policy")             \
     X(SP_ERR_POLICY_NO_RULES, 81, "policy has no rules")                                     \
     X(SP_ERR_POLICY_PARAMETER, 82, "invalid policy parameter (epoch length or allowance)")   \
+    X(SP_ERR_POLICY_NO_LOG, 83, "witness policy has no log line")                            \
+    X(SP_ERR_POLICY_QUORUM_NONE, 84, "witness quorum is none or missing: publication is required") \
+    X(SP_ERR_POLICY_SINGLE_WITNESS, 85, "one witness alone could satisfy the witness quorum") \
+    X(SP_ERR_POLICY_KEY_ROLES, 86, "a public key appears in two roles (signer, log, witness)") \
+    X(SP_ERR_POLICY_WITNESS_NAME, 87, "witness or group name undefined, reserved or defined twice") \
+    X(SP_ERR_POLICY_GROUP, 88, "invalid witness group (threshold, or a member listed twice)") \
     /* quorum */                                                                             \
     X(SP_ERR_QUORUM_NOT_MET, 90, "a policy rule is not satisfied by the valid signatures")   \
     X(SP_ERR_QUORUM_KEY_COUNTED_TWICE, 91, "quorum met only if one key were counted twice")  \
@@ -99,13 +105,45 @@
     X(SP_ERR_DEV_EXHAUSTED, 112, "allowance exhausted: no fresh authorisation")              \
     X(SP_ERR_DEV_NO_AUTHORISATION, 113, "no authorisation accepted yet")                     \
     X(SP_ERR_DEV_NOT_LOADED, 114, "device context not initialised or loaded")                \
+    X(SP_ERR_DEV_FROZEN, 115, "statement too old for the attested time (freeze defence)")   \
+    X(SP_ERR_DEV_FAST_FORWARD, 116, "epoch too far ahead of the attested time (fast-forward defence)") \
+    /* Merkle trees (RFC 9162) */                                                           \
+    X(SP_ERR_MERKLE_SIZE, 140, "index or tree sizes out of range (index >= size, old > new, 0)") \
+    X(SP_ERR_MERKLE_PROOF_LENGTH, 141, "proof has the wrong number of hashes for its sizes") \
+    X(SP_ERR_MERKLE_ROOT_MISMATCH, 142, "proof does not lead to the expected root hash")   \
+    X(SP_ERR_MERKLE_PROOF_TOO_LONG, 143, "proof longer than SP_MAX_PROOF_HASHES")          \
+    /* checkpoints and cosignatures (C2SP tlog-checkpoint, tlog-cosignature) */             \
+    X(SP_ERR_CKPT_FORMAT, 150, "malformed checkpoint (expected origin, size, base64 root hash)") \
+    X(SP_ERR_CKPT_ORIGIN, 151, "checkpoint origin is not a log of the policy")               \
+    X(SP_ERR_CKPT_LOG_SIGNATURE, 152, "checkpoint has no valid signature from its log")      \
+    X(SP_ERR_COSIG_FORMAT, 153, "malformed cosignature (expected key ID, 8-byte time, signature)") \
+    X(SP_ERR_COSIG_INVALID, 154, "a known witness's cosignature does not verify")            \
+    X(SP_ERR_COSIG_DUPLICATE, 155, "two cosignature lines from one witness")                 \
+    X(SP_ERR_COSIG_TIME_ZERO, 156, "cosignature timestamp is 0")                             \
+    X(SP_ERR_COSIG_TIME_RANGE, 157, "cosignature timestamp is 2^63 or later")                \
+    X(SP_ERR_WITNESS_QUORUM, 158, "checkpoint not cosigned by the policy's witness quorum")  \
+    /* proofs and bundles (C2SP tlog-proof) */                                               \
+    X(SP_ERR_PROOF_FORMAT, 170, "malformed tlog-proof (header, extra, index, hashes, checkpoint)") \
+    X(SP_ERR_BUNDLE_BARE_STATEMENT, 171, "a bare statement: a bundle with publication proof is required") \
+    X(SP_ERR_BUNDLE_NO_STATEMENT, 172, "bundle has no extra line carrying the logged statement") \
+    /* witness protocol (C2SP tlog-witness) */                                               \
+    X(SP_ERR_WITNESS_REQUEST, 190, "malformed add-checkpoint request")                       \
+    X(SP_ERR_WITNESS_UNKNOWN_LOG, 191, "checkpoint origin unknown to this witness")          \
+    X(SP_ERR_WITNESS_CONFLICT, 192, "old size is not the size this witness last cosigned")   \
+    X(SP_ERR_WITNESS_SPLIT_VIEW, 193, "same size, different root hash: the log showed two trees") \
+    /* log */                                                                                \
+    X(SP_ERR_LOG_SIGNATURE_LINE, 194, "entry has a signature line that is not a valid, distinct policy-key signature") \
+    X(SP_ERR_LOG_FULL, 195, "log is full or the request is over a size cap")                 \
     /* host layer */                                                                         \
     X(SP_ERR_IO, 130, "file or system I/O failed")                                           \
     X(SP_ERR_EXISTS, 131, "refusing to overwrite an existing file")                          \
     X(SP_ERR_EQUIVOCATION, 132, "refusing to sign a different text for an epoch already signed") \
     X(SP_ERR_COLLECT_MISMATCH, 133, "notes to collect carry different texts")                \
     X(SP_ERR_USAGE, 135, "invalid command-line usage")                                       \
-    X(SP_ERR_FILE_FORMAT, 136, "malformed file")
+    X(SP_ERR_FILE_FORMAT, 136, "malformed file")                                              \
+    X(SP_ERR_DB, 137, "embedded database (SQLite) failed")                                   \
+    X(SP_ERR_HTTP, 138, "HTTP server or client failed")                                      \
+    X(SP_ERR_NOT_FOUND, 139, "no such entry, tile or resource")
 
 typedef enum sp_err {
     SP_OK = SP_OK_VALUE,

@@ -37,6 +37,7 @@ typedef struct sp_vkey {
     char name[SP_MAX_NAME_BYTES + 1];
     size_t name_len;
     uint32_t key_id;
+    uint8_t alg;                           /* SP_KEY_ALG_*; 0 is read as Ed25519 (0x01) */
     uint8_t public_key[SP_ED25519_PUBLIC_KEY_BYTES];
 } sp_vkey;
 
@@ -47,6 +48,10 @@ typedef struct sp_skey_fields {
     uint32_t key_id;
     uint8_t seed[32];
 } sp_skey_fields;
+
+/* Cosigner keys (C2SP tlog-cosignature, cosignature/v1): the same Ed25519 key material,
+ * type byte 0x04 in the vkey and in the key ID hash. */
+#define SP_KEY_ALG_COSIGNER 0x04u
 
 /* SP_OK iff name[0..len) is a valid key name (rules above); else SP_ERR_KEY_NAME. */
 SP_MUST_CHECK sp_err sp_key_name_check(const char *name, size_t len);
@@ -62,7 +67,16 @@ SP_MUST_CHECK sp_err sp_key_id(uint32_t *id, const char *name, size_t name_len,
 SP_MUST_CHECK sp_err sp_vkey_parse(sp_vkey *out, const char *text, size_t len,
                                    const sp_crypto *crypto);
 
-/* Encode a verifier key (no NUL written). */
+/* As sp_key_id and sp_vkey_parse for a given key type byte (SP_KEY_ALG_ED25519 or
+ * SP_KEY_ALG_COSIGNER).  A vkey of another type is SP_ERR_KEY_ALGORITHM. */
+SP_MUST_CHECK sp_err sp_key_id_typed(uint32_t *id, const char *name, size_t name_len,
+                                     uint8_t alg,
+                                     const uint8_t public_key[SP_ED25519_PUBLIC_KEY_BYTES],
+                                     const sp_crypto *crypto);
+SP_MUST_CHECK sp_err sp_vkey_parse_typed(sp_vkey *out, const char *text, size_t len,
+                                         uint8_t alg, const sp_crypto *crypto);
+
+/* Encode a verifier key (its type byte is key->alg) (no NUL written). */
 SP_MUST_CHECK sp_err sp_vkey_format(const sp_vkey *key, char *out, size_t cap, size_t *out_len);
 
 /* Parse the syntax of a signer key.  Errors as sp_vkey_parse, plus SP_ERR_KEY_NOT_PRIVATE. */
