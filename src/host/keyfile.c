@@ -8,7 +8,7 @@
  * only, and a cosigner signer key differs from it in nothing but the type byte under the
  * base64.  So a cosigner key's text is checked by handing the verifier the same text with
  * that byte set to 0x01 (skey_fields_typed); the key ID is then checked with the 0x04
- * rule.  No second parser of the PRIVATE+KEY form exists.
+ * rule (sp_key_id_typed).  No second parser of the PRIVATE+KEY form exists.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -30,42 +30,21 @@ static int alg_known(uint8_t alg)
     return alg == SP_KEY_ALG_ED25519 || alg == SP_KEY_ALG_COSIGNER;
 }
 
-/*
- * Key ID of type alg: SHA-256(name || 0x0A || alg || public key)[:4].
- * TODO(pubverify): replace by sp_key_id_typed once the verifier has it on main.
- */
-static sp_err key_id_typed(uint32_t *id, const char *name, size_t name_len, uint8_t alg,
-                           const uint8_t pk[SP_ED25519_PUBLIC_KEY_BYTES])
-{
-    uint8_t sep[2] = {'\n', alg}, h[SP_SHA256_BYTES];
-    sp_bytes parts[3] = {{(const uint8_t *)name, name_len}, {sep, 2}, {pk, 32}};
-    sp_err e;
-    if (alg == SP_KEY_ALG_ED25519)
-        return sp_key_id(id, name, name_len, pk, sp_sodium_crypto());
-    *id = 0;
-    if ((e = sp_key_name_check(name, name_len)) != SP_OK)
-        return e;
-    if (sp_sodium_crypto()->sha256(sp_sodium_crypto()->ctx, h, parts, 3) != 0)
-        return SP_ERR_CRYPTO;
-    *id = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | (uint32_t)h[3];
-    return SP_OK;
-}
-
-/* "<prefix><name>+<8 hex ID>+base64(alg || bytes[32])" into out (NUL-terminated). */
-static sp_err key_text(char *out, size_t cap, const char *prefix, const sp_vkey *k,
-                       const uint8_t bytes[32])
+/* "PRIVATE+KEY+<name>+<8 hex ID>+base64(alg || seed[32])" into out (NUL-terminated); the
+ * verifier key's form is sp_vkey_format's. */
+static sp_err skey_text(char *out, size_t cap, const sp_vkey *k, const uint8_t seed[32])
 {
     uint8_t raw[33];
     char b64[SP_BASE64_KEY_LEN + 1];
     size_t b64_len;
     raw[0] = key_alg(k);
-    memcpy(raw + 1, bytes, 32);
+    memcpy(raw + 1, seed, 32);
     sp_err e = sp_base64_encode(b64, sizeof b64 - 1, &b64_len, raw, sizeof raw);
     sodium_memzero(raw, sizeof raw);
     if (e != SP_OK)
         return e;
     b64[b64_len] = '\0';
-    int n = snprintf(out, cap, "%s%s+%08x+%s", prefix, k->name, (unsigned)k->key_id, b64);
+    int n = snprintf(out, cap, "PRIVATE+KEY+%s+%08x+%s", k->name, (unsigned)k->key_id, b64);
     sodium_memzero(b64, sizeof b64);
     return n < 0 || (size_t)n >= cap ? SP_ERR_BUFFER_TOO_SMALL : SP_OK;
 }
@@ -139,8 +118,7 @@ sp_err sp_key_file_stem(const char *name, char *out, size_t cap)
 
 sp_err sp_signer_key_format(const sp_signer_key *key, char *out, size_t cap)
 {
-    /* libsodium's sk starts with the seed */
-    return key_text(out, cap, "PRIVATE+KEY+", &key->pub, key->sk);
+    return skey_text(out, cap, &key->pub, key->sk); /* libsodium's sk starts with the seed */
 }
 
 sp_err sp_signer_key_parse_typed(sp_signer_key *out, const char *text, size_t len,
@@ -157,7 +135,7 @@ sp_err sp_signer_key_parse_typed(sp_signer_key *out, const char *text, size_t le
     if ((e = skey_fields_typed(&f, text, len, alg)) != SP_OK)
         return e;
     crypto_sign_seed_keypair(out->pub.public_key, out->sk, f.seed);
-    e = key_id_typed(&id, f.name, f.name_len, alg, out->pub.public_key);
+    e = sp_key_id_typed(&id, f.name, f.name_len, alg, out->pub.public_key, sp_sodium_crypto());
     if (e == SP_OK && id != f.key_id)
         e = SP_ERR_KEY_ID; /* the ID names another key: refuse, as Go's NewSigner does */
     if (e == SP_OK) {
@@ -212,6 +190,11 @@ sp_err sp_signer_key_load(sp_signer_key *out, const char *path)
 
 sp_err sp_vkey_load(sp_vkey *out, const char *path)
 {
+    return sp_vkey_load_typed(out, path, SP_KEY_ALG_ED25519);
+}
+
+sp_err sp_vkey_load_typed(sp_vkey *out, const char *path, uint8_t alg)
+{
     char buf[SP_MAX_VKEY_TEXT + 2];
     size_t len;
     memset(out, 0, sizeof *out);
@@ -219,7 +202,7 @@ sp_err sp_vkey_load(sp_vkey *out, const char *path)
     if (e == SP_OK)
         e = read_key_line(path, buf, sizeof buf, &len);
     if (e == SP_OK)
-        e = sp_vkey_parse(out, buf, len, sp_sodium_crypto());
+        e = sp_vkey_parse_typed(out, buf, len, alg, sp_sodium_crypto());
     return e;
 }
 
@@ -230,7 +213,7 @@ sp_err sp_key_generate_typed(const char *name, uint8_t alg, const char *dir, cha
     char stem[3 * SP_MAX_NAME_BYTES + 1], skey[SP_MAX_SKEY_TEXT + 2], vkey[SP_MAX_VKEY_TEXT + 2];
     char kpath[4096], ppath[4096];
     uint8_t seed[32];
-    size_t nlen = strlen(name);
+    size_t vlen, nlen = strlen(name);
     sp_err e;
 
     if (!alg_known(alg))
@@ -254,14 +237,14 @@ sp_err sp_key_generate_typed(const char *name, uint8_t alg, const char *dir, cha
     memcpy(key.pub.name, name, nlen + 1);
     key.pub.name_len = nlen;
     key.pub.alg = alg;
-    e = key_id_typed(&key.pub.key_id, name, nlen, alg, key.pub.public_key);
+    e = sp_key_id_typed(&key.pub.key_id, name, nlen, alg, key.pub.public_key,
+                        sp_sodium_crypto());
     if (e == SP_OK)
         e = sp_signer_key_format(&key, skey, sizeof skey - 1);
-    /* TODO(pubverify): sp_vkey_format writes key->alg once the verifier has it on main. */
     if (e == SP_OK)
-        e = key_text(vkey, sizeof vkey - 1, "", &key.pub, key.pub.public_key);
+        e = sp_vkey_format(&key.pub, vkey, sizeof vkey - 2, &vlen);
     if (e == SP_OK) {
-        size_t slen = strlen(skey), vlen = strlen(vkey);
+        size_t slen = strlen(skey);
         skey[slen] = '\n';
         vkey[vlen] = '\n';
         e = sp_file_write_atomic(kpath, skey, slen + 1, 0600, 0);

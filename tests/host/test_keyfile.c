@@ -428,6 +428,13 @@ static void test_cosigner_generate(void)
     CHECK(strstr(vtext, hexid) != NULL && strstr(text, hexid) != NULL);
     CHECK_OK(sp_signer_key_format(&sk, again, sizeof again));
     CHECK(strlen(again) + 1 == n && memcmp(again, text, n - 1) == 0);
+
+    /* The verifier key loads as a cosigner vkey and is the signer key's public half. */
+    sp_vkey vk;
+    CHECK_OK(sp_vkey_load_typed(&vk, ppath, SP_KEY_ALG_COSIGNER));
+    CHECK(vk.alg == SP_KEY_ALG_COSIGNER && vk.key_id == sk.pub.key_id);
+    CHECK(memcmp(vk.public_key, sk.pub.public_key, 32) == 0);
+    CHECK_ERR(sp_vkey_load(&vk, ppath), SP_ERR_KEY_ALGORITHM);
     sp_signer_key_wipe(&sk);
 
     /* Not as a statement-signer key, and a signer key not as a cosigner key. */

@@ -66,6 +66,7 @@ SP_MUST_CHECK sp_err sp_signer_key_load(sp_signer_key *out, const char *path);
 SP_MUST_CHECK sp_err sp_signer_key_load_typed(sp_signer_key *out, const char *path,
                                               uint8_t alg);
 SP_MUST_CHECK sp_err sp_vkey_load(sp_vkey *out, const char *path);
+SP_MUST_CHECK sp_err sp_vkey_load_typed(sp_vkey *out, const char *path, uint8_t alg);
 
 /* Encode a signer key's text form "PRIVATE+KEY+..." with its type byte (NUL-terminated). */
 SP_MUST_CHECK sp_err sp_signer_key_format(const sp_signer_key *key, char *out, size_t cap);
