@@ -13,7 +13,7 @@ static const char main_usage[] =
     "hold a fresh weekly statement signed by a quorum of independent bodies.\n"
     "\n"
     "commands:\n"
-    "  key generate NAME [--out DIR]           make an Ed25519 signer/verifier key pair\n"
+    "  key generate [--cosigner] NAME          make an Ed25519 key pair (signer, log, witness)\n"
     "  note sign --key K.key [--text] [NOTE]   add a signature to a C2SP signed note\n"
     "  note verify --key K.pub... [NOTE]       verify a signed note (Go note.Open rules)\n"
     "  policy init|check|show|hash             write and inspect signer policies\n"
