@@ -71,9 +71,9 @@ static sp_err scan_proof_tail(const uint8_t *b, size_t len, size_t *pos, uint32_
         size_t n = 0;
         sp_err e;
 
+        ++*line;
         if (*pos >= len)
             return format_err; /* no empty line before the end */
-        ++*line;
         if (sp_text_next_line(b, len, pos, &s) != SP_OK)
             return format_err;
         if (s.len == 0)
