@@ -2,7 +2,7 @@
  * witness_setup.h -- the fixed witness policy (one log, witnesses a b c, quorum 2 of 3) and
  * checkpoint text that the publication fuzz targets embed, and the oracle they share for
  * sp_checkpoint_verify_witnessed.  The strings are printed by
- * `build/fuzz/gen_publication --literal` (keys of tests/support/fixture.c), which also
+ * `build/fuzz/gen_publication --literal` (tests/support/witness_fixture.c), which also
  * signs the seed corpora with those keys, so the accept path is reachable.
  *
  * Oracle (abort() on violation):

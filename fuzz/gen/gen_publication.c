@@ -8,7 +8,7 @@
  *   build/fuzz/gen_publication fuzz/corpus      # writes the files
  *   build/fuzz/gen_publication --literal        # the strings in fuzz/witness_setup.h
  *
- * Keys are deterministic (tests/support/fixture.c, fixed seeds) and signatures are
+ * Keys are deterministic (tests/support/witness_fixture.c, fixed seeds) and signatures are
  * Ed25519 (deterministic), so the output is reproducible byte for byte.  The seeds carry
  * real log signatures and cosignatures, so the fuzzer starts on the accept path.
  */
@@ -20,52 +20,17 @@
 #include <sodium.h>
 
 #include "support/fixture.h"
+#include "support/witness_fixture.h"
+#include "gen_util.h"
 
 static const char *dir;
-static fx_key klog, kw[4], kstranger;
-static char wv[4][256];
-static char policy[4096], ckpt[256], ckpt_other[256], ckpt_foreign[256];
+static wf_world W;
 static char buf[16384];
 static size_t len;
 
 static void put(const char *sub, const char *name, const char *data, size_t n)
 {
-    char path[512];
-    FILE *f;
-    snprintf(path, sizeof path, "%s/%s/%s", dir, sub, name);
-    f = fopen(path, "wb");
-    if (f == NULL || fwrite(data, 1, n, f) != n || fclose(f) != 0) {
-        perror(path);
-        exit(1);
-    }
-}
-
-static void make_text(char *out, size_t cap, const char *origin, unsigned size, uint8_t fill)
-{
-    uint8_t root[32];
-    char b64[64];
-    memset(root, fill, sizeof root);
-    sodium_bin2base64(b64, sizeof b64, root, sizeof root, sodium_base64_VARIANT_ORIGINAL);
-    snprintf(out, cap, "%s\n%u\n%s\n", origin, size, b64);
-}
-
-static void setup(void)
-{
-    fx_key_make(&klog, "example.org/log", 1);
-    fx_key_make(&kstranger, "stranger.example", 3);
-    for (int i = 0; i < 4; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "w%d.example", i);
-        fx_key_make(&kw[i], name, (uint8_t)(30 + i));
-        fx_cosigner_vkey(&kw[i], wv[i], sizeof wv[i]);
-    }
-    /* Canonical form: the policy the targets embed. */
-    snprintf(policy, sizeof policy,
-             "log %s\nwitness a %s\nwitness b %s\nwitness c %s\ngroup g 2 a b c\nquorum g\n",
-             klog.vkey, wv[0], wv[1], wv[2]);
-    make_text(ckpt, sizeof ckpt, "example.org/log", 5, 0xAB);
-    make_text(ckpt_other, sizeof ckpt_other, "example.org/log", 6, 0xCD);
-    make_text(ckpt_foreign, sizeof ckpt_foreign, "other.example/log", 5, 0xAB);
+    gen_put(dir, sub, name, data, n);
 }
 
 /* ---- notes: "text \n" then lines -------------------------------------------------- */
@@ -82,7 +47,7 @@ static void sig(const fx_key *k, const char *text)
 
 static void cosig(int w, uint64_t time, const char *text)
 {
-    len += fx_cosign_line(&kw[w], time, text, strlen(text), buf + len, sizeof buf - len);
+    len += fx_cosign_line(&W.w[w], time, text, strlen(text), buf + len, sizeof buf - len);
 }
 
 /* Write the note (checkpoint corpus) and its signature lines alone (cosignature corpus:
@@ -91,43 +56,43 @@ static void both(const char *name, const char *text)
 {
     size_t skip = strlen(text) + 1;
     put("checkpoint", name, buf, len);
-    if (strcmp(text, ckpt) == 0)
+    if (strcmp(text, W.ckpt) == 0)
         put("cosignature", name, buf + skip, len - skip);
 }
 
 static void checkpoints(void)
 {
-    start(ckpt), sig(&klog, ckpt), cosig(0, 1000, ckpt), cosig(1, 2000, ckpt);
-    both("valid-two", ckpt);
-    cosig(2, 3000, ckpt);
-    both("valid-three", ckpt);
-    start(ckpt), cosig(3, 5, ckpt), sig(&kstranger, ckpt), sig(&klog, ckpt);
-    cosig(2, 3000, ckpt), cosig(0, 1000, ckpt);
-    both("valid-unknown-lines", ckpt);
-    start(ckpt), sig(&klog, ckpt), cosig(0, 1000, ckpt);
-    both("too-few", ckpt);
-    start(ckpt), sig(&klog, ckpt), cosig(0, 1000, ckpt), cosig(0, 1001, ckpt);
-    cosig(1, 1000, ckpt);
-    both("duplicate", ckpt);
-    start(ckpt), sig(&klog, ckpt), cosig(0, 1000, ckpt_other), cosig(1, 1000, ckpt);
-    both("moved-cosignature", ckpt);
-    start(ckpt), sig(&klog, ckpt), cosig(0, 0, ckpt), cosig(1, 1000, ckpt);
-    both("time-zero", ckpt);
-    start(ckpt), sig(&klog, ckpt), cosig(0, (uint64_t)1 << 63, ckpt), cosig(1, 1000, ckpt);
-    both("time-range", ckpt);
-    start(ckpt), sig(&klog, ckpt_other), cosig(0, 1000, ckpt), cosig(1, 1000, ckpt);
-    both("bad-log-signature", ckpt);
-    start(ckpt), cosig(0, 1000, ckpt), cosig(1, 1000, ckpt);
-    both("no-log-signature", ckpt);
-    start(ckpt), sig(&klog, ckpt), cosig(1, 1000, ckpt);
-    len += fx_sign_line_as(&kw[0], kw[0].name, fx_key_id_typed(kw[0].name, 4, kw[0].pk), ckpt,
-                           strlen(ckpt), buf + len, sizeof buf - len);
-    both("cosignature-format", ckpt);
-    start(ckpt_foreign), sig(&klog, ckpt_foreign), cosig(0, 1, ckpt_foreign);
-    cosig(1, 1, ckpt_foreign);
-    both("foreign-origin", ckpt_foreign);
+    start(W.ckpt), sig(&W.log, W.ckpt), cosig(0, 1000, W.ckpt), cosig(1, 2000, W.ckpt);
+    both("valid-two", W.ckpt);
+    cosig(2, 3000, W.ckpt);
+    both("valid-three", W.ckpt);
+    start(W.ckpt), cosig(3, 5, W.ckpt), sig(&W.stranger, W.ckpt), sig(&W.log, W.ckpt);
+    cosig(2, 3000, W.ckpt), cosig(0, 1000, W.ckpt);
+    both("valid-unknown-lines", W.ckpt);
+    start(W.ckpt), sig(&W.log, W.ckpt), cosig(0, 1000, W.ckpt);
+    both("too-few", W.ckpt);
+    start(W.ckpt), sig(&W.log, W.ckpt), cosig(0, 1000, W.ckpt), cosig(0, 1001, W.ckpt);
+    cosig(1, 1000, W.ckpt);
+    both("duplicate", W.ckpt);
+    start(W.ckpt), sig(&W.log, W.ckpt), cosig(0, 1000, W.ckpt_other), cosig(1, 1000, W.ckpt);
+    both("moved-cosignature", W.ckpt);
+    start(W.ckpt), sig(&W.log, W.ckpt), cosig(0, 0, W.ckpt), cosig(1, 1000, W.ckpt);
+    both("time-zero", W.ckpt);
+    start(W.ckpt), sig(&W.log, W.ckpt), cosig(0, (uint64_t)1 << 63, W.ckpt), cosig(1, 1000, W.ckpt);
+    both("time-range", W.ckpt);
+    start(W.ckpt), sig(&W.log, W.ckpt_other), cosig(0, 1000, W.ckpt), cosig(1, 1000, W.ckpt);
+    both("bad-log-signature", W.ckpt);
+    start(W.ckpt), cosig(0, 1000, W.ckpt), cosig(1, 1000, W.ckpt);
+    both("no-log-signature", W.ckpt);
+    start(W.ckpt), sig(&W.log, W.ckpt), cosig(1, 1000, W.ckpt);
+    len += fx_sign_line_as(&W.w[0], W.w[0].name, fx_key_id_typed(W.w[0].name, 4, W.w[0].pk), W.ckpt,
+                           strlen(W.ckpt), buf + len, sizeof buf - len);
+    both("cosignature-format", W.ckpt);
+    start(W.ckpt_foreign), sig(&W.log, W.ckpt_foreign), cosig(0, 1, W.ckpt_foreign);
+    cosig(1, 1, W.ckpt_foreign);
+    both("foreign-origin", W.ckpt_foreign);
     start("example.org/log\nfive\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\n");
-    sig(&klog, "example.org/log\nfive\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\n");
+    sig(&W.log, "example.org/log\nfive\nq6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=\n");
     both("bad-text", "x");
 }
 
@@ -140,7 +105,7 @@ static void envelopes(void)
     const char *h = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
     size_t nl, n;
 
-    start(ckpt), sig(&klog, ckpt), cosig(0, 1000, ckpt), cosig(1, 2000, ckpt);
+    start(W.ckpt), sig(&W.log, W.ckpt), cosig(0, 1000, W.ckpt), cosig(1, 2000, W.ckpt);
     memcpy(note, buf, len);
     nl = len;
     note[nl] = '\0';
@@ -190,46 +155,35 @@ static void wpolicy(const char *name, const char *fmt, ...)
 
 static void policies(void)
 {
-    put("witness_policy", "valid-canonical", policy, strlen(policy));
+    put("witness_policy", "valid-canonical", W.policy, strlen(W.policy));
     wpolicy("valid-file",
             "# a comment\nlog %s https://log.example/\n\n\twitness  a\t%s  \nwitness b %s "
             "https://b.example/\nwitness c %s\nwitness d %s\ngroup g any a b\n"
             "group h 2 c d\n  # nested\ngroup q all g h\nquorum q\n",
-            klog.vkey, wv[0], wv[1], wv[2], wv[3]);
-    wpolicy("quorum-none", "log %s\nwitness a %s\nquorum none\n", klog.vkey, wv[0]);
+            W.log.vkey, W.wvkey[0], W.wvkey[1], W.wvkey[2], W.wvkey[3]);
+    wpolicy("quorum-none", "log %s\nwitness a %s\nquorum none\n", W.log.vkey, W.wvkey[0]);
     wpolicy("single-witness", "log %s\nwitness a %s\nwitness b %s\ngroup g any a b\nquorum g\n",
-            klog.vkey, wv[0], wv[1]);
-    wpolicy("no-log", "witness a %s\nwitness b %s\ngroup g all a b\nquorum g\n", wv[0], wv[1]);
+            W.log.vkey, W.wvkey[0], W.wvkey[1]);
+    wpolicy("no-log", "witness a %s\nwitness b %s\ngroup g all a b\nquorum g\n", W.wvkey[0], W.wvkey[1]);
     wpolicy("member-twice",
             "log %s\nwitness a %s\nwitness b %s\ngroup g all a b\ngroup h all a g\nquorum h\n",
-            klog.vkey, wv[0], wv[1]);
-    wpolicy("undefined", "log %s\nwitness a %s\ngroup g all a b\nquorum g\n", klog.vkey, wv[0]);
+            W.log.vkey, W.wvkey[0], W.wvkey[1]);
+    wpolicy("undefined", "log %s\nwitness a %s\ngroup g all a b\nquorum g\n", W.log.vkey, W.wvkey[0]);
     wpolicy("wrong-key-type", "log %s\nwitness a %s\nwitness b %s\ngroup g all a b\nquorum g\n",
-            klog.vkey, kw[0].vkey, wv[1]);
+            W.log.vkey, W.w[0].vkey, W.wvkey[1]);
     wpolicy("duplicate-key", "log %s\nwitness a %s\nwitness b %s\ngroup g all a b\nquorum g\n",
-            klog.vkey, wv[0], wv[0]);
+            W.log.vkey, W.wvkey[0], W.wvkey[0]);
 }
 
-static void literal(const char *name, const char *s)
-{
-    printf("static const char %s[] =\n    \"", name);
-    for (; *s; s++) {
-        if (*s == '\n')
-            printf(s[1] ? "\\n\"\n    \"" : "\\n\"");
-        else
-            putchar(*s);
-    }
-    printf(";\n");
-}
 
 int main(int argc, char **argv)
 {
     if (sodium_init() < 0)
         return 1;
-    setup();
+    wf_world_make(&W);
     if (argc == 2 && strcmp(argv[1], "--literal") == 0) {
-        literal("fuzz_witness_policy", policy);
-        literal("fuzz_checkpoint_text", ckpt);
+        gen_print_literal("fuzz_witness_policy", W.policy);
+        gen_print_literal("fuzz_checkpoint_text", W.ckpt);
         return 0;
     }
     if (argc != 2) {

@@ -139,3 +139,15 @@ size_t fx_cosign_line(const fx_key *k, uint64_t time, const void *text, size_t l
     return fx_cosign_line_as(k, k->name, fx_key_id_typed(k->name, 4, k->pk), time, text, len,
                              out, cap);
 }
+
+void fx_checkpoint_text(char *out, size_t cap, const char *origin, uint64_t size, uint8_t fill)
+{
+    uint8_t root[32];
+    char b64[64];
+    int n;
+    memset(root, fill, sizeof root);
+    sodium_bin2base64(b64, sizeof b64, root, sizeof root, sodium_base64_VARIANT_ORIGINAL);
+    n = snprintf(out, cap, "%s\n%llu\n%s\n", origin, (unsigned long long)size, b64);
+    if (n < 0 || (size_t)n >= cap)
+        fx_die("checkpoint text does not fit");
+}

@@ -39,6 +39,9 @@ uint32_t fx_key_id(const char *name, const uint8_t pk[32]);
 /* The same for a given key type byte (0x01 note signer, 0x04 cosigner). */
 uint32_t fx_key_id_typed(const char *name, uint8_t alg, const uint8_t pk[32]);
 
+/* A checkpoint note text "origin\nsize\nbase64(32 bytes of fill)\n" (C2SP tlog-checkpoint). */
+void fx_checkpoint_text(char *out, size_t cap, const char *origin, uint64_t size, uint8_t fill);
+
 /* The key's cosigner vkey (C2SP tlog-cosignature, type 0x04): "name+hexid+base64". */
 void fx_cosigner_vkey(const fx_key *k, char *out, size_t cap);
 

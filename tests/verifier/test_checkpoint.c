@@ -12,19 +12,16 @@
 #include "softpause/checkpoint.h"
 #include "softpause/host/sodium_crypto.h"
 #include "support/fixture.h"
+#include "support/witness_fixture.h"
 
 static const sp_crypto *crypto;
 
-static fx_key klog, kother_log, kw[4], kstranger;
+/* Keys, policy (quorum 2 of a b c; witness w3 is in no policy) and checkpoint texts. */
+static wf_world W;
 static sp_wpolicy wp;
 static sp_checkpoint_work work;
 static sp_checkpoint cp;
 static sp_checkpoint_result res;
-
-/* The checkpoint text used throughout: origin, size 5, a root of 32 bytes 0xAB. */
-static char ckpt[256];
-static char ckpt_other[256]; /* same log, another tree */
-static char ckpt_foreign[256]; /* another origin */
 
 /* A note under construction. */
 static char nb[8192];
@@ -42,7 +39,7 @@ static void nb_log(const fx_key *k, const char *text)
 
 static void nb_cosig(int w, uint64_t time, const char *text)
 {
-    nl += fx_cosign_line(&kw[w], time, text, strlen(text), nb + nl, sizeof nb - nl);
+    nl += fx_cosign_line(&W.w[w], time, text, strlen(text), nb + nl, sizeof nb - nl);
 }
 
 static sp_err verify(void)
@@ -51,40 +48,14 @@ static sp_err verify(void)
                                           &res);
 }
 
-static void make_text(char *out, size_t cap, const char *origin, uint64_t size, uint8_t fill)
-{
-    uint8_t root[32];
-    char b64[64];
-    memset(root, fill, sizeof root);
-    sodium_bin2base64(b64, sizeof b64, root, sizeof root, sodium_base64_VARIANT_ORIGINAL);
-    snprintf(out, cap, "%s\n%llu\n%s\n", origin, (unsigned long long)size, b64);
-}
-
 static void setup(void)
 {
-    static char policy[4096];
-    char v[4][256];
-    fx_key_make(&klog, "example.org/log", 1);
-    fx_key_make(&kother_log, "other.example/log", 2);
-    fx_key_make(&kstranger, "stranger.example", 3);
-    for (int i = 0; i < 4; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "w%d.example", i);
-        fx_key_make(&kw[i], name, (uint8_t)(30 + i));
-        fx_cosigner_vkey(&kw[i], v[i], sizeof v[i]);
-    }
-    /* Witness 3 is known to nobody: not in the policy. */
-    snprintf(policy, sizeof policy,
-             "log %s\nwitness a %s\nwitness b %s\nwitness c %s\ngroup g 2 a b c\nquorum g\n",
-             klog.vkey, v[0], v[1], v[2]);
-    if (sp_wpolicy_parse(&wp, (const uint8_t *)policy, strlen(policy), SP_WPOLICY_FILE, crypto,
-                         NULL) != SP_OK) {
+    wf_world_make(&W);
+    if (sp_wpolicy_parse(&wp, (const uint8_t *)W.policy, strlen(W.policy), SP_WPOLICY_CANONICAL,
+                         crypto, NULL) != SP_OK) {
         printf("test policy does not parse\n");
         exit(1);
     }
-    make_text(ckpt, sizeof ckpt, "example.org/log", 5, 0xAB);
-    make_text(ckpt_other, sizeof ckpt_other, "example.org/log", 6, 0xCD);
-    make_text(ckpt_foreign, sizeof ckpt_foreign, "other.example/log", 5, 0xAB);
 }
 
 /* ---- text ---------------------------------------------------------------------------- */
@@ -96,12 +67,12 @@ static void test_parse_and_format_text(void)
     uint8_t out[512];
     size_t n = 0;
 
-    CHECK_OK(sp_checkpoint_parse_text(&cp, (const uint8_t *)ckpt, strlen(ckpt)));
+    CHECK_OK(sp_checkpoint_parse_text(&cp, (const uint8_t *)W.ckpt, strlen(W.ckpt)));
     CHECK(strcmp(cp.origin, "example.org/log") == 0 && cp.origin_len == 15);
     CHECK(cp.size == 5 && cp.root[0] == 0xAB && cp.root[31] == 0xAB);
-    CHECK(cp.text_len == strlen(ckpt));
+    CHECK(cp.text_len == strlen(W.ckpt));
     CHECK_OK(sp_checkpoint_format_text(&cp, out, sizeof out, &n));
-    CHECK(n == strlen(ckpt) && memcmp(out, ckpt, n) == 0);
+    CHECK(n == strlen(W.ckpt) && memcmp(out, W.ckpt, n) == 0);
     CHECK_ERR(sp_checkpoint_format_text(&cp, out, n - 1, &n), SP_ERR_BUFFER_TOO_SMALL);
     CHECK(n == 0);
 
@@ -143,12 +114,12 @@ static void test_parse_and_format_text(void)
     }
     {
         static char big[SP_MAX_CHECKPOINT_TEXT_BYTES + 64];
-        size_t m = (size_t)snprintf(big, sizeof big, "%s", ckpt);
+        size_t m = (size_t)snprintf(big, sizeof big, "%s", W.ckpt);
         while (m + 10 < sizeof big)
             m += (size_t)snprintf(big + m, sizeof big - m, "ext line\n");
         CHECK_ERR(sp_checkpoint_parse_text(&cp, (const uint8_t *)big, m), SP_ERR_CKPT_FORMAT);
     }
-    CHECK_ERR(sp_checkpoint_parse_text(NULL, (const uint8_t *)ckpt, 3), SP_ERR_ARGUMENT);
+    CHECK_ERR(sp_checkpoint_parse_text(NULL, (const uint8_t *)W.ckpt, 3), SP_ERR_ARGUMENT);
     CHECK_ERR(sp_checkpoint_parse_text(&cp, NULL, 3), SP_ERR_ARGUMENT);
     memset(&cp, 0, sizeof cp);
     strcpy(cp.origin, "bad origin");
@@ -163,18 +134,18 @@ static void test_cosignature_message(void)
     size_t n = 0;
     int wl;
 
-    wl = snprintf(want, sizeof want, "cosignature/v1\ntime 1700000000\n%s", ckpt);
-    CHECK_OK(sp_cosignature_message(msg, sizeof msg, &n, 1700000000u, (const uint8_t *)ckpt,
-                                    strlen(ckpt)));
+    wl = snprintf(want, sizeof want, "cosignature/v1\ntime 1700000000\n%s", W.ckpt);
+    CHECK_OK(sp_cosignature_message(msg, sizeof msg, &n, 1700000000u, (const uint8_t *)W.ckpt,
+                                    strlen(W.ckpt)));
     CHECK(n == (size_t)wl && memcmp(msg, want, n) == 0);
     /* The largest time a valid cosignature can carry. */
     CHECK_OK(sp_cosignature_message(msg, sizeof msg, &n, SP_COSIG_TIME_LIMIT - 1u,
-                                    (const uint8_t *)ckpt, strlen(ckpt)));
+                                    (const uint8_t *)W.ckpt, strlen(W.ckpt)));
     CHECK(memcmp(msg, "cosignature/v1\ntime 9223372036854775807\n", 40) == 0);
-    CHECK_ERR(sp_cosignature_message(msg, 20, &n, 1, (const uint8_t *)ckpt, strlen(ckpt)),
+    CHECK_ERR(sp_cosignature_message(msg, 20, &n, 1, (const uint8_t *)W.ckpt, strlen(W.ckpt)),
               SP_ERR_BUFFER_TOO_SMALL);
     CHECK(n == 0 && harness_all_zero(msg, 20));
-    CHECK_ERR(sp_cosignature_message(msg, sizeof msg, NULL, 1, (const uint8_t *)ckpt, 3),
+    CHECK_ERR(sp_cosignature_message(msg, sizeof msg, NULL, 1, (const uint8_t *)W.ckpt, 3),
               SP_ERR_ARGUMENT);
 }
 
@@ -182,10 +153,10 @@ static void test_cosignature_message(void)
 
 static void test_valid(void)
 {
-    nb_start(ckpt);
-    nb_log(&klog, ckpt);
-    nb_cosig(0, 1000, ckpt);
-    nb_cosig(1, 2000, ckpt);
+    nb_start(W.ckpt);
+    nb_log(&W.log, W.ckpt);
+    nb_cosig(0, 1000, W.ckpt);
+    nb_cosig(1, 2000, W.ckpt);
     CHECK_OK(verify());
     CHECK(res.log_index == 0 && res.cosigned == 3u && res.quorum_met == 1);
     CHECK(res.cosig_time[0] == 1000 && res.cosig_time[1] == 2000);
@@ -193,20 +164,20 @@ static void test_valid(void)
     CHECK(cp.size == 5 && strcmp(cp.origin, "example.org/log") == 0);
 
     /* Three cosigners: the two newest already make the quorum. */
-    nb_cosig(2, 3000, ckpt);
+    nb_cosig(2, 3000, W.ckpt);
     CHECK_OK(verify());
     CHECK(res.cosigned == 7u && res.quorum_time == 2000);
 
     /* Lines of keys the policy does not know are ignored (and counted): a stranger's
      * note signature, an unlisted witness, and a listed witness's key under the note
      * signer type (0x01), whose key ID differs from its cosigner ID. */
-    nb_start(ckpt);
-    nb_cosig(3, 5, ckpt);
-    nb_log(&kstranger, ckpt);
-    nb_log(&klog, ckpt);
-    nb_log(&kw[0], ckpt);
-    nb_cosig(2, 3000, ckpt);
-    nb_cosig(0, 1000, ckpt);
+    nb_start(W.ckpt);
+    nb_cosig(3, 5, W.ckpt);
+    nb_log(&W.stranger, W.ckpt);
+    nb_log(&W.log, W.ckpt);
+    nb_log(&W.w[0], W.ckpt);
+    nb_cosig(2, 3000, W.ckpt);
+    nb_cosig(0, 1000, W.ckpt);
     CHECK_OK(verify());
     CHECK(res.unknown_lines == 3 && res.cosigned == 5u && res.quorum_time == 1000);
 
@@ -229,125 +200,125 @@ static void test_valid(void)
 static void test_log_signature(void)
 {
     /* From a different origin (a log the policy does not list). */
-    nb_start(ckpt_foreign);
-    nb_log(&kother_log, ckpt_foreign);
-    nb_cosig(0, 1000, ckpt_foreign);
-    nb_cosig(1, 1000, ckpt_foreign);
+    nb_start(W.ckpt_foreign);
+    nb_log(&W.other_log, W.ckpt_foreign);
+    nb_cosig(0, 1000, W.ckpt_foreign);
+    nb_cosig(1, 1000, W.ckpt_foreign);
     CHECK_ERR(verify(), SP_ERR_CKPT_ORIGIN);
     CHECK(harness_all_zero(&cp, sizeof cp) && res.log_index == UINT32_MAX);
 
     /* No log signature at all, only cosignatures. */
-    nb_start(ckpt);
-    nb_cosig(0, 1000, ckpt);
-    nb_cosig(1, 1000, ckpt);
+    nb_start(W.ckpt);
+    nb_cosig(0, 1000, W.ckpt);
+    nb_cosig(1, 1000, W.ckpt);
     CHECK_ERR(verify(), SP_ERR_CKPT_LOG_SIGNATURE);
 
     /* The log's line signs another checkpoint. */
-    nb_start(ckpt);
-    nb_log(&klog, ckpt_other);
-    nb_cosig(0, 1000, ckpt);
-    nb_cosig(1, 1000, ckpt);
+    nb_start(W.ckpt);
+    nb_log(&W.log, W.ckpt_other);
+    nb_cosig(0, 1000, W.ckpt);
+    nb_cosig(1, 1000, W.ckpt);
     CHECK_ERR(verify(), SP_ERR_CKPT_LOG_SIGNATURE);
 
     /* The first line of the log's key decides (as Go's note.Open): a bad one, then a good
      * one, is refused. */
-    nb_start(ckpt);
-    nb_log(&klog, ckpt_other);
-    nb_log(&klog, ckpt);
-    nb_cosig(0, 1000, ckpt);
-    nb_cosig(1, 1000, ckpt);
+    nb_start(W.ckpt);
+    nb_log(&W.log, W.ckpt_other);
+    nb_log(&W.log, W.ckpt);
+    nb_cosig(0, 1000, W.ckpt);
+    nb_cosig(1, 1000, W.ckpt);
     CHECK_ERR(verify(), SP_ERR_CKPT_LOG_SIGNATURE);
 
     /* Another key claiming the log's name and key ID. */
-    nb_start(ckpt);
-    nl += fx_sign_line_as(&kstranger, klog.name, klog.id, ckpt, strlen(ckpt), nb + nl,
+    nb_start(W.ckpt);
+    nl += fx_sign_line_as(&W.stranger, W.log.name, W.log.id, W.ckpt, strlen(W.ckpt), nb + nl,
                           sizeof nb - nl);
-    nb_cosig(0, 1000, ckpt);
-    nb_cosig(1, 1000, ckpt);
+    nb_cosig(0, 1000, W.ckpt);
+    nb_cosig(1, 1000, W.ckpt);
     CHECK_ERR(verify(), SP_ERR_CKPT_LOG_SIGNATURE);
 
     /* A log line with a cosignature-sized payload is not a valid Ed25519 note signature. */
-    nb_start(ckpt);
-    nl += fx_cosign_line_as(&klog, klog.name, klog.id, 5, ckpt, strlen(ckpt), nb + nl,
+    nb_start(W.ckpt);
+    nl += fx_cosign_line_as(&W.log, W.log.name, W.log.id, 5, W.ckpt, strlen(W.ckpt), nb + nl,
                             sizeof nb - nl);
-    nb_cosig(0, 1000, ckpt);
-    nb_cosig(1, 1000, ckpt);
+    nb_cosig(0, 1000, W.ckpt);
+    nb_cosig(1, 1000, W.ckpt);
     CHECK_ERR(verify(), SP_ERR_CKPT_LOG_SIGNATURE);
 }
 
 static void test_cosignature_refusals(void)
 {
     /* Too few witnesses (1 of the 2 the group needs). */
-    nb_start(ckpt);
-    nb_log(&klog, ckpt);
-    nb_cosig(0, 1000, ckpt);
+    nb_start(W.ckpt);
+    nb_log(&W.log, W.ckpt);
+    nb_cosig(0, 1000, W.ckpt);
     CHECK_ERR(verify(), SP_ERR_WITNESS_QUORUM);
     CHECK(res.cosigned == 1u && res.quorum_met == 0 && res.quorum_time == 0);
     CHECK(res.log_index == 0 && harness_all_zero(&cp, sizeof cp));
 
     /* Duplicate cosignature lines of one witness -- even two valid ones. */
-    nb_start(ckpt);
-    nb_log(&klog, ckpt);
-    nb_cosig(0, 1000, ckpt);
-    nb_cosig(0, 1001, ckpt);
-    nb_cosig(1, 1000, ckpt);
+    nb_start(W.ckpt);
+    nb_log(&W.log, W.ckpt);
+    nb_cosig(0, 1000, W.ckpt);
+    nb_cosig(0, 1001, W.ckpt);
+    nb_cosig(1, 1000, W.ckpt);
     CHECK_ERR(verify(), SP_ERR_COSIG_DUPLICATE);
 
     /* A cosignature moved from another checkpoint of the same log. */
-    nb_start(ckpt);
-    nb_log(&klog, ckpt);
-    nb_cosig(0, 1000, ckpt_other);
-    nb_cosig(1, 1000, ckpt);
+    nb_start(W.ckpt);
+    nb_log(&W.log, W.ckpt);
+    nb_cosig(0, 1000, W.ckpt_other);
+    nb_cosig(1, 1000, W.ckpt);
     CHECK_ERR(verify(), SP_ERR_COSIG_INVALID);
 
     /* A witness's line signed by another key. */
-    nb_start(ckpt);
-    nb_log(&klog, ckpt);
-    nl += fx_cosign_line_as(&kstranger, kw[0].name, fx_key_id_typed(kw[0].name, 4, kw[0].pk),
-                            1000, ckpt, strlen(ckpt), nb + nl, sizeof nb - nl);
-    nb_cosig(1, 1000, ckpt);
+    nb_start(W.ckpt);
+    nb_log(&W.log, W.ckpt);
+    nl += fx_cosign_line_as(&W.stranger, W.w[0].name, fx_key_id_typed(W.w[0].name, 4, W.w[0].pk),
+                            1000, W.ckpt, strlen(W.ckpt), nb + nl, sizeof nb - nl);
+    nb_cosig(1, 1000, W.ckpt);
     CHECK_ERR(verify(), SP_ERR_COSIG_INVALID);
 
     /* Timestamps 0 and 2^63 (validly signed: refused for the value, not the signature). */
-    nb_start(ckpt);
-    nb_log(&klog, ckpt);
-    nb_cosig(0, 0, ckpt);
-    nb_cosig(1, 1000, ckpt);
+    nb_start(W.ckpt);
+    nb_log(&W.log, W.ckpt);
+    nb_cosig(0, 0, W.ckpt);
+    nb_cosig(1, 1000, W.ckpt);
     CHECK_ERR(verify(), SP_ERR_COSIG_TIME_ZERO);
-    nb_start(ckpt);
-    nb_log(&klog, ckpt);
-    nb_cosig(0, SP_COSIG_TIME_LIMIT, ckpt);
-    nb_cosig(1, 1000, ckpt);
+    nb_start(W.ckpt);
+    nb_log(&W.log, W.ckpt);
+    nb_cosig(0, SP_COSIG_TIME_LIMIT, W.ckpt);
+    nb_cosig(1, 1000, W.ckpt);
     CHECK_ERR(verify(), SP_ERR_COSIG_TIME_RANGE);
-    nb_start(ckpt);
-    nb_log(&klog, ckpt);
-    nb_cosig(0, UINT64_MAX, ckpt);
-    nb_cosig(1, 1000, ckpt);
+    nb_start(W.ckpt);
+    nb_log(&W.log, W.ckpt);
+    nb_cosig(0, UINT64_MAX, W.ckpt);
+    nb_cosig(1, 1000, W.ckpt);
     CHECK_ERR(verify(), SP_ERR_COSIG_TIME_RANGE);
-    nb_start(ckpt);
-    nb_log(&klog, ckpt);
-    nb_cosig(0, SP_COSIG_TIME_LIMIT - 1u, ckpt);
-    nb_cosig(1, 1, ckpt);
+    nb_start(W.ckpt);
+    nb_log(&W.log, W.ckpt);
+    nb_cosig(0, SP_COSIG_TIME_LIMIT - 1u, W.ckpt);
+    nb_cosig(1, 1, W.ckpt);
     CHECK_OK(verify());
     CHECK(res.quorum_time == 1);
 
     /* A witness's name and cosigner key ID on a 68-byte (note signature) payload. */
-    nb_start(ckpt);
-    nb_log(&klog, ckpt);
-    nl += fx_sign_line_as(&kw[0], kw[0].name, fx_key_id_typed(kw[0].name, 4, kw[0].pk), ckpt,
-                          strlen(ckpt), nb + nl, sizeof nb - nl);
-    nb_cosig(1, 1000, ckpt);
+    nb_start(W.ckpt);
+    nb_log(&W.log, W.ckpt);
+    nl += fx_sign_line_as(&W.w[0], W.w[0].name, fx_key_id_typed(W.w[0].name, 4, W.w[0].pk), W.ckpt,
+                          strlen(W.ckpt), nb + nl, sizeof nb - nl);
+    nb_cosig(1, 1000, W.ckpt);
     CHECK_ERR(verify(), SP_ERR_COSIG_FORMAT);
 }
 
 static void test_note_and_text_errors(void)
 {
     /* Note syntax first: no signature block. */
-    nb_start(ckpt);
+    nb_start(W.ckpt);
     CHECK_ERR(verify(), SP_ERR_NOTE_NO_SIGNATURES);
     /* A note whose text is no checkpoint. */
     nb_start("example.org/log\nfive\n");
-    nb_log(&klog, "example.org/log\nfive\n");
+    nb_log(&W.log, "example.org/log\nfive\n");
     CHECK_ERR(verify(), SP_ERR_CKPT_FORMAT);
     CHECK(res.log_index == UINT32_MAX);
     /* Arguments. */
@@ -363,10 +334,10 @@ static void test_note_and_text_errors(void)
 static void test_mutations(void)
 {
     size_t changed_ok = 0;
-    nb_start(ckpt);
-    nb_log(&klog, ckpt);
-    nb_cosig(0, 1000, ckpt);
-    nb_cosig(1, 2000, ckpt);
+    nb_start(W.ckpt);
+    nb_log(&W.log, W.ckpt);
+    nb_cosig(0, 1000, W.ckpt);
+    nb_cosig(1, 2000, W.ckpt);
     for (size_t i = 0; i < nl; i++) {
         char saved = nb[i];
         nb[i] = (char)(saved ^ 0x01);
