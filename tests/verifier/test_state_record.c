@@ -4,14 +4,15 @@
  * version 1 records (written by firmware before publication) still decoded and migrated,
  * and every decode error of both versions.
  *
- * Version 1 records are built here by hand, byte by byte with libsodium's HMAC: the
- * codec can no longer write them, and a device in the field still holds them.
+ * Version 1 records are built by hand (tests/support/state_v1.h): the codec can no
+ * longer write them, and a device in the field still holds them.
  */
 #include <sodium.h>
 
 #include "harness.h"
 #include "softpause/device.h"
 #include "softpause/host/sodium_crypto.h"
+#include "support/state_v1.h"
 
 static sp_sodium_device holder;
 static const sp_crypto *crypto;
@@ -79,12 +80,6 @@ static uint32_t be16(const uint8_t *p)
     return (uint32_t)p[0] << 8 | p[1];
 }
 
-static void put_be(uint8_t *p, uint64_t v, int bytes)
-{
-    for (int i = bytes - 1; i >= 0; i--, v >>= 8)
-        p[i] = (uint8_t)v;
-}
-
 /* Recompute the record's HMAC with libsodium directly (independent of the codec), so
  * tests can build authentic records that break a non-MAC rule. */
 static void remac(uint8_t rec[SP_STATE_RECORD_BYTES])
@@ -100,32 +95,6 @@ static int states_equal(const sp_device_state *a, const sp_device_state *b)
            a->mode == b->mode && a->permille == b->permille &&
            a->last_decision == b->last_decision && a->last_reason == b->last_reason &&
            a->attested_time == b->attested_time;
-}
-
-/*
- * A format version 1 record (device.h before publication), by hand:
- *   0 "SPST" | 4 version 1 | 6 length 128 | 8 stamp | 16 policy hash | 48 policy version |
- *   56 epoch | 64 allowance | 72 mode | 76 permille (u32) | 80 last decision |
- *   84 last reason | 88 flags (u32, bit 0 has_epoch) | 92 reserved | 96 HMAC.
- * st->attested_time is not representable and ignored.
- */
-static void v1_record(uint8_t rec[SP_STATE_RECORD_BYTES], const sp_device_state *st)
-{
-    memset(rec, 0, SP_STATE_RECORD_BYTES);
-    memcpy(rec, "SPST", 4);
-    put_be(rec + 4, 1, 2);
-    put_be(rec + 6, 128, 2);
-    put_be(rec + 8, st->stamp, 8);
-    memcpy(rec + 16, st->policy_hash, 32);
-    put_be(rec + 48, st->policy_version, 8);
-    put_be(rec + 56, st->highest_epoch, 8);
-    put_be(rec + 64, st->allowance, 8);
-    put_be(rec + 72, st->mode, 4);
-    put_be(rec + 76, st->permille, 4);
-    put_be(rec + 80, st->last_decision, 4);
-    put_be(rec + 84, (uint32_t)st->last_reason, 4);
-    put_be(rec + 88, st->has_epoch, 4);
-    remac(rec);
 }
 
 static void test_round_trip(void)
@@ -226,7 +195,7 @@ static void test_v1_record_decoded_and_migrated(void)
     states[2].permille = 0;
     for (int i = 0; i < 3; i++) {
         states[i].attested_time = 0; /* v1 has no such field */
-        v1_record(rec, &states[i]);
+        sv1_record(rec, &states[i], holder.key);
         memset(&back, 0xAA, sizeof back);
         CHECK_OK(sp_state_decode(&back, rec, crypto));
         CHECK(states_equal(&states[i], &back) && back.attested_time == 0);
@@ -257,7 +226,7 @@ static void test_v1_bad_fields(void)
         { 78, 0x03 }, /* permille >= 1000 */
         { 87, 0x01 }, /* throttle decision with a non-OK reason */
     };
-    v1_record(good, &st);
+    sv1_record(good, &st, holder.key);
     CHECK_OK(sp_state_decode(&out, good, crypto));
     for (size_t i = 0; i < sizeof v1_pokes / sizeof v1_pokes[0]; i++) {
         memcpy(rec, good, sizeof rec);
