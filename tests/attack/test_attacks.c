@@ -471,17 +471,24 @@ static void attack_freeze_stale_bundle_after_refused_newer_checkpoint(void)
     CHECK(dev.state.highest_epoch == 7);
 }
 
+/* The EPOCH statement in a bundle whose witnesses w1, w2, w3 cosign at t1, t2, t3. */
+static size_t bundle_with_times(uint64_t t1, uint64_t t2, uint64_t t3)
+{
+    pub_bundle_opts o;
+    size_t n = pf_statement_note(note, sizeof note, &w, EPOCH, "run", QUORUM);
+    pub_bundle_defaults(&o, &w.pub, t1);
+    o.times[1] = t2;
+    o.times[2] = t3;
+    return pub_bundle(bundle, sizeof bundle, &w.pub, &o, note, n);
+}
+
 /* One witness dating its cosignature a year ahead cannot move the device's time: T_att
  * is what the QUORUM vouches for.  The fleet keeps running. */
 static void attack_one_witness_dates_the_future(void)
 {
-    pub_bundle_opts o;
-    size_t n;
+    uint64_t t = epoch_time(EPOCH);
     device_fresh();
-    n = pf_statement_note(note, sizeof note, &w, EPOCH, "run", QUORUM);
-    pub_bundle_defaults(&o, &w.pub, epoch_time(EPOCH));
-    o.times[0] = epoch_time(EPOCH) + 365 * DAY;
-    CHECK_OK(device_apply(bundle, pub_bundle(bundle, sizeof bundle, &w.pub, &o, note, n)));
+    CHECK_OK(device_apply(bundle, bundle_with_times(t + 365 * DAY, t, t)));
     CHECK(dev.attested_ram == epoch_time(EPOCH));
     CHECK_OK(device_apply_epoch(EPOCH + 1, "run"));
 }
@@ -492,13 +499,9 @@ static void attack_one_witness_dates_the_future(void)
  * cosignatures). */
 static void attack_witness_quorum_dates_the_future(void)
 {
-    pub_bundle_opts o;
-    size_t n;
+    uint64_t t = epoch_time(EPOCH);
     device_fresh();
-    n = pf_statement_note(note, sizeof note, &w, EPOCH, "run", QUORUM);
-    pub_bundle_defaults(&o, &w.pub, epoch_time(EPOCH));
-    o.times[0] = o.times[1] = epoch_time(EPOCH) + 365 * DAY;
-    CHECK_ERR(device_apply(bundle, pub_bundle(bundle, sizeof bundle, &w.pub, &o, note, n)),
+    CHECK_ERR(device_apply(bundle, bundle_with_times(t + 365 * DAY, t + 365 * DAY, t)),
               SP_ERR_DEV_FROZEN);
     CHECK(dev.state.has_epoch == 0 && dev.state.mode == SP_MODE_PAUSE);
 }
@@ -938,23 +941,18 @@ static void attack_proof_wrong_index_or_hash(void)
 /* Cosignature timestamps at the edges: 0, 2^63 and 2^64 - 1, correctly signed. */
 static void attack_cosignature_time_out_of_range(void)
 {
-    pub_bundle_opts o;
-    size_t n = pf_statement_note(note, sizeof note, &w, EPOCH, "run", QUORUM);
-    pub_bundle_defaults(&o, &w.pub, epoch_time(EPOCH));
-    o.times[0] = 0;
-    CHECK_ERR(verify_bundle(&w.policy, pub_bundle(bundle, sizeof bundle, &w.pub, &o, note, n)),
-              SP_ERR_COSIG_TIME_ZERO);
-    o.times[0] = SP_COSIG_TIME_LIMIT;
-    CHECK_ERR(verify_bundle(&w.policy, pub_bundle(bundle, sizeof bundle, &w.pub, &o, note, n)),
+    uint64_t t = epoch_time(EPOCH);
+    CHECK_ERR(verify_bundle(&w.policy, bundle_with_times(0, t, t)), SP_ERR_COSIG_TIME_ZERO);
+    CHECK_ERR(verify_bundle(&w.policy, bundle_with_times(SP_COSIG_TIME_LIMIT, t, t)),
               SP_ERR_COSIG_TIME_RANGE);
-    o.times[0] = UINT64_MAX;
-    CHECK_ERR(verify_bundle(&w.policy, pub_bundle(bundle, sizeof bundle, &w.pub, &o, note, n)),
+    CHECK_ERR(verify_bundle(&w.policy, bundle_with_times(UINT64_MAX, t, t)),
               SP_ERR_COSIG_TIME_RANGE);
     /* the largest valid timestamp is accepted by the checkpoint (and freezes the statement) */
-    o.times[0] = o.times[1] = SP_COSIG_TIME_LIMIT - 1;
     device_fresh();
-    CHECK_ERR(device_apply(bundle, pub_bundle(bundle, sizeof bundle, &w.pub, &o, note, n)),
+    CHECK_ERR(device_apply(bundle, bundle_with_times(SP_COSIG_TIME_LIMIT - 1,
+                                                     SP_COSIG_TIME_LIMIT - 1, t)),
               SP_ERR_DEV_FROZEN);
+    CHECK(report.checkpoint_verified == 1);
 }
 
 /* Domain confusion between the two kinds of signed note a device sees. */
