@@ -648,7 +648,8 @@ sp_err sp_wpolicy_parse(sp_wpolicy *out, const uint8_t *text, size_t len, uint32
 
         line++;
         if (sp_text_next_line(text, len, &pos, &span) != SP_OK) {
-            e = SP_ERR_POLICY_FORMAT; /* the last line has no '\n' */
+            /* the last line has no '\n' (in the deployment policy: not canonical) */
+            e = mode == SP_WPOLICY_CANONICAL ? SP_ERR_POLICY_NOT_CANONICAL : SP_ERR_POLICY_FORMAT;
             break;
         }
         c.p = text + span.off;
