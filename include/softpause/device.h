@@ -71,6 +71,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "softpause/bundle.h"
 #include "softpause/config.h"
 #include "softpause/crypto.h"
 #include "softpause/errors.h"
@@ -78,7 +79,7 @@
 #include "softpause/policy.h"
 #include "softpause/statement.h"
 
-#define SP_STATE_FORMAT_VERSION 1u
+#define SP_STATE_FORMAT_VERSION 2u
 
 /* Storage callbacks.  Every function returns 0 on success, non-zero on failure. */
 typedef struct sp_device_io {
@@ -109,6 +110,7 @@ typedef struct sp_device_state {
     uint32_t permille;
     uint32_t last_decision;      /* SP_MODE_* */
     sp_err last_reason;          /* SP_OK or why the last decision was PAUSE */
+    uint64_t attested_time;      /* T_att: latest time a witness quorum vouched for */
 } sp_device_state;
 
 /* What consume() lets the device do now. */
@@ -128,8 +130,9 @@ typedef struct sp_device {
     const sp_crypto *crypto;
     const sp_device_io *io;
     sp_device_state state;
+    uint64_t attested_ram;       /* T_att seen (>= state.attested_time), RAM only */
     sp_policy policy;
-    sp_note work;
+    sp_bundle_work work;
     uint8_t policy_bytes[SP_MAX_POLICY_BYTES];
 } sp_device;
 
@@ -147,11 +150,23 @@ SP_MUST_CHECK sp_err sp_device_init(sp_device *dev, const sp_device_io *io,
 SP_MUST_CHECK sp_err sp_device_load(sp_device *dev, const sp_device_io *io,
                                     const sp_crypto *crypto);
 
-/* Verify a signed statement against the anchored policy and, if its epoch is higher than
- * any accepted before, persist the new state: highest epoch, allowance SET to the policy's
- * per-epoch allowance (0 for pause), mode.  The RAM reservation is dropped. */
-SP_MUST_CHECK sp_err sp_device_apply(sp_device *dev, const uint8_t *note, size_t len,
-                                     sp_quorum_report *report, uint32_t *err_line);
+/*
+ * The one state-changing entry (R5, R6): verify a bundle (softpause/bundle.h: witnessed
+ * checkpoint, inclusion, statement) against the anchored policy.  A bare statement is
+ * refused (SP_ERR_BUNDLE_BARE_STATEMENT).  Then, in this order:
+ *   - once the checkpoint and its witness quorum verify, T_att = max(T_att, the
+ *     checkpoint's quorum time); if the bundle is refused after that point, the raised
+ *     T_att is still persisted when it moved by at least SP_ATTESTED_TIME_PERSIST_STEP
+ *     since the persisted value (bounded counter wear), and kept in RAM otherwise;
+ *   - freeze defence: start + epoch_length + max_staleness < T_att is SP_ERR_DEV_FROZEN;
+ *   - fast-forward defence: epoch > (T_att - genesis) / epoch_length + 1 is
+ *     SP_ERR_DEV_FAST_FORWARD (every epoch while T_att < genesis except 0);
+ *   - replay: an epoch not above the highest accepted is SP_ERR_DEV_EPOCH_NOT_NEWER;
+ * and finally persist the new state: highest epoch, allowance SET to the policy's
+ * per-epoch allowance (0 for pause), mode, T_att.  The RAM reservation is dropped.
+ */
+SP_MUST_CHECK sp_err sp_device_apply(sp_device *dev, const uint8_t *bundle, size_t len,
+                                     sp_bundle_report *report, uint32_t *err_line);
 
 /* Ask to do `seconds` of work.  Returns SP_OK with RUN or THROTTLE (granted = seconds, or
  * what remained of the allowance) once the debit is persisted; otherwise an error and a

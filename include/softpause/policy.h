@@ -10,6 +10,9 @@
  *   genesis <unix seconds>             decimal, 0..2^53
  *   epoch-length <seconds>             decimal, SP_MIN_EPOCH_LENGTH (3600)..2^32
  *   allowance <seconds>                decimal, 1..2^53: powered-on seconds per epoch
+ *   max-staleness <seconds>            decimal, 0..SP_MAX_STALENESS_LIMIT: how long after
+ *                                      its epoch ends a statement is still accepted, by
+ *                                      quorum-attested time (freeze defence, device.h)
  *   tags[ <tag>]*                      [a-z0-9-]{1,SP_MAX_TAG_BYTES}, sorted, unique, not "-"
  *                                      (which means "no tags" on a signer line)
  *   signer <body> <tags> <verifier-key>    one per signer, sorted by body, unique bodies;
@@ -20,6 +23,10 @@
  *   rule <k> all                       rule lines sorted bytewise, unique, at least one
  *   rule <k> tag <tag>
  *   rule <k> signers <name>[,<name>]*  names sorted bytewise, unique
+ *   log <vkey> [<url>]                 the witness policy: C2SP tlog-policy lines in the
+ *   witness <name> <vkey> [<url>]      canonical form of softpause/witness_policy.h
+ *   group <name> <k>|all|any <m>...    (publication, R6: which logs may publish and which
+ *   quorum <name>                      witnesses must cosign their checkpoints)
  *
  * The rules are an AND of "at least k distinct keys of SET" thresholds (TUF TAP 3 style).
  *
@@ -28,7 +35,10 @@
  * Loading (sp_policy_parse) refuses anything not canonical, and every policy that
  * sp_policy_validate refuses: undeclared tags; k < 1 or k > |SET|; empty sets; two signers
  * with the same public key (under any names or IDs); two signers with the same body or
- * name; a rule set that the keys of one body could satisfy; weak Ed25519 keys.
+ * name; a rule set that the keys of one body could satisfy; weak Ed25519 keys; every
+ * witness policy sp_wpolicy_validate refuses (no log, quorum none, a quorum one witness
+ * could satisfy, ...); one public key in two roles -- signer, log, witness
+ * (SP_ERR_POLICY_KEY_ROLES), so no party's signature can count twice in two capacities.
  */
 #ifndef SOFTPAUSE_POLICY_H
 #define SOFTPAUSE_POLICY_H
@@ -40,6 +50,7 @@
 #include "softpause/crypto.h"
 #include "softpause/errors.h"
 #include "softpause/key.h"
+#include "softpause/witness_policy.h"
 
 #define SP_POLICY_MAGIC_LINE "softpause-policy/v1"
 #define SP_POLICY_HASH_DOMAIN "softpause/policy-hash/v1\n"
@@ -65,12 +76,14 @@ typedef struct sp_policy {
     uint64_t genesis;
     uint64_t epoch_length;
     uint64_t allowance;
+    uint64_t max_staleness;
     uint32_t tag_count;
     char tags[SP_MAX_TAGS][SP_MAX_TAG_BYTES + 1];
     uint32_t signer_count;
     sp_signer signers[SP_MAX_SIGNERS];
     uint32_t rule_count;
     sp_rule rules[SP_MAX_RULES];
+    sp_wpolicy witness;                    /* logs, witnesses and the witness quorum */
     uint8_t hash[SP_SHA256_BYTES];         /* set by sp_policy_parse */
 } sp_policy;
 

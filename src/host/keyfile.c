@@ -3,6 +3,12 @@
  *
  * Key encodings are the verifier's (src/verifier/key.c); this file only adds what needs
  * libsodium (derivation from a seed, randomness) and the file system.
+ *
+ * Cosigner keys (type 0x04): the verifier's signer-key field parser reads the 0x01 form
+ * only, and a cosigner signer key differs from it in nothing but the type byte under the
+ * base64.  So a cosigner key's text is checked by handing the verifier the same text with
+ * that byte set to 0x01 (skey_fields_typed); the key ID is then checked with the 0x04
+ * rule (sp_key_id_typed).  No second parser of the PRIVATE+KEY form exists.
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -12,6 +18,74 @@
 #include "softpause/host/fileio.h"
 #include "softpause/host/keyfile.h"
 #include "softpause/host/sodium_crypto.h"
+
+/* The alg a key struct means (0 is read as Ed25519, as sp_vkey says). */
+static uint8_t key_alg(const sp_vkey *k)
+{
+    return k->alg == 0 ? SP_KEY_ALG_ED25519 : k->alg;
+}
+
+static int alg_known(uint8_t alg)
+{
+    return alg == SP_KEY_ALG_ED25519 || alg == SP_KEY_ALG_COSIGNER;
+}
+
+/* "PRIVATE+KEY+<name>+<8 hex ID>+base64(alg || seed[32])" into out (NUL-terminated); the
+ * verifier key's form is sp_vkey_format's. */
+static sp_err skey_text(char *out, size_t cap, const sp_vkey *k, const uint8_t seed[32])
+{
+    uint8_t raw[33];
+    char b64[SP_BASE64_KEY_LEN + 1];
+    size_t b64_len;
+    raw[0] = key_alg(k);
+    memcpy(raw + 1, seed, 32);
+    sp_err e = sp_base64_encode(b64, sizeof b64 - 1, &b64_len, raw, sizeof raw);
+    sodium_memzero(raw, sizeof raw);
+    if (e != SP_OK)
+        return e;
+    b64[b64_len] = '\0';
+    int n = snprintf(out, cap, "PRIVATE+KEY+%s+%08x+%s", k->name, (unsigned)k->key_id, b64);
+    sodium_memzero(b64, sizeof b64);
+    return n < 0 || (size_t)n >= cap ? SP_ERR_BUFFER_TOO_SMALL : SP_OK;
+}
+
+/*
+ * The verifier's signer-key field check for a key of type alg.  For 0x04 the base64 field
+ * (after the fourth '+': names and IDs never contain '+') is re-encoded with the type byte
+ * 0x01 and the verifier checks that text; every other shape goes to the verifier as it is,
+ * so the error codes are the verifier's, and a well-formed key of the other type is
+ * SP_ERR_KEY_ALGORITHM.
+ */
+static sp_err skey_fields_typed(sp_skey_fields *f, const char *text, size_t len, uint8_t alg)
+{
+    char copy[SP_MAX_SKEY_TEXT + 1];
+    uint8_t raw[34];
+    size_t pos = 0, n, b64_len;
+    sp_err e;
+
+    if (alg == SP_KEY_ALG_ED25519)
+        return sp_skey_parse_fields(f, text, len);
+    for (int plus = 0; plus < 4 && pos < len && len <= SP_MAX_SKEY_TEXT; pos++)
+        plus += text[pos] == '+';
+    if (pos < len && len <= SP_MAX_SKEY_TEXT &&
+        sp_base64_decode(raw, sizeof raw, &n, text + pos, len - pos) == SP_OK && n >= 1 &&
+        raw[0] == alg) {
+        raw[0] = SP_KEY_ALG_ED25519; /* same length: the verifier still sees a short key */
+        memcpy(copy, text, pos);
+        e = sp_base64_encode(copy + pos, sizeof copy - pos, &b64_len, raw, n);
+        if (e == SP_OK)
+            e = sp_skey_parse_fields(f, copy, pos + b64_len);
+    } else {
+        e = sp_skey_parse_fields(f, text, len);
+        if (e == SP_OK)
+            e = SP_ERR_KEY_ALGORITHM; /* a well-formed key of type 0x01 */
+    }
+    sodium_memzero(raw, sizeof raw);
+    sodium_memzero(copy, sizeof copy);
+    if (e != SP_OK)
+        sodium_memzero(f, sizeof *f);
+    return e;
+}
 
 void sp_signer_key_wipe(sp_signer_key *key)
 {
@@ -44,45 +118,41 @@ sp_err sp_key_file_stem(const char *name, char *out, size_t cap)
 
 sp_err sp_signer_key_format(const sp_signer_key *key, char *out, size_t cap)
 {
-    uint8_t raw[33];
-    char b64[SP_BASE64_KEY_LEN + 1];
-    size_t b64_len;
-    raw[0] = SP_KEY_ALG_ED25519;
-    memcpy(raw + 1, key->sk, 32); /* libsodium's sk starts with the seed */
-    sp_err e = sp_base64_encode(b64, sizeof b64 - 1, &b64_len, raw, sizeof raw);
-    sodium_memzero(raw, sizeof raw);
-    if (e != SP_OK)
-        return e;
-    b64[b64_len] = '\0';
-    int n = snprintf(out, cap, "PRIVATE+KEY+%s+%08x+%s", key->pub.name,
-                     (unsigned)key->pub.key_id, b64);
-    sodium_memzero(b64, sizeof b64);
-    return n < 0 || (size_t)n >= cap ? SP_ERR_BUFFER_TOO_SMALL : SP_OK;
+    return skey_text(out, cap, &key->pub, key->sk); /* libsodium's sk starts with the seed */
 }
 
-sp_err sp_signer_key_parse(sp_signer_key *out, const char *text, size_t len)
+sp_err sp_signer_key_parse_typed(sp_signer_key *out, const char *text, size_t len,
+                                 uint8_t alg)
 {
     sp_skey_fields f;
     uint32_t id;
     sp_err e;
     memset(out, 0, sizeof *out);
+    if (!alg_known(alg))
+        return SP_ERR_ARGUMENT;
     if ((e = sp_sodium_init()) != SP_OK)
         return e;
-    if ((e = sp_skey_parse_fields(&f, text, len)) != SP_OK)
+    if ((e = skey_fields_typed(&f, text, len, alg)) != SP_OK)
         return e;
     crypto_sign_seed_keypair(out->pub.public_key, out->sk, f.seed);
-    e = sp_key_id(&id, f.name, f.name_len, out->pub.public_key, sp_sodium_crypto());
+    e = sp_key_id_typed(&id, f.name, f.name_len, alg, out->pub.public_key, sp_sodium_crypto());
     if (e == SP_OK && id != f.key_id)
         e = SP_ERR_KEY_ID; /* the ID names another key: refuse, as Go's NewSigner does */
     if (e == SP_OK) {
         memcpy(out->pub.name, f.name, f.name_len + 1);
         out->pub.name_len = f.name_len;
         out->pub.key_id = id;
+        out->pub.alg = alg;
     }
     sodium_memzero(&f, sizeof f);
     if (e != SP_OK)
         sp_signer_key_wipe(out);
     return e;
+}
+
+sp_err sp_signer_key_parse(sp_signer_key *out, const char *text, size_t len)
+{
+    return sp_signer_key_parse_typed(out, text, len, SP_KEY_ALG_ED25519);
 }
 
 /* Read a one-line key file into buf (NUL-terminated, final '\n' removed). */
@@ -101,19 +171,29 @@ static sp_err read_key_line(const char *path, char *buf, size_t cap, size_t *len
     return SP_OK;
 }
 
-sp_err sp_signer_key_load(sp_signer_key *out, const char *path)
+sp_err sp_signer_key_load_typed(sp_signer_key *out, const char *path, uint8_t alg)
 {
     char buf[SP_MAX_SKEY_TEXT + 2];
     size_t len;
     memset(out, 0, sizeof *out);
     sp_err e = read_key_line(path, buf, sizeof buf, &len);
     if (e == SP_OK)
-        e = sp_signer_key_parse(out, buf, len);
+        e = sp_signer_key_parse_typed(out, buf, len, alg);
     sodium_memzero(buf, sizeof buf);
     return e;
 }
 
+sp_err sp_signer_key_load(sp_signer_key *out, const char *path)
+{
+    return sp_signer_key_load_typed(out, path, SP_KEY_ALG_ED25519);
+}
+
 sp_err sp_vkey_load(sp_vkey *out, const char *path)
+{
+    return sp_vkey_load_typed(out, path, SP_KEY_ALG_ED25519);
+}
+
+sp_err sp_vkey_load_typed(sp_vkey *out, const char *path, uint8_t alg)
 {
     char buf[SP_MAX_VKEY_TEXT + 2];
     size_t len;
@@ -122,12 +202,12 @@ sp_err sp_vkey_load(sp_vkey *out, const char *path)
     if (e == SP_OK)
         e = read_key_line(path, buf, sizeof buf, &len);
     if (e == SP_OK)
-        e = sp_vkey_parse(out, buf, len, sp_sodium_crypto());
+        e = sp_vkey_parse_typed(out, buf, len, alg, sp_sodium_crypto());
     return e;
 }
 
-sp_err sp_key_generate(const char *name, const char *dir, char *key_path, char *pub_path,
-                       size_t cap)
+sp_err sp_key_generate_typed(const char *name, uint8_t alg, const char *dir, char *key_path,
+                             char *pub_path, size_t cap)
 {
     sp_signer_key key;
     char stem[3 * SP_MAX_NAME_BYTES + 1], skey[SP_MAX_SKEY_TEXT + 2], vkey[SP_MAX_VKEY_TEXT + 2];
@@ -136,6 +216,8 @@ sp_err sp_key_generate(const char *name, const char *dir, char *key_path, char *
     size_t vlen, nlen = strlen(name);
     sp_err e;
 
+    if (!alg_known(alg))
+        return SP_ERR_ARGUMENT;
     if ((e = sp_sodium_init()) != SP_OK)
         return e;
     if ((e = sp_key_name_check(name, nlen)) != SP_OK)
@@ -154,7 +236,9 @@ sp_err sp_key_generate(const char *name, const char *dir, char *key_path, char *
     sodium_memzero(seed, sizeof seed);
     memcpy(key.pub.name, name, nlen + 1);
     key.pub.name_len = nlen;
-    e = sp_key_id(&key.pub.key_id, name, nlen, key.pub.public_key, sp_sodium_crypto());
+    key.pub.alg = alg;
+    e = sp_key_id_typed(&key.pub.key_id, name, nlen, alg, key.pub.public_key,
+                        sp_sodium_crypto());
     if (e == SP_OK)
         e = sp_signer_key_format(&key, skey, sizeof skey - 1);
     if (e == SP_OK)
@@ -174,4 +258,10 @@ sp_err sp_key_generate(const char *name, const char *dir, char *key_path, char *
     if (e == SP_OK && pub_path != NULL)
         snprintf(pub_path, cap, "%s", ppath);
     return e;
+}
+
+sp_err sp_key_generate(const char *name, const char *dir, char *key_path, char *pub_path,
+                       size_t cap)
+{
+    return sp_key_generate_typed(name, SP_KEY_ALG_ED25519, dir, key_path, pub_path, cap);
 }

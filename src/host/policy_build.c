@@ -135,6 +135,12 @@ sp_err sp_policy_build(const sp_policy_spec *spec, sp_policy *p, uint8_t *bytes,
     p->genesis = spec->genesis;
     p->epoch_length = spec->epoch_length;
     p->allowance = spec->allowance;
+    p->max_staleness = spec->max_staleness;
+    if ((e = sp_wpolicy_parse(&p->witness, spec->witness_policy, spec->witness_policy_len,
+                              SP_WPOLICY_FILE, sp_sodium_crypto(), &line)) != SP_OK) {
+        snprintf(detail, detail_cap, "witness policy, line %u", (unsigned)line);
+        return e;
+    }
 
     /* Tags: declared extras plus every signer's, sorted so that tag bits are final. */
     for (size_t i = 0; i < spec->tag_count; i++)

@@ -110,6 +110,9 @@ static sp_err persist(sp_device *dev, sp_device_state *next)
         goto fail;
     }
     next->stamp = dev->counter + 1u;
+    /* Every write carries the newest attested time seen (it never goes backwards). */
+    if (next->attested_time < dev->attested_ram)
+        next->attested_time = dev->attested_ram;
     memcpy(next->policy_hash, dev->policy.hash, SP_SHA256_BYTES);
     next->policy_version = dev->policy.version;
 
@@ -364,6 +367,7 @@ sp_err sp_device_load(sp_device *dev, const sp_device_io *io, const sp_crypto *c
     dev->slot = (uint32_t)best;
     dev->reserved = 0;
     dev->state = cand[best];
+    dev->attested_ram = dev->state.attested_time;
     memset(cand, 0, sizeof cand);
     dev->loaded = SP_DEVICE_LOADED;
     return SP_OK;
@@ -377,10 +381,39 @@ fail:
 
 /* ---- apply -------------------------------------------------------------------------- */
 
-sp_err sp_device_apply(sp_device *dev, const uint8_t *note, size_t len, sp_quorum_report *report,
-                       uint32_t *err_line)
+/* Freshness by quorum-attested time (device.h): the freeze and fast-forward defences. */
+static sp_err check_attested_time(const sp_device *dev, const sp_statement *st)
 {
-    sp_quorum_report local_report;
+    const sp_policy *p = &dev->policy;
+    uint64_t t = dev->attested_ram;
+    uint64_t newest;
+
+    /* start <= 2^53, epoch_length <= 2^32, max_staleness <= one year: no overflow. */
+    if (st->start + p->epoch_length + p->max_staleness < t)
+        return SP_ERR_DEV_FROZEN;
+    newest = t >= p->genesis ? (t - p->genesis) / p->epoch_length + 1u : 0u;
+    if (st->epoch > newest)
+        return SP_ERR_DEV_FAST_FORWARD;
+    return SP_OK;
+}
+
+/* A refused bundle whose checkpoint verified still moves T_att; persist it only in steps
+ * of SP_ATTESTED_TIME_PERSIST_STEP (refusals must not wear the counter out). */
+static sp_err keep_attested_time(sp_device *dev)
+{
+    sp_device_state next;
+
+    if (dev->attested_ram < dev->state.attested_time + SP_ATTESTED_TIME_PERSIST_STEP)
+        return SP_OK;
+    next = dev->state;
+    next.attested_time = dev->attested_ram;
+    return persist(dev, &next);
+}
+
+sp_err sp_device_apply(sp_device *dev, const uint8_t *bundle, size_t len,
+                       sp_bundle_report *report, uint32_t *err_line)
+{
+    sp_bundle_report local_report;
     uint32_t local_line = 0;
     sp_statement st;
     sp_device_state next;
@@ -392,41 +425,49 @@ sp_err sp_device_apply(sp_device *dev, const uint8_t *note, size_t len, sp_quoru
         err_line = &local_line;
     memset(report, 0, sizeof *report);
     *err_line = 0;
-    if (dev == NULL || note == NULL)
+    if (dev == NULL || bundle == NULL)
         return SP_ERR_ARGUMENT;
     if (!is_loaded(dev))
         return SP_ERR_DEV_NOT_LOADED;
 
-    /* Only the anchored policy decides: this is the one path to allowance (R5). */
-    err = sp_statement_verify(&dev->policy, note, len, dev->crypto, &dev->work, &st, report,
-                              err_line);
-    memset(&dev->work, 0, sizeof dev->work); /* no pointers into the caller's buffer */
-    if (err != SP_OK)
-        return err;
-
-    /* Re-check what the device relies on, whatever the statement layer guarantees. */
-    if (st.type != SP_STMT_AUTHORISATION)
-        return SP_ERR_STMT_WRONG_TYPE;
-    if (memcmp(st.policy_hash, dev->policy.hash, SP_SHA256_BYTES) != 0)
-        return SP_ERR_STMT_POLICY;
-    if (st.epoch > SP_MAX_EPOCH)
-        return SP_ERR_STMT_EPOCH_RANGE;
-    if (!((st.mode == SP_MODE_RUN && st.permille == 0) ||
-          (st.mode == SP_MODE_THROTTLE && st.permille >= 1 && st.permille <= 999) ||
-          (st.mode == SP_MODE_PAUSE && st.permille == 0)))
-        return SP_ERR_STMT_MODE;
-
+    /* Only the anchored policy decides: this is the one path to allowance (R5), and only
+     * for statements that were published and witnessed (R6). */
+    err = sp_bundle_verify(&dev->policy, bundle, len, dev->crypto, &dev->work, &st, report,
+                           err_line);
+    if (report->checkpoint_verified && report->witnesses.quorum_met &&
+        report->witnesses.quorum_time > dev->attested_ram)
+        dev->attested_ram = report->witnesses.quorum_time;
+    if (err == SP_OK) {
+        /* Re-check what the device relies on, whatever the lower layers guarantee. */
+        if (st.type != SP_STMT_AUTHORISATION)
+            err = SP_ERR_STMT_WRONG_TYPE;
+        else if (memcmp(st.policy_hash, dev->policy.hash, SP_SHA256_BYTES) != 0)
+            err = SP_ERR_STMT_POLICY;
+        else if (st.epoch > SP_MAX_EPOCH)
+            err = SP_ERR_STMT_EPOCH_RANGE;
+        else if (!((st.mode == SP_MODE_RUN && st.permille == 0) ||
+                   (st.mode == SP_MODE_THROTTLE && st.permille >= 1 && st.permille <= 999) ||
+                   (st.mode == SP_MODE_PAUSE && st.permille == 0)))
+            err = SP_ERR_STMT_MODE;
+    }
+    if (err == SP_OK)
+        err = check_attested_time(dev, &st);
     /* Replay protection without a clock: strictly increasing epochs.  The same epoch is
      * refused too, even with another mode: that is equivocation by the signers, and the
      * first statement seen stands. */
-    if (dev->state.has_epoch && st.epoch <= dev->state.highest_epoch)
-        return SP_ERR_DEV_EPOCH_NOT_NEWER;
+    if (err == SP_OK && dev->state.has_epoch && st.epoch <= dev->state.highest_epoch)
+        err = SP_ERR_DEV_EPOCH_NOT_NEWER;
+    if (err != SP_OK) {
+        sp_err kept = keep_attested_time(dev);
+        return kept != SP_OK ? kept : err;
+    }
 
     next = dev->state;
     next.has_epoch = 1u;
     next.highest_epoch = st.epoch;
     next.mode = st.mode;
     next.permille = st.mode == SP_MODE_THROTTLE ? st.permille : 0u;
+    next.attested_time = dev->attested_ram;
     /* SET, never add: a backlog of statements is worth one allowance, not many. */
     next.allowance = st.mode == SP_MODE_PAUSE ? 0u : dev->policy.allowance;
     if (st.mode == SP_MODE_PAUSE) {

@@ -3,14 +3,19 @@
  *
  * Layouts (C2SP signed-note, "Verifier keys"; Go: note.go NewVerifier, NewSigner):
  *
- *   verifier key   <name> '+' <8 hex> '+' <base64( 0x01 | public key[32] )>
+ *   verifier key   <name> '+' <8 hex> '+' <base64( type | public key[32] )>
  *                   |          |           44 chars, one '=' (33 bytes)
  *                   |          key ID, big-endian, either case, exactly 8 digits
  *                   non-empty UTF-8, no '+', no Unicode space, <= SP_MAX_NAME_BYTES
  *
  *   signer key     "PRIVATE" '+' "KEY" '+' <name> '+' <8 hex> '+' <base64( 0x01 | seed[32] )>
  *
- *   key ID         SHA-256( name | 0x0A | 0x01 | public key[32] )[0..4), big-endian
+ *   key ID         SHA-256( name | 0x0A | type | public key[32] )[0..4), big-endian
+ *
+ *   type           0x01 Ed25519 note signer (statement signers, logs); 0x04 Ed25519
+ *                  cosigner (witnesses, C2SP tlog-cosignature).  The same Ed25519 key
+ *                  material either way; the type byte is part of the vkey and of the ID,
+ *                  so a vkey names its role and a log key cannot pass as a witness key.
  *
  * Splitting: Go's chop() cuts at the FIRST '+' each time, so a verifier key is cut at its
  * first two '+' and a signer key at its first four; whatever follows (the base64, which
@@ -42,10 +47,23 @@ sp_err sp_key_name_check(const char *name, size_t len)
     return sp_text_name_check((const uint8_t *)name, len, SP_MAX_NAME_BYTES, SP_ERR_KEY_NAME);
 }
 
+/* The key types this file knows: note signers (and logs) and cosigners (witnesses). */
+static int alg_known(uint8_t alg)
+{
+    return alg == SP_KEY_ALG_ED25519 || alg == SP_KEY_ALG_COSIGNER;
+}
+
 sp_err sp_key_id(uint32_t *id, const char *name, size_t name_len,
                  const uint8_t public_key[SP_ED25519_PUBLIC_KEY_BYTES], const sp_crypto *crypto)
 {
-    static const uint8_t sep[2] = {'\n', SP_KEY_ALG_ED25519};
+    return sp_key_id_typed(id, name, name_len, SP_KEY_ALG_ED25519, public_key, crypto);
+}
+
+sp_err sp_key_id_typed(uint32_t *id, const char *name, size_t name_len, uint8_t alg,
+                       const uint8_t public_key[SP_ED25519_PUBLIC_KEY_BYTES],
+                       const sp_crypto *crypto)
+{
+    uint8_t sep[2];
     uint8_t h[SP_SHA256_BYTES];
     sp_bytes parts[3];
     sp_err e;
@@ -55,9 +73,13 @@ sp_err sp_key_id(uint32_t *id, const char *name, size_t name_len,
     *id = 0;
     if (name == NULL || public_key == NULL || crypto == NULL || crypto->sha256 == NULL)
         return SP_ERR_ARGUMENT;
+    if (!alg_known(alg))
+        return SP_ERR_KEY_ALGORITHM;
     e = sp_key_name_check(name, name_len);
     if (e != SP_OK)
         return e;
+    sep[0] = '\n';
+    sep[1] = alg; /* the type byte is hashed, so one key has a different ID per role */
     parts[0].ptr = (const uint8_t *)name;
     parts[0].len = name_len;
     parts[1].ptr = sep;
@@ -97,12 +119,12 @@ static sp_err parse_key_id(uint32_t *id, const char *s, size_t len)
 }
 
 /*
- * Decode the "0x01 || 32 bytes" base64 field into key[32].  Go refuses an empty decoding
+ * Decode the "alg || 32 bytes" base64 field into key[32].  Go refuses an empty decoding
  * (len(key) == 0) with the same error as a bad field, which we call SP_ERR_KEY_FORMAT.
  * For a wrong length we still decode the first group, to tell an unknown algorithm from a
  * wrong-length Ed25519 key.
  */
-static sp_err parse_key_bytes(uint8_t key[32], const char *s, size_t len)
+static sp_err parse_key_bytes(uint8_t key[32], const char *s, size_t len, uint8_t alg)
 {
     uint8_t buf[33];
     size_t n;
@@ -120,7 +142,7 @@ static sp_err parse_key_bytes(uint8_t key[32], const char *s, size_t len)
         sp_wipe(buf, sizeof buf);
         return e;
     }
-    if (buf[0] != SP_KEY_ALG_ED25519)
+    if (buf[0] != alg)
         e = SP_ERR_KEY_ALGORITHM;
     else if (n != 33)
         e = SP_ERR_KEY_LENGTH;
@@ -132,6 +154,12 @@ static sp_err parse_key_bytes(uint8_t key[32], const char *s, size_t len)
 
 sp_err sp_vkey_parse(sp_vkey *out, const char *text, size_t len, const sp_crypto *crypto)
 {
+    return sp_vkey_parse_typed(out, text, len, SP_KEY_ALG_ED25519, crypto);
+}
+
+sp_err sp_vkey_parse_typed(sp_vkey *out, const char *text, size_t len, uint8_t alg,
+                           const sp_crypto *crypto)
+{
     size_t p1, p2;
     uint32_t want;
     sp_err e;
@@ -141,6 +169,8 @@ sp_err sp_vkey_parse(sp_vkey *out, const char *text, size_t len, const sp_crypto
     memset(out, 0, sizeof *out);
     if ((text == NULL && len != 0) || crypto == NULL)
         return SP_ERR_ARGUMENT;
+    if (!alg_known(alg))
+        return SP_ERR_KEY_ALGORITHM;
     if (len > SP_MAX_VKEY_TEXT) /* endless data: refuse before scanning */
         return SP_ERR_KEY_FORMAT;
     /* name '+' hash16 '+' key64 -- cut at the first two '+' (Go: chop, chop). */
@@ -152,9 +182,9 @@ sp_err sp_vkey_parse(sp_vkey *out, const char *text, size_t len, const sp_crypto
     if (e == SP_OK)
         e = parse_key_id(&out->key_id, text + p1 + 1, p2 - p1 - 1);
     if (e == SP_OK)
-        e = parse_key_bytes(out->public_key, text + p2 + 1, len - p2 - 1);
+        e = parse_key_bytes(out->public_key, text + p2 + 1, len - p2 - 1, alg);
     if (e == SP_OK)
-        e = sp_key_id(&want, text, p1, out->public_key, crypto);
+        e = sp_key_id_typed(&want, text, p1, alg, out->public_key, crypto);
     if (e == SP_OK && want != out->key_id)
         e = SP_ERR_KEY_ID; /* Go: errVerifierHash */
     if (e != SP_OK) {
@@ -164,6 +194,7 @@ sp_err sp_vkey_parse(sp_vkey *out, const char *text, size_t len, const sp_crypto
     memcpy(out->name, text, p1); /* p1 <= SP_MAX_NAME_BYTES: checked by the name rule */
     out->name[p1] = '\0';
     out->name_len = p1;
+    out->alg = alg;
     return SP_OK;
 }
 
@@ -171,6 +202,7 @@ sp_err sp_vkey_format(const sp_vkey *key, char *out, size_t cap, size_t *out_len
 {
     uint8_t raw[33];
     uint8_t id[4];
+    uint8_t alg;
     size_t need, n;
     sp_err e;
 
@@ -178,6 +210,9 @@ sp_err sp_vkey_format(const sp_vkey *key, char *out, size_t cap, size_t *out_len
         *out_len = 0;
     if (key == NULL || out_len == NULL || (out == NULL && cap != 0))
         return SP_ERR_ARGUMENT;
+    alg = key->alg == 0 ? SP_KEY_ALG_ED25519 : key->alg; /* 0: a struct from before typing */
+    if (!alg_known(alg))
+        return SP_ERR_KEY_ALGORITHM;
     if (key->name_len > SP_MAX_NAME_BYTES)
         return SP_ERR_KEY_NAME;
     e = sp_key_name_check(key->name, key->name_len);
@@ -200,7 +235,7 @@ sp_err sp_vkey_format(const sp_vkey *key, char *out, size_t cap, size_t *out_len
     if (e == SP_OK) {
         n += 8;
         out[n++] = '+';
-        raw[0] = SP_KEY_ALG_ED25519;
+        raw[0] = alg;
         memcpy(raw + 1, key->public_key, 32);
         e = sp_base64_encode(out + n, cap - n, &need, raw, sizeof raw);
     }
@@ -242,7 +277,7 @@ sp_err sp_skey_parse_fields(sp_skey_fields *out, const char *text, size_t len)
     if (e == SP_OK)
         e = parse_key_id(&out->key_id, text + p3 + 1, p4 - p3 - 1);
     if (e == SP_OK)
-        e = parse_key_bytes(out->seed, text + p4 + 1, len - p4 - 1);
+        e = parse_key_bytes(out->seed, text + p4 + 1, len - p4 - 1, SP_KEY_ALG_ED25519);
     if (e != SP_OK) {
         sp_wipe(out, sizeof *out);
         return e;

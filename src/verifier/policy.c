@@ -9,11 +9,14 @@
  *   line 4   genesis <unix seconds>           0..2^53
  *   line 5   epoch-length <seconds>           1..2^32
  *   line 6   allowance <seconds>              1..2^53
- *   line 7   tags[ <tag>]*                    [a-z0-9-]{1,32}, not "-", strictly increasing
- *   line 8+i signer <body> <tags> <vkey>      i = 0..n-1, bodies non-decreasing (equal bodies
+ *   line 7   max-staleness <seconds>          0..SP_MAX_STALENESS_LIMIT
+ *   line 8   tags[ <tag>]*                    [a-z0-9-]{1,32}, not "-", strictly increasing
+ *   line 9+i signer <body> <tags> <vkey>      i = 0..n-1, bodies non-decreasing (equal bodies
  *                                            are a DUPLICATE_BODY, found by validation)
  *   then     rule <k> all | rule <k> tag <t> | rule <k> signers <a>,<b>,...
  *                                            lines strictly increasing bytewise, >= 1
+ *   then     log / witness / group / quorum   the witness policy, handed whole to
+ *                                            sp_wpolicy_parse (canonical mode)
  *
  *   e.g.   softpause-policy/v1
  *          deployment example.org/fleet
@@ -21,11 +24,18 @@
  *          genesis 1735689600
  *          epoch-length 604800
  *          allowance 648000
+ *          max-staleness 604800
  *          tags civil military
  *          signer civ-a civil civ-a.example+1a2b3c4d+AQ...=
  *          signer mil-a military mil-a.example+5e6f7a8b+AQ...=
  *          rule 1 tag civil
  *          rule 2 all
+ *          log log.example/softpause+...+AQ...=
+ *          witness w1 w1.example+...+BA...=
+ *          witness w2 w2.example+...+BA...=
+ *          witness w3 w3.example+...+BA...=
+ *          group witnesses 2 w1 w2 w3
+ *          quorum witnesses
  *
  * Why canonical-only: the policy hash is what a device anchors in fuses and what every
  * statement names.  If two byte strings could mean the same policy, two devices could
@@ -55,7 +65,7 @@
 #define MAX_EPOCH_LENGTH ((uint64_t)1 << 32)
 
 /* Line numbers of the fixed header, 1-based; signer i sits on line FIRST_SIGNER_LINE + i. */
-#define FIRST_SIGNER_LINE 8u
+#define FIRST_SIGNER_LINE 9u
 
 /* What a validation error points at, so the parser can turn it into a line number. */
 enum { AT_NONE = 0, AT_SIGNER = 1, AT_RULE = 2 };
@@ -68,6 +78,7 @@ enum {
     KW_GENESIS,
     KW_EPOCH_LENGTH,
     KW_ALLOWANCE,
+    KW_MAX_STALENESS,
     KW_TAGS,
     KW_SIGNER,
     KW_RULE,
@@ -77,7 +88,7 @@ enum {
 
 static const char *const keywords[KW_COUNT] = {
     SP_POLICY_MAGIC_LINE, "deployment", "version", "genesis", "epoch-length",
-    "allowance",          "tags",       "signer",  "rule",
+    "allowance",          "max-staleness", "tags", "signer", "rule",
 };
 
 /* ---- small shared helpers --------------------------------------------------------- */
@@ -239,6 +250,18 @@ static sp_err check_line(const uint8_t *line, size_t n)
     return SP_OK;
 }
 
+/* The first token of a witness-policy line (softpause/witness_policy.h). */
+static int is_witness_keyword(const span *tok)
+{
+    static const char *const words[4] = {"log", "witness", "group", "quorum"};
+    for (uint32_t k = 0; k < 4; k++) {
+        size_t kl = bounded_len(words[k], 8);
+        if (tok->n == kl && memcmp(tok->p, words[k], kl) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 static uint32_t keyword_of(const span *tok)
 {
     for (uint32_t k = 0; k < KW_COUNT; k++) {
@@ -312,11 +335,13 @@ SP_NOINLINE static sp_err parse_header_field(sp_policy *p, uint32_t kw, const ui
     case KW_VERSION:
     case KW_GENESIS:
     case KW_EPOCH_LENGTH:
-    case KW_ALLOWANCE: {
+    case KW_ALLOWANCE:
+    case KW_MAX_STALENESS: {
         uint64_t *field = kw == KW_VERSION   ? &p->version
                           : kw == KW_GENESIS ? &p->genesis
                           : kw == KW_EPOCH_LENGTH ? &p->epoch_length
-                                                  : &p->allowance;
+                          : kw == KW_ALLOWANCE    ? &p->allowance
+                                                  : &p->max_staleness;
         if (ntok != 2)
             return SP_ERR_POLICY_FORMAT;
         (void)next_token(&c, ' ', &tok);
@@ -492,7 +517,7 @@ SP_NOINLINE static sp_err parse_rule(sp_policy *p, const uint8_t *line, size_t n
  * returned (0 for problems of the whole file: missing header fields, no rules).
  */
 SP_NOINLINE static sp_err parse_lines(sp_policy *p, const uint8_t *b, size_t len, const sp_crypto *crypto,
-                          uint32_t *line_no)
+                          uint32_t *line_no, int *witness_seen)
 {
     uint32_t expect = KW_MAGIC; /* next header keyword, then KW_SIGNER, then KW_RULE */
     const uint8_t *prev_rule = NULL;
@@ -522,6 +547,18 @@ SP_NOINLINE static sp_err parse_lines(sp_policy *p, const uint8_t *b, size_t len
         c.pos = 0;
         (void)next_token(&c, ' ', &tok);
         kw = keyword_of(&tok);
+        if (kw == KW_UNKNOWN && expect == KW_RULE && is_witness_keyword(&tok)) {
+            /* The rest of the file is the witness policy: one parser for tlog-policy
+             * lines, whether they sit in a deployment policy or stand alone. */
+            uint32_t wline = 0;
+            e = sp_wpolicy_parse(&p->witness, b + start, len - start, SP_WPOLICY_CANONICAL,
+                                 crypto, &wline);
+            if (e != SP_OK)
+                *line_no = wline == 0 ? 0 : *line_no - 1u + wline;
+            else
+                *witness_seen = 1;
+            return e;
+        }
         if (kw == KW_UNKNOWN)
             return SP_ERR_POLICY_FORMAT;
 
@@ -580,8 +617,8 @@ static sp_err validate_header(const sp_policy *p)
         return SP_ERR_POLICY_NO_RULES;
     if (p->version < 1 || p->version > SP_MAX_EPOCH || p->genesis > SP_MAX_TIME ||
         p->epoch_length < SP_MIN_EPOCH_LENGTH || p->epoch_length > MAX_EPOCH_LENGTH ||
-        p->allowance < 1 ||
-        p->allowance > SP_MAX_TIME)
+        p->allowance < 1 || p->allowance > SP_MAX_TIME ||
+        p->max_staleness > SP_MAX_STALENESS_LIMIT)
         return SP_ERR_POLICY_PARAMETER;
     if (dl > SP_MAX_DEPLOYMENT_BYTES)
         return SP_ERR_POLICY_LIMIT;
@@ -698,6 +735,32 @@ static int body_satisfies_all(const sp_policy *p, uint32_t body_signers, uint32_
     return 1;
 }
 
+static int same_key(const sp_vkey *a, const sp_vkey *b)
+{
+    return memcmp(a->public_key, b->public_key, SP_ED25519_PUBLIC_KEY_BYTES) == 0;
+}
+
+/* One Ed25519 public key, one role: a statement signer's key must not also sign
+ * checkpoints or cosign them (and a log must not witness itself), or one party's key
+ * would count in two capacities.  Within a role, duplicates are refused elsewhere. */
+static sp_err check_key_roles(const sp_policy *p)
+{
+    const sp_wpolicy *wp = &p->witness;
+    for (uint32_t l = 0; l < wp->log_count && l < SP_MAX_LOGS; l++) {
+        for (uint32_t i = 0; i < p->signer_count; i++)
+            if (same_key(&wp->logs[l].key, &p->signers[i].key))
+                return SP_ERR_POLICY_KEY_ROLES;
+        for (uint32_t w = 0; w < wp->witness_count && w < SP_MAX_WITNESSES; w++)
+            if (same_key(&wp->logs[l].key, &wp->witnesses[w].key))
+                return SP_ERR_POLICY_KEY_ROLES;
+    }
+    for (uint32_t w = 0; w < wp->witness_count && w < SP_MAX_WITNESSES; w++)
+        for (uint32_t i = 0; i < p->signer_count; i++)
+            if (same_key(&wp->witnesses[w].key, &p->signers[i].key))
+                return SP_ERR_POLICY_KEY_ROLES;
+    return SP_OK;
+}
+
 SP_NOINLINE static sp_err validate_impl(const sp_policy *p, const sp_crypto *crypto, uint32_t *at,
                             uint32_t *index)
 {
@@ -726,6 +789,12 @@ SP_NOINLINE static sp_err validate_impl(const sp_policy *p, const sp_crypto *cry
             return e;
         }
     }
+    e = sp_wpolicy_validate(&p->witness);
+    if (e != SP_OK)
+        return e;
+    e = check_key_roles(p);
+    if (e != SP_OK)
+        return e;
     reps = sp_policy_key_classes(p, class_mask);
     for (uint32_t i = 0; i < p->signer_count; i++) {
         uint32_t body_signers = 0;
@@ -786,6 +855,7 @@ sp_err sp_policy_parse(sp_policy *out, const uint8_t *bytes, size_t len, const s
                        uint32_t *err_line)
 {
     uint32_t line_no = 0, at = AT_NONE, index = UINT32_MAX;
+    int witness_seen = 0;
     sp_err e;
 
     if (err_line != NULL)
@@ -798,7 +868,11 @@ sp_err sp_policy_parse(sp_policy *out, const uint8_t *bytes, size_t len, const s
     if (len > SP_MAX_POLICY_BYTES)
         return SP_ERR_POLICY_LIMIT;
 
-    e = parse_lines(out, bytes, len, crypto, &line_no);
+    e = parse_lines(out, bytes, len, crypto, &line_no, &witness_seen);
+    if (e == SP_OK && !witness_seen) {
+        line_no = 0;
+        e = SP_ERR_POLICY_NO_LOG; /* publication is required (R6) */
+    }
     if (e == SP_OK) {
         e = validate_impl(out, crypto, &at, &index);
         if (e != SP_OK) {
@@ -1032,6 +1106,8 @@ sp_err sp_policy_format(const sp_policy *p, uint8_t *out, size_t cap, size_t *ou
     sp_writer_decimal(&f.w, p->epoch_length);
     w_lit(&f.w, "\nallowance ");
     sp_writer_decimal(&f.w, p->allowance);
+    w_lit(&f.w, "\nmax-staleness ");
+    sp_writer_decimal(&f.w, p->max_staleness);
     w_lit(&f.w, "\ntags");
     for (uint32_t t = 0; t < p->tag_count; t++) {
         w_lit(&f.w, " ");
@@ -1045,6 +1121,14 @@ sp_err sp_policy_format(const sp_policy *p, uint8_t *out, size_t cap, size_t *ou
         format_rule(&f.w, p, &p->rules[r], f.name_order);
         f.len[r] = f.w.len - f.off[r];
         w_lit(&f.w, "\n");
+    }
+    if (f.w.err == SP_OK) {
+        size_t wlen = 0;
+        e = sp_wpolicy_format(&p->witness, out + f.w.len, cap - f.w.len, &wlen);
+        if (e != SP_OK)
+            f.w.err = e;
+        else
+            f.w.len += wlen;
     }
     if (f.w.err != SP_OK) {
         memset(out, 0, cap);

@@ -3,7 +3,19 @@
  *
  * The record lives in external flash, OUTSIDE the trust boundary, so everything in it is
  * attacker-controlled until the MAC has been checked.  It is a fixed 128-byte frame so that
- * a slot write is one flash page and a torn write can never look like a shorter record:
+ * a slot write is one flash page and a torn write can never look like a shorter record.
+ *
+ * Format version 2 (written since publication landed) -- as version 1 up to byte 72, then:
+ *
+ *   72     76     80     84   86   88              96
+ *   +------+------+------+----+----+---------------+----------------------------------+
+ *   | mode | last | last |perm|flag| attested time | HMAC-SHA-256(device key, 0..95)  |
+ *   | (u32)| dec  | why  |u16 |u16 | T_att (u64)   |                                  |
+ *   +------+------+------+----+----+---------------+----------------------------------+
+ *
+ * (the permille, at most 999, and the flags fit 16 bits, which makes room for the
+ * quorum-attested time without growing the frame).  Format version 1, still decoded so that
+ * a device updated in the field migrates its record on the next write:
  *
  *    0        4      6      8               16                              48
  *   +--------+------+------+---------------+-------------------------------+
@@ -78,6 +90,23 @@ enum {
 
 #define V1_FLAG_HAS_EPOCH 0x00000001u
 
+/* Format version 2: bytes 0..71 as version 1. */
+enum {
+    V2_OFF_MODE = 72,
+    V2_OFF_LAST_DECISION = 76,
+    V2_OFF_LAST_REASON = 80,
+    V2_OFF_PERMILLE = 84,
+    V2_OFF_FLAGS = 86,
+    V2_OFF_ATTESTED = 88,
+    V2_OFF_MAC = 96,
+    V2_LENGTH = 128
+};
+
+#define V2_FLAG_HAS_EPOCH 0x0001u
+
+_Static_assert((int)V2_OFF_MAC == (int)V1_OFF_MAC && V2_LENGTH == SP_STATE_RECORD_BYTES,
+               "v2 keeps the frame and the MAC position");
+
 _Static_assert(V1_LENGTH == SP_STATE_RECORD_BYTES, "v1 record fills the slot");
 _Static_assert(V1_OFF_MAC + SP_MAC_BYTES == V1_LENGTH, "MAC ends the record");
 _Static_assert(V1_OFF_POLICY_VERSION - V1_OFF_POLICY_HASH == SP_SHA256_BYTES,
@@ -150,6 +179,8 @@ static int state_check(const sp_device_state *st)
         return 0;
     if (st->highest_epoch > SP_MAX_EPOCH || st->allowance > SP_MAX_TIME)
         return 0;
+    if (st->attested_time >= ((uint64_t)1 << 63)) /* cosignature timestamps are below 2^63 */
+        return 0;
     if (!is_mode(st->mode) || !is_mode(st->last_decision))
         return 0;
     if (st->mode == SP_MODE_THROTTLE) {
@@ -196,50 +227,92 @@ sp_err sp_state_encode(const sp_device_state *st, uint8_t rec[SP_STATE_RECORD_BY
     rec[V1_OFF_MAGIC + 2] = REC_MAGIC_2;
     rec[V1_OFF_MAGIC + 3] = REC_MAGIC_3;
     put_u16(rec + V1_OFF_VERSION, SP_STATE_FORMAT_VERSION);
-    put_u16(rec + V1_OFF_LENGTH, V1_LENGTH);
+    put_u16(rec + V1_OFF_LENGTH, V2_LENGTH);
     put_u64(rec + V1_OFF_STAMP, st->stamp);
     memcpy(rec + V1_OFF_POLICY_HASH, st->policy_hash, SP_SHA256_BYTES);
     put_u64(rec + V1_OFF_POLICY_VERSION, st->policy_version);
     put_u64(rec + V1_OFF_EPOCH, st->highest_epoch);
     put_u64(rec + V1_OFF_ALLOWANCE, st->allowance);
-    put_u32(rec + V1_OFF_MODE, st->mode);
-    put_u32(rec + V1_OFF_PERMILLE, st->permille);
-    put_u32(rec + V1_OFF_LAST_DECISION, st->last_decision);
-    put_u32(rec + V1_OFF_LAST_REASON, (uint32_t)st->last_reason);
-    put_u32(rec + V1_OFF_FLAGS, st->has_epoch ? V1_FLAG_HAS_EPOCH : 0u);
-    put_u32(rec + V1_OFF_RESERVED, 0u);
+    put_u32(rec + V2_OFF_MODE, st->mode);
+    put_u32(rec + V2_OFF_LAST_DECISION, st->last_decision);
+    put_u32(rec + V2_OFF_LAST_REASON, (uint32_t)st->last_reason);
+    put_u16(rec + V2_OFF_PERMILLE, st->permille);
+    put_u16(rec + V2_OFF_FLAGS, st->has_epoch ? V2_FLAG_HAS_EPOCH : 0u);
+    put_u64(rec + V2_OFF_ATTESTED, st->attested_time);
 
-    if (crypto->device_mac(crypto->ctx, mac, rec, V1_OFF_MAC) != 0) {
+    if (crypto->device_mac(crypto->ctx, mac, rec, V2_OFF_MAC) != 0) {
         memset(rec, 0, SP_STATE_RECORD_BYTES);
         memset(mac, 0, sizeof mac);
         return SP_ERR_CRYPTO;
     }
-    memcpy(rec + V1_OFF_MAC, mac, SP_MAC_BYTES);
+    memcpy(rec + V2_OFF_MAC, mac, SP_MAC_BYTES);
     memset(mac, 0, sizeof mac);
     return SP_OK;
 }
 
 /* ---- decode ------------------------------------------------------------------------- */
 
-/* Format version 1.  The magic and version have been checked by the dispatcher. */
-static sp_err decode_v1(sp_device_state *out, const uint8_t rec[SP_STATE_RECORD_BYTES],
-                        const sp_crypto *crypto)
+/* Length and MAC, the same in both versions (the MAC covers bytes 0..95). */
+static sp_err check_length_and_mac(const uint8_t rec[SP_STATE_RECORD_BYTES],
+                                   const sp_crypto *crypto)
 {
     uint8_t mac[SP_MAC_BYTES];
-    uint32_t flags;
     uint32_t differ;
 
     if (get_u16(rec + V1_OFF_LENGTH) != V1_LENGTH)
         return SP_ERR_DEV_RECORD_FORMAT;
-
     if (crypto->device_mac(crypto->ctx, mac, rec, V1_OFF_MAC) != 0) {
         memset(mac, 0, sizeof mac);
         return SP_ERR_CRYPTO;
     }
     differ = ct_differ(mac, rec + V1_OFF_MAC, SP_MAC_BYTES);
     memset(mac, 0, sizeof mac);
-    if (differ != 0)
-        return SP_ERR_DEV_RECORD_MAC;
+    return differ != 0 ? SP_ERR_DEV_RECORD_MAC : SP_OK;
+}
+
+/* The fields both versions share (bytes 8..71). */
+static void decode_common(sp_device_state *out, const uint8_t rec[SP_STATE_RECORD_BYTES])
+{
+    out->stamp = get_u64(rec + V1_OFF_STAMP);
+    memcpy(out->policy_hash, rec + V1_OFF_POLICY_HASH, SP_SHA256_BYTES);
+    out->policy_version = get_u64(rec + V1_OFF_POLICY_VERSION);
+    out->highest_epoch = get_u64(rec + V1_OFF_EPOCH);
+    out->allowance = get_u64(rec + V1_OFF_ALLOWANCE);
+}
+
+/* Format version 2.  The magic and version have been checked by the dispatcher. */
+static sp_err decode_v2(sp_device_state *out, const uint8_t rec[SP_STATE_RECORD_BYTES],
+                        const sp_crypto *crypto)
+{
+    uint32_t flags;
+    sp_err err = check_length_and_mac(rec, crypto);
+
+    if (err != SP_OK)
+        return err;
+    flags = get_u16(rec + V2_OFF_FLAGS);
+    if ((flags & ~V2_FLAG_HAS_EPOCH) != 0)
+        return SP_ERR_DEV_RECORD_FORMAT;
+    decode_common(out, rec);
+    out->has_epoch = (flags & V2_FLAG_HAS_EPOCH) ? 1u : 0u;
+    out->mode = get_u32(rec + V2_OFF_MODE);
+    out->last_decision = get_u32(rec + V2_OFF_LAST_DECISION);
+    out->last_reason = (sp_err)get_u32(rec + V2_OFF_LAST_REASON);
+    out->permille = get_u16(rec + V2_OFF_PERMILLE);
+    out->attested_time = get_u64(rec + V2_OFF_ATTESTED);
+    if (!state_check(out))
+        return SP_ERR_DEV_RECORD_FORMAT;
+    return SP_OK;
+}
+
+/* Format version 1 (no attested time: it decodes as 0 and is migrated on the next write). */
+static sp_err decode_v1(sp_device_state *out, const uint8_t rec[SP_STATE_RECORD_BYTES],
+                        const sp_crypto *crypto)
+{
+    uint32_t flags;
+    sp_err err = check_length_and_mac(rec, crypto);
+
+    if (err != SP_OK)
+        return err;
 
     /* Authentic from here on; what remains are encoder invariants.  A MAC-valid record
      * that breaks them was written by a different (buggy or newer) encoder under the
@@ -248,12 +321,8 @@ static sp_err decode_v1(sp_device_state *out, const uint8_t rec[SP_STATE_RECORD_
     if ((flags & ~V1_FLAG_HAS_EPOCH) != 0 || get_u32(rec + V1_OFF_RESERVED) != 0)
         return SP_ERR_DEV_RECORD_FORMAT;
 
-    out->stamp = get_u64(rec + V1_OFF_STAMP);
-    memcpy(out->policy_hash, rec + V1_OFF_POLICY_HASH, SP_SHA256_BYTES);
-    out->policy_version = get_u64(rec + V1_OFF_POLICY_VERSION);
+    decode_common(out, rec);
     out->has_epoch = (flags & V1_FLAG_HAS_EPOCH) ? 1u : 0u;
-    out->highest_epoch = get_u64(rec + V1_OFF_EPOCH);
-    out->allowance = get_u64(rec + V1_OFF_ALLOWANCE);
     out->mode = get_u32(rec + V1_OFF_MODE);
     out->permille = get_u32(rec + V1_OFF_PERMILLE);
     out->last_decision = get_u32(rec + V1_OFF_LAST_DECISION);
@@ -280,10 +349,12 @@ sp_err sp_state_decode(sp_device_state *out, const uint8_t rec[SP_STATE_RECORD_B
 
     /* The magic and the version word sit at the same place in every format version. */
     switch (get_u16(rec + V1_OFF_VERSION)) {
-    case 1u:
+    case 1u: /* migrated on the next write, never reset */
         err = decode_v1(out, rec, crypto);
         break;
-    /* case 2u: err = decode_v2(out, rec, crypto); -- migrate, never reset. */
+    case 2u:
+        err = decode_v2(out, rec, crypto);
+        break;
     default:
         err = SP_ERR_DEV_RECORD_VERSION;
         break;

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "harness.h"
 #include "support/scratch.h"
 #include "softpause/host/fileio.h"
@@ -349,6 +351,165 @@ static void test_long_names(void)
     scratch_remove();
 }
 
+
+/* ---- cosigner keys (type 0x04, C2SP tlog-cosignature) --------------------------------- */
+
+/* Key ID by the C2SP rule for any type byte, with libsodium directly. */
+static uint32_t independent_id(const char *name, uint8_t alg, const uint8_t pk[32])
+{
+    crypto_hash_sha256_state st;
+    uint8_t h[32], sep[2] = {'\n', alg};
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const uint8_t *)name, strlen(name));
+    crypto_hash_sha256_update(&st, sep, 2);
+    crypto_hash_sha256_update(&st, pk, 32);
+    crypto_hash_sha256_final(&st, h);
+    return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+}
+
+/* Decode the base64 field of a one-line key text (after its `plus`-th '+': the base64 may
+ * contain '+' itself) into raw[33]; 1 on success. */
+static int key_bytes(const char *text, int plus, uint8_t raw[33])
+{
+    const char *b64 = text;
+    size_t n = 0, len;
+    for (int i = 0; i < plus; i++) {
+        b64 = strchr(b64, '+');
+        if (b64 == NULL)
+            return 0;
+        b64++;
+    }
+    len = strcspn(b64, "\n");
+    return sodium_base642bin(raw, 33, b64, len, NULL, &n, NULL,
+                             sodium_base64_VARIANT_ORIGINAL) == 0 && n == 33;
+}
+
+/* A cosigner signer-key text built with libsodium from a fixed seed. */
+static void cosigner_text(char *out, size_t cap, const char *name, uint8_t seed_byte,
+                          uint8_t type_byte, uint8_t id_alg, uint8_t pk[32])
+{
+    uint8_t seed[32], sk[64], raw[33];
+    char b64[64];
+    memset(seed, seed_byte, 32);
+    crypto_sign_seed_keypair(pk, sk, seed);
+    raw[0] = type_byte;
+    memcpy(raw + 1, seed, 32);
+    sodium_bin2base64(b64, sizeof b64, raw, 33, sodium_base64_VARIANT_ORIGINAL);
+    snprintf(out, cap, "PRIVATE+KEY+%s+%08x+%s", name, (unsigned)independent_id(name, id_alg, pk),
+             b64);
+}
+
+static void test_cosigner_generate(void)
+{
+    char kpath[1024], ppath[1024], text[1024], vtext[1024], again[1024];
+    uint8_t raw[33];
+    sp_signer_key sk;
+    scratch_make("keyfile");
+    CHECK_OK(sp_key_generate_typed("witness.example/w1", SP_KEY_ALG_COSIGNER, scratch_dir,
+                                   kpath, ppath, sizeof kpath));
+    CHECK(scratch_mode(kpath) == 0600 && scratch_mode(ppath) == 0600);
+    size_t n = slurp(kpath, text, sizeof text);
+    CHECK(n != (size_t)-1 && count_char(text, n, '\n') == 1 && text[n - 1] == '\n');
+    CHECK(strncmp(text, "PRIVATE+KEY+witness.example/w1+", 31) == 0);
+    CHECK(key_bytes(text, 4, raw) && raw[0] == 0x04);
+    size_t vn = slurp(ppath, vtext, sizeof vtext);
+    CHECK(vn != (size_t)-1 && count_char(vtext, vn, '\n') == 1);
+    CHECK(strncmp(vtext, "witness.example/w1+", 19) == 0);
+    CHECK(key_bytes(vtext, 2, raw) && raw[0] == 0x04);
+
+    /* The signer key loads as a cosigner key and its ID follows the 0x04 rule. */
+    CHECK_OK(sp_signer_key_load_typed(&sk, kpath, SP_KEY_ALG_COSIGNER));
+    CHECK(sk.pub.alg == SP_KEY_ALG_COSIGNER);
+    CHECK(memcmp(sk.pub.public_key, raw + 1, 32) == 0); /* .pub holds the same key */
+    CHECK(sk.pub.key_id == independent_id("witness.example/w1", 0x04, raw + 1));
+    CHECK(sk.pub.key_id != independent_id("witness.example/w1", 0x01, raw + 1));
+    char hexid[16];
+    snprintf(hexid, sizeof hexid, "+%08x+", (unsigned)sk.pub.key_id);
+    CHECK(strstr(vtext, hexid) != NULL && strstr(text, hexid) != NULL);
+    CHECK_OK(sp_signer_key_format(&sk, again, sizeof again));
+    CHECK(strlen(again) + 1 == n && memcmp(again, text, n - 1) == 0);
+
+    /* The verifier key loads as a cosigner vkey and is the signer key's public half. */
+    sp_vkey vk;
+    CHECK_OK(sp_vkey_load_typed(&vk, ppath, SP_KEY_ALG_COSIGNER));
+    CHECK(vk.alg == SP_KEY_ALG_COSIGNER && vk.key_id == sk.pub.key_id);
+    CHECK(memcmp(vk.public_key, sk.pub.public_key, 32) == 0);
+    CHECK_ERR(sp_vkey_load(&vk, ppath), SP_ERR_KEY_ALGORITHM);
+    sp_signer_key_wipe(&sk);
+
+    /* Not as a statement-signer key, and a signer key not as a cosigner key. */
+    CHECK_ERR(sp_signer_key_load(&sk, kpath), SP_ERR_KEY_ALGORITHM);
+    CHECK(harness_all_zero(&sk, sizeof sk));
+    CHECK_OK(sp_key_generate("signer.example", scratch_dir, kpath, NULL, sizeof kpath));
+    CHECK_ERR(sp_signer_key_load_typed(&sk, kpath, SP_KEY_ALG_COSIGNER), SP_ERR_KEY_ALGORITHM);
+    CHECK(harness_all_zero(&sk, sizeof sk));
+    CHECK_OK(sp_signer_key_load_typed(&sk, kpath, SP_KEY_ALG_ED25519));
+    CHECK(sk.pub.alg == SP_KEY_ALG_ED25519);
+    sp_signer_key_wipe(&sk);
+
+    /* Unknown types are refused before anything is written. */
+    CHECK_ERR(sp_key_generate_typed("x", 0x02, scratch_dir, NULL, NULL, 0), SP_ERR_ARGUMENT);
+    CHECK_ERR(sp_signer_key_load_typed(&sk, kpath, 0x03), SP_ERR_ARGUMENT);
+    CHECK_ERR(sp_key_generate_typed("witness.example/w1", SP_KEY_ALG_COSIGNER, scratch_dir,
+                                    NULL, NULL, 0), SP_ERR_EXISTS);
+    CHECK(scratch_entries(NULL, 0) == 4);
+    scratch_remove();
+}
+
+static void test_cosigner_parse(void)
+{
+    char text[512];
+    uint8_t pk[32];
+    sp_signer_key sk;
+
+    /* An independently made cosigner key parses, with the 0x04 ID. */
+    cosigner_text(text, sizeof text, "w.example", 0x31, 0x04, 0x04, pk);
+    CHECK_OK(sp_signer_key_parse_typed(&sk, text, strlen(text), SP_KEY_ALG_COSIGNER));
+    CHECK(memcmp(sk.pub.public_key, pk, 32) == 0 && sk.pub.alg == SP_KEY_ALG_COSIGNER);
+    CHECK(sk.pub.key_id == independent_id("w.example", 0x04, pk));
+    sp_signer_key_wipe(&sk);
+
+    /* Type byte 0x04 but the ID computed with 0x01: names another key. */
+    cosigner_text(text, sizeof text, "w.example", 0x31, 0x04, 0x01, pk);
+    CHECK_ERR(sp_signer_key_parse_typed(&sk, text, strlen(text), SP_KEY_ALG_COSIGNER),
+              SP_ERR_KEY_ID);
+    CHECK(harness_all_zero(&sk, sizeof sk));
+    /* Another type byte. */
+    cosigner_text(text, sizeof text, "w.example", 0x31, 0x05, 0x04, pk);
+    CHECK_ERR(sp_signer_key_parse_typed(&sk, text, strlen(text), SP_KEY_ALG_COSIGNER),
+              SP_ERR_KEY_ALGORITHM);
+
+    /* Malformed texts get the verifier's own codes, in its order. */
+    static const struct {
+        const char *text;
+        sp_err want;
+    } bad[] = {
+        {"PRIVATE+KEY+x+00000000+BA==", SP_ERR_KEY_LENGTH},        /* 0x04, 1 byte */
+        {"PRIVATE+KEY+x+00000000+AQ==", SP_ERR_KEY_LENGTH},        /* 0x01, 1 byte */
+        {"PRIVATE+KEY+x+0000000+BA==", SP_ERR_KEY_FORMAT},         /* 7 hex digits */
+        {"PRIVATE+KEY+a b+00000000+BA==", SP_ERR_KEY_NAME},
+        {"PRIVATE+KEY+x+0000000g+BA==", SP_ERR_HEX},
+        {"PRIVATE+KEY+x+00000000+BA=", SP_ERR_BASE64},
+        {"PRIVATE+KEY+x+00000000", SP_ERR_KEY_FORMAT},
+        {"PUBLIC+KEY+x+00000000+BA==", SP_ERR_KEY_NOT_PRIVATE},
+        {"x+00000000+BA==", SP_ERR_KEY_NOT_PRIVATE},
+        {"", SP_ERR_KEY_NOT_PRIVATE},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&sk, 0xAA, sizeof sk);
+        sp_err got = sp_signer_key_parse_typed(&sk, bad[i].text, strlen(bad[i].text),
+                                               SP_KEY_ALG_COSIGNER);
+        harness_saw(got);
+        if (got != bad[i].want) {
+            char msg[256];
+            snprintf(msg, sizeof msg, "\"%s\": %s, expected %s", bad[i].text, sp_err_name(got),
+                     sp_err_name(bad[i].want));
+            harness_fail(__FILE__, __LINE__, msg);
+        }
+        CHECK(harness_all_zero(&sk, sizeof sk));
+    }
+}
+
 int main(void)
 {
     if (sp_sodium_init() != SP_OK)
@@ -363,5 +524,7 @@ int main(void)
     RUN_TEST(test_key_file_format);
     RUN_TEST(test_generated_key_formats_back);
     RUN_TEST(test_long_names);
+    RUN_TEST(test_cosigner_generate);
+    RUN_TEST(test_cosigner_parse);
     return harness_finish("host/keyfile");
 }

@@ -37,13 +37,14 @@ void pf_hex(char *out, const uint8_t *in, size_t n)
     out[2 * n] = '\0';
 }
 
-size_t pf_policy_text(char *out, size_t cap, const fx_key keys[PF_NKEYS])
+size_t pf_policy_text(char *out, size_t cap, const fx_key keys[PF_NKEYS], const pub_world *pw)
 {
     size_t pos = 0;
     int n = snprintf(out, cap,
                      "softpause-policy/v1\ndeployment %s\nversion %u\ngenesis %u\n"
-                     "epoch-length %u\nallowance %u\ntags civil military\n",
-                     PF_DEPLOYMENT, PF_VERSION, PF_GENESIS, PF_EPOCH_LENGTH, PF_ALLOWANCE);
+                     "epoch-length %u\nallowance %u\nmax-staleness %u\ntags civil military\n",
+                     PF_DEPLOYMENT, PF_VERSION, PF_GENESIS, PF_EPOCH_LENGTH, PF_ALLOWANCE,
+                     PF_MAX_STALENESS);
     if (n < 0 || (size_t)n >= cap)
         pf_die("policy text does not fit");
     pos = (size_t)n;
@@ -57,7 +58,8 @@ size_t pf_policy_text(char *out, size_t cap, const fx_key keys[PF_NKEYS])
     n = snprintf(out + pos, cap - pos, "rule 1 tag civil\nrule 3 all\n");
     if (n < 0 || (size_t)n >= cap - pos)
         pf_die("policy text does not fit");
-    return pos + (size_t)n;
+    pos += (size_t)n;
+    return pos + pub_witness_policy_text(out + pos, cap - pos, pw);
 }
 
 void pf_world_make(pf_world *w)
@@ -71,7 +73,8 @@ void pf_world_make(pf_world *w)
         pf_die("sp_sodium_init");
     for (int i = 0; i < PF_NKEYS; i++)
         fx_key_make(&w->keys[i], names[i], (uint8_t)(PF_SEED_BASE + i));
-    w->policy_len = pf_policy_text(w->policy_text, sizeof w->policy_text, w->keys);
+    pub_world_make(&w->pub);
+    w->policy_len = pf_policy_text(w->policy_text, sizeof w->policy_text, w->keys, &w->pub);
     if (sp_policy_parse(&w->policy, (const uint8_t *)w->policy_text, w->policy_len,
                         sp_sodium_crypto(), &line) != SP_OK) {
         fprintf(stderr, "policy_fixture: standard policy refused at line %u\n", line);

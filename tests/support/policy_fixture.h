@@ -10,6 +10,7 @@
  *     3 PF_MIL_B   mil-beta                    military    mil-beta.example
  *     4 PF_MIL_C   mil-gamma                   military    mil-gamma.example
  *   rules: "rule 1 tag civil" AND "rule 3 all"  (3 of 5, at least 1 civil)
+ *   publication: the pub_fixture.h log and witnesses (2 of 3 must cosign)
  *
  * Keys come from fixture.h (libsodium directly), texts are built with snprintf: nothing here
  * uses the library's own encoders, so what the verifier accepts was made independently.
@@ -23,6 +24,7 @@
 
 #include "softpause/policy.h"
 #include "support/fixture.h"
+#include "support/pub_fixture.h"
 
 enum { PF_CIV_A = 0, PF_CIV_B = 1, PF_MIL_A = 2, PF_MIL_B = 3, PF_MIL_C = 4, PF_NKEYS = 5 };
 
@@ -36,13 +38,15 @@ enum { PF_CIV_A = 0, PF_CIV_B = 1, PF_MIL_A = 2, PF_MIL_B = 3, PF_MIL_C = 4, PF_
 #define PF_GENESIS 1735689600u
 #define PF_EPOCH_LENGTH 604800u
 #define PF_ALLOWANCE 648000u
+#define PF_MAX_STALENESS 604800u
 
 /* Seeds of the standard keys are PF_SEED_BASE + index. */
 #define PF_SEED_BASE 0x51u
 
 typedef struct pf_world {
     fx_key keys[PF_NKEYS];   /* keys[i] belongs to policy signer i */
-    char policy_text[8192];  /* canonical policy, NUL-terminated */
+    pub_world pub;           /* the log and witnesses of the policy's witness block */
+    char policy_text[12288]; /* canonical policy, NUL-terminated */
     size_t policy_len;
     sp_policy policy;        /* parsed policy_text (hash set) */
 } pf_world;
@@ -55,7 +59,7 @@ const char *pf_body(int i);
 const char *pf_tags(int i);
 
 /* Canonical text of the standard policy for `keys` (NUL-terminated); returns its length. */
-size_t pf_policy_text(char *out, size_t cap, const fx_key keys[PF_NKEYS]);
+size_t pf_policy_text(char *out, size_t cap, const fx_key keys[PF_NKEYS], const pub_world *pw);
 
 /* Statement text for `epoch` under policy p ("mode" is e.g. "run", "throttle 250",
  * "pause"), start computed as genesis + epoch * epoch_length.  NUL-terminated. */

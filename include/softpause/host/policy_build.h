@@ -5,6 +5,9 @@
  * assemble an sp_policy, let the verifier validate and encode it (sp_policy_format), and
  * re-parse the bytes (sp_policy_parse), so the result is exactly what devices accept.
  *
+ * The witness policy is given as a stand-alone C2SP tlog-policy file and stored in the
+ * deployment policy in canonical form.
+ *
  * Rules are written "K of all", "K of TAG" / "K of tag:TAG", "K of signers:NAME,NAME".
  */
 #ifndef SOFTPAUSE_HOST_POLICY_BUILD_H
@@ -25,13 +28,15 @@ typedef struct sp_policy_signer_spec {
 
 typedef struct sp_policy_spec {
     const char *deployment;
-    uint64_t version, genesis, epoch_length, allowance;
+    uint64_t version, genesis, epoch_length, allowance, max_staleness;
     const sp_policy_signer_spec *signers;
     size_t signer_count;
     const char *const *tags;     /* extra declared tags */
     size_t tag_count;
     const char *const *rules;
     size_t rule_count;
+    const uint8_t *witness_policy;  /* a C2SP tlog-policy file (comments, any spacing) */
+    size_t witness_policy_len;
 } sp_policy_spec;
 
 /* Build, validate, encode and re-parse.  On failure, detail (cap bytes) says which item. */

@@ -224,3 +224,25 @@ void cli_print_report(FILE *f, const sp_policy *policy, const uint8_t *note, siz
         fputc('\n', f);
     }
 }
+
+void cli_print_bundle_report(FILE *f, const sp_policy *policy, const uint8_t *leaf,
+                             const sp_bundle_report *r)
+{
+    const sp_wpolicy *wp = &policy->witness;
+    if (!r->checkpoint_verified) {
+        fputs("  checkpoint: not verified (see the error above)\n", f);
+        return;
+    }
+    fprintf(f, "  checkpoint: %s, %llu entries; statement at index %llu\n",
+            r->checkpoint.origin, (unsigned long long)r->checkpoint.size,
+            (unsigned long long)r->index);
+    for (uint32_t w = 0; w < wp->witness_count; w++)
+        if (r->witnesses.cosigned & (1u << w))
+            fprintf(f, "  cosigned by %s (%s) at %llu\n", wp->witnesses[w].name,
+                    wp->witnesses[w].key.name, (unsigned long long)r->witnesses.cosig_time[w]);
+    if (r->witnesses.quorum_met)
+        fprintf(f, "  witness quorum met; attested time %llu\n",
+                (unsigned long long)r->witnesses.quorum_time);
+    if (r->quorum.line_count > 0)
+        cli_print_report(f, policy, leaf, r->leaf_len, &r->quorum);
+}

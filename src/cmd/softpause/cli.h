@@ -17,6 +17,7 @@
 #include <stdio.h>
 
 #include "softpause/errors.h"
+#include "softpause/bundle.h"
 #include "softpause/policy.h"
 #include "softpause/statement.h"
 
@@ -73,6 +74,11 @@ const char *cli_mode_name(uint32_t mode);
 void cli_print_report(FILE *f, const sp_policy *policy, const uint8_t *note, size_t len,
                       const sp_quorum_report *r);
 
+/* What a bundle check found: the checkpoint and its witnesses, then the statement's
+ * signature lines (leaf = the statement the bundle carried). */
+void cli_print_bundle_report(FILE *f, const sp_policy *policy, const uint8_t *leaf,
+                             const sp_bundle_report *r);
+
 /* Subcommands. */
 int cmd_key(int argc, char **argv);
 int cmd_note(int argc, char **argv);
@@ -80,5 +86,6 @@ int cmd_policy(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_bundle(int argc, char **argv);
 
 #endif

@@ -137,7 +137,7 @@ static void save(const char *name, const uint8_t *p, size_t n)
 
 static sp_err apply(const uint8_t *note, size_t len, const char *label)
 {
-    sp_quorum_report report;
+    static sp_bundle_report report;
     uint32_t line;
     memset(&report, 0, sizeof report);
     sp_err e = sp_device_apply(&dev, note, len, &report, &line);
@@ -147,7 +147,7 @@ static sp_err apply(const uint8_t *note, size_t len, const char *label)
     } else {
         say("  device: REFUSED %s: %s (%s)\n", label, sp_err_name(e), sp_err_message(e));
         if (e == SP_ERR_QUORUM_NOT_MET || e == SP_ERR_QUORUM_KEY_COUNTED_TWICE)
-            cli_print_report(stdout, &policy, note, len, &report);
+            cli_print_bundle_report(stdout, &policy, dev.work.leaf, &report);
     }
     return e;
 }

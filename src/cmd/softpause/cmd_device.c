@@ -17,7 +17,7 @@
 
 static const char device_usage[] =
     "usage: softpause device init --policy POLICY --state FILE\n"
-    "       softpause device apply --state FILE STATEMENT\n"
+    "       softpause device apply --state FILE BUNDLE\n"
     "       softpause device consume --state FILE SECONDS\n"
     "       softpause device status --state FILE [--json]\n"
     "\n"
@@ -25,9 +25,13 @@ static const char device_usage[] =
     "slots); FILE.chip stands for what lives inside the chip (write-once policy anchor,\n"
     "monotonic counter, device MAC key).\n"
     "init     Provision: anchor POLICY.  Only a factory-fresh device can be provisioned.\n"
-    "apply    Verify a signed statement against the anchored policy and, if its epoch is\n"
-    "         newer than any accepted, persist it: allowance set to the policy's\n"
-    "         per-epoch allowance, mode from the statement.  Exit 1 if refused.\n"
+    "apply    Verify a bundle (from 'softpause bundle make': the statement, its\n"
+    "         inclusion proof and a witness-cosigned checkpoint) against the anchored\n"
+    "         policy.  The witnesses' quorum time moves the device's attested time\n"
+    "         forward; a statement too old for it (freeze) or too far ahead (fast-\n"
+    "         forward) is refused.  If its epoch is newer than any accepted, persist it:\n"
+    "         allowance set to the policy's per-epoch allowance, mode from the\n"
+    "         statement.  A bare statement is refused.  Exit 1 if refused.\n"
     "consume  Ask to work SECONDS (>= 1) of powered-on time.  Prints 'RUN GRANTED',\n"
     "         'THROTTLE PERMILLE GRANTED' (GRANTED: seconds granted, less than asked when\n"
     "         the allowance runs out) or 'PAUSE', with the reason on stderr.  The debit is\n"
@@ -65,6 +69,8 @@ static void print_status(const sp_device_state *s, int json)
         dacc_json_string(&j, cli_mode_name(s->last_decision));
         dacc_json_key(&j, "last_reason");
         dacc_json_string(&j, sp_err_name(s->last_reason));
+        dacc_json_key(&j, "attested_time");
+        dacc_json_uint(&j, s->attested_time);
         dacc_json_key(&j, "record_stamp");
         dacc_json_uint(&j, s->stamp);
         dacc_json_object_end(&j);
@@ -83,6 +89,8 @@ static void print_status(const sp_device_state *s, int json)
         printf(" %u permille", (unsigned)s->permille);
     printf("\nlast decision   %s (%s)\n", cli_mode_name(s->last_decision),
            s->last_reason == SP_OK ? "granted" : sp_err_message(s->last_reason));
+    printf("attested time   %llu%s\n", (unsigned long long)s->attested_time,
+           s->attested_time == 0 ? " (no witnessed checkpoint yet)" : "");
     printf("record stamp    %llu\n", (unsigned long long)s->stamp);
 }
 
@@ -101,8 +109,8 @@ static int boot(const char *state)
 
 int cmd_device(int argc, char **argv)
 {
-    static uint8_t buf[SP_MAX_POLICY_BYTES > SP_MAX_NOTE_BYTES ? SP_MAX_POLICY_BYTES + 1
-                                                               : SP_MAX_NOTE_BYTES + 1];
+    static uint8_t buf[SP_MAX_POLICY_BYTES > SP_MAX_BUNDLE_BYTES ? SP_MAX_POLICY_BYTES + 1
+                                                                 : SP_MAX_BUNDLE_BYTES + 1];
     const char *policy = NULL, *state = NULL, *pos[1];
     size_t npos, len;
     int json = 0, rc;
@@ -144,15 +152,15 @@ int cmd_device(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(sub, "apply") == 0 && npos == 1) {
-        sp_quorum_report report;
-        if ((rc = cli_read(pos[0], buf, sizeof buf, &len, SP_ERR_NOTE_TOO_LARGE)) != 0 ||
+        static sp_bundle_report report;
+        if ((rc = cli_read(pos[0], buf, sizeof buf, &len, SP_ERR_PROOF_FORMAT)) != 0 ||
             (rc = boot(state)) != 0)
             return rc;
         memset(&report, 0, sizeof report);
         sp_err e = sp_device_apply(&dev, buf, len, &report, &line);
         if (e != SP_OK) {
-            rc = cli_error(e, pos[0], line, "statement refused");
-            cli_print_report(stderr, &dev.policy, buf, len, &report);
+            rc = cli_error(e, pos[0], line, "bundle refused");
+            cli_print_bundle_report(stderr, &dev.policy, dev.work.leaf, &report);
             return rc;
         }
         if (sp_device_status(&dev, &st) != SP_OK)

@@ -19,7 +19,8 @@
 static const char policy_usage[] =
     "usage: softpause policy init --deployment NAME --genesis UNIX --epoch-length SECONDS\n"
     "                             --allowance SECONDS --signer BODY:TAGS:FILE.pub ...\n"
-    "                             --rule 'K of SET' ... [--tag TAG ...] [--version N]\n"
+    "                             --rule 'K of SET' ... --witness-policy FILE\n"
+    "                             [--max-staleness SECONDS] [--tag TAG ...] [--version N]\n"
     "                             [--out FILE]\n"
     "       softpause policy check POLICY\n"
     "       softpause policy show [--json] POLICY\n"
@@ -29,6 +30,12 @@ static const char policy_usage[] =
     "       comma-separated list or '-'.  SET is 'all', a tag ('civil' or 'tag:civil'),\n"
     "       or 'signers:NAME,NAME'.  Example:\n"
     "         --rule '3 of all' --rule '1 of civil'\n"
+    "       --witness-policy is a C2SP tlog-policy file: the logs that may publish\n"
+    "       statements and the witnesses that must cosign (log, witness, group and\n"
+    "       quorum lines; witness keys from 'key generate --cosigner').  It is stored\n"
+    "       in canonical form and covered by the policy hash.  --max-staleness\n"
+    "       (default: one epoch length) is how long after its epoch ends a statement is\n"
+    "       still accepted, by witness-attested time.\n"
     "check  Exit 0 if POLICY is canonical and satisfies every invariant, else name the\n"
     "       line and the problem.\n"
     "show   Describe the policy (or --json).\n"
@@ -63,6 +70,7 @@ static int parse_signer(const char *spec, sp_policy_signer_spec *s, char *body, 
 static int policy_init(int argc, char **argv)
 {
     const char *deployment = NULL, *genesis = NULL, *epoch_length = NULL, *allowance = NULL;
+    const char *max_staleness = NULL, *witness_policy = NULL;
     const char *version = "1", *out = NULL, *signers[MAX_OPT], *rules[MAX_OPT], *tags[MAX_OPT];
     const char *pos[1];
     size_t nsigners = 0, nrules = 0, ntags = 0, npos, len;
@@ -77,6 +85,8 @@ static int policy_init(int argc, char **argv)
         {"--epoch-length", 1, &epoch_length, NULL, NULL, NULL, 0},
         {"--allowance", 1, &allowance, NULL, NULL, NULL, 0},
         {"--version", 1, &version, NULL, NULL, NULL, 0},
+        {"--max-staleness", 1, &max_staleness, NULL, NULL, NULL, 0},
+        {"--witness-policy", 1, &witness_policy, NULL, NULL, NULL, 0},
         {"--out", 1, &out, NULL, NULL, NULL, 0},
         {"--signer", 1, NULL, NULL, signers, &nsigners, MAX_OPT},
         {"--rule", 1, NULL, NULL, rules, &nrules, MAX_OPT},
@@ -86,9 +96,9 @@ static int policy_init(int argc, char **argv)
 
     cli_parse(argc, argv, opts, pos, 0, &npos, policy_usage);
     if (deployment == NULL || genesis == NULL || epoch_length == NULL || allowance == NULL ||
-        nsigners == 0 || nrules == 0) {
+        witness_policy == NULL || nsigners == 0 || nrules == 0) {
         fputs("softpause: error: policy init needs --deployment, --genesis, --epoch-length, "
-              "--allowance, at least one --signer and one --rule\n", stderr);
+              "--allowance, --witness-policy, at least one --signer and one --rule\n", stderr);
         return EXIT_USAGE;
     }
     memset(&spec, 0, sizeof spec);
@@ -98,6 +108,20 @@ static int policy_init(int argc, char **argv)
         (st = cli_number(epoch_length, SP_MAX_TIME, &spec.epoch_length, "--epoch-length")) ||
         (st = cli_number(allowance, SP_MAX_TIME, &spec.allowance, "--allowance")))
         return st;
+    spec.max_staleness = spec.epoch_length;
+    if (max_staleness != NULL &&
+        (st = cli_number(max_staleness, SP_MAX_STALENESS_LIMIT, &spec.max_staleness,
+                         "--max-staleness")))
+        return st;
+    {
+        static uint8_t wp_text[SP_MAX_POLICY_BYTES];
+        size_t wp_len = 0;
+        sp_err re = sp_file_read(witness_policy, wp_text, sizeof wp_text, &wp_len);
+        if (re != SP_OK)
+            return cli_error(re, witness_policy, 0, NULL);
+        spec.witness_policy = wp_text;
+        spec.witness_policy_len = wp_len;
+    }
     for (size_t i = 0; i < nsigners; i++)
         if ((st = parse_signer(signers[i], &specs[i], bodies[i], signer_tags[i])) != EXIT_OK)
             return st;
@@ -119,6 +143,67 @@ static int policy_init(int argc, char **argv)
     return e == SP_OK ? EXIT_OK : cli_error(e, out, 0, NULL);
 }
 
+/* The publication part: which logs, which witnesses, what quorum. */
+static void show_witness_human(const sp_wpolicy *wp)
+{
+    printf("logs (%u):\n", (unsigned)wp->log_count);
+    for (uint32_t l = 0; l < wp->log_count; l++)
+        printf("  %s  key %08x%s%s\n", wp->logs[l].key.name, (unsigned)wp->logs[l].key.key_id,
+               wp->logs[l].url[0] ? "  " : "", wp->logs[l].url);
+    printf("witnesses (%u):\n", (unsigned)wp->witness_count);
+    for (uint32_t w = 0; w < wp->witness_count; w++)
+        printf("  %-12s key %s %08x%s%s\n", wp->witnesses[w].name, wp->witnesses[w].key.name,
+               (unsigned)wp->witnesses[w].key.key_id, wp->witnesses[w].url[0] ? "  " : "",
+               wp->witnesses[w].url);
+    for (uint32_t g = 0; g < wp->group_count; g++)
+        printf("  group %s: %u of %u\n", wp->groups[g].name, (unsigned)wp->groups[g].k,
+               (unsigned)wp->groups[g].n);
+    printf("witness quorum: %s\n",
+           wp->quorum_kind == SP_QUORUM_GROUP     ? wp->groups[wp->quorum_index].name
+           : wp->quorum_kind == SP_QUORUM_WITNESS ? wp->witnesses[wp->quorum_index].name
+                                                  : "none");
+}
+
+static void show_witness_json(dacc_json *j, const sp_wpolicy *wp)
+{
+    char id[9];
+    dacc_json_key(j, "logs");
+    dacc_json_array_begin(j);
+    for (uint32_t l = 0; l < wp->log_count; l++) {
+        snprintf(id, sizeof id, "%08x", (unsigned)wp->logs[l].key.key_id);
+        dacc_json_object_begin(j);
+        dacc_json_key(j, "origin");
+        dacc_json_string(j, wp->logs[l].key.name);
+        dacc_json_key(j, "key_id");
+        dacc_json_string(j, id);
+        dacc_json_key(j, "url");
+        dacc_json_string(j, wp->logs[l].url);
+        dacc_json_object_end(j);
+    }
+    dacc_json_array_end(j);
+    dacc_json_key(j, "witnesses");
+    dacc_json_array_begin(j);
+    for (uint32_t w = 0; w < wp->witness_count; w++) {
+        snprintf(id, sizeof id, "%08x", (unsigned)wp->witnesses[w].key.key_id);
+        dacc_json_object_begin(j);
+        dacc_json_key(j, "name");
+        dacc_json_string(j, wp->witnesses[w].name);
+        dacc_json_key(j, "key_name");
+        dacc_json_string(j, wp->witnesses[w].key.name);
+        dacc_json_key(j, "key_id");
+        dacc_json_string(j, id);
+        dacc_json_key(j, "url");
+        dacc_json_string(j, wp->witnesses[w].url);
+        dacc_json_object_end(j);
+    }
+    dacc_json_array_end(j);
+    dacc_json_key(j, "quorum");
+    dacc_json_string(j, wp->quorum_kind == SP_QUORUM_GROUP ? wp->groups[wp->quorum_index].name
+                        : wp->quorum_kind == SP_QUORUM_WITNESS
+                            ? wp->witnesses[wp->quorum_index].name
+                            : "none");
+}
+
 static void show_human(const sp_policy *p)
 {
     char hex[65];
@@ -126,6 +211,7 @@ static void show_human(const sp_policy *p)
     printf("genesis       %llu\nepoch length  %llu s\nallowance     %llu s per epoch\n",
            (unsigned long long)p->genesis, (unsigned long long)p->epoch_length,
            (unsigned long long)p->allowance);
+    printf("max staleness %llu s\n", (unsigned long long)p->max_staleness);
     printf("hash          %s\n", cli_hex(hex, p->hash, 32));
     printf("signers (%u):\n", (unsigned)p->signer_count);
     for (uint32_t i = 0; i < p->signer_count; i++) {
@@ -152,6 +238,7 @@ static void show_human(const sp_policy *p)
                 }
         putchar('\n');
     }
+    show_witness_human(&p->witness);
 }
 
 static void show_json(const sp_policy *p)
@@ -170,6 +257,8 @@ static void show_json(const sp_policy *p)
     dacc_json_uint(&j, p->epoch_length);
     dacc_json_key(&j, "allowance");
     dacc_json_uint(&j, p->allowance);
+    dacc_json_key(&j, "max_staleness");
+    dacc_json_uint(&j, p->max_staleness);
     dacc_json_key(&j, "hash");
     dacc_json_string(&j, cli_hex(hex, p->hash, 32));
     dacc_json_key(&j, "tags");
@@ -226,6 +315,7 @@ static void show_json(const sp_policy *p)
         dacc_json_object_end(&j);
     }
     dacc_json_array_end(&j);
+    show_witness_json(&j, &p->witness);
     dacc_json_object_end(&j);
     (void)dacc_json_end(&j);
 }
