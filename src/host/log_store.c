@@ -571,6 +571,27 @@ sp_err sp_log_store_entry_bundle(sp_log_store *s, uint64_t n, uint32_t width, ui
     return SP_OK;
 }
 
+sp_err sp_log_store_tile(sp_log_store *s, const sp_tile *t, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    if (t->entries)
+        return sp_log_store_entry_bundle(s, t->n, t->width, out, len);
+    if (t->width == 0 || t->width > SP_TILE_WIDTH)
+        return SP_ERR_USAGE;
+    uint8_t *body = malloc((size_t)t->width * SP_SHA256_BYTES);
+    if (body == NULL)
+        return SP_ERR_DB;
+    sp_err e = sp_log_store_hash_tile(s, t->level, t->n, t->width, body);
+    if (e != SP_OK) {
+        free(body);
+        return e;
+    }
+    *out = body;
+    *len = (size_t)t->width * SP_SHA256_BYTES;
+    return SP_OK;
+}
+
 /* ---- writes ---------------------------------------------------------------------------- */
 
 static sp_err put_node(sp_log_store *s, conn *c, uint32_t level, uint64_t idx,

@@ -92,6 +92,12 @@ SP_MUST_CHECK sp_err sp_log_store_hash_tile(sp_log_store *s, uint32_t level, uin
 SP_MUST_CHECK sp_err sp_log_store_entry_bundle(sp_log_store *s, uint64_t n, uint32_t width,
                                                uint8_t **out, size_t *len);
 
+/* The resource for a tlog-tiles path: hash tile or entry bundle t (host/tlog_tiles.h),
+ * malloc'd in *out.  SP_ERR_NOT_FOUND as above. */
+struct sp_tile;
+SP_MUST_CHECK sp_err sp_log_store_tile(sp_log_store *s, const struct sp_tile *t, uint8_t **out,
+                                       size_t *len);
+
 /* Record a published checkpoint note for tree size `size`. */
 SP_MUST_CHECK sp_err sp_log_store_put_checkpoint(sp_log_store *s, uint64_t size,
                                                  const uint8_t *note, size_t len);
