@@ -50,8 +50,7 @@ SODIUM_LIBS := $(shell pkg-config --libs libsodium 2>/dev/null || echo -lsodium)
 HOST_LIBS := $(SODIUM_LIBS) $(shell pkg-config --libs sqlite3 libmicrohttpd libcurl 2>/dev/null || echo -lsqlite3 -lmicrohttpd -lcurl) -lpthread
 
 VERIFIER_SRC := $(sort $(wildcard src/verifier/*.c))
-# Servers (src/server: log, witness) sit on the host layer and ship in libsoftpause.a.
-HOST_SRC     := $(sort $(wildcard src/host/*.c)) $(sort $(wildcard src/server/*.c))
+HOST_SRC     := $(sort $(wildcard src/host/*.c src/server/*.c))
 CMD_SRC      := $(sort $(wildcard src/cmd/softpause/*.c))
 TEST_SRC     := $(sort $(filter-out tests/fund/%,$(wildcard tests/*/test_*.c)))
 SUPPORT_SRC  := $(sort $(wildcard tests/support/*.c))
