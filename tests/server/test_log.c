@@ -3,12 +3,9 @@
  * handler (called directly, no sockets), publication rounds against three witnesses, the
  * run loop over real HTTP, and `log export`.
  *
- * The witnesses are small C2SP tlog-witness servers written here on the test fixture's
- * witness keys (pub_fixture.h): they parse the request with the library's parser, check
- * the log signature and the consistency proof with the verifier, keep their latest
- * cosigned size and root, answer 409 with text/x.tlog.size on an old-size mismatch, and
- * sign cosignature/v1 lines with pub_cosign_line (libsodium directly).  Each can be told
- * to fail, to sign badly, or to answer with another witness's line.
+ * The witnesses are the test double of tests/support/fake_witness.h: tlog-witness servers
+ * on the fixture's witness keys that can be told to fail, to sign badly, or to answer
+ * with another witness's line.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -18,6 +15,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "support/fake_witness.h"
 #include "support/policy_fixture.h"
 #include "support/scratch.h"
 #include "softpause/checkpoint.h"
@@ -31,123 +29,22 @@
 #include "softpause/server/log.h"
 #include "softpause/tlog_proof.h"
 
-enum { FW_OK = 0, FW_DOWN, FW_BAD_SIGNATURE, FW_OTHER_WITNESS };
-
-typedef struct fake_witness {
-    int index;                       /* pub_world witness 0..2 */
-    int mode;                        /* FW_* */
-    pthread_mutex_t lock;
-    uint64_t size;                   /* latest cosigned size (0: never) */
-    uint8_t root[32];
-    unsigned cosigned;               /* cosignatures given */
-    sp_http_server *http;
-    char url[64];
-} fake_witness;
-
 static pf_world world;
 static fake_witness witnesses[PUB_NWITNESSES];
 static sp_signer_key log_key;
 
-static void fw_respond(sp_http_response *resp, int status, const char *type, const char *text)
-{
-    sp_http_respond_text(resp, status, text);
-    if (type != NULL)
-        resp->content_type = type;
-}
-
-static void fw_handle(void *ctx, const char *method, const char *path, const uint8_t *body,
-                     size_t len, sp_http_response *resp)
-{
-    fake_witness *fw = ctx;
-    static _Thread_local sp_witness_request req;
-    static _Thread_local sp_checkpoint_work work;
-    sp_checkpoint cp;
-    uint32_t log_index;
-    if (strcmp(method, "POST") != 0 || strcmp(path, "/add-checkpoint") != 0) {
-        fw_respond(resp, 404, NULL, "no such path\n");
-        return;
-    }
-    if (fw->mode == FW_DOWN) {
-        fw_respond(resp, 503, NULL, "down for the test\n");
-        return;
-    }
-    if (sp_witness_request_parse(&req, body, len, NULL) != SP_OK) {
-        fw_respond(resp, 400, NULL, "bad request\n");
-        return;
-    }
-    if (sp_checkpoint_verify_log(world.policy.witness.logs, world.policy.witness.log_count,
-                                 req.checkpoint, req.checkpoint_len, sp_sodium_crypto(), &work,
-                                 &cp, &log_index) != SP_OK) {
-        fw_respond(resp, 403, NULL, "log signature\n");
-        return;
-    }
-    pthread_mutex_lock(&fw->lock);
-    int status = 200;
-    if (req.old_size != fw->size) {
-        char text[32];
-        snprintf(text, sizeof text, "%llu\n", (unsigned long long)fw->size);
-        pthread_mutex_unlock(&fw->lock);
-        fw_respond(resp, 409, "text/x.tlog.size", text);
-        return;
-    }
-    if (req.old_size > cp.size)
-        status = 400;
-    else if (req.old_size == cp.size && fw->cosigned > 0)
-        status = memcmp(fw->root, cp.root, 32) == 0 && req.hash_count == 0 ? 200 : 409;
-    else if (req.old_size == 0)
-        status = req.hash_count == 0 ? 200 : 400;
-    else if (sp_merkle_verify_consistency(sp_sodium_crypto(), req.old_size, cp.size, fw->root,
-                                          32, cp.root, 32,
-                                          (const uint8_t(*)[32])req.hashes,
-                                          req.hash_count) != SP_OK)
-        status = 422;
-    if (status == 200) {
-        fw->size = cp.size;
-        memcpy(fw->root, cp.root, 32);
-        fw->cosigned++;
-    }
-    pthread_mutex_unlock(&fw->lock);
-    if (status != 200) {
-        fw_respond(resp, status, NULL, "refused\n");
-        return;
-    }
-    char line[512];
-    int signer = fw->mode == FW_OTHER_WITNESS ? (fw->index + 1) % PUB_NWITNESSES : fw->index;
-    size_t n = pub_cosign_line(line, sizeof line, &world.pub, signer, (uint64_t)time(NULL),
-                               (const char *)req.checkpoint, cp.text_len);
-    if (fw->mode == FW_BAD_SIGNATURE)
-        line[n - 10] = line[n - 10] == 'A' ? 'B' : 'A'; /* inside the signature */
-    fw_respond(resp, 200, NULL, line);
-}
-
-static void witnesses_start(void)
-{
-    for (int i = 0; i < PUB_NWITNESSES; i++) {
-        fake_witness *fw = &witnesses[i];
-        uint16_t port = 0;
-        fw->index = i;
-        pthread_mutex_init(&fw->lock, NULL);
-        if (sp_http_server_start(&fw->http, NULL, 0, 1 << 16, fw_handle, fw, &port) != SP_OK) {
-            fprintf(stderr, "cannot start a test witness\n");
-            exit(1);
-        }
-        snprintf(fw->url, sizeof fw->url, "http://127.0.0.1:%u", (unsigned)port);
-    }
-}
-
 static void witnesses_reset(void)
 {
-    for (int i = 0; i < PUB_NWITNESSES; i++) {
-        witnesses[i].mode = FW_OK;
-        witnesses[i].size = 0;
-        witnesses[i].cosigned = 0;
-    }
+    for (int i = 0; i < PUB_NWITNESSES; i++)
+        fw_reset(&witnesses[i]);
 }
 
 /* The standard policy with the test witnesses' URLs on their lines (a new policy hash). */
 static void world_make(void)
 {
     pf_world_make(&world);
+    for (int i = 0; i < PUB_NWITNESSES; i++)
+        fw_start(&witnesses[i], &world.pub, &world.policy.witness, i);
     for (int i = 0; i < PUB_NWITNESSES; i++) {
         char from[300], to[400];
         snprintf(from, sizeof from, "%s\n", world.pub.witness_vkeys[i]);
@@ -614,6 +511,116 @@ static void test_serve_and_export(void)
     scratch_remove();
 }
 
+/* Bad input over real HTTP: every request is a 4xx with a reason, and afterwards the tree,
+ * the served checkpoint and the tiles are byte for byte what they were. */
+typedef struct bad_request {
+    const char *method, *path;
+    const char *body;        /* NULL: the statement variant below */
+    const char *from, *to;   /* statement variant: replace from by to */
+    size_t cut;              /* statement variant: drop this many final bytes */
+} bad_request;
+
+static int request(const char *base, const char *method, const char *path, const void *body,
+                   size_t len, int *status, uint8_t **resp, size_t *resp_len)
+{
+    char url[256];
+    snprintf(url, sizeof url, "%s%s", base, path);
+    return sp_http_request(method, url, body, len, 5000, 1 << 20, status, resp, resp_len, NULL,
+                           0) == SP_OK;
+}
+
+static void test_bad_http_input_changes_nothing(void)
+{
+    scratch_make("log");
+    witnesses_reset();
+    loop l = {open_log(3600), 0, 0, SP_OK};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, run_loop, &l) == 0);
+    while (l.port == 0)
+        usleep(1000);
+    char base[64], note[8192];
+    snprintf(base, sizeof base, "http://127.0.0.1:%u", (unsigned)l.port);
+    int status;
+    uint8_t *before_cp = NULL, *before_tile = NULL, *body;
+    size_t before_cp_len = 0, before_tile_len = 0, len;
+    for (uint64_t e = 1; e <= 2; e++) {
+        size_t n = statement(note, sizeof note, e, QUORUM);
+        CHECK(request(base, "POST", "/add", note, n, &status, &body, &len) && status == 200);
+        free(body);
+    }
+    CHECK(wait_for_checkpoint(base, 2));
+    CHECK(request(base, "GET", "/checkpoint", NULL, 0, &status, &before_cp, &before_cp_len));
+    CHECK(request(base, "GET", "/tile/0/000.p/2", NULL, 0, &status, &before_tile,
+                  &before_tile_len));
+
+    static const bad_request bad[] = {
+        {"POST", "/add", "", NULL, NULL, 0},
+        {"POST", "/add", "\x01\x02 binary junk", NULL, NULL, 0},
+        {"POST", "/add", "softpause/v1 authorisation x\n\n", NULL, NULL, 0},
+        {"POST", "/add", NULL, NULL, NULL, 7},                       /* truncated */
+        {"POST", "/add", NULL, "epoch 3\n", "epoch 03\n", 0},        /* non-canonical */
+        {"POST", "/add", NULL, "epoch 3\n", "epoch  3\n", 0},
+        {"POST", "/add", NULL, "mode run\n", "mode RUN\n", 0},
+        {"POST", "/add", NULL, "mode run\n", "mode pause\n", 0},     /* signatures fail */
+        {"POST", "/add", NULL, "\n\n\xE2\x80\x94", "\n\n- ", 0},     /* ASCII dash */
+        {"POST", "/add", NULL, "mode run\n", "mode run\r\n", 0},
+        {"PUT", "/add", "x", NULL, NULL, 0},
+        {"POST", "/checkpoint", "x", NULL, NULL, 0},
+        {"DELETE", "/tile/0/000.p/2", NULL, NULL, NULL, 0},
+        {"GET", "/tile/0/000.p/3", NULL, NULL, NULL, 0},
+        {"GET", "/tile/0/000.p/02", NULL, NULL, NULL, 0},
+        {"GET", "/tile/0/x000/000.p/2", NULL, NULL, NULL, 0},
+        {"GET", "/tile/00/000.p/2", NULL, NULL, NULL, 0},
+        {"GET", "/tile/entries/0.p/2", NULL, NULL, NULL, 0},
+        {"GET", "/tile/entries/000.p/3", NULL, NULL, NULL, 0},
+        {"GET", "/tile/-1/000", NULL, NULL, NULL, 0},
+        {"GET", "/tile/0/18446744073709551616", NULL, NULL, NULL, 0},
+        {"GET", "/nothing", NULL, NULL, NULL, 0},
+        {"GET", "/checkpoint/extra", NULL, NULL, NULL, 0},
+        {"GET", "/tile", NULL, NULL, NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const bad_request *b = &bad[i];
+        const char *payload = b->body;
+        size_t n = payload != NULL ? strlen(payload) : 0;
+        if (payload == NULL && strcmp(b->method, "POST") == 0) {
+            n = statement(note, sizeof note, 3, QUORUM);
+            if (b->from != NULL)
+                n = pf_replace(note, sizeof note, b->from, b->to);
+            n -= b->cut;
+            payload = note;
+        }
+        body = NULL;
+        int ok = request(base, b->method, b->path, payload, n, &status, &body, &len);
+        CHECK(ok && status >= 400 && status < 500 && len > 8 &&
+              strncmp((char *)body, "SP_ERR_", 7) == 0 && body[len - 1] == '\n');
+        if (!(ok && status >= 400 && status < 500))
+            printf("  request %zu: HTTP %d %s\n", i, status, body ? (char *)body : "");
+        free(body);
+    }
+    /* Far over the size cap. */
+    size_t huge = 4u << 20;
+    uint8_t *h = calloc(1, huge);
+    CHECK(h != NULL && request(base, "POST", "/add", h, huge, &status, &body, &len) &&
+          status == 413 && len > 0);
+    free(h);
+    free(body);
+
+    CHECK(log_size(l.s) == 2);
+    CHECK(request(base, "GET", "/checkpoint", NULL, 0, &status, &body, &len));
+    CHECK(len == before_cp_len && memcmp(body, before_cp, len) == 0);
+    free(body);
+    CHECK(request(base, "GET", "/tile/0/000.p/2", NULL, 0, &status, &body, &len));
+    CHECK(len == before_tile_len && memcmp(body, before_tile, len) == 0);
+    free(body);
+    free(before_cp);
+    free(before_tile);
+    l.stop = 1;
+    pthread_join(t, NULL);
+    sp_log_server_close(l.s);
+    scratch_remove();
+}
+
 static void test_export_needs_a_checkpoint(void)
 {
     scratch_make("log");
@@ -631,7 +638,6 @@ int main(void)
 {
     if (sp_sodium_init() != SP_OK)
         return 1;
-    witnesses_start();
     world_make();
     RUN_TEST(test_add_accepts_and_deduplicates);
     RUN_TEST(test_add_refusals_store_nothing);
@@ -639,8 +645,9 @@ int main(void)
     RUN_TEST(test_handler_paths);
     RUN_TEST(test_publish_rounds);
     RUN_TEST(test_serve_and_export);
+    RUN_TEST(test_bad_http_input_changes_nothing);
     RUN_TEST(test_export_needs_a_checkpoint);
     for (int i = 0; i < PUB_NWITNESSES; i++)
-        sp_http_server_stop(witnesses[i].http);
+        fw_stop(&witnesses[i]);
     return harness_finish("test_log");
 }
