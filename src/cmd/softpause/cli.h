@@ -87,5 +87,6 @@ int cmd_statement(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
+int cmd_log(int argc, char **argv);
 
 #endif

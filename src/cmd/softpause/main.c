@@ -19,6 +19,7 @@ static const char main_usage[] =
     "  policy init|check|show|hash             write and inspect signer policies\n"
     "  statement new|collect|verify            make, merge and check weekly statements\n"
     "  bundle publish|make|verify              log a statement; build and check bundles\n"
+    "  log serve|export                        run the transparency log; mirror it\n"
     "  device init|apply|consume|status        a simulated device (applies bundles)\n"
     "  demo [--dir DIR]                        the end-to-end story in one run\n"
     "\n"
@@ -32,6 +33,7 @@ int main(int argc, char **argv)
     } commands[] = {{"key", cmd_key},             {"note", cmd_note},
                     {"policy", cmd_policy},       {"statement", cmd_statement},
                     {"device", cmd_device},       {"bundle", cmd_bundle},
+                    {"log", cmd_log},
                     {"demo", cmd_demo}};
 
     if (argc < 2) {
