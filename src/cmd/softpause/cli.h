@@ -86,5 +86,6 @@ int cmd_policy(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_bundle(int argc, char **argv);
 
 #endif

@@ -18,7 +18,8 @@ static const char main_usage[] =
     "  note verify --key K.pub... [NOTE]       verify a signed note (Go note.Open rules)\n"
     "  policy init|check|show|hash             write and inspect signer policies\n"
     "  statement new|collect|verify            make, merge and check weekly statements\n"
-    "  device init|apply|consume|status        a simulated device\n"
+    "  bundle publish|make|verify              log a statement; build and check bundles\n"
+    "  device init|apply|consume|status        a simulated device (applies bundles)\n"
     "  demo [--dir DIR]                        the end-to-end story in one run\n"
     "\n"
     "exit status: 0 success, 1 rejected (or PAUSE), 2 usage error, 3 I/O error\n";
@@ -30,7 +31,8 @@ int main(int argc, char **argv)
         int (*run)(int, char **);
     } commands[] = {{"key", cmd_key},             {"note", cmd_note},
                     {"policy", cmd_policy},       {"statement", cmd_statement},
-                    {"device", cmd_device},       {"demo", cmd_demo}};
+                    {"device", cmd_device},       {"bundle", cmd_bundle},
+                    {"demo", cmd_demo}};
 
     if (argc < 2) {
         fputs(main_usage, stderr);

@@ -1,0 +1,300 @@
+/*
+ * cmd_bundle.c -- `softpause bundle publish|make|verify`: the weekly bundle a device
+ * consumes (softpause/bundle.h), assembled from a public log by any party.
+ *
+ * `make` speaks only public formats: the log's checkpoint and its tiles (C2SP tlog-tiles),
+ * read from the log itself or from any static mirror of it, so whoever carries bundles to
+ * offline devices needs no access to the log's database.  It refuses to write a bundle the
+ * verifier would refuse: the result is checked with sp_bundle_verify before it is saved.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dacc/json.h"
+#include "softpause/bundle.h"
+#include "softpause/host/fileio.h"
+#include "softpause/host/http.h"
+#include "softpause/host/sodium_crypto.h"
+#include "softpause/host/tile_reader.h"
+#include "softpause/note.h"
+#include "softpause/tlog_proof.h"
+
+static const char bundle_usage[] =
+    "usage: softpause bundle publish --log URL STATEMENT\n"
+    "       softpause bundle make --policy POLICY --log URL|DIR [--index N] [--out FILE]\n"
+    "                             STATEMENT\n"
+    "       softpause bundle verify --policy POLICY [--json] BUNDLE\n"
+    "\n"
+    "publish  Submit a signed statement to the log at URL (POST URL/add).  The log\n"
+    "         appends it only if it satisfies the policy and every signature line is a\n"
+    "         valid policy signature; a statement text already logged gets its existing\n"
+    "         index.  Prints the index.\n"
+    "make     Build the bundle a device consumes: the logged copy of STATEMENT, its\n"
+    "         inclusion proof and the log's newest witness-cosigned checkpoint, as a C2SP\n"
+    "         tlog-proof.  URL|DIR is the log's prefix or a directory written by\n"
+    "         'softpause log export' (any static mirror).  The statement is found by its\n"
+    "         text (newest first) unless --index is given.  The bundle is verified before\n"
+    "         it is written (stdout, or FILE, never overwriting).\n"
+    "verify   Check a bundle against POLICY as a device would, without device state\n"
+    "         (epochs and attested time are the device's).  --json for scripts.\n"
+    "\n"
+    "exit status: 0 success, 1 refused, 2 usage error, 3 I/O or network error\n";
+
+static uint8_t policy_bytes[SP_MAX_POLICY_BYTES + 1];
+static sp_policy policy;
+static uint8_t bundle_buf[SP_MAX_BUNDLE_BYTES + 1];
+static sp_bundle_work work;
+static sp_bundle_report report;
+
+static int bundle_publish(const char *log, const char *input)
+{
+    static uint8_t note[SP_MAX_NOTE_BYTES + 1];
+    char url[2048];
+    uint8_t *body = NULL;
+    size_t len = 0, body_len = 0;
+    int status = 0, rc;
+
+    if (log == NULL || input == NULL) {
+        fputs("softpause: error: bundle publish needs --log URL and a STATEMENT\n", stderr);
+        return EXIT_USAGE;
+    }
+    if ((rc = cli_read(input, note, sizeof note, &len, SP_ERR_NOTE_TOO_LARGE)) != 0)
+        return rc;
+    snprintf(url, sizeof url, "%s%sadd", log, log[strlen(log) - 1] == '/' ? "" : "/");
+    sp_err e = sp_http_request("POST", url, note, len, 30000, 65536, &status, &body, &body_len,
+                               NULL, 0);
+    if (e != SP_OK)
+        return cli_error(e, url, 0, "log unreachable");
+    if (status != 200) {
+        fprintf(stderr, "softpause: error: %s: the log refused the statement (HTTP %d): %.*s",
+                input, status, (int)body_len, (const char *)body);
+        free(body);
+        return EXIT_REJECTED;
+    }
+    printf("logged at index %.*s", (int)body_len, (const char *)body);
+    free(body);
+    return EXIT_OK;
+}
+
+/* Index of the newest entry whose note text equals text[0..text_len). */
+static sp_err find_entry(const char *log, uint64_t size, const uint8_t *text, size_t text_len,
+                         uint64_t *index)
+{
+    static sp_note parsed;
+    for (uint64_t i = size; i-- > 0;) {
+        uint8_t *entry = NULL;
+        size_t len = 0;
+        sp_err e = sp_tile_read_entry(log, i, size, &entry, &len);
+        if (e != SP_OK)
+            return e;
+        if (sp_note_parse(&parsed, entry, len, NULL) == SP_OK && parsed.text_len == text_len &&
+            memcmp(entry, text, text_len) == 0) {
+            free(entry);
+            *index = i;
+            return SP_OK;
+        }
+        free(entry);
+    }
+    return SP_ERR_NOT_FOUND;
+}
+
+static int bundle_make(const char *policy_path, const char *log, const char *index_text,
+                       const char *out, const char *input)
+{
+    static uint8_t note[SP_MAX_NOTE_BYTES + 1];
+    static sp_note parsed;
+    static sp_checkpoint_work cwork;
+    static sp_checkpoint_result cres;
+    uint8_t proof[SP_MAX_PROOF_HASHES][SP_SHA256_BYTES];
+    uint8_t *checkpoint = NULL, *leaf = NULL;
+    size_t cp_len = 0, leaf_len = 0, len = 0, nproof = 0, bundle_len = 0;
+    uint64_t index = 0;
+    sp_checkpoint cp;
+    sp_statement st;
+    uint32_t line = 0;
+    int rc;
+    sp_err e;
+
+    if (log == NULL || input == NULL) {
+        fputs("softpause: error: bundle make needs --log URL|DIR and a STATEMENT\n", stderr);
+        return EXIT_USAGE;
+    }
+    if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes, &len)))
+        return rc;
+    if ((rc = cli_read(input, note, sizeof note, &len, SP_ERR_NOTE_TOO_LARGE)) != 0)
+        return rc;
+    if ((e = sp_note_parse(&parsed, note, len, &line)) != SP_OK)
+        return cli_error(e, input, line, NULL);
+
+    /* The newest checkpoint, checked against the policy's witness block. */
+    if ((e = sp_tile_fetch(log, "checkpoint", &checkpoint, &cp_len)) != SP_OK)
+        return cli_error(e, log, 0, "cannot read the log's checkpoint");
+    e = sp_checkpoint_verify_witnessed(&policy.witness, checkpoint, cp_len, sp_sodium_crypto(),
+                                       &cwork, &cp, &cres);
+    if (e != SP_OK) {
+        free(checkpoint);
+        return cli_error(e, log, 0, "the log's checkpoint does not satisfy the policy");
+    }
+
+    if (index_text != NULL) {
+        if ((rc = cli_number(index_text, SP_MAX_EPOCH, &index, "--index")) != 0) {
+            free(checkpoint);
+            return rc;
+        }
+    } else if ((e = find_entry(log, cp.size, note, parsed.text_len, &index)) != SP_OK) {
+        free(checkpoint);
+        return cli_error(e, input, 0,
+                         e == SP_ERR_NOT_FOUND ? "not in the log's %llu entries (publish it "
+                                                 "first, or wait for the next checkpoint)"
+                                               : "reading the log's entries (%llu)",
+                         (unsigned long long)cp.size);
+    }
+    if ((e = sp_tile_read_entry(log, index, cp.size, &leaf, &leaf_len)) != SP_OK ||
+        (e = sp_tile_inclusion_proof(log, index, cp.size, sp_sodium_crypto(), proof, &nproof)) !=
+            SP_OK ||
+        (e = sp_tlog_proof_format(leaf, leaf_len, index, (const uint8_t(*)[SP_SHA256_BYTES])proof,
+                                  nproof, checkpoint, cp_len, bundle_buf, sizeof bundle_buf,
+                                  &bundle_len)) != SP_OK) {
+        free(checkpoint);
+        free(leaf);
+        return cli_error(e, log, 0, "building the bundle for index %llu",
+                         (unsigned long long)index);
+    }
+    free(checkpoint);
+    free(leaf);
+
+    /* Never hand out a bundle a device would refuse for reasons the bundle controls. */
+    e = sp_bundle_verify(&policy, bundle_buf, bundle_len, sp_sodium_crypto(), &work, &st,
+                         &report, &line);
+    if (e != SP_OK) {
+        rc = cli_error(e, input, line, "the bundle built from the log does not verify");
+        cli_print_bundle_report(stderr, &policy, work.leaf, &report);
+        return rc;
+    }
+    if (out == NULL) {
+        fwrite(bundle_buf, 1, bundle_len, stdout);
+        return EXIT_OK;
+    }
+    e = sp_file_write_atomic(out, bundle_buf, bundle_len, 0644, 0);
+    if (e != SP_OK)
+        return cli_error(e, out, 0, NULL);
+    fprintf(stderr, "bundle: epoch %llu at index %llu of %llu, %u witnesses, attested %llu\n",
+            (unsigned long long)st.epoch, (unsigned long long)index,
+            (unsigned long long)cp.size, (unsigned)__builtin_popcount(cres.cosigned),
+            (unsigned long long)cres.quorum_time);
+    return EXIT_OK;
+}
+
+static void print_json(sp_err e, const sp_statement *st)
+{
+    dacc_json j;
+    char hex[65];
+    dacc_json_init(&j, stdout);
+    dacc_json_object_begin(&j);
+    dacc_json_key(&j, "accepted");
+    dacc_json_bool(&j, e == SP_OK);
+    dacc_json_key(&j, "error");
+    if (e == SP_OK)
+        dacc_json_null(&j);
+    else
+        dacc_json_string(&j, sp_err_name(e));
+    dacc_json_key(&j, "checkpoint_verified");
+    dacc_json_bool(&j, report.checkpoint_verified != 0);
+    if (report.checkpoint_verified) {
+        dacc_json_key(&j, "origin");
+        dacc_json_string(&j, report.checkpoint.origin);
+        dacc_json_key(&j, "tree_size");
+        dacc_json_uint(&j, report.checkpoint.size);
+        dacc_json_key(&j, "root");
+        dacc_json_string(&j, cli_hex(hex, report.checkpoint.root, 32));
+        dacc_json_key(&j, "index");
+        dacc_json_uint(&j, report.index);
+        dacc_json_key(&j, "witnesses");
+        dacc_json_array_begin(&j);
+        for (uint32_t w = 0; w < policy.witness.witness_count; w++) {
+            if (!(report.witnesses.cosigned & (1u << w)))
+                continue;
+            dacc_json_object_begin(&j);
+            dacc_json_key(&j, "name");
+            dacc_json_string(&j, policy.witness.witnesses[w].name);
+            dacc_json_key(&j, "time");
+            dacc_json_uint(&j, report.witnesses.cosig_time[w]);
+            dacc_json_object_end(&j);
+        }
+        dacc_json_array_end(&j);
+        dacc_json_key(&j, "attested_time");
+        dacc_json_uint(&j, report.witnesses.quorum_time);
+    }
+    if (e == SP_OK) {
+        dacc_json_key(&j, "epoch");
+        dacc_json_uint(&j, st->epoch);
+        dacc_json_key(&j, "mode");
+        dacc_json_string(&j, cli_mode_name(st->mode));
+    }
+    dacc_json_object_end(&j);
+    (void)dacc_json_end(&j);
+}
+
+static int bundle_verify(const char *policy_path, int json, const char *input)
+{
+    sp_statement st;
+    size_t len = 0;
+    uint32_t line = 0;
+    int rc;
+    const char *where = input == NULL ? "<stdin>" : input;
+
+    if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes, &len)))
+        return rc;
+    if ((rc = cli_read(input, bundle_buf, sizeof bundle_buf, &len, SP_ERR_PROOF_FORMAT)) != 0)
+        return rc;
+    sp_err e = sp_bundle_verify(&policy, bundle_buf, len, sp_sodium_crypto(), &work, &st,
+                                &report, &line);
+    if (json) {
+        print_json(e, &st);
+        return cli_exit_status(e);
+    }
+    if (e != SP_OK) {
+        rc = cli_error(e, where, line, "bundle refused");
+        cli_print_bundle_report(stderr, &policy, work.leaf, &report);
+        return rc;
+    }
+    printf("accepted: %s epoch %llu, mode %s\n", st.deployment, (unsigned long long)st.epoch,
+           cli_mode_name(st.mode));
+    cli_print_bundle_report(stdout, &policy, work.leaf, &report);
+    return EXIT_OK;
+}
+
+int cmd_bundle(int argc, char **argv)
+{
+    const char *policy_path = NULL, *log = NULL, *index = NULL, *out = NULL, *pos[1];
+    size_t npos = 0;
+    int json = 0;
+    const cli_opt opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
+                            {"--log", 1, &log, NULL, NULL, NULL, 0},
+                            {"--index", 1, &index, NULL, NULL, NULL, 0},
+                            {"--out", 1, &out, NULL, NULL, NULL, 0},
+                            {"--json", 0, NULL, &json, NULL, NULL, 0},
+                            {NULL, 0, NULL, NULL, NULL, NULL, 0}};
+
+    if (argc < 1) {
+        fputs(bundle_usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        fputs(bundle_usage, stdout);
+        return EXIT_OK;
+    }
+    cli_parse(argc - 1, argv + 1, opts, pos, 1, &npos, bundle_usage);
+    if (sp_sodium_init() != SP_OK)
+        return cli_error(SP_ERR_CRYPTO, NULL, 0, "libsodium failed to start");
+    if (strcmp(argv[0], "publish") == 0 && npos == 1)
+        return bundle_publish(log, pos[0]);
+    if (strcmp(argv[0], "make") == 0 && npos == 1)
+        return bundle_make(policy_path, log, index, out, pos[0]);
+    if (strcmp(argv[0], "verify") == 0 && npos <= 1)
+        return bundle_verify(policy_path, json, npos ? pos[0] : NULL);
+    fputs(bundle_usage, stderr);
+    return EXIT_USAGE;
+}
