@@ -302,3 +302,11 @@ size_t pub_bundle(char *out, size_t cap, const pub_world *pw, const pub_bundle_o
     pos += pub_checkpoint_note(out + pos, cap - pos, pw, o, o->tree_size, root);
     return pos;
 }
+
+size_t pub_bundle_at(char *out, size_t cap, const pub_world *pw, uint64_t t, const char *note,
+                     size_t note_len)
+{
+    pub_bundle_opts o;
+    pub_bundle_defaults(&o, pw, t);
+    return pub_bundle(out, cap, pw, &o, note, note_len);
+}

@@ -57,6 +57,10 @@ void pub_bundle_defaults(pub_bundle_opts *o, const pub_world *pw, uint64_t t);
 size_t pub_bundle(char *out, size_t cap, const pub_world *pw, const pub_bundle_opts *o,
                   const char *note, size_t note_len);
 
+/* The usual case: a valid bundle (the defaults) whose witnesses all cosign at time t. */
+size_t pub_bundle_at(char *out, size_t cap, const pub_world *pw, uint64_t t, const char *note,
+                     size_t note_len);
+
 /* Pieces, for attacks: the checkpoint note (text + log line + cosignature lines) for a tree
  * of `size` leaves with root `root`; a cosignature line by witness i over `text`. */
 size_t pub_checkpoint_note(char *out, size_t cap, const pub_world *pw,

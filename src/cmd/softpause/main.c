@@ -19,6 +19,7 @@ static const char main_usage[] =
     "  policy init|check|show|hash             write and inspect signer policies\n"
     "  statement new|collect|verify            make, merge and check weekly statements\n"
     "  bundle publish|make|verify              log a statement; build and check bundles\n"
+    "  log serve|export                        run the transparency log; mirror it\n"
     "  device init|apply|consume|status        a simulated device (applies bundles)\n"
     "  witness serve --key W.key --db FILE     cosign a log's checkpoints (C2SP tlog-witness)\n"
     "  demo [--dir DIR]                        the end-to-end story in one run\n"
@@ -33,7 +34,8 @@ int main(int argc, char **argv)
     } commands[] = {{"key", cmd_key},             {"note", cmd_note},
                     {"policy", cmd_policy},       {"statement", cmd_statement},
                     {"device", cmd_device},       {"bundle", cmd_bundle},
-                    {"demo", cmd_demo},           {"witness", cmd_witness}};
+                    {"log", cmd_log},             {"witness", cmd_witness},
+                    {"demo", cmd_demo}};
 
     if (argc < 2) {
         fputs(main_usage, stderr);
