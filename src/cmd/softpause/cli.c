@@ -256,10 +256,12 @@ int cli_parse_listen(const char *text, const char *what, char *host, size_t cap,
     const char *h = text;
     uint64_t p = 0;
     size_t n;
-    if (colon == NULL || cli_number(colon + 1, 65535, &p, what) != EXIT_OK) {
+    if (colon == NULL) {
         fprintf(stderr, "softpause: error: %s: expected ADDR:PORT, got '%s'\n", what, text);
         return EXIT_USAGE;
     }
+    if (cli_number(colon + 1, 65535, &p, what) != EXIT_OK)
+        return EXIT_USAGE; /* (printed) */
     n = (size_t)(colon - text);
     if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
         h++;
