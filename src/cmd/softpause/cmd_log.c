@@ -68,43 +68,10 @@ typedef struct ready {
 static void on_ready(void *ctx, uint16_t port)
 {
     ready *r = ctx;
-    int v6 = strchr(r->host, ':') != NULL;
-    printf("log: listening on http://%s%s%s:%u\n", v6 ? "[" : "", r->host, v6 ? "]" : "",
-           (unsigned)port);
-    fflush(stdout);
-    if (r->port_file != NULL) {
-        char text[16];
-        int n = snprintf(text, sizeof text, "%u\n", (unsigned)port);
-        sp_err e = sp_file_write_atomic(r->port_file, text, (size_t)n, 0644, 1);
-        if (e != SP_OK) {
-            cli_error(e, r->port_file, 0, "cannot write the port file");
-            r->failed = 1;
-            stop_requested = 1;
-        }
+    if (cli_announce_listening("log", r->host, port, r->port_file) != EXIT_OK) {
+        r->failed = 1;
+        stop_requested = 1;
     }
-}
-
-/* Split ADDR:PORT ("[v6]:PORT" for IPv6) into host (NUL-terminated) and port. */
-static int parse_listen(const char *text, char *host, size_t cap, uint16_t *port)
-{
-    const char *colon = strrchr(text, ':');
-    uint64_t p = 0;
-    if (colon == NULL || cli_number(colon + 1, 65535, &p, "--listen port") != EXIT_OK)
-        return EXIT_USAGE;
-    const char *h = text;
-    size_t n = (size_t)(colon - text);
-    if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
-        h++;
-        n -= 2;
-    }
-    if (n == 0 || n >= cap) {
-        fprintf(stderr, "softpause: error: --listen: expected ADDR:PORT, got '%s'\n", text);
-        return EXIT_USAGE;
-    }
-    memcpy(host, h, n);
-    host[n] = '\0';
-    *port = (uint16_t)p;
-    return EXIT_OK;
 }
 
 static int log_serve(const char *policy_path, const char *key_path, const char *db,
@@ -123,7 +90,7 @@ static int log_serve(const char *policy_path, const char *key_path, const char *
         fputs("softpause: error: log serve needs --policy, --key and --db\n", stderr);
         return EXIT_USAGE;
     }
-    if ((rc = parse_listen(listen, host, sizeof host, &port)) != EXIT_OK)
+    if ((rc = cli_parse_listen(listen, "--listen", host, sizeof host, &port)) != EXIT_OK)
         return rc;
     if (interval_text != NULL &&
         (rc = cli_number(interval_text, 86400, &interval, "--witness-interval")) != EXIT_OK)
