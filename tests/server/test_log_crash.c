@@ -77,19 +77,26 @@ static void put_rec(int fd, const rec *r)
         _exit(0); /* the parent is gone */
 }
 
-/* ---- the witnesses' process ----------------------------------------------------------- */
-
-static pid_t start_witnesses(uint16_t ports[PUB_NWITNESSES])
+/* A child with a pipe to the parent: in the child p[1] is open, in the parent p[0]. */
+static pid_t fork_with_pipe(int p[2])
 {
-    int p[2];
     if (pipe(p) != 0)
         die("pipe");
     pid_t pid = fork();
     if (pid < 0)
         die("fork");
+    close(pid == 0 ? p[0] : p[1]);
+    return pid;
+}
+
+/* ---- the witnesses' process ----------------------------------------------------------- */
+
+static pid_t start_witnesses(uint16_t ports[PUB_NWITNESSES])
+{
+    int p[2];
+    pid_t pid = fork_with_pipe(p);
     if (pid == 0) {
         static fake_witness w[PUB_NWITNESSES];
-        close(p[0]);
         for (int i = 0; i < PUB_NWITNESSES; i++) {
             fw_start(&w[i], &world.pub, &world.policy.witness, i);
             if (write(p[1], &w[i].port, sizeof w[i].port) != (ssize_t)sizeof w[i].port)
@@ -98,7 +105,6 @@ static pid_t start_witnesses(uint16_t ports[PUB_NWITNESSES])
         for (;;)
             pause();
     }
-    close(p[1]);
     for (int i = 0; i < PUB_NWITNESSES; i++)
         if (read(p[0], &ports[i], sizeof ports[i]) != (ssize_t)sizeof ports[i])
             die("witness process did not start");
@@ -136,22 +142,16 @@ static void report_port(void *ctx, uint16_t port)
 static pid_t start_log(uint16_t *port)
 {
     int p[2];
-    if (pipe(p) != 0)
-        die("pipe");
-    pid_t pid = fork();
-    if (pid < 0)
-        die("fork");
+    pid_t pid = fork_with_pipe(p);
     if (pid == 0) {
         static volatile sig_atomic_t never;
         sp_log_config cfg = {&world.policy, &log_key, db, 1, 2000, NULL, NULL};
         sp_log_server *s = NULL;
-        close(p[0]);
         port_fd = p[1];
         if (sp_log_server_open(&s, &cfg) != SP_OK)
             _exit(2);
         _exit(sp_log_serve(s, NULL, 0, &never, report_port, NULL) == SP_OK ? 0 : 3);
     }
-    close(p[1]);
     struct pollfd pf = {p[0], POLLIN, 0};
     if (poll(&pf, 1, 10000) != 1 || read(p[0], port, sizeof *port) != (ssize_t)sizeof *port)
         die("log process did not start");
