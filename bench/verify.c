@@ -25,6 +25,7 @@
 #include "softpause/note.h"
 #include "softpause/statement.h"
 #include "support/fixture.h"
+#include "support/pub_fixture.h"
 
 #define ITER 25
 
@@ -69,6 +70,8 @@ int main(int argc, char **argv)
     static sp_note work;
     static uint8_t policy_bytes[SP_MAX_POLICY_BYTES];
     static char note[SP_MAX_NOTE_BYTES];
+    static pub_world pw;
+    static char witness_policy[4096];
     int rounds = argc > 1 ? atoi(argv[1]) : 101;
     if (rounds < 3)
         rounds = 3;
@@ -77,6 +80,8 @@ int main(int argc, char **argv)
     double *t_stub = calloc((size_t)rounds, sizeof(double));
     if (t_verify == NULL || t_floor == NULL || t_stub == NULL || sp_sodium_init() != SP_OK)
         return 1;
+    pub_world_make(&pw);
+    size_t wp_len = pub_witness_policy_text(witness_policy, sizeof witness_policy, &pw);
     sp_crypto stub = *sp_sodium_crypto();
     stub.ed25519_verify = accept_all;
 
@@ -117,6 +122,9 @@ int main(int argc, char **argv)
         spec.signer_count = (size_t)k;
         spec.rules = rules;
         spec.rule_count = 1;
+        spec.max_staleness = spec.epoch_length;
+        spec.witness_policy = (const uint8_t *)witness_policy;
+        spec.witness_policy_len = wp_len;
         if ((e = sp_policy_build(&spec, &policy, policy_bytes, sizeof policy_bytes, &plen, detail,
                                  sizeof detail)) != SP_OK)
             die(detail, e);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "support/fixture.h"
+#include "gen_util.h"
 #include "support/policy_fixture.h"
 
 static pf_world W;
@@ -22,14 +23,7 @@ static char buf[16384], text[2048];
 
 static void put(const char *sub, const char *name, const char *data, size_t len)
 {
-    char path[512];
-    FILE *f;
-    snprintf(path, sizeof path, "%s/%s/%s", dir, sub, name);
-    f = fopen(path, "wb");
-    if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-        perror(path);
-        exit(1);
-    }
+    gen_put(dir, sub, name, data, len);
 }
 
 static void policy_variant(const char *name, const char *from, const char *to)
@@ -202,15 +196,7 @@ int main(int argc, char **argv)
 {
     pf_world_make(&W);
     if (argc == 2 && strcmp(argv[1], "--policy-literal") == 0) {
-        const char *p = W.policy_text;
-        printf("    \"");
-        for (; *p; p++) {
-            if (*p == '\n')
-                printf(p[1] ? "\\n\"\n    \"" : "\\n\"");
-            else
-                putchar(*p);
-        }
-        printf(";\n");
+        gen_print_literal(NULL, W.policy_text);
         return 0;
     }
     if (argc != 2) {

@@ -93,8 +93,6 @@ sp_err sp_checkpoint_parse_text(sp_checkpoint *out, const uint8_t *text, size_t 
 sp_err sp_checkpoint_format_text(const sp_checkpoint *cp, uint8_t *out, size_t cap,
                                  size_t *out_len)
 {
-    char b64[SP_BASE64_ENCODED_LEN(SP_SHA256_BYTES)];
-    size_t n = 0;
     sp_writer w;
 
     if (out_len != NULL)
@@ -106,20 +104,13 @@ sp_err sp_checkpoint_format_text(const sp_checkpoint *cp, uint8_t *out, size_t c
                            SP_ERR_CKPT_FORMAT) != SP_OK)
         return SP_ERR_CKPT_FORMAT;
     sp_writer_init(&w, out, cap);
-    w.err = sp_base64_encode(b64, sizeof b64, &n, cp->root, sizeof cp->root);
     sp_writer_put(&w, cp->origin, cp->origin_len);
     sp_writer_put(&w, "\n", 1);
     sp_writer_decimal(&w, cp->size);
     sp_writer_put(&w, "\n", 1);
-    sp_writer_put(&w, b64, n);
+    sp_writer_base64(&w, cp->root, sizeof cp->root);
     sp_writer_put(&w, "\n", 1);
-    if (w.err != SP_OK) {
-        if (cap != 0)
-            memset(out, 0, cap);
-        return w.err;
-    }
-    *out_len = w.len;
-    return SP_OK;
+    return sp_writer_finish(&w, out_len);
 }
 
 sp_err sp_cosignature_message(uint8_t *out, size_t cap, size_t *out_len, uint64_t timestamp,
@@ -137,13 +128,7 @@ sp_err sp_cosignature_message(uint8_t *out, size_t cap, size_t *out_len, uint64_
     sp_writer_decimal(&w, timestamp);
     sp_writer_put(&w, "\n", 1);
     sp_writer_put(&w, text, text_len);
-    if (w.err != SP_OK) {
-        if (cap != 0)
-            memset(out, 0, cap);
-        return w.err;
-    }
-    *out_len = w.len;
-    return SP_OK;
+    return sp_writer_finish(&w, out_len);
 }
 
 /* 1 iff signature line i carries key k's name and key ID. */

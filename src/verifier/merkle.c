@@ -139,14 +139,17 @@ sp_err sp_merkle_verify_consistency(const sp_crypto *crypto, uint64_t size1, uin
     }
     if (n == 0)
         return SP_ERR_MERKLE_PROOF_LENGTH;
-    if (root1 == NULL || root1_len != SP_SHA256_BYTES)
-        return SP_ERR_MERKLE_ROOT_MISMATCH; /* cannot seed the walk from a non-hash */
 
     /* Step 1: a power-of-two old tree is itself a node of the new one; its root seeds the
-     * walk (the RFC "prepends" it to the path).  Otherwise the path's first hash does. */
+     * walk (the RFC "prepends" it to the path).  Otherwise the path's first hash does.  A
+     * root1 that is no hash seeds zeros: the walk still runs, so a proof of the wrong
+     * length is still reported as such, and the final comparison then fails. */
     i = 0;
     if ((size1 & (size1 - 1u)) == 0) {
-        memcpy(fr, root1, sizeof fr);
+        if (root1 != NULL && root1_len == SP_SHA256_BYTES)
+            memcpy(fr, root1, sizeof fr);
+        else
+            memset(fr, 0, sizeof fr);
     } else {
         memcpy(fr, proof[0], sizeof fr);
         i = 1;

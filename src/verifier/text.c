@@ -177,6 +177,14 @@ sp_err sp_text_name_check(const uint8_t *name, size_t len, size_t max_len, sp_er
     return SP_OK;
 }
 
+size_t sp_text_bounded_len(const char *s, size_t cap)
+{
+    size_t n = 0;
+    while (n < cap && s[n] != '\0')
+        n++;
+    return n;
+}
+
 int sp_text_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 {
     if (alen != blen)
@@ -223,4 +231,26 @@ void sp_writer_decimal(sp_writer *w, uint64_t v)
         return;
     w->err = sp_decimal_format(buf, sizeof buf, &n, v);
     sp_writer_put(w, buf, n);
+}
+
+void sp_writer_base64(sp_writer *w, const uint8_t *in, size_t n)
+{
+    size_t m = 0;
+    if (w->err != SP_OK)
+        return;
+    w->err = sp_base64_encode((char *)w->out + w->len, w->cap - w->len, &m, in, n);
+    if (w->err == SP_OK)
+        w->len += m;
+}
+
+sp_err sp_writer_finish(sp_writer *w, size_t *out_len)
+{
+    *out_len = 0;
+    if (w->err != SP_OK) {
+        if (w->cap != 0)
+            memset(w->out, 0, w->cap);
+        return w->err;
+    }
+    *out_len = w->len;
+    return SP_OK;
 }

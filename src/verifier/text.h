@@ -59,6 +59,10 @@ SP_MUST_CHECK sp_err sp_text_next_line(const uint8_t *buf, size_t len, size_t *p
 SP_MUST_CHECK sp_err sp_text_name_check(const uint8_t *name, size_t len, size_t max_len,
                                         sp_err bad);
 
+/* Length of a NUL-terminated string stored in an array of `cap` bytes; cap if the array
+ * holds no NUL (a caller-built struct must not make a reader run past its array). */
+size_t sp_text_bounded_len(const char *s, size_t cap);
+
 /* 1 iff a[0..alen) equals b[0..blen) (lengths first, then memcmp; public data only). */
 int sp_text_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 
@@ -79,5 +83,10 @@ void sp_writer_init(sp_writer *w, uint8_t *out, size_t cap);
 void sp_writer_put(sp_writer *w, const void *s, size_t n);
 /* Canonical decimal (sp_decimal_format). */
 void sp_writer_decimal(sp_writer *w, uint64_t v);
+/* Canonical base64 of in[0..n), encoded straight into the output (no stack copy). */
+void sp_writer_base64(sp_writer *w, const uint8_t *in, size_t n);
+/* The formatter's result: on success *out_len = bytes written; on an error the whole
+ * output buffer is zeroed (outputs are zeroed on failure) and *out_len stays 0. */
+SP_MUST_CHECK sp_err sp_writer_finish(sp_writer *w, size_t *out_len);
 
 #endif /* SOFTPAUSE_VERIFIER_TEXT_H */

@@ -71,9 +71,9 @@ static sp_err scan_proof_tail(const uint8_t *b, size_t len, size_t *pos, uint32_
         size_t n = 0;
         sp_err e;
 
+        ++*line;
         if (*pos >= len)
             return format_err; /* no empty line before the end */
-        ++*line;
         if (sp_text_next_line(b, len, pos, &s) != SP_OK)
             return format_err;
         if (s.len == 0)
@@ -158,9 +158,33 @@ static sp_err parse_bundle_head(sp_tlog_proof *out, const uint8_t *b, size_t len
     return parse_u63(&out->index, v, vl);
 }
 
-sp_err sp_tlog_proof_parse(sp_tlog_proof *out, const uint8_t *bytes, size_t len,
-                           uint32_t *err_line)
+/* The request's header line: "old <size>". */
+static sp_err parse_request_head(sp_witness_request *out, const uint8_t *b, size_t len,
+                                 size_t *pos, uint32_t *line)
 {
+    const uint8_t *v = NULL;
+    size_t vl = 0;
+    sp_span s;
+    sp_err e;
+
+    e = header_line(b, len, pos, line, &s, SP_ERR_WITNESS_REQUEST);
+    if (e != SP_OK)
+        return e;
+    if (!KEYWORD_LINE(b + s.off, s.len, "old", &v, &vl))
+        return SP_ERR_WITNESS_REQUEST;
+    return parse_u63(&out->old_size, v, vl);
+}
+
+/*
+ * Both parsers: the envelope's own header lines, then the shared tail.  Exactly one of
+ * proof (a bundle) and req (an add-checkpoint body) is non-NULL.  On failure the output
+ * is zeroed and *err_line is the line of the problem.
+ */
+static sp_err parse_envelope(sp_tlog_proof *proof, sp_witness_request *req,
+                             const uint8_t *bytes, size_t len, uint32_t *err_line)
+{
+    sp_err format_err = proof != NULL ? SP_ERR_PROOF_FORMAT : SP_ERR_WITNESS_REQUEST;
+    size_t max = proof != NULL ? SP_MAX_BUNDLE_BYTES : MAX_REQUEST_BYTES;
     proof_tail t;
     uint32_t line = 0;
     size_t pos = 0;
@@ -168,90 +192,75 @@ sp_err sp_tlog_proof_parse(sp_tlog_proof *out, const uint8_t *bytes, size_t len,
 
     if (err_line != NULL)
         *err_line = 0;
-    if (out == NULL)
-        return SP_ERR_ARGUMENT;
-    memset(out, 0, sizeof *out);
+    if (proof != NULL)
+        memset(proof, 0, sizeof *proof);
+    else
+        memset(req, 0, sizeof *req);
     if (bytes == NULL && len != 0)
         return SP_ERR_ARGUMENT;
-    if (len > SP_MAX_BUNDLE_BYTES)
-        return SP_ERR_PROOF_FORMAT;
-    e = parse_bundle_head(out, bytes, len, &pos, &line);
-    if (e == SP_OK) {
-        t.hashes = out->hashes;
-        e = scan_proof_tail(bytes, len, &pos, &line, &t, SP_ERR_PROOF_FORMAT);
+    if (len > max)
+        return format_err;
+    if (proof != NULL) {
+        e = parse_bundle_head(proof, bytes, len, &pos, &line);
+        t.hashes = proof->hashes;
+    } else {
+        e = parse_request_head(req, bytes, len, &pos, &line);
+        t.hashes = req->hashes;
     }
+    if (e == SP_OK)
+        e = scan_proof_tail(bytes, len, &pos, &line, &t, format_err);
+    if (e == SP_OK && t.checkpoint_len > SP_MAX_NOTE_BYTES)
+        e = format_err; /* no checkpoint note is larger than a note */
     if (e != SP_OK) {
-        memset(out, 0, sizeof *out);
+        if (proof != NULL)
+            memset(proof, 0, sizeof *proof);
+        else
+            memset(req, 0, sizeof *req);
         if (err_line != NULL)
             *err_line = line;
         return e;
     }
-    out->hash_count = t.hash_count;
-    out->checkpoint = t.checkpoint;
-    out->checkpoint_len = t.checkpoint_len;
+    if (proof != NULL) {
+        proof->hash_count = t.hash_count;
+        proof->checkpoint = t.checkpoint;
+        proof->checkpoint_len = t.checkpoint_len;
+    } else {
+        req->hash_count = t.hash_count;
+        req->checkpoint = t.checkpoint;
+        req->checkpoint_len = t.checkpoint_len;
+    }
     return SP_OK;
+}
+
+sp_err sp_tlog_proof_parse(sp_tlog_proof *out, const uint8_t *bytes, size_t len,
+                           uint32_t *err_line)
+{
+    if (out == NULL) {
+        if (err_line != NULL)
+            *err_line = 0;
+        return SP_ERR_ARGUMENT;
+    }
+    return parse_envelope(out, NULL, bytes, len, err_line);
 }
 
 sp_err sp_witness_request_parse(sp_witness_request *out, const uint8_t *bytes, size_t len,
                                 uint32_t *err_line)
 {
-    const uint8_t *v = NULL;
-    size_t vl = 0, pos = 0;
-    uint32_t line = 0;
-    proof_tail t;
-    sp_span s;
-    sp_err e;
-
-    if (err_line != NULL)
-        *err_line = 0;
-    if (out == NULL)
-        return SP_ERR_ARGUMENT;
-    memset(out, 0, sizeof *out);
-    if (bytes == NULL && len != 0)
-        return SP_ERR_ARGUMENT;
-    if (len > MAX_REQUEST_BYTES)
-        return SP_ERR_WITNESS_REQUEST;
-    e = header_line(bytes, len, &pos, &line, &s, SP_ERR_WITNESS_REQUEST);
-    if (e == SP_OK && !KEYWORD_LINE(bytes + s.off, s.len, "old", &v, &vl))
-        e = SP_ERR_WITNESS_REQUEST;
-    if (e == SP_OK)
-        e = parse_u63(&out->old_size, v, vl);
-    if (e == SP_OK) {
-        t.hashes = out->hashes;
-        e = scan_proof_tail(bytes, len, &pos, &line, &t, SP_ERR_WITNESS_REQUEST);
-    }
-    if (e == SP_OK && t.checkpoint_len > SP_MAX_NOTE_BYTES)
-        e = SP_ERR_WITNESS_REQUEST;
-    if (e != SP_OK) {
-        memset(out, 0, sizeof *out);
+    if (out == NULL) {
         if (err_line != NULL)
-            *err_line = line;
-        return e;
+            *err_line = 0;
+        return SP_ERR_ARGUMENT;
     }
-    out->hash_count = t.hash_count;
-    out->checkpoint = t.checkpoint;
-    out->checkpoint_len = t.checkpoint_len;
-    return SP_OK;
+    return parse_envelope(NULL, out, bytes, len, err_line);
 }
 
 /* ---- writing ------------------------------------------------------------------------ */
-
-/* Base64 written straight into the output (the extra line can be 22 KiB). */
-static void w_base64(sp_writer *w, const uint8_t *in, size_t n)
-{
-    size_t m = 0;
-    if (w->err != SP_OK)
-        return;
-    w->err = sp_base64_encode((char *)w->out + w->len, w->cap - w->len, &m, in, n);
-    if (w->err == SP_OK)
-        w->len += m;
-}
 
 static void write_proof_tail(sp_writer *w, const uint8_t (*hashes)[SP_SHA256_BYTES], size_t n,
                              const uint8_t *checkpoint, size_t checkpoint_len)
 {
     for (size_t i = 0; i < n; i++) {
-        w_base64(w, hashes[i], SP_SHA256_BYTES);
+        sp_writer_base64(w, hashes[i], SP_SHA256_BYTES);
         sp_writer_put(w, "\n", 1);
     }
     sp_writer_put(w, "\n", 1);
@@ -266,17 +275,6 @@ static sp_err tail_args(const uint8_t (*hashes)[SP_SHA256_BYTES], size_t n,
         return SP_ERR_ARGUMENT;
     if (n > SP_MAX_PROOF_HASHES)
         return SP_ERR_MERKLE_PROOF_TOO_LONG;
-    return SP_OK;
-}
-
-static sp_err finish(sp_writer *w, uint8_t *out, size_t cap, size_t *out_len)
-{
-    if (w->err != SP_OK) {
-        if (cap != 0)
-            memset(out, 0, cap);
-        return w->err;
-    }
-    *out_len = w->len;
     return SP_OK;
 }
 
@@ -303,12 +301,12 @@ sp_err sp_tlog_proof_format(const uint8_t *extra, size_t extra_len, uint64_t ind
         return SP_ERR_NUMBER_RANGE;
     sp_writer_init(&w, out, cap);
     sp_writer_put(&w, SP_TLOG_PROOF_HEADER "\nextra ", sizeof SP_TLOG_PROOF_HEADER + 6u);
-    w_base64(&w, extra, extra_len);
+    sp_writer_base64(&w, extra, extra_len);
     sp_writer_put(&w, "\nindex ", 7);
     sp_writer_decimal(&w, index);
     sp_writer_put(&w, "\n", 1);
     write_proof_tail(&w, hashes, n, checkpoint, checkpoint_len);
-    return finish(&w, out, cap, out_len);
+    return sp_writer_finish(&w, out_len);
 }
 
 sp_err sp_witness_request_format(uint64_t old_size, const uint8_t (*hashes)[SP_SHA256_BYTES],
@@ -332,5 +330,5 @@ sp_err sp_witness_request_format(uint64_t old_size, const uint8_t (*hashes)[SP_S
     sp_writer_decimal(&w, old_size);
     sp_writer_put(&w, "\n", 1);
     write_proof_tail(&w, hashes, n, checkpoint, checkpoint_len);
-    return finish(&w, out, cap, out_len);
+    return sp_writer_finish(&w, out_len);
 }

@@ -80,15 +80,6 @@ static int is_blank(uint8_t c)
     return c == ' ' || c == '\t';
 }
 
-/* Length of a NUL-terminated string stored in a char[cap]; cap if it is not terminated. */
-static size_t stored_len(const char *s, size_t cap)
-{
-    size_t n = 0;
-    while (n < cap && s[n] != '\0')
-        n++;
-    return n;
-}
-
 /* 1 iff the stored name s (in a char[cap]) equals t[0..n). */
 static int stored_eq(const char *s, size_t cap, const uint8_t *t, size_t n)
 {
@@ -98,7 +89,7 @@ static int stored_eq(const char *s, size_t cap, const uint8_t *t, size_t n)
 /* A policy-local witness or group name in a char[SP_MAX_NAME_BYTES + 1]. */
 static int local_name_ok(const char *s)
 {
-    size_t n = stored_len(s, SP_MAX_NAME_BYTES + 1u);
+    size_t n = sp_text_bounded_len(s, SP_MAX_NAME_BYTES + 1u);
     return n >= 1 && n <= SP_MAX_NAME_BYTES && all_item_bytes((const uint8_t *)s, n) &&
            !stored_eq(s, SP_MAX_NAME_BYTES + 1u, (const uint8_t *)none_name,
                       sizeof none_name - 1u);
@@ -107,7 +98,7 @@ static int local_name_ok(const char *s)
 /* A URL in a char[SP_MAX_URL_BYTES + 1]: empty (absent) or opaque item bytes. */
 static int url_ok(const char *s)
 {
-    size_t n = stored_len(s, SP_MAX_URL_BYTES + 1u);
+    size_t n = sp_text_bounded_len(s, SP_MAX_URL_BYTES + 1u);
     return n <= SP_MAX_URL_BYTES && all_item_bytes((const uint8_t *)s, n);
 }
 
@@ -170,7 +161,7 @@ static sp_err validate_witnesses(const sp_wpolicy *wp, uint32_t *index)
         for (uint32_t j = 0; j < i; j++) {
             const sp_witness *o = &wp->witnesses[j];
             if (stored_eq(o->name, sizeof o->name, (const uint8_t *)w->name,
-                          stored_len(w->name, sizeof w->name)))
+                          sp_text_bounded_len(w->name, sizeof w->name)))
                 return SP_ERR_POLICY_WITNESS_NAME;
             if (same_public_key(&w->key, &o->key) || same_line_key(&w->key, &o->key))
                 return SP_ERR_POLICY_DUPLICATE_KEY;
@@ -189,7 +180,7 @@ static sp_err validate_groups(const sp_wpolicy *wp, uint32_t *index)
 
     for (uint32_t j = 0; j < wp->group_count; j++) {
         const sp_witness_group *g = &wp->groups[j];
-        size_t n = stored_len(g->name, sizeof g->name);
+        size_t n = sp_text_bounded_len(g->name, sizeof g->name);
         uint32_t members;
         *index = j;
         if (!local_name_ok(g->name))
@@ -421,22 +412,32 @@ static sp_err new_name(const sp_wpolicy *wp, const tok *t, char name[SP_MAX_NAME
     return SP_OK;
 }
 
+/* The rest of a log or witness line: "<vkey> [<url>]", nothing after. */
+static sp_err key_and_url(line_cursor *c, uint8_t alg, sp_vkey *key, char *url,
+                          const sp_crypto *crypto)
+{
+    tok t;
+    sp_err e;
+
+    if (!next_item(c, &t))
+        return SP_ERR_POLICY_FORMAT;
+    e = sp_vkey_parse_typed(key, (const char *)t.p, t.n, alg, crypto);
+    if (e == SP_OK && next_item(c, &t))
+        e = take_url(url, &t);
+    if (e == SP_OK && next_item(c, &t))
+        e = SP_ERR_POLICY_FORMAT;
+    return e;
+}
+
 SP_NOINLINE static sp_err parse_log(sp_wpolicy *wp, line_cursor *c, const sp_crypto *crypto)
 {
     sp_wlog *l;
-    tok t;
     sp_err e;
 
     if (wp->log_count == SP_MAX_LOGS)
         return SP_ERR_POLICY_LIMIT;
     l = &wp->logs[wp->log_count];
-    if (!next_item(c, &t))
-        return SP_ERR_POLICY_FORMAT;
-    e = sp_vkey_parse_typed(&l->key, (const char *)t.p, t.n, SP_KEY_ALG_ED25519, crypto);
-    if (e == SP_OK && next_item(c, &t))
-        e = take_url(l->url, &t);
-    if (e == SP_OK && next_item(c, &t))
-        e = SP_ERR_POLICY_FORMAT;
+    e = key_and_url(c, SP_KEY_ALG_ED25519, &l->key, l->url, crypto);
     if (e != SP_OK) {
         memset(l, 0, sizeof *l);
         return e;
@@ -449,21 +450,17 @@ SP_NOINLINE static sp_err parse_witness(sp_wpolicy *wp, line_cursor *c,
                                         const sp_crypto *crypto)
 {
     sp_witness *w;
-    tok name, t;
+    tok name;
     sp_err e;
 
     if (wp->witness_count == SP_MAX_WITNESSES)
         return SP_ERR_POLICY_LIMIT;
     w = &wp->witnesses[wp->witness_count];
-    if (!next_item(c, &name) || !next_item(c, &t))
+    if (!next_item(c, &name))
         return SP_ERR_POLICY_FORMAT;
     e = new_name(wp, &name, w->name);
     if (e == SP_OK)
-        e = sp_vkey_parse_typed(&w->key, (const char *)t.p, t.n, SP_KEY_ALG_COSIGNER, crypto);
-    if (e == SP_OK && next_item(c, &t))
-        e = take_url(w->url, &t);
-    if (e == SP_OK && next_item(c, &t))
-        e = SP_ERR_POLICY_FORMAT;
+        e = key_and_url(c, SP_KEY_ALG_COSIGNER, &w->key, w->url, crypto);
     if (e != SP_OK) {
         memset(w, 0, sizeof *w);
         return e;
@@ -651,7 +648,8 @@ sp_err sp_wpolicy_parse(sp_wpolicy *out, const uint8_t *text, size_t len, uint32
 
         line++;
         if (sp_text_next_line(text, len, &pos, &span) != SP_OK) {
-            e = SP_ERR_POLICY_FORMAT; /* the last line has no '\n' */
+            /* the last line has no '\n' (in the deployment policy: not canonical) */
+            e = mode == SP_WPOLICY_CANONICAL ? SP_ERR_POLICY_NOT_CANONICAL : SP_ERR_POLICY_FORMAT;
             break;
         }
         c.p = text + span.off;
@@ -692,7 +690,7 @@ sp_err sp_wpolicy_parse(sp_wpolicy *out, const uint8_t *text, size_t len, uint32
 
 static void w_str(sp_writer *w, const char *s, size_t cap)
 {
-    sp_writer_put(w, s, stored_len(s, cap));
+    sp_writer_put(w, s, sp_text_bounded_len(s, cap));
 }
 
 /* A vkey written straight into the output (no stack copy). */
@@ -777,11 +775,5 @@ sp_err sp_wpolicy_format(const sp_wpolicy *wp, uint8_t *out, size_t cap, size_t 
     else
         w_str(&w, wp->groups[wp->quorum_index].name, SP_MAX_NAME_BYTES + 1u);
     sp_writer_put(&w, "\n", 1);
-    if (w.err != SP_OK) {
-        if (cap != 0)
-            memset(out, 0, cap);
-        return w.err;
-    }
-    *out_len = w.len;
-    return SP_OK;
+    return sp_writer_finish(&w, out_len);
 }

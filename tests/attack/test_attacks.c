@@ -1,16 +1,28 @@
 /*
  * test_attacks.c -- the attack suite: the threats of the brief's section 4 (TUF's attack
- * list adapted to the soft pause), each a named test.
+ * list adapted to the soft pause) and the attacks on publication (issue 3, section 4),
+ * each a named test.
  *
- * The rule of this file: every attack input carries an otherwise complete, valid quorum
- * from the device's own policy keys (3 of 5 with a civil one), so that ONLY the check under
- * test can reject it, and each test asserts that check's error code.  Where an attack is on
- * the device (rollback, freeze, torn records, power cuts), it runs against the real device
- * state machine over in-memory storage with fault injection (tests/support/memio.h).
+ * The rule of this file: every attack input is otherwise complete and valid, so that ONLY
+ * the check under test can reject it, and each test asserts that check's error code.
+ *   - Statements carry a quorum from the device's own policy keys (3 of 5 with a civil
+ *     one).
+ *   - They are delivered the way a device receives them: inside a bundle (C2SP
+ *     tlog-proof, tests/support/pub_fixture.h) with a valid inclusion proof in the
+ *     world's log, the log's signature, and cosignatures from all three witnesses dated
+ *     an hour into the statement's epoch -- so the freshness defences (freeze,
+ *     fast-forward) stay quiet unless the attack is on freshness.  Statement-level
+ *     attacks also check report.checkpoint_verified: the publication layer passed and
+ *     the statement check is the one that fired.
+ *   - Publication attacks change exactly one thing about such a bundle.
+ * Where an attack is on the device (rollback, freeze, torn records, power cuts), it runs
+ * against the real device state machine over in-memory storage with fault injection
+ * (tests/support/memio.h).
  */
 #include <sodium.h>
 
 #include "harness.h"
+#include "softpause/bundle.h"
 #include "softpause/device.h"
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/statement.h"
@@ -18,20 +30,110 @@
 #include "support/policy_fixture.h"
 
 #define QUORUM (PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A) | PF_BIT(PF_MIL_B))
+#define EPOCH 3u    /* the epoch of the statement-level attacks */
+#define DAY 86400ull
+#define WEEK (7 * DAY)
 
 static pf_world w;
-static sp_note work;
 static char note[SP_MAX_NOTE_BYTES * 2];
+static char bundle[SP_MAX_BUNDLE_BYTES * 2];
 static char text[1024];
 static sp_statement st;
-static sp_quorum_report report;
+static sp_bundle_report report;
+static sp_bundle_work work;
 static uint32_t line;
 
+/* ---- bundles ---------------------------------------------------------------------------- */
+
+static uint64_t epoch_time(uint64_t epoch)
+{
+    return pf_epoch_time(&w.policy, epoch);
+}
+
+/* Wrap n[0..len) in a valid bundle cosigned at t, into `bundle`. */
+static size_t wrap_at(const char *n, size_t len, uint64_t t)
+{
+    return pub_bundle_at(bundle, sizeof bundle, &w.pub, t, n, len);
+}
+
+static sp_err verify_bundle(const sp_policy *p, size_t blen)
+{
+    return sp_bundle_verify(p, (const uint8_t *)bundle, blen, sp_sodium_crypto(), &work, &st,
+                            &report, &line);
+}
+
+/* A statement-level attack: the note, published and witnessed as the device would get it.
+ * Whatever the verdict, publication itself must have passed. */
 static sp_err verify(const sp_policy *p, const char *n, size_t len)
 {
-    return sp_statement_verify(p, (const uint8_t *)n, len, sp_sodium_crypto(), &work, &st,
-                               &report, &line);
+    sp_err e = verify_bundle(p, wrap_at(n, len, epoch_time(EPOCH)));
+    CHECK(report.checkpoint_verified == 1 && report.witnesses.quorum_met == 1);
+    return e;
 }
+
+/* The checkpoint note inside a bundle: after the first empty line. */
+static char *bundle_checkpoint(void)
+{
+    return strstr(bundle, "\n\n") + 2;
+}
+
+/* The checkpoint's note text (origin, size, root): up to its own empty line. */
+static size_t checkpoint_text_len(void)
+{
+    const char *cp = bundle_checkpoint();
+    return (size_t)(strstr(cp, "\n\n") - cp) + 1;
+}
+
+/* Replace the bundle's checkpoint note by cp[0..len). */
+static size_t splice_checkpoint(const char *cp, size_t len)
+{
+    char *at = bundle_checkpoint();
+    memmove(at, cp, len);
+    at[len] = '\0';
+    return (size_t)(at - bundle) + len;
+}
+
+/* Append raw text (signature lines) to the bundle, i.e. to its checkpoint note. */
+static size_t append(size_t blen, const char *s, size_t len)
+{
+    memcpy(bundle + blen, s, len);
+    bundle[blen + len] = '\0';
+    return blen + len;
+}
+
+/* Start of 1-based line `no` of the bundle. */
+static char *bundle_line(int no)
+{
+    char *p = bundle;
+    for (int i = 1; i < no; i++)
+        p = strchr(p, '\n') + 1;
+    return p;
+}
+
+/* Insert `s` as a new line `no` (pushing the old line `no` down), or delete line `no`. */
+static size_t insert_line(size_t blen, int no, const char *s)
+{
+    char *at = bundle_line(no);
+    size_t sl = strlen(s);
+    memmove(at + sl, at, blen - (size_t)(at - bundle) + 1);
+    memcpy(at, s, sl);
+    return blen + sl;
+}
+
+static size_t delete_line(size_t blen, int no)
+{
+    char *at = bundle_line(no);
+    size_t ll = (size_t)(strchr(at, '\n') - at) + 1;
+    memmove(at, at + ll, blen - (size_t)(at - bundle) - ll + 1);
+    return blen - ll;
+}
+
+static void b64(char *out, size_t cap, const void *bin, size_t len)
+{
+    sodium_bin2base64(out, cap, bin, len, sodium_base64_VARIANT_ORIGINAL);
+}
+
+/* ---- the device ----------------------------------------------------------------------- */
 
 /* A fresh device provisioned with the standard policy. */
 static memio mem;
@@ -47,28 +149,41 @@ static void device_fresh(void)
                             w.policy_len));
 }
 
+static sp_err device_apply(const char *b, size_t blen)
+{
+    return sp_device_apply(&dev, (const uint8_t *)b, blen, &report, &line);
+}
+
+/* The weekly cycle: epoch's statement in its bundle, cosigned an hour into the epoch. */
 static sp_err device_apply_epoch(uint64_t epoch, const char *mode)
 {
+    size_t n = pf_statement_bundle(bundle, sizeof bundle, &w, epoch, mode, QUORUM);
+    return device_apply(bundle, n);
+}
+
+/* The same statement, cosigned at time t. */
+static sp_err device_apply_epoch_at(uint64_t epoch, const char *mode, uint64_t t)
+{
     size_t n = pf_statement_note(note, sizeof note, &w, epoch, mode, QUORUM);
-    return sp_device_apply(&dev, (const uint8_t *)note, n, &report, &line);
+    return device_apply(bundle, wrap_at(note, n, t));
 }
 
 /* Sanity: the baseline quorum used by every attack is accepted. */
 static void baseline_quorum_is_accepted(void)
 {
-    size_t n = pf_statement_note(note, sizeof note, &w, 3, "run", QUORUM);
+    size_t n = pf_statement_note(note, sizeof note, &w, EPOCH, "run", QUORUM);
     CHECK_OK(verify(&w.policy, note, n));
-    CHECK(report.distinct_keys == 3);
+    CHECK(report.quorum.distinct_keys == 3);
 }
 
 /* ---- arbitrary authorisation / counting ------------------------------------------------ */
 
 static void attack_fewer_than_k_keys(void)
 {
-    size_t n = pf_statement_note(note, sizeof note, &w, 3, "run",
+    size_t n = pf_statement_note(note, sizeof note, &w, EPOCH, "run",
                                  PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A));
     CHECK_ERR(verify(&w.policy, note, n), SP_ERR_QUORUM_NOT_MET);
-    CHECK(report.distinct_keys == 2);
+    CHECK(report.quorum.distinct_keys == 2);
 }
 
 /* An in-memory policy that bypasses the loader's duplicate-key check: mil-alpha's public
@@ -92,7 +207,7 @@ static void make_alias_policy(const char *alias_name, uint32_t alias_id)
 
 static size_t note_with_alias(const char *alias_name, uint32_t alias_id)
 {
-    size_t tl = pf_statement_text(text, sizeof text, &w.policy, 3, "run");
+    size_t tl = pf_statement_text(text, sizeof text, &w.policy, EPOCH, "run");
     size_t n = pf_sign_mask(note, sizeof note, text, w.keys, PF_NKEYS,
                             PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A));
     n += fx_sign_line_as(&w.keys[PF_MIL_A], alias_name, alias_id, text, tl, note + n,
@@ -106,8 +221,8 @@ static void attack_key_counted_twice_two_names(void)
     make_alias_policy("mil-alias.example", id);
     size_t n = note_with_alias("mil-alias.example", id);
     CHECK_ERR(verify(&aliased, note, n), SP_ERR_QUORUM_KEY_COUNTED_TWICE);
-    CHECK(report.distinct_keys == 2);
-    CHECK(report.duplicate_lines == 1);
+    CHECK(report.quorum.distinct_keys == 2);
+    CHECK(report.quorum.duplicate_lines == 1);
 }
 
 static void attack_key_counted_twice_two_key_ids(void)
@@ -116,12 +231,12 @@ static void attack_key_counted_twice_two_key_ids(void)
     make_alias_policy(w.keys[PF_MIL_A].name, other_id);
     size_t n = note_with_alias(w.keys[PF_MIL_A].name, other_id);
     CHECK_ERR(verify(&aliased, note, n), SP_ERR_QUORUM_KEY_COUNTED_TWICE);
-    CHECK(report.distinct_keys == 2);
+    CHECK(report.quorum.distinct_keys == 2);
 }
 
 static void attack_key_counted_twice_duplicate_line(void)
 {
-    size_t n = pf_statement_note(note, sizeof note, &w, 3, "run",
+    size_t n = pf_statement_note(note, sizeof note, &w, EPOCH, "run",
                                  PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A));
     /* Repeat the last signature line verbatim. */
     size_t last = n - 1;
@@ -130,8 +245,8 @@ static void attack_key_counted_twice_duplicate_line(void)
     memcpy(note + n, note + last, n - last);
     n += n - last;
     CHECK_ERR(verify(&w.policy, note, n), SP_ERR_QUORUM_KEY_COUNTED_TWICE);
-    CHECK(report.distinct_keys == 2);
-    CHECK(report.duplicate_lines == 1);
+    CHECK(report.quorum.distinct_keys == 2);
+    CHECK(report.quorum.duplicate_lines == 1);
 }
 
 /* The counter itself, on the in-memory policy, without any note: both aliases valid. */
@@ -147,12 +262,12 @@ static void attack_key_counted_twice_counter_direct(void)
 
 static void attack_military_only_quorum(void)
 {
-    size_t n = pf_statement_note(note, sizeof note, &w, 3, "run", PF_ALL_MILITARY);
+    size_t n = pf_statement_note(note, sizeof note, &w, EPOCH, "run", PF_ALL_MILITARY);
     CHECK_ERR(verify(&w.policy, note, n), SP_ERR_QUORUM_NOT_MET);
-    CHECK(report.distinct_keys == 3);
-    CHECK(report.failed_rule < w.policy.rule_count);
-    CHECK(w.policy.rules[report.failed_rule].kind == SP_SET_TAG);
-    CHECK(strcmp(w.policy.tags[w.policy.rules[report.failed_rule].tag], "civil") == 0);
+    CHECK(report.quorum.distinct_keys == 3);
+    CHECK(report.quorum.failed_rule < w.policy.rule_count);
+    CHECK(w.policy.rules[report.quorum.failed_rule].kind == SP_SET_TAG);
+    CHECK(strcmp(w.policy.tags[w.policy.rules[report.quorum.failed_rule].tag], "civil") == 0);
 }
 
 /* ---- mix-and-match -------------------------------------------------------------------- */
@@ -162,20 +277,20 @@ static void attack_mix_and_match_signature(void)
     static char other[4096];
     /* mil-beta signed epoch 2; its line is attached to epoch 3's statement. */
     size_t on = pf_statement_note(other, sizeof other, &w, 2, "run", PF_BIT(PF_MIL_B));
-    size_t n = pf_statement_note(note, sizeof note, &w, 3, "run",
+    size_t n = pf_statement_note(note, sizeof note, &w, EPOCH, "run",
                                  PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A));
     const char *sig = strstr(other, "\n\n") + 2;
     memcpy(note + n, sig, on - (size_t)(sig - other));
     n += on - (size_t)(sig - other);
     note[n] = '\0';
     CHECK_ERR(verify(&w.policy, note, n), SP_ERR_QUORUM_NOT_MET);
-    CHECK(report.invalid_lines == 1);
-    CHECK(report.line_status[2] == SP_LINE_INVALID);
+    CHECK(report.quorum.invalid_lines == 1);
+    CHECK(report.quorum.line_status[2] == SP_LINE_INVALID);
 }
 
 static void attack_other_deployment(void)
 {
-    pf_statement_text(text, sizeof text, &w.policy, 3, "run");
+    pf_statement_text(text, sizeof text, &w.policy, EPOCH, "run");
     pf_replace(text, sizeof text, PF_DEPLOYMENT, "other.example/softpause");
     size_t n = pf_sign_mask(note, sizeof note, text, w.keys, PF_NKEYS, QUORUM);
     CHECK_ERR(verify(&w.policy, note, n), SP_ERR_STMT_DEPLOYMENT);
@@ -187,7 +302,7 @@ static void attack_other_policy(void)
     pf_hex(hex, w.policy.hash, 32);
     memset(zeros, 'a', 64);
     zeros[64] = '\0';
-    pf_statement_text(text, sizeof text, &w.policy, 3, "run");
+    pf_statement_text(text, sizeof text, &w.policy, EPOCH, "run");
     pf_replace(text, sizeof text, hex, zeros);
     size_t n = pf_sign_mask(note, sizeof note, text, w.keys, PF_NKEYS, QUORUM);
     CHECK_ERR(verify(&w.policy, note, n), SP_ERR_STMT_POLICY);
@@ -206,7 +321,7 @@ static void attack_checkpoint_as_statement(void)
 
 static void attack_policy_update_presented_as_authorisation(void)
 {
-    pf_statement_text(text, sizeof text, &w.policy, 3, "run");
+    pf_statement_text(text, sizeof text, &w.policy, EPOCH, "run");
     pf_replace(text, sizeof text, "authorisation", "policy-update");
     size_t n = pf_sign_mask(note, sizeof note, text, w.keys, PF_NKEYS, QUORUM);
     CHECK_ERR(verify(&w.policy, note, n), SP_ERR_STMT_WRONG_TYPE);
@@ -218,16 +333,36 @@ static void attack_rollback_to_older_epoch(void)
 {
     device_fresh();
     CHECK_OK(device_apply_epoch(5, "run"));
+    /* Epoch 4's bundle as published (cosigned a week before epoch 5's): inside the
+     * freeze window, so the epoch check is what refuses it. */
     CHECK_ERR(device_apply_epoch(4, "run"), SP_ERR_DEV_EPOCH_NOT_NEWER);
+    /* Re-published under a fresh checkpoint (the log still holds it): refused too. */
+    CHECK_ERR(device_apply_epoch_at(4, "run", epoch_time(5)), SP_ERR_DEV_EPOCH_NOT_NEWER);
     CHECK(dev.state.highest_epoch == 5);
+}
+
+/* Fast-forward: a correctly signed, correctly published statement for an epoch far
+ * ahead of the time the witnesses vouch for (a signer quorum pre-signing next year, or a
+ * stolen signing key run forward) is refused: at most one epoch ahead of T_att. */
+static void attack_fast_forward_far_future_epoch(void)
+{
+    device_fresh();
+    CHECK_OK(device_apply_epoch(EPOCH, "run"));
+    CHECK_ERR(device_apply_epoch_at(EPOCH + 52, "run", epoch_time(EPOCH)),
+              SP_ERR_DEV_FAST_FORWARD);
+    CHECK_ERR(device_apply_epoch_at(EPOCH + 2, "run", epoch_time(EPOCH)),
+              SP_ERR_DEV_FAST_FORWARD);
+    CHECK(report.checkpoint_verified == 1); /* everything else about it was valid */
+    /* Nothing changed: the pre-signed epochs are worth nothing until their time. */
+    CHECK(dev.state.highest_epoch == EPOCH && dev.state.allowance == PF_ALLOWANCE);
+    /* The next week's statement, published early, is fine. */
+    CHECK_OK(device_apply_epoch_at(EPOCH + 1, "run", epoch_time(EPOCH)));
 }
 
 static void attack_fast_forward_out_of_range(void)
 {
     /* Epoch 2^53 + 1: fully signed, start written as genesis + epoch*length would be. */
-    snprintf(text, sizeof text, "softpause/v1 authorisation %s\n", PF_DEPLOYMENT);
-    size_t tl = pf_statement_text(text, sizeof text, &w.policy, 3, "run");
-    (void)tl;
+    pf_statement_text(text, sizeof text, &w.policy, EPOCH, "run");
     pf_replace(text, sizeof text, "epoch 3\n", "epoch 9007199254740993\n");
     size_t n = pf_sign_mask(note, sizeof note, text, w.keys, PF_NKEYS, QUORUM);
     CHECK_ERR(verify(&w.policy, note, n), SP_ERR_STMT_EPOCH_RANGE);
@@ -237,7 +372,7 @@ static void attack_fast_forward_start_beyond_range(void)
 {
     /* An epoch <= 2^53 whose start would pass 2^53 seconds. */
     char start[64];
-    pf_statement_text(text, sizeof text, &w.policy, 3, "run");
+    pf_statement_text(text, sizeof text, &w.policy, EPOCH, "run");
     snprintf(start, sizeof start, "start %llu\n",
              (unsigned long long)(PF_GENESIS + 3ull * PF_EPOCH_LENGTH));
     pf_replace(text, sizeof text, "epoch 3\n", "epoch 9007199254740000\n");
@@ -249,7 +384,7 @@ static void attack_fast_forward_start_beyond_range(void)
 static void attack_start_time_mismatch(void)
 {
     char start[64], wrong[64];
-    pf_statement_text(text, sizeof text, &w.policy, 3, "run");
+    pf_statement_text(text, sizeof text, &w.policy, EPOCH, "run");
     snprintf(start, sizeof start, "start %llu\n",
              (unsigned long long)(PF_GENESIS + 3ull * PF_EPOCH_LENGTH));
     snprintf(wrong, sizeof wrong, "start %llu\n",
@@ -259,15 +394,18 @@ static void attack_start_time_mismatch(void)
     CHECK_ERR(verify(&w.policy, note, n), SP_ERR_STMT_START);
 }
 
-/* Indefinite freeze: replaying the last bundle forever buys exactly one allowance. */
+/* Replaying the last bundle forever buys exactly one allowance. */
 static void attack_freeze_by_replaying_last_bundle(void)
 {
+    static char last[SP_MAX_BUNDLE_BYTES];
     sp_decision d;
     uint64_t granted = 0;
+    size_t n;
     device_fresh();
-    CHECK_OK(device_apply_epoch(7, "run"));
+    n = pf_statement_bundle(last, sizeof last, &w, 7, "run", QUORUM);
+    CHECK_OK(device_apply(last, n));
     for (int i = 0; i < 1000; i++) {
-        CHECK_ERR(device_apply_epoch(7, "run"), SP_ERR_DEV_EPOCH_NOT_NEWER);
+        CHECK_ERR(device_apply(last, n), SP_ERR_DEV_EPOCH_NOT_NEWER);
         sp_err e = sp_device_consume(&dev, 86400, &d);
         if (e != SP_OK) {
             CHECK_ERR(e, SP_ERR_DEV_EXHAUSTED);
@@ -279,11 +417,100 @@ static void attack_freeze_by_replaying_last_bundle(void)
     CHECK(granted == PF_ALLOWANCE);
 }
 
+/*
+ * Indefinite freeze, the real one: the attacker sits between the device and the world,
+ * withholds every newer statement (the fleet-wide pause among them) and feeds the device
+ * old, correctly signed and published ones.  Epochs alone cannot stop a statement the
+ * device has never seen (epoch 8 while it holds 7); the witnesses' attested time does.
+ * Order matters (device.h): freeze is checked BEFORE the epoch, so an old bundle is
+ * refused as stale, not merely as not newer.
+ */
+static void attack_freeze_stale_bundle_after_newer_accepted(void)
+{
+    static char b7[SP_MAX_BUNDLE_BYTES], b8[SP_MAX_BUNDLE_BYTES];
+    size_t n7, n8;
+    device_fresh();
+    n7 = pf_statement_bundle(b7, sizeof b7, &w, 7, "run", QUORUM);
+    n8 = pf_statement_bundle(b8, sizeof b8, &w, 8, "run", QUORUM); /* hoarded */
+    CHECK_OK(device_apply(b7, n7));
+    /* Three weeks later the device gets through once: epoch 10, cosigned in week 10. */
+    CHECK_OK(device_apply_epoch(10, "run"));
+    CHECK(dev.state.attested_time == epoch_time(10));
+    /* The old bundle, replayed: stale (epoch 7 ended with epoch 8, plus max-staleness). */
+    CHECK_ERR(device_apply(b7, n7), SP_ERR_DEV_FROZEN);
+    /* The hoarded one: stale too, and so not merely "not newer". */
+    CHECK_ERR(device_apply(b8, n8), SP_ERR_DEV_FROZEN);
+    CHECK(report.checkpoint_verified == 1);
+    CHECK(dev.state.highest_epoch == 10);
+}
+
+/* The device never accepted anything newer, but it saw a newer checkpoint once, in a
+ * bundle it refused (another deployment's statement in the same log): that is enough
+ * for the hoarded statement to be stale -- and the time survives a reboot. */
+static void attack_freeze_stale_bundle_after_refused_newer_checkpoint(void)
+{
+    static char b8[SP_MAX_BUNDLE_BYTES];
+    size_t n8, n;
+    n8 = pf_statement_bundle(b8, sizeof b8, &w, 8, "run", QUORUM); /* withheld */
+    /* Control: without the newer checkpoint, the hoarded bundle would be accepted. */
+    device_fresh();
+    CHECK_OK(device_apply_epoch(7, "run"));
+    CHECK_OK(device_apply(b8, n8));
+    /* The attack. */
+    device_fresh();
+    CHECK_OK(device_apply_epoch(7, "run"));
+    /* Weeks later, a bundle the device refuses, but whose checkpoint verifies. */
+    pf_statement_text(text, sizeof text, &w.policy, 11, "run");
+    pf_replace(text, sizeof text, PF_DEPLOYMENT, "other.example/softpause");
+    n = pf_sign_mask(note, sizeof note, text, w.keys, PF_NKEYS, QUORUM);
+    CHECK_ERR(device_apply(bundle, wrap_at(note, n, epoch_time(11))), SP_ERR_STMT_DEPLOYMENT);
+    CHECK(report.checkpoint_verified == 1);
+    CHECK(dev.state.attested_time == epoch_time(11)); /* persisted: moved by >= 1 hour */
+    CHECK_OK(sp_device_load(&dev, &mem.io, &devkey.crypto));
+    CHECK_ERR(device_apply(b8, n8), SP_ERR_DEV_FROZEN);
+    CHECK(dev.state.highest_epoch == 7);
+}
+
+/* The EPOCH statement in a bundle whose witnesses w1, w2, w3 cosign at t1, t2, t3. */
+static size_t bundle_with_times(uint64_t t1, uint64_t t2, uint64_t t3)
+{
+    pub_bundle_opts o;
+    size_t n = pf_statement_note(note, sizeof note, &w, EPOCH, "run", QUORUM);
+    pub_bundle_defaults(&o, &w.pub, t1);
+    o.times[1] = t2;
+    o.times[2] = t3;
+    return pub_bundle(bundle, sizeof bundle, &w.pub, &o, note, n);
+}
+
+/* One witness dating its cosignature a year ahead cannot move the device's time: T_att
+ * is what the QUORUM vouches for.  The fleet keeps running. */
+static void attack_one_witness_dates_the_future(void)
+{
+    uint64_t t = epoch_time(EPOCH);
+    device_fresh();
+    CHECK_OK(device_apply(bundle, bundle_with_times(t + 365 * DAY, t, t)));
+    CHECK(dev.attested_ram == epoch_time(EPOCH));
+    CHECK_OK(device_apply_epoch(EPOCH + 1, "run"));
+}
+
+/* A colluding witness QUORUM dating a year ahead pauses the fleet early: the current
+ * statement looks stale (docs/threat-model.md, section 5: the accepted residual risk --
+ * it fails toward pause, needs a quorum of independent witnesses, and is public in the
+ * cosignatures). */
+static void attack_witness_quorum_dates_the_future(void)
+{
+    uint64_t t = epoch_time(EPOCH);
+    device_fresh();
+    CHECK_ERR(device_apply(bundle, bundle_with_times(t + 365 * DAY, t + 365 * DAY, t)),
+              SP_ERR_DEV_FROZEN);
+    CHECK(dev.state.has_epoch == 0 && dev.state.mode == SP_MODE_PAUSE);
+}
+
 /* ---- endless data and malformed text ---------------------------------------------------- */
 
 static size_t quorum_note(void)
 {
-    return pf_statement_note(note, sizeof note, &w, 3, "run", QUORUM);
+    return pf_statement_note(note, sizeof note, &w, EPOCH, "run", QUORUM);
 }
 
 static void attack_oversized_note(void)
@@ -292,7 +519,25 @@ static void attack_oversized_note(void)
     /* Pad with unknown-key lines until past SP_MAX_NOTE_BYTES (not just many lines). */
     memset(note + n, 'x', SP_MAX_NOTE_BYTES);
     n += SP_MAX_NOTE_BYTES;
-    CHECK_ERR(verify(&w.policy, note, n), SP_ERR_NOTE_TOO_LARGE);
+    /* As a statement the note is too large ... */
+    CHECK_ERR(sp_statement_verify(&w.policy, (const uint8_t *)note, n, sp_sodium_crypto(),
+                                  &work.note, &st, &report.quorum, &line),
+              SP_ERR_NOTE_TOO_LARGE);
+    /* ... and in a bundle the envelope refuses its extra line before decoding it. */
+    CHECK_ERR(verify_bundle(&w.policy, wrap_at(note, n, epoch_time(EPOCH))),
+              SP_ERR_PROOF_FORMAT);
+    CHECK(line == 2 && report.checkpoint_verified == 0);
+}
+
+/* A bundle past SP_MAX_BUNDLE_BYTES (here: junk cosignature lines) is refused unread. */
+static void attack_oversized_bundle(void)
+{
+    static const char junk[] = "\xE2\x80\x94 junk.example AAAAAAAAAAAA\n";
+    size_t blen = wrap_at(note, quorum_note(), epoch_time(EPOCH));
+    while (blen <= SP_MAX_BUNDLE_BYTES)
+        blen = append(blen, junk, sizeof junk - 1);
+    CHECK_ERR(verify_bundle(&w.policy, blen), SP_ERR_PROOF_FORMAT);
+    CHECK(report.checkpoint_verified == 0);
 }
 
 static void attack_oversized_line(void)
@@ -321,7 +566,7 @@ static void attack_too_many_signature_lines(void)
 /* A text modification that every signer signed: only the syntax check can refuse it. */
 static void signed_text_variant(const char *from, const char *to, sp_err want)
 {
-    pf_statement_text(text, sizeof text, &w.policy, 3, "run");
+    pf_statement_text(text, sizeof text, &w.policy, EPOCH, "run");
     pf_replace(text, sizeof text, from, to);
     size_t n = pf_sign_mask(note, sizeof note, text, w.keys, PF_NKEYS, QUORUM);
     CHECK_ERR(verify(&w.policy, note, n), want);
@@ -387,7 +632,389 @@ static void relay_junk_lines_are_ignored(void)
     n += (size_t)snprintf(note + n, sizeof note - n,
                           "\xE2\x80\x94 stranger.example AAAAAAAAAAAA\n");
     CHECK_OK(verify(&w.policy, note, n));
-    CHECK(report.unknown_lines == 1);
+    CHECK(report.quorum.unknown_lines == 1);
+}
+
+/* ---- publication (issue 3, section 4) -------------------------------------------------- */
+
+/* Sanity: the baseline bundle passes every publication check, and the device takes it. */
+static void baseline_bundle_is_accepted(void)
+{
+    size_t n = pf_statement_bundle(bundle, sizeof bundle, &w, EPOCH, "run", QUORUM);
+    CHECK_OK(verify_bundle(&w.policy, n));
+    CHECK(report.checkpoint_verified == 1 && report.witnesses.quorum_met == 1);
+    CHECK(report.witnesses.cosigned == PUB_ALL_WITNESSES && report.index == PUB_INDEX);
+    CHECK(report.witnesses.quorum_time == epoch_time(EPOCH));
+    CHECK(report.checkpoint.size == PUB_TREE_SIZE);
+    device_fresh();
+    CHECK_OK(device_apply(bundle, n));
+}
+
+/* A statement nobody published, on its own: refused before anything else is read. */
+static void attack_unlogged_statement_bare(void)
+{
+    size_t n = pf_statement_note(note, sizeof note, &w, EPOCH, "run", QUORUM);
+    CHECK_ERR(sp_bundle_verify(&w.policy, (const uint8_t *)note, n, sp_sodium_crypto(), &work,
+                               &st, &report, &line),
+              SP_ERR_BUNDLE_BARE_STATEMENT);
+    device_fresh();
+    CHECK_ERR(device_apply(note, n), SP_ERR_BUNDLE_BARE_STATEMENT);
+    CHECK(dev.state.has_epoch == 0 && mem.counter == 1);
+}
+
+/* A correctly signed statement that was never logged, in the bundle of one that was (the
+ * proof and the witnessed checkpoint are for a tree that does not contain it). */
+static void attack_unlogged_statement_in_logged_bundle(void)
+{
+    static char decoy[SP_MAX_NOTE_BYTES];
+    char *extra, *end;
+    size_t dn = pf_statement_note(decoy, sizeof decoy, &w, EPOCH, "pause", QUORUM);
+    size_t n = pf_statement_note(note, sizeof note, &w, EPOCH, "run", QUORUM);
+    size_t blen = wrap_at(decoy, dn, epoch_time(EPOCH)); /* the log holds the pause */
+    char enc[SP_MAX_NOTE_BYTES * 2];
+    b64(enc, sizeof enc, note, n);
+    extra = bundle_line(2) + strlen("extra ");
+    end = strchr(extra, '\n');
+    memmove(extra + strlen(enc), end, blen - (size_t)(end - bundle) + 1);
+    memcpy(extra, enc, strlen(enc));
+    blen = strlen(bundle);
+    CHECK_ERR(verify_bundle(&w.policy, blen), SP_ERR_MERKLE_ROOT_MISMATCH);
+    CHECK(report.checkpoint_verified == 1);
+    device_fresh();
+    CHECK_ERR(device_apply(bundle, blen), SP_ERR_MERKLE_ROOT_MISMATCH);
+    CHECK(dev.state.has_epoch == 0);
+}
+
+/* The signatures a device counts are the published ones: an extra signature line added
+ * after logging (here a fourth, valid one) changes the leaf, and the proof fails. */
+static void attack_unlogged_signature_line(void)
+{
+    size_t n = pf_statement_note(note, sizeof note, &w, EPOCH, "run", QUORUM);
+    size_t blen = wrap_at(note, n, epoch_time(EPOCH));
+    char enc[SP_MAX_NOTE_BYTES * 2], *extra, *end;
+    pf_statement_text(text, sizeof text, &w.policy, EPOCH, "run");
+    n += fx_sign_line(&w.keys[PF_CIV_B], text, strlen(text), note + n, sizeof note - n);
+    b64(enc, sizeof enc, note, n);
+    extra = bundle_line(2) + strlen("extra ");
+    end = strchr(extra, '\n');
+    memmove(extra + strlen(enc), end, blen - (size_t)(end - bundle) + 1);
+    memcpy(extra, enc, strlen(enc));
+    CHECK_ERR(verify_bundle(&w.policy, strlen(bundle)), SP_ERR_MERKLE_ROOT_MISMATCH);
+}
+
+/* A tlog-proof without the statement: nothing to apply. */
+static void attack_bundle_without_statement(void)
+{
+    pub_bundle_opts o;
+    size_t n = pf_statement_note(note, sizeof note, &w, EPOCH, "run", QUORUM);
+    pub_bundle_defaults(&o, &w.pub, epoch_time(EPOCH));
+    o.omit_extra = 1;
+    CHECK_ERR(verify_bundle(&w.policy, pub_bundle(bundle, sizeof bundle, &w.pub, &o, note, n)),
+              SP_ERR_BUNDLE_NO_STATEMENT);
+}
+
+/* A second log's checkpoint for a tree (same size) that does not hold the statement,
+ * signed by `log` under `origin`, cosigned by every witness: cp[]. */
+static char cp[4096];
+static size_t other_log_checkpoint(const fx_key *log, const char *origin)
+{
+    static char decoy[SP_MAX_NOTE_BYTES];
+    uint8_t root[32], proof[64][32];
+    size_t np, dn;
+    pub_bundle_opts o;
+    dn = pf_statement_note(decoy, sizeof decoy, &w, EPOCH, "pause", QUORUM);
+    pub_tree(decoy, dn, PUB_TREE_SIZE, PUB_INDEX, root, proof, &np);
+    pub_bundle_defaults(&o, &w.pub, epoch_time(EPOCH));
+    o.log = log;
+    o.origin = origin;
+    return pub_checkpoint_note(cp, sizeof cp, &w.pub, &o, PUB_TREE_SIZE, root);
+}
+
+/* A proof from log A with log B's checkpoint, B not in the policy. */
+static void attack_proof_with_unknown_logs_checkpoint(void)
+{
+    fx_key log_b, impostor;
+    size_t n = pf_statement_note(note, sizeof note, &w, EPOCH, "run", QUORUM);
+    size_t cl;
+    fx_key_make(&log_b, "other.test.example/log", 0x62);
+    /* B under its own name: not a log of this policy. */
+    wrap_at(note, n, epoch_time(EPOCH));
+    cl = other_log_checkpoint(&log_b, log_b.name);
+    CHECK_ERR(verify_bundle(&w.policy, splice_checkpoint(cp, cl)), SP_ERR_CKPT_ORIGIN);
+    CHECK(report.checkpoint_verified == 0);
+    /* B claiming A's origin: no valid signature by A's key. */
+    wrap_at(note, n, epoch_time(EPOCH));
+    cl = other_log_checkpoint(&log_b, PUB_LOG_ORIGIN);
+    CHECK_ERR(verify_bundle(&w.policy, splice_checkpoint(cp, cl)), SP_ERR_CKPT_LOG_SIGNATURE);
+    /* A key of A's very name (and so a signature line that names A): the key ID differs. */
+    fx_key_make(&impostor, PUB_LOG_ORIGIN, 0x63);
+    wrap_at(note, n, epoch_time(EPOCH));
+    cl = other_log_checkpoint(&impostor, NULL);
+    CHECK_ERR(verify_bundle(&w.policy, splice_checkpoint(cp, cl)), SP_ERR_CKPT_LOG_SIGNATURE);
+    /* No log signature at all, only the witnesses'. */
+    wrap_at(note, n, epoch_time(EPOCH));
+    cl = other_log_checkpoint(NULL, NULL);
+    CHECK_ERR(verify_bundle(&w.policy, splice_checkpoint(cp, cl)), SP_ERR_CKPT_LOG_SIGNATURE);
+}
+
+/* A proof from log A with log B's checkpoint, both logs in the policy: B's checkpoint is
+ * genuine and witnessed, but B's tree does not hold the statement. */
+static void attack_proof_with_other_policy_logs_checkpoint(void)
+{
+    static char two_text[16384];
+    static sp_policy two_logs;
+    char a_line[512], ab_lines[1024];
+    fx_key log_b;
+    size_t tl, n, cl;
+    uint32_t pl = 0;
+    fx_key_make(&log_b, "other.test.example/log", 0x62);
+    strcpy(two_text, w.policy_text);
+    snprintf(a_line, sizeof a_line, "log %s\n", w.pub.log.vkey);
+    snprintf(ab_lines, sizeof ab_lines, "log %s\nlog %s\n", w.pub.log.vkey, log_b.vkey);
+    tl = pf_replace(two_text, sizeof two_text, a_line, ab_lines);
+    CHECK_OK(sp_policy_parse(&two_logs, (const uint8_t *)two_text, tl, sp_sodium_crypto(), &pl));
+    CHECK(two_logs.witness.log_count == 2);
+    /* A statement fully valid under the two-log policy. */
+    pf_statement_text(text, sizeof text, &two_logs, EPOCH, "run");
+    n = pf_sign_mask(note, sizeof note, text, w.keys, PF_NKEYS, QUORUM);
+    /* Control: published in A, or in B, it verifies. */
+    CHECK_OK(verify_bundle(&two_logs, wrap_at(note, n, epoch_time(EPOCH))));
+    {
+        pub_bundle_opts o;
+        pub_bundle_defaults(&o, &w.pub, epoch_time(EPOCH));
+        o.log = &log_b;
+        o.origin = log_b.name;
+        CHECK_OK(verify_bundle(&two_logs, pub_bundle(bundle, sizeof bundle, &w.pub, &o, note, n)));
+    }
+    /* A's proof, B's checkpoint of a tree without the statement. */
+    wrap_at(note, n, epoch_time(EPOCH));
+    cl = other_log_checkpoint(&log_b, log_b.name);
+    CHECK_ERR(verify_bundle(&two_logs, splice_checkpoint(cp, cl)), SP_ERR_MERKLE_ROOT_MISMATCH);
+    CHECK(report.checkpoint_verified == 1 && report.witnesses.log_index == 1);
+}
+
+/* The cosignature line of witness `i` over another checkpoint of the same log: the tree
+ * one leaf earlier (what w1 really cosigned last time), dated t. */
+static size_t moved_cosignature(char *out, size_t cap, int i, uint64_t t)
+{
+    uint8_t root[32], proof[64][32];
+    char older[256], r64[64];
+    size_t np, n = pf_statement_note(note, sizeof note, &w, EPOCH, "run", QUORUM);
+    pub_tree(note, n, PUB_TREE_SIZE - 1, PUB_INDEX, root, proof, &np);
+    b64(r64, sizeof r64, root, 32);
+    snprintf(older, sizeof older, "%s\n%u\n%s\n", PUB_LOG_ORIGIN, PUB_TREE_SIZE - 1, r64);
+    return pub_cosign_line(out, cap, &w.pub, i, t, older, strlen(older));
+}
+
+static size_t bundle_with_witnesses(uint32_t mask, uint64_t t)
+{
+    pub_bundle_opts o;
+    size_t n = pf_statement_note(note, sizeof note, &w, EPOCH, "run", QUORUM);
+    pub_bundle_defaults(&o, &w.pub, t);
+    o.witness_mask = mask;
+    return pub_bundle(bundle, sizeof bundle, &w.pub, &o, note, n);
+}
+
+/* A cosignature moved from another checkpoint: refused outright, even when the quorum
+ * holds without it, and not merely left uncounted when it is needed. */
+static void attack_cosignature_moved_from_other_checkpoint(void)
+{
+    char line_w1[256];
+    uint64_t t = epoch_time(EPOCH);
+    size_t ll = moved_cosignature(line_w1, sizeof line_w1, 0, t);
+    size_t blen = bundle_with_witnesses(0x6, t); /* w2, w3 */
+    CHECK_ERR(verify_bundle(&w.policy, append(blen, line_w1, ll)), SP_ERR_COSIG_INVALID);
+    blen = bundle_with_witnesses(0x2, t); /* w2 only: the moved w1 line would complete it */
+    CHECK_ERR(verify_bundle(&w.policy, append(blen, line_w1, ll)), SP_ERR_COSIG_INVALID);
+    CHECK(report.checkpoint_verified == 0);
+}
+
+/* A cosignature re-dated (its timestamp changed to look fresh): the signature covers the
+ * time, so it no longer verifies. */
+static void attack_cosignature_redated(void)
+{
+    uint8_t payload[76];
+    size_t plen = 0, blen = bundle_with_witnesses(PUB_ALL_WITNESSES, epoch_time(EPOCH));
+    char *sig = strstr(bundle_checkpoint(), "\xE2\x80\x94 w1.test.example ") + 20;
+    char *end = strchr(sig, '\n');
+    char enc[128];
+    uint64_t t = epoch_time(EPOCH) + 3 * WEEK;
+    CHECK(sodium_base642bin(payload, sizeof payload, sig, (size_t)(end - sig), NULL, &plen, NULL,
+                            sodium_base64_VARIANT_ORIGINAL) == 0 &&
+          plen == sizeof payload);
+    for (int b = 0; b < 8; b++)
+        payload[4 + b] = (uint8_t)(t >> (56 - 8 * b));
+    b64(enc, sizeof enc, payload, sizeof payload);
+    CHECK(strlen(enc) == (size_t)(end - sig));
+    memcpy(sig, enc, strlen(enc));
+    CHECK_ERR(verify_bundle(&w.policy, blen), SP_ERR_COSIG_INVALID);
+}
+
+/* A witness that cosigns twice is refused (not counted twice, not silently counted once),
+ * whether the second line is a copy or another valid cosignature with another time. */
+static void attack_witness_cosigns_twice(void)
+{
+    char again[256];
+    uint64_t t = epoch_time(EPOCH);
+    size_t ctl, ll, blen;
+    /* w1 alone would need a second witness; w1's second line must not be it. */
+    blen = bundle_with_witnesses(0x1, t);
+    ctl = checkpoint_text_len();
+    ll = pub_cosign_line(again, sizeof again, &w.pub, 0, t + 60, bundle_checkpoint(), ctl);
+    CHECK_ERR(verify_bundle(&w.policy, append(blen, again, ll)), SP_ERR_COSIG_DUPLICATE);
+    /* With the quorum already met, the duplicate is still refused. */
+    blen = bundle_with_witnesses(0x3, t);
+    ll = pub_cosign_line(again, sizeof again, &w.pub, 0, t, bundle_checkpoint(), ctl);
+    CHECK_ERR(verify_bundle(&w.policy, append(blen, again, ll)), SP_ERR_COSIG_DUPLICATE);
+}
+
+/* Too few witnesses: one of the two needed, none, or one plus a stranger (a valid
+ * cosignature by a key the policy does not know is ignored, not counted). */
+static void attack_too_few_witnesses(void)
+{
+    fx_key stranger;
+    char sline[256];
+    uint64_t t = epoch_time(EPOCH);
+    size_t blen;
+    CHECK_ERR(verify_bundle(&w.policy, bundle_with_witnesses(0x4, t)), SP_ERR_WITNESS_QUORUM);
+    CHECK(report.checkpoint_verified == 0 && report.witnesses.cosigned == 0x4);
+    CHECK_ERR(verify_bundle(&w.policy, bundle_with_witnesses(0, t)), SP_ERR_WITNESS_QUORUM);
+    fx_key_make(&stranger, "w4.test.example", 0x74);
+    blen = bundle_with_witnesses(0x1, t);
+    blen = append(blen, sline,
+                  fx_cosign_line(&stranger, t, bundle_checkpoint(), checkpoint_text_len(), sline,
+                                 sizeof sline));
+    CHECK_ERR(verify_bundle(&w.policy, blen), SP_ERR_WITNESS_QUORUM);
+    CHECK(report.witnesses.unknown_lines == 1);
+    device_fresh();
+    CHECK_ERR(device_apply(bundle, blen), SP_ERR_WITNESS_QUORUM);
+    CHECK(dev.attested_ram == 0); /* an unwitnessed checkpoint says nothing about time */
+}
+
+/* Proofs of the wrong length: one hash too many, one too few (truncated), the index moved,
+ * a hash altered, past SP_MAX_PROOF_HASHES, or an index outside the tree.  Lines 4..6 of
+ * the standard bundle are its three proof hashes (index 3 of 5). */
+static void attack_proof_wrong_length(void)
+{
+    static const char extra_hash[] = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n";
+    size_t blen = bundle_with_witnesses(PUB_ALL_WITNESSES, epoch_time(EPOCH));
+    CHECK(strncmp(bundle_line(3), "index 3\n", 8) == 0 && strncmp(bundle_line(7), "\n", 1) == 0);
+    /* over-long by one */
+    CHECK_ERR(verify_bundle(&w.policy, insert_line(blen, 7, extra_hash)),
+              SP_ERR_MERKLE_PROOF_LENGTH);
+    CHECK(report.checkpoint_verified == 1);
+    /* truncated by one, and empty */
+    blen = bundle_with_witnesses(PUB_ALL_WITNESSES, epoch_time(EPOCH));
+    CHECK_ERR(verify_bundle(&w.policy, delete_line(blen, 6)), SP_ERR_MERKLE_PROOF_LENGTH);
+    blen = bundle_with_witnesses(PUB_ALL_WITNESSES, epoch_time(EPOCH));
+    blen = delete_line(delete_line(delete_line(blen, 4), 4), 4);
+    CHECK_ERR(verify_bundle(&w.policy, blen), SP_ERR_MERKLE_PROOF_LENGTH);
+}
+
+static void attack_proof_too_long(void)
+{
+    static const char extra_hash[] = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n";
+    size_t blen = bundle_with_witnesses(PUB_ALL_WITNESSES, epoch_time(EPOCH));
+    for (unsigned i = 3; i < SP_MAX_PROOF_HASHES + 1; i++)
+        blen = insert_line(blen, 7, extra_hash);
+    CHECK_ERR(verify_bundle(&w.policy, blen), SP_ERR_MERKLE_PROOF_TOO_LONG);
+    CHECK(report.checkpoint_verified == 0); /* refused by the envelope, before hashing */
+    /* SP_MAX_PROOF_HASHES exactly is a length problem for this tree, not an envelope one */
+    blen = delete_line(blen, 7);
+    CHECK_ERR(verify_bundle(&w.policy, blen), SP_ERR_MERKLE_PROOF_LENGTH);
+}
+
+static void attack_proof_wrong_index_or_hash(void)
+{
+    size_t blen = bundle_with_witnesses(PUB_ALL_WITNESSES, epoch_time(EPOCH));
+    char *h = bundle_line(5);
+    h[0] = h[0] == 'A' ? 'B' : 'A'; /* another 32-byte hash */
+    CHECK_ERR(verify_bundle(&w.policy, blen), SP_ERR_MERKLE_ROOT_MISMATCH);
+    blen = bundle_with_witnesses(PUB_ALL_WITNESSES, epoch_time(EPOCH));
+    bundle_line(3)[6] = '2'; /* "index 2": the proof is for index 3 */
+    CHECK_ERR(verify_bundle(&w.policy, blen), SP_ERR_MERKLE_ROOT_MISMATCH);
+    blen = bundle_with_witnesses(PUB_ALL_WITNESSES, epoch_time(EPOCH));
+    bundle_line(3)[6] = '5'; /* past the tree's last leaf */
+    CHECK_ERR(verify_bundle(&w.policy, blen), SP_ERR_MERKLE_SIZE);
+}
+
+/* Cosignature timestamps at the edges: 0, 2^63 and 2^64 - 1, correctly signed. */
+static void attack_cosignature_time_out_of_range(void)
+{
+    uint64_t t = epoch_time(EPOCH);
+    CHECK_ERR(verify_bundle(&w.policy, bundle_with_times(0, t, t)), SP_ERR_COSIG_TIME_ZERO);
+    CHECK_ERR(verify_bundle(&w.policy, bundle_with_times(SP_COSIG_TIME_LIMIT, t, t)),
+              SP_ERR_COSIG_TIME_RANGE);
+    CHECK_ERR(verify_bundle(&w.policy, bundle_with_times(UINT64_MAX, t, t)),
+              SP_ERR_COSIG_TIME_RANGE);
+    /* the largest valid timestamp is accepted by the checkpoint (and freezes the statement) */
+    device_fresh();
+    CHECK_ERR(device_apply(bundle, bundle_with_times(SP_COSIG_TIME_LIMIT - 1,
+                                                     SP_COSIG_TIME_LIMIT - 1, t)),
+              SP_ERR_DEV_FROZEN);
+    CHECK(report.checkpoint_verified == 1);
+}
+
+/* Domain confusion between the two kinds of signed note a device sees. */
+static void attack_log_checkpoint_as_statement(void)
+{
+    /* The log's own checkpoint note (log signature and cosignatures) logged as a leaf and
+     * presented as the statement. */
+    size_t blen = bundle_with_witnesses(PUB_ALL_WITNESSES, epoch_time(EPOCH));
+    size_t cl = blen - (size_t)(bundle_checkpoint() - bundle);
+    memcpy(cp, bundle_checkpoint(), cl);
+    CHECK_ERR(verify_bundle(&w.policy, wrap_at(cp, cl, epoch_time(EPOCH))), SP_ERR_STMT_HEADER);
+    CHECK(report.checkpoint_verified == 1);
+    /* A checkpoint given where a bundle belongs. */
+    device_fresh();
+    CHECK_ERR(device_apply(cp, cl), SP_ERR_PROOF_FORMAT);
+}
+
+static void attack_statement_as_checkpoint(void)
+{
+    /* A statement text signed by the log and cosigned by every witness (as if they could
+     * be tricked into signing it), in the checkpoint's place. */
+    size_t tl, cl;
+    bundle_with_witnesses(PUB_ALL_WITNESSES, epoch_time(EPOCH));
+    tl = pf_statement_text(text, sizeof text, &w.policy, EPOCH, "run");
+    memcpy(cp, text, tl);
+    cp[tl] = '\n';
+    cl = tl + 1;
+    cl += fx_sign_line(&w.pub.log, text, tl, cp + cl, sizeof cp - cl);
+    for (int i = 0; i < PUB_NWITNESSES; i++)
+        cl += pub_cosign_line(cp + cl, sizeof cp - cl, &w.pub, i, epoch_time(EPOCH), text, tl);
+    CHECK_ERR(verify_bundle(&w.policy, splice_checkpoint(cp, cl)), SP_ERR_CKPT_FORMAT);
+}
+
+/*
+ * Split view: the log shows the public one tree (the fleet-wide pause at index 3) and one
+ * device another tree of the same size (a run statement there).  A device sees one bundle
+ * and cannot compare trees; it relies on the witness quorum: an honest witness never
+ * cosigns two roots for one size (it answers 409 and keeps the evidence -- the witness
+ * server's tests, tests/server/test_witness.c), so the second tree carries at most the
+ * cosignatures of colluding witnesses, fewer than the quorum.
+ */
+static void attack_split_view(void)
+{
+    static char paused[SP_MAX_NOTE_BYTES];
+    pub_bundle_opts o;
+    size_t pn = pf_statement_note(paused, sizeof paused, &w, EPOCH, "pause", QUORUM);
+    size_t n = pf_statement_note(note, sizeof note, &w, EPOCH, "run", QUORUM);
+    size_t blen;
+    /* The public view, cosigned by everyone. */
+    CHECK_OK(verify_bundle(&w.policy, wrap_at(paused, pn, epoch_time(EPOCH))));
+    /* The hidden view: same size, another root; w2 and w3 refused it, w1 colludes. */
+    pub_bundle_defaults(&o, &w.pub, epoch_time(EPOCH));
+    o.witness_mask = 0x1;
+    blen = pub_bundle(bundle, sizeof bundle, &w.pub, &o, note, n);
+    CHECK_ERR(verify_bundle(&w.policy, blen), SP_ERR_WITNESS_QUORUM);
+    CHECK(report.checkpoint_verified == 0);
+    device_fresh();
+    CHECK_ERR(device_apply(bundle, blen), SP_ERR_WITNESS_QUORUM);
+    CHECK(dev.state.has_epoch == 0);
+    /* The trust boundary, stated: a colluding quorum (w1 and w2) could cosign it. */
+    o.witness_mask = 0x3;
+    CHECK_OK(verify_bundle(&w.policy, pub_bundle(bundle, sizeof bundle, &w.pub, &o, note, n)));
 }
 
 /* ---- device state: torn and rolled-back records, power cuts ----------------------------- */
@@ -498,6 +1125,7 @@ int main(void)
     if (sodium_init() < 0)
         return 1;
     pf_world_make(&w);
+    /* the core attacks, delivered in bundles */
     RUN_TEST(baseline_quorum_is_accepted);
     RUN_TEST(attack_fewer_than_k_keys);
     RUN_TEST(attack_key_counted_twice_two_names);
@@ -511,11 +1139,17 @@ int main(void)
     RUN_TEST(attack_checkpoint_as_statement);
     RUN_TEST(attack_policy_update_presented_as_authorisation);
     RUN_TEST(attack_rollback_to_older_epoch);
+    RUN_TEST(attack_fast_forward_far_future_epoch);
     RUN_TEST(attack_fast_forward_out_of_range);
     RUN_TEST(attack_fast_forward_start_beyond_range);
     RUN_TEST(attack_start_time_mismatch);
     RUN_TEST(attack_freeze_by_replaying_last_bundle);
+    RUN_TEST(attack_freeze_stale_bundle_after_newer_accepted);
+    RUN_TEST(attack_freeze_stale_bundle_after_refused_newer_checkpoint);
+    RUN_TEST(attack_one_witness_dates_the_future);
+    RUN_TEST(attack_witness_quorum_dates_the_future);
     RUN_TEST(attack_oversized_note);
+    RUN_TEST(attack_oversized_bundle);
     RUN_TEST(attack_oversized_line);
     RUN_TEST(attack_too_many_signature_lines);
     RUN_TEST(attack_malformed_carriage_return);
@@ -527,6 +1161,26 @@ int main(void)
     RUN_TEST(attack_malformed_no_final_newline);
     RUN_TEST(attack_malformed_trailing_junk);
     RUN_TEST(relay_junk_lines_are_ignored);
+    /* publication */
+    RUN_TEST(baseline_bundle_is_accepted);
+    RUN_TEST(attack_unlogged_statement_bare);
+    RUN_TEST(attack_unlogged_statement_in_logged_bundle);
+    RUN_TEST(attack_unlogged_signature_line);
+    RUN_TEST(attack_bundle_without_statement);
+    RUN_TEST(attack_proof_with_unknown_logs_checkpoint);
+    RUN_TEST(attack_proof_with_other_policy_logs_checkpoint);
+    RUN_TEST(attack_cosignature_moved_from_other_checkpoint);
+    RUN_TEST(attack_cosignature_redated);
+    RUN_TEST(attack_witness_cosigns_twice);
+    RUN_TEST(attack_too_few_witnesses);
+    RUN_TEST(attack_proof_wrong_length);
+    RUN_TEST(attack_proof_too_long);
+    RUN_TEST(attack_proof_wrong_index_or_hash);
+    RUN_TEST(attack_cosignature_time_out_of_range);
+    RUN_TEST(attack_log_checkpoint_as_statement);
+    RUN_TEST(attack_statement_as_checkpoint);
+    RUN_TEST(attack_split_view);
+    /* device state */
     RUN_TEST(attack_rolled_back_storage_image);
     RUN_TEST(attack_erased_storage_does_not_reopen_init);
     RUN_TEST(attack_forged_record_without_device_key);

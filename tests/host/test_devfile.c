@@ -27,6 +27,8 @@
 static pf_world W;
 static sp_device D;
 static sp_devfile DF, DF2;
+static char bundle[SP_MAX_BUNDLE_BYTES];   /* what `softpause device apply` reads */
+static sp_bundle_report rep;
 
 static size_t file_len(const char *path)
 {
@@ -316,9 +318,8 @@ static void test_slots_and_policy(void)
 
 static void test_device_on_files(void)
 {
-    char state[1024], note[4096];
+    char state[1024];
     uint8_t c[CHIP_BYTES];
-    sp_quorum_report rep;
     sp_device_state st;
     uint32_t line = 0;
     scratch_make("devfile");
@@ -343,15 +344,16 @@ static void test_device_on_files(void)
     CHECK(memcmp(st.policy_hash, W.policy.hash, 32) == 0);
     CHECK(st.has_epoch == 0);
 
-    /* Apply a statement, reboot, and find it. */
-    size_t n = pf_statement_note(note, sizeof note, &W, 1, "run",
-                                 PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A) | PF_BIT(PF_MIL_B));
-    CHECK_OK(sp_device_apply(&D, (const uint8_t *)note, n, &rep, &line));
+    /* Apply a bundle, reboot, and find it, with the witnesses' attested time. */
+    size_t n = pf_statement_bundle(bundle, sizeof bundle, &W, 1, "run",
+                                   PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A) | PF_BIT(PF_MIL_B));
+    CHECK_OK(sp_device_apply(&D, (const uint8_t *)bundle, n, &rep, &line));
     CHECK_OK(sp_devfile_open(&DF, state));
     CHECK_OK(sp_device_load(&D, &DF.io, dev_crypto(&DF)));
     CHECK_OK(sp_device_status(&D, &st));
     CHECK(st.has_epoch == 1 && st.highest_epoch == 1);
     CHECK(st.allowance == PF_ALLOWANCE);
+    CHECK(st.attested_time == pf_epoch_time(&W.policy, 1));
     CHECK(scratch_mode(state) == 0600);
     CHECK(scratch_entries(NULL, 0) == 2);
 
@@ -367,10 +369,9 @@ static void test_device_on_files(void)
 
 static void test_rollback_detected(void)
 {
-    char state[1024], note[4096];
+    char state[1024];
     static uint8_t snapshot[FLASH_FIXED + SP_MAX_POLICY_BYTES];
     size_t snap_len = 0;
-    sp_quorum_report rep;
     uint32_t line = 0;
     scratch_make("devfile");
     scratch_path(state, sizeof state, "dev.state");
@@ -379,9 +380,9 @@ static void test_rollback_detected(void)
                             W.policy_len));
     /* The attacker copies the external flash image... */
     CHECK_OK(sp_file_read(state, snapshot, sizeof snapshot, &snap_len));
-    size_t n = pf_statement_note(note, sizeof note, &W, 2, "pause",
-                                 PF_BIT(PF_CIV_B) | PF_BIT(PF_MIL_B) | PF_BIT(PF_MIL_C));
-    CHECK_OK(sp_device_apply(&D, (const uint8_t *)note, n, &rep, &line));
+    size_t n = pf_statement_bundle(bundle, sizeof bundle, &W, 2, "pause",
+                                   PF_BIT(PF_CIV_B) | PF_BIT(PF_MIL_B) | PF_BIT(PF_MIL_C));
+    CHECK_OK(sp_device_apply(&D, (const uint8_t *)bundle, n, &rep, &line));
     CHECK_OK(sp_devfile_open(&DF, state));
     CHECK_OK(sp_device_load(&D, &DF.io, dev_crypto(&DF)));
     CHECK(D.state.mode == SP_MODE_PAUSE && D.state.highest_epoch == 2);

@@ -3,7 +3,9 @@
  *
  * The standard world's policy text (tests/support/policy_fixture.c) is written by hand with
  * snprintf; a spec describing the same bodies, keys and rules ("3 of all", "1 of civil",
- * as in the demo) must build exactly those bytes.
+ * as in the demo), the same max-staleness, and the same log and witnesses given as a
+ * stand-alone C2SP tlog-policy file (comments, blank lines, runs of blanks, lines in any
+ * order that defines names before use) must build exactly those bytes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,29 @@ static sp_policy P, Q;
 static uint8_t bytes[SP_MAX_POLICY_BYTES], bytes2[SP_MAX_POLICY_BYTES];
 static sp_policy_signer_spec signers[PF_NKEYS + 2];
 static fx_key extra;
+static char wfile[4096];   /* the world's witness policy as a tlog-policy file */
+static size_t wfile_len;
+
+/* The standard log and witnesses in the file syntax an operator would write: not the
+ * canonical form (which sp_policy_build must produce). */
+static void make_witness_file(void)
+{
+    int n = snprintf(wfile, sizeof wfile,
+                     "# softpause test deployment: one log, three witnesses\n"
+                     "witness w1 %s\n"
+                     "\n"
+                     "log   %s\n"
+                     "witness\tw2 %s   \n"
+                     "  witness w3 %s\n"
+                     "# any two of them\n"
+                     "group witnesses 2 w1 w2 w3\n"
+                     "quorum witnesses\n",
+                     W.pub.witness_vkeys[0], W.pub.log.vkey, W.pub.witness_vkeys[1],
+                     W.pub.witness_vkeys[2]);
+    if (n < 0 || (size_t)n >= sizeof wfile)
+        exit(1);
+    wfile_len = (size_t)n;
+}
 
 /* A spec like the demo's, over the world's keys. */
 static void demo_spec(sp_policy_spec *spec, const char *const *rules, size_t rule_count)
@@ -30,6 +55,9 @@ static void demo_spec(sp_policy_spec *spec, const char *const *rules, size_t rul
     spec->genesis = PF_GENESIS;
     spec->epoch_length = PF_EPOCH_LENGTH;
     spec->allowance = PF_ALLOWANCE;
+    spec->max_staleness = PF_MAX_STALENESS;
+    spec->witness_policy = (const uint8_t *)wfile;
+    spec->witness_policy_len = wfile_len;
     spec->signers = signers;
     spec->signer_count = PF_NKEYS;
     spec->rules = rules;
@@ -324,12 +352,87 @@ static void test_limits(void)
               SP_ERR_BUFFER_TOO_SMALL);
 }
 
+static void test_max_staleness(void)
+{
+    sp_policy_spec spec;
+    char detail[256];
+    size_t len = 7;
+    reset_signers();
+    demo_spec(&spec, demo_rules, 2);
+    spec.max_staleness = 0;
+    CHECK_OK(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail));
+    bytes[len] = 0;
+    CHECK(P.max_staleness == 0 && strstr((const char *)bytes, "\nmax-staleness 0\n") != NULL);
+    spec.max_staleness = SP_MAX_STALENESS_LIMIT;
+    CHECK_OK(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail));
+    CHECK(P.max_staleness == SP_MAX_STALENESS_LIMIT);
+    spec.max_staleness = SP_MAX_STALENESS_LIMIT + 1u;
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_PARAMETER);
+    CHECK(len == 0);
+}
+
+static void test_witness_policy_file(void)
+{
+    sp_policy_spec spec;
+    char detail[256], bad[4096], vk[256];
+    fx_key k;
+    size_t len = 7;
+    reset_signers();
+
+    /* No witness policy at all: publication is required. */
+    demo_spec(&spec, demo_rules, 2);
+    spec.witness_policy = NULL;
+    spec.witness_policy_len = 0;
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_NO_LOG);
+    CHECK(strncmp(detail, "witness policy", 14) == 0);
+    CHECK(len == 0);
+
+    /* A problem in the file is reported at its line of the file. */
+    memcpy(bad, wfile, wfile_len + 1);
+    (void)pf_replace(bad, sizeof bad, "group witnesses 2 w1 w2 w3", "group witnesses 2 w1 w2 w9");
+    demo_spec(&spec, demo_rules, 2);
+    spec.witness_policy = (const uint8_t *)bad;
+    spec.witness_policy_len = strlen(bad);
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_WITNESS_NAME);
+    CHECK(strcmp(detail, "witness policy, line 8") == 0);
+    memcpy(bad, wfile, wfile_len + 1);
+    (void)pf_replace(bad, sizeof bad, "quorum witnesses", "quorum none");
+    spec.witness_policy_len = strlen(bad);
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_QUORUM_NONE);
+    CHECK(strcmp(detail, "witness policy, line 9") == 0);
+
+    /* A statement signer's key reused as a witness: one key, one role. */
+    k = W.keys[PF_CIV_A];
+    strcpy(k.name, "w1.test.example");
+    fx_cosigner_vkey(&k, vk, sizeof vk);
+    memcpy(bad, wfile, wfile_len + 1);
+    (void)pf_replace(bad, sizeof bad, W.pub.witness_vkeys[0], vk);
+    spec.witness_policy_len = strlen(bad);
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_KEY_ROLES);
+    CHECK(len == 0);
+
+    /* Whatever the file's layout, the policy holds the canonical block (checked byte for
+     * byte against the fixture in test_demo_spec_builds_the_fixture_policy). */
+    demo_spec(&spec, demo_rules, 2);
+    CHECK_OK(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail));
+    bytes[len] = 0;
+    CHECK(strstr((const char *)bytes, "\nrule 3 all\nlog ") != NULL);
+    CHECK(strstr((const char *)bytes, "#") == NULL && strstr((const char *)bytes, "\t") == NULL);
+    CHECK(P.witness.log_count == 1 && P.witness.witness_count == 3);
+}
+
 int main(void)
 {
     if (sp_sodium_init() != SP_OK)
         return 1;
     pf_world_make(&W);
     fx_key_make(&extra, "mil-delta.example", 0x77);
+    make_witness_file();
     RUN_TEST(test_demo_spec_builds_the_fixture_policy);
     RUN_TEST(test_order_does_not_matter);
     RUN_TEST(test_signers_rule);
@@ -337,5 +440,7 @@ int main(void)
     RUN_TEST(test_unknown_signer_and_tag);
     RUN_TEST(test_validation_errors);
     RUN_TEST(test_limits);
+    RUN_TEST(test_max_staleness);
+    RUN_TEST(test_witness_policy_file);
     return harness_finish("host/policy_build");
 }

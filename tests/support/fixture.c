@@ -17,8 +17,13 @@ static void fx_die(const char *what)
 
 uint32_t fx_key_id(const char *name, const uint8_t pk[32])
 {
+    return fx_key_id_typed(name, 1, pk);
+}
+
+uint32_t fx_key_id_typed(const char *name, uint8_t alg, const uint8_t pk[32])
+{
     crypto_hash_sha256_state st;
-    uint8_t h[32], nl = '\n', alg = 1;
+    uint8_t h[32], nl = '\n';
     crypto_hash_sha256_init(&st);
     crypto_hash_sha256_update(&st, (const uint8_t *)name, strlen(name));
     crypto_hash_sha256_update(&st, &nl, 1);
@@ -86,4 +91,63 @@ size_t fx_note(char *out, size_t cap, const char *text, const fx_key *const *key
         fx_die("note does not fit");
     out[pos] = '\0';
     return pos;
+}
+
+void fx_cosigner_vkey(const fx_key *k, char *out, size_t cap)
+{
+    uint8_t buf[33];
+    char b64[64];
+    int n;
+    buf[0] = 4;
+    memcpy(buf + 1, k->pk, 32);
+    sodium_bin2base64(b64, sizeof b64, buf, 33, sodium_base64_VARIANT_ORIGINAL);
+    n = snprintf(out, cap, "%s+%08x+%s", k->name, (unsigned)fx_key_id_typed(k->name, 4, k->pk),
+                 b64);
+    if (n < 0 || (size_t)n >= cap)
+        fx_die("cosigner vkey does not fit");
+}
+
+size_t fx_cosign_line_as(const fx_key *k, const char *name, uint32_t id, uint64_t time,
+                         const void *text, size_t len, char *out, size_t cap)
+{
+    uint8_t payload[4 + 8 + 64];
+    char b64[160];
+    unsigned char *msg;
+    int head, n;
+
+    msg = malloc(len + 64);
+    if (msg == NULL)
+        fx_die("out of memory");
+    head = snprintf((char *)msg, 64, "cosignature/v1\ntime %llu\n", (unsigned long long)time);
+    memcpy(msg + head, text, len);
+    for (int i = 0; i < 4; i++)
+        payload[i] = (uint8_t)(id >> (24 - 8 * i));
+    for (int i = 0; i < 8; i++)
+        payload[4 + i] = (uint8_t)(time >> (56 - 8 * i));
+    crypto_sign_detached(payload + 12, NULL, msg, (size_t)head + len, k->sk);
+    free(msg);
+    sodium_bin2base64(b64, sizeof b64, payload, sizeof payload, sodium_base64_VARIANT_ORIGINAL);
+    n = snprintf(out, cap, "\xE2\x80\x94 %s %s\n", name, b64);
+    if (n < 0 || (size_t)n >= cap)
+        fx_die("cosignature line does not fit");
+    return (size_t)n;
+}
+
+size_t fx_cosign_line(const fx_key *k, uint64_t time, const void *text, size_t len, char *out,
+                      size_t cap)
+{
+    return fx_cosign_line_as(k, k->name, fx_key_id_typed(k->name, 4, k->pk), time, text, len,
+                             out, cap);
+}
+
+void fx_checkpoint_text(char *out, size_t cap, const char *origin, uint64_t size, uint8_t fill)
+{
+    uint8_t root[32];
+    char b64[64];
+    int n;
+    memset(root, fill, sizeof root);
+    sodium_bin2base64(b64, sizeof b64, root, sizeof root, sodium_base64_VARIANT_ORIGINAL);
+    n = snprintf(out, cap, "%s\n%llu\n%s\n", origin, (unsigned long long)size, b64);
+    if (n < 0 || (size_t)n >= cap)
+        fx_die("checkpoint text does not fit");
 }

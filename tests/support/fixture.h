@@ -36,4 +36,23 @@ size_t fx_note(char *out, size_t cap, const char *text, const fx_key *const *key
 /* C2SP key ID computed with libsodium directly. */
 uint32_t fx_key_id(const char *name, const uint8_t pk[32]);
 
+/* The same for a given key type byte (0x01 note signer, 0x04 cosigner). */
+uint32_t fx_key_id_typed(const char *name, uint8_t alg, const uint8_t pk[32]);
+
+/* A checkpoint note text "origin\nsize\nbase64(32 bytes of fill)\n" (C2SP tlog-checkpoint). */
+void fx_checkpoint_text(char *out, size_t cap, const char *origin, uint64_t size, uint8_t fill);
+
+/* The key's cosigner vkey (C2SP tlog-cosignature, type 0x04): "name+hexid+base64". */
+void fx_cosigner_vkey(const fx_key *k, char *out, size_t cap);
+
+/* A cosignature/v1 line "— name base64(id04 || time || sig)\n" over the checkpoint note
+ * text[0..len) at `time`; the signed message is built here, independently of the
+ * library.  Returns bytes written. */
+size_t fx_cosign_line(const fx_key *k, uint64_t time, const void *text, size_t len, char *out,
+                      size_t cap);
+
+/* Same, with the name and key ID given (for lines that claim another identity). */
+size_t fx_cosign_line_as(const fx_key *k, const char *name, uint32_t id, uint64_t time,
+                         const void *text, size_t len, char *out, size_t cap);
+
 #endif

@@ -123,6 +123,19 @@ size_t pf_statement_note(char *out, size_t cap, const pf_world *w, uint64_t epoc
     return pf_sign_mask(out, cap, text, w->keys, PF_NKEYS, mask);
 }
 
+uint64_t pf_epoch_time(const sp_policy *p, uint64_t epoch)
+{
+    return p->genesis + epoch * p->epoch_length + PF_PUBLISH_DELAY;
+}
+
+size_t pf_statement_bundle(char *out, size_t cap, const pf_world *w, uint64_t epoch,
+                           const char *mode, uint32_t mask)
+{
+    char note[SP_MAX_NOTE_BYTES];
+    size_t n = pf_statement_note(note, sizeof note, w, epoch, mode, mask);
+    return pub_bundle_at(out, cap, &w->pub, pf_epoch_time(&w->policy, epoch), note, n);
+}
+
 size_t pf_vkey_text(char *out, size_t cap, const char *name, const uint8_t pk[32])
 {
     uint8_t buf[33];

@@ -75,6 +75,18 @@ size_t pf_sign_mask(char *out, size_t cap, const char *text, const fx_key *keys,
 size_t pf_statement_note(char *out, size_t cap, const pf_world *w, uint64_t epoch,
                          const char *mode, uint32_t mask);
 
+/* When the weekly statement for `epoch` is published and cosigned in the standard world:
+ * an hour after the epoch starts (genesis + epoch * epoch_length + PF_PUBLISH_DELAY), well
+ * inside both freshness windows of device.h, so the freeze and fast-forward defences do
+ * not fire unless a test means them to. */
+#define PF_PUBLISH_DELAY 3600u
+uint64_t pf_epoch_time(const sp_policy *p, uint64_t epoch);
+
+/* pf_statement_note wrapped in a fully valid bundle (pub_bundle_at) of the world's log and
+ * witnesses, cosigned at pf_epoch_time(epoch).  NUL-terminated; returns its length. */
+size_t pf_statement_bundle(char *out, size_t cap, const pf_world *w, uint64_t epoch,
+                           const char *mode, uint32_t mask);
+
 /* Verifier-key text "name+hexid+base64(0x01||pk)" for an arbitrary 32-byte point (e.g. a
  * small-order point), with the correct C2SP key ID. */
 size_t pf_vkey_text(char *out, size_t cap, const char *name, const uint8_t pk[32]);

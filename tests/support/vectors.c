@@ -3,37 +3,45 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "support/vectors.h"
 
-FILE *vec_open(const char *relpath)
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+int vec_path(char *out, size_t cap, const char *relpath)
 {
     char path[4096];
     const char *root = getenv("SP_SOURCE_ROOT");
-    FILE *f = fopen(relpath, "rb");
     ssize_t n;
-    if (f != NULL)
-        return f;
-    if (root != NULL) {
-        snprintf(path, sizeof path, "%s/%s", root, relpath);
-        if ((f = fopen(path, "rb")) != NULL)
-            return f;
-    }
+
+    if (exists(relpath) && (size_t)snprintf(out, cap, "%s", relpath) < cap)
+        return 1;
+    if (root != NULL && (size_t)snprintf(out, cap, "%s/%s", root, relpath) < cap && exists(out))
+        return 1;
     n = readlink("/proc/self/exe", path, sizeof path - 1);
     if (n <= 0)
-        return NULL;
+        return 0;
     path[n] = '\0';
     for (int up = 0; up < 4; up++) { /* test_x, <dir>, tests, <build> */
         char *slash = strrchr(path, '/');
         if (slash == NULL)
-            return NULL;
+            return 0;
         *slash = '\0';
     }
-    if (strlen(path) + 1 + strlen(relpath) + 1 > sizeof path)
+    return (size_t)snprintf(out, cap, "%s/%s", path, relpath) < cap && exists(out);
+}
+
+FILE *vec_open(const char *relpath)
+{
+    char path[4096];
+    if (!vec_path(path, sizeof path, relpath))
         return NULL;
-    strcat(path, "/");
-    strcat(path, relpath);
     return fopen(path, "rb");
 }
 

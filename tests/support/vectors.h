@@ -11,6 +11,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* Find a file or directory by its path relative to the repository root (as vec_open
+ * searches); writes the path that exists into out and returns 1, or returns 0. */
+int vec_path(char *out, size_t cap, const char *relpath);
+
 /* Open a vector file by its path relative to the repository root; NULL if not found. */
 FILE *vec_open(const char *relpath);
 

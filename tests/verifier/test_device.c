@@ -5,6 +5,9 @@
  * Policies and statements are built here from the text formats of policy.h and
  * statement.h, signed with libsodium through tests/support/fixture.h -- independently of
  * the library's own formatters, so the device must accept what an outside signer made.
+ * Every statement reaches the device as it would in the field: inside a bundle
+ * (tests/support/pub_fixture.h: inclusion proof, log signature, witness cosignatures),
+ * cosigned an hour into the statement's epoch unless a test is about the attested time.
  *
  * Power-cut properties are checked at EVERY storage operation of a scenario
  * (memio_cut_sweep), with clean cuts and with torn slot writes.
@@ -17,15 +20,20 @@
 #include "softpause/host/sodium_crypto.h"
 #include "support/fixture.h"
 #include "support/memio.h"
+#include "support/pub_fixture.h"
+#include "support/state_v1.h"
 
 #define DEPLOYMENT "dacc-test"
 #define GENESIS 1700000000ull
 #define EPOCH_LENGTH 604800ull
 #define ALLOWANCE 604800ull
+#define MAX_STALENESS 604800ull
+#define HOUR 3600ull
 
 static sp_sodium_device holder;
 static const sp_crypto *crypto;
 static fx_key keys[5];
+static pub_world PW; /* the log and witnesses of the policy's witness block */
 static const char *const bodies[5] = { "body-a", "body-b", "body-c", "body-d", "body-e" };
 static const char *const body_tags[5] = { "civil", "military", "civil", "military", "civil" };
 
@@ -45,15 +53,15 @@ static size_t make_policy(char *out, size_t cap, uint64_t allowance)
     n += (size_t)snprintf(out + n, cap - n,
                           "softpause-policy/v1\ndeployment " DEPLOYMENT "\nversion 1\n"
                           "genesis %llu\nepoch-length %llu\nallowance %llu\n"
-                          "tags civil military\n",
-                          GENESIS, EPOCH_LENGTH, (unsigned long long)allowance);
+                          "max-staleness %llu\ntags civil military\n",
+                          GENESIS, EPOCH_LENGTH, (unsigned long long)allowance, MAX_STALENESS);
     for (int i = 0; i < 5; i++)
         n += (size_t)snprintf(out + n, cap - n, "signer %s %s %s\n", bodies[i], body_tags[i],
                               keys[i].vkey);
     n += (size_t)snprintf(out + n, cap - n, "rule 1 tag civil\nrule 3 all\n");
     if (n >= cap)
         abort();
-    return n;
+    return n + pub_witness_policy_text(out + n, cap - n, &PW);
 }
 
 static void hash_policy(uint8_t out[32], const char *text, size_t len)
@@ -95,12 +103,31 @@ static size_t make_statement(uint64_t epoch, uint32_t mode, uint32_t permille, s
     return fx_note(note_buf, sizeof note_buf, text, signers, nsig);
 }
 
+/* When the statement for `epoch` is published: an hour into the epoch. */
+static uint64_t epoch_time(uint64_t epoch)
+{
+    return GENESIS + epoch * EPOCH_LENGTH + HOUR;
+}
+
+static char bundle_buf[SP_MAX_BUNDLE_BYTES];
+static sp_bundle_report report;
+
+/* Wrap note_buf[0..n) in a valid bundle whose witnesses all cosign at `time`, and apply. */
+static sp_err apply_note_at(size_t n, uint64_t time)
+{
+    uint32_t line;
+    size_t len = pub_bundle_at(bundle_buf, sizeof bundle_buf, &PW, time, note_buf, n);
+    return sp_device_apply(&D, (const uint8_t *)bundle_buf, len, &report, &line);
+}
+
+static sp_err apply_signed_at(uint64_t epoch, uint32_t mode, uint32_t permille, uint64_t time)
+{
+    return apply_note_at(make_statement(epoch, mode, permille, 3), time);
+}
+
 static sp_err apply_signed(uint64_t epoch, uint32_t mode, uint32_t permille)
 {
-    size_t n = make_statement(epoch, mode, permille, 3);
-    sp_quorum_report report;
-    uint32_t line;
-    return sp_device_apply(&D, (const uint8_t *)note_buf, n, &report, &line);
+    return apply_signed_at(epoch, mode, permille, epoch_time(epoch));
 }
 
 static sp_err reboot(void)
@@ -533,7 +560,11 @@ static void test_apply_epoch_must_increase(void)
     CHECK_ERR(apply_signed(5, SP_MODE_RUN, 0), SP_ERR_DEV_EPOCH_NOT_NEWER);
     CHECK_ERR(apply_signed(5, SP_MODE_PAUSE, 0), SP_ERR_DEV_EPOCH_NOT_NEWER);
     CHECK_ERR(apply_signed(4, SP_MODE_RUN, 0), SP_ERR_DEV_EPOCH_NOT_NEWER);
-    CHECK_ERR(apply_signed(1, SP_MODE_THROTTLE, 100), SP_ERR_DEV_EPOCH_NOT_NEWER);
+    /* Also in a bundle cosigned now (the log still holds the old statement). */
+    CHECK_ERR(apply_signed_at(4, SP_MODE_RUN, 0, epoch_time(5)), SP_ERR_DEV_EPOCH_NOT_NEWER);
+    /* An epoch older than the freeze window is refused by the freeze defence first
+     * (epoch 1 ended with epoch 2, plus a week of staleness: before T_att = epoch 5). */
+    CHECK_ERR(apply_signed(1, SP_MODE_THROTTLE, 100), SP_ERR_DEV_FROZEN);
     CHECK(M.count[MEMIO_SLOT_WRITE] == writes && M.counter == counter);
     CHECK(status().highest_epoch == 5 && status().mode == SP_MODE_RUN);
     CHECK_OK(apply_signed(6, SP_MODE_RUN, 0));
@@ -547,35 +578,41 @@ static void test_apply_refuses_bad_statements(void)
 {
     size_t n;
     unsigned long writes;
-    sp_quorum_report report;
     uint32_t line;
     use_policy(ALLOWANCE);
     provision();
-    writes = M.count[MEMIO_SLOT_WRITE];
-    /* Too few signatures: the quorum ("3 of all") is not met. */
+    /* Too few signatures: the quorum ("3 of all") is not met.  The checkpoint verified,
+     * so the device keeps its witnesses' time (one write: the first attested time). */
     n = make_statement(1, SP_MODE_RUN, 0, 2);
-    CHECK_ERR(sp_device_apply(&D, (const uint8_t *)note_buf, n, &report, &line),
-              SP_ERR_QUORUM_NOT_MET);
+    CHECK_ERR(apply_note_at(n, epoch_time(1)), SP_ERR_QUORUM_NOT_MET);
+    CHECK(report.checkpoint_verified == 1 && report.quorum.distinct_keys == 2);
+    CHECK(M.counter == 2 && status().attested_time == epoch_time(1));
+    writes = M.count[MEMIO_SLOT_WRITE];
     /* A tampered text: signatures no longer verify. */
     n = make_statement(1, SP_MODE_RUN, 0, 3);
     note_buf[strlen("softpause/v1 authorisation " DEPLOYMENT "\npolicy 0")] ^= 0x01;
-    CHECK(sp_device_apply(&D, (const uint8_t *)note_buf, n, &report, &line) != SP_OK);
+    CHECK(apply_note_at(n, epoch_time(1)) != SP_OK);
+    /* A bare statement: correctly signed, never published. */
+    n = make_statement(1, SP_MODE_RUN, 0, 3);
+    CHECK_ERR(sp_device_apply(&D, (const uint8_t *)note_buf, n, &report, &line),
+              SP_ERR_BUNDLE_BARE_STATEMENT);
+    CHECK(report.checkpoint_verified == 0);
     /* Junk. */
     CHECK(sp_device_apply(&D, (const uint8_t *)"hello\n", 6, NULL, NULL) != SP_OK);
     CHECK_ERR(sp_device_apply(&D, NULL, 0, NULL, NULL), SP_ERR_ARGUMENT);
-    /* Nothing refused was persisted, and the device still has no authorisation. */
-    CHECK(M.count[MEMIO_SLOT_WRITE] == writes && M.counter == 1);
+    /* Nothing else refused was persisted, and the device still has no authorisation. */
+    CHECK(M.count[MEMIO_SLOT_WRITE] == writes && M.counter == 2);
     CHECK(status().has_epoch == 0);
     expect_pause(1, SP_ERR_DEV_NO_AUTHORISATION);
     /* A statement for another policy (the rest of it valid for this one). */
     use_policy(3600);
     n = make_statement(1, SP_MODE_RUN, 0, 3);
     use_policy(ALLOWANCE);
-    CHECK_ERR(sp_device_apply(&D, (const uint8_t *)note_buf, n, NULL, NULL), SP_ERR_STMT_POLICY);
+    CHECK_ERR(apply_note_at(n, epoch_time(1)), SP_ERR_STMT_POLICY);
     /* Not loaded. */
     memset(&D, 0, sizeof D);
     n = make_statement(1, SP_MODE_RUN, 0, 3);
-    CHECK_ERR(sp_device_apply(&D, (const uint8_t *)note_buf, n, NULL, NULL), SP_ERR_DEV_NOT_LOADED);
+    CHECK_ERR(apply_note_at(n, epoch_time(1)), SP_ERR_DEV_NOT_LOADED);
 }
 
 static void test_pause_pauses_at_once_and_run_resumes(void)
@@ -891,6 +928,249 @@ static void test_not_loaded(void)
     expect_pause(1, SP_ERR_DEV_PAUSED);
 }
 
+/* ---- quorum-attested time (T_att) ---------------------------------------------------- */
+
+/* T_att is the time the witness QUORUM vouches for (2 of 3 here): the second newest
+ * cosignature, not the newest -- one witness alone cannot move the device's clock. */
+static void test_attested_time_is_the_quorum_time(void)
+{
+    pub_bundle_opts o;
+    size_t n, len;
+    uint64_t t = epoch_time(1);
+    use_policy(ALLOWANCE);
+    provision();
+    CHECK(status().attested_time == 0);
+    n = make_statement(1, SP_MODE_RUN, 0, 3);
+    pub_bundle_defaults(&o, &PW, t);
+    o.times[0] = t + 30 * 86400; /* w1 says a month later */
+    o.times[1] = t;
+    o.times[2] = t - 100;
+    len = pub_bundle(bundle_buf, sizeof bundle_buf, &PW, &o, note_buf, n);
+    CHECK_OK(sp_device_apply(&D, (const uint8_t *)bundle_buf, len, &report, NULL));
+    CHECK(report.witnesses.quorum_met == 1 && report.witnesses.quorum_time == t);
+    CHECK(report.witnesses.cosig_time[0] == t + 30 * 86400);
+    CHECK(status().attested_time == t && D.attested_ram == t);
+}
+
+static void test_attested_time_only_moves_forward(void)
+{
+    uint64_t t1 = epoch_time(1) + 4 * 86400;
+    use_policy(ALLOWANCE);
+    provision();
+    CHECK_OK(apply_signed_at(1, SP_MODE_RUN, 0, t1));
+    CHECK(status().attested_time == t1);
+    /* Epoch 2, published early (before T_att): accepted, T_att stays. */
+    CHECK_OK(apply_signed_at(2, SP_MODE_RUN, 0, epoch_time(1)));
+    CHECK(status().highest_epoch == 2 && status().attested_time == t1);
+    /* A refused bundle with an old checkpoint does not lower it either. */
+    CHECK_ERR(apply_signed_at(2, SP_MODE_RUN, 0, epoch_time(0)), SP_ERR_DEV_EPOCH_NOT_NEWER);
+    CHECK(status().attested_time == t1 && D.attested_ram == t1);
+    CHECK_OK(reboot());
+    CHECK(status().attested_time == t1);
+}
+
+static void test_attested_time_persisted_on_accept(void)
+{
+    uint64_t counter;
+    use_policy(ALLOWANCE);
+    provision();
+    counter = M.counter;
+    /* Even a step smaller than SP_ATTESTED_TIME_PERSIST_STEP: the accepted state is
+     * written anyway, and T_att goes with it. */
+    CHECK_OK(apply_signed(1, SP_MODE_RUN, 0));
+    CHECK(M.counter == counter + 1 && status().attested_time == epoch_time(1));
+    CHECK_OK(apply_signed_at(2, SP_MODE_RUN, 0, epoch_time(1) + 1));
+    CHECK(status().attested_time == epoch_time(1) + 1);
+    CHECK_OK(reboot());
+    CHECK(status().attested_time == epoch_time(1) + 1 && D.attested_ram == epoch_time(1) + 1);
+    /* A consume() write carries it too (every write carries the newest T_att). */
+    CHECK(consume(1, NULL) == 1);
+    CHECK(status().attested_time == epoch_time(1) + 1);
+}
+
+/* A refused bundle whose checkpoint verified raises T_att in RAM; it is persisted only
+ * once it moved by SP_ATTESTED_TIME_PERSIST_STEP since the persisted value, so a stream
+ * of refusals cannot wear the counter out. */
+static void test_attested_time_kept_on_refusal(void)
+{
+    uint64_t t0 = epoch_time(1), counter;
+    unsigned long writes;
+    size_t n;
+    use_policy(ALLOWANCE);
+    provision();
+    CHECK_OK(apply_signed_at(1, SP_MODE_RUN, 0, t0));
+    counter = M.counter;
+    writes = M.count[MEMIO_SLOT_WRITE];
+    n = make_statement(2, SP_MODE_RUN, 0, 2); /* too few signers: always refused */
+
+    /* Just below the step: RAM only, no write, no counter increment. */
+    CHECK_ERR(apply_note_at(n, t0 + SP_ATTESTED_TIME_PERSIST_STEP - 1), SP_ERR_QUORUM_NOT_MET);
+    CHECK(report.checkpoint_verified == 1);
+    CHECK(D.attested_ram == t0 + SP_ATTESTED_TIME_PERSIST_STEP - 1);
+    CHECK(status().attested_time == t0); /* status shows what is persisted */
+    CHECK(M.counter == counter && M.count[MEMIO_SLOT_WRITE] == writes);
+    /* Many more below the step: still nothing written. */
+    for (uint64_t dt = 1; dt < 50; dt++)
+        CHECK_ERR(apply_note_at(n, t0 + dt), SP_ERR_QUORUM_NOT_MET);
+    CHECK(M.counter == counter && M.count[MEMIO_SLOT_WRITE] == writes);
+    /* A reboot forgets the RAM value (test_attested_time_in_ram_counts: until then it
+     * counts for freshness). */
+    CHECK_OK(reboot());
+    CHECK(D.attested_ram == t0 && status().attested_time == t0);
+
+    /* A step of exactly SP_ATTESTED_TIME_PERSIST_STEP: persisted (one write). */
+    CHECK_ERR(apply_note_at(n, t0 + SP_ATTESTED_TIME_PERSIST_STEP), SP_ERR_QUORUM_NOT_MET);
+    CHECK(M.counter == counter + 1 && M.count[MEMIO_SLOT_WRITE] == writes + 1);
+    CHECK(status().attested_time == t0 + SP_ATTESTED_TIME_PERSIST_STEP);
+    /* ... and nothing else changed: epoch, mode, allowance are the accepted ones. */
+    CHECK(status().highest_epoch == 1 && status().mode == SP_MODE_RUN);
+    CHECK(status().allowance == ALLOWANCE);
+    CHECK_OK(reboot());
+    CHECK(status().attested_time == t0 + SP_ATTESTED_TIME_PERSIST_STEP);
+
+    /* The same for refusals by the device's own checks (here: a replayed epoch). */
+    counter = M.counter;
+    CHECK_ERR(apply_signed_at(1, SP_MODE_RUN, 0, t0 + 3 * SP_ATTESTED_TIME_PERSIST_STEP),
+              SP_ERR_DEV_EPOCH_NOT_NEWER);
+    CHECK(M.counter == counter + 1);
+    CHECK(status().attested_time == t0 + 3 * SP_ATTESTED_TIME_PERSIST_STEP);
+
+    /* A raise kept in RAM reaches flash with the next accepted bundle, even one whose own
+     * checkpoint is older. */
+    CHECK_ERR(apply_note_at(n, t0 + 3 * SP_ATTESTED_TIME_PERSIST_STEP + 60),
+              SP_ERR_QUORUM_NOT_MET);
+    CHECK(status().attested_time == t0 + 3 * SP_ATTESTED_TIME_PERSIST_STEP);
+    CHECK_OK(apply_signed_at(2, SP_MODE_RUN, 0, t0));
+    CHECK(status().attested_time == t0 + 3 * SP_ATTESTED_TIME_PERSIST_STEP + 60);
+
+    /* A persist failure while keeping T_att unloads the device, like any other. */
+    memio_fail_nth(&M, MEMIO_SLOT_WRITE, 1);
+    CHECK_ERR(apply_note_at(n, epoch_time(2) + 10 * SP_ATTESTED_TIME_PERSIST_STEP),
+              SP_ERR_DEV_STORAGE);
+    expect_pause(1, SP_ERR_DEV_NOT_LOADED);
+    CHECK_OK(reboot());
+    CHECK(status().highest_epoch == 2);
+}
+
+/* A raise kept only in RAM is the device's time all the same: freshness uses it. */
+static void test_attested_time_in_ram_counts(void)
+{
+    uint64_t edge = GENESIS + EPOCH_LENGTH + MAX_STALENESS; /* epoch 0's window closes */
+    uint64_t counter;
+    use_policy(ALLOWANCE);
+    provision();
+    CHECK_OK(apply_signed_at(2, SP_MODE_RUN, 0, edge - 10));
+    CHECK_ERR(apply_signed_at(0, SP_MODE_RUN, 0, edge - 10), SP_ERR_DEV_EPOCH_NOT_NEWER);
+    counter = M.counter;
+    /* 20 s later, by a refused bundle: below the persist step, RAM only. */
+    CHECK_ERR(apply_note_at(make_statement(3, SP_MODE_RUN, 0, 2), edge + 10),
+              SP_ERR_QUORUM_NOT_MET);
+    CHECK(M.counter == counter && status().attested_time == edge - 10);
+    /* Epoch 0 is now past its window: the freeze defence fires first. */
+    CHECK_ERR(apply_signed_at(0, SP_MODE_RUN, 0, edge - 10), SP_ERR_DEV_FROZEN);
+}
+
+/* A checkpoint that does not verify (too few witnesses, a bad cosignature) says nothing
+ * about time: T_att does not move, however late its timestamps. */
+static void test_attested_time_not_moved_by_unverified_checkpoint(void)
+{
+    pub_bundle_opts o;
+    size_t n, len;
+    uint64_t counter;
+    uint64_t late = epoch_time(1) + 365ull * 86400;
+    use_policy(ALLOWANCE);
+    provision();
+    CHECK_OK(apply_signed(1, SP_MODE_RUN, 0));
+    counter = M.counter;
+    n = make_statement(2, SP_MODE_RUN, 0, 3);
+    pub_bundle_defaults(&o, &PW, late);
+    o.witness_mask = 0x1; /* one witness of the two needed */
+    len = pub_bundle(bundle_buf, sizeof bundle_buf, &PW, &o, note_buf, n);
+    CHECK_ERR(sp_device_apply(&D, (const uint8_t *)bundle_buf, len, &report, NULL),
+              SP_ERR_WITNESS_QUORUM);
+    CHECK(report.checkpoint_verified == 0);
+    CHECK(D.attested_ram == epoch_time(1) && M.counter == counter);
+    CHECK(status().highest_epoch == 1);
+}
+
+/* Freeze defence: start + epoch_length + max_staleness < T_att is refused; equality is
+ * still fresh. */
+static void test_freeze_window_boundary(void)
+{
+    uint64_t start5 = GENESIS + 5 * EPOCH_LENGTH;
+    uint64_t last = start5 + EPOCH_LENGTH + MAX_STALENESS;
+    use_policy(ALLOWANCE);
+    provision();
+    CHECK_OK(apply_signed_at(5, SP_MODE_RUN, 0, last));
+    CHECK(status().highest_epoch == 5 && status().attested_time == last);
+    provision();
+    CHECK_ERR(apply_signed_at(5, SP_MODE_RUN, 0, last + 1), SP_ERR_DEV_FROZEN);
+    CHECK(status().has_epoch == 0);
+    /* The refusal still taught the device the time: persisted (a step >= 1 h from 0). */
+    CHECK(status().attested_time == last + 1);
+    /* A statement for the current epoch is fine. */
+    CHECK_OK(apply_signed_at(7, SP_MODE_RUN, 0, last + 1));
+    /* A device with T_att already past the window refuses the old bundle even with its
+     * original, fresh-looking cosignatures. */
+    CHECK_ERR(apply_signed(5, SP_MODE_RUN, 0), SP_ERR_DEV_FROZEN);
+    CHECK(status().highest_epoch == 7);
+}
+
+/* Fast-forward defence: an epoch is accepted at most one ahead of the epoch T_att falls
+ * in (signers may publish the next week's statement early), never further. */
+static void test_fast_forward_boundary(void)
+{
+    uint64_t start4 = GENESIS + 4 * EPOCH_LENGTH;
+    use_policy(ALLOWANCE);
+    provision();
+    /* T_att one second before epoch 4 starts: epoch 3 is current, 4 is the next. */
+    CHECK_ERR(apply_signed_at(5, SP_MODE_RUN, 0, start4 - 1), SP_ERR_DEV_FAST_FORWARD);
+    CHECK(status().has_epoch == 0);
+    CHECK_OK(apply_signed_at(4, SP_MODE_RUN, 0, start4 - 1));
+    /* At the start of epoch 4, epoch 5 becomes acceptable, and 6 still is not. */
+    CHECK_ERR(apply_signed_at(6, SP_MODE_RUN, 0, start4), SP_ERR_DEV_FAST_FORWARD);
+    CHECK_OK(apply_signed_at(5, SP_MODE_RUN, 0, start4));
+    CHECK(status().highest_epoch == 5);
+    /* Far in the future: refused before anything is persisted but the time. */
+    CHECK_ERR(apply_signed_at(1000000, SP_MODE_RUN, 0, start4), SP_ERR_DEV_FAST_FORWARD);
+    CHECK(status().highest_epoch == 5 && status().allowance == ALLOWANCE);
+}
+
+/* Witnesses dating their cosignatures before genesis: only epoch 0 can be accepted. */
+static void test_attested_time_before_genesis(void)
+{
+    use_policy(ALLOWANCE);
+    provision();
+    CHECK_ERR(apply_signed_at(1, SP_MODE_RUN, 0, GENESIS - 86400), SP_ERR_DEV_FAST_FORWARD);
+    CHECK_OK(apply_signed_at(0, SP_MODE_RUN, 0, GENESIS - 86400));
+    CHECK(status().highest_epoch == 0 && status().attested_time == GENESIS - 86400);
+}
+
+/* A device updated in the field boots from its format-version-1 record (attested time
+ * 0) and writes version 2 on its next state change. */
+static void test_v1_record_migrated_on_next_write(void)
+{
+    uint8_t rec[SP_STATE_RECORD_BYTES];
+    sp_device_state st;
+    use_policy(ALLOWANCE);
+    provision();
+    CHECK_OK(apply_signed(1, SP_MODE_RUN, 0));
+    st = status();
+    /* Replace the current record by its version-1 encoding (what the old firmware wrote). */
+    sv1_record(rec, &st, holder.key);
+    memcpy(M.ext.slots[D.slot], rec, sizeof rec);
+    CHECK_OK(reboot());
+    CHECK(status().attested_time == 0 && status().highest_epoch == 1);
+    CHECK(status().allowance == ALLOWANCE && status().stamp == st.stamp);
+    /* The next write is version 2 and carries the attested time from then on. */
+    CHECK(consume(1, NULL) == 1);
+    CHECK(M.ext.slots[D.slot][4] == 0 && M.ext.slots[D.slot][5] == 2);
+    CHECK_OK(apply_signed(2, SP_MODE_RUN, 0));
+    CHECK_OK(reboot());
+    CHECK(status().attested_time == epoch_time(2) && status().highest_epoch == 2);
+    CHECK(M.ext.slots[D.slot][5] == 2);
+}
+
 int main(void)
 {
     static const uint8_t device_key[32] = {
@@ -904,6 +1184,7 @@ int main(void)
     crypto = &holder.crypto;
     for (int i = 0; i < 5; i++)
         fx_key_make(&keys[i], bodies[i], (uint8_t)(0x41 + i));
+    pub_world_make(&PW);
 
     RUN_TEST(test_init_factory_state);
     RUN_TEST(test_init_only_at_factory);
@@ -934,5 +1215,15 @@ int main(void)
     RUN_TEST(test_persist_failures);
     RUN_TEST(test_counter_endurance);
     RUN_TEST(test_not_loaded);
+    RUN_TEST(test_attested_time_is_the_quorum_time);
+    RUN_TEST(test_attested_time_only_moves_forward);
+    RUN_TEST(test_attested_time_persisted_on_accept);
+    RUN_TEST(test_attested_time_kept_on_refusal);
+    RUN_TEST(test_attested_time_in_ram_counts);
+    RUN_TEST(test_attested_time_not_moved_by_unverified_checkpoint);
+    RUN_TEST(test_freeze_window_boundary);
+    RUN_TEST(test_fast_forward_boundary);
+    RUN_TEST(test_attested_time_before_genesis);
+    RUN_TEST(test_v1_record_migrated_on_next_write);
     return harness_finish("device");
 }

@@ -4,9 +4,11 @@
  * Every policy here is canonical text built from fixture keys (libsodium directly), then
  * mutated one deviation at a time; each deviation must be refused with its own code and the
  * line it sits on.  Line map of the standard policy (policy_fixture.h):
- *    1 magic  2 deployment  3 version  4 genesis  5 epoch-length  6 allowance  7 tags
- *    8 civ-alpha  9 civ-beta  10 mil-alpha  11 mil-beta  12 mil-gamma
- *   13 rule 1 tag civil  14 rule 3 all
+ *    1 magic  2 deployment  3 version  4 genesis  5 epoch-length  6 allowance
+ *    7 max-staleness  8 tags
+ *    9 civ-alpha  10 civ-beta  11 mil-alpha  12 mil-beta  13 mil-gamma
+ *   14 rule 1 tag civil  15 rule 3 all
+ *   16 log  17 witness w1  18 witness w2  19 witness w3  20 group witnesses  21 quorum
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -82,6 +84,15 @@ static void test_standard_policy_parses(void)
     CHECK(P.rules[0].k == 1 && P.rules[0].kind == SP_SET_TAG && P.rules[0].tag == 0 &&
           P.rules[0].members == PF_ALL_CIVIL);
     CHECK(P.rules[1].k == 3 && P.rules[1].kind == SP_SET_ALL && P.rules[1].members == 0x1Fu);
+    CHECK(P.max_staleness == PF_MAX_STALENESS);
+    CHECK(P.witness.log_count == 1 && P.witness.witness_count == 3 &&
+          P.witness.group_count == 1);
+    CHECK(strcmp(P.witness.logs[0].key.name, PUB_LOG_ORIGIN) == 0);
+    CHECK(memcmp(P.witness.logs[0].key.public_key, W.pub.log.pk, 32) == 0);
+    for (int i = 0; i < PUB_NWITNESSES; i++)
+        CHECK(memcmp(P.witness.witnesses[i].key.public_key, W.pub.witnesses[i].pk, 32) == 0);
+    CHECK(P.witness.groups[0].k == 2 && P.witness.groups[0].witness_members == 0x7u);
+    CHECK(P.witness.quorum_kind == SP_QUORUM_GROUP && P.witness.quorum_index == 0);
 }
 
 /* The hash is SHA-256(domain || bytes), computed here with libsodium directly. */
@@ -161,13 +172,15 @@ static void test_format_sorts_rules_bytewise(void)
     P.rules[3] = (sp_rule){1, SP_SET_TAG, 0, PF_ALL_CIVIL};
     P.rules[4] = (sp_rule){1, SP_SET_SIGNERS, 0, (1u << 0) | (1u << 3)};
     CHECK_OK(sp_policy_format(&P, out, sizeof out, &len));
+    out[len] = '\0';
     pos = strstr((const char *)out, "rule ") - (const char *)out;
     for (size_t i = 0; i < 5; i++) {
         size_t wl = strlen(want[i]);
         CHECK(pos + wl <= len && memcmp(out + pos, want[i], wl) == 0);
         pos += wl;
     }
-    CHECK(pos == len);
+    /* the rules end where the witness block begins */
+    CHECK(pos + 4 <= len && memcmp(out + pos, "log ", 4) == 0);
     /* k = 10 > 5 signers: format writes it, validation and the parser refuse it */
     CHECK_ERR(sp_policy_parse(&Q, out, len, C(), NULL), SP_ERR_POLICY_THRESHOLD);
 }
@@ -203,36 +216,36 @@ static void test_not_canonical(void)
     VARIANT("version 1", "version\t1", SP_ERR_POLICY_NOT_CANONICAL, 3);
     VARIANT("version 1", "version 01", SP_ERR_POLICY_NOT_CANONICAL, 3);
     VARIANT("allowance 648000", "allowance 0648000", SP_ERR_POLICY_NOT_CANONICAL, 6);
-    VARIANT("rule 3 all", "rule 03 all", SP_ERR_POLICY_NOT_CANONICAL, 14);
+    VARIANT("rule 3 all", "rule 03 all", SP_ERR_POLICY_NOT_CANONICAL, 15);
     /* wrong field order, a repeated field, a missing field */
     VARIANT("version 1\ngenesis 1735689600\n", "genesis 1735689600\nversion 1\n",
             SP_ERR_POLICY_NOT_CANONICAL, 3);
     VARIANT("version 1\n", "version 1\nversion 1\n", SP_ERR_POLICY_NOT_CANONICAL, 4);
     VARIANT("allowance 648000\n", "", SP_ERR_POLICY_NOT_CANONICAL, 6);
     /* tags unsorted or repeated */
-    VARIANT("tags civil military", "tags military civil", SP_ERR_POLICY_NOT_CANONICAL, 7);
-    VARIANT("tags civil military", "tags civil civil military", SP_ERR_POLICY_NOT_CANONICAL, 7);
+    VARIANT("tags civil military", "tags military civil", SP_ERR_POLICY_NOT_CANONICAL, 8);
+    VARIANT("tags civil military", "tags civil civil military", SP_ERR_POLICY_NOT_CANONICAL, 8);
     /* a signer's tags unsorted or repeated */
     VARIANT("signer civ-alpha civil", "signer civ-alpha military,civil",
-            SP_ERR_POLICY_NOT_CANONICAL, 8);
+            SP_ERR_POLICY_NOT_CANONICAL, 9);
     VARIANT("signer civ-alpha civil", "signer civ-alpha civil,civil",
-            SP_ERR_POLICY_NOT_CANONICAL, 8);
+            SP_ERR_POLICY_NOT_CANONICAL, 9);
     /* rules unsorted, repeated; signers after rules */
     VARIANT("rule 1 tag civil\nrule 3 all\n", "rule 3 all\nrule 1 tag civil\n",
-            SP_ERR_POLICY_NOT_CANONICAL, 14);
-    VARIANT("rule 3 all\n", "rule 3 all\nrule 3 all\n", SP_ERR_POLICY_NOT_CANONICAL, 15);
-    VARIANT("rule 3 all\n", "rule 3 all\nsigner zzz - x+00000000+AA==\n",
             SP_ERR_POLICY_NOT_CANONICAL, 15);
-    VARIANT("rule 3 all\n", "rule 3 all\nversion 2\n", SP_ERR_POLICY_NOT_CANONICAL, 15);
+    VARIANT("rule 3 all\n", "rule 3 all\nrule 3 all\n", SP_ERR_POLICY_NOT_CANONICAL, 16);
+    VARIANT("rule 3 all\n", "rule 3 all\nsigner zzz - x+00000000+AA==\n",
+            SP_ERR_POLICY_NOT_CANONICAL, 16);
+    VARIANT("rule 3 all\n", "rule 3 all\nversion 2\n", SP_ERR_POLICY_NOT_CANONICAL, 16);
     /* rule signer list unsorted or repeated */
     VARIANT("rule 3 all", "rule 3 all\nrule 3 signers mil-beta.example,civ-alpha.example",
-            SP_ERR_POLICY_NOT_CANONICAL, 15);
+            SP_ERR_POLICY_NOT_CANONICAL, 16);
     VARIANT("rule 3 all", "rule 3 all\nrule 3 signers civ-alpha.example,civ-alpha.example",
-            SP_ERR_POLICY_NOT_CANONICAL, 15);
+            SP_ERR_POLICY_NOT_CANONICAL, 16);
     /* no final newline */
     strcpy(buf, W.policy_text);
     buf[strlen(buf) - 1] = '\0';
-    TEXT_ERR(buf, SP_ERR_POLICY_NOT_CANONICAL, 14);
+    TEXT_ERR(buf, SP_ERR_POLICY_NOT_CANONICAL, 21); /* the quorum line, in the witness block */
 }
 
 static void test_unsorted_signers(void)
@@ -245,7 +258,7 @@ static void test_unsorted_signers(void)
     (void)pf_replace(buf, sizeof buf, a, "@@A@@");
     (void)pf_replace(buf, sizeof buf, b, a);
     (void)pf_replace(buf, sizeof buf, "@@A@@", b);
-    TEXT_ERR(buf, SP_ERR_POLICY_NOT_CANONICAL, 9);
+    TEXT_ERR(buf, SP_ERR_POLICY_NOT_CANONICAL, 10);
 }
 
 static void test_format_errors(void)
@@ -259,17 +272,17 @@ static void test_format_errors(void)
     VARIANT("version 1", "version", SP_ERR_POLICY_FORMAT, 3);
     VARIANT("deployment test", "deployment te$t", SP_ERR_POLICY_FORMAT, 2);
     VARIANT("deployment test.example/softpause", "deployment a b", SP_ERR_POLICY_FORMAT, 2);
-    VARIANT("tags civil military", "tags Civil military", SP_ERR_POLICY_FORMAT, 7);
-    VARIANT("tags civil military", "tags - civil military", SP_ERR_POLICY_FORMAT, 7);
+    VARIANT("tags civil military", "tags Civil military", SP_ERR_POLICY_FORMAT, 8);
+    VARIANT("tags civil military", "tags - civil military", SP_ERR_POLICY_FORMAT, 8);
     VARIANT("genesis", "colour blue\ngenesis", SP_ERR_POLICY_FORMAT, 4);
-    VARIANT("signer civ-alpha civil", "signer civ+alpha civil", SP_ERR_POLICY_FORMAT, 8);
-    VARIANT("signer civ-alpha civil", "signer civ-alpha civil,", SP_ERR_POLICY_FORMAT, 8);
-    VARIANT("signer civ-alpha civil", "signer civ-alpha", SP_ERR_POLICY_FORMAT, 8);
-    VARIANT("rule 3 all", "rule 3 any", SP_ERR_POLICY_FORMAT, 14);
-    VARIANT("rule 3 all", "rule 3 all x", SP_ERR_POLICY_FORMAT, 14);
-    VARIANT("rule 3 all", "rule x all", SP_ERR_POLICY_FORMAT, 14);
-    VARIANT("rule 3 all", "rule 3 signers civ-alpha.example,", SP_ERR_POLICY_FORMAT, 14);
-    VARIANT("rule 1 tag civil", "rule 1 tag Civil", SP_ERR_POLICY_FORMAT, 13);
+    VARIANT("signer civ-alpha civil", "signer civ+alpha civil", SP_ERR_POLICY_FORMAT, 9);
+    VARIANT("signer civ-alpha civil", "signer civ-alpha civil,", SP_ERR_POLICY_FORMAT, 9);
+    VARIANT("signer civ-alpha civil", "signer civ-alpha", SP_ERR_POLICY_FORMAT, 9);
+    VARIANT("rule 3 all", "rule 3 any", SP_ERR_POLICY_FORMAT, 15);
+    VARIANT("rule 3 all", "rule 3 all x", SP_ERR_POLICY_FORMAT, 15);
+    VARIANT("rule 3 all", "rule x all", SP_ERR_POLICY_FORMAT, 15);
+    VARIANT("rule 3 all", "rule 3 signers civ-alpha.example,", SP_ERR_POLICY_FORMAT, 15);
+    VARIANT("rule 1 tag civil", "rule 1 tag Civil", SP_ERR_POLICY_FORMAT, 14);
     /* header cut short: missing fields are a whole-file problem */
     TEXT_ERR("softpause-policy/v1\ndeployment x\n", SP_ERR_POLICY_FORMAT, 0);
     TEXT_ERR("", SP_ERR_POLICY_FORMAT, 0);
@@ -290,7 +303,7 @@ static void test_comma_in_key_name(void)
         snprintf(old, sizeof old, "signer mil-gamma military %s", W.keys[4].vkey);
         (void)pf_replace(buf, sizeof buf, old, line);
     }
-    TEXT_ERR(buf, SP_ERR_POLICY_FORMAT, 12);
+    TEXT_ERR(buf, SP_ERR_POLICY_FORMAT, 13);
 }
 
 /* Key errors from the key parser pass through with their own codes. */
@@ -302,7 +315,7 @@ static void test_key_errors_pass_through(void)
         char *d = &bad[strlen("mil-alpha.example+")]; /* the key ID's first hex digit */
         *d = *d == '0' ? '1' : '0';
     }
-    VARIANT(W.keys[2].vkey, bad, SP_ERR_KEY_ID, 10);
+    VARIANT(W.keys[2].vkey, bad, SP_ERR_KEY_ID, 11);
 }
 
 /* Found by fuzz_policy: an upper-case key ID is a valid key (Go reads it) but not the
@@ -316,7 +329,7 @@ static void test_key_must_be_canonical(void)
         if (upper[i] >= 'a' && upper[i] <= 'f')
             upper[i] = (char)(upper[i] - 'a' + 'A');
     if (strcmp(upper, W.keys[PF_MIL_A].vkey) != 0)
-        VARIANT(W.keys[PF_MIL_A].vkey, upper, SP_ERR_POLICY_NOT_CANONICAL, 10);
+        VARIANT(W.keys[PF_MIL_A].vkey, upper, SP_ERR_POLICY_NOT_CANONICAL, 11);
     else
         CHECK(0); /* the fixture key ID has no hex letter: pick another */
 }
@@ -335,12 +348,12 @@ static void test_weak_keys(void)
     (void)pf_vkey_text(vk, sizeof vk, "mil-gamma.example", identity);
     strcpy(buf, W.policy_text);
     replace_signer_key(buf, sizeof buf, 4, vk);
-    TEXT_ERR(buf, SP_ERR_KEY_WEAK, 12);
+    TEXT_ERR(buf, SP_ERR_KEY_WEAK, 13);
 
     (void)pf_vkey_text(vk, sizeof vk, "civ-alpha.example", zero_y);
     strcpy(buf, W.policy_text);
     replace_signer_key(buf, sizeof buf, 0, vk);
-    TEXT_ERR(buf, SP_ERR_KEY_WEAK, 8);
+    TEXT_ERR(buf, SP_ERR_KEY_WEAK, 9);
 
     /* y = p (2^255 - 19), a non-canonical encoding of y = 0 */
     memset(noncanonical, 0xFF, 32);
@@ -349,7 +362,7 @@ static void test_weak_keys(void)
     (void)pf_vkey_text(vk, sizeof vk, "civ-beta.example", noncanonical);
     strcpy(buf, W.policy_text);
     replace_signer_key(buf, sizeof buf, 1, vk);
-    TEXT_ERR(buf, SP_ERR_KEY_WEAK, 9);
+    TEXT_ERR(buf, SP_ERR_KEY_WEAK, 10);
 }
 
 /* ---- invariants (shared by parse and validate) --------------------------------------- */
@@ -360,42 +373,44 @@ static void test_invariants_via_parse(void)
     fx_key other;
     /* undeclared tags, in a signer and in a rule */
     VARIANT("signer civ-alpha civil", "signer civ-alpha civil,un", SP_ERR_POLICY_TAG_UNDECLARED,
-            8);
-    VARIANT("rule 1 tag civil", "rule 1 tag un", SP_ERR_POLICY_TAG_UNDECLARED, 13);
+            9);
+    VARIANT("rule 1 tag civil", "rule 1 tag un", SP_ERR_POLICY_TAG_UNDECLARED, 14);
     /* thresholds */
     VARIANT("rule 1 tag civil\nrule 3 all", "rule 0 all\nrule 1 tag civil", SP_ERR_POLICY_THRESHOLD,
-            13);
-    VARIANT("rule 3 all", "rule 6 all", SP_ERR_POLICY_THRESHOLD, 14);
-    VARIANT("rule 1 tag civil\nrule 3 all", "rule 3 all\nrule 3 tag civil", SP_ERR_POLICY_THRESHOLD,
             14);
-    VARIANT("rule 3 all", "rule 99999999999 all", SP_ERR_POLICY_THRESHOLD, 14);
+    VARIANT("rule 3 all", "rule 6 all", SP_ERR_POLICY_THRESHOLD, 15);
+    VARIANT("rule 1 tag civil\nrule 3 all", "rule 3 all\nrule 3 tag civil", SP_ERR_POLICY_THRESHOLD,
+            15);
+    VARIANT("rule 3 all", "rule 99999999999 all", SP_ERR_POLICY_THRESHOLD, 15);
     /* a declared tag nobody carries: empty set */
     strcpy(buf, W.policy_text);
     (void)pf_replace(buf, sizeof buf, "tags civil military", "tags civil military un");
     (void)pf_replace(buf, sizeof buf, "rule 3 all", "rule 1 tag un\nrule 3 all");
-    TEXT_ERR(buf, SP_ERR_POLICY_EMPTY_SET, 14);
+    TEXT_ERR(buf, SP_ERR_POLICY_EMPTY_SET, 15);
     /* unknown signer in a list */
     VARIANT("rule 3 all", "rule 3 all\nrule 3 signers civ-alpha.example,nobody.example",
-            SP_ERR_POLICY_UNKNOWN_SIGNER, 15);
-    /* no rules at all */
-    VARIANT("rule 1 tag civil\nrule 3 all\n", "", SP_ERR_POLICY_NO_RULES, 0);
+            SP_ERR_POLICY_UNKNOWN_SIGNER, 16);
+    /* no rules at all (and so no witness block, which follows the rules) */
+    strcpy(buf, W.policy_text);
+    *strstr(buf, "rule 1 tag civil\n") = '\0';
+    TEXT_ERR(buf, SP_ERR_POLICY_NO_RULES, 0);
     /* the same public key under another name (and body) */
     (void)pf_vkey_text(vk, sizeof vk, "mil-gamma.example", W.keys[PF_MIL_B].pk);
     strcpy(buf, W.policy_text);
     replace_signer_key(buf, sizeof buf, 4, vk);
-    TEXT_ERR(buf, SP_ERR_POLICY_DUPLICATE_KEY, 12);
+    TEXT_ERR(buf, SP_ERR_POLICY_DUPLICATE_KEY, 13);
     /* two signers for one body */
-    VARIANT("signer mil-gamma", "signer mil-beta", SP_ERR_POLICY_DUPLICATE_BODY, 12);
+    VARIANT("signer mil-gamma", "signer mil-beta", SP_ERR_POLICY_DUPLICATE_BODY, 13);
     /* two keys with one name */
     fx_key_make(&other, "mil-beta.example", 0x99);
     strcpy(buf, W.policy_text);
     replace_signer_key(buf, sizeof buf, 4, other.vkey);
-    TEXT_ERR(buf, SP_ERR_POLICY_DUPLICATE_NAME, 12);
+    TEXT_ERR(buf, SP_ERR_POLICY_DUPLICATE_NAME, 13);
     /* one body could satisfy every rule */
-    VARIANT("rule 1 tag civil\nrule 3 all\n", "rule 1 all\n", SP_ERR_POLICY_SINGLE_BODY, 8);
+    VARIANT("rule 1 tag civil\nrule 3 all\n", "rule 1 all\n", SP_ERR_POLICY_SINGLE_BODY, 9);
     VARIANT("rule 1 tag civil\nrule 3 all\n",
             "rule 1 signers civ-beta.example,mil-alpha.example\nrule 1 tag civil\n",
-            SP_ERR_POLICY_SINGLE_BODY, 9);
+            SP_ERR_POLICY_SINGLE_BODY, 10);
 }
 
 static void test_parameters(void)
@@ -437,11 +452,11 @@ static void test_limits(void)
         snprintf(tag, sizeof tag, " x%02d", i);
         strcat(tagl, tag);
     }
-    VARIANT("tags civil military", tagl, SP_ERR_POLICY_LIMIT, 7);
+    VARIANT("tags civil military", tagl, SP_ERR_POLICY_LIMIT, 8);
     {
         char t2[80];
         snprintf(t2, sizeof t2, "tags civil military %.*s", 33, "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz");
-        VARIANT("tags civil military", t2, SP_ERR_POLICY_LIMIT, 7);
+        VARIANT("tags civil military", t2, SP_ERR_POLICY_LIMIT, 8);
     }
     memset(body, 'b', sizeof body - 1);
     body[sizeof body - 1] = '\0';
@@ -450,7 +465,7 @@ static void test_limits(void)
         char from[] = "signer mil-gamma ";
         char to[128];
         snprintf(to, sizeof to, "signer %s ", body);
-        VARIANT(from, to, SP_ERR_POLICY_LIMIT, 12);
+        VARIANT(from, to, SP_ERR_POLICY_LIMIT, 13);
     }
 }
 
@@ -463,7 +478,7 @@ static void test_limit_counts(void)
     uint32_t line = 0;
     pos = (size_t)snprintf(buf, sizeof buf,
                            "softpause-policy/v1\ndeployment d\nversion 1\ngenesis 0\n"
-                           "epoch-length 3600\nallowance 10\ntags\n");
+                           "epoch-length 3600\nallowance 10\nmax-staleness 0\ntags\n");
     for (int i = 0; i < (int)SP_MAX_SIGNERS + 1; i++) {
         char name[32];
         snprintf(name, sizeof name, "k%02d", i);
@@ -471,13 +486,16 @@ static void test_limit_counts(void)
         n = snprintf(buf + pos, sizeof buf - pos, "signer b%02d - %s\n", i, keys[i].vkey);
         pos += (size_t)n;
     }
-    snprintf(buf + pos, sizeof buf - pos, "rule 2 all\n");
+    pos += (size_t)snprintf(buf + pos, sizeof buf - pos, "rule 2 all\n");
+    pos += pub_witness_policy_text(buf + pos, sizeof buf - pos, &W.pub);
     CHECK_ERR(parse_str(&P, buf, &line), SP_ERR_POLICY_LIMIT);
-    CHECK(line == 8 + SP_MAX_SIGNERS); /* the 33rd signer line */
+    CHECK(line == 9 + SP_MAX_SIGNERS); /* the 33rd signer line */
     /* 32 signers are fine */
     {
         char *cut = strstr(buf, "signer b32");
-        strcpy(cut, "rule 2 all\n");
+        pos = (size_t)(cut - buf);
+        pos += (size_t)snprintf(cut, sizeof buf - pos, "rule 2 all\n");
+        pos += pub_witness_policy_text(buf + pos, sizeof buf - pos, &W.pub);
         CHECK_OK(parse_str(&P, buf, NULL));
         CHECK(P.signer_count == SP_MAX_SIGNERS && P.rules[0].members == 0xFFFFFFFFu);
     }
@@ -489,9 +507,187 @@ static void test_limit_counts(void)
             n = snprintf(buf + pos, sizeof buf - pos, "rule 2 signers k00,k%02d\n", i);
             pos += (size_t)n;
         }
+        pos += pub_witness_policy_text(buf + pos, sizeof buf - pos, &W.pub);
         CHECK_ERR(parse_str(&P, buf, &line), SP_ERR_POLICY_LIMIT);
-        CHECK(line == 7 + SP_MAX_SIGNERS + SP_MAX_RULES + 1);
+        CHECK(line == 8 + SP_MAX_SIGNERS + SP_MAX_RULES + 1);
     }
+}
+
+/* ---- max-staleness (line 7) ----------------------------------------------------------- */
+
+static void test_max_staleness(void)
+{
+    char line[64];
+    /* range: 0 (no grace after the epoch) .. SP_MAX_STALENESS_LIMIT (one year) */
+    snprintf(line, sizeof line, "max-staleness %u", SP_MAX_STALENESS_LIMIT);
+    strcpy(buf, W.policy_text);
+    (void)pf_replace(buf, sizeof buf, "max-staleness 604800", line);
+    CHECK_OK(parse_str(&P, buf, NULL));
+    CHECK(P.max_staleness == SP_MAX_STALENESS_LIMIT);
+    strcpy(buf, W.policy_text);
+    (void)pf_replace(buf, sizeof buf, "max-staleness 604800", "max-staleness 0");
+    CHECK_OK(parse_str(&P, buf, NULL));
+    CHECK(P.max_staleness == 0);
+    snprintf(line, sizeof line, "max-staleness %u", SP_MAX_STALENESS_LIMIT + 1u);
+    VARIANT("max-staleness 604800", line, SP_ERR_POLICY_PARAMETER, 0);
+    VARIANT("max-staleness 604800", "max-staleness 99999999999999999999999",
+            SP_ERR_POLICY_PARAMETER, 7);
+    /* canonical decimal only */
+    VARIANT("max-staleness 604800", "max-staleness 0604800", SP_ERR_POLICY_NOT_CANONICAL, 7);
+    VARIANT("max-staleness 604800", "max-staleness 00", SP_ERR_POLICY_NOT_CANONICAL, 7);
+    VARIANT("max-staleness 604800", "max-staleness -1", SP_ERR_POLICY_FORMAT, 7);
+    VARIANT("max-staleness 604800", "max-staleness", SP_ERR_POLICY_FORMAT, 7);
+    VARIANT("max-staleness 604800", "max-staleness 1 2", SP_ERR_POLICY_FORMAT, 7);
+    /* missing (a core policy without it), or out of place */
+    VARIANT("max-staleness 604800\n", "", SP_ERR_POLICY_NOT_CANONICAL, 7);
+    VARIANT("allowance 648000\nmax-staleness 604800\n",
+            "max-staleness 604800\nallowance 648000\n", SP_ERR_POLICY_NOT_CANONICAL, 6);
+    VARIANT("max-staleness 604800\n", "max-staleness 604800\nmax-staleness 604800\n",
+            SP_ERR_POLICY_NOT_CANONICAL, 8);
+    /* an in-memory policy is held to the same range */
+    P = W.policy;
+    P.max_staleness = SP_MAX_STALENESS_LIMIT + 1u;
+    CHECK_ERR(sp_policy_validate(&P, C(), NULL), SP_ERR_POLICY_PARAMETER);
+}
+
+/* ---- the witness block (lines 16..21) ------------------------------------------------- */
+
+/* Publication is required (R6): a deployment policy without a witness block, or whose
+ * block names no log, is refused. */
+static void test_witness_block_required(void)
+{
+    char *log_line;
+    strcpy(buf, W.policy_text);
+    *strstr(buf, "log ") = '\0';
+    TEXT_ERR(buf, SP_ERR_POLICY_NO_LOG, 0);
+    /* witnesses and a quorum, but no log line */
+    strcpy(buf, W.policy_text);
+    log_line = strstr(buf, "log ");
+    memmove(log_line, strchr(log_line, '\n') + 1, strlen(strchr(log_line, '\n') + 1) + 1);
+    TEXT_ERR(buf, SP_ERR_POLICY_NO_LOG, 0);
+    /* no quorum line */
+    VARIANT("quorum witnesses\n", "", SP_ERR_POLICY_QUORUM_NONE, 0);
+    VARIANT("quorum witnesses\n", "quorum none\n", SP_ERR_POLICY_QUORUM_NONE, 21);
+}
+
+/* A problem inside the witness block is reported at its line of the whole policy file. */
+static void test_witness_block_errors_report_file_lines(void)
+{
+    char other[512];
+    VARIANT("group witnesses 2 w1 w2 w3", "group witnesses 2 w1 w2 w4",
+            SP_ERR_POLICY_WITNESS_NAME, 20);
+    VARIANT("group witnesses 2 w1 w2 w3", "group witnesses 4 w1 w2 w3", SP_ERR_POLICY_GROUP,
+            20);
+    VARIANT("group witnesses 2 w1 w2 w3", "group witnesses 1 w1 w2 w3",
+            SP_ERR_POLICY_SINGLE_WITNESS, 21);
+    VARIANT("quorum witnesses", "quorum nobody", SP_ERR_POLICY_WITNESS_NAME, 21);
+    VARIANT("witness w2 ", "witness  w2 ", SP_ERR_POLICY_NOT_CANONICAL, 18);
+    VARIANT("witness w2 ", "# comment\nwitness w2 ", SP_ERR_POLICY_NOT_CANONICAL, 18);
+    VARIANT("group witnesses", "grope witnesses", SP_ERR_POLICY_FORMAT, 20);
+    VARIANT("quorum witnesses\n", "quorum witnesses\nrule 3 all\n", SP_ERR_POLICY_FORMAT, 22);
+    /* out of canonical order: the log line after the witness lines */
+    strcpy(buf, W.policy_text);
+    snprintf(other, sizeof other, "log %s\n", W.pub.log.vkey);
+    (void)pf_replace(buf, sizeof buf, other, "");
+    strcat(other, "group witnesses");
+    (void)pf_replace(buf, sizeof buf, "group witnesses", other);
+    TEXT_ERR(buf, SP_ERR_POLICY_NOT_CANONICAL, 19);
+    /* group members out of definition order (w1 defined after w3) */
+    strcpy(buf, W.policy_text);
+    snprintf(other, sizeof other, "witness w1 %s\n", W.pub.witness_vkeys[0]);
+    (void)pf_replace(buf, sizeof buf, other, "");
+    strcat(other, "group witnesses");
+    (void)pf_replace(buf, sizeof buf, "group witnesses", other);
+    TEXT_ERR(buf, SP_ERR_POLICY_NOT_CANONICAL, 20);
+    /* key errors inside the block: a note-signer (0x01) key on a witness line */
+    snprintf(other, sizeof other, "witness w1 %s", W.keys[PF_CIV_A].vkey);
+    {
+        char from[512];
+        snprintf(from, sizeof from, "witness w1 %s", W.pub.witness_vkeys[0]);
+        VARIANT(from, other, SP_ERR_KEY_ALGORITHM, 17);
+    }
+}
+
+/* One public key, one role: signer, log, witness (SP_ERR_POLICY_KEY_ROLES), whatever the
+ * names and key types around it. */
+static void test_key_roles(void)
+{
+    fx_key k;
+    char vk[256], from[512], to[512];
+
+    /* a signer's key as a witness (cosigner key type 0x04, its own name) */
+    k = W.keys[PF_MIL_B];
+    strcpy(k.name, "w2.test.example");
+    fx_cosigner_vkey(&k, vk, sizeof vk);
+    snprintf(from, sizeof from, "witness w2 %s", W.pub.witness_vkeys[1]);
+    snprintf(to, sizeof to, "witness w2 %s", vk);
+    VARIANT(from, to, SP_ERR_POLICY_KEY_ROLES, 0);
+
+    /* a signer's key as the log */
+    (void)pf_vkey_text(vk, sizeof vk, PUB_LOG_ORIGIN, W.keys[PF_CIV_A].pk);
+    VARIANT(W.pub.log.vkey, vk, SP_ERR_POLICY_KEY_ROLES, 0);
+
+    /* the log's key as a witness */
+    k = W.pub.log;
+    strcpy(k.name, "w3.test.example");
+    fx_cosigner_vkey(&k, vk, sizeof vk);
+    snprintf(from, sizeof from, "witness w3 %s", W.pub.witness_vkeys[2]);
+    snprintf(to, sizeof to, "witness w3 %s", vk);
+    VARIANT(from, to, SP_ERR_POLICY_KEY_ROLES, 19); /* found by the witness-policy check */
+
+    /* the same in memory: validate refuses it too */
+    P = W.policy;
+    memcpy(P.witness.witnesses[0].key.public_key, P.signers[PF_CIV_B].key.public_key, 32);
+    CHECK_ERR(sp_policy_validate(&P, C(), NULL), SP_ERR_POLICY_KEY_ROLES);
+    P = W.policy;
+    memcpy(P.witness.logs[0].key.public_key, P.witness.witnesses[1].key.public_key, 32);
+    CHECK_ERR(sp_policy_validate(&P, C(), NULL), SP_ERR_POLICY_KEY_ROLES);
+}
+
+/* A richer witness block (two logs, URLs, nested groups, "any") survives
+ * parse -> format -> parse byte for byte, and the canonical form is the only one. */
+static void test_witness_block_round_trip(void)
+{
+    fx_key log2, w4;
+    char vk4[256], block[4096], from[64];
+    size_t len = 0;
+    fx_key_make(&log2, "second.test.example/log", 0x62);
+    fx_key_make(&w4, "w4.test.example", 0x74);
+    fx_cosigner_vkey(&w4, vk4, sizeof vk4);
+    snprintf(block, sizeof block,
+             "log %s https://log.test.example/\nlog %s\n"
+             "witness w1 %s\nwitness w2 %s https://w2.test.example/\nwitness w3 %s\n"
+             "witness w4 %s\n"
+             "group eu any w1 w2\ngroup us all w3 w4\ngroup witnesses 2 eu us\n"
+             "quorum witnesses\n",
+             W.pub.log.vkey, log2.vkey, W.pub.witness_vkeys[0], W.pub.witness_vkeys[1],
+             W.pub.witness_vkeys[2], vk4);
+    strcpy(buf, W.policy_text);
+    strcpy(strstr(buf, "log "), block);
+    CHECK_OK(parse_str(&P, buf, NULL));
+    CHECK(P.witness.log_count == 2 && P.witness.witness_count == 4 &&
+          P.witness.group_count == 3);
+    CHECK(strcmp(P.witness.logs[0].url, "https://log.test.example/") == 0);
+    CHECK_OK(sp_policy_format(&P, out, sizeof out, &len));
+    CHECK(len == strlen(buf) && memcmp(out, buf, len) == 0);
+    CHECK_OK(sp_policy_parse(&Q, out, len, C(), NULL));
+    CHECK(memcmp(&Q, &P, sizeof Q) == 0);
+    /* max-staleness 0 round-trips as well */
+    P = W.policy;
+    P.max_staleness = 0;
+    CHECK_OK(sp_policy_format(&P, out, sizeof out, &len));
+    out[len] = '\0';
+    CHECK(strstr((const char *)out, "\nmax-staleness 0\ntags ") != NULL);
+    CHECK_OK(sp_policy_parse(&Q, out, len, C(), NULL));
+    CHECK(Q.max_staleness == 0);
+    /* "any" and "1" mean the same but are kept apart, so the hash covers what was
+     * written; a group listed before its members is not canonical */
+    snprintf(from, sizeof from, "group eu any w1 w2");
+    strcpy(buf, W.policy_text);
+    strcpy(strstr(buf, "log "), block);
+    (void)pf_replace(buf, sizeof buf, from, "group eu 1 w1 w2");
+    CHECK_OK(parse_str(&Q, buf, NULL));
+    CHECK(memcmp(Q.hash, P.hash, 32) != 0);
 }
 
 /* ---- validate on in-memory policies ------------------------------------------------ */
@@ -605,6 +801,11 @@ int main(void)
     RUN_TEST(test_parameters);
     RUN_TEST(test_limits);
     RUN_TEST(test_limit_counts);
+    RUN_TEST(test_max_staleness);
+    RUN_TEST(test_witness_block_required);
+    RUN_TEST(test_witness_block_errors_report_file_lines);
+    RUN_TEST(test_key_roles);
+    RUN_TEST(test_witness_block_round_trip);
     RUN_TEST(test_validate_in_memory);
     RUN_TEST(test_two_keys_one_body);
     RUN_TEST(test_arguments);

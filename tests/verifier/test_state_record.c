@@ -1,12 +1,18 @@
 /*
  * test_state_record.c -- the device state record codec (sp_state_encode/decode):
- * round trips, the exact byte layout of device.h, and every decode error.
+ * round trips, the exact byte layout of format version 2 (state_record.c), format
+ * version 1 records (written by firmware before publication) still decoded and migrated,
+ * and every decode error of both versions.
+ *
+ * Version 1 records are built by hand (tests/support/state_v1.h): the codec can no
+ * longer write them, and a device in the field still holds them.
  */
 #include <sodium.h>
 
 #include "harness.h"
 #include "softpause/device.h"
 #include "softpause/host/sodium_crypto.h"
+#include "support/state_v1.h"
 
 static sp_sodium_device holder;
 static const sp_crypto *crypto;
@@ -39,6 +45,7 @@ static sp_device_state running_state(void)
     st.permille = 250;
     st.last_decision = SP_MODE_THROTTLE;
     st.last_reason = SP_OK;
+    st.attested_time = 0x0000000066778899ull;
     return st;
 }
 
@@ -68,6 +75,11 @@ static uint32_t be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+static uint32_t be16(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 8 | p[1];
+}
+
 /* Recompute the record's HMAC with libsodium directly (independent of the codec), so
  * tests can build authentic records that break a non-MAC rule. */
 static void remac(uint8_t rec[SP_STATE_RECORD_BYTES])
@@ -81,7 +93,8 @@ static int states_equal(const sp_device_state *a, const sp_device_state *b)
            a->policy_version == b->policy_version && a->has_epoch == b->has_epoch &&
            a->highest_epoch == b->highest_epoch && a->allowance == b->allowance &&
            a->mode == b->mode && a->permille == b->permille &&
-           a->last_decision == b->last_decision && a->last_reason == b->last_reason;
+           a->last_decision == b->last_decision && a->last_reason == b->last_reason &&
+           a->attested_time == b->attested_time;
 }
 
 static void test_round_trip(void)
@@ -109,14 +122,14 @@ static void test_round_trip(void)
     }
 }
 
-/* The byte layout of device.h, checked field by field (big-endian). */
+/* The byte layout of format version 2 (state_record.c), field by field (big-endian). */
 static void test_layout(void)
 {
     sp_device_state st = running_state();
     uint8_t rec[SP_STATE_RECORD_BYTES], mac[32];
     CHECK_OK(sp_state_encode(&st, rec, crypto));
     CHECK(memcmp(rec, "SPST", 4) == 0);
-    CHECK(rec[4] == 0 && rec[5] == 1);
+    CHECK(rec[4] == 0 && rec[5] == 2 && SP_STATE_FORMAT_VERSION == 2);
     CHECK(rec[6] == 0 && rec[7] == 128);
     CHECK(rec[8] == 0x01 && rec[15] == 0x08);
     CHECK(be64(rec + 8) == st.stamp);
@@ -125,18 +138,112 @@ static void test_layout(void)
     CHECK(be64(rec + 56) == 0x1122334455ull);
     CHECK(be64(rec + 64) == 604800);
     CHECK(be32(rec + 72) == SP_MODE_THROTTLE);
-    CHECK(be32(rec + 76) == 250);
-    CHECK(be32(rec + 80) == SP_MODE_THROTTLE);
-    CHECK(be32(rec + 84) == (uint32_t)SP_OK);
-    CHECK(be32(rec + 88) == 1);
-    CHECK(be32(rec + 92) == 0);
+    CHECK(be32(rec + 76) == SP_MODE_THROTTLE);
+    CHECK(be32(rec + 80) == (uint32_t)SP_OK);
+    CHECK(be16(rec + 84) == 250);
+    CHECK(be16(rec + 86) == 1);
+    CHECK(be64(rec + 88) == 0x66778899ull);
     crypto_auth_hmacsha256(mac, rec, 96, holder.key);
     CHECK(memcmp(rec + 96, mac, 32) == 0);
 
     st = factory_state();
     CHECK_OK(sp_state_encode(&st, rec, crypto));
-    CHECK(be32(rec + 88) == 0);
-    CHECK(be32(rec + 84) == (uint32_t)SP_ERR_DEV_NO_AUTHORISATION);
+    CHECK(be16(rec + 86) == 0);
+    CHECK(be64(rec + 88) == 0);
+    CHECK(be32(rec + 80) == (uint32_t)SP_ERR_DEV_NO_AUTHORISATION);
+}
+
+/* The attested time round-trips over its whole range (below 2^63, the cosignature
+ * timestamp limit); a value at or above 2^63 is neither written nor read. */
+static void test_attested_time(void)
+{
+    static const uint64_t times[] = { 0, 1, 1735689600ull, (1ull << 53) + 1,
+                                      (1ull << 63) - 1 };
+    sp_device_state st = running_state(), back;
+    uint8_t rec[SP_STATE_RECORD_BYTES];
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        st.attested_time = times[i];
+        CHECK_OK(sp_state_encode(&st, rec, crypto));
+        CHECK(be64(rec + 88) == times[i]);
+        CHECK_OK(sp_state_decode(&back, rec, crypto));
+        CHECK(back.attested_time == times[i] && states_equal(&st, &back));
+    }
+    st.attested_time = 1ull << 63;
+    CHECK_ERR(sp_state_encode(&st, rec, crypto), SP_ERR_ARGUMENT);
+    CHECK(harness_all_zero(rec, sizeof rec));
+    st.attested_time = 5;
+    CHECK_OK(sp_state_encode(&st, rec, crypto));
+    rec[88] = 0x80; /* authentic, but 2^63 + 5 */
+    remac(rec);
+    memset(&back, 0xAA, sizeof back);
+    CHECK_ERR(sp_state_decode(&back, rec, crypto), SP_ERR_DEV_RECORD_FORMAT);
+    CHECK(harness_all_zero(&back, sizeof back));
+}
+
+/* A version 1 record (from firmware before publication) still decodes, with attested
+ * time 0, and the next encode writes it as version 2: migrated, never reset.  (The
+ * device-level migration, through sp_device_load and the next write, is in
+ * test_device.c.) */
+static void test_v1_record_decoded_and_migrated(void)
+{
+    sp_device_state states[3], back, again;
+    uint8_t rec[SP_STATE_RECORD_BYTES], rec2[SP_STATE_RECORD_BYTES];
+    states[0] = running_state();
+    states[1] = factory_state();
+    states[2] = running_state();
+    states[2].mode = states[2].last_decision = SP_MODE_RUN;
+    states[2].permille = 0;
+    for (int i = 0; i < 3; i++) {
+        states[i].attested_time = 0; /* v1 has no such field */
+        sv1_record(rec, &states[i], holder.key);
+        memset(&back, 0xAA, sizeof back);
+        CHECK_OK(sp_state_decode(&back, rec, crypto));
+        CHECK(states_equal(&states[i], &back) && back.attested_time == 0);
+        /* The next write (the device re-encodes its whole state on every change). */
+        back.stamp++;
+        back.attested_time = 1735693200ull;
+        CHECK_OK(sp_state_encode(&back, rec2, crypto));
+        CHECK(rec2[4] == 0 && rec2[5] == 2);
+        CHECK_OK(sp_state_decode(&again, rec2, crypto));
+        CHECK(states_equal(&back, &again));
+    }
+}
+
+/* Version 1's own field rules still apply to version 1 records. */
+static void test_v1_bad_fields(void)
+{
+    sp_device_state st = running_state(), out;
+    uint8_t rec[SP_STATE_RECORD_BYTES], good[SP_STATE_RECORD_BYTES];
+    static const struct {
+        size_t off;
+        uint8_t val;
+    } v1_pokes[] = {
+        { 91, 0x03 }, /* unknown flag bit */
+        { 88, 0x80 }, /* high flag bit */
+        { 95, 0x01 }, /* reserved word */
+        { 92, 0x80 }, /* reserved word */
+        { 79, 0x00 }, /* throttle permille 0 */
+        { 78, 0x03 }, /* permille >= 1000 */
+        { 87, 0x01 }, /* throttle decision with a non-OK reason */
+    };
+    sv1_record(good, &st, holder.key);
+    CHECK_OK(sp_state_decode(&out, good, crypto));
+    for (size_t i = 0; i < sizeof v1_pokes / sizeof v1_pokes[0]; i++) {
+        memcpy(rec, good, sizeof rec);
+        rec[v1_pokes[i].off] = v1_pokes[i].val;
+        remac(rec);
+        memset(&out, 0xAA, sizeof out);
+        CHECK_ERR(sp_state_decode(&out, rec, crypto), SP_ERR_DEV_RECORD_FORMAT);
+        CHECK(harness_all_zero(&out, sizeof out));
+    }
+    /* Unauthentic v1 records and v1 records of another length are refused as in v2. */
+    memcpy(rec, good, sizeof rec);
+    rec[60] ^= 1;
+    CHECK_ERR(sp_state_decode(&out, rec, crypto), SP_ERR_DEV_RECORD_MAC);
+    memcpy(rec, good, sizeof rec);
+    rec[7] = 96;
+    remac(rec);
+    CHECK_ERR(sp_state_decode(&out, rec, crypto), SP_ERR_DEV_RECORD_FORMAT);
 }
 
 static void test_decode_bad_magic(void)
@@ -162,7 +269,7 @@ static void test_decode_bad_version(void)
 {
     sp_device_state st = running_state(), out;
     uint8_t rec[SP_STATE_RECORD_BYTES];
-    static const uint16_t versions[] = { 0, 2, 3, 0x0100, 0xFFFF };
+    static const uint16_t versions[] = { 0, 3, 0x0100, 0x0200, 0xFFFF };
     for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
         CHECK_OK(sp_state_encode(&st, rec, crypto));
         rec[4] = (uint8_t)(versions[i] >> 8);
@@ -235,19 +342,18 @@ static void test_decode_bad_fields(void)
         size_t off;
         uint8_t val;
     } pokes[] = {
-        { 91, 0x03 }, /* unknown flag bit */
-        { 88, 0x80 }, /* high flag bit */
-        { 95, 0x01 }, /* reserved word */
-        { 92, 0x80 }, /* reserved word */
+        { 87, 0x03 }, /* unknown flag bit */
+        { 86, 0x80 }, /* high flag bit */
         { 75, 0x00 }, /* mode not a hardened constant */
-        { 79, 0x00 }, /* throttle permille 0 */
-        { 78, 0x03 }, /* permille >= 1000 */
-        { 83, 0x00 }, /* last decision not a mode */
-        { 87, 0x01 }, /* throttle decision with a non-OK reason */
+        { 85, 0x00 }, /* throttle permille 0 */
+        { 84, 0x03 }, /* permille >= 1000 */
+        { 79, 0x00 }, /* last decision not a mode */
+        { 83, 0x01 }, /* throttle decision with a non-OK reason */
         { 15, 0x00 }, /* stamp 0 */
         { 56, 0x01 }, /* epoch > 2^53 */
         { 64, 0x01 }, /* allowance > 2^53 */
         { 55, 0x00 }, /* policy version 0 */
+        { 88, 0x80 }, /* attested time >= 2^63 */
     };
     CHECK_OK(sp_state_encode(&st, good, crypto));
     /* stamp 0 needs the whole word zero; policy version 0 too. */
@@ -304,6 +410,9 @@ int main(void)
     setup();
     RUN_TEST(test_round_trip);
     RUN_TEST(test_layout);
+    RUN_TEST(test_attested_time);
+    RUN_TEST(test_v1_record_decoded_and_migrated);
+    RUN_TEST(test_v1_bad_fields);
     RUN_TEST(test_decode_bad_magic);
     RUN_TEST(test_decode_bad_version);
     RUN_TEST(test_decode_bad_length);
