@@ -43,17 +43,13 @@ static void witnesses_reset(void)
 static void world_make(void)
 {
     pf_world_make(&world);
-    for (int i = 0; i < PUB_NWITNESSES; i++)
-        fw_start(&witnesses[i], &world.pub, &world.policy.witness, i);
+    uint16_t ports[PUB_NWITNESSES];
     for (int i = 0; i < PUB_NWITNESSES; i++) {
-        char from[300], to[400];
-        snprintf(from, sizeof from, "%s\n", world.pub.witness_vkeys[i]);
-        snprintf(to, sizeof to, "%s %s\n", world.pub.witness_vkeys[i], witnesses[i].url);
-        world.policy_len = pf_replace(world.policy_text, sizeof world.policy_text, from, to);
+        fw_start(&witnesses[i], &world.pub, &world.policy.witness, i);
+        ports[i] = witnesses[i].port;
     }
-    if (sp_policy_parse(&world.policy, (const uint8_t *)world.policy_text, world.policy_len,
-                        sp_sodium_crypto(), NULL) != SP_OK ||
-        sp_signer_key_parse(&log_key, world.pub.log.skey, strlen(world.pub.log.skey)) != SP_OK) {
+    pf_world_set_witness_ports(&world, ports);
+    if (sp_signer_key_parse(&log_key, world.pub.log.skey, strlen(world.pub.log.skey)) != SP_OK) {
         fprintf(stderr, "test world does not load\n");
         exit(1);
     }

@@ -115,16 +115,8 @@ static pid_t start_witnesses(uint16_t ports[PUB_NWITNESSES])
 /* The standard policy, with the witnesses' URLs. */
 static void world_make(const uint16_t ports[PUB_NWITNESSES])
 {
-    for (int i = 0; i < PUB_NWITNESSES; i++) {
-        char from[300], to[400];
-        snprintf(from, sizeof from, "%s\n", world.pub.witness_vkeys[i]);
-        snprintf(to, sizeof to, "%s http://127.0.0.1:%u\n", world.pub.witness_vkeys[i],
-                 (unsigned)ports[i]);
-        world.policy_len = pf_replace(world.policy_text, sizeof world.policy_text, from, to);
-    }
-    if (sp_policy_parse(&world.policy, (const uint8_t *)world.policy_text, world.policy_len,
-                        sp_sodium_crypto(), NULL) != SP_OK ||
-        sp_signer_key_parse(&log_key, world.pub.log.skey, strlen(world.pub.log.skey)) != SP_OK)
+    pf_world_set_witness_ports(&world, ports);
+    if (sp_signer_key_parse(&log_key, world.pub.log.skey, strlen(world.pub.log.skey)) != SP_OK)
         die("test world does not load");
 }
 

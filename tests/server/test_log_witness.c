@@ -26,47 +26,29 @@ static sp_http_server *servers[PUB_NWITNESSES];
 
 #define QUORUM (PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A) | PF_BIT(PF_MIL_B))
 
-/* Witness i's cosigner key from the fixture's key material. */
-static void witness_key(sp_signer_key *k, int i)
-{
-    const fx_key *f = &world.pub.witnesses[i];
-    memset(k, 0, sizeof *k);
-    memcpy(k->pub.name, f->name, strlen(f->name) + 1);
-    k->pub.name_len = strlen(f->name);
-    k->pub.key_id = world.pub.witness_ids[i];
-    k->pub.alg = SP_KEY_ALG_COSIGNER;
-    memcpy(k->pub.public_key, f->pk, 32);
-    memcpy(k->sk, f->sk, 64);
-}
-
 /* Three witnesses on free ports; the policy names their URLs. */
 static int setup(void)
 {
+    uint16_t ports[PUB_NWITNESSES] = {0};
     pf_world_make(&world);
     for (int i = 0; i < PUB_NWITNESSES; i++) {
-        char db[1024], name[16], err[256], from[300], to[400];
+        char db[1024], name[16], err[256];
         sp_signer_key k;
-        uint16_t port = 0;
-        witness_key(&k, i);
+        pub_witness_key(&k, &world.pub, i);
         snprintf(name, sizeof name, "w%d.db", i);
         scratch_path(db, sizeof db, name);
         sp_witness_config cfg = {&k, world.policy.witness.logs, world.policy.witness.log_count,
                                  db, NULL, NULL, NULL};
         if (sp_witness_open(&services[i], &cfg, err, sizeof err) != SP_OK ||
             sp_http_server_start(&servers[i], NULL, 0, 1 << 16, sp_witness_http, services[i],
-                                 &port) != SP_OK) {
+                                 &ports[i]) != SP_OK) {
             printf("witness %d does not start: %s\n", i, err);
             return 0;
         }
-        snprintf(from, sizeof from, "%s\n", world.pub.witness_vkeys[i]);
-        snprintf(to, sizeof to, "%s http://127.0.0.1:%u\n", world.pub.witness_vkeys[i],
-                 (unsigned)port);
-        world.policy_len = pf_replace(world.policy_text, sizeof world.policy_text, from, to);
     }
-    return sp_policy_parse(&world.policy, (const uint8_t *)world.policy_text, world.policy_len,
-                           sp_sodium_crypto(), NULL) == SP_OK &&
-           sp_signer_key_parse(&log_key, world.pub.log.skey, strlen(world.pub.log.skey)) ==
-               SP_OK;
+    pf_world_set_witness_ports(&world, ports);
+    return sp_signer_key_parse(&log_key, world.pub.log.skey, strlen(world.pub.log.skey)) ==
+           SP_OK;
 }
 
 static sp_log_server *open_log(const char *name)

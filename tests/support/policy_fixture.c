@@ -82,6 +82,23 @@ void pf_world_make(pf_world *w)
     }
 }
 
+void pf_world_set_witness_ports(pf_world *w, const uint16_t ports[PUB_NWITNESSES])
+{
+    uint32_t line = 0;
+    for (int i = 0; i < PUB_NWITNESSES; i++) {
+        char from[300], to[400];
+        snprintf(from, sizeof from, "%s\n", w->pub.witness_vkeys[i]);
+        snprintf(to, sizeof to, "%s http://127.0.0.1:%u\n", w->pub.witness_vkeys[i],
+                 (unsigned)ports[i]);
+        w->policy_len = pf_replace(w->policy_text, sizeof w->policy_text, from, to);
+    }
+    if (sp_policy_parse(&w->policy, (const uint8_t *)w->policy_text, w->policy_len,
+                        sp_sodium_crypto(), &line) != SP_OK) {
+        fprintf(stderr, "policy_fixture: policy with witness URLs refused at line %u\n", line);
+        abort();
+    }
+}
+
 size_t pf_statement_text(char *out, size_t cap, const sp_policy *p, uint64_t epoch,
                          const char *mode)
 {

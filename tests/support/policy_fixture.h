@@ -54,6 +54,11 @@ typedef struct pf_world {
 /* Make the standard keys, policy text and parsed policy. */
 void pf_world_make(pf_world *w);
 
+/* Give the policy's witnesses loopback URLs: each witness line of w->policy_text gets
+ * " http://127.0.0.1:<ports[i]>" (the URL the log posts add-checkpoint to), and the
+ * policy is parsed again (a new policy hash).  Aborts if it does not load. */
+void pf_world_set_witness_ports(pf_world *w, const uint16_t ports[PUB_NWITNESSES]);
+
 /* Body, tags field and key name of standard signer i. */
 const char *pf_body(int i);
 const char *pf_tags(int i);

@@ -52,6 +52,18 @@ void pub_world_make(pub_world *pw)
     }
 }
 
+void pub_witness_key(sp_signer_key *k, const pub_world *pw, int i)
+{
+    const fx_key *f = &pw->witnesses[i];
+    memset(k, 0, sizeof *k);
+    memcpy(k->pub.name, f->name, strlen(f->name) + 1);
+    k->pub.name_len = strlen(f->name);
+    k->pub.key_id = pw->witness_ids[i];
+    k->pub.alg = SP_KEY_ALG_COSIGNER;
+    memcpy(k->pub.public_key, f->pk, 32);
+    memcpy(k->sk, f->sk, 64);
+}
+
 size_t pub_witness_policy_text(char *out, size_t cap, const pub_world *pw)
 {
     int n = snprintf(out, cap,

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "softpause/host/keyfile.h"
 #include "support/fixture.h"
 
 enum { PUB_NWITNESSES = 3, PUB_TREE_SIZE = 5, PUB_INDEX = 3 };
@@ -45,6 +46,10 @@ typedef struct pub_bundle_opts {
 } pub_bundle_opts;
 
 void pub_world_make(pub_world *pw);
+
+/* Witness i's cosigner key (type 0x04) as the library holds it, for running the project's
+ * own witness (softpause/server/witness.h) with the fixture's key material. */
+void pub_witness_key(sp_signer_key *k, const pub_world *pw, int i);
 
 /* The witness-policy block of the deployment policy (canonical lines), NUL-terminated. */
 size_t pub_witness_policy_text(char *out, size_t cap, const pub_world *pw);

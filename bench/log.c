@@ -1,0 +1,818 @@
+/*
+ * bench/log.c -- what publication costs on the log's side (issue 3 section 7): durable
+ * appends, append-to-cosigned-checkpoint latency, and tile reads as a ratio to nginx.
+ *
+ * One process, one temp dir (tests/support/scratch.h: under $TMPDIR, else /tmp).  Parts
+ * 1 and 2 are bound by the disk's fsync, so the temp dir's file system and device are
+ * printed with the figures.  The world is the standard test world
+ * (tests/support/policy_fixture.h) with the witnesses' loopback URLs in its policy; the
+ * log's entries are statements for epochs 1, 2, 3, ... ("run", signed by civ-alpha,
+ * mil-alpha and mil-beta: a quorum), every note made before any timing starts.
+ *
+ * 1. Durable appends.  A fresh log (sp_log_server_open: SQLite, WAL, synchronous=FULL).
+ *    Each append is timed on its own, in interleaved batches of BATCH (the order of the
+ *    three rotates from batch to batch):
+ *      (a) sp_log_add, in process: sp_statement_verify (3 Ed25519 verifications), the
+ *          log's every-line-valid rule, the append transaction and its COMMIT;
+ *      (b) POST /add to the same log over loopback HTTP (sp_log_handle behind
+ *          sp_http_server, libmicrohttpd; one libcurl client keeping its connection
+ *          alive): (a) plus HTTP;
+ *      (c) the floor: overwrite 4 KiB of a preallocated file in the same directory
+ *          (cycling through it, so its size never changes) and fdatasync: the least any
+ *          durable commit costs on this disk.
+ *    (a) and (b) append to the same log, which grows by 2 x APPENDS.  Reported per path:
+ *    appends/s (appends / time spent in them), the best batch's rate (the least-disturbed
+ *    stretch: on a shared machine the fsync time swings by 10x as other tenants write),
+ *    latency median, p99 (nearest rank), max.
+ * 2. Append to cosigned checkpoint.  Three of the project's witnesses (sp_witness_open,
+ *    SQLite state in the temp dir, each on its own loopback sp_http_server; quorum 2 of
+ *    3).  One untimed round first (first contact: each witness learns the log).  Then
+ *    COSIGN times: sp_log_add of a new statement, then sp_log_publish (sign the
+ *    checkpoint, POST add-checkpoint with the consistency proof to the three witnesses in
+ *    parallel -- each commits its new state durably before it cosigns --, verify their
+ *    cosignatures, store the cosigned checkpoint durably), which must return with
+ *    published == 1 for the new size.  Timed: the add, the publication, and the whole.
+ * 3. Tile reads.  The log (2 x APPENDS + COSIGN entries) is exported (sp_log_export)
+ *    into a directory that nginx serves from a generated minimal config: one process
+ *    (daemon off, master_process off), access_log off, sendfile on, keep-alive without
+ *    a request limit.  Request lists: the full hash tiles, the partial hash tiles, the
+ *    full entry bundles, the partial entry bundle, and the whole tree (every tile and
+ *    bundle once, what a mirror or monitor reading the log fetches).  Before timing,
+ *    every path is fetched from both servers and the bodies compared byte for byte.
+ *    Timed: REQUESTS GETs per batch, cycling through one list, against the log's own
+ *    HTTP server and against nginx, alternating which goes first, ROUNDS rounds.  ONE
+ *    client thread, one kept-alive libcurl connection per server (checked: connections
+ *    opened are counted), so the client's cost is in both figures and what differs is
+ *    the server.  Reported: requests/s, median and best over rounds, and log / nginx.
+ *    Without nginx (--nginx PATH, default /usr/sbin/nginx) the ratio is skipped with a
+ *    SKIP line and the log's figures are still printed.
+ *
+ * usage: build/bench/log [--appends N] [--batch N] [--cosign N] [--rounds N]
+ *                        [--requests N] [--nginx PATH]
+ *        (make bench runs it with the defaults: 1000, 10, 100, 30, 50, /usr/sbin/nginx)
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "softpause/host/sodium_crypto.h"
+#include "softpause/host/tlog_tiles.h"
+#include "softpause/server/log.h"
+#include "softpause/server/witness.h"
+#include "support/policy_fixture.h"
+#include "support/scratch.h"
+
+#define QUORUM (PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A) | PF_BIT(PF_MIL_B))
+/* The floor's file: FLOOR_FILE bytes written and synced before timing, then overwritten
+ * FLOOR_BLOCK bytes at a time, cycling (no size change, as in SQLite's reused WAL). */
+#define FLOOR_BLOCK 4096u
+#define FLOOR_FILE (1024u * FLOOR_BLOCK)
+#define NGINX_START_MS 5000
+
+typedef struct params {
+    int appends, batch, cosign, rounds, requests;
+    const char *nginx;
+} params;
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void die(const char *what, const char *why)
+{
+    fprintf(stderr, "bench/log: %s: %s\n", what, why);
+    scratch_remove();
+    exit(1);
+}
+
+static void check(sp_err e, const char *what)
+{
+    if (e != SP_OK)
+        die(what, sp_err_name(e));
+}
+
+/* ---- statistics --------------------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct stats {
+    double sum, median, p99, max;
+} stats;
+
+/* Sorts v.  Nearest-rank percentiles: p99 of 100 samples is the 99th smallest. */
+static stats summarise(double *v, int n)
+{
+    stats s = {0, 0, 0, 0};
+    for (int i = 0; i < n; i++)
+        s.sum += v[i];
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    s.p99 = v[(99 * n + 99) / 100 - 1];
+    s.max = v[n - 1];
+    return s;
+}
+
+/* ---- the temp dir's file system ---------------------------------------------------------- */
+
+static const char *fs_type_name(long type)
+{
+    switch ((unsigned long)type) {
+    case 0xEF53ul: return "ext2/3/4";
+    case 0x58465342ul: return "xfs";
+    case 0x9123683Eul: return "btrfs";
+    case 0x01021994ul: return "tmpfs (fsync is a no-op: durability figures mean nothing)";
+    case 0x794C7630ul: return "overlayfs";
+    case 0x2FC12FC1ul: return "zfs";
+    default: return "other";
+    }
+}
+
+/* "<type> (<device> on <mount point>, <fs type in /proc/mounts>)" for dir. */
+static void describe_fs(const char *dir, char *out, size_t cap)
+{
+    struct statfs sf;
+    char line[1024], best[600] = "?";
+    size_t best_len = 0;
+    char real[4096];
+    FILE *f = fopen("/proc/mounts", "r");
+    if (realpath(dir, real) == NULL)
+        snprintf(real, sizeof real, "%s", dir);
+    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+        char dev[256], mnt[256], type[64];
+        if (sscanf(line, "%255s %255s %63s", dev, mnt, type) != 3)
+            continue;
+        size_t l = strlen(mnt);
+        int under = strncmp(real, mnt, l) == 0 &&
+                    (real[l] == '/' || real[l] == '\0' || strcmp(mnt, "/") == 0);
+        if (under && l >= best_len) {
+            best_len = l;
+            snprintf(best, sizeof best, "%s on %s, %s", dev, mnt, type);
+        }
+    }
+    if (f != NULL)
+        fclose(f);
+    snprintf(out, cap, "%s (%s)", statfs(dir, &sf) == 0 ? fs_type_name((long)sf.f_type) : "?",
+             best);
+}
+
+/* ---- HTTP client (libcurl, one kept-alive connection per handle) ------------------------- */
+
+/* The largest body either server can send: a full entry bundle of maximal notes. */
+#define BODY_MAX ((size_t)SP_TILE_WIDTH * (2 + SP_MAX_NOTE_BYTES))
+
+typedef struct sink {
+    uint8_t *buf;       /* BODY_MAX bytes; filled only when keep != 0 */
+    size_t len;
+    int keep;
+} sink;
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+    sink *s = ctx;
+    size_t len = size * n;
+    if (len > BODY_MAX - s->len)
+        return 0; /* curl stops with a write error */
+    if (s->keep)
+        memcpy(s->buf + s->len, p, len);
+    s->len += len;
+    return len;
+}
+
+typedef struct client {
+    CURL *curl;
+    struct curl_slist *headers;
+    sink body;
+    char base[64];       /* http://127.0.0.1:PORT */
+} client;
+
+static void client_open(client *c, uint16_t port)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->base, sizeof c->base, "http://127.0.0.1:%u", (unsigned)port);
+    c->curl = curl_easy_init();
+    c->body.buf = malloc(BODY_MAX);
+    /* No "Expect: 100-continue" round trip on POST. */
+    c->headers = curl_slist_append(NULL, "Expect:");
+    if (c->curl == NULL || c->headers == NULL || c->body.buf == NULL)
+        die("libcurl", "cannot make a handle");
+    curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &c->body);
+    curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
+    curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, 30000L);
+}
+
+static void client_close(client *c)
+{
+    curl_easy_cleanup(c->curl);
+    curl_slist_free_all(c->headers);
+    free(c->body.buf);
+}
+
+/* One request on c (GET when body is NULL, else POST); the status, or 0 when the
+ * transport failed.  *connects (may be NULL) gets the connections it opened. */
+static long request(client *c, const char *path, const char *body, size_t body_len, int keep,
+                    long *connects)
+{
+    char url[256];
+    long status = 0, n = 0;
+    snprintf(url, sizeof url, "%s/%s", c->base, path);
+    c->body.len = 0;
+    c->body.keep = keep;
+    curl_easy_setopt(c->curl, CURLOPT_URL, url);
+    if (body != NULL) {
+        curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)body_len);
+    }
+    if (curl_easy_perform(c->curl) != CURLE_OK)
+        return 0;
+    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &n);
+    if (connects != NULL)
+        *connects += n;
+    return status;
+}
+
+/* ---- the world: witnesses, policy, log ------------------------------------------------- */
+
+typedef struct bench_world {
+    pf_world w;
+    sp_signer_key log_key;
+    sp_witness_service *witness[PUB_NWITNESSES];
+    sp_http_server *witness_http[PUB_NWITNESSES];
+    sp_log_server *log;
+    sp_http_server *log_http;
+    uint16_t log_port;
+    char **notes;          /* statement notes for epochs 1.. (notes[i]: epoch i + 1) */
+    size_t *note_len;
+    int note_count, next_note;
+} bench_world;
+
+static void world_start(bench_world *b, int note_count)
+{
+    uint16_t ports[PUB_NWITNESSES] = {0};
+    pf_world_make(&b->w);
+    for (int i = 0; i < PUB_NWITNESSES; i++) {
+        char db[1024], name[16], err[256] = "";
+        sp_signer_key k;
+        pub_witness_key(&k, &b->w.pub, i);
+        snprintf(name, sizeof name, "witness%d.db", i + 1);
+        scratch_path(db, sizeof db, name);
+        sp_witness_config cfg = {&k, b->w.policy.witness.logs, b->w.policy.witness.log_count,
+                                 db, NULL, NULL, NULL};
+        if (sp_witness_open(&b->witness[i], &cfg, err, sizeof err) != SP_OK ||
+            sp_http_server_start(&b->witness_http[i], NULL, 0, SP_MAX_WITNESS_REQUEST_BYTES,
+                                 sp_witness_http, b->witness[i], &ports[i]) != SP_OK)
+            die("witness does not start", err);
+    }
+    pf_world_set_witness_ports(&b->w, ports);
+    check(sp_signer_key_parse(&b->log_key, b->w.pub.log.skey, strlen(b->w.pub.log.skey)),
+          "log key");
+
+    char db[1024];
+    scratch_path(db, sizeof db, "log.db");
+    sp_log_config cfg = {&b->w.policy, &b->log_key, db, 0, 0, NULL, NULL};
+    check(sp_log_server_open(&b->log, &cfg), "log does not open");
+    check(sp_http_server_start(&b->log_http, NULL, 0, SP_LOG_MAX_ADD_BYTES, sp_log_handle,
+                               b->log, &b->log_port),
+          "log HTTP server");
+
+    /* Signing is not timed: every note is made now. */
+    b->notes = calloc((size_t)note_count, sizeof *b->notes);
+    b->note_len = calloc((size_t)note_count, sizeof *b->note_len);
+    if (b->notes == NULL || b->note_len == NULL)
+        die("notes", "out of memory");
+    for (int i = 0; i < note_count; i++) {
+        char note[SP_MAX_NOTE_BYTES];
+        b->note_len[i] = pf_statement_note(note, sizeof note, &b->w, (uint64_t)i + 1, "run",
+                                           QUORUM);
+        b->notes[i] = malloc(b->note_len[i]);
+        if (b->notes[i] == NULL)
+            die("notes", "out of memory");
+        memcpy(b->notes[i], note, b->note_len[i]);
+    }
+    b->note_count = note_count;
+}
+
+static void world_stop(bench_world *b)
+{
+    sp_http_server_stop(b->log_http);
+    sp_log_server_close(b->log);
+    for (int i = 0; i < PUB_NWITNESSES; i++) {
+        sp_http_server_stop(b->witness_http[i]);
+        sp_witness_close(b->witness[i]);
+    }
+    for (int i = 0; i < b->note_count; i++)
+        free(b->notes[i]);
+    free(b->notes);
+    free(b->note_len);
+    sp_signer_key_wipe(&b->log_key);
+}
+
+/* The index of the next prepared statement. */
+static int take_note(bench_world *b)
+{
+    if (b->next_note >= b->note_count)
+        die("notes", "ran out of prepared statements");
+    return b->next_note++;
+}
+
+/* ---- 1. durable appends ------------------------------------------------------------------ */
+
+enum { PATH_DIRECT, PATH_HTTP, PATH_FLOOR, PATHS };
+
+static double append_direct(bench_world *b, uint64_t expect)
+{
+    int i = take_note(b);
+    uint64_t index = 0;
+    int existed = 1;
+    double t0 = now_ms();
+    check(sp_log_add(b->log, (const uint8_t *)b->notes[i], b->note_len[i], &index, &existed,
+                     NULL),
+          "sp_log_add");
+    double t = now_ms() - t0;
+    if (existed || index != expect)
+        die("sp_log_add", "unexpected index");
+    return t;
+}
+
+static double append_http(bench_world *b, client *c, uint64_t expect)
+{
+    int i = take_note(b);
+    char want[32];
+    double t0 = now_ms();
+    long status = request(c, "add", b->notes[i], b->note_len[i], 1, NULL);
+    double t = now_ms() - t0;
+    snprintf(want, sizeof want, "%llu\n", (unsigned long long)expect);
+    if (status != 200 || c->body.len != strlen(want) || memcmp(c->body.buf, want, c->body.len))
+        die("POST /add", "not answered 200 with the expected index");
+    return t;
+}
+
+static int floor_open(void)
+{
+    static const uint8_t block[FLOOR_BLOCK];
+    char path[1024];
+    scratch_path(path, sizeof path, "floor.bin");
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    for (unsigned off = 0; fd >= 0 && off < FLOOR_FILE; off += FLOOR_BLOCK)
+        if (write(fd, block, sizeof block) != (ssize_t)sizeof block)
+            die(path, strerror(errno));
+    if (fd < 0 || fsync(fd) != 0)
+        die(path, strerror(errno));
+    return fd;
+}
+
+static double append_floor(int fd, int i)
+{
+    static const uint8_t block[FLOOR_BLOCK];
+    off_t off = (off_t)((unsigned)i % (FLOOR_FILE / FLOOR_BLOCK)) * FLOOR_BLOCK;
+    double t0 = now_ms();
+    if (pwrite(fd, block, sizeof block, off) != (ssize_t)sizeof block || fdatasync(fd) != 0)
+        die("floor file", strerror(errno));
+    return now_ms() - t0;
+}
+
+static void bench_appends(bench_world *b, const params *p)
+{
+    static const char *const names[PATHS] = {"sp_log_add (in process)",
+                                             "POST /add (loopback HTTP)",
+                                             "floor: 4 KiB overwrite + fdatasync"};
+    double *lat[PATHS], best[PATHS] = {0};
+    int batches = (p->appends + p->batch - 1) / p->batch, count[PATHS] = {0};
+    uint64_t size = 0;
+    client c;
+    int fd = floor_open();
+    for (int k = 0; k < PATHS; k++)
+        if ((lat[k] = calloc((size_t)p->appends, sizeof(double))) == NULL)
+            die("latencies", "out of memory");
+    client_open(&c, b->log_port);
+    for (int r = 0; r < batches; r++) {
+        int n = p->appends - r * p->batch < p->batch ? p->appends - r * p->batch : p->batch;
+        for (int step = 0; step < PATHS; step++) {
+            int k = (step + r) % PATHS;
+            double spent = 0;
+            for (int i = 0; i < n; i++) {
+                double t = k == PATH_DIRECT ? append_direct(b, size)
+                           : k == PATH_HTTP ? append_http(b, &c, size)
+                                            : append_floor(fd, count[k]);
+                lat[k][count[k]++] = t;
+                spent += t;
+                size += k != PATH_FLOOR;
+            }
+            if (n / (spent / 1e3) > best[k])
+                best[k] = n / (spent / 1e3);
+        }
+    }
+    close(fd);
+    client_close(&c);
+
+    printf("\n1. durable appends: a fresh log, %d appends per path in %d interleaved batches "
+           "of up to %d (log grows to %llu entries)\n",
+           p->appends, batches, p->batch, (unsigned long long)size);
+    printf("   %-36s %10s %12s %12s %10s %10s\n", "path", "appends/s", "best batch/s",
+           "median (ms)", "p99 (ms)", "max (ms)");
+    for (int k = 0; k < PATHS; k++) {
+        stats s = summarise(lat[k], count[k]);
+        printf("   %-36s %10.1f %12.1f %12.2f %10.2f %10.2f\n", names[k],
+               count[k] / (s.sum / 1e3), best[k], s.median, s.p99, s.max);
+        free(lat[k]);
+    }
+}
+
+/* ---- 2. append to cosigned checkpoint ------------------------------------------------- */
+
+static void publish(bench_world *b, uint64_t size, uint32_t *cosigned)
+{
+    sp_log_round round;
+    check(sp_log_publish(b->log, &round), "sp_log_publish");
+    if (!round.published || round.size != size)
+        die("sp_log_publish", "returned without publishing the new size");
+    *cosigned &= round.cosigned;
+}
+
+static void bench_cosign(bench_world *b, const params *p)
+{
+    double *add = calloc((size_t)p->cosign, sizeof(double));
+    double *pub = calloc((size_t)p->cosign, sizeof(double));
+    double *all = calloc((size_t)p->cosign, sizeof(double));
+    uint32_t cosigned = PUB_ALL_WITNESSES;
+    uint64_t size = 0;
+    if (add == NULL || pub == NULL || all == NULL)
+        die("latencies", "out of memory");
+    check(sp_log_store_size(sp_log_server_store(b->log), &size), "log size");
+    publish(b, size, &cosigned); /* first contact, untimed */
+    for (int r = 0; r < p->cosign; r++) {
+        double t0 = now_ms();
+        (void)append_direct(b, size);
+        double t1 = now_ms();
+        publish(b, ++size, &cosigned);
+        double t2 = now_ms();
+        add[r] = t1 - t0;
+        pub[r] = t2 - t1;
+        all[r] = t2 - t0;
+    }
+    int n = 0;
+    for (int i = 0; i < PUB_NWITNESSES; i++)
+        n += (cosigned >> i) & 1;
+    printf("\n2. append to cosigned checkpoint: %d rounds of sp_log_add + sp_log_publish "
+           "(3 witnesses on loopback, quorum 2 of 3; %d of 3 cosigned every round; log size "
+           "%llu at the end)\n",
+           p->cosign, n, (unsigned long long)size);
+    printf("   %-36s %12s %10s %10s %10s\n", "", "median (ms)", "p99 (ms)", "max (ms)",
+           "min (ms)");
+    const char *names[3] = {"sp_log_add", "sp_log_publish (published)", "add -> cosigned"};
+    double *v[3] = {add, pub, all};
+    for (int k = 0; k < 3; k++) {
+        stats s = summarise(v[k], p->cosign);
+        printf("   %-36s %12.2f %10.2f %10.2f %10.2f\n", names[k], s.median, s.p99, s.max,
+               v[k][0]);
+        free(v[k]);
+    }
+}
+
+/* ---- nginx ---------------------------------------------------------------------------- */
+
+static uint16_t free_port(void)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    uint16_t port = 0;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0)
+        close(fd);
+    return port;
+}
+
+/* Start nginx serving root on a free loopback port; 0 and a reason in why on failure. */
+static pid_t nginx_start(const char *nginx, const char *root, uint16_t *port, char *why,
+                         size_t whycap)
+{
+    char conf[1024], errlog[1024], text[4096];
+    const char *d = scratch_dir;
+    if (access(nginx, X_OK) != 0) {
+        snprintf(why, whycap, "%s: %s", nginx, strerror(errno));
+        return 0;
+    }
+    if ((*port = free_port()) == 0) {
+        snprintf(why, whycap, "no free port");
+        return 0;
+    }
+    scratch_path(conf, sizeof conf, "nginx.conf");
+    scratch_path(errlog, sizeof errlog, "nginx-error.log");
+    int n = snprintf(text, sizeof text,
+                     "daemon off;\nmaster_process off;\nworker_processes 1;\n"
+                     "pid %s/nginx.pid;\nerror_log %s warn;\n"
+                     "events { worker_connections 64; }\n"
+                     "http {\n  access_log off;\n  default_type application/octet-stream;\n"
+                     "  sendfile on;\n  tcp_nopush on;\n  tcp_nodelay on;\n"
+                     "  keepalive_timeout 65;\n  keepalive_requests 1000000;\n"
+                     "  client_body_temp_path %s/nginx-body;\n  proxy_temp_path %s/nginx-proxy;\n"
+                     "  fastcgi_temp_path %s/nginx-fastcgi;\n  uwsgi_temp_path %s/nginx-uwsgi;\n"
+                     "  scgi_temp_path %s/nginx-scgi;\n"
+                     "  server { listen 127.0.0.1:%u; root %s; }\n}\n",
+                     d, errlog, d, d, d, d, d, (unsigned)*port, root);
+    FILE *f = fopen(conf, "w");
+    if (n < 0 || (size_t)n >= sizeof text || f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
+        snprintf(why, whycap, "cannot write %s", conf);
+        return 0;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        if (null >= 0) {
+            dup2(null, STDIN_FILENO);
+            dup2(null, STDOUT_FILENO);
+            dup2(null, STDERR_FILENO);
+        }
+        execl(nginx, "nginx", "-p", d, "-e", errlog, "-c", conf, (char *)NULL);
+        _exit(127);
+    }
+    if (pid < 0) {
+        snprintf(why, whycap, "fork: %s", strerror(errno));
+        return 0;
+    }
+    /* Ready once it answers; gone if it exits (then its error log says why). */
+    client c;
+    client_open(&c, *port);
+    curl_easy_setopt(c.curl, CURLOPT_CONNECTTIMEOUT_MS, 200L);
+    for (double t0 = now_ms(); now_ms() - t0 < NGINX_START_MS;) {
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid) {
+            FILE *e = fopen(errlog, "r");
+            char line[512] = "";
+            if (e != NULL) {
+                if (fgets(line, sizeof line, e) == NULL)
+                    line[0] = '\0';
+                fclose(e);
+            }
+            line[strcspn(line, "\n")] = '\0';
+            snprintf(why, whycap, "%s exited (%s %d) before answering: %s", nginx,
+                     WIFEXITED(st) ? "exit code" : "signal",
+                     WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
+                     line[0] != '\0' ? line : "its error log is empty");
+            client_close(&c);
+            return 0;
+        }
+        if (request(&c, "checkpoint", NULL, 0, 0, NULL) == 200) {
+            client_close(&c);
+            return pid;
+        }
+        usleep(20000);
+    }
+    client_close(&c);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+    snprintf(why, whycap, "nginx did not answer within %d ms", NGINX_START_MS);
+    return 0;
+}
+
+static void nginx_stop(pid_t pid)
+{
+    if (pid > 0) {
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+    }
+}
+
+/* ---- 3. tile reads ---------------------------------------------------------------------- */
+
+enum { L_FULL_TILES, L_PARTIAL_TILES, L_FULL_BUNDLES, L_PARTIAL_BUNDLES, L_WHOLE, LISTS };
+
+typedef struct path_list {
+    char (*path)[SP_TILE_PATH_MAX];
+    int n;
+    double bytes;        /* total body bytes of one pass over the list */
+} path_list;
+
+static void list_add(path_list *l, const char *path)
+{
+    void *p = realloc(l->path, (size_t)(l->n + 1) * sizeof *l->path);
+    if (p == NULL)
+        die("paths", "out of memory");
+    l->path = p;
+    snprintf(l->path[l->n++], SP_TILE_PATH_MAX, "%s", path);
+}
+
+/* Every tile and bundle of a tree of `size` leaves, sorted into the lists. */
+static void tree_paths(uint64_t size, path_list lists[LISTS])
+{
+    for (uint32_t level = 0; sp_tile_width(level, 0, size) != 0; level++) {
+        uint32_t width;
+        for (uint64_t n = 0; (width = sp_tile_width(level, n, size)) != 0; n++) {
+            for (uint32_t entries = 0; entries <= (level == 0); entries++) {
+                sp_tile t = {entries, level, n, width};
+                char path[SP_TILE_PATH_MAX];
+                check(sp_tile_path_format(&t, path, sizeof path), "tile path");
+                int full = width == SP_TILE_WIDTH;
+                list_add(&lists[entries ? (full ? L_FULL_BUNDLES : L_PARTIAL_BUNDLES)
+                                        : (full ? L_FULL_TILES : L_PARTIAL_TILES)],
+                         path);
+                list_add(&lists[L_WHOLE], path);
+            }
+        }
+    }
+}
+
+/* Both servers give the same bytes for every path (and the checkpoint). */
+static void compare_servers(client *log, client *ngx, const path_list *whole, path_list *lists)
+{
+    for (int i = -1; i < whole->n; i++) {
+        const char *path = i < 0 ? "checkpoint" : whole->path[i];
+        if (request(log, path, NULL, 0, 1, NULL) != 200 ||
+            request(ngx, path, NULL, 0, 1, NULL) != 200 || log->body.len != ngx->body.len ||
+            memcmp(log->body.buf, ngx->body.buf, log->body.len) != 0)
+            die(path, "the log and nginx do not serve the same bytes");
+        for (int k = 0; k < LISTS && i >= 0; k++)
+            for (int j = 0; j < lists[k].n; j++)
+                if (strcmp(lists[k].path[j], path) == 0)
+                    lists[k].bytes += (double)log->body.len;
+    }
+}
+
+/* `requests` GETs cycling through l; requests per second. */
+static double read_batch(client *c, const path_list *l, int requests, long *connects)
+{
+    double t0 = now_ms();
+    for (int i = 0; i < requests; i++)
+        if (request(c, l->path[i % l->n], NULL, 0, 0, connects) != 200)
+            die(l->path[i % l->n], "GET failed");
+    return requests / ((now_ms() - t0) / 1e3);
+}
+
+static void bench_tiles(bench_world *b, const params *p)
+{
+    static const char *const names[LISTS] = {"full hash tiles", "partial hash tiles",
+                                             "full entry bundles", "partial entry bundles",
+                                             "whole tree (each once)"};
+    path_list lists[LISTS];
+    char root[1024], why[1200] = "";
+    uint64_t size = 0;
+    uint16_t port = 0;
+    client log_c, ngx_c;
+    long connects[2] = {0, 0};
+    memset(lists, 0, sizeof lists);
+    scratch_path(root, sizeof root, "export");
+    check(sp_log_export(sp_log_server_store(b->log), root, &size), "sp_log_export");
+    tree_paths(size, lists);
+    pid_t ngx = nginx_start(p->nginx, root, &port, why, sizeof why);
+    client_open(&log_c, b->log_port);
+    if (ngx > 0) {
+        client_open(&ngx_c, port);
+        compare_servers(&log_c, &ngx_c, &lists[L_WHOLE], lists);
+    }
+    for (int k = 0; k < LISTS; k++)
+        if (lists[k].n > 0 && ngx <= 0) {
+            /* Sizes from the log alone. */
+            for (int j = 0; j < lists[k].n; j++) {
+                if (request(&log_c, lists[k].path[j], NULL, 0, 0, NULL) != 200)
+                    die(lists[k].path[j], "GET failed");
+                lists[k].bytes += (double)log_c.body.len;
+            }
+        }
+
+    double *rate[LISTS][2];
+    for (int k = 0; k < LISTS; k++)
+        for (int s = 0; s < 2; s++)
+            if ((rate[k][s] = calloc((size_t)p->rounds, sizeof(double))) == NULL)
+                die("rates", "out of memory");
+    for (int r = 0; r < p->rounds; r++)
+        for (int k = 0; k < LISTS; k++) {
+            if (lists[k].n == 0)
+                continue;
+            for (int step = 0; step < 2; step++) {
+                int s = (step + r + k) % 2;
+                if (s == 1 && ngx <= 0)
+                    continue;
+                rate[k][s][r] = read_batch(s == 0 ? &log_c : &ngx_c, &lists[k], p->requests,
+                                           &connects[s]);
+            }
+        }
+
+    printf("\n3. tile reads: log of %llu entries exported; %d rounds x %d GETs per list and "
+           "server, one client thread, one kept-alive connection per server\n",
+           (unsigned long long)size, p->rounds, p->requests);
+    if (ngx > 0)
+        printf("   nginx: %s on 127.0.0.1:%u (daemon off, master_process off, sendfile on, "
+               "access_log off)\n", p->nginx, (unsigned)port);
+    else
+        printf("   SKIP nginx ratio: %s\n", why);
+    printf("   %-42s | %-19s | %-19s | %-19s\n", "", "log (requests/s)", "nginx (requests/s)",
+           "log / nginx");
+    printf("   %-28s %5s %7s | %9s %9s | %9s %9s | %9s %9s\n", "request list", "paths", "avg KiB",
+           "best", "median", "best", "median", "best", "median");
+    for (int k = 0; k < LISTS; k++) {
+        if (lists[k].n == 0)
+            continue;
+        stats l = summarise(rate[k][0], p->rounds);
+        printf("   %-28s %5d %7.1f | %9.0f %9.0f |", names[k], lists[k].n,
+               lists[k].bytes / lists[k].n / 1024, l.max, l.median);
+        if (ngx > 0) {
+            stats g = summarise(rate[k][1], p->rounds);
+            printf(" %9.0f %9.0f | %9.3f %9.3f", g.max, g.median, l.max / g.max,
+                   l.median / g.median);
+        }
+        printf("\n");
+        for (int s = 0; s < 2; s++)
+            free(rate[k][s]);
+        free(lists[k].path);
+    }
+    printf("   connections opened while timing: log %ld, nginx %ld\n", connects[0], connects[1]);
+    client_close(&log_c);
+    if (ngx > 0)
+        client_close(&ngx_c);
+    nginx_stop(ngx);
+}
+
+/* ---- main ------------------------------------------------------------------------------- */
+
+static void parse_args(int argc, char **argv, params *p)
+{
+    *p = (params){1000, 10, 100, 30, 50, "/usr/sbin/nginx"};
+    for (int i = 1; i < argc; i++) {
+        int *num = strcmp(argv[i], "--appends") == 0    ? &p->appends
+                   : strcmp(argv[i], "--batch") == 0    ? &p->batch
+                   : strcmp(argv[i], "--cosign") == 0   ? &p->cosign
+                   : strcmp(argv[i], "--rounds") == 0   ? &p->rounds
+                   : strcmp(argv[i], "--requests") == 0 ? &p->requests
+                                                        : NULL;
+        if (i + 1 < argc && num != NULL)
+            *num = atoi(argv[++i]);
+        else if (i + 1 < argc && strcmp(argv[i], "--nginx") == 0)
+            p->nginx = argv[++i];
+        else {
+            fprintf(stderr, "usage: %s [--appends N] [--batch N] [--cosign N] [--rounds N] "
+                            "[--requests N] [--nginx PATH]\n", argv[0]);
+            exit(2);
+        }
+    }
+    if (p->appends < 1 || p->batch < 1 || p->cosign < 1 || p->rounds < 1 || p->requests < 1) {
+        fprintf(stderr, "bench/log: every count must be at least 1\n");
+        exit(2);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    static bench_world b;
+    params p;
+    char fs[1024];
+    parse_args(argc, argv, &p);
+    signal(SIGPIPE, SIG_IGN);
+    if (sp_sodium_init() != SP_OK || curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+        return 1;
+    double t0 = now_ms();
+    scratch_make("benchlog");
+    describe_fs(scratch_dir, fs, sizeof fs);
+    printf("log publication benchmarks (issue 3 section 7): --appends %d --batch %d --cosign "
+           "%d --rounds %d --requests %d --nginx %s\n",
+           p.appends, p.batch, p.cosign, p.rounds, p.requests, p.nginx);
+    double load[3] = {0, 0, 0};
+    if (getloadavg(load, 3) < 0)
+        load[0] = -1;
+    printf("temp dir %s: %s\n%ld CPUs online, load average %.2f at the start; %s\n",
+           scratch_dir, fs, sysconf(_SC_NPROCESSORS_ONLN), load[0], curl_version());
+    world_start(&b, 2 * p.appends + p.cosign);
+    double t1 = now_ms();
+    bench_appends(&b, &p);
+    double t2 = now_ms();
+    bench_cosign(&b, &p);
+    double t3 = now_ms();
+    bench_tiles(&b, &p);
+    double t4 = now_ms();
+    world_stop(&b);
+    scratch_remove();
+    curl_global_cleanup();
+    if (getloadavg(load, 3) < 0)
+        load[0] = -1;
+    printf("\n(load average %.2f at the end; wall time: setup %.1f s, part 1 %.1f s, "
+           "part 2 %.1f s, part 3 %.1f s, total %.1f s)\n",
+           load[0], (t1 - t0) / 1e3, (t2 - t1) / 1e3, (t3 - t2) / 1e3, (t4 - t3) / 1e3,
+           (now_ms() - t0) / 1e3);
+    return 0;
+}
