@@ -106,13 +106,7 @@ int main(int argc, char **argv)
     if (n < 10 || sp_sodium_init() != SP_OK)
         return 2;
     pub_world_make(&pw);
-    memset(&key, 0, sizeof key);
-    memcpy(key.pub.name, pw.witnesses[0].name, strlen(pw.witnesses[0].name) + 1);
-    key.pub.name_len = strlen(pw.witnesses[0].name);
-    key.pub.key_id = pw.witness_ids[0];
-    key.pub.alg = SP_KEY_ALG_COSIGNER;
-    memcpy(key.pub.public_key, pw.witnesses[0].pk, 32);
-    memcpy(key.sk, pw.witnesses[0].sk, 64);
+    pub_cosigner_key(&key, &pw, 0);
     memset(&log, 0, sizeof log);
     if (sp_vkey_parse(&log.key, pw.log.vkey, strlen(pw.log.vkey), sp_sodium_crypto()) != SP_OK)
         return 1;

@@ -54,18 +54,6 @@ static uint64_t test_clock(void *ctx)
     return clock_now;
 }
 
-static void make_cosigner(sp_signer_key *k, int i)
-{
-    const fx_key *f = &PW.witnesses[i];
-    memset(k, 0, sizeof *k);
-    memcpy(k->pub.name, f->name, strlen(f->name) + 1);
-    k->pub.name_len = strlen(f->name);
-    k->pub.key_id = PW.witness_ids[i];
-    k->pub.alg = SP_KEY_ALG_COSIGNER;
-    memcpy(k->pub.public_key, f->pk, 32);
-    memcpy(k->sk, f->sk, 64);
-}
-
 static void db_path(char *out, size_t cap, const char *name)
 {
     scratch_path(out, cap, name);
@@ -1010,7 +998,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     pub_world_make(&PW);
     for (int i = 0; i < PUB_NWITNESSES; i++)
-        make_cosigner(&WKEY[i], i);
+        pub_cosigner_key(&WKEY[i], &PW, i);
     memset(&LOG, 0, sizeof LOG);
     if (sp_vkey_parse(&LOG.key, PW.log.vkey, strlen(PW.log.vkey), sp_sodium_crypto()) != SP_OK)
         return 1;
