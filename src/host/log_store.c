@@ -24,15 +24,14 @@
  * Nodes are immutable once written and reads first check the committed size, so a read
  * needs no transaction of its own.
  */
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <sqlite3.h>
 
+#include "softpause/host/db.h"
 #include "softpause/host/log_store.h"
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/host/tlog_tiles.h"
@@ -135,22 +134,11 @@ static sp_err one_int(sp_log_store *s, conn *c, sqlite3_stmt *st, int64_t *v)
     return SP_OK;
 }
 
+/* A durable connection (host/db.h: WAL, synchronous=FULL, busy timeout, mode 0600). */
 static sp_err conn_open(sp_log_store *s, conn *c, const char *path)
 {
     pthread_mutex_init(&c->lock, NULL);
-    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK)
-        return db_fail(s, c);
-    sqlite3_busy_timeout(c->db, SP_LOG_DB_BUSY_MS);
-    /* WAL: readers never block the writer; FULL: a COMMIT is on disk when it returns. */
-    sqlite3_stmt *st = NULL;
-    int ok = sqlite3_prepare_v2(c->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) == SQLITE_OK &&
-             sqlite3_step(st) == SQLITE_ROW &&
-             strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
-    sqlite3_finalize(st);
-    if (!ok)
-        return db_fail(s, c);
-    return exec(s, c, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    return sp_db_open(&c->db, path, SP_LOG_DB_BUSY_MS, s->err, sizeof s->err);
 }
 
 static void conn_close(conn *c)
@@ -171,10 +159,6 @@ sp_err sp_log_store_open(sp_log_store **out, const char *path)
         return SP_ERR_DB;
     pthread_mutex_init(&s->err_lock, NULL);
     s->crypto = sp_sodium_crypto();
-    /* Create the file with mode 0600 before SQLite does (it would use 0644). */
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd >= 0)
-        close(fd);
     sp_err e = conn_open(s, &s->w, path);
     if (e == SP_OK)
         e = exec(s, &s->w, schema);

@@ -48,7 +48,7 @@ expect_err SP_ERR_CKPT_ORIGIN "a key that is not the policy's log" \
     $SP log serve --policy $P --key "$K/mil-a.key" --db "$T/log.db"
 expect_err SP_ERR_KEY_ALGORITHM "a cosigner key as log key" \
     $SP log serve --policy $P --key "$K/w1.test.example.key" --db "$T/log.db"
-expect_err SP_ERR_DB "database in a missing directory" \
+expect_err SP_ERR_IO "database in a missing directory" \
     $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/no/such/dir/log.db"
 
 # ---- serving --------------------------------------------------------------------------------

@@ -327,7 +327,7 @@ static void test_tiles_match_nodes(void)
 static void test_open_failure(void)
 {
     sp_log_store *s = (sp_log_store *)1;
-    CHECK_ERR(sp_log_store_open(&s, "/nonexistent-dir/x/log.db"), SP_ERR_DB);
+    CHECK_ERR(sp_log_store_open(&s, "/nonexistent-dir/x/log.db"), SP_ERR_IO);
     CHECK(s == NULL);
     /* Not a database. */
     scratch_make("logstore");

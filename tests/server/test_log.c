@@ -178,7 +178,7 @@ static void test_key_must_be_the_policy_log(void)
     CHECK(s == NULL);
     cfg.key = &log_key;
     cfg.db_path = "/nonexistent-dir/x/log.db";
-    CHECK_ERR(sp_log_server_open(&s, &cfg), SP_ERR_DB);
+    CHECK_ERR(sp_log_server_open(&s, &cfg), SP_ERR_IO);
     scratch_remove();
 }
 

@@ -23,7 +23,8 @@
  *     other processes may open the same file (SQLite's locking, a busy timeout of
  *     SP_LOG_DB_BUSY_MS).
  *
- * Errors: SP_ERR_DB (SQLite failed; sp_log_store_error() says why), SP_ERR_MERKLE_SIZE
+ * Errors: SP_ERR_DB (SQLite failed; sp_log_store_error() says why), SP_ERR_IO (the database
+ * file cannot be created), SP_ERR_MERKLE_SIZE
  * (an index or size beyond the tree, size1 > size2, a checkpoint for a size smaller than
  * the latest one's or larger than the tree), SP_ERR_NOT_FOUND (no such entry, tile width
  * or checkpoint yet), SP_ERR_LOG_FULL (an entry over SP_BUNDLE_ENTRY_MAX bytes, or text_len
