@@ -52,6 +52,18 @@ void pub_world_make(pub_world *pw)
     }
 }
 
+void pub_cosigner_key(sp_signer_key *out, const pub_world *pw, int i)
+{
+    const fx_key *f = &pw->witnesses[i];
+    memset(out, 0, sizeof *out);
+    memcpy(out->pub.name, f->name, strlen(f->name) + 1);
+    out->pub.name_len = strlen(f->name);
+    out->pub.key_id = pw->witness_ids[i];
+    out->pub.alg = 0x04;
+    memcpy(out->pub.public_key, f->pk, 32);
+    memcpy(out->sk, f->sk, 64);
+}
+
 size_t pub_witness_policy_text(char *out, size_t cap, const pub_world *pw)
 {
     int n = snprintf(out, cap,
