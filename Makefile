@@ -57,7 +57,7 @@ SUPPORT_SRC  := $(sort $(wildcard tests/support/*.c))
 FUZZ_SRC     := $(sort $(wildcard fuzz/targets/fuzz_*.c))
 BENCH_SRC    := $(sort $(filter-out bench/fund%,$(wildcard bench/*.c)))
 FUND_BENCH_SRC := $(sort $(wildcard bench/fund*.c))
-HEADERS      := $(wildcard include/*/*.h include/softpause/host/*.h include/softpause/server/*.h src/*/*.h src/cmd/*/*.h tests/*.h tests/*/*.h fuzz/*.h fuzz/gen/*.h)
+HEADERS      := $(wildcard include/*/*.h include/softpause/host/*.h include/softpause/server/*.h src/*/*.h src/cmd/*/*.h tests/*.h tests/*/*.h fuzz/*.h fuzz/gen/*.h bench/*.h)
 
 VERIFIER_OBJ := $(VERIFIER_SRC:%.c=$(BUILD)/%.o)
 HOST_OBJ     := $(HOST_SRC:%.c=$(BUILD)/%.o)
