@@ -62,9 +62,9 @@
 #include <sys/socket.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/host/tlog_tiles.h"
 #include "softpause/server/log.h"
@@ -86,9 +86,7 @@ typedef struct params {
 
 static double now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+    return bench_now_us() / 1e3;
 }
 
 static void die(const char *what, const char *why)
@@ -274,7 +272,7 @@ static void world_start(bench_world *b, int note_count)
     for (int i = 0; i < PUB_NWITNESSES; i++) {
         char db[1024], name[16], err[256] = "";
         sp_signer_key k;
-        pub_witness_key(&k, &b->w.pub, i);
+        pub_cosigner_key(&k, &b->w.pub, i);
         snprintf(name, sizeof name, "witness%d.db", i + 1);
         scratch_path(db, sizeof db, name);
         sp_witness_config cfg = {&k, b->w.policy.witness.logs, b->w.policy.witness.log_count,

@@ -34,7 +34,7 @@ static int setup(void)
     for (int i = 0; i < PUB_NWITNESSES; i++) {
         char db[1024], name[16], err[256];
         sp_signer_key k;
-        pub_witness_key(&k, &world.pub, i);
+        pub_cosigner_key(&k, &world.pub, i);
         snprintf(name, sizeof name, "w%d.db", i);
         scratch_path(db, sizeof db, name);
         sp_witness_config cfg = {&k, world.policy.witness.logs, world.policy.witness.log_count,

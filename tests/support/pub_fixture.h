@@ -47,10 +47,6 @@ typedef struct pub_bundle_opts {
 
 void pub_world_make(pub_world *pw);
 
-/* Witness i's cosigner key (type 0x04) as the library holds it, for running the project's
- * own witness (softpause/server/witness.h) with the fixture's key material. */
-void pub_witness_key(sp_signer_key *k, const pub_world *pw, int i);
-
 /* The witness-policy block of the deployment policy (canonical lines), NUL-terminated. */
 size_t pub_witness_policy_text(char *out, size_t cap, const pub_world *pw);
 
@@ -79,6 +75,10 @@ size_t pub_cosign_line(char *out, size_t cap, const pub_world *pw, int i, uint64
 void pub_leaf_hash(uint8_t out[32], const void *leaf, size_t len);
 void pub_tree(const char *note, size_t note_len, uint64_t size, uint64_t index,
               uint8_t root[32], uint8_t proof[][32], size_t *proof_len);
+
+/* Witness i of pw as the library's cosigner signer key (pub.alg 0x04, its 0x04 key ID),
+ * for code that cosigns (the witness, sp_cosignature_line). */
+void pub_cosigner_key(sp_signer_key *out, const pub_world *pw, int i);
 
 /* The filler tree (leaf i is the filler note i, no statement), for witness tests: its root
  * at `size` leaves (size 0: SHA-256 of nothing) and the RFC 6962 consistency proof from its
