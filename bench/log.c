@@ -54,8 +54,10 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <microhttpd.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -663,6 +665,21 @@ static double read_batch(client *c, const path_list *l, int requests, long *conn
     return requests / ((now_ms() - t0) / 1e3);
 }
 
+/* One table row: rates (requests/s) of the log and, unless NULL, of nginx. */
+static void print_rates(const char *name, const path_list *l, double *log_rate,
+                        double *ngx_rate, int rounds)
+{
+    stats g, s = summarise(log_rate, rounds);
+    printf("   %-28s %5d %7.1f | %9.0f %9.0f |", name, l->n, l->bytes / l->n / 1024, s.max,
+           s.median);
+    if (ngx_rate != NULL) {
+        g = summarise(ngx_rate, rounds);
+        printf(" %9.0f %9.0f | %9.3f %9.3f", g.max, g.median, s.max / g.max,
+               s.median / g.median);
+    }
+    printf("\n");
+}
+
 static void bench_tiles(bench_world *b, const params *p)
 {
     static const char *const names[LISTS] = {"full hash tiles", "partial hash tiles",
@@ -725,17 +742,9 @@ static void bench_tiles(bench_world *b, const params *p)
     printf("   %-28s %5s %7s | %9s %9s | %9s %9s | %9s %9s\n", "request list", "paths", "avg KiB",
            "best", "median", "best", "median", "best", "median");
     for (int k = 0; k < LISTS; k++) {
-        if (lists[k].n == 0)
-            continue;
-        stats l = summarise(rate[k][0], p->rounds);
-        printf("   %-28s %5d %7.1f | %9.0f %9.0f |", names[k], lists[k].n,
-               lists[k].bytes / lists[k].n / 1024, l.max, l.median);
-        if (ngx > 0) {
-            stats g = summarise(rate[k][1], p->rounds);
-            printf(" %9.0f %9.0f | %9.3f %9.3f", g.max, g.median, l.max / g.max,
-                   l.median / g.median);
-        }
-        printf("\n");
+        if (lists[k].n > 0)
+            print_rates(names[k], &lists[k], rate[k][0], ngx > 0 ? rate[k][1] : NULL,
+                        p->rounds);
         for (int s = 0; s < 2; s++)
             free(rate[k][s]);
         free(lists[k].path);
@@ -793,8 +802,10 @@ int main(int argc, char **argv)
     double load[3] = {0, 0, 0};
     if (getloadavg(load, 3) < 0)
         load[0] = -1;
-    printf("temp dir %s: %s\n%ld CPUs online, load average %.2f at the start; %s\n",
-           scratch_dir, fs, sysconf(_SC_NPROCESSORS_ONLN), load[0], curl_version());
+    printf("temp dir %s: %s\n%ld CPUs online, load average %.2f at the start; SQLite %s, "
+           "libmicrohttpd %s, libcurl %s\n",
+           scratch_dir, fs, sysconf(_SC_NPROCESSORS_ONLN), load[0], sqlite3_libversion(),
+           MHD_get_version(), curl_version_info(CURLVERSION_NOW)->version);
     world_start(&b, 2 * p.appends + p.cosign);
     double t1 = now_ms();
     bench_appends(&b, &p);
