@@ -202,7 +202,16 @@ expect_err SP_ERR_BUNDLE_BARE_STATEMENT "a bare statement is no bundle" \
     $SP bundle verify --policy $P "$T/s1.note"
 run 0 "export a static mirror" $SP log export --db "$T/log.db" "$T/mirror"
 run 0 "bundle from the mirror" $SP bundle make --policy $P --log "$T/mirror" --out "$T/b1-mirror" "$T/s1.note"
-if cmp -s "$T/b1" "$T/b1-mirror"; then ok; else bad "the mirror gives the same bundle"; fi
+# The log re-cosigns its checkpoint every second (--witness-interval 1), so the witnesses'
+# cosignature lines may be newer in one bundle than in the other; everything else (the
+# statement, index, proof, checkpoint and the log's signature) must be the same.
+no_cosignatures() { grep -v '^— w[123]\.test\.example ' "$1"; }
+if [ -n "$(no_cosignatures "$T/b1")" ] &&
+    [ "$(no_cosignatures "$T/b1")" = "$(no_cosignatures "$T/b1-mirror")" ]; then
+    ok
+else
+    bad "the mirror gives the same bundle (but for fresher cosignatures)"
+fi
 $SP statement new --policy $P --epoch 2 --mode run > "$T/s2.txt"
 for b in mil-b civ-b mil-c; do $SP note sign --key $K/$b.key "$T/s2.txt" > "$T/s2.$b"; done
 $SP statement collect --policy $P "$T/s2.mil-b" "$T/s2.civ-b" "$T/s2.mil-c" > "$T/s2.note"
