@@ -50,14 +50,14 @@ SODIUM_LIBS := $(shell pkg-config --libs libsodium 2>/dev/null || echo -lsodium)
 HOST_LIBS := $(SODIUM_LIBS) $(shell pkg-config --libs sqlite3 libmicrohttpd libcurl 2>/dev/null || echo -lsqlite3 -lmicrohttpd -lcurl) -lpthread
 
 VERIFIER_SRC := $(sort $(wildcard src/verifier/*.c))
-HOST_SRC     := $(sort $(wildcard src/host/*.c))
+HOST_SRC     := $(sort $(wildcard src/host/*.c src/server/*.c))
 CMD_SRC      := $(sort $(wildcard src/cmd/softpause/*.c))
 TEST_SRC     := $(sort $(filter-out tests/fund/%,$(wildcard tests/*/test_*.c)))
 SUPPORT_SRC  := $(sort $(wildcard tests/support/*.c))
 FUZZ_SRC     := $(sort $(wildcard fuzz/targets/fuzz_*.c))
 BENCH_SRC    := $(sort $(filter-out bench/fund%,$(wildcard bench/*.c)))
 FUND_BENCH_SRC := $(sort $(wildcard bench/fund*.c))
-HEADERS      := $(wildcard include/*/*.h include/softpause/host/*.h src/*/*.h src/cmd/*/*.h tests/*.h tests/*/*.h fuzz/*.h fuzz/gen/*.h)
+HEADERS      := $(wildcard include/*/*.h include/softpause/host/*.h include/softpause/server/*.h src/*/*.h src/cmd/*/*.h tests/*.h tests/*/*.h fuzz/*.h fuzz/gen/*.h)
 
 VERIFIER_OBJ := $(VERIFIER_SRC:%.c=$(BUILD)/%.o)
 HOST_OBJ     := $(HOST_SRC:%.c=$(BUILD)/%.o)
@@ -179,6 +179,8 @@ install: all
 	install -m 0644 include/softpause/*.h $(DESTDIR)$(PREFIX)/include/softpause/
 	if [ -d include/softpause/host ]; then install -d $(DESTDIR)$(PREFIX)/include/softpause/host && \
 	   install -m 0644 include/softpause/host/*.h $(DESTDIR)$(PREFIX)/include/softpause/host/; fi
+	if [ -d include/softpause/server ]; then install -d $(DESTDIR)$(PREFIX)/include/softpause/server && \
+	   install -m 0644 include/softpause/server/*.h $(DESTDIR)$(PREFIX)/include/softpause/server/; fi
 	if [ -n "$(FUNDCMD)" ]; then install -m 0755 $(FUNDCMD) $(DESTDIR)$(PREFIX)/bin/fund && \
 	   install -m 0644 $(LIBFUND) $(DESTDIR)$(PREFIX)/lib/ && \
 	   install -d $(DESTDIR)$(PREFIX)/include/fund $(DESTDIR)$(PREFIX)/include/dacc && \

@@ -11,11 +11,12 @@
 #   crypto                     libsodium-dev, pkg-config
 #   log and witness servers    libsqlite3-dev, libmicrohttpd-dev, libcurl4-openssl-dev
 #   tile-serving benchmark     nginx-light (bench/tiles compares against it)
+#   HTTP tests                 curl (raw requests to the servers)
 #   checks and interop tests   python3 (stack check), golang-go + golang-golang-x-mod-dev
 #                              (Go's sumdb/note, offline), git, ca-certificates
 set -eu
 PACKAGES="build-essential make clang libclang-rt-14-dev llvm libsodium-dev pkg-config
-libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev nginx-light
+libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev nginx-light curl
 python3 golang-go golang-golang-x-mod-dev git ca-certificates"
 
 if ! command -v dpkg-query > /dev/null 2>&1; then

@@ -145,6 +145,18 @@
  * increments a year (accepted bundles always persist it). */
 #define SP_ATTESTED_TIME_PERSIST_STEP 3600u
 
+/* Largest add-checkpoint request body a witness reads (C2SP tlog-witness): "old " and 19
+ * digits, SP_MAX_PROOF_HASHES base64 hash lines, the empty line, a checkpoint note.  The
+ * HTTP layer answers 413 above it. */
+#define SP_MAX_WITNESS_REQUEST_BYTES \
+    (24u + SP_MAX_PROOF_HASHES * (SP_BASE64_HASH_LINE_BYTES) + 1u + SP_MAX_NOTE_BYTES)
+#define SP_BASE64_HASH_LINE_BYTES 45u          /* 44 base64 characters and '\n' */
+
+/* Evidence a witness keeps per log origin: requests it refused although the log signed
+ * them (split views, failing consistency proofs).  Only the log's key can make such
+ * requests, so the cap only bounds what a misbehaving log can make the witness store. */
+#define SP_MAX_WITNESS_EVIDENCE 1024u
+
 /* ---- compile-time checks ----------------------------------------------------------- */
 
 _Static_assert(SP_MAX_SIG_LINES >= 16 && SP_MAX_SIG_LINES <= 100,

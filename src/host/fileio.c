@@ -39,6 +39,32 @@ int sp_file_exists(const char *path)
     return lstat(path, &st) == 0;
 }
 
+sp_err sp_file_make_dirs(const char *path, mode_t mode)
+{
+    char p[4096];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof p)
+        return sp_file_fail(ENAMETOOLONG);
+    memcpy(p, path, n + 1);
+    /* Each prefix ending before a '/', then the whole path. */
+    for (size_t i = 1; i <= n; i++) {
+        if (p[i] != '/' && p[i] != '\0')
+            continue;
+        char saved = p[i];
+        p[i] = '\0';
+        if (mkdir(p, mode) != 0) {
+            int err = errno;
+            struct stat st;
+            if (err != EEXIST)
+                return sp_file_fail(err);
+            if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+                return sp_file_fail(ENOTDIR);
+        }
+        p[i] = saved;
+    }
+    return SP_OK;
+}
+
 sp_err sp_file_read(const char *path, uint8_t *buf, size_t cap, size_t *len)
 {
     int fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);

@@ -2,13 +2,15 @@
  * signing.c -- adding signature lines, the equivocation guard, collecting (signing.h).
  *
  * All parsing is the verifier's: notes through sp_note_parse, statements through
- * sp_statement_parse / sp_statement_verify, so a signer and a device can never disagree
- * about what a text says.
+ * sp_statement_parse / sp_statement_verify, cosigned messages through
+ * sp_cosignature_message, so a signer and a device can never disagree about what a text
+ * says or what a signature covers.
  */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "softpause/checkpoint.h"
 #include "softpause/encoding.h"
 #include "softpause/host/fileio.h"
 #include "softpause/host/signing.h"
@@ -27,21 +29,29 @@ static sp_err put(uint8_t *out, size_t cap, size_t *pos, const void *p, size_t n
     return SP_OK;
 }
 
-/* Write "— name base64(keyid || sig)\n" for key over text. */
-static sp_err put_signature_line(const sp_signer_key *key, const uint8_t *text, size_t text_len,
-                                 uint8_t *out, size_t cap, size_t *pos)
+/* Write "— name base64(key ID || prefix || Ed25519 signature of msg)\n": a note signature
+ * line (no prefix, msg = the note text) or a cosignature/v1 line (prefix = the 8-byte
+ * timestamp, msg = the cosigned message). */
+static sp_err put_sig_line(const sp_signer_key *key, const uint8_t *prefix, size_t prefix_len,
+                           const uint8_t *msg, size_t msg_len, uint8_t *out, size_t cap,
+                           size_t *pos)
 {
-    uint8_t payload[4 + 64];
-    char b64[SP_BASE64_ENCODED_LEN(68)];
-    size_t b64_len;
+    uint8_t payload[4 + 8 + 64];
+    char b64[SP_BASE64_ENCODED_LEN(sizeof payload)];
+    size_t b64_len, n = 4 + prefix_len;
     sp_err e;
+    if (prefix_len > 8)
+        return SP_ERR_ARGUMENT;
     payload[0] = (uint8_t)(key->pub.key_id >> 24);
     payload[1] = (uint8_t)(key->pub.key_id >> 16);
     payload[2] = (uint8_t)(key->pub.key_id >> 8);
     payload[3] = (uint8_t)key->pub.key_id;
-    if (crypto_sign_detached(payload + 4, NULL, text, text_len, key->sk) != 0)
+    if (prefix_len > 0)
+        memcpy(payload + 4, prefix, prefix_len);
+    if (crypto_sign_detached(payload + n, NULL, msg, msg_len, key->sk) != 0)
         return SP_ERR_CRYPTO;
-    if ((e = sp_base64_encode(b64, sizeof b64, &b64_len, payload, sizeof payload)) != SP_OK)
+    n += 64;
+    if ((e = sp_base64_encode(b64, sizeof b64, &b64_len, payload, n)) != SP_OK)
         return e;
     if ((e = put(out, cap, pos, em_dash_space, sizeof em_dash_space)) != SP_OK ||
         (e = put(out, cap, pos, key->pub.name, key->pub.name_len)) != SP_OK ||
@@ -49,6 +59,33 @@ static sp_err put_signature_line(const sp_signer_key *key, const uint8_t *text, 
         (e = put(out, cap, pos, b64, b64_len)) != SP_OK)
         return e;
     return put(out, cap, pos, "\n", 1);
+}
+
+static sp_err put_signature_line(const sp_signer_key *key, const uint8_t *text, size_t text_len,
+                                 uint8_t *out, size_t cap, size_t *pos)
+{
+    return put_sig_line(key, NULL, 0, text, text_len, out, cap, pos);
+}
+
+sp_err sp_cosignature_line(const sp_signer_key *key, uint64_t timestamp, const uint8_t *text,
+                           size_t text_len, uint8_t *out, size_t cap, size_t *out_len)
+{
+    uint8_t msg[SP_MAX_COSIGNED_MESSAGE_BYTES], ts[8];
+    size_t msg_len = 0;
+    sp_err e;
+    *out_len = 0;
+    if (key->pub.alg != SP_KEY_ALG_COSIGNER)
+        return SP_ERR_KEY_ALGORITHM;
+    if (timestamp == 0)
+        return SP_ERR_COSIG_TIME_ZERO;
+    if (timestamp >= SP_COSIG_TIME_LIMIT)
+        return SP_ERR_COSIG_TIME_RANGE;
+    if ((e = sp_cosignature_message(msg, sizeof msg, &msg_len, timestamp, text, text_len)) !=
+        SP_OK)
+        return e;
+    for (int b = 0; b < 8; b++)
+        ts[b] = (uint8_t)(timestamp >> (56 - 8 * b)); /* u64, big-endian */
+    return put_sig_line(key, ts, sizeof ts, msg, msg_len, out, cap, out_len);
 }
 
 /* Does the input end in a signature block: a blank line followed by lines that start like
@@ -77,6 +114,8 @@ sp_err sp_note_add_signature(const sp_signer_key *key, const uint8_t *in, size_t
     *text_len = 0;
     if (err_line != NULL)
         *err_line = 0;
+    if (key->pub.alg != 0 && key->pub.alg != SP_KEY_ALG_ED25519)
+        return SP_ERR_KEY_ALGORITHM; /* a witness key cosigns checkpoints, nothing else */
     if (as_text || !has_signature_block(in, in_len)) {
         if ((e = sp_note_text_check(in, in_len, err_line)) != SP_OK)
             return e;

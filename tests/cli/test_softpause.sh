@@ -9,7 +9,7 @@ set -u
 cli_setup "cli" sp-cli
 
 # ---- help and usage --------------------------------------------------------------------
-for c in "" key note policy statement device demo; do
+for c in "" key note policy statement bundle log witness device demo; do
     run 0 "help $c" $SP $c --help
     contains "help $c" "usage:" "$T/out"
 done
@@ -61,9 +61,38 @@ head -c 40000 /dev/zero | tr '\0' a > "$T/huge"
 expect_err SP_ERR_NOTE_TOO_LARGE "huge note" $SP note verify --key $K/mil-a.pub "$T/huge"
 contains "huge note names the file" "huge" "$T/err"
 
+# ---- publication: a log key, three witnesses on free loopback ports ------------------------
+# Witnesses timestamp their cosignatures with the real clock, and devices measure epochs
+# against that attested time, so the policy's genesis is two weeks before this week began:
+# epoch 1 is then last week, and still fresh (max-staleness defaults to one epoch).
+WEEK=604800
+GENESIS=$(( $(date +%s) / WEEK * WEEK - 2 * WEEK ))
+$SP key generate log.test.example/log --out "$K" > /dev/null
+LOGKEY=$K/log.test.example%2Flog
+for w in w1 w2 w3; do $SP key generate --cosigner $w.test.example --out "$K" > /dev/null; done
+wait_file() { for i in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
+for w in w1 w2 w3; do
+    $SP witness serve --key "$K/$w.test.example.key" --db "$T/$w.db" --log "$(cat "$LOGKEY.pub")" \
+        --port-file "$T/$w.port" > "$T/$w.out" 2> "$T/$w.err" &
+    echo $! > "$T/$w.pid"
+done
+for w in w1 w2 w3; do if wait_file "$T/$w.port"; then ok; else bad "witness $w starts"; fi; done
+{
+    echo "# the deployment's log and its witnesses (C2SP tlog-policy)"
+    echo "log $(cat "$LOGKEY.pub")"
+    for w in w1 w2 w3; do
+        echo "witness $w $(cat "$K/$w.test.example.pub") http://127.0.0.1:$(cat "$T/$w.port")"
+    done
+    echo "group witnesses 2 w1 w2 w3"
+    echo "quorum witnesses"
+} > "$T/witnesses"
+W="--witness-policy $T/witnesses"
+stop_servers() { for f in "$T"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2> /dev/null; rm -f "$f"; done; }
+trap stop_servers EXIT
+
 # ---- policy --------------------------------------------------------------------------------
-run 0 "policy init" $SP policy init --deployment test.example/pause --genesis 1798416000 \
-    --epoch-length 604800 --allowance 691200 \
+run 0 "policy init" $SP policy init --deployment test.example/pause --genesis $GENESIS \
+    --epoch-length 604800 --allowance 691200 $W \
     --signer mil-a:military:$K/mil-a.pub --signer mil-b:military:$K/mil-b.pub \
     --signer mil-c:military:$K/mil-c.pub --signer civ-a:civil:$K/civ-a.pub \
     --signer civ-b:civil:$K/civ-b.pub --rule '3 of all' --rule '1 of civil' --out "$T/policy"
@@ -79,24 +108,40 @@ expect_err SP_ERR_POLICY "comment refused" $SP policy check "$T/policy-comment"
 contains "error names file:line" "policy-comment:" "$T/err"
 expect_err SP_ERR_POLICY_LIMIT "huge policy" $SP policy check "$T/huge"
 expect_err SP_ERR_POLICY_SINGLE_BODY "single-body quorum refused" $SP policy init \
-    --deployment d --genesis 0 --epoch-length 3600 --allowance 10 \
+    --deployment d --genesis 0 --epoch-length 3600 --allowance 10 $W \
     --signer a:civil:$K/civ-a.pub --signer b:military:$K/mil-a.pub --rule '1 of all'
 expect_err SP_ERR_POLICY_DUPLICATE_KEY "same key twice refused" $SP policy init \
-    --deployment d --genesis 0 --epoch-length 3600 --allowance 10 \
+    --deployment d --genesis 0 --epoch-length 3600 --allowance 10 $W \
     --signer a:civil:$K/civ-a.pub --signer b:civil:$K/civ-a.pub --rule '2 of all'
 expect_err SP_ERR_POLICY_TAG_UNDECLARED "undeclared tag in rule" $SP policy init \
-    --deployment d --genesis 0 --epoch-length 3600 --allowance 10 \
+    --deployment d --genesis 0 --epoch-length 3600 --allowance 10 $W \
     --signer a:civil:$K/civ-a.pub --signer b:civil:$K/mil-a.pub --rule '2 of navy'
 run 2 "policy init missing options" $SP policy init --deployment d
-expect_err SP_ERR_USAGE "rule syntax" $SP policy init \
+run 0 "policy shows its witnesses" $SP policy show "$T/policy"
+contains "witness quorum shown" "witness quorum: witnesses" "$T/out"
+printf 'log %s\nquorum none\n' "$(cat "$LOGKEY.pub")" > "$T/no-witnesses"
+expect_err SP_ERR_POLICY_QUORUM_NONE "publication without witnesses refused" $SP policy init \
     --deployment d --genesis 0 --epoch-length 3600 --allowance 10 \
+    --witness-policy "$T/no-witnesses" \
+    --signer a:civil:$K/civ-a.pub --signer b:military:$K/mil-a.pub --rule '2 of all'
+printf 'log %s\nwitness w1 %s\nwitness w2 %s\ngroup g 2 w1 w2\nquorum g\n' "$(cat "$LOGKEY.pub")" \
+    "$(cat "$K/w1.test.example.pub")" "$(cat "$K/w2.test.example.pub")" > "$T/two-witnesses"
+expect_err SP_ERR_POLICY_KEY_ROLES "a signer that is also the log refused" $SP policy init \
+    --deployment d --genesis 0 --epoch-length 3600 --allowance 10 \
+    --witness-policy "$T/two-witnesses" \
+    --signer a:civil:$K/civ-a.pub --signer b:military:$LOGKEY.pub --rule '2 of all'
+expect_err SP_ERR_IO "missing witness policy file" $SP policy init \
+    --deployment d --genesis 0 --epoch-length 3600 --allowance 10 \
+    --witness-policy "$T/nowhere" --signer a:civil:$K/civ-a.pub --rule '1 of all'
+expect_err SP_ERR_USAGE "rule syntax" $SP policy init \
+    --deployment d --genesis 0 --epoch-length 3600 --allowance 10 $W \
     --signer a:civil:$K/civ-a.pub --signer b:civil:$K/mil-a.pub --rule 'three of all'
 
 # ---- statements ----------------------------------------------------------------------------
 P=$T/policy
 run 0 "statement new" $SP statement new --policy $P --epoch 1 --mode run; cp "$T/out" "$T/s1.txt"
 contains "statement header" "^softpause/v1 authorisation test.example/pause" "$T/s1.txt"
-contains "statement start" "^start 1799020800" "$T/s1.txt"
+contains "statement start" "^start $((GENESIS + WEEK))" "$T/s1.txt"
 for b in mil-a civ-a mil-b; do
     run 0 "sign s1 $b" $SP note sign --key $K/$b.key "$T/s1.txt"; cp "$T/out" "$T/s1.$b"
 done
@@ -129,6 +174,41 @@ expect_err SP_ERR_COLLECT_MISMATCH "collect different texts" $SP statement colle
 expect_err SP_ERR_STMT_MODE "throttle 0" $SP statement new --policy $P --epoch 2 --mode throttle:0
 run 2 "bad mode" $SP statement new --policy $P --epoch 2 --mode fast
 
+# ---- the log: publish, wait for the witnesses, build bundles ---------------------------------
+$SP log serve --policy $P --key "$LOGKEY.key" --db "$T/log.db" --witness-interval 1 \
+    --port-file "$T/log.port" > "$T/log.out" 2> "$T/log.err" &
+echo $! > "$T/log.pid"
+if wait_file "$T/log.port"; then ok; else bad "log starts"; fi
+URL=http://127.0.0.1:$(cat "$T/log.port")
+run 0 "publish epoch 1" $SP bundle publish --log "$URL" "$T/s1.note"
+contains "published at index 0" "logged at index 0" "$T/out"
+expect_err SP_ERR_QUORUM_NOT_MET "the log refuses a military-only quorum" \
+    $SP bundle publish --log "$URL" "$T/military.note"
+# The log sends each new checkpoint to the witnesses; wait until 2 of 3 have cosigned it.
+made=0
+for i in $(seq 100); do
+    if $SP bundle make --policy $P --log "$URL" --out "$T/b1" "$T/s1.note" > /dev/null 2>&1; then
+        made=1; break
+    fi
+    sleep 0.1
+done
+if [ $made = 1 ]; then ok; else bad "bundle for epoch 1 once the witnesses cosign"; fi
+run 0 "bundle verify" $SP bundle verify --policy $P "$T/b1"
+contains "bundle names its witnesses" "cosigned by w" "$T/out"
+contains "bundle shows attested time" "attested time" "$T/out"
+run 0 "bundle verify json" $SP bundle verify --policy $P --json "$T/b1"
+contains "json bundle accepted" '"accepted":true' "$T/out"
+expect_err SP_ERR_BUNDLE_BARE_STATEMENT "a bare statement is no bundle" \
+    $SP bundle verify --policy $P "$T/s1.note"
+run 0 "export a static mirror" $SP log export --db "$T/log.db" "$T/mirror"
+run 0 "bundle from the mirror" $SP bundle make --policy $P --log "$T/mirror" --out "$T/b1-mirror" "$T/s1.note"
+if cmp -s "$T/b1" "$T/b1-mirror"; then ok; else bad "the mirror gives the same bundle"; fi
+$SP statement new --policy $P --epoch 2 --mode run > "$T/s2.txt"
+for b in mil-b civ-b mil-c; do $SP note sign --key $K/$b.key "$T/s2.txt" > "$T/s2.$b"; done
+$SP statement collect --policy $P "$T/s2.mil-b" "$T/s2.civ-b" "$T/s2.mil-c" > "$T/s2.note"
+expect_err SP_ERR_NOT_FOUND "bundle for a statement never logged" \
+    $SP bundle make --policy $P --log "$URL" "$T/s2.note"
+
 # ---- device --------------------------------------------------------------------------------
 D=$T/dev.state
 run 3 "status before init" $SP device status --state $D
@@ -139,15 +219,26 @@ run 0 "status fresh" $SP device status --state $D --json
 contains "fresh device has no epoch" '"highest_epoch":null' "$T/out"
 expect_err SP_ERR_DEV_NO_AUTHORISATION "consume before any statement" $SP device consume --state $D 60
 contains "pause printed" "PAUSE" "$T/out"
-expect_err SP_ERR_QUORUM_NOT_MET "device refuses military-only" $SP device apply --state $D "$T/military.note"
-run 0 "apply epoch 1" $SP device apply --state $D "$T/s1.note"
+expect_err SP_ERR_BUNDLE_BARE_STATEMENT "device refuses a bare statement" $SP device apply --state $D "$T/s1.note"
+expect_err SP_ERR_BUNDLE_BARE_STATEMENT "device refuses military-only" $SP device apply --state $D "$T/military.note"
+run 0 "apply epoch 1" $SP device apply --state $D "$T/b1"
 contains "allowance set" "allowance set to 691200" "$T/out"
 cp $D "$T/dev.state.epoch1"   # an attacker images the external flash now
 run 0 "consume" $SP device consume --state $D 3600
 contains "run granted" "^RUN 3600" "$T/out"
-expect_err SP_ERR_DEV_EPOCH_NOT_NEWER "replay epoch 1" $SP device apply --state $D "$T/s1.note"
+expect_err SP_ERR_DEV_EPOCH_NOT_NEWER "replay epoch 1" $SP device apply --state $D "$T/b1"
 run 0 "status" $SP device status --state $D
 contains "status allowance" "687600 s" "$T/out"
+run 0 "status json" $SP device status --state $D --json
+if grep -q '"attested_time":0' "$T/out"; then bad "attested time set by the bundle"; else ok; fi
+
+# Two witnesses go down: epoch 2 is logged, but no checkpoint with a quorum covers it.
+kill "$(cat "$T/w2.pid")" "$(cat "$T/w3.pid")"; rm -f "$T/w2.pid" "$T/w3.pid"
+run 0 "publish epoch 2" $SP bundle publish --log "$URL" "$T/s2.note"
+sleep 1.5
+expect_err SP_ERR_NOT_FOUND "no cosigned checkpoint covers epoch 2 with one witness" \
+    $SP bundle make --policy $P --log "$URL" "$T/s2.note"
+stop_servers
 cp "$T/dev.state.epoch1" $D   # ... and restores it to get the hour back
 expect_err SP_ERR_DEV_ROLLBACK "rolled-back flash image" $SP device status --state $D
 run 2 "consume needs a number" $SP device consume --state $D lots

@@ -20,9 +20,128 @@ contains "cosigner skey type 0x04" '^PRIVATE+KEY+witness.example/w1+[0-9a-f]\{8\
 mode=$(stat -c %a "$W.key")
 same "cosigner key mode" "$mode" 600
 run 0 "signer key" $SP key generate log.example --out "$K"
+mkdir -p "$K/impostor"
+for n in mil-a civ-a other.example/log; do $SP key generate $n --out "$K" > /dev/null; done
+for w in w1 w2 w3; do $SP key generate --cosigner $w.test.example --out "$K" > /dev/null; done
+$SP key generate log.example --out "$K/impostor" > /dev/null
 contains "signer vkey type 0x01" '^log.example+[0-9a-f]\{8\}+A' "$K/log.example.pub"
 expect_err SP_ERR_EXISTS "cosigner key overwrite refused" $SP key generate --cosigner witness.example/w1 --out "$K"
 printf 'some text\n' > "$T/text"
 expect_err SP_ERR_KEY_ALGORITHM "a cosigner key does not sign notes" $SP note sign --key "$W.key" --text "$T/text"
+
+
+# ---- witness serve: the command's own errors ----------------------------------------------
+LOG=$K/log.example
+run 0 "witness --help" $SP witness --help
+contains "usage names serve" "witness serve --key" "$T/out"
+run 2 "witness without subcommand" $SP witness
+run 2 "serve without --db" $SP witness serve --key "$W.key" --log "$LOG.pub"
+run 2 "serve without logs" $SP witness serve --key "$W.key" --db "$T/w.db"
+run 2 "serve with --log and --policy" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub" --policy "$T/nothing"
+run 2 "bad --listen" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub" --listen nowhere
+expect_err SP_ERR_KEY_ALGORITHM "a signer key as witness key" $SP witness serve --key "$LOG.key" --db "$T/w.db" --log "$LOG.pub"
+expect_err SP_ERR_KEY_ALGORITHM "a cosigner key as log" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$W.pub"
+expect_err SP_ERR_KEY_FORMAT "a --log that is no key" $SP witness serve --key "$W.key" --db "$T/w.db" --log "not+a+key"
+expect_err SP_ERR_IO "database in a missing directory" $SP witness serve --key "$W.key" --db "$T/no/such/w.db" --log "$LOG.pub"
+expect_err SP_ERR_ARGUMENT "prefix without a slash" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub" --prefix w1
+
+if ! command -v curl > /dev/null 2>&1 || ! command -v openssl > /dev/null 2>&1; then
+    echo "$SUITE: serving tests skipped (curl or openssl not installed)"; cli_finish
+fi
+
+# ---- witness serve over HTTP ----------------------------------------------------------------
+# checkpoint SIZE ROOT64 KEY -> $T/cp: a checkpoint note for log.example signed by KEY
+checkpoint() {
+    printf 'log.example\n%s\n%s\n' "$1" "$2" > "$T/cp.txt"
+    $SP note sign --key "$3" --text "$T/cp.txt" > "$T/cp"
+}
+# post OLD [PROOF_LINE] -> status in $T/status, content type in $T/ctype, body in $T/body
+post() {
+    { echo "old $1"; [ -n "${2:-}" ] && echo "$2"; echo; cat "$T/cp"; } > "$T/req"
+    curl -s -o "$T/body" -w '%{http_code} %{content_type}' --data-binary "@$T/req" \
+        "$URL/add-checkpoint" > "$T/answer"
+    read -r status ctype < "$T/answer"
+}
+leaf_hash() { printf '\000%s' "$1" | openssl dgst -sha256 -binary | base64; }
+EMPTY=$(printf '' | openssl dgst -sha256 -binary | base64)
+R1=$(leaf_hash one)                                     # the tree [one]
+R2=$( { printf '\001'; printf '\000one' | openssl dgst -sha256 -binary;
+        printf '\000two' | openssl dgst -sha256 -binary; } | openssl dgst -sha256 -binary | base64)
+P12=$(leaf_hash two)                                    # consistency proof 1 -> 2
+
+serve() { # serve ARGS... : start a witness, wait for its port, set URL and PID
+    rm -f "$T/port"
+    $SP witness serve --key "$W.key" --db "$T/w.db" --port-file "$T/port" "$@" \
+        > "$T/serve.out" 2> "$T/serve.err" &
+    PID=$!
+    for i in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
+    URL=http://127.0.0.1:$(cat "$T/port" 2>/dev/null)
+}
+stop() {
+    kill -TERM "$PID"; wait "$PID"; st=$?
+    same "witness stops on SIGTERM with status 0" "$st" 0
+}
+
+serve --log "$LOG.pub"
+contains "serve prints its URL" "witness: listening on $URL" "$T/serve.out"
+checkpoint 1 "$R1" "$LOG.key"
+post 0
+same "first contact cosigned" "$status" 200
+contains "cosignature line names the witness" '^— witness.example/w1 [A-Za-z0-9+/]\{102\}==$' "$T/body"
+same "one line" "$(wc -l < "$T/body" | tr -d ' ')" 1
+post 0
+same "old 0 after a cosignature: 409" "$status" 409
+same "409 content type" "$ctype" "text/x.tlog.size"
+same "409 body" "$(od -An -c "$T/body" | tr -s ' ')" " 1 \n"
+checkpoint 2 "$R2" "$LOG.key"
+post 1 "$P12"
+same "grown with a consistency proof" "$status" 200
+post 2 "$P12"
+same "proof for equal sizes: 422" "$status" 422
+contains "422 names the error" "^SP_ERR_MERKLE_PROOF_LENGTH: " "$T/body"
+checkpoint 2 "$R1" "$LOG.key"
+post 2
+same "split view: 409" "$status" 409
+contains "split view named" "^SP_ERR_WITNESS_SPLIT_VIEW: " "$T/body"
+checkpoint 3 "$R1" "$LOG.key"
+post 2 "$P12"
+same "inconsistent: 422" "$status" 422
+checkpoint 3 "$R1" "$K/impostor/log.example.key"
+post 2
+same "signed by another key: 403" "$status" 403
+printf 'other.example/log\n1\n%s\n' "$R1" > "$T/cp.txt"
+$SP note sign --key "$K/other.example%2Flog.key" --text "$T/cp.txt" > "$T/cp"
+post 0
+same "unknown origin: 404" "$status" 404
+printf 'old 01\n\n' > "$T/req"; cat "$T/cp" >> "$T/req"
+status=$(curl -s -o "$T/body" -w '%{http_code}' --data-binary "@$T/req" "$URL/add-checkpoint")
+same "non-canonical old size: 400" "$status" 400
+status=$(curl -s -o /dev/null -w '%{http_code}' "$URL/add-checkpoint")
+same "GET: 405" "$status" 405
+status=$(curl -s -o /dev/null -w '%{http_code}' --data-binary "@$T/req" "$URL/other")
+same "unknown path: 404" "$status" 404
+contains "requests are logged" "POST /add-checkpoint 409 SP_ERR_WITNESS_SPLIT_VIEW" "$T/serve.err"
+stop
+
+# Restarted from the same database (logs from a deployment policy, under a prefix): it
+# remembers size 2.
+{
+    echo "log $(cat "$LOG.pub")"
+    for w in w1 w2 w3; do echo "witness $w $(cat "$K/$w.test.example.pub")"; done
+    echo "group witnesses 2 w1 w2 w3"
+    echo "quorum witnesses"
+} > "$T/witnesses"
+run 0 "policy with the log" $SP policy init --deployment test.example/witness \
+    --genesis 1798416000 --epoch-length 604800 --allowance 691200 \
+    --signer mil-a:military:$K/mil-a.pub --signer civ-a:civil:$K/civ-a.pub \
+    --rule '2 of all' --rule '1 of civil' --witness-policy "$T/witnesses" --out "$T/policy"
+serve --policy "$T/policy" --prefix /w1
+URL=$URL/w1
+checkpoint 2 "$R2" "$LOG.key"
+post 0
+same "restart keeps the size" "$status $(cat "$T/body")" "409 2"
+post 2
+same "same tree again" "$status" 200
+stop
 
 cli_finish

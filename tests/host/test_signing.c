@@ -25,6 +25,7 @@
 #include "softpause/statement.h"
 #include "support/fixture.h"
 #include "support/policy_fixture.h"
+#include "support/pub_fixture.h"
 
 static pf_world W;
 static sp_signer_key signer[PF_NKEYS]; /* signer[i] = the world's key i, via the library */
@@ -629,6 +630,50 @@ static void test_collect_statement_errors(void)
     CHECK(out_len == 0);
 }
 
+/* ---- cosignature lines ------------------------------------------------------------------ */
+
+/* sp_cosignature_line is byte-identical to the line pub_fixture.c makes with libsodium. */
+static void test_cosignature_line(void)
+{
+    static const char text[] = "pub.test.example/log\n5\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
+    pub_world pw;
+    sp_signer_key w;
+    uint8_t line[256];
+    char want[256];
+    size_t n = 0;
+    pub_world_make(&pw);
+    memset(&w, 0, sizeof w);
+    memcpy(w.pub.name, pw.witnesses[1].name, strlen(pw.witnesses[1].name) + 1);
+    w.pub.name_len = strlen(pw.witnesses[1].name);
+    w.pub.key_id = pw.witness_ids[1];
+    w.pub.alg = SP_KEY_ALG_COSIGNER;
+    memcpy(w.pub.public_key, pw.witnesses[1].pk, 32);
+    memcpy(w.sk, pw.witnesses[1].sk, 64);
+
+    static const uint64_t times[] = {1, 1700000000u, ((uint64_t)1 << 63) - 1};
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        size_t wl = pub_cosign_line(want, sizeof want, &pw, 1, times[i], text, sizeof text - 1);
+        CHECK_OK(sp_cosignature_line(&w, times[i], (const uint8_t *)text, sizeof text - 1, line,
+                                     sizeof line, &n));
+        CHECK(n == wl && memcmp(line, want, wl) == 0);
+    }
+    CHECK_ERR(sp_cosignature_line(&w, 0, (const uint8_t *)text, sizeof text - 1, line,
+                                  sizeof line, &n), SP_ERR_COSIG_TIME_ZERO);
+    CHECK_ERR(sp_cosignature_line(&w, (uint64_t)1 << 63, (const uint8_t *)text,
+                                  sizeof text - 1, line, sizeof line, &n),
+              SP_ERR_COSIG_TIME_RANGE);
+    CHECK(n == 0);
+    CHECK_ERR(sp_cosignature_line(&w, 5, (const uint8_t *)text, sizeof text - 1, line, 40, &n),
+              SP_ERR_NOTE_TOO_LARGE);
+    /* A note-signer key does not cosign, and a cosigner key does not sign notes. */
+    CHECK_ERR(sp_cosignature_line(&signer[0], 5, (const uint8_t *)text, sizeof text - 1, line,
+                                  sizeof line, &n), SP_ERR_KEY_ALGORITHM);
+    size_t tl = 0;
+    CHECK_ERR(sp_note_add_signature(&w, (const uint8_t *)text, sizeof text - 1, 1, out,
+                                    sizeof out, &n, &tl, NULL), SP_ERR_KEY_ALGORITHM);
+    sp_signer_key_wipe(&w);
+}
+
 int main(void)
 {
     if (sp_sodium_init() != SP_OK)
@@ -656,6 +701,7 @@ int main(void)
     RUN_TEST(test_collect_mismatch);
     RUN_TEST(test_collect_nothing_valid);
     RUN_TEST(test_collect_statement_errors);
+    RUN_TEST(test_cosignature_line);
     for (int i = 0; i < PF_NKEYS; i++)
         sp_signer_key_wipe(&signer[i]);
     return harness_finish("host/signing");

@@ -165,6 +165,49 @@ void pub_tree(const char *note, size_t note_len, uint64_t size, uint64_t index,
         path(&t, index, 0, size, proof, proof_len);
 }
 
+/* RFC 6962 SUBPROOF(m, D[lo:hi], b), appended to proof. */
+static void subproof(const tree_src *t, uint64_t m, uint64_t lo, uint64_t hi, int b,
+                     uint8_t proof[][32], size_t *n)
+{
+    uint64_t k;
+    if (m == hi - lo) {
+        if (!b)
+            mth(t, lo, hi, proof[(*n)++]);
+        return;
+    }
+    k = split_point(hi - lo);
+    if (m <= k) {
+        subproof(t, m, lo, lo + k, b, proof, n);
+        mth(t, lo + k, hi, proof[(*n)++]);
+    } else {
+        subproof(t, m - k, lo + k, hi, 0, proof, n);
+        mth(t, lo, lo + k, proof[(*n)++]);
+    }
+}
+
+/* The filler tree: no statement leaf (its index is past every size). */
+static const tree_src filler_tree = {NULL, 0, UINT64_MAX};
+
+void pub_filler_root(uint64_t size, uint8_t root[32])
+{
+    if (size > PUB_FILLER_MAX)
+        pub_die("filler tree size");
+    if (size == 0)
+        crypto_hash_sha256(root, NULL, 0);
+    else
+        mth(&filler_tree, 0, size, root);
+}
+
+size_t pub_consistency(uint64_t m, uint64_t n, uint8_t proof[][32])
+{
+    size_t len = 0;
+    if (m == 0 || m > n || n > PUB_FILLER_MAX)
+        pub_die("consistency proof sizes");
+    if (m < n)
+        subproof(&filler_tree, m, 0, n, 1, proof, &len);
+    return len;
+}
+
 size_t pub_cosign_line(char *out, size_t cap, const pub_world *pw, int i, uint64_t time,
                        const char *text, size_t text_len)
 {

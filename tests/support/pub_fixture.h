@@ -75,4 +75,12 @@ void pub_leaf_hash(uint8_t out[32], const void *leaf, size_t len);
 void pub_tree(const char *note, size_t note_len, uint64_t size, uint64_t index,
               uint8_t root[32], uint8_t proof[][32], size_t *proof_len);
 
+/* The filler tree (leaf i is the filler note i, no statement), for witness tests: its root
+ * at `size` leaves (size 0: SHA-256 of nothing) and the RFC 6962 consistency proof from its
+ * first m leaves to its first n (0 < m <= n <= PUB_FILLER_MAX; returns the hash count, at
+ * most 63). */
+#define PUB_FILLER_MAX ((uint64_t)1 << 20)
+void pub_filler_root(uint64_t size, uint8_t root[32]);
+size_t pub_consistency(uint64_t m, uint64_t n, uint8_t proof[][32]);
+
 #endif

@@ -1,7 +1,10 @@
 /*
  * scratch.c -- see scratch.h.
  */
+/* nftw() is an X/Open interface. */
+#define _XOPEN_SOURCE 700
 #include <dirent.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,22 +26,19 @@ void scratch_make(const char *tag)
     }
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    (void)remove(path); /* keep going: remove what can be removed */
+    return 0;
+}
+
+/* Depth first, without following links: everything under the directory, then itself. */
 void scratch_remove(void)
 {
-    DIR *d = opendir(scratch_dir);
-    struct dirent *ent;
-    char p[1024];
-    if (d == NULL)
-        return;
-    while ((ent = readdir(d)) != NULL) {
-        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", scratch_dir, ent->d_name);
-        if (unlink(p) != 0)
-            rmdir(p);
-    }
-    closedir(d);
-    rmdir(scratch_dir);
+    nftw(scratch_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int scratch_entries(char *names, size_t cap)

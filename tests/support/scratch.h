@@ -2,7 +2,8 @@
  * scratch.h -- a scratch directory for tests that touch the file system.
  *
  * One directory at a time, made under $TMPDIR (or /tmp) with mkdtemp and removed with
- * everything in it (files, and empty subdirectories) by scratch_remove.
+ * everything in it (files and subdirectories, depth first, links not followed) by
+ * scratch_remove.
  */
 #ifndef DACC_TESTS_SCRATCH_H
 #define DACC_TESTS_SCRATCH_H

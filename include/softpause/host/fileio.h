@@ -25,6 +25,10 @@ SP_MUST_CHECK sp_err sp_file_read(const char *path, uint8_t *buf, size_t cap, si
 SP_MUST_CHECK sp_err sp_file_write_atomic(const char *path, const void *data, size_t len,
                                           mode_t mode, int overwrite);
 
+/* Create directory path and any missing parents with mode (like mkdir -p); existing
+ * directories are fine.  SP_ERR_IO otherwise. */
+SP_MUST_CHECK sp_err sp_file_make_dirs(const char *path, mode_t mode);
+
 /* 1 if path exists (any type), else 0. */
 int sp_file_exists(const char *path);
 

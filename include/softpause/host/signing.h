@@ -23,13 +23,28 @@
  *     with the em dash, or with an ASCII '-'), it must parse as a signed note: a block that
  *     is present but malformed is an error; if not, `in` is a plain text.
  * Re-signing with the same key (name and key ID) replaces its line in place; all other
- * lines keep their bytes and order; a new line is appended.  *text_len gets the length of
+ * lines keep their bytes and order; a new line is appended.  key must be a note-signer key
+ * (type 0x01; a cosigner key is SP_ERR_KEY_ALGORITHM).  *text_len gets the length of
  * the signed text (a prefix of out).  err_line as in sp_note_parse.
  */
 SP_MUST_CHECK sp_err sp_note_add_signature(const sp_signer_key *key, const uint8_t *in,
                                            size_t in_len, int as_text, uint8_t *out,
                                            size_t cap, size_t *out_len, size_t *text_len,
                                            uint32_t *err_line);
+
+/*
+ * A witness's cosignature line (C2SP tlog-cosignature, cosignature/v1) over a checkpoint
+ * note text (signature lines excluded, final '\n' included):
+ *
+ *   "— " <key name> " " base64( key ID[4] || timestamp (u64 big-endian) || Ed25519 sig[64] ) "\n"
+ *
+ * where the signature covers sp_cosignature_message(timestamp, text).  key must be a
+ * cosigner key (pub.alg SP_KEY_ALG_COSIGNER, else SP_ERR_KEY_ALGORITHM); timestamp 1..2^63-1
+ * (SP_ERR_COSIG_TIME_ZERO, SP_ERR_COSIG_TIME_RANGE).  Written to out[0..cap) (no NUL).
+ */
+SP_MUST_CHECK sp_err sp_cosignature_line(const sp_signer_key *key, uint64_t timestamp,
+                                         const uint8_t *text, size_t text_len, uint8_t *out,
+                                         size_t cap, size_t *out_len);
 
 /*
  * The equivocation guard.  If text parses as a statement, look up the record kept beside

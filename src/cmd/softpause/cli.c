@@ -21,6 +21,8 @@ int cli_exit_status(sp_err e)
     case SP_ERR_IO:
     case SP_ERR_EXISTS:
     case SP_ERR_FILE_FORMAT:
+    case SP_ERR_DB:
+    case SP_ERR_HTTP:
         return EXIT_IO;
     default:
         return EXIT_REJECTED;
@@ -245,4 +247,49 @@ void cli_print_bundle_report(FILE *f, const sp_policy *policy, const uint8_t *le
                 (unsigned long long)r->witnesses.quorum_time);
     if (r->quorum.line_count > 0)
         cli_print_report(f, policy, leaf, r->leaf_len, &r->quorum);
+}
+
+int cli_parse_listen(const char *text, const char *what, char *host, size_t cap,
+                     uint16_t *port)
+{
+    const char *colon = strrchr(text, ':');
+    const char *h = text;
+    uint64_t p = 0;
+    size_t n;
+    if (colon == NULL) {
+        fprintf(stderr, "softpause: error: %s: expected ADDR:PORT, got '%s'\n", what, text);
+        return EXIT_USAGE;
+    }
+    if (cli_number(colon + 1, 65535, &p, what) != EXIT_OK)
+        return EXIT_USAGE; /* (printed) */
+    n = (size_t)(colon - text);
+    if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+        h++;
+        n -= 2;
+    }
+    if (n == 0 || n >= cap) {
+        fprintf(stderr, "softpause: error: %s: expected ADDR:PORT, got '%s'\n", what, text);
+        return EXIT_USAGE;
+    }
+    memcpy(host, h, n);
+    host[n] = '\0';
+    *port = (uint16_t)p;
+    return EXIT_OK;
+}
+
+int cli_announce_listening(const char *name, const char *host, uint16_t port,
+                           const char *port_file)
+{
+    int v6 = strchr(host, ':') != NULL;
+    printf("%s: listening on http://%s%s%s:%u\n", name, v6 ? "[" : "", host, v6 ? "]" : "",
+           (unsigned)port);
+    fflush(stdout);
+    if (port_file != NULL) {
+        char text[16];
+        int n = snprintf(text, sizeof text, "%u\n", (unsigned)port);
+        sp_err e = sp_file_write_atomic(port_file, text, (size_t)n, 0644, 1);
+        if (e != SP_OK)
+            return cli_error(e, port_file, 0, "cannot write the port file");
+    }
+    return EXIT_OK;
 }

@@ -79,6 +79,17 @@ void cli_print_report(FILE *f, const sp_policy *policy, const uint8_t *note, siz
 void cli_print_bundle_report(FILE *f, const sp_policy *policy, const uint8_t *leaf,
                              const sp_bundle_report *r);
 
+/* Servers.  Split "ADDR:PORT" ("[v6]:PORT" for IPv6) into host (NUL-terminated, cap
+ * bytes) and port; prints a usage error naming `what` and returns EXIT_USAGE on failure. */
+int cli_parse_listen(const char *text, const char *what, char *host, size_t cap,
+                     uint16_t *port);
+
+/* Once a server accepts connections: print "<name>: listening on http://HOST:PORT" on
+ * stdout, and write "PORT\n" to port_file (if not NULL) so that scripts that started it on
+ * port 0 can find it.  Returns EXIT_OK or the error's exit status (printed). */
+int cli_announce_listening(const char *name, const char *host, uint16_t port,
+                           const char *port_file);
+
 /* Subcommands. */
 int cmd_key(int argc, char **argv);
 int cmd_note(int argc, char **argv);
@@ -86,6 +97,8 @@ int cmd_policy(int argc, char **argv);
 int cmd_statement(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_witness(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
+int cmd_log(int argc, char **argv);
 
 #endif

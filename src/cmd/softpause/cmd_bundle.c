@@ -14,12 +14,11 @@
 #include "cli.h"
 #include "dacc/json.h"
 #include "softpause/bundle.h"
+#include "softpause/host/bundle_make.h"
 #include "softpause/host/fileio.h"
 #include "softpause/host/http.h"
 #include "softpause/host/sodium_crypto.h"
-#include "softpause/host/tile_reader.h"
 #include "softpause/note.h"
-#include "softpause/tlog_proof.h"
 
 static const char bundle_usage[] =
     "usage: softpause bundle publish --log URL STATEMENT\n"
@@ -78,42 +77,14 @@ static int bundle_publish(const char *log, const char *input)
     return EXIT_OK;
 }
 
-/* Index of the newest entry whose note text equals text[0..text_len). */
-static sp_err find_entry(const char *log, uint64_t size, const uint8_t *text, size_t text_len,
-                         uint64_t *index)
-{
-    static sp_note parsed;
-    for (uint64_t i = size; i-- > 0;) {
-        uint8_t *entry = NULL;
-        size_t len = 0;
-        sp_err e = sp_tile_read_entry(log, i, size, &entry, &len);
-        if (e != SP_OK)
-            return e;
-        if (sp_note_parse(&parsed, entry, len, NULL) == SP_OK && parsed.text_len == text_len &&
-            memcmp(entry, text, text_len) == 0) {
-            free(entry);
-            *index = i;
-            return SP_OK;
-        }
-        free(entry);
-    }
-    return SP_ERR_NOT_FOUND;
-}
-
 static int bundle_make(const char *policy_path, const char *log, const char *index_text,
                        const char *out, const char *input)
 {
     static uint8_t note[SP_MAX_NOTE_BYTES + 1];
-    static sp_note parsed;
-    static sp_checkpoint_work cwork;
-    static sp_checkpoint_result cres;
-    uint8_t proof[SP_MAX_PROOF_HASHES][SP_SHA256_BYTES];
-    uint8_t *checkpoint = NULL, *leaf = NULL;
-    size_t cp_len = 0, leaf_len = 0, len = 0, nproof = 0, bundle_len = 0;
-    uint64_t index = 0;
-    sp_checkpoint cp;
-    sp_statement st;
-    uint32_t line = 0;
+    sp_bundle_made made;
+    uint64_t index = UINT64_MAX;
+    size_t len = 0, bundle_len = 0;
+    const char *what = NULL;
     int rc;
     sp_err e;
 
@@ -125,54 +96,17 @@ static int bundle_make(const char *policy_path, const char *log, const char *ind
         return rc;
     if ((rc = cli_read(input, note, sizeof note, &len, SP_ERR_NOTE_TOO_LARGE)) != 0)
         return rc;
-    if ((e = sp_note_parse(&parsed, note, len, &line)) != SP_OK)
-        return cli_error(e, input, line, NULL);
-
-    /* The newest checkpoint, checked against the policy's witness block. */
-    if ((e = sp_tile_fetch(log, "checkpoint", &checkpoint, &cp_len)) != SP_OK)
-        return cli_error(e, log, 0, "cannot read the log's checkpoint");
-    e = sp_checkpoint_verify_witnessed(&policy.witness, checkpoint, cp_len, sp_sodium_crypto(),
-                                       &cwork, &cp, &cres);
-    if (e != SP_OK) {
-        free(checkpoint);
-        return cli_error(e, log, 0, "the log's checkpoint does not satisfy the policy");
-    }
-
-    if (index_text != NULL) {
-        if ((rc = cli_number(index_text, SP_MAX_EPOCH, &index, "--index")) != 0) {
-            free(checkpoint);
-            return rc;
-        }
-    } else if ((e = find_entry(log, cp.size, note, parsed.text_len, &index)) != SP_OK) {
-        free(checkpoint);
-        return cli_error(e, input, 0,
-                         e == SP_ERR_NOT_FOUND ? "not in the log's %llu entries (publish it "
-                                                 "first, or wait for the next checkpoint)"
-                                               : "reading the log's entries (%llu)",
-                         (unsigned long long)cp.size);
-    }
-    if ((e = sp_tile_read_entry(log, index, cp.size, &leaf, &leaf_len)) != SP_OK ||
-        (e = sp_tile_inclusion_proof(log, index, cp.size, sp_sodium_crypto(), proof, &nproof)) !=
-            SP_OK ||
-        (e = sp_tlog_proof_format(leaf, leaf_len, index, (const uint8_t(*)[SP_SHA256_BYTES])proof,
-                                  nproof, checkpoint, cp_len, bundle_buf, sizeof bundle_buf,
-                                  &bundle_len)) != SP_OK) {
-        free(checkpoint);
-        free(leaf);
-        return cli_error(e, log, 0, "building the bundle for index %llu",
-                         (unsigned long long)index);
-    }
-    free(checkpoint);
-    free(leaf);
-
-    /* Never hand out a bundle a device would refuse for reasons the bundle controls. */
-    e = sp_bundle_verify(&policy, bundle_buf, bundle_len, sp_sodium_crypto(), &work, &st,
-                         &report, &line);
-    if (e != SP_OK) {
-        rc = cli_error(e, input, line, "the bundle built from the log does not verify");
-        cli_print_bundle_report(stderr, &policy, work.leaf, &report);
+    if (index_text != NULL && (rc = cli_number(index_text, SP_MAX_EPOCH, &index, "--index")))
         return rc;
-    }
+    e = sp_bundle_make(&policy, log, note, len, index, &work, bundle_buf, sizeof bundle_buf,
+                       &bundle_len, &made, &what);
+    if (e == SP_ERR_NOT_FOUND && index == UINT64_MAX && made.tree_size > 0)
+        return cli_error(e, input, 0,
+                         "not among the %llu entries of the log's newest cosigned checkpoint "
+                         "(publish it first, or wait for the witnesses)",
+                         (unsigned long long)made.tree_size);
+    if (e != SP_OK)
+        return cli_error(e, log, 0, "%s", what);
     if (out == NULL) {
         fwrite(bundle_buf, 1, bundle_len, stdout);
         return EXIT_OK;
@@ -181,9 +115,10 @@ static int bundle_make(const char *policy_path, const char *log, const char *ind
     if (e != SP_OK)
         return cli_error(e, out, 0, NULL);
     fprintf(stderr, "bundle: epoch %llu at index %llu of %llu, %u witnesses, attested %llu\n",
-            (unsigned long long)st.epoch, (unsigned long long)index,
-            (unsigned long long)cp.size, (unsigned)__builtin_popcount(cres.cosigned),
-            (unsigned long long)cres.quorum_time);
+            (unsigned long long)made.statement.epoch, (unsigned long long)made.index,
+            (unsigned long long)made.tree_size,
+            (unsigned)__builtin_popcount(made.witnesses.cosigned),
+            (unsigned long long)made.witnesses.quorum_time);
     return EXIT_OK;
 }
 

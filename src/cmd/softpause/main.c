@@ -19,7 +19,9 @@ static const char main_usage[] =
     "  policy init|check|show|hash             write and inspect signer policies\n"
     "  statement new|collect|verify            make, merge and check weekly statements\n"
     "  bundle publish|make|verify              log a statement; build and check bundles\n"
+    "  log serve|export                        run the transparency log; mirror it\n"
     "  device init|apply|consume|status        a simulated device (applies bundles)\n"
+    "  witness serve --key W.key --db FILE     cosign a log's checkpoints (C2SP tlog-witness)\n"
     "  demo [--dir DIR]                        the end-to-end story in one run\n"
     "\n"
     "exit status: 0 success, 1 rejected (or PAUSE), 2 usage error, 3 I/O error\n";
@@ -32,6 +34,7 @@ int main(int argc, char **argv)
     } commands[] = {{"key", cmd_key},             {"note", cmd_note},
                     {"policy", cmd_policy},       {"statement", cmd_statement},
                     {"device", cmd_device},       {"bundle", cmd_bundle},
+                    {"log", cmd_log},             {"witness", cmd_witness},
                     {"demo", cmd_demo}};
 
     if (argc < 2) {

@@ -1,0 +1,187 @@
+/*
+ * cmd_log.c -- `softpause log serve|export`: run the transparency log
+ * (softpause/server/log.h) and write it out as a static mirror.
+ *
+ * serve prints "log: listening on http://ADDR:PORT" on stdout once the socket accepts
+ * connections (and writes PORT to --port-file, for scripts that start it on port 0), then
+ * progress lines on stderr, until SIGINT or SIGTERM.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "softpause/host/fileio.h"
+#include "softpause/host/keyfile.h"
+#include "softpause/host/sodium_crypto.h"
+#include "softpause/server/log.h"
+
+static const char log_usage[] =
+    "usage: softpause log serve --policy POLICY --key LOG.key --db FILE\n"
+    "                           [--listen ADDR:PORT] [--witness-interval SECONDS]\n"
+    "                           [--port-file FILE]\n"
+    "       softpause log export --db FILE DIR\n"
+    "\n"
+    "serve   Run the transparency log of the deployment POLICY, signing checkpoints with\n"
+    "        LOG.key (its name is the log's origin; the policy's witness block must list\n"
+    "        it as a log) and keeping entries in the SQLite database FILE (created if\n"
+    "        absent).  POST /add takes a signed statement: it is appended only if the\n"
+    "        policy accepts it and every signature line is a valid signature of a\n"
+    "        distinct policy key.  /checkpoint and /tile/... follow C2SP tlog-tiles.\n"
+    "        After each growth, and every --witness-interval seconds (default 60) even\n"
+    "        without growth, the checkpoint is sent to the policy's witnesses (C2SP\n"
+    "        tlog-witness) and served once their quorum has cosigned it.\n"
+    "        --listen   address and port (default 127.0.0.1:0; port 0 picks a free port)\n"
+    "        --port-file FILE  write the bound port to FILE\n"
+    "        Prints 'log: listening on URL'; stops on SIGINT or SIGTERM.\n"
+    "export  Write the newest cosigned checkpoint, its hash tiles and entry bundles under\n"
+    "        DIR in the same layout, as static files any web server can mirror.\n"
+    "\n"
+    "exit status: 0 success, 1 refused, 2 usage error, 3 I/O, database or network error\n";
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void log_line(void *ctx, const char *line)
+{
+    char when[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    (void)ctx;
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+    fprintf(stderr, "%s log: %s\n", when, line);
+}
+
+typedef struct ready {
+    const char *host;
+    const char *port_file;
+    int failed;
+} ready;
+
+static void on_ready(void *ctx, uint16_t port)
+{
+    ready *r = ctx;
+    if (cli_announce_listening("log", r->host, port, r->port_file) != EXIT_OK) {
+        r->failed = 1;
+        stop_requested = 1;
+    }
+}
+
+static int log_serve(const char *policy_path, const char *key_path, const char *db,
+                     const char *listen, const char *interval_text, const char *port_file)
+{
+    static uint8_t policy_bytes[SP_MAX_POLICY_BYTES + 1];
+    static sp_policy policy;
+    sp_signer_key key;
+    size_t policy_len = 0;
+    char host[64];
+    uint16_t port = 0;
+    uint64_t interval = SP_LOG_WITNESS_INTERVAL_DEFAULT;
+    int rc;
+
+    if (key_path == NULL || db == NULL) {
+        fputs("softpause: error: log serve needs --policy, --key and --db\n", stderr);
+        return EXIT_USAGE;
+    }
+    if ((rc = cli_parse_listen(listen, "--listen", host, sizeof host, &port)) != EXIT_OK)
+        return rc;
+    if (interval_text != NULL &&
+        (rc = cli_number(interval_text, 86400, &interval, "--witness-interval")) != EXIT_OK)
+        return rc;
+    if (interval == 0) {
+        fputs("softpause: error: --witness-interval must be at least 1 second\n", stderr);
+        return EXIT_USAGE;
+    }
+    if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes,
+                              &policy_len)) != EXIT_OK)
+        return rc;
+    sp_err e = sp_signer_key_load_typed(&key, key_path, SP_KEY_ALG_ED25519);
+    if (e != SP_OK)
+        return cli_error(e, key_path, 0, "cannot load the log key");
+    sp_log_config cfg = {&policy, &key, db, interval, 0, log_line, NULL};
+    sp_log_server *s = NULL;
+    e = sp_log_server_open(&s, &cfg);
+    sp_signer_key_wipe(&key);
+    if (e != SP_OK)
+        return cli_error(e, e == SP_ERR_CKPT_ORIGIN ? key_path : db, 0,
+                         e == SP_ERR_CKPT_ORIGIN ? "the policy has no log line for this key"
+                                                 : NULL);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    ready r = {host, port_file, 0};
+    e = sp_log_serve(s, host, port, &stop_requested, on_ready, &r);
+    sp_log_server_close(s);
+    if (e != SP_OK)
+        return cli_error(e, listen, 0, "cannot serve");
+    return r.failed ? EXIT_IO : EXIT_OK;
+}
+
+static int log_export(const char *db, const char *dir)
+{
+    sp_log_store *store = NULL;
+    uint64_t size = 0;
+    if (db == NULL) {
+        fputs("softpause: error: log export needs --db FILE and DIR\n", stderr);
+        return EXIT_USAGE;
+    }
+    sp_err e = sp_log_store_open(&store, db);
+    if (e != SP_OK)
+        return cli_error(e, db, 0, NULL);
+    e = sp_log_export(store, dir, &size);
+    if (e != SP_OK) {
+        int rc = cli_error(e, e == SP_ERR_NOT_FOUND || e == SP_ERR_DB ? db : dir, 0,
+                           e == SP_ERR_NOT_FOUND ? "no witness-cosigned checkpoint yet"
+                           : e == SP_ERR_DB      ? "%s"
+                                                 : NULL,
+                           sp_log_store_error(store));
+        sp_log_store_close(store);
+        return rc;
+    }
+    sp_log_store_close(store);
+    printf("exported tree size %llu to %s\n", (unsigned long long)size, dir);
+    return EXIT_OK;
+}
+
+int cmd_log(int argc, char **argv)
+{
+    const char *policy_path = NULL, *key = NULL, *db = NULL, *listen = "127.0.0.1:0";
+    const char *interval = NULL, *port_file = NULL, *pos[1];
+    size_t npos = 0;
+    const cli_opt opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
+                            {"--key", 1, &key, NULL, NULL, NULL, 0},
+                            {"--db", 1, &db, NULL, NULL, NULL, 0},
+                            {"--listen", 1, &listen, NULL, NULL, NULL, 0},
+                            {"--witness-interval", 1, &interval, NULL, NULL, NULL, 0},
+                            {"--port-file", 1, &port_file, NULL, NULL, NULL, 0},
+                            {NULL, 0, NULL, NULL, NULL, NULL, 0}};
+
+    if (argc < 1) {
+        fputs(log_usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        fputs(log_usage, stdout);
+        return EXIT_OK;
+    }
+    cli_parse(argc - 1, argv + 1, opts, pos, 1, &npos, log_usage);
+    if (sp_sodium_init() != SP_OK)
+        return cli_error(SP_ERR_CRYPTO, NULL, 0, "libsodium failed to start");
+    if (strcmp(argv[0], "serve") == 0 && npos == 0)
+        return log_serve(policy_path, key, db, listen, interval, port_file);
+    if (strcmp(argv[0], "export") == 0 && npos == 1)
+        return log_export(db, pos[0]);
+    fputs(log_usage, stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,166 @@
+/*
+ * cmd_witness.c -- `softpause witness serve`: run a C2SP tlog-witness
+ * (softpause/server/witness.h) over HTTP until SIGINT or SIGTERM.
+ *
+ * The logs it follows come from a deployment policy's witness block (its `log` lines) or
+ * from --log options.  It prints "witness: listening on http://ADDR:PORT" on stdout once
+ * the socket accepts connections (and writes PORT to --port-file), then one line per
+ * request on stderr.  SIGINT and SIGTERM are blocked in every thread and taken with
+ * sigwait, so the server threads never run a signal handler and shutdown is orderly:
+ * stop accepting, finish running requests, close the database.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "softpause/host/http.h"
+#include "softpause/host/keyfile.h"
+#include "softpause/host/sodium_crypto.h"
+#include "softpause/server/witness.h"
+
+static const char witness_usage[] =
+    "usage: softpause witness serve --key WITNESS.key --db FILE\n"
+    "                               (--policy POLICY | --log VKEY ...)\n"
+    "                               [--listen ADDR:PORT] [--prefix PATH] [--port-file FILE]\n"
+    "\n"
+    "Run a transparency-log witness (C2SP tlog-witness): POST PATH/add-checkpoint takes\n"
+    "\"old SIZE\", a consistency proof and a log-signed checkpoint, and answers with a\n"
+    "cosignature (C2SP tlog-cosignature, cosignature/v1) only if the checkpoint is\n"
+    "consistent with the last one this witness cosigned for that log, which it keeps in\n"
+    "the SQLite database FILE (created if absent).\n"
+    "\n"
+    "  --key FILE       the witness's cosigner key (softpause key generate --cosigner);\n"
+    "                   its name is the name in the cosignature lines\n"
+    "  --db FILE        state: the latest cosigned tree head of each log, and evidence\n"
+    "  --policy FILE    follow the logs of this deployment policy's witness block\n"
+    "  --log VKEY       follow this log (verifier key of type 0x01, as text or a .pub\n"
+    "                   file; its name is the checkpoint origin); repeatable\n"
+    "  --listen A:P     address and port (default 127.0.0.1:0; port 0 picks a free port)\n"
+    "  --prefix PATH    submission prefix, e.g. /w1 (default: none)\n"
+    "  --port-file FILE write the bound port to FILE\n"
+    "\n"
+    "Prints 'witness: listening on URL'; stops on SIGINT or SIGTERM.\n"
+    "exit status: 0 stopped by a signal, 2 usage error, 1 or 3 cannot start\n";
+
+/* Log one request on stderr: time, method, path, status, and the reason of a refusal. */
+static void handle_and_log(void *ctx, const char *method, const char *path,
+                           const uint8_t *body, size_t body_len, sp_http_response *resp)
+{
+    char when[32];
+    struct tm tm;
+    time_t now = time(NULL);
+    int reason;
+    sp_witness_http(ctx, method, path, body, body_len, resp);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+    /* A refusal is one line of text (witness.h); the 409 size body is one line too. */
+    reason = resp->status != 200 && resp->body_len > 0 &&
+             memchr(resp->body, '\n', resp->body_len) == resp->body + resp->body_len - 1;
+    fprintf(stderr, "%s witness: %s %s %d%s%.*s", when, method, path, resp->status,
+            reason ? " " : "\n", reason ? (int)resp->body_len : 0,
+            reason ? (const char *)resp->body : "");
+}
+
+/* A --log value: a verifier key's text, or a file holding one. */
+static int load_log(const char *arg, sp_wlog *out)
+{
+    sp_err e;
+    memset(out, 0, sizeof *out);
+    e = sp_vkey_parse(&out->key, arg, strlen(arg), sp_sodium_crypto());
+    if (e != SP_OK && strchr(arg, '+') == NULL)
+        e = sp_vkey_load(&out->key, arg);
+    if (e != SP_OK)
+        return cli_error(e, NULL, 0, "--log '%s'", arg);
+    return EXIT_OK;
+}
+
+static int witness_serve(const char *key_path, const char *db, const char *policy_path,
+                         const char *const *log_args, size_t nlog_args, const char *listen,
+                         const char *prefix, const char *port_file)
+{
+    static uint8_t policy_bytes[SP_MAX_POLICY_BYTES + 1];
+    static sp_policy policy;
+    static sp_wlog logs[SP_MAX_LOGS];
+    sp_witness_service *w = NULL;
+    sp_http_server *srv = NULL;
+    sp_signer_key key;
+    size_t nlogs = 0, policy_len = 0;
+    char host[64], err[512];
+    uint16_t port = 0;
+    sigset_t stop;
+    int rc, sig = 0;
+    sp_err e;
+
+    if (key_path == NULL || db == NULL || (policy_path == NULL) == (nlog_args == 0)) {
+        fputs("softpause: error: witness serve needs --key, --db, and either --policy or"
+              " --log\n", stderr);
+        return EXIT_USAGE;
+    }
+    if ((rc = cli_parse_listen(listen, "--listen", host, sizeof host, &port)) != EXIT_OK)
+        return rc;
+    if ((e = sp_sodium_init()) != SP_OK)
+        return cli_error(e, NULL, 0, NULL);
+    if (policy_path != NULL) {
+        if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes,
+                                  &policy_len)) != EXIT_OK)
+            return rc;
+        nlogs = policy.witness.log_count;
+        memcpy(logs, policy.witness.logs, nlogs * sizeof logs[0]);
+    }
+    for (size_t i = 0; i < nlog_args; i++)
+        if ((rc = load_log(log_args[i], &logs[nlogs++])) != EXIT_OK)
+            return rc;
+
+    e = sp_signer_key_load_typed(&key, key_path, SP_KEY_ALG_COSIGNER);
+    if (e != SP_OK)
+        return cli_error(e, key_path, 0, "cannot load the witness key");
+    sp_witness_config cfg = {&key, logs, nlogs, db, prefix, NULL, NULL};
+    e = sp_witness_open(&w, &cfg, err, sizeof err);
+    sp_signer_key_wipe(&key);
+    if (e != SP_OK)
+        return cli_error(e, e == SP_ERR_DB || e == SP_ERR_IO ? db : NULL, 0, "%s",
+                         err[0] != '\0' ? err : "cannot start the witness");
+
+    /* Block the stop signals before any server thread exists: the threads inherit the
+     * mask, and this thread takes the signal with sigwait. */
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    e = sp_http_server_start(&srv, host, port, SP_MAX_WITNESS_REQUEST_BYTES, handle_and_log, w,
+                             &port);
+    if (e != SP_OK) {
+        sp_witness_close(w);
+        return cli_error(e, NULL, 0, "cannot listen on %s", listen);
+    }
+    rc = cli_announce_listening("witness", host, port, port_file);
+    if (rc == EXIT_OK)
+        sigwait(&stop, &sig);
+    sp_http_server_stop(srv);
+    sp_witness_close(w);
+    return rc;
+}
+
+int cmd_witness(int argc, char **argv)
+{
+    const char *key = NULL, *db = NULL, *policy = NULL, *listen = "127.0.0.1:0";
+    const char *prefix = NULL, *port_file = NULL, *logs[SP_MAX_LOGS], *pos[1];
+    size_t nlogs = 0, npos = 0;
+    const cli_opt opts[] = {{"--key", 1, &key, NULL, NULL, NULL, 0},
+                            {"--db", 1, &db, NULL, NULL, NULL, 0},
+                            {"--policy", 1, &policy, NULL, NULL, NULL, 0},
+                            {"--log", 1, NULL, NULL, logs, &nlogs, SP_MAX_LOGS},
+                            {"--listen", 1, &listen, NULL, NULL, NULL, 0},
+                            {"--prefix", 1, &prefix, NULL, NULL, NULL, 0},
+                            {"--port-file", 1, &port_file, NULL, NULL, NULL, 0},
+                            {NULL, 0, NULL, NULL, NULL, NULL, 0}};
+
+    cli_parse(argc, argv, opts, pos, 1, &npos, witness_usage);
+    if (npos != 1 || strcmp(pos[0], "serve") != 0) {
+        fputs(witness_usage, stderr);
+        return EXIT_USAGE;
+    }
+    return witness_serve(key, db, policy, logs, nlogs, listen, prefix, port_file);
+}

@@ -1,0 +1,743 @@
+/*
+ * log_store.c -- the log's SQLite storage (see log_store.h).
+ *
+ * Schema (format "softpause-log/v1" in table meta):
+ *
+ *   entries(idx INTEGER PRIMARY KEY, leaf BLOB, text_hash BLOB UNIQUE)
+ *   nodes(level, idx, hash; PRIMARY KEY (level, idx)) WITHOUT ROWID
+ *        level 0 = leaf hashes; (level j, index k) = the complete subtree over entries
+ *        k*2^j .. (k+1)*2^j - 1
+ *   checkpoints(size INTEGER PRIMARY KEY, note BLOB)
+ *
+ * Append (one IMMEDIATE transaction): look the text hash up; if new, insert the entry at
+ * index i = size, its leaf hash at (0, i), and for every j with 2^j dividing i+1 the node
+ * (j, (i+1)/2^j - 1) = H(node(j-1, 2k), node(j-1, 2k+1)) -- on average two rows per leaf.
+ *
+ * Reading any range hash MTH(D[lo:hi]) needs only stored nodes: with lo aligned (as every
+ * range in RFC 9162's proofs is), D[lo:hi] splits into complete subtrees following the
+ * binary digits of hi - lo, largest first, and the RFC's right-leaning tree folds them
+ * from the right.  Proofs follow RFC 9162 2.1.3.1 and 2.1.4.1 as loops: walk down from
+ * the root, collecting the sibling range at each split, then reverse (leaf side first).
+ *
+ * Two connections: the writer (appends, checkpoints) and the reader (everything else),
+ * each behind its own mutex, so tile and proof reads never wait for an append's fsync.
+ * Nodes are immutable once written and reads first check the committed size, so a read
+ * needs no transaction of its own.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "softpause/host/db.h"
+#include "softpause/host/log_store.h"
+#include "softpause/host/sodium_crypto.h"
+#include "softpause/host/tlog_tiles.h"
+#include "softpause/merkle.h"
+
+enum {
+    Q_SIZE,
+    Q_FIND,
+    Q_ENTRY,
+    Q_NODE,
+    Q_PUT_ENTRY,
+    Q_PUT_NODE,
+    Q_NODES,
+    Q_ENTRIES,
+    Q_CKPT_MAX,
+    Q_PUT_CKPT,
+    Q_CKPT_LATEST,
+    Q_CKPT_ALL,
+    Q_COUNT
+};
+
+static const char *const sql_text[Q_COUNT] = {
+    [Q_SIZE] = "SELECT COALESCE(MAX(idx) + 1, 0) FROM entries",
+    [Q_FIND] = "SELECT idx FROM entries WHERE text_hash = ?1",
+    [Q_ENTRY] = "SELECT leaf FROM entries WHERE idx = ?1",
+    [Q_NODE] = "SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2",
+    [Q_PUT_ENTRY] = "INSERT INTO entries(idx, leaf, text_hash) VALUES (?1, ?2, ?3)",
+    [Q_PUT_NODE] = "INSERT INTO nodes(level, idx, hash) VALUES (?1, ?2, ?3)",
+    [Q_NODES] = "SELECT hash FROM nodes WHERE level = ?1 AND idx >= ?2 AND idx < ?3 ORDER BY idx",
+    /* ?1 (the level) is unused: both tile queries bind alike (tile_query). */
+    [Q_ENTRIES] = "SELECT leaf FROM entries WHERE idx >= ?2 AND idx < ?3 ORDER BY idx",
+    [Q_CKPT_MAX] = "SELECT COALESCE(MAX(size), -1) FROM checkpoints",
+    [Q_PUT_CKPT] = "INSERT OR REPLACE INTO checkpoints(size, note) VALUES (?1, ?2)",
+    [Q_CKPT_LATEST] = "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
+    [Q_CKPT_ALL] = "SELECT size, note FROM checkpoints ORDER BY size",
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "INSERT OR IGNORE INTO meta(key, value) VALUES ('format', 'softpause-log/v1');"
+    "CREATE TABLE IF NOT EXISTS entries(idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL,"
+    " text_hash BLOB NOT NULL UNIQUE);"
+    "CREATE TABLE IF NOT EXISTS nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL,"
+    " hash BLOB NOT NULL, PRIMARY KEY (level, idx)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY, note BLOB NOT NULL);";
+
+typedef struct conn {
+    sqlite3 *db;
+    pthread_mutex_t lock;
+    sqlite3_stmt *q[Q_COUNT];
+} conn;
+
+struct sp_log_store {
+    conn w, r;
+    const sp_crypto *crypto;
+    pthread_mutex_t err_lock;
+    char err[256];
+};
+
+typedef uint8_t hash_t[SP_SHA256_BYTES];
+
+const char *sp_log_store_error(sp_log_store *s)
+{
+    return s->err;
+}
+
+/* Record the connection's error message; always SP_ERR_DB. */
+static sp_err db_fail(sp_log_store *s, conn *c)
+{
+    pthread_mutex_lock(&s->err_lock);
+    snprintf(s->err, sizeof s->err, "%s", c->db ? sqlite3_errmsg(c->db) : "cannot open");
+    pthread_mutex_unlock(&s->err_lock);
+    return SP_ERR_DB;
+}
+
+/* The prepared statement for query id, reset and ready for binding; NULL on failure. */
+static sqlite3_stmt *query(conn *c, int id)
+{
+    if (c->q[id] == NULL &&
+        sqlite3_prepare_v3(c->db, sql_text[id], -1, SQLITE_PREPARE_PERSISTENT, &c->q[id],
+                           NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_reset(c->q[id]);
+    sqlite3_clear_bindings(c->q[id]);
+    return c->q[id];
+}
+
+static sp_err exec(sp_log_store *s, conn *c, const char *sql)
+{
+    return sqlite3_exec(c->db, sql, NULL, NULL, NULL) == SQLITE_OK ? SP_OK : db_fail(s, c);
+}
+
+/* Run a statement that returns one integer row into *v. */
+static sp_err one_int(sp_log_store *s, conn *c, sqlite3_stmt *st, int64_t *v)
+{
+    if (st == NULL || sqlite3_step(st) != SQLITE_ROW)
+        return db_fail(s, c);
+    *v = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return SP_OK;
+}
+
+/* A durable connection (host/db.h: WAL, synchronous=FULL, busy timeout, mode 0600). */
+static sp_err conn_open(sp_log_store *s, conn *c, const char *path)
+{
+    pthread_mutex_init(&c->lock, NULL);
+    return sp_db_open(&c->db, path, SP_LOG_DB_BUSY_MS, s->err, sizeof s->err);
+}
+
+static void conn_close(conn *c)
+{
+    for (int i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(c->q[i]);
+    sqlite3_close(c->db);
+    pthread_mutex_destroy(&c->lock);
+}
+
+sp_err sp_log_store_open(sp_log_store **out, const char *path)
+{
+    *out = NULL;
+    if (sp_sodium_init() != SP_OK)
+        return SP_ERR_CRYPTO;
+    sp_log_store *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return SP_ERR_DB;
+    pthread_mutex_init(&s->err_lock, NULL);
+    s->crypto = sp_sodium_crypto();
+    sp_err e = conn_open(s, &s->w, path);
+    if (e == SP_OK)
+        e = exec(s, &s->w, schema);
+    if (e == SP_OK)
+        e = conn_open(s, &s->r, path);
+    if (e != SP_OK) {
+        sp_log_store_close(s);
+        return e;
+    }
+    *out = s;
+    return SP_OK;
+}
+
+void sp_log_store_close(sp_log_store *s)
+{
+    if (s == NULL)
+        return;
+    conn_close(&s->w);
+    conn_close(&s->r);
+    pthread_mutex_destroy(&s->err_lock);
+    free(s);
+}
+
+/* ---- reading nodes and ranges -------------------------------------------------------- */
+
+static sp_err node_get(sp_log_store *s, conn *c, uint32_t level, uint64_t idx, uint8_t out[32])
+{
+    sqlite3_stmt *st = query(c, Q_NODE);
+    if (st == NULL)
+        return db_fail(s, c);
+    sqlite3_bind_int64(st, 1, level);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return SP_ERR_NOT_FOUND;
+    if (rc != SQLITE_ROW || sqlite3_column_bytes(st, 0) != SP_SHA256_BYTES)
+        return db_fail(s, c);
+    memcpy(out, sqlite3_column_blob(st, 0), SP_SHA256_BYTES);
+    sqlite3_reset(st);
+    return SP_OK;
+}
+
+/* MTH(D[lo:hi]) for lo aligned to the largest power of two <= hi - lo (see above). */
+static sp_err range_hash(sp_log_store *s, conn *c, uint64_t lo, uint64_t hi, uint8_t out[32])
+{
+    hash_t parts[64];
+    size_t n = 0;
+    uint64_t pos = lo;
+    if (hi <= lo)
+        return SP_ERR_MERKLE_SIZE;
+    for (int j = 63; j >= 0; j--) {
+        uint64_t chunk = (uint64_t)1 << j;
+        if (((hi - lo) & chunk) == 0)
+            continue;
+        if ((pos & (chunk - 1)) != 0)
+            return SP_ERR_USAGE; /* unaligned: a bug in the caller */
+        sp_err e = node_get(s, c, (uint32_t)j, pos >> j, parts[n]);
+        if (e != SP_OK)
+            return e == SP_ERR_NOT_FOUND ? db_fail(s, c) : e;
+        n++;
+        pos += chunk;
+    }
+    while (n > 1) {
+        if (sp_merkle_node_hash(parts[n - 2], parts[n - 2], parts[n - 1], s->crypto) != SP_OK)
+            return SP_ERR_CRYPTO;
+        n--;
+    }
+    memcpy(out, parts[0], SP_SHA256_BYTES);
+    return SP_OK;
+}
+
+static sp_err size_get(sp_log_store *s, conn *c, uint64_t *size)
+{
+    int64_t v = 0;
+    sp_err e = one_int(s, c, query(c, Q_SIZE), &v);
+    *size = e == SP_OK ? (uint64_t)v : 0;
+    return e;
+}
+
+/* Largest power of two strictly below n (n >= 2). */
+static uint64_t split_point(uint64_t n)
+{
+    uint64_t k = 1;
+    while (k << 1 < n)
+        k <<= 1;
+    return k;
+}
+
+static void reverse(hash_t *h, size_t n)
+{
+    for (size_t i = 0; i < n / 2; i++) {
+        hash_t t;
+        memcpy(t, h[i], sizeof t);
+        memcpy(h[i], h[n - 1 - i], sizeof t);
+        memcpy(h[n - 1 - i], t, sizeof t);
+    }
+}
+
+/* ---- public reads -------------------------------------------------------------------- */
+
+sp_err sp_log_store_size(sp_log_store *s, uint64_t *size)
+{
+    pthread_mutex_lock(&s->r.lock);
+    sp_err e = size_get(s, &s->r, size);
+    pthread_mutex_unlock(&s->r.lock);
+    return e;
+}
+
+static sp_err text_key(sp_log_store *s, const uint8_t *text, size_t len, uint8_t out[32])
+{
+    sp_bytes part = {text, len};
+    return s->crypto->sha256(s->crypto->ctx, out, &part, 1) == 0 ? SP_OK : SP_ERR_CRYPTO;
+}
+
+/* Look a text hash up on connection c: SP_OK with *index, SP_ERR_NOT_FOUND, SP_ERR_DB. */
+static sp_err find_key(sp_log_store *s, conn *c, const uint8_t key[32], uint64_t *index)
+{
+    sqlite3_stmt *st = query(c, Q_FIND);
+    if (st == NULL)
+        return db_fail(s, c);
+    sqlite3_bind_blob(st, 1, key, SP_SHA256_BYTES, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE)
+        return SP_ERR_NOT_FOUND;
+    if (rc != SQLITE_ROW)
+        return db_fail(s, c);
+    *index = (uint64_t)sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return SP_OK;
+}
+
+sp_err sp_log_store_find(sp_log_store *s, const uint8_t *text, size_t len, uint64_t *index)
+{
+    uint8_t key[32];
+    *index = 0;
+    sp_err e = text_key(s, text, len, key);
+    if (e != SP_OK)
+        return e;
+    pthread_mutex_lock(&s->r.lock);
+    e = find_key(s, &s->r, key, index);
+    pthread_mutex_unlock(&s->r.lock);
+    return e;
+}
+
+static sp_err blob_copy(sqlite3_stmt *st, int col, uint8_t **out, size_t *len)
+{
+    int n = sqlite3_column_bytes(st, col);
+    const void *p = sqlite3_column_blob(st, col);
+    *out = malloc(n > 0 ? (size_t)n : 1);
+    if (*out == NULL)
+        return SP_ERR_DB;
+    if (n > 0)
+        memcpy(*out, p, (size_t)n);
+    *len = (size_t)n;
+    return SP_OK;
+}
+
+sp_err sp_log_store_entry(sp_log_store *s, uint64_t index, uint8_t **leaf, size_t *len)
+{
+    *leaf = NULL;
+    *len = 0;
+    if (index > INT64_MAX)
+        return SP_ERR_NOT_FOUND;
+    pthread_mutex_lock(&s->r.lock);
+    sp_err e;
+    sqlite3_stmt *st = query(&s->r, Q_ENTRY);
+    if (st == NULL) {
+        e = db_fail(s, &s->r);
+    } else {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
+        int rc = sqlite3_step(st);
+        e = rc == SQLITE_DONE  ? SP_ERR_NOT_FOUND
+            : rc == SQLITE_ROW ? blob_copy(st, 0, leaf, len)
+                               : db_fail(s, &s->r);
+        sqlite3_reset(st);
+    }
+    pthread_mutex_unlock(&s->r.lock);
+    return e;
+}
+
+static sp_err root_locked(sp_log_store *s, conn *c, uint64_t size, uint8_t root[32])
+{
+    uint64_t have;
+    sp_err e = size_get(s, c, &have);
+    if (e != SP_OK)
+        return e;
+    if (size > have)
+        return SP_ERR_MERKLE_SIZE;
+    if (size == 0)
+        return s->crypto->sha256(s->crypto->ctx, root, NULL, 0) == 0 ? SP_OK : SP_ERR_CRYPTO;
+    return range_hash(s, c, 0, size, root);
+}
+
+sp_err sp_log_store_root(sp_log_store *s, uint64_t size, uint8_t root[SP_SHA256_BYTES])
+{
+    pthread_mutex_lock(&s->r.lock);
+    sp_err e = root_locked(s, &s->r, size, root);
+    pthread_mutex_unlock(&s->r.lock);
+    if (e != SP_OK)
+        memset(root, 0, SP_SHA256_BYTES);
+    return e;
+}
+
+static sp_err inclusion_locked(sp_log_store *s, conn *c, uint64_t index, uint64_t size,
+                               hash_t *proof, size_t *n)
+{
+    uint64_t have, lo = 0, hi = size;
+    sp_err e = size_get(s, c, &have);
+    if (e != SP_OK)
+        return e;
+    if (index >= size || size > have)
+        return SP_ERR_MERKLE_SIZE;
+    while (hi - lo > 1) {
+        uint64_t k = split_point(hi - lo);
+        if (*n == SP_MAX_PROOF_HASHES)
+            return SP_ERR_MERKLE_PROOF_TOO_LONG;
+        if (index < lo + k) {
+            e = range_hash(s, c, lo + k, hi, proof[*n]);
+            hi = lo + k;
+        } else {
+            e = range_hash(s, c, lo, lo + k, proof[*n]);
+            lo += k;
+        }
+        if (e != SP_OK)
+            return e;
+        (*n)++;
+    }
+    reverse(proof, *n);
+    return SP_OK;
+}
+
+typedef sp_err (*proof_fn)(sp_log_store *s, conn *c, uint64_t a, uint64_t b, hash_t *proof,
+                           size_t *n);
+
+/* Run a proof builder on the reader; on failure the proof is cleared. */
+static sp_err build_proof(sp_log_store *s, proof_fn fn, uint64_t a, uint64_t b, hash_t *proof,
+                          size_t *n)
+{
+    *n = 0;
+    pthread_mutex_lock(&s->r.lock);
+    sp_err e = fn(s, &s->r, a, b, proof, n);
+    pthread_mutex_unlock(&s->r.lock);
+    if (e != SP_OK) {
+        memset(proof, 0, *n * SP_SHA256_BYTES);
+        *n = 0;
+    }
+    return e;
+}
+
+sp_err sp_log_store_inclusion(sp_log_store *s, uint64_t index, uint64_t size,
+                              uint8_t (*proof)[SP_SHA256_BYTES], size_t *n)
+{
+    return build_proof(s, inclusion_locked, index, size, proof, n);
+}
+
+/* RFC 9162 SUBPROOF(m, D[0:size2], true) as a loop; m is relative to lo. */
+static sp_err consistency_locked(sp_log_store *s, conn *c, uint64_t size1, uint64_t size2,
+                                 hash_t *proof, size_t *n)
+{
+    uint64_t have, lo = 0, hi = size2, m = size1;
+    int whole = 1; /* b in the RFC: the old tree is a complete subtree so far */
+    sp_err e = size_get(s, c, &have);
+    if (e != SP_OK)
+        return e;
+    if (size1 > size2 || size2 > have)
+        return SP_ERR_MERKLE_SIZE;
+    if (size1 == 0 || size1 == size2)
+        return SP_OK;
+    for (;;) {
+        if (m == hi - lo) {
+            if (!whole) {
+                if (*n == SP_MAX_PROOF_HASHES)
+                    return SP_ERR_MERKLE_PROOF_TOO_LONG;
+                e = range_hash(s, c, lo, hi, proof[(*n)++]);
+            }
+            break;
+        }
+        uint64_t k = split_point(hi - lo);
+        if (*n == SP_MAX_PROOF_HASHES)
+            return SP_ERR_MERKLE_PROOF_TOO_LONG;
+        if (m <= k) {
+            e = range_hash(s, c, lo + k, hi, proof[(*n)++]);
+            hi = lo + k;
+        } else {
+            e = range_hash(s, c, lo, lo + k, proof[(*n)++]);
+            lo += k;
+            m -= k;
+            whole = 0;
+        }
+        if (e != SP_OK)
+            return e;
+    }
+    if (e != SP_OK)
+        return e;
+    reverse(proof, *n);
+    return SP_OK;
+}
+
+sp_err sp_log_store_consistency(sp_log_store *s, uint64_t size1, uint64_t size2,
+                                uint8_t (*proof)[SP_SHA256_BYTES], size_t *n)
+{
+    return build_proof(s, consistency_locked, size1, size2, proof, n);
+}
+
+/* The rows of tile (level, n) of `width` -- query Q_NODES or Q_ENTRIES, bound and ready to
+ * step -- once the committed tree is known to hold that many. */
+static sp_err tile_query(sp_log_store *s, conn *c, int id, uint32_t level, uint64_t n,
+                         uint32_t width, sqlite3_stmt **out)
+{
+    uint64_t have;
+    *out = NULL;
+    sp_err e = size_get(s, c, &have);
+    if (e != SP_OK)
+        return e;
+    if (width == 0 || width > SP_TILE_WIDTH || level > SP_TILE_MAX_LEVEL)
+        return SP_ERR_USAGE;
+    if (width > sp_tile_width(level, n, have))
+        return SP_ERR_NOT_FOUND;
+    sqlite3_stmt *st = query(c, id);
+    if (st == NULL)
+        return db_fail(s, c);
+    uint64_t first = n * SP_TILE_WIDTH;
+    sqlite3_bind_int64(st, 1, sp_tile_tree_level(level));
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)first);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)(first + width));
+    *out = st;
+    return SP_OK;
+}
+
+sp_err sp_log_store_hash_tile(sp_log_store *s, uint32_t level, uint64_t n, uint32_t width,
+                              uint8_t *out)
+{
+    pthread_mutex_lock(&s->r.lock);
+    conn *c = &s->r;
+    sqlite3_stmt *st;
+    sp_err e = tile_query(s, c, Q_NODES, level, n, width, &st);
+    if (e == SP_OK) {
+        uint32_t got = 0;
+        while (got < width && sqlite3_step(st) == SQLITE_ROW &&
+               sqlite3_column_bytes(st, 0) == SP_SHA256_BYTES) {
+            memcpy(out + (size_t)got * SP_SHA256_BYTES, sqlite3_column_blob(st, 0),
+                   SP_SHA256_BYTES);
+            got++;
+        }
+        sqlite3_reset(st);
+        if (got != width)
+            e = db_fail(s, c);
+    }
+    pthread_mutex_unlock(&s->r.lock);
+    return e;
+}
+
+sp_err sp_log_store_entry_bundle(sp_log_store *s, uint64_t n, uint32_t width, uint8_t **out,
+                                 size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    pthread_mutex_lock(&s->r.lock);
+    conn *c = &s->r;
+    uint8_t *buf = NULL;
+    size_t pos = 0, cap = 0;
+    sqlite3_stmt *st;
+    sp_err e = tile_query(s, c, Q_ENTRIES, 0, n, width, &st);
+    if (e == SP_OK) {
+        uint32_t got = 0;
+        while (e == SP_OK && sqlite3_step(st) == SQLITE_ROW) {
+            size_t m = (size_t)sqlite3_column_bytes(st, 0);
+            if (cap - pos < m + 2) {
+                size_t ncap = cap ? cap : 4096;
+                while (ncap - pos < m + 2)
+                    ncap *= 2;
+                uint8_t *b = realloc(buf, ncap);
+                if (b == NULL) {
+                    e = SP_ERR_DB;
+                    break;
+                }
+                buf = b;
+                cap = ncap;
+            }
+            e = sp_entry_bundle_put(buf, cap, &pos, sqlite3_column_blob(st, 0), m);
+            got++;
+        }
+        sqlite3_reset(st);
+        if (e == SP_OK && got != width)
+            e = db_fail(s, c);
+    }
+    pthread_mutex_unlock(&s->r.lock);
+    if (e != SP_OK) {
+        free(buf);
+        return e;
+    }
+    *out = buf;
+    *len = pos;
+    return SP_OK;
+}
+
+sp_err sp_log_store_tile(sp_log_store *s, const sp_tile *t, uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    if (t->entries)
+        return sp_log_store_entry_bundle(s, t->n, t->width, out, len);
+    if (t->width == 0 || t->width > SP_TILE_WIDTH)
+        return SP_ERR_USAGE;
+    uint8_t *body = malloc((size_t)t->width * SP_SHA256_BYTES);
+    if (body == NULL)
+        return SP_ERR_DB;
+    sp_err e = sp_log_store_hash_tile(s, t->level, t->n, t->width, body);
+    if (e != SP_OK) {
+        free(body);
+        return e;
+    }
+    *out = body;
+    *len = (size_t)t->width * SP_SHA256_BYTES;
+    return SP_OK;
+}
+
+/* ---- writes ---------------------------------------------------------------------------- */
+
+static sp_err put_node(sp_log_store *s, conn *c, uint32_t level, uint64_t idx,
+                       const uint8_t h[32])
+{
+    sqlite3_stmt *st = query(c, Q_PUT_NODE);
+    if (st == NULL)
+        return db_fail(s, c);
+    sqlite3_bind_int64(st, 1, level);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)idx);
+    sqlite3_bind_blob(st, 3, h, SP_SHA256_BYTES, SQLITE_STATIC);
+    return sqlite3_step(st) == SQLITE_DONE ? SP_OK : db_fail(s, c);
+}
+
+/* Inside the writer's transaction: insert entry i and the nodes it completes. */
+static sp_err append_locked(sp_log_store *s, conn *c, const uint8_t *leaf, size_t len,
+                            const uint8_t key[32], uint64_t i)
+{
+    hash_t h, left;
+    sqlite3_stmt *st = query(c, Q_PUT_ENTRY);
+    if (st == NULL)
+        return db_fail(s, c);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)i);
+    sqlite3_bind_blob(st, 2, leaf, (int)len, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, key, SP_SHA256_BYTES, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return db_fail(s, c);
+    if (sp_merkle_leaf_hash(h, leaf, len, s->crypto) != SP_OK)
+        return SP_ERR_CRYPTO;
+    sp_err e = put_node(s, c, 0, i, h);
+    uint64_t k = i;
+    for (uint32_t level = 1; e == SP_OK && (k & 1) == 1; level++) {
+        /* node (level-1, k) is a right child: its sibling is (level-1, k-1). */
+        e = node_get(s, c, level - 1, k - 1, left);
+        if (e == SP_ERR_NOT_FOUND)
+            e = db_fail(s, c);
+        if (e == SP_OK && sp_merkle_node_hash(h, left, h, s->crypto) != SP_OK)
+            e = SP_ERR_CRYPTO;
+        k >>= 1;
+        if (e == SP_OK)
+            e = put_node(s, c, level, k, h);
+    }
+    return e;
+}
+
+sp_err sp_log_store_append(sp_log_store *s, const uint8_t *leaf, size_t len, size_t text_len,
+                           uint64_t *index, int *existed)
+{
+    uint8_t key[32];
+    *index = 0;
+    *existed = 0;
+    if (len > SP_BUNDLE_ENTRY_MAX || text_len > len)
+        return SP_ERR_LOG_FULL;
+    sp_err e = text_key(s, leaf, text_len, key);
+    if (e != SP_OK)
+        return e;
+    conn *c = &s->w;
+    pthread_mutex_lock(&c->lock);
+    e = exec(s, c, "BEGIN IMMEDIATE");
+    if (e == SP_OK) {
+        uint64_t i = 0;
+        e = find_key(s, c, key, &i);
+        if (e == SP_OK) {
+            *existed = 1;
+        } else if (e == SP_ERR_NOT_FOUND) {
+            e = size_get(s, c, &i);
+            if (e == SP_OK && i >= (uint64_t)INT64_MAX)
+                e = SP_ERR_LOG_FULL;
+            if (e == SP_OK)
+                e = append_locked(s, c, leaf, len, key, i);
+        }
+        /* Acknowledged only once COMMIT has returned (synchronous=FULL: on disk). */
+        if (e == SP_OK)
+            e = exec(s, c, "COMMIT");
+        if (e != SP_OK)
+            sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        else
+            *index = i;
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (e != SP_OK)
+        *existed = 0;
+    return e;
+}
+
+sp_err sp_log_store_put_checkpoint(sp_log_store *s, uint64_t size, const uint8_t *note,
+                                   size_t len)
+{
+    conn *c = &s->w;
+    pthread_mutex_lock(&c->lock);
+    sp_err e = exec(s, c, "BEGIN IMMEDIATE");
+    if (e == SP_OK) {
+        int64_t latest = -1;
+        uint64_t have = 0;
+        e = one_int(s, c, query(c, Q_CKPT_MAX), &latest);
+        if (e == SP_OK)
+            e = size_get(s, c, &have);
+        if (e == SP_OK && (size > have || (latest >= 0 && size < (uint64_t)latest)))
+            e = SP_ERR_MERKLE_SIZE;
+        sqlite3_stmt *st = e == SP_OK ? query(c, Q_PUT_CKPT) : NULL;
+        if (e == SP_OK && st == NULL)
+            e = db_fail(s, c);
+        if (e == SP_OK) {
+            sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+            sqlite3_bind_blob(st, 2, note, (int)len, SQLITE_STATIC);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                e = db_fail(s, c);
+        }
+        if (e == SP_OK)
+            e = exec(s, c, "COMMIT");
+        if (e != SP_OK)
+            sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}
+
+sp_err sp_log_store_latest_checkpoint(sp_log_store *s, uint64_t *size, uint8_t **note,
+                                      size_t *len)
+{
+    *size = 0;
+    *note = NULL;
+    *len = 0;
+    conn *c = &s->r;
+    pthread_mutex_lock(&c->lock);
+    sp_err e;
+    sqlite3_stmt *st = query(c, Q_CKPT_LATEST);
+    if (st == NULL) {
+        e = db_fail(s, c);
+    } else {
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            *size = (uint64_t)sqlite3_column_int64(st, 0);
+            e = blob_copy(st, 1, note, len);
+        } else {
+            e = rc == SQLITE_DONE ? SP_ERR_NOT_FOUND : db_fail(s, c);
+        }
+        sqlite3_reset(st);
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (e != SP_OK)
+        *size = 0;
+    return e;
+}
+
+sp_err sp_log_store_checkpoints(sp_log_store *s, sp_log_checkpoint_visitor fn, void *ctx)
+{
+    conn *c = &s->r;
+    pthread_mutex_lock(&c->lock);
+    sp_err e = SP_OK;
+    sqlite3_stmt *st = query(c, Q_CKPT_ALL);
+    if (st == NULL) {
+        e = db_fail(s, c);
+    } else {
+        int rc = SQLITE_DONE;
+        while (e == SP_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+            e = fn(ctx, (uint64_t)sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1),
+                   (size_t)sqlite3_column_bytes(st, 1));
+        if (e == SP_OK && rc != SQLITE_DONE)
+            e = db_fail(s, c);
+        sqlite3_reset(st);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}

@@ -1,0 +1,609 @@
+/*
+ * log.c -- the transparency log server (see softpause/server/log.h): the acceptance rule
+ * for entries, the HTTP handler, publication rounds with the witnesses, the run loop.
+ *
+ * Nothing here parses or checks a statement, note, checkpoint or cosignature by hand: the
+ * log accepts an entry by calling the verifier a device runs (sp_statement_verify), and
+ * keeps a witness's cosignature only when sp_checkpoint_verify_witnessed counts it.
+ *
+ * Concurrency: HTTP handlers run on libmicrohttpd's threads and touch only the store
+ * (thread-safe) and the published checkpoint (under `lock`).  Publication rounds are
+ * serialised by `round_lock`, which also guards the per-witness sizes and the round's
+ * scratch buffers; within a round, one thread per witness makes the HTTP calls.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "softpause/checkpoint.h"
+#include "softpause/encoding.h"
+#include "softpause/host/signing.h"
+#include "softpause/host/sodium_crypto.h"
+#include "softpause/host/tlog_tiles.h"
+#include "softpause/note.h"
+#include "softpause/server/log.h"
+#include "softpause/statement.h"
+#include "softpause/tlog_proof.h"
+
+#define UNKNOWN_SIZE UINT64_MAX
+
+/* Attempts per witness per round: the first guess of its size, then its 409 answer. */
+#define WITNESS_ATTEMPTS 3
+
+/* Room for an add-checkpoint request: "old <20 digits>\n", the proof lines, "\n", note. */
+#define REQUEST_CAP (32u + SP_MAX_PROOF_HASHES * 46u + SP_LOG_CHECKPOINT_MAX)
+
+static const char type_text[] = "text/plain; charset=utf-8";
+static const char type_binary[] = "application/octet-stream";
+static const char cache_immutable[] = "public, max-age=31536000, immutable";
+static const char cache_partial[] = "public, max-age=60";
+static const char cache_checkpoint[] = "no-cache";
+
+struct sp_log_server {
+    const sp_policy *policy;
+    sp_signer_key key;
+    uint64_t interval;
+    long timeout_ms;
+    void (*log)(void *ctx, const char *line);
+    void *log_ctx;
+    sp_log_store *store;
+
+    pthread_mutex_t lock;            /* published checkpoint, adds, wake */
+    pthread_cond_t wake;
+    uint64_t adds;                   /* entries appended since start (wakes the loop) */
+    uint8_t *published;
+    size_t published_len;
+    uint64_t published_size;
+
+    pthread_mutex_t round_lock;      /* one round at a time; everything below */
+    uint64_t witness_size[SP_MAX_WITNESSES];
+    sp_checkpoint_work cwork;
+    uint8_t signed_note[SP_LOG_CHECKPOINT_MAX];
+    uint8_t combined[SP_LOG_CHECKPOINT_MAX];
+    uint8_t candidate[SP_LOG_CHECKPOINT_MAX];
+};
+
+static void say(sp_log_server *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(sp_log_server *s, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    if (s->log == NULL)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    s->log(s->log_ctx, line);
+}
+
+sp_log_store *sp_log_server_store(sp_log_server *s)
+{
+    return s->store;
+}
+
+/* The policy's log line for key: same name and public key (and so the same key ID). */
+static sp_err find_log_line(const sp_policy *policy, const sp_signer_key *key)
+{
+    uint32_t i = sp_wpolicy_find_log(&policy->witness, key->pub.name, key->pub.name_len);
+    if (i == UINT32_MAX || i >= policy->witness.log_count)
+        return SP_ERR_CKPT_ORIGIN;
+    const sp_vkey *v = &policy->witness.logs[i].key;
+    if (memcmp(v->public_key, key->pub.public_key, sizeof v->public_key) != 0 ||
+        v->key_id != key->pub.key_id)
+        return SP_ERR_CKPT_ORIGIN;
+    return SP_OK;
+}
+
+sp_err sp_log_server_open(sp_log_server **out, const sp_log_config *cfg)
+{
+    *out = NULL;
+    if (cfg->policy == NULL || cfg->key == NULL || cfg->db_path == NULL)
+        return SP_ERR_USAGE;
+    if (cfg->key->pub.alg != 0 && cfg->key->pub.alg != SP_KEY_ALG_ED25519)
+        return SP_ERR_KEY_ALGORITHM;
+    sp_err e = find_log_line(cfg->policy, cfg->key);
+    if (e != SP_OK)
+        return e;
+    sp_log_server *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return SP_ERR_IO;
+    s->policy = cfg->policy;
+    s->key = *cfg->key;
+    s->interval = cfg->witness_interval ? cfg->witness_interval : SP_LOG_WITNESS_INTERVAL_DEFAULT;
+    s->timeout_ms = cfg->witness_timeout_ms ? cfg->witness_timeout_ms : SP_LOG_WITNESS_TIMEOUT_MS;
+    s->log = cfg->log;
+    s->log_ctx = cfg->log_ctx;
+    for (size_t i = 0; i < SP_MAX_WITNESSES; i++)
+        s->witness_size[i] = UNKNOWN_SIZE;
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->round_lock, NULL);
+    pthread_cond_init(&s->wake, NULL);
+    e = sp_log_store_open(&s->store, cfg->db_path);
+    if (e == SP_OK) {
+        e = sp_log_store_latest_checkpoint(s->store, &s->published_size, &s->published,
+                                           &s->published_len);
+        if (e == SP_ERR_NOT_FOUND)
+            e = SP_OK;
+    }
+    if (e != SP_OK) {
+        sp_log_server_close(s);
+        return e;
+    }
+    *out = s;
+    return SP_OK;
+}
+
+void sp_log_server_close(sp_log_server *s)
+{
+    if (s == NULL)
+        return;
+    sp_log_store_close(s->store);
+    free(s->published);
+    sp_signer_key_wipe(&s->key);
+    pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->round_lock);
+    pthread_cond_destroy(&s->wake);
+    free(s);
+}
+
+/* ---- accepting entries ----------------------------------------------------------------- */
+
+sp_err sp_log_add(sp_log_server *s, const uint8_t *note, size_t len, uint64_t *index,
+                  int *existed, uint32_t *err_line)
+{
+    sp_note work;
+    sp_statement st;
+    sp_quorum_report report;
+    uint32_t line = 0;
+    *index = 0;
+    *existed = 0;
+    if (len > SP_LOG_MAX_ADD_BYTES)
+        return SP_ERR_LOG_FULL;
+    sp_err e = sp_statement_verify(s->policy, note, len, sp_sodium_crypto(), &work, &st, &report,
+                                   &line);
+    if (err_line != NULL)
+        *err_line = line;
+    if (e != SP_OK)
+        return e;
+    /* Stricter than a device: nobody may fill the log with junk lines beside a quorum. */
+    if (report.verified_lines != report.line_count || report.invalid_lines != 0 ||
+        report.unknown_lines != 0 || report.duplicate_lines != 0)
+        return SP_ERR_LOG_SIGNATURE_LINE;
+    e = sp_log_store_append(s->store, note, len, work.text_len, index, existed);
+    if (e == SP_OK && !*existed) {
+        pthread_mutex_lock(&s->lock);
+        s->adds++;
+        pthread_cond_broadcast(&s->wake);
+        pthread_mutex_unlock(&s->lock);
+    }
+    return e;
+}
+
+/* ---- HTTP -------------------------------------------------------------------------------- */
+
+/* "<NAME>: <message>[ (line N)][: detail]\n" with an HTTP status. */
+static void respond_error(sp_http_response *resp, int status, sp_err e, uint32_t line,
+                          const char *detail)
+{
+    char text[512];
+    int n = snprintf(text, sizeof text, "%s: %s", sp_err_name(e), sp_err_message(e));
+    if (line != 0 && n > 0 && (size_t)n < sizeof text)
+        n += snprintf(text + n, sizeof text - (size_t)n, " (line %u)", line);
+    if (detail != NULL && n > 0 && (size_t)n < sizeof text)
+        snprintf(text + n, sizeof text - (size_t)n, ": %s", detail);
+    size_t len = strlen(text);
+    if (len + 1 < sizeof text) {
+        text[len] = '\n';
+        text[len + 1] = '\0';
+    }
+    sp_http_respond_text(resp, status, text);
+}
+
+/* Status for an error: the server's own failures are 5xx, the request's are 4xx. */
+static int error_status(sp_err e)
+{
+    switch (e) {
+    case SP_ERR_DB:
+    case SP_ERR_IO:
+    case SP_ERR_CRYPTO:
+        return 500;
+    case SP_ERR_NOT_FOUND:
+        return 404;
+    case SP_ERR_LOG_FULL:
+        return 413;
+    default:
+        return 400;
+    }
+}
+
+static void handle_add(sp_log_server *s, const uint8_t *body, size_t len, sp_http_response *resp)
+{
+    uint64_t index = 0;
+    int existed = 0;
+    uint32_t line = 0;
+    sp_err e = sp_log_add(s, body, len, &index, &existed, &line);
+    if (e != SP_OK) {
+        respond_error(resp, error_status(e), e, line, NULL);
+        return;
+    }
+    char text[32];
+    snprintf(text, sizeof text, "%llu\n", (unsigned long long)index);
+    sp_http_respond_text(resp, 200, text);
+}
+
+static void handle_checkpoint(sp_log_server *s, sp_http_response *resp)
+{
+    pthread_mutex_lock(&s->lock);
+    uint8_t *copy = s->published != NULL ? malloc(s->published_len) : NULL;
+    size_t len = s->published_len;
+    if (copy != NULL)
+        memcpy(copy, s->published, len);
+    int none = s->published == NULL;
+    pthread_mutex_unlock(&s->lock);
+    if (copy == NULL) {
+        respond_error(resp, none ? 404 : 500, none ? SP_ERR_NOT_FOUND : SP_ERR_IO, 0,
+                      none ? "no witness-cosigned checkpoint yet" : NULL);
+        return;
+    }
+    resp->status = 200;
+    resp->content_type = type_text;
+    resp->cache_control = cache_checkpoint;
+    resp->body = copy;
+    resp->body_len = len;
+}
+
+static void handle_tile(sp_log_server *s, const char *path, sp_http_response *resp)
+{
+    sp_tile t;
+    uint8_t *body = NULL;
+    size_t len = 0;
+    sp_err e = sp_tile_path_parse(&t, path, strlen(path));
+    if (e != SP_OK) {
+        respond_error(resp, 404, e, 0, "not a canonical tlog-tiles path");
+        return;
+    }
+    e = sp_log_store_tile(s->store, &t, &body, &len);
+    if (e != SP_OK) {
+        respond_error(resp, error_status(e), e, 0,
+                      e == SP_ERR_NOT_FOUND ? "the tree does not hold this tile" : NULL);
+        return;
+    }
+    resp->status = 200;
+    resp->content_type = type_binary;
+    resp->cache_control = t.width == SP_TILE_WIDTH ? cache_immutable : cache_partial;
+    resp->body = body;
+    resp->body_len = len;
+}
+
+void sp_log_handle(void *ctx, const char *method, const char *path, const uint8_t *body,
+                   size_t body_len, sp_http_response *resp)
+{
+    sp_log_server *s = ctx;
+    int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    static const char tile_prefix[] = "/tile/";
+    if (strcmp(path, "/add") == 0) {
+        if (strcmp(method, "POST") == 0)
+            handle_add(s, body, body_len, resp);
+        else
+            respond_error(resp, 405, SP_ERR_NOT_FOUND, 0, "use POST for /add");
+    } else if (strcmp(path, "/checkpoint") == 0 || strncmp(path, tile_prefix, 6) == 0) {
+        if (!get)
+            respond_error(resp, 405, SP_ERR_NOT_FOUND, 0, "use GET");
+        else if (path[1] == 'c')
+            handle_checkpoint(s, resp);
+        else
+            handle_tile(s, path + 1, resp);
+    } else {
+        respond_error(resp, 404, SP_ERR_NOT_FOUND, 0, "unknown path");
+    }
+}
+
+/* ---- publication ------------------------------------------------------------------------- */
+
+sp_err sp_log_sign_checkpoint(const sp_signer_key *key, sp_log_store *store, uint64_t *size,
+                              uint8_t *out, size_t cap, size_t *out_len)
+{
+    sp_checkpoint cp;
+    uint8_t text[SP_MAX_CHECKPOINT_TEXT_BYTES];
+    size_t text_len = 0, signed_text_len = 0;
+    uint32_t line = 0;
+    *out_len = 0;
+    memset(&cp, 0, sizeof cp);
+    if (key->pub.name_len > SP_MAX_NAME_BYTES)
+        return SP_ERR_USAGE;
+    memcpy(cp.origin, key->pub.name, key->pub.name_len);
+    cp.origin_len = key->pub.name_len;
+    sp_err e = sp_log_store_size(store, &cp.size);
+    if (e == SP_OK)
+        e = sp_log_store_root(store, cp.size, cp.root);
+    if (e == SP_OK)
+        e = sp_checkpoint_format_text(&cp, text, sizeof text, &text_len);
+    if (e == SP_OK)
+        e = sp_note_add_signature(key, text, text_len, 1, out, cap, out_len, &signed_text_len,
+                                  &line);
+    *size = e == SP_OK ? cp.size : 0;
+    return e;
+}
+
+/* One witness's part of a round (run on its own thread). */
+typedef struct witness_call {
+    sp_log_server *s;
+    const sp_witness *w;
+    const uint8_t *note;             /* the log-signed checkpoint */
+    size_t note_len;
+    uint64_t size;
+    uint64_t known;                  /* in/out: the size it last cosigned */
+    int http_status;
+    sp_err err;
+    uint8_t *resp;                   /* its cosignature lines on success */
+    size_t resp_len;
+} witness_call;
+
+/* Map a witness's refusal (C2SP tlog-witness status codes) to our error. */
+static sp_err witness_refusal(int status)
+{
+    switch (status) {
+    case 400:
+        return SP_ERR_WITNESS_REQUEST;
+    case 403:
+        return SP_ERR_CKPT_LOG_SIGNATURE;
+    case 404:
+        return SP_ERR_WITNESS_UNKNOWN_LOG;
+    case 409:
+        return SP_ERR_WITNESS_CONFLICT;
+    case 422:
+        return SP_ERR_MERKLE_ROOT_MISMATCH;
+    default:
+        return SP_ERR_HTTP;
+    }
+}
+
+/* A 409 body: "<size>\n" with Content-Type text/x.tlog.size. */
+static int parse_size_body(const uint8_t *body, size_t len, const char *type, uint64_t *size)
+{
+    static const char want[] = "text/x.tlog.size";
+    return strncmp(type, want, sizeof want - 1) == 0 && len >= 2 && body[len - 1] == '\n' &&
+           sp_decimal_parse(size, (const char *)body, len - 1, UINT64_MAX >> 1) == SP_OK;
+}
+
+static void *witness_thread(void *arg)
+{
+    witness_call *c = arg;
+    uint8_t (*proof)[SP_SHA256_BYTES] = malloc(SP_MAX_PROOF_HASHES * SP_SHA256_BYTES);
+    uint8_t *req = malloc(REQUEST_CAP);
+    char url[SP_MAX_URL_BYTES + 32];
+    size_t ulen = strlen(c->w->url);
+    while (ulen > 0 && c->w->url[ulen - 1] == '/')
+        ulen--;
+    snprintf(url, sizeof url, "%.*s/add-checkpoint", (int)ulen, c->w->url);
+    c->err = proof == NULL || req == NULL ? SP_ERR_IO : SP_ERR_HTTP;
+    for (int attempt = 0; proof != NULL && req != NULL && attempt < WITNESS_ATTEMPTS; attempt++) {
+        uint64_t old = c->known == UNKNOWN_SIZE ? 0 : c->known;
+        size_t n = 0, req_len = 0, len = 0;
+        uint8_t *body = NULL;
+        char type[64];
+        if (old > c->size) {
+            /* The witness has seen a larger tree than this log holds. */
+            c->err = SP_ERR_WITNESS_CONFLICT;
+            break;
+        }
+        c->err = sp_log_store_consistency(c->s->store, old, c->size, proof, &n);
+        if (c->err == SP_OK)
+            c->err = sp_witness_request_format(old, (const uint8_t(*)[SP_SHA256_BYTES])proof, n,
+                                               c->note, c->note_len, req, REQUEST_CAP, &req_len);
+        if (c->err == SP_OK)
+            c->err = sp_http_request("POST", url, req, req_len, c->s->timeout_ms,
+                                     SP_LOG_WITNESS_MAX_RESPONSE, &c->http_status, &body, &len,
+                                     type, sizeof type);
+        if (c->err != SP_OK)
+            break;
+        if (c->http_status == 200) {
+            c->known = c->size;
+            c->resp = body;
+            c->resp_len = len;
+            break;
+        }
+        uint64_t theirs = 0;
+        int told = c->http_status == 409 && parse_size_body(body, len, type, &theirs);
+        free(body);
+        c->err = witness_refusal(c->http_status);
+        if (c->http_status == 409 && old == c->size && (!told || theirs == old)) {
+            /* It cosigned this size with another root: the witness holds another tree. */
+            c->err = SP_ERR_WITNESS_SPLIT_VIEW;
+            break;
+        }
+        if (!told || theirs == old)
+            break;
+        c->known = theirs; /* and try again with the proof from there */
+    }
+    free(proof);
+    free(req);
+    return NULL;
+}
+
+/* The first line of witness w in its response, checked: signed note + that line must make
+ * the verifier count w's cosignature.  On success the line (with its '\n') is appended to
+ * s->combined at *combined_len. */
+static sp_err keep_cosignature(sp_log_server *s, uint32_t wi, const uint8_t *resp,
+                               size_t resp_len, size_t signed_len, size_t *combined_len)
+{
+    const sp_witness *w = &s->policy->witness.witnesses[wi];
+    static const uint8_t no_line[1];
+    sp_note *note = &s->cwork.note;
+    sp_checkpoint cp;
+    sp_checkpoint_result result;
+    if (resp_len > sizeof s->candidate - signed_len)
+        return SP_ERR_LOG_FULL;
+    memcpy(s->candidate, s->signed_note, signed_len);
+    memcpy(s->candidate + signed_len, resp_len ? resp : no_line, resp_len);
+    sp_err e = sp_note_parse(note, s->candidate, signed_len + resp_len, NULL);
+    if (e != SP_OK)
+        return SP_ERR_COSIG_FORMAT;
+    uint32_t first = UINT32_MAX;
+    for (uint32_t k = 0; k < note->sig_count && first == UINT32_MAX; k++) {
+        const sp_note_sig *g = &note->sigs[k];
+        if (g->line_offset >= signed_len && g->key_id == w->key.key_id &&
+            g->name_len == w->key.name_len &&
+            memcmp(s->candidate + g->name_offset, w->key.name, g->name_len) == 0)
+            first = k;
+    }
+    if (first == UINT32_MAX)
+        return SP_ERR_COSIG_FORMAT;
+    size_t off = note->sigs[first].line_offset, line_len = note->sigs[first].line_len + 1;
+    memmove(s->candidate + signed_len, s->candidate + off, line_len);
+    e = sp_checkpoint_verify_witnessed(&s->policy->witness, s->candidate, signed_len + line_len,
+                                       sp_sodium_crypto(), &s->cwork, &cp, &result);
+    if (e != SP_OK && e != SP_ERR_WITNESS_QUORUM)
+        return e;
+    if (!(result.cosigned & (1u << wi)))
+        return SP_ERR_COSIG_INVALID;
+    if (line_len > sizeof s->combined - *combined_len)
+        return SP_ERR_LOG_FULL;
+    memcpy(s->combined + *combined_len, s->candidate + signed_len, line_len);
+    *combined_len += line_len;
+    return SP_OK;
+}
+
+/* Store and serve a checkpoint that carries the quorum. */
+static sp_err publish(sp_log_server *s, uint64_t size, const uint8_t *note, size_t len)
+{
+    sp_err e = sp_log_store_put_checkpoint(s->store, size, note, len);
+    uint8_t *copy = e == SP_OK ? malloc(len) : NULL;
+    if (e == SP_OK && copy == NULL)
+        e = SP_ERR_IO;
+    if (e != SP_OK)
+        return e;
+    memcpy(copy, note, len);
+    pthread_mutex_lock(&s->lock);
+    free(s->published);
+    s->published = copy;
+    s->published_len = len;
+    s->published_size = size;
+    pthread_mutex_unlock(&s->lock);
+    return SP_OK;
+}
+
+static sp_err round_locked(sp_log_server *s, sp_log_round *round)
+{
+    const sp_wpolicy *wp = &s->policy->witness;
+    witness_call calls[SP_MAX_WITNESSES];
+    pthread_t threads[SP_MAX_WITNESSES];
+    int started[SP_MAX_WITNESSES];
+    size_t signed_len = 0, combined_len;
+    uint64_t size = 0;
+    sp_err e = sp_log_sign_checkpoint(&s->key, s->store, &size, s->signed_note,
+                                      sizeof s->signed_note, &signed_len);
+    if (e != SP_OK)
+        return e;
+    round->size = size;
+    round->witness_count = wp->witness_count;
+    for (uint32_t i = 0; i < wp->witness_count; i++) {
+        calls[i] = (witness_call){s, &wp->witnesses[i], s->signed_note, signed_len, size,
+                                  s->witness_size[i], 0, SP_ERR_HTTP, NULL, 0};
+        started[i] = wp->witnesses[i].url[0] != '\0' &&
+                     pthread_create(&threads[i], NULL, witness_thread, &calls[i]) == 0;
+    }
+    memcpy(s->combined, s->signed_note, signed_len);
+    combined_len = signed_len;
+    for (uint32_t i = 0; i < wp->witness_count; i++) {
+        if (started[i])
+            pthread_join(threads[i], NULL);
+        s->witness_size[i] = calls[i].known;
+        if (started[i] && calls[i].err == SP_OK)
+            calls[i].err = keep_cosignature(s, i, calls[i].resp, calls[i].resp_len, signed_len,
+                                            &combined_len);
+        free(calls[i].resp);
+        round->witnesses[i] = (sp_log_witness_status){calls[i].http_status, calls[i].err,
+                                                      calls[i].known};
+        if (calls[i].err == SP_OK)
+            round->cosigned |= 1u << i;
+        else
+            say(s, "witness %s (%s): %s (HTTP %d)", wp->witnesses[i].name,
+                wp->witnesses[i].url[0] ? wp->witnesses[i].url : "no URL",
+                sp_err_name(calls[i].err), calls[i].http_status);
+    }
+    sp_checkpoint cp;
+    sp_checkpoint_result result;
+    e = sp_checkpoint_verify_witnessed(wp, s->combined, combined_len, sp_sodium_crypto(),
+                                       &s->cwork, &cp, &result);
+    if (e == SP_OK)
+        e = publish(s, size, s->combined, combined_len);
+    if (e == SP_OK) {
+        round->published = 1;
+        say(s, "checkpoint %llu published, quorum time %llu",
+            (unsigned long long)size, (unsigned long long)result.quorum_time);
+    } else {
+        say(s, "checkpoint %llu not published: %s", (unsigned long long)size, sp_err_name(e));
+    }
+    return e;
+}
+
+sp_err sp_log_publish(sp_log_server *s, sp_log_round *round)
+{
+    sp_log_round ignored;
+    if (round == NULL)
+        round = &ignored;
+    memset(round, 0, sizeof *round);
+    pthread_mutex_lock(&s->round_lock);
+    sp_err e = round_locked(s, round);
+    pthread_mutex_unlock(&s->round_lock);
+    return e;
+}
+
+/* ---- run loop ------------------------------------------------------------------------------ */
+
+static uint64_t now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec;
+}
+
+/* Wait up to 200 ms for an append (or until stop is checked again). */
+static void wait_for_growth(sp_log_server *s, uint64_t *seen_adds)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 200000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&s->lock);
+    if (s->adds == *seen_adds)
+        pthread_cond_timedwait(&s->wake, &s->lock, &until);
+    *seen_adds = s->adds;
+    pthread_mutex_unlock(&s->lock);
+}
+
+sp_err sp_log_serve(sp_log_server *s, const char *bind_addr, uint16_t port,
+                    volatile sig_atomic_t *stop, void (*on_ready)(void *ctx, uint16_t port),
+                    void *ready_ctx)
+{
+    sp_http_server *http = NULL;
+    uint16_t bound = 0;
+    sp_err e = sp_http_server_start(&http, bind_addr, port, SP_LOG_MAX_ADD_BYTES, sp_log_handle,
+                                    s, &bound);
+    if (e != SP_OK)
+        return e;
+    if (on_ready != NULL)
+        on_ready(ready_ctx, bound);
+    uint64_t last_size = UNKNOWN_SIZE, next = 0, seen_adds = 0;
+    while (!*stop) {
+        uint64_t size = 0;
+        if (sp_log_store_size(s->store, &size) == SP_OK &&
+            (size != last_size || now_seconds() >= next)) {
+            sp_log_round round;
+            sp_err r = sp_log_publish(s, &round);
+            last_size = size;
+            next = now_seconds() + (r == SP_OK ? s->interval : SP_LOG_RETRY_SECONDS);
+            continue;
+        }
+        wait_for_growth(s, &seen_adds);
+    }
+    sp_http_server_stop(http);
+    return SP_OK;
+}

@@ -1,0 +1,93 @@
+/*
+ * log_export.c -- `softpause log export`: the log as static files (see sp_log_export in
+ * softpause/server/log.h), byte for byte what the server answers at the same paths, so
+ * any static HTTP server, CDN or object store can mirror the log:
+ *
+ *   DIR/checkpoint                    the newest witness-cosigned checkpoint
+ *   DIR/tile/<L>/<N>[.p/<W>]          every hash tile of that tree
+ *   DIR/tile/entries/<N>[.p/<W>]      every entry bundle of that tree
+ *
+ * Tiles are written before the checkpoint, so a mirror read while an export runs never
+ * shows a checkpoint whose tiles are missing.  Full tiles never change: one that exists
+ * already is kept (repeated exports only add what is new); partial tiles are rewritten.
+ * Every file is written atomically (host/fileio.h), mode 0644.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "softpause/host/fileio.h"
+#include "softpause/host/tlog_tiles.h"
+#include "softpause/server/log.h"
+
+#define EXPORT_MODE 0644
+#define EXPORT_DIR_MODE 0755
+
+/* Write one resource at DIR/path, creating its directory. */
+static sp_err put(const char *dir, const char *path, const uint8_t *data, size_t len)
+{
+    char full[4096];
+    int n = snprintf(full, sizeof full, "%s/%s", dir, path);
+    if (n < 0 || (size_t)n >= sizeof full)
+        return sp_file_fail(ENAMETOOLONG);
+    char *slash = strrchr(full, '/');
+    *slash = '\0';
+    sp_err e = sp_file_make_dirs(full, EXPORT_DIR_MODE);
+    *slash = '/';
+    if (e != SP_OK)
+        return e;
+    return sp_file_write_atomic(full, data, len, EXPORT_MODE, 1);
+}
+
+/* Export tile t (hash tile or entry bundle) unless it is full and already there. */
+static sp_err export_tile(sp_log_store *store, const char *dir, const sp_tile *t)
+{
+    char path[SP_TILE_PATH_MAX], full[4096];
+    uint8_t *body = NULL;
+    size_t len = 0;
+    sp_err e = sp_tile_path_format(t, path, sizeof path);
+    if (e != SP_OK)
+        return e;
+    snprintf(full, sizeof full, "%s/%s", dir, path);
+    if (t->width == SP_TILE_WIDTH && sp_file_exists(full))
+        return SP_OK;
+    e = sp_log_store_tile(store, t, &body, &len);
+    if (e == SP_OK)
+        e = put(dir, path, body, len);
+    free(body);
+    return e;
+}
+
+sp_err sp_log_export(sp_log_store *store, const char *dir, uint64_t *size_out)
+{
+    uint64_t size = 0;
+    uint8_t *note = NULL;
+    size_t note_len = 0;
+    if (size_out != NULL)
+        *size_out = 0;
+    sp_err e = sp_log_store_latest_checkpoint(store, &size, &note, &note_len);
+    if (e != SP_OK)
+        return e;
+    /* Hash tiles level by level, then the entry bundles (level 0's entries). */
+    for (uint32_t level = 0; e == SP_OK && level <= SP_TILE_MAX_LEVEL; level++) {
+        if (sp_tile_width(level, 0, size) == 0)
+            break;
+        for (uint64_t n = 0; e == SP_OK; n++) {
+            sp_tile t = {0, level, n, sp_tile_width(level, n, size)};
+            if (t.width == 0)
+                break;
+            e = export_tile(store, dir, &t);
+            if (e == SP_OK && level == 0) {
+                t.entries = 1;
+                e = export_tile(store, dir, &t);
+            }
+        }
+    }
+    if (e == SP_OK)
+        e = put(dir, "checkpoint", note, note_len);
+    free(note);
+    if (e == SP_OK && size_out != NULL)
+        *size_out = size;
+    return e;
+}

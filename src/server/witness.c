@@ -1,0 +1,349 @@
+/*
+ * witness.c -- the C2SP tlog-witness add-checkpoint handler (contract:
+ * softpause/server/witness.h).
+ *
+ * Every check of bytes is the verifier's -- the request envelope (sp_witness_request_parse),
+ * the checkpoint note and the log's signature (sp_checkpoint_verify_log), the consistency
+ * proof (sp_merkle_verify_consistency), the cosigned message (sp_cosignature_message, inside
+ * sp_cosignature_line) -- so a witness and a device can never disagree about what a
+ * checkpoint says.  This file adds the witness's memory (witness_state.c) and the mapping of
+ * errors to the spec's HTTP statuses.
+ *
+ * One request, in order:
+ *
+ *   parse body --400--> verify log signature --404/403--> old <= size? --400-->
+ *   read clock --500--> lock; BEGIN IMMEDIATE; read (last size, last root)
+ *     old != last size                                   --> 409 "<last>\n" (nothing written)
+ *     old == size == last, root != last root              --> evidence; COMMIT; 409 split view
+ *     old > 0 and no consistency proof last -> checkpoint --> evidence; COMMIT; 422
+ *     old == 0 == size and root != SHA-256("")            --> evidence; COMMIT; 422
+ *     store (size, root); COMMIT                          --> 500 if COMMIT fails
+ *   unlock; sign --> 200 with the cosignature line
+ *
+ * The transaction makes "compare the old size, store the new head" atomic (the spec's
+ * rollback race), and COMMIT returns only once the head is on disk (synchronous=FULL), so
+ * the witness never hands out a cosignature it could forget in a crash.
+ */
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "softpause/checkpoint.h"
+#include "softpause/host/signing.h"
+#include "softpause/host/sodium_crypto.h"
+#include "softpause/merkle.h"
+#include "softpause/server/witness.h"
+#include "softpause/tlog_proof.h"
+#include "witness_state.h"
+
+struct sp_witness_service {
+    pthread_mutex_t lock;
+    sqlite3 *db;
+    const sp_crypto *crypto;
+    sp_signer_key key;
+    sp_wlog logs[SP_MAX_LOGS];
+    size_t nlogs;
+    char path[SP_WITNESS_MAX_PREFIX + sizeof SP_WITNESS_ADD_CHECKPOINT];
+    uint8_t empty_root[SP_SHA256_BYTES];       /* SHA-256(""): the root of the empty tree */
+    sp_witness_clock clock;
+    void *clock_ctx;
+};
+
+/* Per-request scratch (about 5 KiB: the proof hashes and the parsed note). */
+typedef struct request_work {
+    sp_witness_request req;
+    sp_checkpoint_work cw;
+    sp_checkpoint cp;
+} request_work;
+
+/* A cosignature line: em dash, space, name, space, base64(4 + 8 + 64 bytes), newline. */
+#define COSIG_LINE_CAP (4u + SP_MAX_NAME_BYTES + 1u + 104u + 1u)
+
+static uint64_t wall_clock(void *ctx)
+{
+    time_t t = time(NULL);
+    (void)ctx;
+    return t > 0 ? (uint64_t)t : 0;
+}
+
+/* Answer status with one line "NAME: message[: detail]\n"; returns e. */
+static sp_err refuse(sp_http_response *resp, int status, sp_err e, const char *detail)
+{
+    char text[512];
+    snprintf(text, sizeof text, "%s: %s%s%s\n", sp_err_name(e), sp_err_message(e),
+             detail != NULL ? ": " : "", detail != NULL ? detail : "");
+    sp_http_respond_text(resp, status, text);
+    return e;
+}
+
+/* The spec's one exception to "a reason in the body": 409 with the last cosigned size. */
+static sp_err conflict(sp_http_response *resp, uint64_t last)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%llu\n", (unsigned long long)last);
+    sp_http_respond_text(resp, 409, text);
+    if (resp->status == 409) /* (a 500 if the body could not be allocated) */
+        resp->content_type = SP_WITNESS_SIZE_CONTENT_TYPE;
+    return SP_ERR_WITNESS_CONFLICT;
+}
+
+/* Status for a failure of the checkpoint's note or log signature. */
+static int log_check_status(sp_err e)
+{
+    switch (e) {
+    case SP_ERR_CKPT_ORIGIN:
+        return 404;
+    case SP_ERR_CKPT_LOG_SIGNATURE:
+        return 403;
+    case SP_ERR_ARGUMENT:
+    case SP_ERR_CRYPTO:
+    case SP_ERR_BUFFER_TOO_SMALL:
+        return 500; /* ours, not the client's */
+    default:
+        return 400; /* note syntax, checkpoint text */
+    }
+}
+
+/*
+ * Is the checkpoint a tree this witness may cosign after `head`?  (old == head size was
+ * checked by the caller.)  SP_OK, SP_ERR_WITNESS_SPLIT_VIEW, a Merkle error (422) or
+ * SP_ERR_CRYPTO.
+ */
+static sp_err check_tree(const sp_witness_service *w, const request_work *rw,
+                         const witness_head *head)
+{
+    const sp_witness_request *rq = &rw->req;
+    const sp_checkpoint *cp = &rw->cp;
+
+    if (rq->old_size == 0) {
+        /* First contact (or only the empty tree so far): nothing to be consistent with,
+         * but a size-0 checkpoint can only have the empty tree's root. */
+        if (cp->size == 0 && sodium_memcmp(cp->root, w->empty_root, SP_SHA256_BYTES) != 0)
+            return SP_ERR_MERKLE_ROOT_MISMATCH;
+        return SP_OK;
+    }
+    if (cp->size == rq->old_size && sodium_memcmp(cp->root, head->root, SP_SHA256_BYTES) != 0)
+        return SP_ERR_WITNESS_SPLIT_VIEW; /* two signed trees of one size */
+    return sp_merkle_verify_consistency(w->crypto, rq->old_size, cp->size, head->root,
+                                        SP_SHA256_BYTES, cp->root, SP_SHA256_BYTES,
+                                        (const uint8_t(*)[SP_SHA256_BYTES])rq->hashes,
+                                        rq->hash_count);
+}
+
+/* The transaction (caller holds w->lock).  SP_OK: the new head is committed. */
+static sp_err update_head(sp_witness_service *w, const request_work *rw, const uint8_t *body,
+                          size_t len, uint64_t now, sp_http_response *resp)
+{
+    const sp_checkpoint *cp = &rw->cp;
+    uint64_t old = rw->req.old_size;
+    witness_head head;
+    char detail[128];
+    sp_err e, verdict;
+
+    if (witness_state_begin(w->db) != SP_OK)
+        return refuse(resp, 500, SP_ERR_DB, "cannot begin a transaction");
+    if (witness_state_get(w->db, cp->origin, cp->origin_len, &head) != SP_OK) {
+        witness_state_rollback(w->db);
+        return refuse(resp, 500, SP_ERR_DB, "cannot read the cosigned tree head");
+    }
+    if (old != (head.found ? head.size : 0)) {
+        witness_state_rollback(w->db);
+        return conflict(resp, head.found ? head.size : 0);
+    }
+    verdict = check_tree(w, rw, &head);
+    if (verdict == SP_ERR_CRYPTO) {
+        witness_state_rollback(w->db);
+        return refuse(resp, 500, verdict, NULL);
+    }
+    if (verdict != SP_OK) {
+        /* Signed by the log yet refused: keep it (the spec allows it; a split view is proof
+         * of misbehaviour).  Losing the evidence must not turn the refusal into a 500. */
+        const char *kind = verdict == SP_ERR_WITNESS_SPLIT_VIEW ? "split-view" : "inconsistent";
+        if (witness_state_evidence(w->db, cp->origin, cp->origin_len, kind, old, cp->size,
+                                   cp->root, now, body, len) != SP_OK ||
+            witness_state_commit(w->db) != SP_OK)
+            witness_state_rollback(w->db);
+        snprintf(detail, sizeof detail, "old size %llu, checkpoint size %llu",
+                 (unsigned long long)old, (unsigned long long)cp->size);
+        return refuse(resp, verdict == SP_ERR_WITNESS_SPLIT_VIEW ? 409 : 422, verdict, detail);
+    }
+    e = witness_state_put(w->db, cp->origin, cp->origin_len, cp->size, cp->root, now);
+    if (e == SP_OK)
+        e = witness_state_commit(w->db);
+    else
+        witness_state_rollback(w->db);
+    return e == SP_OK ? SP_OK : refuse(resp, 500, e, "cannot store the new tree head");
+}
+
+static sp_err handle(sp_witness_service *w, request_work *rw, const uint8_t *body, size_t len,
+                     sp_http_response *resp)
+{
+    const sp_witness_request *rq = &rw->req;
+    const sp_checkpoint *cp = &rw->cp;
+    uint32_t line = 0, log_index = 0;
+    uint64_t now;
+    char detail[128];
+    uint8_t *out;
+    size_t out_len = 0;
+    sp_err e;
+
+    e = sp_witness_request_parse(&rw->req, body, len, &line);
+    if (e != SP_OK) {
+        snprintf(detail, sizeof detail, "request line %u", (unsigned)line);
+        return refuse(resp, e == SP_ERR_ARGUMENT ? 500 : 400, e, line > 0 ? detail : NULL);
+    }
+    if (rq->old_size == 0 && rq->hash_count != 0)
+        return refuse(resp, 400, SP_ERR_WITNESS_REQUEST,
+                      "the consistency proof must be empty for old 0");
+    e = sp_checkpoint_verify_log(w->logs, w->nlogs, rq->checkpoint, rq->checkpoint_len,
+                                 w->crypto, &rw->cw, &rw->cp, &log_index);
+    if (e == SP_ERR_CKPT_ORIGIN)
+        return refuse(resp, 404, SP_ERR_WITNESS_UNKNOWN_LOG, NULL);
+    if (e != SP_OK)
+        return refuse(resp, log_check_status(e), e, NULL);
+    if (rq->old_size > cp->size) {
+        snprintf(detail, sizeof detail, "old size %llu > checkpoint size %llu",
+                 (unsigned long long)rq->old_size, (unsigned long long)cp->size);
+        return refuse(resp, 400, SP_ERR_MERKLE_SIZE, detail);
+    }
+    now = w->clock(w->clock_ctx);
+    if (now == 0 || now >= SP_COSIG_TIME_LIMIT)
+        return refuse(resp, 500, now == 0 ? SP_ERR_COSIG_TIME_ZERO : SP_ERR_COSIG_TIME_RANGE,
+                      "the witness's clock");
+
+    pthread_mutex_lock(&w->lock);
+    e = update_head(w, rw, body, len, now, resp);
+    pthread_mutex_unlock(&w->lock);
+    if (e != SP_OK)
+        return e;
+
+    out = malloc(COSIG_LINE_CAP);
+    if (out == NULL)
+        return refuse(resp, 500, SP_ERR_IO, "out of memory");
+    e = sp_cosignature_line(&w->key, now, rq->checkpoint, cp->text_len, out, COSIG_LINE_CAP,
+                            &out_len);
+    if (e != SP_OK) {
+        free(out);
+        return refuse(resp, 500, e, "cannot cosign");
+    }
+    resp->status = 200;
+    resp->content_type = NULL;
+    resp->cache_control = NULL;
+    resp->body = out;
+    resp->body_len = out_len;
+    resp->body_static = 0;
+    return SP_OK;
+}
+
+sp_err sp_witness_add_checkpoint(sp_witness_service *w, const uint8_t *body, size_t len,
+                                 sp_http_response *resp)
+{
+    request_work *rw;
+    sp_err e;
+
+    memset(resp, 0, sizeof *resp);
+    if (len > SP_MAX_WITNESS_REQUEST_BYTES)
+        return refuse(resp, 413, SP_ERR_LOG_FULL, "request body over SP_MAX_WITNESS_REQUEST_BYTES");
+    rw = malloc(sizeof *rw);
+    if (rw == NULL)
+        return refuse(resp, 500, SP_ERR_IO, "out of memory");
+    e = handle(w, rw, body, len, resp);
+    free(rw);
+    return e;
+}
+
+void sp_witness_http(void *ctx, const char *method, const char *path, const uint8_t *body,
+                     size_t body_len, sp_http_response *resp)
+{
+    sp_witness_service *w = ctx;
+    sp_err e; /* the status in resp says it all */
+    memset(resp, 0, sizeof *resp);
+    if (strcmp(path, w->path) != 0)
+        e = refuse(resp, 404, SP_ERR_NOT_FOUND, NULL);
+    else if (strcmp(method, "POST") != 0)
+        e = refuse(resp, 405, SP_ERR_USAGE, "add-checkpoint takes POST");
+    else
+        e = sp_witness_add_checkpoint(w, body, body_len, resp);
+    (void)e;
+}
+
+sp_err sp_witness_open(sp_witness_service **out, const sp_witness_config *cfg, char *err,
+                       size_t errcap)
+{
+    const char *prefix = cfg->prefix != NULL ? cfg->prefix : "";
+    size_t plen = strlen(prefix);
+    sp_witness_service *w;
+    sp_err e;
+
+    *out = NULL;
+    if (err != NULL && errcap > 0)
+        err[0] = '\0';
+    if (cfg->key == NULL || cfg->key->pub.alg != SP_KEY_ALG_COSIGNER)
+        return SP_ERR_KEY_ALGORITHM;
+    if (cfg->logs == NULL || cfg->nlogs == 0 || cfg->nlogs > SP_MAX_LOGS ||
+        plen > SP_WITNESS_MAX_PREFIX || (plen > 0 && (prefix[0] != '/' || prefix[plen - 1] == '/')))
+        return SP_ERR_ARGUMENT;
+    for (size_t i = 0; i < cfg->nlogs; i++)
+        if (cfg->logs[i].key.alg != 0 && cfg->logs[i].key.alg != SP_KEY_ALG_ED25519)
+            return SP_ERR_KEY_ALGORITHM;
+    if ((e = sp_sodium_init()) != SP_OK)
+        return e;
+    w = calloc(1, sizeof *w);
+    if (w == NULL)
+        return SP_ERR_IO;
+    w->crypto = sp_sodium_crypto();
+    if (w->crypto->sha256(w->crypto->ctx, w->empty_root, NULL, 0) != 0) {
+        free(w);
+        return SP_ERR_CRYPTO;
+    }
+    e = witness_state_open(&w->db, cfg->db_path, err, errcap);
+    if (e != SP_OK) {
+        free(w);
+        return e;
+    }
+    pthread_mutex_init(&w->lock, NULL);
+    w->key = *cfg->key;
+    memcpy(w->logs, cfg->logs, cfg->nlogs * sizeof cfg->logs[0]);
+    w->nlogs = cfg->nlogs;
+    snprintf(w->path, sizeof w->path, "%s%s", prefix, SP_WITNESS_ADD_CHECKPOINT);
+    w->clock = cfg->clock != NULL ? cfg->clock : wall_clock;
+    w->clock_ctx = cfg->clock_ctx;
+    *out = w;
+    return SP_OK;
+}
+
+void sp_witness_close(sp_witness_service *w)
+{
+    if (w == NULL)
+        return;
+    sqlite3_close(w->db);
+    pthread_mutex_destroy(&w->lock);
+    sodium_memzero(w, sizeof *w);
+    free(w);
+}
+
+sp_err sp_witness_latest(sp_witness_service *w, const char *origin, int *found, uint64_t *size,
+                         uint8_t root[SP_SHA256_BYTES])
+{
+    witness_head head;
+    sp_err e;
+    pthread_mutex_lock(&w->lock);
+    e = witness_state_get(w->db, origin, strlen(origin), &head);
+    pthread_mutex_unlock(&w->lock);
+    *found = head.found;
+    *size = head.size;
+    memcpy(root, head.root, SP_SHA256_BYTES);
+    return e;
+}
+
+sp_err sp_witness_evidence_count(sp_witness_service *w, const char *origin, uint64_t *count)
+{
+    sp_err e;
+    pthread_mutex_lock(&w->lock);
+    e = witness_state_evidence_count(w->db, origin, count);
+    pthread_mutex_unlock(&w->lock);
+    return e;
+}

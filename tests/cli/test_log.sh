@@ -1,0 +1,113 @@
+#!/bin/sh
+# test_log.sh -- end-to-end tests of `softpause log serve|export` against the real binary:
+# a log on a free loopback port, submissions through `bundle publish` and raw HTTP (curl),
+# refusals that store nothing, tiles, and the command's own errors.  The policy names
+# witnesses at unreachable URLs, so no checkpoint is ever cosigned here (the witnessed path
+# runs in tests/server/test_log.c).  Run by tools/run-tests.sh against $SOFTPAUSE.
+set -u
+. tests/support/cli_lib.sh
+cli_setup "log cli" sp-log
+cli_require "$SP"
+if ! command -v curl > /dev/null 2>&1; then
+    echo "$SUITE: skipped (curl not installed)"; cli_finish
+fi
+
+K=$T/keys
+mkdir -p "$K"
+for b in mil-a mil-b civ-a; do $SP key generate $b --out "$K" > /dev/null; done
+$SP key generate log.test.example/log --out "$K" > /dev/null
+LOGKEY=$K/log.test.example%2Flog
+for w in w1 w2 w3; do $SP key generate --cosigner $w.test.example --out "$K" > /dev/null; done
+{
+    echo "log $(cat "$LOGKEY.pub")"
+    for w in w1 w2 w3; do echo "witness $w $(cat "$K/$w.test.example.pub") http://127.0.0.1:9"; done
+    echo "group all-witnesses 2 w1 w2 w3"
+    echo "quorum all-witnesses"
+} > "$T/witnesses"
+run 0 "policy with a witness block" $SP policy init --deployment test.example/log \
+    --genesis 1798416000 --epoch-length 604800 --allowance 691200 \
+    --signer mil-a:military:$K/mil-a.pub --signer mil-b:military:$K/mil-b.pub \
+    --signer civ-a:civil:$K/civ-a.pub --rule '2 of all' --rule '1 of civil' \
+    --witness-policy "$T/witnesses" --out "$T/policy"
+P=$T/policy
+
+statement() { # statement EPOCH SIGNERS... -> $T/s.EPOCH
+    $SP statement new --policy $P --epoch "$1" --mode run > "$T/s.txt"; e=$1; shift
+    cp "$T/s.txt" "$T/s.$e"
+    for b in "$@"; do $SP note sign --key "$K/$b.key" "$T/s.$e" > "$T/s.tmp" && mv "$T/s.tmp" "$T/s.$e"; done
+}
+
+# ---- the command's own errors ---------------------------------------------------------------
+run 0 "log --help" $SP log --help
+contains "usage names serve" "log serve --policy" "$T/out"
+run 2 "log without subcommand" $SP log
+run 2 "serve without key" $SP log serve --policy $P --db "$T/log.db"
+run 2 "bad --listen" $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/log.db" --listen nowhere
+run 2 "zero interval" $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/log.db" --witness-interval 0
+expect_err SP_ERR_CKPT_ORIGIN "a key that is not the policy's log" \
+    $SP log serve --policy $P --key "$K/mil-a.key" --db "$T/log.db"
+expect_err SP_ERR_KEY_ALGORITHM "a cosigner key as log key" \
+    $SP log serve --policy $P --key "$K/w1.test.example.key" --db "$T/log.db"
+expect_err SP_ERR_IO "database in a missing directory" \
+    $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/no/such/dir/log.db"
+
+# ---- serving --------------------------------------------------------------------------------
+$SP log serve --policy $P --key "$LOGKEY.key" --db "$T/log.db" --witness-interval 1 \
+    --port-file "$T/port" > "$T/serve.out" 2> "$T/serve.err" &
+PID=$!
+for i in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
+PORT=$(cat "$T/port" 2>/dev/null)
+URL=http://127.0.0.1:$PORT
+contains "serve prints its URL" "log: listening on $URL" "$T/serve.out"
+
+statement 1 mil-b civ-a
+mv "$T/s.1" "$T/s.1-other"
+statement 1 mil-a civ-a
+run 0 "publish a statement" $SP bundle publish --log "$URL" "$T/s.1"
+contains "first index" "logged at index 0" "$T/out"
+statement 2 mil-b civ-a
+run 0 "publish another" $SP bundle publish --log "$URL/" "$T/s.2"
+contains "second index" "logged at index 1" "$T/out"
+run 0 "same text, other signers" $SP bundle publish --log "$URL" "$T/s.1-other"
+contains "existing index" "logged at index 0" "$T/out"
+
+statement 3 mil-a
+expect_err SP_ERR_QUORUM_NOT_MET "too few signers refused" $SP bundle publish --log "$URL" "$T/s.3"
+statement 3 mil-a civ-a
+printf '\342\200\224 stranger.example AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n' >> "$T/s.3"
+expect_err SP_ERR_LOG_SIGNATURE_LINE "a junk line beside a quorum refused" \
+    $SP bundle publish --log "$URL" "$T/s.3"
+
+http() { # http NAME WANT_STATUS CURL_ARGS...  (body in $T/body)
+    name=$1 want=$2; shift 2
+    got=$(curl -s -o "$T/body" -w '%{http_code}' "$@")
+    if [ "$got" = "$want" ]; then ok; else bad "$name: HTTP $got, expected $want"; fi
+}
+http "no cosigned checkpoint yet" 404 "$URL/checkpoint"
+contains "404 names the reason" "SP_ERR_NOT_FOUND" "$T/body"
+http "level-0 tile of width 2" 200 "$URL/tile/0/000.p/2"
+same "tile is two hashes" "$(wc -c < "$T/body" | tr -d ' ')" 64
+http "entry bundle" 200 "$URL/tile/entries/000.p/2"
+contains "entry bundle holds the statement" "softpause/v1 authorisation" "$T/body"
+http "tile beyond the tree" 404 "$URL/tile/0/000.p/3"
+http "non-canonical tile path" 404 "$URL/tile/0/x000/000.p/2"
+contains "non-canonical names the reason" "canonical" "$T/body"
+http "unknown path" 404 "$URL/nothing"
+http "GET /add" 405 "$URL/add"
+http "malformed note" 400 --data-binary "not a note" "$URL/add"
+contains "malformed note names the error" "SP_ERR_NOTE" "$T/body"
+head -c 70000 /dev/zero | tr '\0' a > "$T/huge"
+http "oversized body" 413 --data-binary @"$T/huge" "$URL/add"
+http "tile still width 2" 404 "$URL/tile/0/000.p/3"
+
+sleep 1.5 # a witness round or two, against unreachable witnesses
+kill -TERM $PID
+wait $PID; st=$?
+same "serve stops cleanly on SIGTERM" "$st" 0
+contains "serve reports the missing quorum" "SP_ERR_WITNESS_QUORUM" "$T/serve.err"
+record_codes "$T/serve.err"
+
+expect_err SP_ERR_NOT_FOUND "export without a cosigned checkpoint" $SP log export --db "$T/log.db" "$T/mirror"
+run 2 "export without DIR" $SP log export --db "$T/log.db"
+
+cli_finish

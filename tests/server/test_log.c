@@ -1,0 +1,653 @@
+/*
+ * test_log.c -- the log server (softpause/server/log.h): the acceptance rule, the HTTP
+ * handler (called directly, no sockets), publication rounds against three witnesses, the
+ * run loop over real HTTP, and `log export`.
+ *
+ * The witnesses are the test double of tests/support/fake_witness.h: tlog-witness servers
+ * on the fixture's witness keys that can be told to fail, to sign badly, or to answer
+ * with another witness's line.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "support/fake_witness.h"
+#include "support/policy_fixture.h"
+#include "support/scratch.h"
+#include "softpause/checkpoint.h"
+#include "softpause/host/fileio.h"
+#include "softpause/host/http.h"
+#include "softpause/host/keyfile.h"
+#include "softpause/host/sodium_crypto.h"
+#include "softpause/host/tile_reader.h"
+#include "softpause/host/tlog_tiles.h"
+#include "softpause/merkle.h"
+#include "softpause/server/log.h"
+#include "softpause/tlog_proof.h"
+
+static pf_world world;
+static fake_witness witnesses[PUB_NWITNESSES];
+static sp_signer_key log_key;
+
+static void witnesses_reset(void)
+{
+    for (int i = 0; i < PUB_NWITNESSES; i++)
+        fw_reset(&witnesses[i]);
+}
+
+/* The standard policy with the test witnesses' URLs on their lines (a new policy hash). */
+static void world_make(void)
+{
+    pf_world_make(&world);
+    for (int i = 0; i < PUB_NWITNESSES; i++)
+        fw_start(&witnesses[i], &world.pub, &world.policy.witness, i);
+    for (int i = 0; i < PUB_NWITNESSES; i++) {
+        char from[300], to[400];
+        snprintf(from, sizeof from, "%s\n", world.pub.witness_vkeys[i]);
+        snprintf(to, sizeof to, "%s %s\n", world.pub.witness_vkeys[i], witnesses[i].url);
+        world.policy_len = pf_replace(world.policy_text, sizeof world.policy_text, from, to);
+    }
+    if (sp_policy_parse(&world.policy, (const uint8_t *)world.policy_text, world.policy_len,
+                        sp_sodium_crypto(), NULL) != SP_OK ||
+        sp_signer_key_parse(&log_key, world.pub.log.skey, strlen(world.pub.log.skey)) != SP_OK) {
+        fprintf(stderr, "test world does not load\n");
+        exit(1);
+    }
+}
+
+static sp_log_server *open_log(uint64_t interval)
+{
+    char db[1024];
+    scratch_path(db, sizeof db, "log.db");
+    sp_log_config cfg = {&world.policy, &log_key, db, interval, 3000, NULL, NULL};
+    sp_log_server *s = NULL;
+    CHECK_OK(sp_log_server_open(&s, &cfg));
+    return s;
+}
+
+/* A statement for epoch e signed by civ-alpha, mil-alpha, mil-beta (a quorum). */
+#define QUORUM (PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A) | PF_BIT(PF_MIL_B))
+static size_t statement(char *out, size_t cap, uint64_t epoch, uint32_t mask)
+{
+    return pf_statement_note(out, cap, &world, epoch, "run", mask);
+}
+
+static uint64_t log_size(sp_log_server *s)
+{
+    uint64_t size = 0;
+    CHECK_OK(sp_log_store_size(sp_log_server_store(s), &size));
+    return size;
+}
+
+/* ---- acceptance ---------------------------------------------------------------------- */
+
+static void test_add_accepts_and_deduplicates(void)
+{
+    scratch_make("log");
+    sp_log_server *s = open_log(0);
+    char note[8192];
+    uint64_t index = 9;
+    int existed = 9;
+    size_t len = statement(note, sizeof note, 1, QUORUM);
+    CHECK_OK(sp_log_add(s, (const uint8_t *)note, len, &index, &existed, NULL));
+    CHECK(index == 0 && existed == 0);
+    len = statement(note, sizeof note, 2, QUORUM);
+    CHECK_OK(sp_log_add(s, (const uint8_t *)note, len, &index, &existed, NULL));
+    CHECK(index == 1 && existed == 0);
+    /* Epoch 1 again, signed by other bodies: the same text, its existing index. */
+    len = statement(note, sizeof note, 1, PF_BIT(PF_CIV_B) | PF_ALL_MILITARY);
+    CHECK_OK(sp_log_add(s, (const uint8_t *)note, len, &index, &existed, NULL));
+    CHECK(index == 0 && existed == 1);
+    CHECK(log_size(s) == 2);
+    sp_log_server_close(s);
+    scratch_remove();
+}
+
+static void test_add_refusals_store_nothing(void)
+{
+    scratch_make("log");
+    sp_log_server *s = open_log(0);
+    char note[8192], extra[512];
+    uint64_t index;
+    int existed;
+    uint32_t line = 0;
+    size_t len;
+
+    /* Too few signers. */
+    len = statement(note, sizeof note, 1, PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A));
+    CHECK_ERR(sp_log_add(s, (const uint8_t *)note, len, &index, &existed, NULL),
+              SP_ERR_QUORUM_NOT_MET);
+    /* A quorum plus a line of a key the policy does not know. */
+    fx_key junk;
+    fx_key_make(&junk, "junk.example", 0x99);
+    len = statement(note, sizeof note, 1, QUORUM);
+    size_t text_len = (size_t)(strstr(note, "\n\n") - note) + 1;
+    size_t n = fx_sign_line(&junk, note, text_len, extra, sizeof extra);
+    memcpy(note + len, extra, n + 1);
+    CHECK_ERR(sp_log_add(s, (const uint8_t *)note, len + n, &index, &existed, NULL),
+              SP_ERR_LOG_SIGNATURE_LINE);
+    /* A quorum plus a repeated line. */
+    len = statement(note, sizeof note, 1, QUORUM);
+    const char *last = note + len - 1;
+    while (last > note && last[-1] != '\n')
+        last--;
+    n = (size_t)(note + len - last);
+    memcpy(extra, last, n);
+    memcpy(note + len, extra, n);
+    CHECK_ERR(sp_log_add(s, (const uint8_t *)note, len + n, &index, &existed, NULL),
+              SP_ERR_LOG_SIGNATURE_LINE);
+    /* A quorum plus an invalid signature by a fourth policy key. */
+    len = statement(note, sizeof note, 1, QUORUM | PF_BIT(PF_MIL_C));
+    note[len - 3] = note[len - 3] == 'A' ? 'B' : 'A';
+    CHECK_ERR(sp_log_add(s, (const uint8_t *)note, len, &index, &existed, NULL),
+              SP_ERR_LOG_SIGNATURE_LINE);
+    /* Malformed notes. */
+    CHECK_ERR(sp_log_add(s, (const uint8_t *)"hello\n", 6, &index, &existed, &line),
+              SP_ERR_NOTE_NO_SIGNATURES);
+    len = statement(note, sizeof note, 1, QUORUM);
+    note[3] = '\r';
+    CHECK_ERR(sp_log_add(s, (const uint8_t *)note, len, &index, &existed, &line),
+              SP_ERR_NOTE_CARRIAGE_RETURN);
+    CHECK(line == 1);
+    /* Another deployment's statement. */
+    len = statement(note, sizeof note, 1, QUORUM);
+    pf_replace(note, sizeof note, PF_DEPLOYMENT, "other.example/softpause");
+    CHECK(sp_log_add(s, (const uint8_t *)note, strlen(note), &index, &existed, NULL) != SP_OK);
+    /* Over the cap. */
+    static uint8_t big[SP_LOG_MAX_ADD_BYTES + 1];
+    CHECK_ERR(sp_log_add(s, big, sizeof big, &index, &existed, NULL), SP_ERR_LOG_FULL);
+    CHECK(log_size(s) == 0 && index == 0 && existed == 0);
+    sp_log_server_close(s);
+    scratch_remove();
+}
+
+static void test_key_must_be_the_policy_log(void)
+{
+    scratch_make("log");
+    char db[1024];
+    scratch_path(db, sizeof db, "log.db");
+    sp_signer_key other;
+    CHECK_OK(sp_signer_key_parse(&other, world.keys[0].skey, strlen(world.keys[0].skey)));
+    sp_log_config cfg = {&world.policy, &other, db, 0, 0, NULL, NULL};
+    sp_log_server *s = (sp_log_server *)1;
+    CHECK_ERR(sp_log_server_open(&s, &cfg), SP_ERR_CKPT_ORIGIN);
+    CHECK(s == NULL);
+    cfg.key = &log_key;
+    cfg.db_path = "/nonexistent-dir/x/log.db";
+    CHECK_ERR(sp_log_server_open(&s, &cfg), SP_ERR_IO);
+    scratch_remove();
+}
+
+/* ---- the HTTP handler, without sockets -------------------------------------------------- */
+
+typedef struct answer {
+    int status;
+    char type[64];
+    char cache[64];
+    uint8_t *body;
+    size_t len;
+} answer;
+
+static answer call(sp_log_server *s, const char *method, const char *path, const void *body,
+                   size_t len)
+{
+    sp_http_response resp = {0};
+    answer a = {0};
+    sp_log_handle(s, method, path, body, len, &resp);
+    a.status = resp.status;
+    snprintf(a.type, sizeof a.type, "%s", resp.content_type ? resp.content_type : "");
+    snprintf(a.cache, sizeof a.cache, "%s", resp.cache_control ? resp.cache_control : "");
+    a.body = malloc(resp.body_len + 1);
+    if (a.body != NULL) {
+        if (resp.body_len > 0)
+            memcpy(a.body, resp.body, resp.body_len);
+        a.body[resp.body_len] = '\0';
+    }
+    a.len = resp.body_len;
+    if (!resp.body_static)
+        free(resp.body);
+    return a;
+}
+
+/* 4xx with "SP_ERR_...: " and a reason. */
+static int refused(answer *a, int status, const char *name)
+{
+    int ok = a->status == status && a->body != NULL &&
+             strncmp((char *)a->body, name, strlen(name)) == 0 && a->len > strlen(name) + 4 &&
+             a->body[a->len - 1] == '\n';
+    if (!ok)
+        printf("  got %d %s\n", a->status, a->body ? (char *)a->body : "(null)");
+    free(a->body);
+    return ok;
+}
+
+static void test_handler_paths(void)
+{
+    scratch_make("log");
+    witnesses_reset();
+    sp_log_server *s = open_log(0);
+    char note[8192];
+    answer a;
+    size_t len = statement(note, sizeof note, 1, QUORUM);
+
+    a = call(s, "GET", "/checkpoint", NULL, 0);
+    CHECK(refused(&a, 404, "SP_ERR_NOT_FOUND"));
+    a = call(s, "POST", "/add", note, len);
+    CHECK(a.status == 200 && a.len == 2 && memcmp(a.body, "0\n", 2) == 0);
+    free(a.body);
+    a = call(s, "POST", "/add", note, len);
+    CHECK(a.status == 200 && memcmp(a.body, "0\n", 2) == 0);
+    free(a.body);
+    a = call(s, "GET", "/add", NULL, 0);
+    CHECK(refused(&a, 405, "SP_ERR_NOT_FOUND"));
+    a = call(s, "POST", "/checkpoint", "x", 1);
+    CHECK(refused(&a, 405, "SP_ERR_NOT_FOUND"));
+    a = call(s, "POST", "/add", "junk\n", 5);
+    CHECK(refused(&a, 400, "SP_ERR_NOTE_NO_SIGNATURES"));
+    note[3] = '\r';
+    a = call(s, "POST", "/add", note, len);
+    CHECK(refused(&a, 400, "SP_ERR_NOTE_CARRIAGE_RETURN"));
+    a = call(s, "POST", "/add", note, len);
+    CHECK(strstr((char *)a.body, "(line 1)") != NULL);
+    free(a.body);
+
+    /* Tiles: level 0 of width 1 exists; nothing else does. */
+    a = call(s, "GET", "/tile/0/000.p/1", NULL, 0);
+    CHECK(a.status == 200 && a.len == 32 && strcmp(a.type, "application/octet-stream") == 0);
+    CHECK(strstr(a.cache, "immutable") == NULL);
+    free(a.body);
+    a = call(s, "GET", "/tile/entries/000.p/1", NULL, 0);
+    CHECK(a.status == 200 && a.len == 2 + len && a.body[0] == (uint8_t)(len >> 8));
+    free(a.body);
+    a = call(s, "GET", "/tile/0/000.p/2", NULL, 0);
+    CHECK(refused(&a, 404, "SP_ERR_NOT_FOUND"));
+    a = call(s, "GET", "/tile/0/000", NULL, 0);
+    CHECK(refused(&a, 404, "SP_ERR_NOT_FOUND"));
+    static const char *noncanonical[] = {"/tile/0/0", "/tile/0/x000/000.p/1",
+                                         "/tile/00/000.p/1", "/tile/0/000.p/01",
+                                         "/tile/entries/000.p/1/", "/tile//000",
+                                         "/tile/64/000", "/tile/0/000.p/256"};
+    for (size_t i = 0; i < sizeof noncanonical / sizeof noncanonical[0]; i++) {
+        a = call(s, "GET", noncanonical[i], NULL, 0);
+        CHECK(refused(&a, 404, "SP_ERR_NOT_FOUND"));
+    }
+    static const char *unknown[] = {"/", "/add/", "/checkpoint/", "/tiles/0/000", "/..",
+                                    "/add-checkpoint", "//add"};
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        a = call(s, "GET", unknown[i], NULL, 0);
+        CHECK(refused(&a, 404, "SP_ERR_NOT_FOUND"));
+    }
+    CHECK(log_size(s) == 1);
+    sp_log_server_close(s);
+    scratch_remove();
+}
+
+/* ---- publication -------------------------------------------------------------------------- */
+
+/* The served checkpoint verifies under the policy with size `size`; returns cosigners. */
+static uint32_t check_served(sp_log_server *s, uint64_t size)
+{
+    static sp_checkpoint_work work;
+    sp_checkpoint cp;
+    sp_checkpoint_result r;
+    answer a = call(s, "GET", "/checkpoint", NULL, 0);
+    CHECK(a.status == 200 && strncmp(a.type, "text/plain", 10) == 0);
+    CHECK_OK(sp_checkpoint_verify_witnessed(&world.policy.witness, a.body, a.len,
+                                            sp_sodium_crypto(), &work, &cp, &r));
+    CHECK(cp.size == size);
+    uint8_t root[32];
+    CHECK_OK(sp_log_store_root(sp_log_server_store(s), size, root));
+    CHECK(memcmp(root, cp.root, 32) == 0);
+    CHECK(strncmp((char *)a.body, PUB_LOG_ORIGIN "\n", strlen(PUB_LOG_ORIGIN) + 1) == 0);
+    free(a.body);
+    return r.cosigned;
+}
+
+static void add_epochs(sp_log_server *s, uint64_t from, uint64_t to)
+{
+    for (uint64_t e = from; e < to; e++) {
+        char note[8192];
+        uint64_t index;
+        int existed;
+        size_t len = statement(note, sizeof note, e, QUORUM);
+        CHECK_OK(sp_log_add(s, (const uint8_t *)note, len, &index, &existed, NULL));
+    }
+}
+
+static void test_publish_rounds(void)
+{
+    scratch_make("log");
+    witnesses_reset();
+    sp_log_server *s = open_log(0);
+    sp_log_round r;
+    /* The empty tree is published too (old 0, size 0). */
+    CHECK_OK(sp_log_publish(s, &r));
+    CHECK(r.published == 1 && r.size == 0 && r.cosigned == PUB_ALL_WITNESSES);
+    CHECK(check_served(s, 0) == PUB_ALL_WITNESSES);
+    add_epochs(s, 1, 4);
+    CHECK_OK(sp_log_publish(s, &r));
+    CHECK(r.size == 3 && r.cosigned == PUB_ALL_WITNESSES && r.witness_count == 3);
+    CHECK(r.witnesses[0].size == 3 && r.witnesses[0].http_status == 200);
+    CHECK(check_served(s, 3) == PUB_ALL_WITNESSES);
+    /* No growth: the same checkpoint cosigned again (fresh timestamps). */
+    CHECK_OK(sp_log_publish(s, &r));
+    CHECK(witnesses[0].cosigned == 3 && r.size == 3);
+
+    /* One witness down: 2 of 3 still publish. */
+    witnesses[2].mode = FW_DOWN;
+    add_epochs(s, 4, 6);
+    CHECK_OK(sp_log_publish(s, &r));
+    CHECK(r.cosigned == 0x3 && r.witnesses[2].http_status == 503 &&
+          r.witnesses[2].err == SP_ERR_HTTP);
+    CHECK(check_served(s, 5) == 0x3);
+    /* It comes back knowing size 3: a consistency proof from 3 gets it to 7. */
+    witnesses[2].mode = FW_OK;
+    add_epochs(s, 6, 8);
+    CHECK_OK(sp_log_publish(s, &r));
+    CHECK(r.cosigned == PUB_ALL_WITNESSES && witnesses[2].size == 7);
+
+    /* Two bad witnesses: a bad signature, another witness's line.  No quorum: the served
+     * checkpoint stays the last good one. */
+    witnesses[0].mode = FW_BAD_SIGNATURE;
+    witnesses[1].mode = FW_OTHER_WITNESS;
+    add_epochs(s, 8, 9);
+    CHECK_ERR(sp_log_publish(s, &r), SP_ERR_WITNESS_QUORUM);
+    CHECK(r.published == 0 && r.cosigned == 0x4);
+    CHECK(r.witnesses[0].err == SP_ERR_COSIG_INVALID);
+    CHECK(r.witnesses[1].err == SP_ERR_COSIG_FORMAT);
+    CHECK(check_served(s, 7) == PUB_ALL_WITNESSES);
+    witnesses[0].mode = witnesses[1].mode = FW_OK;
+    sp_log_server_close(s);
+
+    /* A restarted log does not know the witnesses' sizes: old 0 -> 409 "8\n" -> retry. */
+    s = open_log(0);
+    CHECK(check_served(s, 7) == PUB_ALL_WITNESSES);
+    add_epochs(s, 9, 10);
+    CHECK_OK(sp_log_publish(s, &r));
+    CHECK(r.size == 9 && r.cosigned == PUB_ALL_WITNESSES);
+    CHECK(r.witnesses[0].size == 9 && r.witnesses[1].size == 9);
+    CHECK(check_served(s, 9) == PUB_ALL_WITNESSES);
+
+    /* A witness that holds another tree of the same size: split view. */
+    pthread_mutex_lock(&witnesses[1].lock);
+    witnesses[1].root[0] ^= 1;
+    pthread_mutex_unlock(&witnesses[1].lock);
+    CHECK_OK(sp_log_publish(s, &r));
+    CHECK(r.cosigned == 0x5 && r.witnesses[1].err == SP_ERR_WITNESS_SPLIT_VIEW);
+    sp_log_server_close(s);
+    scratch_remove();
+}
+
+/* ---- the run loop over HTTP, and export ------------------------------------------------------ */
+
+typedef struct loop {
+    sp_log_server *s;
+    volatile sig_atomic_t stop;
+    volatile uint16_t port;
+    sp_err result;
+} loop;
+
+static void on_ready(void *ctx, uint16_t port)
+{
+    ((loop *)ctx)->port = port;
+}
+
+static void *run_loop(void *arg)
+{
+    loop *l = arg;
+    l->result = sp_log_serve(l->s, NULL, 0, &l->stop, on_ready, l);
+    return NULL;
+}
+
+static int get(const char *base, const char *path, int *status, uint8_t **body, size_t *len)
+{
+    char url[256];
+    snprintf(url, sizeof url, "%s%s", base, path);
+    return sp_http_request("GET", url, NULL, 0, 5000, 1 << 22, status, body, len, NULL, 0) ==
+           SP_OK;
+}
+
+/* Wait (up to 10 s) until GET /checkpoint is a checkpoint of `size`. */
+static int wait_for_checkpoint(const char *base, uint64_t size)
+{
+    char want[64];
+    snprintf(want, sizeof want, PUB_LOG_ORIGIN "\n%llu\n", (unsigned long long)size);
+    for (int i = 0; i < 1000; i++) {
+        int status = 0;
+        uint8_t *body = NULL;
+        size_t len = 0;
+        int ok = get(base, "/checkpoint", &status, &body, &len) && status == 200 &&
+                 strncmp((char *)body, want, strlen(want)) == 0;
+        free(body);
+        if (ok)
+            return 1;
+        usleep(10000);
+    }
+    return 0;
+}
+
+static void test_serve_and_export(void)
+{
+    scratch_make("log");
+    witnesses_reset();
+    loop l = {open_log(1), 0, 0, SP_OK};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, run_loop, &l) == 0);
+    while (l.port == 0)
+        usleep(1000);
+    char base[64], url[128];
+    snprintf(base, sizeof base, "http://127.0.0.1:%u", (unsigned)l.port);
+    snprintf(url, sizeof url, "%s/add", base);
+    CHECK(wait_for_checkpoint(base, 0));
+
+    /* Submissions over HTTP are published without being asked. */
+    for (uint64_t e = 1; e <= 3; e++) {
+        char note[8192];
+        int status = 0;
+        uint8_t *body = NULL;
+        size_t len = statement(note, sizeof note, e, QUORUM), blen = 0;
+        CHECK_OK(sp_http_request("POST", url, (const uint8_t *)note, len, 5000, 1024, &status,
+                                 &body, &blen, NULL, 0));
+        char want[16];
+        snprintf(want, sizeof want, "%llu\n", (unsigned long long)(e - 1));
+        CHECK(status == 200 && strcmp((char *)body, want) == 0);
+        free(body);
+    }
+    CHECK(wait_for_checkpoint(base, 3));
+    /* Over the body cap: 413 from the HTTP layer, nothing stored. */
+    static uint8_t big[SP_LOG_MAX_ADD_BYTES + 1];
+    int status = 0;
+    uint8_t *body = NULL;
+    size_t blen = 0;
+    CHECK_OK(sp_http_request("POST", url, big, sizeof big, 5000, 1024, &status, &body, &blen,
+                             NULL, 0));
+    CHECK(status == 413 && strstr((char *)body, "too large") != NULL);
+    free(body);
+    CHECK(log_size(l.s) == 3);
+
+    /* Without growth, the interval (1 s here) keeps cosigned time moving. */
+    unsigned before = witnesses[0].cosigned;
+    for (int i = 0; i < 400 && witnesses[0].cosigned < before + 2; i++)
+        usleep(10000);
+    CHECK(witnesses[0].cosigned >= before + 2);
+
+    /* Export: every file equals what the server serves at the same path. */
+    char dir[1024];
+    uint64_t size = 0;
+    scratch_path(dir, sizeof dir, "mirror");
+    CHECK_OK(sp_log_export(sp_log_server_store(l.s), dir, &size));
+    CHECK(size == 3);
+    static const char *paths[] = {"tile/0/000.p/3", "tile/entries/000.p/3"};
+    for (size_t i = 0; i < 2; i++) {
+        uint8_t *file = NULL, *served = NULL;
+        size_t flen = 0, slen = 0;
+        char p[64];
+        snprintf(p, sizeof p, "/%s", paths[i]);
+        CHECK_OK(sp_tile_fetch(dir, paths[i], &file, &flen));
+        CHECK(get(base, p, &status, &served, &slen) && status == 200);
+        CHECK(flen == slen && flen > 0 && memcmp(file, served, flen) == 0);
+        free(file);
+        free(served);
+    }
+    /* A reader of the mirror gets proofs that verify against the exported checkpoint. */
+    uint8_t proof[SP_MAX_PROOF_HASHES][32], root[32], leaf_hash[32], *entry = NULL;
+    size_t n = 0, elen = 0;
+    CHECK_OK(sp_tile_inclusion_proof(dir, 1, 3, sp_sodium_crypto(), proof, &n));
+    CHECK_OK(sp_tile_read_entry(dir, 1, 3, &entry, &elen));
+    CHECK_OK(sp_merkle_leaf_hash(leaf_hash, entry, elen, sp_sodium_crypto()));
+    CHECK_OK(sp_log_store_root(sp_log_server_store(l.s), 3, root));
+    CHECK_OK(sp_merkle_verify_inclusion(sp_sodium_crypto(), 1, 3, leaf_hash,
+                                        (const uint8_t(*)[32])proof, n, root, 32));
+    free(entry);
+
+    l.stop = 1;
+    pthread_join(t, NULL);
+    CHECK_OK(l.result);
+    sp_log_server_close(l.s);
+    scratch_remove();
+}
+
+/* Bad input over real HTTP: every request is a 4xx with a reason, and afterwards the tree,
+ * the served checkpoint and the tiles are byte for byte what they were. */
+typedef struct bad_request {
+    const char *method, *path;
+    const char *body;        /* NULL: the statement variant below */
+    const char *from, *to;   /* statement variant: replace from by to */
+    size_t cut;              /* statement variant: drop this many final bytes */
+} bad_request;
+
+static int request(const char *base, const char *method, const char *path, const void *body,
+                   size_t len, int *status, uint8_t **resp, size_t *resp_len)
+{
+    char url[256];
+    snprintf(url, sizeof url, "%s%s", base, path);
+    return sp_http_request(method, url, body, len, 5000, 1 << 20, status, resp, resp_len, NULL,
+                           0) == SP_OK;
+}
+
+static void test_bad_http_input_changes_nothing(void)
+{
+    scratch_make("log");
+    witnesses_reset();
+    loop l = {open_log(3600), 0, 0, SP_OK};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, run_loop, &l) == 0);
+    while (l.port == 0)
+        usleep(1000);
+    char base[64], note[8192];
+    snprintf(base, sizeof base, "http://127.0.0.1:%u", (unsigned)l.port);
+    int status;
+    uint8_t *before_cp = NULL, *before_tile = NULL, *body;
+    size_t before_cp_len = 0, before_tile_len = 0, len;
+    for (uint64_t e = 1; e <= 2; e++) {
+        size_t n = statement(note, sizeof note, e, QUORUM);
+        CHECK(request(base, "POST", "/add", note, n, &status, &body, &len) && status == 200);
+        free(body);
+    }
+    CHECK(wait_for_checkpoint(base, 2));
+    CHECK(request(base, "GET", "/checkpoint", NULL, 0, &status, &before_cp, &before_cp_len));
+    CHECK(request(base, "GET", "/tile/0/000.p/2", NULL, 0, &status, &before_tile,
+                  &before_tile_len));
+
+    static const bad_request bad[] = {
+        {"POST", "/add", "", NULL, NULL, 0},
+        {"POST", "/add", "\x01\x02 binary junk", NULL, NULL, 0},
+        {"POST", "/add", "softpause/v1 authorisation x\n\n", NULL, NULL, 0},
+        {"POST", "/add", NULL, NULL, NULL, 7},                       /* truncated */
+        {"POST", "/add", NULL, "epoch 3\n", "epoch 03\n", 0},        /* non-canonical */
+        {"POST", "/add", NULL, "epoch 3\n", "epoch  3\n", 0},
+        {"POST", "/add", NULL, "mode run\n", "mode RUN\n", 0},
+        {"POST", "/add", NULL, "mode run\n", "mode pause\n", 0},     /* signatures fail */
+        {"POST", "/add", NULL, "\n\n\xE2\x80\x94", "\n\n- ", 0},     /* ASCII dash */
+        {"POST", "/add", NULL, "mode run\n", "mode run\r\n", 0},
+        {"PUT", "/add", "x", NULL, NULL, 0},
+        {"POST", "/checkpoint", "x", NULL, NULL, 0},
+        {"DELETE", "/tile/0/000.p/2", NULL, NULL, NULL, 0},
+        {"GET", "/tile/0/000.p/3", NULL, NULL, NULL, 0},
+        {"GET", "/tile/0/000.p/02", NULL, NULL, NULL, 0},
+        {"GET", "/tile/0/x000/000.p/2", NULL, NULL, NULL, 0},
+        {"GET", "/tile/00/000.p/2", NULL, NULL, NULL, 0},
+        {"GET", "/tile/entries/0.p/2", NULL, NULL, NULL, 0},
+        {"GET", "/tile/entries/000.p/3", NULL, NULL, NULL, 0},
+        {"GET", "/tile/-1/000", NULL, NULL, NULL, 0},
+        {"GET", "/tile/0/18446744073709551616", NULL, NULL, NULL, 0},
+        {"GET", "/nothing", NULL, NULL, NULL, 0},
+        {"GET", "/checkpoint/extra", NULL, NULL, NULL, 0},
+        {"GET", "/tile", NULL, NULL, NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const bad_request *b = &bad[i];
+        const char *payload = b->body;
+        size_t n = payload != NULL ? strlen(payload) : 0;
+        if (payload == NULL && strcmp(b->method, "POST") == 0) {
+            n = statement(note, sizeof note, 3, QUORUM);
+            if (b->from != NULL)
+                n = pf_replace(note, sizeof note, b->from, b->to);
+            n -= b->cut;
+            payload = note;
+        }
+        body = NULL;
+        int ok = request(base, b->method, b->path, payload, n, &status, &body, &len);
+        CHECK(ok && status >= 400 && status < 500 && len > 8 &&
+              strncmp((char *)body, "SP_ERR_", 7) == 0 && body[len - 1] == '\n');
+        if (!(ok && status >= 400 && status < 500))
+            printf("  request %zu: HTTP %d %s\n", i, status, body ? (char *)body : "");
+        free(body);
+    }
+    /* Far over the size cap. */
+    size_t huge = 4u << 20;
+    uint8_t *h = calloc(1, huge);
+    CHECK(h != NULL && request(base, "POST", "/add", h, huge, &status, &body, &len) &&
+          status == 413 && len > 0);
+    free(h);
+    free(body);
+
+    CHECK(log_size(l.s) == 2);
+    CHECK(request(base, "GET", "/checkpoint", NULL, 0, &status, &body, &len));
+    CHECK(len == before_cp_len && memcmp(body, before_cp, len) == 0);
+    free(body);
+    CHECK(request(base, "GET", "/tile/0/000.p/2", NULL, 0, &status, &body, &len));
+    CHECK(len == before_tile_len && memcmp(body, before_tile, len) == 0);
+    free(body);
+    free(before_cp);
+    free(before_tile);
+    l.stop = 1;
+    pthread_join(t, NULL);
+    sp_log_server_close(l.s);
+    scratch_remove();
+}
+
+static void test_export_needs_a_checkpoint(void)
+{
+    scratch_make("log");
+    sp_log_server *s = open_log(0);
+    char dir[1024];
+    uint64_t size = 5;
+    scratch_path(dir, sizeof dir, "mirror");
+    CHECK_ERR(sp_log_export(sp_log_server_store(s), dir, &size), SP_ERR_NOT_FOUND);
+    CHECK(size == 0 && !sp_file_exists(dir));
+    sp_log_server_close(s);
+    scratch_remove();
+}
+
+int main(void)
+{
+    if (sp_sodium_init() != SP_OK)
+        return 1;
+    world_make();
+    RUN_TEST(test_add_accepts_and_deduplicates);
+    RUN_TEST(test_add_refusals_store_nothing);
+    RUN_TEST(test_key_must_be_the_policy_log);
+    RUN_TEST(test_handler_paths);
+    RUN_TEST(test_publish_rounds);
+    RUN_TEST(test_serve_and_export);
+    RUN_TEST(test_bad_http_input_changes_nothing);
+    RUN_TEST(test_export_needs_a_checkpoint);
+    for (int i = 0; i < PUB_NWITNESSES; i++)
+        fw_stop(&witnesses[i]);
+    return harness_finish("test_log");
+}
