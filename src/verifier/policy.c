@@ -540,10 +540,14 @@ SP_NOINLINE static sp_err parse_lines(sp_policy *p, const uint8_t *b, size_t len
         c.pos = 0;
         (void)next_token(&c, ' ', &tok);
         kw = keyword_of(&tok);
-        if (kw == KW_UNKNOWN && expect == KW_RULE && is_witness_keyword(&tok)) {
+        if (kw == KW_UNKNOWN && expect > KW_TAGS && is_witness_keyword(&tok)) {
+            uint32_t wline = 0;
+            if (expect != KW_RULE) { /* the witness block starts where the rules should */
+                *line_no = 0;
+                return SP_ERR_POLICY_NO_RULES;
+            }
             /* The rest of the file is the witness policy: one parser for tlog-policy
              * lines, whether they sit in a deployment policy or stand alone. */
-            uint32_t wline = 0;
             e = sp_wpolicy_parse(&p->witness, b + start, len - start, SP_WPOLICY_CANONICAL,
                                  crypto, &wline);
             if (e != SP_OK)
