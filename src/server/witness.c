@@ -284,7 +284,8 @@ sp_err sp_witness_open(sp_witness_service **out, const sp_witness_config *cfg, c
     if (cfg->key == NULL || cfg->key->pub.alg != SP_KEY_ALG_COSIGNER)
         return SP_ERR_KEY_ALGORITHM;
     if (cfg->logs == NULL || cfg->nlogs == 0 || cfg->nlogs > SP_MAX_LOGS ||
-        plen > SP_WITNESS_MAX_PREFIX || (plen > 0 && (prefix[0] != '/' || prefix[plen - 1] == '/')))
+        cfg->db_path == NULL || plen > SP_WITNESS_MAX_PREFIX ||
+        (plen > 0 && (prefix[0] != '/' || prefix[plen - 1] == '/')))
         return SP_ERR_ARGUMENT;
     for (size_t i = 0; i < cfg->nlogs; i++)
         if (cfg->logs[i].key.alg != 0 && cfg->logs[i].key.alg != SP_KEY_ALG_ED25519)

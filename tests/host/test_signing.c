@@ -642,13 +642,7 @@ static void test_cosignature_line(void)
     char want[256];
     size_t n = 0;
     pub_world_make(&pw);
-    memset(&w, 0, sizeof w);
-    memcpy(w.pub.name, pw.witnesses[1].name, strlen(pw.witnesses[1].name) + 1);
-    w.pub.name_len = strlen(pw.witnesses[1].name);
-    w.pub.key_id = pw.witness_ids[1];
-    w.pub.alg = SP_KEY_ALG_COSIGNER;
-    memcpy(w.pub.public_key, pw.witnesses[1].pk, 32);
-    memcpy(w.sk, pw.witnesses[1].sk, 64);
+    pub_cosigner_key(&w, &pw, 1);
 
     static const uint64_t times[] = {1, 1700000000u, ((uint64_t)1 << 63) - 1};
     for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {

@@ -54,18 +54,6 @@ static uint64_t test_clock(void *ctx)
     return clock_now;
 }
 
-static void make_cosigner(sp_signer_key *k, int i)
-{
-    const fx_key *f = &PW.witnesses[i];
-    memset(k, 0, sizeof *k);
-    memcpy(k->pub.name, f->name, strlen(f->name) + 1);
-    k->pub.name_len = strlen(f->name);
-    k->pub.key_id = PW.witness_ids[i];
-    k->pub.alg = SP_KEY_ALG_COSIGNER;
-    memcpy(k->pub.public_key, f->pk, 32);
-    memcpy(k->sk, f->sk, 64);
-}
-
 static void db_path(char *out, size_t cap, const char *name)
 {
     scratch_path(out, cap, name);
@@ -189,7 +177,8 @@ static int reason_is(const reply *r, int status, sp_err e)
 {
     const char *name = sp_err_name(e);
     return r->status == status && r->err == e && strncmp(r->body, name, strlen(name)) == 0 &&
-           r->len > 0 && r->body[r->len - 1] == '\n' && strchr(r->body, '\n') == r->body + r->len - 1;
+           r->len > 0 && r->body[r->len - 1] == '\n' &&
+           strchr(r->body, '\n') == r->body + r->len - 1;
 }
 
 #define CHECK_REFUSED(r_, st_, e_)                                                           \
@@ -235,6 +224,27 @@ static sp_witness_service *setup_cosigned(uint64_t size)
             harness_fail(__FILE__, __LINE__, "first contact not cosigned");
     }
     return w;
+}
+
+/* Decode a cosignature line "— name base64\n" (len bytes): key ID, timestamp and the
+ * 64-byte signature into payload[76]; 1 on success. */
+static int cosig_payload(const char *line, size_t len, uint8_t payload[76], uint32_t *id,
+                         uint64_t *t)
+{
+    const char *sp = len > 5 ? memchr(line + 4, ' ', len - 4) : NULL;
+    size_t plen = 0;
+    *id = 0;
+    *t = 0;
+    if (sp == NULL || line[len - 1] != '\n' ||
+        sodium_base642bin(payload, 76, sp + 1, len - (size_t)(sp + 1 - line) - 1, NULL, &plen,
+                          NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        plen != 76)
+        return 0;
+    *id = (uint32_t)payload[0] << 24 | (uint32_t)payload[1] << 16 | (uint32_t)payload[2] << 8 |
+          payload[3];
+    for (int b = 0; b < 8; b++)
+        *t = *t << 8 | payload[4 + b];
+    return 1;
 }
 
 /* The stored head is the filler tree at `size` (or nothing). */
@@ -284,7 +294,7 @@ static void test_cosignature_verifies(void)
 {
     char db0[1024], db1[1024], note[4096], req[8192], pol[2048];
     uint8_t root[32], payload[76], msg[2048];
-    size_t tl, n, plen = 0;
+    size_t tl, n;
     reply r0, r1;
     scratch_make("witness");
     db_path(db0, sizeof db0, "w1.db");
@@ -303,22 +313,16 @@ static void test_cosignature_verifies(void)
     CHECK(r0.status == 200 && r1.status == 200);
 
     /* By hand. */
-    const char *sp = strchr(r0.body + 4, ' ');
-    CHECK(strncmp(r0.body, "\xE2\x80\x94 w1.test.example ", 20) == 0 && sp != NULL);
-    if (sp == NULL)
-        return;
-    CHECK(sodium_base642bin(payload, sizeof payload, sp + 1, r0.len - (size_t)(sp + 1 - r0.body) - 1,
-                            NULL, &plen, NULL, sodium_base64_VARIANT_ORIGINAL) == 0);
-    CHECK(plen == 76);
-    uint32_t id = (uint32_t)payload[0] << 24 | (uint32_t)payload[1] << 16 |
-                  (uint32_t)payload[2] << 8 | payload[3];
+    uint32_t id = 0;
     uint64_t t = 0;
-    for (int b = 0; b < 8; b++)
-        t = t << 8 | payload[4 + b];
+    CHECK(strncmp(r0.body, "\xE2\x80\x94 w1.test.example ", 20) == 0);
+    CHECK(cosig_payload(r0.body, r0.len, payload, &id, &t));
     CHECK(id == PW.witness_ids[0] && t == T0 + 5);
-    int hl = snprintf((char *)msg, sizeof msg, "cosignature/v1\ntime %llu\n", (unsigned long long)t);
+    int hl = snprintf((char *)msg, sizeof msg, "cosignature/v1\ntime %llu\n",
+                      (unsigned long long)t);
     memcpy(msg + hl, note, tl);
-    CHECK(crypto_sign_verify_detached(payload + 12, msg, (size_t)hl + tl, PW.witnesses[0].pk) == 0);
+    CHECK(crypto_sign_verify_detached(payload + 12, msg, (size_t)hl + tl, PW.witnesses[0].pk) ==
+          0);
 
     /* By the verifier: the log's note plus both cosignatures meets "2 of w1 w2 w3". */
     sp_wpolicy wp;
@@ -821,7 +825,7 @@ static void test_over_http(void)
     teardown(w);
 }
 
-/* ---- crash test ------------------------------------------------------------------------------- */
+/* ---- crash test ---------------------------------------------------------------------------- */
 
 /* What the child reports for each cosignature it got back (one atomic pipe write). */
 typedef struct crash_record {
@@ -873,17 +877,12 @@ static void crash_child(const char *db, int fd, unsigned seed)
 static int crash_record_valid(const crash_record *rec)
 {
     uint8_t payload[76];
-    size_t plen = 0;
-    const char *sp = memchr(rec->line + 4, ' ', rec->len - 4);
-    reply r;
+    uint32_t id = 0;
     uint64_t t = 0;
-    if (rec->len < 10 || sp == NULL ||
-        sodium_base642bin(payload, sizeof payload, sp + 1, rec->len - (size_t)(sp + 1 - rec->line) - 1,
-                          NULL, &plen, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
-        plen != 76)
+    reply r;
+    if (rec->len > sizeof rec->line || !cosig_payload(rec->line, rec->len, payload, &id, &t) ||
+        id != PW.witness_ids[0])
         return 0;
-    for (int b = 0; b < 8; b++)
-        t = t << 8 | payload[4 + b];
     memset(&r, 0, sizeof r);
     r.status = 200;
     r.err = SP_OK;
@@ -999,7 +998,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     pub_world_make(&PW);
     for (int i = 0; i < PUB_NWITNESSES; i++)
-        make_cosigner(&WKEY[i], i);
+        pub_cosigner_key(&WKEY[i], &PW, i);
     memset(&LOG, 0, sizeof LOG);
     if (sp_vkey_parse(&LOG.key, PW.log.vkey, strlen(PW.log.vkey), sp_sodium_crypto()) != SP_OK)
         return 1;

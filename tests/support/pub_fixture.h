@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "softpause/host/keyfile.h"
 #include "support/fixture.h"
 
 enum { PUB_NWITNESSES = 3, PUB_TREE_SIZE = 5, PUB_INDEX = 3 };
@@ -74,6 +75,10 @@ size_t pub_cosign_line(char *out, size_t cap, const pub_world *pw, int i, uint64
 void pub_leaf_hash(uint8_t out[32], const void *leaf, size_t len);
 void pub_tree(const char *note, size_t note_len, uint64_t size, uint64_t index,
               uint8_t root[32], uint8_t proof[][32], size_t *proof_len);
+
+/* Witness i of pw as the library's cosigner signer key (pub.alg 0x04, its 0x04 key ID),
+ * for code that cosigns (the witness, sp_cosignature_line). */
+void pub_cosigner_key(sp_signer_key *out, const pub_world *pw, int i);
 
 /* The filler tree (leaf i is the filler note i, no statement), for witness tests: its root
  * at `size` leaves (size 0: SHA-256 of nothing) and the RFC 6962 consistency proof from its

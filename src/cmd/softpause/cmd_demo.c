@@ -1,15 +1,26 @@
 /*
  * cmd_demo.c -- `softpause demo`: the whole story in one run, on embedded defaults.
  *
- * Five bodies (three military, two civil) and the policy "3 of all AND 1 of civil".  Each
- * week the bodies sign a statement, the copies are collected into one bundle, and a
- * simulated device applies it and works through the week.  Shown being refused: a
- * military-only quorum, a duplicated signature that would make a quorum only if counted
- * twice, and a replayed old week.  Then a throttle week, then the bodies stop signing and
- * the device pauses when its allowance runs out; a later RUN statement resumes it.
+ * Everything runs here, on loopback: three witnesses (C2SP tlog-witness) and a
+ * transparency log (C2SP tlog-tiles) on free ports, five bodies (three military, two
+ * civil) under the policy "3 of all AND 1 of civil, published in the log and cosigned by
+ * 2 of the 3 witnesses", and a simulated device.  Each epoch the bodies sign a statement,
+ * it is published (POST /add), the log gets its checkpoint cosigned, a bundle is built
+ * from the log's public tiles, and the device applies it and works through the epoch.
  *
- * Everything goes through the same library calls as the individual commands (key files,
- * note signing with the equivocation guard, collect, the file-backed device), and every
+ * Witnesses sign with the real clock, and the device measures freshness against the time
+ * they attest.  To show many epochs in a minute, epochs last one hour (a week in the
+ * default policy) and the policy's genesis is 20 hours ago, with a max-staleness of 12
+ * hours: every epoch from 7 to 21 is then inside the window a device accepts now.
+ *
+ * Shown being refused: a military-only quorum and a duplicated signature (by the log,
+ * which only appends what the policy accepts, and by the device); a replayed bundle; a
+ * correctly signed statement that was never logged; a checkpoint cosigned by too few
+ * witnesses; a stale statement (freeze) and a far-future one (fast-forward).  Two witnesses
+ * go down and nothing can be published until they return.  The bodies stop signing and the
+ * device pauses when its allowance runs out; a later RUN statement resumes it.
+ *
+ * Every step goes through the same library calls as the individual commands, and every
  * outcome is checked: the demo exits 1 if the story does not happen as told.
  */
 #include <stdarg.h>
@@ -22,28 +33,38 @@
 
 #include "cli.h"
 #include "softpause/device.h"
+#include "softpause/host/bundle_make.h"
 #include "softpause/host/devfile.h"
 #include "softpause/host/fileio.h"
+#include "softpause/host/http.h"
 #include "softpause/host/keyfile.h"
 #include "softpause/host/policy_build.h"
 #include "softpause/host/signing.h"
 #include "softpause/host/sodium_crypto.h"
+#include "softpause/server/log.h"
+#include "softpause/server/witness.h"
+#include "softpause/tlog_proof.h"
 
 static const char demo_usage[] =
     "usage: softpause demo [--dir DIR]\n"
     "\n"
-    "Run the end-to-end story: five bodies (three military, two civil), the policy\n"
-    "\"3 of all AND 1 of civil\", four weeks of RUN, refused attacks, a THROTTLE 100\n"
-    "week, the bodies stop signing and the device pauses, then resumes.  Files (keys,\n"
-    "policy, signed statements, device state) go to DIR (default: a new directory\n"
-    "under /tmp), so each step can be repeated with the individual commands.\n"
-    "Exit 0 if every step happened as narrated.\n";
+    "Run the end-to-end story on loopback: three witnesses and a transparency log on free\n"
+    "ports, five bodies (three military, two civil), the policy \"3 of all AND 1 of\n"
+    "civil, logged and cosigned by 2 of 3 witnesses\", one-hour epochs (standing for\n"
+    "weeks) of RUN, refused attacks (unbalanced quorums, replays, an unlogged statement,\n"
+    "too few witnesses, stale and far-future epochs), a witness outage, a THROTTLE epoch,\n"
+    "the bodies stop signing and the device pauses, then resumes.  Files (keys, policy,\n"
+    "witness and log databases, statements, bundles, device state) go to DIR (default: a\n"
+    "new directory under /tmp), so each step can be repeated with the individual\n"
+    "commands.  Exit 0 if every step happened as narrated.\n";
 
 #define BODIES 5
-#define GENESIS 1798416000ull          /* Monday 2026-12-28 00:00 UTC */
-#define WEEK 604800ull
-#define ALLOWANCE (8ull * 86400ull)    /* eight days of powered-on time per epoch */
-#define STEP (4ull * 3600ull)          /* the device asks for work in 4-hour slices */
+#define WITNESSES 3
+#define EPOCH 3600ull                  /* one hour stands for one week */
+#define HOURS_BACK 20ull               /* genesis: the top of the hour, 20 hours ago */
+#define STALENESS (12ull * 3600ull)    /* max-staleness of the demo policy */
+#define ALLOWANCE (80ull * 60ull)      /* 80 minutes of powered-on time per epoch */
+#define STEP 600ull                    /* the device asks for work in 10-minute slices */
 
 static const struct {
     const char *body, *name, *tags;
@@ -55,15 +76,37 @@ static const struct {
     {"intl-standards-body", "isb.example/softpause", "civil"},
 };
 enum { NDC = 1, SJC = 2, EDA = 4, UNSP = 8, ISB = 16 };
+#define QUORUM (NDC | SJC | UNSP)
+
+static const char *const witness_names[3][2] = {
+    {"w1", "witness-a.example/w"}, {"w2", "witness-b.example/w"}, {"w3", "witness-c.example/w"}};
+
+static struct {
+    const char *name;             /* policy-local witness name */
+    const char *key_name;
+    char key_path[4200];
+    char db[1200];
+    sp_signer_key key;
+    sp_witness_service *svc;
+    sp_http_server *http;
+    uint16_t port;
+} wit[WITNESSES];
 
 static char dir[1024];
 static char key_paths[BODIES][4200];
 static sp_signer_key keys[BODIES];
+static sp_signer_key log_key;
+static sp_wlog log_entry;
+static sp_log_server *log_srv;
+static sp_http_server *log_http;
+static char log_url[64];
 static sp_policy policy;
 static uint8_t policy_bytes[SP_MAX_POLICY_BYTES];
 static size_t policy_len;
+static uint64_t genesis;
 static sp_devfile df;
 static sp_device dev;
+static sp_bundle_work bwork;
 static int story_broken;
 static uint64_t worked_seconds;
 
@@ -85,13 +128,13 @@ static void expect(int ok, const char *what)
     }
 }
 
-static const char *date_of(uint64_t t)
+static const char *time_of(uint64_t t)
 {
     static char buf[32];
     time_t tt = (time_t)t;
     struct tm tm;
     gmtime_r(&tt, &tm);
-    strftime(buf, sizeof buf, "%a %Y-%m-%d %H:%M", &tm);
+    strftime(buf, sizeof buf, "%a %H:%M UTC", &tm);
     return buf;
 }
 
@@ -135,23 +178,6 @@ static void save(const char *name, const uint8_t *p, size_t n)
         expect(0, "could not save a bundle");
 }
 
-static sp_err apply(const uint8_t *note, size_t len, const char *label)
-{
-    static sp_bundle_report report;
-    uint32_t line;
-    memset(&report, 0, sizeof report);
-    sp_err e = sp_device_apply(&dev, note, len, &report, &line);
-    if (e == SP_OK) {
-        say("  device: accepted %s; allowance set to %llu h\n", label,
-            (unsigned long long)(dev.state.allowance / 3600));
-    } else {
-        say("  device: REFUSED %s: %s (%s)\n", label, sp_err_name(e), sp_err_message(e));
-        if (e == SP_ERR_QUORUM_NOT_MET || e == SP_ERR_QUORUM_KEY_COUNTED_TWICE)
-            cli_print_bundle_report(stdout, &policy, dev.work.leaf, &report);
-    }
-    return e;
-}
-
 /* Work through `seconds` of powered-on time; returns the decision that ended it. */
 static sp_err work(uint64_t from, uint64_t seconds, uint64_t *paused_at)
 {
@@ -170,24 +196,163 @@ static sp_err work(uint64_t from, uint64_t seconds, uint64_t *paused_at)
     return SP_OK;
 }
 
-static void run_week(uint64_t epoch, const char *mode_label)
+
+static sp_err apply(const uint8_t *bundle, size_t len, const char *label)
 {
-    uint64_t start = GENESIS + epoch * WEEK, paused_at = 0;
-    sp_err e = work(start, WEEK, &paused_at);
+    static sp_bundle_report report;
+    uint32_t line;
+    memset(&report, 0, sizeof report);
+    sp_err e = sp_device_apply(&dev, bundle, len, &report, &line);
+    if (e == SP_OK) {
+        say("  device: accepted %s; allowance set to %llu min; attested time %s\n", label,
+            (unsigned long long)(dev.state.allowance / 60), time_of(dev.state.attested_time));
+    } else {
+        say("  device: REFUSED %s: %s (%s)\n", label, sp_err_name(e), sp_err_message(e));
+        if (e == SP_ERR_QUORUM_NOT_MET || e == SP_ERR_QUORUM_KEY_COUNTED_TWICE)
+            cli_print_bundle_report(stdout, &policy, dev.work.leaf, &report);
+    }
+    return e;
+}
+
+/* ---- the servers ------------------------------------------------------------------- */
+
+static sp_err start_witness(int i)
+{
+    sp_witness_config cfg;
+    char err[256];
+    sp_err e;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.key = &wit[i].key;
+    cfg.logs = &log_entry;
+    cfg.nlogs = 1;
+    cfg.db_path = wit[i].db;
+    if ((e = sp_witness_open(&wit[i].svc, &cfg, err, sizeof err)) != SP_OK)
+        return e;
+    /* The first start picks a free port; a restart takes the same one back (the policy
+     * names the witness's URL). */
+    e = sp_http_server_start(&wit[i].http, NULL, wit[i].port, SP_MAX_WITNESS_REQUEST_BYTES,
+                             sp_witness_http, wit[i].svc, &wit[i].port);
+    if (e != SP_OK) {
+        sp_witness_close(wit[i].svc);
+        wit[i].svc = NULL;
+    }
+    return e;
+}
+
+static void stop_witness(int i)
+{
+    sp_http_server_stop(wit[i].http);
+    sp_witness_close(wit[i].svc);
+    wit[i].http = NULL;
+    wit[i].svc = NULL;
+}
+
+static void stop_all(void)
+{
+    sp_http_server_stop(log_http);
+    sp_log_server_close(log_srv);
+    log_http = NULL;
+    log_srv = NULL;
+    for (int i = 0; i < WITNESSES; i++)
+        if (wit[i].svc != NULL)
+            stop_witness(i);
+}
+
+/* POST the statement to the log.  Returns the HTTP status; *reason gets the body. */
+static int publish(const uint8_t *note, size_t len, char *reason, size_t cap)
+{
+    char url[128];
+    uint8_t *body = NULL;
+    size_t body_len = 0;
+    int status = 0;
+    snprintf(url, sizeof url, "%s/add", log_url);
+    if (sp_http_request("POST", url, note, len, 10000, 65536, &status, &body, &body_len, NULL,
+                        0) != SP_OK)
+        status = 0;
+    snprintf(reason, cap, "%.*s", (int)(body_len > 0 && body ? body_len - 1 : 0),
+             body ? (const char *)body : "");
+    free(body);
+    return status;
+}
+
+/* One publication round: the log signs a checkpoint and asks every witness to cosign. */
+static sp_err round_of_witnessing(void)
+{
+    sp_log_round round;
+    sp_err e = sp_log_publish(log_srv, &round);
+    say("  log: checkpoint of %llu entries cosigned by", (unsigned long long)round.size);
+    for (uint32_t i = 0; i < round.witness_count && i < SP_MAX_WITNESSES; i++)
+        if (round.cosigned & (1u << i))
+            say(" %s", policy.witness.witnesses[i].name);
+    if (round.cosigned == 0)
+        say(" nobody");
+    say(e == SP_OK ? " -- quorum met, published\n" : " -- NO quorum: not published\n");
+    return e;
+}
+
+/* Sign, publish, get witnessed and bundle one epoch's statement. */
+static size_t statement_to_bundle(uint64_t epoch, uint32_t mode, uint32_t permille,
+                                  unsigned who, uint8_t *bundle, size_t cap, const char *name)
+{
+    static uint8_t note[SP_SIGNED_NOTE_CAP];
+    char reason[512], file[96];
+    sp_bundle_made made;
+    const char *what = NULL;
+    size_t len = sign_statement(epoch, mode, permille, who, note, sizeof note), out = 0;
+    expect(len > 0, "signing and collecting a statement");
+    snprintf(file, sizeof file, "%s.note", name);
+    save(file, note, len);
+    expect(publish(note, len, reason, sizeof reason) == 200, "the log appends the statement");
+    expect(round_of_witnessing() == SP_OK, "the witnesses cosign");
+    sp_err e = sp_bundle_make(&policy, log_url, note, len, UINT64_MAX, &bwork, bundle, cap, &out,
+                              &made, &what);
+    if (e != SP_OK) {
+        say("  bundle: %s: %s (%s)\n", what, sp_err_name(e), sp_err_message(e));
+        expect(0, "a bundle can be made from the log");
+        return 0;
+    }
+    snprintf(file, sizeof file, "%s.tlog-proof", name);
+    save(file, bundle, out);
+    say("  bundle %s/%s: statement at index %llu of %llu, attested %s\n", dir, file,
+        (unsigned long long)made.index, (unsigned long long)made.tree_size,
+        time_of(made.witnesses.quorum_time));
+    return out;
+}
+
+static void run_epoch(uint64_t epoch, const char *mode_label)
+{
+    uint64_t start = genesis + epoch * EPOCH, paused_at = 0;
+    sp_err e = work(start, EPOCH, &paused_at);
     if (e == SP_OK)
-        say("  %s .. worked the full week at %s; %llu h of allowance left\n",
-            date_of(start), mode_label, (unsigned long long)(dev.state.allowance / 3600));
+        say("  worked the full hour at %s; %llu min of allowance left\n", mode_label,
+            (unsigned long long)(dev.state.allowance / 60));
     else
-        say("  %s: device PAUSED: %s\n", date_of(paused_at), sp_err_message(e));
-    expect(e == SP_OK, "a week should run through");
+        say("  device PAUSED after %llu min: %s\n",
+            (unsigned long long)((paused_at - start) / 60), sp_err_message(e));
+    expect(e == SP_OK, "an epoch should run through");
+}
+
+/* ---- setting up ---------------------------------------------------------------------- */
+
+static int read_vkey_text(const char *pub, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (sp_file_read(pub, (uint8_t *)out, cap - 1, &n) != SP_OK)
+        return 0;
+    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+        n--;
+    out[n] = '\0';
+    return 1;
 }
 
 static int setup(void)
 {
     static sp_policy_signer_spec specs[BODIES];
     static const char *const rules[] = {"3 of all", "1 of civil"};
+    static char wpolicy[8192];
     sp_policy_spec spec;
-    char detail[256], pub[4200], path[1200];
+    char detail[256], pub[4200], path[1200], log_key_path[4200], vkey[512];
+    size_t wlen = 0;
     sp_err e;
 
     say("== Setting up in %s\n", dir);
@@ -198,25 +363,80 @@ static int setup(void)
             return cli_error(e, dir, 0, "key for %s", bodies[b].body);
         specs[b].body = bodies[b].body;
         specs[b].tags = bodies[b].tags;
-        say("  %-26s %-9s key %s\n", bodies[b].body, bodies[b].tags, pub);
+        say("  body %-26s %-9s key %s\n", bodies[b].body, bodies[b].tags, pub);
     }
+
+    /* The log's key first: witnesses must know which log they witness. */
+    if ((e = sp_key_generate("log.softpause.example/global", dir, log_key_path, pub,
+                             sizeof pub)) != SP_OK ||
+        (e = sp_signer_key_load(&log_key, log_key_path)) != SP_OK || !read_vkey_text(pub, vkey, sizeof vkey))
+        return cli_error(e, dir, 0, "the log's key");
+    log_entry.key = log_key.pub;
+    wlen += (size_t)snprintf(wpolicy + wlen, sizeof wpolicy - wlen,
+                             "# the log that publishes statements\nlog %s\n"
+                             "# witnesses: each cosigns only checkpoints consistent with what it saw\n",
+                             vkey);
+    for (int i = 0; i < WITNESSES; i++) {
+        wit[i].name = witness_names[i][0];
+        wit[i].key_name = witness_names[i][1];
+        if ((e = sp_key_generate_typed(wit[i].key_name, SP_KEY_ALG_COSIGNER, dir, wit[i].key_path,
+                                       pub, sizeof pub)) != SP_OK ||
+            (e = sp_signer_key_load_typed(&wit[i].key, wit[i].key_path, SP_KEY_ALG_COSIGNER)) !=
+                SP_OK ||
+            !read_vkey_text(pub, vkey, sizeof vkey))
+            return cli_error(e, dir, 0, "key of witness %s", wit[i].name);
+        snprintf(wit[i].db, sizeof wit[i].db, "%s/%s.db", dir, wit[i].name);
+        if ((e = start_witness(i)) != SP_OK)
+            return cli_error(e, wit[i].db, 0, "starting witness %s", wit[i].name);
+        wlen += (size_t)snprintf(wpolicy + wlen, sizeof wpolicy - wlen,
+                                 "witness %s %s http://127.0.0.1:%u\n", wit[i].name, vkey,
+                                 (unsigned)wit[i].port);
+        say("  witness %s (%s) listening on http://127.0.0.1:%u\n", wit[i].name,
+            wit[i].key_name, (unsigned)wit[i].port);
+    }
+    snprintf(wpolicy + wlen, sizeof wpolicy - wlen,
+             "group witnesses 2 w1 w2 w3\nquorum witnesses\n");
+    save("witness-policy.txt", (const uint8_t *)wpolicy, strlen(wpolicy));
+
+    genesis = ((uint64_t)time(NULL) / EPOCH - HOURS_BACK) * EPOCH;
     memset(&spec, 0, sizeof spec);
     spec.deployment = "softpause.example/global";
     spec.version = 1;
-    spec.genesis = GENESIS;
-    spec.epoch_length = WEEK;
+    spec.genesis = genesis;
+    spec.epoch_length = EPOCH;
     spec.allowance = ALLOWANCE;
+    spec.max_staleness = STALENESS;
     spec.signers = specs;
     spec.signer_count = BODIES;
     spec.rules = rules;
     spec.rule_count = 2;
+    spec.witness_policy = (const uint8_t *)wpolicy;
+    spec.witness_policy_len = strlen(wpolicy);
     if ((e = sp_policy_build(&spec, &policy, policy_bytes, sizeof policy_bytes, &policy_len,
                              detail, sizeof detail)) != SP_OK)
         return cli_error(e, NULL, 0, "%s", detail);
     save("policy.txt", policy_bytes, policy_len);
-    say("  policy %s/policy.txt: 3 of all AND 1 of civil; epochs of one week from %s;\n"
-        "         %llu h of powered-on time per epoch\n",
-        dir, date_of(GENESIS), (unsigned long long)(ALLOWANCE / 3600));
+    say("  policy %s/policy.txt: 3 of all AND 1 of civil; logged, and cosigned by 2 of 3\n"
+        "         witnesses; one-hour epochs from %s (20 hours ago), %llu min of work\n"
+        "         per epoch, max-staleness 12 hours\n",
+        dir, time_of(genesis), (unsigned long long)(ALLOWANCE / 60));
+
+    {
+        sp_log_config cfg;
+        memset(&cfg, 0, sizeof cfg);
+        cfg.policy = &policy;
+        cfg.key = &log_key;
+        snprintf(path, sizeof path, "%s/log.db", dir);
+        cfg.db_path = path;
+        uint16_t port = 0;
+        if ((e = sp_log_server_open(&log_srv, &cfg)) != SP_OK ||
+            (e = sp_http_server_start(&log_http, NULL, 0, SP_LOG_MAX_ADD_BYTES, sp_log_handle,
+                                      log_srv, &port)) != SP_OK)
+            return cli_error(e, path, 0, "starting the log");
+        snprintf(log_url, sizeof log_url, "http://127.0.0.1:%u", (unsigned)port);
+        say("  log %s listening on %s (tiles, checkpoint, POST /add)\n", log_key.pub.name,
+            log_url);
+    }
 
     snprintf(path, sizeof path, "%s/device.state", dir);
     if ((e = sp_devfile_create(&df, path)) != SP_OK ||
@@ -226,19 +446,113 @@ static int setup(void)
     return EXIT_OK;
 }
 
+/* ---- the story ------------------------------------------------------------------------- */
+
+/* Replace the statement a bundle carries (its extra line) by another note: "a correctly
+ * signed statement dressed in another statement's publication proof". */
+static size_t swap_statement(const uint8_t *bundle, size_t len, const uint8_t *note,
+                             size_t note_len, uint8_t *out, size_t cap)
+{
+    static sp_tlog_proof proof;
+    size_t out_len = 0;
+    if (sp_tlog_proof_parse(&proof, bundle, len, NULL) != SP_OK ||
+        sp_tlog_proof_format(note, note_len, proof.index,
+                             (const uint8_t(*)[SP_SHA256_BYTES])proof.hashes, proof.hash_count,
+                             proof.checkpoint, proof.checkpoint_len, out, cap,
+                             &out_len) != SP_OK)
+        return 0;
+    return out_len;
+}
+
+/* Keep only the first `keep` cosignature lines of a bundle's checkpoint (the log's own
+ * line is the first signature line, cosignatures follow). */
+static size_t strip_cosignatures(const uint8_t *bundle, size_t len, int keep, uint8_t *out)
+{
+    static const char dash[] = "\xe2\x80\x94 ";
+    size_t o = 0, i = 0;
+    int sig_lines = 0;
+    while (i < len) {
+        size_t j = i;
+        while (j < len && bundle[j] != '\n')
+            j++;
+        j = j < len ? j + 1 : j;
+        int is_sig = j - i > 4 && memcmp(bundle + i, dash, 4) == 0;
+        if (!is_sig || sig_lines++ <= keep) {
+            memcpy(out + o, bundle + i, j - i);
+            o += j - i;
+        }
+        i = j;
+    }
+    return o;
+}
+
+static void attacks(const uint8_t *current, size_t current_len)
+{
+    static uint8_t note[SP_SIGNED_NOTE_CAP], forged[SP_MAX_BUNDLE_BYTES];
+    char reason[512];
+    size_t len;
+    int status;
+
+    say("\n== Attacks (each uses otherwise valid signatures)\n");
+    say("  1. three MILITARY bodies sign epoch 14 without any civil body\n");
+    len = sign_statement(14, SP_MODE_RUN, 0, NDC | SJC | EDA, note, sizeof note);
+    save("attack-military-only.note", note, len);
+    status = publish(note, len, reason, sizeof reason);
+    say("  log: refused with HTTP %d: %s\n", status, reason);
+    expect(status == 422 || status == 400, "the log refuses a military-only quorum");
+    expect(apply(note, len, "the bare military-only statement") == SP_ERR_BUNDLE_BARE_STATEMENT,
+           "a bare statement is refused");
+
+    say("  2. two valid signatures, one line duplicated to fake a third\n");
+    len = sign_statement(14, SP_MODE_RUN, 0, NDC | UNSP, note, sizeof note);
+    {
+        size_t last = len - 1;
+        while (last > 0 && note[last - 1] != '\n')
+            last--;
+        memcpy(note + len, note + last, len - last);
+        len += len - last;
+    }
+    save("attack-duplicate-line.note", note, len);
+    status = publish(note, len, reason, sizeof reason);
+    say("  log: refused with HTTP %d: %s\n", status, reason);
+    expect(status >= 400 && status < 500, "the log refuses a duplicated signature line");
+
+    say("  3. a correctly signed epoch-14 statement that was never logged, carried in\n"
+        "     epoch 13's publication proof\n");
+    len = sign_statement(14, SP_MODE_RUN, 0, QUORUM, note, sizeof note);
+    save("attack-unlogged.note", note, len);
+    expect(apply(note, len, "the unlogged statement, bare") == SP_ERR_BUNDLE_BARE_STATEMENT,
+           "an unlogged bare statement is refused");
+    len = swap_statement(current, current_len, note, len, forged, sizeof forged);
+    save("attack-unlogged.tlog-proof", forged, len);
+    expect(apply(forged, len, "the unlogged statement in another's proof") ==
+               SP_ERR_MERKLE_ROOT_MISMATCH,
+           "an unlogged statement is refused");
+
+    say("  4. epoch 13's bundle with its checkpoint cosigned by one witness only\n");
+    len = strip_cosignatures(current, current_len, 1, forged);
+    save("attack-one-witness.tlog-proof", forged, len);
+    expect(apply(forged, len, "the checkpoint with one cosignature") == SP_ERR_WITNESS_QUORUM,
+           "too few witnesses refused");
+
+    say("  5. epoch 13's genuine bundle replayed\n");
+    expect(apply(current, current_len, "epoch 13 again (replay)") == SP_ERR_DEV_EPOCH_NOT_NEWER,
+           "replay refused");
+}
+
 int cmd_demo(int argc, char **argv)
 {
-    static uint8_t bundle[SP_SIGNED_NOTE_CAP], week1[SP_SIGNED_NOTE_CAP];
-    static uint8_t week5[SP_SIGNED_NOTE_CAP], forged[SP_SIGNED_NOTE_CAP];
+    static uint8_t bundle[SP_MAX_BUNDLE_BYTES], old_bundle[SP_MAX_BUNDLE_BYTES];
+    static uint8_t last_bundle[SP_MAX_BUNDLE_BYTES];
     const char *dir_opt = NULL, *pos[1];
-    size_t npos, len, week1_len = 0, week5_len = 0;
+    size_t npos, len, old_len = 0, last_len = 0;
     const cli_opt opts[] = {{"--dir", 1, &dir_opt, NULL, NULL, NULL, 0},
                             {NULL, 0, NULL, NULL, NULL, NULL, 0}};
-    const unsigned signers_of_week[5] = {NDC | SJC | UNSP, SJC | EDA | ISB, NDC | EDA | UNSP,
-                                         NDC | SJC | EDA | UNSP | ISB, SJC | UNSP | ISB};
+    const unsigned signers_of[6] = {NDC | SJC | UNSP, SJC | EDA | ISB, NDC | EDA | UNSP,
+                                    NDC | SJC | EDA | UNSP | ISB, SJC | UNSP | ISB,
+                                    NDC | EDA | ISB};
     char name[64];
     int rc;
-    sp_err e;
 
     cli_parse(argc, argv, opts, pos, 0, &npos, demo_usage);
     if (sp_sodium_init() != SP_OK)
@@ -252,94 +566,100 @@ int cmd_demo(int argc, char **argv)
         if (mkdtemp(dir) == NULL)
             return cli_error(SP_ERR_IO, "/tmp", 0, "cannot create a demo directory");
     }
-    if ((rc = setup()) != EXIT_OK)
+    if ((rc = setup()) != EXIT_OK) {
+        stop_all();
         return rc;
-
-    for (uint64_t epoch = 1; epoch <= 5; epoch++) {
-        int throttle = epoch == 5;
-        say("== Week %llu, from %s\n", (unsigned long long)epoch, date_of(GENESIS + epoch * WEEK));
-        len = sign_statement(epoch, throttle ? SP_MODE_THROTTLE : SP_MODE_RUN, throttle ? 100 : 0,
-                             signers_of_week[epoch - 1], bundle, sizeof bundle);
-        expect(len > 0, "signing and collecting a statement");
-        say("  \"epoch %llu: %s\" signed by", (unsigned long long)epoch,
-            throttle ? "throttle to 100 permille (10 %% of capacity)" : "run");
-        for (int b = 0, first = 1; b < BODIES; b++)
-            if (signers_of_week[epoch - 1] & (1u << b)) {
-                say("%s %s", first ? "" : ",", bodies[b].body);
-                first = 0;
-            }
-        say("; copies collected into one bundle\n");
-        snprintf(name, sizeof name, "epoch-%llu.note", (unsigned long long)epoch);
-        save(name, bundle, len);
-        if (epoch == 1) {
-            memcpy(week1, bundle, len);
-            week1_len = len;
-        }
-        if (epoch == 5) {
-            memcpy(week5, bundle, len);
-            week5_len = len;
-        }
-        expect(apply(bundle, len, name) == SP_OK, "a valid weekly statement is accepted");
-        run_week(epoch, throttle ? "THROTTLE 100 permille" : "RUN");
-
-        if (epoch == 2) {
-            say("\n== Attacks during week 2 (each carries otherwise valid signatures)\n");
-            say("  1. three MILITARY bodies sign epoch 3 without any civil body\n");
-            len = sign_statement(3, SP_MODE_RUN, 0, NDC | SJC | EDA, forged, sizeof forged);
-            save("attack-military-only.note", forged, len);
-            expect(apply(forged, len, "military-only quorum") == SP_ERR_QUORUM_NOT_MET,
-                   "military-only quorum refused");
-            say("  2. two valid signatures, one line duplicated to fake a third\n");
-            len = sign_statement(3, SP_MODE_RUN, 0, NDC | UNSP, forged, sizeof forged);
-            {
-                /* Duplicate the last signature line. */
-                size_t last = len - 1;
-                while (last > 0 && forged[last - 1] != '\n')
-                    last--;
-                memcpy(forged + len, forged + last, len - last);
-                len += len - last;
-            }
-            save("attack-duplicate-line.note", forged, len);
-            expect(apply(forged, len, "duplicated signature") == SP_ERR_QUORUM_KEY_COUNTED_TWICE,
-                   "duplicate signature refused");
-            say("  3. week 1's genuine bundle replayed\n");
-            expect(apply(week1, week1_len, "epoch-1.note (replay)") == SP_ERR_DEV_EPOCH_NOT_NEWER,
-                   "replay refused");
-        }
-        say("\n");
     }
 
-    say("== The bodies stop signing after week 5\n");
+    say("== An old statement: epoch 5, signed and logged 15 hours late\n");
+    old_len = statement_to_bundle(5, SP_MODE_RUN, 0, QUORUM, old_bundle, sizeof old_bundle,
+                                  "epoch-5");
+
+    /* Epochs 12..17: five of RUN, then THROTTLE. */
+    for (uint64_t epoch = 12; epoch <= 17; epoch++) {
+        int throttle = epoch == 17;
+        say("\n== Epoch %llu, from %s\n", (unsigned long long)epoch,
+            time_of(genesis + epoch * EPOCH));
+        snprintf(name, sizeof name, "epoch-%llu", (unsigned long long)epoch);
+        len = statement_to_bundle(epoch, throttle ? SP_MODE_THROTTLE : SP_MODE_RUN,
+                                  throttle ? 100 : 0, signers_of[epoch - 12], bundle,
+                                  sizeof bundle, name);
+        expect(apply(bundle, len, name) == SP_OK, "a published, witnessed statement is accepted");
+        memcpy(last_bundle, bundle, len);
+        last_len = len;
+        run_epoch(epoch, throttle ? "THROTTLE 100 permille" : "RUN");
+        if (epoch == 13)
+            attacks(last_bundle, last_len);
+    }
+
+    say("\n== The bodies stop signing after epoch 17\n");
     {
-        uint64_t start = GENESIS + 6 * WEEK, paused_at = 0;
-        e = work(start, WEEK, &paused_at);
-        say("  the device runs on what is left of its week-5 allowance...\n");
-        say("  %s: device PAUSED: %s\n", date_of(paused_at), sp_err_message(e));
+        uint64_t start = genesis + 18 * EPOCH, paused_at = 0;
+        sp_err e = work(start, EPOCH, &paused_at);
+        say("  the device runs on what is left of its epoch-17 allowance...\n");
+        say("  after %llu min: device PAUSED: %s\n", (unsigned long long)((paused_at - start) / 60),
+            sp_err_message(e));
         expect(e == SP_ERR_DEV_EXHAUSTED, "device pauses when the allowance runs out");
-        expect(paused_at == start + (ALLOWANCE - WEEK), "pause after the 24 h grace");
-        say("  an operator replays week 5's bundle to buy another week\n");
-        expect(apply(week5, week5_len, "epoch-5.note (replay)") == SP_ERR_DEV_EPOCH_NOT_NEWER,
+        expect(paused_at == start + (ALLOWANCE - EPOCH), "pause after the 20-minute grace");
+        expect(apply(last_bundle, last_len, "epoch 17 again (replay)") ==
+                   SP_ERR_DEV_EPOCH_NOT_NEWER,
                "replay refused while paused");
-        sp_decision d;
-        e = sp_device_consume(&dev, STEP, &d);
-        say("  device asks for work: %s (%s)\n", cli_mode_name(d.mode), sp_err_message(e));
-        expect(e == SP_ERR_DEV_EXHAUSTED && d.mode == SP_MODE_PAUSE, "still paused");
     }
 
-    say("  (weeks 6 and 7 pass without a statement: the device stays paused)\n");
-    say("\n== Week 8: the bodies resume signing (a pause is reversible)\n");
-    len = sign_statement(8, SP_MODE_RUN, 0, NDC | UNSP | ISB, bundle, sizeof bundle);
-    save("epoch-8.note", bundle, len);
-    expect(apply(bundle, len, "epoch-8.note") == SP_OK, "resume statement accepted");
-    run_week(8, "RUN");
+    say("\n== Two witnesses go down; the bodies sign epoch 19\n");
+    stop_witness(1);
+    stop_witness(2);
+    {
+        static uint8_t note[SP_SIGNED_NOTE_CAP];
+        char reason[512];
+        sp_bundle_made made;
+        const char *what = NULL;
+        size_t out = 0;
+        len = sign_statement(19, SP_MODE_RUN, 0, NDC | UNSP | ISB, note, sizeof note);
+        save("epoch-19.note", note, len);
+        expect(publish(note, len, reason, sizeof reason) == 200, "the log appends epoch 19");
+        expect(round_of_witnessing() == SP_ERR_WITNESS_QUORUM, "one witness is not a quorum");
+        sp_err e = sp_bundle_make(&policy, log_url, note, len, UINT64_MAX, &bwork, bundle,
+                                  sizeof bundle, &out, &made, &what);
+        say("  bundle for epoch 19: %s (%s)\n", sp_err_name(e),
+            e == SP_OK ? "made" : "no cosigned checkpoint covers it yet");
+        expect(e == SP_ERR_NOT_FOUND, "no bundle without the witness quorum");
+        say("  the witnesses come back\n");
+        for (int i = 1; i <= 2; i++)
+            expect(start_witness(i) == SP_OK, "witness restarts on its port");
+        expect(round_of_witnessing() == SP_OK, "the witnesses cosign again");
+        e = sp_bundle_make(&policy, log_url, note, len, UINT64_MAX, &bwork, bundle, sizeof bundle,
+                           &out, &made, &what);
+        expect(e == SP_OK, "the bundle for epoch 19 can now be made");
+        save("epoch-19.tlog-proof", bundle, out);
+        say("\n== Epoch 19: the bodies resume signing (a pause is reversible)\n");
+        expect(apply(bundle, out, "epoch-19") == SP_OK, "resume statement accepted");
+        run_epoch(19, "RUN");
+    }
 
+    say("\n== Freshness by witness time\n");
+    say("  the witnesses attest it is %s; epoch 5 ended more than 12 hours before\n",
+        time_of(dev.state.attested_time));
+    expect(apply(old_bundle, old_len, "epoch 5 (stale)") == SP_ERR_DEV_FROZEN,
+           "stale statement refused (freeze)");
+    say("  a quorum signs epoch 40 (hours ahead), and it is logged and witnessed\n");
+    len = statement_to_bundle(40, SP_MODE_RUN, 0, QUORUM, bundle, sizeof bundle, "epoch-40");
+    expect(apply(bundle, len, "epoch 40 (far future)") == SP_ERR_DEV_FAST_FORWARD,
+           "far-future epoch refused (fast-forward)");
+
+    stop_all();
     for (int b = 0; b < BODIES; b++)
         sp_signer_key_wipe(&keys[b]);
-    say("\n== Summary: %llu h of work granted in total; device state in %s/device.state\n",
-        (unsigned long long)(worked_seconds / 3600), dir);
+    sp_signer_key_wipe(&log_key);
+    for (int i = 0; i < WITNESSES; i++)
+        sp_signer_key_wipe(&wit[i].key);
+    say("\n== Summary: %llu min of work granted in total; device state in %s/device.state\n",
+        (unsigned long long)(worked_seconds / 60), dir);
     say("   try (build/softpause in the source tree):\n");
     say("        softpause device status --state %s/device.state\n", dir);
-    say("        softpause statement verify --policy %s/policy.txt %s/attack-military-only.note\n",
+    say("        softpause bundle verify --policy %s/policy.txt %s/epoch-19.tlog-proof\n", dir,
+        dir);
+    say("        softpause bundle verify --policy %s/policy.txt %s/attack-one-witness.tlog-proof\n",
         dir, dir);
     if (story_broken) {
         fputs("softpause: error: the demo did not go as narrated\n", stderr);
