@@ -42,6 +42,7 @@ run 2 "bad --listen" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG
 expect_err SP_ERR_KEY_ALGORITHM "a signer key as witness key" $SP witness serve --key "$LOG.key" --db "$T/w.db" --log "$LOG.pub"
 expect_err SP_ERR_KEY_ALGORITHM "a cosigner key as log" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$W.pub"
 expect_err SP_ERR_KEY_FORMAT "a --log that is no key" $SP witness serve --key "$W.key" --db "$T/w.db" --log "not+a+key"
+expect_err SP_ERR_IO "a --log file that does not exist" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$K/missing.pub"
 expect_err SP_ERR_IO "database in a missing directory" $SP witness serve --key "$W.key" --db "$T/no/such/w.db" --log "$LOG.pub"
 expect_err SP_ERR_ARGUMENT "prefix without a slash" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub" --prefix w1
 
