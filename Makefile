@@ -57,7 +57,7 @@ SUPPORT_SRC  := $(sort $(wildcard tests/support/*.c))
 FUZZ_SRC     := $(sort $(wildcard fuzz/targets/fuzz_*.c))
 BENCH_SRC    := $(sort $(filter-out bench/fund%,$(wildcard bench/*.c)))
 FUND_BENCH_SRC := $(sort $(wildcard bench/fund*.c))
-HEADERS      := $(wildcard include/*/*.h include/softpause/host/*.h include/softpause/server/*.h src/*/*.h src/cmd/*/*.h tests/*.h tests/*/*.h fuzz/*.h fuzz/gen/*.h)
+HEADERS      := $(wildcard include/*/*.h include/softpause/host/*.h include/softpause/server/*.h src/*/*.h src/cmd/*/*.h tests/*.h tests/*/*.h fuzz/*.h fuzz/gen/*.h bench/*.h)
 
 VERIFIER_OBJ := $(VERIFIER_SRC:%.c=$(BUILD)/%.o)
 HOST_OBJ     := $(HOST_SRC:%.c=$(BUILD)/%.o)
@@ -136,9 +136,9 @@ $(BUILD)/fuzz/replay_%: fuzz/targets/%.c fuzz/replay_main.c $(LIBSP) $(HEADERS)
 # Corpus generators (fuzz/gen/): built by `make test` so they cannot rot; run by hand to
 # regenerate the seed corpora (see each file's header).
 GEN_BIN := $(BUILD)/fuzz/gen_state $(BUILD)/fuzz/gen_corpus $(BUILD)/fuzz/gen_publication
-$(BUILD)/fuzz/gen_state: fuzz/gen/gen_state.c fuzz/targets/fuzz_state.c $(LIBSP) $(HEADERS)
+$(BUILD)/fuzz/gen_state: fuzz/gen/gen_state.c fuzz/targets/fuzz_state.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(LIBSP) $(HOST_LIBS)
+	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(HOST_LIBS)
 $(BUILD)/fuzz/gen_corpus $(BUILD)/fuzz/gen_publication: $(BUILD)/fuzz/gen_%: fuzz/gen/gen_%.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(HOST_LIBS)

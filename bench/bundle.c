@@ -22,6 +22,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
+
 #include "softpause/bundle.h"
 #include "softpause/host/sodium_crypto.h"
 #include "support/policy_fixture.h"
@@ -29,32 +31,6 @@
 
 #define ITER 20
 #define QUORUM (PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A) | PF_BIT(PF_MIL_B))
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int accept_all(void *ctx, const uint8_t sig[64], const uint8_t *msg, size_t len,
-                      const uint8_t pk[32])
-{
-    (void)ctx;
-    (void)sig;
-    (void)msg;
-    (void)len;
-    (void)pk;
-    return 0;
-}
-
-static double minimum(const double *v, int n)
-{
-    double m = v[0];
-    for (int i = 1; i < n; i++)
-        m = v[i] < m ? v[i] : m;
-    return m;
-}
 
 /* The 7 signatures a bundle contains, as (sig, message, key) triples for the floor. */
 typedef struct floor_item {
@@ -92,7 +68,7 @@ int main(int argc, char **argv)
         return 1;
     pf_world_make(&W);
     sp_crypto stub = *sp_sodium_crypto();
-    stub.ed25519_verify = accept_all;
+    stub.ed25519_verify = bench_accept_all;
 
     printf("bundle verification vs its 7 bare Ed25519 verifications (minimum over %d "
            "interleaved batches of %d)\n", rounds, ITER);
@@ -144,28 +120,28 @@ int main(int argc, char **argv)
                                  &st, &report, NULL) != SP_OK)
                 return 1;
         for (int r = 0; r < rounds; r++) {
-            double t0 = now_us();
+            double t0 = bench_now_us();
             for (int it = 0; it < ITER; it++)
                 if (sp_bundle_verify(&W.policy, (const uint8_t *)bundle, bundle_len,
                                      sp_sodium_crypto(), &work, &st, &report, NULL) != SP_OK)
                     return 1;
-            double t1 = now_us();
+            double t1 = bench_now_us();
             for (int it = 0; it < ITER; it++)
                 for (int i = 0; i < ni; i++)
                     if (crypto_sign_verify_detached(items[i].sig, items[i].msg, items[i].len,
                                                     items[i].pk) != 0)
                         return 1;
-            double t2 = now_us();
+            double t2 = bench_now_us();
             for (int it = 0; it < ITER; it++)
                 if (sp_bundle_verify(&W.policy, (const uint8_t *)bundle, bundle_len, &stub,
                                      &work, &st, &report, NULL) != SP_OK)
                     return 1;
-            double t3 = now_us();
+            double t3 = bench_now_us();
             ta[r] = (t1 - t0) / ITER;
             tb[r] = (t2 - t1) / ITER;
             tc[r] = (t3 - t2) / ITER;
         }
-        double ma = minimum(ta, rounds), mb = minimum(tb, rounds), mc = minimum(tc, rounds);
+        double ma = bench_minimum(ta, rounds), mb = bench_minimum(tb, rounds), mc = bench_minimum(tc, rounds);
         printf("%9llu  %6zu  %12.1f  %16.1f  %7.3f  %14.2f  %17.4f\n",
                (unsigned long long)o.tree_size, nproof, ma, mb, ma / mb, mc, (mb + mc) / mb);
         for (int i = 0; i < ni; i++)

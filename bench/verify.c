@@ -20,6 +20,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
+
 #include "softpause/host/policy_build.h"
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/note.h"
@@ -29,32 +31,7 @@
 
 #define ITER 25
 
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
 /* Everything real except the signature check itself. */
-static int accept_all(void *ctx, const uint8_t sig[64], const uint8_t *msg, size_t len,
-                      const uint8_t pk[32])
-{
-    (void)ctx;
-    (void)sig;
-    (void)msg;
-    (void)len;
-    (void)pk;
-    return 0;
-}
-
-static double minimum(const double *v, int n)
-{
-    double m = v[0];
-    for (int i = 1; i < n; i++)
-        m = v[i] < m ? v[i] : m;
-    return m;
-}
 
 static void die(const char *what, sp_err e)
 {
@@ -83,7 +60,7 @@ int main(int argc, char **argv)
     pub_world_make(&pw);
     size_t wp_len = pub_witness_policy_text(witness_policy, sizeof witness_policy, &pw);
     sp_crypto stub = *sp_sodium_crypto();
-    stub.ed25519_verify = accept_all;
+    stub.ed25519_verify = bench_accept_all;
 
     printf("statement verification vs the libsodium floor (minimum over %d interleaved "
            "batches of %d)\n", rounds, ITER);
@@ -152,29 +129,29 @@ int main(int argc, char **argv)
                 crypto_sign_verify_detached(sigs[0], (const uint8_t *)note, tlen, keys[0].pk) != 0)
                 die("warm-up", SP_ERR_CRYPTO);
         for (int r = 0; r < rounds; r++) {
-            double t0 = now_us();
+            double t0 = bench_now_us();
             for (int it = 0; it < ITER; it++)
                 if (sp_statement_verify(&policy, (const uint8_t *)note, nlen, sp_sodium_crypto(),
                                         &work, &out, &report, &line) != SP_OK)
                     die("verify", SP_ERR_CRYPTO);
-            double t1 = now_us();
+            double t1 = bench_now_us();
             for (int it = 0; it < ITER; it++)
                 for (int i = 0; i < k; i++)
                     if (crypto_sign_verify_detached(sigs[i], (const uint8_t *)note, tlen,
                                                     keys[i].pk) != 0)
                         die("floor", SP_ERR_CRYPTO);
-            double t2 = now_us();
+            double t2 = bench_now_us();
             for (int it = 0; it < ITER; it++)
                 if (sp_statement_verify(&policy, (const uint8_t *)note, nlen, &stub, &work, &out,
                                         &report, &line) != SP_OK)
                     die("verify (stub)", SP_ERR_CRYPTO);
-            double t3 = now_us();
+            double t3 = bench_now_us();
             t_verify[r] = (t1 - t0) / ITER;
             t_floor[r] = (t2 - t1) / ITER;
             t_stub[r] = (t3 - t2) / ITER;
         }
-        double mv = minimum(t_verify, rounds), mf = minimum(t_floor, rounds),
-               ms = minimum(t_stub, rounds);
+        double mv = bench_minimum(t_verify, rounds), mf = bench_minimum(t_floor, rounds),
+               ms = bench_minimum(t_stub, rounds);
         printf("%4d  %12.1f  %18.1f  %7.3f  %14.2f  %15.4f\n", k, mv, mf, mv / mf, ms,
                (mf + ms) / mf);
     }

@@ -1,11 +1,13 @@
 /*
  * gen_corpus.c -- writes the seed corpora fuzz/corpus/policy/ and fuzz/corpus/statement/,
- * and prints the standard policy as a C string (embedded in fuzz_statement.c).
+ * and prints the standard policy and a bundle for it as C strings (embedded by
+ * fuzz_statement.c and fuzz_state.c).
  *
  * `make test` builds it (build/fuzz/gen_corpus) so that it cannot rot; it is run by hand:
  *
  *   build/fuzz/gen_corpus fuzz/corpus            # writes the files
  *   build/fuzz/gen_corpus --policy-literal       # the string in fuzz/standard_policy.h
+ *   build/fuzz/gen_corpus --bundle-literal       # the string in fuzz/standard_bundle.h
  *
  * Keys are deterministic (policy_fixture.h), so the output is reproducible byte for byte.
  */
@@ -71,6 +73,13 @@ static void policies(void)
     policy_variant("single-body", "rule 1 tag civil\nrule 3 all\n", "rule 1 all\n");
     policy_variant("duplicate-body", "signer mil-gamma", "signer mil-beta");
     policy_variant("epoch-length-zero", "epoch-length 604800", "epoch-length 0");
+    policy_variant("max-staleness-too-big", "max-staleness 604800", "max-staleness 31536001");
+    policy_variant("max-staleness-missing", "max-staleness 604800\n", "");
+    policy_variant("quorum-none", "quorum witnesses", "quorum none");
+    policy_variant("single-witness-quorum", "group witnesses 2", "group witnesses 1");
+    strcpy(buf, W.policy_text);
+    *strstr(buf, "log ") = '\0';
+    put("policy", "no-witness-block", buf, strlen(buf));
     policy_variant("huge-number", "version 1", "version 99999999999999999999999");
     (void)pf_vkey_text(vk, sizeof vk, "mil-gamma.example", W.keys[PF_MIL_B].pk);
     policy_variant("duplicate-key", W.keys[PF_MIL_C].vkey, vk);
@@ -199,8 +208,15 @@ int main(int argc, char **argv)
         gen_print_literal(NULL, W.policy_text);
         return 0;
     }
+    if (argc == 2 && strcmp(argv[1], "--bundle-literal") == 0) {
+        /* fuzz_state's bundle: epoch 1, run, by civ-alpha, mil-alpha and mil-beta */
+        (void)pf_statement_bundle(buf, sizeof buf, &W, 1, "run",
+                                  PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A) | PF_BIT(PF_MIL_B));
+        gen_print_literal(NULL, buf);
+        return 0;
+    }
     if (argc != 2) {
-        fprintf(stderr, "usage: gen_corpus DIR | --policy-literal\n");
+        fprintf(stderr, "usage: gen_corpus DIR | --policy-literal | --bundle-literal\n");
         return 2;
     }
     dir = argv[1];

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "../targets/fuzz_state.c"
+#include "support/state_v1.h"
 
 static const char *dir;
 
@@ -92,7 +93,7 @@ static void device(const char *name, uint8_t counter, uint8_t flags, uint16_t se
 
 int main(int argc, char **argv)
 {
-    uint8_t fac[128], run[128], thr[128], pau[128], r[128], erased[128];
+    uint8_t fac[128], run[128], thr[128], pau[128], r[128], erased[128], v1[128];
     sp_device_state st;
     static const uint8_t other_key[32] = { 9 };
     sp_sodium_device other;
@@ -128,9 +129,9 @@ int main(int argc, char **argv)
     r[0] = 'X';
     record("rec-bad-magic", r, 128);
     memcpy(r, run, 128);
-    r[5] = 2;
+    r[5] = 3;
     remac(r);
-    record("rec-bad-version-2", r, 128);
+    record("rec-bad-version-3", r, 128);
     memcpy(r, run, 128);
     r[7] = 127;
     remac(r);
@@ -139,11 +140,11 @@ int main(int argc, char **argv)
     r[127] ^= 1;
     record("rec-bad-mac", r, 128);
     memcpy(r, run, 128);
-    r[95] = 1;
+    r[88] = 0x80; /* attested time >= 2^63 */
     remac(r);
-    record("rec-reserved-nonzero", r, 128);
+    record("rec-attested-too-big", r, 128);
     memcpy(r, run, 128);
-    r[91] = 3;
+    r[87] = 3;
     remac(r);
     record("rec-bad-flags", r, 128);
     memcpy(r, run, 128);
@@ -155,7 +156,25 @@ int main(int argc, char **argv)
         abort();
     record("rec-wrong-key", r, 128);
 
+    /* format 1 (before publication): decoded and migrated */
+    st = running(2, SP_MODE_RUN, 0, 648000);
+    sv1_record(v1, &st, holder.key);
+    record("rec-valid-v1-run", v1, 128);
+    memcpy(r, v1, 128);
+    r[95] = 1;
+    remac(r);
+    record("rec-v1-reserved-nonzero", r, 128);
+
     device("dev-factory-apply-consume", 1, 1, 700, fac, NULL);
+    device("dev-v1-current-apply-consume", 2, 1, 700, fac, v1);
+    /* the record's attested time against the bundle's (FUZZ_BUNDLE_TIME, epoch 1) */
+    st = base(1);
+    st.attested_time = FUZZ_BUNDLE_TIME - 3600;
+    encode(&st, r);
+    device("dev-attested-earlier-apply", 1, 1, 0, r, NULL);
+    st.attested_time = FUZZ_BUNDLE_TIME + 30 * 86400;
+    encode(&st, r);
+    device("dev-attested-stale-apply", 1, 1, 0, r, NULL);
     device("dev-pending-increment", 1, 0, 10, fac, run);
     device("dev-current-and-older", 2, 0, 1, fac, run);
     device("dev-rollback", 9, 1, 1, fac, run);

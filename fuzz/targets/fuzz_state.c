@@ -3,15 +3,17 @@
  *
  *   input[0] even: RECORD mode.  input[1..] (cut or padded with 0xFF to 128 bytes, like an
  *       erased flash page) goes to sp_state_decode under a fixed device key.  Checks: on
- *       failure the output is all zero; on success the record re-encodes byte-identically
- *       (one state, one encoding: the decoder accepts nothing the encoder cannot write).
+ *       failure the output is all zero; on success a current-format record re-encodes
+ *       byte-identically (one state, one encoding: the decoder accepts nothing the encoder
+ *       cannot write), and a format-1 record re-encodes as the current format with the
+ *       same state (migration, never a reset).
  *
  *   input[0] odd: DEVICE mode.  A whole device boots from fuzzed external flash:
  *
  *       off  len  field
  *         0    1  selector (odd)
  *         1    1  hardware counter value
- *         2    1  flags: bit 0 apply the embedded statement after boot,
+ *         2    1  flags: bit 0 apply the embedded bundle after boot,
  *                        bit 1 erased/missing slots fail to read
  *         3    2  seconds to consume after boot, big-endian (0: none)
  *         5  128  slot 0 (cut or padded with 0xFF)
@@ -20,9 +22,12 @@
  *       The anchor is the hash of the embedded standard test policy (the 5-body world of
  *       tests/support/policy_fixture.h), the policy bytes are intact.  Checks: a successful
  *       boot picked a record stamped counter or counter+1 and committed the counter to it;
- *       a failed boot leaves the context unusable (consume says PAUSE); an applied
- *       statement sets the allowance to exactly the policy's; nothing is ever granted
- *       beyond what was asked or what the persisted allowance covered.
+ *       a failed boot leaves the context unusable (consume says PAUSE); the embedded bundle
+ *       (fuzz/standard_bundle.h) is accepted or refused only as not newer or as stale
+ *       (the record's attested time may be anything), an accepted one sets the allowance
+ *       to exactly the policy's, and the attested time never goes backwards nor past
+ *       max(record, bundle); nothing is ever granted beyond what was asked or what the
+ *       persisted allowance covered.
  *
  * The storage is static memory inside this file (the fuzz build links the library only,
  * not tests/support), reset for every input.  The corpus generator is
@@ -36,6 +41,7 @@
 #include "softpause/device.h"
 #include "softpause/host/sodium_crypto.h"
 
+#include "../standard_bundle.h"
 #include "../standard_policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -46,21 +52,6 @@ static const uint8_t fuzz_device_key[32] = {
     'e', 'v', 'i', 'c', 'e', '-', 'k', 'e', 'y', '-', '0', '0', '0', '0', '1', 0,
 };
 
-
-/* Epoch 1, mode run, signed by civ-alpha, mil-alpha and mil-beta: meets the quorum. */
-static const char fuzz_statement[] =
-    "softpause/v1 authorisation test.example/softpause\n"
-    "policy e8a4b958e747c110539457257623440b6b6a522a9952d754bca9eb06164e2334\n"
-    "epoch 1\n"
-    "start 1736294400\n"
-    "mode run\n"
-    "\n"
-    "\xE2\x80\x94"
-    " civ-alpha.example 7sj0cen1lbdYXF8kh+wBL2awVnjjIPI04O167FvLu2KuUAHR9SbGuJ/3yKULyWv/HR4dgjAeye4m9eISLIsEMDMbHg8=\n"
-    "\xE2\x80\x94"
-    " mil-alpha.example pEDPshQFjX2mC+e0vQAyqCQ65yUCsaPqAa0+/KTyTteWiWNACwwR08HAajg/Yzv71FCC2XD1bKCloBQQ0RegZHaowAk=\n"
-    "\xE2\x80\x94"
-    " mil-beta.example UnZlNCnGgQ6ojc56GGW5o9/f4GcO3wpecWad3ACzipxRNXSHYkN7LWFCs6Klj0ycLniqwP6lCiUbhkG4Pyv+59Bn4As=\n";
 
 #define FUZZ_ALLOWANCE 648000u
 
@@ -186,8 +177,16 @@ static void record_mode(const uint8_t *data, size_t size)
     }
     if (sp_state_encode(&st, again, &holder.crypto) != SP_OK)
         abort(); /* decoded, so it must be encodable */
-    if (memcmp(rec, again, sizeof rec) != 0)
+    if (rec[4] == 0 && rec[5] == 1) {
+        /* format 1: migrated to the current format, the state unchanged */
+        sp_device_state back;
+        if (again[5] != SP_STATE_FORMAT_VERSION || st.attested_time != 0 ||
+            sp_state_decode(&back, again, &holder.crypto) != SP_OK ||
+            memcmp(&back, &st, sizeof st) != 0)
+            abort();
+    } else if (memcmp(rec, again, sizeof rec) != 0) {
         abort(); /* canonical: one state, one encoding */
+    }
 }
 
 static void device_mode(const uint8_t *data, size_t size)
@@ -227,14 +226,19 @@ static void device_mode(const uint8_t *data, size_t size)
         abort();
 
     if (head[2] & 1) {
-        e = sp_device_apply(&dev, (const uint8_t *)fuzz_statement, sizeof fuzz_statement - 1, NULL,
-                            NULL);
+        uint64_t before = st.attested_time;
+        uint64_t most = before > FUZZ_BUNDLE_TIME ? before : FUZZ_BUNDLE_TIME;
+        e = sp_device_apply(&dev, (const uint8_t *)fuzz_standard_bundle,
+                            sizeof fuzz_standard_bundle - 1, NULL, NULL);
         if (e == SP_OK) {
             if (sp_device_status(&dev, &st) != SP_OK || st.allowance != FUZZ_ALLOWANCE ||
-                st.highest_epoch != 1 || st.mode != SP_MODE_RUN)
+                st.highest_epoch != 1 || st.mode != SP_MODE_RUN || st.attested_time != most)
                 abort();
-        } else if (e != SP_ERR_DEV_EPOCH_NOT_NEWER) {
-            abort(); /* the embedded statement is valid for this policy */
+        } else if (e != SP_ERR_DEV_EPOCH_NOT_NEWER && e != SP_ERR_DEV_FROZEN) {
+            abort(); /* the embedded bundle is valid for this policy */
+        } else if (sp_device_status(&dev, &st) != SP_OK || st.attested_time < before ||
+                   st.attested_time > most) {
+            abort(); /* T_att never goes backwards, nor past what was vouched for */
         }
     }
     if (seconds > 0) {

@@ -3,7 +3,8 @@
  *
  * Checkpoint note text (https://c2sp.org/tlog-checkpoint):
  *
- *   <origin>\n                 non-empty, at most SP_MAX_NAME_BYTES (it is the log key's name)
+ *   <origin>\n                 the log key's name, so a valid key name (key.h): non-empty,
+ *                              at most SP_MAX_NAME_BYTES, no '+', no white space
  *   <size>\n                   decimal, no leading zeros, 0..2^63-1
  *   <base64 root hash>\n       32 bytes, canonical base64
  *   [<extension line>\n]*      non-empty lines, kept and signed, given no meaning

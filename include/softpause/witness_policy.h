@@ -20,8 +20,10 @@
  * Beyond the spec, softpause refuses (sp_wpolicy_validate, run by both readers):
  * no log line (SP_ERR_POLICY_NO_LOG); `quorum none` or no quorum line
  * (SP_ERR_POLICY_QUORUM_NONE); a quorum that some single witness could satisfy alone
- * (SP_ERR_POLICY_SINGLE_WITNESS); two logs or two witnesses with one public key
- * (SP_ERR_POLICY_DUPLICATE_KEY); a name defined twice, reserved ("none") or undefined
+ * (SP_ERR_POLICY_SINGLE_WITNESS); two logs or two witnesses with one public key, or with
+ * one key name and key ID, which no signature line could tell apart
+ * (SP_ERR_POLICY_DUPLICATE_KEY); a witness key that is also a log key
+ * (SP_ERR_POLICY_KEY_ROLES); a name defined twice, reserved ("none") or undefined
  * (SP_ERR_POLICY_WITNESS_NAME); k outside 1..n, or a name listed as a member twice --
  * anywhere in the policy, so the groups form a tree and each witness contributes to the
  * quorum in exactly one way (SP_ERR_POLICY_GROUP); keys of the wrong type

@@ -131,12 +131,14 @@ sp_err sp_cosignature_message(uint8_t *out, size_t cap, size_t *out_len, uint64_
     return sp_writer_finish(&w, out_len);
 }
 
-/* 1 iff signature line i carries key k's name and key ID. */
+/* 1 iff signature line i carries key k's name and key ID.  (A name_len beyond the name
+ * array, possible only in a caller-built struct, matches nothing: never read past it.) */
 static int line_is(const sp_note *note, uint32_t i, const sp_vkey *k)
 {
     const sp_note_sig *s = &note->sigs[i];
-    return s->key_id == k->key_id && sp_text_equal(note->bytes + s->name_offset, s->name_len,
-                                                    (const uint8_t *)k->name, k->name_len);
+    return s->key_id == k->key_id && k->name_len <= SP_MAX_NAME_BYTES &&
+           sp_text_equal(note->bytes + s->name_offset, s->name_len, (const uint8_t *)k->name,
+                         k->name_len);
 }
 
 /* Verify line i as an Ed25519 note signature by key k over the note text. */
@@ -173,7 +175,8 @@ static sp_err verify_log_impl(const sp_wlog *logs, size_t nlogs, const uint8_t *
     /* Logs sharing the origin (a key rotation) are tried in policy order. */
     for (size_t l = 0; l < nlogs; l++) {
         const sp_vkey *k = &logs[l].key;
-        if (!sp_text_equal((const uint8_t *)k->name, k->name_len,
+        if (k->name_len > SP_MAX_NAME_BYTES ||
+            !sp_text_equal((const uint8_t *)k->name, k->name_len,
                            (const uint8_t *)out->origin, out->origin_len))
             continue;
         known_origin = 1;

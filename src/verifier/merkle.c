@@ -1,7 +1,8 @@
 /*
  * merkle.c -- RFC 9162 Merkle hashing, inclusion and consistency proof verification.
  *
- * Both walks are the RFC's own loops (sections 2.1.3.2 and 2.1.4.2) with two refinements
+ * Both walks are the RFC's own loops (sections 2.1.3.2 and 2.1.4.2), sharing one climb
+ * (walk() below: consistency also carries the old root along), with two refinements
  * that only sharpen the error code: running out of tree while proof hashes remain, or
  * ending the proof before the walk reaches the root, is SP_ERR_MERKLE_PROOF_LENGTH
  * (over-long and truncated proofs) rather than a root mismatch.  Intermediate hashes live
@@ -67,15 +68,49 @@ static int hash_matches(const uint8_t computed[SP_SHA256_BYTES], const uint8_t *
     return diff == 0;
 }
 
+/*
+ * The walk both verifications share (RFC 9162 2.1.3.2 step 4 and 2.1.4.2 step 5): climb
+ * from node fn of the last-leaf path sn, combining proof[i..n) into sr -- and into fr,
+ * the old tree's root, when fr is not NULL (consistency) -- and check that the walk ends
+ * exactly at the root: proof hashes left over once sn reached 0 (over-long), or sn not 0
+ * when the proof ends (truncated), are SP_ERR_MERKLE_PROOF_LENGTH.
+ */
+static sp_err walk(const sp_crypto *crypto, uint64_t fn, uint64_t sn, uint8_t *fr,
+                   uint8_t sr[SP_SHA256_BYTES], const uint8_t (*proof)[SP_SHA256_BYTES],
+                   size_t i, size_t n)
+{
+    sp_err err;
+
+    for (; i < n; i++) {
+        if (sn == 0)
+            return SP_ERR_MERKLE_PROOF_LENGTH; /* over-long: the root was already reached */
+        if ((fn & 1u) != 0 || fn == sn) {
+            err = fr == NULL ? SP_OK : sp_merkle_node_hash(fr, proof[i], fr, crypto);
+            if (err == SP_OK)
+                err = sp_merkle_node_hash(sr, proof[i], sr, crypto);
+            if (err != SP_OK)
+                return err;
+            while ((fn & 1u) == 0 && fn != 0) {
+                fn >>= 1;
+                sn >>= 1;
+            }
+        } else {
+            err = sp_merkle_node_hash(sr, sr, proof[i], crypto);
+            if (err != SP_OK)
+                return err;
+        }
+        fn >>= 1;
+        sn >>= 1;
+    }
+    return sn == 0 ? SP_OK : SP_ERR_MERKLE_PROOF_LENGTH; /* else truncated */
+}
+
 sp_err sp_merkle_verify_inclusion(const sp_crypto *crypto, uint64_t index, uint64_t size,
                                   const uint8_t leaf_hash[SP_SHA256_BYTES],
                                   const uint8_t (*proof)[SP_SHA256_BYTES], size_t n,
                                   const uint8_t *root, size_t root_len)
 {
     uint8_t r[SP_SHA256_BYTES];
-    uint64_t fn;
-    uint64_t sn;
-    size_t i;
     sp_err err;
 
     if (crypto == NULL || leaf_hash == NULL || (proof == NULL && n != 0))
@@ -84,30 +119,10 @@ sp_err sp_merkle_verify_inclusion(const sp_crypto *crypto, uint64_t index, uint6
         return SP_ERR_MERKLE_PROOF_TOO_LONG;
     if (index >= size)
         return SP_ERR_MERKLE_SIZE;
-    fn = index;
-    sn = size - 1u;
     memcpy(r, leaf_hash, sizeof r);
-    for (i = 0; i < n; i++) {
-        if (sn == 0)
-            return SP_ERR_MERKLE_PROOF_LENGTH; /* over-long: the root was already reached */
-        if ((fn & 1u) != 0 || fn == sn) {
-            err = sp_merkle_node_hash(r, proof[i], r, crypto);
-            if (err != SP_OK)
-                return err;
-            while ((fn & 1u) == 0 && fn != 0) {
-                fn >>= 1;
-                sn >>= 1;
-            }
-        } else {
-            err = sp_merkle_node_hash(r, r, proof[i], crypto);
-            if (err != SP_OK)
-                return err;
-        }
-        fn >>= 1;
-        sn >>= 1;
-    }
-    if (sn != 0)
-        return SP_ERR_MERKLE_PROOF_LENGTH; /* truncated: the walk stopped below the root */
+    err = walk(crypto, index, size - 1u, NULL, r, proof, 0, n);
+    if (err != SP_OK)
+        return err;
     return hash_matches(r, root, root_len) ? SP_OK : SP_ERR_MERKLE_ROOT_MISMATCH;
 }
 
@@ -161,29 +176,9 @@ sp_err sp_merkle_verify_consistency(const sp_crypto *crypto, uint64_t size1, uin
         fn >>= 1;
         sn >>= 1;
     }
-    for (; i < n; i++) {
-        if (sn == 0)
-            return SP_ERR_MERKLE_PROOF_LENGTH; /* over-long */
-        if ((fn & 1u) != 0 || fn == sn) {
-            err = sp_merkle_node_hash(fr, proof[i], fr, crypto);
-            if (err == SP_OK)
-                err = sp_merkle_node_hash(sr, proof[i], sr, crypto);
-            if (err != SP_OK)
-                return err;
-            while ((fn & 1u) == 0 && fn != 0) {
-                fn >>= 1;
-                sn >>= 1;
-            }
-        } else {
-            err = sp_merkle_node_hash(sr, sr, proof[i], crypto);
-            if (err != SP_OK)
-                return err;
-        }
-        fn >>= 1;
-        sn >>= 1;
-    }
-    if (sn != 0)
-        return SP_ERR_MERKLE_PROOF_LENGTH; /* truncated */
+    err = walk(crypto, fn, sn, fr, sr, proof, i, n);
+    if (err != SP_OK)
+        return err;
     if (!hash_matches(fr, root1, root1_len) || !hash_matches(sr, root2, root2_len))
         return SP_ERR_MERKLE_ROOT_MISMATCH;
     return SP_OK;

@@ -560,28 +560,55 @@ static sp_err parse_quorum(sp_wpolicy *wp, line_cursor *c)
     return wp->quorum_kind == SP_QUORUM_NONE ? SP_ERR_POLICY_WITNESS_NAME : SP_OK;
 }
 
-/* Line numbers of every entry, to report validation errors where they are. */
-typedef struct line_map {
-    uint32_t log[SP_MAX_LOGS];
-    uint32_t witness[SP_MAX_WITNESSES];
-    uint32_t group[SP_MAX_WITNESS_GROUPS];
-    uint32_t quorum;
-} line_map;
-
-static uint32_t line_of(const line_map *m, uint32_t at, uint32_t index)
+/* The kind of a line from its keyword, KIND_NONE if unknown. */
+static uint32_t kind_of(const tok *kw)
 {
-    switch (at) {
-    case AT_LOG:
-        return index < SP_MAX_LOGS ? m->log[index] : 0;
-    case AT_WITNESS:
-        return index < SP_MAX_WITNESSES ? m->witness[index] : 0;
-    case AT_GROUP:
-        return index < SP_MAX_WITNESS_GROUPS ? m->group[index] : 0;
-    case AT_QUORUM:
-        return m->quorum;
-    default:
+    if (TOK_IS(kw, "log"))
+        return KIND_LOG;
+    if (TOK_IS(kw, "witness"))
+        return KIND_WITNESS;
+    if (TOK_IS(kw, "group"))
+        return KIND_GROUP;
+    if (TOK_IS(kw, "quorum"))
+        return KIND_QUORUM;
+    return KIND_NONE;
+}
+
+/* First item of a line, 0 for a blank or comment line. */
+static int first_item(const uint8_t *text, const sp_span *span, line_cursor *c, tok *first)
+{
+    c->p = text + span->off;
+    c->n = span->len;
+    c->pos = 0;
+    return next_item(c, first) && first->p[0] != '#';
+}
+
+/*
+ * The line of the index-th entry of kind `at` (validate_at's answer) in a text that has
+ * parsed, found by scanning it again: only on an error, and it keeps a per-entry line
+ * table off the stack.  0 for the whole text, or when there is no such line.
+ */
+static uint32_t line_of(const uint8_t *text, size_t len, uint32_t at, uint32_t index)
+{
+    static const uint32_t kind_at[5] = {KIND_NONE, KIND_LOG, KIND_WITNESS, KIND_GROUP,
+                                        KIND_QUORUM};
+    uint32_t line = 0, seen = 0;
+    size_t pos = 0;
+
+    if (at >= 5 || kind_at[at] == KIND_NONE)
         return 0;
+    while (pos < len) {
+        line_cursor c;
+        sp_span span;
+        tok first;
+        line++;
+        if (sp_text_next_line(text, len, &pos, &span) != SP_OK)
+            return 0;
+        if (first_item(text, &span, &c, &first) && kind_of(&first) == kind_at[at] &&
+            seen++ == index)
+            return line;
     }
+    return 0;
 }
 
 /* Parse one non-skipped line of the given kind; *last_kind enforces canonical order. */
@@ -589,19 +616,12 @@ SP_NOINLINE static sp_err parse_line(sp_wpolicy *wp, line_cursor *c, uint32_t mo
                                      const sp_crypto *crypto, uint32_t *last_kind,
                                      uint32_t *quorum_seen)
 {
-    uint32_t kind = KIND_NONE;
+    uint32_t kind;
     tok kw;
 
     if (!next_item(c, &kw))
         return SP_ERR_POLICY_FORMAT;
-    if (TOK_IS(&kw, "log"))
-        kind = KIND_LOG;
-    else if (TOK_IS(&kw, "witness"))
-        kind = KIND_WITNESS;
-    else if (TOK_IS(&kw, "group"))
-        kind = KIND_GROUP;
-    else if (TOK_IS(&kw, "quorum"))
-        kind = KIND_QUORUM;
+    kind = kind_of(&kw);
     if (kind == KIND_NONE)
         return SP_ERR_POLICY_FORMAT;
     if (kind == KIND_QUORUM && *quorum_seen)
@@ -625,7 +645,6 @@ SP_NOINLINE static sp_err parse_line(sp_wpolicy *wp, line_cursor *c, uint32_t mo
 sp_err sp_wpolicy_parse(sp_wpolicy *out, const uint8_t *text, size_t len, uint32_t mode,
                         const sp_crypto *crypto, uint32_t *err_line)
 {
-    line_map map;
     uint32_t line = 0, last_kind = KIND_NONE, quorum_seen = 0, at, index;
     size_t pos = 0;
     sp_err e = SP_OK;
@@ -640,7 +659,6 @@ sp_err sp_wpolicy_parse(sp_wpolicy *out, const uint8_t *text, size_t len, uint32
         return SP_ERR_ARGUMENT;
     if (len > SP_MAX_POLICY_BYTES)
         return SP_ERR_POLICY_LIMIT;
-    memset(&map, 0, sizeof map);
     while (e == SP_OK && pos < len) {
         line_cursor c;
         sp_span span;
@@ -652,31 +670,18 @@ sp_err sp_wpolicy_parse(sp_wpolicy *out, const uint8_t *text, size_t len, uint32
             e = mode == SP_WPOLICY_CANONICAL ? SP_ERR_POLICY_NOT_CANONICAL : SP_ERR_POLICY_FORMAT;
             break;
         }
-        c.p = text + span.off;
-        c.n = span.len;
-        c.pos = 0;
-        e = check_line_bytes(c.p, c.n, mode);
+        e = check_line_bytes(text + span.off, span.len, mode);
         if (e != SP_OK)
             break;
         /* Blank and comment lines (file mode only: canonical mode refused them above). */
-        if (!next_item(&c, &first) || first.p[0] == '#')
+        if (!first_item(text, &span, &c, &first))
             continue;
         c.pos = 0;
-        if (out->log_count < SP_MAX_LOGS)
-            map.log[out->log_count] = line;
-        if (out->witness_count < SP_MAX_WITNESSES)
-            map.witness[out->witness_count] = line;
-        if (out->group_count < SP_MAX_WITNESS_GROUPS)
-            map.group[out->group_count] = line;
-        if (!quorum_seen)
-            map.quorum = line; /* stays once the quorum line has been read */
         e = parse_line(out, &c, mode, crypto, &last_kind, &quorum_seen);
     }
     if (e == SP_OK) {
-        if (!quorum_seen)
-            map.quorum = 0; /* no quorum line: the whole text is at fault */
         e = validate_at(out, &at, &index);
-        line = line_of(&map, at, index);
+        line = e == SP_OK ? 0 : line_of(text, len, at, index);
     }
     if (e != SP_OK) {
         memset(out, 0, sizeof *out);

@@ -830,7 +830,7 @@ static void attack_cosignature_moved_from_other_checkpoint(void)
 }
 
 /* A cosignature re-dated (its timestamp changed to look fresh): the signature covers the
- * time, so it no longer verifies. */
+ * time, so it no longer verifies.  Or cut short to its key ID and time. */
 static void attack_cosignature_redated(void)
 {
     uint8_t payload[76];
@@ -848,6 +848,11 @@ static void attack_cosignature_redated(void)
     CHECK(strlen(enc) == (size_t)(end - sig));
     memcpy(sig, enc, strlen(enc));
     CHECK_ERR(verify_bundle(&w.policy, blen), SP_ERR_COSIG_INVALID);
+    /* Cut short instead (the timestamp without its signature): malformed. */
+    b64(enc, sizeof enc, payload, 12);
+    memcpy(sig, enc, strlen(enc));
+    memmove(sig + strlen(enc), end, blen - (size_t)(end - bundle) + 1);
+    CHECK_ERR(verify_bundle(&w.policy, strlen(bundle)), SP_ERR_COSIG_FORMAT);
 }
 
 /* A witness that cosigns twice is refused (not counted twice, not silently counted once),

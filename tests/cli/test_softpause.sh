@@ -202,7 +202,11 @@ expect_err SP_ERR_BUNDLE_BARE_STATEMENT "a bare statement is no bundle" \
     $SP bundle verify --policy $P "$T/s1.note"
 run 0 "export a static mirror" $SP log export --db "$T/log.db" "$T/mirror"
 run 0 "bundle from the mirror" $SP bundle make --policy $P --log "$T/mirror" --out "$T/b1-mirror" "$T/s1.note"
-if cmp -s "$T/b1" "$T/b1-mirror"; then ok; else bad "the mirror gives the same bundle"; fi
+# The same statement, index and proof; the checkpoint's cosignatures may be newer (the log
+# asks its witnesses again every second), so compare the proof part before the blank line.
+sed '/^$/q' "$T/b1" > "$T/b1.head"; sed '/^$/q' "$T/b1-mirror" > "$T/b1-mirror.head"
+if cmp -s "$T/b1.head" "$T/b1-mirror.head"; then ok; else bad "the mirror gives the same proof"; fi
+run 0 "the mirror's bundle verifies" $SP bundle verify --policy $P "$T/b1-mirror"
 $SP statement new --policy $P --epoch 2 --mode run > "$T/s2.txt"
 for b in mil-b civ-b mil-c; do $SP note sign --key $K/$b.key "$T/s2.txt" > "$T/s2.$b"; done
 $SP statement collect --policy $P "$T/s2.mil-b" "$T/s2.civ-b" "$T/s2.mil-c" > "$T/s2.note"

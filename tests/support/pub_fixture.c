@@ -19,18 +19,6 @@ static void pub_die(const char *what)
 static const char *const witness_names[PUB_NWITNESSES] = {"w1.test.example", "w2.test.example",
                                                           "w3.test.example"};
 
-static uint32_t key_id_typed(const char *name, uint8_t alg, const uint8_t pk[32])
-{
-    crypto_hash_sha256_state st;
-    uint8_t h[32], nl = '\n';
-    crypto_hash_sha256_init(&st);
-    crypto_hash_sha256_update(&st, (const uint8_t *)name, strlen(name));
-    crypto_hash_sha256_update(&st, &nl, 1);
-    crypto_hash_sha256_update(&st, &alg, 1);
-    crypto_hash_sha256_update(&st, pk, 32);
-    crypto_hash_sha256_final(&st, h);
-    return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
-}
 
 void pub_world_make(pub_world *pw)
 {
@@ -39,16 +27,10 @@ void pub_world_make(pub_world *pw)
         pub_die("sodium_init");
     fx_key_make(&pw->log, PUB_LOG_ORIGIN, 0x61);
     for (int i = 0; i < PUB_NWITNESSES; i++) {
-        uint8_t buf[33];
-        char b64[64];
         fx_key *k = &pw->witnesses[i];
         fx_key_make(k, witness_names[i], (uint8_t)(0x71 + i));
-        pw->witness_ids[i] = key_id_typed(k->name, 0x04, k->pk);
-        buf[0] = 0x04;
-        memcpy(buf + 1, k->pk, 32);
-        sodium_bin2base64(b64, sizeof b64, buf, sizeof buf, sodium_base64_VARIANT_ORIGINAL);
-        snprintf(pw->witness_vkeys[i], sizeof pw->witness_vkeys[i], "%s+%08x+%s", k->name,
-                 (unsigned)pw->witness_ids[i], b64);
+        pw->witness_ids[i] = fx_key_id_typed(k->name, 0x04, k->pk);
+        fx_cosigner_vkey(k, pw->witness_vkeys[i], sizeof pw->witness_vkeys[i]);
     }
 }
 
@@ -223,31 +205,7 @@ size_t pub_consistency(uint64_t m, uint64_t n, uint8_t proof[][32])
 size_t pub_cosign_line(char *out, size_t cap, const pub_world *pw, int i, uint64_t time,
                        const char *text, size_t text_len)
 {
-    uint8_t payload[4 + 8 + 64];
-    uint8_t *msg;
-    char b64[128];
-    size_t hl;
-    int n;
-    char head[64];
-    const fx_key *k = &pw->witnesses[i];
-    n = snprintf(head, sizeof head, "cosignature/v1\ntime %llu\n", (unsigned long long)time);
-    hl = (size_t)n;
-    msg = malloc(hl + text_len);
-    if (msg == NULL)
-        pub_die("out of memory");
-    memcpy(msg, head, hl);
-    memcpy(msg + hl, text, text_len);
-    for (int b = 0; b < 4; b++)
-        payload[b] = (uint8_t)(pw->witness_ids[i] >> (24 - 8 * b));
-    for (int b = 0; b < 8; b++)
-        payload[4 + b] = (uint8_t)(time >> (56 - 8 * b));
-    crypto_sign_detached(payload + 12, NULL, msg, hl + text_len, k->sk);
-    free(msg);
-    sodium_bin2base64(b64, sizeof b64, payload, sizeof payload, sodium_base64_VARIANT_ORIGINAL);
-    n = snprintf(out, cap, "\xe2\x80\x94 %s %s\n", k->name, b64);
-    if (n < 0 || (size_t)n >= cap)
-        pub_die("cosignature line does not fit");
-    return (size_t)n;
+    return fx_cosign_line(&pw->witnesses[i], time, text, text_len, out, cap);
 }
 
 size_t pub_checkpoint_note(char *out, size_t cap, const pub_world *pw,

@@ -321,6 +321,27 @@ static void test_note_and_text_errors(void)
     nb_log(&W.log, "example.org/log\nfive\n");
     CHECK_ERR(verify(), SP_ERR_CKPT_FORMAT);
     CHECK(res.log_index == UINT32_MAX);
+    /* A caller-built policy whose key name length runs past its array matches nothing
+     * (and is never read past: SAN build). */
+    {
+        static sp_wpolicy bent;
+        bent = wp;
+        bent.witnesses[0].key.name_len = 100000;
+        nb_start(W.ckpt);
+        nb_log(&W.log, W.ckpt);
+        nb_cosig(0, 1000, W.ckpt);
+        nb_cosig(1, 1000, W.ckpt);
+        CHECK_OK(verify());
+        CHECK_ERR(sp_checkpoint_verify_witnessed(&bent, (const uint8_t *)nb, nl, crypto, &work,
+                                                 &cp, &res),
+                  SP_ERR_WITNESS_QUORUM);
+        CHECK(res.unknown_lines == 1);
+        bent = wp;
+        bent.logs[0].key.name_len = 100000;
+        CHECK_ERR(sp_checkpoint_verify_witnessed(&bent, (const uint8_t *)nb, nl, crypto, &work,
+                                                 &cp, &res),
+                  SP_ERR_CKPT_ORIGIN);
+    }
     /* Arguments. */
     CHECK_ERR(sp_checkpoint_verify_witnessed(NULL, (const uint8_t *)nb, nl, crypto, &work, &cp,
                                              &res),

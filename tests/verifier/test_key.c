@@ -371,6 +371,44 @@ static void test_skey_errors(void)
     CHECK_ERR(sp_skey_parse_fields(&f, NULL, 3), SP_ERR_ARGUMENT);
 }
 
+/* Typed vkeys: cosigner keys (type 0x04, C2SP tlog-cosignature) beside note keys (0x01). */
+static void test_typed_keys(void)
+{
+    fx_key k;
+    char cos[256], out[256];
+    sp_vkey v;
+    uint32_t id = 0;
+    size_t n = 0;
+
+    fx_key_make(&k, "witness.example", 9);
+    fx_cosigner_vkey(&k, cos, sizeof cos);
+    CHECK_OK(sp_vkey_parse_typed(&v, cos, strlen(cos), SP_KEY_ALG_COSIGNER, crypto));
+    CHECK(v.alg == SP_KEY_ALG_COSIGNER && v.key_id == fx_key_id_typed(k.name, 4, k.pk));
+    CHECK(v.key_id != k.id); /* the type byte is part of the ID */
+    CHECK_OK(sp_key_id_typed(&id, k.name, strlen(k.name), SP_KEY_ALG_COSIGNER, k.pk, crypto));
+    CHECK(id == v.key_id);
+    CHECK_OK(sp_vkey_format(&v, out, sizeof out, &n));
+    CHECK(n == strlen(cos) && memcmp(out, cos, n) == 0);
+    /* Each type refuses the other, and unknown types are refused everywhere. */
+    CHECK_ERR(sp_vkey_parse(&v, cos, strlen(cos), crypto), SP_ERR_KEY_ALGORITHM);
+    CHECK(harness_all_zero(&v, sizeof v));
+    CHECK_ERR(sp_vkey_parse_typed(&v, k.vkey, strlen(k.vkey), SP_KEY_ALG_COSIGNER, crypto),
+              SP_ERR_KEY_ALGORITHM);
+    CHECK_ERR(sp_vkey_parse_typed(&v, k.vkey, strlen(k.vkey), 0x02, crypto),
+              SP_ERR_KEY_ALGORITHM);
+    CHECK_ERR(sp_key_id_typed(&id, k.name, strlen(k.name), 0x00, k.pk, crypto),
+              SP_ERR_KEY_ALGORITHM);
+    CHECK(id == 0);
+    /* sp_vkey_parse sets 0x01; a struct with alg 0 formats as 0x01; others are refused. */
+    CHECK_OK(sp_vkey_parse(&v, k.vkey, strlen(k.vkey), crypto));
+    CHECK(v.alg == SP_KEY_ALG_ED25519 && v.key_id == k.id);
+    v.alg = 0;
+    CHECK_OK(sp_vkey_format(&v, out, sizeof out, &n));
+    CHECK(n == strlen(k.vkey) && memcmp(out, k.vkey, n) == 0);
+    v.alg = 0x07;
+    CHECK_ERR(sp_vkey_format(&v, out, sizeof out, &n), SP_ERR_KEY_ALGORITHM);
+}
+
 int main(void)
 {
     if (sp_sodium_init() != SP_OK)
@@ -386,5 +424,6 @@ int main(void)
     RUN_TEST(test_vkey_errors);
     RUN_TEST(test_vkey_format_errors);
     RUN_TEST(test_skey_errors);
+    RUN_TEST(test_typed_keys);
     return harness_finish("key");
 }
