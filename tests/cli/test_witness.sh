@@ -126,12 +126,7 @@ stop
 
 # Restarted from the same database (logs from a deployment policy, under a prefix): it
 # remembers size 2.
-{
-    echo "log $(cat "$LOG.pub")"
-    for w in w1 w2 w3; do echo "witness $w $(cat "$K/$w.test.example.pub")"; done
-    echo "group witnesses 2 w1 w2 w3"
-    echo "quorum witnesses"
-} > "$T/witnesses"
+witness_policy "$LOG.pub" "$K" > "$T/witnesses"
 run 0 "policy with the log" $SP policy init --deployment test.example/witness \
     --genesis 1798416000 --epoch-length 604800 --allowance 691200 \
     --signer mil-a:military:$K/mil-a.pub --signer civ-a:civil:$K/civ-a.pub \
