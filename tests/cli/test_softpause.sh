@@ -79,12 +79,8 @@ done
 for w in w1 w2 w3; do if wait_file "$T/$w.port"; then ok; else bad "witness $w starts"; fi; done
 {
     echo "# the deployment's log and its witnesses (C2SP tlog-policy)"
-    echo "log $(cat "$LOGKEY.pub")"
-    for w in w1 w2 w3; do
-        echo "witness $w $(cat "$K/$w.test.example.pub") http://127.0.0.1:$(cat "$T/$w.port")"
-    done
-    echo "group witnesses 2 w1 w2 w3"
-    echo "quorum witnesses"
+    witness_policy "$LOGKEY.pub" "$K" "http://127.0.0.1:$(cat "$T/w1.port")" \
+        "http://127.0.0.1:$(cat "$T/w2.port")" "http://127.0.0.1:$(cat "$T/w3.port")"
 } > "$T/witnesses"
 W="--witness-policy $T/witnesses"
 stop_servers() { for f in "$T"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2> /dev/null; rm -f "$f"; done; }
