@@ -30,6 +30,8 @@ typedef enum fund_jury_method {
 typedef struct fund_jury_opts {
     fund_jury_method method;
     double huber_delta; /* Huber threshold in natural-log units; default 1.0 */
+    int huber_mad;      /* nonzero: ignore huber_delta and use the data-scaled threshold
+                           1.345 * MAD(d) / 0.6744897501960817 (see jury.c); default 0 */
     double tol;         /* Bradley-Terry relative change; default 1e-12 */
     double cg_tol;      /* CG relative residual (LSQ and each IRLS round); default 1e-14 */
     int max_iter;       /* outer iterations for Huber/BT; default 100000 */
@@ -45,6 +47,7 @@ typedef struct fund_jury_result {
     size_t ncomp;
     int iterations;  /* CG iterations (LSQ), IRLS rounds (Huber) or MM rounds (BT) */
     double residual; /* final relative residual / change that stopped the solver */
+    double delta;    /* the Huber threshold used (0 for the other methods) */
 } fund_jury_result;
 
 int fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts *o,

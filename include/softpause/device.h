@@ -18,11 +18,13 @@
  *   - a hardware monotonic counter inside the boundary: factory value 0, increment-only,
  *     endurance SP_COUNTER_ENDURANCE.
  *
- * State record, format version 1, SP_STATE_RECORD_BYTES = 128, all integers big-endian:
+ * State record, format version 2, SP_STATE_RECORD_BYTES = 128, all integers big-endian
+ * (version 1, which kept a 4-byte permille and flags and a reserved word where version 2
+ * keeps the attested time, is still decoded and migrated on the next write):
  *
  *   off len  field
  *     0   4  magic "SPST"
- *     4   2  format version (1)
+ *     4   2  format version (2)
  *     6   2  record length (128)
  *     8   8  stamp: the counter value this record belongs to
  *    16  32  policy hash (must equal the anchor)
@@ -30,11 +32,11 @@
  *    56   8  highest accepted epoch (meaningful iff flags bit 0)
  *    64   8  remaining allowance, seconds
  *    72   4  mode (SP_MODE_*)
- *    76   4  throttle permille (0 unless mode is throttle)
- *    80   4  last decision (SP_MODE_*)
- *    84   4  last reason (sp_err value)
- *    88   4  flags: bit 0 = an epoch has been accepted; other bits zero
- *    92   4  reserved, zero
+ *    76   4  last decision (SP_MODE_*)
+ *    80   4  last reason (sp_err value)
+ *    84   2  throttle permille (0 unless mode is throttle)
+ *    86   2  flags: bit 0 = an epoch has been accepted; other bits zero
+ *    88   8  attested time T_att (latest time a witness quorum vouched for), < 2^63
  *    96  32  HMAC-SHA-256(device key, bytes 0..95)
  *
  * Write order (every state change): encode the new record stamped counter+1 into the slot
@@ -63,7 +65,8 @@
  * write, and loses the remainder on power loss: never gives allowance back.
  *
  * No exemption path (R5): nothing here lowers the epoch or grants allowance except
- * sp_device_apply() with a statement that satisfies the anchored policy.
+ * sp_device_apply() with a published statement (a bundle, R6) that satisfies the anchored
+ * policy.
  */
 #ifndef SOFTPAUSE_DEVICE_H
 #define SOFTPAUSE_DEVICE_H

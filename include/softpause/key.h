@@ -82,4 +82,9 @@ SP_MUST_CHECK sp_err sp_vkey_format(const sp_vkey *key, char *out, size_t cap, s
 /* Parse the syntax of a signer key.  Errors as sp_vkey_parse, plus SP_ERR_KEY_NOT_PRIVATE. */
 SP_MUST_CHECK sp_err sp_skey_parse_fields(sp_skey_fields *out, const char *text, size_t len);
 
+/* The same for a signer key of type alg (SP_KEY_ALG_ED25519 or SP_KEY_ALG_COSIGNER): the
+ * type byte inside the base64 field must be alg, else SP_ERR_KEY_ALGORITHM. */
+SP_MUST_CHECK sp_err sp_skey_parse_fields_typed(sp_skey_fields *out, const char *text,
+                                                size_t len, uint8_t alg);
+
 #endif /* SOFTPAUSE_KEY_H */

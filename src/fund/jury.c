@@ -27,7 +27,15 @@
  * w_e = 1 if |r_e| <= delta else delta/|r_e|, re-solve the weighted Laplacian system,
  * until max_i |y_i - y_i_prev| <= tol_outer (1e-10) or max_iter rounds.  Default delta =
  * 1.0 in natural-log units: disagreements up to a factor e count quadratically, larger
- * ones linearly.
+ * ones linearly.  Data-scaled threshold (option huber_mad, `--delta mad`): delta =
+ * 1.345 sigma with sigma = MAD(d) / Phi^-1(3/4) = MAD(d) / 0.6744897501960817, the normal-
+ * consistent robust scale of the answers' log ratios (MAD(d) = median_e |d_e - median(d)|,
+ * the median of an even count being the mean of the two middle values) and 1.345 Huber's
+ * tuning constant for 95% efficiency under normal errors.  This is the threshold of the
+ * Deep Funding trial analysis's "huber-log" weights.  The d are taken as oriented in the
+ * input (repo_a against repo_b), so the median -- and with it MAD -- can depend on which
+ * repository of a pair is listed first; MAD 0 (more than half the answers equal) is
+ * refused rather than guessed.
  *
  * Bradley-Terry (option).  P(a preferred to b) = p_a / (p_a + p_b).  An answer "a deserves
  * m times b" is read as fractional wins m/(1+m) for a and 1/(1+m) for b (the only split
@@ -52,6 +60,7 @@ void fund_jury_opts_default(fund_jury_opts *o)
 {
     o->method = FUND_JURY_LSQ;
     o->huber_delta = 1.0;
+    o->huber_mad = 0;
     o->tol = 1e-12;
     o->cg_tol = 1e-14;
     o->max_iter = 100000;
@@ -160,6 +169,30 @@ static int lsq_cg(size_t n, size_t m, const fund_cmp *c, const double *w, double
     return it;
 }
 
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* Median of v[0..m-1] (m >= 1), sorting v in place. */
+static double median(size_t m, double *v)
+{
+    qsort(v, m, sizeof *v, cmp_double);
+    return m % 2 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2;
+}
+
+/* MAD of the log ratios; scratch holds m doubles. */
+static double mad(size_t m, const fund_cmp *c, double *scratch)
+{
+    for (size_t e = 0; e < m; e++)
+        scratch[e] = c[e].d;
+    double med = median(m, scratch);
+    for (size_t e = 0; e < m; e++)
+        scratch[e] = fabs(c[e].d - med);
+    return median(m, scratch);
+}
+
 static int solve_bt(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts *o,
                     const uint32_t *comp, size_t ncomp, double *y, double *scratch, int *iters,
                     double *change)
@@ -230,7 +263,7 @@ int fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts 
     if (n == 0)
         return fund_fail(d, "no repositories to weigh");
     if (!(o->tol > 0) || !(o->cg_tol > 0) || o->max_iter < 1 ||
-        (o->method == FUND_JURY_HUBER && !(o->huber_delta > 0)))
+        (o->method == FUND_JURY_HUBER && !o->huber_mad && !(o->huber_delta > 0)))
         return fund_fail(d, "bad solver options (tolerance, iterations, delta must be > 0)");
     for (size_t e = 0; e < m; e++) {
         if (c[e].a >= n || c[e].b >= n)
@@ -274,12 +307,25 @@ int fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts 
         out->iterations = lsq_cg(n, m, c, w, o->cg_tol, out->y, scratch, &out->residual);
     } else if (o->method == FUND_JURY_HUBER) {
         int round = 0;
-        double change = 0;
+        double change = 0, delta = o->huber_delta;
+        if (o->huber_mad && m > 0) {
+            double s = mad(m, c, w); /* w is reset to 1 just below */
+            if (!(s > 0)) {
+                free(csum);
+                fund_fail(d, "Huber threshold from MAD: more than half the answers have the "
+                             "same log ratio (MAD 0); give an explicit delta");
+                goto done;
+            }
+            delta = 1.345 * s / 0.6744897501960817;
+        }
+        for (size_t e = 0; e < m; e++)
+            w[e] = 1;
+        out->delta = delta;
         (void)lsq_cg(n, m, c, w, o->cg_tol, out->y, scratch, &out->residual);
         while (round < o->max_iter) {
             for (size_t e = 0; e < m; e++) {
                 double r = fabs(out->y[c[e].a] - out->y[c[e].b] - c[e].d);
-                w[e] = r <= o->huber_delta ? 1 : o->huber_delta / r;
+                w[e] = r <= delta ? 1 : delta / r;
             }
             memcpy(yprev, out->y, n * sizeof *yprev);
             (void)lsq_cg(n, m, c, w, o->cg_tol, out->y, scratch, &out->residual);

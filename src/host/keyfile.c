@@ -4,11 +4,9 @@
  * Key encodings are the verifier's (src/verifier/key.c); this file only adds what needs
  * libsodium (derivation from a seed, randomness) and the file system.
  *
- * Cosigner keys (type 0x04): the verifier's signer-key field parser reads the 0x01 form
- * only, and a cosigner signer key differs from it in nothing but the type byte under the
- * base64.  So a cosigner key's text is checked by handing the verifier the same text with
- * that byte set to 0x01 (skey_fields_typed); the key ID is then checked with the 0x04
- * rule (sp_key_id_typed).  No second parser of the PRIVATE+KEY form exists.
+ * Cosigner keys (type 0x04) differ from note signer keys only in the type byte under the
+ * base64 and in the key ID rule: the verifier parses both (sp_skey_parse_fields_typed) and
+ * the ID is checked with the role's type byte (sp_key_id_typed).
  */
 #include <sodium.h>
 #include <stdio.h>
@@ -49,43 +47,6 @@ static sp_err skey_text(char *out, size_t cap, const sp_vkey *k, const uint8_t s
     return n < 0 || (size_t)n >= cap ? SP_ERR_BUFFER_TOO_SMALL : SP_OK;
 }
 
-/*
- * The verifier's signer-key field check for a key of type alg.  For 0x04 the base64 field
- * (after the fourth '+': names and IDs never contain '+') is re-encoded with the type byte
- * 0x01 and the verifier checks that text; every other shape goes to the verifier as it is,
- * so the error codes are the verifier's, and a well-formed key of the other type is
- * SP_ERR_KEY_ALGORITHM.
- */
-static sp_err skey_fields_typed(sp_skey_fields *f, const char *text, size_t len, uint8_t alg)
-{
-    char copy[SP_MAX_SKEY_TEXT + 1];
-    uint8_t raw[34];
-    size_t pos = 0, n, b64_len;
-    sp_err e;
-
-    if (alg == SP_KEY_ALG_ED25519)
-        return sp_skey_parse_fields(f, text, len);
-    for (int plus = 0; plus < 4 && pos < len && len <= SP_MAX_SKEY_TEXT; pos++)
-        plus += text[pos] == '+';
-    if (pos < len && len <= SP_MAX_SKEY_TEXT &&
-        sp_base64_decode(raw, sizeof raw, &n, text + pos, len - pos) == SP_OK && n >= 1 &&
-        raw[0] == alg) {
-        raw[0] = SP_KEY_ALG_ED25519; /* same length: the verifier still sees a short key */
-        memcpy(copy, text, pos);
-        e = sp_base64_encode(copy + pos, sizeof copy - pos, &b64_len, raw, n);
-        if (e == SP_OK)
-            e = sp_skey_parse_fields(f, copy, pos + b64_len);
-    } else {
-        e = sp_skey_parse_fields(f, text, len);
-        if (e == SP_OK)
-            e = SP_ERR_KEY_ALGORITHM; /* a well-formed key of type 0x01 */
-    }
-    sodium_memzero(raw, sizeof raw);
-    sodium_memzero(copy, sizeof copy);
-    if (e != SP_OK)
-        sodium_memzero(f, sizeof *f);
-    return e;
-}
 
 void sp_signer_key_wipe(sp_signer_key *key)
 {
@@ -132,7 +93,7 @@ sp_err sp_signer_key_parse_typed(sp_signer_key *out, const char *text, size_t le
         return SP_ERR_ARGUMENT;
     if ((e = sp_sodium_init()) != SP_OK)
         return e;
-    if ((e = skey_fields_typed(&f, text, len, alg)) != SP_OK)
+    if ((e = sp_skey_parse_fields_typed(&f, text, len, alg)) != SP_OK)
         return e;
     crypto_sign_seed_keypair(out->pub.public_key, out->sk, f.seed);
     e = sp_key_id_typed(&id, f.name, f.name_len, alg, out->pub.public_key, sp_sodium_crypto());

@@ -84,11 +84,28 @@ typedef struct conn {
     sqlite3_stmt *q[Q_COUNT];
 } conn;
 
+/* One append waiting for a group commit (lives on the appending thread's stack). */
+typedef struct pending {
+    const uint8_t *leaf;
+    size_t len;
+    uint8_t key[SP_SHA256_BYTES];
+    uint64_t index;
+    int existed;
+    sp_err err;
+    int done;
+    struct pending *next;
+} pending;
+
 struct sp_log_store {
     conn w, r;
     const sp_crypto *crypto;
     pthread_mutex_t err_lock;
     char err[256];
+    /* Group commit: appends queue here; one of them commits the whole queue. */
+    pthread_mutex_t qlock;
+    pthread_cond_t qdone;
+    pending *queue, **queue_tail;
+    int committing;
 };
 
 typedef uint8_t hash_t[SP_SHA256_BYTES];
@@ -158,6 +175,9 @@ sp_err sp_log_store_open(sp_log_store **out, const char *path)
     if (s == NULL)
         return SP_ERR_DB;
     pthread_mutex_init(&s->err_lock, NULL);
+    pthread_mutex_init(&s->qlock, NULL);
+    pthread_cond_init(&s->qdone, NULL);
+    s->queue_tail = &s->queue;
     s->crypto = sp_sodium_crypto();
     sp_err e = conn_open(s, &s->w, path);
     if (e == SP_OK)
@@ -179,6 +199,8 @@ void sp_log_store_close(sp_log_store *s)
     conn_close(&s->w);
     conn_close(&s->r);
     pthread_mutex_destroy(&s->err_lock);
+    pthread_mutex_destroy(&s->qlock);
+    pthread_cond_destroy(&s->qdone);
     free(s);
 }
 
@@ -621,44 +643,87 @@ static sp_err append_locked(sp_log_store *s, conn *c, const uint8_t *leaf, size_
     return e;
 }
 
+/* One transaction for a batch of appends: each is found (logged before, or earlier in this
+ * batch) or appended; all of them commit, or none does. */
+static void commit_batch(sp_log_store *s, pending *batch)
+{
+    conn *c = &s->w;
+    uint64_t size = 0;
+    pthread_mutex_lock(&c->lock);
+    sp_err e = exec(s, c, "BEGIN IMMEDIATE");
+    if (e == SP_OK)
+        e = size_get(s, c, &size);
+    for (pending *p = batch; e == SP_OK && p != NULL; p = p->next) {
+        e = find_key(s, c, p->key, &p->index);
+        if (e == SP_OK) {
+            p->existed = 1;
+        } else if (e == SP_ERR_NOT_FOUND) {
+            e = size >= (uint64_t)INT64_MAX ? SP_ERR_LOG_FULL
+                                            : append_locked(s, c, p->leaf, p->len, p->key, size);
+            p->index = size++;
+        }
+    }
+    /* Acknowledged only once COMMIT has returned (synchronous=FULL: on disk). */
+    if (e == SP_OK)
+        e = exec(s, c, "COMMIT");
+    if (e != SP_OK)
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    pthread_mutex_unlock(&c->lock);
+    for (pending *p = batch; p != NULL; p = p->next) {
+        p->err = e;
+        if (e != SP_OK) {
+            p->index = 0;
+            p->existed = 0;
+        }
+    }
+}
+
+/*
+ * Group commit: every append joins the queue; whichever appending thread finds no commit
+ * in progress takes up to SP_LOG_BATCH_MAX queued appends (its own among them) and
+ * commits them in one transaction -- one fsync for the lot -- while later arrivals queue
+ * for the next one.  Each caller returns only when its own batch has committed.
+ */
 sp_err sp_log_store_append(sp_log_store *s, const uint8_t *leaf, size_t len, size_t text_len,
                            uint64_t *index, int *existed)
 {
-    uint8_t key[32];
+    pending me = {leaf, len, {0}, 0, 0, SP_OK, 0, NULL};
     *index = 0;
     *existed = 0;
     if (len > SP_BUNDLE_ENTRY_MAX || text_len > len)
         return SP_ERR_LOG_FULL;
-    sp_err e = text_key(s, leaf, text_len, key);
+    sp_err e = text_key(s, leaf, text_len, me.key);
     if (e != SP_OK)
         return e;
-    conn *c = &s->w;
-    pthread_mutex_lock(&c->lock);
-    e = exec(s, c, "BEGIN IMMEDIATE");
-    if (e == SP_OK) {
-        uint64_t i = 0;
-        e = find_key(s, c, key, &i);
-        if (e == SP_OK) {
-            *existed = 1;
-        } else if (e == SP_ERR_NOT_FOUND) {
-            e = size_get(s, c, &i);
-            if (e == SP_OK && i >= (uint64_t)INT64_MAX)
-                e = SP_ERR_LOG_FULL;
-            if (e == SP_OK)
-                e = append_locked(s, c, leaf, len, key, i);
+    pthread_mutex_lock(&s->qlock);
+    *s->queue_tail = &me;
+    s->queue_tail = &me.next;
+    while (!me.done) {
+        if (s->committing) {
+            pthread_cond_wait(&s->qdone, &s->qlock);
+            continue;
         }
-        /* Acknowledged only once COMMIT has returned (synchronous=FULL: on disk). */
-        if (e == SP_OK)
-            e = exec(s, c, "COMMIT");
-        if (e != SP_OK)
-            sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-        else
-            *index = i;
+        /* Lead: take a batch off the queue and commit it without the queue lock. */
+        pending *batch = s->queue, **end = &s->queue;
+        for (unsigned n = 0; *end != NULL && n < SP_LOG_BATCH_MAX; n++)
+            end = &(*end)->next;
+        s->queue = *end;
+        if (s->queue == NULL)
+            s->queue_tail = &s->queue;
+        *end = NULL;
+        s->committing = 1;
+        pthread_mutex_unlock(&s->qlock);
+        commit_batch(s, batch);
+        pthread_mutex_lock(&s->qlock);
+        for (pending *p = batch; p != NULL; p = p->next)
+            p->done = 1;
+        s->committing = 0;
+        pthread_cond_broadcast(&s->qdone);
     }
-    pthread_mutex_unlock(&c->lock);
-    if (e != SP_OK)
-        *existed = 0;
-    return e;
+    pthread_mutex_unlock(&s->qlock);
+    *index = me.index;
+    *existed = me.existed;
+    return me.err;
 }
 
 sp_err sp_log_store_put_checkpoint(sp_log_store *s, uint64_t size, const uint8_t *note,

@@ -592,7 +592,8 @@ sp_err sp_log_serve(sp_log_server *s, const char *bind_addr, uint16_t port,
     if (on_ready != NULL)
         on_ready(ready_ctx, bound);
     uint64_t last_size = UNKNOWN_SIZE, next = 0, seen_adds = 0;
-    while (!*stop) {
+    /* Read atomically: stop is set by a signal handler, or by another thread. */
+    while (!__atomic_load_n(stop, __ATOMIC_SEQ_CST)) {
         uint64_t size = 0;
         if (sp_log_store_size(s->store, &size) == SP_OK &&
             (size != last_size || now_seconds() >= next)) {

@@ -249,6 +249,12 @@ sp_err sp_vkey_format(const sp_vkey *key, char *out, size_t cap, size_t *out_len
 
 sp_err sp_skey_parse_fields(sp_skey_fields *out, const char *text, size_t len)
 {
+    return sp_skey_parse_fields_typed(out, text, len, SP_KEY_ALG_ED25519);
+}
+
+sp_err sp_skey_parse_fields_typed(sp_skey_fields *out, const char *text, size_t len,
+                                  uint8_t alg)
+{
     static const char priv[] = "PRIVATE";
     static const char keyw[] = "KEY";
     size_t p1, p2, p3, p4;
@@ -277,7 +283,9 @@ sp_err sp_skey_parse_fields(sp_skey_fields *out, const char *text, size_t len)
     if (e == SP_OK)
         e = parse_key_id(&out->key_id, text + p3 + 1, p4 - p3 - 1);
     if (e == SP_OK)
-        e = parse_key_bytes(out->seed, text + p4 + 1, len - p4 - 1, SP_KEY_ALG_ED25519);
+        e = alg == SP_KEY_ALG_ED25519 || alg == SP_KEY_ALG_COSIGNER
+                ? parse_key_bytes(out->seed, text + p4 + 1, len - p4 - 1, alg)
+                : SP_ERR_KEY_ALGORITHM;
     if (e != SP_OK) {
         sp_wipe(out, sizeof *out);
         return e;

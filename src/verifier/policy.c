@@ -151,13 +151,6 @@ static int body_syntax_ok(const uint8_t *s, size_t len)
 }
 
 /* Length of a NUL-terminated string inside an array of `cap` bytes; cap if unterminated. */
-static size_t bounded_len(const char *s, size_t cap)
-{
-    size_t n = 0;
-    while (n < cap && s[n] != '\0')
-        n++;
-    return n;
-}
 
 /* Bytewise order, a proper prefix first (the order of the sorted lines and names). */
 static int bytes_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
@@ -173,13 +166,13 @@ static int bytes_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t ble
 
 static int str_cmp(const char *a, size_t acap, const char *b, size_t bcap)
 {
-    return bytes_cmp((const uint8_t *)a, bounded_len(a, acap), (const uint8_t *)b,
-                     bounded_len(b, bcap));
+    return bytes_cmp((const uint8_t *)a, sp_text_bounded_len(a, acap), (const uint8_t *)b,
+                     sp_text_bounded_len(b, bcap));
 }
 
 static int bytes_eq(const uint8_t *a, size_t alen, const char *b, size_t bcap)
 {
-    size_t blen = bounded_len(b, bcap);
+    size_t blen = sp_text_bounded_len(b, bcap);
     return alen == blen && (alen == 0 || memcmp(a, b, alen) == 0);
 }
 
@@ -255,7 +248,7 @@ static int is_witness_keyword(const span *tok)
 {
     static const char *const words[4] = {"log", "witness", "group", "quorum"};
     for (uint32_t k = 0; k < 4; k++) {
-        size_t kl = bounded_len(words[k], 8);
+        size_t kl = sp_text_bounded_len(words[k], 8);
         if (tok->n == kl && memcmp(tok->p, words[k], kl) == 0)
             return 1;
     }
@@ -265,7 +258,7 @@ static int is_witness_keyword(const span *tok)
 static uint32_t keyword_of(const span *tok)
 {
     for (uint32_t k = 0; k < KW_COUNT; k++) {
-        size_t kl = bounded_len(keywords[k], 32);
+        size_t kl = sp_text_bounded_len(keywords[k], 32);
         if (tok->n == kl && memcmp(tok->p, keywords[k], kl) == 0)
             return k;
     }
@@ -359,7 +352,7 @@ SP_NOINLINE static sp_err parse_header_field(sp_policy *p, uint32_t kw, const ui
             /* Strictly increasing: sorted, and no duplicates. */
             if (p->tag_count > 0) {
                 const char *prev = p->tags[p->tag_count - 1];
-                if (bytes_cmp((const uint8_t *)prev, bounded_len(prev, SP_MAX_TAG_BYTES + 1),
+                if (bytes_cmp((const uint8_t *)prev, sp_text_bounded_len(prev, SP_MAX_TAG_BYTES + 1),
                               tok.p, tok.n) >= 0)
                     return SP_ERR_POLICY_NOT_CANONICAL;
             }
@@ -419,7 +412,7 @@ SP_NOINLINE static sp_err parse_signer(sp_policy *p, const uint8_t *line, size_t
     if (p->signer_count > 0) {
         const char *prev = p->signers[p->signer_count - 1].body;
         /* Equal bodies pass here and are reported as DUPLICATE_BODY by validation. */
-        if (bytes_cmp((const uint8_t *)prev, bounded_len(prev, SP_MAX_BODY_BYTES + 1), body.p,
+        if (bytes_cmp((const uint8_t *)prev, sp_text_bounded_len(prev, SP_MAX_BODY_BYTES + 1), body.p,
                       body.n) > 0)
             return SP_ERR_POLICY_NOT_CANONICAL;
     }
@@ -547,10 +540,14 @@ SP_NOINLINE static sp_err parse_lines(sp_policy *p, const uint8_t *b, size_t len
         c.pos = 0;
         (void)next_token(&c, ' ', &tok);
         kw = keyword_of(&tok);
-        if (kw == KW_UNKNOWN && expect == KW_RULE && is_witness_keyword(&tok)) {
+        if (kw == KW_UNKNOWN && expect > KW_TAGS && is_witness_keyword(&tok)) {
+            uint32_t wline = 0;
+            if (expect != KW_RULE) { /* the witness block starts where the rules should */
+                *line_no = 0;
+                return SP_ERR_POLICY_NO_RULES;
+            }
             /* The rest of the file is the witness policy: one parser for tlog-policy
              * lines, whether they sit in a deployment policy or stand alone. */
-            uint32_t wline = 0;
             e = sp_wpolicy_parse(&p->witness, b + start, len - start, SP_WPOLICY_CANONICAL,
                                  crypto, &wline);
             if (e != SP_OK)
@@ -609,7 +606,7 @@ static int rule_same(const sp_rule *a, const sp_rule *b)
 
 static sp_err validate_header(const sp_policy *p)
 {
-    size_t dl = bounded_len(p->deployment, sizeof p->deployment);
+    size_t dl = sp_text_bounded_len(p->deployment, sizeof p->deployment);
     if (p->signer_count > SP_MAX_SIGNERS || p->tag_count > SP_MAX_TAGS ||
         p->rule_count > SP_MAX_RULES)
         return SP_ERR_POLICY_LIMIT;
@@ -625,7 +622,7 @@ static sp_err validate_header(const sp_policy *p)
     if (!sp_deployment_valid((const uint8_t *)p->deployment, dl))
         return SP_ERR_POLICY_FORMAT;
     for (uint32_t t = 0; t < p->tag_count; t++) {
-        size_t tl = bounded_len(p->tags[t], sizeof p->tags[t]);
+        size_t tl = sp_text_bounded_len(p->tags[t], sizeof p->tags[t]);
         if (tl > SP_MAX_TAG_BYTES)
             return SP_ERR_POLICY_LIMIT;
         if (!tag_syntax_ok((const uint8_t *)p->tags[t], tl))
@@ -640,12 +637,12 @@ static sp_err validate_header(const sp_policy *p)
 static sp_err validate_signer(const sp_policy *p, uint32_t i, const sp_crypto *crypto)
 {
     const sp_signer *s = &p->signers[i];
-    size_t bl = bounded_len(s->body, sizeof s->body);
+    size_t bl = sp_text_bounded_len(s->body, sizeof s->body);
     uint32_t id = 0;
     sp_err e;
 
     if (s->key.name_len > SP_MAX_NAME_BYTES ||
-        bounded_len(s->key.name, sizeof s->key.name) != s->key.name_len)
+        sp_text_bounded_len(s->key.name, sizeof s->key.name) != s->key.name_len)
         return SP_ERR_KEY_NAME;
     e = sp_key_name_check(s->key.name, s->key.name_len);
     if (e != SP_OK)
@@ -902,12 +899,12 @@ sp_err sp_policy_parse(sp_policy *out, const uint8_t *bytes, size_t len, const s
 
 static void w_cstr(sp_writer *w, const char *s, size_t cap)
 {
-    sp_writer_put(w, s, bounded_len(s, cap));
+    sp_writer_put(w, s, sp_text_bounded_len(s, cap));
 }
 
 static void w_lit(sp_writer *w, const char *s)
 {
-    sp_writer_put(w, s, bounded_len(s, 64));
+    sp_writer_put(w, s, sp_text_bounded_len(s, 64));
 }
 
 /* Which string an index array is sorted by. */
@@ -995,14 +992,14 @@ static sp_err format_check(const sp_policy *p)
     if (p->signer_count > SP_MAX_SIGNERS || p->tag_count > SP_MAX_TAGS ||
         p->rule_count > SP_MAX_RULES)
         return SP_ERR_POLICY_LIMIT;
-    if (bounded_len(p->deployment, sizeof p->deployment) == sizeof p->deployment)
+    if (sp_text_bounded_len(p->deployment, sizeof p->deployment) == sizeof p->deployment)
         return SP_ERR_ARGUMENT;
     for (uint32_t t = 0; t < p->tag_count; t++)
-        if (bounded_len(p->tags[t], sizeof p->tags[t]) == sizeof p->tags[t])
+        if (sp_text_bounded_len(p->tags[t], sizeof p->tags[t]) == sizeof p->tags[t])
             return SP_ERR_ARGUMENT;
     for (uint32_t i = 0; i < p->signer_count; i++) {
         const sp_signer *s = &p->signers[i];
-        if (bounded_len(s->body, sizeof s->body) == sizeof s->body ||
+        if (sp_text_bounded_len(s->body, sizeof s->body) == sizeof s->body ||
             s->key.name_len > SP_MAX_NAME_BYTES || (s->tags & ~sp_low_mask(p->tag_count)) != 0)
             return SP_ERR_ARGUMENT;
     }
@@ -1130,11 +1127,8 @@ sp_err sp_policy_format(const sp_policy *p, uint8_t *out, size_t cap, size_t *ou
         else
             f.w.len += wlen;
     }
-    if (f.w.err != SP_OK) {
-        memset(out, 0, cap);
-        return f.w.err;
-    }
-    sort_rule_lines(out, f.off, f.len, p->rule_count);
-    *out_len = f.w.len;
-    return SP_OK;
+    e = sp_writer_finish(&f.w, out_len);
+    if (e == SP_OK)
+        sort_rule_lines(out, f.off, f.len, p->rule_count);
+    return e;
 }

@@ -295,12 +295,7 @@ sp_err sp_statement_format(const sp_statement *st, uint8_t *out, size_t cap, siz
         sp_writer_decimal(&w, st->permille);
         W_LIT(&w, "\n");
     }
-    if (w.err != SP_OK) {
-        memset(out, 0, cap);
-        return w.err;
-    }
-    *out_len = w.len;
-    return SP_OK;
+    return sp_writer_finish(&w, out_len);
 }
 
 /* ---- checks against a policy -------------------------------------------------------- */

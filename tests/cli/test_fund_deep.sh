@@ -15,15 +15,40 @@ run 2 "jury bad method" $FUND jury --method nope $D/deep_pairs.csv
 run 2 "flow no source" $FUND flow --amount 1 $D/deep_edges.csv
 run 2 "flow bad amount" $FUND flow --source S --amount 1x $D/deep_edges.csv
 
+# compsums NAME: every component's weights in $T/out sum to 1 (to 1e-12)
+compsums() {
+    if awk -F, 'NR>1{s[$3]+=$2} END{for(k in s){d=s[k]-1; if(d<0)d=-d; if(d>1e-12) exit 1} exit NR<2}' "$T/out"
+    then ok; else bad "$1: some component's weights do not sum to 1"; fi
+}
+# published NAME METHOD: the weights in $T/out against the rows of METHOD in
+# tests/fund/data/deep_trial_published.csv (published trial weights with their provenance),
+# each to the row's absolute tolerance; prints the largest difference.
+published() {
+    if awk -F, -v m="$2" -v name="$1" '
+        NR==FNR { if ($0 !~ /^#/ && $1==m) { want[$2]=$3; tol[$2]=$4; n++ } next }
+        FNR>1 && ($1 in want) { d=$2-want[$1]; if (d<0) d=-d; if (d>max) max=d
+                                if (d>tol[$1]) { print "  " $1 ": " $2 ", published " want[$1]; bad=1 }
+                                seen++ }
+        END { printf "%s: %d repos, max |diff| %.3g\n", name, seen, max; exit bad || seen!=n || n==0 }' \
+        tests/fund/data/deep_trial_published.csv "$T/out"
+    then ok; else bad "$1: differs from the published weights"; fi
+}
+
 # jury: two components, reported, weights per component
 run 0 "jury fixture" $FUND jury --plot "$T/j.svg" $D/deep_pairs.csv
 contains "jury header" "^repo,weight,component,parent$" "$T/out"
+compsums "jury fixture sums"
 near "jury ra" "$(col weight ra)" 0.6
 near "jury ry" "$(col weight ry)" 0.8
 contains "jury disconnected" "disconnected: 2 components" "$T/err"
 contains "jury svg" "</svg>" "$T/j.svg"
 run 0 "jury json" $FUND jury --json --method bt $D/deep_pairs.csv
 contains "jury json" '"weights":\[' "$T/out"
+run 0 "jury huber mad" $FUND jury --method huber --delta mad $D/deep_pairs.csv
+contains "jury huber mad delta" "Huber threshold delta .*MAD" "$T/err"
+compsums "jury huber mad sums"
+run 2 "jury delta 0" $FUND jury --method huber --delta 0 $D/deep_pairs.csv
+run 2 "jury delta word" $FUND jury --method huber --delta median $D/deep_pairs.csv
 run 1 "jury bad choice" $FUND jury $D/deep_pairs_badchoice.csv
 contains "jury bad choice" "deep_pairs_badchoice.csv:2:" "$T/err"
 
@@ -56,7 +81,12 @@ if [ -d "$SHARED" ]; then
     P=$SHARED/deepfunding-trial/pairs.csv M=$SHARED/deepfunding-trial/models
     run 0 "trial jury" $FUND jury $P
     near "trial jury sum" "$(colsum weight "%.12f")" 1
+    compsums "trial jury component sums"
     contains "trial jury connected" "connected (1 component)" "$T/err"
+    published "trial jury vs published least-squares" lsq
+    run 0 "trial jury huber mad" $FUND jury --method huber --delta mad $P
+    compsums "trial huber component sums"
+    published "trial huber --delta mad vs published huber-log" huber-mad
     run 0 "trial score" $FUND score $P $M/arbitron.csv $M/composite_model.csv
     near "trial arbitron" "$(col mean $M/arbitron.csv)" 5.6475194550435859
     run 0 "trial blend" $FUND blend --mix "$T/tmix.csv" $P $M/arbitron.csv $M/composite_model.csv
@@ -68,7 +98,7 @@ if [ -d "$SHARED" ]; then
     run 0 "trial flow" $FUND flow --source ethereum --amount 1000000 --originality-default 0.2 $SHARED/dependency-graph/repo_parent_weight_graph.csv
     near "trial flow sum" "$(colsum payout "%.12f")" 1000000
 else
-    echo "SKIP fund deep cli real data: $SHARED not present"
+    echo "SKIP fund deep cli real data (trial jury against the published analysis, scores, blend, flow): $SHARED not present"
 fi
 
 cli_finish

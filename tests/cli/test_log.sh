@@ -18,12 +18,8 @@ for b in mil-a mil-b civ-a; do $SP key generate $b --out "$K" > /dev/null; done
 $SP key generate log.test.example/log --out "$K" > /dev/null
 LOGKEY=$K/log.test.example%2Flog
 for w in w1 w2 w3; do $SP key generate --cosigner $w.test.example --out "$K" > /dev/null; done
-{
-    echo "log $(cat "$LOGKEY.pub")"
-    for w in w1 w2 w3; do echo "witness $w $(cat "$K/$w.test.example.pub") http://127.0.0.1:9"; done
-    echo "group all-witnesses 2 w1 w2 w3"
-    echo "quorum all-witnesses"
-} > "$T/witnesses"
+witness_policy "$LOGKEY.pub" "$K" http://127.0.0.1:9 http://127.0.0.1:9 http://127.0.0.1:9 \
+    > "$T/witnesses"
 run 0 "policy with a witness block" $SP policy init --deployment test.example/log \
     --genesis 1798416000 --epoch-length 604800 --allowance 691200 \
     --signer mil-a:military:$K/mil-a.pub --signer mil-b:military:$K/mil-b.pub \

@@ -79,12 +79,8 @@ done
 for w in w1 w2 w3; do if wait_file "$T/$w.port"; then ok; else bad "witness $w starts"; fi; done
 {
     echo "# the deployment's log and its witnesses (C2SP tlog-policy)"
-    echo "log $(cat "$LOGKEY.pub")"
-    for w in w1 w2 w3; do
-        echo "witness $w $(cat "$K/$w.test.example.pub") http://127.0.0.1:$(cat "$T/$w.port")"
-    done
-    echo "group witnesses 2 w1 w2 w3"
-    echo "quorum witnesses"
+    witness_policy "$LOGKEY.pub" "$K" "http://127.0.0.1:$(cat "$T/w1.port")" \
+        "http://127.0.0.1:$(cat "$T/w2.port")" "http://127.0.0.1:$(cat "$T/w3.port")"
 } > "$T/witnesses"
 W="--witness-policy $T/witnesses"
 stop_servers() { for f in "$T"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2> /dev/null; rm -f "$f"; done; }
@@ -202,16 +198,11 @@ expect_err SP_ERR_BUNDLE_BARE_STATEMENT "a bare statement is no bundle" \
     $SP bundle verify --policy $P "$T/s1.note"
 run 0 "export a static mirror" $SP log export --db "$T/log.db" "$T/mirror"
 run 0 "bundle from the mirror" $SP bundle make --policy $P --log "$T/mirror" --out "$T/b1-mirror" "$T/s1.note"
-# The log re-cosigns its checkpoint every second (--witness-interval 1), so the witnesses'
-# cosignature lines may be newer in one bundle than in the other; everything else (the
-# statement, index, proof, checkpoint and the log's signature) must be the same.
-no_cosignatures() { grep -v '^— w[123]\.test\.example ' "$1"; }
-if [ -n "$(no_cosignatures "$T/b1")" ] &&
-    [ "$(no_cosignatures "$T/b1")" = "$(no_cosignatures "$T/b1-mirror")" ]; then
-    ok
-else
-    bad "the mirror gives the same bundle (but for fresher cosignatures)"
-fi
+# The same statement, index and proof; the checkpoint's cosignatures may be newer (the log
+# asks its witnesses again every second), so compare the proof part before the blank line.
+sed '/^$/q' "$T/b1" > "$T/b1.head"; sed '/^$/q' "$T/b1-mirror" > "$T/b1-mirror.head"
+if cmp -s "$T/b1.head" "$T/b1-mirror.head"; then ok; else bad "the mirror gives the same proof"; fi
+run 0 "the mirror's bundle verifies" $SP bundle verify --policy $P "$T/b1-mirror"
 $SP statement new --policy $P --epoch 2 --mode run > "$T/s2.txt"
 for b in mil-b civ-b mil-c; do $SP note sign --key $K/$b.key "$T/s2.txt" > "$T/s2.$b"; done
 $SP statement collect --policy $P "$T/s2.mil-b" "$T/s2.civ-b" "$T/s2.mil-c" > "$T/s2.note"

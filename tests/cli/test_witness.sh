@@ -42,6 +42,7 @@ run 2 "bad --listen" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG
 expect_err SP_ERR_KEY_ALGORITHM "a signer key as witness key" $SP witness serve --key "$LOG.key" --db "$T/w.db" --log "$LOG.pub"
 expect_err SP_ERR_KEY_ALGORITHM "a cosigner key as log" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$W.pub"
 expect_err SP_ERR_KEY_FORMAT "a --log that is no key" $SP witness serve --key "$W.key" --db "$T/w.db" --log "not+a+key"
+expect_err SP_ERR_IO "a --log file that does not exist" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$K/missing.pub"
 expect_err SP_ERR_IO "database in a missing directory" $SP witness serve --key "$W.key" --db "$T/no/such/w.db" --log "$LOG.pub"
 expect_err SP_ERR_ARGUMENT "prefix without a slash" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub" --prefix w1
 
@@ -125,12 +126,7 @@ stop
 
 # Restarted from the same database (logs from a deployment policy, under a prefix): it
 # remembers size 2.
-{
-    echo "log $(cat "$LOG.pub")"
-    for w in w1 w2 w3; do echo "witness $w $(cat "$K/$w.test.example.pub")"; done
-    echo "group witnesses 2 w1 w2 w3"
-    echo "quorum witnesses"
-} > "$T/witnesses"
+witness_policy "$LOG.pub" "$K" > "$T/witnesses"
 run 0 "policy with the log" $SP policy init --deployment test.example/witness \
     --genesis 1798416000 --epoch-length 604800 --allowance 691200 \
     --signer mil-a:military:$K/mil-a.pub --signer civ-a:civil:$K/civ-a.pub \

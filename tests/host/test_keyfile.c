@@ -485,7 +485,7 @@ static void test_cosigner_parse(void)
         sp_err want;
     } bad[] = {
         {"PRIVATE+KEY+x+00000000+BA==", SP_ERR_KEY_LENGTH},        /* 0x04, 1 byte */
-        {"PRIVATE+KEY+x+00000000+AQ==", SP_ERR_KEY_LENGTH},        /* 0x01, 1 byte */
+        {"PRIVATE+KEY+x+00000000+AQ==", SP_ERR_KEY_ALGORITHM},     /* 0x01: type before length */
         {"PRIVATE+KEY+x+0000000+BA==", SP_ERR_KEY_FORMAT},         /* 7 hex digits */
         {"PRIVATE+KEY+a b+00000000+BA==", SP_ERR_KEY_NAME},
         {"PRIVATE+KEY+x+0000000g+BA==", SP_ERR_HEX},

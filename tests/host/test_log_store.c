@@ -6,6 +6,7 @@
  * would have to be made twice, the same way, to pass.  Entries are arbitrary bytes
  * "text\n\n— sig\n" whose text part is the dedup key.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,6 +325,84 @@ static void test_tiles_match_nodes(void)
     scratch_remove();
 }
 
+/* Group commit: threads appending at once, half of their texts shared, so duplicates meet
+ * inside one batch.  Each text gets exactly one index, every thread learns that index, and
+ * the tree holds each text once. */
+#define GC_THREADS 8
+#define GC_EACH 40
+#define GC_TEXTS (GC_THREADS * GC_EACH / 2)
+
+typedef struct gc_arg {
+    sp_log_store *s;
+    int id;
+    uint64_t index[GC_EACH];
+    unsigned text[GC_EACH];
+    int existed[GC_EACH];
+    sp_err err;
+} gc_arg;
+
+static void *gc_worker(void *p)
+{
+    gc_arg *a = p;
+    for (unsigned k = 0; k < GC_EACH; k++) {
+        uint8_t buf[128];
+        size_t text_len;
+        /* Even k: a text only this thread has; odd k: one every thread shares. */
+        a->text[k] = k % 2 ? k / 2 : GC_TEXTS / 2 + (unsigned)a->id * (GC_EACH / 2) + k / 2;
+        size_t len = make_entry(buf, sizeof buf, a->text[k], a->id ? "b" : "a", &text_len);
+        sp_err e = sp_log_store_append(a->s, buf, len, text_len, &a->index[k], &a->existed[k]);
+        if (e != SP_OK)
+            a->err = e;
+    }
+    return NULL;
+}
+
+static void test_group_commit(void)
+{
+    scratch_make("logstore");
+    sp_log_store *s = open_store();
+    static gc_arg args[GC_THREADS];
+    pthread_t t[GC_THREADS];
+    for (int i = 0; i < GC_THREADS; i++) {
+        args[i] = (gc_arg){.s = s, .id = i, .err = SP_OK};
+        CHECK(pthread_create(&t[i], NULL, gc_worker, &args[i]) == 0);
+    }
+    for (int i = 0; i < GC_THREADS; i++)
+        pthread_join(t[i], NULL);
+    uint64_t where[GC_TEXTS + GC_THREADS * GC_EACH];
+    unsigned fresh[GC_TEXTS + GC_THREADS * GC_EACH];
+    memset(where, 0xff, sizeof where);
+    memset(fresh, 0, sizeof fresh);
+    unsigned distinct = 0;
+    for (int i = 0; i < GC_THREADS; i++) {
+        CHECK_OK(args[i].err);
+        for (unsigned k = 0; k < GC_EACH; k++) {
+            unsigned x = args[i].text[k];
+            if (where[x] == UINT64_MAX)
+                distinct++, where[x] = args[i].index[k];
+            CHECK(where[x] == args[i].index[k]);
+            fresh[x] += !args[i].existed[k];
+        }
+    }
+    uint64_t size = 0;
+    CHECK_OK(sp_log_store_size(s, &size));
+    CHECK(size == distinct);
+    for (unsigned x = 0; x < sizeof fresh / sizeof fresh[0]; x++)
+        CHECK(where[x] == UINT64_MAX || fresh[x] == 1);
+    /* The stored entries carry the texts the appenders were told. */
+    for (unsigned x = 0; x < sizeof where / sizeof where[0]; x++) {
+        if (where[x] == UINT64_MAX)
+            continue;
+        uint8_t *leaf, want[64];
+        size_t len, wl = (size_t)snprintf((char *)want, sizeof want, "entry %u\n", x);
+        CHECK_OK(sp_log_store_entry(s, where[x], &leaf, &len));
+        CHECK(len > wl && memcmp(leaf, want, wl) == 0);
+        free(leaf);
+    }
+    sp_log_store_close(s);
+    scratch_remove();
+}
+
 static void test_open_failure(void)
 {
     sp_log_store *s = (sp_log_store *)1;
@@ -350,6 +429,7 @@ int main(void)
     RUN_TEST(test_duplicates_and_reopen);
     RUN_TEST(test_checkpoint_history);
     RUN_TEST(test_tiles_match_nodes);
+    RUN_TEST(test_group_commit);
     RUN_TEST(test_open_failure);
     return harness_finish("test_log_store");
 }

@@ -33,6 +33,15 @@ static pf_world world;
 static fake_witness witnesses[PUB_NWITNESSES];
 static sp_signer_key log_key;
 
+/* Cosignatures witness i has given (its handler threads update the count). */
+static unsigned cosignatures(int i)
+{
+    pthread_mutex_lock(&witnesses[i].lock);
+    unsigned n = witnesses[i].cosigned;
+    pthread_mutex_unlock(&witnesses[i].lock);
+    return n;
+}
+
 static void witnesses_reset(void)
 {
     for (int i = 0; i < PUB_NWITNESSES; i++)
@@ -138,9 +147,9 @@ static void test_add_refusals_store_nothing(void)
               SP_ERR_LOG_SIGNATURE_LINE);
     /* A quorum plus an invalid signature by a fourth policy key. */
     len = statement(note, sizeof note, 1, QUORUM | PF_BIT(PF_MIL_C));
-    /* Inside the signature's base64, away from its last character, whose low bits are
-     * padding (flipping those would make the line non-canonical, a different error). */
-    note[len - 10] = note[len - 10] == 'A' ? 'B' : 'A';
+    /* Flip a character well inside the base64 (the last ones carry padding bits, whose
+     * flip would be a base64 error rather than a bad signature). */
+    note[len - 12] = note[len - 12] == 'A' ? 'B' : 'A';
     CHECK_ERR(sp_log_add(s, (const uint8_t *)note, len, &index, &existed, NULL),
               SP_ERR_LOG_SIGNATURE_LINE);
     /* Malformed notes. */
@@ -333,32 +342,33 @@ static void test_publish_rounds(void)
     CHECK(check_served(s, 3) == PUB_ALL_WITNESSES);
     /* No growth: the same checkpoint cosigned again (fresh timestamps). */
     CHECK_OK(sp_log_publish(s, &r));
-    CHECK(witnesses[0].cosigned == 3 && r.size == 3);
+    CHECK(cosignatures(0) == 3 && r.size == 3);
 
     /* One witness down: 2 of 3 still publish. */
-    witnesses[2].mode = FW_DOWN;
+    fw_set_mode(&witnesses[2], FW_DOWN);
     add_epochs(s, 4, 6);
     CHECK_OK(sp_log_publish(s, &r));
     CHECK(r.cosigned == 0x3 && r.witnesses[2].http_status == 503 &&
           r.witnesses[2].err == SP_ERR_HTTP);
     CHECK(check_served(s, 5) == 0x3);
     /* It comes back knowing size 3: a consistency proof from 3 gets it to 7. */
-    witnesses[2].mode = FW_OK;
+    fw_set_mode(&witnesses[2], FW_OK);
     add_epochs(s, 6, 8);
     CHECK_OK(sp_log_publish(s, &r));
-    CHECK(r.cosigned == PUB_ALL_WITNESSES && witnesses[2].size == 7);
+    CHECK(r.cosigned == PUB_ALL_WITNESSES && r.witnesses[2].size == 7);
 
     /* Two bad witnesses: a bad signature, another witness's line.  No quorum: the served
      * checkpoint stays the last good one. */
-    witnesses[0].mode = FW_BAD_SIGNATURE;
-    witnesses[1].mode = FW_OTHER_WITNESS;
+    fw_set_mode(&witnesses[0], FW_BAD_SIGNATURE);
+    fw_set_mode(&witnesses[1], FW_OTHER_WITNESS);
     add_epochs(s, 8, 9);
     CHECK_ERR(sp_log_publish(s, &r), SP_ERR_WITNESS_QUORUM);
     CHECK(r.published == 0 && r.cosigned == 0x4);
     CHECK(r.witnesses[0].err == SP_ERR_COSIG_INVALID);
     CHECK(r.witnesses[1].err == SP_ERR_COSIG_FORMAT);
     CHECK(check_served(s, 7) == PUB_ALL_WITNESSES);
-    witnesses[0].mode = witnesses[1].mode = FW_OK;
+    fw_set_mode(&witnesses[0], FW_OK);
+    fw_set_mode(&witnesses[1], FW_OK);
     sp_log_server_close(s);
 
     /* A restarted log does not know the witnesses' sizes: old 0 -> 409 "8\n" -> retry. */
@@ -385,13 +395,13 @@ static void test_publish_rounds(void)
 typedef struct loop {
     sp_log_server *s;
     volatile sig_atomic_t stop;
-    volatile uint16_t port;
+    uint16_t port;             /* set by the serving thread (atomically) */
     sp_err result;
 } loop;
 
 static void on_ready(void *ctx, uint16_t port)
 {
-    ((loop *)ctx)->port = port;
+    __atomic_store_n(&((loop *)ctx)->port, port, __ATOMIC_SEQ_CST);
 }
 
 static void *run_loop(void *arg)
@@ -435,7 +445,7 @@ static void test_serve_and_export(void)
     loop l = {open_log(1), 0, 0, SP_OK};
     pthread_t t;
     CHECK(pthread_create(&t, NULL, run_loop, &l) == 0);
-    while (l.port == 0)
+    while (__atomic_load_n(&l.port, __ATOMIC_SEQ_CST) == 0)
         usleep(1000);
     char base[64], url[128];
     snprintf(base, sizeof base, "http://127.0.0.1:%u", (unsigned)l.port);
@@ -468,10 +478,10 @@ static void test_serve_and_export(void)
     CHECK(log_size(l.s) == 3);
 
     /* Without growth, the interval (1 s here) keeps cosigned time moving. */
-    unsigned before = witnesses[0].cosigned;
-    for (int i = 0; i < 400 && witnesses[0].cosigned < before + 2; i++)
+    unsigned before = cosignatures(0);
+    for (int i = 0; i < 400 && cosignatures(0) < before + 2; i++)
         usleep(10000);
-    CHECK(witnesses[0].cosigned >= before + 2);
+    CHECK(cosignatures(0) >= before + 2);
 
     /* Export: every file equals what the server serves at the same path. */
     char dir[1024];
@@ -502,7 +512,7 @@ static void test_serve_and_export(void)
                                         (const uint8_t(*)[32])proof, n, root, 32));
     free(entry);
 
-    l.stop = 1;
+    __atomic_store_n(&l.stop, 1, __ATOMIC_SEQ_CST);
     pthread_join(t, NULL);
     CHECK_OK(l.result);
     sp_log_server_close(l.s);
@@ -534,7 +544,7 @@ static void test_bad_http_input_changes_nothing(void)
     loop l = {open_log(3600), 0, 0, SP_OK};
     pthread_t t;
     CHECK(pthread_create(&t, NULL, run_loop, &l) == 0);
-    while (l.port == 0)
+    while (__atomic_load_n(&l.port, __ATOMIC_SEQ_CST) == 0)
         usleep(1000);
     char base[64], note[8192];
     snprintf(base, sizeof base, "http://127.0.0.1:%u", (unsigned)l.port);
@@ -613,7 +623,7 @@ static void test_bad_http_input_changes_nothing(void)
     free(body);
     free(before_cp);
     free(before_tile);
-    l.stop = 1;
+    __atomic_store_n(&l.stop, 1, __ATOMIC_SEQ_CST);
     pthread_join(t, NULL);
     sp_log_server_close(l.s);
     scratch_remove();

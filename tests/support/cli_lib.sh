@@ -61,3 +61,17 @@ colsum() { awk -F, -v c="$1" -v f="${2:-%.6f}" 'NR==1{for(i=1;i<=NF;i++) if($i==
 cli_require() {
     if [ ! -x "$1" ]; then echo "FAIL $SUITE: $1 not built"; echo "0 1" >> "${SP_TALLY_FILE:-/dev/null}"; exit 1; fi
 }
+
+# witness_policy LOG.pub KEYDIR [URL1 URL2 URL3]: print a C2SP tlog-policy with that log and
+# the witnesses w1..w3.test.example of KEYDIR (cosigner .pub files), quorum 2 of 3; witness
+# i gets URLi when it is given and not empty.
+witness_policy() {
+    echo "log $(cat "$1")"
+    wp_keys=$2; shift 2
+    for w in w1 w2 w3; do
+        echo "witness $w $(cat "$wp_keys/$w.test.example.pub")${1:+ $1}"
+        [ $# -gt 0 ] && shift
+    done
+    echo "group witnesses 2 w1 w2 w3"
+    echo "quorum witnesses"
+}

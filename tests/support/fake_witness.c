@@ -41,6 +41,7 @@ static void handle(void *ctx, const char *method, const char *path, const uint8_
                    size_t len, sp_http_response *resp)
 {
     fake_witness *fw = ctx;
+    int mode = __atomic_load_n(&fw->mode, __ATOMIC_SEQ_CST);
     static _Thread_local sp_witness_request req;
     static _Thread_local sp_checkpoint_work work;
     sp_checkpoint cp;
@@ -49,7 +50,7 @@ static void handle(void *ctx, const char *method, const char *path, const uint8_
         respond(resp, 404, NULL, "no such path\n");
         return;
     }
-    if (fw->mode == FW_DOWN) {
+    if (mode == FW_DOWN) {
         respond(resp, 503, NULL, "down for the test\n");
         return;
     }
@@ -83,10 +84,10 @@ static void handle(void *ctx, const char *method, const char *path, const uint8_
         return;
     }
     char line[512];
-    int signer = fw->mode == FW_OTHER_WITNESS ? (fw->index + 1) % PUB_NWITNESSES : fw->index;
+    int signer = mode == FW_OTHER_WITNESS ? (fw->index + 1) % PUB_NWITNESSES : fw->index;
     size_t n = pub_cosign_line(line, sizeof line, fw->pw, signer, (uint64_t)time(NULL),
                                (const char *)req.checkpoint, cp.text_len);
-    if (fw->mode == FW_BAD_SIGNATURE)
+    if (mode == FW_BAD_SIGNATURE)
         line[n - 10] = line[n - 10] == 'A' ? 'B' : 'A'; /* inside the signature */
     respond(resp, 200, NULL, line);
 }
@@ -112,10 +113,15 @@ void fw_stop(fake_witness *fw)
     pthread_mutex_destroy(&fw->lock);
 }
 
+void fw_set_mode(fake_witness *fw, int mode)
+{
+    __atomic_store_n(&fw->mode, mode, __ATOMIC_SEQ_CST);
+}
+
 void fw_reset(fake_witness *fw)
 {
+    fw_set_mode(fw, FW_OK);
     pthread_mutex_lock(&fw->lock);
-    fw->mode = FW_OK;
     fw->size = 0;
     fw->cosigned = 0;
     memset(fw->root, 0, sizeof fw->root);

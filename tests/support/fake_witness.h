@@ -25,7 +25,7 @@ enum {
 
 typedef struct fake_witness {
     int index;                       /* pub_world witness 0..PUB_NWITNESSES-1 */
-    volatile int mode;               /* FW_* */
+    int mode;                        /* FW_*: fw_set_mode (read by handler threads) */
     const pub_world *pw;
     const sp_wpolicy *wp;            /* the logs it accepts */
     pthread_mutex_t lock;            /* size, root, cosigned */
@@ -41,6 +41,9 @@ typedef struct fake_witness {
  * the test binary if the server cannot start. */
 void fw_start(fake_witness *fw, const pub_world *pw, const sp_wpolicy *wp, int index);
 void fw_stop(fake_witness *fw);
+
+/* Change the behaviour (safe while requests run). */
+void fw_set_mode(fake_witness *fw, int mode);
 
 /* Forget everything cosigned and behave again. */
 void fw_reset(fake_witness *fw);

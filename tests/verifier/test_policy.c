@@ -394,6 +394,10 @@ static void test_invariants_via_parse(void)
     strcpy(buf, W.policy_text);
     *strstr(buf, "rule 1 tag civil\n") = '\0';
     TEXT_ERR(buf, SP_ERR_POLICY_NO_RULES, 0);
+    /* no rules, but the witness block where they should be: still "no rules" */
+    strcpy(buf, W.policy_text);
+    (void)pf_replace(buf, sizeof buf, "rule 1 tag civil\nrule 3 all\n", "");
+    TEXT_ERR(buf, SP_ERR_POLICY_NO_RULES, 0);
     /* the same public key under another name (and body) */
     (void)pf_vkey_text(vk, sizeof vk, "mil-gamma.example", W.keys[PF_MIL_B].pk);
     strcpy(buf, W.policy_text);

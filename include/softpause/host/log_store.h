@@ -3,9 +3,11 @@
  * Merkle tree of whole signed notes, in one SQLite database.
  *
  * Contract:
- *   - Durability: the database runs with journal_mode=WAL and synchronous=FULL; an append
- *     returns SP_OK only after its COMMIT returned, so an acknowledged entry survives a
- *     crash or power loss.  A failed append leaves nothing behind.
+ *   - Durability: the database runs with journal_mode=WAL and synchronous=FULL (host/db.h);
+ *     an append returns SP_OK only after its COMMIT returned, so an acknowledged entry
+ *     survives a crash or power loss.  A failed append leaves nothing behind.  Appends from
+ *     concurrent threads are group-committed: up to SP_LOG_BATCH_MAX of them share one
+ *     transaction (and one fsync), all committed or none.
  *   - One entry per statement text: each entry is keyed by SHA-256 of its note TEXT (the
  *     signed part, before the signature lines).  Appending a note whose text is already
  *     logged stores nothing and reports the existing index (*existed = 1), whatever
@@ -39,6 +41,10 @@
 #include "softpause/config.h"
 #include "softpause/crypto.h"
 #include "softpause/errors.h"
+
+/* Appends committed together at most (group commit: concurrent appends share one
+ * transaction and one fsync; each caller still returns only after its COMMIT). */
+#define SP_LOG_BATCH_MAX 256u
 
 /* How long a connection waits for another process's lock before SP_ERR_DB. */
 #define SP_LOG_DB_BUSY_MS 10000

@@ -123,7 +123,8 @@ SP_MUST_CHECK sp_err sp_log_sign_checkpoint(const sp_signer_key *key, sp_log_sto
                                             size_t *out_len);
 
 /* Serve HTTP on bind_addr:port (NULL: 127.0.0.1; port 0: any free port) and publish as
- * described above until *stop becomes non-zero.  on_ready (may be NULL) is called once
+ * described above until *stop becomes non-zero (set from a signal handler, or from another
+ * thread with an atomic store).  on_ready (may be NULL) is called once
  * with the bound port, after the server accepts connections. */
 SP_MUST_CHECK sp_err sp_log_serve(sp_log_server *s, const char *bind_addr, uint16_t port,
                                   volatile sig_atomic_t *stop,

@@ -1,5 +1,5 @@
 /*
- * cmd_jury.c -- `fund jury [--method lsq|huber|bt] [--delta X] [--json] [--plot F.svg] PAIRS`
+ * cmd_jury.c -- `fund jury [--method lsq|huber|bt] [--delta X|mad] [--json] [--plot F.svg] PAIRS`
  *
  * Aggregates jury comparisons into weights per connected component (see src/fund/jury.c
  * for the formulas).  CSV on stdout: repo,weight,component,parent (rows by component, then
@@ -17,16 +17,22 @@
 #include "deep_cli.h"
 
 static const char jury_usage[] =
-    "usage: fund jury [--method lsq|huber|bt] [--delta X] [--json] [--plot FILE.svg] PAIRS.csv\n"
+    "usage: fund jury [--method lsq|huber|bt] [--delta X|mad] [--json] [--plot FILE.svg]\n"
+    "                 PAIRS.csv\n"
     "\n"
     "Aggregate a jury's pairwise answers (timestamp,juror,repo_a,repo_b,parent,choice,\n"
     "multiplier; choice 1: repo_a deserves multiplier times repo_b's credit, 2: the reverse)\n"
     "into weights.  Weights sum to 1 within each connected component of the comparison\n"
     "graph; a disconnected graph is reported, never normalised globally.\n"
     "\n"
-    "  --method lsq    least squares on log ratios (default; CG, tolerance 1e-12)\n"
-    "  --method huber  Huber loss in log space by IRLS (--delta, default 1.0)\n"
+    "  --method lsq    least squares on log ratios (default; CG, tolerance 1e-14); on the\n"
+    "                  Deep Funding trial data it reproduces the published least-squares\n"
+    "                  weights (docs/fund-deep.md)\n"
+    "  --method huber  Huber loss in log space by IRLS\n"
     "  --method bt     Bradley-Terry with fractional wins m/(1+m), MM algorithm\n"
+    "  --delta X       Huber threshold in natural-log units (default 1.0)\n"
+    "  --delta mad     data-scaled threshold 1.345 * MAD(log ratios) / 0.6745, as in the\n"
+    "                  trial analysis's huber-log weights\n"
     "  --json          JSON instead of CSV\n"
     "  --plot F.svg    also draw the weights as a bar chart\n"
     "\n"
@@ -68,9 +74,11 @@ int fund_cmd_jury(int argc, char **argv)
         o.method = FUND_JURY_BT;
     else
         return fund_cli_usage_error("--method must be lsq, huber or bt, got '%s'", method);
-    if (delta != NULL && (fund_cli_number("--delta", delta, &o.huber_delta) != 0 ||
-                          !(o.huber_delta > 0)))
-        return fund_cli_usage_error("--delta must be > 0");
+    if (delta != NULL && strcmp(delta, "mad") == 0)
+        o.huber_mad = 1;
+    else if (delta != NULL &&
+             (fund_cli_number("--delta", delta, &o.huber_delta) != 0 || !(o.huber_delta > 0)))
+        return fund_cli_usage_error("--delta must be a number > 0 or 'mad'");
     fund_deep dd;
     fund_diag d;
     fund_deep_init(&dd);
@@ -115,6 +123,9 @@ int fund_cmd_jury(int argc, char **argv)
             "(%d iteration%s, final residual/change %.3g)\n",
             dd.nans, dd.jurors.count, n, method, r.iterations, r.iterations == 1 ? "" : "s",
             r.residual);
+    if (o.method == FUND_JURY_HUBER)
+        fprintf(stderr, "jury: Huber threshold delta %.17g%s\n", r.delta,
+                o.huber_mad ? " (1.345 * MAD / 0.6745)" : "");
     if (o.method == FUND_JURY_LSQ)
         fprintf(stderr, "jury: least-squares cost %.17g (mean %.17g)\n",
                 fund_jury_cost(dd.nans, c, r.y),

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "softpause/host/fileio.h"
 #include "softpause/host/http.h"
 #include "softpause/host/keyfile.h"
 #include "softpause/host/sodium_crypto.h"
@@ -69,8 +70,11 @@ static int load_log(const char *arg, sp_wlog *out)
     sp_err e;
     memset(out, 0, sizeof *out);
     e = sp_vkey_parse(&out->key, arg, strlen(arg), sp_sodium_crypto());
-    if (e != SP_OK && strchr(arg, '+') == NULL)
-        e = sp_vkey_load(&out->key, arg);
+    if (e != SP_OK && (strchr(arg, '+') == NULL || sp_file_exists(arg))) {
+        e = sp_vkey_load(&out->key, arg); /* not a key's text: a file holding one */
+        if (e != SP_OK)
+            return cli_error(e, arg, 0, "--log");
+    }
     if (e != SP_OK)
         return cli_error(e, NULL, 0, "--log '%s'", arg);
     return EXIT_OK;
