@@ -11,16 +11,21 @@
  *
  * 1. Durable appends.  A fresh log (sp_log_server_open: SQLite, WAL, synchronous=FULL).
  *    Each append is timed on its own, in interleaved batches of BATCH (the order of the
- *    three rotates from batch to batch):
+ *    four paths rotates from batch to batch):
  *      (a) sp_log_add, in process: sp_statement_verify (3 Ed25519 verifications), the
  *          log's every-line-valid rule, the append transaction and its COMMIT;
  *      (b) POST /add to the same log over loopback HTTP (sp_log_handle behind
  *          sp_http_server, libmicrohttpd; one libcurl client keeping its connection
  *          alive): (a) plus HTTP;
+ *      (b') the same from CLIENTS clients at once (one thread and one kept-alive
+ *          connection each, BATCH statements each per batch; the threads are started
+ *          per batch and the batch's wall time counts): what the store's group commit
+ *          (log_store.h) makes of concurrent writers;
  *      (c) the floor: overwrite 4 KiB of a preallocated file in the same directory
  *          (cycling through it, so its size never changes) and fdatasync: the least any
  *          durable commit costs on this disk.
- *    (a) and (b) append to the same log, which grows by 2 x APPENDS.  Reported per path:
+ *    (a), (b) and (b') append to the same log, which grows by (2 + CLIENTS) x APPENDS; its
+ *    size is checked against the acknowledged appends at the end.  Reported per path:
  *    appends/s (appends / time spent in them), the best batch's rate (the least-disturbed
  *    stretch: on a shared machine the fsync time swings by 10x as other tenants write),
  *    latency median, p99 (nearest rank), max.
@@ -32,7 +37,7 @@
  *    parallel -- each commits its new state durably before it cosigns --, verify their
  *    cosignatures, store the cosigned checkpoint durably), which must return with
  *    published == 1 for the new size.  Timed: the add, the publication, and the whole.
- * 3. Tile reads.  The log (2 x APPENDS + COSIGN entries) is exported (sp_log_export)
+ * 3. Tile reads.  The log ((2 + CLIENTS) x APPENDS + COSIGN entries) is exported (sp_log_export)
  *    into a directory that nginx serves from a generated minimal config: one process
  *    (daemon off, master_process off), access_log off, sendfile on, keep-alive without
  *    a request limit.  Request lists: the full hash tiles, the partial hash tiles, the
@@ -47,15 +52,16 @@
  *    Without nginx (--nginx PATH, default /usr/sbin/nginx) the ratio is skipped with a
  *    SKIP line and the log's figures are still printed.
  *
- * usage: build/bench/log [--appends N] [--batch N] [--cosign N] [--rounds N]
+ * usage: build/bench/log [--appends N] [--batch N] [--clients N] [--cosign N] [--rounds N]
  *                        [--requests N] [--nginx PATH]
- *        (make bench runs it with the defaults: 1000, 10, 100, 30, 50, /usr/sbin/nginx)
+ *        (make bench runs it with the defaults: 1000, 10, 4, 100, 30, 50, /usr/sbin/nginx)
  */
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -80,9 +86,10 @@
 #define FLOOR_BLOCK 4096u
 #define FLOOR_FILE (1024u * FLOOR_BLOCK)
 #define NGINX_START_MS 5000
+#define MAX_CLIENTS 64
 
 typedef struct params {
-    int appends, batch, cosign, rounds, requests;
+    int appends, batch, clients, cosign, rounds, requests;
     const char *nginx;
 } params;
 
@@ -338,7 +345,7 @@ static int take_note(bench_world *b)
 
 /* ---- 1. durable appends ------------------------------------------------------------------ */
 
-enum { PATH_DIRECT, PATH_HTTP, PATH_FLOOR, PATHS };
+enum { PATH_DIRECT, PATH_HTTP, PATH_CONCURRENT, PATH_FLOOR, PATHS };
 
 static double append_direct(bench_world *b, uint64_t expect)
 {
@@ -392,26 +399,87 @@ static double append_floor(int fd, int i)
     return now_ms() - t0;
 }
 
+/* One client of the concurrent path: posts notes[first .. first + count). */
+typedef struct post_job {
+    bench_world *b;
+    client c;
+    int first, count;
+    double *lat;          /* count latencies */
+    int failed;
+    pthread_t thread;
+} post_job;
+
+static void *post_thread(void *arg)
+{
+    post_job *j = arg;
+    for (int i = 0; i < j->count; i++) {
+        int k = j->first + i;
+        double t0 = now_ms();
+        long status = request(&j->c, "add", j->b->notes[k], j->b->note_len[k], 0, NULL);
+        j->lat[i] = now_ms() - t0;
+        j->failed |= status != 200;
+    }
+    return NULL;
+}
+
+/* `clients` clients post n new statements each, all at once; latencies into
+ * lat[0 .. clients * n); returns the wall time from the first start to the last answer. */
+static double append_concurrent(bench_world *b, post_job *jobs, int clients, int n, double *lat)
+{
+    int first = b->next_note;
+    if (first + clients * n > b->note_count)
+        die("notes", "ran out of prepared statements");
+    b->next_note += clients * n;
+    double t0 = now_ms();
+    for (int t = 0; t < clients; t++) {
+        jobs[t].b = b;
+        jobs[t].first = first + t * n;
+        jobs[t].count = n;
+        jobs[t].lat = lat + t * n;
+        if (pthread_create(&jobs[t].thread, NULL, post_thread, &jobs[t]) != 0)
+            die("pthread_create", strerror(errno));
+    }
+    for (int t = 0; t < clients; t++)
+        pthread_join(jobs[t].thread, NULL);
+    double wall = now_ms() - t0;
+    for (int t = 0; t < clients; t++)
+        if (jobs[t].failed)
+            die("POST /add (concurrent)", "not answered 200");
+    return wall;
+}
+
 static void bench_appends(bench_world *b, const params *p)
 {
-    static const char *const names[PATHS] = {"sp_log_add (in process)",
-                                             "POST /add (loopback HTTP)",
-                                             "floor: 4 KiB overwrite + fdatasync"};
-    double *lat[PATHS], best[PATHS] = {0};
+    char concurrent[64];
+    const char *names[PATHS] = {"sp_log_add (in process)", "POST /add (loopback HTTP)",
+                                concurrent, "floor: 4 KiB overwrite + fdatasync"};
+    double *lat[PATHS], best[PATHS] = {0}, wall[PATHS] = {0};
     int batches = (p->appends + p->batch - 1) / p->batch, count[PATHS] = {0};
-    uint64_t size = 0;
+    uint64_t size = 0, stored = 0;
     client c;
+    post_job jobs[MAX_CLIENTS];
     int fd = floor_open();
-    for (int k = 0; k < PATHS; k++)
-        if ((lat[k] = calloc((size_t)p->appends, sizeof(double))) == NULL)
+    snprintf(concurrent, sizeof concurrent, "POST /add, %d clients at once", p->clients);
+    for (int k = 0; k < PATHS; k++) {
+        size_t n = (size_t)p->appends * (size_t)(k == PATH_CONCURRENT ? p->clients : 1);
+        if ((lat[k] = calloc(n, sizeof(double))) == NULL)
             die("latencies", "out of memory");
+    }
     client_open(&c, b->log_port);
+    for (int t = 0; t < p->clients; t++)
+        client_open(&jobs[t].c, b->log_port);
     for (int r = 0; r < batches; r++) {
         int n = p->appends - r * p->batch < p->batch ? p->appends - r * p->batch : p->batch;
         for (int step = 0; step < PATHS; step++) {
-            int k = (step + r) % PATHS;
+            int k = (step + r) % PATHS, m = n;
             double spent = 0;
-            for (int i = 0; i < n; i++) {
+            if (k == PATH_CONCURRENT) {
+                spent = append_concurrent(b, jobs, p->clients, n, lat[k] + count[k]);
+                m = n * p->clients;
+                count[k] += m;
+                size += (uint64_t)m;
+            }
+            for (int i = 0; k != PATH_CONCURRENT && i < n; i++) {
                 double t = k == PATH_DIRECT ? append_direct(b, size)
                            : k == PATH_HTTP ? append_http(b, &c, size)
                                             : append_floor(fd, count[k]);
@@ -419,22 +487,28 @@ static void bench_appends(bench_world *b, const params *p)
                 spent += t;
                 size += k != PATH_FLOOR;
             }
-            if (n / (spent / 1e3) > best[k])
-                best[k] = n / (spent / 1e3);
+            wall[k] += spent;
+            if (m / (spent / 1e3) > best[k])
+                best[k] = m / (spent / 1e3);
         }
     }
     close(fd);
     client_close(&c);
+    for (int t = 0; t < p->clients; t++)
+        client_close(&jobs[t].c);
+    check(sp_log_store_size(sp_log_server_store(b->log), &stored), "log size");
+    if (stored != size)
+        die("durable appends", "the log does not hold every acknowledged entry");
 
-    printf("\n1. durable appends: a fresh log, %d appends per path in %d interleaved batches "
-           "of up to %d (log grows to %llu entries)\n",
-           p->appends, batches, p->batch, (unsigned long long)size);
+    printf("\n1. durable appends: a fresh log, %d appends per path (the concurrent one: %d "
+           "clients x %d) in %d interleaved batches of up to %d (log grows to %llu entries)\n",
+           p->appends, p->clients, p->appends, batches, p->batch, (unsigned long long)size);
     printf("   %-36s %10s %12s %12s %10s %10s\n", "path", "appends/s", "best batch/s",
            "median (ms)", "p99 (ms)", "max (ms)");
     for (int k = 0; k < PATHS; k++) {
         stats s = summarise(lat[k], count[k]);
         printf("   %-36s %10.1f %12.1f %12.2f %10.2f %10.2f\n", names[k],
-               count[k] / (s.sum / 1e3), best[k], s.median, s.p99, s.max);
+               count[k] / (wall[k] / 1e3), best[k], s.median, s.p99, s.max);
         free(lat[k]);
     }
 }
@@ -760,10 +834,11 @@ static void bench_tiles(bench_world *b, const params *p)
 
 static void parse_args(int argc, char **argv, params *p)
 {
-    *p = (params){1000, 10, 100, 30, 50, "/usr/sbin/nginx"};
+    *p = (params){1000, 10, 4, 100, 30, 50, "/usr/sbin/nginx"};
     for (int i = 1; i < argc; i++) {
         int *num = strcmp(argv[i], "--appends") == 0    ? &p->appends
                    : strcmp(argv[i], "--batch") == 0    ? &p->batch
+                   : strcmp(argv[i], "--clients") == 0  ? &p->clients
                    : strcmp(argv[i], "--cosign") == 0   ? &p->cosign
                    : strcmp(argv[i], "--rounds") == 0   ? &p->rounds
                    : strcmp(argv[i], "--requests") == 0 ? &p->requests
@@ -773,13 +848,15 @@ static void parse_args(int argc, char **argv, params *p)
         else if (i + 1 < argc && strcmp(argv[i], "--nginx") == 0)
             p->nginx = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--appends N] [--batch N] [--cosign N] [--rounds N] "
-                            "[--requests N] [--nginx PATH]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--appends N] [--batch N] [--clients N] [--cosign N] "
+                            "[--rounds N] [--requests N] [--nginx PATH]\n", argv[0]);
             exit(2);
         }
     }
-    if (p->appends < 1 || p->batch < 1 || p->cosign < 1 || p->rounds < 1 || p->requests < 1) {
-        fprintf(stderr, "bench/log: every count must be at least 1\n");
+    if (p->appends < 1 || p->batch < 1 || p->clients < 1 || p->clients > MAX_CLIENTS ||
+        p->cosign < 1 || p->rounds < 1 || p->requests < 1) {
+        fprintf(stderr, "bench/log: every count must be at least 1 (clients at most %d)\n",
+                MAX_CLIENTS);
         exit(2);
     }
 }
@@ -796,9 +873,9 @@ int main(int argc, char **argv)
     double t0 = now_ms();
     scratch_make("benchlog");
     describe_fs(scratch_dir, fs, sizeof fs);
-    printf("log publication benchmarks (issue 3 section 7): --appends %d --batch %d --cosign "
-           "%d --rounds %d --requests %d --nginx %s\n",
-           p.appends, p.batch, p.cosign, p.rounds, p.requests, p.nginx);
+    printf("log publication benchmarks (issue 3 section 7): --appends %d --batch %d --clients %d "
+           "--cosign %d --rounds %d --requests %d --nginx %s\n",
+           p.appends, p.batch, p.clients, p.cosign, p.rounds, p.requests, p.nginx);
     double load[3] = {0, 0, 0};
     if (getloadavg(load, 3) < 0)
         load[0] = -1;
@@ -806,7 +883,7 @@ int main(int argc, char **argv)
            "libmicrohttpd %s, libcurl %s\n",
            scratch_dir, fs, sysconf(_SC_NPROCESSORS_ONLN), load[0], sqlite3_libversion(),
            MHD_get_version(), curl_version_info(CURLVERSION_NOW)->version);
-    world_start(&b, 2 * p.appends + p.cosign);
+    world_start(&b, (2 + p.clients) * p.appends + p.cosign);
     double t1 = now_ms();
     bench_appends(&b, &p);
     double t2 = now_ms();
