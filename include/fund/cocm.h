@@ -37,8 +37,10 @@
 
 typedef enum { FUND_COCM_MARKOV = 0, FUND_COCM_OG = 1 } fund_cocm_similarity;
 
-/* The connectedness cache's budget: 128 MiB (40,000 repeat donors x 300 groups is 92 MiB). */
-#define FUND_COCM_CACHE_BYTES ((size_t)128 << 20)
+/* The connectedness cache's budget: 64 MiB, 27,900 donors' vectors over 300 groups (the
+ * most-contributing donors, who gain most).  At 1M votes over 40,000 donors 32, 64 and
+ * 128 MiB measured 8.0, 7.4 and 7-9 s against 11.6-14.2 s without it (docs/benchmarks.md). */
+#define FUND_COCM_CACHE_BYTES ((size_t)64 << 20)
 
 typedef struct {
     fund_cocm_similarity similarity; /* default markov */
