@@ -661,11 +661,26 @@ static void bench_deep(const char *argv0, uint64_t seed)
             die("flow", d.msg);
     }, { fund_blend_result_free(&br); fund_flow_result_free(&fr); });
     row("score + blend + flow", tall, 0.1, rss_mib());
-    if (fund_blend(dd.nans, dd.ans, 50, sv, dd.key_parent, NULL, &br, &d) != 0)
+    /* the reference solver once, untimed: how far the fast one's optimum is from it */
+    fund_blend_result ref;
+    if (fund_blend(dd.nans, dd.ans, 50, sv, dd.key_parent, NULL, &br, &d) != 0 ||
+        fund_blend_with(dd.nans, dd.ans, 50, sv, dd.key_parent, NULL, FUND_QP_FISTA, &ref, &d) != 0)
         die("blend", d.msg);
-    printf("  (%zu answers, %zu jurors, %zu keys; blend %d iterations, %s)\n", dd.nans,
-           dd.jurors.count, dd.keys.count, br.iterations, br.unique ? "unique" : "not unique");
+    double dw = 0;
+    size_t support = 0;
+    for (int s = 0; s < 50; s++) {
+        dw = fmax(dw, fabs(br.share[s] - ref.share[s]));
+        support += br.share[s] > 0;
+    }
+    printf("  (%zu answers, %zu jurors, %zu keys; blend: %s, %d steps, %zu of 50 weights > 0, "
+           "%s; FISTA reference: %d iterations, cost differs by %.1e relative, shares by at "
+           "most %.1e)\n",
+           dd.nans, dd.jurors.count, dd.keys.count,
+           br.method == FUND_QP_ACTIVE_SET ? "active set" : "FISTA fallback", br.iterations,
+           support, br.unique ? "unique" : "not unique", ref.iterations,
+           fabs(br.cost - ref.cost) / ref.cost, dw);
     fund_blend_result_free(&br);
+    fund_blend_result_free(&ref);
     for (int s = 0; s < 50; s++) {
         free(w[s]);
         fund_loaded_sub_free(&ls[s]);

@@ -13,6 +13,7 @@
 #define DACC_FUND_BLEND_H
 
 #include "fund/score.h"
+#include "fund/simplex_qp.h"
 
 #define FUND_BLEND_DUP_RTOL 1e-12 /* "identical": every normalised weight within this */
 
@@ -24,13 +25,19 @@ typedef struct fund_blend_result {
     double cost;           /* total cost of the blend */
     double mean;           /* cost / number of answers */
     int unique;            /* 1 if the Hessian is positive definite on the optimal face */
-    int iterations;        /* projected-gradient iterations */
+    fund_qp_method method; /* the solver that produced share (see fund/simplex_qp.h) */
+    int iterations;        /* its steps: active-set steps, or FISTA iterations */
     double kkt;            /* largest KKT violation at the reported optimum */
 } fund_blend_result;
 
 int fund_blend(size_t nans, const fund_answer *ans, size_t k, const fund_sub *subs,
                const uint32_t *key_parent, const char *const *keyname, fund_blend_result *out,
                fund_diag *d) FUND_MUST_CHECK;
+/* The same with the QP solver named: FUND_QP_FISTA gives the reference optimum the tests
+ * compare the default (FUND_QP_ACTIVE_SET) against. */
+int fund_blend_with(size_t nans, const fund_answer *ans, size_t k, const fund_sub *subs,
+                    const uint32_t *key_parent, const char *const *keyname, fund_qp_method method,
+                    fund_blend_result *out, fund_diag *d) FUND_MUST_CHECK;
 void fund_blend_result_free(fund_blend_result *r);
 
 /* The blended submission: out[key] = exp(sum_k share_k log xhat_k[key]) renormalised to

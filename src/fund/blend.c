@@ -15,14 +15,11 @@
  * which alone enters the optimisation and receives the merged share, so resubmitting a
  * copy earns nothing (and copies would otherwise make the optimum non-unique).
  *
- * Solver: accelerated projected gradient (FISTA, Beck & Teboulle 2009) with step 1/Lip,
- * Lip = 2 trace(H) >= 2 lambda_max(H); Euclidean projection onto the simplex by sorting
- * (Held, Wolfe & Crowder 1974; Duchi et al. 2008); stop when a plain projected-gradient
- * step from the iterate changes no weight by more than 1e-15 (momentum is restarted when
- * only the accelerated step stalled) or after 200000 iterations.  Then a face polish: on the support S the
- * equality-constrained optimum solves  H_SS w_S + mu 1 = g_S, 1^T w_S = 1  (Gaussian
- * elimination with partial pivoting); it replaces the iterate when it is feasible and
- * satisfies the KKT conditions  (H w - g)_j + mu >= 0  off the support (to 1e-9 relative).
+ * Solver: the simplex QP of fund/simplex_qp.h on H and g -- by default the active-set
+ * method (simplex_active.c: exact up to rounding, a few dozen steps of O(k^3) on the
+ * representatives), with the accelerated projected gradient (simplex_fista.c) as its
+ * fallback and as the reference fund_blend_with can select.  H and g are formed once,
+ * O(k^2 answers); nothing after that touches the answers again until the final cost.
  *
  * Uniqueness: the minimiser is unique iff H is positive definite on the directions
  * {v : sum v = 0, v supported on T}, T = the support plus every zero weight whose KKT
@@ -34,6 +31,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "fund/simplex_qp.h"
 
 void fund_blend_result_free(fund_blend_result *r)
 {
@@ -79,113 +78,16 @@ static int normalise(const fund_sub *s, const uint32_t *key_parent, double *out,
     return 0;
 }
 
-/* Project v onto the probability simplex (in place); tmp has n doubles. */
-static void project_simplex(size_t n, double *v, double *tmp)
-{
-    memcpy(tmp, v, n * sizeof *tmp);
-    /* insertion sort, descending: n is the number of submissions (small) */
-    for (size_t i = 1; i < n; i++) {
-        double x = tmp[i];
-        size_t j = i;
-        while (j > 0 && tmp[j - 1] < x) {
-            tmp[j] = tmp[j - 1];
-            j--;
-        }
-        tmp[j] = x;
-    }
-    double cum = 0, theta = 0;
-    for (size_t i = 0; i < n; i++) {
-        cum += tmp[i];
-        double t = (cum - 1) / (double)(i + 1);
-        if (tmp[i] - t > 0)
-            theta = t;
-    }
-    for (size_t i = 0; i < n; i++)
-        v[i] = v[i] > theta ? v[i] - theta : 0;
-}
-
-/* Solve A x = b (A n x n, row-major, destroyed); -1 when a pivot is tiny. */
-static int gauss_solve(size_t n, double *A, double *b)
-{
-    double scale = 0;
-    for (size_t i = 0; i < n * n; i++)
-        scale = fmax(scale, fabs(A[i]));
-    for (size_t c = 0; c < n; c++) {
-        size_t p = c;
-        for (size_t r = c + 1; r < n; r++)
-            if (fabs(A[r * n + c]) > fabs(A[p * n + c]))
-                p = r;
-        if (!(fabs(A[p * n + c]) > 1e-13 * scale))
-            return -1;
-        if (p != c) {
-            for (size_t j = 0; j < n; j++) {
-                double t = A[c * n + j];
-                A[c * n + j] = A[p * n + j];
-                A[p * n + j] = t;
-            }
-            double t = b[c];
-            b[c] = b[p];
-            b[p] = t;
-        }
-        for (size_t r = c + 1; r < n; r++) {
-            double f = A[r * n + c] / A[c * n + c];
-            for (size_t j = c; j < n; j++)
-                A[r * n + j] -= f * A[c * n + j];
-            b[r] -= f * b[c];
-        }
-    }
-    for (size_t c = n; c-- > 0;) {
-        double s = b[c];
-        for (size_t j = c + 1; j < n; j++)
-            s -= A[c * n + j] * b[j];
-        b[c] = s / A[c * n + c];
-    }
-    return 0;
-}
-
-static double quad_cost(size_t k, const double *H, const double *g, double dd, const double *w)
-{
-    double s = dd;
-    for (size_t a = 0; a < k; a++) {
-        s -= 2 * g[a] * w[a];
-        for (size_t b = 0; b < k; b++)
-            s += w[a] * H[a * k + b] * w[b];
-    }
-    return s;
-}
-
-/* KKT violation of w for min f on the simplex; *mu gets the multiplier. */
-static double kkt_violation(size_t k, const double *H, const double *g, const double *w,
-                            double *grad, double *mu_out)
-{
-    for (size_t a = 0; a < k; a++) {
-        double s = -g[a];
-        for (size_t b = 0; b < k; b++)
-            s += H[a * k + b] * w[b];
-        grad[a] = s; /* half the gradient */
-    }
-    /* mu = -(weighted mean of the gradient on the support) */
-    double mu = 0, tot = 0;
-    for (size_t a = 0; a < k; a++) {
-        mu -= w[a] * grad[a];
-        tot += w[a];
-    }
-    mu /= tot;
-    double viol = 0;
-    for (size_t a = 0; a < k; a++) {
-        double r = grad[a] + mu;
-        if (w[a] > 0)
-            viol = fmax(viol, fabs(r));
-        else
-            viol = fmax(viol, -r);
-    }
-    *mu_out = mu;
-    return viol;
-}
-
 int fund_blend(size_t nans, const fund_answer *ans, size_t k, const fund_sub *subs,
                const uint32_t *key_parent, const char *const *keyname, fund_blend_result *out,
                fund_diag *d)
+{
+    return fund_blend_with(nans, ans, k, subs, key_parent, keyname, FUND_QP_ACTIVE_SET, out, d);
+}
+
+int fund_blend_with(size_t nans, const fund_answer *ans, size_t k, const fund_sub *subs,
+                    const uint32_t *key_parent, const char *const *keyname, fund_qp_method method,
+                    fund_blend_result *out, fund_diag *d)
 {
     memset(out, 0, sizeof *out);
     if (k == 0)
@@ -203,7 +105,7 @@ int fund_blend(size_t nans, const fund_answer *ans, size_t k, const fund_sub *su
     double *D = malloc((k * nans + 1) * sizeof *D);
     size_t *rep = malloc(k * sizeof *rep); /* representatives, in order */
     size_t *idx = malloc(k * sizeof *idx);
-    double *work = malloc((8 * k + 4 + (k + 1) * (k + 1) + 2 * k * k) * sizeof *work);
+    double *work = malloc((3 * k + 2 * k * k + 1) * sizeof *work);
     int rc = -1;
     if (out->share == NULL || out->merged_into == NULL || out->alone == NULL || norm == NULL ||
         psum == NULL || D == NULL || rep == NULL || idx == NULL || work == NULL) {
@@ -231,8 +133,8 @@ int fund_blend(size_t nans, const fund_answer *ans, size_t k, const fund_sub *su
             rep[kr++] = s;
     }
     /* H, g over representatives */
-    double *H = work, *g = H + k * k, *w = g + k, *y = w + k, *wn = y + k, *grad = wn + k,
-           *tmp = grad + k, *A = tmp + k, *M = A + (k + 1) * (k + 1), *rhs = M + k * k;
+    double *H = work, *g = H + k * k, *w = g + k, *grad = w + k, *M = grad + k;
+    fund_qp_info info;
     double dd = 0;
     for (size_t i = 0; i < nans; i++)
         dd += ans[i].d * ans[i].d;
@@ -256,89 +158,14 @@ int fund_blend(size_t nans, const fund_answer *ans, size_t k, const fund_sub *su
             c += (D[s * nans + i] - ans[i].d) * (D[s * nans + i] - ans[i].d);
         out->alone[s] = c;
     }
-    /* FISTA */
-    double tr = 0;
-    for (size_t a = 0; a < kr; a++)
-        tr += H[a * kr + a];
-    double step = tr > 0 ? 1 / (2 * tr) : 1;
-    for (size_t a = 0; a < kr; a++)
-        w[a] = y[a] = 1 / (double)kr;
-    double tk = 1;
-    int it = 0;
-    for (; it < 200000 && tr > 0; it++) {
-        for (size_t a = 0; a < kr; a++) {
-            double s = -g[a];
-            for (size_t b = 0; b < kr; b++)
-                s += H[a * kr + b] * y[b];
-            wn[a] = y[a] - step * 2 * s;
-        }
-        project_simplex(kr, wn, tmp);
-        double tn = (1 + sqrt(1 + 4 * tk * tk)) / 2, change = 0;
-        for (size_t a = 0; a < kr; a++) {
-            change = fmax(change, fabs(wn[a] - w[a]));
-            y[a] = wn[a] + (tk - 1) / tn * (wn[a] - w[a]);
-            w[a] = wn[a];
-        }
-        tk = tn;
-        if (change > 1e-15)
-            continue;
-        /* The momentum point y can be snapped back onto the same face by the projection
-         * while w is not optimal: accept only a fixed point of the plain step from w,
-         * else restart the momentum there. */
-        for (size_t a = 0; a < kr; a++) {
-            double g2 = -g[a];
-            for (size_t b = 0; b < kr; b++)
-                g2 += H[a * kr + b] * w[b];
-            wn[a] = w[a] - step * 2 * g2;
-        }
-        project_simplex(kr, wn, tmp);
-        change = 0;
-        for (size_t a = 0; a < kr; a++)
-            change = fmax(change, fabs(wn[a] - w[a]));
-        if (change <= 1e-15)
-            break;
-        memcpy(y, w, kr * sizeof *y);
-        tk = 1;
+    if (fund_simplex_qp(kr, H, g, dd, method, w, &info) != 0) {
+        fund_fail(d, "out of memory");
+        goto done;
     }
-    out->iterations = it;
-    /* face polish */
-    {
-        size_t *S = idx;
-        size_t ns = 0;
-        for (size_t a = 0; a < kr; a++)
-            if (w[a] > 1e-9)
-                S[ns++] = a;
-        size_t n1 = ns + 1;
-        for (size_t p = 0; p < ns; p++) {
-            for (size_t q = 0; q < ns; q++)
-                A[p * n1 + q] = H[S[p] * kr + S[q]];
-            A[p * n1 + ns] = 1;
-            A[ns * n1 + p] = 1;
-            rhs[p] = g[S[p]];
-        }
-        A[ns * n1 + ns] = 0;
-        rhs[ns] = 1;
-        if (ns > 0 && gauss_solve(n1, A, rhs) == 0) {
-            int ok = 1;
-            for (size_t p = 0; p < ns; p++)
-                if (rhs[p] < 0)
-                    ok = 0;
-            if (ok) {
-                for (size_t a = 0; a < kr; a++)
-                    wn[a] = 0;
-                for (size_t p = 0; p < ns; p++)
-                    wn[S[p]] = rhs[p];
-                double mu1, mu2;
-                double v_new = kkt_violation(kr, H, g, wn, grad, &mu1);
-                double v_old = kkt_violation(kr, H, g, w, grad, &mu2);
-                if (v_new <= v_old &&
-                    quad_cost(kr, H, g, dd, wn) <= quad_cost(kr, H, g, dd, w) + 1e-12 * (1 + dd))
-                    memcpy(w, wn, kr * sizeof *w);
-            }
-        }
-    }
+    out->method = info.method;
+    out->iterations = info.iterations;
     double mu;
-    out->kkt = kkt_violation(kr, H, g, w, grad, &mu);
+    out->kkt = fund_simplex_kkt(kr, H, g, w, grad, &mu);
     /* uniqueness: T = support + zero weights with a zero multiplier */
     {
         size_t *T = idx;

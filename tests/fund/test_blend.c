@@ -1,6 +1,7 @@
 /*
  * test_blend.c -- `fund blend`: duplicates merged (earliest gets the share), interior and
- * vertex optima computed by hand, non-uniqueness detected.
+ * vertex optima computed by hand, non-uniqueness detected; the default solver's optimum
+ * equals the FISTA reference's on random blends and on the real trial data.
  */
 #include <math.h>
 
@@ -91,36 +92,72 @@ static void test_interior_curved(void)
     fund_blend_result_free(&r);
 }
 
-/* Blend loaded files: returns 0 and fills r, or -1. */
-static int blend_files(const char *pairs, const char *const *files, size_t n, fund_blend_result *r)
+/* Blend loaded files with the given solver, plus `extra` perturbed copies of them (copy j
+ * multiplies file j mod n's weights by exp(N(0, 0.3^2)), drawn from `seed`, so two calls
+ * with one seed blend the same data): returns 0 and fills r, or -1. */
+static int blend_files_with(const char *pairs, const char *const *files, size_t n, size_t extra,
+                            uint64_t seed, fund_qp_method method, fund_blend_result *r)
 {
+    enum { NMAX = 24 };
     fund_deep dd;
     fund_diag d;
     fund_loaded_sub ls[8];
-    fund_sub sv[8];
-    double *w[8] = { 0 };
+    fund_sub sv[NMAX];
+    double *w[NMAX] = { 0 };
     int rc = -1;
     memset(ls, 0, sizeof ls);
     fund_deep_init(&dd);
-    if (n > 8 || fund_deep_load_pairs(&dd, pairs, &d) != 0)
+    if (n > 8 || n + extra > NMAX || fund_deep_load_pairs(&dd, pairs, &d) != 0)
         goto out;
     for (size_t i = 0; i < n; i++)
         if (fund_deep_load_sub(&dd, files[i], &ls[i], &d) != 0)
             goto out;
-    for (size_t i = 0; i < n; i++) {
-        w[i] = fund_deep_weights(&dd, &ls[i]);
-        sv[i] = (fund_sub){ files[i], dd.keys.count, w[i] };
+    for (size_t i = 0; i < n + extra; i++) {
+        w[i] = fund_deep_weights(&dd, &ls[i % n]);
+        if (w[i] == NULL)
+            goto out;
+        for (size_t j = 0; i >= n && j < dd.keys.count; j++) {
+            double u1 = ((double)(ft_rand(&seed) >> 11) + 0.5) / 9007199254740992.0,
+                   u2 = (double)(ft_rand(&seed) >> 11) / 9007199254740992.0;
+            w[i][j] *= exp(0.3 * sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2));
+        }
+        sv[i] = (fund_sub){ files[i % n], dd.keys.count, w[i] };
     }
-    rc = fund_blend(dd.nans, dd.ans, n, sv, dd.key_parent, NULL, r, &d);
+    rc = fund_blend_with(dd.nans, dd.ans, n + extra, sv, dd.key_parent, NULL, method, r, &d);
 out:
     if (rc != 0)
         printf("  %s\n", d.msg);
-    for (size_t i = 0; i < n && i < 8; i++) {
+    for (size_t i = 0; i < NMAX; i++)
         free(w[i]);
+    for (size_t i = 0; i < n && i < 8; i++)
         fund_loaded_sub_free(&ls[i]);
-    }
     fund_deep_free(&dd);
     return rc;
+}
+
+static int blend_files(const char *pairs, const char *const *files, size_t n, fund_blend_result *r)
+{
+    return blend_files_with(pairs, files, n, 0, 0, FUND_QP_ACTIVE_SET, r);
+}
+
+/* The default solver against the FISTA reference on one blend: same optimum (cost within
+ * 1e-12 relative, shares within 1e-9 when unique), same merging and uniqueness report. */
+static void check_matches_fista(const fund_blend_result *a, const fund_blend_result *f,
+                                const char *what)
+{
+    double dw = 0;
+    for (size_t s = 0; s < a->k; s++) {
+        dw = fmax(dw, fabs(a->share[s] - f->share[s]));
+        CHECK(a->merged_into[s] == f->merged_into[s]);
+    }
+    printf("  %s: active set %d steps, FISTA %d iterations; cost %.17g vs %.17g, shares "
+           "differ by at most %.2g\n",
+           what, a->iterations, f->iterations, a->cost, f->cost, dw);
+    CHECK(a->method == FUND_QP_ACTIVE_SET && f->method == FUND_QP_FISTA);
+    CHECK(fabs(a->cost - f->cost) <= 1e-12 * f->cost);
+    CHECK(a->unique == f->unique);
+    if (a->unique)
+        CHECK(dw <= 1e-9);
 }
 
 /* flat, exact, copy-of-exact (x10): exact takes everything, the copy is merged into it. */
@@ -167,6 +204,30 @@ static void test_trial_models(void)
     fund_blend_result_free(&r3);
 }
 
+/* Real jury data: the two valid trial models, alone and with 14 perturbed copies of them,
+ * blended by both solvers. */
+static void test_trial_matches_fista(void)
+{
+    char p[8448], a[8448], b[8448];
+    if (fund_test_shared(p, sizeof p, "deepfunding-trial/pairs.csv") == NULL) {
+        printf("SKIP test_trial_matches_fista: ../shared/vectors/funding not present\n");
+        return;
+    }
+    const char *files[] = { fund_test_shared(a, sizeof a, "deepfunding-trial/models/arbitron.csv"),
+                            fund_test_shared(b, sizeof b,
+                                             "deepfunding-trial/models/composite_model.csv") };
+    uint64_t seed = fund_test_seed("fund blend trial perturbed");
+    for (size_t extra = 0; extra <= 14; extra += 14) {
+        fund_blend_result ra, rf;
+        CHECK(blend_files_with(p, files, 2, extra, seed, FUND_QP_ACTIVE_SET, &ra) == 0);
+        CHECK(blend_files_with(p, files, 2, extra, seed, FUND_QP_FISTA, &rf) == 0);
+        if (ra.share != NULL && rf.share != NULL)
+            check_matches_fista(&ra, &rf, extra ? "trial + 14 perturbed" : "trial");
+        fund_blend_result_free(&ra);
+        fund_blend_result_free(&rf);
+    }
+}
+
 /* Property (seeded, printed): with 4 random submissions the reported optimum is no worse
  * than any of 3000 random points of the simplex or its vertices, and satisfies KKT. */
 static void test_random_optimum(void)
@@ -187,10 +248,14 @@ static void test_random_optimum(void)
             uint32_t a = (uint32_t)(ft_rand(&seed) % KEYS), b = (a + 1 + ft_rand(&seed) % 5) % KEYS;
             ans[i] = (fund_answer){ 0, a, b, (double)(ft_rand(&seed) % 600) / 100 - 3 };
         }
-        fund_blend_result r;
+        fund_blend_result r, rf;
         CHECK(fund_blend(NA, ans, K, s, parent, NULL, &r, NULL) == 0);
-        if (r.share == NULL)
+        CHECK(fund_blend_with(NA, ans, K, s, parent, NULL, FUND_QP_FISTA, &rf, NULL) == 0);
+        if (r.share == NULL || rf.share == NULL)
             continue;
+        CHECK(fabs(r.cost - rf.cost) <= 1e-12 * fmax(rf.cost, 1e-12));
+        CHECK(r.unique == rf.unique);
+        fund_blend_result_free(&rf);
         CHECK(r.kkt < 1e-8);
         if (r.kkt >= 1e-8)
             printf("  kkt %g shares %g %g %g %g unique %d it %d\n", r.kkt, r.share[0], r.share[1],
@@ -230,5 +295,6 @@ int main(int argc, char **argv)
     RUN_TEST(test_random_optimum);
     RUN_TEST(test_fixture_files);
     RUN_TEST(test_trial_models);
+    RUN_TEST(test_trial_matches_fista);
     return fund_test_finish("fund blend");
 }

@@ -184,6 +184,15 @@ static void test_against_reference(void)
             reference(&r, sim, harsh, b);
             for (size_t p = 0; p < np; p++)
                 CHECK_NEAR(a[p], b[p], 1e-10);
+            /* the connectedness cache changes speed only: none, room for 0..3 donors,
+             * the default -- bit-identical subsidies */
+            for (size_t room = 0; room < 5; room++) {
+                double c[8];
+                o.cache_bytes = room < 4 ? room * np * sizeof(double) : 0;
+                CHECK(fund_cocm(&r, &o, NULL, c, NULL, msg) == FUND_OK);
+                for (size_t p = 0; p < np; p++)
+                    CHECK(c[p] == a[p]);
+            }
         }
         fund_round_free(&r);
     }

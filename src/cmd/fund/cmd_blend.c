@@ -70,10 +70,10 @@ int fund_cmd_blend(int argc, char **argv)
     fprintf(stderr, "blend: %zu submissions, %zu answers; blend cost %.17g (mean %.17g)\n", nsubs,
             dd.nans, r.cost, r.mean);
     fprintf(stderr,
-            "blend: the optimum is %s (%d projected-gradient iterations, KKT "
-            "violation %.3g)\n",
-            r.unique ? "unique" : "NOT unique: other mixes reach the same cost", r.iterations,
-            r.kkt);
+            "blend: the optimum is %s (%s, %d %s, KKT violation %.3g)\n",
+            r.unique ? "unique" : "NOT unique: other mixes reach the same cost",
+            r.method == FUND_QP_ACTIVE_SET ? "active-set method" : "FISTA fallback", r.iterations,
+            r.method == FUND_QP_ACTIVE_SET ? "steps" : "iterations", r.kkt);
     for (size_t s = 0; s < nsubs; s++)
         if (r.merged_into[s] != s)
             fprintf(stderr,
