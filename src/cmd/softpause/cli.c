@@ -293,3 +293,16 @@ int cli_announce_listening(const char *name, const char *host, uint16_t port,
     }
     return EXIT_OK;
 }
+
+int cli_subcommand_start(int argc, char **argv, const char *usage)
+{
+    if (argc < 1) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    return CLI_CONTINUE;
+}

@@ -46,6 +46,11 @@ void cli_parse(int argc, char **argv, const cli_opt *opts, const char **pos, siz
 int cli_error(sp_err e, const char *file, uint32_t line, const char *detail_fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* The start every "softpause COMMAND SUB ..." shares: no subcommand prints usage to
+ * stderr (EXIT_USAGE), --help or -h prints it to stdout (EXIT_OK); otherwise CLI_CONTINUE. */
+#define CLI_CONTINUE (-1)
+int cli_subcommand_start(int argc, char **argv, const char *usage);
+
 /* The exit status that corresponds to an error. */
 int cli_exit_status(sp_err e);
 

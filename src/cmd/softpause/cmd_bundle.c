@@ -213,14 +213,9 @@ int cmd_bundle(int argc, char **argv)
                             {"--json", 0, NULL, &json, NULL, NULL, 0},
                             {NULL, 0, NULL, NULL, NULL, NULL, 0}};
 
-    if (argc < 1) {
-        fputs(bundle_usage, stderr);
-        return EXIT_USAGE;
-    }
-    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        fputs(bundle_usage, stdout);
-        return EXIT_OK;
-    }
+    int early = cli_subcommand_start(argc, argv, bundle_usage);
+    if (early != CLI_CONTINUE)
+        return early;
     cli_parse(argc - 1, argv + 1, opts, pos, 1, &npos, bundle_usage);
     if (sp_sodium_init() != SP_OK)
         return cli_error(SP_ERR_CRYPTO, NULL, 0, "libsodium failed to start");

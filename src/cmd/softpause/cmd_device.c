@@ -121,14 +121,9 @@ int cmd_device(int argc, char **argv)
                             {"--json", 0, NULL, &json, NULL, NULL, 0},
                             {NULL, 0, NULL, NULL, NULL, NULL, 0}};
 
-    if (argc < 1) {
-        fputs(device_usage, stderr);
-        return EXIT_USAGE;
-    }
-    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        fputs(device_usage, stdout);
-        return EXIT_OK;
-    }
+    int early = cli_subcommand_start(argc, argv, device_usage);
+    if (early != CLI_CONTINUE)
+        return early;
     cli_parse(argc - 1, argv + 1, opts, pos, 1, &npos, device_usage);
     if (state == NULL) {
         fputs("softpause: error: --state FILE is required\n", stderr);

@@ -329,14 +329,9 @@ int cmd_policy(int argc, char **argv)
     const cli_opt opts[] = {{"--json", 0, NULL, &json, NULL, NULL, 0},
                             {NULL, 0, NULL, NULL, NULL, NULL, 0}};
 
-    if (argc < 1) {
-        fputs(policy_usage, stderr);
-        return EXIT_USAGE;
-    }
-    if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-        fputs(policy_usage, stdout);
-        return EXIT_OK;
-    }
+    int early = cli_subcommand_start(argc, argv, policy_usage);
+    if (early != CLI_CONTINUE)
+        return early;
     if (strcmp(argv[0], "init") == 0)
         return policy_init(argc - 1, argv + 1);
     if (strcmp(argv[0], "check") != 0 && strcmp(argv[0], "show") != 0 &&
