@@ -7,7 +7,8 @@
  * Node hashes come from hash tiles: a complete subtree of 2^h leaves starting at leaf
  * index*2^h lives in hash tile level h/8 as the combination of 2^(h%8) consecutive
  * hashes; partial right edges are combined from complete subtrees exactly as RFC 6962's
- * MTH splits them.  Every tile read is checked for length (width * 32 bytes).
+ * MTH splits them.  Every tile read is checked for length (width * 32 bytes), and a proof
+ * fetches each hash tile it needs once.
  */
 #ifndef SOFTPAUSE_HOST_TILE_READER_H
 #define SOFTPAUSE_HOST_TILE_READER_H
@@ -34,6 +35,11 @@ SP_MUST_CHECK sp_err sp_tile_fetch(const char *base, const char *path, uint8_t *
 SP_MUST_CHECK sp_err sp_tile_inclusion_proof(const char *base, uint64_t index, uint64_t size,
                                              const sp_crypto *crypto,
                                              uint8_t proof[][SP_SHA256_BYTES], size_t *n);
+
+/* Entry bundle n (entries n*256 ..) of a tree of `size` leaves, at the width that size
+ * gives it; *body is malloc'd.  SP_ERR_NOT_FOUND when the tree has no such bundle. */
+SP_MUST_CHECK sp_err sp_tile_fetch_entry_bundle(const char *base, uint64_t n, uint64_t size,
+                                                uint8_t **body, size_t *len);
 
 /* Entry `index` of a tree of `size` leaves, from its entry bundle; *entry is malloc'd. */
 SP_MUST_CHECK sp_err sp_tile_read_entry(const char *base, uint64_t index, uint64_t size,
