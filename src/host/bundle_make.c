@@ -1,32 +1,48 @@
 /*
- * bundle_make.c -- the weekly bundle from public log data (host/bundle_make.h).
+ * bundle_make.c -- submitting statements to a log, and the weekly bundle from public log
+ * data (host/bundle_make.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "softpause/host/bundle_make.h"
+#include "softpause/host/http.h"
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/host/tile_reader.h"
+#include "softpause/host/tlog_tiles.h"
 #include "softpause/note.h"
 #include "softpause/tlog_proof.h"
 
-/* Index of the newest entry whose note text equals text[0..text_len). */
+/* Index of the newest entry whose note text equals text[0..text_len): entry bundles from
+ * the newest back, each fetched once and walked in order (the last match in a bundle is
+ * its newest). */
 static sp_err find_entry(const char *log, uint64_t size, const uint8_t *text, size_t text_len,
                          sp_note *parsed, uint64_t *index)
 {
-    for (uint64_t i = size; i-- > 0;) {
-        uint8_t *entry = NULL;
-        size_t len = 0;
-        sp_err e = sp_tile_read_entry(log, i, size, &entry, &len);
+    for (uint64_t n = (size + SP_TILE_WIDTH - 1) / SP_TILE_WIDTH; n-- > 0;) {
+        uint8_t *bundle = NULL;
+        size_t len = 0, pos = 0, entry_len = 0;
+        const uint8_t *entry = NULL;
+        int found = 0;
+        sp_err e = sp_tile_fetch_entry_bundle(log, n, size, &bundle, &len);
         if (e != SP_OK)
             return e;
-        if (sp_note_parse(parsed, entry, len, NULL) == SP_OK && parsed->text_len == text_len &&
-            memcmp(entry, text, text_len) == 0) {
-            free(entry);
-            *index = i;
-            return SP_OK;
+        for (uint64_t i = n * SP_TILE_WIDTH; i < size && i < (n + 1) * SP_TILE_WIDTH; i++) {
+            e = sp_entry_bundle_next(bundle, len, &pos, &entry, &entry_len);
+            if (e != SP_OK) {
+                free(bundle);
+                return e == SP_ERR_NOT_FOUND ? SP_ERR_FILE_FORMAT : e;
+            }
+            if (sp_note_parse(parsed, entry, entry_len, NULL) == SP_OK &&
+                parsed->text_len == text_len && memcmp(entry, text, text_len) == 0) {
+                *index = i;
+                found = 1;
+            }
         }
-        free(entry);
+        free(bundle);
+        if (found)
+            return SP_OK;
     }
     return SP_ERR_NOT_FOUND;
 }
@@ -99,4 +115,36 @@ done:
     free(leaf);
     free(report);
     return e;
+}
+
+sp_err sp_log_submit(const char *log_url, const uint8_t *note, size_t len, long timeout_ms,
+                     int *status, char *reply, size_t cap)
+{
+    char url[2048];
+    uint8_t *body = NULL;
+    size_t body_len = 0, base_len;
+    int n;
+    sp_err e;
+
+    *status = 0;
+    if (cap > 0)
+        reply[0] = '\0';
+    if (log_url == NULL || note == NULL)
+        return SP_ERR_ARGUMENT;
+    base_len = strlen(log_url);
+    while (base_len > 0 && log_url[base_len - 1] == '/')
+        base_len--;
+    n = snprintf(url, sizeof url, "%.*s/add", (int)base_len, log_url);
+    if (n < 0 || (size_t)n >= sizeof url)
+        return SP_ERR_ARGUMENT;
+    e = sp_http_request("POST", url, note, len, timeout_ms, SP_LOG_SUBMIT_MAX_REPLY, status,
+                        &body, &body_len, NULL, 0);
+    if (e != SP_OK)
+        return e;
+    while (body_len > 0 && body[body_len - 1] == '\n')
+        body_len--;
+    if (cap > 0)
+        snprintf(reply, cap, "%.*s", (int)body_len, (const char *)body);
+    free(body);
+    return SP_OK;
 }

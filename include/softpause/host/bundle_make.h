@@ -1,7 +1,8 @@
 /*
  * softpause/host/bundle_make.h -- assemble the weekly bundle from a public log.
  *
- * Shared by `softpause bundle make` and the demo: read the log's newest checkpoint (from
+ * Shared by `softpause bundle publish|make` and the demo.  Submitting: POST the statement
+ * to the log.  Making: read the log's newest checkpoint (from
  * its URL prefix or a static mirror directory, softpause/host/tile_reader.h), check it
  * against the policy's witness block, find the logged copy of a statement by its text
  * (newest entry first) unless an index is given, prove its inclusion from the hash tiles,
@@ -38,5 +39,18 @@ SP_MUST_CHECK sp_err sp_bundle_make(const sp_policy *policy, const char *log,
                                     uint64_t index, sp_bundle_work *work, uint8_t *out,
                                     size_t cap, size_t *out_len, sp_bundle_made *made,
                                     const char **what);
+
+/* Bound on a log's answer to a submission (an index, or a one-line reason). */
+#define SP_LOG_SUBMIT_MAX_REPLY 65536u
+
+/*
+ * Submit a signed statement to the log whose URL prefix is log_url: POST <log_url>/add
+ * (a trailing '/' on the prefix is allowed).  On SP_OK the log answered: *status is the
+ * HTTP status (200: appended or already logged) and reply[0..cap) its body as text,
+ * NUL-terminated, without the final newline (the index, or the log's reason for a
+ * refusal).  SP_ERR_HTTP when the log could not be reached.
+ */
+SP_MUST_CHECK sp_err sp_log_submit(const char *log_url, const uint8_t *note, size_t len,
+                                   long timeout_ms, int *status, char *reply, size_t cap);
 
 #endif /* SOFTPAUSE_HOST_BUNDLE_MAKE_H */

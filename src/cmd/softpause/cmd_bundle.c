@@ -16,7 +16,6 @@
 #include "softpause/bundle.h"
 #include "softpause/host/bundle_make.h"
 #include "softpause/host/fileio.h"
-#include "softpause/host/http.h"
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/note.h"
 
@@ -50,9 +49,8 @@ static sp_bundle_report report;
 static int bundle_publish(const char *log, const char *input)
 {
     static uint8_t note[SP_MAX_NOTE_BYTES + 1];
-    char url[2048];
-    uint8_t *body = NULL;
-    size_t len = 0, body_len = 0;
+    char reply[1024];
+    size_t len = 0;
     int status = 0, rc;
 
     if (log == NULL || input == NULL) {
@@ -61,19 +59,15 @@ static int bundle_publish(const char *log, const char *input)
     }
     if ((rc = cli_read(input, note, sizeof note, &len, SP_ERR_NOTE_TOO_LARGE)) != 0)
         return rc;
-    snprintf(url, sizeof url, "%s%sadd", log, log[strlen(log) - 1] == '/' ? "" : "/");
-    sp_err e = sp_http_request("POST", url, note, len, 30000, 65536, &status, &body, &body_len,
-                               NULL, 0);
+    sp_err e = sp_log_submit(log, note, len, 30000, &status, reply, sizeof reply);
     if (e != SP_OK)
-        return cli_error(e, url, 0, "log unreachable");
+        return cli_error(e, log, 0, "log unreachable");
     if (status != 200) {
-        fprintf(stderr, "softpause: error: %s: the log refused the statement (HTTP %d): %.*s",
-                input, status, (int)body_len, (const char *)body);
-        free(body);
+        fprintf(stderr, "softpause: error: %s: the log refused the statement (HTTP %d): %s\n",
+                input, status, reply);
         return EXIT_REJECTED;
     }
-    printf("logged at index %.*s", (int)body_len, (const char *)body);
-    free(body);
+    printf("logged at index %s\n", reply);
     return EXIT_OK;
 }
 

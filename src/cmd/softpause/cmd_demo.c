@@ -258,20 +258,13 @@ static void stop_all(void)
             stop_witness(i);
 }
 
-/* POST the statement to the log.  Returns the HTTP status; *reason gets the body. */
+/* POST the statement to the log.  Returns the HTTP status (0: unreachable); *reason gets
+ * the log's answer. */
 static int publish(const uint8_t *note, size_t len, char *reason, size_t cap)
 {
-    char url[128];
-    uint8_t *body = NULL;
-    size_t body_len = 0;
     int status = 0;
-    snprintf(url, sizeof url, "%s/add", log_url);
-    if (sp_http_request("POST", url, note, len, 10000, 65536, &status, &body, &body_len, NULL,
-                        0) != SP_OK)
-        status = 0;
-    snprintf(reason, cap, "%.*s", (int)(body_len > 0 && body ? body_len - 1 : 0),
-             body ? (const char *)body : "");
-    free(body);
+    if (sp_log_submit(log_url, note, len, 10000, &status, reason, cap) != SP_OK)
+        return 0;
     return status;
 }
 
