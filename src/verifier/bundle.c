@@ -31,10 +31,9 @@ static sp_err verify_publication(const sp_policy *policy, const uint8_t *bundle,
         return err;
     if (proof->extra_b64 == NULL || proof->extra_b64_len == 0)
         return SP_ERR_BUNDLE_NO_STATEMENT;
+    /* sp_tlog_proof_parse bounds `extra` to SP_MAX_NOTE_BYTES decoded: it fits work->leaf. */
     err = sp_base64_decode(work->leaf, sizeof work->leaf, &report->leaf_len,
                            (const char *)proof->extra_b64, proof->extra_b64_len);
-    if (err == SP_ERR_BUFFER_TOO_SMALL)
-        return SP_ERR_NOTE_TOO_LARGE;
     if (err != SP_OK)
         return err;
     report->index = proof->index;

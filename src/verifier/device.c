@@ -405,8 +405,7 @@ static sp_err keep_attested_time(sp_device *dev)
 
     if (dev->attested_ram < dev->state.attested_time + SP_ATTESTED_TIME_PERSIST_STEP)
         return SP_OK;
-    next = dev->state;
-    next.attested_time = dev->attested_ram;
+    next = dev->state; /* persist() writes the raised attested time */
     return persist(dev, &next);
 }
 
@@ -467,7 +466,6 @@ sp_err sp_device_apply(sp_device *dev, const uint8_t *bundle, size_t len,
     next.highest_epoch = st.epoch;
     next.mode = st.mode;
     next.permille = st.mode == SP_MODE_THROTTLE ? st.permille : 0u;
-    next.attested_time = dev->attested_ram;
     /* SET, never add: a backlog of statements is worth one allowance, not many. */
     next.allowance = st.mode == SP_MODE_PAUSE ? 0u : dev->policy.allowance;
     if (st.mode == SP_MODE_PAUSE) {
