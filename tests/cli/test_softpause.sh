@@ -329,5 +329,6 @@ expect_err SP_ERR_FILE_FORMAT "corrupt signing record" $SP note sign --key $K/mi
 run 0 "demo" $SP demo --dir "$T/demo"
 contains "demo narrates the pause" "device PAUSED" "$T/out"
 contains "demo completes" "demo complete" "$T/out"
+if ls "$T/demo/signing-state/"*.signed > /dev/null 2>&1; then ok; else bad "demo keeps its signing records in DIR/signing-state"; fi
 
 cli_finish

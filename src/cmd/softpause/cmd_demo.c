@@ -54,9 +54,10 @@ static const char demo_usage[] =
     "weeks) of RUN, refused attacks (unbalanced quorums, replays, an unlogged statement,\n"
     "too few witnesses, stale and far-future epochs), a witness outage, a THROTTLE epoch,\n"
     "the bodies stop signing and the device pauses, then resumes.  Files (keys, policy,\n"
-    "witness and log databases, statements, bundles, device state) go to DIR (default: a\n"
-    "new directory under /tmp), so each step can be repeated with the individual\n"
-    "commands.  Exit 0 if every step happened as narrated.\n";
+    "witness and log databases, statements, bundles, device state, and the bodies'\n"
+    "signing records in DIR/signing-state) go to DIR (default: a new directory under\n"
+    "/tmp), so each step can be repeated with the individual commands.  Exit 0 if every\n"
+    "step happened as narrated.\n";
 
 #define BODIES 5
 #define WITNESSES 3
