@@ -14,6 +14,9 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 export SP_CODES_FILE="$WORK/codes" SP_TALLY_FILE="$WORK/tally"
 export SOFTPAUSE="$ROOT/$BUILD/softpause"
+# No test may write signing records into the home directory: each CLI suite sets its own
+# (tests/support/cli_lib.sh); anything else that signs lands here.
+export SOFTPAUSE_STATE_DIR="$WORK/signing-state"
 : > "$SP_CODES_FILE"; : > "$SP_TALLY_FILE"
 
 suite_fail() { echo "0 1" >> "$SP_TALLY_FILE"; echo "FAIL $1"; }

@@ -134,10 +134,11 @@
     /* log */                                                                                \
     X(SP_ERR_LOG_SIGNATURE_LINE, 194, "entry has a signature line that is not a valid, distinct policy-key signature") \
     X(SP_ERR_LOG_FULL, 195, "log is full or the request is over a size cap")                 \
+    X(SP_ERR_SIGN_FUTURE, 199, "statement starts too far past the host clock (--allow-future overrides)") \
     /* host layer */                                                                         \
     X(SP_ERR_IO, 130, "file or system I/O failed")                                           \
     X(SP_ERR_EXISTS, 131, "refusing to overwrite an existing file")                          \
-    X(SP_ERR_EQUIVOCATION, 132, "refusing to sign a different text for an epoch already signed") \
+    X(SP_ERR_EQUIVOCATION, 132, "refusing to sign: this key signed a later epoch, or another text for this one") \
     X(SP_ERR_COLLECT_MISMATCH, 133, "notes to collect carry different texts")                \
     X(SP_ERR_USAGE, 135, "invalid command-line usage")                                       \
     X(SP_ERR_FILE_FORMAT, 136, "malformed file")                                              \

@@ -1,14 +1,21 @@
 /*
- * signing.c -- adding signature lines, the equivocation guard, collecting (signing.h).
+ * signing.c -- adding signature lines, the signing record (equivocation guard), collecting
+ * (signing.h).
  *
  * All parsing is the verifier's: notes through sp_note_parse, statements through
  * sp_statement_parse / sp_statement_verify, cosigned messages through
  * sp_cosignature_message, so a signer and a device can never disagree about what a text
  * says or what a signature covers.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "softpause/checkpoint.h"
 #include "softpause/encoding.h"
@@ -157,94 +164,314 @@ sp_err sp_note_add_signature(const sp_signer_key *key, const uint8_t *in, size_t
     return SP_OK;
 }
 
-/* ---- equivocation guard ------------------------------------------------------------- */
+/* ---- the signing record -------------------------------------------------------------- */
 
 #define RECORD_MAGIC "softpause-signing-record/v1\n"
+#define RECORD_CAP (SP_MAX_STATEMENT_TEXT + 128)
 
 static const char *type_name(uint32_t type)
 {
     return type == SP_STMT_POLICY_UPDATE ? "policy-update" : "authorisation";
 }
 
-/* "<key path without .key>.<16 hex>.signed": the hex is the first 8 bytes of
- * SHA-256("softpause/signing-record\n" || deployment || "\n" || type).  A hash rather than
- * the names themselves keeps the file name short and the mapping injective: no key stem
- * followed by '.' and 16 hex digits can be read as another key's stem. */
-static sp_err record_path_for(const char *key_path, const sp_statement *st, char *out,
-                              size_t cap)
+static sp_err path_join(char *out, size_t cap, const char *a, const char *b)
+{
+    int n = snprintf(out, cap, "%s/%s", a, b);
+    return n < 0 || (size_t)n >= cap ? sp_file_fail(ENAMETOOLONG) : SP_OK;
+}
+
+sp_err sp_signing_state_dir(const char *explicit_dir, char *out, size_t cap, const char **why)
+{
+    const char *env;
+    struct stat st;
+    int n;
+
+    *why = NULL;
+    if (cap == 0)
+        return SP_ERR_ARGUMENT;
+    out[0] = '\0';
+    if (explicit_dir != NULL)
+        n = snprintf(out, cap, "%s", explicit_dir);
+    else if ((env = getenv("SOFTPAUSE_STATE_DIR")) != NULL && env[0] != '\0')
+        n = snprintf(out, cap, "%s", env);
+    else if ((env = getenv("XDG_STATE_HOME")) != NULL && env[0] == '/') /* XDG: absolute only */
+        n = snprintf(out, cap, "%s/softpause", env);
+    else if ((env = getenv("HOME")) != NULL && env[0] == '/')
+        n = snprintf(out, cap, "%s/.local/state/softpause", env);
+    else {
+        *why = "no state directory: give --state-dir DIR or set SOFTPAUSE_STATE_DIR or HOME";
+        return sp_file_fail(ENOENT);
+    }
+    if (n <= 0 || (size_t)n >= cap) {
+        *why = n <= 0 ? "the state directory's name is empty" : "state directory name too long";
+        return sp_file_fail(n <= 0 ? EINVAL : ENAMETOOLONG);
+    }
+    while (n > 1 && out[n - 1] == '/')
+        out[--n] = '\0';
+    int existed = lstat(out, &st) == 0;
+    if (!existed) {
+        /* Created 0700 with its missing parents; its entry in the parent is made durable,
+         * or a crash could lose every record written into it. */
+        char parent[SP_SIGN_PATH_MAX];
+        if (sp_file_make_dirs(out, 0700) != SP_OK) {
+            *why = "cannot create the state directory";
+            return SP_ERR_IO;
+        }
+        snprintf(parent, sizeof parent, "%s", out);
+        char *slash = strrchr(parent, '/');
+        if (slash == parent)
+            slash[1] = '\0';
+        else if (slash != NULL)
+            *slash = '\0';
+        else
+            snprintf(parent, sizeof parent, ".");
+        int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0 || fsync(fd) != 0) {
+            sp_err e = sp_file_fail(errno);
+            if (fd >= 0)
+                close(fd);
+            *why = "cannot make the new state directory durable";
+            return e;
+        }
+        close(fd);
+        if (lstat(out, &st) != 0) {
+            *why = "cannot examine the state directory";
+            return sp_file_fail(errno);
+        }
+    }
+    if (S_ISLNK(st.st_mode)) {
+        *why = "the state directory is a symbolic link (give its real path)";
+        return sp_file_fail(ELOOP);
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        *why = "the state directory is not a directory";
+        return sp_file_fail(ENOTDIR);
+    }
+    if (st.st_uid != geteuid()) {
+        *why = "the state directory is owned by another user";
+        return sp_file_fail(EPERM);
+    }
+    if ((st.st_mode & 022) != 0) {
+        *why = "the state directory is writable by group or others (chmod 700 it)";
+        return sp_file_fail(EPERM);
+    }
+    return SP_OK;
+}
+
+/* The 16-hex suffix for (deployment, type): the first 8 bytes of SHA-256("softpause/
+ * signing-record\n" || deployment || "\n" || type).  A hash keeps the name short and the
+ * mapping injective. */
+static void record_suffix(const sp_statement *st, char hex[17])
 {
     static const char domain[] = "softpause/signing-record\n";
     const char *type = type_name(st->type);
     crypto_hash_sha256_state h;
     uint8_t digest[32];
-    char hex[17];
-    size_t kl = strlen(key_path);
     crypto_hash_sha256_init(&h);
     crypto_hash_sha256_update(&h, (const uint8_t *)domain, sizeof domain - 1);
     crypto_hash_sha256_update(&h, (const uint8_t *)st->deployment, strlen(st->deployment));
     crypto_hash_sha256_update(&h, (const uint8_t *)"\n", 1);
     crypto_hash_sha256_update(&h, (const uint8_t *)type, strlen(type));
     crypto_hash_sha256_final(&h, digest);
-    if (sp_hex_encode(hex, sizeof hex - 1, digest, 8) != SP_OK)
-        return SP_ERR_CRYPTO;
-    hex[16] = '\0';
-    if (kl > 4 && strcmp(key_path + kl - 4, ".key") == 0)
-        kl -= 4;
-    int n = snprintf(out, cap, "%.*s.%s.signed", (int)kl, key_path, hex);
-    return n < 0 || (size_t)n >= cap ? SP_ERR_BUFFER_TOO_SMALL : SP_OK;
+    sodium_bin2hex(hex, 17, digest, 8);
 }
 
-sp_err sp_equivocation_guard(const char *key_path, const uint8_t *text, size_t text_len,
-                             int *is_statement, char *record_path, size_t cap)
+/* "<state dir>/<SHA-256 hex of the verifier key text>.<suffix>.signed". */
+static sp_err record_path_for(const char *state_dir, const sp_vkey *key, const sp_statement *st,
+                              char *out, size_t cap)
 {
-    uint8_t rec[SP_MAX_STATEMENT_TEXT + 128];
-    uint8_t fresh[SP_MAX_STATEMENT_TEXT + 128];
-    char path[4096];
-    sp_statement st;
-    size_t rec_len, fresh_len;
+    char vkey[SP_MAX_VKEY_TEXT], key_hex[65], suffix[17];
+    uint8_t digest[32];
+    size_t vl = 0;
+    sp_err e = sp_vkey_format(key, vkey, sizeof vkey, &vl);
+    if (e != SP_OK)
+        return e;
+    crypto_hash_sha256(digest, (const uint8_t *)vkey, vl);
+    sodium_bin2hex(key_hex, sizeof key_hex, digest, sizeof digest);
+    record_suffix(st, suffix);
+    int n = snprintf(out, cap, "%s/%s.%s.signed", state_dir, key_hex, suffix);
+    return n < 0 || (size_t)n >= cap ? sp_file_fail(ENAMETOOLONG) : SP_OK;
+}
+
+/* The record earlier versions kept beside the key: "<key path without .key>.<suffix>.signed". */
+static sp_err legacy_path_for(const char *key_path, const sp_statement *st, char *out,
+                              size_t cap)
+{
+    char suffix[17];
+    size_t kl = strlen(key_path);
+    record_suffix(st, suffix);
+    if (kl > 4 && strcmp(key_path + kl - 4, ".key") == 0)
+        kl -= 4;
+    int n = snprintf(out, cap, "%.*s.%s.signed", (int)kl, key_path, suffix);
+    return n < 0 || (size_t)n >= cap ? sp_file_fail(ENAMETOOLONG) : SP_OK;
+}
+
+/* One record as read: found or not; the epoch and the text last signed (into buf). */
+typedef struct record {
+    int found;
+    uint64_t epoch;
+    const uint8_t *text;
+    size_t text_len;
+    uint8_t buf[RECORD_CAP];
+} record;
+
+/* Read and parse a record; a missing file is found = 0, anything else unreadable or
+ * malformed is an error (fail closed: a record is never "repaired"). */
+static sp_err record_read(const char *path, record *r)
+{
+    static const size_t ml = sizeof RECORD_MAGIC - 1;
+    size_t len, p = ml, q;
+    r->found = 0;
+    sp_err e = sp_file_read(path, r->buf, sizeof r->buf, &len);
+    if (e == SP_ERR_IO && !sp_file_exists(path))
+        return SP_OK;
+    if (e != SP_OK)
+        return e == SP_ERR_BUFFER_TOO_SMALL ? SP_ERR_FILE_FORMAT : e;
+    if (len < ml + 8 || memcmp(r->buf, RECORD_MAGIC, ml) != 0 ||
+        memcmp(r->buf + p, "epoch ", 6) != 0)
+        return SP_ERR_FILE_FORMAT;
+    p += 6;
+    for (q = p; q < len && r->buf[q] != '\n'; q++)
+        ;
+    if (q >= len || sp_decimal_parse(&r->epoch, (const char *)r->buf + p, q - p,
+                                     SP_MAX_EPOCH) != SP_OK)
+        return SP_ERR_FILE_FORMAT;
+    r->found = 1;
+    r->text = r->buf + q + 1;
+    r->text_len = len - (q + 1);
+    return SP_OK;
+}
+
+static sp_err record_write(const char *path, uint64_t epoch, const uint8_t *text, size_t len)
+{
+    uint8_t rec[RECORD_CAP];
+    int n = snprintf((char *)rec, sizeof rec, RECORD_MAGIC "epoch %llu\n",
+                     (unsigned long long)epoch);
+    if (n < 0 || (size_t)n + len > sizeof rec)
+        return SP_ERR_BUFFER_TOO_SMALL;
+    memcpy(rec + n, text, len);
+    return sp_file_write_atomic(path, rec, (size_t)n + len, 0600, 1);
+}
+
+/* Merge an old record beside the key into r (the higher epoch wins; on a tie the state
+ * directory's record stays).  *taken = 1 if it replaced r. */
+static sp_err merge_legacy(const char *path, record *r, record *tmp, int *taken)
+{
+    sp_err e = record_read(path, tmp);
+    *taken = 0;
+    if (e != SP_OK || !tmp->found || (r->found && tmp->epoch <= r->epoch))
+        return e;
+    *r = *tmp;
+    r->text = r->buf + (tmp->text - tmp->buf);
+    *taken = 1;
+    return SP_OK;
+}
+
+/* Check and record, the lock held.  rep->record_path is set by the caller. */
+static sp_err check_and_record(const sp_sign_guard *g, const uint8_t *text, size_t text_len,
+                               sp_sign_report *rep)
+{
+    record cur, tmp;
+    char legacy[2][SP_SIGN_PATH_MAX], real[SP_SIGN_PATH_MAX];
+    const char *where[2] = {NULL, NULL};
+    int taken;
     sp_err e;
 
-    *is_statement = 0;
-    if (sp_statement_parse(&st, text, text_len, NULL) != SP_OK)
-        return SP_OK; /* not a statement: nothing to guard */
-    *is_statement = 1;
-    if ((e = record_path_for(key_path, &st, path, sizeof path)) != SP_OK)
+    if ((e = record_read(rep->record_path, &cur)) != SP_OK)
         return e;
-    if (record_path != NULL)
-        snprintf(record_path, cap, "%s", path);
-
-    e = sp_file_read(path, rec, sizeof rec, &rec_len);
-    if (e == SP_OK) {
-        /* Parse the record: magic, "epoch N", then the text last signed. */
-        size_t ml = sizeof RECORD_MAGIC - 1, p = ml;
-        uint64_t last;
-        if (rec_len < ml + 8 || memcmp(rec, RECORD_MAGIC, ml) != 0 || memcmp(rec + p, "epoch ", 6) != 0)
-            return SP_ERR_FILE_FORMAT;
-        p += 6;
-        size_t q = p;
-        while (q < rec_len && rec[q] != '\n')
-            q++;
-        if (q >= rec_len || sp_decimal_parse(&last, (const char *)rec + p, q - p, SP_MAX_EPOCH) != SP_OK)
-            return SP_ERR_FILE_FORMAT;
-        const uint8_t *last_text = rec + q + 1;
-        size_t last_len = rec_len - (q + 1);
-        if (st.epoch < last)
-            return SP_ERR_EQUIVOCATION;
-        if (st.epoch == last)
-            return last_len == text_len && memcmp(last_text, text, text_len) == 0
-                       ? SP_OK
-                       : SP_ERR_EQUIVOCATION;
-    } else if (e != SP_ERR_IO || sp_file_exists(path)) {
-        return e == SP_ERR_BUFFER_TOO_SMALL ? SP_ERR_FILE_FORMAT : e;
+    /* Old records: beside the key path as given, and beside the file it resolves to. */
+    if (g->key_path != NULL) {
+        if (legacy_path_for(g->key_path, &rep->statement, legacy[0], sizeof legacy[0]) == SP_OK)
+            where[0] = legacy[0];
+        if (realpath(g->key_path, real) != NULL && strcmp(real, g->key_path) != 0 &&
+            legacy_path_for(real, &rep->statement, legacy[1], sizeof legacy[1]) == SP_OK)
+            where[1] = legacy[1];
     }
+    for (int i = 0; i < 2; i++) {
+        if (where[i] == NULL)
+            continue;
+        if ((e = merge_legacy(where[i], &cur, &tmp, &taken)) != SP_OK) {
+            snprintf(rep->record_path, sizeof rep->record_path, "%s", where[i]);
+            return e;
+        }
+        if (taken)
+            snprintf(rep->migrated_from, sizeof rep->migrated_from, "%s", where[i]);
+    }
+    if (rep->migrated_from[0] != '\0' &&
+        (e = record_write(rep->record_path, cur.epoch, cur.text, cur.text_len)) != SP_OK)
+        return e;
+    if (cur.found) {
+        int same = cur.epoch == rep->statement.epoch && cur.text_len == text_len &&
+                   memcmp(cur.text, text, text_len) == 0;
+        if (same)
+            return SP_OK;
+        if (rep->statement.epoch <= cur.epoch) {
+            if (sp_statement_parse(&rep->recorded, cur.text, cur.text_len, NULL) != SP_OK)
+                return SP_ERR_FILE_FORMAT;
+            return SP_ERR_EQUIVOCATION;
+        }
+    }
+    return record_write(rep->record_path, rep->statement.epoch, text, text_len);
+}
 
-    int n = snprintf((char *)fresh, sizeof fresh, RECORD_MAGIC "epoch %llu\n",
-                     (unsigned long long)st.epoch);
-    if (n < 0 || (size_t)n + text_len > sizeof fresh)
-        return SP_ERR_BUFFER_TOO_SMALL;
-    memcpy(fresh + n, text, text_len);
-    fresh_len = (size_t)n + text_len;
-    return sp_file_write_atomic(path, fresh, fresh_len, 0600, 1);
+static sp_err guard(const sp_signer_key *key, const sp_sign_guard *g, const uint8_t *text,
+                    size_t text_len, sp_sign_report *rep)
+{
+    const sp_statement *st = &rep->statement;
+    char lock_path[SP_SIGN_PATH_MAX];
+    sp_err e;
+
+    /* Policy-update texts are not subject to the clock: only authorisations are. */
+    if (st->type == SP_STMT_AUTHORISATION && g->max_ahead != UINT64_MAX &&
+        st->start > g->now && st->start - g->now > g->max_ahead)
+        return SP_ERR_SIGN_FUTURE;
+    if ((e = sp_signing_state_dir(g->state_dir, rep->state_dir, sizeof rep->state_dir,
+                                  &rep->why)) != SP_OK)
+        return e;
+    if ((e = record_path_for(rep->state_dir, &key->pub, st, rep->record_path,
+                             sizeof rep->record_path)) != SP_OK ||
+        (e = path_join(lock_path, sizeof lock_path, rep->state_dir, SP_SIGN_LOCK_FILE)) != SP_OK)
+        return e;
+    int fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return sp_file_fail(errno);
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            e = sp_file_fail(errno);
+            close(fd);
+            return e;
+        }
+    }
+    e = check_and_record(g, text, text_len, rep);
+    close(fd); /* releases the lock, once the record is durable */
+    return e;
+}
+
+sp_err sp_note_sign_guarded(const sp_signer_key *key, const sp_sign_guard *g,
+                            const uint8_t *in, size_t in_len, int as_text, uint8_t *out,
+                            size_t cap, size_t *out_len, size_t *text_len, sp_sign_report *rep,
+                            uint32_t *err_line)
+{
+    size_t len = 0;
+    memset(rep, 0, sizeof *rep);
+    *out_len = 0;
+    sp_err e = sp_note_add_signature(key, in, in_len, as_text, out, cap, &len, text_len,
+                                     err_line);
+    if (e != SP_OK)
+        return e;
+    /* The signature is in out but not yet handed over: it is released only once the
+     * record says this key signed this text. */
+    if (sp_statement_parse(&rep->statement, out, *text_len, NULL) == SP_OK) {
+        rep->is_statement = 1;
+        e = guard(key, g, out, *text_len, rep);
+    }
+    if (e != SP_OK) {
+        sodium_memzero(out, len);
+        *text_len = 0;
+        return e;
+    }
+    *out_len = len;
+    return SP_OK;
 }
 
 /* ---- collect ------------------------------------------------------------------------ */

@@ -156,14 +156,91 @@ cp "$T/out" "$T/military.note"
 expect_err SP_ERR_QUORUM_NOT_MET "military-only quorum" $SP statement verify --policy $P "$T/military.note"
 run 1 "json rejection" $SP statement verify --policy $P --json "$T/military.note"
 contains "json failed rule" '"failed_rule":1' "$T/out"
-# equivocation
+# equivocation: the record is the public key's, in the state directory
 $SP statement new --policy $P --epoch 1 --mode pause > "$T/s1-pause.txt"
 expect_err SP_ERR_EQUIVOCATION "different text same epoch" $SP note sign --key $K/mil-a.key "$T/s1-pause.txt"
+contains "refusal names what was signed" "epoch 1 already signed, mode run" "$T/err"
 $SP statement new --policy $P --epoch 0 --mode run > "$T/s0.txt"
 expect_err SP_ERR_EQUIVOCATION "older epoch" $SP note sign --key $K/mil-a.key "$T/s0.txt"
+contains "older epoch: names the epoch signed" "epoch 1 already signed, mode run" "$T/err"
 run 0 "same text again is fine" $SP note sign --key $K/mil-a.key "$T/s1.txt"
-REC=$(ls $K/mil-a.*.signed 2>/dev/null)
-if [ -n "$REC" ] && [ "$(stat -c %a "$REC")" = 600 ]; then ok; else bad "signing record beside key, mode 0600"; fi
+STATE=$SOFTPAUSE_STATE_DIR
+key_hash() { printf '%s' "$(cat "$1")" | sha256sum | cut -c1-64; }
+SUFFIX=$(printf 'softpause/signing-record\n%s\n%s' test.example/pause authorisation | sha256sum | cut -c1-16)
+REC=$STATE/$(key_hash $K/mil-a.pub).$SUFFIX.signed
+if [ -f "$REC" ] && [ "$(stat -c %a "$REC")" = 600 ]; then ok; else bad "record named by the public key, mode 0600"; fi
+same "state directory mode" "$(stat -c %a "$STATE")" 700
+if ls $K/*.signed > /dev/null 2>&1; then bad "no record beside the key"; else ok; fi
+# The same key through a symbolic link, a copy and a hard link: the same record.
+mkdir "$T/elsewhere"
+ln -s "$K/mil-a.key" "$T/elsewhere/link.key"; cp "$K/mil-a.key" "$T/elsewhere/copy.key"
+ln "$K/mil-a.key" "$T/elsewhere/hard.key"
+for how in link copy hard; do
+    expect_err SP_ERR_EQUIVOCATION "key through a $how: same record" \
+        $SP note sign --key "$T/elsewhere/$how.key" "$T/s1-pause.txt"
+    contains "key through a $how: names what was signed" "epoch 1 already signed, mode run" "$T/err"
+done
+# Two signers at once, RUN and PAUSE for one epoch, each round in a fresh state directory:
+# exactly one signs.
+doubles=0 singles=0
+for i in $(seq 20); do
+    export SOFTPAUSE_STATE_DIR=$T/race.$i
+    $SP note sign --key $K/mil-a.key "$T/s1.txt" > "$T/race.run" 2> /dev/null & p1=$!
+    $SP note sign --key $K/mil-a.key "$T/s1-pause.txt" > "$T/race.pause" 2> /dev/null & p2=$!
+    n=0; wait $p1 && n=$((n + 1)); wait $p2 && n=$((n + 1))
+    [ $n = 2 ] && doubles=$((doubles + 1)); [ $n = 1 ] && singles=$((singles + 1))
+done
+export SOFTPAUSE_STATE_DIR=$STATE
+same "concurrent note sign: one signature per round" "$doubles $singles" "0 20"
+# The state directory: --state-dir wins over the environment; created 0700; refused when a
+# symbolic link or writable by others; untouched by texts that are not statements.
+run 0 "--state-dir" $SP note sign --key $K/mil-a.key --state-dir "$T/sd/nested" "$T/s1-pause.txt"
+if [ -f "$T/sd/nested/$(key_hash $K/mil-a.pub).$SUFFIX.signed" ]; then ok; else bad "record in --state-dir"; fi
+same "--state-dir mode" "$(stat -c %a "$T/sd/nested")" 700
+ln -s "$T/sd/nested" "$T/sd-link"
+expect_err SP_ERR_IO "state directory through a symbolic link" \
+    $SP note sign --key $K/mil-a.key --state-dir "$T/sd-link" "$T/s1-pause.txt"
+contains "symbolic link named" "symbolic link" "$T/err"
+mkdir -m 777 "$T/sd-open"; chmod 777 "$T/sd-open"
+expect_err SP_ERR_IO "world-writable state directory" \
+    $SP note sign --key $K/mil-a.key --state-dir "$T/sd-open" "$T/s1-pause.txt"
+contains "writable state directory named" "writable by group or others" "$T/err"
+SOFTPAUSE_STATE_DIR=$T/never run 0 "a plain text needs no state directory" \
+    $SP note sign --key $K/mil-a.key --text "$T/text"
+if [ -e "$T/never" ]; then bad "no state directory made for a plain text"; else ok; fi
+# A record an earlier version kept beside the key is honoured and migrated.
+$SP key generate old-signer --out "$K" > /dev/null
+$SP statement new --policy $P --epoch 6 --mode pause --allow-future > "$T/s6.txt"
+{ printf 'softpause-signing-record/v1\nepoch 6\n'; cat "$T/s6.txt"; } > "$K/old-signer.$SUFFIX.signed"
+expect_err SP_ERR_EQUIVOCATION "old record beside the key honoured" \
+    $SP note sign --key $K/old-signer.key "$T/s1.txt"
+contains "old record: names what was signed" "epoch 6 already signed, mode pause" "$T/err"
+contains "migration reported" "migrated into" "$T/err"
+if cmp -s "$K/old-signer.$SUFFIX.signed" "$STATE/$(key_hash $K/old-signer.pub).$SUFFIX.signed"; then ok; else bad "old record migrated into the state directory"; fi
+if [ -f "$K/old-signer.$SUFFIX.signed" ]; then ok; else bad "old record kept"; fi
+# Signing a future epoch by mistake: statement new refuses an epoch after the next by the
+# host clock (this is epoch 2), note sign a start more than --max-ahead (8 days) ahead.
+$SP key generate future-signer --out "$K" > /dev/null
+run 0 "statement new: the next epoch" $SP statement new --policy $P --epoch 3 --mode run
+cp "$T/out" "$T/s3.txt"
+expect_err SP_ERR_SIGN_FUTURE "statement new: two epochs ahead" \
+    $SP statement new --policy $P --epoch 4 --mode run
+contains "statement new names the limit" "at most epoch 3" "$T/err"
+run 0 "statement new --allow-future" $SP statement new --policy $P --epoch 5 --mode run --allow-future
+cp "$T/out" "$T/s5.txt"
+run 2 "--allow-future is statement new's" $SP statement verify --policy $P --allow-future "$T/s1.note"
+expect_err SP_ERR_SIGN_FUTURE "note sign: a start 2 weeks ahead" \
+    $SP note sign --key $K/future-signer.key "$T/s5.txt"
+contains "note sign names the start" "starts $(date -u -d @$((GENESIS + 5 * WEEK)) +%Y-%m-%dT%H:%M:%SZ)" "$T/err"
+if ls "$STATE/$(key_hash $K/future-signer.pub)".* > /dev/null 2>&1; then bad "nothing recorded for a refused future start"; else ok; fi
+expect_err SP_ERR_SIGN_FUTURE "note sign: --max-ahead shorter" \
+    $SP note sign --key $K/future-signer.key --max-ahead 3600 "$T/s3.txt"
+run 2 "--max-ahead and --allow-future together" \
+    $SP note sign --key $K/future-signer.key --max-ahead 3600 --allow-future "$T/s5.txt"
+run 2 "--max-ahead needs a number" $SP note sign --key $K/future-signer.key --max-ahead soon "$T/s5.txt"
+run 0 "note sign: the next epoch is within 8 days" $SP note sign --key $K/future-signer.key "$T/s3.txt"
+run 0 "note sign --max-ahead longer" $SP note sign --key $K/future-signer.key --max-ahead 1900000 "$T/s5.txt"
+run 0 "note sign --allow-future" $SP note sign --key $K/civ-a.key --allow-future "$T/s5.txt"
 # collect refuses different texts
 $SP note sign --key $K/civ-b.key "$T/s1-pause.txt" > "$T/s1p.civ-b"
 expect_err SP_ERR_COLLECT_MISMATCH "collect different texts" $SP statement collect --policy $P "$T/s1.mil-a" "$T/s1p.civ-b"
@@ -252,5 +329,6 @@ expect_err SP_ERR_FILE_FORMAT "corrupt signing record" $SP note sign --key $K/mi
 run 0 "demo" $SP demo --dir "$T/demo"
 contains "demo narrates the pause" "device PAUSED" "$T/out"
 contains "demo completes" "demo complete" "$T/out"
+if ls "$T/demo/signing-state/"*.signed > /dev/null 2>&1; then ok; else bad "demo keeps its signing records in DIR/signing-state"; fi
 
 cli_finish

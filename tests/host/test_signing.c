@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -35,20 +36,41 @@ static uint8_t out[SP_SIGNED_NOTE_CAP];
 static char expect[SP_SIGNED_NOTE_CAP];
 static char input[SP_SIGNED_NOTE_CAP];
 
-/* The record file expected for a key-path prefix, deployment and type, computed here
- * independently: "<prefix>.<hex of SHA-256(domain || deployment || LF || type)[:8]>.signed". */
-static void record_in(char *o, size_t cap, const char *prefix, const char *deployment,
-                      const char *type)
+/* The 16-hex suffix of a record for (deployment, type), computed here independently:
+ * SHA-256("softpause/signing-record\n" || deployment || LF || type)[:8]. */
+static void suffix_of(char hex[17], const char *deployment, const char *type)
 {
-    char name[512], text[512];
+    char text[512];
     uint8_t h[32];
     int n = snprintf(text, sizeof text, "softpause/signing-record\n%s\n%s", deployment, type);
     crypto_hash_sha256(h, (const uint8_t *)text, (unsigned long long)n);
-    snprintf(name, sizeof name, "%s.%02x%02x%02x%02x%02x%02x%02x%02x.signed", prefix, h[0], h[1],
-             h[2], h[3], h[4], h[5], h[6], h[7]);
-    scratch_path(o, cap, name);
+    for (int i = 0; i < 8; i++)
+        snprintf(hex + 2 * i, 3, "%02x", h[i]);
 }
 
+/* The record a key's signatures live in: "<state dir>/<SHA-256 hex of the verifier key
+ * text>.<suffix>.signed". */
+static void record_of(char *o, size_t cap, const char *state, const char *vkey,
+                      const char *deployment, const char *type)
+{
+    char suffix[17];
+    uint8_t h[32];
+    int n = snprintf(o, cap, "%s/", state);
+    crypto_hash_sha256(h, (const uint8_t *)vkey, strlen(vkey));
+    for (int i = 0; i < 32; i++)
+        n += snprintf(o + n, cap - (size_t)n, "%02x", h[i]);
+    suffix_of(suffix, deployment, type);
+    snprintf(o + n, cap - (size_t)n, ".%s.signed", suffix);
+}
+
+/* The record an earlier version kept beside a key: "<prefix>.<suffix>.signed". */
+static void legacy_of(char *o, size_t cap, const char *prefix, const char *deployment)
+{
+    char suffix[17];
+    suffix_of(suffix, deployment, "authorisation");
+    if ((size_t)snprintf(o, cap, "%s.%s.signed", prefix, suffix) >= cap)
+        o[0] = '\0';
+}
 
 /* Open out[0..len) against one verifier key; returns the number of verified keys. */
 static uint32_t verified_by(const uint8_t *note_bytes, size_t len, const sp_vkey *key)
@@ -235,7 +257,7 @@ static void test_too_many_signatures(void)
     CHECK(out_len == 0);
 }
 
-/* ---- sp_equivocation_guard ------------------------------------------------------------ */
+/* ---- sp_note_sign_guarded: the signing record ---------------------------------------- */
 
 static size_t statement(char *o, size_t cap, const sp_policy *p, uint64_t epoch,
                         const char *mode)
@@ -249,140 +271,160 @@ static void record_bytes(char *o, size_t cap, size_t *len, uint64_t epoch, const
                             (unsigned long long)epoch, text);
 }
 
+/* o = a followed by b (paths in the tests: the sizes are checked, not assumed). */
+static void join(char *o, size_t cap, const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la + lb >= cap) {
+        o[0] = '\0';
+        return;
+    }
+    memcpy(o, a, la);
+    memcpy(o + la, b, lb + 1);
+}
+
+static char state[1024];          /* the state directory of the current test */
+static sp_sign_report srep;
+static size_t signed_len;         /* the length of the last note signed into out */
+
+/* Sign text (a plain text) with key under the state directory `state`, any start allowed. */
+static sp_err sign_as(const sp_signer_key *key, const char *key_path, const char *text,
+                      size_t len)
+{
+    sp_sign_guard g = {state, key_path, 0, UINT64_MAX};
+    size_t out_len = 99, tl = 0;
+    sp_err e = sp_note_sign_guarded(key, &g, (const uint8_t *)text, len, 1, out, sizeof out,
+                                    &out_len, &tl, &srep, NULL);
+    signed_len = out_len;
+    if (e != SP_OK && (out_len != 0 || tl != 0))
+        return SP_ERR_ARGUMENT; /* a refused signature is never handed out */
+    return e;
+}
+
+static sp_err sign(int who, const char *text, size_t len)
+{
+    return sign_as(&signer[who], NULL, text, len);
+}
+
+static void state_in_scratch(void)
+{
+    scratch_make("signing");
+    scratch_path(state, sizeof state, "state");
+}
+
 static void test_guard_non_statement(void)
 {
-    char key_path[1024], rp[1024] = "untouched";
-    int is_statement = 7;
-    scratch_make("signing");
-    scratch_path(key_path, sizeof key_path, "civ-alpha.example.key");
-    CHECK_OK(sp_equivocation_guard(key_path, (const uint8_t *)"hello\n", 6, &is_statement, rp,
-                                   sizeof rp));
-    CHECK(is_statement == 0);
-    CHECK(strcmp(rp, "untouched") == 0);
-    CHECK(scratch_entries(NULL, 0) == 0);
+    state_in_scratch();
+    CHECK_OK(sign(PF_CIV_A, "hello\n", 6));
+    CHECK(srep.is_statement == 0 && srep.record_path[0] == '\0');
+    CHECK(verified_by(out, signed_len, &signer[PF_CIV_A].pub) == 1);
+    CHECK(scratch_entries(NULL, 0) == 0); /* not even the state directory */
     /* A policy-update text is not (yet) a statement the verifier parses: it passes
-     * unrecorded too. */
+     * unrecorded too, whatever its time. */
     static const char upd[] = "softpause/v1 policy-update test.example/softpause\nepoch 1\n";
-    CHECK_OK(sp_equivocation_guard(key_path, (const uint8_t *)upd, sizeof upd - 1,
-                                   &is_statement, NULL, 0));
-    CHECK(is_statement == 0);
+    CHECK_OK(sign(PF_CIV_A, upd, sizeof upd - 1));
+    CHECK(srep.is_statement == 0);
     CHECK(scratch_entries(NULL, 0) == 0);
     scratch_remove();
 }
 
 static void test_guard_records_and_refuses(void)
 {
-    char key_path[1024], rp[1024], want_path[1024], t5[1024], t5b[1024], t4[1024], t6[1024];
-    char rec[2048];
+    char want_path[1100], t5[1024], t5b[1024], t4[1024], t6[1024], rec[2048];
     size_t rl;
-    int is_statement = 0;
-    scratch_make("signing");
-    scratch_path(key_path, sizeof key_path, "civ-alpha.example.key");
-    record_in(want_path, sizeof want_path, "civ-alpha.example", PF_DEPLOYMENT, "authorisation");
+    state_in_scratch();
+    record_of(want_path, sizeof want_path, state, W.keys[PF_CIV_A].vkey, PF_DEPLOYMENT,
+              "authorisation");
     size_t n5 = statement(t5, sizeof t5, &W.policy, 5, "run");
     size_t n5b = statement(t5b, sizeof t5b, &W.policy, 5, "pause");
     size_t n4 = statement(t4, sizeof t4, &W.policy, 4, "run");
     size_t n6 = statement(t6, sizeof t6, &W.policy, 6, "throttle 250");
 
-    /* First statement: recorded before anything else. */
-    CHECK_OK(sp_equivocation_guard(key_path, (const uint8_t *)t5, n5, &is_statement, rp,
-                                   sizeof rp));
-    CHECK(is_statement == 1);
-    CHECK(strcmp(rp, want_path) == 0);
+    /* First statement: recorded, in a state directory created 0700. */
+    CHECK_OK(sign(PF_CIV_A, t5, n5));
+    CHECK(srep.is_statement == 1 && srep.statement.epoch == 5);
+    CHECK(strcmp(srep.record_path, want_path) == 0);
+    CHECK(strcmp(srep.state_dir, state) == 0);
+    CHECK(scratch_mode(state) == 0700);
     CHECK(scratch_mode(want_path) == 0600);
     record_bytes(rec, sizeof rec, &rl, 5, t5);
     CHECK(scratch_holds(want_path, rec, rl));
-    CHECK(scratch_entries(NULL, 0) == 1);
 
     /* The same text again: fine (re-signing is idempotent). */
-    is_statement = 0;
-    CHECK_OK(sp_equivocation_guard(key_path, (const uint8_t *)t5, n5, &is_statement, NULL, 0));
-    CHECK(is_statement == 1);
+    CHECK_OK(sign(PF_CIV_A, t5, n5));
     CHECK(scratch_holds(want_path, rec, rl));
 
-    /* A different text for the same epoch: equivocation; the record keeps the first. */
-    CHECK_ERR(sp_equivocation_guard(key_path, (const uint8_t *)t5b, n5b, &is_statement, NULL,
-                                    0),
-              SP_ERR_EQUIVOCATION);
-    CHECK(is_statement == 1);
+    /* A different text for the same epoch: equivocation, naming what was signed; the
+     * record keeps the first. */
+    CHECK_ERR(sign(PF_CIV_A, t5b, n5b), SP_ERR_EQUIVOCATION);
+    CHECK(srep.recorded.epoch == 5 && srep.recorded.mode == SP_MODE_RUN);
     CHECK(scratch_holds(want_path, rec, rl));
-    /* A lower epoch: refused. */
-    CHECK_ERR(sp_equivocation_guard(key_path, (const uint8_t *)t4, n4, &is_statement, NULL, 0),
-              SP_ERR_EQUIVOCATION);
+    /* A lower epoch: refused, naming the epoch that was signed. */
+    CHECK_ERR(sign(PF_CIV_A, t4, n4), SP_ERR_EQUIVOCATION);
+    CHECK(srep.recorded.epoch == 5);
     CHECK(scratch_holds(want_path, rec, rl));
 
     /* A higher epoch: fine, and the record moves on. */
-    CHECK_OK(sp_equivocation_guard(key_path, (const uint8_t *)t6, n6, &is_statement, NULL, 0));
+    CHECK_OK(sign(PF_CIV_A, t6, n6));
     record_bytes(rec, sizeof rec, &rl, 6, t6);
     CHECK(scratch_holds(want_path, rec, rl));
     CHECK(scratch_mode(want_path) == 0600);
     /* ... after which epoch 5, even its first text, is refused. */
-    CHECK_ERR(sp_equivocation_guard(key_path, (const uint8_t *)t5, n5, &is_statement, NULL, 0),
-              SP_ERR_EQUIVOCATION);
-    CHECK(scratch_entries(NULL, 0) == 1); /* no temporaries */
+    CHECK_ERR(sign(PF_CIV_A, t5, n5), SP_ERR_EQUIVOCATION);
+    CHECK(srep.recorded.epoch == 6 && srep.recorded.mode == SP_MODE_THROTTLE &&
+          srep.recorded.permille == 250);
 
-    /* Another key in the same directory has its own record. */
-    char other_key[1024];
-    scratch_path(other_key, sizeof other_key, "civ-beta.example.key");
-    CHECK_OK(sp_equivocation_guard(other_key, (const uint8_t *)t5b, n5b, &is_statement, rp,
-                                   sizeof rp));
-    CHECK(strcmp(rp, want_path) != 0);
-    CHECK(scratch_entries(NULL, 0) == 2);
+    /* Another key has its own record; the directory holds records and the lock only. */
+    CHECK_OK(sign(PF_CIV_B, t5b, n5b));
+    CHECK(strcmp(srep.record_path, want_path) != 0);
+    char names[4096];
+    int n = 0;
+    DIR *d = opendir(state);
+    struct dirent *ent;
+    while (d != NULL && (ent = readdir(d)) != NULL)
+        if (ent->d_name[0] != '.')
+            n += strcmp(ent->d_name, "signing.lock") == 0 ? 100 : 1;
+    if (d != NULL)
+        closedir(d);
+    CHECK(n == 102); /* two records, the lock, no temporaries */
+    (void)names;
     scratch_remove();
 }
 
 static void test_guard_per_deployment(void)
 {
     static sp_policy other;
-    char key_path[1024], rp1[1024], rp2[1024], ta[1024], tb[1024], tb2[1024];
-    int is_statement = 0;
-    scratch_make("signing");
-    scratch_path(key_path, sizeof key_path, "k.key");
+    char rp1[1100], want[1100], ta[1024], tb[1024], tb2[1024], rec[2048];
+    size_t rl;
+    state_in_scratch();
     other = W.policy;
     snprintf(other.deployment, sizeof other.deployment, "%s", "other.example/fleet");
     size_t na = statement(ta, sizeof ta, &W.policy, 9, "run");
     size_t nb = statement(tb, sizeof tb, &other, 9, "pause");
     size_t nb2 = statement(tb2, sizeof tb2, &other, 3, "run");
-    CHECK_OK(sp_equivocation_guard(key_path, (const uint8_t *)ta, na, &is_statement, rp1,
-                                   sizeof rp1));
+    CHECK_OK(sign(PF_MIL_A, ta, na));
+    join(rp1, sizeof rp1, srep.record_path, "");
     /* Same epoch, different text, other deployment: a separate record, no equivocation. */
-    CHECK_OK(sp_equivocation_guard(key_path, (const uint8_t *)tb, nb, &is_statement, rp2,
-                                   sizeof rp2));
-    CHECK(strcmp(rp1, rp2) != 0);
-    char want[1024];
-    record_in(want, sizeof want, "k", "other.example/fleet", "authorisation");
-    CHECK(strcmp(rp2, want) == 0);
-    CHECK(scratch_entries(NULL, 0) == 2);
+    CHECK_OK(sign(PF_MIL_A, tb, nb));
+    record_of(want, sizeof want, state, W.keys[PF_MIL_A].vkey, "other.example/fleet",
+              "authorisation");
+    CHECK(strcmp(srep.record_path, want) == 0 && strcmp(rp1, want) != 0);
     /* Each record guards its own deployment. */
-    CHECK_ERR(sp_equivocation_guard(key_path, (const uint8_t *)tb2, nb2, &is_statement, NULL,
-                                    0),
-              SP_ERR_EQUIVOCATION);
-    char rec[2048];
-    size_t rl;
+    CHECK_ERR(sign(PF_MIL_A, tb2, nb2), SP_ERR_EQUIVOCATION);
     record_bytes(rec, sizeof rec, &rl, 9, ta);
     CHECK(scratch_holds(rp1, rec, rl));
     record_bytes(rec, sizeof rec, &rl, 9, tb);
-    CHECK(scratch_holds(rp2, rec, rl));
-
-    /* A key path without ".key" is used as it is. */
-    char bare[1024];
-    scratch_path(bare, sizeof bare, "bare");
-    CHECK_OK(sp_equivocation_guard(bare, (const uint8_t *)ta, na, &is_statement, rp1,
-                                   sizeof rp1));
-    record_in(want, sizeof want, "bare", PF_DEPLOYMENT, "authorisation");
-    CHECK(strcmp(rp1, want) == 0);
+    CHECK(scratch_holds(want, rec, rl));
     scratch_remove();
 }
 
 static void test_guard_corrupt_record(void)
 {
-    char key_path[1024], rp[1024], t[1024], bad[2048];
-    int is_statement = 0;
-    scratch_make("signing");
-    scratch_path(key_path, sizeof key_path, "k.key");
+    char rp[1100], t[1024], bad[2048];
+    state_in_scratch();
     size_t n = statement(t, sizeof t, &W.policy, 2, "run");
-    CHECK_OK(sp_equivocation_guard(key_path, (const uint8_t *)t, n, &is_statement, rp,
-                                   sizeof rp));
+    CHECK_OK(sign(PF_CIV_A, t, n));
+    join(rp, sizeof rp, srep.record_path, "");
     struct {
         const char *what;
         size_t len;
@@ -395,41 +437,298 @@ static void test_guard_corrupt_record(void)
         {"softpause-signing-record/v1\nepoch 2", 0},            /* no end of line */
         {"softpause-signing-record/v1\nEPOCH 2\n", 0},
         {"softpause-signing-record/v1\nepoch 9007199254740993\n", 0}, /* > 2^53 */
+        {"softpause-signing-record/v1\nepoch 3\nnot a statement\n", 0}, /* refusal unnamed */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         size_t bl = strlen(cases[i].what);
         CHECK_OK(sp_file_write_atomic(rp, cases[i].what, bl, 0600, 1));
-        CHECK_ERR(sp_equivocation_guard(key_path, (const uint8_t *)t, n, &is_statement, NULL,
-                                        0),
-                  SP_ERR_FILE_FORMAT);
+        CHECK_ERR(sign(PF_CIV_A, t, n), SP_ERR_FILE_FORMAT);
         CHECK(scratch_holds(rp, cases[i].what, bl)); /* never "repaired" */
     }
     /* An over-long record. */
     memset(bad, 'x', sizeof bad);
     memcpy(bad, "softpause-signing-record/v1\nepoch 1\n", 36);
     CHECK_OK(sp_file_write_atomic(rp, bad, sizeof bad, 0600, 1));
-    CHECK_ERR(sp_equivocation_guard(key_path, (const uint8_t *)t, n, &is_statement, NULL, 0),
-              SP_ERR_FILE_FORMAT);
+    CHECK_ERR(sign(PF_CIV_A, t, n), SP_ERR_FILE_FORMAT);
     /* A record path that is a directory: an I/O error, not "no record yet". */
     CHECK(unlink(rp) == 0);
     CHECK(mkdir(rp, 0700) == 0);
-    CHECK_ERR(sp_equivocation_guard(key_path, (const uint8_t *)t, n, &is_statement, NULL, 0),
-              SP_ERR_IO);
+    CHECK_ERR(sign(PF_CIV_A, t, n), SP_ERR_IO);
     CHECK(rmdir(rp) == 0);
     scratch_remove();
 }
 
-static void test_guard_missing_directory(void)
+/* The state directory: made 0700 with its parents; refused when it is a symbolic link, not
+ * a directory, writable by others or someone else's; found from the environment. */
+static void test_guard_state_directory(void)
 {
-    char key_path[1024], t[1024];
-    int is_statement = 0;
-    scratch_make("signing");
-    scratch_path(key_path, sizeof key_path, "no-such-dir/k.key");
+    char t[1024], real[1100], link_path[1100];
+    const char *why = NULL;
     size_t n = statement(t, sizeof t, &W.policy, 2, "run");
-    /* The record cannot be written: the guard fails closed. */
-    CHECK_ERR(sp_equivocation_guard(key_path, (const uint8_t *)t, n, &is_statement, NULL, 0),
-              SP_ERR_IO);
-    CHECK(is_statement == 1);
+    scratch_make("signing");
+    scratch_path(state, sizeof state, "a/b/state");
+    CHECK_OK(sign(PF_CIV_A, t, n));
+    CHECK(scratch_mode(state) == 0700);
+
+    scratch_path(real, sizeof real, "real");
+    scratch_path(link_path, sizeof link_path, "link");
+    CHECK(mkdir(real, 0700) == 0 && symlink(real, link_path) == 0);
+    join(state, sizeof state, link_path, "");
+    CHECK_ERR(sign(PF_CIV_A, t, n), SP_ERR_IO);
+    CHECK(srep.why != NULL && strstr(srep.why, "symbolic link") != NULL);
+    CHECK(srep.record_path[0] == '\0');
+    join(state, sizeof state, link_path, "/"); /* a trailing slash does not hide it */
+    CHECK_ERR(sign(PF_CIV_A, t, n), SP_ERR_IO);
+
+    join(state, sizeof state, real, "");
+    CHECK(chmod(real, 0770) == 0);
+    CHECK_ERR(sign(PF_CIV_A, t, n), SP_ERR_IO);
+    CHECK(srep.why != NULL && strstr(srep.why, "group or others") != NULL);
+    CHECK(chmod(real, 0703) == 0);
+    CHECK_ERR(sign(PF_CIV_A, t, n), SP_ERR_IO);
+    CHECK(chmod(real, 0755) == 0); /* readable by others is fine */
+    CHECK_OK(sign(PF_CIV_A, t, n));
+    if (geteuid() == 0) { /* only root can give a directory away */
+        CHECK(chown(real, 65534, 65534) == 0);
+        CHECK_ERR(sign(PF_CIV_A, t, n), SP_ERR_IO);
+        CHECK(srep.why != NULL && strstr(srep.why, "another user") != NULL);
+        CHECK(chown(real, 0, 0) == 0);
+    }
+    scratch_path(state, sizeof state, "file");
+    CHECK_OK(sp_file_write_atomic(state, "x", 1, 0600, 0));
+    CHECK_ERR(sign(PF_CIV_A, t, n), SP_ERR_IO);
+
+    /* Where it is when not given: $SOFTPAUSE_STATE_DIR, $XDG_STATE_HOME/softpause (absolute
+     * only), $HOME/.local/state/softpause. */
+    char got[1100], want[1100], home[1100];
+    const char *saved[3] = {getenv("SOFTPAUSE_STATE_DIR"), getenv("XDG_STATE_HOME"),
+                            getenv("HOME")};
+    char keep[3][1100];
+    for (int i = 0; i < 3; i++)
+        join(keep[i], sizeof keep[i], saved[i] != NULL ? saved[i] : "", "");
+    scratch_path(home, sizeof home, "home");
+    setenv("HOME", home, 1);
+    unsetenv("SOFTPAUSE_STATE_DIR");
+    setenv("XDG_STATE_HOME", "relative/ignored", 1);
+    CHECK_OK(sp_signing_state_dir(NULL, got, sizeof got, &why));
+    join(want, sizeof want, home, "/.local/state/softpause");
+    CHECK(strcmp(got, want) == 0 && scratch_mode(want) == 0700);
+    scratch_path(want, sizeof want, "xdg");
+    setenv("XDG_STATE_HOME", want, 1);
+    CHECK_OK(sp_signing_state_dir(NULL, got, sizeof got, &why));
+    strcat(want, "/softpause");
+    CHECK(strcmp(got, want) == 0);
+    scratch_path(want, sizeof want, "env-state");
+    setenv("SOFTPAUSE_STATE_DIR", want, 1);
+    CHECK_OK(sp_signing_state_dir(NULL, got, sizeof got, &why));
+    CHECK(strcmp(got, want) == 0);
+    scratch_path(want, sizeof want, "explicit");
+    CHECK_OK(sp_signing_state_dir(want, got, sizeof got, &why));
+    CHECK(strcmp(got, want) == 0);
+    unsetenv("SOFTPAUSE_STATE_DIR");
+    unsetenv("XDG_STATE_HOME");
+    unsetenv("HOME");
+    CHECK_ERR(sp_signing_state_dir(NULL, got, sizeof got, &why), SP_ERR_IO);
+    CHECK(why != NULL);
+    CHECK_ERR(sp_signing_state_dir("", got, sizeof got, &why), SP_ERR_IO);
+    const char *names[3] = {"SOFTPAUSE_STATE_DIR", "XDG_STATE_HOME", "HOME"};
+    for (int i = 0; i < 3; i++)
+        if (saved[i] != NULL)
+            setenv(names[i], keep[i], 1);
+    scratch_remove();
+}
+
+/* Write signer[who]'s key file at path. */
+static void write_key(const char *path, int who)
+{
+    char text[512];
+    CHECK_OK(sp_signer_key_format(&signer[who], text, sizeof text));
+    strcat(text, "\n");
+    CHECK_OK(sp_file_write_atomic(path, text, strlen(text), 0600, 0));
+}
+
+/* Sign as the key in the file at key_path, as `note sign --key` does. */
+static sp_err sign_with_file(const char *key_path, const char *text, size_t len)
+{
+    sp_signer_key k;
+    sp_err e = sp_signer_key_load(&k, key_path);
+    if (e == SP_OK)
+        e = sign_as(&k, key_path, text, len);
+    sp_signer_key_wipe(&k);
+    return e;
+}
+
+/* The record is the public key's: the same key through a symbolic link, a copy or a hard
+ * link finds the record its first signature made. */
+static void test_guard_same_key_other_paths(void)
+{
+    char key[1100], sym[1100], copy[1100], hard[1100], run1[1024], pause1[1024], first[1100];
+    state_in_scratch();
+    scratch_path(key, sizeof key, "mil-a.key");
+    scratch_path(sym, sizeof sym, "via-link.key");
+    scratch_path(copy, sizeof copy, "copy.key");
+    scratch_path(hard, sizeof hard, "hard.key");
+    write_key(key, PF_MIL_A);
+    write_key(copy, PF_MIL_A);
+    CHECK(symlink(key, sym) == 0);
+    CHECK(link(key, hard) == 0);
+    size_t nr = statement(run1, sizeof run1, &W.policy, 1, "run");
+    size_t np = statement(pause1, sizeof pause1, &W.policy, 1, "pause");
+    CHECK_OK(sign_with_file(key, run1, nr));
+    join(first, sizeof first, srep.record_path, "");
+    const char *others[3] = {sym, copy, hard};
+    for (int i = 0; i < 3; i++) {
+        CHECK_ERR(sign_with_file(others[i], pause1, np), SP_ERR_EQUIVOCATION);
+        CHECK(strcmp(srep.record_path, first) == 0);
+        CHECK(srep.recorded.epoch == 1 && srep.recorded.mode == SP_MODE_RUN);
+        CHECK_OK(sign_with_file(others[i], run1, nr)); /* the same text: fine */
+    }
+    scratch_remove();
+}
+
+/* Records beside the key (earlier versions) are honoured and migrated: the higher epoch
+ * wins, is written into the state directory, and the old file stays. */
+static void test_guard_migrates_old_records(void)
+{
+    char key[1100], old_rec[1100], t4[1024], t5[1024], t6[1024], t7[1024], t8[1024],
+        rec[2048], old_bytes[2048], stem[1100];
+    size_t rl, ol;
+    state_in_scratch();
+    scratch_path(key, sizeof key, "civ-b.key");
+    scratch_path(stem, sizeof stem, "civ-b");
+    write_key(key, PF_CIV_B);
+    legacy_of(old_rec, sizeof old_rec, stem, PF_DEPLOYMENT);
+    size_t n4 = statement(t4, sizeof t4, &W.policy, 4, "run");
+    size_t n5 = statement(t5, sizeof t5, &W.policy, 5, "run");
+    size_t n6 = statement(t6, sizeof t6, &W.policy, 6, "pause");
+    size_t n7 = statement(t7, sizeof t7, &W.policy, 7, "run");
+    size_t n8 = statement(t8, sizeof t8, &W.policy, 8, "run");
+    record_bytes(old_bytes, sizeof old_bytes, &ol, 6, t6);
+    CHECK_OK(sp_file_write_atomic(old_rec, old_bytes, ol, 0600, 0));
+
+    /* No state record yet: the old one refuses epoch 5 and is copied into the state dir. */
+    CHECK_ERR(sign_with_file(key, t5, n5), SP_ERR_EQUIVOCATION);
+    CHECK(srep.recorded.epoch == 6 && srep.recorded.mode == SP_MODE_PAUSE);
+    CHECK(strcmp(srep.migrated_from, old_rec) == 0);
+    CHECK(scratch_holds(srep.record_path, old_bytes, ol));
+    CHECK(scratch_holds(old_rec, old_bytes, ol)); /* never dropped */
+    CHECK_OK(sign_with_file(key, t6, n6));        /* its own text still signs */
+    CHECK(srep.migrated_from[0] == '\0');          /* nothing left to merge */
+
+    /* The state record moves on; an old record with a lower epoch changes nothing. */
+    CHECK_OK(sign_with_file(key, t8, n8));
+    record_bytes(rec, sizeof rec, &rl, 8, t8);
+    CHECK(scratch_holds(srep.record_path, rec, rl));
+    CHECK_ERR(sign_with_file(key, t7, n7), SP_ERR_EQUIVOCATION);
+    CHECK(srep.recorded.epoch == 8 && srep.migrated_from[0] == '\0');
+
+    /* A symbolic link elsewhere: the old record beside the file it resolves to counts. */
+    char other_state[1100], sym[1100];
+    scratch_path(other_state, sizeof other_state, "state2");
+    scratch_path(sym, sizeof sym, "sub");
+    CHECK(mkdir(sym, 0700) == 0);
+    scratch_path(sym, sizeof sym, "sub/link.key");
+    CHECK(symlink(key, sym) == 0);
+    join(state, sizeof state, other_state, "");
+    CHECK_ERR(sign_with_file(sym, t4, n4), SP_ERR_EQUIVOCATION);
+    CHECK(srep.recorded.epoch == 6 && strcmp(srep.migrated_from, old_rec) == 0);
+
+    /* A malformed old record fails closed, naming it. */
+    CHECK_OK(sp_file_write_atomic(old_rec, "garbage", 7, 0600, 1));
+    scratch_path(state, sizeof state, "state3");
+    CHECK_ERR(sign_with_file(key, t8, n8), SP_ERR_FILE_FORMAT);
+    CHECK(strcmp(srep.record_path, old_rec) == 0);
+    scratch_remove();
+}
+
+/* An authorisation starting more than max_ahead after the clock is refused before anything
+ * is recorded; policy updates and other texts are not subject to it. */
+static void test_guard_future(void)
+{
+    char t[1024];
+    sp_statement st;
+    size_t out_len, tl;
+    state_in_scratch();
+    size_t n = statement(t, sizeof t, &W.policy, 30, "run");
+    CHECK_OK(sp_statement_parse(&st, (const uint8_t *)t, n, NULL));
+    sp_sign_guard g = {state, NULL, st.start - 86400, 86400 - 1};
+    CHECK_ERR(sp_note_sign_guarded(&signer[PF_CIV_A], &g, (const uint8_t *)t, n, 1, out,
+                                   sizeof out, &out_len, &tl, &srep, NULL),
+              SP_ERR_SIGN_FUTURE);
+    CHECK(out_len == 0 && srep.statement.start == st.start);
+    CHECK(scratch_entries(NULL, 0) == 0); /* nothing recorded, not even the directory */
+    g.max_ahead = 86400; /* exactly max_ahead ahead: fine */
+    CHECK_OK(sp_note_sign_guarded(&signer[PF_CIV_A], &g, (const uint8_t *)t, n, 1, out,
+                                  sizeof out, &out_len, &tl, &srep, NULL));
+    g.now = 0; /* --allow-future */
+    g.max_ahead = UINT64_MAX;
+    CHECK_OK(sp_note_sign_guarded(&signer[PF_CIV_B], &g, (const uint8_t *)t, n, 1, out,
+                                  sizeof out, &out_len, &tl, &srep, NULL));
+    g.now = st.start + 1000000; /* a start in the past is never "ahead" */
+    g.max_ahead = 0;
+    CHECK_OK(sp_note_sign_guarded(&signer[PF_MIL_A], &g, (const uint8_t *)t, n, 1, out,
+                                  sizeof out, &out_len, &tl, &srep, NULL));
+    scratch_remove();
+}
+
+/* Many rounds of two processes signing RUN and PAUSE for one epoch at the same moment:
+ * exactly one of them may sign; the other is refused. */
+#define CONCURRENT_ROUNDS 50
+
+static void test_guard_concurrent_signers(void)
+{
+    char run_t[1024], pause_t[1024];
+    int doubles = 0, successes = 0, others = 0;
+    state_in_scratch();
+    for (int round = 0; round < CONCURRENT_ROUNDS; round++) {
+        int go[2], res[2];
+        pid_t pid[2];
+        uint64_t epoch = 100 + (uint64_t)round;
+        size_t nr = statement(run_t, sizeof run_t, &W.policy, epoch, "run");
+        size_t np = statement(pause_t, sizeof pause_t, &W.policy, epoch, "pause");
+        if (pipe(go) != 0 || pipe(res) != 0) {
+            CHECK(0);
+            break;
+        }
+        for (int c = 0; c < 2; c++) {
+            pid[c] = fork();
+            if (pid[c] == 0) {
+                char b;
+                close(go[1]);
+                /* Both wait for the same signal, then race. */
+                if (read(go[0], &b, 1) != 1)
+                    _exit(3);
+                sp_err e = c == 0 ? sign(PF_MIL_B, run_t, nr) : sign(PF_MIL_B, pause_t, np);
+                char r = e == SP_OK ? 'S' : e == SP_ERR_EQUIVOCATION ? 'R' : 'E';
+                _exit(write(res[1], &r, 1) == 1 ? 0 : 3);
+            }
+        }
+        close(go[0]);
+        close(res[1]);
+        CHECK(write(go[1], "gg", 2) == 2);
+        close(go[1]);
+        char got[2] = {0, 0};
+        ssize_t g = 0;
+        while (g < 2) {
+            ssize_t k = read(res[0], got + g, (size_t)(2 - g));
+            if (k <= 0)
+                break;
+            g += k;
+        }
+        close(res[0]);
+        for (int c = 0; c < 2; c++)
+            waitpid(pid[c], NULL, 0);
+        int signed_now = (got[0] == 'S') + (got[1] == 'S');
+        doubles += signed_now == 2;
+        successes += signed_now == 1;
+        others += (got[0] != 'S' && got[0] != 'R') || (got[1] != 'S' && got[1] != 'R');
+    }
+    printf("  concurrent signers: %d rounds, %d signed once, %d signed twice, %d errors\n",
+           CONCURRENT_ROUNDS, successes, doubles, others);
+    CHECK(doubles == 0);
+    CHECK(others == 0);
+    CHECK(successes == CONCURRENT_ROUNDS);
+    harness_saw(SP_ERR_EQUIVOCATION);
     scratch_remove();
 }
 
@@ -689,7 +988,11 @@ int main(void)
     RUN_TEST(test_guard_records_and_refuses);
     RUN_TEST(test_guard_per_deployment);
     RUN_TEST(test_guard_corrupt_record);
-    RUN_TEST(test_guard_missing_directory);
+    RUN_TEST(test_guard_state_directory);
+    RUN_TEST(test_guard_same_key_other_paths);
+    RUN_TEST(test_guard_migrates_old_records);
+    RUN_TEST(test_guard_future);
+    RUN_TEST(test_guard_concurrent_signers);
     RUN_TEST(test_collect_merges);
     RUN_TEST(test_collect_drops_duplicates_invalid_unknown);
     RUN_TEST(test_collect_mismatch);

@@ -6,7 +6,8 @@
 #   cli_finish                         # prints "SUITE: N passed, N failed", tallies, exit
 #
 # Sets SP (the softpause binary, $SOFTPAUSE), FUND (the fund binary beside it), D (fund
-# fixtures), SHARED (../shared/vectors/funding) and T (a scratch directory removed at exit).
+# fixtures), SHARED (../shared/vectors/funding) and T (a scratch directory removed at exit),
+# and exports SOFTPAUSE_STATE_DIR=$T/signing-state (signing records stay in the scratch).
 # Every "SP_ERR_X" a command prints on stderr is recorded in $SP_CODES_FILE, for the
 # error-code coverage check of tools/run-tests.sh.
 
@@ -18,6 +19,8 @@ cli_setup() {
     SHARED=../shared/vectors/funding
     T=$(mktemp -d "${TMPDIR:-/tmp}/$2.XXXXXX")
     trap 'rm -rf "$T"' EXIT
+    # Signing records go to the scratch directory, never to ~/.local/state/softpause.
+    export SOFTPAUSE_STATE_DIR="$T/signing-state"
     pass=0 fail=0
 }
 

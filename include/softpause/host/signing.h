@@ -1,6 +1,6 @@
 /*
- * softpause/host/signing.h -- adding signatures to notes, the equivocation guard, and
- * collecting signed copies of one statement.
+ * softpause/host/signing.h -- adding signatures to notes, the signing record (equivocation
+ * guard), and collecting signed copies of one statement.
  */
 #ifndef SOFTPAUSE_HOST_SIGNING_H
 #define SOFTPAUSE_HOST_SIGNING_H
@@ -47,21 +47,83 @@ SP_MUST_CHECK sp_err sp_cosignature_line(const sp_signer_key *key, uint64_t time
                                          size_t cap, size_t *out_len);
 
 /*
- * The equivocation guard.  If text parses as a statement, look up the record kept beside
- * key_path for (deployment, type): refuse (SP_ERR_EQUIVOCATION) a text for an epoch below
- * the last one signed, or a different text for the same epoch; otherwise record this
- * epoch and text (crash-safely, mode 0600) BEFORE the caller emits the signature.  Texts
- * that are not statements pass (*is_statement = 0).  record_path (cap bytes, may be NULL)
- * receives the record's path.
+ * The signing record: a signer never signs two texts for one epoch, nor an epoch below
+ * one it signed.
  *
- * Record file, beside the key: "<key path without .key>.<16 hex>.signed", the hex being the
- * first 8 bytes of SHA-256("softpause/signing-record\n" || deployment || "\n" || type);
- * contents:
- *   softpause-signing-record/v1\n epoch <n>\n <statement text>
+ * One state directory per signer (sp_signing_state_dir) holds one record per (verifier
+ * key, deployment, statement type), named after the PUBLIC key, so that the same key
+ * reached through a symlink, a copy or a hard link finds the same record:
+ *
+ *   <state dir>/<64 hex>.<16 hex>.signed
+ *     64 hex = SHA-256 of the verifier key text (sp_vkey_format: "name+id+base64", no LF)
+ *     16 hex = the first 8 bytes of SHA-256("softpause/signing-record\n" || deployment ||
+ *              "\n" || type), type "authorisation" or "policy-update"
+ *   contents (mode 0600): "softpause-signing-record/v1\n" "epoch <n>\n" <statement text>
+ *
+ * Every check and write happens under an exclusive flock(2) on <state dir>/signing.lock, a
+ * file that is never renamed or removed (the record itself is replaced by rename, so a lock
+ * on it would exclude nothing); the record is durable (file and directory fsync'd) before
+ * the signature is handed to the caller.
+ *
+ * Records kept by earlier versions beside the key file ("<key path without .key>.<16
+ * hex>.signed", for the path as given and for the path it resolves to) are honoured and
+ * migrated: the record with the higher epoch wins and is written into the state
+ * directory; the old file is left in place.
  */
-SP_MUST_CHECK sp_err sp_equivocation_guard(const char *key_path, const uint8_t *text,
-                                           size_t text_len, int *is_statement,
-                                           char *record_path, size_t cap);
+
+#define SP_SIGN_PATH_MAX 4096u
+/* A statement may start at most this long after the host clock unless told otherwise. */
+#define SP_SIGN_MAX_AHEAD_DEFAULT (8ull * 86400ull)
+#define SP_SIGN_LOCK_FILE "signing.lock"
+
+/*
+ * The state directory into out (cap bytes): explicit_dir if not NULL (--state-dir), else
+ * $SOFTPAUSE_STATE_DIR, else $XDG_STATE_HOME/softpause (an absolute $XDG_STATE_HOME), else
+ * $HOME/.local/state/softpause.  Created (with missing parents) mode 0700 if absent, its
+ * parent fsync'd.  Refused (SP_ERR_IO, *why says which): none can be named, it cannot be
+ * created, it is a symbolic link or not a directory, it is owned by another user, or it is
+ * writable by group or others.
+ */
+SP_MUST_CHECK sp_err sp_signing_state_dir(const char *explicit_dir, char *out, size_t cap,
+                                          const char **why);
+
+/* How a signature is guarded. */
+typedef struct sp_sign_guard {
+    const char *state_dir;  /* --state-dir, or NULL for the default (sp_signing_state_dir) */
+    const char *key_path;   /* the key file as given, for old records; NULL: none */
+    uint64_t now;           /* the host clock, Unix seconds */
+    uint64_t max_ahead;     /* an authorisation may start at most now + max_ahead;
+                               UINT64_MAX: any start (--allow-future) */
+} sp_sign_guard;
+
+/* What the guard found. */
+typedef struct sp_sign_report {
+    int is_statement;            /* the text is a statement: the record was consulted */
+    sp_statement statement;      /* the statement being signed (is_statement) */
+    sp_statement recorded;       /* SP_ERR_EQUIVOCATION: the statement the record holds */
+    char state_dir[SP_SIGN_PATH_MAX];     /* the state directory used ("" if none) */
+    const char *why;             /* SP_ERR_IO on the state directory: what is wrong */
+    char record_path[SP_SIGN_PATH_MAX];   /* the record consulted ("" if none) */
+    char migrated_from[SP_SIGN_PATH_MAX]; /* an old record merged into it ("" if none) */
+} sp_sign_report;
+
+/*
+ * sp_note_add_signature (same arguments), guarded: if the signed text is a statement,
+ *   - an authorisation starting more than g->max_ahead after g->now: SP_ERR_SIGN_FUTURE
+ *     (nothing recorded);
+ *   - the state directory is prepared (sp_signing_state_dir(g->state_dir); rep->why);
+ *   - under the lock, its record is read (and old records migrated): an epoch below the
+ *     recorded one, or another text for the recorded epoch, is SP_ERR_EQUIVOCATION
+ *     (rep->recorded says what was signed); otherwise the record is moved to this epoch
+ *     and text, durably, before SP_OK is returned.
+ * Texts that are not statements are signed without touching the state directory.  On any
+ * failure out is wiped and *out_len is 0.
+ */
+SP_MUST_CHECK sp_err sp_note_sign_guarded(const sp_signer_key *key, const sp_sign_guard *g,
+                                          const uint8_t *in, size_t in_len, int as_text,
+                                          uint8_t *out, size_t cap, size_t *out_len,
+                                          size_t *text_len, sp_sign_report *rep,
+                                          uint32_t *err_line);
 
 /* Outcome of collecting one statement's signed copies. */
 typedef struct sp_collect_result {

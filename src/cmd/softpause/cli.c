@@ -4,10 +4,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "softpause/encoding.h"
 #include "softpause/host/fileio.h"
+#include "softpause/host/signing.h"
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/note.h"
 
@@ -181,6 +183,43 @@ const char *cli_mode_name(uint32_t mode)
     default:
         return "pause";
     }
+}
+
+const char *cli_iso_time(char out[32], uint64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (t > (uint64_t)253402300799u || gmtime_r(&tt, &tm) == NULL) /* past 9999-12-31 */
+        snprintf(out, 32, "%llu (Unix seconds)", (unsigned long long)t);
+    else
+        strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return out;
+}
+
+int cli_sign_error(sp_err e, const char *where, uint32_t line, const sp_sign_guard *g,
+                   const sp_sign_report *rep)
+{
+    char when[32], clock[32], mode[32];
+    const sp_statement *r = &rep->recorded;
+    if (e == SP_ERR_EQUIVOCATION) {
+        if (r->mode == SP_MODE_THROTTLE)
+            snprintf(mode, sizeof mode, "throttle %u", (unsigned)r->permille);
+        else
+            snprintf(mode, sizeof mode, "%s", cli_mode_name(r->mode));
+        return cli_error(e, where, 0, "epoch %llu already signed, mode %s; record %s",
+                         (unsigned long long)r->epoch, mode, rep->record_path);
+    }
+    if (e == SP_ERR_SIGN_FUTURE)
+        return cli_error(e, where, 0, "epoch %llu starts %s, more than %llu s (--max-ahead) "
+                                      "after the host clock, %s",
+                         (unsigned long long)rep->statement.epoch,
+                         cli_iso_time(when, rep->statement.start),
+                         (unsigned long long)g->max_ahead, cli_iso_time(clock, g->now));
+    if (rep->why != NULL)
+        return cli_error(e, rep->state_dir[0] ? rep->state_dir : NULL, 0, "%s", rep->why);
+    if (rep->record_path[0] != '\0')
+        return cli_error(e, rep->record_path, 0, "signing record");
+    return cli_error(e, where, line, NULL);
 }
 
 static const char *line_status_name(uint8_t s)

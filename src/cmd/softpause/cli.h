@@ -75,6 +75,17 @@ unsigned cli_permille(uint32_t mode, uint32_t permille);
 /* "run", "throttle", "pause" for a mode. */
 const char *cli_mode_name(uint32_t mode);
 
+/* t as ISO 8601 UTC ("2026-12-08T00:00:00Z") into out; returns out. */
+const char *cli_iso_time(char out[32], uint64_t t);
+
+/* Report a failed guarded signature (sp_note_sign_guarded under guard g): which epoch and
+ * mode the record holds, how far ahead a statement starts, what is wrong with the state
+ * directory.  `where` names the input.  Returns the exit status. */
+struct sp_sign_guard;
+struct sp_sign_report;
+int cli_sign_error(sp_err e, const char *where, uint32_t line, const struct sp_sign_guard *g,
+                   const struct sp_sign_report *rep);
+
 /* Print the per-line verdicts of a quorum report (human form) to f. */
 void cli_print_report(FILE *f, const sp_policy *policy, const uint8_t *note, size_t len,
                       const sp_quorum_report *r);

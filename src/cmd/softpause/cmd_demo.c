@@ -54,9 +54,10 @@ static const char demo_usage[] =
     "weeks) of RUN, refused attacks (unbalanced quorums, replays, an unlogged statement,\n"
     "too few witnesses, stale and far-future epochs), a witness outage, a THROTTLE epoch,\n"
     "the bodies stop signing and the device pauses, then resumes.  Files (keys, policy,\n"
-    "witness and log databases, statements, bundles, device state) go to DIR (default: a\n"
-    "new directory under /tmp), so each step can be repeated with the individual\n"
-    "commands.  Exit 0 if every step happened as narrated.\n";
+    "witness and log databases, statements, bundles, device state, and the bodies'\n"
+    "signing records in DIR/signing-state) go to DIR (default: a new directory under\n"
+    "/tmp), so each step can be repeated with the individual commands.  Exit 0 if every\n"
+    "step happened as narrated.\n";
 
 #define BODIES 5
 #define WITNESSES 3
@@ -146,22 +147,31 @@ static size_t sign_statement(uint64_t epoch, uint32_t mode, uint32_t permille, u
     static uint8_t copies[BODIES][SP_SIGNED_NOTE_CAP];
     const uint8_t *notes[BODIES];
     size_t lens[BODIES], n = 0, text_len, out_len = 0, bad;
+    static sp_sign_report rep;
     uint8_t text[SP_MAX_STATEMENT_TEXT];
     sp_statement st;
     sp_collect_result res;
-    int is_statement;
     uint32_t line;
+    /* The bodies' signing records, as `note sign` keeps them (one per public key), in DIR:
+     * the demo's keys are its own, so their records stay with them.  With a policy at hand
+     * a statement may start at most an epoch and a day past the clock. */
+    char state[1100];
+    sp_sign_guard guard = {state, NULL, (uint64_t)time(NULL), EPOCH + 86400u};
 
+    snprintf(state, sizeof state, "%s/signing-state", dir);
     if (sp_statement_for_epoch(&st, &policy, epoch, mode, permille) != SP_OK ||
         sp_statement_format(&st, text, sizeof text, &text_len) != SP_OK)
         return 0;
     for (int b = 0; b < BODIES; b++) {
         if (!(who & (1u << b)))
             continue;
-        if (sp_equivocation_guard(key_paths[b], text, text_len, &is_statement, NULL, 0) != SP_OK ||
-            sp_note_add_signature(&keys[b], text, text_len, 1, copies[n], sizeof copies[n],
-                                  &lens[n], &text_len, &line) != SP_OK)
+        guard.key_path = key_paths[b];
+        sp_err e = sp_note_sign_guarded(&keys[b], &guard, text, text_len, 1, copies[n],
+                                        sizeof copies[n], &lens[n], &text_len, &rep, &line);
+        if (e != SP_OK) {
+            cli_sign_error(e, bodies[b].body, line, &guard, &rep);
             return 0;
+        }
         notes[n] = copies[n];
         n++;
     }

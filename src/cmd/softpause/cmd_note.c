@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "softpause/host/keyfile.h"
@@ -11,7 +12,8 @@
 #include "softpause/note.h"
 
 static const char note_usage[] =
-    "usage: softpause note sign --key FILE.key [--text] [NOTE]\n"
+    "usage: softpause note sign --key FILE.key [--text] [--state-dir DIR]\n"
+    "                           [--max-ahead SECONDS | --allow-future] [NOTE]\n"
     "       softpause note verify --key FILE.pub [--key FILE.pub ...] [NOTE]\n"
     "\n"
     "sign    Read a signed note (or a plain text ending in a newline) from NOTE or stdin\n"
@@ -20,8 +22,12 @@ static const char note_usage[] =
     "        lines starting with '\xE2\x80\x94' or '-'); a block that is present must be\n"
     "        well formed.  Re-signing replaces this key's line; other lines keep their\n"
     "        bytes and order.  If the text is a softpause statement, the key refuses to\n"
-    "        sign a different text for an epoch it already signed or an older one\n"
-    "        (record kept beside the key file).\n"
+    "        sign a different text for an epoch it already signed or an older one: the\n"
+    "        record, one per public key, is kept in the state directory (--state-dir,\n"
+    "        else $SOFTPAUSE_STATE_DIR, else $XDG_STATE_HOME/softpause, else\n"
+    "        ~/.local/state/softpause), and it refuses an authorisation that starts more\n"
+    "        than --max-ahead seconds (default 691200, 8 days) after the host clock,\n"
+    "        unless --allow-future.\n"
     "verify  Open the note as Go's note.Open does with the given verifier keys: exit 0\n"
     "        and print the names that signed; a known key's bad signature, or no known\n"
     "        signature, is an error (exit 1).\n";
@@ -29,19 +35,30 @@ static const char note_usage[] =
 static uint8_t in_buf[SP_MAX_NOTE_BYTES + 1];
 static uint8_t out_buf[SP_SIGNED_NOTE_CAP];
 
-static int note_sign(const char *key_path, int as_text, const char *input)
+static int note_sign(const char *key_path, int as_text, const char *input,
+                     const char *state_dir, const char *max_ahead_s, int allow_future)
 {
+    static sp_sign_report rep;
     sp_signer_key key;
+    sp_sign_guard guard = {state_dir, key_path, (uint64_t)time(NULL), SP_SIGN_MAX_AHEAD_DEFAULT};
     size_t in_len, out_len, text_len;
     uint32_t line = 0;
-    int is_statement, st;
-    char record[4200];
+    int st;
     const char *where = input == NULL ? "<stdin>" : input;
 
     if (key_path == NULL) {
         fputs("softpause: error: note sign needs --key FILE.key\n", stderr);
         return EXIT_USAGE;
     }
+    if (max_ahead_s != NULL && allow_future) {
+        fputs("softpause: error: --max-ahead and --allow-future exclude each other\n", stderr);
+        return EXIT_USAGE;
+    }
+    if (max_ahead_s != NULL &&
+        (st = cli_number(max_ahead_s, SP_MAX_EPOCH, &guard.max_ahead, "--max-ahead")) != 0)
+        return st;
+    if (allow_future)
+        guard.max_ahead = UINT64_MAX;
     sp_err e = sp_signer_key_load(&key, key_path);
     if (e != SP_OK)
         return cli_error(e, key_path, 0, NULL);
@@ -49,16 +66,14 @@ static int note_sign(const char *key_path, int as_text, const char *input)
         sp_signer_key_wipe(&key);
         return st;
     }
-    e = sp_note_add_signature(&key, in_buf, in_len, as_text, out_buf, sizeof out_buf, &out_len,
-                              &text_len, &line);
+    e = sp_note_sign_guarded(&key, &guard, in_buf, in_len, as_text, out_buf, sizeof out_buf,
+                             &out_len, &text_len, &rep, &line);
     sp_signer_key_wipe(&key);
+    if (rep.migrated_from[0] != '\0')
+        fprintf(stderr, "softpause: signing record %s migrated into %s\n", rep.migrated_from,
+                rep.record_path);
     if (e != SP_OK)
-        return cli_error(e, where, line, NULL);
-    e = sp_equivocation_guard(key_path, out_buf, text_len, &is_statement, record, sizeof record);
-    if (e == SP_ERR_EQUIVOCATION)
-        return cli_error(e, where, 0, "see %s", record);
-    if (e != SP_OK)
-        return cli_error(e, record, 0, "signing record");
+        return cli_sign_error(e, where, line, &guard, &rep);
     fwrite(out_buf, 1, out_len, stdout);
     return fflush(stdout) == 0 ? EXIT_OK : cli_error(SP_ERR_IO, "<stdout>", 0, NULL);
 }
@@ -100,9 +115,10 @@ static int note_verify(const char **keys, size_t nkeys, const char *input)
 
 int cmd_note(int argc, char **argv)
 {
-    const char *key = NULL, *keys[MAX_VERIFY_KEYS], *pos[2];
+    const char *key = NULL, *keys[MAX_VERIFY_KEYS], *pos[2], *state_dir = NULL;
+    const char *max_ahead = NULL;
     size_t nkeys = 0, npos;
-    int as_text = 0;
+    int as_text = 0, allow_future = 0;
 
     if (argc < 1 || (strcmp(argv[0], "sign") != 0 && strcmp(argv[0], "verify") != 0)) {
         if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
@@ -115,9 +131,13 @@ int cmd_note(int argc, char **argv)
     if (strcmp(argv[0], "sign") == 0) {
         const cli_opt opts[] = {{"--key", 1, &key, NULL, NULL, NULL, 0},
                                 {"--text", 0, NULL, &as_text, NULL, NULL, 0},
+                                {"--state-dir", 1, &state_dir, NULL, NULL, NULL, 0},
+                                {"--max-ahead", 1, &max_ahead, NULL, NULL, NULL, 0},
+                                {"--allow-future", 0, NULL, &allow_future, NULL, NULL, 0},
                                 {NULL, 0, NULL, NULL, NULL, NULL, 0}};
         cli_parse(argc - 1, argv + 1, opts, pos, 1, &npos, note_usage);
-        return note_sign(key, as_text, npos ? pos[0] : NULL);
+        return note_sign(key, as_text, npos ? pos[0] : NULL, state_dir, max_ahead,
+                         allow_future);
     }
     const cli_opt opts[] = {{"--key", 1, NULL, NULL, keys, &nkeys, MAX_VERIFY_KEYS},
                             {NULL, 0, NULL, NULL, NULL, NULL, 0}};

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "dacc/json.h"
@@ -13,11 +14,13 @@
 
 static const char statement_usage[] =
     "usage: softpause statement new --policy POLICY --epoch N --mode run|throttle:PERMILLE|pause\n"
+    "                               [--allow-future]\n"
     "       softpause statement collect [--policy POLICY] SIGNED...\n"
     "       softpause statement verify --policy POLICY [--json] STATEMENT\n"
     "\n"
     "new      Print the statement text for epoch N (start = genesis + N x epoch-length).\n"
-    "         Sign it with `softpause note sign --key BODY.key`.\n"
+    "         Sign it with `softpause note sign --key BODY.key`.  An epoch after the\n"
+    "         next one by the host clock is refused unless --allow-future.\n"
     "collect  Merge signed copies of one statement into one note.  Every line is\n"
     "         verified against the policy; only valid lines are kept, one per key.\n"
     "         Copies with different texts are refused.  POLICY defaults to\n"
@@ -29,7 +32,23 @@ static const char statement_usage[] =
 static uint8_t policy_bytes[SP_MAX_POLICY_BYTES + 1];
 static sp_policy policy;
 
-static int statement_new(const char *policy_path, const char *epoch_s, const char *mode_s)
+/* Signing a future epoch by mistake would lock a body out of the current one (its record
+ * refuses lower epochs): refuse an epoch after the next one by the host clock. */
+static int epoch_too_far(uint64_t epoch, const char *epoch_s)
+{
+    char when[32];
+    uint64_t now = (uint64_t)time(NULL);
+    uint64_t current = now <= policy.genesis ? 0 : (now - policy.genesis) / policy.epoch_length;
+    if (epoch <= current + 1)
+        return EXIT_OK;
+    return cli_error(SP_ERR_SIGN_FUTURE, NULL, 0,
+                     "--epoch %s: the host clock (%s) is in epoch %llu; at most epoch %llu",
+                     epoch_s, cli_iso_time(when, now), (unsigned long long)current,
+                     (unsigned long long)(current + 1));
+}
+
+static int statement_new(const char *policy_path, const char *epoch_s, const char *mode_s,
+                         int allow_future)
 {
     sp_statement st;
     uint8_t text[SP_MAX_STATEMENT_TEXT];
@@ -45,6 +64,8 @@ static int statement_new(const char *policy_path, const char *epoch_s, const cha
     uint64_t epoch, permille = 0;
     uint32_t mode;
     if ((rc = cli_number(epoch_s, SP_MAX_EPOCH, &epoch, "--epoch")) != 0)
+        return rc;
+    if (!allow_future && (rc = epoch_too_far(epoch, epoch_s)) != EXIT_OK)
         return rc;
     if (strcmp(mode_s, "run") == 0) {
         mode = SP_MODE_RUN;
@@ -211,21 +232,26 @@ int cmd_statement(int argc, char **argv)
 {
     const char *policy_path = NULL, *epoch = NULL, *mode = NULL, *pos[MAX_COLLECT];
     size_t npos;
-    int json = 0;
+    int json = 0, allow_future = 0;
     const cli_opt opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
                             {"--epoch", 1, &epoch, NULL, NULL, NULL, 0},
                             {"--mode", 1, &mode, NULL, NULL, NULL, 0},
                             {"--json", 0, NULL, &json, NULL, NULL, 0},
+                            {"--allow-future", 0, NULL, &allow_future, NULL, NULL, 0},
                             {NULL, 0, NULL, NULL, NULL, NULL, 0}};
 
     int early = cli_subcommand_start(argc, argv, statement_usage);
     if (early != CLI_CONTINUE)
         return early;
     cli_parse(argc - 1, argv + 1, opts, pos, MAX_COLLECT, &npos, statement_usage);
+    if (allow_future && strcmp(argv[0], "new") != 0) {
+        fputs("softpause: error: --allow-future is an option of statement new\n", stderr);
+        return EXIT_USAGE;
+    }
     if (sp_sodium_init() != SP_OK)
         return cli_error(SP_ERR_CRYPTO, NULL, 0, "libsodium failed to start");
     if (strcmp(argv[0], "new") == 0 && npos == 0)
-        return statement_new(policy_path, epoch, mode);
+        return statement_new(policy_path, epoch, mode, allow_future);
     if (strcmp(argv[0], "collect") == 0)
         return statement_collect(policy_path, pos, npos);
     if (strcmp(argv[0], "verify") == 0 && npos <= 1)
