@@ -1025,7 +1025,8 @@ static void attack_proof_wrong_index_or_hash(void)
     CHECK_ERR(verify_bundle(&w.policy, blen), SP_ERR_MERKLE_SIZE);
 }
 
-/* Cosignature timestamps at the edges: 0, 2^63 and 2^64 - 1, correctly signed. */
+/* Cosignature timestamps at the edges: 0, 2^52 (the attested-time ceiling) and 2^64 - 1,
+ * correctly signed. */
 static void attack_cosignature_time_out_of_range(void)
 {
     uint64_t t = epoch_time(EPOCH);
