@@ -297,7 +297,7 @@ static void world_start(bench_world *b, int note_count)
 
     char db[1024];
     scratch_path(db, sizeof db, "log.db");
-    sp_log_config cfg = {&b->w.policy, &b->log_key, db, 0, 0, NULL, NULL};
+    sp_log_config cfg = {&b->w.policy, &b->log_key, db, 0, 0, NULL, NULL, 0};
     check(sp_log_server_open(&b->log, &cfg), "log does not open");
     check(sp_http_server_start(&b->log_http, NULL, 0, SP_LOG_MAX_ADD_BYTES, sp_log_handle,
                                b->log, &b->log_port),

@@ -144,6 +144,10 @@ int main(int argc, char **argv)
     remac(r);
     record("rec-attested-too-big", r, 128);
     memcpy(r, run, 128);
+    r[89] = 0x10; /* attested time 2^52: written before the ceiling, decodes clamped */
+    remac(r);
+    record("rec-attested-above-ceiling", r, 128);
+    memcpy(r, run, 128);
     r[87] = 3;
     remac(r);
     record("rec-bad-flags", r, 128);
@@ -175,6 +179,9 @@ int main(int argc, char **argv)
     st.attested_time = FUZZ_BUNDLE_TIME + 30 * 86400;
     encode(&st, r);
     device("dev-attested-stale-apply", 1, 1, 0, r, NULL);
+    r[88] = 0x7f; /* 2^63 - 2^56 + ...: written before the ceiling, clamped at boot */
+    remac(r);
+    device("dev-attested-above-ceiling-apply", 1, 1, 0, r, NULL);
     device("dev-pending-increment", 1, 0, 10, fac, run);
     device("dev-current-and-older", 2, 0, 1, fac, run);
     device("dev-rollback", 9, 1, 1, fac, run);

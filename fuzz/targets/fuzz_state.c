@@ -5,8 +5,10 @@
  *       erased flash page) goes to sp_state_decode under a fixed device key.  Checks: on
  *       failure the output is all zero; on success a current-format record re-encodes
  *       byte-identically (one state, one encoding: the decoder accepts nothing the encoder
- *       cannot write), and a format-1 record re-encodes as the current format with the
- *       same state (migration, never a reset).
+ *       cannot write) -- except a T_att of 2^52..2^63-1, written before the attested-time
+ *       ceiling, which decodes clamped to 2^52 - 1 and re-encodes so -- and a format-1
+ *       record re-encodes as the current format with the same state (migration, never a
+ *       reset).
  *
  *   input[0] odd: DEVICE mode.  A whole device boots from fuzzed external flash:
  *
@@ -163,6 +165,15 @@ static void fill_record(uint8_t rec[SP_STATE_RECORD_BYTES], const uint8_t *p, si
     memcpy(rec, p, n < SP_STATE_RECORD_BYTES ? n : SP_STATE_RECORD_BYTES);
 }
 
+/* Bytes 88..95 of a format-2 record, big-endian: the attested time as stored. */
+static uint64_t stored_attested_time(const uint8_t rec[SP_STATE_RECORD_BYTES])
+{
+    uint64_t t = 0;
+    for (int i = 88; i < 96; i++)
+        t = t << 8 | rec[i];
+    return t;
+}
+
 static void record_mode(const uint8_t *data, size_t size)
 {
     uint8_t rec[SP_STATE_RECORD_BYTES], again[SP_STATE_RECORD_BYTES];
@@ -183,6 +194,11 @@ static void record_mode(const uint8_t *data, size_t size)
         if (again[5] != SP_STATE_FORMAT_VERSION || st.attested_time != 0 ||
             sp_state_decode(&back, again, &holder.crypto) != SP_OK ||
             memcmp(&back, &st, sizeof st) != 0)
+            abort();
+    } else if (stored_attested_time(rec) >= SP_COSIG_TIME_LIMIT) {
+        /* a T_att at or above the ceiling, written before it: decoded clamped, and the
+         * re-encoding differs only there (and in the MAC) */
+        if (st.attested_time != SP_COSIG_TIME_LIMIT - 1 || memcmp(rec, again, 88) != 0)
             abort();
     } else if (memcmp(rec, again, sizeof rec) != 0) {
         abort(); /* canonical: one state, one encoding */

@@ -24,9 +24,9 @@
  * line fails or none exists); then every line whose name and 0x04 key ID match a policy
  * witness: payload length 72 after the ID (SP_ERR_COSIG_FORMAT), not a second line of the
  * same witness (SP_ERR_COSIG_DUPLICATE), timestamp not 0 (SP_ERR_COSIG_TIME_ZERO) and
- * below 2^63 (SP_ERR_COSIG_TIME_RANGE), signature valid (SP_ERR_COSIG_INVALID); lines of
- * unknown keys are ignored; finally the witness quorum (SP_ERR_WITNESS_QUORUM) and the
- * quorum-attested time.  Each witness key counts once: the policy loader refuses two
+ * below SP_COSIG_TIME_LIMIT, 2^52 (SP_ERR_COSIG_TIME_RANGE), signature valid
+ * (SP_ERR_COSIG_INVALID); lines of unknown keys are ignored; finally the witness quorum
+ * (SP_ERR_WITNESS_QUORUM) and the quorum-attested time.  Each witness key counts once: the policy loader refuses two
  * witnesses sharing a key, and a second line of one witness is refused, not skipped.
  */
 #ifndef SOFTPAUSE_CHECKPOINT_H
@@ -43,7 +43,7 @@
 
 #define SP_COSIGNATURE_HEADER "cosignature/v1\n"
 #define SP_COSIGNATURE_PAYLOAD_BYTES 72u      /* 8-byte timestamp + 64-byte signature */
-#define SP_COSIG_TIME_LIMIT ((uint64_t)1 << 63)
+/* SP_COSIG_TIME_LIMIT (2^52, the attested-time ceiling): softpause/config.h. */
 
 typedef struct sp_checkpoint {
     char origin[SP_MAX_NAME_BYTES + 1];       /* NUL-terminated */

@@ -136,6 +136,20 @@
  * statement, index, proof lines and the cosigned checkpoint note. */
 #define SP_MAX_BUNDLE_BYTES (((SP_MAX_NOTE_BYTES + 2u) / 3u) * 4u + 8192u)
 
+/*
+ * Attested-time ceiling.  Cosignature timestamps, and so the quorum-attested time T_att a
+ * device keeps, are below 2^52 seconds (about 142 million years): a cosignature dated at
+ * or above it is refused (SP_ERR_COSIG_TIME_RANGE) while the checkpoint is verified,
+ * before the device raises or persists anything.  The ceiling sits below the epoch-start
+ * bound SP_MAX_TIME (2^53), so every sum of a time with an epoch length and max-staleness
+ * keeps headroom, and a quorum that dates its cosignatures as far ahead as it can still
+ * leaves the device a bounded, computable set of epochs (docs/threat-model.md 5.4).  A
+ * state record written before the ceiling with a larger T_att is clamped to
+ * SP_COSIG_TIME_LIMIT - 1 when it is decoded (docs/protocol.md 8.2).  Witnesses refuse to
+ * cosign at or above it (softpause/server/witness.h).
+ */
+#define SP_COSIG_TIME_LIMIT ((unsigned long long)1 << 52)
+
 /* Largest accepted max-staleness in a policy (seconds): one year. */
 #define SP_MAX_STALENESS_LIMIT 31536000u
 
@@ -166,5 +180,6 @@ _Static_assert(SP_MAX_TAGS >= 1 && SP_MAX_TAGS <= 32, "tag sets are 32-bit masks
 _Static_assert(SP_MAX_LINE_BYTES <= SP_MAX_NOTE_BYTES, "a line fits in a note");
 _Static_assert(SP_MAX_SIG_BYTES >= 68, "an Ed25519 signature line needs 68 bytes");
 _Static_assert(SP_CONSUME_CHUNK_SECONDS >= 1, "chunk must be positive");
+_Static_assert(SP_COSIG_TIME_LIMIT < SP_MAX_TIME, "the attested-time ceiling is below the epoch-start bound");
 
 #endif /* SOFTPAUSE_CONFIG_H */

@@ -36,7 +36,9 @@
  *    80   4  last reason (sp_err value)
  *    84   2  throttle permille (0 unless mode is throttle)
  *    86   2  flags: bit 0 = an epoch has been accepted; other bits zero
- *    88   8  attested time T_att (latest time a witness quorum vouched for), < 2^63
+ *    88   8  attested time T_att (latest time a witness quorum vouched for), below
+ *            SP_COSIG_TIME_LIMIT (2^52); an older record's larger value (< 2^63) decodes
+ *            clamped to SP_COSIG_TIME_LIMIT - 1
  *    96  32  HMAC-SHA-256(device key, bytes 0..95)
  *
  * Write order (every state change): encode the new record stamped counter+1 into the slot
@@ -180,7 +182,9 @@ SP_MUST_CHECK sp_err sp_device_consume(sp_device *dev, uint64_t seconds, sp_deci
 SP_MUST_CHECK sp_err sp_device_status(const sp_device *dev, sp_device_state *out);
 
 /* State record codec (exposed for tests and fuzzing).  decode checks magic, version,
- * length, reserved bits and the MAC. */
+ * length, reserved bits and the MAC, and clamps a T_att of 2^52..2^63-1 (written before
+ * the attested-time ceiling) to SP_COSIG_TIME_LIMIT - 1; encode refuses a T_att at or
+ * above SP_COSIG_TIME_LIMIT (SP_ERR_ARGUMENT). */
 SP_MUST_CHECK sp_err sp_state_encode(const sp_device_state *st,
                                      uint8_t rec[SP_STATE_RECORD_BYTES],
                                      const sp_crypto *crypto);

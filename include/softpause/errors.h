@@ -120,7 +120,7 @@
     X(SP_ERR_COSIG_INVALID, 154, "a known witness's cosignature does not verify")            \
     X(SP_ERR_COSIG_DUPLICATE, 155, "two cosignature lines from one witness")                 \
     X(SP_ERR_COSIG_TIME_ZERO, 156, "cosignature timestamp is 0")                             \
-    X(SP_ERR_COSIG_TIME_RANGE, 157, "cosignature timestamp is 2^63 or later")                \
+    X(SP_ERR_COSIG_TIME_RANGE, 157, "cosignature timestamp is 2^52 (the attested-time ceiling) or later") \
     X(SP_ERR_WITNESS_QUORUM, 158, "checkpoint not cosigned by the policy's witness quorum")  \
     /* proofs and bundles (C2SP tlog-proof) */                                               \
     X(SP_ERR_PROOF_FORMAT, 170, "malformed tlog-proof (header, extra, index, hashes, checkpoint)") \
@@ -134,6 +134,8 @@
     /* log */                                                                                \
     X(SP_ERR_LOG_SIGNATURE_LINE, 194, "entry has a signature line that is not a valid, distinct policy-key signature") \
     X(SP_ERR_LOG_FULL, 195, "log is full or the request is over a size cap")                 \
+    X(SP_ERR_WITNESS_CLOCK, 196, "witness clock at or above the time ceiling or behind its last cosignature") \
+    X(SP_ERR_LOG_COSIG_AHEAD, 197, "a witness cosignature is dated too far ahead of the log's clock") \
     X(SP_ERR_SIGN_FUTURE, 199, "statement starts too far past the host clock (--allow-future overrides)") \
     /* host layer */                                                                         \
     X(SP_ERR_IO, 130, "file or system I/O failed")                                           \

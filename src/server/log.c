@@ -23,6 +23,7 @@
 #include "softpause/host/signing.h"
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/host/tlog_tiles.h"
+#include "softpause/host/utc.h"
 #include "softpause/note.h"
 #include "softpause/server/log.h"
 #include "softpause/statement.h"
@@ -46,6 +47,7 @@ struct sp_log_server {
     const sp_policy *policy;
     sp_signer_key key;
     uint64_t interval;
+    uint64_t max_skew;               /* seconds a cosignature may be ahead of the clock */
     long timeout_ms;
     void (*log)(void *ctx, const char *line);
     void *log_ctx;
@@ -114,6 +116,7 @@ sp_err sp_log_server_open(sp_log_server **out, const sp_log_config *cfg)
     s->key = *cfg->key;
     s->interval = cfg->witness_interval ? cfg->witness_interval : SP_LOG_WITNESS_INTERVAL_DEFAULT;
     s->timeout_ms = cfg->witness_timeout_ms ? cfg->witness_timeout_ms : SP_LOG_WITNESS_TIMEOUT_MS;
+    s->max_skew = cfg->max_cosig_skew ? cfg->max_cosig_skew : SP_LOG_MAX_COSIG_SKEW_DEFAULT;
     s->log = cfg->log;
     s->log_ctx = cfg->log_ctx;
     for (size_t i = 0; i < SP_MAX_WITNESSES; i++)
@@ -328,6 +331,13 @@ sp_err sp_log_sign_checkpoint(const sp_signer_key *key, sp_log_store *store, uin
     return e;
 }
 
+/* The log's clock: Unix seconds (0 if the system has none). */
+static uint64_t wall_clock(void)
+{
+    time_t t = time(NULL);
+    return t > 0 ? (uint64_t)t : 0;
+}
+
 /* One witness's part of a round (run on its own thread). */
 typedef struct witness_call {
     sp_log_server *s;
@@ -424,11 +434,25 @@ static void *witness_thread(void *arg)
     return NULL;
 }
 
+/* Is time t more than the allowed skew ahead of the log's clock `now`?  Says so if it is. */
+static int too_far_ahead(sp_log_server *s, const char *what, uint64_t t, uint64_t now)
+{
+    char a[SP_UTC_BYTES], b[SP_UTC_BYTES];
+    if (t <= now || t - now <= s->max_skew)
+        return 0;
+    sp_utc_format(a, t);
+    sp_utc_format(b, now);
+    say(s, "%s dated %s, %llu s ahead of the log's clock (%s; max skew %llu s): refused", what,
+        a, (unsigned long long)(t - now), b, (unsigned long long)s->max_skew);
+    return 1;
+}
+
 /* The first line of witness w in its response, checked: signed note + that line must make
- * the verifier count w's cosignature.  On success the line (with its '\n') is appended to
- * s->combined at *combined_len. */
+ * the verifier count w's cosignature, dated no more than the skew after `now`.  On success
+ * the line (with its '\n') is appended to s->combined at *combined_len. */
 static sp_err keep_cosignature(sp_log_server *s, uint32_t wi, const uint8_t *resp,
-                               size_t resp_len, size_t signed_len, size_t *combined_len)
+                               size_t resp_len, size_t signed_len, uint64_t now,
+                               size_t *combined_len)
 {
     const sp_witness *w = &s->policy->witness.witnesses[wi];
     static const uint8_t no_line[1];
@@ -460,6 +484,10 @@ static sp_err keep_cosignature(sp_log_server *s, uint32_t wi, const uint8_t *res
         return e;
     if (!(result.cosigned & (1u << wi)))
         return SP_ERR_COSIG_INVALID;
+    char what[SP_MAX_NAME_BYTES + 32];
+    snprintf(what, sizeof what, "the cosignature of witness %s", w->name);
+    if (too_far_ahead(s, what, result.cosig_time[wi], now))
+        return SP_ERR_LOG_COSIG_AHEAD;
     if (line_len > sizeof s->combined - *combined_len)
         return SP_ERR_LOG_FULL;
     memcpy(s->combined + *combined_len, s->candidate + signed_len, line_len);
@@ -508,13 +536,15 @@ static sp_err round_locked(sp_log_server *s, sp_log_round *round)
     }
     memcpy(s->combined, s->signed_note, signed_len);
     combined_len = signed_len;
-    for (uint32_t i = 0; i < wp->witness_count; i++) {
+    for (uint32_t i = 0; i < wp->witness_count; i++)
         if (started[i])
             pthread_join(threads[i], NULL);
+    uint64_t now = wall_clock(); /* after every answer: no honest cosignature is later */
+    for (uint32_t i = 0; i < wp->witness_count; i++) {
         s->witness_size[i] = calls[i].known;
         if (started[i] && calls[i].err == SP_OK)
             calls[i].err = keep_cosignature(s, i, calls[i].resp, calls[i].resp_len, signed_len,
-                                            &combined_len);
+                                            now, &combined_len);
         free(calls[i].resp);
         round->witnesses[i] = (sp_log_witness_status){calls[i].http_status, calls[i].err,
                                                       calls[i].known};
@@ -529,6 +559,9 @@ static sp_err round_locked(sp_log_server *s, sp_log_round *round)
     sp_checkpoint_result result;
     e = sp_checkpoint_verify_witnessed(wp, s->combined, combined_len, sp_sodium_crypto(),
                                        &s->cwork, &cp, &result);
+    /* Implied by the check of each kept cosignature; checked again where it matters. */
+    if (e == SP_OK && too_far_ahead(s, "the quorum time", result.quorum_time, now))
+        e = SP_ERR_LOG_COSIG_AHEAD;
     if (e == SP_OK)
         e = publish(s, size, s->combined, combined_len);
     if (e == SP_OK) {

@@ -12,7 +12,9 @@
  * One request, in order:
  *
  *   parse body --400--> verify log signature --404/403--> old <= size? --400-->
- *   read clock --500--> lock; BEGIN IMMEDIATE; read (last size, last root)
+ *   read clock (0, or at or above 2^52) --503--> lock; BEGIN IMMEDIATE;
+ *   read (last size, last root, last cosignature time)
+ *     clock before the last cosignature time             --> 503 (nothing written)
  *     old != last size                                   --> 409 "<last>\n" (nothing written)
  *     old == size == last, root != last root              --> evidence; COMMIT; 409 split view
  *     old > 0 and no consistency proof last -> checkpoint --> evidence; COMMIT; 422
@@ -34,6 +36,7 @@
 #include "softpause/checkpoint.h"
 #include "softpause/host/signing.h"
 #include "softpause/host/sodium_crypto.h"
+#include "softpause/host/utc.h"
 #include "softpause/merkle.h"
 #include "softpause/server/witness.h"
 #include "softpause/tlog_proof.h"
@@ -77,6 +80,23 @@ static sp_err refuse(sp_http_response *resp, int status, sp_err e, const char *d
              detail != NULL ? ": " : "", detail != NULL ? detail : "");
     sp_http_respond_text(resp, status, text);
     return e;
+}
+
+/* 503 SP_ERR_WITNESS_CLOCK: the clock reads `now`, at or above the attested-time ceiling
+ * (last == 0) or before `last`, the time of the last cosignature for the log.  The body is
+ * the line `witness serve` logs. */
+static sp_err clock_refusal(sp_http_response *resp, uint64_t now, uint64_t last)
+{
+    char detail[160], a[SP_UTC_BYTES], b[SP_UTC_BYTES];
+    sp_utc_format(a, now);
+    sp_utc_format(b, last);
+    if (last == 0)
+        snprintf(detail, sizeof detail,
+                 "the clock reads %s, at or above the attested-time ceiling (2^52 s)", a);
+    else
+        snprintf(detail, sizeof detail,
+                 "the clock reads %s, before the last cosignature for this log (%s)", a, b);
+    return refuse(resp, 503, SP_ERR_WITNESS_CLOCK, detail);
 }
 
 /* The spec's one exception to "a reason in the body": 409 with the last cosigned size. */
@@ -149,6 +169,10 @@ static sp_err update_head(sp_witness_service *w, const request_work *rw, const u
         witness_state_rollback(w->db);
         return refuse(resp, 500, SP_ERR_DB, "cannot read the cosigned tree head");
     }
+    if (head.found && now < head.cosigned_at) {
+        witness_state_rollback(w->db);
+        return clock_refusal(resp, now, head.cosigned_at);
+    }
     if (old != (head.found ? head.size : 0)) {
         witness_state_rollback(w->db);
         return conflict(resp, head.found ? head.size : 0);
@@ -210,9 +234,10 @@ static sp_err handle(sp_witness_service *w, request_work *rw, const uint8_t *bod
         return refuse(resp, 400, SP_ERR_MERKLE_SIZE, detail);
     }
     now = w->clock(w->clock_ctx);
-    if (now == 0 || now >= SP_COSIG_TIME_LIMIT)
-        return refuse(resp, 500, now == 0 ? SP_ERR_COSIG_TIME_ZERO : SP_ERR_COSIG_TIME_RANGE,
-                      "the witness's clock");
+    if (now == 0)
+        return refuse(resp, 503, SP_ERR_COSIG_TIME_ZERO, "the witness's clock");
+    if (now >= SP_COSIG_TIME_LIMIT)
+        return clock_refusal(resp, now, 0);
 
     pthread_mutex_lock(&w->lock);
     e = update_head(w, rw, body, len, now, resp);

@@ -2,7 +2,7 @@
  * witness_state.c -- the witness's SQLite state (see witness_state.h).
  *
  * Sizes are below 2^63 (the checkpoint parser's limit), so they fit SQLite's signed
- * 64-bit integers unchanged; times likewise (cosignature times are below 2^63).
+ * 64-bit integers unchanged; times likewise (cosignature times are below 2^52).
  */
 #include <string.h>
 
@@ -74,7 +74,8 @@ static sqlite3_stmt *prepare(sqlite3 *db, const char *sql, const char *origin, s
 
 sp_err witness_state_get(sqlite3 *db, const char *origin, size_t origin_len, witness_head *head)
 {
-    sqlite3_stmt *st = prepare(db, "SELECT size, root FROM witness_log WHERE origin = ?1",
+    sqlite3_stmt *st = prepare(db,
+                               "SELECT size, root, cosigned_at FROM witness_log WHERE origin = ?1",
                                origin, origin_len);
     sp_err e = SP_ERR_DB;
     int rc;
@@ -85,10 +86,12 @@ sp_err witness_state_get(sqlite3 *db, const char *origin, size_t origin_len, wit
     if (rc == SQLITE_DONE) {
         e = SP_OK;
     } else if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) >= 0 &&
-               sqlite3_column_bytes(st, 1) == SP_SHA256_BYTES) {
+               sqlite3_column_bytes(st, 1) == SP_SHA256_BYTES &&
+               sqlite3_column_int64(st, 2) >= 0) {
         head->found = 1;
         head->size = (uint64_t)sqlite3_column_int64(st, 0);
         memcpy(head->root, sqlite3_column_blob(st, 1), SP_SHA256_BYTES);
+        head->cosigned_at = (uint64_t)sqlite3_column_int64(st, 2);
         e = SP_OK;
     }
     sqlite3_finalize(st);

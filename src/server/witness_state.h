@@ -24,6 +24,7 @@ typedef struct witness_head {
     int found;                      /* 0: nothing cosigned for this origin */
     uint64_t size;
     uint8_t root[SP_SHA256_BYTES];
+    uint64_t cosigned_at;           /* the time of the last cosignature for this origin */
 } witness_head;
 
 /* Open (sp_db_open) and create the schema if missing. */

@@ -433,8 +433,11 @@ sp_err sp_device_apply(sp_device *dev, const uint8_t *bundle, size_t len,
      * for statements that were published and witnessed (R6). */
     err = sp_bundle_verify(&dev->policy, bundle, len, dev->crypto, &dev->work, &st, report,
                            err_line);
+    /* The checkpoint check refused every cosignature at or above the attested-time
+     * ceiling before this point; the bound is checked again here, where T_att is raised. */
     if (report->checkpoint_verified && report->witnesses.quorum_met &&
-        report->witnesses.quorum_time > dev->attested_ram)
+        report->witnesses.quorum_time > dev->attested_ram &&
+        report->witnesses.quorum_time < SP_COSIG_TIME_LIMIT)
         dev->attested_ram = report->witnesses.quorum_time;
     if (err == SP_OK) {
         /* Re-check what the device relies on, whatever the lower layers guarantee. */

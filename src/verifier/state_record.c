@@ -14,7 +14,10 @@
  *   +------+------+------+----+----+---------------+----------------------------------+
  *
  * (the permille, at most 999, and the flags fit 16 bits, which makes room for the
- * quorum-attested time without growing the frame).  Format version 1, still decoded so that
+ * quorum-attested time without growing the frame).  T_att is written below
+ * SP_COSIG_TIME_LIMIT (2^52, config.h); a record from firmware before that ceiling may hold
+ * up to 2^63 - 1, which decodes clamped to SP_COSIG_TIME_LIMIT - 1 (and is written so on
+ * the next write).  Format version 1, still decoded so that
  * a device updated in the field migrates its record on the next write:
  *
  *    0        4      6      8               16                              48
@@ -103,6 +106,8 @@ enum {
 };
 
 #define V2_FLAG_HAS_EPOCH 0x0001u
+/* No firmware ever wrote a T_att of 2^63 or more (cosignature times were below 2^63). */
+#define V2_ATTESTED_LIMIT ((uint64_t)1 << 63)
 
 _Static_assert((int)V2_OFF_MAC == (int)V1_OFF_MAC && V2_LENGTH == SP_STATE_RECORD_BYTES,
                "v2 keeps the frame and the MAC position");
@@ -179,7 +184,7 @@ static int state_check(const sp_device_state *st)
         return 0;
     if (st->highest_epoch > SP_MAX_EPOCH || st->allowance > SP_MAX_TIME)
         return 0;
-    if (st->attested_time >= ((uint64_t)1 << 63)) /* cosignature timestamps are below 2^63 */
+    if (st->attested_time >= SP_COSIG_TIME_LIMIT) /* a quorum can attest no later time */
         return 0;
     if (!is_mode(st->mode) || !is_mode(st->last_decision))
         return 0;
@@ -299,6 +304,10 @@ static sp_err decode_v2(sp_device_state *out, const uint8_t rec[SP_STATE_RECORD_
     out->last_reason = (sp_err)get_u32(rec + V2_OFF_LAST_REASON);
     out->permille = get_u16(rec + V2_OFF_PERMILLE);
     out->attested_time = get_u64(rec + V2_OFF_ATTESTED);
+    /* Firmware before the attested-time ceiling wrote T_att up to 2^63 - 1: clamped to
+     * the ceiling, never refused (refusing would brick a device for a time it was told). */
+    if (out->attested_time >= SP_COSIG_TIME_LIMIT && out->attested_time < V2_ATTESTED_LIMIT)
+        out->attested_time = SP_COSIG_TIME_LIMIT - 1u;
     if (!state_check(out))
         return SP_ERR_DEV_RECORD_FORMAT;
     return SP_OK;

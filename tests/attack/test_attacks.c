@@ -506,6 +506,88 @@ static void attack_witness_quorum_dates_the_future(void)
     CHECK(dev.state.has_epoch == 0 && dev.state.mode == SP_MODE_PAUSE);
 }
 
+/* A quorum-dated time at or above the attested-time ceiling (2^52, and anything up to the
+ * 2^63 that was accepted before the ceiling) is refused while the checkpoint is checked:
+ * the device neither raises T_att nor writes anything, and keeps running. */
+static void attack_cosignature_beyond_ceiling_moves_nothing(void)
+{
+    static const uint64_t beyond[] = { SP_COSIG_TIME_LIMIT, ((uint64_t)1 << 63) - 1 };
+    uint64_t t = epoch_time(EPOCH), counter;
+    unsigned long writes;
+    device_fresh();
+    CHECK_OK(device_apply_epoch(EPOCH - 1, "run"));
+    counter = mem.counter;
+    writes = mem.count[MEMIO_SLOT_WRITE];
+    for (size_t i = 0; i < sizeof beyond / sizeof beyond[0]; i++) {
+        CHECK_ERR(device_apply(bundle, bundle_with_times(beyond[i], beyond[i], t)),
+                  SP_ERR_COSIG_TIME_RANGE);
+        CHECK(report.checkpoint_verified == 0);
+        CHECK(dev.attested_ram == epoch_time(EPOCH - 1));
+        CHECK(mem.counter == counter && mem.count[MEMIO_SLOT_WRITE] == writes);
+    }
+    CHECK_OK(device_apply(bundle, bundle_with_times(t, t, t)));
+    CHECK(dev.state.highest_epoch == EPOCH && dev.state.attested_time == t);
+}
+
+/*
+ * Time poisoned as far as it goes: a witness quorum (stolen keys, or its clocks gone wrong
+ * together with the log's) dates a checkpoint at time `poison` <= the ceiling
+ * 2^52 - 1, carried by a bundle the device refuses.  Honest statements are then stale
+ * for good (honest witnesses never move T_att further), and renumbering -- the signers
+ * signing the epoch numbers the device now believes in, published and cosigned honestly
+ * at the real time -- buys exactly the epochs e with
+ *     start(e) + epoch-length + max-staleness >= T_att      (the freeze window)
+ *     e <= floor((T_att - genesis) / epoch-length) + 1      (the fast-forward bound),
+ * i.e. 3 + floor(S/L) - [X mod L > S mod L] statements, X = T_att - genesis, L the epoch
+ * length, S max-staleness (docs/threat-model.md 5.4).  The attacker here tries every
+ * epoch from well below the window up; returns how many the device accepted before the
+ * first SP_ERR_DEV_FAST_FORWARD, which must come at the bound + 1.
+ */
+static uint64_t renumbered_after_poison(uint64_t poison)
+{
+    const uint64_t L = PF_EPOCH_LENGTH, newest = (poison - PF_GENESIS) / L + 1;
+    const uint64_t honest = epoch_time(EPOCH + 1); /* the real time, as witnesses say */
+    uint64_t accepted = 0, e;
+    sp_err r;
+    device_fresh();
+    CHECK_OK(device_apply_epoch(EPOCH, "run"));
+    CHECK_ERR(device_apply(bundle, bundle_with_times(poison, poison, honest)),
+              SP_ERR_DEV_FROZEN);
+    CHECK(report.checkpoint_verified == 1 && dev.state.attested_time == poison);
+    CHECK_OK(sp_device_load(&dev, &mem.io, &devkey.crypto)); /* it survives a reboot */
+    CHECK(dev.attested_ram == poison);
+    CHECK_ERR(device_apply_epoch(EPOCH + 1, "run"), SP_ERR_DEV_FROZEN); /* honest: stale */
+    for (e = newest - 8; (r = device_apply_epoch_at(e, "run", honest)) != SP_ERR_DEV_FAST_FORWARD;
+         e++) {
+        if (r == SP_OK)
+            accepted++;
+        else
+            CHECK_ERR(r, accepted == 0 ? SP_ERR_DEV_FROZEN : SP_OK);
+        if (e > newest + 1) /* the bound did not hold: stop */
+            break;
+    }
+    CHECK(e == newest + 1);
+    CHECK(report.checkpoint_verified == 1);
+    CHECK(dev.state.highest_epoch == newest && dev.attested_ram == poison);
+    CHECK_ERR(device_apply_epoch_at(newest + 52, "run", honest), SP_ERR_DEV_FAST_FORWARD);
+    CHECK(dev.state.attested_time == poison);
+    return accepted;
+}
+
+static void attack_time_poisoned_to_the_ceiling(void)
+{
+    const uint64_t L = PF_EPOCH_LENGTH, S = PF_MAX_STALENESS;
+    const uint64_t ceiling = SP_COSIG_TIME_LIMIT - 1, x = ceiling - PF_GENESIS;
+    /* genesis 1735689600, one-week epochs, one week of max-staleness: X mod L = 272895 >
+     * S mod L = 0, so 3 + 1 - 1 = 3 statements (epochs 7446425084..7446425086). */
+    CHECK(x % L == 272895u && S % L == 0u);
+    CHECK(renumbered_after_poison(ceiling) == 3u);
+    CHECK(dev.state.highest_epoch == 7446425086ull);
+    /* The bound 3 + floor(S/L) is reached when T_att falls early enough in its epoch: the
+     * last epoch start below the ceiling gives 4. */
+    CHECK(renumbered_after_poison(PF_GENESIS + x / L * L) == 3u + S / L);
+}
+
 /* ---- endless data and malformed text ---------------------------------------------------- */
 
 static size_t quorum_note(void)
@@ -943,7 +1025,8 @@ static void attack_proof_wrong_index_or_hash(void)
     CHECK_ERR(verify_bundle(&w.policy, blen), SP_ERR_MERKLE_SIZE);
 }
 
-/* Cosignature timestamps at the edges: 0, 2^63 and 2^64 - 1, correctly signed. */
+/* Cosignature timestamps at the edges: 0, 2^52 (the attested-time ceiling) and 2^64 - 1,
+ * correctly signed. */
 static void attack_cosignature_time_out_of_range(void)
 {
     uint64_t t = epoch_time(EPOCH);
@@ -1182,6 +1265,8 @@ int main(void)
     RUN_TEST(attack_proof_too_long);
     RUN_TEST(attack_proof_wrong_index_or_hash);
     RUN_TEST(attack_cosignature_time_out_of_range);
+    RUN_TEST(attack_cosignature_beyond_ceiling_moves_nothing);
+    RUN_TEST(attack_time_poisoned_to_the_ceiling);
     RUN_TEST(attack_log_checkpoint_as_statement);
     RUN_TEST(attack_statement_as_checkpoint);
     RUN_TEST(attack_split_view);

@@ -43,6 +43,8 @@ run 2 "log without subcommand" $SP log
 run 2 "serve without key" $SP log serve --policy $P --db "$T/log.db"
 run 2 "bad --listen" $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/log.db" --listen nowhere
 run 2 "zero interval" $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/log.db" --witness-interval 0
+run 2 "zero cosignature skew" $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/log.db" --max-cosig-skew 0
+run 2 "cosignature skew over a day" $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/log.db" --max-cosig-skew 86401
 expect_err SP_ERR_CKPT_ORIGIN "a key that is not the policy's log" \
     $SP log serve --policy $P --key "$K/mil-a.key" --db "$T/log.db"
 expect_err SP_ERR_KEY_ALGORITHM "a cosigner key as log key" \

@@ -943,7 +943,7 @@ static void test_cosignature_line(void)
     pub_world_make(&pw);
     pub_cosigner_key(&w, &pw, 1);
 
-    static const uint64_t times[] = {1, 1700000000u, ((uint64_t)1 << 63) - 1};
+    static const uint64_t times[] = {1, 1700000000u, SP_COSIG_TIME_LIMIT - 1};
     for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
         size_t wl = pub_cosign_line(want, sizeof want, &pw, 1, times[i], text, sizeof text - 1);
         CHECK_OK(sp_cosignature_line(&w, times[i], (const uint8_t *)text, sizeof text - 1, line,
@@ -952,6 +952,9 @@ static void test_cosignature_line(void)
     }
     CHECK_ERR(sp_cosignature_line(&w, 0, (const uint8_t *)text, sizeof text - 1, line,
                                   sizeof line, &n), SP_ERR_COSIG_TIME_ZERO);
+    CHECK_ERR(sp_cosignature_line(&w, SP_COSIG_TIME_LIMIT, (const uint8_t *)text,
+                                  sizeof text - 1, line, sizeof line, &n),
+              SP_ERR_COSIG_TIME_RANGE);
     CHECK_ERR(sp_cosignature_line(&w, (uint64_t)1 << 63, (const uint8_t *)text,
                                   sizeof text - 1, line, sizeof line, &n),
               SP_ERR_COSIG_TIME_RANGE);

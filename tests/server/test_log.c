@@ -68,7 +68,7 @@ static sp_log_server *open_log(uint64_t interval)
 {
     char db[1024];
     scratch_path(db, sizeof db, "log.db");
-    sp_log_config cfg = {&world.policy, &log_key, db, interval, 3000, NULL, NULL};
+    sp_log_config cfg = {&world.policy, &log_key, db, interval, 3000, NULL, NULL, 0};
     sp_log_server *s = NULL;
     CHECK_OK(sp_log_server_open(&s, &cfg));
     return s;
@@ -179,7 +179,7 @@ static void test_key_must_be_the_policy_log(void)
     scratch_path(db, sizeof db, "log.db");
     sp_signer_key other;
     CHECK_OK(sp_signer_key_parse(&other, world.keys[0].skey, strlen(world.keys[0].skey)));
-    sp_log_config cfg = {&world.policy, &other, db, 0, 0, NULL, NULL};
+    sp_log_config cfg = {&world.policy, &other, db, 0, 0, NULL, NULL, 0};
     sp_log_server *s = (sp_log_server *)1;
     CHECK_ERR(sp_log_server_open(&s, &cfg), SP_ERR_CKPT_ORIGIN);
     CHECK(s == NULL);
@@ -387,6 +387,54 @@ static void test_publish_rounds(void)
     CHECK_OK(sp_log_publish(s, &r));
     CHECK(r.cosigned == 0x5 && r.witnesses[1].err == SP_ERR_WITNESS_SPLIT_VIEW);
     sp_log_server_close(s);
+    scratch_remove();
+}
+
+/* Progress lines of a log under test, kept for inspection. */
+static char said[4096];
+static void keep_line(void *ctx, const char *line)
+{
+    size_t n = strlen(said);
+    (void)ctx;
+    snprintf(said + n, sizeof said - n, "%s\n", line);
+}
+
+/* A witness whose cosignatures are dated more than the skew ahead of the log's clock: its
+ * cosignature is refused and reported, and the log never publishes a quorum time that far
+ * ahead (here: only with the other two, and not at all when two are ahead). */
+static void test_cosignature_dated_ahead_is_refused(void)
+{
+    char db[1024];
+    sp_log_server *s = NULL;
+    sp_log_round r;
+    scratch_make("log");
+    witnesses_reset();
+    scratch_path(db, sizeof db, "log.db");
+    sp_log_config cfg = {&world.policy, &log_key, db, 0, 3000, keep_line, NULL, 60};
+    CHECK_OK(sp_log_server_open(&s, &cfg));
+    if (s == NULL)
+        return;
+    said[0] = '\0';
+    fw_set_ahead(&witnesses[0], 3600);
+    fw_set_ahead(&witnesses[1], 20); /* within the skew: an honest clock's drift */
+    add_epochs(s, 1, 3);
+    CHECK_OK(sp_log_publish(s, &r));
+    CHECK(r.published == 1 && r.cosigned == 0x6);
+    CHECK(r.witnesses[0].http_status == 200);
+    CHECK_ERR(r.witnesses[0].err, SP_ERR_LOG_COSIG_AHEAD);
+    CHECK(strstr(said, "the cosignature of witness ") != NULL);
+    CHECK(strstr(said, " s ahead of the log's clock (") != NULL);
+    CHECK(strstr(said, "max skew 60 s): refused") != NULL);
+    CHECK(check_served(s, 2) == 0x6);
+    /* Two of three ahead: no quorum within the skew, nothing published. */
+    fw_set_ahead(&witnesses[2], 7200);
+    add_epochs(s, 3, 4);
+    CHECK_ERR(sp_log_publish(s, &r), SP_ERR_WITNESS_QUORUM);
+    CHECK(r.published == 0 && r.cosigned == 0x2);
+    CHECK_ERR(r.witnesses[2].err, SP_ERR_LOG_COSIG_AHEAD);
+    CHECK(check_served(s, 2) == 0x6);
+    sp_log_server_close(s);
+    witnesses_reset();
     scratch_remove();
 }
 
@@ -652,6 +700,7 @@ int main(void)
     RUN_TEST(test_key_must_be_the_policy_log);
     RUN_TEST(test_handler_paths);
     RUN_TEST(test_publish_rounds);
+    RUN_TEST(test_cosignature_dated_ahead_is_refused);
     RUN_TEST(test_serve_and_export);
     RUN_TEST(test_bad_http_input_changes_nothing);
     RUN_TEST(test_export_needs_a_checkpoint);

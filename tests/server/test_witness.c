@@ -741,7 +741,9 @@ static void test_open_refuses_bad_config(void)
     scratch_remove();
 }
 
-/* A clock that says 0 (or 2^63) makes no cosignature and changes nothing. */
+/* A clock that says 0, or at or above the attested-time ceiling (2^52), makes no
+ * cosignature and changes nothing: 503, the witness's own fault, and the body (the line
+ * `witness serve` logs) says why. */
 static void test_bad_clock(void)
 {
     reply r;
@@ -750,14 +752,54 @@ static void test_bad_clock(void)
         return;
     clock_now = 0;
     grow(w, 0, 3, &r);
-    CHECK_REFUSED(r, 500, SP_ERR_COSIG_TIME_ZERO);
+    CHECK_REFUSED(r, 503, SP_ERR_COSIG_TIME_ZERO);
+    clock_now = SP_COSIG_TIME_LIMIT;
+    grow(w, 0, 3, &r);
+    CHECK_REFUSED(r, 503, SP_ERR_WITNESS_CLOCK);
+    CHECK(strstr(r.body, "at or above the attested-time ceiling") != NULL);
     clock_now = (uint64_t)1 << 63;
     grow(w, 0, 3, &r);
-    CHECK_REFUSED(r, 500, SP_ERR_COSIG_TIME_RANGE);
+    CHECK_REFUSED(r, 503, SP_ERR_WITNESS_CLOCK);
     expect_head(w, 0, 0);
-    clock_now = ((uint64_t)1 << 63) - 1;
+    clock_now = SP_COSIG_TIME_LIMIT - 1;
     grow(w, 0, 3, &r);
-    CHECK(cosigned(&r, 0, 3, ((uint64_t)1 << 63) - 1));
+    CHECK(cosigned(&r, 0, 3, SP_COSIG_TIME_LIMIT - 1));
+    clock_now = T0;
+    teardown(w);
+}
+
+/* A clock that went backwards: no cosignature dated before the witness's last one for the
+ * log (its database keeps that time, so a restart changes nothing), nothing stored, and
+ * both times in the answer.  The same second again is fine. */
+static void test_clock_behind_last_cosignature(void)
+{
+    reply r;
+    sp_witness_service *w = setup_cosigned(3);
+    if (w == NULL)
+        return;
+    clock_now = T0 + 100;
+    grow(w, 3, 5, &r);
+    CHECK(cosigned(&r, 0, 5, T0 + 100));
+    clock_now = T0 + 99;
+    grow(w, 5, 7, &r);
+    CHECK_REFUSED(r, 503, SP_ERR_WITNESS_CLOCK);
+    CHECK(strstr(r.body, "the clock reads 2023-11-14T22:14:59Z, before the last cosignature"
+                         " for this log (2023-11-14T22:15:00Z)") != NULL);
+    expect_head(w, 1, 5);
+    sp_witness_close(w);
+    w = open_witness(DB, 0);
+    if (w == NULL) {
+        scratch_remove();
+        return;
+    }
+    grow(w, 5, 7, &r);
+    CHECK_REFUSED(r, 503, SP_ERR_WITNESS_CLOCK);
+    grow(w, 5, 5, &r); /* not even the tree it already cosigned */
+    CHECK_REFUSED(r, 503, SP_ERR_WITNESS_CLOCK);
+    expect_head(w, 1, 5);
+    clock_now = T0 + 100;
+    grow(w, 5, 7, &r);
+    CHECK(cosigned(&r, 0, 7, T0 + 100));
     clock_now = T0;
     teardown(w);
 }
@@ -1022,6 +1064,7 @@ int main(int argc, char **argv)
     RUN_TEST(test_concurrent_requests_are_atomic);
     RUN_TEST(test_open_refuses_bad_config);
     RUN_TEST(test_bad_clock);
+    RUN_TEST(test_clock_behind_last_cosignature);
     RUN_TEST(test_over_http);
     RUN_TEST(test_crash_safety);
     return harness_finish("server/witness");

@@ -85,7 +85,10 @@ static void handle(void *ctx, const char *method, const char *path, const uint8_
     }
     char line[512];
     int signer = mode == FW_OTHER_WITNESS ? (fw->index + 1) % PUB_NWITNESSES : fw->index;
-    size_t n = pub_cosign_line(line, sizeof line, fw->pw, signer, (uint64_t)time(NULL),
+    uint64_t when = (uint64_t)time(NULL);
+    if (mode == FW_AHEAD)
+        when += __atomic_load_n(&fw->ahead, __ATOMIC_SEQ_CST);
+    size_t n = pub_cosign_line(line, sizeof line, fw->pw, signer, when,
                                (const char *)req.checkpoint, cp.text_len);
     if (mode == FW_BAD_SIGNATURE)
         line[n - 10] = line[n - 10] == 'A' ? 'B' : 'A'; /* inside the signature */
@@ -116,6 +119,12 @@ void fw_stop(fake_witness *fw)
 void fw_set_mode(fake_witness *fw, int mode)
 {
     __atomic_store_n(&fw->mode, mode, __ATOMIC_SEQ_CST);
+}
+
+void fw_set_ahead(fake_witness *fw, uint64_t seconds)
+{
+    __atomic_store_n(&fw->ahead, seconds, __ATOMIC_SEQ_CST);
+    fw_set_mode(fw, FW_AHEAD);
 }
 
 void fw_reset(fake_witness *fw)

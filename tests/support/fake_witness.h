@@ -20,12 +20,14 @@ enum {
     FW_OK = 0,            /* behave */
     FW_DOWN,              /* answer 503 */
     FW_BAD_SIGNATURE,     /* cosign with a corrupted signature */
-    FW_OTHER_WITNESS      /* answer with the next witness's cosignature line */
+    FW_OTHER_WITNESS,     /* answer with the next witness's cosignature line */
+    FW_AHEAD              /* date cosignatures `ahead` seconds after the clock */
 };
 
 typedef struct fake_witness {
     int index;                       /* pub_world witness 0..PUB_NWITNESSES-1 */
     int mode;                        /* FW_*: fw_set_mode (read by handler threads) */
+    uint64_t ahead;                  /* FW_AHEAD: seconds; fw_set_ahead */
     const pub_world *pw;
     const sp_wpolicy *wp;            /* the logs it accepts */
     pthread_mutex_t lock;            /* size, root, cosigned */
@@ -44,6 +46,9 @@ void fw_stop(fake_witness *fw);
 
 /* Change the behaviour (safe while requests run). */
 void fw_set_mode(fake_witness *fw, int mode);
+
+/* Date every cosignature `seconds` after the real clock (mode FW_AHEAD). */
+void fw_set_ahead(fake_witness *fw, uint64_t seconds);
 
 /* Forget everything cosigned and behave again. */
 void fw_reset(fake_witness *fw);

@@ -141,7 +141,7 @@ static void test_cosignature_message(void)
     /* The largest time a valid cosignature can carry. */
     CHECK_OK(sp_cosignature_message(msg, sizeof msg, &n, SP_COSIG_TIME_LIMIT - 1u,
                                     (const uint8_t *)W.ckpt, strlen(W.ckpt)));
-    CHECK(memcmp(msg, "cosignature/v1\ntime 9223372036854775807\n", 40) == 0);
+    CHECK(memcmp(msg, "cosignature/v1\ntime 4503599627370495\n", 36) == 0);
     CHECK_ERR(sp_cosignature_message(msg, 20, &n, 1, (const uint8_t *)W.ckpt, strlen(W.ckpt)),
               SP_ERR_BUFFER_TOO_SMALL);
     CHECK(n == 0 && harness_all_zero(msg, 20));
@@ -279,7 +279,8 @@ static void test_cosignature_refusals(void)
     nb_cosig(1, 1000, W.ckpt);
     CHECK_ERR(verify(), SP_ERR_COSIG_INVALID);
 
-    /* Timestamps 0 and 2^63 (validly signed: refused for the value, not the signature). */
+    /* Timestamps 0, 2^52 (the attested-time ceiling), 2^63 - 1 (accepted before the
+     * ceiling) and 2^64 - 1, validly signed: refused for the value, not the signature. */
     nb_start(W.ckpt);
     nb_log(&W.log, W.ckpt);
     nb_cosig(0, 0, W.ckpt);
@@ -288,6 +289,11 @@ static void test_cosignature_refusals(void)
     nb_start(W.ckpt);
     nb_log(&W.log, W.ckpt);
     nb_cosig(0, SP_COSIG_TIME_LIMIT, W.ckpt);
+    nb_cosig(1, 1000, W.ckpt);
+    CHECK_ERR(verify(), SP_ERR_COSIG_TIME_RANGE);
+    nb_start(W.ckpt);
+    nb_log(&W.log, W.ckpt);
+    nb_cosig(0, ((uint64_t)1 << 63) - 1u, W.ckpt);
     nb_cosig(1, 1000, W.ckpt);
     CHECK_ERR(verify(), SP_ERR_COSIG_TIME_RANGE);
     nb_start(W.ckpt);

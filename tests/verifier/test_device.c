@@ -952,6 +952,62 @@ static void test_attested_time_is_the_quorum_time(void)
     CHECK(status().attested_time == t && D.attested_ram == t);
 }
 
+/* sp_wpolicy_quorum_time's rule at the device: one witness far ahead (at the attested-time
+ * ceiling's last second), one far behind, one down -- T_att is the lagging witness's time,
+ * whichever witness plays which part, and the statement of that time is accepted. */
+static void test_attested_time_one_ahead_one_behind_one_down(void)
+{
+    static const int parts[6][3] = { /* ahead, behind, down */
+        {0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0} };
+    uint64_t behind = epoch_time(1), ahead = SP_COSIG_TIME_LIMIT - 1;
+    pub_bundle_opts o;
+    size_t n, len;
+    use_policy(ALLOWANCE);
+    for (int p = 0; p < 6; p++) {
+        provision();
+        n = make_statement(1, SP_MODE_RUN, 0, 3);
+        pub_bundle_defaults(&o, &PW, behind);
+        o.times[parts[p][0]] = ahead;
+        o.times[parts[p][1]] = behind;
+        o.witness_mask = PUB_ALL_WITNESSES & ~(1u << parts[p][2]);
+        len = pub_bundle(bundle_buf, sizeof bundle_buf, &PW, &o, note_buf, n);
+        CHECK_OK(sp_device_apply(&D, (const uint8_t *)bundle_buf, len, &report, NULL));
+        CHECK(report.witnesses.quorum_met == 1 && report.witnesses.quorum_time == behind);
+        CHECK(report.witnesses.cosig_time[parts[p][0]] == ahead);
+        CHECK(status().attested_time == behind && D.attested_ram == behind);
+        CHECK(status().highest_epoch == 1 && status().mode == SP_MODE_RUN);
+        CHECK_OK(apply_signed(2, SP_MODE_RUN, 0)); /* the fleet keeps its week */
+    }
+}
+
+/* A record written before the attested-time ceiling may hold a larger T_att: the device
+ * boots, T_att is the ceiling's last second (it pauses toward the future just as it did),
+ * everything else is the record's, and the next write stores the clamped value. */
+static void test_attested_time_above_ceiling_clamped_at_load(void)
+{
+    sp_device_state before;
+    uint8_t *rec;
+    use_policy(ALLOWANCE);
+    provision();
+    CHECK_OK(apply_signed(1, SP_MODE_RUN, 0));
+    before = status();
+    rec = M.ext.slots[D.slot];
+    for (int b = 0; b < 8; b++) /* T_att = 2^60, as the old encoder wrote it */
+        rec[88 + b] = (uint8_t)(((uint64_t)1 << 60) >> (56 - 8 * b));
+    crypto_auth_hmacsha256(rec + 96, rec, 96, holder.key);
+    CHECK_OK(reboot());
+    CHECK(status().attested_time == SP_COSIG_TIME_LIMIT - 1);
+    CHECK(D.attested_ram == SP_COSIG_TIME_LIMIT - 1);
+    CHECK(status().stamp == before.stamp && status().highest_epoch == 1);
+    CHECK(status().allowance == before.allowance && status().mode == SP_MODE_RUN);
+    CHECK_ERR(apply_signed(2, SP_MODE_RUN, 0), SP_ERR_DEV_FROZEN);
+    CHECK(consume(1, NULL) == 1);
+    rec = M.ext.slots[D.slot];
+    CHECK(rec[88] == 0x00 && rec[89] == 0x0f && rec[90] == 0xff && rec[95] == 0xff);
+    CHECK_OK(reboot());
+    CHECK(status().attested_time == SP_COSIG_TIME_LIMIT - 1);
+}
+
 static void test_attested_time_only_moves_forward(void)
 {
     uint64_t t1 = epoch_time(1) + 4 * 86400;
@@ -1216,6 +1272,8 @@ int main(void)
     RUN_TEST(test_counter_endurance);
     RUN_TEST(test_not_loaded);
     RUN_TEST(test_attested_time_is_the_quorum_time);
+    RUN_TEST(test_attested_time_one_ahead_one_behind_one_down);
+    RUN_TEST(test_attested_time_above_ceiling_clamped_at_load);
     RUN_TEST(test_attested_time_only_moves_forward);
     RUN_TEST(test_attested_time_persisted_on_accept);
     RUN_TEST(test_attested_time_kept_on_refusal);

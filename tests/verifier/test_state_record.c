@@ -153,12 +153,12 @@ static void test_layout(void)
     CHECK(be32(rec + 80) == (uint32_t)SP_ERR_DEV_NO_AUTHORISATION);
 }
 
-/* The attested time round-trips over its whole range (below 2^63, the cosignature
- * timestamp limit); a value at or above 2^63 is neither written nor read. */
+/* The attested time round-trips over its whole range, below SP_COSIG_TIME_LIMIT (2^52,
+ * the attested-time ceiling); the encoder refuses a value at or above it. */
 static void test_attested_time(void)
 {
-    static const uint64_t times[] = { 0, 1, 1735689600ull, (1ull << 53) + 1,
-                                      (1ull << 63) - 1 };
+    static const uint64_t times[] = { 0, 1, 1735689600ull, SP_COSIG_TIME_LIMIT - 1 };
+    static const uint64_t refused[] = { SP_COSIG_TIME_LIMIT, (1ull << 53) + 1, 1ull << 63 };
     sp_device_state st = running_state(), back;
     uint8_t rec[SP_STATE_RECORD_BYTES];
     for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
@@ -168,16 +168,46 @@ static void test_attested_time(void)
         CHECK_OK(sp_state_decode(&back, rec, crypto));
         CHECK(back.attested_time == times[i] && states_equal(&st, &back));
     }
-    st.attested_time = 1ull << 63;
-    CHECK_ERR(sp_state_encode(&st, rec, crypto), SP_ERR_ARGUMENT);
-    CHECK(harness_all_zero(rec, sizeof rec));
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        st.attested_time = refused[i];
+        CHECK_ERR(sp_state_encode(&st, rec, crypto), SP_ERR_ARGUMENT);
+        CHECK(harness_all_zero(rec, sizeof rec));
+    }
     st.attested_time = 5;
     CHECK_OK(sp_state_encode(&st, rec, crypto));
-    rec[88] = 0x80; /* authentic, but 2^63 + 5 */
+    rec[88] = 0x80; /* authentic, but 2^63 + 5: no firmware ever wrote it */
     remac(rec);
     memset(&back, 0xAA, sizeof back);
     CHECK_ERR(sp_state_decode(&back, rec, crypto), SP_ERR_DEV_RECORD_FORMAT);
     CHECK(harness_all_zero(&back, sizeof back));
+}
+
+/* A record written before the attested-time ceiling may hold a T_att of 2^52 .. 2^63 - 1
+ * (a poisoned time, or one that was simply told): it decodes, clamped to the ceiling
+ * SP_COSIG_TIME_LIMIT - 1, everything else unchanged, and is written clamped next time. */
+static void test_attested_time_above_ceiling_clamped(void)
+{
+    static const uint64_t stored[] = { SP_COSIG_TIME_LIMIT, (1ull << 53) + 1,
+                                       (1ull << 63) - 1 };
+    sp_device_state st = running_state(), back, again;
+    uint8_t rec[SP_STATE_RECORD_BYTES], rec2[SP_STATE_RECORD_BYTES];
+    for (size_t i = 0; i < sizeof stored / sizeof stored[0]; i++) {
+        st.attested_time = 5;
+        CHECK_OK(sp_state_encode(&st, rec, crypto));
+        for (int b = 0; b < 8; b++) /* what the old encoder wrote: authentic */
+            rec[88 + b] = (uint8_t)(stored[i] >> (56 - 8 * b));
+        remac(rec);
+        memset(&back, 0xAA, sizeof back);
+        CHECK_OK(sp_state_decode(&back, rec, crypto));
+        CHECK(back.attested_time == SP_COSIG_TIME_LIMIT - 1);
+        back.attested_time = st.attested_time;
+        CHECK(states_equal(&st, &back));
+        back.attested_time = SP_COSIG_TIME_LIMIT - 1;
+        CHECK_OK(sp_state_encode(&back, rec2, crypto));
+        CHECK(be64(rec2 + 88) == SP_COSIG_TIME_LIMIT - 1);
+        CHECK_OK(sp_state_decode(&again, rec2, crypto));
+        CHECK(states_equal(&back, &again));
+    }
 }
 
 /* A version 1 record (from firmware before publication) still decodes, with attested
@@ -411,6 +441,7 @@ int main(void)
     RUN_TEST(test_round_trip);
     RUN_TEST(test_layout);
     RUN_TEST(test_attested_time);
+    RUN_TEST(test_attested_time_above_ceiling_clamped);
     RUN_TEST(test_v1_record_decoded_and_migrated);
     RUN_TEST(test_v1_bad_fields);
     RUN_TEST(test_decode_bad_magic);

@@ -39,8 +39,8 @@ SP_MUST_CHECK sp_err sp_note_add_signature(const sp_signer_key *key, const uint8
  *   "— " <key name> " " base64( key ID[4] || timestamp (u64 big-endian) || Ed25519 sig[64] ) "\n"
  *
  * where the signature covers sp_cosignature_message(timestamp, text).  key must be a
- * cosigner key (pub.alg SP_KEY_ALG_COSIGNER, else SP_ERR_KEY_ALGORITHM); timestamp 1..2^63-1
- * (SP_ERR_COSIG_TIME_ZERO, SP_ERR_COSIG_TIME_RANGE).  Written to out[0..cap) (no NUL).
+ * cosigner key (pub.alg SP_KEY_ALG_COSIGNER, else SP_ERR_KEY_ALGORITHM); timestamp
+ * 1..SP_COSIG_TIME_LIMIT-1, i.e. below 2^52 (SP_ERR_COSIG_TIME_ZERO, SP_ERR_COSIG_TIME_RANGE).  Written to out[0..cap) (no NUL).
  */
 SP_MUST_CHECK sp_err sp_cosignature_line(const sp_signer_key *key, uint64_t timestamp,
                                          const uint8_t *text, size_t text_len, uint8_t *out,

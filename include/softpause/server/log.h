@@ -27,9 +27,14 @@
  * n is the size that witness last cosigned (remembered per witness; 0 until known).  A
  * 409 answer carries the witness's size (text/x.tlog.size): n is corrected and the request
  * sent again with the right proof.  Each witness's cosignature lines are verified
- * (sp_checkpoint_verify_witnessed) before they are kept; once the kept ones satisfy the
- * witness quorum, the combined note is stored and becomes /checkpoint.  Witnesses are
- * asked in parallel.
+ * (sp_checkpoint_verify_witnessed) before they are kept, and a cosignature dated more
+ * than max_cosig_skew seconds ahead of the log's own clock is refused
+ * (SP_ERR_LOG_COSIG_AHEAD, reported in a progress line); once the kept ones satisfy the
+ * witness quorum, and the quorum time is not ahead of the clock by more than that skew
+ * either, the combined note is stored and becomes /checkpoint.  So honest witnesses and
+ * an honest log never publish a time devices would take as a freeze; stolen witness keys
+ * are not stopped by this (anyone can add cosignature lines to a public log-signed
+ * checkpoint; docs/threat-model.md 5.4).  Witnesses are asked in parallel.
  *
  * The run loop (sp_log_serve) publishes after every growth of the tree, and every
  * witness_interval seconds even without growth, so the cosignatures' timestamps (the
@@ -62,6 +67,11 @@
 #define SP_LOG_WITNESS_MAX_RESPONSE 8192u
 /* Largest signed checkpoint (log signature and cosignatures included). */
 #define SP_LOG_CHECKPOINT_MAX SP_MAX_NOTE_BYTES
+/* Default of the largest time, in seconds, by which a witness's cosignature may be dated
+ * ahead of the log's clock (clocks of honest, NTP-synchronised hosts agree far better);
+ * `log serve --max-cosig-skew` sets it, up to SP_LOG_MAX_COSIG_SKEW_LIMIT. */
+#define SP_LOG_MAX_COSIG_SKEW_DEFAULT 300u
+#define SP_LOG_MAX_COSIG_SKEW_LIMIT 86400u
 
 typedef struct sp_log_config {
     const sp_policy *policy;       /* deployment policy; must outlive the server */
@@ -72,6 +82,7 @@ typedef struct sp_log_config {
     /* Where progress lines go (one line, no '\n'); NULL: silent. */
     void (*log)(void *ctx, const char *line);
     void *log_ctx;
+    uint64_t max_cosig_skew;       /* seconds; 0 means SP_LOG_MAX_COSIG_SKEW_DEFAULT */
 } sp_log_config;
 
 typedef struct sp_log_server sp_log_server;

@@ -23,7 +23,11 @@
  *   422  consistency proof from (last size, last root) does not verify (kept as evidence);
  *        a size-0 checkpoint whose root is not the empty tree's   SP_ERR_MERKLE_*
  *   413  body over SP_MAX_WITNESS_REQUEST_BYTES                   SP_ERR_LOG_FULL
- *   500  the database or the clock failed; nothing was cosigned   SP_ERR_DB, ...
+ *   503  the witness's clock reads 0 (SP_ERR_COSIG_TIME_ZERO), at or above the
+ *        attested-time ceiling SP_COSIG_TIME_LIMIT (2^52), or earlier than the time of its
+ *        last cosignature for that log (the clock went backwards): SP_ERR_WITNESS_CLOCK;
+ *        nothing is cosigned or stored, and the body says both times
+ *   500  the database failed; nothing was cosigned                SP_ERR_DB, ...
  *   200  one cosignature line, "— <name> base64(key ID || u64 BE time || Ed25519 sig)\n"
  *        (sp_cosignature_line), time = the clock, never 0
  *
@@ -31,7 +35,7 @@
  * name and message (and detail), so a log operator can tell why.
  *
  * State (SQLite, sp_db_open: WAL, synchronous=FULL), one row per origin: the size and root
- * last cosigned.  The check of the old size against that row and the update are one
+ * last cosigned, and the time of that cosignature.  The check of the old size against that row and the update are one
  * BEGIN IMMEDIATE transaction, committed before the cosignature is made, so two racing
  * requests can never roll the size back (the race the spec describes) and an answered
  * cosignature is always on disk.  The stored size never decreases (also enforced by a
@@ -59,8 +63,9 @@
 #define SP_WITNESS_DB_BUSY_MS 10000
 #define SP_WITNESS_MAX_PREFIX 256u
 
-/* The clock cosignatures are dated by: POSIX seconds, 1..2^63-1 (anything else is
- * refused with a 500 and nothing is cosigned).  Tests pass their own. */
+/* The clock cosignatures are dated by: POSIX seconds, 1..2^52-1 and never earlier than
+ * the log's last cosignature (anything else is refused with a 503 and nothing is
+ * cosigned).  Tests pass their own. */
 typedef uint64_t (*sp_witness_clock)(void *ctx);
 
 typedef struct sp_witness_config {

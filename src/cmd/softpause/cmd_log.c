@@ -21,7 +21,7 @@
 static const char log_usage[] =
     "usage: softpause log serve --policy POLICY --key LOG.key --db FILE\n"
     "                           [--listen ADDR:PORT] [--witness-interval SECONDS]\n"
-    "                           [--port-file FILE]\n"
+    "                           [--port-file FILE] [--max-cosig-skew SECONDS]\n"
     "       softpause log export --db FILE DIR\n"
     "\n"
     "serve   Run the transparency log of the deployment POLICY, signing checkpoints with\n"
@@ -35,6 +35,9 @@ static const char log_usage[] =
     "        tlog-witness) and served once their quorum has cosigned it.\n"
     "        --listen   address and port (default 127.0.0.1:0; port 0 picks a free port)\n"
     "        --port-file FILE  write the bound port to FILE\n"
+    "        --max-cosig-skew S  refuse a witness cosignature dated more than S seconds\n"
+    "                   after this host's clock, and never publish such a time\n"
+    "                   (default 300, at most 86400)\n"
     "        Prints 'log: listening on URL'; stops on SIGINT or SIGTERM.\n"
     "export  Write the newest cosigned checkpoint, its hash tiles and entry bundles under\n"
     "        DIR in the same layout, as static files any web server can mirror.\n"
@@ -75,7 +78,8 @@ static void on_ready(void *ctx, uint16_t port)
 }
 
 static int log_serve(const char *policy_path, const char *key_path, const char *db,
-                     const char *listen, const char *interval_text, const char *port_file)
+                     const char *listen, const char *interval_text, const char *port_file,
+                     const char *skew_text)
 {
     static uint8_t policy_bytes[SP_MAX_POLICY_BYTES + 1];
     static sp_policy policy;
@@ -84,6 +88,7 @@ static int log_serve(const char *policy_path, const char *key_path, const char *
     char host[64];
     uint16_t port = 0;
     uint64_t interval = SP_LOG_WITNESS_INTERVAL_DEFAULT;
+    uint64_t max_skew = SP_LOG_MAX_COSIG_SKEW_DEFAULT;
     int rc;
 
     if (key_path == NULL || db == NULL) {
@@ -99,13 +104,20 @@ static int log_serve(const char *policy_path, const char *key_path, const char *
         fputs("softpause: error: --witness-interval must be at least 1 second\n", stderr);
         return EXIT_USAGE;
     }
+    if (skew_text != NULL && (rc = cli_number(skew_text, SP_LOG_MAX_COSIG_SKEW_LIMIT,
+                                              &max_skew, "--max-cosig-skew")) != EXIT_OK)
+        return rc;
+    if (max_skew == 0) {
+        fputs("softpause: error: --max-cosig-skew must be at least 1 second\n", stderr);
+        return EXIT_USAGE;
+    }
     if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes,
                               &policy_len)) != EXIT_OK)
         return rc;
     sp_err e = sp_signer_key_load_typed(&key, key_path, SP_KEY_ALG_ED25519);
     if (e != SP_OK)
         return cli_error(e, key_path, 0, "cannot load the log key");
-    sp_log_config cfg = {&policy, &key, db, interval, 0, log_line, NULL};
+    sp_log_config cfg = {&policy, &key, db, interval, 0, log_line, NULL, max_skew};
     sp_log_server *s = NULL;
     e = sp_log_server_open(&s, &cfg);
     sp_signer_key_wipe(&key);
@@ -157,7 +169,7 @@ static int log_export(const char *db, const char *dir)
 int cmd_log(int argc, char **argv)
 {
     const char *policy_path = NULL, *key = NULL, *db = NULL, *listen = "127.0.0.1:0";
-    const char *interval = NULL, *port_file = NULL, *pos[1];
+    const char *interval = NULL, *port_file = NULL, *skew = NULL, *pos[1];
     size_t npos = 0;
     const cli_opt opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
                             {"--key", 1, &key, NULL, NULL, NULL, 0},
@@ -165,6 +177,7 @@ int cmd_log(int argc, char **argv)
                             {"--listen", 1, &listen, NULL, NULL, NULL, 0},
                             {"--witness-interval", 1, &interval, NULL, NULL, NULL, 0},
                             {"--port-file", 1, &port_file, NULL, NULL, NULL, 0},
+                            {"--max-cosig-skew", 1, &skew, NULL, NULL, NULL, 0},
                             {NULL, 0, NULL, NULL, NULL, NULL, 0}};
 
     int early = cli_subcommand_start(argc, argv, log_usage);
@@ -174,7 +187,7 @@ int cmd_log(int argc, char **argv)
     if (sp_sodium_init() != SP_OK)
         return cli_error(SP_ERR_CRYPTO, NULL, 0, "libsodium failed to start");
     if (strcmp(argv[0], "serve") == 0 && npos == 0)
-        return log_serve(policy_path, key, db, listen, interval, port_file);
+        return log_serve(policy_path, key, db, listen, interval, port_file, skew);
     if (strcmp(argv[0], "export") == 0 && npos == 1)
         return log_export(db, pos[0]);
     fputs(log_usage, stderr);

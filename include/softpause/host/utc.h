@@ -1,0 +1,16 @@
+/*
+ * softpause/host/utc.h -- times shown to people: ISO 8601 UTC.
+ */
+#ifndef SOFTPAUSE_HOST_UTC_H
+#define SOFTPAUSE_HOST_UTC_H
+
+#include <stdint.h>
+
+/* Room for any output of sp_utc_format, NUL included. */
+#define SP_UTC_BYTES 40u
+
+/* Unix seconds t as "YYYY-MM-DDTHH:MM:SSZ" (more year digits far in the future), or as
+ * "<t> s since 1970" when the C library cannot break t down.  Always NUL-terminated. */
+void sp_utc_format(char out[SP_UTC_BYTES], uint64_t t);
+
+#endif /* SOFTPAUSE_HOST_UTC_H */
