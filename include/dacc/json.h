@@ -2,7 +2,7 @@
  * json.h -- a minimal streaming JSON writer for host code.
  *
  * The caller drives the structure; the writer inserts commas and colons and escapes
- * strings (", \, control characters as \uXXXX; well-formed UTF-8 passed through, each
+ * strings (", \, control characters and bidi overrides as \uXXXX; well-formed UTF-8 passed through, each
  * byte that is not well-formed UTF-8 written as \ufffd, so the output is always valid
  * UTF-8).  Numbers are printed with "%.17g", which reads back to the same double;
  * a non-finite number is written as null (JSON has no NaN/Inf).  Nesting is bounded by

@@ -26,6 +26,14 @@ size_t dacc_utf8_incomplete(const unsigned char *s, size_t n);
  * that can make a name display as another. */
 int dacc_utf8_is_unsafe(uint32_t cp);
 
+/* s[0..n) made safe to show a person, into out (cap >= 4 bytes, NUL-terminated): well-formed
+ * UTF-8 that is not unsafe passes as is; a backslash is doubled; an unsafe character
+ * (dacc_utf8_is_unsafe) becomes \uXXXX; each byte that is not well-formed UTF-8 becomes
+ * \xHH.  Cut on a character boundary, ending "...", when out is too small.  The one
+ * escaping of untrusted names (key names, signature lines, file names) in text output;
+ * the JSON writer escapes the same characters its own way.  Returns out. */
+char *dacc_utf8_escape(char *out, size_t cap, const char *s, size_t n);
+
 /* Characters XML 1.0 allows: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
  * [#x10000-#x10FFFF]. */
 int dacc_utf8_xml_char(uint32_t cp);

@@ -34,7 +34,8 @@ static void before_value(dacc_json *j)
     j->count[j->depth] = 1;
 }
 
-/* A JSON string (RFC 8259 section 7): quote, backslash and control characters escaped;
+/* A JSON string (RFC 8259 section 7): quote, backslash, control characters and bidi
+ * overrides (dacc_utf8_is_unsafe) escaped;
  * bytes that are not well-formed UTF-8 become U+FFFD, one per byte, so the output is valid
  * UTF-8 JSON whatever the input (names from files, arguments and the network). */
 static void put_string(FILE *f, const char *s)
@@ -58,7 +59,7 @@ static void put_string(FILE *f, const char *s)
             fputs("\\r", f);
         } else if (cp == '\t') {
             fputs("\\t", f);
-        } else if (cp < 0x20 || cp == 0x7f) {
+        } else if (dacc_utf8_is_unsafe(cp)) { /* controls, DEL, C1, bidi overrides */
             fprintf(f, "\\u%04x", (unsigned)cp);
         } else {
             fwrite(p, 1, k, f);

@@ -11,6 +11,9 @@
  */
 #include "dacc/utf8.h"
 
+#include <stdio.h>
+#include <string.h>
+
 /* Length of the sequence a lead byte opens (0: not a lead), and its second byte's range. */
 static size_t lead(unsigned char b, unsigned char *lo, unsigned char *hi)
 {
@@ -90,4 +93,51 @@ int dacc_utf8_xml_char(uint32_t cp)
 {
     return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
            (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
+}
+
+/* One character's (or one bad byte's) escaped form into piece; returns the bytes of s used. */
+static size_t escape_one(const unsigned char *p, size_t n, char piece[8])
+{
+    uint32_t cp;
+    size_t k = dacc_utf8_decode(p, n, &cp);
+    if (k == 0) {
+        snprintf(piece, 8, "\\x%02x", p[0]);
+        return 1;
+    }
+    if (cp == '\\')
+        memcpy(piece, "\\\\", 3);
+    else if (dacc_utf8_is_unsafe(cp))
+        snprintf(piece, 8, "\\u%04x", (unsigned)cp);
+    else {
+        memcpy(piece, p, k);
+        piece[k] = '\0';
+    }
+    return k;
+}
+
+char *dacc_utf8_escape(char *out, size_t cap, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    char piece[8];
+    size_t total = 0, w = 0;
+    for (size_t i = 0; i < n;) {
+        i += escape_one(p + i, n - i, piece);
+        total += strlen(piece);
+    }
+    /* room for "..." only when the whole does not fit */
+    size_t reserve = total + 1 > cap ? 3 : 0;
+    out[0] = '\0';
+    while (n > 0) {
+        size_t k = escape_one(p, n, piece), plen = strlen(piece);
+        if (w + plen + reserve + 1 > cap) {
+            if (w + 4 <= cap)
+                memcpy(out + w, "...", 4);
+            return out;
+        }
+        memcpy(out + w, piece, plen + 1);
+        w += plen;
+        p += k;
+        n -= k;
+    }
+    return out;
 }

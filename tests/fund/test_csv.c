@@ -3,6 +3,7 @@
 #include "dacc/json.h"
 #include "dacc/strmap.h"
 #include "dacc/svg.h"
+#include "dacc/utf8.h"
 #include "fund_test.h"
 
 static char err[DACC_CSV_ERR_MAX];
@@ -143,6 +144,26 @@ static void test_utf8_and_header_only(void)
     /* a directory names the errno */
     r = dacc_csv_open(".", err, sizeof err);
     CHECK(r == NULL && strstr(err, ".: cannot read: Is a directory") != NULL);
+}
+
+/* The one escaping of untrusted names for people (softpause's text output and errors). */
+static void test_utf8_escape(void)
+{
+    char out[64];
+    const char in[] = "a\\b\x01\x7f\xc2\x85\xe2\x80\xae\xe2\x81\xa9\xff\xc3\xa9z";
+    CHECK(strcmp(dacc_utf8_escape(out, sizeof out, in, sizeof in - 1),
+                 "a\\\\b\\u0001\\u007f\\u0085\\u202e\\u2069\\xff\xc3\xa9z") == 0);
+    /* cut on a character boundary, "..." marking it */
+    CHECK(strcmp(dacc_utf8_escape(out, 8, "abc\xe2\x80\xae" "def", 9), "abc...") == 0);
+    CHECK(strcmp(dacc_utf8_escape(out, 8, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 8), "\xc3\xa9\xc3\xa9...") == 0);
+    CHECK(strcmp(dacc_utf8_escape(out, 8, "abcdefg", 7), "abcdefg") == 0);
+    /* the decoder: shortest forms only, no surrogates, nothing past U+10FFFF */
+    uint32_t cp;
+    CHECK(dacc_utf8_decode((const unsigned char *)"\xf4\x8f\xbf\xbf", 4, &cp) == 4 && cp == 0x10FFFF);
+    CHECK(dacc_utf8_decode((const unsigned char *)"\xe0\x80\x80", 3, &cp) == 0);
+    CHECK(dacc_utf8_decode((const unsigned char *)"\xed\xbf\xbf", 3, &cp) == 0);
+    CHECK(dacc_utf8_incomplete((const unsigned char *)"\xf0\x9f", 2) == 2);
+    CHECK(dacc_utf8_incomplete((const unsigned char *)"\xf0\x20", 2) == 0);
 }
 
 static void test_limits(void)
@@ -297,10 +318,10 @@ static void test_json(void)
     /* bytes that are not UTF-8 become U+FFFD, DEL is escaped, good UTF-8 passes */
     f = open_memstream(&buf, &len);
     dacc_json_init(&j, f);
-    dacc_json_string(&j, "p\xff\xfe\x7f\xc3\xa9\xe2\x80");
+    dacc_json_string(&j, "p\xff\xfe\x7f\xc3\xa9\xe2\x80\xae\xe2\x80");
     CHECK(dacc_json_end(&j) == 0);
     fclose(f);
-    CHECK(strcmp(buf, "\"p\\ufffd\\ufffd\\u007f\xc3\xa9\\ufffd\\ufffd\"\n") == 0);
+    CHECK(strcmp(buf, "\"p\\ufffd\\ufffd\\u007f\xc3\xa9\\u202e\\ufffd\\ufffd\"\n") == 0);
     free(buf);
     /* misuse: a value where a key is due, an unclosed object */
     f = open_memstream(&buf, &len);
@@ -462,6 +483,7 @@ int main(int argc, char **argv)
     RUN_TEST(test_quoted);
     RUN_TEST(test_rejects);
     RUN_TEST(test_utf8_and_header_only);
+    RUN_TEST(test_utf8_escape);
     RUN_TEST(test_limits);
     RUN_TEST(test_require_and_number_errors);
     RUN_TEST(test_parse_decimal);
