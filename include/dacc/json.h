@@ -2,8 +2,9 @@
  * json.h -- a minimal streaming JSON writer for host code.
  *
  * The caller drives the structure; the writer inserts commas and colons and escapes
- * strings (", \, control bytes as \uXXXX; other bytes passed through, so UTF-8 input
- * stays UTF-8).  Numbers are printed with "%.17g", which reads back to the same double;
+ * strings (", \, control characters and bidi overrides as \uXXXX; well-formed UTF-8 passed through, each
+ * byte that is not well-formed UTF-8 written as \ufffd, so the output is always valid
+ * UTF-8).  Numbers are printed with "%.17g", which reads back to the same double;
  * a non-finite number is written as null (JSON has no NaN/Inf).  Nesting is bounded by
  * DACC_JSON_MAX_DEPTH; exceeding it, or a value where a key is due, sets the error flag,
  * which dacc_json_end() reports.  Output is compact, with a newline after the top value.

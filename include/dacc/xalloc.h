@@ -16,5 +16,8 @@ void *dacc_xcalloc(size_t count, size_t size);              /* zeroed; count*siz
 void *dacc_xrealloc(void *p, size_t count, size_t size);     /* count*size checked */
 char *dacc_xstrdup(const char *s);
 char *dacc_xstrndup(const char *s, size_t n);
+/* qsort that accepts an empty array (base may then be NULL, which qsort itself does not
+ * allow: undefined behaviour that UBSan reports). */
+void dacc_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 
 #endif

@@ -12,10 +12,10 @@
 
 #define FUND_ERR_LIST(X)                                                                    \
     X(FUND_OK, "success")                                                                   \
-    X(FUND_ERR_IO, "a file could not be read")                                              \
+    X(FUND_ERR_IO, "a file could not be read or written")                                              \
     X(FUND_ERR_FORMAT, "an input file is malformed (bad CSV, missing column, bad number)")  \
     X(FUND_ERR_ARG, "a parameter is out of range or options conflict")                      \
-    X(FUND_ERR_RANGE, "an exact integer computation would overflow its integer width")
+    X(FUND_ERR_RANGE, "a computation would overflow its integer width or the range of a double")
 
 typedef enum {
 #define FUND_X_ENUM(name, text) name,

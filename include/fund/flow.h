@@ -11,7 +11,9 @@
  *     the call fails naming the node.
  *   - a strongly connected component the money reaches but can never leave (no edge out
  *     of it and every member's originality 0) is refused, its members named.
- *   - payout[] sums to amount up to the stated tolerance; outputs zeroed on failure.
+ *   - payout[] sums to amount within FUND_FLOW_SUM_TOL * amount, else the call
+ *     fails (an intermediate past the largest double fails too, naming the node); outputs
+ *     zeroed on failure.
  */
 #ifndef DACC_FUND_FLOW_H
 #define DACC_FUND_FLOW_H
@@ -30,6 +32,10 @@ typedef struct fund_flow_opts {
 } fund_flow_opts;
 
 void fund_flow_opts_default(fund_flow_opts *o);
+
+/* Conservation: |sum of payouts - amount| <= FUND_FLOW_SUM_TOL * amount, else the call
+ * fails (a coarse Gauss-Seidel stop, o->tol, can leave more than that in a cycle). */
+#define FUND_FLOW_SUM_TOL 1e-9
 
 typedef struct fund_flow_result {
     size_t n;

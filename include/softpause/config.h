@@ -105,6 +105,8 @@
 #ifndef SP_MIN_EPOCH_LENGTH
 #define SP_MIN_EPOCH_LENGTH 3600u
 #endif
+/* The longest epoch a policy may have (2^32 s, about 136 years). */
+#define SP_MAX_EPOCH_LENGTH ((unsigned long long)1 << 32)
 
 /* Size of one encoded state record (see device.h for the layout). */
 #define SP_STATE_RECORD_BYTES 128u

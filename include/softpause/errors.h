@@ -79,7 +79,7 @@
     X(SP_ERR_POLICY_SINGLE_BODY, 79, "the keys of a single body could satisfy every rule")   \
     X(SP_ERR_POLICY_UNKNOWN_SIGNER, 80, "rule names a signer not in the policy")             \
     X(SP_ERR_POLICY_NO_RULES, 81, "policy has no rules")                                     \
-    X(SP_ERR_POLICY_PARAMETER, 82, "invalid policy parameter (epoch length or allowance)")   \
+    X(SP_ERR_POLICY_PARAMETER, 82, "a numeric policy field is out of its range")             \
     X(SP_ERR_POLICY_NO_LOG, 83, "witness policy has no log line")                            \
     X(SP_ERR_POLICY_QUORUM_NONE, 84, "witness quorum is none or missing: publication is required") \
     X(SP_ERR_POLICY_SINGLE_WITNESS, 85, "one witness alone could satisfy the witness quorum") \

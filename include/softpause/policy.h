@@ -99,6 +99,27 @@ SP_MUST_CHECK sp_err sp_policy_parse(sp_policy *out, const uint8_t *bytes, size_
 SP_MUST_CHECK sp_err sp_policy_validate(const sp_policy *policy, const sp_crypto *crypto,
                                         uint32_t *err_index);
 
+/* What a validation error points at, for messages that name it. */
+enum {
+    SP_POLICY_AT_NONE = 0,   /* the policy as a whole, or its witness policy */
+    SP_POLICY_AT_SIGNER = 1, /* index: the signer */
+    SP_POLICY_AT_RULE = 2,   /* index: the rule */
+    SP_POLICY_AT_FIELD = 3   /* index: the numeric field, SP_POLICY_FIELD_* */
+};
+enum {
+    SP_POLICY_FIELD_VERSION = 0,       /* 1..SP_MAX_EPOCH */
+    SP_POLICY_FIELD_GENESIS = 1,       /* 0..SP_MAX_TIME */
+    SP_POLICY_FIELD_EPOCH_LENGTH = 2,  /* SP_MIN_EPOCH_LENGTH..SP_MAX_EPOCH_LENGTH */
+    SP_POLICY_FIELD_ALLOWANCE = 3,     /* 1..SP_MAX_TIME */
+    SP_POLICY_FIELD_MAX_STALENESS = 4  /* 0..SP_MAX_STALENESS_LIMIT */
+};
+
+/* sp_policy_validate, also saying what the error points at: *err_at (SP_POLICY_AT_*) and
+ * *err_index (the signer, rule or field; UINT32_MAX for SP_POLICY_AT_NONE).  Either
+ * pointer may be NULL. */
+SP_MUST_CHECK sp_err sp_policy_validate_at(const sp_policy *policy, const sp_crypto *crypto,
+                                           uint32_t *err_at, uint32_t *err_index);
+
 /* Write the canonical encoding of a policy (sorting signers, tags and rules as the format
  * requires).  No NUL written. */
 SP_MUST_CHECK sp_err sp_policy_format(const sp_policy *policy, uint8_t *out, size_t cap,

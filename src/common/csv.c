@@ -12,9 +12,11 @@
  * record of at most DACC_CSV_MAX_RECORD bytes, plus one NUL per field.
  */
 #include "dacc/csv.h"
+#include "dacc/utf8.h"
 #include "dacc/xalloc.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,6 +31,7 @@ struct dacc_csv {
     size_t len, pos;
     long line;                  /* physical line at pos */
     long rec_line;              /* line the current record starts on */
+    size_t records;             /* records returned so far */
     int failed;
     size_t ncols;
     char **cols;                /* header names */
@@ -86,10 +89,6 @@ static int parse_record(dacc_csv *r)
                         break;
                     }
                 } else {
-                    if (c == '\0') {
-                        set_err(r, "%s:%ld: expected text, got a NUL byte", r->name, r->line);
-                        return -1;
-                    }
                     if (c == '\n')
                         r->line++;
                     r->pos++;
@@ -114,10 +113,6 @@ static int parse_record(dacc_csv *r)
                 if (c == '"') {
                     set_err(r, "%s:%ld:%zu: expected a quote only at the start of a field",
                             r->name, r->line, r->nf + 1);
-                    return -1;
-                }
-                if (c == '\0') {
-                    set_err(r, "%s:%ld: expected text, got a NUL byte", r->name, r->line);
                     return -1;
                 }
                 if (r->pos - start >= DACC_CSV_MAX_RECORD || out - fstart >= DACC_CSV_MAX_FIELD) {
@@ -194,6 +189,43 @@ fail:
     return NULL;
 }
 
+/* Where the text check stands: bytes before pos are well-formed UTF-8 without NUL. */
+typedef struct {
+    size_t pos;
+    long line;
+    size_t line_start;
+} text_check;
+
+/* Check d[tc->pos..len) as text: well-formed UTF-8 (dacc/utf8.h), no NUL byte.  Unless
+ * final, a character cut by the end of the buffer is left for the next call.  Returns 0,
+ * or -1 with "NAME:LINE:BYTE: ..." in err (BYTE: the 1-based byte position in the line),
+ * so a reader stops at the first malformed byte instead of after reading everything. */
+static int check_text(const char *name, const char *d, size_t len, int final, text_check *tc,
+                      char *err, size_t errlen)
+{
+    const unsigned char *u = (const unsigned char *)d;
+    while (tc->pos < len) {
+        uint32_t cp;
+        size_t k = dacc_utf8_decode(u + tc->pos, len - tc->pos, &cp);
+        if (k == 0 && !final && dacc_utf8_incomplete(u + tc->pos, len - tc->pos) != 0)
+            return 0;
+        if (k == 0 || cp == 0) {
+            char got[24];
+            snprintf(got, sizeof got, k == 1 ? "a NUL byte" : "the byte 0x%02X", u[tc->pos]);
+            snprintf(err, errlen, "%s:%ld:%zu: expected UTF-8 text, got %s at byte %zu of the line",
+                     name, tc->line, tc->pos - tc->line_start + 1, got,
+                     tc->pos - tc->line_start + 1);
+            return -1;
+        }
+        tc->pos += k;
+        if (cp == '\n') {
+            tc->line++;
+            tc->line_start = tc->pos;
+        }
+    }
+    return 0;
+}
+
 dacc_csv *dacc_csv_open_mem(const char *name, const char *data, size_t len, char *err,
                             size_t errlen)
 {
@@ -201,6 +233,9 @@ dacc_csv *dacc_csv_open_mem(const char *name, const char *data, size_t len, char
         snprintf(err, errlen, "%s: expected at most %u bytes", name, DACC_CSV_MAX_FILE);
         return NULL;
     }
+    text_check tc = {0, 1, 0};
+    if (check_text(name, data, len, 1, &tc, err, errlen) != 0)
+        return NULL;
     char *copy = dacc_xmalloc(len + 1);
     memcpy(copy, data, len);
     copy[len] = '\0';
@@ -219,33 +254,41 @@ dacc_csv *dacc_csv_open(const char *path, char *err, size_t errlen)
     }
     size_t cap = 65536, len = 0;
     char *buf = dacc_xmalloc(cap);
+    text_check tc = {0, 1, 0};
+    int bad = 0;
     for (;;) {
         if (len == cap - 1) {
             if (cap > DACC_CSV_MAX_FILE) {
                 snprintf(err, errlen, "%s: expected at most %u bytes", path, DACC_CSV_MAX_FILE);
-                free(buf);
-                if (!is_stdin)
-                    fclose(f);
-                return NULL;
+                bad = 1;
+                break;
             }
             cap *= 2;
             buf = dacc_xrealloc(buf, cap, 1);
         }
         size_t n = fread(buf + len, 1, cap - 1 - len, f);
         len += n;
-        if (n == 0)
+        if (n == 0) {
+            if (ferror(f)) {
+                snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+                bad = 1;
+            }
             break;
+        }
+        if (check_text(path, buf, len, 0, &tc, err, errlen) != 0) {
+            bad = 1;
+            break;
+        }
     }
-    int bad = ferror(f);
+    if (!bad && len > DACC_CSV_MAX_FILE) {
+        snprintf(err, errlen, "%s: expected at most %u bytes", path, DACC_CSV_MAX_FILE);
+        bad = 1;
+    }
+    if (!bad && check_text(path, buf, len, 1, &tc, err, errlen) != 0)
+        bad = 1;
     if (!is_stdin)
         fclose(f);
     if (bad) {
-        snprintf(err, errlen, "%s: read error", path);
-        free(buf);
-        return NULL;
-    }
-    if (len > DACC_CSV_MAX_FILE) {
-        snprintf(err, errlen, "%s: expected at most %u bytes", path, DACC_CSV_MAX_FILE);
         free(buf);
         return NULL;
     }
@@ -272,6 +315,12 @@ int dacc_csv_next(dacc_csv *r)
         return DACC_CSV_ERROR;
     if (r->pos >= r->len) {
         r->nf = 0;
+        if (r->records == 0) {
+            /* every reader needs rows: a header alone is a mistake, not an empty input */
+            set_err(r, "%s:%ld: expected at least one row after the header, got none", r->name,
+                    r->line);
+            return DACC_CSV_ERROR;
+        }
         return DACC_CSV_END;
     }
     if (parse_record(r) != 0)
@@ -281,6 +330,7 @@ int dacc_csv_next(dacc_csv *r)
                 r->rec_line, r->ncols, r->nf);
         return DACC_CSV_ERROR;
     }
+    r->records++;
     return DACC_CSV_RECORD;
 }
 
@@ -361,7 +411,8 @@ static void show_field(const char *s, char *out, size_t cap)
 int dacc_csv_number(dacc_csv *r, size_t col, double *out)
 {
     const char *s = dacc_csv_field(r, col);
-    if (s != NULL && dacc_parse_decimal(s, out) == 0)
+    int rc = s != NULL ? dacc_parse_decimal(s, out) : -1;
+    if (rc == 0)
         return 0;
     *out = 0;
     if (s == NULL || *s == '\0')
@@ -369,8 +420,8 @@ int dacc_csv_number(dacc_csv *r, size_t col, double *out)
                              dacc_csv_header(r, col));
     char shown[72];
     show_field(s, shown, sizeof shown);
-    dacc_csv_fail(r, (int)col, "expected a decimal number in column '%s', got \"%s\"",
-                  dacc_csv_header(r, col), shown);
+    dacc_csv_fail(r, (int)col, "expected a decimal number in column '%s'%s, got \"%s\"",
+                  dacc_csv_header(r, col), rc == -2 ? DACC_DOUBLE_RANGE : "", shown);
     return -1;
 }
 
@@ -422,10 +473,18 @@ int dacc_parse_decimal(const char *s, double *out)
     }
     if (*p != '\0')
         return -1;
+    /* digits that are not all zeros must not round to 0 (underflow) or past the largest
+     * double (overflow): an amount a double cannot hold is refused, not changed */
+    int nonzero = 0;
+    for (const char *q = s; q < p && *q != 'e' && *q != 'E'; q++)
+        nonzero |= *q >= '1' && *q <= '9';
     char *end = NULL;
+    errno = 0;
     double v = strtod(s, &end);
-    if (end != p || !isfinite(v))
+    if (end != p)
         return -1;
+    if (!isfinite(v) || (nonzero && (v == 0 || (errno == ERANGE && fabs(v) < DBL_MIN))))
+        return -2;
     *out = v;
     return 0;
 }

@@ -1,5 +1,6 @@
 /* json.c -- minimal streaming JSON writer (see dacc/json.h). */
 #include "dacc/json.h"
+#include "dacc/utf8.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -33,22 +34,38 @@ static void before_value(dacc_json *j)
     j->count[j->depth] = 1;
 }
 
+/* A JSON string (RFC 8259 section 7): quote, backslash, control characters and bidi
+ * overrides (dacc_utf8_is_unsafe) escaped;
+ * bytes that are not well-formed UTF-8 become U+FFFD, one per byte, so the output is valid
+ * UTF-8 JSON whatever the input (names from files, arguments and the network). */
 static void put_string(FILE *f, const char *s)
 {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
     fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        default:
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
+    while (n > 0) {
+        uint32_t cp;
+        size_t k = dacc_utf8_decode(p, n, &cp);
+        if (k == 0) {
+            fputs("\\ufffd", f);
+            k = 1;
+        } else if (cp == '"') {
+            fputs("\\\"", f);
+        } else if (cp == '\\') {
+            fputs("\\\\", f);
+        } else if (cp == '\n') {
+            fputs("\\n", f);
+        } else if (cp == '\r') {
+            fputs("\\r", f);
+        } else if (cp == '\t') {
+            fputs("\\t", f);
+        } else if (dacc_utf8_is_unsafe(cp)) { /* controls, DEL, C1, bidi overrides */
+            fprintf(f, "\\u%04x", (unsigned)cp);
+        } else {
+            fwrite(p, 1, k, f);
         }
+        p += k;
+        n -= k;
     }
     fputc('"', f);
 }

@@ -1,5 +1,6 @@
 /* svg.c -- horizontal bar chart (see dacc/svg.h). */
 #include "dacc/svg.h"
+#include "dacc/utf8.h"
 #include "dacc/xalloc.h"
 
 #include <errno.h>
@@ -7,25 +8,55 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+/* XML character data or attribute text: & < > " ' as entities; well-formed UTF-8 that XML
+ * 1.0 allows passed through; anything else (bytes that are not UTF-8, control characters,
+ * characters XML 1.0 forbids, bidi overrides) as U+FFFD.  At most max bytes of s are
+ * written, cut on a character boundary, "..." marking a cut. */
 static void put_text(FILE *f, const char *s, size_t max)
 {
-    size_t n = 0;
-    for (; *s != '\0' && n < max; s++, n++) {
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default:
-            if ((unsigned char)*s < 0x20)
-                fputc('?', f);
-            else
-                fputc(*s, f);
-        }
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s), used = 0;
+    while (n > 0) {
+        uint32_t cp;
+        size_t k = dacc_utf8_decode(p, n, &cp);
+        int bad = k == 0;
+        if (bad)
+            k = 1;
+        if (used + k > max)
+            break;
+        if (bad)
+            fputs("&#xFFFD;", f);
+        else if (cp == '<')
+            fputs("&lt;", f);
+        else if (cp == '>')
+            fputs("&gt;", f);
+        else if (cp == '&')
+            fputs("&amp;", f);
+        else if (cp == '"')
+            fputs("&quot;", f);
+        else if (cp == '\'')
+            fputs("&apos;", f);
+        else if (!dacc_utf8_xml_char(cp) || dacc_utf8_is_unsafe(cp))
+            fputs("&#xFFFD;", f);
+        else
+            fwrite(p, 1, k, f);
+        p += k;
+        n -= k;
+        used += k;
     }
-    if (*s != '\0')
+    if (n > 0)
         fputs("...", f);
+}
+
+/* mkstemp makes the file 0600; a chart is no secret: the mode fopen would give it. */
+static int fchmod_default(const char *path)
+{
+    mode_t mask = umask(0);
+    umask(mask);
+    return chmod(path, 0666 & ~mask);
 }
 
 static const double *sort_vals;
@@ -42,9 +73,24 @@ static int cmp_desc(const void *a, const void *b)
 int dacc_svg_bars(const char *path, const char *title, const char *const *labels,
                   const double *values, size_t n, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "w");
+    /* A file is written whole or not at all: a temporary file beside path, renamed over
+     * it.  Something that exists and is not a regular file (/dev/stdout, a pipe) is
+     * written in place: renaming over it would replace it. */
+    struct stat st;
+    int in_place = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
+    size_t plen = strlen(path);
+    char *tmp = dacc_xmalloc(plen + 12);
+    memcpy(tmp, path, plen);
+    memcpy(tmp + plen, ".tmp.XXXXXX", 12);
+    int fd = in_place ? -1 : mkstemp(tmp);
+    FILE *f = in_place ? fopen(path, "w") : fd < 0 ? NULL : fdopen(fd, "w");
     if (f == NULL) {
         snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(tmp);
+        }
+        free(tmp);
         return -1;
     }
     size_t *order = dacc_xcalloc(n, sizeof *order);
@@ -55,7 +101,7 @@ int dacc_svg_bars(const char *path, const char *title, const char *const *labels
             max = values[i];
     }
     sort_vals = values;
-    qsort(order, n, sizeof *order, cmp_desc);
+    dacc_qsort(order, n, sizeof *order, cmp_desc);
     sort_vals = NULL;
     const int label_w = 300, bar_w = 560, value_w = 120, top = 40;
     int width = label_w + bar_w + value_w, height = top + (int)n * DACC_SVG_ROW + 20;
@@ -79,10 +125,29 @@ int dacc_svg_bars(const char *path, const char *title, const char *const *labels
     }
     fputs("</svg>\n", f);
     free(order);
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        snprintf(err, errlen, "%s: write error", path);
+    errno = 0;
+    int bad = fflush(f) != 0 || ferror(f) || (!in_place && fsync(fileno(f)) != 0);
+    int saved = errno;
+    if (fclose(f) != 0 && !bad) {
+        bad = 1;
+        saved = errno;
+    }
+    if (!bad && !in_place && fchmod_default(tmp) != 0) {
+        bad = 1;
+        saved = errno;
+    }
+    if (!bad && !in_place && rename(tmp, path) != 0) {
+        bad = 1;
+        saved = errno;
+    }
+    if (bad) {
+        snprintf(err, errlen, "%s: cannot write: %s", path,
+                 saved != 0 ? strerror(saved) : "write error");
+        if (!in_place)
+            unlink(tmp);
+        free(tmp);
         return -1;
     }
+    free(tmp);
     return 0;
 }

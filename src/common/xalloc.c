@@ -53,3 +53,9 @@ char *dacc_xstrdup(const char *s)
 {
     return dacc_xstrndup(s, strlen(s));
 }
+
+void dacc_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1)
+        qsort(base, n, size, cmp);
+}

@@ -131,7 +131,7 @@ static fund_err build(const fund_round *r, uint64_t *pairs, size_t n, fund_cocm_
                       char *msg)
 {
     size_t nv = fund_round_nvoters(r);
-    qsort(pairs, n, sizeof *pairs, cmp_u64);
+    dacc_qsort(pairs, n, sizeof *pairs, cmp_u64);
     size_t m = 0;
     for (size_t k = 0; k < n; k++)
         if (m == 0 || pairs[k] != pairs[m - 1])
@@ -348,7 +348,7 @@ fund_err fund_cocm(const fund_round *r, const fund_cocm_opts *o, const fund_cocm
                     rows[nr++] = mg[a];
                 }
         }
-        qsort(rows, nr, sizeof *rows, cmp_u32);
+        dacc_qsort(rows, nr, sizeof *rows, cmp_u32);
         for (size_t t = 0; t < nr; t++)
             pos[rows[t]] = (uint32_t)t;
         memset(M, 0, nr * nr * sizeof *M);

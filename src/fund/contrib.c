@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 void fund_round_init(fund_round *r, int exact, unsigned decimals)
@@ -131,7 +132,7 @@ static uint32_t *sort_map(dacc_strmap *m)
     for (size_t i = 0; i < n; i++)
         order[i] = (uint32_t)i;
     sort_map_ctx = m;
-    qsort(order, n, sizeof *order, cmp_name_idx);
+    dacc_qsort(order, n, sizeof *order, cmp_name_idx);
     sort_map_ctx = NULL;
     dacc_strmap sorted;
     dacc_strmap_init(&sorted);
@@ -194,7 +195,7 @@ fund_err fund_round_finish(fund_round *r, char *msg)
     }
     free(vmap);
     free(pmap);
-    qsort(r->c, r->n, sizeof *r->c, cmp_contrib);
+    dacc_qsort(r->c, r->n, sizeof *r->c, cmp_contrib);
     size_t w = 0;
     for (size_t i = 0; i < r->n; i++) {
         if (w > 0 && r->c[w - 1].project == r->c[i].project && r->c[w - 1].voter == r->c[i].voter) {
@@ -209,6 +210,14 @@ fund_err fund_round_finish(fund_round *r, char *msg)
                 r->c[w - 1].units += r->c[i].units;
             } else {
                 r->c[w - 1].amount += r->c[i].amount;
+                if (!isfinite(r->c[w - 1].amount)) {
+                    snprintf(msg, FUND_MSG_MAX,
+                             "contributions of '%s' to '%s' sum past the largest double "
+                             "(1.8e308): amounts too large for float mode",
+                             fund_round_voter(r, r->c[i].voter),
+                             fund_round_project(r, r->c[i].project));
+                    return FUND_ERR_RANGE;
+                }
             }
         } else {
             r->c[w++] = r->c[i];
@@ -283,7 +292,7 @@ fund_err fund_round_drop_self(fund_round *r, const char *owners_csv, char *msg)
         return csv_fail(csv, msg);
     }
     dacc_csv_close(csv);
-    qsort(pairs, n, sizeof *pairs, cmp_u64);
+    dacc_qsort(pairs, n, sizeof *pairs, cmp_u64);
     for (size_t i = 0; i < r->n && n > 0; i++) {
         uint64_t key = ((uint64_t)r->c[i].project << 32) | r->c[i].voter;
         if (bsearch(&key, pairs, n, sizeof *pairs, cmp_u64) != NULL) {

@@ -161,8 +161,14 @@ int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
         fund_fail(d, "out of memory");
         goto done;
     }
+    /* a node's shares are w / (sum of its w), computed relative to its largest weight so
+     * that the sum cannot overflow (weights up to the largest double are valid input) */
+    double *wmax = ext; /* ext is zero until step 4 */
     for (size_t k = 0; k < m; k++)
-        outw[e[k].from] += e[k].w;
+        wmax[e[k].from] = fmax(wmax[e[k].from], e[k].w);
+    for (size_t k = 0; k < m; k++)
+        if (e[k].w > 0)
+            outw[e[k].from] += e[k].w / wmax[e[k].from];
     if (csr_build(n, m, e, share, 0, &fw) != 0) { /* shares filled below; adjacency now */
         fund_fail(d, "out of memory");
         goto done;
@@ -203,9 +209,11 @@ int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
     }
     for (size_t k = 0; k < m; k++) {
         uint32_t u = e[k].from;
-        share[k] =
-            out->reached[u] && outw[u] > 0 ? (1 - out->originality[u]) * (e[k].w / outw[u]) : 0;
+        share[k] = out->reached[u] && outw[u] > 0
+                       ? (1 - out->originality[u]) * (e[k].w / wmax[u] / outw[u])
+                       : 0;
     }
+    memset(ext, 0, n * sizeof *ext);
     csr_free(&fw);
     memset(&fw, 0, sizeof fw);
     if (csr_build(n, m, e, share, 0, &fw) != 0 || csr_build(n, m, e, share, 1, &rv) != 0) {
@@ -349,7 +357,21 @@ int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
         if (out->reached[i]) {
             out->payout[i] = out->originality[i] * out->inflow[i];
             out->total += out->payout[i];
+            if (!isfinite(out->inflow[i]) || !isfinite(out->total)) {
+                fund_fail(d, "the money reaching %s exceeds the largest double (1.8e308): the "
+                          "amount is too large for this graph's cycles",
+                          node_label(names, (uint32_t)i, buf, sizeof buf));
+                goto done;
+            }
         }
+    /* conservation: whatever the graph, the payouts are the amount */
+    double slack = FUND_FLOW_SUM_TOL * amount;
+    if (!(fabs(out->total - amount) <= slack)) {
+        fund_fail(d, "the payouts sum to %.17g, not the amount %.17g (difference %.3g, more "
+                  "than %g of it%s)", out->total, amount, out->total - amount, FUND_FLOW_SUM_TOL,
+                  o->tol > 1e-12 ? "; a smaller --tolerance may help" : "");
+        goto done;
+    }
     rc = 0;
 done:
     free(outw);

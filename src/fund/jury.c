@@ -51,6 +51,7 @@
  * shifted to mean 0 per component.
  */
 #include "fund/jury.h"
+#include "dacc/xalloc.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -178,7 +179,7 @@ static int cmp_double(const void *x, const void *y)
 /* Median of v[0..m-1] (m >= 1), sorting v in place. */
 static double median(size_t m, double *v)
 {
-    qsort(v, m, sizeof *v, cmp_double);
+    dacc_qsort(v, m, sizeof *v, cmp_double);
     return m % 2 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2;
 }
 

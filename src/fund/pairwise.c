@@ -72,7 +72,7 @@ fund_err fund_pairwise(const fund_round *r, double M, double *subsidy, fund_pair
         byv[k] = k;
     }
     cmp_base = c;
-    qsort(byv, n, sizeof *byv, cmp_by_voter);
+    dacc_qsort(byv, n, sizeof *byv, cmp_by_voter);
     cmp_base = NULL;
     /* w[j]: during pass 1 the running w_ij, after it k_ij.  stamp[j] == i + 1 marks j as
      * touched for donor i (not w[j] != 0: a product of tiny amounts can underflow to 0),

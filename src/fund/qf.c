@@ -73,9 +73,15 @@ fund_err fund_distribute(const double *raw, size_t n, const fund_qf_opts *o, dou
     for (size_t p = 0; p < n; p++) {
         if (!(raw[p] >= 0) || !isfinite(raw[p])) {
             snprintf(msg, FUND_MSG_MAX, "raw match %zu is %g, expected a finite value >= 0", p, raw[p]);
-            return FUND_ERR_ARG;
+            return isfinite(raw[p]) ? FUND_ERR_ARG : FUND_ERR_RANGE;
         }
         total += raw[p];
+        if (!isfinite(total)) {
+            snprintf(msg, FUND_MSG_MAX,
+                     "the total of raw matches exceeds the largest double (1.8e308) at match %zu",
+                     p);
+            return FUND_ERR_RANGE;
+        }
     }
     if (!o->has_pool)
         inf.budget = total;
@@ -97,8 +103,10 @@ fund_err fund_distribute(const double *raw, size_t n, const fund_qf_opts *o, dou
                 out[p] = 0;
             else if (remaining == share)
                 out[p] = raw[p];             /* unscaled: exactly the raw match */
-            else
+            else if (isfinite(raw[p] * remaining))
                 out[p] = raw[p] * remaining / share;
+            else /* the product alone overflows; the share itself is at most remaining */
+                out[p] = raw[p] / share * remaining;
             if (o->has_cap && out[p] > cap) {
                 capped[p] = 1;
                 newly++;
@@ -236,6 +244,18 @@ static fund_err range_error(const fund_round *r, size_t p, const char *what, cha
     return FUND_ERR_RANGE;
 }
 
+/* Float mode: an intermediate past the largest double is an error, never inf or NaN in
+ * the output (nor a NaN hidden by a comparison). */
+static fund_err float_range_error(const fund_round *r, size_t p, const char *what,
+                                  fund_qf_result *res, char *msg)
+{
+    snprintf(msg, FUND_MSG_MAX,
+             "project '%s': %s exceeds the largest double (1.8e308): amounts too large for "
+             "float mode (use --decimals)", fund_round_project(r, p), what);
+    fund_qf_result_free(res);
+    return FUND_ERR_RANGE;
+}
+
 static fund_err qf_exact(const fund_round *r, const fund_qf_opts *o, fund_qf_result *res,
                          char *msg)
 {
@@ -324,6 +344,10 @@ fund_err fund_qf(const fund_round *r, const fund_qf_opts *o, fund_qf_result *res
             own += q * q;
             sum += r->c[k].amount;
         }
+        if (!isfinite(sum) || !isfinite(s * s))
+            return float_range_error(r, p, !isfinite(sum) ? "the sum of contributions"
+                                                          : "(sum of square roots)^2",
+                                     res, msg);
         res->contrib[p] = sum;
         res->sum_sqrt[p] = s;
         res->ideal[p] = s * s;
@@ -331,12 +355,18 @@ fund_err fund_qf(const fund_round *r, const fund_qf_opts *o, fund_qf_result *res
         double raw = s * s - own;
         res->raw[p] = raw > 0 ? raw : 0;
         res->total_raw += res->raw[p];
+        if (!isfinite(res->total_raw))
+            return float_range_error(r, p, "the total of raw matches, with this project,", res,
+                                     msg);
     }
     if (o->alpha) {
         double c = 0, v2 = 0;
         for (size_t p = 0; p < n; p++) {
             c += res->contrib[p];
             v2 += res->ideal[p];
+            if (!isfinite(c) || !isfinite(v2))
+                return float_range_error(r, p, "the round's totals, with this project,", res,
+                                         msg);
         }
         double denom = v2 - c;
         double alpha = denom > 0 ? o->pool / denom : 1; /* (B - C) / (sum V^2 - C), B = pool + C */

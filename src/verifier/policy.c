@@ -61,14 +61,20 @@
 #include "policy_internal.h"
 #include "text.h"
 
-/* Maxima of the numeric fields (policy.h). */
-#define MAX_EPOCH_LENGTH ((uint64_t)1 << 32)
+/* Maxima of the numeric fields (policy.h, config.h). */
+#define MAX_EPOCH_LENGTH ((uint64_t)SP_MAX_EPOCH_LENGTH)
 
 /* Line numbers of the fixed header, 1-based; signer i sits on line FIRST_SIGNER_LINE + i. */
 #define FIRST_SIGNER_LINE 9u
 
-/* What a validation error points at, so the parser can turn it into a line number. */
-enum { AT_NONE = 0, AT_SIGNER = 1, AT_RULE = 2 };
+/* What a validation error points at (policy.h), so the parser can turn it into a line
+ * number and the host layer into a name. */
+enum {
+    AT_NONE = SP_POLICY_AT_NONE,
+    AT_SIGNER = SP_POLICY_AT_SIGNER,
+    AT_RULE = SP_POLICY_AT_RULE,
+    AT_FIELD = SP_POLICY_AT_FIELD
+};
 
 /* Keywords in the order they must appear; the header fields are KW_MAGIC..KW_TAGS. */
 enum {
@@ -604,7 +610,7 @@ static int rule_same(const sp_rule *a, const sp_rule *b)
     return 1;
 }
 
-static sp_err validate_header(const sp_policy *p)
+static sp_err validate_header(const sp_policy *p, uint32_t *at, uint32_t *index)
 {
     size_t dl = sp_text_bounded_len(p->deployment, sizeof p->deployment);
     if (p->signer_count > SP_MAX_SIGNERS || p->tag_count > SP_MAX_TAGS ||
@@ -612,11 +618,26 @@ static sp_err validate_header(const sp_policy *p)
         return SP_ERR_POLICY_LIMIT;
     if (p->rule_count == 0)
         return SP_ERR_POLICY_NO_RULES;
-    if (p->version < 1 || p->version > SP_MAX_EPOCH || p->genesis > SP_MAX_TIME ||
-        p->epoch_length < SP_MIN_EPOCH_LENGTH || p->epoch_length > MAX_EPOCH_LENGTH ||
-        p->allowance < 1 || p->allowance > SP_MAX_TIME ||
-        p->max_staleness > SP_MAX_STALENESS_LIMIT)
+    /* each numeric field against its range (policy.h: SP_POLICY_FIELD_*), the first one
+     * out of range named */
+    *at = AT_FIELD;
+    *index = SP_POLICY_FIELD_VERSION;
+    if (p->version < 1 || p->version > SP_MAX_EPOCH)
         return SP_ERR_POLICY_PARAMETER;
+    *index = SP_POLICY_FIELD_GENESIS;
+    if (p->genesis > SP_MAX_TIME)
+        return SP_ERR_POLICY_PARAMETER;
+    *index = SP_POLICY_FIELD_EPOCH_LENGTH;
+    if (p->epoch_length < SP_MIN_EPOCH_LENGTH || p->epoch_length > MAX_EPOCH_LENGTH)
+        return SP_ERR_POLICY_PARAMETER;
+    *index = SP_POLICY_FIELD_ALLOWANCE;
+    if (p->allowance < 1 || p->allowance > SP_MAX_TIME)
+        return SP_ERR_POLICY_PARAMETER;
+    *index = SP_POLICY_FIELD_MAX_STALENESS;
+    if (p->max_staleness > SP_MAX_STALENESS_LIMIT)
+        return SP_ERR_POLICY_PARAMETER;
+    *at = AT_NONE;
+    *index = UINT32_MAX;
     if (dl > SP_MAX_DEPLOYMENT_BYTES)
         return SP_ERR_POLICY_LIMIT;
     if (!sp_deployment_valid((const uint8_t *)p->deployment, dl))
@@ -767,7 +788,7 @@ SP_NOINLINE static sp_err validate_impl(const sp_policy *p, const sp_crypto *cry
 
     *at = AT_NONE;
     *index = UINT32_MAX;
-    e = validate_header(p);
+    e = validate_header(p, at, index);
     if (e != SP_OK)
         return e;
     for (uint32_t i = 0; i < p->signer_count; i++) {
@@ -813,17 +834,35 @@ static int crypto_ok(const sp_crypto *crypto)
     return crypto != NULL && crypto->sha256 != NULL && crypto->ed25519_check_key != NULL;
 }
 
-sp_err sp_policy_validate(const sp_policy *policy, const sp_crypto *crypto, uint32_t *err_index)
+sp_err sp_policy_validate_at(const sp_policy *policy, const sp_crypto *crypto, uint32_t *err_at,
+                             uint32_t *err_index)
 {
     uint32_t at = AT_NONE, index = UINT32_MAX;
     sp_err e;
+    if (err_at != NULL)
+        *err_at = AT_NONE;
     if (err_index != NULL)
         *err_index = UINT32_MAX;
     if (policy == NULL || !crypto_ok(crypto))
         return SP_ERR_ARGUMENT;
     e = validate_impl(policy, crypto, &at, &index);
+    if (e == SP_OK) {
+        at = AT_NONE;
+        index = UINT32_MAX;
+    }
+    if (err_at != NULL)
+        *err_at = at;
     if (err_index != NULL)
-        *err_index = index;
+        *err_index = at == AT_SIGNER || at == AT_RULE || at == AT_FIELD ? index : UINT32_MAX;
+    return e;
+}
+
+sp_err sp_policy_validate(const sp_policy *policy, const sp_crypto *crypto, uint32_t *err_index)
+{
+    uint32_t at = AT_NONE, index = UINT32_MAX;
+    sp_err e = sp_policy_validate_at(policy, crypto, &at, &index);
+    if (err_index != NULL)
+        *err_index = at == AT_SIGNER || at == AT_RULE ? index : UINT32_MAX;
     return e;
 }
 

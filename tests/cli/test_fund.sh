@@ -104,6 +104,71 @@ run 0 "plot pairwise" $FUND pairwise --plot "$T/p.svg" $D/gitcoin_vector.csv
 contains "plot pairwise" "fund pairwise: matches" "$T/p.svg"
 run 1 "plot unwritable" $FUND qf --plot "$T/no/such/dir.svg" $D/gitcoin_vector.csv
 
+# ---- issue 8 item 11: overflow, encoding, header-only inputs, write errors --------------------
+# amounts near the largest double: an error naming the project, never inf/null/0 (exit 0)
+printf 'voter,project,amount\na,p,1e308\nb,p,1e308\nc,p,1e308\n' > "$T/big.csv"
+for c in qf pairwise cocm; do
+    run 1 "overflow $c" $FUND $c "$T/big.csv"
+    contains "overflow $c" "FUND_ERR_RANGE: project 'p': the sum of contributions exceeds the largest double" "$T/err"
+done
+run 1 "overflow qf json" $FUND qf --json "$T/big.csv"
+same "overflow qf json prints nothing" "$(wc -c < "$T/out" | tr -d ' ')" 0
+printf 'voter,project,amount\na,p,1e308\nb,p,5e307\n' > "$T/big2.csv"
+run 1 "overflow sum of square roots" $FUND qf "$T/big2.csv"; contains "overflow sqrt" "(sum of square roots)^2" "$T/err"
+printf 'voter,project,amount\na,p,1e308\na,p,1e308\n' > "$T/big3.csv"
+run 1 "overflow one pair" $FUND qf "$T/big3.csv"; contains "overflow one pair" "contributions of 'a' to 'p' sum past" "$T/err"
+# underflow: refused like any amount a double cannot hold, at file:line:column
+printf 'voter,project,amount\na,p,1\nb,p,1e-400\n' > "$T/tiny.csv"
+run 1 "underflow" $FUND qf "$T/tiny.csv"
+contains "underflow" "tiny.csv:3:3: expected a decimal number in column 'amount' (between 2.2250738585072014e-308 and 1.7976931348623157e308, or 0), got \"1e-400\"" "$T/err"
+run 2 "underflow option" $FUND qf --pool 1e-400 $D/gitcoin_vector.csv
+# invalid UTF-8 anywhere: refused at line and byte, before any writer sees it
+printf 'voter,project,amount\na,p1,1\nb,"p\377x",4\n' > "$T/utf8.csv"
+run 1 "invalid utf-8" $FUND qf --json "$T/utf8.csv"
+contains "invalid utf-8" "utf8.csv:3:5: expected UTF-8 text, got the byte 0xFF at byte 5 of the line" "$T/err"
+printf 'donor,group\na,G\355\240\200\n' > "$T/utf8g.csv"
+run 1 "invalid utf-8 clusters" $FUND cocm --clusters "$T/utf8g.csv" $D/gitcoin_vector.csv
+contains "invalid utf-8 clusters" "utf8g.csv:2:4: expected UTF-8 text" "$T/err"
+# a NUL stream fails at the first byte, not after reading the 1 GiB limit
+run 1 "dev zero" timeout 10 $FUND qf /dev/zero
+contains "dev zero" "/dev/zero:1:1: expected UTF-8 text, got a NUL byte" "$T/err"
+run 1 "directory" $FUND qf "$T"; contains "directory" "cannot read: Is a directory" "$T/err"
+# names JSON and SVG must escape: quotes, markup, control characters, bidi overrides
+printf 'voter,project,amount\na,"p<&>'"'"'""\001\342\200\256",1\nb,"p<&>'"'"'""\001\342\200\256",4\nc,q,9\nd,q,1\n' > "$T/esc.csv"
+run 0 "escaped names" $FUND qf --json --plot "$T/esc.svg" "$T/esc.csv"
+if command -v python3 > /dev/null; then
+    if python3 -c 'import json,sys; d=json.load(open(sys.argv[1],encoding="utf-8")); assert d["projects"][0]["project"]=="p<&>'"'"'\"\x01\u202e"' "$T/out"; then ok; else bad "escaped names: JSON"; fi
+fi
+if command -v xmllint > /dev/null; then
+    if xmllint --noout "$T/esc.svg" 2> "$T/err"; then ok; else bad "escaped names: SVG is not XML"; fi
+fi
+contains "svg escapes" '>p&lt;&amp;&gt;&apos;&quot;&#xFFFD;&#xFFFD;<' "$T/esc.svg"
+ls "$T" | grep -q '\.tmp\.' && bad "plot left a temporary file" || ok
+run 1 "plot unwritable" $FUND qf --plot "$T/nodir/x.svg" "$T/esc.csv"
+contains "plot unwritable" "x.svg: cannot write: No such file or directory" "$T/err"
+# header-only inputs: refused in every build (UBSan saw an empty qsort before)
+printf 'voter,project,amount\n' > "$T/hdr.csv"
+for c in qf pairwise cocm; do
+    run 1 "header only $c" $FUND $c "$T/hdr.csv"
+    contains "header only $c" "hdr.csv:2: expected at least one row after the header, got none" "$T/err"
+done
+printf 'project,owner\n' > "$T/owners_hdr.csv"
+run 1 "header only owners" $FUND qf --owners "$T/owners_hdr.csv" $D/gitcoin_vector.csv
+contains "header only owners" "owners_hdr.csv:2: expected at least one row" "$T/err"
+printf 'donor,group\n' > "$T/clusters_hdr.csv"
+run 1 "header only clusters" $FUND cocm --clusters "$T/clusters_hdr.csv" $D/gitcoin_vector.csv
+contains "header only clusters" "clusters_hdr.csv:2: expected at least one row" "$T/err"
+# owners that match nothing: nothing to sort, still fine
+printf 'project,owner\nnope,nobody\n' > "$T/owners_none.csv"
+run 0 "owners matching nothing" $FUND qf --owners "$T/owners_none.csv" $D/gitcoin_vector.csv
+# write errors: exit 1 naming the errno, for every output path
+if [ -w /dev/full ]; then
+    for c in "qf" "qf --json" "pairwise" "cocm" "qf --help"; do
+        run 1 "stdout full: $c" sh -c "$FUND $c $D/gitcoin_vector.csv > /dev/full"
+        contains "stdout full: $c" "FUND_ERR_IO: cannot write the standard output: No space left on device" "$T/err"
+    done
+fi
+
 # ---- real data --------------------------------------------------------------------------------
 GR3=$SHARED/gitcoin-gr3/GR03_contributions.csv
 if [ -f "$GR3" ]; then

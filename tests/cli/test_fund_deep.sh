@@ -101,4 +101,25 @@ else
     echo "SKIP fund deep cli real data (trial jury against the published analysis, scores, blend, flow): $SHARED not present"
 fi
 
+# ---- issue 8 item 11: header-only jury file, overflow in flow, write errors ------------------
+head -1 $D/deep_pairs.csv > "$T/pairs_hdr.csv"
+run 1 "jury header only" $FUND jury "$T/pairs_hdr.csv"
+contains "jury header only" "pairs_hdr.csv:2: expected at least one row after the header, got none" "$T/err"
+printf 'repo,parent,weight\na,s,1e308\nb,s,1e308\nc,s,1e308\nd,s,1e308\ne,s,1e308\n' > "$T/big_edges.csv"
+run 0 "flow weights near the largest double" $FUND flow --source s --amount 100 --originality-default 0 "$T/big_edges.csv"
+for r in a b c d e; do same "flow big weights $r" "$(awk -F, -v r=$r '$1==r{print $2}' "$T/out")" 20; done
+printf 'repo,parent,weight\nb,a,1\na,b,1\n' > "$T/ring.csv"
+run 1 "flow overflow in a cycle" $FUND flow --source a --amount 1e306 --originality-default 0.001 "$T/ring.csv"
+contains "flow overflow" "exceeds the largest double" "$T/err"
+run 1 "flow conservation" $FUND flow --source a --amount 100 --originality-default 0.001 --tolerance 1e-3 "$T/ring.csv"
+contains "flow conservation" "the payouts sum to" "$T/err"
+if [ -w /dev/full ]; then
+    run 1 "jury stdout full" sh -c "$FUND jury $D/deep_pairs.csv > /dev/full"
+    contains "jury stdout full" "cannot write the standard output: No space left on device" "$T/err"
+    run 1 "flow stdout full" sh -c "$FUND flow --source S --amount 1 --originality-default 0.5 $D/deep_edges.csv > /dev/full"
+    contains "flow stdout full" "cannot write the standard output: No space left on device" "$T/err"
+    run 1 "flow json stdout full" sh -c "$FUND flow --json --source S --amount 1 --originality-default 0.5 $D/deep_edges.csv > /dev/full"
+    contains "flow json stdout full" "No space left on device" "$T/err"
+fi
+
 cli_finish

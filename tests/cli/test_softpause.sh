@@ -132,6 +132,38 @@ expect_err SP_ERR_IO "missing witness policy file" $SP policy init \
 expect_err SP_ERR_USAGE "rule syntax" $SP policy init \
     --deployment d --genesis 0 --epoch-length 3600 --allowance 10 $W \
     --signer a:civil:$K/civ-a.pub --signer b:civil:$K/mil-a.pub --rule 'three of all'
+# issue 8: refusals explained right -- each names the object and its actual limit
+I8="$SP policy init --deployment d --genesis 0 --epoch-length 3600 --allowance 10"
+for r in '01 of all' '+2 of all' '2  of all' '2 of all ' ' 2 of all' '2 of  all'; do
+    expect_err SP_ERR_USAGE "rule '$r' refused" $I8 $W --signer a:civil:$K/civ-a.pub \
+        --signer b:military:$K/mil-a.pub --rule "$r"
+done
+run 2 "version 0" $I8 --version 0 $W --signer a:civil:$K/civ-a.pub --signer b:military:$K/mil-a.pub --rule '2 of all'
+contains "version 0 names version" "--version: expected a decimal number 1\.\.9007199254740992, got '0'" "$T/err"
+run 2 "epoch length below the minimum" $SP policy init --deployment d --genesis 0 --epoch-length 60 \
+    --allowance 10 $W --signer a:civil:$K/civ-a.pub --signer b:military:$K/mil-a.pub --rule '2 of all'
+contains "epoch length range" "--epoch-length: expected a decimal number 3600\.\.4294967296" "$T/err"
+expect_err SP_ERR_POLICY_DUPLICATE_KEY "duplicate key names both signers" $I8 $W \
+    --signer a:civil:$K/civ-a.pub --signer b:civil:$K/civ-a.pub --rule '2 of all'
+contains "duplicate key names both signers" "signer 'b' (key civ-a) has the public key of signer 'a' (key civ-a)" "$T/err"
+expect_err SP_ERR_POLICY_KEY_ROLES "key roles names both roles" $I8 $W \
+    --signer a:civil:$K/civ-a.pub --signer b:military:$LOGKEY.pub --rule '2 of all'
+contains "key roles names both roles" "signer 'b' (key log.test.example/log) has the public key of log log.test.example/log" "$T/err"
+sed "s|^\(witness w1 [^ ]*\).*|\1 http://127.0.0.1:|" "$T/witnesses" > "$T/witnesses-noport"
+expect_err SP_ERR_POLICY_FORMAT "witness URL without a port" $I8 --witness-policy "$T/witnesses-noport" \
+    --signer a:civil:$K/civ-a.pub --signer b:military:$K/mil-a.pub --rule '2 of all'
+contains "witness URL names the witness" "witness w1: URL 'http://127.0.0.1:'" "$T/err"
+(cat "$T/witnesses"; i=0; while [ $i -lt 400 ]; do echo "# padding to pass the witness policy file limit, line $i"; i=$((i + 1)); done) > "$T/witnesses-big"
+size=$(wc -c < "$T/witnesses-big" | tr -d ' ')
+expect_err SP_ERR_POLICY_LIMIT "oversized witness policy" $I8 --witness-policy "$T/witnesses-big" \
+    --signer a:civil:$K/civ-a.pub --signer b:military:$K/mil-a.pub --rule '2 of all'
+contains "oversized witness policy: its limit and size" "a witness policy file is at most 16384 bytes, this one is $size" "$T/err"
+expect_err SP_ERR_NOTE_TOO_LARGE "huge note: the note limit" $SP note verify --key $K/mil-a.pub "$T/huge"
+contains "huge note: the note limit" "a note is at most 16384 bytes, this one is 40000" "$T/err"
+expect_err SP_ERR_POLICY_LIMIT "huge policy: the policy limit" $SP policy check "$T/huge"
+contains "huge policy: the policy limit" "a policy is at most 16384 bytes, this one is 40000" "$T/err"
+expect_err SP_ERR_POLICY_LIMIT "device init huge policy: the policy limit" $SP device init --policy "$T/huge" --state "$T/nodev"
+contains "device init huge policy: the policy limit" "a policy is at most 16384 bytes, this one is 40000" "$T/err"
 
 # ---- statements ----------------------------------------------------------------------------
 P=$T/policy
@@ -156,6 +188,26 @@ cp "$T/out" "$T/military.note"
 expect_err SP_ERR_QUORUM_NOT_MET "military-only quorum" $SP statement verify --policy $P "$T/military.note"
 run 1 "json rejection" $SP statement verify --policy $P --json "$T/military.note"
 contains "json failed rule" '"failed_rule":1' "$T/out"
+# issue 8: throttle's range is 1..999 (0 was said to be allowed)
+for m in throttle:0 throttle:1000; do
+    run 2 "mode $m" $SP statement new --policy $P --epoch 1 --mode $m
+    contains "mode $m range" "--mode throttle:PERMILLE: expected a decimal number 1\.\.999" "$T/err"
+done
+# issue 8: names from unknown signature lines are shown escaped, in text and JSON
+BIDI=$(printf '\342\200\256')
+mkdir -p "$T/evil"
+$SP key generate "evil${BIDI}gro.example" --out "$T/evil" > /dev/null 2>&1
+run 0 "sign with a bidi-named key" $SP note sign --key "$T/evil/evil%E2%80%AEgro.example.key" "$T/s1.note"
+cp "$T/out" "$T/s1-evil.note"
+run 0 "verify with an unknown bidi name" $SP statement verify --policy $P "$T/s1-evil.note"
+contains "bidi name escaped in text" 'evil\\u202egro.example' "$T/out"
+if grep -q "$BIDI" "$T/out"; then bad "a raw bidi override in the text output"; else ok; fi
+run 0 "verify json with an unknown bidi name" $SP statement verify --policy $P --json "$T/s1-evil.note"
+contains "bidi name escaped in json" 'evil\\u202egro.example' "$T/out"
+if grep -q "$BIDI" "$T/out"; then bad "a raw bidi override in the JSON output"; else ok; fi
+if command -v python3 > /dev/null; then
+    if python3 -c 'import json,sys; json.load(open(sys.argv[1],encoding="utf-8"))' "$T/out"; then ok; else bad "statement verify --json is not valid JSON"; fi
+fi
 # equivocation: the record is the public key's, in the state directory
 $SP statement new --policy $P --epoch 1 --mode pause > "$T/s1-pause.txt"
 expect_err SP_ERR_EQUIVOCATION "different text same epoch" $SP note sign --key $K/mil-a.key "$T/s1-pause.txt"
@@ -244,7 +296,6 @@ run 0 "note sign --allow-future" $SP note sign --key $K/civ-a.key --allow-future
 # collect refuses different texts
 $SP note sign --key $K/civ-b.key "$T/s1-pause.txt" > "$T/s1p.civ-b"
 expect_err SP_ERR_COLLECT_MISMATCH "collect different texts" $SP statement collect --policy $P "$T/s1.mil-a" "$T/s1p.civ-b"
-expect_err SP_ERR_STMT_MODE "throttle 0" $SP statement new --policy $P --epoch 2 --mode throttle:0
 run 2 "bad mode" $SP statement new --policy $P --epoch 2 --mode fast
 
 # ---- the log: publish, wait for the witnesses, build bundles ---------------------------------

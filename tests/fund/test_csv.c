@@ -3,6 +3,7 @@
 #include "dacc/json.h"
 #include "dacc/strmap.h"
 #include "dacc/svg.h"
+#include "dacc/utf8.h"
 #include "fund_test.h"
 
 static char err[DACC_CSV_ERR_MAX];
@@ -102,9 +103,67 @@ static void test_rejects(void)
     expect_error("a,,c\n", "t.csv:1:2: expected a column name");
     char nul[] = "a,b\n1,\0\n";
     dacc_csv *r = dacc_csv_open_mem("t.csv", nul, sizeof nul - 1, err, sizeof err);
-    int n;
-    CHECK(r != NULL && strstr(drain(r, &n), "NUL byte") != NULL);
+    CHECK(r == NULL && strstr(err, "t.csv:2:3: expected UTF-8 text, got a NUL byte") != NULL);
     dacc_csv_close(r);
+}
+
+/* Invalid UTF-8 anywhere (a name, a header, a quoted field) is refused at its line and
+ * byte, so no writer ever sees it; a header alone is refused as an empty input. */
+static void test_utf8_and_header_only(void)
+{
+    expect_error("voter,project,amount\na,p\xff,1\n", "t.csv:2:4: expected UTF-8 text, got the byte 0xFF");
+    expect_error("a,b\n\"x\ny\xc3\",1\n", "t.csv:3:2: expected UTF-8 text, got the byte 0xC3");
+    expect_error("a\xc0\xaf,b\n1,2\n", "t.csv:1:2: expected UTF-8 text, got the byte 0xC0");   /* overlong '/' */
+    expect_error("a,b\n\xed\xa0\x80,2\n", "t.csv:2:1: expected UTF-8 text, got the byte 0xED"); /* surrogate */
+    expect_error("a,b\n\xf4\x90\x80\x80,2\n", "t.csv:2:1: expected UTF-8");                    /* > U+10FFFF */
+    expect_error("a,b\n1,\xe2\x82", "t.csv:2:3: expected UTF-8 text");                           /* cut short */
+    expect_error("voter,project,amount\n", "t.csv:2: expected at least one row after the header");
+    expect_error("voter,project,amount", "t.csv:1: expected at least one row after the header");
+    /* well-formed multi-byte text passes, bidi and all (escaping is the writers' job) */
+    dacc_csv *r = open_s("a,b\n\xc3\xa9\xe2\x80\xae,\xf0\x9f\x98\x80\n");
+    int n = 0;
+    CHECK(r != NULL && strcmp(drain(r, &n), "") == 0 && n == 1);
+    dacc_csv_close(r);
+    /* a file is checked as it is read: a character split across read chunks is fine, and
+     * a stream of NUL bytes fails at once instead of after DACC_CSV_MAX_FILE bytes */
+    char path[] = "fund-test-utf8.csv";
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (f != NULL) {
+        fputs("a,b\n", f);
+        for (int i = 0; i < 40000; i++)
+            fputs("\xc3\xa9,\xe2\x82\xac\n", f); /* 3 + 4 + ... bytes: chunks split characters */
+        fclose(f);
+        r = dacc_csv_open(path, err, sizeof err);
+        CHECK(r != NULL && strcmp(drain(r, &n), "") == 0 && n == 40000);
+        dacc_csv_close(r);
+    }
+    remove(path);
+    r = dacc_csv_open("/dev/zero", err, sizeof err);
+    CHECK(r == NULL && strstr(err, "/dev/zero:1:1: expected UTF-8 text, got a NUL byte") != NULL);
+    /* a directory names the errno */
+    r = dacc_csv_open(".", err, sizeof err);
+    CHECK(r == NULL && strstr(err, ".: cannot read: Is a directory") != NULL);
+}
+
+/* The one escaping of untrusted names for people (softpause's text output and errors). */
+static void test_utf8_escape(void)
+{
+    char out[64];
+    const char in[] = "a\\b\x01\x7f\xc2\x85\xe2\x80\xae\xe2\x81\xa9\xff\xc3\xa9z";
+    CHECK(strcmp(dacc_utf8_escape(out, sizeof out, in, sizeof in - 1),
+                 "a\\\\b\\u0001\\u007f\\u0085\\u202e\\u2069\\xff\xc3\xa9z") == 0);
+    /* cut on a character boundary, "..." marking it */
+    CHECK(strcmp(dacc_utf8_escape(out, 8, "abc\xe2\x80\xae" "def", 9), "abc...") == 0);
+    CHECK(strcmp(dacc_utf8_escape(out, 8, "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 8), "\xc3\xa9\xc3\xa9...") == 0);
+    CHECK(strcmp(dacc_utf8_escape(out, 8, "abcdefg", 7), "abcdefg") == 0);
+    /* the decoder: shortest forms only, no surrogates, nothing past U+10FFFF */
+    uint32_t cp;
+    CHECK(dacc_utf8_decode((const unsigned char *)"\xf4\x8f\xbf\xbf", 4, &cp) == 4 && cp == 0x10FFFF);
+    CHECK(dacc_utf8_decode((const unsigned char *)"\xe0\x80\x80", 3, &cp) == 0);
+    CHECK(dacc_utf8_decode((const unsigned char *)"\xed\xbf\xbf", 3, &cp) == 0);
+    CHECK(dacc_utf8_incomplete((const unsigned char *)"\xf0\x9f", 2) == 2);
+    CHECK(dacc_utf8_incomplete((const unsigned char *)"\xf0\x20", 2) == 0);
 }
 
 static void test_limits(void)
@@ -175,12 +234,24 @@ static void test_parse_decimal(void)
         CHECK(v == want[i]);
     }
     const char *bad[] = {"", " 1", "1 ", "0.0x5", "0x10", "nan", "inf", "-", ".", "e5", "1e",
-                         "1e+", "1,5", "1..2", "--1", "1e999", "١"};
+                         "1e+", "1,5", "1..2", "--1", "١"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         double v = -1;
         CHECK(dacc_parse_decimal(bad[i], &v) == -1);
         CHECK(v == 0);
     }
+    /* decimals a double cannot hold: overflow, and underflow to 0 or to a subnormal */
+    const char *range[] = {"1e999", "-1e309", "1e-400", "0.1e-323", "1e-310", "-2e-320"};
+    for (size_t i = 0; i < sizeof range / sizeof range[0]; i++) {
+        double v = -1;
+        CHECK(dacc_parse_decimal(range[i], &v) == -2);
+        CHECK(v == 0);
+    }
+    double v = -1;
+    CHECK(dacc_parse_decimal("0e-400", &v) == 0 && v == 0);     /* zero is zero */
+    CHECK(dacc_parse_decimal("0.000e999", &v) == 0 && v == 0);
+    CHECK(dacc_parse_decimal("2.2250738585072014e-308", &v) == 0 && v > 0);
+    CHECK(dacc_parse_decimal("1.7976931348623157e308", &v) == 0 && isfinite(v));
 }
 
 static void test_parse_units(void)
@@ -244,6 +315,14 @@ static void test_json(void)
     double back = strtod("0.10000000000000001", NULL);
     CHECK(back == 0.1);
     free(buf);
+    /* bytes that are not UTF-8 become U+FFFD, DEL is escaped, good UTF-8 passes */
+    f = open_memstream(&buf, &len);
+    dacc_json_init(&j, f);
+    dacc_json_string(&j, "p\xff\xfe\x7f\xc3\xa9\xe2\x80\xae\xe2\x80");
+    CHECK(dacc_json_end(&j) == 0);
+    fclose(f);
+    CHECK(strcmp(buf, "\"p\\ufffd\\ufffd\\u007f\xc3\xa9\\u202e\\ufffd\\ufffd\"\n") == 0);
+    free(buf);
     /* misuse: a value where a key is due, an unclosed object */
     f = open_memstream(&buf, &len);
     dacc_json_init(&j, f);
@@ -295,6 +374,22 @@ static void test_svg_and_put(void)
     CHECK(strstr(buf, "t &amp; t") != NULL);
     CHECK(strstr(buf, ">big<") < strstr(buf, ">a&lt;")); /* descending order */
     CHECK(dacc_svg_bars("/nonexistent/x.svg", "t", labels, values, 3, e, sizeof e) == -1);
+    CHECK(strstr(e, "/nonexistent/x.svg: cannot write: No such file or directory") != NULL);
+    /* what XML 1.0 cannot hold, or should not show, becomes U+FFFD; a label is cut on a
+     * character boundary */
+    char longl[DACC_SVG_MAX_LABEL + 8];
+    memset(longl, 'x', DACC_SVG_MAX_LABEL - 1);
+    memcpy(longl + DACC_SVG_MAX_LABEL - 1, "\xc3\xa9z", 4);
+    const char *bad[] = {"q'\x01\xff\xe2\x80\xae\xef\xbf\xbe", longl};
+    CHECK(dacc_svg_bars(path, "t", bad, values, 2, e, sizeof e) == 0);
+    f = fopen(path, "r");
+    memset(buf, 0, sizeof buf);
+    n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    remove(path);
+    CHECK(strstr(buf, ">q&apos;&#xFFFD;&#xFFFD;&#xFFFD;&#xFFFD;<") != NULL);
+    CHECK(strstr(buf, "xxx...<") != NULL && strstr(buf, "\xc3") == NULL);
     /* CSV writing quotes only when needed and round-trips through the reader */
     char *out = NULL;
     size_t len = 0;
@@ -387,6 +482,8 @@ int main(int argc, char **argv)
     RUN_TEST(test_basic_lf_crlf_bom);
     RUN_TEST(test_quoted);
     RUN_TEST(test_rejects);
+    RUN_TEST(test_utf8_and_header_only);
+    RUN_TEST(test_utf8_escape);
     RUN_TEST(test_limits);
     RUN_TEST(test_require_and_number_errors);
     RUN_TEST(test_parse_decimal);

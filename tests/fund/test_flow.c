@@ -121,6 +121,38 @@ static void test_refusals(void)
     CHECK(strstr(d.msg, "src -> alpha") != NULL);
 }
 
+/* Weights and amounts near the largest double: shares are still exact fractions, an
+ * intermediate past it is refused naming the node, and payouts that do not add up to the
+ * amount are refused, never printed. */
+static void test_overflow_and_conservation(void)
+{
+    const char *names[] = { "src", "alpha", "beta", "leaf", "more", "last" };
+    fund_edge big[] = { { 0, 1, 1e308 }, { 0, 2, 1e308 }, { 0, 3, 1e308 }, { 0, 4, 1e308 },
+                        { 0, 5, 1e308 } };
+    fund_flow_result r;
+    fund_diag d;
+    CHECK(fund_flow(6, 5, big, NULL, 0, 0, 100, names, NULL, &r, &d) == 0);
+    for (int i = 1; i < 6; i++)
+        CHECK(near(r.payout[i], 20, 1e-15));
+    CHECK(near(r.total, 100, 1e-15));
+    fund_flow_result_free(&r);
+    /* a ring that keeps 1e-3 of what passes: the inflow is about 500 times the amount */
+    fund_edge ring[] = { { 0, 1, 1 }, { 1, 0, 1 } };
+    double o[] = { 1e-3, 1e-3, NAN, NAN, NAN, NAN };
+    CHECK(fund_flow(2, 2, ring, o, NAN, 0, 1e306, names, NULL, &r, &d) == -1);
+    CHECK(strstr(d.msg, "exceeds the largest double") != NULL && strstr(d.msg, "src") != NULL);
+    CHECK(r.payout == NULL);
+    /* a coarse Gauss-Seidel stop leaves money in the ring: refused */
+    fund_flow_opts fo;
+    fund_flow_opts_default(&fo);
+    fo.tol = 1e-3;
+    CHECK(fund_flow(2, 2, ring, o, NAN, 0, 100, names, &fo, &r, &d) == -1);
+    CHECK(strstr(d.msg, "the payouts sum to") != NULL && strstr(d.msg, "--tolerance") != NULL);
+    CHECK(fund_flow(2, 2, ring, o, NAN, 0, 100, names, NULL, &r, &d) == 0);
+    CHECK(fabs(r.total - 100) <= FUND_FLOW_SUM_TOL * 100);
+    fund_flow_result_free(&r);
+}
+
 /* Buterin's example from the committed CSV fixtures, and the trapped-cycle fixture. */
 static void test_fixture_files(void)
 {
@@ -246,6 +278,7 @@ int main(int argc, char **argv)
     RUN_TEST(test_cycle_with_exit);
     RUN_TEST(test_big_ring_and_chain);
     RUN_TEST(test_refusals);
+    RUN_TEST(test_overflow_and_conservation);
     RUN_TEST(test_random_vs_fixed_point);
     RUN_TEST(test_fixture_files);
     RUN_TEST(test_real_graph);

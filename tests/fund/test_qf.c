@@ -519,6 +519,32 @@ static void test_errors_and_overflow(void)
     CHECK(res.uraw[0] == 2 * a * a && res.usum_sqrt[0] == 2 * a && res.urem[0] == 0);
     fund_qf_result_free(&res);
     fund_round_free(&r);
+    /* float: sums past the largest double are refused, never inf/NaN/0 in the output */
+    fund_round_init(&r, 0, 0);
+    for (size_t i = 0; i < 3; i++)
+        CHECK(fund_round_add(&r, names[i], "p", 1e308, 0, msg) == FUND_OK);
+    CHECK(fund_round_finish(&r, msg) == FUND_OK);
+    CHECK(fund_qf(&r, &o, &res, msg) == FUND_ERR_RANGE);
+    CHECK(strstr(msg, "project 'p': the sum of contributions exceeds the largest double") != NULL);
+    CHECK(res.match == NULL);
+    fund_round_free(&r);
+    fund_round_init(&r, 0, 0); /* the sum fits, (sum of square roots)^2 does not */
+    CHECK(fund_round_add(&r, "a", "p", 1e308, 0, msg) == FUND_OK);
+    CHECK(fund_round_add(&r, "b", "p", 5e307, 0, msg) == FUND_OK);
+    CHECK(fund_round_finish(&r, msg) == FUND_OK);
+    CHECK(fund_qf(&r, &o, &res, msg) == FUND_ERR_RANGE);
+    CHECK(strstr(msg, "(sum of square roots)^2") != NULL);
+    fund_round_free(&r);
+    fund_round_init(&r, 0, 0); /* one pair's rows */
+    CHECK(fund_round_add(&r, "a", "p", 1e308, 0, msg) == FUND_OK);
+    CHECK(fund_round_add(&r, "a", "p", 1e308, 0, msg) == FUND_OK);
+    CHECK(fund_round_finish(&r, msg) == FUND_ERR_RANGE);
+    CHECK(strstr(msg, "contributions of 'a' to 'p' sum past the largest double") != NULL);
+    fund_round_free(&r);
+    /* an empty round (no rows at all) finishes without sorting a NULL array */
+    fund_round_init(&r, 0, 0);
+    CHECK(fund_round_finish(&r, msg) == FUND_OK && fund_round_nprojects(&r) == 0);
+    fund_round_free(&r);
     /* float: a negative amount is refused */
     fund_round_init(&r, 0, 0);
     CHECK(fund_round_add(&r, "a", "p", -1, 0, msg) == FUND_ERR_FORMAT);

@@ -156,9 +156,11 @@ static void test_signers_rule(void)
 
 static void test_bad_rule_text(void)
 {
+    /* issue 8: "01", "+2" and stray spaces were accepted by sscanf */
     static const char *const bad[] = {
         "three of all", "3 of", "3 all", "3 of all extra", "", "of all", "99 of all",
-        "18446744073709551616 of all",
+        "18446744073709551616 of all", "03 of all", "+3 of all", "-3 of all", " 3 of all",
+        "3 of all ", "3  of all", "3 of  all", "3 of\tall", "3\tof all", "3 of ",
     };
     sp_policy_spec spec;
     char detail[256], want[256];
@@ -219,7 +221,7 @@ static void test_unknown_signer_and_tag(void)
     spec.tag_count = 1;
     CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
               SP_ERR_POLICY_EMPTY_SET);
-    CHECK(strncmp(detail, "item ", 5) == 0);
+    CHECK(strcmp(detail, "rule '1 of navy'") == 0); /* issue 8: was "item 2" */
 }
 
 static void test_validation_errors(void)
@@ -234,7 +236,8 @@ static void test_validation_errors(void)
     demo_spec(&spec, one_of_all, 1);
     CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
               SP_ERR_POLICY_SINGLE_BODY);
-    CHECK(strncmp(detail, "item ", 5) == 0);
+    CHECK(strcmp(detail, "signer 'civ-alpha' (key civ-alpha.example): body 'civ-alpha' alone "
+                         "could meet every rule") == 0);
     CHECK(len == 0);
     static const char *const one_civil[] = {"1 of civil", "2 of military"};
     demo_spec(&spec, one_civil, 1);
@@ -276,6 +279,18 @@ static void test_validation_errors(void)
     spec.allowance = 60;
     CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
               SP_ERR_POLICY_PARAMETER);
+    CHECK(strcmp(detail, "epoch length is 3599, expected 3600..4294967296") == 0);
+    /* issue 8: version 0 named itself (it blamed the epoch length) */
+    demo_spec(&spec, demo_rules, 2);
+    spec.version = 0;
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_PARAMETER);
+    CHECK(strcmp(detail, "version is 0, expected 1..9007199254740992") == 0);
+    demo_spec(&spec, demo_rules, 2);
+    spec.allowance = 0;
+    CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
+              SP_ERR_POLICY_PARAMETER);
+    CHECK(strcmp(detail, "allowance is 0, expected 1..9007199254740992") == 0);
 
     /* Two keys for one body; one key for two bodies. */
     demo_spec(&spec, demo_rules, 2);
@@ -286,10 +301,15 @@ static void test_validation_errors(void)
     spec.signer_count = PF_NKEYS + 1;
     CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
               SP_ERR_POLICY_DUPLICATE_BODY);
+    CHECK(strncmp(detail, "signer 'mil-gamma' (key ", 24) == 0 &&
+          strstr(detail, ") has the body of signer 'mil-gamma' (key mil-gamma.example)") != NULL);
     signers[PF_NKEYS] = signers[PF_MIL_C];
     signers[PF_NKEYS].body = "mil-delta";
     CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
               SP_ERR_POLICY_DUPLICATE_KEY);
+    /* issue 8: named both signers (it said "item 5") */
+    CHECK(strcmp(detail, "signer 'mil-gamma' (key mil-gamma.example) has the public key of "
+                         "signer 'mil-delta' (key mil-gamma.example)") == 0);
 }
 
 static void test_limits(void)
@@ -305,12 +325,13 @@ static void test_limits(void)
     spec.deployment = long_text;
     CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
               SP_ERR_POLICY_LIMIT);
-    CHECK(strstr(detail, "deployment") != NULL);
+    CHECK(strstr(detail, "deployment name 'ddd") != NULL && strstr(detail, "...' is 65 bytes, at most 64") != NULL);
 
     demo_spec(&spec, demo_rules, 2);
     spec.signer_count = SP_MAX_SIGNERS + 1;
     CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
               SP_ERR_POLICY_LIMIT);
+    CHECK(strcmp(detail, "33 signers, at most 32") == 0);
 
     demo_spec(&spec, demo_rules, 2);
     memset(long_text, 'b', sizeof long_text);
@@ -318,14 +339,14 @@ static void test_limits(void)
     signers[PF_MIL_C].body = long_text;
     CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
               SP_ERR_POLICY_LIMIT);
-    CHECK(strncmp(detail, "body name 'bbbb", 15) == 0);
+    CHECK(strncmp(detail, "body name 'bbbb", 15) == 0 && strstr(detail, "...' is 65 bytes, at most 64") != NULL);
     reset_signers();
 
     /* An empty tag in a signer's list; a tag too long. */
     signers[PF_CIV_B].tags = "civil,,un";
     CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
               SP_ERR_POLICY_LIMIT);
-    CHECK(strcmp(detail, "tags of signer 'civ-beta'") == 0);
+    CHECK(strcmp(detail, "an empty tag of signer 'civ-beta'") == 0);
     reset_signers();
     memset(long_text, 't', sizeof long_text);
     long_text[SP_MAX_TAG_BYTES + 1] = '\0';
@@ -334,7 +355,7 @@ static void test_limits(void)
     spec.tag_count = 1;
     CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
               SP_ERR_POLICY_LIMIT);
-    CHECK(strncmp(detail, "tag 'ttt", 8) == 0);
+    CHECK(strncmp(detail, "tag 'ttt", 8) == 0 && strstr(detail, "...' is 33 bytes, at most 32") != NULL);
 
     /* A signer with no tags ("-" and "") is fine. */
     demo_spec(&spec, demo_rules, 2);
@@ -415,6 +436,33 @@ static void test_witness_policy_file(void)
     CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
               SP_ERR_POLICY_KEY_ROLES);
     CHECK(len == 0);
+    /* issue 8: the two roles are named (it said "item 0") */
+    CHECK(strcmp(detail, "signer 'civ-alpha' (key civ-alpha.example) has the public key of "
+                         "witness w1") == 0);
+
+    /* issue 8: a URL the host cannot use is refused (a colon without a port was accepted);
+     * the verifier keeps URLs opaque, the host checks what it will connect to */
+    static const struct {
+        const char *url;
+        int ok;
+    } urls[] = {{"http://127.0.0.1:", 0}, {"http://:80", 0},   {"ftp://h", 0},
+                {"http://h:0", 0},        {"http://h:65536", 0}, {"http://h:8a", 0},
+                {"http://[::1", 0},       {"http://u@h:80", 0},  {"127.0.0.1:80", 0},
+                {"http://127.0.0.1:8080", 1}, {"https://w.example/x", 1},
+                {"http://[::1]:80/", 1},  {"http://w.example", 1}};
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        char with[300];
+        snprintf(with, sizeof with, "%s %s", W.pub.witness_vkeys[1], urls[i].url);
+        memcpy(bad, wfile, wfile_len + 1);
+        (void)pf_replace(bad, sizeof bad, W.pub.witness_vkeys[1], with);
+        demo_spec(&spec, demo_rules, 2);
+        spec.witness_policy = (const uint8_t *)bad;
+        spec.witness_policy_len = strlen(bad);
+        detail[0] = '\0';
+        sp_err e = sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail);
+        CHECK(e == (urls[i].ok ? SP_OK : SP_ERR_POLICY_FORMAT));
+        CHECK(urls[i].ok || strncmp(detail, "witness policy: witness w2: URL '", 33) == 0);
+    }
 
     /* Whatever the file's layout, the policy holds the canonical block (checked byte for
      * byte against the fixture in test_demo_spec_builds_the_fixture_policy). */

@@ -5,6 +5,8 @@
 #include "dacc/u128.h"
 #include "dacc/xalloc.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +31,7 @@ void fund_cli_parse(int argc, char **argv, const fund_opt *opts, const char **po
         }
         if (!only_pos && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
             fputs(usage, stdout);
-            exit(FUND_EXIT_OK);
+            exit(fund_cli_finish_stdout(FUND_EXIT_OK));
         }
         if (only_pos || a[0] != '-' || a[1] == '\0') {
             if (*npos == max_pos)
@@ -59,6 +61,26 @@ void fund_cli_parse(int argc, char **argv, const fund_opt *opts, const char **po
     }
 }
 
+int fund_cli_finish_stdout(int rc)
+{
+    /* glibc keeps unwritten data in the buffer after a failed write, so a failure earlier
+     * in the run fails this flush again, with its errno */
+    errno = 0;
+    int bad = fflush(stdout) != 0;
+    int e = errno;
+    if (!bad && ferror(stdout))
+        bad = 1;
+    if (fclose(stdout) != 0 && !bad) {
+        bad = 1;
+        e = errno;
+    }
+    if (!bad)
+        return rc;
+    fprintf(stderr, "fund: error: FUND_ERR_IO: cannot write the standard output: %s\n",
+            e != 0 ? strerror(e) : "an earlier write failed");
+    return FUND_EXIT_DATA;
+}
+
 int fund_cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
@@ -78,8 +100,10 @@ int fund_cli_error(fund_err e, const char *msg)
 
 int fund_cli_number(const char *opt, const char *text, double *out)
 {
-    if (dacc_parse_decimal(text, out) != 0) {
-        fund_cli_usage_error("%s expects a decimal number, got '%s'", opt, text);
+    int rc = dacc_parse_decimal(text, out);
+    if (rc != 0) {
+        fund_cli_usage_error("%s expects a decimal number%s, got '%s'", opt,
+                             rc == -2 ? DACC_DOUBLE_RANGE : "", text);
         return -1;
     }
     return 0;
@@ -199,13 +223,19 @@ fund_err fund_cli_subsidy_distribute(fund_subsidy_table *t, const fund_qf_opts *
                                      fund_dist_info *info, char *msg)
 {
     size_t np = fund_round_nprojects(t->r);
-    fund_err e = fund_distribute(t->sub, np, o, t->match, t->capped, info, msg);
     for (size_t p = 0; p < np; p++) {
         t->contrib[p] = 0;
         for (size_t k = t->r->proj_start[p]; k < t->r->proj_start[p + 1]; k++)
             t->contrib[p] += t->r->c[k].amount;
+        if (!isfinite(t->contrib[p]) || !isfinite(t->sub[p])) {
+            snprintf(msg, FUND_MSG_MAX,
+                     "project '%s': %s exceeds the largest double (1.8e308) or is not a "
+                     "number: amounts too large for float mode", fund_round_project(t->r, p),
+                     !isfinite(t->contrib[p]) ? "the sum of contributions" : "the subsidy");
+            return FUND_ERR_RANGE;
+        }
     }
-    return e;
+    return fund_distribute(t->sub, np, o, t->match, t->capped, info, msg);
 }
 
 void fund_cli_subsidy_free(fund_subsidy_table *t)

@@ -119,8 +119,6 @@ int fund_cmd_cocm(int argc, char **argv)
     } else {
         fund_cli_csv_subsidy(&table);
     }
-    if (fflush(stdout) != 0)
-        rc = FUND_EXIT_DATA;
 out:
     if (have_cl)
         fund_cocm_clusters_free(&cl);

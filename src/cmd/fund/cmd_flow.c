@@ -15,6 +15,7 @@
 #include "dacc/json.h"
 #include "dacc/csv.h"
 #include "deep_cli.h"
+#include "dacc/xalloc.h"
 
 static const char flow_usage[] =
     "usage: fund flow --source NODE --amount X [--originality FILE] [--originality-default X]\n"
@@ -107,7 +108,7 @@ int fund_cmd_flow(int argc, char **argv)
         if (r.reached[i])
             ord[nr++] = (uint32_t)i;
     g_pay = r.payout;
-    qsort(ord, nr, sizeof *ord, by_payout);
+    dacc_qsort(ord, nr, sizeof *ord, by_payout);
     fprintf(stderr,
             "flow: %zu nodes, %zu edges; %zu reached from %s; %zu cyclic component%s "
             "(at most %ld Gauss-Seidel sweeps)\n",
@@ -168,7 +169,7 @@ int fund_cmd_flow(int argc, char **argv)
         if (deep_plot("flow", plot, title, np, lab, val, 60) != 0)
             goto out;
     }
-    rc = fflush(stdout) == 0 ? FUND_EXIT_OK : FUND_EXIT_DATA;
+    rc = FUND_EXIT_OK; /* main() checks the final flush of stdout and names the errno */
 out:
     free(orig);
     free(ord);

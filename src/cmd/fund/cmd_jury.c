@@ -15,6 +15,7 @@
 #include "dacc/json.h"
 #include "dacc/csv.h"
 #include "deep_cli.h"
+#include "dacc/xalloc.h"
 
 static const char jury_usage[] =
     "usage: fund jury [--method lsq|huber|bt] [--delta X|mad] [--json] [--plot FILE.svg]\n"
@@ -117,7 +118,7 @@ int fund_cmd_jury(int argc, char **argv)
         csize[r.comp[i]]++;
     }
     g_sort_r = &r;
-    qsort(ord, n, sizeof *ord, by_comp_weight);
+    dacc_qsort(ord, n, sizeof *ord, by_comp_weight);
     fprintf(stderr,
             "jury: %zu answers from %zu jurors on %zu repositories; method %s "
             "(%d iteration%s, final residual/change %.3g)\n",
@@ -222,7 +223,7 @@ int fund_cmd_jury(int argc, char **argv)
         if (prc != 0)
             goto out;
     }
-    rc = fflush(stdout) == 0 ? FUND_EXIT_OK : FUND_EXIT_DATA;
+    rc = FUND_EXIT_OK; /* main() checks the final flush of stdout and names the errno */
 out:
     free(c);
     free(ord);

@@ -91,8 +91,6 @@ int fund_cmd_pairwise(int argc, char **argv)
     } else {
         fund_cli_csv_subsidy(&table);
     }
-    if (fflush(stdout) != 0)
-        rc = FUND_EXIT_DATA;
 out:
     fund_cli_subsidy_free(&table);
     fund_round_free(&r);

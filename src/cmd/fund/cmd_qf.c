@@ -224,7 +224,5 @@ int fund_cmd_qf(int argc, char **argv)
         print_csv(&r, &res);
     fund_qf_result_free(&res);
     fund_round_free(&r);
-    if (fflush(stdout) != 0)
-        return FUND_EXIT_DATA;
     return rc;
 }

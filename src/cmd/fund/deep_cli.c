@@ -8,6 +8,7 @@
 
 #include "dacc/csv.h"
 #include "dacc/svg.h"
+#include "dacc/xalloc.h"
 
 int deep_error(const char *cmd, const char *msg)
 {
@@ -41,7 +42,7 @@ int deep_plot(const char *cmd, const char *path, const char *title, size_t n,
     for (size_t i = 0; i < n; i++)
         idx[i] = i;
     g_plot_v = value;
-    qsort(idx, n, sizeof *idx, plot_desc);
+    dacc_qsort(idx, n, sizeof *idx, plot_desc);
     size_t shown = max_bars != 0 && max_bars < n ? max_bars : n;
     for (size_t r = 0; r < shown; r++) {
         const char *l = label[idx[r]];

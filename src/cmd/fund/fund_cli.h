@@ -3,8 +3,8 @@
  * options (columns, eligibility, number mode), error reporting, exit statuses.
  * Commands stay thin: parse, call the library, print.  Imports nothing from softpause.
  *
- * Exit statuses: 0 success, 1 bad data (a file that cannot be read or parsed, or a result
- * that cannot be computed), 2 usage error (unknown option, bad or conflicting parameter).
+ * Exit statuses: 0 success, 1 bad data (a file that cannot be read or parsed, a result
+ * that cannot be computed, or output that cannot be written), 2 usage error (unknown option, bad or conflicting parameter).
  *
  * Adding a subcommand: write cmd_NAME.c with `int fund_cmd_NAME(int argc, char **argv)`,
  * declare it below and add one line to the table in main.c.
@@ -42,6 +42,11 @@ typedef struct {
  * message and the usage to stderr and exit 2. */
 void fund_cli_parse(int argc, char **argv, const fund_opt *opts, const char **pos,
                     size_t max_pos, size_t *npos, const char *usage);
+
+/* Flush and close stdout; a failure now or in an earlier write prints "fund: error:
+ * FUND_ERR_IO: cannot write the standard output: <errno text>" and returns
+ * FUND_EXIT_DATA, else returns rc.  main() calls it after every subcommand. */
+int fund_cli_finish_stdout(int rc);
 
 /* Print "fund: usage error: ..." and return FUND_EXIT_USAGE. */
 int fund_cli_usage_error(const char *fmt, ...)

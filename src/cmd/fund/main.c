@@ -42,11 +42,11 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
-        return FUND_EXIT_OK;
+        return fund_cli_finish_stdout(FUND_EXIT_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+            return fund_cli_finish_stdout(commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "fund: usage error: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return FUND_EXIT_USAGE;

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include "cli.h"
+#include "dacc/utf8.h"
 #include "softpause/encoding.h"
 #include "softpause/host/fileio.h"
 #include "softpause/host/signing.h"
@@ -33,23 +35,39 @@ int cli_exit_status(sp_err e)
 
 int cli_error(sp_err e, const char *file, uint32_t line, const char *detail_fmt, ...)
 {
-    fputs("softpause: error: ", stderr);
+    /* the whole line is built, then escaped once: file names and details may carry
+     * names from inputs (control characters, bidi overrides, bytes that are not UTF-8) */
+    char msg[2048], shown[4 * sizeof msg];
+    size_t n = 0;
+#define CLI_ERR_ADD(...)                                                                    \
+    do {                                                                                    \
+        int w_ = snprintf(msg + n, sizeof msg - n, __VA_ARGS__);                            \
+        n = w_ < 0 ? n : n + (size_t)w_ >= sizeof msg ? sizeof msg - 1 : n + (size_t)w_;    \
+    } while (0)
+    msg[0] = '\0';
     if (file != NULL && line != 0)
-        fprintf(stderr, "%s:%u: ", file, (unsigned)line);
+        CLI_ERR_ADD("%s:%u: ", file, (unsigned)line);
     else if (file != NULL)
-        fprintf(stderr, "%s: ", file);
-    fprintf(stderr, "%s: %s", sp_err_name(e), sp_err_message(e));
+        CLI_ERR_ADD("%s: ", file);
+    CLI_ERR_ADD("%s: %s", sp_err_name(e), sp_err_message(e));
     if (detail_fmt != NULL) {
         va_list ap;
         va_start(ap, detail_fmt);
-        fputs(": ", stderr);
-        vfprintf(stderr, detail_fmt, ap);
+        CLI_ERR_ADD(": ");
+        int w = vsnprintf(msg + n, sizeof msg - n, detail_fmt, ap);
+        n = w < 0 ? n : n + (size_t)w >= sizeof msg ? sizeof msg - 1 : n + (size_t)w;
         va_end(ap);
     }
     if (e == SP_ERR_IO && file != NULL)
-        fprintf(stderr, " (%s)", sp_file_last_error());
-    fputc('\n', stderr);
+        CLI_ERR_ADD(" (%s)", sp_file_last_error());
+#undef CLI_ERR_ADD
+    fprintf(stderr, "softpause: error: %s\n", dacc_utf8_escape(shown, sizeof shown, msg, n));
     return cli_exit_status(e);
+}
+
+const char *cli_shown(char *out, size_t cap, const char *s, size_t n)
+{
+    return dacc_utf8_escape(out, cap, s, n);
 }
 
 static void usage_exit(const char *usage, int status)
@@ -118,15 +136,35 @@ void cli_parse(int argc, char **argv, const cli_opt *opts, const char **pos, siz
     }
 }
 
-int cli_read(const char *path, uint8_t *buf, size_t cap, size_t *len, sp_err too_large)
+const cli_input cli_note_input = {"a note", SP_MAX_NOTE_BYTES, SP_ERR_NOTE_TOO_LARGE};
+const cli_input cli_policy_input = {"a policy", SP_MAX_POLICY_BYTES, SP_ERR_POLICY_LIMIT};
+const cli_input cli_witness_policy_input = {"a witness policy file", SP_MAX_POLICY_BYTES,
+                                            SP_ERR_POLICY_LIMIT};
+const cli_input cli_bundle_input = {"a bundle", SP_MAX_BUNDLE_BYTES, SP_ERR_PROOF_FORMAT};
+
+int cli_too_large(const char *file, const cli_input *what, size_t size)
+{
+    struct stat st;
+    if (size == 0 && file != NULL && strcmp(file, "<stdin>") != 0 && stat(file, &st) == 0 &&
+        S_ISREG(st.st_mode))
+        size = (size_t)st.st_size;
+    if (size > what->limit)
+        return cli_error(what->too_large, file, 0, "%s is at most %zu bytes, this one is %zu",
+                         what->name, what->limit, size);
+    return cli_error(what->too_large, file, 0, "%s is at most %zu bytes, this one is larger",
+                     what->name, what->limit);
+}
+
+int cli_read(const char *path, uint8_t *buf, size_t cap, size_t *len, const cli_input *what)
 {
     const char *p = path == NULL ? "-" : path;
-    sp_err e = sp_file_read(p, buf, cap, len);
+    const char *shown = strcmp(p, "-") == 0 ? "<stdin>" : p;
+    /* read at most the object's own limit: a larger buffer must not raise it */
+    sp_err e = sp_file_read(p, buf, cap < what->limit ? cap : what->limit, len);
     if (e == SP_ERR_BUFFER_TOO_SMALL)
-        return cli_error(too_large, strcmp(p, "-") == 0 ? "<stdin>" : p, 0,
-                         "input larger than %zu bytes", cap);
+        return cli_too_large(shown, what, 0);
     if (e != SP_OK)
-        return cli_error(e, strcmp(p, "-") == 0 ? "<stdin>" : p, 0, NULL);
+        return cli_error(e, shown, 0, NULL);
     return EXIT_OK;
 }
 
@@ -139,7 +177,7 @@ int cli_load_policy(const char *path, sp_policy *policy, uint8_t *bytes, size_t 
         fprintf(stderr, "softpause: error: --policy FILE is required\n");
         return EXIT_USAGE;
     }
-    if ((st = cli_read(path, bytes, cap, len, SP_ERR_POLICY_LIMIT)) != EXIT_OK)
+    if ((st = cli_read(path, bytes, cap, len, &cli_policy_input)) != EXIT_OK)
         return st;
     sp_err e = sp_sodium_init();
     if (e == SP_OK)
@@ -149,15 +187,23 @@ int cli_load_policy(const char *path, sp_policy *policy, uint8_t *bytes, size_t 
     return EXIT_OK;
 }
 
-int cli_number(const char *text, uint64_t max, uint64_t *out, const char *what)
+int cli_number_range(const char *text, uint64_t min, uint64_t max, uint64_t *out,
+                     const char *what)
 {
     sp_err e = sp_decimal_parse(out, text, strlen(text), max);
-    if (e != SP_OK) {
-        fprintf(stderr, "softpause: error: %s: expected a decimal number 0..%llu, got '%s'\n",
-                what, (unsigned long long)max, text);
+    if (e != SP_OK || *out < min) {
+        char shown[256];
+        fprintf(stderr, "softpause: error: %s: expected a decimal number %llu..%llu, got '%s'\n",
+                what, (unsigned long long)min, (unsigned long long)max,
+                cli_shown(shown, sizeof shown, text, strlen(text)));
         return EXIT_USAGE;
     }
     return EXIT_OK;
+}
+
+int cli_number(const char *text, uint64_t max, uint64_t *out, const char *what)
+{
+    return cli_number_range(text, 0, max, out, what);
 }
 
 const char *cli_hex(char out[65], const uint8_t *p, size_t n)
@@ -246,9 +292,10 @@ void cli_print_report(FILE *f, const sp_policy *policy, const uint8_t *note, siz
         return;
     for (uint32_t i = 0; i < parsed.sig_count && i < r->line_count; i++) {
         const sp_note_sig *s = &parsed.sigs[i];
-        fprintf(f, "  line %u: %.*s %08x: %s\n", (unsigned)i + 1, (int)s->name_len,
-                (const char *)note + s->name_offset, (unsigned)s->key_id,
-                line_status_name(r->line_status[i]));
+        char name[CLI_SHOWN_NAME];
+        fprintf(f, "  line %u: %s %08x: %s\n", (unsigned)i + 1,
+                cli_shown(name, sizeof name, (const char *)note + s->name_offset, s->name_len),
+                (unsigned)s->key_id, line_status_name(r->line_status[i]));
     }
     fprintf(f, "  distinct policy keys with a valid signature: %u of %u\n",
             (unsigned)r->distinct_keys, (unsigned)policy->signer_count);
@@ -274,13 +321,16 @@ void cli_print_bundle_report(FILE *f, const sp_policy *policy, const uint8_t *le
         fputs("  checkpoint: not verified (see the error above)\n", f);
         return;
     }
+    char a[CLI_SHOWN_NAME], b[CLI_SHOWN_NAME];
     fprintf(f, "  checkpoint: %s, %llu entries; statement at index %llu\n",
-            r->checkpoint.origin, (unsigned long long)r->checkpoint.size,
-            (unsigned long long)r->index);
+            cli_shown(a, sizeof a, r->checkpoint.origin, strlen(r->checkpoint.origin)),
+            (unsigned long long)r->checkpoint.size, (unsigned long long)r->index);
     for (uint32_t w = 0; w < wp->witness_count; w++)
         if (r->witnesses.cosigned & (1u << w))
-            fprintf(f, "  cosigned by %s (%s) at %llu\n", wp->witnesses[w].name,
-                    wp->witnesses[w].key.name, (unsigned long long)r->witnesses.cosig_time[w]);
+            fprintf(f, "  cosigned by %s (%s) at %llu\n",
+                    cli_shown(a, sizeof a, wp->witnesses[w].name, strlen(wp->witnesses[w].name)),
+                    cli_shown(b, sizeof b, wp->witnesses[w].key.name, wp->witnesses[w].key.name_len),
+                    (unsigned long long)r->witnesses.cosig_time[w]);
     if (r->witnesses.quorum_met)
         fprintf(f, "  witness quorum met; attested time %llu\n",
                 (unsigned long long)r->witnesses.quorum_time);

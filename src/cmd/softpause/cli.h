@@ -54,16 +54,37 @@ int cli_subcommand_start(int argc, char **argv, const char *usage);
 /* The exit status that corresponds to an error. */
 int cli_exit_status(sp_err e);
 
-/* Read a whole input file ("-" or NULL: stdin) into buf.  An input larger than cap is
- * reported as too_large (e.g. SP_ERR_NOTE_TOO_LARGE) naming the file. */
-int cli_read(const char *path, uint8_t *buf, size_t cap, size_t *len, sp_err too_large);
+/* What an input is, for size errors: its name, its limit in bytes, the error code. */
+typedef struct cli_input {
+    const char *name;  /* "a note" */
+    size_t limit;      /* SP_MAX_NOTE_BYTES */
+    sp_err too_large;  /* SP_ERR_NOTE_TOO_LARGE */
+} cli_input;
+extern const cli_input cli_note_input, cli_policy_input, cli_witness_policy_input,
+    cli_bundle_input;
+
+/* Read a whole input file ("-" or NULL: stdin) into buf, at most what->limit bytes (and
+ * at most cap).  A larger input is reported by cli_too_large. */
+int cli_read(const char *path, uint8_t *buf, size_t cap, size_t *len, const cli_input *what);
+
+/* The one size error: "FILE: CODE: ...: a note is at most 16384 bytes, this one is N"
+ * (N from the file's size, or from size when not 0).  Returns the exit status. */
+int cli_too_large(const char *file, const cli_input *what, size_t size);
+
+/* s[0..n) escaped for a person (dacc_utf8_escape) into out; returns out.  Every name from
+ * an input printed in text goes through it; cli_error escapes its whole line. */
+#define CLI_SHOWN_NAME (6 * SP_MAX_NAME_BYTES + 4)
+const char *cli_shown(char *out, size_t cap, const char *s, size_t n);
 
 /* Load and parse a policy file; on failure prints the error (file:line) and returns the
  * exit status (0 on success). */
 int cli_load_policy(const char *path, sp_policy *policy, uint8_t *bytes, size_t cap,
                     size_t *len);
 
-/* Parse a decimal argument; prints a usage error naming what on failure. */
+/* Parse a decimal argument in min..max; prints a usage error naming what and the range on
+ * failure.  cli_number is the same with min 0. */
+int cli_number_range(const char *text, uint64_t min, uint64_t max, uint64_t *out,
+                     const char *what);
 int cli_number(const char *text, uint64_t max, uint64_t *out, const char *what);
 
 /* Lower-case hex of n <= 32 bytes into out (65 bytes), NUL-terminated; returns out. */

@@ -57,7 +57,7 @@ static int bundle_publish(const char *log, const char *input)
         fputs("softpause: error: bundle publish needs --log URL and a STATEMENT\n", stderr);
         return EXIT_USAGE;
     }
-    if ((rc = cli_read(input, note, sizeof note, &len, SP_ERR_NOTE_TOO_LARGE)) != 0)
+    if ((rc = cli_read(input, note, sizeof note, &len, &cli_note_input)) != 0)
         return rc;
     sp_err e = sp_log_submit(log, note, len, 30000, &status, reply, sizeof reply);
     if (e != SP_OK)
@@ -88,7 +88,7 @@ static int bundle_make(const char *policy_path, const char *log, const char *ind
     }
     if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes, &len)))
         return rc;
-    if ((rc = cli_read(input, note, sizeof note, &len, SP_ERR_NOTE_TOO_LARGE)) != 0)
+    if ((rc = cli_read(input, note, sizeof note, &len, &cli_note_input)) != 0)
         return rc;
     if (index_text != NULL && (rc = cli_number(index_text, SP_MAX_EPOCH, &index, "--index")))
         return rc;
@@ -176,7 +176,7 @@ static int bundle_verify(const char *policy_path, int json, const char *input)
 
     if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes, &len)))
         return rc;
-    if ((rc = cli_read(input, bundle_buf, sizeof bundle_buf, &len, SP_ERR_PROOF_FORMAT)) != 0)
+    if ((rc = cli_read(input, bundle_buf, sizeof bundle_buf, &len, &cli_bundle_input)) != 0)
         return rc;
     sp_err e = sp_bundle_verify(&policy, bundle_buf, len, sp_sodium_crypto(), &work, &st,
                                 &report, &line);

@@ -135,7 +135,7 @@ int cmd_device(int argc, char **argv)
             fputs("softpause: error: device init needs --policy POLICY\n", stderr);
             return EXIT_USAGE;
         }
-        if ((rc = cli_read(policy, buf, sizeof buf, &len, SP_ERR_POLICY_LIMIT)) != 0)
+        if ((rc = cli_read(policy, buf, sizeof buf, &len, &cli_policy_input)) != 0)
             return rc;
         sp_err e = sp_devfile_create(&df, state);
         if (e != SP_OK)
@@ -148,7 +148,7 @@ int cmd_device(int argc, char **argv)
     }
     if (strcmp(sub, "apply") == 0 && npos == 1) {
         static sp_bundle_report report;
-        if ((rc = cli_read(pos[0], buf, sizeof buf, &len, SP_ERR_PROOF_FORMAT)) != 0 ||
+        if ((rc = cli_read(pos[0], buf, sizeof buf, &len, &cli_bundle_input)) != 0 ||
             (rc = boot(state)) != 0)
             return rc;
         memset(&report, 0, sizeof report);

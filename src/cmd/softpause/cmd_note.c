@@ -62,7 +62,7 @@ static int note_sign(const char *key_path, int as_text, const char *input,
     sp_err e = sp_signer_key_load(&key, key_path);
     if (e != SP_OK)
         return cli_error(e, key_path, 0, NULL);
-    if ((st = cli_read(input, in_buf, sizeof in_buf, &in_len, SP_ERR_NOTE_TOO_LARGE)) != EXIT_OK) {
+    if ((st = cli_read(input, in_buf, sizeof in_buf, &in_len, &cli_note_input)) != EXIT_OK) {
         sp_signer_key_wipe(&key);
         return st;
     }
@@ -99,7 +99,7 @@ static int note_verify(const char **keys, size_t nkeys, const char *input)
         if (e != SP_OK)
             return cli_error(e, keys[i], 0, NULL);
     }
-    if ((st = cli_read(input, in_buf, sizeof in_buf, &len, SP_ERR_NOTE_TOO_LARGE)) != EXIT_OK)
+    if ((st = cli_read(input, in_buf, sizeof in_buf, &len, &cli_note_input)) != EXIT_OK)
         return st;
     sp_err e = sp_note_parse(&note, in_buf, len, &line);
     if (e != SP_OK)
@@ -108,8 +108,10 @@ static int note_verify(const char **keys, size_t nkeys, const char *input)
     if (e != SP_OK)
         return cli_error(e, where, 0, NULL);
     for (size_t i = 0; i < nkeys; i++)
-        if (res.verified_keys & (1u << i))
-            printf("%s\n", vkeys[i].name);
+        if (res.verified_keys & (1u << i)) {
+            char shown[CLI_SHOWN_NAME];
+            printf("%s\n", cli_shown(shown, sizeof shown, vkeys[i].name, vkeys[i].name_len));
+        }
     return EXIT_OK;
 }
 

@@ -50,11 +50,19 @@ static sp_policy policy;
 static int parse_signer(const char *spec, sp_policy_signer_spec *s, char *body, char *tags)
 {
     const char *c1 = strchr(spec, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-    if (c2 == NULL || c1 == spec || (size_t)(c1 - spec) > SP_MAX_BODY_BYTES ||
-        (size_t)(c2 - c1 - 1) > SP_MAX_TAGS * (SP_MAX_TAG_BYTES + 1)) {
+    if (c2 == NULL || c1 == spec) {
         fprintf(stderr, "softpause: error: --signer '%s': expected BODY:TAGS:FILE.pub\n", spec);
         return EXIT_USAGE;
     }
+    if ((size_t)(c1 - spec) > SP_MAX_BODY_BYTES)
+        return cli_error(SP_ERR_POLICY_LIMIT, NULL, 0, "--signer: body name '%.*s' is %zu bytes, "
+                         "at most %u", (int)(c1 - spec), spec, (size_t)(c1 - spec),
+                         SP_MAX_BODY_BYTES);
+    if ((size_t)(c2 - c1 - 1) > SP_MAX_TAGS * (SP_MAX_TAG_BYTES + 1))
+        return cli_error(SP_ERR_POLICY_LIMIT, NULL, 0, "--signer '%.*s': the tag list is %zu "
+                         "bytes, at most %u (%u tags of at most %u bytes)", (int)(c1 - spec), spec,
+                         (size_t)(c2 - c1 - 1), SP_MAX_TAGS * (SP_MAX_TAG_BYTES + 1), SP_MAX_TAGS,
+                         SP_MAX_TAG_BYTES);
     memcpy(body, spec, (size_t)(c1 - spec));
     body[c1 - spec] = '\0';
     memcpy(tags, c1 + 1, (size_t)(c2 - c1 - 1));
@@ -103,10 +111,12 @@ static int policy_init(int argc, char **argv)
     }
     memset(&spec, 0, sizeof spec);
     spec.deployment = deployment;
-    if ((st = cli_number(version, SP_MAX_EPOCH, &spec.version, "--version")) ||
+    /* the ranges sp_policy_validate enforces (policy.h, SP_POLICY_FIELD_*) */
+    if ((st = cli_number_range(version, 1, SP_MAX_EPOCH, &spec.version, "--version")) ||
         (st = cli_number(genesis, SP_MAX_TIME, &spec.genesis, "--genesis")) ||
-        (st = cli_number(epoch_length, SP_MAX_TIME, &spec.epoch_length, "--epoch-length")) ||
-        (st = cli_number(allowance, SP_MAX_TIME, &spec.allowance, "--allowance")))
+        (st = cli_number_range(epoch_length, SP_MIN_EPOCH_LENGTH, SP_MAX_EPOCH_LENGTH,
+                               &spec.epoch_length, "--epoch-length")) ||
+        (st = cli_number_range(allowance, 1, SP_MAX_TIME, &spec.allowance, "--allowance")))
         return st;
     spec.max_staleness = spec.epoch_length;
     if (max_staleness != NULL &&
@@ -116,9 +126,9 @@ static int policy_init(int argc, char **argv)
     {
         static uint8_t wp_text[SP_MAX_POLICY_BYTES];
         size_t wp_len = 0;
-        sp_err re = sp_file_read(witness_policy, wp_text, sizeof wp_text, &wp_len);
-        if (re != SP_OK)
-            return cli_error(re, witness_policy, 0, NULL);
+        if ((st = cli_read(witness_policy, wp_text, sizeof wp_text, &wp_len,
+                           &cli_witness_policy_input)) != EXIT_OK)
+            return st;
         spec.witness_policy = wp_text;
         spec.witness_policy_len = wp_len;
     }
@@ -144,17 +154,22 @@ static int policy_init(int argc, char **argv)
 }
 
 /* The publication part: which logs, which witnesses, what quorum. */
+/* A policy string escaped for the terminal (cli_shown). */
+#define SHOWN(buf, s) cli_shown(buf, sizeof buf, s, strlen(s))
+
 static void show_witness_human(const sp_wpolicy *wp)
 {
+    char a[CLI_SHOWN_NAME], b[CLI_SHOWN_NAME], u[6 * SP_MAX_URL_BYTES + 4];
     printf("logs (%u):\n", (unsigned)wp->log_count);
     for (uint32_t l = 0; l < wp->log_count; l++)
-        printf("  %s  key %08x%s%s\n", wp->logs[l].key.name, (unsigned)wp->logs[l].key.key_id,
-               wp->logs[l].url[0] ? "  " : "", wp->logs[l].url);
+        printf("  %s  key %08x%s%s\n", SHOWN(a, wp->logs[l].key.name),
+               (unsigned)wp->logs[l].key.key_id, wp->logs[l].url[0] ? "  " : "",
+               SHOWN(u, wp->logs[l].url));
     printf("witnesses (%u):\n", (unsigned)wp->witness_count);
     for (uint32_t w = 0; w < wp->witness_count; w++)
-        printf("  %-12s key %s %08x%s%s\n", wp->witnesses[w].name, wp->witnesses[w].key.name,
-               (unsigned)wp->witnesses[w].key.key_id, wp->witnesses[w].url[0] ? "  " : "",
-               wp->witnesses[w].url);
+        printf("  %-12s key %s %08x%s%s\n", SHOWN(a, wp->witnesses[w].name),
+               SHOWN(b, wp->witnesses[w].key.name), (unsigned)wp->witnesses[w].key.key_id,
+               wp->witnesses[w].url[0] ? "  " : "", SHOWN(u, wp->witnesses[w].url));
     for (uint32_t g = 0; g < wp->group_count; g++)
         printf("  group %s: %u of %u\n", wp->groups[g].name, (unsigned)wp->groups[g].k,
                (unsigned)wp->groups[g].n);
@@ -215,8 +230,9 @@ static void show_human(const sp_policy *p)
     printf("hash          %s\n", cli_hex(hex, p->hash, 32));
     printf("signers (%u):\n", (unsigned)p->signer_count);
     for (uint32_t i = 0; i < p->signer_count; i++) {
-        printf("  %-24s key %s %08x  tags:", p->signers[i].body, p->signers[i].key.name,
-               (unsigned)p->signers[i].key.key_id);
+        char a[CLI_SHOWN_NAME], b[CLI_SHOWN_NAME];
+        printf("  %-24s key %s %08x  tags:", SHOWN(a, p->signers[i].body),
+               SHOWN(b, p->signers[i].key.name), (unsigned)p->signers[i].key.key_id);
         for (uint32_t t = 0; t < p->tag_count; t++)
             if (p->signers[i].tags & (1u << t))
                 printf(" %s", p->tags[t]);
@@ -233,7 +249,8 @@ static void show_human(const sp_policy *p)
         else
             for (uint32_t i = 0, first = 1; i < p->signer_count; i++)
                 if (rule->members & (1u << i)) {
-                    printf("%s%s", first ? "" : ", ", p->signers[i].key.name);
+                    char a[CLI_SHOWN_NAME];
+                    printf("%s%s", first ? "" : ", ", SHOWN(a, p->signers[i].key.name));
                     first = 0;
                 }
         putchar('\n');

@@ -72,7 +72,8 @@ static int statement_new(const char *policy_path, const char *epoch_s, const cha
     } else if (strcmp(mode_s, "pause") == 0) {
         mode = SP_MODE_PAUSE;
     } else if (strncmp(mode_s, "throttle:", 9) == 0) {
-        if ((rc = cli_number(mode_s + 9, 999, &permille, "--mode throttle:PERMILLE")) != 0)
+        if ((rc = cli_number_range(mode_s + 9, 1, 999, &permille,
+                                   "--mode throttle:PERMILLE")) != 0)
             return rc;
         mode = SP_MODE_THROTTLE;
     } else {
@@ -116,7 +117,7 @@ static int statement_collect(const char *policy_path, const char **files, size_t
     if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes, &len)))
         return rc;
     for (size_t i = 0; i < n; i++) {
-        if ((rc = cli_read(files[i], bufs[i], sizeof bufs[i], &lens[i], SP_ERR_NOTE_TOO_LARGE)) != 0)
+        if ((rc = cli_read(files[i], bufs[i], sizeof bufs[i], &lens[i], &cli_note_input)) != 0)
             return rc;
         notes[i] = bufs[i];
     }
@@ -205,7 +206,7 @@ static int statement_verify(const char *policy_path, int json, const char *input
 
     if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes, &len)))
         return rc;
-    if ((rc = cli_read(input, buf, sizeof buf, &len, SP_ERR_NOTE_TOO_LARGE)) != 0)
+    if ((rc = cli_read(input, buf, sizeof buf, &len, &cli_note_input)) != 0)
         return rc;
     memset(&report, 0, sizeof report);
     sp_err e = sp_statement_verify(&policy, buf, len, sp_sodium_crypto(), &work, &st, &report,
