@@ -64,6 +64,8 @@ HOST_OBJ     := $(HOST_SRC:%.c=$(BUILD)/%.o)
 CMD_OBJ      := $(CMD_SRC:%.c=$(BUILD)/%.o)
 SUPPORT_OBJ  := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+# Test-only tools the CLI tests run (tests/tools/*.c; never installed).
+TEST_TOOL_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/tools/*.c)))
 REPLAY_BIN   := $(patsubst fuzz/targets/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 BENCH_BIN    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 FUND_BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(FUND_BENCH_SRC))
@@ -152,7 +154,7 @@ $(BUILD)/bench/%: bench/%.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) -O2 $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(HOST_LIBS)
 
-test: all $(TEST_BIN) $(FUND_TEST_BIN) $(REPLAY_BIN) $(GEN_BIN) $(BUILD)/tools/gen_errors_doc
+test: all $(TEST_BIN) $(TEST_TOOL_BIN) $(FUND_TEST_BIN) $(REPLAY_BIN) $(GEN_BIN) $(BUILD)/tools/gen_errors_doc
 	@BUILD=$(BUILD) sh tools/run-tests.sh
 
 $(BUILD)/tools/gen_errors_doc: tools/gen_errors_doc.c $(LIBVERIFY) $(HEADERS)
