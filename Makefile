@@ -5,7 +5,8 @@
 #   make CC=clang        the same with clang;  make SAN=1  with ASan+UBSan (BUILD=build-san)
 #   make check-freestanding   nm -u and worst-case stack checks of the verifier
 #   make fuzz            libFuzzer targets (clang)     make bench    benchmarks
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   (also share/man/man1/softpause.1, fund.1)
+#   make man             regenerate docs/*.1 from docs/*.1.md (go-md2man)
 #
 # Layers (see docs/architecture.md): src/verifier (freestanding, no libc beyond mem*),
 # src/host (libsodium, files), src/cmd (thin commands).  Imports go downwards only.
@@ -64,6 +65,8 @@ HOST_OBJ     := $(HOST_SRC:%.c=$(BUILD)/%.o)
 CMD_OBJ      := $(CMD_SRC:%.c=$(BUILD)/%.o)
 SUPPORT_OBJ  := $(SUPPORT_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN     := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+# Test-only tools the CLI tests run (tests/tools/*.c; never installed).
+TEST_TOOL_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(sort $(wildcard tests/tools/*.c)))
 REPLAY_BIN   := $(patsubst fuzz/targets/%.c,$(BUILD)/fuzz/replay_%,$(FUZZ_SRC))
 BENCH_BIN    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 FUND_BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(FUND_BENCH_SRC))
@@ -85,7 +88,7 @@ LIBSP     := $(BUILD)/libsoftpause.a
 CMD       := $(BUILD)/softpause
 
 .SECONDARY: $(SUPPORT_OBJ)
-.PHONY: all test check-freestanding fuzz bench install clean docs format
+.PHONY: all test check-freestanding fuzz bench install clean docs format man
 all: $(LIBVERIFY) $(LIBSP) $(CMD) $(FUNDCMD)
 
 $(BUILD)/src/verifier/%.o: src/verifier/%.c $(HEADERS)
@@ -152,7 +155,7 @@ $(BUILD)/bench/%: bench/%.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) -O2 $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(HOST_LIBS)
 
-test: all $(TEST_BIN) $(FUND_TEST_BIN) $(REPLAY_BIN) $(GEN_BIN) $(BUILD)/tools/gen_errors_doc
+test: all $(TEST_BIN) $(TEST_TOOL_BIN) $(FUND_TEST_BIN) $(REPLAY_BIN) $(GEN_BIN) $(BUILD)/tools/gen_errors_doc
 	@BUILD=$(BUILD) sh tools/run-tests.sh
 
 $(BUILD)/tools/gen_errors_doc: tools/gen_errors_doc.c $(LIBVERIFY) $(HEADERS)
@@ -161,6 +164,13 @@ $(BUILD)/tools/gen_errors_doc: tools/gen_errors_doc.c $(LIBVERIFY) $(HEADERS)
 
 docs: $(BUILD)/tools/gen_errors_doc
 	$(BUILD)/tools/gen_errors_doc > docs/errors.md
+
+# Manual pages: roff generated from docs/NAME.1.md with go-md2man (tools/man.sh) and
+# committed, so building and installing need no converter; tests/cli/test_man_pages.sh
+# checks they are current.
+MAN_PAGES := docs/softpause.1 docs/fund.1
+man:
+	for p in $(MAN_PAGES); do sh tools/man.sh $$p.md > $$p.tmp && mv $$p.tmp $$p || exit 1; done
 
 check-freestanding: $(LIBVERIFY)
 	sh tools/check-freestanding.sh $(BUILD)
@@ -173,8 +183,9 @@ bench: $(BENCH_BIN) $(FUND_BENCH_BIN)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/softpause \
-	           $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	           $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(CMD) $(DESTDIR)$(PREFIX)/bin/softpause
+	install -m 0644 $(MAN_PAGES) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 $(LIBSP) $(LIBVERIFY) $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 include/softpause/*.h $(DESTDIR)$(PREFIX)/include/softpause/
 	if [ -d include/softpause/host ]; then install -d $(DESTDIR)$(PREFIX)/include/softpause/host && \

@@ -14,10 +14,11 @@
 #   HTTP tests                 curl (raw requests to the servers)
 #   checks and interop tests   python3 (stack check), golang-go + golang-golang-x-mod-dev
 #                              (Go's sumdb/note, offline), git, ca-certificates
+#   manual pages               go-md2man (make man; the pages are tested with man-db's man)
 set -eu
 PACKAGES="build-essential make clang libclang-rt-14-dev llvm libsodium-dev pkg-config
 libsqlite3-dev libmicrohttpd-dev libcurl4-openssl-dev nginx-light curl
-python3 golang-go golang-golang-x-mod-dev git ca-certificates"
+python3 golang-go golang-golang-x-mod-dev git ca-certificates go-md2man man-db"
 
 if ! command -v dpkg-query > /dev/null 2>&1; then
     echo "setup: not a Debian system; make sure these (or equivalents) are installed:"

@@ -119,10 +119,11 @@
  * lines.  Longer proofs are refused before any hashing (SP_ERR_MERKLE_PROOF_TOO_LONG). */
 #define SP_MAX_PROOF_HASHES 63u
 
-/* Witness policy (C2SP tlog-policy) limits.  The spec recommends supporting at least 32
- * logs, 32 witnesses and 32 groups; a deployment names one or two logs, so logs are kept
- * at 8 to keep the device context small.  Witness and group sets are 32-bit masks. */
-#define SP_MAX_LOGS 8u
+/* Witness policy (C2SP tlog-policy) limits: the spec's recommended 32 logs, 32 witnesses
+ * and 32 groups.  Witness and group sets are 32-bit masks.  Each log costs an sp_policy
+ * 320 bytes; the device context plus the second sp_policy a policy update needs stay
+ * within the budget of protocol.md section 12 (tests/verifier/test_device.c checks it). */
+#define SP_MAX_LOGS 32u
 /* Longest URL on a log or witness line of a witness policy. */
 #define SP_MAX_URL_BYTES 128u
 #define SP_MAX_WITNESSES 32u

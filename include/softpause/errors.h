@@ -11,7 +11,8 @@
  *     by tests/verifier/test_errors.c), so a single flipped bit or a zeroed register can
  *     never turn a failure into success.
  *   - Callers test `== SP_OK`, never truthiness.
- *   - Every code is produced by at least one test (checked by tools/check-error-coverage).
+ *   - Every code is produced by at least one test (the error-coverage step of
+ *     tools/run-tests.sh, run by `make test`, fails otherwise).
  *
  * Format: X(NAME, number, "message").  Messages are one lower-case sentence fragment.
  * Retired numbers (never to be reused): 134.

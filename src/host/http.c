@@ -17,6 +17,9 @@
  *
  * Client.  One curl easy handle per request (no shared state, so any thread may call it),
  * http/https only, redirects not followed, the response capped at max_response bytes.
+ * It sends "Accept-Encoding: gzip, identity" and libcurl decodes a gzip body (tlog-tiles
+ * lets a log serve tiles compressed without negotiation; Sunlight does), so the cap
+ * counts decoded bytes and a small compressed body cannot expand past it.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -310,6 +313,7 @@ sp_err sp_http_request(const char *method, const char *url, const uint8_t *body,
     ok = ok && curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK;
     ok = ok && curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) == CURLE_OK;
     ok = ok && curl_easy_setopt(c, CURLOPT_WRITEDATA, &k) == CURLE_OK;
+    ok = ok && curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "gzip, identity") == CURLE_OK;
     if (strcmp(method, "GET") != 0) {
         if (strcmp(method, "POST") == 0 || body != NULL) {
             static const uint8_t none[1];

@@ -420,8 +420,10 @@ static void *witness_thread(void *arg)
         int told = c->http_status == 409 && parse_size_body(body, len, type, &theirs);
         free(body);
         c->err = witness_refusal(c->http_status);
-        if (c->http_status == 409 && old == c->size && (!told || theirs == old)) {
-            /* It cosigned this size with another root: the witness holds another tree. */
+        if (old == c->size && (c->http_status == 422 ||
+                               (c->http_status == 409 && (!told || theirs == old)))) {
+            /* It cosigned this size with another root: the witness holds another tree
+             * (tlog-witness answers 422; its v1.0.0 text answered 409 naming this size). */
             c->err = SP_ERR_WITNESS_SPLIT_VIEW;
             break;
         }

@@ -16,9 +16,10 @@
  *   read (last size, last root, last cosignature time)
  *     clock before the last cosignature time             --> 503 (nothing written)
  *     old != last size                                   --> 409 "<last>\n" (nothing written)
- *     old == size == last, root != last root              --> evidence; COMMIT; 409 split view
- *     old > 0 and no consistency proof last -> checkpoint --> evidence; COMMIT; 422
+ *     old == 0 and a non-empty proof                      --> evidence; COMMIT; 422
  *     old == 0 == size and root != SHA-256("")            --> evidence; COMMIT; 422
+ *     old == size == last, root != last root              --> evidence; COMMIT; 422 split view
+ *     old > 0 and no consistency proof last -> checkpoint --> evidence; COMMIT; 422
  *     store (size, root); COMMIT                          --> 500 if COMMIT fails
  *   unlock; sign --> 200 with the cosignature line
  *
@@ -139,8 +140,11 @@ static sp_err check_tree(const sp_witness_service *w, const request_work *rw,
     const sp_checkpoint *cp = &rw->cp;
 
     if (rq->old_size == 0) {
-        /* First contact (or only the empty tree so far): nothing to be consistent with,
-         * but a size-0 checkpoint can only have the empty tree's root. */
+        /* First contact (or only the empty tree so far): nothing to be consistent with, so
+         * the proof must be empty, and a size-0 checkpoint can only have the empty tree's
+         * root (tlog-witness: both 422). */
+        if (rq->hash_count != 0)
+            return SP_ERR_MERKLE_PROOF_LENGTH;
         if (cp->size == 0 && sodium_memcmp(cp->root, w->empty_root, SP_SHA256_BYTES) != 0)
             return SP_ERR_MERKLE_ROOT_MISMATCH;
         return SP_OK;
@@ -192,7 +196,7 @@ static sp_err update_head(sp_witness_service *w, const request_work *rw, const u
             witness_state_rollback(w->db);
         snprintf(detail, sizeof detail, "old size %llu, checkpoint size %llu",
                  (unsigned long long)old, (unsigned long long)cp->size);
-        return refuse(resp, verdict == SP_ERR_WITNESS_SPLIT_VIEW ? 409 : 422, verdict, detail);
+        return refuse(resp, 422, verdict, detail);
     }
     e = witness_state_put(w->db, cp->origin, cp->origin_len, cp->size, cp->root, now);
     if (e == SP_OK)
@@ -219,9 +223,6 @@ static sp_err handle(sp_witness_service *w, request_work *rw, const uint8_t *bod
         snprintf(detail, sizeof detail, "request line %u", (unsigned)line);
         return refuse(resp, e == SP_ERR_ARGUMENT ? 500 : 400, e, line > 0 ? detail : NULL);
     }
-    if (rq->old_size == 0 && rq->hash_count != 0)
-        return refuse(resp, 400, SP_ERR_WITNESS_REQUEST,
-                      "the consistency proof must be empty for old 0");
     e = sp_checkpoint_verify_log(w->logs, w->nlogs, rq->checkpoint, rq->checkpoint_len,
                                  w->crypto, &rw->cw, &rw->cp, &log_index);
     if (e == SP_ERR_CKPT_ORIGIN)

@@ -348,7 +348,14 @@ contains "fresh device has no epoch" '"highest_epoch":null' "$T/out"
 expect_err SP_ERR_DEV_NO_AUTHORISATION "consume before any statement" $SP device consume --state $D 60
 contains "pause printed" "PAUSE" "$T/out"
 expect_err SP_ERR_BUNDLE_BARE_STATEMENT "device refuses a bare statement" $SP device apply --state $D "$T/s1.note"
-expect_err SP_ERR_BUNDLE_BARE_STATEMENT "device refuses military-only" $SP device apply --state $D "$T/military.note"
+# The log refuses the military-only statement, so a test tool logs it in a tree of its own
+# (signed by the log key, cosigned by the witnesses): the device's quorum check refuses it.
+$FORGE_BUNDLE "$LOGKEY.key" "$T/military.note" "$K/w1.test.example.key" \
+    "$K/w2.test.example.key" > "$T/military.bundle"
+run 1 "the forged bundle's checkpoint and proof verify" $SP bundle verify --policy $P --json \
+    "$T/military.bundle"
+contains "only the statement fails" '"error":"SP_ERR_QUORUM_NOT_MET"' "$T/out"
+expect_err SP_ERR_QUORUM_NOT_MET "device refuses military-only" $SP device apply --state $D "$T/military.bundle"
 run 0 "apply epoch 1" $SP device apply --state $D "$T/b1"
 contains "allowance set" "allowance set to 691200" "$T/out"
 cp $D "$T/dev.state.epoch1"   # an attacker images the external flash now

@@ -102,7 +102,7 @@ same "proof for equal sizes: 422" "$status" 422
 contains "422 names the error" "^SP_ERR_MERKLE_PROOF_LENGTH: " "$T/body"
 checkpoint 2 "$R1" "$LOG.key"
 post 2
-same "split view: 409" "$status" 409
+same "split view: 422" "$status" 422
 contains "split view named" "^SP_ERR_WITNESS_SPLIT_VIEW: " "$T/body"
 checkpoint 3 "$R1" "$LOG.key"
 post 2 "$P12"
@@ -121,7 +121,7 @@ status=$(curl -s -o /dev/null -w '%{http_code}' "$URL/add-checkpoint")
 same "GET: 405" "$status" 405
 status=$(curl -s -o /dev/null -w '%{http_code}' --data-binary "@$T/req" "$URL/other")
 same "unknown path: 404" "$status" 404
-contains "requests are logged" "POST /add-checkpoint 409 SP_ERR_WITNESS_SPLIT_VIEW" "$T/serve.err"
+contains "requests are logged" "POST /add-checkpoint 422 SP_ERR_WITNESS_SPLIT_VIEW" "$T/serve.err"
 stop
 
 # Restarted from the same database (logs from a deployment policy, under a prefix): it

@@ -16,9 +16,11 @@
 
 #include "harness.h"
 #include "support/fake_witness.h"
+#include "support/gzip.h"
 #include "support/policy_fixture.h"
 #include "support/scratch.h"
 #include "softpause/checkpoint.h"
+#include "softpause/host/bundle_make.h"
 #include "softpause/host/fileio.h"
 #include "softpause/host/http.h"
 #include "softpause/host/keyfile.h"
@@ -380,12 +382,21 @@ static void test_publish_rounds(void)
     CHECK(r.witnesses[0].size == 9 && r.witnesses[1].size == 9);
     CHECK(check_served(s, 9) == PUB_ALL_WITNESSES);
 
-    /* A witness that holds another tree of the same size: split view. */
+    /* A witness that holds another tree of the same size: split view, answered 422
+     * (tlog-witness today) or 409 (its v1.0.0 text); the log names both a split view. */
     pthread_mutex_lock(&witnesses[1].lock);
     witnesses[1].root[0] ^= 1;
     pthread_mutex_unlock(&witnesses[1].lock);
     CHECK_OK(sp_log_publish(s, &r));
     CHECK(r.cosigned == 0x5 && r.witnesses[1].err == SP_ERR_WITNESS_SPLIT_VIEW);
+    CHECK(r.witnesses[1].http_status == 422);
+    fw_set_mode(&witnesses[2], FW_V1);
+    pthread_mutex_lock(&witnesses[2].lock);
+    witnesses[2].root[0] ^= 1;
+    pthread_mutex_unlock(&witnesses[2].lock);
+    CHECK_ERR(sp_log_publish(s, &r), SP_ERR_WITNESS_QUORUM);
+    CHECK(r.cosigned == 0x1 && r.witnesses[2].err == SP_ERR_WITNESS_SPLIT_VIEW);
+    CHECK(r.witnesses[2].http_status == 409);
     sp_log_server_close(s);
     scratch_remove();
 }
@@ -567,6 +578,70 @@ static void test_serve_and_export(void)
     scratch_remove();
 }
 
+/* A log that serves every answer gzip-encoded (tlog-tiles allows it without negotiation;
+ * Sunlight does): the client asks "gzip, identity", decodes, and a bundle is made from it;
+ * a gzip bomb is refused at the reader's limit, which counts decoded bytes. */
+static void test_gzip_tiles(void)
+{
+    scratch_make("log");
+    witnesses_reset();
+    sp_log_server *s = open_log(0);
+    char note[8192], base[64], seen[128];
+    uint64_t index = 0;
+    int existed = 0;
+    size_t len = 0;
+    for (uint64_t e = 1; e <= 3; e++) {
+        len = statement(note, sizeof note, e, QUORUM);
+        CHECK_OK(sp_log_add(s, (const uint8_t *)note, len, &index, &existed, NULL));
+    }
+    sp_log_round r;
+    CHECK_OK(sp_log_publish(s, &r));
+    uint16_t port = 0;
+    gzip_server *g = gzip_server_start(sp_log_handle, s, &port);
+    snprintf(base, sizeof base, "http://127.0.0.1:%u", (unsigned)port);
+
+    /* A tile arrives decoded, byte for byte what the log holds. */
+    uint8_t *tile = NULL;
+    size_t tlen = 0;
+    sp_http_response plain = {0};
+    sp_log_handle(s, "GET", "/tile/0/000.p/3", NULL, 0, &plain);
+    CHECK_OK(sp_tile_fetch(base, "tile/0/000.p/3", &tile, &tlen));
+    CHECK(plain.status == 200 && tlen == 3 * 32 && plain.body_len == tlen &&
+          memcmp(tile, plain.body, tlen) == 0);
+    free(tile);
+    free(plain.body);
+    gzip_server_accept_encoding(g, seen, sizeof seen);
+    CHECK(strcmp(seen, "gzip, identity") == 0);
+
+    /* The whole bundle (checkpoint, hash tiles, entry bundle) over gzip. */
+    static sp_bundle_work work;
+    static uint8_t bundle[SP_MAX_BUNDLE_BYTES];
+    size_t blen = 0;
+    sp_bundle_made made;
+    const char *what = NULL;
+    CHECK_OK(sp_bundle_make(&world.policy, base, (const uint8_t *)note, len, UINT64_MAX, &work,
+                            bundle, sizeof bundle, &blen, &made, &what));
+    CHECK(made.index == 2 && made.tree_size == 3);
+
+    /* Entry bundles that decode to the limit are read; one byte more is refused, though
+     * each is only some 26 KiB on the wire. */
+    uint8_t *body = NULL;
+    size_t blen2 = 0;
+    gzip_server_bomb(g, "/tile/entries/", SP_TILE_READER_MAX_BYTES);
+    CHECK_OK(sp_tile_fetch(base, "tile/entries/000.p/3", &body, &blen2));
+    CHECK(blen2 == SP_TILE_READER_MAX_BYTES);
+    free(body);
+    gzip_server_bomb(g, "/tile/entries/", SP_TILE_READER_MAX_BYTES + 1);
+    CHECK_ERR(sp_tile_fetch(base, "tile/entries/000.p/3", &body, &blen2), SP_ERR_HTTP);
+    CHECK_ERR(sp_bundle_make(&world.policy, base, (const uint8_t *)note, len, UINT64_MAX,
+                             &work, bundle, sizeof bundle, &blen, &made, &what),
+              SP_ERR_HTTP);
+
+    gzip_server_stop(g);
+    sp_log_server_close(s);
+    scratch_remove();
+}
+
 /* Bad input over real HTTP: every request is a 4xx with a reason, and afterwards the tree,
  * the served checkpoint and the tiles are byte for byte what they were. */
 typedef struct bad_request {
@@ -702,6 +777,7 @@ int main(void)
     RUN_TEST(test_publish_rounds);
     RUN_TEST(test_cosignature_dated_ahead_is_refused);
     RUN_TEST(test_serve_and_export);
+    RUN_TEST(test_gzip_tiles);
     RUN_TEST(test_bad_http_input_changes_nothing);
     RUN_TEST(test_export_needs_a_checkpoint);
     for (int i = 0; i < PUB_NWITNESSES; i++)

@@ -131,6 +131,7 @@ static void test_second_tree_is_refused(void)
     CHECK(r.cosigned == 0 && r.published == 0);
     for (int i = 0; i < PUB_NWITNESSES; i++) {
         CHECK(r.witnesses[i].err == SP_ERR_WITNESS_SPLIT_VIEW);
+        CHECK(r.witnesses[i].http_status == 422); /* tlog-witness: old == size, other root */
         CHECK(witness_size(i) == 7);
     }
     uint64_t evidence = 0;

@@ -355,12 +355,13 @@ static void test_old_zero_rules(void)
     if (w == NULL)
         return;
 
-    /* old 0 with a proof: malformed even on first contact. */
+    /* old 0 with a proof: refused even on first contact, 422 (tlog-witness after C2SP
+     * change #280; v1.0.0 said 400). */
     pub_filler_root(6, root);
     checkpoint_as(note, sizeof note, 6, root, NULL, NULL, NULL);
     size_t n = pub_consistency(2, 6, proof);
     submit(w, req, request(req, sizeof req, 0, (const uint8_t(*)[32])proof, n, note), &r);
-    CHECK_REFUSED(r, 400, SP_ERR_WITNESS_REQUEST);
+    CHECK_REFUSED(r, 422, SP_ERR_MERKLE_PROOF_LENGTH);
     expect_head(w, 0, 0);
 
     /* A size-0 checkpoint must carry the empty tree's root. */
@@ -379,6 +380,12 @@ static void test_old_zero_rules(void)
     grow(w, 0, 4, &r);
     CHECK(size_conflict(&r, 3));
     grow(w, 0, 3, &r);
+    CHECK(size_conflict(&r, 3));
+    /* The old size is compared first: old 0 with a proof at a witness holding 3 is 409. */
+    pub_filler_root(6, root);
+    checkpoint_as(note, sizeof note, 6, root, NULL, NULL, NULL);
+    n = pub_consistency(2, 6, proof);
+    submit(w, req, request(req, sizeof req, 0, (const uint8_t(*)[32])proof, n, note), &r);
     CHECK(size_conflict(&r, 3));
     expect_head(w, 1, 3);
     grow(w, 3, 4, &r);
@@ -542,8 +549,9 @@ static void test_malformed_requests(void)
 
 /* ---- attacks ------------------------------------------------------------------------------- */
 
-/* The log shows two different trees of one size: the second is refused (409) and kept as
- * evidence; growing the other branch does not help (422); nothing of it is cosigned. */
+/* The log shows two different trees of one size: the second is refused (422, tlog-witness
+ * after C2SP change #280; v1.0.0 said 409) and kept as evidence; growing the other branch
+ * does not help (422); nothing of it is cosigned. */
 static void test_split_view_attack(void)
 {
     char req[8192], note[2048];
@@ -561,12 +569,12 @@ static void test_split_view_attack(void)
     checkpoint_as(note, sizeof note, 8, evil_root, NULL, NULL, NULL);
     size_t len = request(req, sizeof req, 8, NULL, 0, note);
     submit(w, req, len, &r);
-    CHECK_REFUSED(r, 409, SP_ERR_WITNESS_SPLIT_VIEW);
+    CHECK_REFUSED(r, 422, SP_ERR_WITNESS_SPLIT_VIEW);
     CHECK(strcmp(r.ctype, "text/x.tlog.size") != 0);
     CHECK_OK(sp_witness_evidence_count(w, PUB_LOG_ORIGIN, &ev));
     CHECK(ev == 1);
     submit(w, req, len, &r); /* the same evidence twice is kept once */
-    CHECK_REFUSED(r, 409, SP_ERR_WITNESS_SPLIT_VIEW);
+    CHECK_REFUSED(r, 422, SP_ERR_WITNESS_SPLIT_VIEW);
     CHECK_OK(sp_witness_evidence_count(w, PUB_LOG_ORIGIN, &ev));
     CHECK(ev == 1);
 

@@ -5,7 +5,8 @@
 #   run 0 "name" CMD...                # exit status; stdout in $T/out, stderr in $T/err
 #   cli_finish                         # prints "SUITE: N passed, N failed", tallies, exit
 #
-# Sets SP (the softpause binary, $SOFTPAUSE), FUND (the fund binary beside it), D (fund
+# Sets SP (the softpause binary, $SOFTPAUSE), FUND (the fund binary beside it),
+# FORGE_BUNDLE ($BUILD/tests/tools/forge_bundle, from tests/tools/forge_bundle.c), D (fund
 # fixtures), SHARED (../shared/vectors/funding) and T (a scratch directory removed at exit),
 # and exports SOFTPAUSE_STATE_DIR=$T/signing-state (signing records stay in the scratch).
 # Every "SP_ERR_X" a command prints on stderr is recorded in $SP_CODES_FILE, for the
@@ -15,6 +16,7 @@ cli_setup() {
     SUITE=$1
     SP=${SOFTPAUSE:-build/softpause}
     FUND=$(dirname "$SP")/fund
+    FORGE_BUNDLE=$(dirname "$SP")/tests/tools/forge_bundle
     D=tests/fund/data
     SHARED=../shared/vectors/funding
     T=$(mktemp -d "${TMPDIR:-/tmp}/$2.XXXXXX")

@@ -20,15 +20,20 @@ static void respond(sp_http_response *resp, int status, const char *type, const 
 }
 
 /* The status C2SP tlog-witness gives a request from old size `old` for checkpoint cp,
- * given the witness's state; 200 updates the state.  Called with fw->lock held. */
-static int judge(fake_witness *fw, const sp_witness_request *req, const sp_checkpoint *cp)
+ * given the witness's state; 200 updates the state.  Called with fw->lock held.  A split
+ * view (same size, another root) is 422, or 409 in FW_V1 mode (tlog-witness v1.0.0). */
+static int judge(fake_witness *fw, const sp_witness_request *req, const sp_checkpoint *cp,
+                 int mode)
 {
     if (req->old_size > cp->size)
         return 400;
-    if (req->old_size == cp->size && fw->cosigned > 0)
-        return memcmp(fw->root, cp->root, 32) == 0 && req->hash_count == 0 ? 200 : 409;
+    if (req->old_size == cp->size && fw->cosigned > 0) {
+        if (memcmp(fw->root, cp->root, 32) == 0 && req->hash_count == 0)
+            return 200;
+        return mode == FW_V1 ? 409 : 422;
+    }
     if (req->old_size == 0)
-        return req->hash_count == 0 ? 200 : 400;
+        return req->hash_count == 0 ? 200 : 422;
     return sp_merkle_verify_consistency(sp_sodium_crypto(), req->old_size, cp->size, fw->root,
                                         32, cp->root, 32,
                                         (const uint8_t(*)[32])req->hashes,
@@ -72,7 +77,7 @@ static void handle(void *ctx, const char *method, const char *path, const uint8_
         respond(resp, 409, "text/x.tlog.size", text);
         return;
     }
-    int status = judge(fw, &req, &cp);
+    int status = judge(fw, &req, &cp, mode);
     if (status == 200) {
         fw->size = cp.size;
         memcpy(fw->root, cp.root, 32);

@@ -21,7 +21,8 @@ enum {
     FW_DOWN,              /* answer 503 */
     FW_BAD_SIGNATURE,     /* cosign with a corrupted signature */
     FW_OTHER_WITNESS,     /* answer with the next witness's cosignature line */
-    FW_AHEAD              /* date cosignatures `ahead` seconds after the clock */
+    FW_AHEAD,             /* date cosignatures `ahead` seconds after the clock */
+    FW_V1                 /* behave as tlog-witness v1.0.0: a split view is 409, not 422 */
 };
 
 typedef struct fake_witness {

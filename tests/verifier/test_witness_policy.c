@@ -380,6 +380,27 @@ static void test_format_errors_and_limits(void)
         CHECK(line == SP_MAX_WITNESSES + 2);
     }
     {
+        /* tlog-policy's recommended 32 logs are supported; the 33rd is over the limit. */
+        static const char tail[] = "witness a %s\nwitness b %s\ngroup g all a b\nquorum g\n";
+        size_t n = 0;
+        CHECK(SP_MAX_LOGS == 32);
+        for (int i = 0; i <= (int)SP_MAX_LOGS; i++) {
+            fx_key k;
+            char name[32];
+            snprintf(name, sizeof name, "log%d.example/l", i);
+            fx_key_make(&k, name, (uint8_t)(150 + i));
+            if (i == (int)SP_MAX_LOGS) {
+                snprintf(text + n, sizeof text - n, tail, wv[0], wv[1]);
+                CHECK_OK(parse(text, SP_WPOLICY_FILE, NULL));
+                CHECK(wp.log_count == SP_MAX_LOGS);
+            }
+            n += (size_t)snprintf(text + n, sizeof text - n, "log %s\n", k.vkey);
+        }
+        snprintf(text + n, sizeof text - n, tail, wv[0], wv[1]);
+        CHECK_ERR(parse(text, SP_WPOLICY_FILE, &line), SP_ERR_POLICY_LIMIT);
+        CHECK(line == SP_MAX_LOGS + 1);
+    }
+    {
         static char huge[SP_MAX_POLICY_BYTES + 2];
         memset(huge, '#', sizeof huge - 1);
         huge[sizeof huge - 1] = '\0';

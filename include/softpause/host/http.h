@@ -46,8 +46,9 @@ void sp_http_respond_text(sp_http_response *resp, int status, const char *text);
 
 /* Client.  On SP_OK, *status is the HTTP status and *body (malloc'd, NUL-terminated for
  * convenience, *body_len excludes the NUL) the response body; content_type (if not NULL)
- * gets the Content-Type header value.  Transport failures are SP_ERR_HTTP.  Responses
- * over max_response bytes are SP_ERR_HTTP too. */
+ * gets the Content-Type header value.  Transport failures are SP_ERR_HTTP.  Requests
+ * say "Accept-Encoding: gzip, identity"; a gzip-encoded response is decoded, and
+ * max_response bounds the decoded bytes: responses over it are SP_ERR_HTTP too. */
 SP_MUST_CHECK sp_err sp_http_request(const char *method, const char *url, const uint8_t *body,
                                      size_t body_len, long timeout_ms, size_t max_response,
                                      int *status, uint8_t **resp_body, size_t *resp_len,

@@ -11,17 +11,18 @@
  *
  * Answers, checked in this order (the spec's order):
  *
- *   400  malformed body (sp_witness_request_parse, or a malformed checkpoint note);
- *        "old 0" with a non-empty proof (the spec: the proof MUST be empty)
+ *   400  malformed body (sp_witness_request_parse, or a malformed checkpoint note)
  *   404  the checkpoint's origin is not a configured log          SP_ERR_WITNESS_UNKNOWN_LOG
  *   403  no valid signature by a configured key of that log       SP_ERR_CKPT_LOG_SIGNATURE
  *   400  old size > checkpoint size                               SP_ERR_MERKLE_SIZE
  *   409  old size != the size last cosigned for the origin (0 if none); body exactly
  *        "<last size>\n", Content-Type text/x.tlog.size           SP_ERR_WITNESS_CONFLICT
- *   409  old size == checkpoint size == last size, different root (split view; the request
- *        is kept as evidence)                                     SP_ERR_WITNESS_SPLIT_VIEW
- *   422  consistency proof from (last size, last root) does not verify (kept as evidence);
- *        a size-0 checkpoint whose root is not the empty tree's   SP_ERR_MERKLE_*
+ *   422  "old 0" with a non-empty proof (it MUST be empty)        SP_ERR_MERKLE_PROOF_LENGTH
+ *   422  a size-0 checkpoint whose root is not the empty tree's   SP_ERR_MERKLE_ROOT_MISMATCH
+ *   422  old size == checkpoint size == last size, different root (split view)
+ *                                                                 SP_ERR_WITNESS_SPLIT_VIEW
+ *   422  consistency proof from (last size, last root) does not verify  SP_ERR_MERKLE_*
+ *        (every 422 keeps the log-signed request as evidence)
  *   413  body over SP_MAX_WITNESS_REQUEST_BYTES                   SP_ERR_LOG_FULL
  *   503  the witness's clock reads 0 (SP_ERR_COSIG_TIME_ZERO), at or above the
  *        attested-time ceiling SP_COSIG_TIME_LIMIT (2^52), or earlier than the time of its
