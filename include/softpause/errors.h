@@ -134,6 +134,7 @@
     /* log */                                                                                \
     X(SP_ERR_LOG_SIGNATURE_LINE, 194, "entry has a signature line that is not a valid, distinct policy-key signature") \
     X(SP_ERR_LOG_FULL, 195, "log is full or the request is over a size cap")                 \
+    X(SP_ERR_WITNESS_STATE, 198, "witness database missing, replaced, or not matching the logs it has seen") \
     /* host layer */                                                                         \
     X(SP_ERR_IO, 130, "file or system I/O failed")                                           \
     X(SP_ERR_EXISTS, 131, "refusing to overwrite an existing file")                          \
@@ -143,7 +144,8 @@
     X(SP_ERR_FILE_FORMAT, 136, "malformed file")                                              \
     X(SP_ERR_DB, 137, "embedded database (SQLite) failed")                                   \
     X(SP_ERR_HTTP, 138, "HTTP server or client failed")                                      \
-    X(SP_ERR_NOT_FOUND, 139, "no such entry, tile or resource")
+    X(SP_ERR_NOT_FOUND, 139, "no such entry, tile or resource")                            \
+    X(SP_ERR_DISK_FULL, 200, "disk full")
 
 typedef enum sp_err {
     SP_OK = SP_OK_VALUE,

@@ -72,8 +72,8 @@ LOGKEY=$K/log.test.example%2Flog
 for w in w1 w2 w3; do $SP key generate --cosigner $w.test.example --out "$K" > /dev/null; done
 wait_file() { for i in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
 for w in w1 w2 w3; do
-    $SP witness serve --key "$K/$w.test.example.key" --db "$T/$w.db" --log "$(cat "$LOGKEY.pub")" \
-        --port-file "$T/$w.port" > "$T/$w.out" 2> "$T/$w.err" &
+    $SP witness serve --init --key "$K/$w.test.example.key" --db "$T/$w.db" \
+        --log "$(cat "$LOGKEY.pub")" --port-file "$T/$w.port" > "$T/$w.out" 2> "$T/$w.err" &
     echo $! > "$T/$w.pid"
 done
 for w in w1 w2 w3; do if wait_file "$T/$w.port"; then ok; else bad "witness $w starts"; fi; done

@@ -43,7 +43,7 @@ expect_err SP_ERR_KEY_ALGORITHM "a signer key as witness key" $SP witness serve 
 expect_err SP_ERR_KEY_ALGORITHM "a cosigner key as log" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$W.pub"
 expect_err SP_ERR_KEY_FORMAT "a --log that is no key" $SP witness serve --key "$W.key" --db "$T/w.db" --log "not+a+key"
 expect_err SP_ERR_IO "a --log file that does not exist" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$K/missing.pub"
-expect_err SP_ERR_IO "database in a missing directory" $SP witness serve --key "$W.key" --db "$T/no/such/w.db" --log "$LOG.pub"
+expect_err SP_ERR_IO "database in a missing directory" $SP witness serve --init --key "$W.key" --db "$T/no/such/w.db" --log "$LOG.pub"
 expect_err SP_ERR_ARGUMENT "prefix without a slash" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub" --prefix w1
 
 if ! command -v curl > /dev/null 2>&1 || ! command -v openssl > /dev/null 2>&1; then
@@ -83,7 +83,7 @@ stop() {
     same "witness stops on SIGTERM with status 0" "$st" 0
 }
 
-serve --log "$LOG.pub"
+serve --init --log "$LOG.pub"
 contains "serve prints its URL" "witness: listening on $URL" "$T/serve.out"
 checkpoint 1 "$R1" "$LOG.key"
 post 0
