@@ -203,6 +203,12 @@ run 0 "bundle from the mirror" $SP bundle make --policy $P --log "$T/mirror" --o
 sed '/^$/q' "$T/b1" > "$T/b1.head"; sed '/^$/q' "$T/b1-mirror" > "$T/b1-mirror.head"
 if cmp -s "$T/b1.head" "$T/b1-mirror.head"; then ok; else bad "the mirror gives the same proof"; fi
 run 0 "the mirror's bundle verifies" $SP bundle verify --policy $P "$T/b1-mirror"
+if small_disk "$T/small" 64k; then
+    fill_disk "$T/small"
+    expect_err SP_ERR_DISK_FULL "export to a full disk says so" \
+        $SP log export --db "$T/log.db" "$T/small/mirror"
+    small_disk_end "$T/small"
+fi
 $SP statement new --policy $P --epoch 2 --mode run > "$T/s2.txt"
 for b in mil-b civ-b mil-c; do $SP note sign --key $K/$b.key "$T/s2.txt" > "$T/s2.$b"; done
 $SP statement collect --policy $P "$T/s2.mil-b" "$T/s2.civ-b" "$T/s2.mil-c" > "$T/s2.note"
