@@ -57,8 +57,8 @@ static sp_err path_fail(sp_err e, const char *path, int errnum, char *err, size_
     return errnum == ENOSPC ? SP_ERR_DISK_FULL : e;
 }
 
-/* Refuse to start a new database where path-SUFFIX (a WAL or shared-memory file that
- * SQLite would adopt) is left over. */
+/* SP_ERR_EXISTS if path-SUFFIX exists (for a WAL or shared-memory file: one that SQLite
+ * would adopt into a new database). */
 static sp_err no_leftover(const char *path, const char *suffix, char *err, size_t errcap)
 {
     char side[4096];
@@ -69,6 +69,14 @@ static sp_err no_leftover(const char *path, const char *suffix, char *err, size_
     if (lstat(side, &st) == 0)
         return path_fail(SP_ERR_EXISTS, side, EEXIST, err, errcap);
     return errno == ENOENT ? SP_OK : path_fail(SP_ERR_IO, side, errno, err, errcap);
+}
+
+sp_err sp_db_absent(const char *path, char *err, size_t errcap)
+{
+    sp_err e = no_leftover(path, "", err, errcap);
+    if (e == SP_OK)
+        e = no_leftover(path, "-wal", err, errcap);
+    return e == SP_OK ? no_leftover(path, "-shm", err, errcap) : e;
 }
 
 /* Make sure path exists as `how` requires, without opening an existing file. */
@@ -84,9 +92,7 @@ static sp_err prepare_file(const char *path, sp_db_create how, char *err, size_t
                              errcap);
         return S_ISREG(st.st_mode) ? SP_OK : path_fail(SP_ERR_IO, path, EINVAL, err, errcap);
     }
-    if (how == SP_DB_MUST_BE_NEW &&
-        ((e = no_leftover(path, "-wal", err, errcap)) != SP_OK ||
-         (e = no_leftover(path, "-shm", err, errcap)) != SP_OK))
+    if (how == SP_DB_MUST_BE_NEW && (e = sp_db_absent(path, err, errcap)) != SP_OK)
         return e;
     fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd >= 0) {

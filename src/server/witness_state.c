@@ -142,11 +142,8 @@ static sp_err create_db(const char *path, const sp_checkpoint *start, size_t nst
     if (n < 0 || (size_t)n >= sizeof tmp)
         return SP_ERR_ARGUMENT;
     /* Refuse what exists (path, path-wal, path-shm) before making anything. */
-    if ((e = sp_db_open(&db, path, SP_DB_MUST_BE_NEW, SP_WITNESS_DB_BUSY_MS, err, errcap)) !=
-        SP_OK)
+    if ((e = sp_db_absent(path, err, errcap)) != SP_OK)
         return e;
-    sqlite3_close(db);
-    remove_db(path);
     remove_db(tmp);
     if ((e = sp_db_open(&db, tmp, SP_DB_MUST_BE_NEW, SP_WITNESS_DB_BUSY_MS, err, errcap)) !=
         SP_OK)

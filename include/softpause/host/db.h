@@ -33,6 +33,10 @@ typedef enum sp_db_create {
 SP_MUST_CHECK sp_err sp_db_open(sqlite3 **out, const char *path, sp_db_create how,
                                 int busy_ms, char *err, size_t errcap);
 
+/* SP_OK if nothing is at path, path-wal or path-shm; SP_ERR_EXISTS (naming it in err) or
+ * SP_ERR_IO otherwise.  Opens nothing. */
+SP_MUST_CHECK sp_err sp_db_absent(const char *path, char *err, size_t errcap);
+
 /* The error behind db's last failure: SP_ERR_DISK_FULL when SQLite reports SQLITE_FULL or
  * the system said ENOSPC, else SP_ERR_DB.  (db NULL: SP_ERR_DB.) */
 SP_MUST_CHECK sp_err sp_db_error(sqlite3 *db);
