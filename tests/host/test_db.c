@@ -29,7 +29,9 @@ static void test_open_modes(void)
     CHECK_OK(sp_db_open(&db, p, SP_DB_CREATE_IF_MISSING, 1000, err, sizeof err));
     CHECK(scratch_mode(p) == 0600);
     CHECK_OK(sp_db_exec(db, "CREATE TABLE t(x)", err, sizeof err));
-    CHECK_ERR(sp_db_open(&db, p, SP_DB_MUST_BE_NEW, 1000, err, sizeof err), SP_ERR_EXISTS);
+    sqlite3 *other = NULL;
+    CHECK_ERR(sp_db_open(&other, p, SP_DB_MUST_BE_NEW, 1000, err, sizeof err), SP_ERR_EXISTS);
+    CHECK(other == NULL);
     sqlite3_close(db);
     CHECK_OK(sp_db_open(&db, p, SP_DB_MUST_EXIST, 1000, err, sizeof err));
     CHECK_OK(sp_db_exec(db, "INSERT INTO t VALUES (1)", err, sizeof err));
