@@ -285,7 +285,7 @@ static void world_start(bench_world *b, int note_count)
         snprintf(name, sizeof name, "witness%d.db", i + 1);
         scratch_path(db, sizeof db, name);
         sp_witness_config cfg = {&k, b->w.policy.witness.logs, b->w.policy.witness.log_count,
-                                 db, NULL, NULL, NULL};
+                                 db, NULL, NULL, NULL, 1, NULL, 0};
         if (sp_witness_open(&b->witness[i], &cfg, err, sizeof err) != SP_OK ||
             sp_http_server_start(&b->witness_http[i], NULL, 0, SP_MAX_WITNESS_REQUEST_BYTES,
                                  sp_witness_http, b->witness[i], &ports[i]) != SP_OK)

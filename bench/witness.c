@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 
     scratch_make("bench-witness");
     scratch_path(db, sizeof db, "w.db");
-    sp_witness_config cfg = {&key, &log, 1, db, NULL, bench_clock, NULL};
+    sp_witness_config cfg = {&key, &log, 1, db, NULL, bench_clock, NULL, 1, NULL, 0};
     if (sp_witness_open(&w, &cfg, err, sizeof err) != SP_OK) {
         fprintf(stderr, "cannot open the witness: %s\n", err);
         return 1;

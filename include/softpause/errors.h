@@ -137,6 +137,7 @@
     X(SP_ERR_LOG_FULL, 195, "log is full or the request is over a size cap")                 \
     X(SP_ERR_WITNESS_CLOCK, 196, "witness clock at or above the time ceiling or behind its last cosignature") \
     X(SP_ERR_LOG_COSIG_AHEAD, 197, "a witness cosignature is dated too far ahead of the log's clock") \
+    X(SP_ERR_WITNESS_STATE, 198, "witness database missing, replaced, or not matching the logs it has seen") \
     X(SP_ERR_SIGN_FUTURE, 199, "statement starts too far past the host clock (--allow-future overrides)") \
     /* host layer */                                                                         \
     X(SP_ERR_IO, 130, "file or system I/O failed")                                           \
@@ -147,7 +148,8 @@
     X(SP_ERR_FILE_FORMAT, 136, "malformed file")                                              \
     X(SP_ERR_DB, 137, "embedded database (SQLite) failed")                                   \
     X(SP_ERR_HTTP, 138, "HTTP server or client failed")                                      \
-    X(SP_ERR_NOT_FOUND, 139, "no such entry, tile or resource")
+    X(SP_ERR_NOT_FOUND, 139, "no such entry, tile or resource")                            \
+    X(SP_ERR_DISK_FULL, 200, "disk full")
 
 typedef enum sp_err {
     SP_OK = SP_OK_VALUE,

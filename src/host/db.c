@@ -5,21 +5,41 @@
  * durability of every committed transaction (https://sqlite.org/wal.html, "Durability");
  * WAL mode is asked for and then read back, because SQLite silently keeps the old journal
  * mode where WAL is impossible (e.g. some network file systems).
+ *
+ * No descriptor of an existing database file is ever opened or closed here: POSIX drops
+ * every lock a process holds on a file when it closes any descriptor of that file
+ * (https://sqlite.org/howtocorrupt.html, 2.2), so an open()/close() beside a live
+ * connection -- of this process, e.g. the log's second connection -- lets another process
+ * (`log export` beside `log serve`) believe it is the last connection and delete the WAL
+ * the server still writes to.  A file is created (O_EXCL, mode 0600) and closed only when
+ * it did not exist, so no connection can hold a lock on it yet; everything else goes
+ * through stat() and SQLite.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "softpause/host/db.h"
 #include "softpause/host/fileio.h"
 
+sp_err sp_db_error(sqlite3 *db)
+{
+    if (db != NULL &&
+        ((sqlite3_extended_errcode(db) & 0xff) == SQLITE_FULL || sqlite3_system_errno(db) == ENOSPC))
+        return SP_ERR_DISK_FULL;
+    return SP_ERR_DB;
+}
+
 static sp_err db_fail(sqlite3 *db, const char *what, char *err, size_t errcap)
 {
+    sp_err e = sp_db_error(db);
     if (err != NULL && errcap > 0)
-        snprintf(err, errcap, "%s: %s", what, db != NULL ? sqlite3_errmsg(db) : "cannot open");
-    return SP_ERR_DB;
+        snprintf(err, errcap, "%s: %s%s", what, db != NULL ? sqlite3_errmsg(db) : "cannot open",
+                 e == SP_ERR_DISK_FULL ? " (disk full)" : "");
+    return e;
 }
 
 sp_err sp_db_exec(sqlite3 *db, const char *sql, char *err, size_t errcap)
@@ -28,24 +48,77 @@ sp_err sp_db_exec(sqlite3 *db, const char *sql, char *err, size_t errcap)
                                                                 : db_fail(db, sql, err, errcap);
 }
 
-sp_err sp_db_open(sqlite3 **out, const char *path, int busy_ms, char *err, size_t errcap)
+/* A file-system failure on path (errno errnum) as e, with the reason in err. */
+static sp_err path_fail(sp_err e, const char *path, int errnum, char *err, size_t errcap)
+{
+    (void)sp_file_fail(errnum); /* the reason stays readable by sp_file_last_error */
+    if (err != NULL && errcap > 0)
+        snprintf(err, errcap, "%s: %s", path, strerror(errnum));
+    return errnum == ENOSPC ? SP_ERR_DISK_FULL : e;
+}
+
+/* SP_ERR_EXISTS if path-SUFFIX exists (for a WAL or shared-memory file: one that SQLite
+ * would adopt into a new database). */
+static sp_err no_leftover(const char *path, const char *suffix, char *err, size_t errcap)
+{
+    char side[4096];
+    struct stat st;
+    int n = snprintf(side, sizeof side, "%s%s", path, suffix);
+    if (n < 0 || (size_t)n >= sizeof side)
+        return path_fail(SP_ERR_IO, path, ENAMETOOLONG, err, errcap);
+    if (lstat(side, &st) == 0)
+        return path_fail(SP_ERR_EXISTS, side, EEXIST, err, errcap);
+    return errno == ENOENT ? SP_OK : path_fail(SP_ERR_IO, side, errno, err, errcap);
+}
+
+sp_err sp_db_absent(const char *path, char *err, size_t errcap)
+{
+    sp_err e = no_leftover(path, "", err, errcap);
+    if (e == SP_OK)
+        e = no_leftover(path, "-wal", err, errcap);
+    return e == SP_OK ? no_leftover(path, "-shm", err, errcap) : e;
+}
+
+/* Make sure path exists as `how` requires, without opening an existing file. */
+static sp_err prepare_file(const char *path, sp_db_create how, char *err, size_t errcap)
+{
+    struct stat st;
+    sp_err e;
+    int fd;
+
+    if (how == SP_DB_MUST_EXIST) {
+        if (stat(path, &st) != 0)
+            return path_fail(errno == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO, path, errno, err,
+                             errcap);
+        return S_ISREG(st.st_mode) ? SP_OK : path_fail(SP_ERR_IO, path, EINVAL, err, errcap);
+    }
+    if (how == SP_DB_MUST_BE_NEW && (e = sp_db_absent(path, err, errcap)) != SP_OK)
+        return e;
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        close(fd); /* new: nothing can hold a lock on it yet */
+        return SP_OK;
+    }
+    if (errno == EEXIST && how == SP_DB_CREATE_IF_MISSING)
+        return SP_OK;
+    return path_fail(errno == EEXIST ? SP_ERR_EXISTS : SP_ERR_IO, path, errno, err, errcap);
+}
+
+sp_err sp_db_open(sqlite3 **out, const char *path, sp_db_create how, int busy_ms, char *err,
+                  size_t errcap)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *st = NULL;
     sp_err e;
-    int fd, wal;
+    int wal;
 
     *out = NULL;
     if (err != NULL && errcap > 0)
         err[0] = '\0';
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        e = sp_file_fail(errno); /* the reason stays readable by sp_file_last_error */
-        if (err != NULL && errcap > 0)
-            snprintf(err, errcap, "%s: %s", path, sp_file_last_error());
+    if ((e = prepare_file(path, how, err, errcap)) != SP_OK)
         return e;
-    }
-    close(fd);
+    /* Without SQLITE_OPEN_CREATE: a file removed since prepare_file is an error, not a new
+     * database with SQLite's default mode. */
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
         SQLITE_OK) {
         e = db_fail(db, path, err, errcap);

@@ -22,6 +22,11 @@ const char *sp_file_last_error(void)
     return strerror(saved_errno);
 }
 
+sp_err sp_file_disk_full(sp_err e)
+{
+    return e == SP_ERR_IO && saved_errno == ENOSPC ? SP_ERR_DISK_FULL : e;
+}
+
 sp_err sp_file_fail(int errnum)
 {
     saved_errno = errnum;

@@ -115,13 +115,13 @@ const char *sp_log_store_error(sp_log_store *s)
     return s->err;
 }
 
-/* Record the connection's error message; always SP_ERR_DB. */
+/* Record the connection's error message; SP_ERR_DB, or SP_ERR_DISK_FULL (sp_db_error). */
 static sp_err db_fail(sp_log_store *s, conn *c)
 {
     pthread_mutex_lock(&s->err_lock);
     snprintf(s->err, sizeof s->err, "%s", c->db ? sqlite3_errmsg(c->db) : "cannot open");
     pthread_mutex_unlock(&s->err_lock);
-    return SP_ERR_DB;
+    return sp_db_error(c->db);
 }
 
 /* The prepared statement for query id, reset and ready for binding; NULL on failure. */
@@ -155,7 +155,8 @@ static sp_err one_int(sp_log_store *s, conn *c, sqlite3_stmt *st, int64_t *v)
 static sp_err conn_open(sp_log_store *s, conn *c, const char *path)
 {
     pthread_mutex_init(&c->lock, NULL);
-    return sp_db_open(&c->db, path, SP_LOG_DB_BUSY_MS, s->err, sizeof s->err);
+    return sp_db_open(&c->db, path, SP_DB_CREATE_IF_MISSING, SP_LOG_DB_BUSY_MS, s->err,
+                      sizeof s->err);
 }
 
 static void conn_close(conn *c)

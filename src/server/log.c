@@ -210,6 +210,7 @@ static int error_status(sp_err e)
 {
     switch (e) {
     case SP_ERR_DB:
+    case SP_ERR_DISK_FULL:
     case SP_ERR_IO:
     case SP_ERR_CRYPTO:
         return 500;

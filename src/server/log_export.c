@@ -35,9 +35,9 @@ static sp_err put(const char *dir, const char *path, const uint8_t *data, size_t
     *slash = '\0';
     sp_err e = sp_file_make_dirs(full, EXPORT_DIR_MODE);
     *slash = '/';
-    if (e != SP_OK)
-        return e;
-    return sp_file_write_atomic(full, data, len, EXPORT_MODE, 1);
+    if (e == SP_OK)
+        e = sp_file_write_atomic(full, data, len, EXPORT_MODE, 1);
+    return sp_file_disk_full(e);
 }
 
 /* Export tile t (hash tile or entry bundle) unless it is full and already there. */

@@ -26,13 +26,22 @@
  * The transaction makes "compare the old size, store the new head" atomic (the spec's
  * rollback race), and COMMIT returns only once the head is on disk (synchronous=FULL), so
  * the witness never hands out a cosignature it could forget in a crash.
+ *
+ * Losing that memory must never look like a fresh start (a witness that forgot a log
+ * cosigns a rollback or a fork from old 0).  Before every transaction the database path
+ * must still name the file opened (device and inode; an unlinked file has no path), and
+ * inside it an origin without a row must be one the database has never seen
+ * (witness_state_check_unseen).  Either failure is a 500 SP_ERR_WITNESS_STATE, and the
+ * witness refuses every later request too, until an operator restarts it.
  */
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "softpause/checkpoint.h"
 #include "softpause/host/signing.h"
@@ -54,6 +63,10 @@ struct sp_witness_service {
     uint8_t empty_root[SP_SHA256_BYTES];       /* SHA-256(""): the root of the empty tree */
     sp_witness_clock clock;
     void *clock_ctx;
+    char *db_path;                             /* the file opened: its path, device, inode */
+    dev_t db_dev;
+    ino_t db_ino;
+    int broken;                                /* its state was lost: refuse everything */
 };
 
 /* Per-request scratch (about 5 KiB: the proof hashes and the parsed note). */
@@ -157,6 +170,24 @@ static sp_err check_tree(const sp_witness_service *w, const request_work *rw,
                                         rq->hash_count);
 }
 
+/* Does the database path still name the file the witness opened? */
+static int same_file(const sp_witness_service *w)
+{
+    struct stat st;
+    return stat(w->db_path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 0 &&
+           st.st_dev == w->db_dev && st.st_ino == w->db_ino;
+}
+
+/* The witness's memory is gone or damaged: refuse this request and every later one. */
+static sp_err state_lost(sp_witness_service *w, sp_http_response *resp, const char *why)
+{
+    char detail[320];
+    w->broken = 1;
+    snprintf(detail, sizeof detail, "%s (%.160s); no more cosignatures until an operator"
+             " restarts the witness", why, w->db_path);
+    return refuse(resp, 500, SP_ERR_WITNESS_STATE, detail);
+}
+
 /* The transaction (caller holds w->lock).  SP_OK: the new head is committed. */
 static sp_err update_head(sp_witness_service *w, const request_work *rw, const uint8_t *body,
                           size_t len, uint64_t now, sp_http_response *resp)
@@ -167,11 +198,22 @@ static sp_err update_head(sp_witness_service *w, const request_work *rw, const u
     char detail[128];
     sp_err e, verdict;
 
-    if (witness_state_begin(w->db) != SP_OK)
-        return refuse(resp, 500, SP_ERR_DB, "cannot begin a transaction");
-    if (witness_state_get(w->db, cp->origin, cp->origin_len, &head) != SP_OK) {
+    if (w->broken)
+        return state_lost(w, resp, "the database was lost earlier");
+    if (!same_file(w))
+        return state_lost(w, resp, "the database file was unlinked or replaced");
+    if ((e = witness_state_begin(w->db)) != SP_OK)
+        return refuse(resp, 500, e, "cannot begin a transaction");
+    if ((e = witness_state_get(w->db, cp->origin, cp->origin_len, &head)) != SP_OK) {
         witness_state_rollback(w->db);
-        return refuse(resp, 500, SP_ERR_DB, "cannot read the cosigned tree head");
+        return refuse(resp, 500, e, "cannot read the cosigned tree head");
+    }
+    if (!head.found && (e = witness_state_check_unseen(w->db, cp->origin, cp->origin_len)) !=
+                           SP_OK) {
+        witness_state_rollback(w->db);
+        return e == SP_ERR_WITNESS_STATE
+                   ? state_lost(w, resp, "a tree head the database has seen is missing")
+                   : refuse(resp, 500, e, "cannot read the logs seen");
     }
     if (head.found && now < head.cosigned_at) {
         witness_state_rollback(w->db);
@@ -296,6 +338,28 @@ void sp_witness_http(void *ctx, const char *method, const char *path, const uint
     (void)e;
 }
 
+/* Verify the --init-from checkpoints (cfg->start) against the configured logs into cps:
+ * each signed by its log, one per origin. */
+static sp_err check_start(const sp_witness_service *w, const sp_witness_config *cfg,
+                          sp_checkpoint *cps, char *err, size_t errcap)
+{
+    sp_checkpoint_work *cw = malloc(sizeof *cw);
+    uint32_t log_index = 0;
+    sp_err e = cw != NULL ? SP_OK : SP_ERR_IO;
+    for (size_t i = 0; e == SP_OK && i < cfg->nstart; i++) {
+        e = sp_checkpoint_verify_log(w->logs, w->nlogs, cfg->start[i].note, cfg->start[i].len,
+                                     w->crypto, cw, &cps[i], &log_index);
+        for (size_t j = 0; e == SP_OK && j < i; j++)
+            if (strcmp(cps[j].origin, cps[i].origin) == 0)
+                e = SP_ERR_ARGUMENT;
+        if (e != SP_OK && err != NULL && errcap > 0)
+            snprintf(err, errcap, "starting checkpoint %zu%s", i + 1,
+                     e == SP_ERR_ARGUMENT ? ": a second one for its log" : "");
+    }
+    free(cw);
+    return e;
+}
+
 sp_err sp_witness_open(sp_witness_service **out, const sp_witness_config *cfg, char *err,
                        size_t errcap)
 {
@@ -310,7 +374,8 @@ sp_err sp_witness_open(sp_witness_service **out, const sp_witness_config *cfg, c
     if (cfg->key == NULL || cfg->key->pub.alg != SP_KEY_ALG_COSIGNER)
         return SP_ERR_KEY_ALGORITHM;
     if (cfg->logs == NULL || cfg->nlogs == 0 || cfg->nlogs > SP_MAX_LOGS ||
-        cfg->db_path == NULL || plen > SP_WITNESS_MAX_PREFIX ||
+        cfg->db_path == NULL || plen > SP_WITNESS_MAX_PREFIX || cfg->nstart > cfg->nlogs ||
+        (cfg->nstart > 0 && (!cfg->create || cfg->start == NULL)) ||
         (plen > 0 && (prefix[0] != '/' || prefix[plen - 1] == '/')))
         return SP_ERR_ARGUMENT;
     for (size_t i = 0; i < cfg->nlogs; i++)
@@ -326,11 +391,6 @@ sp_err sp_witness_open(sp_witness_service **out, const sp_witness_config *cfg, c
         free(w);
         return SP_ERR_CRYPTO;
     }
-    e = witness_state_open(&w->db, cfg->db_path, err, errcap);
-    if (e != SP_OK) {
-        free(w);
-        return e;
-    }
     pthread_mutex_init(&w->lock, NULL);
     w->key = *cfg->key;
     memcpy(w->logs, cfg->logs, cfg->nlogs * sizeof cfg->logs[0]);
@@ -338,6 +398,24 @@ sp_err sp_witness_open(sp_witness_service **out, const sp_witness_config *cfg, c
     snprintf(w->path, sizeof w->path, "%s%s", prefix, SP_WITNESS_ADD_CHECKPOINT);
     w->clock = cfg->clock != NULL ? cfg->clock : wall_clock;
     w->clock_ctx = cfg->clock_ctx;
+    w->db_path = strdup(cfg->db_path);
+    sp_checkpoint *cps = calloc(cfg->nstart > 0 ? cfg->nstart : 1, sizeof *cps);
+    e = w->db_path != NULL && cps != NULL ? check_start(w, cfg, cps, err, errcap) : SP_ERR_IO;
+    if (e == SP_OK)
+        e = witness_state_open(&w->db, cfg->db_path, cps, cfg->nstart, cfg->create,
+                               w->clock(w->clock_ctx), err, errcap);
+    struct stat st;
+    if (e == SP_OK && stat(cfg->db_path, &st) != 0)
+        e = SP_ERR_WITNESS_STATE; /* gone already */
+    if (e == SP_OK) {
+        w->db_dev = st.st_dev;
+        w->db_ino = st.st_ino;
+    }
+    free(cps);
+    if (e != SP_OK) {
+        sp_witness_close(w);
+        return e;
+    }
     *out = w;
     return SP_OK;
 }
@@ -348,6 +426,7 @@ void sp_witness_close(sp_witness_service *w)
         return;
     sqlite3_close(w->db);
     pthread_mutex_destroy(&w->lock);
+    free(w->db_path);
     sodium_memzero(w, sizeof *w);
     free(w);
 }

@@ -4,6 +4,16 @@
  *
  *   witness_log(origin TEXT PRIMARY KEY, size INTEGER, root BLOB(32), cosigned_at INTEGER)
  *   witness_evidence(origin, kind, old_size, size, root, received_at, request BLOB)
+ *   witness_meta(key TEXT PRIMARY KEY, value): 'format' = 'softpause-witness/v1',
+ *                'logs_seen' = how many origins have ever had a row
+ *   witness_seen(origin TEXT PRIMARY KEY): every origin that has ever had a row
+ *
+ * A witness's state is its whole value, so it is never silently recreated: the database
+ * is created only on request (create = 1, refused if anything is there), and an existing
+ * one must carry the format mark (a database of the first format, without it, is marked
+ * at open: every origin with a row counts as seen) and hold exactly one row per origin
+ * seen.  An origin without a row that is in witness_seen, or any difference between the
+ * row count and logs_seen, means rows were lost: SP_ERR_WITNESS_STATE, never a fresh start.
  *
  * A trigger refuses any UPDATE that lowers witness_log.size, so not even a bug in the
  * caller can roll a log back.  Callers bracket get/put/evidence in
@@ -17,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "softpause/checkpoint.h"
 #include "softpause/crypto.h"
 #include "softpause/errors.h"
 
@@ -27,9 +38,18 @@ typedef struct witness_head {
     uint64_t cosigned_at;           /* the time of the last cosignature for this origin */
 } witness_head;
 
-/* Open (sp_db_open) and create the schema if missing. */
-SP_MUST_CHECK sp_err witness_state_open(sqlite3 **db, const char *path, char *err,
-                                        size_t errcap);
+/* Open (sp_db_open) an existing witness database and check it as above; with create,
+ * first create it holding the heads start[0..nstart) (cosigned_at = now), whole or not at
+ * all.  SP_ERR_WITNESS_STATE: no database, not a witness database, or rows lost;
+ * SP_ERR_EXISTS: create, but something is at path (or path-wal, path-shm). */
+SP_MUST_CHECK sp_err witness_state_open(sqlite3 **db, const char *path,
+                                        const sp_checkpoint *start, size_t nstart, int create,
+                                        uint64_t now, char *err, size_t errcap);
+
+/* For an origin that has no row (inside the transaction): SP_OK if the database has never
+ * seen it and no row is missing, SP_ERR_WITNESS_STATE if rows were lost. */
+SP_MUST_CHECK sp_err witness_state_check_unseen(sqlite3 *db, const char *origin,
+                                                size_t origin_len);
 
 SP_MUST_CHECK sp_err witness_state_begin(sqlite3 *db);
 SP_MUST_CHECK sp_err witness_state_commit(sqlite3 *db);
@@ -37,6 +57,7 @@ void witness_state_rollback(sqlite3 *db);
 
 SP_MUST_CHECK sp_err witness_state_get(sqlite3 *db, const char *origin, size_t origin_len,
                                        witness_head *head);
+/* Store the head; a first head for origin also records origin as seen. */
 SP_MUST_CHECK sp_err witness_state_put(sqlite3 *db, const char *origin, size_t origin_len,
                                        uint64_t size, const uint8_t root[SP_SHA256_BYTES],
                                        uint64_t now);

@@ -114,4 +114,20 @@ record_codes "$T/serve.err"
 expect_err SP_ERR_NOT_FOUND "export without a cosigned checkpoint" $SP log export --db "$T/log.db" "$T/mirror"
 run 2 "export without DIR" $SP log export --db "$T/log.db"
 
+# ---- a full disk says so ------------------------------------------------------------------------
+if small_disk "$T/small" 512k; then
+    $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/small/log.db" --port-file "$T/port2" \
+        > "$T/serve2.out" 2> "$T/serve2.err" &
+    PID=$!
+    for i in $(seq 100); do [ -s "$T/port2" ] && break; sleep 0.05; done
+    URL=http://127.0.0.1:$(cat "$T/port2" 2>/dev/null)
+    fill_disk "$T/small"
+    statement 700 mil-a civ-a
+    http "full disk: 500" 500 --data-binary @"$T/s.700" "$URL/add"
+    contains "full disk: SP_ERR_DISK_FULL" "^SP_ERR_DISK_FULL: disk full" "$T/body"
+    record_codes "$T/body"
+    kill -TERM $PID; wait $PID
+    small_disk_end "$T/small"
+fi
+
 cli_finish

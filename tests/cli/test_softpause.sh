@@ -72,8 +72,8 @@ LOGKEY=$K/log.test.example%2Flog
 for w in w1 w2 w3; do $SP key generate --cosigner $w.test.example --out "$K" > /dev/null; done
 wait_file() { for i in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
 for w in w1 w2 w3; do
-    $SP witness serve --key "$K/$w.test.example.key" --db "$T/$w.db" --log "$(cat "$LOGKEY.pub")" \
-        --port-file "$T/$w.port" > "$T/$w.out" 2> "$T/$w.err" &
+    $SP witness serve --init --key "$K/$w.test.example.key" --db "$T/$w.db" \
+        --log "$(cat "$LOGKEY.pub")" --port-file "$T/$w.port" > "$T/$w.out" 2> "$T/$w.err" &
     echo $! > "$T/$w.pid"
 done
 for w in w1 w2 w3; do if wait_file "$T/$w.port"; then ok; else bad "witness $w starts"; fi; done
@@ -331,6 +331,12 @@ run 0 "bundle from the mirror" $SP bundle make --policy $P --log "$T/mirror" --o
 sed '/^$/q' "$T/b1" > "$T/b1.head"; sed '/^$/q' "$T/b1-mirror" > "$T/b1-mirror.head"
 if cmp -s "$T/b1.head" "$T/b1-mirror.head"; then ok; else bad "the mirror gives the same proof"; fi
 run 0 "the mirror's bundle verifies" $SP bundle verify --policy $P "$T/b1-mirror"
+if small_disk "$T/small" 64k; then
+    fill_disk "$T/small"
+    expect_err SP_ERR_DISK_FULL "export to a full disk says so" \
+        $SP log export --db "$T/log.db" "$T/small/mirror"
+    small_disk_end "$T/small"
+fi
 $SP statement new --policy $P --epoch 2 --mode run > "$T/s2.txt"
 for b in mil-b civ-b mil-c; do $SP note sign --key $K/$b.key "$T/s2.txt" > "$T/s2.$b"; done
 $SP statement collect --policy $P "$T/s2.mil-b" "$T/s2.civ-b" "$T/s2.mil-c" > "$T/s2.note"

@@ -43,8 +43,11 @@ expect_err SP_ERR_KEY_ALGORITHM "a signer key as witness key" $SP witness serve 
 expect_err SP_ERR_KEY_ALGORITHM "a cosigner key as log" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$W.pub"
 expect_err SP_ERR_KEY_FORMAT "a --log that is no key" $SP witness serve --key "$W.key" --db "$T/w.db" --log "not+a+key"
 expect_err SP_ERR_IO "a --log file that does not exist" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$K/missing.pub"
-expect_err SP_ERR_IO "database in a missing directory" $SP witness serve --key "$W.key" --db "$T/no/such/w.db" --log "$LOG.pub"
+expect_err SP_ERR_IO "database in a missing directory" $SP witness serve --init --key "$W.key" --db "$T/no/such/w.db" --log "$LOG.pub"
 expect_err SP_ERR_ARGUMENT "prefix without a slash" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub" --prefix w1
+expect_err SP_ERR_WITNESS_STATE "no database without --init" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub"
+if [ ! -e "$T/w.db" ]; then ok; else bad "a refused start creates no database"; fi
+expect_err SP_ERR_IO "--init-from a missing file" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub" --init-from "$T/missing"
 
 if ! command -v curl > /dev/null 2>&1 || ! command -v openssl > /dev/null 2>&1; then
     echo "$SUITE: serving tests skipped (curl or openssl not installed)"; cli_finish
@@ -83,7 +86,7 @@ stop() {
     same "witness stops on SIGTERM with status 0" "$st" 0
 }
 
-serve --log "$LOG.pub"
+serve --init --log "$LOG.pub"
 contains "serve prints its URL" "witness: listening on $URL" "$T/serve.out"
 checkpoint 1 "$R1" "$LOG.key"
 post 0
@@ -139,5 +142,61 @@ same "restart keeps the size" "$status $(cat "$T/body")" "409 2"
 post 2
 same "same tree again" "$status" 200
 stop
+
+# ---- a witness that loses its database ---------------------------------------------------------
+expect_err SP_ERR_EXISTS "--init over an existing database" \
+    $SP witness serve --init --key "$W.key" --db "$T/w.db" --log "$LOG.pub"
+cp "$T/w.db" "$T/w.db.saved"
+: > "$T/w.db"
+expect_err SP_ERR_WITNESS_STATE "an emptied (truncated) database refused" \
+    $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub"
+rm -f "$T/w.db"
+expect_err SP_ERR_WITNESS_STATE "a deleted database refused" \
+    $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub"
+if [ ! -e "$T/w.db" ]; then ok; else bad "a refused start recreates the database"; fi
+
+# Unlinked while running: every later request is a 500 that says why.
+cp "$T/w.db.saved" "$T/w.db"
+serve --log "$LOG.pub"
+rm -f "$T/w.db" "$T/w.db-wal" "$T/w.db-shm"
+checkpoint 1 "$R1" "$LOG.key"
+post 0
+same "unlinked database: 500" "$status" 500
+contains "500 names the state error" "^SP_ERR_WITNESS_STATE: .*unlinked or replaced" "$T/body"
+stop
+contains "the refusal is logged" "POST /add-checkpoint 500 SP_ERR_WITNESS_STATE" "$T/serve.err"
+
+# Re-initialised from the checkpoint of size 2 the operator supplies: a forked log starting
+# over gets 409 "2", the same tree is cosigned again, an inconsistent one is refused.
+checkpoint 2 "$R2" "$LOG.key"
+cp "$T/cp" "$T/cp2"
+checkpoint 2 "$R2" "$K/impostor/log.example.key"
+expect_err SP_ERR_CKPT_LOG_SIGNATURE "--init-from a checkpoint the log did not sign" \
+    $SP witness serve --init-from "$T/cp" --key "$W.key" --db "$T/w.db" --log "$LOG.pub"
+if [ ! -e "$T/w.db" ]; then ok; else bad "a refused --init-from leaves a database"; fi
+serve --init-from "$T/cp2" --log "$LOG.pub"
+checkpoint 1 "$R1" "$LOG.key"
+post 0
+same "after --init-from: a smaller tree from old 0 is 409 with the size" "$status $(cat "$T/body")" "409 2"
+checkpoint 3 "$R1" "$LOG.key"
+post 2 "$P12"
+same "after --init-from: an inconsistent tree is 422" "$status" 422
+cp "$T/cp2" "$T/cp"
+post 2
+same "after --init-from: the same tree is cosigned" "$status" 200
+stop
+
+# ---- a full disk says so ------------------------------------------------------------------------
+if small_disk "$T/small"; then
+    serve --init --log "$LOG.pub" --db "$T/small/w.db"
+    fill_disk "$T/small"
+    checkpoint 1 "$R1" "$LOG.key"
+    post 0
+    same "full disk: 500" "$status" 500
+    contains "full disk: SP_ERR_DISK_FULL" "^SP_ERR_DISK_FULL: disk full" "$T/body"
+    stop
+    record_codes "$T/serve.err"
+    small_disk_end "$T/small"
+fi
 
 cli_finish

@@ -22,6 +22,17 @@
  * and every checkpoint in the stored history has the root the tree has at that size, its
  * log signature and witness quorum verify, and a consistency proof from each to the next
  * larger one verifies (sp_merkle_verify_consistency).
+ *
+ * Export beside serve (test_export_beside_serve; `test_log_crash export ROUNDS`): per round
+ * the log serves and appenders append; two `log export` processes (sp_log_store_open +
+ * sp_log_export, as the command does) run at once, against the live database, while the
+ * appends go on; more appends; kill -9; the checks above; then the log restarts and must
+ * publish a witness-cosigned checkpoint of its whole tree again (the witnesses remember
+ * every size they cosigned, so a log that lost acknowledged entries is refused for good),
+ * and every exported directory must verify: each entry's inclusion proof, read from the
+ * exported tiles, leads to the exported checkpoint's root.  (The bug this catches: an
+ * open()/close() of the database file beside a live SQLite connection drops the process's
+ * POSIX locks, so the exporter's last close deleted the WAL the server still wrote to.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -412,6 +423,178 @@ static void round_once(unsigned k, unsigned ms, unsigned seed)
     close(p[0]);
 }
 
+/* ---- log export beside a serving log ------------------------------------------------------ */
+
+/* A `log export` process: open the live database and export it to dir. */
+static pid_t start_export(const char *dir)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork");
+    if (pid == 0) {
+        sp_log_store *s = NULL;
+        sp_err e = sp_log_store_open(&s, db);
+        if (e == SP_OK)
+            e = sp_log_export(s, dir, NULL);
+        sp_log_store_close(s);
+        _exit(e == SP_OK ? 0 : e == SP_ERR_NOT_FOUND ? 4 : 5);
+    }
+    return pid;
+}
+
+/* Wait for a witness-cosigned checkpoint of at least `size` at base (up to ms). */
+static int wait_cosigned(const char *base, uint64_t size, int ms)
+{
+    static sp_checkpoint_work work;
+    char url[128];
+    snprintf(url, sizeof url, "%s/checkpoint", base);
+    for (uint64_t until = now_ms() + (uint64_t)ms; now_ms() < until; usleep(20000)) {
+        int status = 0;
+        uint8_t *body = NULL;
+        size_t len = 0;
+        sp_checkpoint cp;
+        sp_checkpoint_result result;
+        if (sp_http_request("GET", url, NULL, 0, 5000, 1 << 16, &status, &body, &len, NULL, 0) ==
+                SP_OK &&
+            status == 200 &&
+            sp_checkpoint_verify_witnessed(&world.policy.witness, body, len, sp_sodium_crypto(),
+                                           &work, &cp, &result) == SP_OK &&
+            cp.size >= size) {
+            free(body);
+            return 1;
+        }
+        free(body);
+    }
+    return 0;
+}
+
+/* Every entry of the exported tree verifies, through the exported tiles, against the
+ * exported checkpoint's root.  Returns the exported size. */
+static uint64_t check_export(const char *dir)
+{
+    static sp_checkpoint_work work;
+    uint8_t *note = NULL;
+    size_t len = 0;
+    sp_checkpoint cp;
+    sp_checkpoint_result result;
+    CHECK_OK(sp_tile_fetch(dir, "checkpoint", &note, &len));
+    if (note == NULL)
+        return 0;
+    CHECK_OK(sp_checkpoint_verify_witnessed(&world.policy.witness, note, len,
+                                            sp_sodium_crypto(), &work, &cp, &result));
+    free(note);
+    for (uint64_t i = 0; i < cp.size; i++) {
+        uint8_t proof[SP_MAX_PROOF_HASHES][32], leaf[32], *entry = NULL;
+        size_t n = 0, elen = 0;
+        sp_err e = sp_tile_inclusion_proof(dir, i, cp.size, sp_sodium_crypto(), proof, &n);
+        if (e == SP_OK)
+            e = sp_tile_read_entry(dir, i, cp.size, &entry, &elen);
+        if (e == SP_OK)
+            e = sp_merkle_leaf_hash(leaf, entry, elen, sp_sodium_crypto());
+        if (e == SP_OK)
+            e = sp_merkle_verify_inclusion(sp_sodium_crypto(), i, cp.size, leaf,
+                                           (const uint8_t(*)[32])proof, n, cp.root, 32);
+        free(entry);
+        if (e != SP_OK) {
+            printf("  export %s: entry %llu of %llu: %s\n", dir, (unsigned long long)i,
+                   (unsigned long long)cp.size, sp_err_name(e));
+            CHECK_OK(e);
+            break;
+        }
+    }
+    return cp.size;
+}
+
+/* Drain the clients' reports for ms. */
+static void drain_for(int fd, unsigned ms)
+{
+    uint64_t until = now_ms() + ms;
+    while (now_ms() < until)
+        drain(fd, (int)(until - now_ms()));
+}
+
+static unsigned export_rounds = 2;
+
+static void test_export_beside_serve(void)
+{
+    uint16_t ports[PUB_NWITNESSES], port = 0;
+    unsigned exported = 0;
+    char base[64], dir[2][1024];
+    pf_world_make(&world);
+    pid_t witnesses = start_witnesses(ports);
+    world_make(ports);
+    scratch_make("logexport");
+    scratch_path(db, sizeof db, "log.db");
+    scratch_path(dir[0], sizeof dir[0], "mirror-a");
+    scratch_path(dir[1], sizeof dir[1], "mirror-b");
+    for (unsigned k = 0; k < export_rounds && !harness_current_failed; k++) {
+        int p[2];
+        pid_t clients[APPENDERS], log = start_log(&port);
+        if (pipe(p) != 0)
+            die("pipe");
+        snprintf(base, sizeof base, "http://127.0.0.1:%u", (unsigned)port);
+        for (int i = 0; i < APPENDERS; i++)
+            clients[i] = start_client(0, base, p[1],
+                                      1 + (uint64_t)k * EPOCHS_PER_ROUND +
+                                          (uint64_t)i * (EPOCHS_PER_ROUND / APPENDERS));
+        close(p[1]);
+        /* Append until the log has a cosigned checkpoint, then export twice at once while
+         * the appends go on (twice in a row: the second export adds to the first). */
+        drain_for(p[0], 200);
+        CHECK(wait_cosigned(base, 1, 10000));
+        for (int round = 0; round < 2; round++) {
+            pid_t ex[2] = {start_export(dir[0]), start_export(dir[1])};
+            for (int i = 0; i < 2; i++) {
+                int st = 0;
+                while (waitpid(ex[i], &st, WNOHANG) == 0)
+                    drain(p[0], 10);
+                CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+                exported += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+            }
+        }
+        drain_for(p[0], 300); /* acknowledged after the exports */
+        kill(log, SIGKILL);
+        waitpid(log, NULL, 0);
+        for (int i = 0; i < APPENDERS; i++) {
+            kill(clients[i], SIGKILL);
+            waitpid(clients[i], NULL, 0);
+        }
+        drain(p[0], 0);
+        close(p[0]);
+        check_database();
+
+        /* Restarted, the log is cosigned again for its whole tree. */
+        uint64_t size = 0;
+        sp_log_store *s = NULL;
+        CHECK_OK(sp_log_store_open(&s, db));
+        if (s != NULL)
+            CHECK_OK(sp_log_store_size(s, &size));
+        sp_log_store_close(s);
+        log = start_log(&port);
+        snprintf(base, sizeof base, "http://127.0.0.1:%u", (unsigned)port);
+        if (!wait_cosigned(base, size, 15000)) {
+            printf("  round %u: the restarted log of %llu entries is not cosigned again\n", k,
+                   (unsigned long long)size);
+            CHECK(0);
+        }
+        kill(log, SIGKILL);
+        waitpid(log, NULL, 0);
+        for (int i = 0; i < 2; i++)
+            CHECK(check_export(dir[i]) > 0);
+    }
+    printf("test_log_crash: export beside serve: %u rounds, %u exports, %zu acknowledged"
+           " entries\n", export_rounds, exported, nacks);
+    CHECK(nacks > 0);
+    kill(witnesses, SIGKILL);
+    waitpid(witnesses, NULL, 0);
+    scratch_remove();
+    free(acks);
+    free(served);
+    acks = NULL;
+    served = NULL;
+    nacks = cap_acks = nserved = cap_served = 0;
+}
+
 static unsigned kills = 10;
 
 static void test_kill_the_log(void)
@@ -449,11 +632,17 @@ static void test_kill_the_log(void)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1)
-        kills = (unsigned)strtoul(argv[1], NULL, 10);
     signal(SIGPIPE, SIG_IGN);
     if (sp_sodium_init() != SP_OK)
         return 1;
+    if (argc > 2 && strcmp(argv[1], "export") == 0) {
+        export_rounds = (unsigned)strtoul(argv[2], NULL, 10);
+        RUN_TEST(test_export_beside_serve);
+        return harness_finish("test_log_crash export");
+    }
+    if (argc > 1)
+        kills = (unsigned)strtoul(argv[1], NULL, 10);
+    RUN_TEST(test_export_beside_serve);
     RUN_TEST(test_kill_the_log);
     return harness_finish("test_log_crash");
 }

@@ -38,7 +38,7 @@ static int setup(void)
         snprintf(name, sizeof name, "w%d.db", i);
         scratch_path(db, sizeof db, name);
         sp_witness_config cfg = {&k, world.policy.witness.logs, world.policy.witness.log_count,
-                                 db, NULL, NULL, NULL};
+                                 db, NULL, NULL, NULL, 1, NULL, 0};
         if (sp_witness_open(&services[i], &cfg, err, sizeof err) != SP_OK ||
             sp_http_server_start(&servers[i], NULL, 0, 1 << 16, sp_witness_http, services[i],
                                  &ports[i]) != SP_OK) {

@@ -23,9 +23,11 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,7 +87,9 @@ static void teardown(sp_witness_service *w)
 
 static sp_witness_service *open_witness(const char *db, int i)
 {
-    sp_witness_config cfg = {&WKEY[i], &LOG, 1, db, NULL, test_clock, NULL};
+    /* A new database the first time (`witness serve --init`), the same one after. */
+    sp_witness_config cfg = {&WKEY[i], &LOG, 1, db, NULL, test_clock, NULL,
+                             access(db, F_OK) != 0, NULL, 0};
     sp_witness_service *w = NULL;
     char err[256];
     sp_err e = sp_witness_open(&w, &cfg, err, sizeof err);
@@ -700,6 +704,197 @@ static void test_concurrent_requests_are_atomic(void)
     scratch_remove();
 }
 
+/* ---- a witness that loses its state (issue 8, item 3b) ------------------------------------ */
+
+/* Open DB with the given create flag and starting checkpoints; the error. */
+static sp_err open_as(sp_witness_service **w, int create, const sp_witness_start *start,
+                      size_t nstart)
+{
+    sp_witness_config cfg = {&WKEY[0], &LOG, 1, DB, NULL, test_clock, NULL,
+                             create, start, nstart};
+    char err[256];
+    *w = NULL;
+    sp_err e = sp_witness_open(w, &cfg, err, sizeof err);
+    harness_saw(e);
+    CHECK(e == SP_OK || e == SP_ERR_ARGUMENT || strlen(err) > 0); /* a refusal says why */
+    return e;
+}
+
+/* Run SQL on DB through a connection of its own (an operator's mistake, a bad restore). */
+static void sql_on_db(const char *sql)
+{
+    sqlite3 *db = NULL;
+    CHECK(sqlite3_open_v2(DB, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void remove_db(void)
+{
+    char side[1100];
+    unlink(DB);
+    snprintf(side, sizeof side, "%s-wal", DB);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", DB);
+    unlink(side);
+}
+
+/* Without its database the witness does not start, unless told to create one; --init never
+ * overwrites a database, nor adopts a WAL left beside it. */
+static void test_database_is_never_recreated(void)
+{
+    sp_witness_service *w = NULL, *w2 = NULL;
+    reply r;
+    char side[1100];
+    scratch_make("witness");
+    db_path(DB, sizeof DB, "w.db");
+    clock_now = T0;
+    CHECK_ERR(open_as(&w, 0, NULL, 0), SP_ERR_WITNESS_STATE);
+    CHECK(w == NULL && access(DB, F_OK) != 0); /* nothing created */
+    CHECK_OK(open_as(&w, 1, NULL, 0));
+    if (w == NULL)
+        return;
+    grow(w, 0, 5, &r);
+    CHECK(cosigned(&r, 0, 5, T0));
+    CHECK_ERR(open_as(&w2, 1, NULL, 0), SP_ERR_EXISTS); /* --init over a live database */
+    sp_witness_close(w);
+    CHECK_ERR(open_as(&w2, 1, NULL, 0), SP_ERR_EXISTS);
+    CHECK_OK(open_as(&w2, 0, NULL, 0)); /* restart */
+    if (w2 != NULL)
+        expect_head(w2, 1, 5);
+    sp_witness_close(w2);
+
+    /* Deleted: refused; --init beside a leftover WAL: refused, and nothing created. */
+    remove_db();
+    CHECK_ERR(open_as(&w, 0, NULL, 0), SP_ERR_WITNESS_STATE);
+    snprintf(side, sizeof side, "%s-wal", DB);
+    FILE *f = fopen(side, "w");
+    if (f != NULL)
+        fclose(f);
+    CHECK_ERR(open_as(&w, 1, NULL, 0), SP_ERR_EXISTS);
+    CHECK(access(DB, F_OK) != 0);
+    unlink(side);
+    scratch_remove();
+}
+
+/* Truncated to nothing, or emptied of its rows: refused at start, never a fresh witness
+ * that would cosign "old 0" for a forked log. */
+static void test_lost_database_refused_at_start(void)
+{
+    sp_witness_service *w = setup_cosigned(7);
+    if (w == NULL)
+        return;
+    sp_witness_close(w);
+    CHECK(truncate(DB, 0) == 0);
+    CHECK_ERR(open_as(&w, 0, NULL, 0), SP_ERR_WITNESS_STATE);
+    scratch_remove();
+
+    w = setup_cosigned(7);
+    if (w == NULL)
+        return;
+    sp_witness_close(w);
+    sql_on_db("DELETE FROM witness_log");
+    CHECK_ERR(open_as(&w, 0, NULL, 0), SP_ERR_WITNESS_STATE);
+    sql_on_db("DELETE FROM witness_seen"); /* the record of logs seen, too: the count stays */
+    CHECK_ERR(open_as(&w, 0, NULL, 0), SP_ERR_WITNESS_STATE);
+    scratch_remove();
+
+    /* A database of the first format (no format mark) is adopted with its rows. */
+    w = setup_cosigned(7);
+    if (w == NULL)
+        return;
+    sp_witness_close(w);
+    sql_on_db("DROP TABLE witness_meta; DROP TABLE witness_seen");
+    CHECK_OK(open_as(&w, 0, NULL, 0));
+    sp_witness_close(w);
+    sql_on_db("DELETE FROM witness_log");
+    CHECK_ERR(open_as(&w, 0, NULL, 0), SP_ERR_WITNESS_STATE); /* now its rows are counted */
+    scratch_remove();
+}
+
+/* While running: a row deleted under the witness, the file unlinked or replaced -- 500
+ * SP_ERR_WITNESS_STATE for this request and every later one. */
+static void test_lost_database_refused_while_running(void)
+{
+    reply r;
+    sp_witness_service *w = setup_cosigned(7);
+    if (w == NULL)
+        return;
+    sql_on_db("DELETE FROM witness_log");
+    grow(w, 0, 3, &r); /* a forked log starting over */
+    CHECK_REFUSED(r, 500, SP_ERR_WITNESS_STATE);
+    grow(w, 7, 9, &r); /* and the witness stays stopped */
+    CHECK_REFUSED(r, 500, SP_ERR_WITNESS_STATE);
+    teardown(w);
+
+    w = setup_cosigned(7);
+    if (w == NULL)
+        return;
+    remove_db();
+    grow(w, 7, 9, &r);
+    CHECK_REFUSED(r, 500, SP_ERR_WITNESS_STATE);
+    CHECK(strstr(r.body, "unlinked or replaced") != NULL);
+    teardown(w);
+
+    /* Replaced by another witness database (renamed over it). */
+    char other[1024];
+    w = setup_cosigned(7);
+    if (w == NULL)
+        return;
+    db_path(other, sizeof other, "other.db");
+    sp_witness_service *o = open_witness(other, 1);
+    sp_witness_close(o);
+    CHECK(rename(other, DB) == 0);
+    grow(w, 7, 9, &r);
+    CHECK_REFUSED(r, 500, SP_ERR_WITNESS_STATE);
+    teardown(w);
+}
+
+/* --init-from: a witness re-initialised from a checkpoint the operator supplies refuses
+ * anything smaller or inconsistent with it, and follows the log from there. */
+static void test_init_from_checkpoint(void)
+{
+    char note[2048], req[8192];
+    uint8_t root[32], evil[32], proof[64][32];
+    size_t np;
+    static const char evil_leaf[] = "a statement of a forked log\n";
+    sp_witness_service *w = NULL;
+    reply r;
+    scratch_make("witness");
+    db_path(DB, sizeof DB, "w.db");
+    clock_now = T0;
+
+    /* Not signed by the log: refused, nothing created. */
+    pub_filler_root(10, root);
+    sp_witness_start start = {(const uint8_t *)note, 0};
+    start.len = checkpoint_as(note, sizeof note, 10, root, &PW.witnesses[0], NULL, NULL);
+    CHECK(open_as(&w, 1, &start, 1) != SP_OK);
+    CHECK(w == NULL && access(DB, F_OK) != 0);
+    CHECK_ERR(open_as(&w, 0, &start, 1), SP_ERR_ARGUMENT); /* only with create */
+
+    start.len = checkpoint_as(note, sizeof note, 10, root, NULL, NULL, NULL);
+    CHECK_OK(open_as(&w, 1, &start, 1));
+    if (w == NULL)
+        return;
+    expect_head(w, 1, 10);
+    grow(w, 0, 3, &r); /* a forked log from scratch */
+    CHECK(size_conflict(&r, 10));
+    grow(w, 10, 8, &r); /* smaller */
+    CHECK_REFUSED(r, 400, SP_ERR_MERKLE_SIZE);
+    pub_tree(evil_leaf, sizeof evil_leaf - 1, 12, 4, evil, proof, &np);
+    checkpoint_as(note, sizeof note, 12, evil, NULL, NULL, NULL);
+    np = pub_consistency(10, 12, proof);
+    submit(w, req, request(req, sizeof req, 10, (const uint8_t(*)[32])proof, np, note), &r);
+    CHECK_REFUSED(r, 422, SP_ERR_MERKLE_ROOT_MISMATCH); /* inconsistent */
+    grow(w, 10, 12, &r);
+    CHECK(cosigned(&r, 0, 12, T0));
+    sp_witness_close(w);
+    CHECK_OK(open_as(&w, 0, NULL, 0)); /* and it restarts like any witness */
+    if (w != NULL)
+        expect_head(w, 1, 12);
+    teardown(w);
+}
+
 /* ---- configuration and HTTP ----------------------------------------------------------------- */
 
 static void test_open_refuses_bad_config(void)
@@ -710,7 +905,7 @@ static void test_open_refuses_bad_config(void)
     sp_wlog cosigner_log = LOG;
     scratch_make("witness");
     db_path(db, sizeof db, "w.db");
-    sp_witness_config cfg = {&WKEY[0], &LOG, 1, db, NULL, test_clock, NULL};
+    sp_witness_config cfg = {&WKEY[0], &LOG, 1, db, NULL, test_clock, NULL, 1, NULL, 0};
 
     signer.pub.alg = SP_KEY_ALG_ED25519;
     cfg.key = &signer;
@@ -742,6 +937,8 @@ static void test_open_refuses_bad_config(void)
             fputs("this is not an SQLite database\n", f);
         fclose(f);
     }
+    CHECK_ERR(sp_witness_open(&w, &cfg, err, sizeof err), SP_ERR_EXISTS); /* --init */
+    cfg.create = 0;
     CHECK_ERR(sp_witness_open(&w, &cfg, err, sizeof err), SP_ERR_DB);
     CHECK(strlen(err) > 0);
     CHECK(w == NULL);
@@ -818,7 +1015,7 @@ static void test_over_http(void)
 {
     char db[1024], url[256], base[128], ctype[128];
     static char req[SP_MAX_WITNESS_REQUEST_BYTES];
-    sp_witness_config cfg = {&WKEY[0], &LOG, 1, NULL, "/w1", test_clock, NULL};
+    sp_witness_config cfg = {&WKEY[0], &LOG, 1, NULL, "/w1", test_clock, NULL, 1, NULL, 0};
     sp_witness_service *w = NULL;
     sp_http_server *srv = NULL;
     uint16_t port = 0;
@@ -1070,6 +1267,10 @@ int main(int argc, char **argv)
     RUN_TEST(test_refuses_smaller_tree);
     RUN_TEST(test_restart_keeps_state);
     RUN_TEST(test_concurrent_requests_are_atomic);
+    RUN_TEST(test_database_is_never_recreated);
+    RUN_TEST(test_lost_database_refused_at_start);
+    RUN_TEST(test_lost_database_refused_while_running);
+    RUN_TEST(test_init_from_checkpoint);
     RUN_TEST(test_open_refuses_bad_config);
     RUN_TEST(test_bad_clock);
     RUN_TEST(test_clock_behind_last_cosignature);

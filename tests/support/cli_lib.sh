@@ -62,6 +62,21 @@ col() { awk -F, -v c="$1" -v p="$2" 'NR==1{for(i=1;i<=NF;i++) if($i==c) k=i; nex
 # colsum NAME [FORMAT]: sum of column NAME of $T/out, printed with FORMAT (default %.6f)
 colsum() { awk -F, -v c="$1" -v f="${2:-%.6f}" 'NR==1{for(i=1;i<=NF;i++) if($i==c) k=i; next} {s+=$k} END{printf f "\n", s}' "$T/out"; }
 
+# small_disk DIR [SIZE]: mount a tmpfs of SIZE (default 256k) at DIR, for disk-full tests;
+# fill_disk DIR fills it; small_disk_end DIR unmounts it.  Mounting needs root (as in CI):
+# otherwise small_disk prints a SKIP line and returns 1.  (SQLITE_FULL itself is also
+# produced without root by tests/host/test_db.c.)
+small_disk() {
+    if [ "$(id -u)" != 0 ]; then echo "SKIP $SUITE: disk-full tests need root (a small tmpfs)"; return 1; fi
+    mkdir -p "$1"
+    if ! mount -t tmpfs -o "size=${2:-256k},mode=0755" tmpfs "$1" 2> /dev/null; then
+        echo "SKIP $SUITE: disk-full tests: cannot mount a tmpfs here"; rmdir "$1"; return 1
+    fi
+    return 0
+}
+fill_disk() { dd if=/dev/zero of="$1/filler" bs=4k > /dev/null 2>&1; return 0; }
+small_disk_end() { umount "$1" 2> /dev/null; rmdir "$1" 2> /dev/null; return 0; }
+
 # Commands that must exist before anything else runs.
 cli_require() {
     if [ ! -x "$1" ]; then echo "FAIL $SUITE: $1 not built"; echo "0 1" >> "${SP_TALLY_FILE:-/dev/null}"; exit 1; fi

@@ -2,16 +2,19 @@
  * softpause/host/db.h -- opening an SQLite database that holds durable server state (the
  * witness's cosigned tree heads; usable by any server whose answer must survive a crash).
  *
- * sp_db_open() creates the file with mode 0600 if it is missing (SQLite would use 0644),
- * then sets, and checks:
+ * sp_db_open() finds or creates the file as `how` says -- a new file gets mode 0600 (SQLite
+ * would use 0644) -- without ever opening and closing a descriptor of an existing database
+ * (which would drop this process's SQLite locks on it; see db.c), then sets, and checks:
  *   journal_mode=WAL     readers never block the writer, and a crash rolls back to the last
  *                        COMMIT;
  *   synchronous=FULL     the WAL is fsync'ed at every COMMIT, so a COMMIT that has returned
  *                        survives power loss -- a server may answer once COMMIT returns;
  *   busy timeout         busy_ms: another process holding the write lock is waited for,
  *                        not reported as an error.
- * Failures are SP_ERR_DB (or SP_ERR_IO if the file cannot be created); err (errcap bytes,
- * may be NULL) gets SQLite's message.
+ * Failures are SP_ERR_DB, SP_ERR_DISK_FULL (SQLITE_FULL, ENOSPC), SP_ERR_IO (the file cannot
+ * be created or examined), SP_ERR_NOT_FOUND (SP_DB_MUST_EXIST, no file) or SP_ERR_EXISTS
+ * (SP_DB_MUST_BE_NEW: the file, or a -wal or -shm file SQLite would adopt, exists); err
+ * (errcap bytes, may be NULL) gets the reason (SQLite's message, or the file and errno).
  */
 #ifndef SOFTPAUSE_HOST_DB_H
 #define SOFTPAUSE_HOST_DB_H
@@ -21,10 +24,24 @@
 
 #include "softpause/errors.h"
 
-SP_MUST_CHECK sp_err sp_db_open(sqlite3 **out, const char *path, int busy_ms, char *err,
-                                size_t errcap);
+typedef enum sp_db_create {
+    SP_DB_CREATE_IF_MISSING, /* the log: an empty database is a valid start */
+    SP_DB_MUST_EXIST,        /* the witness: its database is its memory, never recreated */
+    SP_DB_MUST_BE_NEW        /* `witness serve --init`: never overwrite or adopt anything */
+} sp_db_create;
 
-/* Run SQL without results (several statements allowed).  SP_ERR_DB on failure, with
+SP_MUST_CHECK sp_err sp_db_open(sqlite3 **out, const char *path, sp_db_create how,
+                                int busy_ms, char *err, size_t errcap);
+
+/* SP_OK if nothing is at path, path-wal or path-shm; SP_ERR_EXISTS (naming it in err) or
+ * SP_ERR_IO otherwise.  Opens nothing. */
+SP_MUST_CHECK sp_err sp_db_absent(const char *path, char *err, size_t errcap);
+
+/* The error behind db's last failure: SP_ERR_DISK_FULL when SQLite reports SQLITE_FULL or
+ * the system said ENOSPC, else SP_ERR_DB.  (db NULL: SP_ERR_DB.) */
+SP_MUST_CHECK sp_err sp_db_error(sqlite3 *db);
+
+/* Run SQL without results (several statements allowed).  sp_db_error's code on failure, with
  * SQLite's message in err if not NULL. */
 SP_MUST_CHECK sp_err sp_db_exec(sqlite3 *db, const char *sql, char *err, size_t errcap);
 

@@ -35,6 +35,10 @@ int sp_file_exists(const char *path);
 /* The last OS error text of a failed call above (strerror of the saved errno). */
 const char *sp_file_last_error(void);
 
+/* e, or SP_ERR_DISK_FULL when e is the SP_ERR_IO of a call above that failed with ENOSPC
+ * (for servers and exports, whose operators must be told the disk is full). */
+sp_err sp_file_disk_full(sp_err e);
+
 /* Record errnum as the reason of an SP_ERR_IO found without a failing system call (e.g. a
  * file that must exist does not), so that sp_file_last_error never reports a stale errno.
  * Returns SP_ERR_IO. */

@@ -28,7 +28,9 @@
  *        attested-time ceiling SP_COSIG_TIME_LIMIT (2^52), or earlier than the time of its
  *        last cosignature for that log (the clock went backwards): SP_ERR_WITNESS_CLOCK;
  *        nothing is cosigned or stored, and the body says both times
- *   500  the database failed; nothing was cosigned                SP_ERR_DB, ...
+ *   500  the database failed; nothing was cosigned              SP_ERR_DB, SP_ERR_DISK_FULL
+ *   500  the database file was unlinked or replaced, or a tree head the database has seen
+ *        is missing; this and every later request           SP_ERR_WITNESS_STATE
  *   200  one cosignature line, "— <name> base64(key ID || u64 BE time || Ed25519 sig)\n"
  *        (sp_cosignature_line), time = the clock, never 0
  *
@@ -43,6 +45,15 @@
  * trigger), so the witness never cosigns a smaller tree, and every tree it cosigns is
  * proved consistent with the last one (split-view defence).  "old 0" with an empty proof
  * is accepted only while the origin has no row, or its row is the empty tree.
+ *
+ * The database is never created implicitly: a lost or emptied database would otherwise
+ * look like a witness that has never seen the log, which would then cosign a rollback or
+ * a fork from "old 0".  sp_witness_open creates one only when asked (create, and it
+ * refuses to overwrite anything), and checks an existing one (witness_state.h): it must be
+ * a witness database whose rows match the record of every log it has seen.  A witness that
+ * lost its state is re-initialised from checkpoints the operator supplies (start): each is
+ * stored as if it had been cosigned, so the witness then refuses anything smaller than it
+ * or inconsistent with it.
  *
  * Thread safety: handlers may run concurrently (one connection, serialised by a mutex;
  * several processes on one database file are serialised by SQLite's write lock).
@@ -69,22 +80,37 @@
  * cosigned).  Tests pass their own. */
 typedef uint64_t (*sp_witness_clock)(void *ctx);
 
+/* A checkpoint note signed by one of the witness's logs (cosignature lines may follow). */
+typedef struct sp_witness_start {
+    const uint8_t *note;
+    size_t len;
+} sp_witness_start;
+
 typedef struct sp_witness_config {
     const sp_signer_key *key;   /* cosigner key (pub.alg SP_KEY_ALG_COSIGNER); copied */
     const sp_wlog *logs;        /* trusted logs (key.name = origin); copied */
     size_t nlogs;               /* 1..SP_MAX_LOGS */
-    const char *db_path;        /* created if missing (mode 0600) */
+    const char *db_path;        /* the state database (see create) */
     const char *prefix;         /* submission prefix path ("" or NULL: none), e.g. "/w1" */
     sp_witness_clock clock;     /* NULL: the system's wall clock */
     void *clock_ctx;
+    int create;                 /* 1: create a new database at db_path (SP_ERR_EXISTS if the
+                                 * file, or a -wal or -shm file beside it, exists); 0: it must
+                                 * exist and be intact (SP_ERR_WITNESS_STATE otherwise) */
+    const sp_witness_start *start; /* with create: log-signed checkpoints to start from, at */
+    size_t nstart;                 /* most one per log (0..nlogs) */
 } sp_witness_config;
 
 typedef struct sp_witness_service sp_witness_service;
 
 /* Open the state database and copy the configuration.  Errors: SP_ERR_KEY_ALGORITHM (not
  * a cosigner key), SP_ERR_ARGUMENT (no logs, too many, a log key that is not type 0x01, a
- * prefix that does not start with '/' or is too long), SP_ERR_DB / SP_ERR_IO (database);
- * err (errcap bytes, may be NULL) gets a readable detail. */
+ * prefix that does not start with '/' or is too long, start without create, two starting
+ * checkpoints for one log), a checkpoint error (a starting checkpoint not signed by its
+ * log), SP_ERR_WITNESS_STATE (no database, not a witness database, rows lost),
+ * SP_ERR_EXISTS (create over an existing file), SP_ERR_DB / SP_ERR_DISK_FULL / SP_ERR_IO
+ * (database); nothing is left behind when create fails; err (errcap bytes, may be NULL)
+ * gets a readable detail. */
 SP_MUST_CHECK sp_err sp_witness_open(sp_witness_service **out, const sp_witness_config *cfg,
                                      char *err, size_t errcap);
 

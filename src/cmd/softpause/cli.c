@@ -26,6 +26,7 @@ int cli_exit_status(sp_err e)
     case SP_ERR_EXISTS:
     case SP_ERR_FILE_FORMAT:
     case SP_ERR_DB:
+    case SP_ERR_DISK_FULL:
     case SP_ERR_HTTP:
         return EXIT_IO;
     default:

@@ -226,7 +226,9 @@ static sp_err apply(const uint8_t *bundle, size_t len, const char *label)
 
 /* ---- the servers ------------------------------------------------------------------- */
 
-static sp_err start_witness(int i)
+/* create: the first start makes the witness's database (`witness serve --init`); a
+ * restart must find it. */
+static sp_err start_witness(int i, int create)
 {
     sp_witness_config cfg;
     char err[256];
@@ -236,6 +238,7 @@ static sp_err start_witness(int i)
     cfg.logs = &log_entry;
     cfg.nlogs = 1;
     cfg.db_path = wit[i].db;
+    cfg.create = create;
     if ((e = sp_witness_open(&wit[i].svc, &cfg, err, sizeof err)) != SP_OK)
         return e;
     /* The first start picks a free port; a restart takes the same one back (the policy
@@ -389,7 +392,7 @@ static int setup(void)
             !read_vkey_text(pub, vkey, sizeof vkey))
             return cli_error(e, dir, 0, "key of witness %s", wit[i].name);
         snprintf(wit[i].db, sizeof wit[i].db, "%s/%s.db", dir, wit[i].name);
-        if ((e = start_witness(i)) != SP_OK)
+        if ((e = start_witness(i, 1)) != SP_OK)
             return cli_error(e, wit[i].db, 0, "starting witness %s", wit[i].name);
         wlen += (size_t)snprintf(wpolicy + wlen, sizeof wpolicy - wlen,
                                  "witness %s %s http://127.0.0.1:%u\n", wit[i].name, vkey,
@@ -629,7 +632,7 @@ int cmd_demo(int argc, char **argv)
         expect(e == SP_ERR_NOT_FOUND, "no bundle without the witness quorum");
         say("  the witnesses come back\n");
         for (int i = 1; i <= 2; i++)
-            expect(start_witness(i) == SP_OK, "witness restarts on its port");
+            expect(start_witness(i, 0) == SP_OK, "witness restarts on its port");
         expect(round_of_witnessing() == SP_OK, "the witnesses cosign again");
         e = sp_bundle_make(&policy, log_url, note, len, UINT64_MAX, &bwork, bundle, sizeof bundle,
                            &out, &made, &what);

@@ -156,6 +156,7 @@ static int log_export(const char *db, const char *dir)
         int rc = cli_error(e, e == SP_ERR_NOT_FOUND || e == SP_ERR_DB ? db : dir, 0,
                            e == SP_ERR_NOT_FOUND ? "no witness-cosigned checkpoint yet"
                            : e == SP_ERR_DB      ? "%s"
+                           : e == SP_ERR_DISK_FULL ? "no space left on the export's file system"
                                                  : NULL,
                            sp_log_store_error(store));
         sp_log_store_close(store);

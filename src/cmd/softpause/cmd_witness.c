@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -25,17 +26,28 @@
 static const char witness_usage[] =
     "usage: softpause witness serve --key WITNESS.key --db FILE\n"
     "                               (--policy POLICY | --log VKEY ...)\n"
+    "                               [--init | --init-from CHECKPOINT ...]\n"
     "                               [--listen ADDR:PORT] [--prefix PATH] [--port-file FILE]\n"
     "\n"
     "Run a transparency-log witness (C2SP tlog-witness): POST PATH/add-checkpoint takes\n"
     "\"old SIZE\", a consistency proof and a log-signed checkpoint, and answers with a\n"
     "cosignature (C2SP tlog-cosignature, cosignature/v1) only if the checkpoint is\n"
     "consistent with the last one this witness cosigned for that log, which it keeps in\n"
-    "the SQLite database FILE (created if absent).\n"
+    "the SQLite database FILE.  That memory is the witness's whole value: serve refuses\n"
+    "to start without it, or with a database that lost rows, and refuses every request\n"
+    "once the file is unlinked or replaced under it (SP_ERR_WITNESS_STATE).\n"
     "\n"
     "  --key FILE       the witness's cosigner key (softpause key generate --cosigner);\n"
     "                   its name is the name in the cosignature lines\n"
     "  --db FILE        state: the latest cosigned tree head of each log, and evidence\n"
+    "  --init           create FILE (a new witness; refused if FILE, FILE-wal or\n"
+    "                   FILE-shm exists)\n"
+    "  --init-from CHECKPOINT\n"
+    "                   create FILE starting from this checkpoint of one of the logs\n"
+    "                   (signed by it; e.g. the newest one the witness cosigned, from\n"
+    "                   the log or other witnesses): a witness that lost its database\n"
+    "                   then refuses any tree smaller than it or inconsistent with it;\n"
+    "                   one per log, repeatable; implies --init\n"
     "  --policy FILE    follow the logs of this deployment policy's witness block\n"
     "  --log VKEY       follow this log (verifier key of type 0x01, as text or a .pub\n"
     "                   file; its name is the checkpoint origin); repeatable\n"
@@ -80,10 +92,32 @@ static int load_log(const char *arg, sp_wlog *out)
     return EXIT_OK;
 }
 
+/* The --init-from files, read into bufs[i] (freed by the caller). */
+static int load_starts(const char *const *paths, size_t n, uint8_t **bufs,
+                       sp_witness_start *starts)
+{
+    for (size_t i = 0; i < n; i++) {
+        sp_err e;
+        bufs[i] = malloc(SP_MAX_NOTE_BYTES + 1);
+        if (bufs[i] == NULL)
+            return cli_error(SP_ERR_IO, NULL, 0, "out of memory");
+        e = sp_file_read(paths[i], bufs[i], SP_MAX_NOTE_BYTES + 1, &starts[i].len);
+        if (e == SP_OK && starts[i].len > SP_MAX_NOTE_BYTES)
+            e = SP_ERR_NOTE_TOO_LARGE;
+        if (e != SP_OK)
+            return cli_error(e, paths[i], 0, "--init-from");
+        starts[i].note = bufs[i];
+    }
+    return EXIT_OK;
+}
+
 static int witness_serve(const char *key_path, const char *db, const char *policy_path,
                          const char *const *log_args, size_t nlog_args, const char *listen,
-                         const char *prefix, const char *port_file)
+                         const char *prefix, const char *port_file, int init,
+                         const char *const *start_paths, size_t nstart)
 {
+    uint8_t *start_bufs[SP_MAX_LOGS] = {NULL};
+    sp_witness_start starts[SP_MAX_LOGS];
     static uint8_t policy_bytes[SP_MAX_POLICY_BYTES + 1];
     static sp_policy policy;
     static sp_wlog logs[SP_MAX_LOGS];
@@ -120,9 +154,15 @@ static int witness_serve(const char *key_path, const char *db, const char *polic
     e = sp_signer_key_load_typed(&key, key_path, SP_KEY_ALG_COSIGNER);
     if (e != SP_OK)
         return cli_error(e, key_path, 0, "cannot load the witness key");
-    sp_witness_config cfg = {&key, logs, nlogs, db, prefix, NULL, NULL};
-    e = sp_witness_open(&w, &cfg, err, sizeof err);
+    rc = load_starts(start_paths, nstart, start_bufs, starts);
+    sp_witness_config cfg = {&key, logs, nlogs, db, prefix, NULL, NULL,
+                             init || nstart > 0, starts, nstart};
+    e = rc == EXIT_OK ? sp_witness_open(&w, &cfg, err, sizeof err) : SP_OK;
     sp_signer_key_wipe(&key);
+    for (size_t i = 0; i < nstart; i++)
+        free(start_bufs[i]);
+    if (rc != EXIT_OK)
+        return rc;
     if (e != SP_OK)
         return cli_error(e, e == SP_ERR_DB || e == SP_ERR_IO ? db : NULL, 0, "%s",
                          err[0] != '\0' ? err : "cannot start the witness");
@@ -151,7 +191,9 @@ int cmd_witness(int argc, char **argv)
 {
     const char *key = NULL, *db = NULL, *policy = NULL, *listen = "127.0.0.1:0";
     const char *prefix = NULL, *port_file = NULL, *logs[SP_MAX_LOGS], *pos[1];
-    size_t nlogs = 0, npos = 0;
+    const char *starts[SP_MAX_LOGS];
+    size_t nlogs = 0, npos = 0, nstarts = 0;
+    int init = 0;
     const cli_opt opts[] = {{"--key", 1, &key, NULL, NULL, NULL, 0},
                             {"--db", 1, &db, NULL, NULL, NULL, 0},
                             {"--policy", 1, &policy, NULL, NULL, NULL, 0},
@@ -159,6 +201,8 @@ int cmd_witness(int argc, char **argv)
                             {"--listen", 1, &listen, NULL, NULL, NULL, 0},
                             {"--prefix", 1, &prefix, NULL, NULL, NULL, 0},
                             {"--port-file", 1, &port_file, NULL, NULL, NULL, 0},
+                            {"--init", 0, NULL, &init, NULL, NULL, 0},
+                            {"--init-from", 1, NULL, NULL, starts, &nstarts, SP_MAX_LOGS},
                             {NULL, 0, NULL, NULL, NULL, NULL, 0}};
 
     cli_parse(argc, argv, opts, pos, 1, &npos, witness_usage);
@@ -166,5 +210,6 @@ int cmd_witness(int argc, char **argv)
         fputs(witness_usage, stderr);
         return EXIT_USAGE;
     }
-    return witness_serve(key, db, policy, logs, nlogs, listen, prefix, port_file);
+    return witness_serve(key, db, policy, logs, nlogs, listen, prefix, port_file, init, starts,
+                         nstarts);
 }
