@@ -10,7 +10,8 @@
 #define SP_UTC_BYTES 40u
 
 /* Unix seconds t as "YYYY-MM-DDTHH:MM:SSZ" (more year digits far in the future), or as
- * "<t> s since 1970" when the C library cannot break t down.  Always NUL-terminated. */
-void sp_utc_format(char out[SP_UTC_BYTES], uint64_t t);
+ * "<t> s since 1970" when the C library cannot break t down.  Always NUL-terminated;
+ * returns out, so a call can sit in a printf argument list. */
+const char *sp_utc_format(char out[SP_UTC_BYTES], uint64_t t);
 
 #endif /* SOFTPAUSE_HOST_UTC_H */

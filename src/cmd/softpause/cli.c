@@ -13,6 +13,7 @@
 #include "softpause/host/fileio.h"
 #include "softpause/host/signing.h"
 #include "softpause/host/sodium_crypto.h"
+#include "softpause/host/utc.h"
 #include "softpause/note.h"
 
 int cli_exit_status(sp_err e)
@@ -232,21 +233,10 @@ const char *cli_mode_name(uint32_t mode)
     }
 }
 
-const char *cli_iso_time(char out[32], uint64_t t)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (t > (uint64_t)253402300799u || gmtime_r(&tt, &tm) == NULL) /* past 9999-12-31 */
-        snprintf(out, 32, "%llu (Unix seconds)", (unsigned long long)t);
-    else
-        strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return out;
-}
-
 int cli_sign_error(sp_err e, const char *where, uint32_t line, const sp_sign_guard *g,
                    const sp_sign_report *rep)
 {
-    char when[32], clock[32], mode[32];
+    char when[SP_UTC_BYTES], clock[SP_UTC_BYTES], mode[32];
     const sp_statement *r = &rep->recorded;
     if (e == SP_ERR_EQUIVOCATION) {
         if (r->mode == SP_MODE_THROTTLE)
@@ -260,8 +250,8 @@ int cli_sign_error(sp_err e, const char *where, uint32_t line, const sp_sign_gua
         return cli_error(e, where, 0, "epoch %llu starts %s, more than %llu s (--max-ahead) "
                                       "after the host clock, %s",
                          (unsigned long long)rep->statement.epoch,
-                         cli_iso_time(when, rep->statement.start),
-                         (unsigned long long)g->max_ahead, cli_iso_time(clock, g->now));
+                         sp_utc_format(when, rep->statement.start),
+                         (unsigned long long)g->max_ahead, sp_utc_format(clock, g->now));
     if (rep->why != NULL)
         return cli_error(e, rep->state_dir[0] ? rep->state_dir : NULL, 0, "%s", rep->why);
     if (rep->record_path[0] != '\0')

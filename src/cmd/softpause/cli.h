@@ -96,8 +96,6 @@ unsigned cli_permille(uint32_t mode, uint32_t permille);
 /* "run", "throttle", "pause" for a mode. */
 const char *cli_mode_name(uint32_t mode);
 
-/* t as ISO 8601 UTC ("2026-12-08T00:00:00Z") into out; returns out. */
-const char *cli_iso_time(char out[32], uint64_t t);
 
 /* Report a failed guarded signature (sp_note_sign_guarded under guard g): which epoch and
  * mode the record holds, how far ahead a statement starts, what is wrong with the state

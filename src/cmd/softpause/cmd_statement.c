@@ -11,6 +11,7 @@
 #include "softpause/encoding.h"
 #include "softpause/host/signing.h"
 #include "softpause/host/sodium_crypto.h"
+#include "softpause/host/utc.h"
 
 static const char statement_usage[] =
     "usage: softpause statement new --policy POLICY --epoch N --mode run|throttle:PERMILLE|pause\n"
@@ -36,14 +37,14 @@ static sp_policy policy;
  * refuses lower epochs): refuse an epoch after the next one by the host clock. */
 static int epoch_too_far(uint64_t epoch, const char *epoch_s)
 {
-    char when[32];
+    char when[SP_UTC_BYTES];
     uint64_t now = (uint64_t)time(NULL);
     uint64_t current = now <= policy.genesis ? 0 : (now - policy.genesis) / policy.epoch_length;
     if (epoch <= current + 1)
         return EXIT_OK;
     return cli_error(SP_ERR_SIGN_FUTURE, NULL, 0,
                      "--epoch %s: the host clock (%s) is in epoch %llu; at most epoch %llu",
-                     epoch_s, cli_iso_time(when, now), (unsigned long long)current,
+                     epoch_s, sp_utc_format(when, now), (unsigned long long)current,
                      (unsigned long long)(current + 1));
 }
 
