@@ -583,10 +583,17 @@ sp_err sp_log_serve(sp_log_server *s, const char *bind_addr, uint16_t port,
                     volatile sig_atomic_t *stop, void (*on_ready)(void *ctx, uint16_t port),
                     void *ready_ctx)
 {
+    return sp_log_serve_limited(s, bind_addr, port, NULL, stop, on_ready, ready_ctx);
+}
+
+sp_err sp_log_serve_limited(sp_log_server *s, const char *bind_addr, uint16_t port,
+                            const sp_http_limits *limits, volatile sig_atomic_t *stop,
+                            void (*on_ready)(void *ctx, uint16_t port), void *ready_ctx)
+{
     sp_http_server *http = NULL;
     uint16_t bound = 0;
-    sp_err e = sp_http_server_start(&http, bind_addr, port, SP_LOG_MAX_ADD_BYTES, sp_log_handle,
-                                    s, &bound);
+    sp_err e = sp_http_server_start_limited(&http, bind_addr, port, SP_LOG_MAX_ADD_BYTES,
+                                            sp_log_handle, s, limits, &bound);
     if (e != SP_OK)
         return e;
     if (on_ready != NULL)

@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "softpause/encoding.h"
 #include "softpause/host/fileio.h"
+#include "softpause/host/http.h"
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/note.h"
 
@@ -149,13 +150,33 @@ int cli_load_policy(const char *path, sp_policy *policy, uint8_t *bytes, size_t 
 
 int cli_number(const char *text, uint64_t max, uint64_t *out, const char *what)
 {
-    sp_err e = sp_decimal_parse(out, text, strlen(text), max);
-    if (e != SP_OK) {
-        fprintf(stderr, "softpause: error: %s: expected a decimal number 0..%llu, got '%s'\n",
-                what, (unsigned long long)max, text);
+    return cli_number_in(text, 0, max, out, what);
+}
+
+int cli_number_in(const char *text, uint64_t min, uint64_t max, uint64_t *out,
+                  const char *what)
+{
+    if (sp_decimal_parse(out, text, strlen(text), max) != SP_OK || *out < min) {
+        fprintf(stderr, "softpause: error: %s: expected a decimal number %llu..%llu, got '%s'\n",
+                what, (unsigned long long)min, (unsigned long long)max, text);
         return EXIT_USAGE;
     }
     return EXIT_OK;
+}
+
+/* (the usage texts of log serve and witness serve quote these numbers) */
+_Static_assert(SP_HTTP_MAX_CONNS == 512u && SP_HTTP_MAX_CONNS_PER_ADDRESS == 32u &&
+                   SP_HTTP_REQUEST_DEADLINE_MS == 10000u,
+               "usage texts");
+
+int cli_max_conns_per_address(const char *text, uint32_t *out)
+{
+    uint64_t n = SP_HTTP_MAX_CONNS_PER_ADDRESS;
+    int rc = text == NULL ? EXIT_OK
+                          : cli_number_in(text, 1, SP_HTTP_MAX_CONNS, &n,
+                                          "--max-conns-per-address");
+    *out = (uint32_t)n;
+    return rc;
 }
 
 const char *cli_hex(char out[65], const uint8_t *p, size_t n)

@@ -66,6 +66,13 @@ int cli_load_policy(const char *path, sp_policy *policy, uint8_t *bytes, size_t 
 /* Parse a decimal argument; prints a usage error naming what on failure. */
 int cli_number(const char *text, uint64_t max, uint64_t *out, const char *what);
 
+/* Parse a decimal argument in min..max; prints a usage error naming what on failure. */
+int cli_number_in(const char *text, uint64_t min, uint64_t max, uint64_t *out,
+                  const char *what);
+
+/* --max-conns-per-address of the servers: 1..SP_HTTP_MAX_CONNS, NULL the default. */
+int cli_max_conns_per_address(const char *text, uint32_t *out);
+
 /* Lower-case hex of n <= 32 bytes into out (65 bytes), NUL-terminated; returns out. */
 const char *cli_hex(char out[65], const uint8_t *p, size_t n);
 
