@@ -34,8 +34,10 @@
  * a close before it closes the descriptor, so the descriptor can never belong to a newer
  * connection.
  *
- * Client.  One curl easy handle per request (no shared state, so any thread may call it),
- * http/https only, redirects not followed, the response capped at max_response bytes.
+ * Client.  A curl easy handle per sp_http_client, reset (curl_easy_reset keeps the
+ * connection cache) and set up again for each request; sp_http_request uses a handle of
+ * its own per request, so any thread may call it.  http/https only, redirects not
+ * followed, the response capped at max_response bytes.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -84,6 +86,7 @@ struct sp_http_server {
     int stopping;
     pthread_t watchdog;
     conn_slot *slots;                /* limits.max_conns */
+    uint64_t accepted;               /* connections announced (under lock) */
 };
 
 typedef struct request {
@@ -312,6 +315,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     if (fd_info == NULL)
         return; /* (cannot happen: MHD has the socket before it announces it) */
     pthread_mutex_lock(&s->lock);
+    s->accepted++;
     for (uint32_t i = 0; i < s->limits.max_conns; i++) {
         conn_slot *c = &s->slots[i];
         if (c->fd < 0) {
@@ -501,6 +505,14 @@ void sp_http_server_stop(sp_http_server *server)
     server_free(server);
 }
 
+uint64_t sp_http_server_connections(sp_http_server *server)
+{
+    pthread_mutex_lock(&server->lock);
+    uint64_t n = server->accepted;
+    pthread_mutex_unlock(&server->lock);
+    return n;
+}
+
 /* ---- client --------------------------------------------------------------------------- */
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -537,22 +549,66 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *user)
     return n;
 }
 
+struct sp_http_client {
+    CURL *curl;
+    uint64_t connections;
+};
+
+sp_err sp_http_client_new(sp_http_client **out)
+{
+    *out = NULL;
+    pthread_once(&curl_once, curl_init);
+    if (curl_init_result != CURLE_OK)
+        return SP_ERR_HTTP;
+    sp_http_client *c = calloc(1, sizeof *c);
+    if (c == NULL || (c->curl = curl_easy_init()) == NULL) {
+        free(c);
+        return SP_ERR_HTTP;
+    }
+    *out = c;
+    return SP_OK;
+}
+
+void sp_http_client_free(sp_http_client *client)
+{
+    if (client == NULL)
+        return;
+    curl_easy_cleanup(client->curl);
+    free(client);
+}
+
+uint64_t sp_http_client_connections(const sp_http_client *client)
+{
+    return client->connections;
+}
+
 sp_err sp_http_request(const char *method, const char *url, const uint8_t *body,
                        size_t body_len, long timeout_ms, size_t max_response, int *status,
                        uint8_t **resp_body, size_t *resp_len, char *content_type,
                        size_t content_type_cap)
 {
+    return sp_http_client_request(NULL, method, url, body, body_len, timeout_ms, max_response,
+                                  status, resp_body, resp_len, content_type, content_type_cap);
+}
+
+sp_err sp_http_client_request(sp_http_client *client, const char *method, const char *url,
+                              const uint8_t *body, size_t body_len, long timeout_ms,
+                              size_t max_response, int *status, uint8_t **resp_body,
+                              size_t *resp_len, char *content_type, size_t content_type_cap)
+{
+    sp_http_client *own = NULL;
     *status = 0;
     *resp_body = NULL;
     *resp_len = 0;
     if (content_type != NULL && content_type_cap > 0)
         content_type[0] = '\0';
-    pthread_once(&curl_once, curl_init);
-    if (curl_init_result != CURLE_OK)
-        return SP_ERR_HTTP;
-    CURL *c = curl_easy_init();
-    if (c == NULL)
-        return SP_ERR_HTTP;
+    if (client == NULL) {
+        if (sp_http_client_new(&own) != SP_OK)
+            return SP_ERR_HTTP;
+        client = own;
+    }
+    CURL *c = client->curl;
+    curl_easy_reset(c);
     sink k = {NULL, 0, 0, max_response};
     struct curl_slist *headers = NULL;
     int ok = curl_easy_setopt(c, CURLOPT_URL, url) == CURLE_OK;
@@ -580,10 +636,12 @@ sp_err sp_http_request(const char *method, const char *url, const uint8_t *body,
             ok = ok && curl_easy_setopt(c, CURLOPT_NOBODY, 1L) == CURLE_OK;
     }
     sp_err e = SP_ERR_HTTP;
-    long code = 0;
+    long code = 0, opened = 0;
     if (ok && curl_easy_perform(c) == CURLE_OK &&
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) == CURLE_OK && code > 0)
         e = SP_OK;
+    if (curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK && opened > 0)
+        client->connections += (uint64_t)opened;
     /* on_data keeps room for the terminating NUL; an empty body has no buffer yet. */
     if (e == SP_OK && k.buf == NULL) {
         k.buf = malloc(1);
@@ -608,6 +666,6 @@ sp_err sp_http_request(const char *method, const char *url, const uint8_t *body,
         free(k.buf);
     }
     curl_slist_free_all(headers);
-    curl_easy_cleanup(c);
+    sp_http_client_free(own);
     return e;
 }

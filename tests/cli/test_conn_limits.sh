@@ -2,9 +2,9 @@
 # test_conn_limits.sh -- `--max-conns-per-address` of `softpause log serve` and `softpause
 # witness serve` (issue 8 item 3): the value is checked (0, 512, 513 and junk), the servers
 # bind loopback by default, and the option is applied, not just accepted: with a limit of
-# 2, two idle connections from 127.0.0.2 (curl's telnet mode holds a connection open and
-# sends nothing) make a third one from that address be closed unanswered, while 127.0.0.1
-# is still answered within 2 s.  Loops are bounded; only 127.0.0.0/8 is used.  The limits
+# 2, two idle connections from 127.0.0.2 (curl's telnet mode, reading a FIFO that stays
+# empty, holds a connection open and sends nothing) make a third one from that address be
+# closed unanswered, while 127.0.0.1 is still answered within 2 s.  Loops are bounded; only 127.0.0.0/8 is used.  The limits
 # themselves (80 idle and byte-a-second clients) are tested in tests/host/test_http_starve.c.
 # Run by tools/run-tests.sh against $SOFTPAUSE.
 set -u
@@ -78,24 +78,35 @@ for srv in log witness; do
         echo "$SUITE: $srv connection test skipped (curl not installed)"; continue
     fi
     start $srv --max-conns-per-address 2
-    holders=
-    for i in 1 2; do
-        sleep 4 | curl -s --interface 127.0.0.2 "telnet://127.0.0.1:$PORT" > /dev/null 2>&1 &
-        holders="$holders $!"
-    done
-    # The third connection from 127.0.0.2 is closed unanswered (curl: exit 52, empty reply)
-    # once the two holders are connected; retried while they may still be connecting.
-    third=
-    for i in $(seq 20); do
+    # Two holders: curl in telnet mode, its input a FIFO this script keeps open (so it
+    # sends nothing and stays connected until killed).  The third connection from
+    # 127.0.0.2 is then closed unanswered (curl: exit 52, empty reply).  A probe made while
+    # a holder is still connecting takes its place (and the holder is the one closed), so
+    # missing holders are started again and the probe repeated, a bounded number of times.
+    rm -f "$T/fifo"; mkfifo "$T/fifo"
+    exec 3<> "$T/fifo"
+    h1= h2= third= tries=
+    for i in $(seq 10); do
+        for h in 1 2; do
+            eval "pid=\$h$h"
+            if [ -z "$pid" ] || ! kill -0 "$pid" 2> /dev/null; then
+                curl -s --interface 127.0.0.2 "telnet://127.0.0.1:$PORT" < "$T/fifo" \
+                    > /dev/null 2>&1 &
+                eval "h$h=\$!"
+            fi
+        done
+        sleep 0.5
         curl -s --max-time 2 --interface 127.0.0.2 -o /dev/null "$URL/checkpoint"; third=$?
+        tries="$tries $third"
         [ "$third" -eq 52 ] && break
-        sleep 0.1
     done
-    same "$srv: a third connection from 127.0.0.2 is closed unanswered" "$third" 52
+    same "$srv: a third connection from 127.0.0.2 is closed unanswered (curl exits:$tries)" \
+        "$third" 52
     code=$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' "$URL/checkpoint")
     case $code in 000) bad "$srv: 127.0.0.1 not answered within 2 s";; *) ok;; esac
-    for h in $holders; do kill "$h" 2> /dev/null; done
-    wait $holders 2> /dev/null
+    kill $h1 $h2 2> /dev/null
+    wait $h1 $h2 2> /dev/null
+    exec 3>&-
     stop "$srv (2)"
 done
 wait

@@ -17,6 +17,9 @@
  *                               complete request is answered, and the kept-alive
  *                               connection is closed at the deadline once idle
  *   limits_refused              limits the server cannot honour are usage errors
+ *   client_keeps_its_connection   an sp_http_client reuses one connection for its
+ *                               requests, and replaces it once the server has closed it
+ *                               (here: the request deadline, on the idle connection)
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -145,9 +148,8 @@ static void test_one_address_cannot_starve(void)
         long long left = until - now_ms();
         if (fds[i] < 0)
             continue;
-        int r = server_side(fds[i], i < (int)SP_HTTP_MAX_CONNS_PER_ADDRESS || left < 0
-                                        ? 0
-                                        : (int)left);
+        /* (MHD's threads take connections in any order: not necessarily the first 32) */
+        int r = server_side(fds[i], left < 0 ? 0 : (int)left);
         closed += r == 1;
         held += r == 0;
     }
@@ -157,13 +159,18 @@ static void test_one_address_cannot_starve(void)
     for (int i = 0; i < IDLE; i++)
         if (fds[i] >= 0)
             close(fds[i]);
-    usleep(200000);
-    int again = connect_from("127.0.0.2", port);
     static const char get[] = "GET /x HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
-    CHECK(again >= 0 && send(again, get, sizeof get - 1, MSG_NOSIGNAL) == sizeof get - 1);
-    CHECK(again >= 0 && server_side(again, 2000) == 2);
-    if (again >= 0)
-        close(again);
+    int answered = 0;
+    for (int attempt = 0; attempt < 20 && !answered; attempt++) {
+        usleep(100000); /* (the server notices the closes) */
+        int again = connect_from("127.0.0.2", port);
+        answered = again >= 0 && send(again, get, sizeof get - 1, MSG_NOSIGNAL) ==
+                                     (ssize_t)(sizeof get - 1) &&
+                   server_side(again, 2000) == 2;
+        if (again >= 0)
+            close(again);
+    }
+    CHECK(answered);
     sp_http_server_stop(s);
 }
 
@@ -205,7 +212,9 @@ static void test_slow_clients_cut_at_deadline(void)
             c[i].sent = n;
         }
     }
-    /* The address is at its limit: one more is closed at once. */
+    /* The address is at its limit: one more is closed at once.  (After a pause: MHD's
+     * threads take connections in any order, and this one must come last.) */
+    usleep(300000);
     int extra = connect_from("127.0.0.2", port);
     CHECK(extra >= 0 && server_side(extra, 2000) == 1);
     if (extra >= 0)
@@ -254,7 +263,7 @@ static void test_slow_clients_cut_at_deadline(void)
         /* Still trickling when it was cut (the bytes kept coming), no answer, and the cut
          * came at the deadline, not before and not much after. */
         CHECK(c[i].closed_at != 0 && !c[i].answered);
-        CHECK(c[i].sent > 4 && c[i].text[c[i].sent] != '\0');
+        CHECK(c[i].sent >= 3 && c[i].text[c[i].sent] != '\0');
         CHECK(after >= (long long)DEADLINE_MS - TRICKLE_MS);
         CHECK(after <= (long long)DEADLINE_MS + CLOSE_SLACK_MS);
         if (after > (long long)DEADLINE_MS + CLOSE_SLACK_MS || after < 0)
@@ -267,6 +276,56 @@ static void test_slow_clients_cut_at_deadline(void)
     CHECK(worst_honest_ok);
     printf("  slowest answer to 127.0.0.1 while the slow clients were held: %lld ms\n", worst);
     sp_http_server_stop(s);
+}
+
+static int get(sp_http_client *c, const char *url)
+{
+    int status = 0;
+    uint8_t *body = NULL;
+    size_t len = 0;
+    sp_err e = sp_http_client_request(c, "GET", url, NULL, 0, 5000, 1024, &status, &body, &len,
+                                      NULL, 0);
+    int ok = e == SP_OK && status == 200 && len == 3 && memcmp(body, "ok\n", 3) == 0;
+    free(body);
+    return ok;
+}
+
+static void test_client_keeps_its_connection(void)
+{
+    /* A short request deadline, so the server closes the idle kept-alive connection. */
+    sp_http_limits lim = {0, 0, 300, 0};
+    sp_http_server *srv = NULL;
+    sp_http_client *c = NULL;
+    uint16_t port = 0;
+    char url[64];
+    CHECK_OK(sp_http_server_start_limited(&srv, NULL, 0, 1024, handler, NULL, &lim, &port));
+    CHECK_OK(sp_http_client_new(&c));
+    if (srv == NULL || c == NULL) {
+        sp_http_server_stop(srv);
+        sp_http_client_free(c);
+        return;
+    }
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/x", (unsigned)port);
+    for (int i = 0; i < 5; i++)
+        CHECK(get(c, url));
+    CHECK(sp_http_client_connections(c) == 1);
+    CHECK(sp_http_server_connections(srv) == 1);
+    /* The server closes it after the deadline; the next request opens a new one. */
+    usleep(800000);
+    CHECK(get(c, url));
+    CHECK(get(c, url));
+    CHECK(sp_http_client_connections(c) == 2);
+    CHECK(sp_http_server_connections(srv) == 2);
+    /* sp_http_request: a connection per request. */
+    int status = 0;
+    uint8_t *body = NULL;
+    size_t len = 0;
+    CHECK_OK(sp_http_request("GET", url, NULL, 0, 5000, 1024, &status, &body, &len, NULL, 0));
+    free(body);
+    CHECK(sp_http_server_connections(srv) == 3);
+    sp_http_client_free(c);
+    sp_http_client_free(NULL);
+    sp_http_server_stop(srv);
 }
 
 static void test_limits_refused(void)
@@ -298,6 +357,7 @@ int main(void)
     if (probe >= 0)
         close(probe);
     RUN_TEST(test_limits_refused);
+    RUN_TEST(test_client_keeps_its_connection);
     if (!can_bind) {
         printf("SKIP test_http_starve: cannot bind 127.0.0.2 (%s)\n", strerror(errno));
         return harness_finish("test_http_starve");

@@ -81,6 +81,10 @@ SP_MUST_CHECK sp_err sp_http_server_start_limited(sp_http_server **out, const ch
 /* Stop accepting, finish running requests, free. NULL is a no-op. */
 void sp_http_server_stop(sp_http_server *server);
 
+/* Connections the server has accepted since it started (those closed at once for their
+ * address's limit included). */
+uint64_t sp_http_server_connections(sp_http_server *server);
+
 /* Fill resp with a malloc'd copy of text (status and text/plain content type). */
 void sp_http_respond_text(sp_http_response *resp, int status, const char *text);
 
@@ -92,5 +96,29 @@ SP_MUST_CHECK sp_err sp_http_request(const char *method, const char *url, const 
                                      size_t body_len, long timeout_ms, size_t max_response,
                                      int *status, uint8_t **resp_body, size_t *resp_len,
                                      char *content_type, size_t content_type_cap);
+
+/* A client that keeps its connections alive from one request to the next (HTTP/1.1
+ * keep-alive; libcurl's connection cache of one handle), for a caller that talks to the
+ * same server again and again, such as the log to each of its witnesses: a request then
+ * costs no TCP handshake, and the server no new connection.  A connection the server has
+ * closed meanwhile is noticed and replaced.  One thread at a time per client. */
+typedef struct sp_http_client sp_http_client;
+
+SP_MUST_CHECK sp_err sp_http_client_new(sp_http_client **out);
+
+/* NULL is a no-op. */
+void sp_http_client_free(sp_http_client *client);
+
+/* sp_http_request over client's kept-alive connections (client NULL: a fresh connection
+ * for this request alone, which is what sp_http_request does). */
+SP_MUST_CHECK sp_err sp_http_client_request(sp_http_client *client, const char *method,
+                                            const char *url, const uint8_t *body,
+                                            size_t body_len, long timeout_ms,
+                                            size_t max_response, int *status,
+                                            uint8_t **resp_body, size_t *resp_len,
+                                            char *content_type, size_t content_type_cap);
+
+/* Connections the client has opened so far. */
+uint64_t sp_http_client_connections(const sp_http_client *client);
 
 #endif /* SOFTPAUSE_HOST_HTTP_H */

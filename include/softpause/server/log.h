@@ -29,7 +29,7 @@
  * sent again with the right proof.  Each witness's cosignature lines are verified
  * (sp_checkpoint_verify_witnessed) before they are kept; once the kept ones satisfy the
  * witness quorum, the combined note is stored and becomes /checkpoint.  Witnesses are
- * asked in parallel.
+ * asked in parallel, each over a connection kept alive from round to round.
  *
  * The run loop (sp_log_serve) publishes after every growth of the tree, and every
  * witness_interval seconds even without growth, so the cosignatures' timestamps (the
