@@ -34,10 +34,8 @@
  * a close before it closes the descriptor, so the descriptor can never belong to a newer
  * connection.
  *
- * Client.  A curl easy handle per sp_http_client, reset (curl_easy_reset keeps the
- * connection cache) and set up again for each request; sp_http_request uses a handle of
- * its own per request, so any thread may call it.  http/https only, redirects not
- * followed, the response capped at max_response bytes.
+ * Client.  One curl easy handle per request (no shared state, so any thread may call it),
+ * http/https only, redirects not followed, the response capped at max_response bytes.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -549,6 +547,8 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *user)
     return n;
 }
 
+/* A kept-alive client: one easy handle, reset (curl_easy_reset keeps its connection cache)
+ * and set up again for each request; sp_http_request makes one per request. */
 struct sp_http_client {
     CURL *curl;
     uint64_t connections;

@@ -29,7 +29,7 @@
  * sent again with the right proof.  Each witness's cosignature lines are verified
  * (sp_checkpoint_verify_witnessed) before they are kept; once the kept ones satisfy the
  * witness quorum, the combined note is stored and becomes /checkpoint.  Witnesses are
- * asked in parallel, each over a connection kept alive from round to round.
+ * asked in parallel.
  *
  * The run loop (sp_log_serve) publishes after every growth of the tree, and every
  * witness_interval seconds even without growth, so the cosignatures' timestamps (the
@@ -131,7 +131,8 @@ SP_MUST_CHECK sp_err sp_log_serve(sp_log_server *s, const char *bind_addr, uint1
                                   void (*on_ready)(void *ctx, uint16_t port), void *ready_ctx);
 
 /* The same with the HTTP server's connection limits (softpause/host/http.h; NULL: the
- * defaults). */
+ * defaults).  (The log's own requests to its witnesses keep one connection alive per
+ * witness from round to round: sp_http_client.) */
 SP_MUST_CHECK sp_err sp_log_serve_limited(sp_log_server *s, const char *bind_addr,
                                           uint16_t port, const sp_http_limits *limits,
                                           volatile sig_atomic_t *stop,

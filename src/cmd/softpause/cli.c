@@ -148,15 +148,11 @@ int cli_load_policy(const char *path, sp_policy *policy, uint8_t *bytes, size_t 
     return EXIT_OK;
 }
 
-int cli_number(const char *text, uint64_t max, uint64_t *out, const char *what)
+int cli_number_range(const char *text, uint64_t min, uint64_t max, uint64_t *out,
+                     const char *what)
 {
-    return cli_number_in(text, 0, max, out, what);
-}
-
-int cli_number_in(const char *text, uint64_t min, uint64_t max, uint64_t *out,
-                  const char *what)
-{
-    if (sp_decimal_parse(out, text, strlen(text), max) != SP_OK || *out < min) {
+    sp_err e = sp_decimal_parse(out, text, strlen(text), max);
+    if (e != SP_OK || *out < min) {
         fprintf(stderr, "softpause: error: %s: expected a decimal number %llu..%llu, got '%s'\n",
                 what, (unsigned long long)min, (unsigned long long)max, text);
         return EXIT_USAGE;
@@ -164,19 +160,9 @@ int cli_number_in(const char *text, uint64_t min, uint64_t max, uint64_t *out,
     return EXIT_OK;
 }
 
-/* (the usage texts of log serve and witness serve quote these numbers) */
-_Static_assert(SP_HTTP_MAX_CONNS == 512u && SP_HTTP_MAX_CONNS_PER_ADDRESS == 32u &&
-                   SP_HTTP_REQUEST_DEADLINE_MS == 10000u,
-               "usage texts");
-
-int cli_max_conns_per_address(const char *text, uint32_t *out)
+int cli_number(const char *text, uint64_t max, uint64_t *out, const char *what)
 {
-    uint64_t n = SP_HTTP_MAX_CONNS_PER_ADDRESS;
-    int rc = text == NULL ? EXIT_OK
-                          : cli_number_in(text, 1, SP_HTTP_MAX_CONNS, &n,
-                                          "--max-conns-per-address");
-    *out = (uint32_t)n;
-    return rc;
+    return cli_number_range(text, 0, max, out, what);
 }
 
 const char *cli_hex(char out[65], const uint8_t *p, size_t n)
@@ -296,6 +282,21 @@ int cli_parse_listen(const char *text, const char *what, char *host, size_t cap,
     host[n] = '\0';
     *port = (uint16_t)p;
     return EXIT_OK;
+}
+
+/* (the usage texts of log serve and witness serve quote these numbers) */
+_Static_assert(SP_HTTP_MAX_CONNS == 512u && SP_HTTP_MAX_CONNS_PER_ADDRESS == 32u &&
+                   SP_HTTP_REQUEST_DEADLINE_MS == 10000u,
+               "usage texts");
+
+int cli_max_conns_per_address(const char *text, uint32_t *out)
+{
+    uint64_t n = SP_HTTP_MAX_CONNS_PER_ADDRESS;
+    int rc = text == NULL ? EXIT_OK
+                          : cli_number_range(text, 1, SP_HTTP_MAX_CONNS, &n,
+                                             "--max-conns-per-address");
+    *out = (uint32_t)n;
+    return rc;
 }
 
 int cli_announce_listening(const char *name, const char *host, uint16_t port,

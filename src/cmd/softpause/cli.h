@@ -63,15 +63,11 @@ int cli_read(const char *path, uint8_t *buf, size_t cap, size_t *len, sp_err too
 int cli_load_policy(const char *path, sp_policy *policy, uint8_t *bytes, size_t cap,
                     size_t *len);
 
-/* Parse a decimal argument; prints a usage error naming what on failure. */
+/* Parse a decimal argument in min..max; prints a usage error naming what and the range on
+ * failure.  cli_number is the same with min 0. */
+int cli_number_range(const char *text, uint64_t min, uint64_t max, uint64_t *out,
+                     const char *what);
 int cli_number(const char *text, uint64_t max, uint64_t *out, const char *what);
-
-/* Parse a decimal argument in min..max; prints a usage error naming what on failure. */
-int cli_number_in(const char *text, uint64_t min, uint64_t max, uint64_t *out,
-                  const char *what);
-
-/* --max-conns-per-address of the servers: 1..SP_HTTP_MAX_CONNS, NULL the default. */
-int cli_max_conns_per_address(const char *text, uint32_t *out);
 
 /* Lower-case hex of n <= 32 bytes into out (65 bytes), NUL-terminated; returns out. */
 const char *cli_hex(char out[65], const uint8_t *p, size_t n);
@@ -95,6 +91,9 @@ void cli_print_bundle_report(FILE *f, const sp_policy *policy, const uint8_t *le
  * bytes) and port; prints a usage error naming `what` and returns EXIT_USAGE on failure. */
 int cli_parse_listen(const char *text, const char *what, char *host, size_t cap,
                      uint16_t *port);
+
+/* --max-conns-per-address of the servers: 1..SP_HTTP_MAX_CONNS; NULL: the default. */
+int cli_max_conns_per_address(const char *text, uint32_t *out);
 
 /* Once a server accepts connections: print "<name>: listening on http://HOST:PORT" on
  * stdout, and write "PORT\n" to port_file (if not NULL) so that scripts that started it on
