@@ -9,7 +9,8 @@
  * Concurrency: HTTP handlers run on libmicrohttpd's threads and touch only the store
  * (thread-safe) and the published checkpoint (under `lock`).  Publication rounds are
  * serialised by `round_lock`, which also guards the per-witness sizes and the round's
- * scratch buffers; within a round, one thread per witness makes the HTTP calls.
+ * scratch buffers; within a round, one thread per witness makes the HTTP calls, each over
+ * that witness's own client, whose connection stays alive from round to round.
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -62,6 +63,7 @@ struct sp_log_server {
 
     pthread_mutex_t round_lock;      /* one round at a time; everything below */
     uint64_t witness_size[SP_MAX_WITNESSES];
+    sp_http_client *clients[SP_MAX_WITNESSES]; /* kept-alive connection to each witness */
     sp_checkpoint_work cwork;
     uint8_t signed_note[SP_LOG_CHECKPOINT_MAX];
     uint8_t combined[SP_LOG_CHECKPOINT_MAX];
@@ -144,6 +146,8 @@ void sp_log_server_close(sp_log_server *s)
     if (s == NULL)
         return;
     sp_log_store_close(s->store);
+    for (uint32_t i = 0; i < SP_MAX_WITNESSES; i++)
+        sp_http_client_free(s->clients[i]);
     free(s->published);
     sp_signer_key_wipe(&s->key);
     pthread_mutex_destroy(&s->lock);
@@ -390,6 +394,10 @@ static void *witness_thread(void *arg)
     while (ulen > 0 && c->w->url[ulen - 1] == '/')
         ulen--;
     snprintf(url, sizeof url, "%.*s/add-checkpoint", (int)ulen, c->w->url);
+    /* This witness's client, kept from round to round (only this thread uses it now). */
+    sp_http_client **client = &c->s->clients[c->w - c->s->policy->witness.witnesses];
+    if (*client == NULL && sp_http_client_new(client) != SP_OK)
+        *client = NULL; /* then a connection per request */
     c->err = proof == NULL || req == NULL ? SP_ERR_IO : SP_ERR_HTTP;
     for (int attempt = 0; proof != NULL && req != NULL && attempt < WITNESS_ATTEMPTS; attempt++) {
         uint64_t old = c->known == UNKNOWN_SIZE ? 0 : c->known;
@@ -406,9 +414,9 @@ static void *witness_thread(void *arg)
             c->err = sp_witness_request_format(old, (const uint8_t(*)[SP_SHA256_BYTES])proof, n,
                                                c->note, c->note_len, req, REQUEST_CAP, &req_len);
         if (c->err == SP_OK)
-            c->err = sp_http_request("POST", url, req, req_len, c->s->timeout_ms,
-                                     SP_LOG_WITNESS_MAX_RESPONSE, &c->http_status, &body, &len,
-                                     type, sizeof type);
+            c->err = sp_http_client_request(*client, "POST", url, req, req_len,
+                                            c->s->timeout_ms, SP_LOG_WITNESS_MAX_RESPONSE,
+                                            &c->http_status, &body, &len, type, sizeof type);
         if (c->err != SP_OK)
             break;
         if (c->http_status == 200) {
@@ -619,10 +627,17 @@ sp_err sp_log_serve(sp_log_server *s, const char *bind_addr, uint16_t port,
                     volatile sig_atomic_t *stop, void (*on_ready)(void *ctx, uint16_t port),
                     void *ready_ctx)
 {
+    return sp_log_serve_limited(s, bind_addr, port, NULL, stop, on_ready, ready_ctx);
+}
+
+sp_err sp_log_serve_limited(sp_log_server *s, const char *bind_addr, uint16_t port,
+                            const sp_http_limits *limits, volatile sig_atomic_t *stop,
+                            void (*on_ready)(void *ctx, uint16_t port), void *ready_ctx)
+{
     sp_http_server *http = NULL;
     uint16_t bound = 0;
-    sp_err e = sp_http_server_start(&http, bind_addr, port, SP_LOG_MAX_ADD_BYTES, sp_log_handle,
-                                    s, &bound);
+    sp_err e = sp_http_server_start_limited(&http, bind_addr, port, SP_LOG_MAX_ADD_BYTES,
+                                            sp_log_handle, s, limits, &bound);
     if (e != SP_OK)
         return e;
     if (on_ready != NULL)

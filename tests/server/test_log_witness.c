@@ -4,7 +4,8 @@
  * tlog-witness text, so this is where they must agree -- first contact (old 0), growth
  * with consistency proofs, re-cosigning without growth, a restarted log that learns the
  * witnesses' sizes from their 409 answers, and a log that shows the witnesses a second
- * tree of the same size (split view), which they refuse.
+ * tree of the same size (split view), which they refuse; and the log keeps one
+ * connection alive to each witness.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +147,30 @@ static void test_second_tree_is_refused(void)
     sp_log_server_close(s);
 }
 
+/* Witnesses and the log keep connections alive to each other: a restarted log (a 409
+ * round trip to learn the witnesses' size first) and five rounds of growth open one
+ * connection per witness in all (before, every request opened its own). */
+static void test_log_keeps_one_connection_per_witness(void)
+{
+    uint64_t before[PUB_NWITNESSES];
+    for (int i = 0; i < PUB_NWITNESSES; i++)
+        before[i] = sp_http_server_connections(servers[i]);
+    sp_log_server *s = open_log("log.db");
+    sp_log_round r;
+    for (uint64_t size = 8; size < 14; size++) {
+        add(s, size, size + 1, "run");
+        CHECK_OK(sp_log_publish(s, &r));
+        CHECK(r.size == size && r.cosigned == PUB_ALL_WITNESSES);
+    }
+    for (int i = 0; i < PUB_NWITNESSES; i++) {
+        uint64_t opened = sp_http_server_connections(servers[i]) - before[i];
+        CHECK(opened == 1);
+        if (opened != 1)
+            printf("  witness %d: %llu connections\n", i, (unsigned long long)opened);
+    }
+    sp_log_server_close(s);
+}
+
 int main(void)
 {
     if (sp_sodium_init() != SP_OK)
@@ -156,6 +181,7 @@ int main(void)
     } else {
         RUN_TEST(test_log_and_witnesses_agree);
         RUN_TEST(test_second_tree_is_refused);
+        RUN_TEST(test_log_keeps_one_connection_per_witness);
     }
     for (int i = 0; i < PUB_NWITNESSES; i++) {
         sp_http_server_stop(servers[i]);

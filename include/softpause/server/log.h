@@ -141,6 +141,15 @@ SP_MUST_CHECK sp_err sp_log_serve(sp_log_server *s, const char *bind_addr, uint1
                                   volatile sig_atomic_t *stop,
                                   void (*on_ready)(void *ctx, uint16_t port), void *ready_ctx);
 
+/* The same with the HTTP server's connection limits (softpause/host/http.h; NULL: the
+ * defaults).  (The log's own requests to its witnesses keep one connection alive per
+ * witness from round to round: sp_http_client.) */
+SP_MUST_CHECK sp_err sp_log_serve_limited(sp_log_server *s, const char *bind_addr,
+                                          uint16_t port, const sp_http_limits *limits,
+                                          volatile sig_atomic_t *stop,
+                                          void (*on_ready)(void *ctx, uint16_t port),
+                                          void *ready_ctx);
+
 /* Write the published checkpoint, every hash tile and every entry bundle of the tree it
  * covers, in the tlog-tiles layout, under dir (created if absent): a static mirror.
  * Full tiles and the partial tiles of that size; existing files are replaced.

@@ -11,6 +11,7 @@
 #include "dacc/utf8.h"
 #include "softpause/encoding.h"
 #include "softpause/host/fileio.h"
+#include "softpause/host/http.h"
 #include "softpause/host/signing.h"
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/host/utc.h"
@@ -355,6 +356,21 @@ int cli_parse_listen(const char *text, const char *what, char *host, size_t cap,
     host[n] = '\0';
     *port = (uint16_t)p;
     return EXIT_OK;
+}
+
+/* (the usage texts of log serve and witness serve quote these numbers) */
+_Static_assert(SP_HTTP_MAX_CONNS == 512u && SP_HTTP_MAX_CONNS_PER_ADDRESS == 32u &&
+                   SP_HTTP_REQUEST_DEADLINE_MS == 10000u,
+               "usage texts");
+
+int cli_max_conns_per_address(const char *text, uint32_t *out)
+{
+    uint64_t n = SP_HTTP_MAX_CONNS_PER_ADDRESS;
+    int rc = text == NULL ? EXIT_OK
+                          : cli_number_range(text, 1, SP_HTTP_MAX_CONNS, &n,
+                                             "--max-conns-per-address");
+    *out = (uint32_t)n;
+    return rc;
 }
 
 int cli_announce_listening(const char *name, const char *host, uint16_t port,

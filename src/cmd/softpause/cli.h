@@ -119,6 +119,9 @@ void cli_print_bundle_report(FILE *f, const sp_policy *policy, const uint8_t *le
 int cli_parse_listen(const char *text, const char *what, char *host, size_t cap,
                      uint16_t *port);
 
+/* --max-conns-per-address of the servers: 1..SP_HTTP_MAX_CONNS; NULL: the default. */
+int cli_max_conns_per_address(const char *text, uint32_t *out);
+
 /* Once a server accepts connections: print "<name>: listening on http://HOST:PORT" on
  * stdout, and write "PORT\n" to port_file (if not NULL) so that scripts that started it on
  * port 0 can find it.  Returns EXIT_OK or the error's exit status (printed). */

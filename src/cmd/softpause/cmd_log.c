@@ -6,6 +6,7 @@
  * connections (and writes PORT to --port-file, for scripts that start it on port 0), then
  * progress lines on stderr, until SIGINT or SIGTERM.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@ static const char log_usage[] =
     "usage: softpause log serve --policy POLICY --key LOG.key --db FILE\n"
     "                           [--listen ADDR:PORT] [--witness-interval SECONDS]\n"
     "                           [--port-file FILE] [--max-cosig-skew SECONDS]\n"
+    "                           [--max-conns-per-address N]\n"
     "       softpause log export --db FILE DIR\n"
     "\n"
     "serve   Run the transparency log of the deployment POLICY, signing checkpoints with\n"
@@ -38,6 +40,9 @@ static const char log_usage[] =
     "        --max-cosig-skew S  refuse a witness cosignature dated more than S seconds\n"
     "                   after this host's clock, and never publish such a time\n"
     "                   (default 300, at most 86400)\n"
+    "        --max-conns-per-address N  connections one client address (IPv4, or IPv6\n"
+    "                   /64) may hold at once, 1..512 (default 32); 512 in all.  A request\n"
+    "                   must arrive whole within 10 s, or its connection is closed\n"
     "        Prints 'log: listening on URL'; stops on SIGINT or SIGTERM.\n"
     "export  Write the newest cosigned checkpoint, its hash tiles and entry bundles under\n"
     "        DIR in the same layout, as static files any web server can mirror.\n"
@@ -79,7 +84,7 @@ static void on_ready(void *ctx, uint16_t port)
 
 static int log_serve(const char *policy_path, const char *key_path, const char *db,
                      const char *listen, const char *interval_text, const char *port_file,
-                     const char *skew_text)
+                     const char *skew_text, const char *per_address)
 {
     static uint8_t policy_bytes[SP_MAX_POLICY_BYTES + 1];
     static sp_policy policy;
@@ -89,6 +94,7 @@ static int log_serve(const char *policy_path, const char *key_path, const char *
     uint16_t port = 0;
     uint64_t interval = SP_LOG_WITNESS_INTERVAL_DEFAULT;
     uint64_t max_skew = SP_LOG_MAX_COSIG_SKEW_DEFAULT;
+    sp_http_limits limits = {0, 0, 0, 0};
     int rc;
 
     if (key_path == NULL || db == NULL) {
@@ -97,20 +103,15 @@ static int log_serve(const char *policy_path, const char *key_path, const char *
     }
     if ((rc = cli_parse_listen(listen, "--listen", host, sizeof host, &port)) != EXIT_OK)
         return rc;
-    if (interval_text != NULL &&
-        (rc = cli_number(interval_text, 86400, &interval, "--witness-interval")) != EXIT_OK)
+    if (interval_text != NULL && (rc = cli_number_range(interval_text, 1, 86400, &interval,
+                                                        "--witness-interval")) != EXIT_OK)
         return rc;
-    if (interval == 0) {
-        fputs("softpause: error: --witness-interval must be at least 1 second\n", stderr);
-        return EXIT_USAGE;
-    }
-    if (skew_text != NULL && (rc = cli_number(skew_text, SP_LOG_MAX_COSIG_SKEW_LIMIT,
-                                              &max_skew, "--max-cosig-skew")) != EXIT_OK)
+    if ((rc = cli_max_conns_per_address(per_address, &limits.max_conns_per_address)) != EXIT_OK)
         return rc;
-    if (max_skew == 0) {
-        fputs("softpause: error: --max-cosig-skew must be at least 1 second\n", stderr);
-        return EXIT_USAGE;
-    }
+    if (skew_text != NULL &&
+        (rc = cli_number_range(skew_text, 1, SP_LOG_MAX_COSIG_SKEW_LIMIT, &max_skew,
+                               "--max-cosig-skew")) != EXIT_OK)
+        return rc;
     if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes,
                               &policy_len)) != EXIT_OK)
         return rc;
@@ -133,10 +134,11 @@ static int log_serve(const char *policy_path, const char *key_path, const char *
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     ready r = {host, port_file, 0};
-    e = sp_log_serve(s, host, port, &stop_requested, on_ready, &r);
+    e = sp_log_serve_limited(s, host, port, &limits, &stop_requested, on_ready, &r);
+    int why = errno;
     sp_log_server_close(s);
     if (e != SP_OK)
-        return cli_error(e, listen, 0, "cannot serve");
+        return cli_error(e, listen, 0, "cannot serve: %s", strerror(why));
     return r.failed ? EXIT_IO : EXIT_OK;
 }
 
@@ -170,7 +172,7 @@ static int log_export(const char *db, const char *dir)
 int cmd_log(int argc, char **argv)
 {
     const char *policy_path = NULL, *key = NULL, *db = NULL, *listen = "127.0.0.1:0";
-    const char *interval = NULL, *port_file = NULL, *skew = NULL, *pos[1];
+    const char *interval = NULL, *port_file = NULL, *skew = NULL, *per_address = NULL, *pos[1];
     size_t npos = 0;
     const cli_opt opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
                             {"--key", 1, &key, NULL, NULL, NULL, 0},
@@ -179,6 +181,7 @@ int cmd_log(int argc, char **argv)
                             {"--witness-interval", 1, &interval, NULL, NULL, NULL, 0},
                             {"--port-file", 1, &port_file, NULL, NULL, NULL, 0},
                             {"--max-cosig-skew", 1, &skew, NULL, NULL, NULL, 0},
+                            {"--max-conns-per-address", 1, &per_address, NULL, NULL, NULL, 0},
                             {NULL, 0, NULL, NULL, NULL, NULL, 0}};
 
     int early = cli_subcommand_start(argc, argv, log_usage);
@@ -188,7 +191,8 @@ int cmd_log(int argc, char **argv)
     if (sp_sodium_init() != SP_OK)
         return cli_error(SP_ERR_CRYPTO, NULL, 0, "libsodium failed to start");
     if (strcmp(argv[0], "serve") == 0 && npos == 0)
-        return log_serve(policy_path, key, db, listen, interval, port_file, skew);
+        return log_serve(policy_path, key, db, listen, interval, port_file, skew,
+                         per_address);
     if (strcmp(argv[0], "export") == 0 && npos == 1)
         return log_export(db, pos[0]);
     fputs(log_usage, stderr);

@@ -9,6 +9,7 @@
  * sigwait, so the server threads never run a signal handler and shutdown is orderly:
  * stop accepting, finish running requests, close the database.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@ static const char witness_usage[] =
     "                               (--policy POLICY | --log VKEY ...)\n"
     "                               [--init | --init-from CHECKPOINT ...]\n"
     "                               [--listen ADDR:PORT] [--prefix PATH] [--port-file FILE]\n"
+    "                               [--max-conns-per-address N]\n"
     "\n"
     "Run a transparency-log witness (C2SP tlog-witness): POST PATH/add-checkpoint takes\n"
     "\"old SIZE\", a consistency proof and a log-signed checkpoint, and answers with a\n"
@@ -54,6 +56,10 @@ static const char witness_usage[] =
     "  --listen A:P     address and port (default 127.0.0.1:0; port 0 picks a free port)\n"
     "  --prefix PATH    submission prefix, e.g. /w1 (default: none)\n"
     "  --port-file FILE write the bound port to FILE\n"
+    "  --max-conns-per-address N\n"
+    "                   connections one client address (IPv4, or IPv6 /64) may hold at\n"
+    "                   once, 1..512 (default 32); 512 in all.  A request must arrive\n"
+    "                   whole within 10 s, or its connection is closed\n"
     "\n"
     "Prints 'witness: listening on URL'; stops on SIGINT or SIGTERM.\n"
     "exit status: 0 stopped by a signal, 2 usage error, 1 or 3 cannot start\n";
@@ -114,7 +120,7 @@ static int load_starts(const char *const *paths, size_t n, uint8_t **bufs,
 static int witness_serve(const char *key_path, const char *db, const char *policy_path,
                          const char *const *log_args, size_t nlog_args, const char *listen,
                          const char *prefix, const char *port_file, int init,
-                         const char *const *start_paths, size_t nstart)
+                         const char *const *start_paths, size_t nstart, const char *per_address)
 {
     uint8_t *start_bufs[SP_MAX_LOGS] = {NULL};
     sp_witness_start starts[SP_MAX_LOGS];
@@ -128,6 +134,7 @@ static int witness_serve(const char *key_path, const char *db, const char *polic
     char host[64], err[512];
     uint16_t port = 0;
     sigset_t stop;
+    sp_http_limits limits = {0, 0, 0, 0};
     int rc, sig = 0;
     sp_err e;
 
@@ -137,6 +144,8 @@ static int witness_serve(const char *key_path, const char *db, const char *polic
         return EXIT_USAGE;
     }
     if ((rc = cli_parse_listen(listen, "--listen", host, sizeof host, &port)) != EXIT_OK)
+        return rc;
+    if ((rc = cli_max_conns_per_address(per_address, &limits.max_conns_per_address)) != EXIT_OK)
         return rc;
     if ((e = sp_sodium_init()) != SP_OK)
         return cli_error(e, NULL, 0, NULL);
@@ -173,11 +182,12 @@ static int witness_serve(const char *key_path, const char *db, const char *polic
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
-    e = sp_http_server_start(&srv, host, port, SP_MAX_WITNESS_REQUEST_BYTES, handle_and_log, w,
-                             &port);
+    e = sp_http_server_start_limited(&srv, host, port, SP_MAX_WITNESS_REQUEST_BYTES,
+                                     handle_and_log, w, &limits, &port);
     if (e != SP_OK) {
+        int why = errno;
         sp_witness_close(w);
-        return cli_error(e, NULL, 0, "cannot listen on %s", listen);
+        return cli_error(e, NULL, 0, "cannot listen on %s: %s", listen, strerror(why));
     }
     rc = cli_announce_listening("witness", host, port, port_file);
     if (rc == EXIT_OK)
@@ -194,6 +204,7 @@ int cmd_witness(int argc, char **argv)
     const char *starts[SP_MAX_LOGS];
     size_t nlogs = 0, npos = 0, nstarts = 0;
     int init = 0;
+    const char *per_address = NULL;
     const cli_opt opts[] = {{"--key", 1, &key, NULL, NULL, NULL, 0},
                             {"--db", 1, &db, NULL, NULL, NULL, 0},
                             {"--policy", 1, &policy, NULL, NULL, NULL, 0},
@@ -203,6 +214,7 @@ int cmd_witness(int argc, char **argv)
                             {"--port-file", 1, &port_file, NULL, NULL, NULL, 0},
                             {"--init", 0, NULL, &init, NULL, NULL, 0},
                             {"--init-from", 1, NULL, NULL, starts, &nstarts, SP_MAX_LOGS},
+                            {"--max-conns-per-address", 1, &per_address, NULL, NULL, NULL, 0},
                             {NULL, 0, NULL, NULL, NULL, NULL, 0}};
 
     cli_parse(argc, argv, opts, pos, 1, &npos, witness_usage);
@@ -211,5 +223,5 @@ int cmd_witness(int argc, char **argv)
         return EXIT_USAGE;
     }
     return witness_serve(key, db, policy, logs, nlogs, listen, prefix, port_file, init, starts,
-                         nstarts);
+                         nstarts, per_address);
 }
