@@ -38,10 +38,8 @@ static int note_sign(const char *key_path, int as_text, const char *input)
     char record[4200];
     const char *where = input == NULL ? "<stdin>" : input;
 
-    if (key_path == NULL) {
-        fputs("softpause: error: note sign needs --key FILE.key\n", stderr);
-        return EXIT_USAGE;
-    }
+    if (key_path == NULL)
+        return cli_usage("note sign needs --key FILE.key");
     sp_err e = sp_signer_key_load(&key, key_path);
     if (e != SP_OK)
         return cli_error(e, key_path, 0, NULL);
@@ -59,8 +57,8 @@ static int note_sign(const char *key_path, int as_text, const char *input)
         return cli_error(e, where, 0, "see %s", record);
     if (e != SP_OK)
         return cli_error(e, record, 0, "signing record");
-    fwrite(out_buf, 1, out_len, stdout);
-    return fflush(stdout) == 0 ? EXIT_OK : cli_error(SP_ERR_IO, "<stdout>", 0, NULL);
+    fwrite(out_buf, 1, out_len, stdout); /* checked by cli_finish */
+    return EXIT_OK;
 }
 
 #define MAX_VERIFY_KEYS 32
@@ -75,10 +73,8 @@ static int note_verify(const char **keys, size_t nkeys, const char *input)
     int st;
     const char *where = input == NULL ? "<stdin>" : input;
 
-    if (nkeys == 0) {
-        fputs("softpause: error: note verify needs at least one --key FILE.pub\n", stderr);
-        return EXIT_USAGE;
-    }
+    if (nkeys == 0)
+        return cli_usage("note verify needs at least one --key FILE.pub");
     for (size_t i = 0; i < nkeys; i++) {
         sp_err e = sp_vkey_load(&vkeys[i], keys[i]);
         if (e != SP_OK)
@@ -103,24 +99,19 @@ int cmd_note(int argc, char **argv)
     const char *key = NULL, *keys[MAX_VERIFY_KEYS], *pos[2];
     size_t nkeys = 0, npos;
     int as_text = 0;
+    const cli_opt sign_opts[] = {{"--key", 1, &key, NULL, NULL, NULL, 0},
+                                 {"--text", 0, NULL, &as_text, NULL, NULL, 0},
+                                 CLI_END};
+    const cli_opt verify_opts[] = {{"--key", 1, NULL, NULL, keys, &nkeys, MAX_VERIFY_KEYS},
+                                   CLI_END};
+    static const char *const subs[] = {"sign", "verify", NULL};
+    const cli_opt *const sub_opts[] = {sign_opts, verify_opts};
 
-    if (argc < 1 || (strcmp(argv[0], "sign") != 0 && strcmp(argv[0], "verify") != 0)) {
-        if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
-            fputs(note_usage, stdout);
-            return EXIT_OK;
-        }
-        fputs(note_usage, stderr);
-        return EXIT_USAGE;
-    }
-    if (strcmp(argv[0], "sign") == 0) {
-        const cli_opt opts[] = {{"--key", 1, &key, NULL, NULL, NULL, 0},
-                                {"--text", 0, NULL, &as_text, NULL, NULL, 0},
-                                {NULL, 0, NULL, NULL, NULL, NULL, 0}};
-        cli_parse(argc - 1, argv + 1, opts, pos, 1, &npos, note_usage);
+    int sub = cli_subcommand(argc, argv, note_usage, "note", subs);
+    if (sub < 0)
+        return -1 - sub;
+    cli_parse(argc - 1, argv + 1, cli_sub_name(), sub_opts[sub], pos, 1, &npos, note_usage);
+    if (sub == 0)
         return note_sign(key, as_text, npos ? pos[0] : NULL);
-    }
-    const cli_opt opts[] = {{"--key", 1, NULL, NULL, keys, &nkeys, MAX_VERIFY_KEYS},
-                            {NULL, 0, NULL, NULL, NULL, NULL, 0}};
-    cli_parse(argc - 1, argv + 1, opts, pos, 1, &npos, note_usage);
     return note_verify(keys, nkeys, npos ? pos[0] : NULL);
 }

@@ -159,9 +159,9 @@ int cmd_witness(int argc, char **argv)
                             {"--listen", 1, &listen, NULL, NULL, NULL, 0},
                             {"--prefix", 1, &prefix, NULL, NULL, NULL, 0},
                             {"--port-file", 1, &port_file, NULL, NULL, NULL, 0},
-                            {NULL, 0, NULL, NULL, NULL, NULL, 0}};
+                            CLI_END};
 
-    cli_parse(argc, argv, opts, pos, 1, &npos, witness_usage);
+    cli_parse(argc, argv, "witness serve", opts, pos, 1, &npos, witness_usage);
     if (npos != 1 || strcmp(pos[0], "serve") != 0) {
         fputs(witness_usage, stderr);
         return EXIT_USAGE;
