@@ -165,14 +165,12 @@ static int bundle_verify(const char *policy_path, int json, const char *input)
     }
     if (json) {
         dacc_json j;
-        dacc_json_init(&j, stdout);
-        dacc_json_object_begin(&j);
+        cli_json_begin(&j);
         cli_json_bundle_report(&j, &policy, &report, e, &st);
-        dacc_json_object_end(&j);
-        (void)dacc_json_end(&j);
+        cli_json_end(&j);
     }
-    if (e != SP_OK)
-        return rc;
+    if (e != SP_OK || json)
+        return e != SP_OK ? rc : EXIT_OK;
     printf("accepted: %s epoch %llu, mode %s\n", st.deployment, (unsigned long long)st.epoch,
            cli_mode_name(st.mode));
     cli_print_bundle_report(stdout, &policy, work.leaf, &report);
