@@ -15,6 +15,7 @@ set -u
 . tests/support/cli_lib.sh
 cli_setup "cli contract" sp-contract
 cli_require "$SP"
+export SOFTPAUSE_STATE_DIR="$T/state" # signing records (never the user's home)
 if ! command -v python3 > /dev/null 2>&1; then
     echo "$SUITE: skipped (python3 not installed)"; cli_finish
 fi
@@ -292,6 +293,8 @@ device init state|device init --policy $P --state $DIR
 device apply bundle|device apply --state $T/dev2 $DIR
 device status state|device status --state $DIR
 log export db|log export --db $DIR $T/mirror3
+log serve db|log serve --policy $P --key $LOGKEY.key --db $DIR
+witness serve db|witness serve $WINIT --key $K/w1.test.example.key --db $DIR --log $LOGKEY.pub
 EOF
 
 cli_finish

@@ -161,7 +161,8 @@ static int bundle_verify(const char *policy_path, int json, const char *input)
                                 &report, &line);
     if (e != SP_OK) {
         rc = cli_error_in_report(e, where, line, "bundle refused");
-        cli_print_bundle_report(stderr, &policy, work.leaf, &report);
+        if (!json)
+            cli_print_bundle_report(stderr, &policy, work.leaf, &report);
     }
     if (json) {
         dacc_json j;

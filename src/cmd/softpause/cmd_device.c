@@ -192,7 +192,8 @@ int cmd_device(int argc, char **argv)
             return cli_error(SP_ERR_DEV_NOT_LOADED, state, 0, NULL);
         if (e != SP_OK) {
             rc = cli_error_in_report(e, pos[0], line, "bundle refused");
-            cli_print_bundle_report(stderr, &dev.policy, dev.work.leaf, &report);
+            if (!json)
+                cli_print_bundle_report(stderr, &dev.policy, dev.work.leaf, &report);
         }
         if (json) {
             dacc_json j;

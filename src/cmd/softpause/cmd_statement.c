@@ -225,7 +225,8 @@ static int statement_verify(const char *policy_path, int json, const char *input
                                    &line);
     if (e != SP_OK) {
         rc = cli_error_in_report(e, where, line, NULL);
-        cli_print_report(stderr, &policy, buf, len, &report);
+        if (!json)
+            cli_print_report(stderr, &policy, buf, len, &report);
     }
     if (json) {
         print_json_report(&policy, &st, e, buf, len, &report);
