@@ -80,17 +80,24 @@ void cli_json_end(dacc_json *j)
 }
 
 /* Append to the message, truncating silently (it is a diagnostic). */
+static void message_vadd(size_t *n, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static void message_vadd(size_t *n, const char *fmt, va_list ap)
+{
+    if (*n >= sizeof cli.message - 1)
+        return;
+    int k = vsnprintf(cli.message + *n, sizeof cli.message - *n, fmt, ap);
+    if (k > 0)
+        *n += (size_t)k < sizeof cli.message - *n ? (size_t)k : sizeof cli.message - 1 - *n;
+}
+
 static void message_add(size_t *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void message_add(size_t *n, const char *fmt, ...)
 {
     va_list ap;
-    if (*n >= sizeof cli.message - 1)
-        return;
     va_start(ap, fmt);
-    int k = vsnprintf(cli.message + *n, sizeof cli.message - *n, fmt, ap);
+    message_vadd(n, fmt, ap);
     va_end(ap);
-    if (k > 0)
-        *n += (size_t)k < sizeof cli.message - *n ? (size_t)k : sizeof cli.message - 1 - *n;
 }
 
 /* Print "softpause: error: NAME: TEXT" on stderr and, in JSON mode unless the caller
@@ -111,6 +118,8 @@ static int report(sp_err e, int json_object)
 }
 
 static int verror(int json_object, sp_err e, const char *file, uint32_t line,
+                  const char *detail_fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+static int verror(int json_object, sp_err e, const char *file, uint32_t line,
                   const char *detail_fmt, va_list ap)
 {
     size_t n = 0;
@@ -121,13 +130,9 @@ static int verror(int json_object, sp_err e, const char *file, uint32_t line,
         message_add(&n, "%s: ", file);
     cli.where_len = n;
     message_add(&n, "%s", sp_err_message(e));
-    if (detail_fmt != NULL && n < sizeof cli.message - 1) {
+    if (detail_fmt != NULL) {
         message_add(&n, ": ");
-        if (n < sizeof cli.message - 1) {
-            int k = vsnprintf(cli.message + n, sizeof cli.message - n, detail_fmt, ap);
-            if (k > 0)
-                n += (size_t)k < sizeof cli.message - n ? (size_t)k : sizeof cli.message - 1 - n;
-        }
+        message_vadd(&n, detail_fmt, ap);
     }
     if (e == SP_ERR_IO && file != NULL)
         message_add(&n, " (%s)", sp_file_last_error());
@@ -169,9 +174,10 @@ int cli_error_in_report(sp_err e, const char *file, uint32_t line, const char *d
 int cli_usage(const char *fmt, ...)
 {
     va_list ap;
+    size_t n = 0;
     va_start(ap, fmt);
     cli.where_len = 0;
-    vsnprintf(cli.message, sizeof cli.message, fmt, ap);
+    message_vadd(&n, fmt, ap);
     va_end(ap);
     /* The usage line keeps its established form: "softpause: error: TEXT". */
     fprintf(stderr, "softpause: error: %s\n", cli.message);
