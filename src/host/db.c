@@ -67,7 +67,8 @@ static sp_err no_leftover(const char *path, const char *suffix, char *err, size_
     if (n < 0 || (size_t)n >= sizeof side)
         return path_fail(SP_ERR_IO, path, ENAMETOOLONG, err, errcap);
     if (lstat(side, &st) == 0)
-        return path_fail(SP_ERR_EXISTS, side, EEXIST, err, errcap);
+        return S_ISDIR(st.st_mode) ? path_fail(SP_ERR_IO, side, EISDIR, err, errcap)
+                                   : path_fail(SP_ERR_EXISTS, side, EEXIST, err, errcap);
     return errno == ENOENT ? SP_OK : path_fail(SP_ERR_IO, side, errno, err, errcap);
 }
 
@@ -77,6 +78,14 @@ sp_err sp_db_absent(const char *path, char *err, size_t errcap)
     if (e == SP_OK)
         e = no_leftover(path, "-wal", err, errcap);
     return e == SP_OK ? no_leftover(path, "-shm", err, errcap) : e;
+}
+
+/* A database must be a regular file; a directory says so (EISDIR), anything else EINVAL. */
+static sp_err regular_file(const char *path, const struct stat *st, char *err, size_t errcap)
+{
+    if (S_ISREG(st->st_mode))
+        return SP_OK;
+    return path_fail(SP_ERR_IO, path, S_ISDIR(st->st_mode) ? EISDIR : EINVAL, err, errcap);
 }
 
 /* Make sure path exists as `how` requires, without opening an existing file. */
@@ -90,7 +99,7 @@ static sp_err prepare_file(const char *path, sp_db_create how, char *err, size_t
         if (stat(path, &st) != 0)
             return path_fail(errno == ENOENT ? SP_ERR_NOT_FOUND : SP_ERR_IO, path, errno, err,
                              errcap);
-        return S_ISREG(st.st_mode) ? SP_OK : path_fail(SP_ERR_IO, path, EINVAL, err, errcap);
+        return regular_file(path, &st, err, errcap);
     }
     if (how == SP_DB_MUST_BE_NEW && (e = sp_db_absent(path, err, errcap)) != SP_OK)
         return e;
@@ -100,7 +109,8 @@ static sp_err prepare_file(const char *path, sp_db_create how, char *err, size_t
         return SP_OK;
     }
     if (errno == EEXIST && how == SP_DB_CREATE_IF_MISSING)
-        return SP_OK;
+        return stat(path, &st) == 0 ? regular_file(path, &st, err, errcap)
+                                    : path_fail(SP_ERR_IO, path, errno, err, errcap);
     return path_fail(errno == EEXIST ? SP_ERR_EXISTS : SP_ERR_IO, path, errno, err, errcap);
 }
 

@@ -220,7 +220,10 @@ static sp_err setup(sp_devfile *df, const char *state_path)
     df->io.anchor_write = cb_anchor_write;
     df->io.counter_read = cb_counter_read;
     df->io.counter_increment = cb_counter_increment;
-    return sp_sodium_init();
+    sp_err e = sp_file_not_dir(df->flash_path); /* EISDIR, not "no device here" */
+    if (e == SP_OK)
+        e = sp_file_not_dir(df->chip_path);
+    return e == SP_OK ? sp_sodium_init() : e;
 }
 
 sp_err sp_devfile_create(sp_devfile *df, const char *state_path)

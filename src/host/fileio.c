@@ -44,6 +44,14 @@ int sp_file_exists(const char *path)
     return lstat(path, &st) == 0;
 }
 
+sp_err sp_file_not_dir(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return sp_file_fail(EISDIR);
+    return SP_OK;
+}
+
 sp_err sp_file_make_dirs(const char *path, mode_t mode)
 {
     char p[4096];
@@ -139,6 +147,8 @@ sp_err sp_file_write_atomic(const char *path, const void *data, size_t len, mode
     char dir[PATH_CAP], tmp[PATH_CAP + 64];
     sp_err e;
     int fd = -1;
+    if ((e = sp_file_not_dir(path)) != SP_OK)
+        return e;
     if (!overwrite && sp_file_exists(path))
         return SP_ERR_EXISTS;
     if ((e = dir_of(path, dir)) != SP_OK)
@@ -169,7 +179,8 @@ sp_err sp_file_write_atomic(const char *path, const void *data, size_t len, mode
     }
     if (e == SP_OK && fsync(fd) != 0)
         e = io_fail();
-    close(fd);
+    if (close(fd) != 0 && e == SP_OK) /* a delayed write-back error (NFS) */
+        e = io_fail();
     if (e == SP_OK && overwrite && rename(tmp, path) != 0)
         e = io_fail();
     if (e == SP_OK && !overwrite) {

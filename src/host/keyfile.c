@@ -11,6 +11,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "softpause/encoding.h"
 #include "softpause/host/fileio.h"
@@ -209,8 +210,11 @@ sp_err sp_key_generate_typed(const char *name, uint8_t alg, const char *dir, cha
         skey[slen] = '\n';
         vkey[vlen] = '\n';
         e = sp_file_write_atomic(kpath, skey, slen + 1, 0600, 0);
-        if (e == SP_OK)
+        if (e == SP_OK) {
             e = sp_file_write_atomic(ppath, vkey, vlen + 1, 0600, 0);
+            if (e != SP_OK)
+                unlink(kpath); /* the pair appears whole or not at all */
+        }
     }
     sodium_memzero(skey, sizeof skey);
     sp_signer_key_wipe(&key);

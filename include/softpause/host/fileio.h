@@ -21,13 +21,18 @@
 SP_MUST_CHECK sp_err sp_file_read(const char *path, uint8_t *buf, size_t cap, size_t *len);
 
 /* Write data to path atomically with the given mode.  If !overwrite and path exists:
- * SP_ERR_EXISTS. */
+ * SP_ERR_EXISTS.  Every failure (a full disk, EFBIG past a file-size limit, a directory
+ * at path) leaves path as it was and no temporary file behind. */
 SP_MUST_CHECK sp_err sp_file_write_atomic(const char *path, const void *data, size_t len,
                                           mode_t mode, int overwrite);
 
 /* Create directory path and any missing parents with mode (like mkdir -p); existing
  * directories are fine.  SP_ERR_IO otherwise. */
 SP_MUST_CHECK sp_err sp_file_make_dirs(const char *path, mode_t mode);
+
+/* SP_OK unless path is a directory: then SP_ERR_IO with EISDIR (sp_file_last_error), for
+ * a path that must name a file. */
+SP_MUST_CHECK sp_err sp_file_not_dir(const char *path);
 
 /* 1 if path exists (any type), else 0. */
 int sp_file_exists(const char *path);

@@ -1,11 +1,15 @@
 /*
  * cli.c -- shared command-line plumbing (cli.h).
  */
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "dacc/utf8.h"
@@ -36,36 +40,169 @@ int cli_exit_status(sp_err e)
     }
 }
 
-int cli_error(sp_err e, const char *file, uint32_t line, const char *detail_fmt, ...)
+/* The last failure, for JSON: its name and the text after "NAME: ". */
+static struct {
+    int json;
+    void (*members)(dacc_json *j);
+    char message[2048];
+    size_t where_len;      /* message starts with "FILE[:LINE]: " of this length */
+    int stdout_errno;      /* first failure writing stdout */
+    int stdout_reported;
+} cli;
+
+int cli_json_mode(void)
 {
-    /* the whole line is built, then escaped once: file names and details may carry
-     * names from inputs (control characters, bidi overrides, bytes that are not UTF-8) */
-    char msg[2048], shown[4 * sizeof msg];
+    return cli.json;
+}
+
+void cli_json_failure_members(void (*add)(dacc_json *j))
+{
+    cli.members = add;
+}
+
+void cli_json_error_members(dacc_json *j, sp_err e)
+{
+    dacc_json_key(j, "error");
+    if (e == SP_OK)
+        dacc_json_null(j);
+    else
+        dacc_json_string(j, sp_err_name(e));
+    dacc_json_key(j, "message");
+    if (e == SP_OK)
+        dacc_json_null(j);
+    else
+        dacc_json_string(j, cli.message);
+}
+
+void cli_json_begin(dacc_json *j)
+{
+    dacc_json_init(j, stdout);
+    dacc_json_object_begin(j);
+}
+
+void cli_json_end(dacc_json *j)
+{
+    dacc_json_object_end(j);
+    (void)dacc_json_end(j);
+}
+
+/* Append to the message, truncating silently (it is a diagnostic). */
+static void message_vadd(size_t *n, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static void message_vadd(size_t *n, const char *fmt, va_list ap)
+{
+    if (*n >= sizeof cli.message - 1)
+        return;
+    int k = vsnprintf(cli.message + *n, sizeof cli.message - *n, fmt, ap);
+    if (k > 0)
+        *n += (size_t)k < sizeof cli.message - *n ? (size_t)k : sizeof cli.message - 1 - *n;
+}
+
+static void message_add(size_t *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void message_add(size_t *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    message_vadd(n, fmt, ap);
+    va_end(ap);
+}
+
+/* Print "softpause: error: NAME: TEXT" on stderr and, in JSON mode unless the caller
+ * reports it itself, {members..., "error":NAME, "message":TEXT} on stdout. */
+static int report(sp_err e, int json_object)
+{
+    /* Escaped once, whole: file names and details may carry names from inputs (control
+     * characters, bidi overrides, bytes that are not UTF-8).  JSON escapes the same. */
+    char where[4 * sizeof cli.message], rest[4 * sizeof cli.message];
+    size_t len = strlen(cli.message);
+    fprintf(stderr, "softpause: error: %s%s: %s\n",
+            dacc_utf8_escape(where, sizeof where, cli.message, cli.where_len), sp_err_name(e),
+            dacc_utf8_escape(rest, sizeof rest, cli.message + cli.where_len,
+                             len - cli.where_len));
+    if (cli.json && json_object) {
+        dacc_json j;
+        cli_json_begin(&j);
+        if (cli.members != NULL)
+            cli.members(&j);
+        cli_json_error_members(&j, e);
+        cli_json_end(&j);
+    }
+    return cli_exit_status(e);
+}
+
+static int verror(int json_object, sp_err e, const char *file, uint32_t line,
+                  const char *detail_fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+static int verror(int json_object, sp_err e, const char *file, uint32_t line,
+                  const char *detail_fmt, va_list ap)
+{
     size_t n = 0;
-#define CLI_ERR_ADD(...)                                                                    \
-    do {                                                                                    \
-        int w_ = snprintf(msg + n, sizeof msg - n, __VA_ARGS__);                            \
-        n = w_ < 0 ? n : n + (size_t)w_ >= sizeof msg ? sizeof msg - 1 : n + (size_t)w_;    \
-    } while (0)
-    msg[0] = '\0';
+    cli.message[0] = '\0';
     if (file != NULL && line != 0)
-        CLI_ERR_ADD("%s:%u: ", file, (unsigned)line);
+        message_add(&n, "%s:%u: ", file, (unsigned)line);
     else if (file != NULL)
-        CLI_ERR_ADD("%s: ", file);
-    CLI_ERR_ADD("%s: %s", sp_err_name(e), sp_err_message(e));
+        message_add(&n, "%s: ", file);
+    cli.where_len = n;
+    message_add(&n, "%s", sp_err_message(e));
     if (detail_fmt != NULL) {
-        va_list ap;
-        va_start(ap, detail_fmt);
-        CLI_ERR_ADD(": ");
-        int w = vsnprintf(msg + n, sizeof msg - n, detail_fmt, ap);
-        n = w < 0 ? n : n + (size_t)w >= sizeof msg ? sizeof msg - 1 : n + (size_t)w;
-        va_end(ap);
+        message_add(&n, ": ");
+        message_vadd(&n, detail_fmt, ap);
     }
     if (e == SP_ERR_IO && file != NULL)
-        CLI_ERR_ADD(" (%s)", sp_file_last_error());
-#undef CLI_ERR_ADD
-    fprintf(stderr, "softpause: error: %s\n", dacc_utf8_escape(shown, sizeof shown, msg, n));
-    return cli_exit_status(e);
+        message_add(&n, " (%s)", sp_file_last_error());
+    return report(e, json_object);
+}
+
+sp_err cli_err_named(const char *text, sp_err fallback)
+{
+    static const sp_err all[] = {
+#define SP_X_VALUE(name, value, msg) name,
+        SP_ERROR_LIST(SP_X_VALUE)
+#undef SP_X_VALUE
+    };
+    size_t n = strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (strlen(sp_err_name(all[i])) == n && strncmp(text, sp_err_name(all[i]), n) == 0)
+            return all[i];
+    return fallback;
+}
+
+int cli_error(sp_err e, const char *file, uint32_t line, const char *detail_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, detail_fmt);
+    int st = verror(1, e, file, line, detail_fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+int cli_error_in_report(sp_err e, const char *file, uint32_t line, const char *detail_fmt, ...)
+{
+    va_list ap;
+    va_start(ap, detail_fmt);
+    int st = verror(0, e, file, line, detail_fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+int cli_usage(const char *fmt, ...)
+{
+    va_list ap;
+    size_t n = 0;
+    va_start(ap, fmt);
+    cli.where_len = 0;
+    message_vadd(&n, fmt, ap);
+    va_end(ap);
+    /* The usage line keeps its established form: "softpause: error: TEXT". */
+    char shown[4 * sizeof cli.message];
+    fprintf(stderr, "softpause: error: %s\n",
+            dacc_utf8_escape(shown, sizeof shown, cli.message, strlen(cli.message)));
+    if (cli.json) {
+        dacc_json j;
+        cli_json_begin(&j);
+        cli_json_error_members(&j, SP_ERR_USAGE);
+        cli_json_end(&j);
+    }
+    return EXIT_USAGE;
 }
 
 const char *cli_shown(char *out, size_t cap, const char *s, size_t n)
@@ -76,19 +213,43 @@ const char *cli_shown(char *out, size_t cap, const char *s, size_t n)
 static void usage_exit(const char *usage, int status)
 {
     fputs(usage, status == 0 ? stdout : stderr);
-    exit(status);
+    exit(cli_finish(status));
 }
 
-void cli_parse(int argc, char **argv, const cli_opt *opts, const char **pos, size_t max_pos,
-               size_t *npos, const char *usage)
+/* "--a ARG, --b" into f: the options a subcommand takes. */
+static void print_options(FILE *f, const char *name, const cli_opt *opts)
+{
+    fprintf(f, "options of %s:", name);
+    if (opts == NULL || opts->name == NULL)
+        fputs(" none", f);
+    for (const cli_opt *p = opts; p != NULL && p->name != NULL; p++)
+        fprintf(f, "%s %s%s", p == opts ? "" : ",", p->name, p->has_arg ? " ARG" : "");
+    fputc('\n', f);
+}
+
+static const cli_opt *find_opt(const cli_opt *opts, const char *a, size_t nl)
+{
+    for (const cli_opt *p = opts; p != NULL && p->name != NULL; p++)
+        if (strncmp(a, p->name, nl) == 0 && p->name[nl] == '\0')
+            return p;
+    return NULL;
+}
+
+void cli_parse(int argc, char **argv, const char *name, const cli_opt *opts, const char **pos,
+               size_t max_pos, size_t *npos, const char *usage)
 {
     int only_positional = 0;
     *npos = 0;
+    /* JSON mode first, so that every error of this run, even one about an earlier
+     * argument, is a JSON object. */
+    for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--json") == 0 && find_opt(opts, "--json", 6) != NULL)
+            cli.json = 1;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (only_positional || a[0] != '-' || strcmp(a, "-") == 0) {
             if (*npos >= max_pos) {
-                fprintf(stderr, "softpause: error: unexpected argument '%s'\n", a);
+                cli_usage("%s: unexpected argument '%s'", name, a);
                 usage_exit(usage, EXIT_USAGE);
             }
             pos[(*npos)++] = a;
@@ -98,17 +259,18 @@ void cli_parse(int argc, char **argv, const cli_opt *opts, const char **pos, siz
             only_positional = 1;
             continue;
         }
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            usage_exit(usage, EXIT_OK);
-        const cli_opt *o = NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(usage, stdout);
+            print_options(stdout, name, opts);
+            exit(cli_finish(EXIT_OK));
+        }
         const char *eq = strchr(a, '=');
         size_t nl = eq ? (size_t)(eq - a) : strlen(a);
-        for (const cli_opt *p = opts; p != NULL && p->name != NULL; p++)
-            if (strncmp(a, p->name, nl) == 0 && p->name[nl] == '\0')
-                o = p;
+        const cli_opt *o = find_opt(opts, a, nl);
         if (o == NULL) {
-            fprintf(stderr, "softpause: error: unknown option '%.*s'\n", (int)nl, a);
-            usage_exit(usage, EXIT_USAGE);
+            cli_usage("%s takes no option '%.*s'", name, (int)nl, a);
+            print_options(stderr, name, opts);
+            exit(cli_finish(EXIT_USAGE));
         }
         const char *val = NULL;
         if (o->has_arg) {
@@ -117,11 +279,11 @@ void cli_parse(int argc, char **argv, const cli_opt *opts, const char **pos, siz
             else if (i + 1 < argc)
                 val = argv[++i];
             else {
-                fprintf(stderr, "softpause: error: option %s needs a value\n", o->name);
+                cli_usage("option %s needs a value", o->name);
                 usage_exit(usage, EXIT_USAGE);
             }
         } else if (eq != NULL) {
-            fprintf(stderr, "softpause: error: option %s takes no value\n", o->name);
+            cli_usage("option %s takes no value", o->name);
             usage_exit(usage, EXIT_USAGE);
         }
         if (o->flag != NULL)
@@ -130,8 +292,7 @@ void cli_parse(int argc, char **argv, const cli_opt *opts, const char **pos, siz
             *o->value = val;
         if (o->list != NULL) {
             if (*o->count >= o->max) {
-                fprintf(stderr, "softpause: error: too many %s options (at most %zu)\n",
-                        o->name, o->max);
+                cli_usage("too many %s options (at most %zu)", o->name, o->max);
                 usage_exit(usage, EXIT_USAGE);
             }
             o->list[(*o->count)++] = val;
@@ -176,10 +337,8 @@ int cli_load_policy(const char *path, sp_policy *policy, uint8_t *bytes, size_t 
 {
     uint32_t line = 0;
     int st;
-    if (path == NULL) {
-        fprintf(stderr, "softpause: error: --policy FILE is required\n");
-        return EXIT_USAGE;
-    }
+    if (path == NULL)
+        return cli_usage("--policy FILE is required");
     if ((st = cli_read(path, bytes, cap, len, &cli_policy_input)) != EXIT_OK)
         return st;
     sp_err e = sp_sodium_init();
@@ -194,13 +353,9 @@ int cli_number_range(const char *text, uint64_t min, uint64_t max, uint64_t *out
                      const char *what)
 {
     sp_err e = sp_decimal_parse(out, text, strlen(text), max);
-    if (e != SP_OK || *out < min) {
-        char shown[256];
-        fprintf(stderr, "softpause: error: %s: expected a decimal number %llu..%llu, got '%s'\n",
-                what, (unsigned long long)min, (unsigned long long)max,
-                cli_shown(shown, sizeof shown, text, strlen(text)));
-        return EXIT_USAGE;
-    }
+    if (e != SP_OK || *out < min) /* (cli_usage escapes the text it prints) */
+        return cli_usage("%s: expected a decimal number %llu..%llu, got '%s'", what,
+                         (unsigned long long)min, (unsigned long long)max, text);
     return EXIT_OK;
 }
 
@@ -330,6 +485,48 @@ void cli_print_bundle_report(FILE *f, const sp_policy *policy, const uint8_t *le
         cli_print_report(f, policy, leaf, r->leaf_len, &r->quorum);
 }
 
+void cli_json_bundle_report(dacc_json *j, const sp_policy *policy, const sp_bundle_report *r,
+                            sp_err e, const sp_statement *st)
+{
+    char hex[65];
+    dacc_json_key(j, "accepted");
+    dacc_json_bool(j, e == SP_OK);
+    cli_json_error_members(j, e);
+    dacc_json_key(j, "checkpoint_verified");
+    dacc_json_bool(j, r->checkpoint_verified != 0);
+    if (r->checkpoint_verified) {
+        dacc_json_key(j, "origin");
+        dacc_json_string(j, r->checkpoint.origin);
+        dacc_json_key(j, "tree_size");
+        dacc_json_uint(j, r->checkpoint.size);
+        dacc_json_key(j, "root");
+        dacc_json_string(j, cli_hex(hex, r->checkpoint.root, 32));
+        dacc_json_key(j, "index");
+        dacc_json_uint(j, r->index);
+        dacc_json_key(j, "witnesses");
+        dacc_json_array_begin(j);
+        for (uint32_t w = 0; w < policy->witness.witness_count; w++) {
+            if (!(r->witnesses.cosigned & (1u << w)))
+                continue;
+            dacc_json_object_begin(j);
+            dacc_json_key(j, "name");
+            dacc_json_string(j, policy->witness.witnesses[w].name);
+            dacc_json_key(j, "time");
+            dacc_json_uint(j, r->witnesses.cosig_time[w]);
+            dacc_json_object_end(j);
+        }
+        dacc_json_array_end(j);
+        dacc_json_key(j, "attested_time");
+        dacc_json_uint(j, r->witnesses.quorum_time);
+    }
+    if (e == SP_OK) {
+        dacc_json_key(j, "epoch");
+        dacc_json_uint(j, st->epoch);
+        dacc_json_key(j, "mode");
+        dacc_json_string(j, cli_mode_name(st->mode));
+    }
+}
+
 int cli_parse_listen(const char *text, const char *what, char *host, size_t cap,
                      uint16_t *port)
 {
@@ -337,10 +534,8 @@ int cli_parse_listen(const char *text, const char *what, char *host, size_t cap,
     const char *h = text;
     uint64_t p = 0;
     size_t n;
-    if (colon == NULL) {
-        fprintf(stderr, "softpause: error: %s: expected ADDR:PORT, got '%s'\n", what, text);
-        return EXIT_USAGE;
-    }
+    if (colon == NULL)
+        return cli_usage("%s: expected ADDR:PORT, got '%s'", what, text);
     if (cli_number(colon + 1, 65535, &p, what) != EXIT_OK)
         return EXIT_USAGE; /* (printed) */
     n = (size_t)(colon - text);
@@ -348,10 +543,8 @@ int cli_parse_listen(const char *text, const char *what, char *host, size_t cap,
         h++;
         n -= 2;
     }
-    if (n == 0 || n >= cap) {
-        fprintf(stderr, "softpause: error: %s: expected ADDR:PORT, got '%s'\n", what, text);
-        return EXIT_USAGE;
-    }
+    if (n == 0 || n >= cap)
+        return cli_usage("%s: expected ADDR:PORT, got '%s'", what, text);
     memcpy(host, h, n);
     host[n] = '\0';
     *port = (uint16_t)p;
@@ -373,13 +566,70 @@ int cli_max_conns_per_address(const char *text, uint32_t *out)
     return rc;
 }
 
+/* Room for all a one-shot command prints (a bundle is the largest). */
+static char stdout_buf[4 * SP_MAX_BUNDLE_BYTES];
+
+void cli_stdout_setup(void)
+{
+    if (!isatty(STDOUT_FILENO))
+        setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
+    /* Past a file-size limit (ulimit -f), write() must fail with EFBIG, which is reported,
+     * instead of the default SIGXFSZ killing the process halfway through a file. */
+    signal(SIGXFSZ, SIG_IGN);
+}
+
+static void stdout_record(int err)
+{
+    if (cli.stdout_errno == 0)
+        cli.stdout_errno = err != 0 ? err : EIO;
+}
+
+/* Report the recorded failure once; EXIT_IO. */
+static int stdout_failed(void)
+{
+    if (!cli.stdout_reported) {
+        cli.stdout_reported = 1;
+        cli.json = 0; /* no JSON: stdout is what failed */
+        (void)sp_file_fail(cli.stdout_errno);
+        cli_error(SP_ERR_IO, "<stdout>", 0, "cannot write the output");
+    }
+    return EXIT_IO;
+}
+
+int cli_flush(void)
+{
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        stdout_record(errno);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_finish(int status)
+{
+    int failed = cli_flush() != 0 || cli.stdout_errno != 0;
+    errno = 0;
+    /* close() reports what a delayed write-back found (NFS); EBADF only means stdout was
+     * closed before we started, which matters only if something was written (above). */
+    if (fclose(stdout) != 0 && errno != EBADF) {
+        stdout_record(errno);
+        failed = 1;
+    }
+    if (!failed)
+        return status;
+    int st = stdout_failed();
+    return status == EXIT_OK ? st : status;
+}
+
 int cli_announce_listening(const char *name, const char *host, uint16_t port,
                            const char *port_file)
 {
     int v6 = strchr(host, ':') != NULL;
     printf("%s: listening on http://%s%s%s:%u\n", name, v6 ? "[" : "", host, v6 ? "]" : "",
            (unsigned)port);
-    fflush(stdout);
+    if (cli_flush() != 0)
+        return stdout_failed(); /* nobody saw the line: stop */
     if (port_file != NULL) {
         char text[16];
         int n = snprintf(text, sizeof text, "%u\n", (unsigned)port);
@@ -390,15 +640,37 @@ int cli_announce_listening(const char *name, const char *host, uint16_t port,
     return EXIT_OK;
 }
 
-int cli_subcommand_start(int argc, char **argv, const char *usage)
+static char sub_name[64];
+
+const char *cli_sub_name(void)
+{
+    return sub_name;
+}
+
+int cli_subcommand(int argc, char **argv, const char *usage, const char *command,
+                   const char *const *subs)
 {
     if (argc < 1) {
         fputs(usage, stderr);
-        return EXIT_USAGE;
+        return -1 - EXIT_USAGE;
     }
     if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
         fputs(usage, stdout);
-        return EXIT_OK;
+        return -1 - EXIT_OK;
     }
-    return CLI_CONTINUE;
+    for (int i = 0; subs[i] != NULL; i++)
+        if (strcmp(argv[0], subs[i]) == 0) {
+            snprintf(sub_name, sizeof sub_name, "%s %s", command, subs[i]);
+            return i;
+        }
+    cli_usage("unknown %s command '%s'", command, argv[0]);
+    fputs(usage, stderr);
+    return -1 - EXIT_USAGE;
+}
+
+int cli_bad_args(const char *usage)
+{
+    cli_usage("%s: wrong number of arguments", sub_name);
+    fputs(usage, stderr);
+    return EXIT_USAGE;
 }

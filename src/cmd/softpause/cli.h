@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dacc/json.h"
 #include "softpause/errors.h"
 #include "softpause/bundle.h"
 #include "softpause/policy.h"
@@ -24,7 +25,8 @@
 enum { EXIT_OK = 0, EXIT_REJECTED = 1, EXIT_USAGE = 2, EXIT_IO = 3 };
 
 /* One option: --name VALUE (has_arg), --name=VALUE, or a --name flag.  Repeatable options
- * append to list (up to max). */
+ * append to list (up to max).  Each subcommand has its own table of exactly the options it
+ * honours (adding one is one line); every other option is refused with exit 2. */
 typedef struct cli_opt {
     const char *name;
     int has_arg;
@@ -35,21 +37,72 @@ typedef struct cli_opt {
     size_t max;
 } cli_opt;
 
-/* Parse argv[0..argc) (argv[0] is the first argument after the subcommand name).
- * Positional arguments go to pos (up to max_pos).  --help prints usage and exits 0;
- * errors print usage and exit 2. */
-void cli_parse(int argc, char **argv, const cli_opt *opts, const char **pos, size_t max_pos,
-               size_t *npos, const char *usage);
+#define CLI_END {NULL, 0, NULL, NULL, NULL, NULL, 0}
+
+/* Parse argv[0..argc) (argv[0] is the first argument after the subcommand name) for the
+ * subcommand `name` ("statement new"), which takes exactly the options of opts.
+ * Positional arguments go to pos (up to max_pos).  --help prints usage and a line
+ * "options of NAME: --a ARG, --b" (generated from opts) and exits 0; an option not in
+ * opts, and other usage errors, exit 2 naming the subcommand and the options it takes.
+ * If opts has --json and it is given, JSON mode is on from the start (cli_error). */
+void cli_parse(int argc, char **argv, const char *name, const cli_opt *opts, const char **pos,
+               size_t max_pos, size_t *npos, const char *usage);
 
 /* Print "softpause: error: [where: ]NAME: message[: detail]" to stderr and return the exit
- * status for e.  where may be NULL; line 0 means no line. */
+ * status for e.  where may be NULL; line 0 means no line.  In JSON mode (--json given) a
+ * failure is also one JSON object on stdout: {"error":NAME,"message":TEXT}, TEXT being
+ * the line after "NAME: " (with "where: " in front), preceded by the members that
+ * cli_json_failure_members added, if any. */
 int cli_error(sp_err e, const char *file, uint32_t line, const char *detail_fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* cli_error for a command whose --json output is a report that carries the error itself
+ * (cli_json_error_members): prints the stderr line only, keeping the text for the report. */
+int cli_error_in_report(sp_err e, const char *file, uint32_t line, const char *detail_fmt,
+                        ...) __attribute__((format(printf, 4, 5)));
+
+/* A usage error: "softpause: error: TEXT" (JSON mode: SP_ERR_USAGE object); EXIT_USAGE. */
+int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* JSON mode: whether --json was given (cli_parse turns it on). */
+int cli_json_mode(void);
+
+/* The members every --json report and failure object shares: "error" (the error's name,
+ * null on success) and "message" (the text of the last cli_error*, null on success). */
+void cli_json_error_members(dacc_json *j, sp_err e);
+
+/* One JSON object on stdout: cli_json_begin opens it, cli_json_end closes it (a failed
+ * write is cli_finish's to report). */
+void cli_json_begin(dacc_json *j);
+void cli_json_end(dacc_json *j);
+
+/* JSON mode: members written before "error" in a failure object (e.g. device consume's
+ * "decision":"pause"), by add(j); NULL for none. */
+void cli_json_failure_members(void (*add)(dacc_json *j));
+
+/* Standard output.  cli_flush: flush now (a long-running command that prints progress);
+ * 0, or -1 after recording the first failure's errno.  cli_finish: at exit, flush and
+ * close stdout; a failed write anywhere (a full disk, /dev/full, EFBIG) is reported as
+ * SP_ERR_IO naming the errno, and turns exit 0 into EXIT_IO.  cli_stdout_setup: at start,
+ * buffer all of a one-shot command's output (not on a terminal), so that the one write
+ * that can fail is cli_finish's, which knows its errno. */
+int cli_flush(void);
+int cli_finish(int status);
+void cli_stdout_setup(void);
 /* The start every "softpause COMMAND SUB ..." shares: no subcommand prints usage to
- * stderr (EXIT_USAGE), --help or -h prints it to stdout (EXIT_OK); otherwise CLI_CONTINUE. */
-#define CLI_CONTINUE (-1)
-int cli_subcommand_start(int argc, char **argv, const char *usage);
+ * stderr (EXIT_USAGE), --help or -h prints it to stdout (EXIT_OK), an unknown SUB is a
+ * usage error.  Returns the index of argv[0] in subs (NULL-terminated), or, when the
+ * command is done, -1 - its exit status.  cli_sub_name is then "COMMAND SUB". */
+int cli_subcommand(int argc, char **argv, const char *usage, const char *command,
+                   const char *const *subs);
+const char *cli_sub_name(void);
+
+/* Positional arguments that do not fit the subcommand: a usage error naming it, then the
+ * usage on stderr; EXIT_USAGE. */
+int cli_bad_args(const char *usage);
+
+/* The error whose name text starts with ("SP_ERR_X: ..." from a server), else fallback. */
+sp_err cli_err_named(const char *text, sp_err fallback);
 
 /* The exit status that corresponds to an error. */
 int cli_exit_status(sp_err e);
@@ -113,6 +166,12 @@ void cli_print_report(FILE *f, const sp_policy *policy, const uint8_t *note, siz
  * signature lines (leaf = the statement the bundle carried). */
 void cli_print_bundle_report(FILE *f, const sp_policy *policy, const uint8_t *leaf,
                              const sp_bundle_report *r);
+
+/* The same as JSON members (bundle verify --json, device apply --json): "accepted",
+ * "error", "message", the checkpoint and its witnesses, and the statement's epoch and mode
+ * when accepted (e == SP_OK; st is read only then). */
+void cli_json_bundle_report(dacc_json *j, const sp_policy *policy, const sp_bundle_report *r,
+                            sp_err e, const sp_statement *st);
 
 /* Servers.  Split "ADDR:PORT" ("[v6]:PORT" for IPv6) into host (NUL-terminated, cap
  * bytes) and port; prints a usage error naming `what` and returns EXIT_USAGE on failure. */

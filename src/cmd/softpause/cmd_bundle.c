@@ -20,21 +20,22 @@
 #include "softpause/note.h"
 
 static const char bundle_usage[] =
-    "usage: softpause bundle publish --log URL STATEMENT\n"
-    "       softpause bundle make --policy POLICY --log URL|DIR [--index N] [--out FILE]\n"
-    "                             STATEMENT\n"
+    "usage: softpause bundle publish --log URL [--json] STATEMENT\n"
+    "       softpause bundle make --policy POLICY --log URL|DIR [--index N]\n"
+    "                             [--out FILE [--json]] STATEMENT\n"
     "       softpause bundle verify --policy POLICY [--json] BUNDLE\n"
     "\n"
     "publish  Submit a signed statement to the log at URL (POST URL/add).  The log\n"
     "         appends it only if it satisfies the policy and every signature line is a\n"
     "         valid policy signature; a statement text already logged gets its existing\n"
-    "         index.  Prints the index.\n"
+    "         index.  Prints the index (--json: {\"index\":N}).\n"
     "make     Build the bundle a device consumes: the logged copy of STATEMENT, its\n"
     "         inclusion proof and the log's newest witness-cosigned checkpoint, as a C2SP\n"
     "         tlog-proof.  URL|DIR is the log's prefix or a directory written by\n"
     "         'softpause log export' (any static mirror).  The statement is found by its\n"
     "         text (newest first) unless --index is given.  The bundle is verified before\n"
-    "         it is written (stdout, or FILE, never overwriting).\n"
+    "         it is written (stdout, or FILE, never overwriting; --json then prints what\n"
+    "         was written: index, tree size, epoch, witnesses, attested time).\n"
     "verify   Check a bundle against POLICY as a device would, without device state\n"
     "         (epochs and attested time are the device's).  --json for scripts.\n"
     "\n"
@@ -46,33 +47,43 @@ static uint8_t bundle_buf[SP_MAX_BUNDLE_BYTES + 1];
 static sp_bundle_work work;
 static sp_bundle_report report;
 
-static int bundle_publish(const char *log, const char *input)
+static int bundle_publish(const char *log, int json, const char *input)
 {
     static uint8_t note[SP_MAX_NOTE_BYTES + 1];
     char reply[1024];
     size_t len = 0;
     int status = 0, rc;
 
-    if (log == NULL || input == NULL) {
-        fputs("softpause: error: bundle publish needs --log URL and a STATEMENT\n", stderr);
-        return EXIT_USAGE;
-    }
+    if (log == NULL || input == NULL)
+        return cli_usage("bundle publish needs --log URL and a STATEMENT");
     if ((rc = cli_read(input, note, sizeof note, &len, &cli_note_input)) != 0)
         return rc;
     sp_err e = sp_log_submit(log, note, len, 30000, &status, reply, sizeof reply);
     if (e != SP_OK)
         return cli_error(e, log, 0, "log unreachable");
+    reply[strcspn(reply, "\n")] = '\0';
     if (status != 200) {
-        fprintf(stderr, "softpause: error: %s: the log refused the statement (HTTP %d): %s\n",
-                input, status, reply);
+        (void)cli_error(cli_err_named(reply, SP_ERR_HTTP), input, 0,
+                        "the log refused the statement (HTTP %d): %s", status, reply);
         return EXIT_REJECTED;
     }
-    printf("logged at index %s\n", reply);
+    uint64_t index;
+    if (cli_number(reply, UINT64_MAX, &index, "the log's index") != EXIT_OK)
+        return EXIT_IO;
+    if (json) {
+        dacc_json j;
+        cli_json_begin(&j);
+        dacc_json_key(&j, "index");
+        dacc_json_uint(&j, index);
+        cli_json_end(&j);
+    } else {
+        printf("logged at index %llu\n", (unsigned long long)index);
+    }
     return EXIT_OK;
 }
 
 static int bundle_make(const char *policy_path, const char *log, const char *index_text,
-                       const char *out, const char *input)
+                       const char *out, int json, const char *input)
 {
     static uint8_t note[SP_MAX_NOTE_BYTES + 1];
     sp_bundle_made made;
@@ -82,10 +93,11 @@ static int bundle_make(const char *policy_path, const char *log, const char *ind
     int rc;
     sp_err e;
 
-    if (log == NULL || input == NULL) {
-        fputs("softpause: error: bundle make needs --log URL|DIR and a STATEMENT\n", stderr);
-        return EXIT_USAGE;
-    }
+    if (log == NULL || input == NULL)
+        return cli_usage("bundle make needs --log URL|DIR and a STATEMENT");
+    if (json && out == NULL)
+        return cli_usage("bundle make --json needs --out FILE (the bundle itself goes to "
+                         "stdout otherwise)");
     if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes, &len)))
         return rc;
     if ((rc = cli_read(input, note, sizeof note, &len, &cli_note_input)) != 0)
@@ -113,57 +125,24 @@ static int bundle_make(const char *policy_path, const char *log, const char *ind
             (unsigned long long)made.tree_size,
             (unsigned)__builtin_popcount(made.witnesses.cosigned),
             (unsigned long long)made.witnesses.quorum_time);
-    return EXIT_OK;
-}
-
-static void print_json(sp_err e, const sp_statement *st)
-{
-    dacc_json j;
-    char hex[65];
-    dacc_json_init(&j, stdout);
-    dacc_json_object_begin(&j);
-    dacc_json_key(&j, "accepted");
-    dacc_json_bool(&j, e == SP_OK);
-    dacc_json_key(&j, "error");
-    if (e == SP_OK)
-        dacc_json_null(&j);
-    else
-        dacc_json_string(&j, sp_err_name(e));
-    dacc_json_key(&j, "checkpoint_verified");
-    dacc_json_bool(&j, report.checkpoint_verified != 0);
-    if (report.checkpoint_verified) {
-        dacc_json_key(&j, "origin");
-        dacc_json_string(&j, report.checkpoint.origin);
-        dacc_json_key(&j, "tree_size");
-        dacc_json_uint(&j, report.checkpoint.size);
-        dacc_json_key(&j, "root");
-        dacc_json_string(&j, cli_hex(hex, report.checkpoint.root, 32));
-        dacc_json_key(&j, "index");
-        dacc_json_uint(&j, report.index);
-        dacc_json_key(&j, "witnesses");
-        dacc_json_array_begin(&j);
-        for (uint32_t w = 0; w < policy.witness.witness_count; w++) {
-            if (!(report.witnesses.cosigned & (1u << w)))
-                continue;
-            dacc_json_object_begin(&j);
-            dacc_json_key(&j, "name");
-            dacc_json_string(&j, policy.witness.witnesses[w].name);
-            dacc_json_key(&j, "time");
-            dacc_json_uint(&j, report.witnesses.cosig_time[w]);
-            dacc_json_object_end(&j);
-        }
-        dacc_json_array_end(&j);
-        dacc_json_key(&j, "attested_time");
-        dacc_json_uint(&j, report.witnesses.quorum_time);
-    }
-    if (e == SP_OK) {
+    if (json) {
+        dacc_json j;
+        cli_json_begin(&j);
+        dacc_json_key(&j, "out");
+        dacc_json_string(&j, out);
         dacc_json_key(&j, "epoch");
-        dacc_json_uint(&j, st->epoch);
-        dacc_json_key(&j, "mode");
-        dacc_json_string(&j, cli_mode_name(st->mode));
+        dacc_json_uint(&j, made.statement.epoch);
+        dacc_json_key(&j, "index");
+        dacc_json_uint(&j, made.index);
+        dacc_json_key(&j, "tree_size");
+        dacc_json_uint(&j, made.tree_size);
+        dacc_json_key(&j, "witnesses");
+        dacc_json_uint(&j, (uint64_t)__builtin_popcount(made.witnesses.cosigned));
+        dacc_json_key(&j, "attested_time");
+        dacc_json_uint(&j, made.witnesses.quorum_time);
+        cli_json_end(&j);
     }
-    dacc_json_object_end(&j);
-    (void)dacc_json_end(&j);
+    return EXIT_OK;
 }
 
 static int bundle_verify(const char *policy_path, int json, const char *input)
@@ -180,15 +159,19 @@ static int bundle_verify(const char *policy_path, int json, const char *input)
         return rc;
     sp_err e = sp_bundle_verify(&policy, bundle_buf, len, sp_sodium_crypto(), &work, &st,
                                 &report, &line);
-    if (json) {
-        print_json(e, &st);
-        return cli_exit_status(e);
-    }
     if (e != SP_OK) {
-        rc = cli_error(e, where, line, "bundle refused");
-        cli_print_bundle_report(stderr, &policy, work.leaf, &report);
-        return rc;
+        rc = cli_error_in_report(e, where, line, "bundle refused");
+        if (!json)
+            cli_print_bundle_report(stderr, &policy, work.leaf, &report);
     }
+    if (json) {
+        dacc_json j;
+        cli_json_begin(&j);
+        cli_json_bundle_report(&j, &policy, &report, e, &st);
+        cli_json_end(&j);
+    }
+    if (e != SP_OK || json)
+        return e != SP_OK ? rc : EXIT_OK;
     printf("accepted: %s epoch %llu, mode %s\n", st.deployment, (unsigned long long)st.epoch,
            cli_mode_name(st.mode));
     cli_print_bundle_report(stdout, &policy, work.leaf, &report);
@@ -200,25 +183,32 @@ int cmd_bundle(int argc, char **argv)
     const char *policy_path = NULL, *log = NULL, *index = NULL, *out = NULL, *pos[1];
     size_t npos = 0;
     int json = 0;
-    const cli_opt opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
-                            {"--log", 1, &log, NULL, NULL, NULL, 0},
-                            {"--index", 1, &index, NULL, NULL, NULL, 0},
-                            {"--out", 1, &out, NULL, NULL, NULL, 0},
-                            {"--json", 0, NULL, &json, NULL, NULL, 0},
-                            {NULL, 0, NULL, NULL, NULL, NULL, 0}};
+    const cli_opt publish_opts[] = {{"--log", 1, &log, NULL, NULL, NULL, 0},
+                                    {"--json", 0, NULL, &json, NULL, NULL, 0},
+                                    CLI_END};
+    const cli_opt make_opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
+                                 {"--log", 1, &log, NULL, NULL, NULL, 0},
+                                 {"--index", 1, &index, NULL, NULL, NULL, 0},
+                                 {"--out", 1, &out, NULL, NULL, NULL, 0},
+                                 {"--json", 0, NULL, &json, NULL, NULL, 0},
+                                 CLI_END};
+    const cli_opt verify_opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
+                                   {"--json", 0, NULL, &json, NULL, NULL, 0},
+                                   CLI_END};
+    static const char *const subs[] = {"publish", "make", "verify", NULL};
+    const cli_opt *const sub_opts[] = {publish_opts, make_opts, verify_opts};
 
-    int early = cli_subcommand_start(argc, argv, bundle_usage);
-    if (early != CLI_CONTINUE)
-        return early;
-    cli_parse(argc - 1, argv + 1, opts, pos, 1, &npos, bundle_usage);
+    int sub = cli_subcommand(argc, argv, bundle_usage, "bundle", subs);
+    if (sub < 0)
+        return -1 - sub;
+    cli_parse(argc - 1, argv + 1, cli_sub_name(), sub_opts[sub], pos, 1, &npos, bundle_usage);
     if (sp_sodium_init() != SP_OK)
         return cli_error(SP_ERR_CRYPTO, NULL, 0, "libsodium failed to start");
-    if (strcmp(argv[0], "publish") == 0 && npos == 1)
-        return bundle_publish(log, pos[0]);
-    if (strcmp(argv[0], "make") == 0 && npos == 1)
-        return bundle_make(policy_path, log, index, out, pos[0]);
-    if (strcmp(argv[0], "verify") == 0 && npos <= 1)
+    if (sub == 0 && npos == 1)
+        return bundle_publish(log, json, pos[0]);
+    if (sub == 1 && npos == 1)
+        return bundle_make(policy_path, log, index, out, json, pos[0]);
+    if (sub == 2 && npos <= 1)
         return bundle_verify(policy_path, json, npos ? pos[0] : NULL);
-    fputs(bundle_usage, stderr);
-    return EXIT_USAGE;
+    return cli_bad_args(bundle_usage);
 }

@@ -118,7 +118,7 @@ static void say(const char *fmt, ...)
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
-    fflush(stdout);
+    (void)cli_flush(); /* a failure is reported by cli_finish */
 }
 
 static void expect(int ok, const char *what)
@@ -553,14 +553,14 @@ int cmd_demo(int argc, char **argv)
     const char *dir_opt = NULL, *pos[1];
     size_t npos, len, old_len = 0, last_len = 0;
     const cli_opt opts[] = {{"--dir", 1, &dir_opt, NULL, NULL, NULL, 0},
-                            {NULL, 0, NULL, NULL, NULL, NULL, 0}};
+                            CLI_END};
     const unsigned signers_of[6] = {NDC | SJC | UNSP, SJC | EDA | ISB, NDC | EDA | UNSP,
                                     NDC | SJC | EDA | UNSP | ISB, SJC | UNSP | ISB,
                                     NDC | EDA | ISB};
     char name[64];
     int rc;
 
-    cli_parse(argc, argv, opts, pos, 0, &npos, demo_usage);
+    cli_parse(argc, argv, "demo", opts, pos, 0, &npos, demo_usage);
     if (sp_sodium_init() != SP_OK)
         return cli_error(SP_ERR_CRYPTO, NULL, 0, "libsodium failed to start");
     if (dir_opt != NULL) {

@@ -28,9 +28,9 @@ int cmd_key(int argc, char **argv)
     int cosigner = 0;
     const cli_opt opts[] = {{"--out", 1, &out, NULL, NULL, NULL, 0},
                             {"--cosigner", 0, NULL, &cosigner, NULL, NULL, 0},
-                            {NULL, 0, NULL, NULL, NULL, NULL, 0}};
+                            CLI_END};
 
-    cli_parse(argc, argv, opts, pos, 2, &npos, key_usage);
+    cli_parse(argc, argv, "key generate", opts, pos, 2, &npos, key_usage);
     if (npos != 2 || strcmp(pos[0], "generate") != 0) {
         fputs(key_usage, stderr);
         return EXIT_USAGE;

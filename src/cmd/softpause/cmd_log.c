@@ -174,27 +174,30 @@ int cmd_log(int argc, char **argv)
     const char *policy_path = NULL, *key = NULL, *db = NULL, *listen = "127.0.0.1:0";
     const char *interval = NULL, *port_file = NULL, *skew = NULL, *per_address = NULL, *pos[1];
     size_t npos = 0;
-    const cli_opt opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
-                            {"--key", 1, &key, NULL, NULL, NULL, 0},
-                            {"--db", 1, &db, NULL, NULL, NULL, 0},
-                            {"--listen", 1, &listen, NULL, NULL, NULL, 0},
-                            {"--witness-interval", 1, &interval, NULL, NULL, NULL, 0},
-                            {"--port-file", 1, &port_file, NULL, NULL, NULL, 0},
-                            {"--max-cosig-skew", 1, &skew, NULL, NULL, NULL, 0},
-                            {"--max-conns-per-address", 1, &per_address, NULL, NULL, NULL, 0},
-                            {NULL, 0, NULL, NULL, NULL, NULL, 0}};
+    const cli_opt serve_opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
+                                  {"--key", 1, &key, NULL, NULL, NULL, 0},
+                                  {"--db", 1, &db, NULL, NULL, NULL, 0},
+                                  {"--listen", 1, &listen, NULL, NULL, NULL, 0},
+                                  {"--witness-interval", 1, &interval, NULL, NULL, NULL, 0},
+                                  {"--port-file", 1, &port_file, NULL, NULL, NULL, 0},
+                                  {"--max-cosig-skew", 1, &skew, NULL, NULL, NULL, 0},
+                                  {"--max-conns-per-address", 1, &per_address, NULL, NULL,
+                                   NULL, 0},
+                                  CLI_END};
+    const cli_opt export_opts[] = {{"--db", 1, &db, NULL, NULL, NULL, 0}, CLI_END};
+    static const char *const subs[] = {"serve", "export", NULL};
+    const cli_opt *const sub_opts[] = {serve_opts, export_opts};
 
-    int early = cli_subcommand_start(argc, argv, log_usage);
-    if (early != CLI_CONTINUE)
-        return early;
-    cli_parse(argc - 1, argv + 1, opts, pos, 1, &npos, log_usage);
+    int sub = cli_subcommand(argc, argv, log_usage, "log", subs);
+    if (sub < 0)
+        return -1 - sub;
+    cli_parse(argc - 1, argv + 1, cli_sub_name(), sub_opts[sub], pos, 1, &npos, log_usage);
     if (sp_sodium_init() != SP_OK)
         return cli_error(SP_ERR_CRYPTO, NULL, 0, "libsodium failed to start");
-    if (strcmp(argv[0], "serve") == 0 && npos == 0)
+    if (sub == 0 && npos == 0)
         return log_serve(policy_path, key, db, listen, interval, port_file, skew,
                          per_address);
-    if (strcmp(argv[0], "export") == 0 && npos == 1)
+    if (sub == 1 && npos == 1)
         return log_export(db, pos[0]);
-    fputs(log_usage, stderr);
-    return EXIT_USAGE;
+    return cli_bad_args(log_usage);
 }

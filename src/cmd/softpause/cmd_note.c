@@ -46,14 +46,10 @@ static int note_sign(const char *key_path, int as_text, const char *input,
     int st;
     const char *where = input == NULL ? "<stdin>" : input;
 
-    if (key_path == NULL) {
-        fputs("softpause: error: note sign needs --key FILE.key\n", stderr);
-        return EXIT_USAGE;
-    }
-    if (max_ahead_s != NULL && allow_future) {
-        fputs("softpause: error: --max-ahead and --allow-future exclude each other\n", stderr);
-        return EXIT_USAGE;
-    }
+    if (key_path == NULL)
+        return cli_usage("note sign needs --key FILE.key");
+    if (max_ahead_s != NULL && allow_future)
+        return cli_usage("--max-ahead and --allow-future exclude each other");
     if (max_ahead_s != NULL &&
         (st = cli_number(max_ahead_s, SP_MAX_EPOCH, &guard.max_ahead, "--max-ahead")) != 0)
         return st;
@@ -74,8 +70,8 @@ static int note_sign(const char *key_path, int as_text, const char *input,
                 rep.record_path);
     if (e != SP_OK)
         return cli_sign_error(e, where, line, &guard, &rep);
-    fwrite(out_buf, 1, out_len, stdout);
-    return fflush(stdout) == 0 ? EXIT_OK : cli_error(SP_ERR_IO, "<stdout>", 0, NULL);
+    fwrite(out_buf, 1, out_len, stdout); /* checked by cli_finish */
+    return EXIT_OK;
 }
 
 #define MAX_VERIFY_KEYS 32
@@ -90,10 +86,8 @@ static int note_verify(const char **keys, size_t nkeys, const char *input)
     int st;
     const char *where = input == NULL ? "<stdin>" : input;
 
-    if (nkeys == 0) {
-        fputs("softpause: error: note verify needs at least one --key FILE.pub\n", stderr);
-        return EXIT_USAGE;
-    }
+    if (nkeys == 0)
+        return cli_usage("note verify needs at least one --key FILE.pub");
     for (size_t i = 0; i < nkeys; i++) {
         sp_err e = sp_vkey_load(&vkeys[i], keys[i]);
         if (e != SP_OK)
@@ -121,28 +115,23 @@ int cmd_note(int argc, char **argv)
     const char *max_ahead = NULL;
     size_t nkeys = 0, npos;
     int as_text = 0, allow_future = 0;
+    const cli_opt sign_opts[] = {{"--key", 1, &key, NULL, NULL, NULL, 0},
+                                 {"--text", 0, NULL, &as_text, NULL, NULL, 0},
+                                 {"--state-dir", 1, &state_dir, NULL, NULL, NULL, 0},
+                                 {"--max-ahead", 1, &max_ahead, NULL, NULL, NULL, 0},
+                                 {"--allow-future", 0, NULL, &allow_future, NULL, NULL, 0},
+                                 CLI_END};
+    const cli_opt verify_opts[] = {{"--key", 1, NULL, NULL, keys, &nkeys, MAX_VERIFY_KEYS},
+                                   CLI_END};
+    static const char *const subs[] = {"sign", "verify", NULL};
+    const cli_opt *const sub_opts[] = {sign_opts, verify_opts};
 
-    if (argc < 1 || (strcmp(argv[0], "sign") != 0 && strcmp(argv[0], "verify") != 0)) {
-        if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
-            fputs(note_usage, stdout);
-            return EXIT_OK;
-        }
-        fputs(note_usage, stderr);
-        return EXIT_USAGE;
-    }
-    if (strcmp(argv[0], "sign") == 0) {
-        const cli_opt opts[] = {{"--key", 1, &key, NULL, NULL, NULL, 0},
-                                {"--text", 0, NULL, &as_text, NULL, NULL, 0},
-                                {"--state-dir", 1, &state_dir, NULL, NULL, NULL, 0},
-                                {"--max-ahead", 1, &max_ahead, NULL, NULL, NULL, 0},
-                                {"--allow-future", 0, NULL, &allow_future, NULL, NULL, 0},
-                                {NULL, 0, NULL, NULL, NULL, NULL, 0}};
-        cli_parse(argc - 1, argv + 1, opts, pos, 1, &npos, note_usage);
+    int sub = cli_subcommand(argc, argv, note_usage, "note", subs);
+    if (sub < 0)
+        return -1 - sub;
+    cli_parse(argc - 1, argv + 1, cli_sub_name(), sub_opts[sub], pos, 1, &npos, note_usage);
+    if (sub == 0)
         return note_sign(key, as_text, npos ? pos[0] : NULL, state_dir, max_ahead,
                          allow_future);
-    }
-    const cli_opt opts[] = {{"--key", 1, NULL, NULL, keys, &nkeys, MAX_VERIFY_KEYS},
-                            {NULL, 0, NULL, NULL, NULL, NULL, 0}};
-    cli_parse(argc - 1, argv + 1, opts, pos, 1, &npos, note_usage);
     return note_verify(keys, nkeys, npos ? pos[0] : NULL);
 }

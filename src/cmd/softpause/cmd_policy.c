@@ -22,9 +22,9 @@ static const char policy_usage[] =
     "                             --rule 'K of SET' ... --witness-policy FILE\n"
     "                             [--max-staleness SECONDS] [--tag TAG ...] [--version N]\n"
     "                             [--out FILE]\n"
-    "       softpause policy check POLICY\n"
+    "       softpause policy check [--json] POLICY\n"
     "       softpause policy show [--json] POLICY\n"
-    "       softpause policy hash POLICY\n"
+    "       softpause policy hash [--json] POLICY\n"
     "\n"
     "init   Write a canonical policy (stdout, or FILE, never overwriting).  TAGS is a\n"
     "       comma-separated list or '-'.  SET is 'all', a tag ('civil' or 'tag:civil'),\n"
@@ -39,7 +39,8 @@ static const char policy_usage[] =
     "check  Exit 0 if POLICY is canonical and satisfies every invariant, else name the\n"
     "       line and the problem.\n"
     "show   Describe the policy (or --json).\n"
-    "hash   Print the policy hash (hex), which every statement names.\n";
+    "hash   Print the policy hash (hex), which every statement names.\n"
+    "POLICY may also be given as --policy POLICY, as the other commands take it.\n";
 
 static uint8_t policy_bytes[SP_MAX_POLICY_BYTES + 1];
 static sp_policy policy;
@@ -75,7 +76,7 @@ static int parse_signer(const char *spec, sp_policy_signer_spec *s, char *body, 
     return EXIT_OK;
 }
 
-static int policy_init(int argc, char **argv)
+static int policy_init(int argc, char **argv, const char *name)
 {
     const char *deployment = NULL, *genesis = NULL, *epoch_length = NULL, *allowance = NULL;
     const char *max_staleness = NULL, *witness_policy = NULL;
@@ -99,10 +100,10 @@ static int policy_init(int argc, char **argv)
         {"--signer", 1, NULL, NULL, signers, &nsigners, MAX_OPT},
         {"--rule", 1, NULL, NULL, rules, &nrules, MAX_OPT},
         {"--tag", 1, NULL, NULL, tags, &ntags, MAX_OPT},
-        {NULL, 0, NULL, NULL, NULL, NULL, 0}};
+        CLI_END};
     int st;
 
-    cli_parse(argc, argv, opts, pos, 0, &npos, policy_usage);
+    cli_parse(argc, argv, name, opts, pos, 0, &npos, policy_usage);
     if (deployment == NULL || genesis == NULL || epoch_length == NULL || allowance == NULL ||
         witness_policy == NULL || nsigners == 0 || nrules == 0) {
         fputs("softpause: error: policy init needs --deployment, --genesis, --epoch-length, "
@@ -262,8 +263,7 @@ static void show_json(const sp_policy *p)
 {
     dacc_json j;
     char hex[65];
-    dacc_json_init(&j, stdout);
-    dacc_json_object_begin(&j);
+    cli_json_begin(&j);
     dacc_json_key(&j, "deployment");
     dacc_json_string(&j, p->deployment);
     dacc_json_key(&j, "version");
@@ -333,47 +333,68 @@ static void show_json(const sp_policy *p)
     }
     dacc_json_array_end(&j);
     show_witness_json(&j, &p->witness);
-    dacc_json_object_end(&j);
-    (void)dacc_json_end(&j);
+    cli_json_end(&j);
+}
+
+/* check and hash: one line, or (--json) the file, signer and rule counts and the hash. */
+static void print_summary(const char *path, int json, int full)
+{
+    char hex[65];
+    cli_hex(hex, policy.hash, 32);
+    if (json) {
+        dacc_json j;
+        cli_json_begin(&j);
+        if (full) {
+            dacc_json_key(&j, "file");
+            dacc_json_string(&j, path);
+            dacc_json_key(&j, "ok");
+            dacc_json_bool(&j, 1);
+            dacc_json_key(&j, "signers");
+            dacc_json_uint(&j, policy.signer_count);
+            dacc_json_key(&j, "rules");
+            dacc_json_uint(&j, policy.rule_count);
+        }
+        dacc_json_key(&j, "hash");
+        dacc_json_string(&j, hex);
+        cli_json_end(&j);
+    } else if (full) {
+        printf("%s: ok: canonical, %u signers, %u rules, hash %s\n", path,
+               (unsigned)policy.signer_count, (unsigned)policy.rule_count, hex);
+    } else {
+        printf("%s\n", hex);
+    }
 }
 
 int cmd_policy(int argc, char **argv)
 {
-    char hex[65];
-    const char *pos[1];
+    const char *pos[1], *path = NULL;
     size_t npos, len;
     int json = 0, st;
-    const cli_opt opts[] = {{"--json", 0, NULL, &json, NULL, NULL, 0},
-                            {NULL, 0, NULL, NULL, NULL, NULL, 0}};
+    const cli_opt opts[] = {{"--policy", 1, &path, NULL, NULL, NULL, 0},
+                            {"--json", 0, NULL, &json, NULL, NULL, 0},
+                            CLI_END};
+    static const char *const subs[] = {"init", "check", "show", "hash", NULL};
 
-    int early = cli_subcommand_start(argc, argv, policy_usage);
-    if (early != CLI_CONTINUE)
-        return early;
-    if (strcmp(argv[0], "init") == 0)
-        return policy_init(argc - 1, argv + 1);
-    if (strcmp(argv[0], "check") != 0 && strcmp(argv[0], "show") != 0 &&
-        strcmp(argv[0], "hash") != 0) {
-        fprintf(stderr, "softpause: error: unknown policy command '%s'\n", argv[0]);
-        fputs(policy_usage, stderr);
-        return EXIT_USAGE;
-    }
-    cli_parse(argc - 1, argv + 1, opts, pos, 1, &npos, policy_usage);
-    if (npos != 1) {
-        fputs(policy_usage, stderr);
-        return EXIT_USAGE;
-    }
-    if ((st = cli_load_policy(pos[0], &policy, policy_bytes, sizeof policy_bytes, &len)) != 0)
+    int sub = cli_subcommand(argc, argv, policy_usage, "policy", subs);
+    if (sub < 0)
+        return -1 - sub;
+    if (sub == 0)
+        return policy_init(argc - 1, argv + 1, cli_sub_name());
+    /* check, show and hash take the same options */
+    cli_parse(argc - 1, argv + 1, cli_sub_name(), opts, pos, 1, &npos, policy_usage);
+    if (npos + (path != NULL) != 1)
+        return npos == 1 ? cli_usage("%s: give POLICY or --policy POLICY, not both",
+                                     cli_sub_name())
+                         : cli_bad_args(policy_usage);
+    if (path == NULL)
+        path = pos[0];
+    if ((st = cli_load_policy(path, &policy, policy_bytes, sizeof policy_bytes, &len)) != 0)
         return st;
-    if (strcmp(argv[0], "hash") == 0) {
-        printf("%s\n", cli_hex(hex, policy.hash, 32));
-    } else if (strcmp(argv[0], "check") == 0) {
-        printf("%s: ok: canonical, %u signers, %u rules, hash %s\n", pos[0],
-               (unsigned)policy.signer_count, (unsigned)policy.rule_count,
-               cli_hex(hex, policy.hash, 32));
-    } else if (json) {
+    if (sub == 2 && json)
         show_json(&policy);
-    } else {
+    else if (sub == 2)
         show_human(&policy);
-    }
+    else
+        print_summary(path, json, sub == 1);
     return EXIT_OK;
 }

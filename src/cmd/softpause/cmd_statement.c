@@ -15,17 +15,18 @@
 
 static const char statement_usage[] =
     "usage: softpause statement new --policy POLICY --epoch N --mode run|throttle:PERMILLE|pause\n"
-    "                               [--allow-future]\n"
-    "       softpause statement collect [--policy POLICY] SIGNED...\n"
+    "                               [--allow-future] [--json]\n"
+    "       softpause statement collect [--policy POLICY] [--json] SIGNED...\n"
     "       softpause statement verify --policy POLICY [--json] STATEMENT\n"
     "\n"
     "new      Print the statement text for epoch N (start = genesis + N x epoch-length).\n"
     "         Sign it with `softpause note sign --key BODY.key`.  An epoch after the\n"
-    "         next one by the host clock is refused unless --allow-future.\n"
+    "         next one by the host clock is refused unless --allow-future.  --json: its\n"
+    "         fields and the text (\"text\").\n"
     "collect  Merge signed copies of one statement into one note.  Every line is\n"
     "         verified against the policy; only valid lines are kept, one per key.\n"
     "         Copies with different texts are refused.  POLICY defaults to\n"
-    "         $SOFTPAUSE_POLICY.\n"
+    "         $SOFTPAUSE_POLICY.  --json: the note (\"note\") and the counts.\n"
     "verify   Check a signed statement as a device would: syntax, deployment, policy\n"
     "         hash, epoch and start, and the quorum rules (each distinct key counted once;\n"
     "         invalid and unknown lines ignored and reported).  Exit 0 if accepted.\n";
@@ -48,18 +49,25 @@ static int epoch_too_far(uint64_t epoch, const char *epoch_s)
                      (unsigned long long)(current + 1));
 }
 
+/* A statement or note (UTF-8 text, no NUL) as a JSON string. */
+static void json_text(dacc_json *j, const uint8_t *text, size_t len)
+{
+    static char z[SP_SIGNED_NOTE_CAP + 1];
+    memcpy(z, text, len < SP_SIGNED_NOTE_CAP ? len : SP_SIGNED_NOTE_CAP);
+    z[len < SP_SIGNED_NOTE_CAP ? len : SP_SIGNED_NOTE_CAP] = '\0';
+    dacc_json_string(j, z);
+}
+
 static int statement_new(const char *policy_path, const char *epoch_s, const char *mode_s,
-                         int allow_future)
+                         int allow_future, int json)
 {
     sp_statement st;
     uint8_t text[SP_MAX_STATEMENT_TEXT];
     size_t len;
     int rc;
 
-    if (epoch_s == NULL || mode_s == NULL) {
-        fputs("softpause: error: statement new needs --policy, --epoch and --mode\n", stderr);
-        return EXIT_USAGE;
-    }
+    if (epoch_s == NULL || mode_s == NULL)
+        return cli_usage("statement new needs --policy, --epoch and --mode");
     if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes, &len)))
         return rc;
     uint64_t epoch, permille = 0;
@@ -78,22 +86,41 @@ static int statement_new(const char *policy_path, const char *epoch_s, const cha
             return rc;
         mode = SP_MODE_THROTTLE;
     } else {
-        fprintf(stderr, "softpause: error: --mode: expected run, throttle:PERMILLE or pause, "
-                        "got '%s'\n", mode_s);
-        return EXIT_USAGE;
+        return cli_usage("--mode: expected run, throttle:PERMILLE or pause, got '%s'", mode_s);
     }
     sp_err e = sp_statement_for_epoch(&st, &policy, epoch, mode, (uint32_t)permille);
     if (e == SP_OK)
         e = sp_statement_format(&st, text, sizeof text, &len);
     if (e != SP_OK)
         return cli_error(e, NULL, 0, "epoch %s, mode %s", epoch_s, mode_s);
-    fwrite(text, 1, len, stdout);
+    if (json) {
+        char hex[65];
+        dacc_json j;
+        cli_json_begin(&j);
+        dacc_json_key(&j, "deployment");
+        dacc_json_string(&j, st.deployment);
+        dacc_json_key(&j, "policy");
+        dacc_json_string(&j, cli_hex(hex, st.policy_hash, 32));
+        dacc_json_key(&j, "epoch");
+        dacc_json_uint(&j, st.epoch);
+        dacc_json_key(&j, "start");
+        dacc_json_uint(&j, st.start);
+        dacc_json_key(&j, "mode");
+        dacc_json_string(&j, cli_mode_name(st.mode));
+        dacc_json_key(&j, "permille");
+        dacc_json_uint(&j, cli_permille(st.mode, st.permille));
+        dacc_json_key(&j, "text");
+        json_text(&j, text, len);
+        cli_json_end(&j);
+    } else {
+        fwrite(text, 1, len, stdout);
+    }
     return EXIT_OK;
 }
 
 #define MAX_COLLECT 64
 
-static int statement_collect(const char *policy_path, const char **files, size_t n)
+static int statement_collect(const char *policy_path, int json, const char **files, size_t n)
 {
     static uint8_t bufs[MAX_COLLECT][SP_MAX_NOTE_BYTES + 1];
     static uint8_t out[SP_SIGNED_NOTE_CAP];
@@ -105,16 +132,11 @@ static int statement_collect(const char *policy_path, const char **files, size_t
 
     if (policy_path == NULL)
         policy_path = getenv("SOFTPAUSE_POLICY");
-    if (policy_path == NULL) {
-        fputs("softpause: error: statement collect needs --policy POLICY (or "
-              "$SOFTPAUSE_POLICY) to verify each line\n", stderr);
-        return EXIT_USAGE;
-    }
-    if (n == 0 || n > MAX_COLLECT) {
-        fprintf(stderr, "softpause: error: statement collect takes 1..%d signed notes\n",
-                MAX_COLLECT);
-        return EXIT_USAGE;
-    }
+    if (policy_path == NULL)
+        return cli_usage("statement collect needs --policy POLICY (or $SOFTPAUSE_POLICY) to "
+                         "verify each line");
+    if (n == 0 || n > MAX_COLLECT)
+        return cli_usage("statement collect takes 1..%d signed notes", MAX_COLLECT);
     if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes, &len)))
         return rc;
     for (size_t i = 0; i < n; i++) {
@@ -127,7 +149,23 @@ static int statement_collect(const char *policy_path, const char **files, size_t
         return cli_error(e, files[bad], line,
                          e == SP_ERR_COLLECT_MISMATCH ? "its text differs from %s" : NULL,
                          files[0]);
-    fwrite(out, 1, out_len, stdout);
+    if (json) {
+        dacc_json j;
+        cli_json_begin(&j);
+        dacc_json_key(&j, "note");
+        json_text(&j, out, out_len);
+        dacc_json_key(&j, "merged");
+        dacc_json_uint(&j, res.merged);
+        dacc_json_key(&j, "duplicates");
+        dacc_json_uint(&j, res.duplicates);
+        dacc_json_key(&j, "invalid");
+        dacc_json_uint(&j, res.invalid);
+        dacc_json_key(&j, "unknown");
+        dacc_json_uint(&j, res.unknown);
+        cli_json_end(&j);
+    } else {
+        fwrite(out, 1, out_len, stdout);
+    }
     fprintf(stderr, "collected %u signatures (dropped: %u duplicate, %u invalid, %u unknown)\n",
             (unsigned)res.merged, (unsigned)res.duplicates, (unsigned)res.invalid,
             (unsigned)res.unknown);
@@ -141,15 +179,10 @@ static void print_json_report(const sp_policy *p, const sp_statement *st, sp_err
     static const char *status[] = {"unchecked", "valid", "unknown", "invalid", "duplicate"};
     char hex[65], text[SP_MAX_NAME_BYTES + 1];
     dacc_json j;
-    dacc_json_init(&j, stdout);
-    dacc_json_object_begin(&j);
+    cli_json_begin(&j);
     dacc_json_key(&j, "accepted");
     dacc_json_bool(&j, e == SP_OK);
-    dacc_json_key(&j, "error");
-    if (e == SP_OK)
-        dacc_json_null(&j);
-    else
-        dacc_json_string(&j, sp_err_name(e));
+    cli_json_error_members(&j, e);
     if (e == SP_OK) {
         dacc_json_key(&j, "deployment");
         dacc_json_string(&j, st->deployment);
@@ -190,8 +223,7 @@ static void print_json_report(const sp_policy *p, const sp_statement *st, sp_err
         dacc_json_uint(&j, r->failed_rule + 1u);
     else
         dacc_json_null(&j);
-    dacc_json_object_end(&j);
-    (void)dacc_json_end(&j);
+    cli_json_end(&j);
 }
 
 static int statement_verify(const char *policy_path, int json, const char *input)
@@ -212,15 +244,17 @@ static int statement_verify(const char *policy_path, int json, const char *input
     memset(&report, 0, sizeof report);
     sp_err e = sp_statement_verify(&policy, buf, len, sp_sodium_crypto(), &work, &st, &report,
                                    &line);
+    if (e != SP_OK) {
+        rc = cli_error_in_report(e, where, line, NULL);
+        if (!json)
+            cli_print_report(stderr, &policy, buf, len, &report);
+    }
     if (json) {
         print_json_report(&policy, &st, e, buf, len, &report);
         return cli_exit_status(e);
     }
-    if (e != SP_OK) {
-        rc = cli_error(e, where, line, NULL);
-        cli_print_report(stderr, &policy, buf, len, &report);
+    if (e != SP_OK)
         return rc;
-    }
     printf("accepted: %s epoch %llu (start %llu), mode %s", st.deployment,
            (unsigned long long)st.epoch, (unsigned long long)st.start, cli_mode_name(st.mode));
     if (st.mode == SP_MODE_THROTTLE)
@@ -235,29 +269,33 @@ int cmd_statement(int argc, char **argv)
     const char *policy_path = NULL, *epoch = NULL, *mode = NULL, *pos[MAX_COLLECT];
     size_t npos;
     int json = 0, allow_future = 0;
-    const cli_opt opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
-                            {"--epoch", 1, &epoch, NULL, NULL, NULL, 0},
-                            {"--mode", 1, &mode, NULL, NULL, NULL, 0},
-                            {"--json", 0, NULL, &json, NULL, NULL, 0},
-                            {"--allow-future", 0, NULL, &allow_future, NULL, NULL, 0},
-                            {NULL, 0, NULL, NULL, NULL, NULL, 0}};
+    const cli_opt new_opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
+                                {"--epoch", 1, &epoch, NULL, NULL, NULL, 0},
+                                {"--mode", 1, &mode, NULL, NULL, NULL, 0},
+                                {"--json", 0, NULL, &json, NULL, NULL, 0},
+                                {"--allow-future", 0, NULL, &allow_future, NULL, NULL, 0},
+                                CLI_END};
+    const cli_opt collect_opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
+                                    {"--json", 0, NULL, &json, NULL, NULL, 0},
+                                    CLI_END};
+    const cli_opt verify_opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
+                                   {"--json", 0, NULL, &json, NULL, NULL, 0},
+                                   CLI_END};
+    static const char *const subs[] = {"new", "collect", "verify", NULL};
+    const cli_opt *const sub_opts[] = {new_opts, collect_opts, verify_opts};
 
-    int early = cli_subcommand_start(argc, argv, statement_usage);
-    if (early != CLI_CONTINUE)
-        return early;
-    cli_parse(argc - 1, argv + 1, opts, pos, MAX_COLLECT, &npos, statement_usage);
-    if (allow_future && strcmp(argv[0], "new") != 0) {
-        fputs("softpause: error: --allow-future is an option of statement new\n", stderr);
-        return EXIT_USAGE;
-    }
+    int sub = cli_subcommand(argc, argv, statement_usage, "statement", subs);
+    if (sub < 0)
+        return -1 - sub;
+    cli_parse(argc - 1, argv + 1, cli_sub_name(), sub_opts[sub], pos, MAX_COLLECT, &npos,
+              statement_usage);
     if (sp_sodium_init() != SP_OK)
         return cli_error(SP_ERR_CRYPTO, NULL, 0, "libsodium failed to start");
-    if (strcmp(argv[0], "new") == 0 && npos == 0)
-        return statement_new(policy_path, epoch, mode, allow_future);
-    if (strcmp(argv[0], "collect") == 0)
-        return statement_collect(policy_path, pos, npos);
-    if (strcmp(argv[0], "verify") == 0 && npos <= 1)
+    if (sub == 0 && npos == 0)
+        return statement_new(policy_path, epoch, mode, allow_future, json);
+    if (sub == 1)
+        return statement_collect(policy_path, json, pos, npos);
+    if (sub == 2 && npos <= 1)
         return statement_verify(policy_path, json, npos ? pos[0] : NULL);
-    fputs(statement_usage, stderr);
-    return EXIT_USAGE;
+    return cli_bad_args(statement_usage);
 }

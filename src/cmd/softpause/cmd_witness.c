@@ -215,9 +215,9 @@ int cmd_witness(int argc, char **argv)
                             {"--init", 0, NULL, &init, NULL, NULL, 0},
                             {"--init-from", 1, NULL, NULL, starts, &nstarts, SP_MAX_LOGS},
                             {"--max-conns-per-address", 1, &per_address, NULL, NULL, NULL, 0},
-                            {NULL, 0, NULL, NULL, NULL, NULL, 0}};
+                            CLI_END};
 
-    cli_parse(argc, argv, opts, pos, 1, &npos, witness_usage);
+    cli_parse(argc, argv, "witness serve", opts, pos, 1, &npos, witness_usage);
     if (npos != 1 || strcmp(pos[0], "serve") != 0) {
         fputs(witness_usage, stderr);
         return EXIT_USAGE;

@@ -37,6 +37,7 @@ int main(int argc, char **argv)
                     {"log", cmd_log},             {"witness", cmd_witness},
                     {"demo", cmd_demo}};
 
+    cli_stdout_setup();
     if (argc < 2) {
         fputs(main_usage, stderr);
         return EXIT_USAGE;
@@ -44,15 +45,15 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         fputs(main_usage, stdout);
-        return EXIT_OK;
+        return cli_finish(EXIT_OK);
     }
     if (strcmp(argv[1], "--version") == 0) {
         puts("softpause 0.1.0");
-        return EXIT_OK;
+        return cli_finish(EXIT_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 2, argv + 2);
+            return cli_finish(commands[i].run(argc - 2, argv + 2));
     fprintf(stderr, "softpause: error: unknown command '%s'\n", argv[1]);
     fputs(main_usage, stderr);
     return EXIT_USAGE;
