@@ -22,6 +22,11 @@ const char *sp_file_last_error(void)
     return strerror(saved_errno);
 }
 
+int sp_file_last_errno(void)
+{
+    return saved_errno;
+}
+
 sp_err sp_file_fail(int errnum)
 {
     saved_errno = errnum;

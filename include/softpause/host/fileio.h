@@ -34,6 +34,8 @@ int sp_file_exists(const char *path);
 
 /* The last OS error text of a failed call above (strerror of the saved errno). */
 const char *sp_file_last_error(void);
+/* ... and its errno value (0 if no call has failed yet). */
+int sp_file_last_errno(void);
 
 /* Record errnum as the reason of an SP_ERR_IO found without a failing system call (e.g. a
  * file that must exist does not), so that sp_file_last_error never reports a stale errno.
