@@ -101,9 +101,7 @@ sp_err sp_bundle_make(const sp_policy *policy, const char *log, const uint8_t *s
         goto done;
     }
     *what = "reading the logged statement and its inclusion proof";
-    if ((e = sp_tile_read_entry(log, index, cp.size, &leaf, &leaf_len)) != SP_OK ||
-        (e = sp_tile_inclusion_proof(log, index, cp.size, sp_sodium_crypto(), proof,
-                                     &nproof)) != SP_OK)
+    if ((e = sp_tile_read_entry(log, index, cp.size, &leaf, &leaf_len)) != SP_OK)
         goto done;
     /* An index names where STATEMENT is logged: the entry there must be STATEMENT itself,
      * byte for byte, never whatever else the log holds at that index. */
@@ -117,6 +115,9 @@ sp_err sp_bundle_make(const sp_policy *policy, const char *log, const uint8_t *s
         e = SP_ERR_NOT_FOUND;
         goto done;
     }
+    if ((e = sp_tile_inclusion_proof(log, index, cp.size, sp_sodium_crypto(), proof,
+                                     &nproof)) != SP_OK)
+        goto done;
     *what = "writing the bundle";
     e = sp_tlog_proof_format(leaf, leaf_len, index, (const uint8_t(*)[SP_SHA256_BYTES])proof,
                              nproof, checkpoint, cp_len, out, cap, out_len);
