@@ -178,6 +178,12 @@ SP_MUST_CHECK sp_err sp_device_apply(sp_device *dev, const uint8_t *bundle, size
  * PAUSE decision.  seconds must be >= 1. */
 SP_MUST_CHECK sp_err sp_device_consume(sp_device *dev, uint64_t seconds, sp_decision *out);
 
+/* What consume() would decide now, changing nothing (R9): PAUSE with the reason
+ * (SP_ERR_DEV_NOT_LOADED, _NO_AUTHORISATION, _PAUSED, _EXHAUSTED) returned and in
+ * out->reason, or SP_OK with RUN or THROTTLE, its permille, and in out->granted the
+ * seconds that remain (persisted allowance plus the RAM reservation). */
+SP_MUST_CHECK sp_err sp_device_decide(const sp_device *dev, sp_decision *out);
+
 /* Copy the current state out. */
 SP_MUST_CHECK sp_err sp_device_status(const sp_device *dev, sp_device_state *out);
 

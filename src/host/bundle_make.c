@@ -85,7 +85,8 @@ sp_err sp_bundle_make(const sp_policy *policy, const char *log, const uint8_t *s
     if (e != SP_OK)
         goto done;
     made->tree_size = cp.size;
-    if (index == UINT64_MAX) {
+    int searched = index == UINT64_MAX;
+    if (searched) {
         *what = "finding the statement among the checkpoint's entries";
         /* parse the statement again into the scratch the search will reuse */
         size_t text_len = work->note.text_len;
@@ -94,9 +95,27 @@ sp_err sp_bundle_make(const sp_policy *policy, const char *log, const uint8_t *s
             goto done;
     }
     made->index = index;
+    if (index >= cp.size) {
+        *what = "not an entry of the log's newest cosigned checkpoint";
+        e = SP_ERR_NOT_FOUND;
+        goto done;
+    }
     *what = "reading the logged statement and its inclusion proof";
-    if ((e = sp_tile_read_entry(log, index, cp.size, &leaf, &leaf_len)) != SP_OK ||
-        (e = sp_tile_inclusion_proof(log, index, cp.size, sp_sodium_crypto(), proof,
+    if ((e = sp_tile_read_entry(log, index, cp.size, &leaf, &leaf_len)) != SP_OK)
+        goto done;
+    /* An index names where STATEMENT is logged: the entry there must be STATEMENT itself,
+     * byte for byte, never whatever else the log holds at that index. */
+    if (!searched && (leaf_len != statement_len || memcmp(leaf, statement, leaf_len) != 0)) {
+        size_t text_len = work->note.text_len; /* STATEMENT's, parsed above */
+        int same_text = sp_note_parse(&work->note, leaf, leaf_len, NULL) == SP_OK &&
+                        work->note.text_len == text_len && memcmp(leaf, statement, text_len) == 0;
+        *what = same_text ? "that entry is this statement's text with other signature lines, "
+                            "not this statement byte for byte"
+                          : "that entry is another statement, not this one";
+        e = SP_ERR_NOT_FOUND;
+        goto done;
+    }
+    if ((e = sp_tile_inclusion_proof(log, index, cp.size, sp_sodium_crypto(), proof,
                                      &nproof)) != SP_OK)
         goto done;
     *what = "writing the bundle";

@@ -7,9 +7,13 @@
  * in-memory store that can tear them (tests/support/memio.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "softpause/host/devfile.h"
 #include "softpause/host/fileio.h"
@@ -48,16 +52,60 @@ static uint64_t get_be(const uint8_t *p, int n)
     return v;
 }
 
-static int flash_load(const sp_devfile *df, flash_image *img)
+/* Remember why the storage failed, for messages (devfile.h: fail_*); returns -1. */
+__attribute__((format(printf, 4, 5))) static int storage_fail(sp_devfile *df,
+                                                              const char *path, int os_error,
+                                                              const char *fmt, ...)
 {
-    uint8_t buf[FLASH_CAP];
+    va_list ap;
+    df->fail_path = path;
+    df->fail_errno = os_error;
+    va_start(ap, fmt);
+    vsnprintf(df->fail_what, sizeof df->fail_what, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Read a whole device file of at most cap bytes; a failure is recorded as what. */
+static int file_load(sp_devfile *df, const char *path, const char *what, uint8_t *buf,
+                     size_t cap, size_t *len)
+{
+    sp_err e = sp_file_read(path, buf, cap, len);
+    if (e == SP_ERR_BUFFER_TOO_SMALL)
+        return storage_fail(df, path, 0, "%s larger than %zu bytes", what, cap - 1);
+    if (e != SP_OK)
+        return storage_fail(df, path, sp_file_last_errno(), "cannot read the %s", what);
+    return 0;
+}
+
+static int file_store(sp_devfile *df, const char *path, const char *what, const void *buf,
+                      size_t len, int overwrite)
+{
+    sp_err e = sp_file_write_atomic(path, buf, len, 0600, overwrite);
+    if (e == SP_ERR_EXISTS)
+        return storage_fail(df, path, EEXIST, "cannot create the %s", what);
+    if (e != SP_OK)
+        return storage_fail(df, path, sp_file_last_errno(), "cannot write the %s", what);
+    return 0;
+}
+
+static int flash_load(sp_devfile *df, flash_image *img)
+{
+    uint8_t buf[FLASH_CAP + 1];
     size_t len, p = 12;
-    if (sp_file_read(df->flash_path, buf, sizeof buf, &len) != SP_OK || len < FLASH_FIXED ||
-        memcmp(buf, FLASH_MAGIC, 8) != 0)
+    if (file_load(df, df->flash_path, "flash image", buf, sizeof buf, &len) != 0)
         return -1;
+    if (len < FLASH_FIXED || memcmp(buf, FLASH_MAGIC, 8) != 0)
+        return storage_fail(df, df->flash_path, 0,
+                            "not a flash image (%zu bytes; expected \"" FLASH_MAGIC
+                            "\" and at least %u bytes)",
+                            len, (unsigned)FLASH_FIXED);
     img->policy_len = (uint32_t)get_be(buf + 8, 4);
     if (img->policy_len > SP_MAX_POLICY_BYTES || len != FLASH_FIXED + img->policy_len)
-        return -1;
+        return storage_fail(df, df->flash_path, 0,
+                            "flash image of %zu bytes, but its policy length %lu needs %lu",
+                            len, (unsigned long)img->policy_len,
+                            (unsigned long)FLASH_FIXED + img->policy_len);
     memcpy(img->policy, buf + p, img->policy_len);
     p += img->policy_len;
     for (int s = 0; s < 2; s++) {
@@ -68,7 +116,7 @@ static int flash_load(const sp_devfile *df, flash_image *img)
     return 0;
 }
 
-static int flash_store(const sp_devfile *df, const flash_image *img)
+static int flash_store(sp_devfile *df, const flash_image *img, int overwrite)
 {
     uint8_t buf[FLASH_CAP];
     size_t p = 12;
@@ -81,25 +129,35 @@ static int flash_store(const sp_devfile *df, const flash_image *img)
         memcpy(buf + p, img->slot[s], SP_STATE_RECORD_BYTES);
         p += SP_STATE_RECORD_BYTES;
     }
-    return sp_file_write_atomic(df->flash_path, buf, p, 0600, 1) == SP_OK ? 0 : -1;
+    return file_store(df, df->flash_path, "flash image", buf, p, overwrite);
 }
 
-static int chip_load(const char *path, chip_image *img)
+static int chip_load(sp_devfile *df, chip_image *img)
 {
     uint8_t buf[CHIP_BYTES + 1];
     size_t len;
-    if (sp_file_read(path, buf, sizeof buf, &len) != SP_OK || len != CHIP_BYTES ||
-        memcmp(buf, CHIP_MAGIC, 8) != 0 || buf[8] > 1)
+    int rc = 0;
+    if (file_load(df, df->chip_path, "chip file", buf, sizeof buf, &len) != 0)
         return -1;
-    img->anchor_set = buf[8];
-    memcpy(img->anchor, buf + 9, 32);
-    img->counter = get_be(buf + 41, 8);
-    memcpy(img->key, buf + 49, 32);
+    if (len != CHIP_BYTES || memcmp(buf, CHIP_MAGIC, 8) != 0)
+        rc = storage_fail(df, df->chip_path, 0,
+                          "not a chip file (%zu bytes; expected \"" CHIP_MAGIC
+                          "\" and %u bytes)",
+                          len, (unsigned)CHIP_BYTES);
+    else if (buf[8] > 1)
+        rc = storage_fail(df, df->chip_path, 0, "anchor flag %u (expected 0 or 1)",
+                          (unsigned)buf[8]);
+    if (rc == 0) {
+        img->anchor_set = buf[8];
+        memcpy(img->anchor, buf + 9, 32);
+        img->counter = get_be(buf + 41, 8);
+        memcpy(img->key, buf + 49, 32);
+    }
     sodium_memzero(buf, sizeof buf);
-    return 0;
+    return rc;
 }
 
-static int chip_store(const char *path, const chip_image *img, int overwrite)
+static int chip_store(sp_devfile *df, const chip_image *img, int overwrite)
 {
     uint8_t buf[CHIP_BYTES];
     memcpy(buf, CHIP_MAGIC, 8);
@@ -107,7 +165,7 @@ static int chip_store(const char *path, const chip_image *img, int overwrite)
     memcpy(buf + 9, img->anchor, 32);
     put_be(buf + 41, img->counter, 8);
     memcpy(buf + 49, img->key, 32);
-    int rc = sp_file_write_atomic(path, buf, sizeof buf, 0600, overwrite) == SP_OK ? 0 : -1;
+    int rc = file_store(df, df->chip_path, "chip file", buf, sizeof buf, overwrite);
     sodium_memzero(buf, sizeof buf);
     return rc;
 }
@@ -118,7 +176,7 @@ static int cb_slot_read(void *ctx, uint32_t slot, uint8_t rec[SP_STATE_RECORD_BY
 {
     flash_image img;
     if (slot > 1 || flash_load(ctx, &img) != 0 || !img.present[slot])
-        return -1;
+        return -1; /* an erased slot is no storage failure: not recorded */
     memcpy(rec, img.slot[slot], SP_STATE_RECORD_BYTES);
     return 0;
 }
@@ -130,14 +188,18 @@ static int cb_slot_write(void *ctx, uint32_t slot, const uint8_t rec[SP_STATE_RE
         return -1;
     img.present[slot] = 1;
     memcpy(img.slot[slot], rec, SP_STATE_RECORD_BYTES);
-    return flash_store(ctx, &img);
+    return flash_store(ctx, &img, 1);
 }
 
 static int cb_policy_read(void *ctx, uint8_t *buf, size_t cap, size_t *len)
 {
+    sp_devfile *df = ctx;
     flash_image img;
-    if (flash_load(ctx, &img) != 0 || img.policy_len > cap)
+    if (flash_load(df, &img) != 0)
         return -1;
+    if (img.policy_len > cap)
+        return storage_fail(df, df->flash_path, 0, "policy of %lu bytes, more than %zu",
+                            (unsigned long)img.policy_len, cap);
     memcpy(buf, img.policy, img.policy_len);
     *len = img.policy_len;
     return 0;
@@ -145,19 +207,23 @@ static int cb_policy_read(void *ctx, uint8_t *buf, size_t cap, size_t *len)
 
 static int cb_policy_write(void *ctx, const uint8_t *buf, size_t len)
 {
+    sp_devfile *df = ctx;
     flash_image img;
-    if (len > SP_MAX_POLICY_BYTES || flash_load(ctx, &img) != 0)
+    if (len > SP_MAX_POLICY_BYTES)
+        return storage_fail(df, df->flash_path, 0, "policy of %zu bytes, more than %u", len,
+                            (unsigned)SP_MAX_POLICY_BYTES);
+    if (flash_load(df, &img) != 0)
         return -1;
     memcpy(img.policy, buf, len);
     img.policy_len = (uint32_t)len;
-    return flash_store(ctx, &img);
+    return flash_store(df, &img, 1);
 }
 
 static int cb_anchor_read(void *ctx, uint8_t hash[32], int *is_set)
 {
-    const sp_devfile *df = ctx;
+    sp_devfile *df = ctx;
     chip_image img;
-    if (chip_load(df->chip_path, &img) != 0)
+    if (chip_load(df, &img) != 0)
         return -1;
     memcpy(hash, img.anchor, 32);
     *is_set = img.anchor_set;
@@ -167,13 +233,15 @@ static int cb_anchor_read(void *ctx, uint8_t hash[32], int *is_set)
 
 static int cb_anchor_write(void *ctx, const uint8_t hash[32])
 {
-    const sp_devfile *df = ctx;
+    sp_devfile *df = ctx;
     chip_image img;
-    int rc = -1;
-    if (chip_load(df->chip_path, &img) == 0 && !img.anchor_set) { /* write-once */
+    int rc = chip_load(df, &img);
+    if (rc == 0 && img.anchor_set) /* write-once */
+        rc = storage_fail(df, df->chip_path, 0, "the anchor is already written (write-once)");
+    else if (rc == 0) {
         img.anchor_set = 1;
         memcpy(img.anchor, hash, 32);
-        rc = chip_store(df->chip_path, &img, 1);
+        rc = chip_store(df, &img, 1);
     }
     sodium_memzero(&img, sizeof img);
     return rc;
@@ -181,9 +249,9 @@ static int cb_anchor_write(void *ctx, const uint8_t hash[32])
 
 static int cb_counter_read(void *ctx, uint64_t *value)
 {
-    const sp_devfile *df = ctx;
+    sp_devfile *df = ctx;
     chip_image img;
-    if (chip_load(df->chip_path, &img) != 0)
+    if (chip_load(df, &img) != 0)
         return -1;
     *value = img.counter;
     sodium_memzero(&img, sizeof img);
@@ -192,12 +260,15 @@ static int cb_counter_read(void *ctx, uint64_t *value)
 
 static int cb_counter_increment(void *ctx)
 {
-    const sp_devfile *df = ctx;
+    sp_devfile *df = ctx;
     chip_image img;
-    int rc = -1;
-    if (chip_load(df->chip_path, &img) == 0 && img.counter < SP_COUNTER_ENDURANCE) {
+    int rc = chip_load(df, &img);
+    if (rc == 0 && img.counter >= SP_COUNTER_ENDURANCE)
+        rc = storage_fail(df, df->chip_path, 0, "the counter is at its endurance limit %lu",
+                          (unsigned long)SP_COUNTER_ENDURANCE);
+    else if (rc == 0) {
         img.counter++;
-        rc = chip_store(df->chip_path, &img, 1);
+        rc = chip_store(df, &img, 1);
     }
     sodium_memzero(&img, sizeof img);
     return rc;
@@ -238,11 +309,41 @@ sp_err sp_devfile_create(sp_devfile *df, const char *state_path)
     memset(&chip, 0, sizeof chip);
     randombytes_buf(chip.key, sizeof chip.key);
     memset(&img, 0, sizeof img);
-    if (chip_store(df->chip_path, &chip, 0) != 0 || flash_store(df, &img) != 0)
-        e = SP_ERR_IO;
+    if (chip_store(df, &chip, 0) != 0)
+        e = df->fail_errno == EEXIST ? SP_ERR_EXISTS : sp_file_fail(df->fail_errno);
+    else if (flash_store(df, &img, 0) != 0) {
+        e = df->fail_errno == EEXIST ? SP_ERR_EXISTS : sp_file_fail(df->fail_errno);
+        unlink(df->chip_path); /* both files or neither */
+    }
     if (e == SP_OK)
         sp_sodium_device_setup(&df->crypto, chip.key);
     sodium_memzero(&chip, sizeof chip);
+    return e;
+}
+
+sp_err sp_devfile_provision(sp_devfile *df, const char *state_path, sp_device *dev,
+                            const uint8_t *policy, size_t policy_len, uint32_t *err_line)
+{
+    sp_err e = sp_sodium_init();
+    if (err_line != NULL)
+        *err_line = 0;
+    if (e != SP_OK)
+        return e;
+    /* Every input valid before anything is created (dev->policy is scratch until init). */
+    if (policy_len > SP_MAX_POLICY_BYTES)
+        return SP_ERR_POLICY_LIMIT;
+    e = sp_policy_parse(&dev->policy, policy, policy_len, sp_sodium_crypto(), err_line);
+    if (e != SP_OK)
+        return e;
+    e = sp_devfile_create(df, state_path);
+    if (e != SP_OK)
+        return e;
+    e = sp_device_init(dev, &df->io, &df->crypto.crypto, policy, policy_len);
+    if (e != SP_OK) {
+        /* Never provisioned: remove what was created, so that init can be retried. */
+        unlink(df->flash_path);
+        unlink(df->chip_path);
+    }
     return e;
 }
 
@@ -252,11 +353,83 @@ sp_err sp_devfile_open(sp_devfile *df, const char *state_path)
     sp_err e = setup(df, state_path);
     if (e != SP_OK)
         return e;
-    if (!sp_file_exists(df->flash_path) || !sp_file_exists(df->chip_path))
+    if (!sp_file_exists(df->flash_path) || !sp_file_exists(df->chip_path)) {
+        storage_fail(df, sp_file_exists(df->flash_path) ? df->chip_path : df->flash_path,
+                     ENOENT, "missing");
         return sp_file_fail(ENOENT);
-    if (chip_load(df->chip_path, &chip) != 0)
-        return SP_ERR_FILE_FORMAT;
+    }
+    if (chip_load(df, &chip) != 0)
+        return df->fail_errno != 0 ? sp_file_fail(df->fail_errno) : SP_ERR_FILE_FORMAT;
     sp_sodium_device_setup(&df->crypto, chip.key);
     sodium_memzero(&chip, sizeof chip);
     return SP_OK;
+}
+
+/* ---- the lock ------------------------------------------------------------------------ */
+
+sp_err sp_devfile_lock(sp_devlock *lk, const char *state_path, int provisioning, long *holder)
+{
+    *holder = 0;
+    lk->fd = -1;
+    lk->created = 0;
+    if (snprintf(lk->path, sizeof lk->path, "%s.lock", state_path) >= (int)sizeof lk->path)
+        return sp_file_fail(ENAMETOOLONG);
+    /* Bounded: each retry means another process changed the lock file meanwhile. */
+    for (int attempt = 0; attempt < 16; attempt++) {
+        struct flock fl;
+        struct stat held, named;
+        int created = 0, fd;
+        if (!provisioning && !sp_file_exists(state_path))
+            return sp_file_fail(ENOENT); /* no device: create no lock file for it */
+        fd = open(lk->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT) {
+            fd = open(lk->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+            if (fd < 0 && errno == EEXIST)
+                continue;
+            created = fd >= 0;
+        }
+        if (fd < 0)
+            return sp_file_fail(errno);
+        memset(&fl, 0, sizeof fl);
+        fl.l_type = F_WRLCK;
+        fl.l_whence = SEEK_SET; /* l_start 0, l_len 0: the whole file */
+        if (fcntl(fd, F_SETLK, &fl) != 0) {
+            int err = errno;
+            if (err == EACCES || err == EAGAIN) {
+                memset(&fl, 0, sizeof fl);
+                fl.l_type = F_WRLCK;
+                fl.l_whence = SEEK_SET;
+                err = fcntl(fd, F_GETLK, &fl) != 0 ? errno : 0;
+            }
+            close(fd);
+            if (err == 0 && fl.l_type == F_UNLCK)
+                continue; /* released meanwhile */
+            if (err != 0)
+                return sp_file_fail(err);
+            *holder = (long)fl.l_pid;
+            return SP_ERR_DEV_BUSY;
+        }
+        /* A failed provisioning removes its lock file: the one locked must still be the
+         * one the path names, or a process that opened it before could share the device. */
+        if (fstat(fd, &held) != 0 || stat(lk->path, &named) != 0 ||
+            held.st_dev != named.st_dev || held.st_ino != named.st_ino) {
+            close(fd);
+            continue;
+        }
+        lk->fd = fd;
+        lk->created = created;
+        return SP_OK;
+    }
+    return SP_ERR_DEV_BUSY;
+}
+
+void sp_devfile_unlock(sp_devlock *lk, int discard)
+{
+    if (lk->fd < 0)
+        return;
+    if (discard && lk->created)
+        unlink(lk->path); /* while still held: the next locker sees it gone */
+    close(lk->fd);
+    lk->fd = -1;
+    lk->created = 0;
 }

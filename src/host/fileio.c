@@ -27,6 +27,11 @@ sp_err sp_file_disk_full(sp_err e)
     return e == SP_ERR_IO && saved_errno == ENOSPC ? SP_ERR_DISK_FULL : e;
 }
 
+int sp_file_last_errno(void)
+{
+    return saved_errno;
+}
+
 sp_err sp_file_fail(int errnum)
 {
     saved_errno = errnum;

@@ -495,9 +495,46 @@ static sp_err refuse(sp_device *dev, sp_decision *out, sp_err why)
     return why;
 }
 
+/* The PAUSE decision for `why` (every field set, so no caller can read a stale grant). */
+static sp_err pause_decision(sp_decision *out, sp_err why)
+{
+    out->mode = SP_MODE_PAUSE;
+    out->permille = 0;
+    out->granted = 0;
+    out->reason = why;
+    return why;
+}
+
+sp_err sp_device_decide(const sp_device *dev, sp_decision *out)
+{
+    uint32_t mode;
+
+    if (out == NULL)
+        return SP_ERR_ARGUMENT;
+    if (dev == NULL)
+        return pause_decision(out, SP_ERR_ARGUMENT);
+    if (!is_loaded(dev))
+        return pause_decision(out, SP_ERR_DEV_NOT_LOADED);
+    if (!dev->state.has_epoch)
+        return pause_decision(out, SP_ERR_DEV_NO_AUTHORISATION);
+    mode = dev->state.mode;
+    if (mode != SP_MODE_RUN && mode != SP_MODE_THROTTLE)
+        return pause_decision(out, SP_ERR_DEV_PAUSED); /* PAUSE, or any unexpected word */
+    if (dev->state.allowance == 0 && dev->reserved == 0)
+        return pause_decision(out, SP_ERR_DEV_EXHAUSTED);
+    out->mode = mode;
+    out->permille = mode == SP_MODE_RUN ? 1000u : dev->state.permille;
+    out->granted = dev->state.allowance > UINT64_MAX - dev->reserved
+                       ? UINT64_MAX
+                       : dev->state.allowance + dev->reserved;
+    out->reason = SP_OK;
+    return SP_OK;
+}
+
 sp_err sp_device_consume(sp_device *dev, uint64_t seconds, sp_decision *out)
 {
     sp_device_state next;
+    sp_decision now;
     uint64_t grant;
     uint32_t mode;
     sp_err err;
@@ -505,29 +542,22 @@ sp_err sp_device_consume(sp_device *dev, uint64_t seconds, sp_decision *out)
     if (out == NULL)
         return SP_ERR_ARGUMENT;
     /* Default decision: PAUSE.  Only the success path below overwrites it. */
-    out->mode = SP_MODE_PAUSE;
-    out->permille = 0;
-    out->granted = 0;
-    out->reason = SP_ERR_ARGUMENT;
+    (void)pause_decision(out, SP_ERR_ARGUMENT);
     if (dev == NULL || seconds == 0)
         return SP_ERR_ARGUMENT;
-    if (!is_loaded(dev)) {
-        out->reason = SP_ERR_DEV_NOT_LOADED;
-        return SP_ERR_DEV_NOT_LOADED;
-    }
-    if (!dev->state.has_epoch)
-        return refuse(dev, out, SP_ERR_DEV_NO_AUTHORISATION);
-    mode = dev->state.mode;
-    if (mode != SP_MODE_RUN && mode != SP_MODE_THROTTLE)
-        return refuse(dev, out, SP_ERR_DEV_PAUSED); /* PAUSE, or any unexpected word */
+    /* The same decision sp_device_decide reports; refusals are kept in RAM only. */
+    err = sp_device_decide(dev, &now);
+    if (err == SP_ERR_DEV_NOT_LOADED)
+        return pause_decision(out, err);
+    if (err != SP_OK)
+        return refuse(dev, out, err);
+    mode = now.mode;
 
     if (dev->reserved >= seconds) {
         /* Already paid for: served from RAM, no write. */
         dev->reserved -= seconds;
         grant = seconds;
     } else if (dev->state.allowance == 0) {
-        if (dev->reserved == 0)
-            return refuse(dev, out, SP_ERR_DEV_EXHAUSTED);
         grant = dev->reserved; /* the last of the allowance: a partial grant */
         dev->reserved = 0;
     } else {

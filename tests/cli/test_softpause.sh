@@ -342,15 +342,40 @@ for b in mil-b civ-b mil-c; do $SP note sign --key $K/$b.key "$T/s2.txt" > "$T/s
 $SP statement collect --policy $P "$T/s2.mil-b" "$T/s2.civ-b" "$T/s2.mil-c" > "$T/s2.note"
 expect_err SP_ERR_NOT_FOUND "bundle for a statement never logged" \
     $SP bundle make --policy $P --log "$URL" "$T/s2.note"
+# --index N names where STATEMENT is logged: entry N must be STATEMENT byte for byte.
+run 0 "bundle make --index of the statement" \
+    $SP bundle make --policy $P --log "$URL" --index 0 --out "$T/b1-index" "$T/s1.note"
+run 0 "the --index bundle verifies" $SP bundle verify --policy $P "$T/b1-index"
+expect_err SP_ERR_NOT_FOUND "bundle make --index of another statement refused" \
+    $SP bundle make --policy $P --log "$URL" --index 0 --out "$T/b2-wrong" "$T/s2.note"
+contains "--index mismatch names the index" "index 0 of" "$T/err"
+contains "--index mismatch names the file" "s2.note" "$T/err"
+contains "--index mismatch says why" "another statement" "$T/err"
+if [ -e "$T/b2-wrong" ]; then bad "no bundle written for a mismatched --index"; else ok; fi
+expect_err SP_ERR_NOT_FOUND "bundle make --index: same text, other signatures refused" \
+    $SP bundle make --policy $P --log "$URL" --index 0 "$T/military.note"
+contains "--index same text named" "other signature lines" "$T/err"
+expect_err SP_ERR_NOT_FOUND "bundle make --index beyond the log" \
+    $SP bundle make --policy $P --log "$URL" --index 7 "$T/s1.note"
+contains "--index beyond the log says so" "not an entry" "$T/err"
 
 # ---- device --------------------------------------------------------------------------------
 D=$T/dev.state
 run 3 "status before init" $SP device status --state $D
 contains "missing device names the OS reason" "No such file or directory" "$T/err"
+if [ -e "$D.lock" ]; then bad "status of no device creates no lock file"; else ok; fi
+# A refused init creates nothing, so the device can still be provisioned.
+expect_err SP_ERR_POLICY "device init with a bad policy refused" \
+    $SP device init --policy "$T/policy-comment" --state $D
+contains "bad policy named with its line" "policy-comment:" "$T/err"
+if [ -e "$D" ] || [ -e "$D.chip" ] || [ -e "$D.lock" ]; then bad "refused init left files"; else ok; fi
 run 0 "device init" $SP device init --policy $P --state $D
+if [ -f "$D.lock" ] && [ "$(stat -c %a "$D.lock")" = 600 ]; then ok; else bad "lock file, mode 0600"; fi
 expect_err SP_ERR_EXISTS "init twice" $SP device init --policy $P --state $D
-run 0 "status fresh" $SP device status --state $D --json
+if [ -f "$D.lock" ]; then ok; else bad "a refused init keeps the lock file it did not create"; fi
+run 1 "status fresh: the device would pause" $SP device status --state $D --json
 contains "fresh device has no epoch" '"highest_epoch":null' "$T/out"
+contains "fresh device decides pause" '"decision":{"mode":"pause","permille":0,"available":0,"reason":"SP_ERR_DEV_NO_AUTHORISATION"}' "$T/out"
 expect_err SP_ERR_DEV_NO_AUTHORISATION "consume before any statement" $SP device consume --state $D 60
 contains "pause printed" "PAUSE" "$T/out"
 expect_err SP_ERR_BUNDLE_BARE_STATEMENT "device refuses a bare statement" $SP device apply --state $D "$T/s1.note"
@@ -370,8 +395,90 @@ contains "run granted" "^RUN 3600" "$T/out"
 expect_err SP_ERR_DEV_EPOCH_NOT_NEWER "replay epoch 1" $SP device apply --state $D "$T/b1"
 run 0 "status" $SP device status --state $D
 contains "status allowance" "687600 s" "$T/out"
+contains "status decision" "decision now    RUN (687600 s available)" "$T/out"
 run 0 "status json" $SP device status --state $D --json
 if grep -q '"attested_time":0' "$T/out"; then bad "attested time set by the bundle"; else ok; fi
+
+# Concurrent consume/apply/status on one device: each holds FILE.lock, so no allowance is
+# granted twice and the device never sees a torn state (which would brick it: ROLLBACK).
+D2=$T/dev2.state
+$SP device init --policy $P --state $D2 > /dev/null
+run 0 "second device: apply epoch 1" $SP device apply --state $D2 "$T/b1"
+granted=0 busy=0 succeeded=0 torn=0
+for round in $(seq 40); do
+    pids=""
+    for i in 1 2 3 4; do
+        $SP device consume --state $D2 50000 > "$T/c$i.out" 2> "$T/c$i.err" & pids="$pids $!"
+    done
+    $SP device apply --state $D2 "$T/b1" > "$T/c5.out" 2> "$T/c5.err" & pids="$pids $!"
+    $SP device status --state $D2 > "$T/c6.out" 2> "$T/c6.err" & pids="$pids $!"
+    wait $pids   # only these: the servers run in the background too
+    for i in 1 2 3 4; do
+        g=$(sed -n 's/^RUN \([0-9]*\)$/\1/p' "$T/c$i.out")
+        if [ -n "$g" ]; then granted=$((granted + g)); succeeded=$((succeeded + 1)); fi
+    done
+    for i in 1 2 3 4 5 6; do
+        record_codes "$T/c$i.err"
+        if grep -q SP_ERR_DEV_BUSY "$T/c$i.err"; then
+            busy=$((busy + 1))
+            grep -q "held by pid [1-9]" "$T/c$i.err" || torn=$((torn + 1))
+        fi
+        if grep -q -e SP_ERR_DEV_ROLLBACK -e SP_ERR_DEV_NO_RECORD -e SP_ERR_DEV_COUNTER \
+            -e SP_ERR_DEV_STORAGE -e SP_ERR_IO "$T/c$i.err"; then torn=$((torn + 1)); fi
+    done
+done
+echo "cli: concurrent device: $succeeded grants, $granted s granted, $busy busy refusals"
+if [ "$granted" -le 691200 ]; then ok; else bad "concurrent consume granted $granted s > 691200"; fi
+if [ "$succeeded" -ge 1 ]; then ok; else bad "some concurrent consume succeeds"; fi
+if [ "$torn" -eq 0 ]; then ok; else bad "$torn storage failures, or busy without the holder's pid"; fi
+run 1 "after the trials the device loads, its allowance spent" $SP device status --state $D2
+contains "spent allowance is PAUSE now" "decision now    PAUSE (SP_ERR_DEV_EXHAUSTED" "$T/out"
+contains "the last statement's mode is still shown" "^mode            run" "$T/out"
+run 1 "status json after exhaustion" $SP device status --state $D2 --json
+contains "json decision pause" '"decision":{"mode":"pause","permille":0,"available":0,"reason":"SP_ERR_DEV_EXHAUSTED"}' "$T/out"
+contains "json persisted mode run" '"mode":"run","permille":1000' "$T/out"
+expect_err SP_ERR_DEV_EXHAUSTED "consume after exhaustion" $SP device consume --state $D2 1
+if [ "$granted" -eq 691200 ]; then ok; else bad "all of the allowance was granted once: $granted"; fi
+# A process holding the lock makes every other one fail at once, naming its pid.
+if command -v python3 > /dev/null 2>&1; then
+    python3 -c 'import fcntl,os,sys,time
+f=os.open(sys.argv[1],os.O_RDWR); fcntl.lockf(f,fcntl.LOCK_EX); print(os.getpid(),flush=True); time.sleep(30)' \
+        "$D2.lock" > "$T/holder.pid" &
+    echo $! > "$T/holder.pidfile"
+    if wait_file "$T/holder.pid"; then ok; else bad "lock holder starts"; fi
+    for sub in "consume --state $D2 1" "status --state $D2" "apply --state $D2 $T/b1"; do
+        expect_err SP_ERR_DEV_BUSY "busy: device $sub" $SP device $sub
+        if [ $got = 3 ]; then ok; else bad "busy exits 3, got $got"; fi
+        contains "busy names the holder's pid" "held by pid $(cat "$T/holder.pid")" "$T/err"
+    done
+    kill "$(cat "$T/holder.pidfile")"; wait "$(cat "$T/holder.pidfile")" 2> /dev/null
+    rm -f "$T/holder.pidfile"
+    run 1 "free again once the holder is gone" $SP device status --state $D2
+else
+    echo "cli: SKIP lock holder test (no python3)"
+fi
+
+# Read-only storage: the error names the file and the OS error, not the bundle (exit 3).
+RO=$(mktemp -d /tmp/sp-ro.XXXXXX)
+$SP device init --policy $P --state "$RO/dev.state" > /dev/null && cp "$T/b1" "$RO/b1"
+as_user=""
+if [ "$(id -u)" = 0 ]; then
+    if command -v setpriv > /dev/null 2>&1 && chown -R 65534:65534 "$RO" && chmod 755 "$RO"; then
+        as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
+    else as_user=skip; fi
+fi
+if [ "$as_user" = skip ] || ! $as_user test -x "$SP"; then
+    echo "cli: SKIP read-only storage test (cannot run as an unprivileged user here)"
+else
+    chmod 555 "$RO"
+    run 3 "read-only storage: apply" $as_user $SP device apply --state "$RO/dev.state" "$RO/b1"
+    contains "read-only storage names the state file" "$RO/dev.state: SP_ERR_IO" "$T/err"
+    contains "read-only storage names the errno" "Permission denied" "$T/err"
+    if grep -q "bundle refused" "$T/err"; then bad "read-only storage blamed on the bundle"; else ok; fi
+    chmod 755 "$RO"
+    run 0 "writable again: apply" $as_user $SP device apply --state "$RO/dev.state" "$RO/b1"
+fi
+rm -rf "$RO"
 
 # Two witnesses go down: epoch 2 is logged, but no checkpoint with a quorum covers it.
 kill "$(cat "$T/w2.pid")" "$(cat "$T/w3.pid")"; rm -f "$T/w2.pid" "$T/w3.pid"
@@ -386,6 +493,9 @@ run 2 "consume needs a number" $SP device consume --state $D lots
 run 2 "consume needs at least a second" $SP device consume --state $D 0
 printf 'garbage' > $D.chip
 expect_err SP_ERR_FILE_FORMAT "corrupt chip file" $SP device status --state $D
+contains "corrupt chip file named" "$D.chip: SP_ERR_FILE_FORMAT" "$T/err"
+contains "corrupt chip file: what is wrong" "not a chip file (7 bytes" "$T/err"
+if grep -q "no simulated device" "$T/err"; then bad "a corrupt chip is not a missing device"; else ok; fi
 printf 'not a record' > "$REC"
 expect_err SP_ERR_FILE_FORMAT "corrupt signing record" $SP note sign --key $K/mil-a.key "$T/s1.txt"
 

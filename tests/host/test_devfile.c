@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -393,6 +394,267 @@ static void test_rollback_detected(void)
     scratch_remove();
 }
 
+/* ---- failures name the storage ------------------------------------------------------ */
+
+/* Provision a device at state (DF, D) and apply the epoch-1 RUN bundle (left in `bundle`);
+ * returns the bundle's length. */
+static size_t provision_with_epoch_1(const char *state)
+{
+    uint32_t line = 0;
+    CHECK_OK(sp_devfile_provision(&DF, state, &D, (const uint8_t *)W.policy_text, W.policy_len,
+                                  &line));
+    size_t n = pf_statement_bundle(bundle, sizeof bundle, &W, 1, "run",
+                                   PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A) | PF_BIT(PF_MIL_B));
+    CHECK_OK(sp_device_apply(&D, (const uint8_t *)bundle, n, &rep, &line));
+    return n;
+}
+
+static void test_provision_checks_before_creating(void)
+{
+    static char bad_policy[sizeof W.policy_text + 16];
+    char state[1024], chip[1100];
+    uint32_t line = 0;
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
+    snprintf(chip, sizeof chip, "%s.chip", state);
+    /* A policy the device refuses (not canonical: a comment line) creates nothing... */
+    memcpy(bad_policy, W.policy_text, W.policy_len);
+    memcpy(bad_policy + W.policy_len, "# x\n", 4);
+    CHECK_ERR(sp_devfile_provision(&DF, state, &D, (const uint8_t *)bad_policy,
+                                   W.policy_len + 4, &line),
+              SP_ERR_POLICY_NOT_CANONICAL);
+    CHECK(scratch_entries(NULL, 0) == 0);
+    CHECK_ERR(sp_devfile_provision(&DF, state, &D, (const uint8_t *)bad_policy,
+                                   SP_MAX_POLICY_BYTES + 1, &line),
+              SP_ERR_POLICY_LIMIT);
+    CHECK(scratch_entries(NULL, 0) == 0);
+    /* ... so the device can still be provisioned, once. */
+    CHECK_OK(sp_devfile_provision(&DF, state, &D, (const uint8_t *)W.policy_text, W.policy_len,
+                                  &line));
+    CHECK(scratch_entries(NULL, 0) == 2);
+    CHECK_ERR(sp_devfile_provision(&DF2, state, &D, (const uint8_t *)W.policy_text,
+                                   W.policy_len, &line),
+              SP_ERR_EXISTS);
+    CHECK(scratch_entries(NULL, 0) == 2);
+    CHECK_OK(sp_devfile_open(&DF2, state));
+    CHECK_OK(sp_device_load(&D, &DF2.io, dev_crypto(&DF2)));
+    scratch_remove();
+}
+
+static void test_failures_name_the_file(void)
+{
+    char state[1024], chip[1100];
+    uint8_t c[CHIP_BYTES];
+    uint32_t line = 0;
+    sp_decision d;
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
+    snprintf(chip, sizeof chip, "%s.chip", state);
+    CHECK_OK(sp_devfile_provision(&DF, state, &D, (const uint8_t *)W.policy_text, W.policy_len,
+                                  &line));
+    CHECK(read_chip(state, c));
+    /* A malformed chip file says which file and what is wrong with it. */
+    CHECK_OK(sp_file_write_atomic(chip, c, CHIP_BYTES - 1, 0600, 1));
+    CHECK_ERR(sp_devfile_open(&DF2, state), SP_ERR_FILE_FORMAT);
+    CHECK(DF2.fail_path == DF2.chip_path && DF2.fail_errno == 0);
+    CHECK(strstr(DF2.fail_what, "not a chip file (80 bytes") != NULL);
+    c[8] = 7;
+    CHECK_OK(sp_file_write_atomic(chip, c, CHIP_BYTES, 0600, 1));
+    CHECK_ERR(sp_devfile_open(&DF2, state), SP_ERR_FILE_FORMAT);
+    CHECK(strstr(DF2.fail_what, "anchor flag 7") != NULL);
+    c[8] = 1;
+    CHECK_OK(sp_file_write_atomic(chip, c, CHIP_BYTES, 0600, 1));
+    CHECK_OK(sp_devfile_open(&DF2, state));
+    CHECK(DF2.fail_path == NULL);
+    /* A missing file is named, with its errno. */
+    CHECK(unlink(chip) == 0);
+    CHECK_ERR(sp_devfile_open(&DF2, state), SP_ERR_IO);
+    CHECK(DF2.fail_path == DF2.chip_path && DF2.fail_errno == ENOENT);
+    scratch_remove();
+
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
+    snprintf(chip, sizeof chip, "%s.chip", state);
+    (void)provision_with_epoch_1(state);
+    /* Storage that fails while the device runs: the device pauses, and the failure names
+     * the file and the OS error, for the command to blame the storage. */
+    CHECK(unlink(state) == 0);
+    DF.fail_path = NULL;
+    CHECK_ERR(sp_device_consume(&D, 60, &d), SP_ERR_DEV_STORAGE);
+    CHECK(d.mode == SP_MODE_PAUSE);
+    CHECK(DF.fail_path == DF.flash_path && DF.fail_errno == ENOENT);
+    CHECK(strcmp(DF.fail_what, "cannot read the flash image") == 0);
+    CHECK_ERR(sp_devfile_open(&DF2, state), SP_ERR_IO);
+    CHECK(DF2.fail_path == DF2.flash_path && DF2.fail_errno == ENOENT);
+    scratch_remove();
+}
+
+/* ---- the lock ------------------------------------------------------------------------- */
+
+/* A child that takes the lock, reports its pid on `ready`, and holds the lock until
+ * `release` is closed. */
+static pid_t spawn_holder(const char *state, int *release_fd)
+{
+    int ready[2], release[2];
+    pid_t pid;
+    if (pipe(ready) != 0 || pipe(release) != 0)
+        exit(1);
+    pid = fork();
+    if (pid == 0) {
+        sp_devlock lk;
+        long holder = 0;
+        char b;
+        close(ready[0]);
+        close(release[1]);
+        b = sp_devfile_lock(&lk, state, 0, &holder) == SP_OK ? 'L' : 'F';
+        if (write(ready[1], &b, 1) != 1)
+            _exit(2);
+        while (read(release[0], &b, 1) > 0) {
+        }
+        _exit(0);
+    }
+    char b = 0;
+    close(ready[1]);
+    close(release[0]);
+    if (pid < 0 || read(ready[0], &b, 1) != 1 || b != 'L')
+        exit(1);
+    close(ready[0]);
+    *release_fd = release[1];
+    return pid;
+}
+
+static void test_lock_excludes_other_processes(void)
+{
+    char state[1024], lockpath[1100];
+    sp_devlock lk;
+    long holder = -1;
+    uint32_t line = 0;
+    int release, status;
+    struct stat before, after;
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
+    snprintf(lockpath, sizeof lockpath, "%s.lock", state);
+
+    /* No device: no lock file is made for it (provisioning may make one). */
+    CHECK_ERR(sp_devfile_lock(&lk, state, 0, &holder), SP_ERR_IO);
+    CHECK(sp_file_last_errno() == ENOENT && !sp_file_exists(lockpath) && lk.fd == -1);
+    CHECK_OK(sp_devfile_lock(&lk, state, 1, &holder));
+    CHECK(lk.created == 1 && scratch_mode(lockpath) == 0600);
+    CHECK(strcmp(lk.path, lockpath) == 0);
+    CHECK_OK(sp_devfile_provision(&DF, state, &D, (const uint8_t *)W.policy_text, W.policy_len,
+                                  &line));
+    sp_devfile_unlock(&lk, 0);
+    CHECK(lk.fd == -1 && sp_file_exists(lockpath));
+
+    /* Another process holds it: fail at once, naming its pid. */
+    pid_t child = spawn_holder(state, &release);
+    CHECK_ERR(sp_devfile_lock(&lk, state, 0, &holder), SP_ERR_DEV_BUSY);
+    CHECK(holder == (long)child);
+    CHECK_ERR(sp_devfile_lock(&lk, state, 1, &holder), SP_ERR_DEV_BUSY);
+    close(release);
+    CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK_OK(sp_devfile_lock(&lk, state, 0, &holder));
+    CHECK(lk.created == 0);
+
+    /* The lock file is never replaced, while the state files are on every write. */
+    CHECK(stat(lockpath, &before) == 0);
+    size_t n = pf_statement_bundle(bundle, sizeof bundle, &W, 1, "run",
+                                   PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A) | PF_BIT(PF_MIL_B));
+    CHECK_OK(sp_devfile_open(&DF, state));
+    CHECK_OK(sp_device_load(&D, &DF.io, dev_crypto(&DF)));
+    CHECK_OK(sp_device_apply(&D, (const uint8_t *)bundle, n, &rep, &line));
+    CHECK(stat(lockpath, &after) == 0 && before.st_ino == after.st_ino);
+    /* Discarding a lock that did not create the file leaves the file. */
+    sp_devfile_unlock(&lk, 1);
+    CHECK(sp_file_exists(lockpath));
+
+    /* A failed provisioning discards the lock file it created; one who opened that file
+     * before it went away does not hold the device's lock on it. */
+    char other[1024], other_lock[1100];
+    scratch_path(other, sizeof other, "other.state");
+    snprintf(other_lock, sizeof other_lock, "%s.lock", other);
+    CHECK_OK(sp_devfile_lock(&lk, other, 1, &holder));
+    CHECK(lk.created == 1);
+    sp_devfile_unlock(&lk, 1);
+    CHECK(!sp_file_exists(other_lock) && !sp_file_exists(other));
+    scratch_remove();
+}
+
+/* Many rounds of processes consuming and applying at once on one device: each holds the
+ * lock for its whole boot-consume (or boot-apply), so no allowance is granted twice and
+ * the device never sees another process's half-written state. */
+enum { ROUNDS = 40, PROCS = 5, ASK = PF_ALLOWANCE / 10 + 1 };
+enum { CHILD_GRANTED = 0, CHILD_BUSY = 10, CHILD_PAUSE = 11, CHILD_REFUSED = 12, CHILD_BROKEN = 13 };
+
+static int child_run(const char *state, int apply, size_t bundle_len, int out)
+{
+    sp_devlock lk;
+    long holder = 0;
+    uint32_t line = 0;
+    sp_decision d;
+    sp_err e = sp_devfile_lock(&lk, state, 0, &holder);
+    if (e == SP_ERR_DEV_BUSY)
+        return holder > 0 ? CHILD_BUSY : CHILD_BROKEN;
+    if (e != SP_OK || sp_devfile_open(&DF, state) != SP_OK ||
+        sp_device_load(&D, &DF.io, dev_crypto(&DF)) != SP_OK)
+        return CHILD_BROKEN;
+    if (apply) {
+        e = sp_device_apply(&D, (const uint8_t *)bundle, bundle_len, &rep, &line);
+        return e == SP_ERR_DEV_EPOCH_NOT_NEWER ? CHILD_REFUSED : CHILD_BROKEN;
+    }
+    e = sp_device_consume(&D, ASK, &d);
+    if (e == SP_ERR_DEV_EXHAUSTED)
+        return CHILD_PAUSE;
+    if (e != SP_OK || write(out, &d.granted, sizeof d.granted) != (ssize_t)sizeof d.granted)
+        return CHILD_BROKEN;
+    return CHILD_GRANTED;
+}
+
+static void test_concurrent_consume_never_double_grants(void)
+{
+    char state[1024];
+    uint64_t granted = 0, g;
+    unsigned counts[CHILD_BROKEN + 1] = {0};
+    int fds[2];
+    sp_device_state st;
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
+    size_t n = provision_with_epoch_1(state);
+    CHECK(pipe(fds) == 0);
+    for (int round = 0; round < ROUNDS; round++) {
+        pid_t pids[PROCS];
+        for (int i = 0; i < PROCS; i++) {
+            pids[i] = fork();
+            if (pids[i] == 0)
+                _exit(child_run(state, i == PROCS - 1, n, fds[1]));
+        }
+        for (int i = 0; i < PROCS; i++) {
+            int status = 0;
+            if (pids[i] < 0 || waitpid(pids[i], &status, 0) != pids[i] || !WIFEXITED(status) ||
+                WEXITSTATUS(status) > CHILD_BROKEN)
+                counts[CHILD_BROKEN]++;
+            else
+                counts[WEXITSTATUS(status)]++;
+        }
+    }
+    close(fds[1]);
+    while (read(fds[0], &g, sizeof g) == (ssize_t)sizeof g)
+        granted += g;
+    close(fds[0]);
+    printf("  %d rounds of %d processes: %u granted (%llu s), %u busy, %u paused, %u refused\n",
+           ROUNDS, PROCS, counts[CHILD_GRANTED], (unsigned long long)granted, counts[CHILD_BUSY],
+           counts[CHILD_PAUSE], counts[CHILD_REFUSED]);
+    CHECK(counts[CHILD_BROKEN] == 0);
+    CHECK(counts[CHILD_GRANTED] >= 1);
+    CHECK(granted <= PF_ALLOWANCE);
+    /* The device loads afterwards, and holds exactly what was not granted. */
+    CHECK_OK(sp_devfile_open(&DF, state));
+    CHECK_OK(sp_device_load(&D, &DF.io, dev_crypto(&DF)));
+    CHECK_OK(sp_device_status(&D, &st));
+    CHECK(st.allowance == PF_ALLOWANCE - granted);
+    scratch_remove();
+}
+
 int main(void)
 {
     if (sp_sodium_init() != SP_OK)
@@ -407,5 +669,9 @@ int main(void)
     RUN_TEST(test_slots_and_policy);
     RUN_TEST(test_device_on_files);
     RUN_TEST(test_rollback_detected);
+    RUN_TEST(test_provision_checks_before_creating);
+    RUN_TEST(test_failures_name_the_file);
+    RUN_TEST(test_lock_excludes_other_processes);
+    RUN_TEST(test_concurrent_consume_never_double_grants);
     return harness_finish("host/devfile");
 }

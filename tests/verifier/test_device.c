@@ -710,6 +710,51 @@ static void test_consume_exhaustion(void)
     use_policy(ALLOWANCE);
 }
 
+/* sp_device_decide says what consume() would decide, and changes nothing: after an
+ * exhausted allowance the persisted mode is still RUN, but the decision is PAUSE. */
+static void expect_decision(uint32_t mode, uint32_t permille, uint64_t granted, sp_err why)
+{
+    sp_decision d;
+    sp_device_state before, after;
+    unsigned long writes = M.count[MEMIO_SLOT_WRITE];
+    memset(&d, 0xAB, sizeof d);
+    memset(&before, 0, sizeof before);
+    if (sp_device_status(&D, &before) != SP_OK)
+        memset(&before, 0, sizeof before);
+    CHECK(sp_device_decide(&D, &d) == why);
+    CHECK(d.mode == mode && d.permille == permille && d.granted == granted && d.reason == why);
+    memset(&after, 0, sizeof after);
+    if (sp_device_status(&D, &after) != SP_OK)
+        memset(&after, 0, sizeof after);
+    CHECK(memcmp(&before, &after, sizeof before) == 0 && M.count[MEMIO_SLOT_WRITE] == writes);
+}
+
+static void test_decide_is_consume_without_effect(void)
+{
+    memset(&D, 0, sizeof D);
+    expect_decision(SP_MODE_PAUSE, 0, 0, SP_ERR_DEV_NOT_LOADED);
+    CHECK(sp_device_decide(&D, NULL) == SP_ERR_ARGUMENT);
+    expect_decision(SP_MODE_PAUSE, 0, 0, SP_ERR_DEV_NOT_LOADED);
+    use_policy(700);
+    provision();
+    expect_decision(SP_MODE_PAUSE, 0, 0, SP_ERR_DEV_NO_AUTHORISATION);
+    CHECK_OK(apply_signed(1, SP_MODE_THROTTLE, 250));
+    expect_decision(SP_MODE_THROTTLE, 250, 700, SP_OK);
+    CHECK(consume(1, NULL) == 1); /* debit 600, reserve 599 */
+    expect_decision(SP_MODE_THROTTLE, 250, 100 + 599, SP_OK);
+    CHECK(consume(699, NULL) == 699);
+    CHECK(status().mode == SP_MODE_THROTTLE && status().allowance == 0);
+    expect_decision(SP_MODE_PAUSE, 0, 0, SP_ERR_DEV_EXHAUSTED);
+    CHECK_OK(reboot());
+    expect_decision(SP_MODE_PAUSE, 0, 0, SP_ERR_DEV_EXHAUSTED);
+    expect_pause(1, SP_ERR_DEV_EXHAUSTED);
+    CHECK_OK(apply_signed(2, SP_MODE_PAUSE, 0));
+    expect_decision(SP_MODE_PAUSE, 0, 0, SP_ERR_DEV_PAUSED);
+    CHECK_OK(apply_signed(3, SP_MODE_RUN, 0));
+    expect_decision(SP_MODE_RUN, 1000, 700, SP_OK);
+    use_policy(ALLOWANCE);
+}
+
 /* Power cut at every storage operation of a run of consume() calls: whatever happens,
  * after the reboot the persisted allowance is at most what it was minus what was
  * granted.  Power cycling never buys work. */
@@ -1266,6 +1311,7 @@ int main(void)
     RUN_TEST(test_throttle);
     RUN_TEST(test_consume_reservation);
     RUN_TEST(test_consume_exhaustion);
+    RUN_TEST(test_decide_is_consume_without_effect);
     RUN_TEST(test_consume_power_cut_never_gives_back);
     RUN_TEST(test_apply_power_cut);
     RUN_TEST(test_persist_failures);

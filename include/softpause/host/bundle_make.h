@@ -27,8 +27,10 @@ typedef struct sp_bundle_made {
 } sp_bundle_made;
 
 /*
- * Build the bundle for `statement` (a signed note; only its text is used to find the
- * logged copy) into out[0..cap).  index: UINT64_MAX to search by text.  work is scratch.
+ * Build the bundle for `statement` (a signed note) into out[0..cap).  index: UINT64_MAX
+ * to find the logged copy by its text (newest first); otherwise the entry at index, which
+ * must be byte-identical to `statement` (else SP_ERR_NOT_FOUND, *what saying whether it
+ * is another statement or the same text with other signature lines).  work is scratch.
  * Errors: the log's (SP_ERR_HTTP, SP_ERR_IO, SP_ERR_NOT_FOUND: no checkpoint, or the
  * statement is not covered by the newest cosigned checkpoint), the checkpoint's
  * (witness quorum...), and sp_bundle_verify's.  *what (if not NULL) names the step that

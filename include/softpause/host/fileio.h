@@ -39,6 +39,8 @@ int sp_file_exists(const char *path);
 
 /* The last OS error text of a failed call above (strerror of the saved errno). */
 const char *sp_file_last_error(void);
+/* ... and its errno value (0 if no call has failed yet). */
+int sp_file_last_errno(void);
 
 /* e, or SP_ERR_DISK_FULL when e is the SP_ERR_IO of a call above that failed with ENOSPC
  * (for servers and exports, whose operators must be told the disk is full). */

@@ -34,6 +34,7 @@ int cli_exit_status(sp_err e)
     case SP_ERR_DB:
     case SP_ERR_DISK_FULL:
     case SP_ERR_HTTP:
+    case SP_ERR_DEV_BUSY:
         return EXIT_IO;
     default:
         return EXIT_REJECTED;

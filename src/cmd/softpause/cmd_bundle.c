@@ -33,9 +33,10 @@ static const char bundle_usage[] =
     "         inclusion proof and the log's newest witness-cosigned checkpoint, as a C2SP\n"
     "         tlog-proof.  URL|DIR is the log's prefix or a directory written by\n"
     "         'softpause log export' (any static mirror).  The statement is found by its\n"
-    "         text (newest first) unless --index is given.  The bundle is verified before\n"
-    "         it is written (stdout, or FILE, never overwriting; --json then prints what\n"
-    "         was written: index, tree size, epoch, witnesses, attested time).\n"
+    "         text (newest first) unless --index N is given, in which case entry N must\n"
+    "         be STATEMENT byte for byte.  The bundle is verified before it is written\n"
+    "         (stdout, or FILE, never overwriting; --json then prints what was written:\n"
+    "         index, tree size, epoch, witnesses, attested time).\n"
     "verify   Check a bundle against POLICY as a device would, without device state\n"
     "         (epochs and attested time are the device's).  --json for scripts.\n"
     "\n"
@@ -111,6 +112,12 @@ static int bundle_make(const char *policy_path, const char *log, const char *ind
                          "not among the %llu entries of the log's newest cosigned checkpoint "
                          "(publish it first, or wait for the witnesses)",
                          (unsigned long long)made.tree_size);
+    if (e == SP_ERR_NOT_FOUND && index != UINT64_MAX && made.tree_size > 0)
+        return cli_error(e, input, 0,
+                         "--index %llu of %s (%llu entries in its newest cosigned "
+                         "checkpoint): %s",
+                         (unsigned long long)index, log, (unsigned long long)made.tree_size,
+                         what);
     if (e != SP_OK)
         return cli_error(e, log, 0, "%s", what);
     if (out == NULL) {

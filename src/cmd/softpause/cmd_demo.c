@@ -445,8 +445,11 @@ static int setup(void)
     }
 
     snprintf(path, sizeof path, "%s/device.state", dir);
-    if ((e = sp_devfile_create(&df, path)) != SP_OK ||
-        (e = sp_device_init(&dev, &df.io, &df.crypto.crypto, policy_bytes, policy_len)) != SP_OK)
+    /* The demo runs the device for its whole life, so it holds the device's lock as long. */
+    static sp_devlock lock;
+    long holder = 0;
+    if ((e = sp_devfile_lock(&lock, path, 1, &holder)) != SP_OK ||
+        (e = sp_devfile_provision(&df, path, &dev, policy_bytes, policy_len, NULL)) != SP_OK)
         return cli_error(e, path, 0, "provisioning");
     say("  device %s provisioned: policy hash anchored, paused until authorised\n\n", path);
     return EXIT_OK;

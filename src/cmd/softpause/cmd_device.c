@@ -4,8 +4,10 @@
  * The device logic is the freestanding verifier's (sp_device_*); this file only wires it
  * to file-backed storage (softpause/host/devfile.h) and prints.  Each invocation is a
  * boot: the RAM-only allowance reservation does not survive between invocations, exactly
- * as it would not survive a power cycle.
+ * as it would not survive a power cycle.  Each holds the device's lock (FILE.lock) from
+ * before its first read to its exit, so concurrent invocations never interleave.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +16,7 @@
 #include "softpause/device.h"
 #include "softpause/encoding.h"
 #include "softpause/host/devfile.h"
+#include "softpause/host/fileio.h"
 
 static const char device_usage[] =
     "usage: softpause device init --policy POLICY --state FILE [--json]\n"
@@ -37,17 +40,24 @@ static const char device_usage[] =
     "         the allowance runs out) or 'PAUSE', with the reason on stderr.  The debit is\n"
     "         persisted before RUN/THROTTLE is printed.  Exit 0 if work is granted, 1 on\n"
     "         PAUSE.\n"
-    "status   Print the device state.  Exit 1 if the stored state is unusable (the\n"
-    "         device is paused).\n"
+    "status   Print the device state and the decision it would take now (RUN,\n"
+    "         THROTTLE PERMILLE or PAUSE and why; --json for scripts).  Exit as consume\n"
+    "         would: 0 if work would be granted, 1 if the device would PAUSE.\n"
     "--json   One JSON object on stdout, a failure too: init the policy anchored, apply\n"
     "         the bundle report (as 'bundle verify --json') and the new allowance,\n"
     "         consume the decision, status the state.  A failure carries \"error\" (the\n"
-    "         error's name) and \"message\"; consume's PAUSE is {\"decision\":\"pause\",...}.\n";
+    "         error's name) and \"message\"; consume's PAUSE is {\"decision\":\"pause\",...}.\n"
+    "\n"
+    "Every subcommand holds FILE.lock while it runs; another process using the same\n"
+    "device makes it fail at once (SP_ERR_DEV_BUSY, naming the holder's pid, exit 3).\n"
+    "A device whose storage fails pauses; the error names the file and the OS error\n"
+    "(exit 3).\n";
 
 static sp_device dev;
 static sp_devfile df;
+static sp_devlock lock;
 
-static void print_status(const sp_device_state *s, int json)
+static void print_status(const sp_device_state *s, const sp_decision *d, int json)
 {
     char hex[65];
     if (json) {
@@ -68,6 +78,20 @@ static void print_status(const sp_device_state *s, int json)
         dacc_json_string(&j, cli_mode_name(s->mode));
         dacc_json_key(&j, "permille");
         dacc_json_uint(&j, cli_permille(s->mode, s->permille));
+        dacc_json_key(&j, "decision");
+        dacc_json_object_begin(&j);
+        dacc_json_key(&j, "mode");
+        dacc_json_string(&j, cli_mode_name(d->mode));
+        dacc_json_key(&j, "permille");
+        dacc_json_uint(&j, d->permille);
+        dacc_json_key(&j, "available");
+        dacc_json_uint(&j, d->granted);
+        dacc_json_key(&j, "reason");
+        if (d->reason == SP_OK)
+            dacc_json_null(&j);
+        else
+            dacc_json_string(&j, sp_err_name(d->reason));
+        dacc_json_object_end(&j);
         dacc_json_key(&j, "last_decision");
         dacc_json_string(&j, cli_mode_name(s->last_decision));
         dacc_json_key(&j, "last_reason");
@@ -89,6 +113,14 @@ static void print_status(const sp_device_state *s, int json)
     printf("mode            %s", cli_mode_name(s->mode));
     if (s->mode == SP_MODE_THROTTLE)
         printf(" %u permille", (unsigned)s->permille);
+    if (d->mode == SP_MODE_RUN)
+        printf("\ndecision now    RUN (%llu s available)", (unsigned long long)d->granted);
+    else if (d->mode == SP_MODE_THROTTLE)
+        printf("\ndecision now    THROTTLE %u (%llu s available)", (unsigned)d->permille,
+               (unsigned long long)d->granted);
+    else
+        printf("\ndecision now    PAUSE (%s: %s)", sp_err_name(d->reason),
+               sp_err_message(d->reason));
     printf("\nlast decision   %s (%s)\n", cli_mode_name(s->last_decision),
            s->last_reason == SP_OK ? "granted" : sp_err_message(s->last_reason));
     printf("attested time   %llu%s\n", (unsigned long long)s->attested_time,
@@ -96,15 +128,56 @@ static void print_status(const sp_device_state *s, int json)
     printf("record stamp    %llu\n", (unsigned long long)s->stamp);
 }
 
+/* Hold the device's lock for the rest of the process (devfile.h): a second process
+ * fails at once, naming the holder. */
+static int take_lock(const char *state, int provisioning)
+{
+    long holder = 0;
+    sp_err e = sp_devfile_lock(&lock, state, provisioning, &holder);
+    if (e == SP_OK)
+        return EXIT_OK;
+    if (e == SP_ERR_DEV_BUSY && holder > 0)
+        return cli_error(e, lock.path, 0, "held by pid %ld; try again when it is done", holder);
+    if (e == SP_ERR_DEV_BUSY)
+        return cli_error(e, lock.path, 0, "held by a process whose pid is not visible here");
+    if (!provisioning && sp_file_last_errno() == ENOENT)
+        return cli_error(e, state, 0, "no simulated device here (run device init first?)");
+    return cli_error(e, lock.path, 0, "cannot create or open the device's lock file");
+}
+
+/* Report a device error.  A storage failure blames the storage -- the file and the OS
+ * error (exit 3), or what is malformed in it -- never the input being applied. */
+static int device_error(sp_err e, const char *input, uint32_t line, const char *detail)
+{
+    if ((e == SP_ERR_DEV_STORAGE || e == SP_ERR_DEV_COUNTER) && df.fail_path != NULL) {
+        if (df.fail_errno == 0)
+            return cli_error(e, df.fail_path, 0, "%s; the device decides PAUSE", df.fail_what);
+        (void)sp_file_fail(df.fail_errno);
+        return cli_error(SP_ERR_IO, df.fail_path, 0, "%s, so the device decides PAUSE (%s)",
+                         df.fail_what, sp_err_name(e));
+    }
+    if (detail == NULL)
+        return cli_error(e, input, line, NULL);
+    return cli_error(e, input, line, "%s", detail);
+}
+
+/* Lock, open the files and load the state: a boot. */
 static int boot(const char *state)
 {
+    int rc = take_lock(state, 0);
+    if (rc != EXIT_OK)
+        return rc;
     sp_err e = sp_devfile_open(&df, state);
+    if (e == SP_ERR_IO && df.fail_errno == ENOENT)
+        return cli_error(e, df.fail_path, 0, "no simulated device here (run device init first?)");
     if (e != SP_OK)
-        return cli_error(e, state, 0, "no simulated device here (run device init first?)");
+        return cli_error(e, df.fail_path != NULL ? df.fail_path : state, 0, "%s",
+                         df.fail_path != NULL ? df.fail_what : "cannot open the device");
+    df.fail_path = NULL;
     e = sp_device_load(&dev, &df.io, &df.crypto.crypto);
     if (e != SP_OK) {
-        cli_error(e, state, 0, "device decides PAUSE");
-        return EXIT_REJECTED;
+        rc = device_error(e, state, 0, "device decides PAUSE");
+        return rc == EXIT_IO ? rc : EXIT_REJECTED;
     }
     return EXIT_OK;
 }
@@ -152,16 +225,20 @@ int cmd_device(int argc, char **argv)
     if (state == NULL)
         return cli_usage("--state FILE is required");
     if (sub == 0 && npos == 0) {
+        static sp_policy checked;
         if (policy == NULL)
             return cli_usage("device init needs --policy POLICY");
-        if ((rc = cli_read(policy, buf, sizeof buf, &len, &cli_policy_input)) != 0)
+        /* Every input valid before anything is created (the lock file included). */
+        if ((rc = cli_load_policy(policy, &checked, buf, sizeof buf, &len)) != 0 ||
+            (rc = take_lock(state, 1)) != 0)
             return rc;
-        sp_err e = sp_devfile_create(&df, state);
-        if (e != SP_OK)
-            return cli_error(e, state, 0, NULL);
-        e = sp_device_init(&dev, &df.io, &df.crypto.crypto, buf, len);
-        if (e != SP_OK)
-            return cli_error(e, policy, 0, "provisioning refused");
+        sp_err e = sp_devfile_provision(&df, state, &dev, buf, len, &line);
+        if (e != SP_OK) {
+            sp_devfile_unlock(&lock, 1); /* a failed init leaves nothing behind */
+            if (e == SP_ERR_EXISTS || e == SP_ERR_IO) /* the state's files, not the policy */
+                return cli_error(e, state, 0, NULL);
+            return device_error(e, policy, line, "provisioning refused");
+        }
         if (json) {
             char hex[65];
             dacc_json j;
@@ -187,7 +264,10 @@ int cmd_device(int argc, char **argv)
             (rc = boot(state)) != 0)
             return rc;
         memset(&report, 0, sizeof report);
+        df.fail_path = NULL;
         sp_err e = sp_device_apply(&dev, buf, len, &report, &line);
+        if (e == SP_ERR_DEV_STORAGE || e == SP_ERR_DEV_COUNTER)
+            return device_error(e, state, 0, NULL);
         if (e == SP_OK && sp_device_status(&dev, &st) != SP_OK)
             return cli_error(SP_ERR_DEV_NOT_LOADED, state, 0, NULL);
         if (e != SP_OK) {
@@ -234,12 +314,13 @@ int cmd_device(int argc, char **argv)
                 printf("PAUSE\n");
             return rc;
         }
+        df.fail_path = NULL;
         sp_err e = sp_device_consume(&dev, seconds, &d);
         if (e != SP_OK) {
             if (!json)
                 printf("PAUSE\n");
-            cli_error(e, state, 0, NULL);
-            return EXIT_REJECTED;
+            rc = device_error(e, state, 0, NULL);
+            return rc == EXIT_IO ? rc : EXIT_REJECTED;
         }
         if (json) {
             dacc_json j;
@@ -259,12 +340,15 @@ int cmd_device(int argc, char **argv)
         return EXIT_OK;
     }
     if (sub == 3 && npos == 0) {
+        sp_decision d;
         if ((rc = boot(state)) != 0)
             return rc;
         if (sp_device_status(&dev, &st) != SP_OK)
             return cli_error(SP_ERR_DEV_NOT_LOADED, state, 0, NULL);
-        print_status(&st, json);
-        return EXIT_OK;
+        /* What consume would decide now (the RAM reservation is empty at a boot). */
+        sp_err e = sp_device_decide(&dev, &d);
+        print_status(&st, &d, json);
+        return e == SP_OK ? EXIT_OK : EXIT_REJECTED;
     }
     return cli_bad_args(device_usage);
 }
