@@ -15,7 +15,8 @@ set -u
 cli_setup "man pages" sp-man
 
 # (one tally line per command, written by the script itself)
-python3 tests/support/man_examples.py docs/softpause.1.md docs/fund.1.md > "$T/examples" 2>&1
+if python3 tests/support/man_examples.py docs/softpause.1.md docs/fund.1.md > "$T/examples" 2>&1
+then ok; else bad "man_examples.py failed (exit $?)"; fi
 head -n 80 "$T/examples"
 
 for page in softpause fund; do

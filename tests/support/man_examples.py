@@ -28,6 +28,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COMMAND_TIMEOUT = 30  # seconds; no example takes more than a few
 MASKS = [
     (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"), "<time>"),
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<port>"),
@@ -92,8 +93,16 @@ def main():
         os.symlink(os.path.join(ROOT, "tests"), os.path.join(work, "tests"))
         try:
             for cmd, want, status in examples(page):
-                r = subprocess.run(["sh", "-c", cmd], cwd=work, env=env, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+                try:
+                    r = subprocess.run(["sh", "-c", cmd], cwd=work, env=env,
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, timeout=COMMAND_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    # Later commands build on this one: the page fails here and stops.
+                    failed += 1
+                    print("FAIL %s: $ %s\n  timed out after %d s" %
+                          (os.path.basename(page), cmd, COMMAND_TIMEOUT))
+                    break
                 got = r.stdout.decode("utf-8", "replace").rstrip("\n")
                 got_lines = got.split("\n") if got else []
                 if show:
