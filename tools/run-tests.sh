@@ -57,4 +57,21 @@ if [ "$missing" -eq 0 ]; then suite_pass; echo "error coverage: every code produ
 if "$BUILD/tools/gen_errors_doc" | cmp -s - docs/errors.md; then suite_pass; else
     suite_fail "docs/errors.md is stale: run make docs"; fi
 
+# docs/test-matrix.md: a row for every code, and every `file.c:function` it names exists
+# (rows were lost, and tests named that were never there, when branches were merged).
+bad_rows=0
+for code in $(sed -n 's/^ *X(\(SP_ERR_[A-Z0-9_]*\),.*/\1/p' include/softpause/errors.h); do
+    if ! grep -q "^| [0-9]* | \`$code\` |" docs/test-matrix.md; then
+        echo "test-matrix: no row for $code"; bad_rows=$((bad_rows + 1))
+    fi
+done
+for ref in $(grep -o '`[a-z_/]*\.c:[a-z0-9_]*`' docs/test-matrix.md | tr -d '`' | sort -u); do
+    f=tests/${ref%%:*}; [ -f "$f" ] || f=$(ls tests/*/"${ref%%:*}" 2>/dev/null | head -n 1)
+    if ! grep -qE "^[a-z].*[ *]${ref#*:}\(" "${f:-/dev/null}"; then
+        echo "test-matrix: names $ref, which does not exist"; bad_rows=$((bad_rows + 1))
+    fi
+done
+if [ "$bad_rows" -eq 0 ]; then suite_pass; echo "test-matrix: every code has a row, every named test exists"; else
+    suite_fail "docs/test-matrix.md ($bad_rows)"; fi
+
 awk '{p += $1; f += $2} END {printf "%d passed, %d failed\n", p, f; exit (f > 0)}' "$SP_TALLY_FILE"

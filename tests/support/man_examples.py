@@ -92,16 +92,18 @@ def main():
         work = tempfile.mkdtemp(prefix="man-examples.")
         os.symlink(os.path.join(ROOT, "tests"), os.path.join(work, "tests"))
         try:
-            for cmd, want, status in examples(page):
+            cmds = examples(page)
+            for n, (cmd, want, status) in enumerate(cmds):
                 try:
                     r = subprocess.run(["sh", "-c", cmd], cwd=work, env=env,
                                        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                        stderr=subprocess.STDOUT, timeout=COMMAND_TIMEOUT)
                 except subprocess.TimeoutExpired:
-                    # Later commands build on this one: the page fails here and stops.
-                    failed += 1
-                    print("FAIL %s: $ %s\n  timed out after %d s" %
-                          (os.path.basename(page), cmd, COMMAND_TIMEOUT))
+                    # Later commands build on this one: they fail with it, unrun.
+                    failed += len(cmds) - n
+                    print("FAIL %s: $ %s" % (os.path.basename(page), cmd))
+                    print("  timed out after %d s; the %d commands after it not run"
+                          % (COMMAND_TIMEOUT, len(cmds) - n - 1))
                     break
                 got = r.stdout.decode("utf-8", "replace").rstrip("\n")
                 got_lines = got.split("\n") if got else []
