@@ -304,6 +304,10 @@ sp_err sp_update_verify(const sp_policy *current, const uint8_t *bytes, size_t l
 
     /* 1. note syntax */
     e = sp_note_parse(work, bytes, len, &line);
+    if (e == SP_OK) {
+        report->current.line_count = work->sig_count;
+        report->next.line_count = work->sig_count;
+    }
     /* 2. the header lines */
     if (e == SP_OK)
         e = sp_update_parse(&out->update, work->bytes, work->text_len, &line);
@@ -314,11 +318,8 @@ sp_err sp_update_verify(const sp_policy *current, const uint8_t *bytes, size_t l
     if (e == SP_OK)
         e = sp_policy_update_check(current, &out->policy, crypto);
     /* 9. signatures and quorums */
-    if (e == SP_OK) {
-        report->current.line_count = work->sig_count;
-        report->next.line_count = work->sig_count;
+    if (e == SP_OK)
         e = check_signatures(current, work, crypto, &out->policy, report);
-    }
     if (e != SP_OK) {
         memset(out, 0, sizeof *out);
         if (err_line != NULL)

@@ -414,6 +414,8 @@ static void verify_check_order(void)
     (void)uf_sign(note, sizeof note, &W, text, UF_P1_P2_KEYS);
     CHECK_ERR(verify(&W.p[0], &line), SP_ERR_STMT_DEPLOYMENT);
     CHECK(line == 1);
+    CHECK(rep.current.line_count == 6 && rep.next.line_count == 6 &&
+          rep.current.verified_lines == 0 && rep.unsigned_signer == UINT32_MAX);
     /* 4 before 5: not newer, and a fork */
     (void)uf_update_text_raw(text, sizeof text, PF_DEPLOYMENT, other, 1, h, 0, W.text[1]);
     (void)uf_sign(note, sizeof note, &W, text, UF_P1_P2_KEYS);
