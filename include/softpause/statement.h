@@ -10,8 +10,8 @@
  *   mode run | mode throttle <p> | mode pause      p decimal 1..999 (permille of capacity)
  *
  * It names no device, serial or nonce (R4): one statement is valid for every device under
- * the policy.  The type token `policy-update` is reserved for signer-set governance (R10)
- * and refused with SP_ERR_STMT_WRONG_TYPE until that lands.
+ * the policy.  The type token `policy-update` is signer-set governance (R10): such texts are
+ * refused here with SP_ERR_STMT_WRONG_TYPE and parsed only by softpause/update.h.
  *
  * Verification (sp_statement_verify) differs from Go's note.Open on purpose, for
  * robustness against relays: every line whose name and key ID match a policy signer is

@@ -141,21 +141,26 @@ static sp_err parse_number_line(const uint8_t *line, size_t n, const char *kw, s
     return e == SP_ERR_NUMBER_RANGE ? range_err : SP_ERR_STMT_FORMAT;
 }
 
-static sp_err parse_policy_line(sp_statement *st, const uint8_t *line, size_t n)
+int sp_hash_line_parse(uint8_t out[SP_SHA256_BYTES], const uint8_t *line, size_t n,
+                       const char *kw, size_t kwlen)
 {
     const uint8_t *hex;
-    if (!HAS_PREFIX(line, n, "policy ") || n != 7u + 2u * SP_SHA256_BYTES)
-        return SP_ERR_STMT_FORMAT;
-    hex = line + 7;
+    if (!has_prefix(line, n, kw, kwlen) || n != kwlen + 2u * SP_SHA256_BYTES)
+        return 0;
+    hex = line + kwlen;
     /* Lower case only: sp_hex_decode also takes upper case, which would give one hash two
      * spellings. */
     for (size_t i = 0; i < 2u * SP_SHA256_BYTES; i++)
         if (!((hex[i] >= '0' && hex[i] <= '9') || (hex[i] >= 'a' && hex[i] <= 'f')))
-            return SP_ERR_STMT_FORMAT;
-    if (sp_hex_decode(st->policy_hash, SP_SHA256_BYTES, (const char *)hex,
-                      2u * SP_SHA256_BYTES) != SP_OK)
-        return SP_ERR_STMT_FORMAT;
-    return SP_OK;
+            return 0;
+    return sp_hex_decode(out, SP_SHA256_BYTES, (const char *)hex, 2u * SP_SHA256_BYTES) ==
+           SP_OK;
+}
+
+static sp_err parse_policy_line(sp_statement *st, const uint8_t *line, size_t n)
+{
+    return sp_hash_line_parse(st->policy_hash, line, n, "policy ", 7) ? SP_OK
+                                                                        : SP_ERR_STMT_FORMAT;
 }
 
 static sp_err parse_mode_line(sp_statement *st, const uint8_t *line, size_t n)
@@ -385,25 +390,53 @@ static int line_names_signer(const sp_note *note, uint32_t i, const sp_signer *s
            memcmp(note->bytes + sig->name_offset, s->key.name, sig->name_len) == 0;
 }
 
+/* Did an earlier tally over this note already check line i with this public key?  A line
+ * names a signer by name and key ID, so a prior signer tried on the same line with the same
+ * public key had exactly this verification: *ok gets its result. */
+static int prior_result(const sp_policy *prior, const sp_line_checks *prior_checks, uint32_t i,
+                        const sp_signer *s, int *ok)
+{
+    if (prior == NULL || prior_checks == NULL)
+        return 0;
+    for (uint32_t k = 0; k < prior->signer_count && k < SP_MAX_SIGNERS; k++) {
+        if (!((prior_checks->tried[i] >> k) & 1u) ||
+            memcmp(prior->signers[k].key.public_key, s->key.public_key,
+                   SP_ED25519_PUBLIC_KEY_BYTES) != 0)
+            continue;
+        *ok = (int)((prior_checks->ok[i] >> k) & 1u);
+        return 1;
+    }
+    return 0;
+}
+
 /*
  * Verify line i against every policy signer it names (a hand-built policy may carry one name
  * and ID twice).  Returns the signers whose key verified the line's signature; *matched
- * tells whether any signer was named at all.
+ * tells whether any signer was named at all, *tried which signers were checked.
  */
 SP_NOINLINE static uint32_t verify_line(const sp_policy *policy, const sp_note *note, uint32_t i,
-                            const sp_crypto *crypto, int *matched)
+                                        const sp_crypto *crypto, const sp_policy *prior,
+                                        const sp_line_checks *prior_checks, uint32_t *tried,
+                                        int *matched)
 {
     uint8_t sig[SP_MAX_SIG_BYTES];
     size_t sig_len = 0;
     uint32_t ok = 0;
-    int decoded = 0;
+    int decoded = 0, reused = 0;
 
     *matched = 0;
+    *tried = 0;
     for (uint32_t j = 0; j < policy->signer_count; j++) {
         const sp_signer *s = &policy->signers[j];
         if (!line_names_signer(note, i, s))
             continue;
         *matched = 1;
+        *tried |= 1u << j;
+        if (prior_result(prior, prior_checks, i, s, &reused)) {
+            if (reused)
+                ok |= 1u << j;
+            continue;
+        }
         if (!decoded) {
             decoded = 1;
             if (sp_note_sig_bytes(note, i, sig, sizeof sig, &sig_len) != SP_OK)
@@ -419,49 +452,29 @@ SP_NOINLINE static uint32_t verify_line(const sp_policy *policy, const sp_note *
     return ok;
 }
 
-sp_err sp_statement_verify(const sp_policy *policy, const uint8_t *bytes, size_t len,
-                           const sp_crypto *crypto, sp_note *work, sp_statement *out,
-                           sp_quorum_report *report, uint32_t *err_line)
+sp_err sp_quorum_tally(const sp_policy *policy, const sp_note *note, const sp_crypto *crypto,
+                       const sp_policy *prior, const sp_line_checks *prior_checks,
+                       sp_line_checks *checks, sp_quorum_report *report)
 {
     uint32_t class_mask[SP_MAX_SIGNERS];
     uint32_t rep_of[SP_MAX_SIGNERS];
     uint32_t line_votes[SP_MAX_RULES]; /* valid lines meeting each rule's set, lines counted
-                                        * separately: a diagnostic only, see step 8 */
+                                        * separately: a diagnostic only, see below */
     uint32_t reps, counted = 0, failed = 0;
     sp_err e;
 
-    if (err_line != NULL)
-        *err_line = 0;
-    if (out != NULL)
-        memset(out, 0, sizeof *out);
-    if (report != NULL) {
-        memset(report, 0, sizeof *report);
-        /* "no rule found unmet": only sp_quorum_evaluate ever names a failed rule, and the
-         * return value, never the report, is the decision. */
-        report->failed_rule = UINT32_MAX;
-    }
-    if (policy == NULL || (bytes == NULL && len != 0) || crypto == NULL ||
-        crypto->ed25519_verify == NULL || work == NULL || out == NULL || report == NULL)
+    memset(report, 0, sizeof *report);
+    /* "no rule found unmet": only sp_quorum_evaluate ever names a failed rule, and the
+     * return value, never the report, is the decision. */
+    report->failed_rule = UINT32_MAX;
+    if (checks != NULL)
+        memset(checks, 0, sizeof *checks);
+    if (policy->signer_count > SP_MAX_SIGNERS || policy->rule_count > SP_MAX_RULES ||
+        (prior != NULL && prior->signer_count > SP_MAX_SIGNERS))
         return SP_ERR_ARGUMENT;
-    if (policy->signer_count > SP_MAX_SIGNERS || policy->rule_count > SP_MAX_RULES)
-        return SP_ERR_ARGUMENT;
+    report->line_count = note->sig_count;
 
-    /* 1. note syntax */
-    e = sp_note_parse(work, bytes, len, err_line);
-    if (e != SP_OK)
-        return e;
-    report->line_count = work->sig_count;
-
-    /* 2. statement syntax, 3-6. deployment, policy hash, epoch range, start */
-    e = sp_statement_parse(out, work->bytes, work->text_len, err_line);
-    if (e == SP_OK)
-        e = sp_statement_check(out, policy);
-    if (e != SP_OK) {
-        memset(out, 0, sizeof *out);
-        return e;
-    }
-
-    /* 7. signatures: every line that names a policy signer is verified */
+    /* signatures: every line that names a policy signer is verified */
     memset(rep_of, 0, sizeof rep_of);
     memset(line_votes, 0, sizeof line_votes);
     reps = sp_policy_key_classes(policy, class_mask);
@@ -471,10 +484,16 @@ sp_err sp_statement_verify(const sp_policy *policy, const uint8_t *bytes, size_t
                 if (class_mask[c] & (1u << i))
                     rep_of[i] = c;
 
-    for (uint32_t i = 0; i < work->sig_count && i < SP_MAX_SIG_LINES; i++) {
+    for (uint32_t i = 0; i < note->sig_count && i < SP_MAX_SIG_LINES; i++) {
         int matched = 0;
-        uint32_t ok = verify_line(policy, work, i, crypto, &matched);
+        uint32_t tried = 0;
+        uint32_t ok = verify_line(policy, note, i, crypto, prior, prior_checks, &tried,
+                                  &matched);
         uint32_t fresh = 0;
+        if (checks != NULL) {
+            checks->tried[i] = tried;
+            checks->ok[i] = ok;
+        }
         if (!matched) {
             report->line_status[i] = SP_LINE_UNKNOWN;
             report->unknown_lines++;
@@ -503,7 +522,7 @@ sp_err sp_statement_verify(const sp_policy *policy, const uint8_t *bytes, size_t
     }
     report->distinct_keys = sp_popcount32(counted);
 
-    /* 8. quorum.  The decision is sp_quorum_evaluate's alone.  Only the refusal's code is
+    /* quorum.  The decision is sp_quorum_evaluate's alone.  Only the refusal's code is
      * refined: if counting every valid LINE separately (a verbatim repeated line, or one key
      * under two names or IDs) would have met every rule, say so -- that is exactly the
      * "same key counted twice" attack, and the report should name it. */
@@ -517,6 +536,46 @@ sp_err sp_statement_verify(const sp_policy *policy, const uint8_t *bytes, size_t
         if (r == policy->rule_count)
             e = SP_ERR_QUORUM_KEY_COUNTED_TWICE;
     }
+    return e;
+}
+
+sp_err sp_statement_verify(const sp_policy *policy, const uint8_t *bytes, size_t len,
+                           const sp_crypto *crypto, sp_note *work, sp_statement *out,
+                           sp_quorum_report *report, uint32_t *err_line)
+{
+    sp_err e;
+
+    if (err_line != NULL)
+        *err_line = 0;
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
+    if (report != NULL) {
+        memset(report, 0, sizeof *report);
+        report->failed_rule = UINT32_MAX;
+    }
+    if (policy == NULL || (bytes == NULL && len != 0) || crypto == NULL ||
+        crypto->ed25519_verify == NULL || work == NULL || out == NULL || report == NULL)
+        return SP_ERR_ARGUMENT;
+    if (policy->signer_count > SP_MAX_SIGNERS || policy->rule_count > SP_MAX_RULES)
+        return SP_ERR_ARGUMENT;
+
+    /* 1. note syntax */
+    e = sp_note_parse(work, bytes, len, err_line);
+    if (e != SP_OK)
+        return e;
+    report->line_count = work->sig_count;
+
+    /* 2. statement syntax, 3-6. deployment, policy hash, epoch range, start */
+    e = sp_statement_parse(out, work->bytes, work->text_len, err_line);
+    if (e == SP_OK)
+        e = sp_statement_check(out, policy);
+    if (e != SP_OK) {
+        memset(out, 0, sizeof *out);
+        return e;
+    }
+
+    /* 7-8. signatures (every line naming a policy signer verified) and quorum */
+    e = sp_quorum_tally(policy, work, crypto, NULL, NULL, NULL, report);
     if (e != SP_OK) {
         memset(out, 0, sizeof *out);
         return e;

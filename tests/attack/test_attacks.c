@@ -26,8 +26,10 @@
 #include "softpause/device.h"
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/statement.h"
+#include "softpause/update.h"
 #include "support/memio.h"
 #include "support/policy_fixture.h"
+#include "support/update_fixture.h"
 
 #define QUORUM (PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A) | PF_BIT(PF_MIL_B))
 #define EPOCH 3u    /* the epoch of the statement-level attacks */
@@ -1208,6 +1210,190 @@ static void attack_power_cut_between_debit_and_work(void)
     CHECK(points >= 3);
 }
 
+/* ---- policy updates (issue 9 section 1, library level) ---------------------------------
+ *
+ * The chain P1 -> P2 -> P3 of tests/support/update_fixture.h (P2 re-keys civ-beta, P3 adds
+ * civ-gamma).  Every input is a complete update signed by every key of both quorums --
+ * unless the attack is on the signatures -- so only the targeted check can refuse it.
+ * Device adoption, bundles of updates, the log and the CLI are later work of the issue:
+ * these attacks go through sp_update_verify, the check every one of those will run. */
+
+static uf_world uw;
+static sp_update_result ures;
+static sp_update_report urep;
+static sp_note uwork;
+static char utext[SP_MAX_NOTE_BYTES], upol[UF_POLICY_CAP];
+
+static sp_err update_verify(const sp_policy *current, const char *n)
+{
+    return sp_update_verify(current, (const uint8_t *)n, strlen(n), sp_sodium_crypto(), &uwork,
+                            &ures, &urep, &line);
+}
+
+/* P1 -> (P2 with `from` replaced by `to`), version 2, signed by every key of P1 and P2
+ * and, if extra is not NULL, by that key too (a key the variant adds). */
+static sp_err update_p2_variant(const char *from, const char *to, const fx_key *extra)
+{
+    (void)uf_variant(upol, sizeof upol, uw.text[1], from, to);
+    (void)uf_update_text(utext, sizeof utext, &uw.p[0], 2, upol, 0);
+    (void)uf_sign(note, sizeof note, &uw, utext, UF_P1_P2_KEYS);
+    if (extra != NULL)
+        (void)fx_sign_line(extra, utext, strlen(utext), note + strlen(note),
+                           sizeof note - strlen(note));
+    return update_verify(&uw.p[0], note);
+}
+
+static void attack_update_baseline_accepted(void)
+{
+    (void)uf_update_note(note, sizeof note, &uw, 0, UF_P1_P2_KEYS);
+    CHECK_OK(update_verify(&uw.p[0], note));
+    (void)uf_update_note(note, sizeof note, &uw, 1, UF_P2_P3_KEYS);
+    CHECK_OK(update_verify(&uw.p[1], note));
+    /* the variant helper's honest case, and one whose new rules need civ-beta's new key */
+    CHECK_OK(update_p2_variant(NULL, NULL, NULL));
+    CHECK_OK(update_p2_variant("rule 1 tag civil\n", "rule 2 tag civil\n", NULL));
+}
+
+/* The current quorum alone cannot install a policy whose rules its keys do not meet. */
+static void attack_update_old_quorum_only(void)
+{
+    (void)uf_variant(upol, sizeof upol, uw.text[1], "rule 1 tag civil\n", "rule 2 tag civil\n");
+    (void)uf_update_text(utext, sizeof utext, &uw.p[0], 2, upol, 0);
+    (void)uf_sign(note, sizeof note, &uw, utext, UF_P1_KEYS);
+    CHECK_ERR(update_verify(&uw.p[0], note), SP_ERR_UPDATE_NEW_QUORUM);
+}
+
+/* A full quorum of the new policy that is no quorum of the current one. */
+static void attack_update_new_quorum_only(void)
+{
+    (void)uf_update_note(note, sizeof note, &uw, 0,
+                         PF_BIT(UF_CIV_B2) | PF_BIT(PF_MIL_A) | PF_BIT(PF_MIL_B));
+    CHECK_ERR(update_verify(&uw.p[0], note), SP_ERR_UPDATE_OLD_QUORUM);
+}
+
+static void attack_update_skip(void)
+{
+    (void)uf_update_note(note, sizeof note, &uw, 1, UF_P1_KEYS | UF_P2_P3_KEYS);
+    CHECK_ERR(update_verify(&uw.p[0], note), SP_ERR_UPDATE_SKIPPED);
+}
+
+static void attack_update_rollback_and_replay(void)
+{
+    /* P1 -> P2 on a P3 device */
+    (void)uf_update_note(note, sizeof note, &uw, 0, UF_P1_P2_KEYS | UF_P3_KEYS);
+    CHECK_ERR(update_verify(&uw.p[2], note), SP_ERR_UPDATE_NOT_NEWER);
+    /* replay: P1 -> P2 on a P2 device */
+    CHECK_ERR(update_verify(&uw.p[1], note), SP_ERR_UPDATE_NOT_NEWER);
+    /* an update carrying P1 itself as version 1 */
+    (void)uf_update_text(utext, sizeof utext, &uw.p[0], 1, uw.text[0], 0);
+    (void)uf_sign(note, sizeof note, &uw, utext, UF_P1_P2_KEYS);
+    CHECK_ERR(update_verify(&uw.p[0], note), SP_ERR_UPDATE_NOT_NEWER);
+}
+
+/* A fork: an update from a sibling of P1 (same version, another hash) offered to P1. */
+static void attack_update_fork(void)
+{
+    sp_policy sibling;
+    size_t n = uf_variant(upol, sizeof upol, uw.text[0], "allowance 648000\n",
+                          "allowance 86400\n");
+    CHECK_OK(sp_policy_parse(&sibling, (const uint8_t *)upol, n, sp_sodium_crypto(), &line));
+    (void)uf_update_text(utext, sizeof utext, &sibling, 2, uw.text[1], 0);
+    (void)uf_sign(note, sizeof note, &uw, utext, UF_P1_P2_KEYS);
+    CHECK_ERR(update_verify(&uw.p[0], note), SP_ERR_UPDATE_NOT_CURRENT);
+}
+
+static void attack_update_other_deployment(void)
+{
+    uint8_t h[32];
+    uf_policy_hash(h, uw.text[1], uw.len[1]);
+    (void)uf_update_text_raw(utext, sizeof utext, "other.example/softpause", uw.p[0].hash, 2, h,
+                             0, uw.text[1]);
+    (void)uf_sign(note, sizeof note, &uw, utext, UF_P1_P2_KEYS);
+    CHECK_ERR(update_verify(&uw.p[0], note), SP_ERR_STMT_DEPLOYMENT);
+}
+
+static void attack_update_invalid_new_policy(void)
+{
+    char from[600], to[1200];
+    fx_key dup, roles;
+    /* single-body quorum: the civil rule alone */
+    CHECK_ERR(update_p2_variant("rule 1 tag civil\nrule 3 all\n", "rule 1 tag civil\n", NULL),
+              SP_ERR_POLICY_SINGLE_BODY);
+    /* duplicate key: a new body under civ-alpha's public key */
+    fx_key_make(&dup, "civ-gamma.example", PF_SEED_BASE + PF_CIV_A);
+    snprintf(from, sizeof from, "signer mil-alpha ");
+    snprintf(to, sizeof to, "signer civ-gamma civil %s\nsigner mil-alpha ", dup.vkey);
+    CHECK_ERR(update_p2_variant(from, to, &dup), SP_ERR_POLICY_DUPLICATE_KEY);
+    /* one key in two roles: a new signer under the log's key */
+    fx_key_make(&roles, "civ-gamma.example", uw.pf.pub.log.seed[0]);
+    snprintf(to, sizeof to, "signer civ-gamma civil %s\nsigner mil-alpha ", roles.vkey);
+    CHECK_ERR(update_p2_variant(from, to, &roles), SP_ERR_POLICY_KEY_ROLES);
+}
+
+static void attack_update_civil_rule_removed(void)
+{
+    CHECK_ERR(update_p2_variant("rule 1 tag civil\n",
+                                "rule 1 signers civ-alpha.example,civ-beta.example\n", NULL),
+              SP_ERR_UPDATE_RULE_DROPPED);
+}
+
+static void attack_update_two_of_two_witnesses(void)
+{
+    char from[400];
+    (void)uf_variant(upol, sizeof upol, uw.text[1], "group witnesses 2 w1 w2 w3\n",
+                     "group witnesses 2 w1 w2\n");
+    snprintf(from, sizeof from, "witness w3 %s\n", uw.pf.pub.witness_vkeys[2]);
+    (void)pf_replace(upol, sizeof upol, from, "");
+    (void)uf_update_text(utext, sizeof utext, &uw.p[0], 2, upol, 0);
+    (void)uf_sign(note, sizeof note, &uw, utext, UF_P1_P2_KEYS);
+    CHECK_ERR(update_verify(&uw.p[0], note), SP_ERR_UPDATE_WITNESS_QUORUM);
+}
+
+static void attack_update_immutable_fields(void)
+{
+    CHECK_ERR(update_p2_variant("genesis 1735689600\n", "genesis 1735084800\n", NULL),
+              SP_ERR_UPDATE_IMMUTABLE);
+    CHECK_ERR(update_p2_variant("epoch-length 604800\n", "epoch-length 302400\n", NULL),
+              SP_ERR_UPDATE_IMMUTABLE);
+}
+
+static void attack_update_wrong_hash_line(void)
+{
+    (void)uf_update_text_raw(utext, sizeof utext, PF_DEPLOYMENT, uw.p[0].hash, 2, uw.p[2].hash,
+                             0, uw.text[1]);
+    (void)uf_sign(note, sizeof note, &uw, utext, UF_P1_P2_KEYS);
+    CHECK_ERR(update_verify(&uw.p[0], note), SP_ERR_UPDATE_HASH);
+}
+
+/* Mix and match: the current quorum's lines from update A pasted under update B. */
+static void attack_update_mixed_signature_lines(void)
+{
+    static char a[SP_MAX_NOTE_BYTES * 2];
+    char b2[600];
+    (void)uf_update_note(a, sizeof a, &uw, 0, UF_P1_KEYS);
+    (void)uf_variant(upol, sizeof upol, uw.text[1], "allowance 648000\n", "allowance 86400\n");
+    (void)uf_update_text(utext, sizeof utext, &uw.p[0], 2, upol, 0);
+    snprintf(note, sizeof note, "%s\n%s", utext, strstr(a, "\n\n") + 2);
+    (void)fx_sign_line(&uw.keys[UF_CIV_B2], utext, strlen(utext), b2, sizeof b2);
+    strcat(note, b2);
+    CHECK_ERR(update_verify(&uw.p[0], note), SP_ERR_UPDATE_OLD_QUORUM);
+    CHECK(urep.current.invalid_lines == 5);
+}
+
+/* Proof of possession: civ-beta's new key is installed without ever having signed. */
+static void attack_update_added_key_unsigned(void)
+{
+    (void)uf_update_note(note, sizeof note, &uw, 0, UF_P1_KEYS);
+    CHECK_ERR(update_verify(&uw.p[0], note), SP_ERR_UPDATE_UNSIGNED_KEY);
+}
+
+/* A real update, published and witnessed, on the statement (bundle) path. */
+static void attack_update_on_statement_path(void)
+{
+    size_t n = uf_update_note(note, sizeof note, &uw, 0, UF_P1_P2_KEYS);
+    CHECK_ERR(verify(&w.policy, note, n), SP_ERR_STMT_WRONG_TYPE);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -1276,5 +1462,22 @@ int main(void)
     RUN_TEST(attack_forged_record_without_device_key);
     RUN_TEST(attack_torn_record_during_apply);
     RUN_TEST(attack_power_cut_between_debit_and_work);
+    /* policy updates (library level) */
+    uf_world_make(&uw);
+    RUN_TEST(attack_update_baseline_accepted);
+    RUN_TEST(attack_update_old_quorum_only);
+    RUN_TEST(attack_update_new_quorum_only);
+    RUN_TEST(attack_update_skip);
+    RUN_TEST(attack_update_rollback_and_replay);
+    RUN_TEST(attack_update_fork);
+    RUN_TEST(attack_update_other_deployment);
+    RUN_TEST(attack_update_invalid_new_policy);
+    RUN_TEST(attack_update_civil_rule_removed);
+    RUN_TEST(attack_update_two_of_two_witnesses);
+    RUN_TEST(attack_update_immutable_fields);
+    RUN_TEST(attack_update_wrong_hash_line);
+    RUN_TEST(attack_update_mixed_signature_lines);
+    RUN_TEST(attack_update_added_key_unsigned);
+    RUN_TEST(attack_update_on_statement_path);
     return harness_finish("attacks");
 }
