@@ -96,6 +96,7 @@ run 0 "policy check" $SP policy check "$T/policy"
 run 0 "policy hash" $SP policy hash "$T/policy"
 if [ "$(wc -c < "$T/out")" = 65 ]; then ok; else bad "hash is 64 hex digits"; fi
 run 0 "policy show" $SP policy show "$T/policy"
+contains "policy show: genesis in ISO 8601 UTC" "^genesis       [0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z$" "$T/out"
 contains "policy show" "civil" "$T/out"
 run 0 "policy show json" $SP policy show --json "$T/policy"
 contains "policy json" '"rules":\[' "$T/out"
@@ -176,6 +177,7 @@ done
 run 0 "collect" $SP statement collect --policy $P "$T/s1.mil-a" "$T/s1.civ-a" "$T/s1.mil-b"
 cp "$T/out" "$T/s1.note"
 run 0 "verify collected" $SP statement verify --policy $P "$T/s1.note"
+contains "statement verify: start in ISO 8601 UTC" "(start [0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z)" "$T/out"
 contains "verify accepted" "accepted" "$T/out"
 run 0 "verify json" $SP statement verify --policy $P --json "$T/s1.note"
 contains "json accepted" '"accepted":true' "$T/out"
@@ -320,6 +322,9 @@ if [ $made = 1 ]; then ok; else bad "bundle for epoch 1 once the witnesses cosig
 run 0 "bundle verify" $SP bundle verify --policy $P "$T/b1"
 contains "bundle names its witnesses" "cosigned by w" "$T/out"
 contains "bundle shows attested time" "attested time" "$T/out"
+# Times shown to people are ISO 8601 UTC (--json keeps Unix seconds).
+contains "bundle verify: cosignature times in ISO 8601 UTC" "cosigned by w1 (w1.test.example) at [0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z$" "$T/out"
+contains "bundle verify: attested time in ISO 8601 UTC" "attested time [0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z$" "$T/out"
 run 0 "bundle verify json" $SP bundle verify --policy $P --json "$T/b1"
 contains "json bundle accepted" '"accepted":true' "$T/out"
 expect_err SP_ERR_BUNDLE_BARE_STATEMENT "a bare statement is no bundle" \
@@ -394,6 +399,7 @@ run 0 "consume" $SP device consume --state $D 3600
 contains "run granted" "^RUN 3600" "$T/out"
 expect_err SP_ERR_DEV_EPOCH_NOT_NEWER "replay epoch 1" $SP device apply --state $D "$T/b1"
 run 0 "status" $SP device status --state $D
+contains "device status: attested time in ISO 8601 UTC" "^attested time   [0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z$" "$T/out"
 contains "status allowance" "687600 s" "$T/out"
 contains "status decision" "decision now    RUN (687600 s available)" "$T/out"
 run 0 "status json" $SP device status --state $D --json

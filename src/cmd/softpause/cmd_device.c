@@ -17,6 +17,7 @@
 #include "softpause/encoding.h"
 #include "softpause/host/devfile.h"
 #include "softpause/host/fileio.h"
+#include "softpause/host/utc.h"
 
 static const char device_usage[] =
     "usage: softpause device init --policy POLICY --state FILE [--json]\n"
@@ -59,7 +60,7 @@ static sp_devlock lock;
 
 static void print_status(const sp_device_state *s, const sp_decision *d, int json)
 {
-    char hex[65];
+    char hex[65], when[SP_UTC_BYTES];
     if (json) {
         dacc_json j;
         cli_json_begin(&j);
@@ -123,8 +124,10 @@ static void print_status(const sp_device_state *s, const sp_decision *d, int jso
                sp_err_message(d->reason));
     printf("\nlast decision   %s (%s)\n", cli_mode_name(s->last_decision),
            s->last_reason == SP_OK ? "granted" : sp_err_message(s->last_reason));
-    printf("attested time   %llu%s\n", (unsigned long long)s->attested_time,
-           s->attested_time == 0 ? " (no witnessed checkpoint yet)" : "");
+    if (s->attested_time == 0)
+        printf("attested time   none (no witnessed checkpoint yet)\n");
+    else
+        printf("attested time   %s\n", sp_utc_format(when, s->attested_time));
     printf("record stamp    %llu\n", (unsigned long long)s->stamp);
 }
 

@@ -15,6 +15,7 @@
 #include "softpause/host/keyfile.h"
 #include "softpause/host/policy_build.h"
 #include "softpause/host/sodium_crypto.h"
+#include "softpause/host/utc.h"
 
 static const char policy_usage[] =
     "usage: softpause policy init --deployment NAME --genesis UNIX --epoch-length SECONDS\n"
@@ -222,10 +223,10 @@ static void show_witness_json(dacc_json *j, const sp_wpolicy *wp)
 
 static void show_human(const sp_policy *p)
 {
-    char hex[65];
+    char hex[65], when[SP_UTC_BYTES];
     printf("deployment    %s\nversion       %llu\n", p->deployment, (unsigned long long)p->version);
-    printf("genesis       %llu\nepoch length  %llu s\nallowance     %llu s per epoch\n",
-           (unsigned long long)p->genesis, (unsigned long long)p->epoch_length,
+    printf("genesis       %s\nepoch length  %llu s\nallowance     %llu s per epoch\n",
+           sp_utc_format(when, p->genesis), (unsigned long long)p->epoch_length,
            (unsigned long long)p->allowance);
     printf("max staleness %llu s\n", (unsigned long long)p->max_staleness);
     printf("hash          %s\n", cli_hex(hex, p->hash, 32));

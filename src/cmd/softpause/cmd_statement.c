@@ -255,8 +255,9 @@ static int statement_verify(const char *policy_path, int json, const char *input
     }
     if (e != SP_OK)
         return rc;
-    printf("accepted: %s epoch %llu (start %llu), mode %s", st.deployment,
-           (unsigned long long)st.epoch, (unsigned long long)st.start, cli_mode_name(st.mode));
+    char when[SP_UTC_BYTES];
+    printf("accepted: %s epoch %llu (start %s), mode %s", st.deployment,
+           (unsigned long long)st.epoch, sp_utc_format(when, st.start), cli_mode_name(st.mode));
     if (st.mode == SP_MODE_THROTTLE)
         printf(" %u permille", (unsigned)st.permille);
     putchar('\n');
