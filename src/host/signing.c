@@ -206,8 +206,21 @@ sp_err sp_signing_state_dir(const char *explicit_dir, char *out, size_t cap, con
         *why = n <= 0 ? "the state directory's name is empty" : "state directory name too long";
         return sp_file_fail(n <= 0 ? EINVAL : ENAMETOOLONG);
     }
-    while (n > 1 && out[n - 1] == '/')
-        out[--n] = '\0';
+    /* The directory's own entry is what lstat must see: "DIR/", "DIR/." and "DIR/./" name
+     * DIR, so they are trimmed to it (else a symbolic link DIR would be followed through
+     * them); a name ending in ".." names some other directory's entry, so it is refused. */
+    for (;;) {
+        while (n > 1 && out[n - 1] == '/')
+            out[--n] = '\0';
+        if (n > 2 && out[n - 1] == '.' && out[n - 2] == '/')
+            out[n -= 2] = '\0';
+        else
+            break;
+    }
+    if ((n == 2 && strcmp(out, "..") == 0) || (n > 2 && strcmp(out + n - 3, "/..") == 0)) {
+        *why = "the state directory's name ends in '..' (give its real path)";
+        return sp_file_fail(EINVAL);
+    }
     int existed = lstat(out, &st) == 0;
     if (!existed) {
         /* Created 0700 with its missing parents; its entry in the parent is made durable,

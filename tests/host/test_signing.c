@@ -479,6 +479,19 @@ static void test_guard_state_directory(void)
     CHECK(srep.record_path[0] == '\0');
     join(state, sizeof state, link_path, "/"); /* a trailing slash does not hide it */
     CHECK_ERR(sign(PF_CIV_A, t, n), SP_ERR_IO);
+    /* ... nor "/." or "/./" (lstat would follow the link through them) */
+    static const char *const through[] = {"/.", "/./", "/.//./", "//."};
+    for (size_t i = 0; i < sizeof through / sizeof through[0]; i++) {
+        join(state, sizeof state, link_path, through[i]);
+        CHECK_ERR(sign(PF_CIV_A, t, n), SP_ERR_IO);
+        CHECK(srep.why != NULL && strstr(srep.why, "symbolic link") != NULL);
+    }
+    /* A name ending in ".." names another directory's entry: refused. */
+    join(state, sizeof state, real, "/..");
+    CHECK_ERR(sign(PF_CIV_A, t, n), SP_ERR_IO);
+    CHECK(srep.why != NULL && strstr(srep.why, "'..'") != NULL);
+    join(state, sizeof state, real, "/./"); /* the real directory, however spelt, is fine */
+    CHECK_OK(sign(PF_CIV_A, t, n));
 
     join(state, sizeof state, real, "");
     CHECK(chmod(real, 0770) == 0);
