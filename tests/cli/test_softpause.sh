@@ -497,6 +497,7 @@ cp "$T/dev.state.epoch1" $D   # ... and restores it to get the hour back
 expect_err SP_ERR_DEV_ROLLBACK "rolled-back flash image" $SP device status --state $D
 run 2 "consume needs a number" $SP device consume --state $D lots
 run 2 "consume needs at least a second" $SP device consume --state $D 0
+contains "consume: the range named is the one accepted" "expected a decimal number 1\.\.9007199254740992, got '0'" "$T/err"
 printf 'garbage' > $D.chip
 expect_err SP_ERR_FILE_FORMAT "corrupt chip file" $SP device status --state $D
 contains "corrupt chip file named" "$D.chip: SP_ERR_FILE_FORMAT" "$T/err"

@@ -307,10 +307,9 @@ int cmd_device(int argc, char **argv)
     if (sub == 2 && npos == 1) {
         uint64_t seconds;
         sp_decision d;
-        if ((rc = cli_number(pos[0], SP_MAX_TIME, &seconds, "SECONDS")) != 0)
+        /* (the range printed on a refusal is the one accepted: 0 is not) */
+        if ((rc = cli_number_range(pos[0], 1, SP_MAX_TIME, &seconds, "SECONDS")) != 0)
             return rc;
-        if (seconds == 0)
-            return cli_usage("SECONDS: ask for at least 1 second of work");
         cli_json_failure_members(pause_members);
         if ((rc = boot(state)) != 0) {
             if (!json)
