@@ -52,10 +52,8 @@ static sp_policy policy;
 static int parse_signer(const char *spec, sp_policy_signer_spec *s, char *body, char *tags)
 {
     const char *c1 = strchr(spec, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-    if (c2 == NULL || c1 == spec) {
-        fprintf(stderr, "softpause: error: --signer '%s': expected BODY:TAGS:FILE.pub\n", spec);
-        return EXIT_USAGE;
-    }
+    if (c2 == NULL || c1 == spec) /* (cli_usage escapes what it prints) */
+        return cli_usage("--signer '%s': expected BODY:TAGS:FILE.pub", spec);
     if ((size_t)(c1 - spec) > SP_MAX_BODY_BYTES)
         return cli_error(SP_ERR_POLICY_LIMIT, NULL, 0, "--signer: body name '%.*s' is %zu bytes, "
                          "at most %u", (int)(c1 - spec), spec, (size_t)(c1 - spec),
