@@ -41,6 +41,8 @@ static sp_err declare_tag(sp_policy *p, const char *t, size_t len, void *arg)
         return SP_OK;
     if (len == 0 || len > SP_MAX_TAG_BYTES || p->tag_count >= SP_MAX_TAGS)
         return SP_ERR_POLICY_LIMIT;
+    if (!sp_policy_name_valid(SP_POLICY_NAME_TAG, (const uint8_t *)t, len))
+        return SP_ERR_POLICY_FORMAT;
     memcpy(p->tags[p->tag_count], t, len);
     p->tags[p->tag_count][len] = '\0';
     p->tag_count++;
@@ -71,6 +73,10 @@ static sp_err too_long(char *detail, size_t cap, const char *what, const char *t
     return SP_ERR_POLICY_LIMIT;
 }
 
+/* The syntax of names (sp_policy_name_valid), as refusals state it ("%u": the limit). */
+#define TAG_SYNTAX "1..%u characters of a-z 0-9 - (not '-' alone)"
+#define NAME_CHARS(extra) "1..%u characters of A-Z a-z 0-9 . _ " extra "-"
+
 /* Why declare_tag refused tag t[0..n) (of signer body, or declared with --tag). */
 static sp_err tag_detail(const sp_policy *p, const char *t, size_t n, const char *body,
                          char *detail, size_t cap, sp_err e)
@@ -82,6 +88,9 @@ static sp_err tag_detail(const sp_policy *p, const char *t, size_t n, const char
     else if (n > SP_MAX_TAG_BYTES)
         snprintf(detail, cap, "tag '%.*s...'%s is %zu bytes, at most %u", (int)SP_MAX_TAG_BYTES,
                  t, who, n, SP_MAX_TAG_BYTES);
+    else if (e == SP_ERR_POLICY_FORMAT)
+        snprintf(detail, cap, "tag '%.*s'%s: expected " TAG_SYNTAX, (int)n, t, who,
+                 SP_MAX_TAG_BYTES);
     else if (p->tag_count >= SP_MAX_TAGS)
         snprintf(detail, cap, "tag '%.*s'%s: more than %u tags", (int)n, t, who, SP_MAX_TAGS);
     else
@@ -338,6 +347,12 @@ sp_err sp_policy_build(const sp_policy_spec *spec, sp_policy *p, uint8_t *bytes,
     if (strlen(spec->deployment) > SP_MAX_DEPLOYMENT_BYTES)
         return too_long(detail, detail_cap, "deployment name", spec->deployment,
                         SP_MAX_DEPLOYMENT_BYTES);
+    if (!sp_policy_name_valid(SP_POLICY_NAME_DEPLOYMENT, (const uint8_t *)spec->deployment,
+                              strlen(spec->deployment))) {
+        snprintf(detail, detail_cap, "deployment name '%s': expected " NAME_CHARS(": / "),
+                 spec->deployment, SP_MAX_DEPLOYMENT_BYTES);
+        return SP_ERR_POLICY_FORMAT;
+    }
     strcpy(p->deployment, spec->deployment);
     p->version = spec->version;
     p->genesis = spec->genesis;
@@ -378,6 +393,12 @@ sp_err sp_policy_build(const sp_policy_spec *spec, sp_policy *p, uint8_t *bytes,
         sp_signer *s = &p->signers[i];
         if (strlen(order[i]->body) > SP_MAX_BODY_BYTES)
             return too_long(detail, detail_cap, "body name", order[i]->body, SP_MAX_BODY_BYTES);
+        if (!sp_policy_name_valid(SP_POLICY_NAME_BODY, (const uint8_t *)order[i]->body,
+                                  strlen(order[i]->body))) {
+            snprintf(detail, detail_cap, "body name '%s' (key %s): expected " NAME_CHARS(""),
+                     order[i]->body, order[i]->key.name, SP_MAX_BODY_BYTES);
+            return SP_ERR_POLICY_FORMAT;
+        }
         strcpy(s->body, order[i]->body);
         s->key = order[i]->key;
         if ((e = each_tag(p, order[i]->tags, set_tag_bit, &s->tags)) != SP_OK)

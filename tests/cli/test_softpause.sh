@@ -113,6 +113,25 @@ expect_err SP_ERR_POLICY_DUPLICATE_KEY "same key twice refused" $SP policy init 
 expect_err SP_ERR_POLICY_TAG_UNDECLARED "undeclared tag in rule" $SP policy init \
     --deployment d --genesis 0 --epoch-length 3600 --allowance 10 $W \
     --signer a:civil:$K/civ-a.pub --signer b:civil:$K/mil-a.pub --rule '2 of navy'
+# A name the policy format refuses is named, with the syntax it must have (issue 8 item 8);
+# what the name holds is shown escaped.
+BIDI=$(printf '\342\200\256')
+pinit() { $SP policy init --deployment d --genesis 0 --epoch-length 3600 --allowance 10 $W "$@"; }
+expect_err SP_ERR_POLICY_FORMAT "upper-case tag refused" pinit \
+    --signer a:Civil:$K/civ-a.pub --signer b:military:$K/mil-a.pub --rule '2 of all'
+contains "bad tag named with its signer and syntax" "tag 'Civil' of signer 'a': expected 1\.\.32 characters of a-z 0-9 -" "$T/err"
+expect_err SP_ERR_POLICY_FORMAT "bidi tag refused" pinit --tag "x${BIDI}y" \
+    --signer a:civil:$K/civ-a.pub --signer b:military:$K/mil-a.pub --rule '2 of all'
+contains "bidi tag named, escaped" "tag 'x\\\\u202ey': expected" "$T/err"
+expect_err SP_ERR_POLICY_FORMAT "body with a space refused" pinit \
+    --signer "a b:civil:$K/civ-a.pub" --signer b:military:$K/mil-a.pub --rule '2 of all'
+contains "bad body named" "body name 'a b' (key civ-a): expected 1\.\.64 characters" "$T/err"
+expect_err SP_ERR_POLICY_FORMAT "deployment with a space refused" pinit --deployment "my d" \
+    --signer a:civil:$K/civ-a.pub --signer b:military:$K/mil-a.pub --rule '2 of all'
+contains "bad deployment named" "deployment name 'my d': expected 1\.\.64 characters" "$T/err"
+run 2 "--signer with a bidi name" pinit --signer "x${BIDI}y" --rule '1 of all'
+contains "--signer escaped" "signer 'x\\\\u202ey': expected BODY:TAGS:FILE.pub" "$T/err"
+if grep -q "$BIDI" "$T/err"; then bad "a raw bidi override in the --signer error"; else ok; fi
 run 2 "policy init missing options" $SP policy init --deployment d
 run 0 "policy shows its witnesses" $SP policy show "$T/policy"
 contains "witness quorum shown" "witness quorum: witnesses" "$T/out"
@@ -196,7 +215,6 @@ for m in throttle:0 throttle:1000; do
     contains "mode $m range" "--mode throttle:PERMILLE: expected a decimal number 1\.\.999" "$T/err"
 done
 # issue 8: names from unknown signature lines are shown escaped, in text and JSON
-BIDI=$(printf '\342\200\256')
 mkdir -p "$T/evil"
 $SP key generate "evil${BIDI}gro.example" --out "$T/evil" > /dev/null 2>&1
 run 0 "sign with a bidi-named key" $SP note sign --key "$T/evil/evil%E2%80%AEgro.example.key" "$T/s1.note"
@@ -210,6 +228,11 @@ if grep -q "$BIDI" "$T/out"; then bad "a raw bidi override in the JSON output"; 
 if command -v python3 > /dev/null; then
     if python3 -c 'import json,sys; json.load(open(sys.argv[1],encoding="utf-8"))' "$T/out"; then ok; else bad "statement verify --json is not valid JSON"; fi
 fi
+# ... and so are arguments that reach an error line before any option table: an unknown
+# command, a --signer that is not BODY:TAGS:FILE.pub
+run 2 "unknown command with a bidi name" $SP "x${BIDI}y"
+contains "unknown command escaped" "unknown command 'x\\\\u202ey'" "$T/err"
+if grep -q "$BIDI" "$T/err"; then bad "a raw bidi override in the unknown-command error"; else ok; fi
 # equivocation: the record is the public key's, in the state directory
 $SP statement new --policy $P --epoch 1 --mode pause > "$T/s1-pause.txt"
 expect_err SP_ERR_EQUIVOCATION "different text same epoch" $SP note sign --key $K/mil-a.key "$T/s1-pause.txt"
