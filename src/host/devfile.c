@@ -291,10 +291,17 @@ static sp_err setup(sp_devfile *df, const char *state_path)
     df->io.anchor_write = cb_anchor_write;
     df->io.counter_read = cb_counter_read;
     df->io.counter_increment = cb_counter_increment;
-    sp_err e = sp_file_not_dir(df->flash_path); /* EISDIR, not "no device here" */
-    if (e == SP_OK)
-        e = sp_file_not_dir(df->chip_path);
-    return e == SP_OK ? sp_sodium_init() : e;
+    /* EISDIR, not "no device here", naming the file that is a directory */
+    const char *const paths[2] = {df->flash_path, df->chip_path};
+    for (int i = 0; i < 2; i++) {
+        sp_err e = sp_file_not_dir(paths[i]);
+        if (e != SP_OK) {
+            (void)storage_fail(df, paths[i], sp_file_last_errno(), "cannot read the %s",
+                               i == 0 ? "flash image" : "chip file");
+            return e;
+        }
+    }
+    return sp_sodium_init();
 }
 
 sp_err sp_devfile_create(sp_devfile *df, const char *state_path)
@@ -381,6 +388,8 @@ sp_err sp_devfile_lock(sp_devlock *lk, const char *state_path, int provisioning,
         int created = 0, fd;
         if (!provisioning && !sp_file_exists(state_path))
             return sp_file_fail(ENOENT); /* no device: create no lock file for it */
+        if (!provisioning && sp_file_not_dir(state_path) != SP_OK)
+            return SP_ERR_IO; /* EISDIR: a directory is no device either */
         fd = open(lk->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0 && errno == ENOENT) {
             fd = open(lk->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);

@@ -392,6 +392,10 @@ D=$T/dev.state
 run 3 "status before init" $SP device status --state $D
 contains "missing device names the OS reason" "No such file or directory" "$T/err"
 if [ -e "$D.lock" ]; then bad "status of no device creates no lock file"; else ok; fi
+mkdir "$T/dirdev"
+expect_err SP_ERR_IO "a directory is no device" $SP device status --state "$T/dirdev"
+contains "a directory as the device says so" "dirdev: SP_ERR_IO: .*a directory, not a simulated device's flash image (Is a directory)" "$T/err"
+if [ -e "$T/dirdev.lock" ]; then bad "status of a directory creates no lock file"; else ok; fi
 # A refused init creates nothing, so the device can still be provisioned.
 expect_err SP_ERR_POLICY "device init with a bad policy refused" \
     $SP device init --policy "$T/policy-comment" --state $D
@@ -521,6 +525,10 @@ expect_err SP_ERR_DEV_ROLLBACK "rolled-back flash image" $SP device status --sta
 run 2 "consume needs a number" $SP device consume --state $D lots
 run 2 "consume needs at least a second" $SP device consume --state $D 0
 contains "consume: the range named is the one accepted" "expected a decimal number 1\.\.9007199254740992, got '0'" "$T/err"
+mv $D.chip $D.chip.saved && mkdir $D.chip
+expect_err SP_ERR_IO "a directory as the chip file" $SP device status --state $D
+contains "the chip directory is named" "$D.chip: SP_ERR_IO: .*cannot read the chip file (Is a directory)" "$T/err"
+rmdir $D.chip && mv $D.chip.saved $D.chip
 printf 'garbage' > $D.chip
 expect_err SP_ERR_FILE_FORMAT "corrupt chip file" $SP device status --state $D
 contains "corrupt chip file named" "$D.chip: SP_ERR_FILE_FORMAT" "$T/err"

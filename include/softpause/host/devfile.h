@@ -44,7 +44,8 @@ typedef struct sp_devfile {
  *
  * Never waits: another holder is SP_ERR_DEV_BUSY at once, with its pid in *holder (0 when
  * the system cannot say).  provisioning: the device need not exist yet (device init);
- * otherwise a missing STATE is SP_ERR_IO (ENOENT) and no lock file is created for it.
+ * otherwise a missing STATE is SP_ERR_IO (ENOENT), a directory SP_ERR_IO (EISDIR), and no lock
+ * file is created for either.
  * A lock file that cannot be created or opened is SP_ERR_IO (sp_file_last_error; lk->path
  * names it).  Record locks belong to the process, and closing any descriptor of the file
  * drops them: take it once per process, and release it only with sp_devfile_unlock.

@@ -145,6 +145,8 @@ static int take_lock(const char *state, int provisioning)
         return cli_error(e, lock.path, 0, "held by a process whose pid is not visible here");
     if (!provisioning && sp_file_last_errno() == ENOENT)
         return cli_error(e, state, 0, "no simulated device here (run device init first?)");
+    if (!provisioning && sp_file_last_errno() == EISDIR)
+        return cli_error(e, state, 0, "a directory, not a simulated device's flash image");
     return cli_error(e, lock.path, 0, "cannot create or open the device's lock file");
 }
 
