@@ -214,6 +214,10 @@ for m in throttle:0 throttle:1000; do
     run 2 "mode $m" $SP statement new --policy $P --epoch 1 --mode $m
     contains "mode $m range" "--mode throttle:PERMILLE: expected a decimal number 1\.\.999" "$T/err"
 done
+# An epoch past the policy's range names the policy's last epoch (not only 2^53 seconds).
+expect_err SP_ERR_STMT_START_RANGE "epoch past the policy's range" \
+    $SP statement new --policy $P --epoch 4503599627370496 --mode run --allow-future
+contains "the last epoch is named" "--epoch 4503599627370496: this policy's last epoch is $(( (9007199254740992 - GENESIS) / 604800 ))$" "$T/err"
 # issue 8: names from unknown signature lines are shown escaped, in text and JSON
 mkdir -p "$T/evil"
 $SP key generate "evil${BIDI}gro.example" --out "$T/evil" > /dev/null 2>&1
