@@ -132,6 +132,24 @@ contains "bad deployment named" "deployment name 'my d': expected 1\.\.64 charac
 run 2 "--signer with a bidi name" pinit --signer "x${BIDI}y" --rule '1 of all'
 contains "--signer escaped" "signer 'x\\\\u202ey': expected BODY:TAGS:FILE.pub" "$T/err"
 if grep -q "$BIDI" "$T/err"; then bad "a raw bidi override in the --signer error"; else ok; fi
+# Names a policy may hold in any bytes (tlog-policy group names) and file names from the
+# command line are shown escaped in text output too.
+sed "s/witnesses/wit${BIDI}nesses/" "$T/witnesses" > "$T/witnesses-bidi"
+mkdir -p "$T/d${BIDI}ir"
+run 0 "policy with a bidi group name" $SP policy init --deployment d --genesis 0 \
+    --epoch-length 3600 --allowance 10 --witness-policy "$T/witnesses-bidi" \
+    --signer a:civil:$K/civ-a.pub --signer b:military:$K/mil-a.pub --rule '2 of all' \
+    --out "$T/d${BIDI}ir/policy"
+run 0 "policy show: bidi group name" $SP policy show "$T/d${BIDI}ir/policy"
+contains "group name escaped" 'group wit\\u202enesses: 2 of 3' "$T/out"
+contains "quorum name escaped" 'witness quorum: wit\\u202enesses' "$T/out"
+run 0 "policy check: bidi file name" $SP policy check "$T/d${BIDI}ir/policy"
+contains "checked file name escaped" 'd\\u202eir/policy: ok' "$T/out"
+run 0 "key generate into a bidi directory" $SP key generate x --out "$T/d${BIDI}ir"
+contains "key file name escaped" 'd\\u202eir/x.pub' "$T/out"
+run 0 "device init at a bidi path" $SP device init --policy "$T/d${BIDI}ir/policy" --state "$T/d${BIDI}ir/dev"
+contains "device path escaped" 'provisioned .*d\\u202eir/dev' "$T/out"
+if grep -rq "$BIDI" "$T/out"; then bad "a raw bidi override in the text output"; else ok; fi
 run 2 "policy init missing options" $SP policy init --deployment d
 run 0 "policy shows its witnesses" $SP policy show "$T/policy"
 contains "witness quorum shown" "witness quorum: witnesses" "$T/out"

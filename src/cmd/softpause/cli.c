@@ -211,6 +211,12 @@ const char *cli_shown(char *out, size_t cap, const char *s, size_t n)
     return dacc_utf8_escape(out, cap, s, n);
 }
 
+const char *cli_shown_path(const char *path)
+{
+    static char shown[6 * 4096 + 4];
+    return cli_shown(shown, sizeof shown, path, strlen(path));
+}
+
 static void usage_exit(const char *usage, int status)
 {
     fputs(usage, status == 0 ? stdout : stderr);

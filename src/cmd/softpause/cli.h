@@ -129,6 +129,10 @@ int cli_too_large(const char *file, const cli_input *what, size_t size);
 #define CLI_SHOWN_NAME (6 * SP_MAX_NAME_BYTES + 4)
 const char *cli_shown(char *out, size_t cap, const char *s, size_t n);
 
+/* A file name from the command line escaped for a person, as cli_shown, into a static
+ * buffer that the next call overwrites (one per printf). */
+const char *cli_shown_path(const char *path);
+
 /* Load and parse a policy file; on failure prints the error (file:line) and returns the
  * exit status (0 on success). */
 int cli_load_policy(const char *path, sp_policy *policy, uint8_t *bytes, size_t cap,

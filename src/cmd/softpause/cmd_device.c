@@ -259,7 +259,8 @@ int cmd_device(int argc, char **argv)
             cli_json_end(&j);
             return EXIT_OK;
         }
-        printf("provisioned %s (policy anchored; paused until the first authorisation)\n", state);
+        printf("provisioned %s (policy anchored; paused until the first authorisation)\n",
+               cli_shown_path(state));
         return EXIT_OK;
     }
     if (sub == 1 && npos == 1) {

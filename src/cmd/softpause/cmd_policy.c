@@ -170,13 +170,13 @@ static void show_witness_human(const sp_wpolicy *wp)
         printf("  %-12s key %s %08x%s%s\n", SHOWN(a, wp->witnesses[w].name),
                SHOWN(b, wp->witnesses[w].key.name), (unsigned)wp->witnesses[w].key.key_id,
                wp->witnesses[w].url[0] ? "  " : "", SHOWN(u, wp->witnesses[w].url));
-    for (uint32_t g = 0; g < wp->group_count; g++)
-        printf("  group %s: %u of %u\n", wp->groups[g].name, (unsigned)wp->groups[g].k,
+    for (uint32_t g = 0; g < wp->group_count; g++) /* (group names may hold any high byte) */
+        printf("  group %s: %u of %u\n", SHOWN(a, wp->groups[g].name), (unsigned)wp->groups[g].k,
                (unsigned)wp->groups[g].n);
     printf("witness quorum: %s\n",
-           wp->quorum_kind == SP_QUORUM_GROUP     ? wp->groups[wp->quorum_index].name
-           : wp->quorum_kind == SP_QUORUM_WITNESS ? wp->witnesses[wp->quorum_index].name
-                                                  : "none");
+           SHOWN(a, wp->quorum_kind == SP_QUORUM_GROUP ? wp->groups[wp->quorum_index].name
+                    : wp->quorum_kind == SP_QUORUM_WITNESS ? wp->witnesses[wp->quorum_index].name
+                                                           : "none"));
 }
 
 static void show_witness_json(dacc_json *j, const sp_wpolicy *wp)
@@ -357,7 +357,7 @@ static void print_summary(const char *path, int json, int full)
         dacc_json_string(&j, hex);
         cli_json_end(&j);
     } else if (full) {
-        printf("%s: ok: canonical, %u signers, %u rules, hash %s\n", path,
+        printf("%s: ok: canonical, %u signers, %u rules, hash %s\n", cli_shown_path(path),
                (unsigned)policy.signer_count, (unsigned)policy.rule_count, hex);
     } else {
         printf("%s\n", hex);
