@@ -445,13 +445,20 @@ static sp_err guard(const sp_signer_key *key, const sp_sign_guard *g, const uint
                              sizeof rep->record_path)) != SP_OK ||
         (e = path_join(lock_path, sizeof lock_path, rep->state_dir, SP_SIGN_LOCK_FILE)) != SP_OK)
         return e;
+    /* A failure here is the lock file's (read-only or full storage, a link in its place),
+     * not the record's: rep->why says so, and no record is named. */
     int fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
+    if (fd < 0) {
+        rep->record_path[0] = '\0';
+        rep->why = "cannot create or open its lock file " SP_SIGN_LOCK_FILE;
         return sp_file_fail(errno);
+    }
     while (flock(fd, LOCK_EX) != 0) {
         if (errno != EINTR) {
             e = sp_file_fail(errno);
             close(fd);
+            rep->record_path[0] = '\0';
+            rep->why = "cannot lock its lock file " SP_SIGN_LOCK_FILE;
             return e;
         }
     }
