@@ -116,20 +116,20 @@ expect_err SP_ERR_POLICY_TAG_UNDECLARED "undeclared tag in rule" $SP policy init
 # A name the policy format refuses is named, with the syntax it must have (issue 8 item 8);
 # what the name holds is shown escaped.
 BIDI=$(printf '\342\200\256')
-pinit() { $SP policy init --deployment d --genesis 0 --epoch-length 3600 --allowance 10 $W "$@"; }
-expect_err SP_ERR_POLICY_FORMAT "upper-case tag refused" pinit \
+pinit() { $SP policy init --genesis 0 --epoch-length 3600 --allowance 10 $W "$@"; }
+expect_err SP_ERR_POLICY_FORMAT "upper-case tag refused" pinit --deployment d \
     --signer a:Civil:$K/civ-a.pub --signer b:military:$K/mil-a.pub --rule '2 of all'
 contains "bad tag named with its signer and syntax" "tag 'Civil' of signer 'a': expected 1\.\.32 characters of a-z 0-9 -" "$T/err"
-expect_err SP_ERR_POLICY_FORMAT "bidi tag refused" pinit --tag "x${BIDI}y" \
+expect_err SP_ERR_POLICY_FORMAT "bidi tag refused" pinit --deployment d --tag "x${BIDI}y" \
     --signer a:civil:$K/civ-a.pub --signer b:military:$K/mil-a.pub --rule '2 of all'
 contains "bidi tag named, escaped" "tag 'x\\\\u202ey': expected" "$T/err"
-expect_err SP_ERR_POLICY_FORMAT "body with a space refused" pinit \
+expect_err SP_ERR_POLICY_FORMAT "body with a space refused" pinit --deployment d \
     --signer "a b:civil:$K/civ-a.pub" --signer b:military:$K/mil-a.pub --rule '2 of all'
 contains "bad body named" "body name 'a b' (key civ-a): expected 1\.\.64 characters" "$T/err"
 expect_err SP_ERR_POLICY_FORMAT "deployment with a space refused" pinit --deployment "my d" \
     --signer a:civil:$K/civ-a.pub --signer b:military:$K/mil-a.pub --rule '2 of all'
 contains "bad deployment named" "deployment name 'my d': expected 1\.\.64 characters" "$T/err"
-run 2 "--signer with a bidi name" pinit --signer "x${BIDI}y" --rule '1 of all'
+run 2 "--signer with a bidi name" pinit --deployment d --signer "x${BIDI}y" --rule '1 of all'
 contains "--signer escaped" "signer 'x\\\\u202ey': expected BODY:TAGS:FILE.pub" "$T/err"
 if grep -q "$BIDI" "$T/err"; then bad "a raw bidi override in the --signer error"; else ok; fi
 # Names a policy may hold in any bytes (tlog-policy group names) and file names from the
