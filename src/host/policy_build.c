@@ -130,7 +130,10 @@ static int split_rule(const char *spec, unsigned long long *k, const char **set)
     return 0;
 }
 
-static sp_err parse_rule(sp_policy *p, const char *spec, sp_rule *r)
+/* A rule as written into r.  A signer name not in the policy: SP_ERR_POLICY_UNKNOWN_SIGNER,
+ * *unknown and *unknown_len say which. */
+static sp_err parse_rule(sp_policy *p, const char *spec, sp_rule *r, const char **unknown,
+                         size_t *unknown_len)
 {
     const char *set;
     unsigned long long k;
@@ -152,8 +155,11 @@ static sp_err parse_rule(sp_policy *p, const char *spec, sp_rule *r)
                 if (p->signers[i].key.name_len == len &&
                     memcmp(p->signers[i].key.name, n, len) == 0)
                     break;
-            if (i == p->signer_count)
+            if (i == p->signer_count) {
+                *unknown = n;
+                *unknown_len = len;
                 return SP_ERR_POLICY_UNKNOWN_SIGNER;
+            }
             r->members |= 1u << i;
             n += len;
             if (*n == ',')
@@ -333,6 +339,8 @@ sp_err sp_policy_build(const sp_policy_spec *spec, sp_policy *p, uint8_t *bytes,
 {
     const sp_policy_signer_spec *order[SP_MAX_SIGNERS];
     uint32_t line = 0, index = 0, at = 0;
+    const char *unknown = NULL;
+    size_t unknown_len = 0;
     sp_err e;
 
     snprintf(detail, detail_cap, "policy");
@@ -407,10 +415,16 @@ sp_err sp_policy_build(const sp_policy_spec *spec, sp_policy *p, uint8_t *bytes,
     p->signer_count = (uint32_t)spec->signer_count;
 
     for (size_t i = 0; i < spec->rule_count; i++)
-        if ((e = parse_rule(p, spec->rules[i], &p->rules[i])) != SP_OK) {
-            snprintf(detail, detail_cap, "rule '%s'%s", spec->rules[i],
-                     e == SP_ERR_USAGE ? ": expected 'K of all', 'K of TAG' or "
-                                         "'K of signers:NAME,...'" : "");
+        if ((e = parse_rule(p, spec->rules[i], &p->rules[i], &unknown, &unknown_len)) !=
+            SP_OK) {
+            int n = snprintf(detail, detail_cap, "rule '%s'%s", spec->rules[i],
+                             e == SP_ERR_USAGE ? ": expected 'K of all', 'K of TAG' or "
+                                                 "'K of signers:NAME,...'" : "");
+            size_t used = n < 0 ? 0 : (size_t)n < detail_cap ? (size_t)n : detail_cap - 1;
+            if (e == SP_ERR_POLICY_UNKNOWN_SIGNER) /* which name, and what names count */
+                snprintf(detail + used, detail_cap - used,
+                         ": no signer's key is named '%.*s' (a rule names signers by key "
+                         "name, not by body)", (int)unknown_len, unknown);
             return e;
         }
     p->rule_count = (uint32_t)spec->rule_count;

@@ -129,6 +129,9 @@ contains "bad body named" "body name 'a b' (key civ-a): expected 1\.\.64 charact
 expect_err SP_ERR_POLICY_FORMAT "deployment with a space refused" pinit --deployment "my d" \
     --signer a:civil:$K/civ-a.pub --signer b:military:$K/mil-a.pub --rule '2 of all'
 contains "bad deployment named" "deployment name 'my d': expected 1\.\.64 characters" "$T/err"
+expect_err SP_ERR_POLICY_UNKNOWN_SIGNER "a rule naming a body, not a key" pinit --deployment d \
+    --signer a:civil:$K/civ-a.pub --signer b:military:$K/mil-a.pub --rule '2 of signers:civ-a,b'
+contains "the unknown signer is named" "no signer's key is named 'b' (a rule names signers by key name, not by body)" "$T/err"
 run 2 "--signer with a bidi name" pinit --deployment d --signer "x${BIDI}y" --rule '1 of all'
 contains "--signer escaped" "signer 'x\\\\u202ey': expected BODY:TAGS:FILE.pub" "$T/err"
 if grep -q "$BIDI" "$T/err"; then bad "a raw bidi override in the --signer error"; else ok; fi
