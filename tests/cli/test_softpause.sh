@@ -457,6 +457,18 @@ contains "status decision" "decision now    RUN (687600 s available)" "$T/out"
 run 0 "status json" $SP device status --state $D --json
 if grep -q '"attested_time":0' "$T/out"; then bad "attested time set by the bundle"; else ok; fi
 
+# kill -9 of device init at any moment (no cleanup runs) never leaves a device that can be
+# neither provisioned nor used: the next init finishes the job, or the device works.
+D3=$T/dev3.state stuck=0
+for round in $(seq 20); do
+    rm -f "$D3" "$D3".*
+    $SP device init --policy $P --state "$D3" > /dev/null 2>&1 & kpid=$!
+    sleep "0.00$((round % 8))"; kill -9 $kpid 2> /dev/null; wait $kpid 2> /dev/null
+    $SP device init --policy $P --state "$D3" > /dev/null 2>&1
+    $SP device apply --state "$D3" "$T/b1" > /dev/null 2> "$T/kill.err" || stuck=$((stuck + 1))
+done
+if [ "$stuck" -eq 0 ]; then ok; else bad "$stuck devices half-provisioned by a killed init"; fi
+
 # Concurrent consume/apply/status on one device: each holds FILE.lock, so no allowance is
 # granted twice and the device never sees a torn state (which would brick it: ROLLBACK).
 D2=$T/dev2.state
