@@ -581,8 +581,11 @@ void cli_stdout_setup(void)
     if (!isatty(STDOUT_FILENO))
         setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
     /* Past a file-size limit (ulimit -f), write() must fail with EFBIG, which is reported,
-     * instead of the default SIGXFSZ killing the process halfway through a file. */
+     * instead of the default SIGXFSZ killing the process halfway through a file; and a
+     * reader that closed the pipe is EPIPE, reported the same way (exit 3), instead of
+     * SIGPIPE killing the process without a word. */
     signal(SIGXFSZ, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
 }
 
 static void stdout_record(int err)
