@@ -400,8 +400,14 @@ sp_err sp_devfile_provision(sp_devfile *df, const char *state_path, sp_device *d
         snprintf(flash, sizeof flash, "%s", df->flash_path) >= (int)sizeof flash ||
         snprintf(chip, sizeof chip, "%s", df->chip_path) >= (int)sizeof chip)
         return sp_file_fail(ENAMETOOLONG);
-    if (sp_file_exists(chip) || (sp_file_exists(flash) && !orphan_flash(flash)))
+    if (sp_file_exists(chip)) {
+        (void)storage_fail(df, df->chip_path, EEXIST, "a device's chip file is already here");
         return SP_ERR_EXISTS;
+    }
+    if (sp_file_exists(flash) && !orphan_flash(flash)) {
+        (void)storage_fail(df, df->flash_path, EEXIST, "a file that is no flash image is here");
+        return SP_ERR_EXISTS;
+    }
     /* (the caller holds the device's lock: staged files and an orphan flash image are
      * leftovers of an init that was killed) */
     if (sp_file_exists(flash) && unlink(flash) != 0)

@@ -429,6 +429,9 @@ if [ -e "$D" ] || [ -e "$D.chip" ] || [ -e "$D.lock" ]; then bad "refused init l
 run 0 "device init" $SP device init --policy $P --state $D
 if [ -f "$D.lock" ] && [ "$(stat -c %a "$D.lock")" = 600 ]; then ok; else bad "lock file, mode 0600"; fi
 expect_err SP_ERR_EXISTS "init twice" $SP device init --policy $P --state $D
+contains "init twice names the chip file" "$D.chip: SP_ERR_EXISTS: .*a device's chip file is already here" "$T/err"
+expect_err SP_ERR_EXISTS "init over a file that is no device" $SP device init --policy $P --state "$T/text"
+contains "that file is named" "text: SP_ERR_EXISTS: .*a file that is no flash image is here" "$T/err"
 if [ -f "$D.lock" ]; then ok; else bad "a refused init keeps the lock file it did not create"; fi
 run 1 "status fresh: the device would pause" $SP device status --state $D --json
 contains "fresh device has no epoch" '"highest_epoch":null' "$T/out"

@@ -240,6 +240,8 @@ int cmd_device(int argc, char **argv)
         sp_err e = sp_devfile_provision(&df, state, &dev, buf, len, &line);
         if (e != SP_OK) {
             sp_devfile_unlock(&lock, 1); /* a failed init leaves nothing behind */
+            if ((e == SP_ERR_EXISTS || e == SP_ERR_IO) && df.fail_path != NULL)
+                return cli_error(e, df.fail_path, 0, "%s", df.fail_what); /* which file */
             if (e == SP_ERR_EXISTS || e == SP_ERR_IO) /* the state's files, not the policy */
                 return cli_error(e, state, 0, NULL);
             return device_error(e, policy, line, "provisioning refused");
