@@ -379,6 +379,7 @@ expect_err SP_ERR_BUNDLE_BARE_STATEMENT "a bare statement is no bundle" \
     $SP bundle verify --policy $P "$T/s1.note"
 run 0 "export a static mirror" $SP log export --db "$T/log.db" "$T/mirror"
 run 0 "bundle from the mirror" $SP bundle make --policy $P --log "$T/mirror" --out "$T/b1-mirror" "$T/s1.note"
+contains "bundle make: attested time in ISO 8601 UTC" "^bundle: epoch 1 at index 0 of [0-9]*, [0-9] witnesses, attested [0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z$" "$T/err"
 # The same statement, index and proof; the checkpoint's cosignatures may be newer (the log
 # asks its witnesses again every second), so compare the proof part before the blank line.
 sed '/^$/q' "$T/b1" > "$T/b1.head"; sed '/^$/q' "$T/b1-mirror" > "$T/b1-mirror.head"
