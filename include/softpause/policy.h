@@ -114,6 +114,13 @@ enum {
     SP_POLICY_FIELD_MAX_STALENESS = 4  /* 0..SP_MAX_STALENESS_LIMIT */
 };
 
+/* The syntax sp_policy_validate requires of a policy's names, for tools that build one and
+ * must say which name is wrong: a deployment is 1..SP_MAX_DEPLOYMENT_BYTES of
+ * [A-Za-z0-9._:/-], a body 1..SP_MAX_BODY_BYTES of [A-Za-z0-9._-], a tag
+ * 1..SP_MAX_TAG_BYTES of [a-z0-9-] other than "-".  1 iff s[0..len) is a name of that kind. */
+enum { SP_POLICY_NAME_DEPLOYMENT = 0, SP_POLICY_NAME_BODY = 1, SP_POLICY_NAME_TAG = 2 };
+SP_MUST_CHECK int sp_policy_name_valid(uint32_t kind, const uint8_t *s, size_t len);
+
 /* sp_policy_validate, also saying what the error points at: *err_at (SP_POLICY_AT_*) and
  * *err_index (the signer, rule or field; UINT32_MAX for SP_POLICY_AT_NONE).  Either
  * pointer may be NULL. */

@@ -291,10 +291,17 @@ static sp_err setup(sp_devfile *df, const char *state_path)
     df->io.anchor_write = cb_anchor_write;
     df->io.counter_read = cb_counter_read;
     df->io.counter_increment = cb_counter_increment;
-    sp_err e = sp_file_not_dir(df->flash_path); /* EISDIR, not "no device here" */
-    if (e == SP_OK)
-        e = sp_file_not_dir(df->chip_path);
-    return e == SP_OK ? sp_sodium_init() : e;
+    /* EISDIR, not "no device here", naming the file that is a directory */
+    const char *const paths[2] = {df->flash_path, df->chip_path};
+    for (int i = 0; i < 2; i++) {
+        sp_err e = sp_file_not_dir(paths[i]);
+        if (e != SP_OK) {
+            (void)storage_fail(df, paths[i], sp_file_last_errno(), "cannot read the %s",
+                               i == 0 ? "flash image" : "chip file");
+            return e;
+        }
+    }
+    return sp_sodium_init();
 }
 
 sp_err sp_devfile_create(sp_devfile *df, const char *state_path)
@@ -321,9 +328,61 @@ sp_err sp_devfile_create(sp_devfile *df, const char *state_path)
     return e;
 }
 
+/* Provisioning works on staged files, STATE.provisioning and STATE.provisioning.chip, and
+ * publishes them whole at the end: first the flash image as STATE, then the chip file as
+ * STATE.chip.  The chip file is what makes a device (it stands for the chip itself), so a
+ * process killed at any step leaves either no device -- staged files, or a complete flash
+ * image without its chip, which the next init replaces -- or a provisioned one. */
+#define STAGE_SUFFIX ".provisioning"
+
+static void unlink_stage(const sp_devfile *df)
+{
+    unlink(df->flash_path);
+    unlink(df->chip_path);
+}
+
+/* A flash image published by an init that was killed before its chip file: STATE starts
+ * with the flash magic and there is no STATE.chip.  Anything else at STATE is never
+ * replaced. */
+static int orphan_flash(const char *flash_path)
+{
+    uint8_t head[8];
+    size_t len = 0;
+    int fd = open(flash_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, head, sizeof head);
+    close(fd);
+    len = n > 0 ? (size_t)n : 0;
+    return len == sizeof head && memcmp(head, FLASH_MAGIC, 8) == 0;
+}
+
+/* Move the staged files of df to their names (flash, then chip; never over a file), and
+ * point df at them. */
+static sp_err publish(sp_devfile *df, const char *flash, const char *chip)
+{
+    const char *from[2] = {df->flash_path, df->chip_path}, *to[2] = {flash, chip};
+    for (int i = 0; i < 2; i++) {
+        if (link(from[i], to[i]) != 0) {
+            int err = errno;
+            if (i == 1)
+                unlink(flash); /* no chip: no device, and no orphan left either */
+            return err == EEXIST ? SP_ERR_EXISTS : sp_file_fail(err);
+        }
+        sp_err e = sp_file_sync_dir(to[i]);
+        if (e != SP_OK)
+            return e;
+    }
+    unlink_stage(df);
+    snprintf(df->flash_path, sizeof df->flash_path, "%s", flash);
+    snprintf(df->chip_path, sizeof df->chip_path, "%s", chip);
+    return SP_OK;
+}
+
 sp_err sp_devfile_provision(sp_devfile *df, const char *state_path, sp_device *dev,
                             const uint8_t *policy, size_t policy_len, uint32_t *err_line)
 {
+    char stage[sizeof df->flash_path], flash[sizeof df->flash_path], chip[sizeof df->chip_path];
     sp_err e = sp_sodium_init();
     if (err_line != NULL)
         *err_line = 0;
@@ -335,15 +394,34 @@ sp_err sp_devfile_provision(sp_devfile *df, const char *state_path, sp_device *d
     e = sp_policy_parse(&dev->policy, policy, policy_len, sp_sodium_crypto(), err_line);
     if (e != SP_OK)
         return e;
-    e = sp_devfile_create(df, state_path);
-    if (e != SP_OK)
+    if ((e = setup(df, state_path)) != SP_OK)
         return e;
-    e = sp_device_init(dev, &df->io, &df->crypto.crypto, policy, policy_len);
-    if (e != SP_OK) {
-        /* Never provisioned: remove what was created, so that init can be retried. */
-        unlink(df->flash_path);
-        unlink(df->chip_path);
+    if (snprintf(stage, sizeof stage, "%s" STAGE_SUFFIX, state_path) >= (int)sizeof stage ||
+        snprintf(flash, sizeof flash, "%s", df->flash_path) >= (int)sizeof flash ||
+        snprintf(chip, sizeof chip, "%s", df->chip_path) >= (int)sizeof chip)
+        return sp_file_fail(ENAMETOOLONG);
+    if (sp_file_exists(chip)) {
+        (void)storage_fail(df, df->chip_path, EEXIST, "a device's chip file is already here");
+        return SP_ERR_EXISTS;
     }
+    if (sp_file_exists(flash) && !orphan_flash(flash)) {
+        (void)storage_fail(df, df->flash_path, EEXIST, "a file that is no flash image is here");
+        return SP_ERR_EXISTS;
+    }
+    /* (the caller holds the device's lock: staged files and an orphan flash image are
+     * leftovers of an init that was killed) */
+    if (sp_file_exists(flash) && unlink(flash) != 0)
+        return sp_file_fail(errno);
+    if ((e = setup(df, stage)) != SP_OK)
+        return e;
+    unlink_stage(df);
+    e = sp_devfile_create(df, stage);
+    if (e == SP_OK)
+        e = sp_device_init(dev, &df->io, &df->crypto.crypto, policy, policy_len);
+    if (e == SP_OK)
+        e = publish(df, flash, chip);
+    if (e != SP_OK)
+        unlink_stage(df); /* never provisioned: init can be retried */
     return e;
 }
 
@@ -381,6 +459,8 @@ sp_err sp_devfile_lock(sp_devlock *lk, const char *state_path, int provisioning,
         int created = 0, fd;
         if (!provisioning && !sp_file_exists(state_path))
             return sp_file_fail(ENOENT); /* no device: create no lock file for it */
+        if (!provisioning && sp_file_not_dir(state_path) != SP_OK)
+            return SP_ERR_IO; /* EISDIR: a directory is no device either */
         fd = open(lk->path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0 && errno == ENOENT) {
             fd = open(lk->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);

@@ -132,7 +132,7 @@ static sp_err dir_of(const char *path, char *out)
     return SP_OK;
 }
 
-static sp_err fsync_dir_of(const char *path)
+sp_err sp_file_sync_dir(const char *path)
 {
     char dir[PATH_CAP];
     sp_err e = dir_of(path, dir);
@@ -199,5 +199,5 @@ sp_err sp_file_write_atomic(const char *path, const void *data, size_t len, mode
         unlink(tmp);
         return e;
     }
-    return fsync_dir_of(path);
+    return sp_file_sync_dir(path);
 }

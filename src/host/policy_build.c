@@ -41,6 +41,8 @@ static sp_err declare_tag(sp_policy *p, const char *t, size_t len, void *arg)
         return SP_OK;
     if (len == 0 || len > SP_MAX_TAG_BYTES || p->tag_count >= SP_MAX_TAGS)
         return SP_ERR_POLICY_LIMIT;
+    if (!sp_policy_name_valid(SP_POLICY_NAME_TAG, (const uint8_t *)t, len))
+        return SP_ERR_POLICY_FORMAT;
     memcpy(p->tags[p->tag_count], t, len);
     p->tags[p->tag_count][len] = '\0';
     p->tag_count++;
@@ -71,6 +73,10 @@ static sp_err too_long(char *detail, size_t cap, const char *what, const char *t
     return SP_ERR_POLICY_LIMIT;
 }
 
+/* The syntax of names (sp_policy_name_valid), as refusals state it ("%u": the limit). */
+#define TAG_SYNTAX "1..%u characters of a-z 0-9 - (not '-' alone)"
+#define NAME_CHARS(extra) "1..%u characters of A-Z a-z 0-9 . _ " extra "-"
+
 /* Why declare_tag refused tag t[0..n) (of signer body, or declared with --tag). */
 static sp_err tag_detail(const sp_policy *p, const char *t, size_t n, const char *body,
                          char *detail, size_t cap, sp_err e)
@@ -82,6 +88,9 @@ static sp_err tag_detail(const sp_policy *p, const char *t, size_t n, const char
     else if (n > SP_MAX_TAG_BYTES)
         snprintf(detail, cap, "tag '%.*s...'%s is %zu bytes, at most %u", (int)SP_MAX_TAG_BYTES,
                  t, who, n, SP_MAX_TAG_BYTES);
+    else if (e == SP_ERR_POLICY_FORMAT)
+        snprintf(detail, cap, "tag '%.*s'%s: expected " TAG_SYNTAX, (int)n, t, who,
+                 SP_MAX_TAG_BYTES);
     else if (p->tag_count >= SP_MAX_TAGS)
         snprintf(detail, cap, "tag '%.*s'%s: more than %u tags", (int)n, t, who, SP_MAX_TAGS);
     else
@@ -121,7 +130,10 @@ static int split_rule(const char *spec, unsigned long long *k, const char **set)
     return 0;
 }
 
-static sp_err parse_rule(sp_policy *p, const char *spec, sp_rule *r)
+/* A rule as written into r.  A signer name not in the policy: SP_ERR_POLICY_UNKNOWN_SIGNER,
+ * *unknown and *unknown_len say which. */
+static sp_err parse_rule(sp_policy *p, const char *spec, sp_rule *r, const char **unknown,
+                         size_t *unknown_len)
 {
     const char *set;
     unsigned long long k;
@@ -143,8 +155,11 @@ static sp_err parse_rule(sp_policy *p, const char *spec, sp_rule *r)
                 if (p->signers[i].key.name_len == len &&
                     memcmp(p->signers[i].key.name, n, len) == 0)
                     break;
-            if (i == p->signer_count)
+            if (i == p->signer_count) {
+                *unknown = n;
+                *unknown_len = len;
                 return SP_ERR_POLICY_UNKNOWN_SIGNER;
+            }
             r->members |= 1u << i;
             n += len;
             if (*n == ',')
@@ -324,6 +339,8 @@ sp_err sp_policy_build(const sp_policy_spec *spec, sp_policy *p, uint8_t *bytes,
 {
     const sp_policy_signer_spec *order[SP_MAX_SIGNERS];
     uint32_t line = 0, index = 0, at = 0;
+    const char *unknown = NULL;
+    size_t unknown_len = 0;
     sp_err e;
 
     snprintf(detail, detail_cap, "policy");
@@ -338,6 +355,12 @@ sp_err sp_policy_build(const sp_policy_spec *spec, sp_policy *p, uint8_t *bytes,
     if (strlen(spec->deployment) > SP_MAX_DEPLOYMENT_BYTES)
         return too_long(detail, detail_cap, "deployment name", spec->deployment,
                         SP_MAX_DEPLOYMENT_BYTES);
+    if (!sp_policy_name_valid(SP_POLICY_NAME_DEPLOYMENT, (const uint8_t *)spec->deployment,
+                              strlen(spec->deployment))) {
+        snprintf(detail, detail_cap, "deployment name '%s': expected " NAME_CHARS(": / "),
+                 spec->deployment, SP_MAX_DEPLOYMENT_BYTES);
+        return SP_ERR_POLICY_FORMAT;
+    }
     strcpy(p->deployment, spec->deployment);
     p->version = spec->version;
     p->genesis = spec->genesis;
@@ -378,6 +401,12 @@ sp_err sp_policy_build(const sp_policy_spec *spec, sp_policy *p, uint8_t *bytes,
         sp_signer *s = &p->signers[i];
         if (strlen(order[i]->body) > SP_MAX_BODY_BYTES)
             return too_long(detail, detail_cap, "body name", order[i]->body, SP_MAX_BODY_BYTES);
+        if (!sp_policy_name_valid(SP_POLICY_NAME_BODY, (const uint8_t *)order[i]->body,
+                                  strlen(order[i]->body))) {
+            snprintf(detail, detail_cap, "body name '%s' (key %s): expected " NAME_CHARS(""),
+                     order[i]->body, order[i]->key.name, SP_MAX_BODY_BYTES);
+            return SP_ERR_POLICY_FORMAT;
+        }
         strcpy(s->body, order[i]->body);
         s->key = order[i]->key;
         if ((e = each_tag(p, order[i]->tags, set_tag_bit, &s->tags)) != SP_OK)
@@ -386,10 +415,16 @@ sp_err sp_policy_build(const sp_policy_spec *spec, sp_policy *p, uint8_t *bytes,
     p->signer_count = (uint32_t)spec->signer_count;
 
     for (size_t i = 0; i < spec->rule_count; i++)
-        if ((e = parse_rule(p, spec->rules[i], &p->rules[i])) != SP_OK) {
-            snprintf(detail, detail_cap, "rule '%s'%s", spec->rules[i],
-                     e == SP_ERR_USAGE ? ": expected 'K of all', 'K of TAG' or "
-                                         "'K of signers:NAME,...'" : "");
+        if ((e = parse_rule(p, spec->rules[i], &p->rules[i], &unknown, &unknown_len)) !=
+            SP_OK) {
+            int n = snprintf(detail, detail_cap, "rule '%s'%s", spec->rules[i],
+                             e == SP_ERR_USAGE ? ": expected 'K of all', 'K of TAG' or "
+                                                 "'K of signers:NAME,...'" : "");
+            size_t used = n < 0 ? 0 : (size_t)n < detail_cap ? (size_t)n : detail_cap - 1;
+            if (e == SP_ERR_POLICY_UNKNOWN_SIGNER) /* which name, and what names count */
+                snprintf(detail + used, detail_cap - used,
+                         ": no signer's key is named '%.*s' (a rule names signers by key "
+                         "name, not by body)", (int)unknown_len, unknown);
             return e;
         }
     p->rule_count = (uint32_t)spec->rule_count;

@@ -206,8 +206,21 @@ sp_err sp_signing_state_dir(const char *explicit_dir, char *out, size_t cap, con
         *why = n <= 0 ? "the state directory's name is empty" : "state directory name too long";
         return sp_file_fail(n <= 0 ? EINVAL : ENAMETOOLONG);
     }
-    while (n > 1 && out[n - 1] == '/')
-        out[--n] = '\0';
+    /* The directory's own entry is what lstat must see: "DIR/", "DIR/." and "DIR/./" name
+     * DIR, so they are trimmed to it (else a symbolic link DIR would be followed through
+     * them); a name ending in ".." names some other directory's entry, so it is refused. */
+    for (;;) {
+        while (n > 1 && out[n - 1] == '/')
+            out[--n] = '\0';
+        if (n > 2 && out[n - 1] == '.' && out[n - 2] == '/')
+            out[n -= 2] = '\0';
+        else
+            break;
+    }
+    if ((n == 2 && strcmp(out, "..") == 0) || (n > 2 && strcmp(out + n - 3, "/..") == 0)) {
+        *why = "the state directory's name ends in '..' (give its real path)";
+        return sp_file_fail(EINVAL);
+    }
     int existed = lstat(out, &st) == 0;
     if (!existed) {
         /* Created 0700 with its missing parents; its entry in the parent is made durable,
@@ -432,13 +445,20 @@ static sp_err guard(const sp_signer_key *key, const sp_sign_guard *g, const uint
                              sizeof rep->record_path)) != SP_OK ||
         (e = path_join(lock_path, sizeof lock_path, rep->state_dir, SP_SIGN_LOCK_FILE)) != SP_OK)
         return e;
+    /* A failure here is the lock file's (read-only or full storage, a link in its place),
+     * not the record's: rep->why says so, and no record is named. */
     int fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0)
+    if (fd < 0) {
+        rep->record_path[0] = '\0';
+        rep->why = "cannot create or open its lock file " SP_SIGN_LOCK_FILE;
         return sp_file_fail(errno);
+    }
     while (flock(fd, LOCK_EX) != 0) {
         if (errno != EINTR) {
             e = sp_file_fail(errno);
             close(fd);
+            rep->record_path[0] = '\0';
+            rep->why = "cannot lock its lock file " SP_SIGN_LOCK_FILE;
             return e;
         }
     }

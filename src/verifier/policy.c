@@ -156,6 +156,20 @@ static int body_syntax_ok(const uint8_t *s, size_t len)
     return len >= 1 && len <= SP_MAX_BODY_BYTES && all_chars(s, len, is_body_char);
 }
 
+int sp_policy_name_valid(uint32_t kind, const uint8_t *s, size_t len)
+{
+    switch (kind) {
+    case SP_POLICY_NAME_DEPLOYMENT:
+        return sp_deployment_valid(s, len);
+    case SP_POLICY_NAME_BODY:
+        return body_syntax_ok(s, len);
+    case SP_POLICY_NAME_TAG:
+        return tag_syntax_ok(s, len);
+    default:
+        return 0;
+    }
+}
+
 /* Length of a NUL-terminated string inside an array of `cap` bytes; cap if unterminated. */
 
 /* Bytewise order, a proper prefix first (the order of the sorted lines and names). */

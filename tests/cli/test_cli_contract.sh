@@ -7,9 +7,9 @@
 #              tables, through `softpause COMMAND SUB --help`, so they cannot drift)
 #   --json     every subcommand that takes --json prints one JSON object on stdout, a
 #              failure too ({"error": NAME, "message": TEXT})
-#   output     with stdout on /dev/full, on a full file system or past a file-size limit,
-#              every subcommand that prints exits 3 naming the errno; files written with
-#              --out appear whole or not at all
+#   output     with stdout on /dev/full, on a full file system, past a file-size limit or
+#              into a closed pipe, every subcommand that prints exits 3 naming the errno;
+#              files written with --out appear whole or not at all
 #   inputs     a directory given as an input file is refused naming the file and EISDIR
 set -u
 . tests/support/cli_lib.sh
@@ -233,6 +233,12 @@ run 3 "--json on /dev/full" sh -c "$SP device status --state $T/dev2 --json > /d
 contains "no JSON on stderr" "SP_ERR_IO" "$T/err"
 run 1 "a refusal on /dev/full keeps its status" sh -c "$SP device apply --state $T/dev2 --json $T/b1 > /dev/full"
 contains "and says the output was lost" "<stdout>: SP_ERR_IO" "$T/err"
+
+# A reader that closed the pipe: EPIPE reported, exit 3 -- not a silent death by SIGPIPE
+# (141).  The reader is gone long before the command writes.
+( sleep 0.3; $SP policy show $P 2> "$T/err"; echo $? > "$T/rc" ) | true
+same "closed pipe: exit 3" "$(cat "$T/rc")" 3
+contains "closed pipe: EPIPE named" "<stdout>: SP_ERR_IO: .*(Broken pipe)" "$T/err"
 
 # Past a file-size limit: EFBIG, not SIGXFSZ; --out leaves nothing behind.
 mkdir -p "$T/small"

@@ -441,6 +441,53 @@ static void test_provision_checks_before_creating(void)
     scratch_remove();
 }
 
+/* An init killed at any step (kill -9: no cleanup runs) leaves no half-provisioned device:
+ * what it leaves -- staged files, or a complete flash image without its chip file -- is
+ * replaced by the next init; a chip file, or anything at STATE that is no flash image, is
+ * never replaced. */
+static void test_provision_after_a_killed_init(void)
+{
+    static uint8_t flash[8192];
+    char state[1024], chip[1100], stage[1100], stage_chip[1100], names[256];
+    size_t flash_len = 0;
+    uint32_t line = 0;
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
+    snprintf(chip, sizeof chip, "%s.chip", state);
+    snprintf(stage, sizeof stage, "%s.provisioning", state);
+    snprintf(stage_chip, sizeof stage_chip, "%s.provisioning.chip", state);
+    /* A complete device, taken apart as a killed init would leave it. */
+    CHECK_OK(sp_devfile_provision(&DF, state, &D, (const uint8_t *)W.policy_text, W.policy_len,
+                                  &line));
+    CHECK(scratch_entries(names, sizeof names) == 2);
+    CHECK_OK(sp_file_read(state, flash, sizeof flash, &flash_len));
+    /* killed while staging: the staged files only */
+    CHECK(rename(state, stage) == 0 && rename(chip, stage_chip) == 0);
+    CHECK_OK(sp_devfile_provision(&DF, state, &D, (const uint8_t *)W.policy_text, W.policy_len,
+                                  &line));
+    CHECK(scratch_entries(names, sizeof names) == 2 && !sp_file_exists(stage) &&
+          !sp_file_exists(stage_chip));
+    /* killed between publishing the flash image and the chip file */
+    CHECK(unlink(chip) == 0);
+    CHECK_OK(sp_devfile_provision(&DF, state, &D, (const uint8_t *)W.policy_text, W.policy_len,
+                                  &line));
+    CHECK_OK(sp_devfile_open(&DF2, state));
+    CHECK_OK(sp_device_load(&D, &DF2.io, dev_crypto(&DF2)));
+    /* a chip file is a device, whatever the flash holds (an erased flash included) */
+    CHECK(unlink(state) == 0);
+    CHECK_ERR(sp_devfile_provision(&DF2, state, &D, (const uint8_t *)W.policy_text,
+                                   W.policy_len, &line),
+              SP_ERR_EXISTS);
+    /* a file at STATE that is no flash image is never replaced */
+    CHECK(unlink(chip) == 0);
+    CHECK_OK(sp_file_write_atomic(state, "not a device\n", 13, 0600, 0));
+    CHECK_ERR(sp_devfile_provision(&DF2, state, &D, (const uint8_t *)W.policy_text,
+                                   W.policy_len, &line),
+              SP_ERR_EXISTS);
+    CHECK(scratch_entries(names, sizeof names) == 1);
+    scratch_remove();
+}
+
 static void test_failures_name_the_file(void)
 {
     char state[1024], chip[1100];
@@ -670,6 +717,7 @@ int main(void)
     RUN_TEST(test_device_on_files);
     RUN_TEST(test_rollback_detected);
     RUN_TEST(test_provision_checks_before_creating);
+    RUN_TEST(test_provision_after_a_killed_init);
     RUN_TEST(test_failures_name_the_file);
     RUN_TEST(test_lock_excludes_other_processes);
     RUN_TEST(test_concurrent_consume_never_double_grants);

@@ -191,12 +191,14 @@ static void test_unknown_signer_and_tag(void)
     demo_spec(&spec, r1, 2);
     CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
               SP_ERR_POLICY_UNKNOWN_SIGNER);
-    CHECK(strcmp(detail, "rule '2 of signers:civ-alpha.example,nobody'") == 0);
+    CHECK(strcmp(detail, "rule '2 of signers:civ-alpha.example,nobody': no signer's key is "
+                         "named 'nobody' (a rule names signers by key name, not by body)") == 0);
     CHECK(len == 0);
     static const char *const r2[] = {"3 of all", "1 of signers:civ-alpha"};
     demo_spec(&spec, r2, 2);
     CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),
               SP_ERR_POLICY_UNKNOWN_SIGNER);
+    CHECK(strstr(detail, "no signer's key is named 'civ-alpha'") != NULL);
     static const char *const r3[] = {"3 of all", "1 of signers:civ-alpha.example,,mil-beta.example"};
     demo_spec(&spec, r3, 2);
     CHECK_ERR(sp_policy_build(&spec, &P, bytes, sizeof bytes, &len, detail, sizeof detail),

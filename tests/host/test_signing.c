@@ -458,6 +458,26 @@ static void test_guard_corrupt_record(void)
     scratch_remove();
 }
 
+/* The lock file cannot be opened (here: a symbolic link in its place, refused by
+ * O_NOFOLLOW): the error blames the lock file, not a record, and nothing is signed. */
+static void test_guard_lock_file_unusable(void)
+{
+    char t[1024], lock[1100], elsewhere[1100];
+    size_t n = statement(t, sizeof t, &W.policy, 2, "run");
+    scratch_make("signing");
+    scratch_path(state, sizeof state, "state");
+    CHECK(mkdir(state, 0700) == 0);
+    join(lock, sizeof lock, state, "/" SP_SIGN_LOCK_FILE);
+    scratch_path(elsewhere, sizeof elsewhere, "elsewhere");
+    CHECK(symlink(elsewhere, lock) == 0);
+    CHECK_ERR(sign(PF_CIV_A, t, n), SP_ERR_IO);
+    CHECK(srep.why != NULL && strstr(srep.why, "lock file") != NULL);
+    CHECK(srep.record_path[0] == '\0' && signed_len == 0);
+    CHECK(unlink(lock) == 0);
+    CHECK_OK(sign(PF_CIV_A, t, n));
+    scratch_remove();
+}
+
 /* The state directory: made 0700 with its parents; refused when it is a symbolic link, not
  * a directory, writable by others or someone else's; found from the environment. */
 static void test_guard_state_directory(void)
@@ -479,6 +499,19 @@ static void test_guard_state_directory(void)
     CHECK(srep.record_path[0] == '\0');
     join(state, sizeof state, link_path, "/"); /* a trailing slash does not hide it */
     CHECK_ERR(sign(PF_CIV_A, t, n), SP_ERR_IO);
+    /* ... nor "/." or "/./" (lstat would follow the link through them) */
+    static const char *const through[] = {"/.", "/./", "/.//./", "//."};
+    for (size_t i = 0; i < sizeof through / sizeof through[0]; i++) {
+        join(state, sizeof state, link_path, through[i]);
+        CHECK_ERR(sign(PF_CIV_A, t, n), SP_ERR_IO);
+        CHECK(srep.why != NULL && strstr(srep.why, "symbolic link") != NULL);
+    }
+    /* A name ending in ".." names another directory's entry: refused. */
+    join(state, sizeof state, real, "/..");
+    CHECK_ERR(sign(PF_CIV_A, t, n), SP_ERR_IO);
+    CHECK(srep.why != NULL && strstr(srep.why, "'..'") != NULL);
+    join(state, sizeof state, real, "/./"); /* the real directory, however spelt, is fine */
+    CHECK_OK(sign(PF_CIV_A, t, n));
 
     join(state, sizeof state, real, "");
     CHECK(chmod(real, 0770) == 0);
@@ -992,6 +1025,7 @@ int main(void)
     RUN_TEST(test_guard_per_deployment);
     RUN_TEST(test_guard_corrupt_record);
     RUN_TEST(test_guard_state_directory);
+    RUN_TEST(test_guard_lock_file_unusable);
     RUN_TEST(test_guard_same_key_other_paths);
     RUN_TEST(test_guard_migrates_old_records);
     RUN_TEST(test_guard_future);

@@ -783,6 +783,45 @@ static void test_arguments(void)
     CHECK_ERR(sp_policy_parse(&P, (const uint8_t *)"x", 1, NULL, NULL), SP_ERR_ARGUMENT);
 }
 
+/* The name syntax tools check before building a policy is the one the parser enforces. */
+static void test_name_syntax(void)
+{
+    static const struct {
+        uint32_t kind;
+        const char *name;
+        int ok;
+    } cases[] = {
+        {SP_POLICY_NAME_DEPLOYMENT, "softpause.example/global:1_a-B", 1},
+        {SP_POLICY_NAME_DEPLOYMENT, "my deployment", 0},
+        {SP_POLICY_NAME_DEPLOYMENT, "", 0},
+        {SP_POLICY_NAME_DEPLOYMENT, "d\xe2\x80\xae", 0},
+        {SP_POLICY_NAME_BODY, "un-panel.2_B", 1},
+        {SP_POLICY_NAME_BODY, "a/b", 0},
+        {SP_POLICY_NAME_BODY, "a b", 0},
+        {SP_POLICY_NAME_TAG, "civil-2", 1},
+        {SP_POLICY_NAME_TAG, "Civil", 0},
+        {SP_POLICY_NAME_TAG, "-", 0},
+        {SP_POLICY_NAME_TAG, "", 0},
+        {SP_POLICY_NAME_TAG, "a\xff", 0},
+        {3, "civil", 0}, /* no such kind */
+    };
+    char longest[SP_MAX_BODY_BYTES + SP_MAX_DEPLOYMENT_BYTES + SP_MAX_TAG_BYTES + 1];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        CHECK(sp_policy_name_valid(cases[i].kind, (const uint8_t *)cases[i].name,
+                                   strlen(cases[i].name)) == cases[i].ok);
+    static const struct {
+        uint32_t kind;
+        size_t max;
+    } limits[] = {{SP_POLICY_NAME_TAG, SP_MAX_TAG_BYTES},
+                  {SP_POLICY_NAME_BODY, SP_MAX_BODY_BYTES},
+                  {SP_POLICY_NAME_DEPLOYMENT, SP_MAX_DEPLOYMENT_BYTES}};
+    memset(longest, 'a', sizeof longest);
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+        CHECK(sp_policy_name_valid(limits[i].kind, (const uint8_t *)longest, limits[i].max));
+        CHECK(!sp_policy_name_valid(limits[i].kind, (const uint8_t *)longest, limits[i].max + 1));
+    }
+}
+
 int main(void)
 {
     if (sp_sodium_init() != SP_OK)
@@ -813,5 +852,6 @@ int main(void)
     RUN_TEST(test_validate_in_memory);
     RUN_TEST(test_two_keys_one_body);
     RUN_TEST(test_arguments);
+    RUN_TEST(test_name_syntax);
     return harness_finish("policy");
 }

@@ -44,7 +44,8 @@ typedef struct sp_devfile {
  *
  * Never waits: another holder is SP_ERR_DEV_BUSY at once, with its pid in *holder (0 when
  * the system cannot say).  provisioning: the device need not exist yet (device init);
- * otherwise a missing STATE is SP_ERR_IO (ENOENT) and no lock file is created for it.
+ * otherwise a missing STATE is SP_ERR_IO (ENOENT), a directory SP_ERR_IO (EISDIR), and no lock
+ * file is created for either.
  * A lock file that cannot be created or opened is SP_ERR_IO (sp_file_last_error; lk->path
  * names it).  Record locks belong to the process, and closing any descriptor of the file
  * drops them: take it once per process, and release it only with sp_devfile_unlock.
@@ -69,8 +70,12 @@ SP_MUST_CHECK sp_err sp_devfile_create(sp_devfile *df, const char *state_path);
 /*
  * Provision a device at state_path (device init; hold its lock): check the policy as the
  * device will (sp_policy_parse; *err_line names the line) before anything is created, then
- * sp_devfile_create and sp_device_init.  A failure after the files were created removes
- * them, so a refused or failed provisioning can always be retried.  Leaves *dev loaded.
+ * sp_devfile_create and sp_device_init on staged files (STATE.provisioning and
+ * STATE.provisioning.chip), published whole at the end, STATE.chip last.  A failure after
+ * the files were created removes them, so a refused or failed provisioning can always be
+ * retried; a process killed meanwhile leaves staged files or a flash image without its
+ * chip file, which the next provisioning replaces.  SP_ERR_EXISTS if STATE.chip exists or
+ * STATE exists and is not a flash image.  Leaves *dev loaded.
  */
 SP_MUST_CHECK sp_err sp_devfile_provision(sp_devfile *df, const char *state_path,
                                           sp_device *dev, const uint8_t *policy,

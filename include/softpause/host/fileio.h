@@ -34,6 +34,10 @@ SP_MUST_CHECK sp_err sp_file_make_dirs(const char *path, mode_t mode);
  * a path that must name a file. */
 SP_MUST_CHECK sp_err sp_file_not_dir(const char *path);
 
+/* fsync the directory that holds path, so that a name created or removed in it is
+ * durable.  SP_ERR_IO on failure. */
+SP_MUST_CHECK sp_err sp_file_sync_dir(const char *path);
+
 /* 1 if path exists (any type), else 0. */
 int sp_file_exists(const char *path);
 

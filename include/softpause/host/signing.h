@@ -81,8 +81,10 @@ SP_MUST_CHECK sp_err sp_cosignature_line(const sp_signer_key *key, uint64_t time
  * $SOFTPAUSE_STATE_DIR, else $XDG_STATE_HOME/softpause (an absolute $XDG_STATE_HOME), else
  * $HOME/.local/state/softpause.  Created (with missing parents) mode 0700 if absent, its
  * parent fsync'd.  Refused (SP_ERR_IO, *why says which): none can be named, it cannot be
- * created, it is a symbolic link or not a directory, it is owned by another user, or it is
- * writable by group or others.
+ * created, it is a symbolic link (also when named "LINK/." or "LINK/"; its parents may be
+ * links, since every name of the directory reaches the same lock and records) or not a
+ * directory, its name ends in "..", it is owned by another user, or it is writable by
+ * group or others.
  */
 SP_MUST_CHECK sp_err sp_signing_state_dir(const char *explicit_dir, char *out, size_t cap,
                                           const char **why);

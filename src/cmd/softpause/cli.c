@@ -211,6 +211,12 @@ const char *cli_shown(char *out, size_t cap, const char *s, size_t n)
     return dacc_utf8_escape(out, cap, s, n);
 }
 
+const char *cli_shown_path(const char *path)
+{
+    static char shown[6 * 4096 + 4];
+    return cli_shown(shown, sizeof shown, path, strlen(path));
+}
+
 static void usage_exit(const char *usage, int status)
 {
     fputs(usage, status == 0 ? stdout : stderr);
@@ -469,19 +475,19 @@ void cli_print_bundle_report(FILE *f, const sp_policy *policy, const uint8_t *le
         fputs("  checkpoint: not verified (see the error above)\n", f);
         return;
     }
-    char a[CLI_SHOWN_NAME], b[CLI_SHOWN_NAME];
+    char a[CLI_SHOWN_NAME], b[CLI_SHOWN_NAME], when[SP_UTC_BYTES];
     fprintf(f, "  checkpoint: %s, %llu entries; statement at index %llu\n",
             cli_shown(a, sizeof a, r->checkpoint.origin, strlen(r->checkpoint.origin)),
             (unsigned long long)r->checkpoint.size, (unsigned long long)r->index);
     for (uint32_t w = 0; w < wp->witness_count; w++)
         if (r->witnesses.cosigned & (1u << w))
-            fprintf(f, "  cosigned by %s (%s) at %llu\n",
+            fprintf(f, "  cosigned by %s (%s) at %s\n",
                     cli_shown(a, sizeof a, wp->witnesses[w].name, strlen(wp->witnesses[w].name)),
                     cli_shown(b, sizeof b, wp->witnesses[w].key.name, wp->witnesses[w].key.name_len),
-                    (unsigned long long)r->witnesses.cosig_time[w]);
+                    sp_utc_format(when, r->witnesses.cosig_time[w]));
     if (r->witnesses.quorum_met)
-        fprintf(f, "  witness quorum met; attested time %llu\n",
-                (unsigned long long)r->witnesses.quorum_time);
+        fprintf(f, "  witness quorum met; attested time %s\n",
+                sp_utc_format(when, r->witnesses.quorum_time));
     if (r->quorum.line_count > 0)
         cli_print_report(f, policy, leaf, r->leaf_len, &r->quorum);
 }
@@ -575,8 +581,11 @@ void cli_stdout_setup(void)
     if (!isatty(STDOUT_FILENO))
         setvbuf(stdout, stdout_buf, _IOFBF, sizeof stdout_buf);
     /* Past a file-size limit (ulimit -f), write() must fail with EFBIG, which is reported,
-     * instead of the default SIGXFSZ killing the process halfway through a file. */
+     * instead of the default SIGXFSZ killing the process halfway through a file; and a
+     * reader that closed the pipe is EPIPE, reported the same way (exit 3), instead of
+     * SIGPIPE killing the process without a word. */
     signal(SIGXFSZ, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
 }
 
 static void stdout_record(int err)

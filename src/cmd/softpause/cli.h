@@ -82,10 +82,11 @@ void cli_json_failure_members(void (*add)(dacc_json *j));
 
 /* Standard output.  cli_flush: flush now (a long-running command that prints progress);
  * 0, or -1 after recording the first failure's errno.  cli_finish: at exit, flush and
- * close stdout; a failed write anywhere (a full disk, /dev/full, EFBIG) is reported as
- * SP_ERR_IO naming the errno, and turns exit 0 into EXIT_IO.  cli_stdout_setup: at start,
- * buffer all of a one-shot command's output (not on a terminal), so that the one write
- * that can fail is cli_finish's, which knows its errno. */
+ * close stdout; a failed write anywhere (a full disk, /dev/full, EFBIG, EPIPE) is reported
+ * as SP_ERR_IO naming the errno, and turns exit 0 into EXIT_IO.  cli_stdout_setup: at
+ * start, buffer all of a one-shot command's output (not on a terminal), so that the one
+ * write that can fail is cli_finish's, which knows its errno; and ignore SIGXFSZ and
+ * SIGPIPE, so that those failures are errnos, not deaths. */
 int cli_flush(void);
 int cli_finish(int status);
 void cli_stdout_setup(void);
@@ -128,6 +129,10 @@ int cli_too_large(const char *file, const cli_input *what, size_t size);
  * an input printed in text goes through it; cli_error escapes its whole line. */
 #define CLI_SHOWN_NAME (6 * SP_MAX_NAME_BYTES + 4)
 const char *cli_shown(char *out, size_t cap, const char *s, size_t n);
+
+/* A file name from the command line escaped for a person, as cli_shown, into a static
+ * buffer that the next call overwrites (one per printf). */
+const char *cli_shown_path(const char *path);
 
 /* Load and parse a policy file; on failure prints the error (file:line) and returns the
  * exit status (0 on success). */

@@ -17,6 +17,7 @@
 #include "softpause/host/bundle_make.h"
 #include "softpause/host/fileio.h"
 #include "softpause/host/sodium_crypto.h"
+#include "softpause/host/utc.h"
 #include "softpause/note.h"
 
 static const char bundle_usage[] =
@@ -88,6 +89,7 @@ static int bundle_make(const char *policy_path, const char *log, const char *ind
 {
     static uint8_t note[SP_MAX_NOTE_BYTES + 1];
     sp_bundle_made made;
+    char when[SP_UTC_BYTES];
     uint64_t index = UINT64_MAX;
     size_t len = 0, bundle_len = 0;
     const char *what = NULL;
@@ -127,11 +129,11 @@ static int bundle_make(const char *policy_path, const char *log, const char *ind
     e = sp_file_write_atomic(out, bundle_buf, bundle_len, 0644, 0);
     if (e != SP_OK)
         return cli_error(e, out, 0, NULL);
-    fprintf(stderr, "bundle: epoch %llu at index %llu of %llu, %u witnesses, attested %llu\n",
+    fprintf(stderr, "bundle: epoch %llu at index %llu of %llu, %u witnesses, attested %s\n",
             (unsigned long long)made.statement.epoch, (unsigned long long)made.index,
             (unsigned long long)made.tree_size,
             (unsigned)__builtin_popcount(made.witnesses.cosigned),
-            (unsigned long long)made.witnesses.quorum_time);
+            sp_utc_format(when, made.witnesses.quorum_time));
     if (json) {
         dacc_json j;
         cli_json_begin(&j);

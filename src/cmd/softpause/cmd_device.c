@@ -17,6 +17,7 @@
 #include "softpause/encoding.h"
 #include "softpause/host/devfile.h"
 #include "softpause/host/fileio.h"
+#include "softpause/host/utc.h"
 
 static const char device_usage[] =
     "usage: softpause device init --policy POLICY --state FILE [--json]\n"
@@ -59,7 +60,7 @@ static sp_devlock lock;
 
 static void print_status(const sp_device_state *s, const sp_decision *d, int json)
 {
-    char hex[65];
+    char hex[65], when[SP_UTC_BYTES];
     if (json) {
         dacc_json j;
         cli_json_begin(&j);
@@ -123,8 +124,10 @@ static void print_status(const sp_device_state *s, const sp_decision *d, int jso
                sp_err_message(d->reason));
     printf("\nlast decision   %s (%s)\n", cli_mode_name(s->last_decision),
            s->last_reason == SP_OK ? "granted" : sp_err_message(s->last_reason));
-    printf("attested time   %llu%s\n", (unsigned long long)s->attested_time,
-           s->attested_time == 0 ? " (no witnessed checkpoint yet)" : "");
+    if (s->attested_time == 0)
+        printf("attested time   none (no witnessed checkpoint yet)\n");
+    else
+        printf("attested time   %s\n", sp_utc_format(when, s->attested_time));
     printf("record stamp    %llu\n", (unsigned long long)s->stamp);
 }
 
@@ -142,6 +145,8 @@ static int take_lock(const char *state, int provisioning)
         return cli_error(e, lock.path, 0, "held by a process whose pid is not visible here");
     if (!provisioning && sp_file_last_errno() == ENOENT)
         return cli_error(e, state, 0, "no simulated device here (run device init first?)");
+    if (!provisioning && sp_file_last_errno() == EISDIR)
+        return cli_error(e, state, 0, "a directory, not a simulated device's flash image");
     return cli_error(e, lock.path, 0, "cannot create or open the device's lock file");
 }
 
@@ -235,6 +240,8 @@ int cmd_device(int argc, char **argv)
         sp_err e = sp_devfile_provision(&df, state, &dev, buf, len, &line);
         if (e != SP_OK) {
             sp_devfile_unlock(&lock, 1); /* a failed init leaves nothing behind */
+            if ((e == SP_ERR_EXISTS || e == SP_ERR_IO) && df.fail_path != NULL)
+                return cli_error(e, df.fail_path, 0, "%s", df.fail_what); /* which file */
             if (e == SP_ERR_EXISTS || e == SP_ERR_IO) /* the state's files, not the policy */
                 return cli_error(e, state, 0, NULL);
             return device_error(e, policy, line, "provisioning refused");
@@ -254,7 +261,8 @@ int cmd_device(int argc, char **argv)
             cli_json_end(&j);
             return EXIT_OK;
         }
-        printf("provisioned %s (policy anchored; paused until the first authorisation)\n", state);
+        printf("provisioned %s (policy anchored; paused until the first authorisation)\n",
+               cli_shown_path(state));
         return EXIT_OK;
     }
     if (sub == 1 && npos == 1) {
@@ -304,10 +312,9 @@ int cmd_device(int argc, char **argv)
     if (sub == 2 && npos == 1) {
         uint64_t seconds;
         sp_decision d;
-        if ((rc = cli_number(pos[0], SP_MAX_TIME, &seconds, "SECONDS")) != 0)
+        /* (the range printed on a refusal is the one accepted: 0 is not) */
+        if ((rc = cli_number_range(pos[0], 1, SP_MAX_TIME, &seconds, "SECONDS")) != 0)
             return rc;
-        if (seconds == 0)
-            return cli_usage("SECONDS: ask for at least 1 second of work");
         cli_json_failure_members(pause_members);
         if ((rc = boot(state)) != 0) {
             if (!json)

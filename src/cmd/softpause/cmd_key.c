@@ -40,6 +40,7 @@ int cmd_key(int argc, char **argv)
     if (e != SP_OK)
         return cli_error(e, e == SP_ERR_EXISTS || e == SP_ERR_IO ? out : NULL, 0,
                          "key '%s'", pos[1]);
-    printf("%s\n%s\n", kpath, ppath);
+    printf("%s\n", cli_shown_path(kpath)); /* (--out may name any bytes) */
+    printf("%s\n", cli_shown_path(ppath));
     return EXIT_OK;
 }

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "dacc/utf8.h"
 #include "softpause/host/keyfile.h"
 #include "softpause/host/signing.h"
 #include "softpause/host/sodium_crypto.h"
@@ -65,9 +66,12 @@ static int note_sign(const char *key_path, int as_text, const char *input,
     e = sp_note_sign_guarded(&key, &guard, in_buf, in_len, as_text, out_buf, sizeof out_buf,
                              &out_len, &text_len, &rep, &line);
     sp_signer_key_wipe(&key);
-    if (rep.migrated_from[0] != '\0')
-        fprintf(stderr, "softpause: signing record %s migrated into %s\n", rep.migrated_from,
-                rep.record_path);
+    if (rep.migrated_from[0] != '\0') { /* (paths are escaped like every name shown) */
+        static char from[4 * SP_SIGN_PATH_MAX], into[4 * SP_SIGN_PATH_MAX];
+        fprintf(stderr, "softpause: signing record %s migrated into %s\n",
+                dacc_utf8_escape(from, sizeof from, rep.migrated_from, strlen(rep.migrated_from)),
+                dacc_utf8_escape(into, sizeof into, rep.record_path, strlen(rep.record_path)));
+    }
     if (e != SP_OK)
         return cli_sign_error(e, where, line, &guard, &rep);
     fwrite(out_buf, 1, out_len, stdout); /* checked by cli_finish */

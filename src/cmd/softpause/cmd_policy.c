@@ -15,6 +15,7 @@
 #include "softpause/host/keyfile.h"
 #include "softpause/host/policy_build.h"
 #include "softpause/host/sodium_crypto.h"
+#include "softpause/host/utc.h"
 
 static const char policy_usage[] =
     "usage: softpause policy init --deployment NAME --genesis UNIX --epoch-length SECONDS\n"
@@ -51,10 +52,8 @@ static sp_policy policy;
 static int parse_signer(const char *spec, sp_policy_signer_spec *s, char *body, char *tags)
 {
     const char *c1 = strchr(spec, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-    if (c2 == NULL || c1 == spec) {
-        fprintf(stderr, "softpause: error: --signer '%s': expected BODY:TAGS:FILE.pub\n", spec);
-        return EXIT_USAGE;
-    }
+    if (c2 == NULL || c1 == spec) /* (cli_usage escapes what it prints) */
+        return cli_usage("--signer '%s': expected BODY:TAGS:FILE.pub", spec);
     if ((size_t)(c1 - spec) > SP_MAX_BODY_BYTES)
         return cli_error(SP_ERR_POLICY_LIMIT, NULL, 0, "--signer: body name '%.*s' is %zu bytes, "
                          "at most %u", (int)(c1 - spec), spec, (size_t)(c1 - spec),
@@ -171,13 +170,13 @@ static void show_witness_human(const sp_wpolicy *wp)
         printf("  %-12s key %s %08x%s%s\n", SHOWN(a, wp->witnesses[w].name),
                SHOWN(b, wp->witnesses[w].key.name), (unsigned)wp->witnesses[w].key.key_id,
                wp->witnesses[w].url[0] ? "  " : "", SHOWN(u, wp->witnesses[w].url));
-    for (uint32_t g = 0; g < wp->group_count; g++)
-        printf("  group %s: %u of %u\n", wp->groups[g].name, (unsigned)wp->groups[g].k,
+    for (uint32_t g = 0; g < wp->group_count; g++) /* (group names may hold any high byte) */
+        printf("  group %s: %u of %u\n", SHOWN(a, wp->groups[g].name), (unsigned)wp->groups[g].k,
                (unsigned)wp->groups[g].n);
     printf("witness quorum: %s\n",
-           wp->quorum_kind == SP_QUORUM_GROUP     ? wp->groups[wp->quorum_index].name
-           : wp->quorum_kind == SP_QUORUM_WITNESS ? wp->witnesses[wp->quorum_index].name
-                                                  : "none");
+           SHOWN(a, wp->quorum_kind == SP_QUORUM_GROUP ? wp->groups[wp->quorum_index].name
+                    : wp->quorum_kind == SP_QUORUM_WITNESS ? wp->witnesses[wp->quorum_index].name
+                                                           : "none"));
 }
 
 static void show_witness_json(dacc_json *j, const sp_wpolicy *wp)
@@ -222,10 +221,10 @@ static void show_witness_json(dacc_json *j, const sp_wpolicy *wp)
 
 static void show_human(const sp_policy *p)
 {
-    char hex[65];
+    char hex[65], when[SP_UTC_BYTES];
     printf("deployment    %s\nversion       %llu\n", p->deployment, (unsigned long long)p->version);
-    printf("genesis       %llu\nepoch length  %llu s\nallowance     %llu s per epoch\n",
-           (unsigned long long)p->genesis, (unsigned long long)p->epoch_length,
+    printf("genesis       %s\nepoch length  %llu s\nallowance     %llu s per epoch\n",
+           sp_utc_format(when, p->genesis), (unsigned long long)p->epoch_length,
            (unsigned long long)p->allowance);
     printf("max staleness %llu s\n", (unsigned long long)p->max_staleness);
     printf("hash          %s\n", cli_hex(hex, p->hash, 32));
@@ -358,7 +357,7 @@ static void print_summary(const char *path, int json, int full)
         dacc_json_string(&j, hex);
         cli_json_end(&j);
     } else if (full) {
-        printf("%s: ok: canonical, %u signers, %u rules, hash %s\n", path,
+        printf("%s: ok: canonical, %u signers, %u rules, hash %s\n", cli_shown_path(path),
                (unsigned)policy.signer_count, (unsigned)policy.rule_count, hex);
     } else {
         printf("%s\n", hex);

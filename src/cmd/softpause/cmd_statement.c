@@ -91,6 +91,10 @@ static int statement_new(const char *policy_path, const char *epoch_s, const cha
     sp_err e = sp_statement_for_epoch(&st, &policy, epoch, mode, (uint32_t)permille);
     if (e == SP_OK)
         e = sp_statement_format(&st, text, sizeof text, &len);
+    if (e == SP_ERR_STMT_START_RANGE) /* name the limit in epochs, as the option counts */
+        return cli_error(e, NULL, 0, "--epoch %s: this policy's last epoch is %llu", epoch_s,
+                         (unsigned long long)((SP_MAX_TIME - policy.genesis) /
+                                              policy.epoch_length));
     if (e != SP_OK)
         return cli_error(e, NULL, 0, "epoch %s, mode %s", epoch_s, mode_s);
     if (json) {
@@ -255,8 +259,9 @@ static int statement_verify(const char *policy_path, int json, const char *input
     }
     if (e != SP_OK)
         return rc;
-    printf("accepted: %s epoch %llu (start %llu), mode %s", st.deployment,
-           (unsigned long long)st.epoch, (unsigned long long)st.start, cli_mode_name(st.mode));
+    char when[SP_UTC_BYTES];
+    printf("accepted: %s epoch %llu (start %s), mode %s", st.deployment,
+           (unsigned long long)st.epoch, sp_utc_format(when, st.start), cli_mode_name(st.mode));
     if (st.mode == SP_MODE_THROTTLE)
         printf(" %u permille", (unsigned)st.permille);
     putchar('\n');

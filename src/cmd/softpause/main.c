@@ -54,7 +54,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return cli_finish(commands[i].run(argc - 2, argv + 2));
-    fprintf(stderr, "softpause: error: unknown command '%s'\n", argv[1]);
+    cli_usage("unknown command '%s'", argv[1]); /* (escaped: it may be any bytes) */
     fputs(main_usage, stderr);
-    return EXIT_USAGE;
+    return cli_finish(EXIT_USAGE);
 }
