@@ -119,6 +119,13 @@ for c in note policy statement bundle log device; do
         done < "$T/union"
     done
 done
+# A one-value option given twice is refused: last-wins would silently drop the first.
+for args in "device status --state A --state B" "policy hash --policy A --policy=B" \
+    "log serve --db A --db B" "note sign --key A --key B" "statement new --epoch 1 --epoch 2" \
+    "witness serve --db A --db B" "bundle make --index 1 --index 2"; do
+    run 2 "$args" $SP $args
+    contains "$args: named" "option --[a-z]* given twice" "$T/err"
+done
 run 2 "an option of no subcommand" $SP device status --state "$T/dev" --bogus
 contains "refusal lists what it takes" "options of device status: --state ARG" "$T/err"
 # --policy names the policy where a policy is what the command works on

@@ -73,9 +73,9 @@ R2=$( { printf '\001'; printf '\000one' | openssl dgst -sha256 -binary;
         printf '\000two' | openssl dgst -sha256 -binary; } | openssl dgst -sha256 -binary | base64)
 P12=$(leaf_hash two)                                    # consistency proof 1 -> 2
 
-serve() { # serve ARGS... : start a witness, wait for its port, set URL and PID
+serve() { # serve ARGS... : start a witness on ${DB:-$T/w.db}, wait for its port, set URL and PID
     rm -f "$T/port"
-    $SP witness serve --key "$W.key" --db "$T/w.db" --port-file "$T/port" "$@" \
+    $SP witness serve --key "$W.key" --db "${DB:-$T/w.db}" --port-file "$T/port" "$@" \
         > "$T/serve.out" 2> "$T/serve.err" &
     PID=$!
     for i in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done
@@ -188,7 +188,9 @@ stop
 
 # ---- a full disk says so ------------------------------------------------------------------------
 if small_disk "$T/small"; then
-    serve --init --log "$LOG.pub" --db "$T/small/w.db"
+    DB=$T/small/w.db
+    serve --init --log "$LOG.pub"
+    DB=
     fill_disk "$T/small"
     checkpoint 1 "$R1" "$LOG.key"
     post 0

@@ -246,6 +246,7 @@ void cli_parse(int argc, char **argv, const char *name, const cli_opt *opts, con
                size_t max_pos, size_t *npos, const char *usage)
 {
     int only_positional = 0;
+    unsigned char given[64] = {0}; /* one-value options seen (a second would be ignored) */
     *npos = 0;
     /* JSON mode first, so that every error of this run, even one about an earlier
      * argument, is a JSON object. */
@@ -295,8 +296,16 @@ void cli_parse(int argc, char **argv, const char *name, const cli_opt *opts, con
         }
         if (o->flag != NULL)
             *o->flag = 1;
-        if (o->value != NULL)
+        if (o->value != NULL) {
+            size_t k = (size_t)(o - opts);
+            if (k < sizeof given && given[k]) { /* last-wins would silently drop the first */
+                cli_usage("option %s given twice", o->name);
+                usage_exit(usage, EXIT_USAGE);
+            }
+            if (k < sizeof given)
+                given[k] = 1;
             *o->value = val;
+        }
         if (o->list != NULL) {
             if (*o->count >= o->max) {
                 cli_usage("too many %s options (at most %zu)", o->name, o->max);
