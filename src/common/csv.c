@@ -257,13 +257,13 @@ dacc_csv *dacc_csv_open(const char *path, char *err, size_t errlen)
     text_check tc = {0, 1, 0};
     int bad = 0;
     for (;;) {
+        if (len > DACC_CSV_MAX_FILE) { /* one byte past the limit is enough to refuse */
+            snprintf(err, errlen, "%s: expected at most %u bytes", path, DACC_CSV_MAX_FILE);
+            bad = 1;
+            break;
+        }
         if (len == cap - 1) {
-            if (cap > DACC_CSV_MAX_FILE) {
-                snprintf(err, errlen, "%s: expected at most %u bytes", path, DACC_CSV_MAX_FILE);
-                bad = 1;
-                break;
-            }
-            cap *= 2;
+            cap = cap > DACC_CSV_MAX_FILE / 2 ? (size_t)DACC_CSV_MAX_FILE + 2 : 2 * cap;
             buf = dacc_xrealloc(buf, cap, 1);
         }
         size_t n = fread(buf + len, 1, cap - 1 - len, f);
@@ -485,7 +485,7 @@ int dacc_parse_decimal(const char *s, double *out)
         return -1;
     if (!isfinite(v) || (nonzero && (v == 0 || (errno == ERANGE && fabs(v) < DBL_MIN))))
         return -2;
-    *out = v;
+    *out = v == 0 ? 0.0 : v; /* "-0" is 0: a signed zero means nothing in an input */
     return 0;
 }
 

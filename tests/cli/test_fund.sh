@@ -169,6 +169,25 @@ if [ -w /dev/full ]; then
     done
 fi
 
+# ---- issue 8 item 11, review -------------------------------------------------------------------
+run 2 "exact and decimals" $FUND qf --exact --decimals 6 $D/gitcoin_vector.csv
+contains "exact and decimals" "give one of them" "$T/err"
+# names in messages are escaped: a project name cannot rewrite the terminal
+printf 'voter,project,amount\na,"p\033[2J\342\200\256",1e308\na,"p\033[2J\342\200\256",1e308\n' > "$T/escname.csv"
+run 1 "escaped project name" $FUND qf "$T/escname.csv"
+contains "escaped project name" "to 'p\\\\u001b\[2J\\\\u202e' sum past" "$T/err"
+if LC_ALL=C grep -q "$(printf '\033')" "$T/err"; then bad "escaped project name: raw ESC"; else ok; fi
+run 1 "plot into a directory" $FUND qf --plot "$T" $D/gitcoin_vector.csv
+contains "plot into a directory" "cannot write: Is a directory" "$T/err"
+if [ -w /dev/full ]; then
+    run 1 "plot to /dev/full" $FUND qf --plot /dev/full $D/gitcoin_vector.csv
+    contains "plot to /dev/full" "/dev/full: cannot write: No space left on device" "$T/err"
+fi
+# an existing chart is replaced whole or kept: a failed run leaves it as it was
+printf 'old' > "$T/keep.svg"
+run 1 "plot kept on failure" $FUND qf --plot "$T/keep.svg" "$T/escname.csv"
+same "plot kept on failure" "$(cat "$T/keep.svg")" old
+
 # ---- real data --------------------------------------------------------------------------------
 GR3=$SHARED/gitcoin-gr3/GR03_contributions.csv
 if [ -f "$GR3" ]; then

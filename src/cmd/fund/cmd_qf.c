@@ -189,6 +189,8 @@ int fund_cmd_qf(int argc, char **argv)
     if (npos != 1)
         return fund_cli_usage_error("expected one contributions FILE (fund qf --help)");
     unsigned decimals = 0;
+    if (exact && decimals_text != NULL)
+        return fund_cli_usage_error("--exact is --decimals 0: give one of them");
     if (decimals_text != NULL) {
         uint64_t d;
         if (dacc_parse_units(decimals_text, 0, &d) != 0 || d > FUND_MAX_DECIMALS)
