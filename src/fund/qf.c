@@ -375,8 +375,10 @@ fund_err fund_qf(const fund_round *r, const fund_qf_opts *o, fund_qf_result *res
         res->alpha = alpha;
         res->budget = o->pool;
         for (size_t p = 0; p < n; p++) {
-            double amount = alpha * res->ideal[p] + (1 - alpha) * res->contrib[p];
-            double m = amount - res->contrib[p];
+            /* alpha * V^2 + (1 - alpha) * C - C, as alpha * (V^2 - C): the difference of
+             * two large amounts cancelled a small alpha's match to 0 (1e200 donations, a
+             * pool of 1: every match 0, the pool unallocated) */
+            double m = alpha * res->raw[p];
             res->match[p] = m > 0 ? m : 0;
             res->total_match += res->match[p];
         }
