@@ -7,6 +7,7 @@
 #include "dacc/u128.h"
 #include "dacc/xalloc.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,12 @@ fund_err fund_distribute(const double *raw, size_t n, const fund_qf_opts *o, dou
         inf.budget = total < o->pool ? total : o->pool;
     inf.saturated = o->has_pool && total >= o->pool;
     double cap = o->has_cap ? (o->cap_is_fraction ? o->cap_fraction * o->pool : o->cap) : 0;
+    if (o->has_cap && o->cap_is_fraction && o->pool > 0 && !(cap >= DBL_MIN)) {
+        snprintf(msg, FUND_MSG_MAX,
+                 "the cap, %g of the pool %g, is below the smallest double (2.2e-308): it "
+                 "would be 0", o->cap_fraction, o->pool);
+        return FUND_ERR_RANGE;
+    }
     int *capped = dacc_xcalloc(n, sizeof *capped);
     double remaining = inf.budget, share = total;
     for (;;) {

@@ -183,6 +183,12 @@ if [ -w /dev/full ]; then
     run 1 "plot to /dev/full" $FUND qf --plot /dev/full $D/gitcoin_vector.csv
     contains "plot to /dev/full" "/dev/full: cannot write: No space left on device" "$T/err"
 fi
+# a cap fraction of a pool that underflows to 0 is refused, not every match 0
+run 1 "cap underflow" $FUND qf --pool 1e-300 --cap-fraction 1e-300 $D/gitcoin_vector.csv
+contains "cap underflow" "FUND_ERR_RANGE: the cap, 1e-300 of the pool 1e-300, is below the smallest double" "$T/err"
+# trust thresholds whose difference passes the largest double (every factor was 0)
+run 0 "trust thresholds far apart" $FUND qf --scores $D/scores.csv --trust-low -1e308 --trust-high 1e308 $D/gitcoin_vector.csv
+same "trust thresholds far apart" "$(col match p1)" 17
 # an existing chart is replaced whole or kept: a failed run leaves it as it was
 printf 'old' > "$T/keep.svg"
 run 1 "plot kept on failure" $FUND qf --plot "$T/keep.svg" "$T/escname.csv"

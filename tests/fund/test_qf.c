@@ -301,6 +301,11 @@ static void test_eligibility(void)
     CHECK_NEAR(r.c[r.proj_start[0] + 2].amount, 9 * 0.525, 1e-15);
     CHECK(fund_trust_factor(20, 10, 30) == 0.5 && fund_trust_factor(5, 10, 30) == 0 &&
           fund_trust_factor(31, 10, 30) == 1);
+    /* issue 8 item 11 (review): thresholds whose difference passes the largest double
+     * made every factor (s - A) / inf = 0 (every match 0, exit 0) */
+    CHECK(fund_trust_factor(0, -1e308, 1e308) == 0.5);
+    CHECK_NEAR(fund_trust_factor(1e308, -1.7e308, 1.7e308), (1e308 / 2 + 1.7e308 / 2) / 1.7e308,
+               1e-15);
     CHECK(fund_round_apply_trust(&r, path, 30, 10, msg) == FUND_ERR_ARG);
     fund_round_free(&r);
     load_vector(&r, 1, 1);
