@@ -81,6 +81,18 @@ void fund_cli_parse(int argc, char **argv, const fund_opt *opts, const char **po
     }
 }
 
+int fund_cli_json_end(dacc_json *j)
+{
+    if (dacc_json_end(j) == 0)
+        return FUND_EXIT_OK;
+    if (j->nonfinite)
+        fund_cli_eline("fund: error: FUND_ERR_RANGE: a number in the JSON output is not "
+                       "finite (written as null)");
+    else if (!ferror(j->f))
+        fund_cli_eline("fund: error: internal: the JSON output is malformed");
+    return FUND_EXIT_DATA; /* a write error: the final flush of stdout names the errno */
+}
+
 int fund_cli_finish_stdout(int rc)
 {
     /* glibc keeps unwritten data in the buffer after a failed write, so a failure earlier

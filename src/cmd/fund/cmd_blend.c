@@ -111,10 +111,8 @@ int fund_cmd_blend(int argc, char **argv)
         }
         dacc_json_array_end(&j);
         dacc_json_object_end(&j);
-        if (dacc_json_end(&j) != 0) {
-            deep_error("blend", "writing JSON failed");
+        if (fund_cli_json_end(&j) != 0)
             goto out;
-        }
     } else {
         printf("repo,share,merged_into,alone_total,alone_mean\n");
         for (size_t s = 0; s < nsubs; s++) {

@@ -148,10 +148,8 @@ int fund_cmd_flow(int argc, char **argv)
         }
         dacc_json_array_end(&j);
         dacc_json_object_end(&j);
-        if (dacc_json_end(&j) != 0) {
-            deep_error("flow", "writing JSON failed");
+        if (fund_cli_json_end(&j) != 0)
             goto out;
-        }
     } else {
         printf("repo,payout,inflow,originality\n");
         for (size_t k = 0; k < nr; k++) {

@@ -195,10 +195,8 @@ int fund_cmd_jury(int argc, char **argv)
         }
         dacc_json_array_end(&j);
         dacc_json_object_end(&j);
-        if (dacc_json_end(&j) != 0) {
-            deep_error("jury", "writing JSON failed");
+        if (fund_cli_json_end(&j) != 0)
             goto out;
-        }
     } else {
         printf("repo,weight,component,parent\n");
         for (size_t i = 0; i < n; i++) {

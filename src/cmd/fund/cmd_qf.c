@@ -161,7 +161,7 @@ static int print_json(const fund_round *r, const fund_qf_opts *o, const fund_qf_
     }
     dacc_json_array_end(&j);
     dacc_json_object_end(&j);
-    return dacc_json_end(&j) == 0 ? FUND_EXIT_OK : FUND_EXIT_DATA;
+    return fund_cli_json_end(&j);
 }
 
 int fund_cmd_qf(int argc, char **argv)

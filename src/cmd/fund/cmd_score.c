@@ -125,10 +125,8 @@ int fund_cmd_score(int argc, char **argv)
         }
         dacc_json_array_end(&j);
         dacc_json_object_end(&j);
-        if (dacc_json_end(&j) != 0) {
-            deep_error("score", "writing JSON failed");
+        if (fund_cli_json_end(&j) != 0)
             goto out;
-        }
     } else if (strcmp(by, "submission") == 0) {
         printf("repo,answers,total,mean\n");
         for (size_t s = 0; s < nsubs; s++) {

@@ -58,6 +58,11 @@ void fund_cli_eline(const char *fmt, ...)
 #endif
     ;
 
+/* Finish a JSON document on stdout: FUND_EXIT_OK, or FUND_EXIT_DATA after saying why
+ * (a non-finite number, which no output may carry, or misuse of the writer; a write
+ * error is named with its errno by fund_cli_finish_stdout). */
+int fund_cli_json_end(dacc_json *j);
+
 /* Print "fund: usage error: ..." and return FUND_EXIT_USAGE. */
 int fund_cli_usage_error(const char *fmt, ...)
 #if defined(__GNUC__)
