@@ -85,7 +85,8 @@ int dacc_csv_number(dacc_csv *r, size_t col, double *out);
 int dacc_csv_units(dacc_csv *r, size_t col, unsigned decimals, uint64_t *out);
 
 /* Writing: one field, quoted (with "" escapes) only when it holds a comma, quote, CR or
- * LF, or starts or ends with a space. */
+ * LF, or starts or ends with a space; each byte that is not well-formed UTF-8 written as
+ * U+FFFD, so the output is always text the reader accepts. */
 #include <stdio.h>
 void dacc_csv_put(FILE *f, const char *s);
 /* A double in the shortest of "%.15g", "%.16g", "%.17g" that reads back to the same

@@ -536,17 +536,26 @@ void dacc_csv_put(FILE *f, const char *s)
     int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
     for (size_t i = 0; i < n && !quote; i++)
         quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
-    if (!quote) {
-        fputs(s, f);
-        return;
+    if (quote)
+        fputc('"', f);
+    const unsigned char *p = (const unsigned char *)s;
+    while (n > 0) {
+        uint32_t cp;
+        size_t k = dacc_utf8_decode(p, n, &cp);
+        if (k == 0) { /* not UTF-8 (a file name from the command line): U+FFFD, so the
+                         output stays text the reader takes back */
+            fputs("\xEF\xBF\xBD", f);
+            k = 1;
+        } else {
+            if (quote && cp == '"')
+                fputc('"', f);
+            fwrite(p, 1, k, f);
+        }
+        p += k;
+        n -= k;
     }
-    fputc('"', f);
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"')
-            fputc('"', f);
-        fputc(s[i], f);
-    }
-    fputc('"', f);
+    if (quote)
+        fputc('"', f);
 }
 
 void dacc_csv_put_number(FILE *f, double v)

@@ -405,6 +405,8 @@ static void test_svg_and_put(void)
     fputc(',', m);
     dacc_csv_put_number(m, -0.0);
     fputc('\n', m);
+    dacc_csv_put(m, "sub\xff.csv"); /* a file name that is not UTF-8 (review, item 11) */
+    fputs(",1\n", m);
 
     fclose(m);
     dacc_csv *r = open_s(out);
@@ -417,6 +419,8 @@ static void test_svg_and_put(void)
         CHECK(dacc_csv_next(r) == DACC_CSV_RECORD);
         CHECK(dacc_csv_number(r, 0, &v) == 0 && v == 0.1);
         CHECK(strcmp(dacc_csv_field(r, 1), "0") == 0);
+        CHECK(dacc_csv_next(r) == DACC_CSV_RECORD);
+        CHECK(strcmp(dacc_csv_field(r, 0), "sub\xef\xbf\xbd.csv") == 0);
         dacc_csv_close(r);
     }
     free(out);
