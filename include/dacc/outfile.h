@@ -6,7 +6,9 @@
  * fopen would have (0666 less the umask) and renames it over PATH.  Any failure removes
  * the temporary file and leaves PATH as it was.  Something that exists and is not a
  * regular file (/dev/stdout, a pipe, /dev/full) is written in place: renaming over it
- * would replace it.  Errors are "PATH: cannot write: <errno text>" in err.
+ * would replace it.  A symbolic link at PATH is replaced by the new file, not followed
+ * (its target is left alone).  A process killed while writing leaves PATH as it was and
+ * at most its PATH.tmp.XXXXXX.  Errors are "PATH: cannot write: <errno text>" in err.
  */
 #ifndef DACC_OUTFILE_H
 #define DACC_OUTFILE_H
