@@ -163,7 +163,8 @@ printf 'project,owner\nnope,nobody\n' > "$T/owners_none.csv"
 run 0 "owners matching nothing" $FUND qf --owners "$T/owners_none.csv" $D/gitcoin_vector.csv
 # write errors: exit 1 naming the errno, for every output path
 if [ -w /dev/full ]; then
-    for c in "qf" "qf --json" "pairwise" "cocm" "qf --help"; do
+    for c in "qf" "qf --json" "qf --decimals 6 --json" "qf --alpha --pool 10" "pairwise" \
+        "pairwise --json" "cocm" "cocm --json" "qf --help"; do
         run 1 "stdout full: $c" sh -c "$FUND $c $D/gitcoin_vector.csv > /dev/full"
         contains "stdout full: $c" "FUND_ERR_IO: cannot write the standard output: No space left on device" "$T/err"
     done

@@ -173,6 +173,17 @@ run 1 "escaped node name" $FUND flow --source S --amount 1 "$T/esc_edges.csv"
 contains "escaped node name" 'no originality for S' "$T/err"
 run 1 "escaped source name" $FUND flow --source "$(printf 'q\033[2J')" --amount 1 "$T/esc_edges.csv"
 contains "escaped source name" 'the source q\\u001b\[2J is not a node' "$T/err"
+# stdout on /dev/full: every deep subcommand, every output format, names the errno
+if [ -w /dev/full ]; then
+    for c in "jury --json $D/deep_pairs.csv" "jury --method bt $D/deep_pairs.csv" \
+        "score $D/deep_pairs.csv $D/deep_sub_flat.csv" "score --json $D/deep_pairs.csv $D/deep_sub_flat.csv" \
+        "score --by juror $D/deep_pairs.csv $D/deep_sub_flat.csv" "score --by pair $D/deep_pairs.csv $D/deep_sub_flat.csv" \
+        "blend $D/deep_pairs.csv $D/deep_sub_flat.csv $D/deep_sub_exact.csv" \
+        "blend --json $D/deep_pairs.csv $D/deep_sub_flat.csv $D/deep_sub_exact.csv" "score --help"; do
+        run 1 "stdout full: $c" sh -c "$FUND $c > /dev/full"
+        contains "stdout full: $c" "FUND_ERR_IO: cannot write the standard output: No space left on device" "$T/err"
+    done
+fi
 # every subcommand, every option a sibling takes: refused (exit 2, "unknown option")
 # unless its own --help lists it
 allopts="--voter-col --project-col --amount-col --owners --min --scores --trust-low --trust-high
