@@ -85,7 +85,8 @@ int dacc_csv_number(dacc_csv *r, size_t col, double *out);
 int dacc_csv_units(dacc_csv *r, size_t col, unsigned decimals, uint64_t *out);
 
 /* Writing: one field, quoted (with "" escapes) only when it holds a comma, quote, CR or
- * LF, or starts or ends with a space. */
+ * LF, or starts or ends with a space; each byte that is not well-formed UTF-8 written as
+ * U+FFFD, so the output is always text the reader accepts. */
 #include <stdio.h>
 void dacc_csv_put(FILE *f, const char *s);
 /* A double in the shortest of "%.15g", "%.16g", "%.17g" that reads back to the same
@@ -96,8 +97,9 @@ void dacc_csv_put_number(FILE *f, double v);
  * Strict decimal: [+-] (digits [. digits*] | . digits) [(e|E) [+-] digits], nothing else:
  * no spaces, no hex, no inf/nan, no empty string.  The value must be representable: a
  * number past the largest double (overflow) or one that is not zero but rounds to zero or
- * to a subnormal (underflow, e.g. 1e-400) is refused, never changed.  Returns 0 with *out
- * set; -1 (not a decimal) or -2 (outside DACC_DOUBLE_RANGE), with *out = 0.
+ * to a subnormal (underflow, e.g. 1e-400) is refused, never changed; "-0" reads as 0.
+ * Returns 0 with *out set; -1 (not a decimal) or -2 (outside DACC_DOUBLE_RANGE), with
+ * *out = 0.
  */
 #define DACC_DOUBLE_RANGE " (between 2.2250738585072014e-308 and 1.7976931348623157e308, or 0)"
 int dacc_parse_decimal(const char *s, double *out);

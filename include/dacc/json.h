@@ -5,7 +5,8 @@
  * strings (", \, control characters and bidi overrides as \uXXXX; well-formed UTF-8 passed through, each
  * byte that is not well-formed UTF-8 written as \ufffd, so the output is always valid
  * UTF-8).  Numbers are printed with "%.17g", which reads back to the same double;
- * a non-finite number is written as null (JSON has no NaN/Inf).  Nesting is bounded by
+ * a non-finite number is written as null (JSON has no NaN/Inf) and is an error that
+ * dacc_json_end() reports (nonfinite set): no output carries it silently.  Nesting is bounded by
  * DACC_JSON_MAX_DEPTH; exceeding it, or a value where a key is due, sets the error flag,
  * which dacc_json_end() reports.  Output is compact, with a newline after the top value.
  */
@@ -24,6 +25,7 @@ typedef struct {
     unsigned char count[DACC_JSON_MAX_DEPTH]; /* 0: nothing written yet at this level */
     unsigned char is_object[DACC_JSON_MAX_DEPTH];
     int want_value;                           /* a key was just written */
+    int nonfinite;                            /* a NaN or infinity was written (as null) */
 } dacc_json;
 
 void dacc_json_init(dacc_json *j, FILE *f);

@@ -6,8 +6,8 @@
  * as empty bars.  Labels are XML-escaped (& < > " ' as entities; bytes that are not UTF-8
  * and characters XML 1.0 forbids, controls and bidi overrides as U+FFFD) and cut to
  * DACC_SVG_MAX_LABEL bytes on a character boundary.  The image is sized to its content
- * (DACC_SVG_ROW px per bar).  The file appears whole or not at all (a temporary file
- * beside it, renamed over it).  Returns 0, or -1 with a message naming the errno in err.
+ * (DACC_SVG_ROW px per bar).  The file appears whole or not at all (dacc/outfile.h).
+ * Returns 0, or -1 with a message naming the errno in err.
  */
 #ifndef DACC_SVG_H
 #define DACC_SVG_H

@@ -257,13 +257,13 @@ dacc_csv *dacc_csv_open(const char *path, char *err, size_t errlen)
     text_check tc = {0, 1, 0};
     int bad = 0;
     for (;;) {
+        if (len > DACC_CSV_MAX_FILE) { /* one byte past the limit is enough to refuse */
+            snprintf(err, errlen, "%s: expected at most %u bytes", path, DACC_CSV_MAX_FILE);
+            bad = 1;
+            break;
+        }
         if (len == cap - 1) {
-            if (cap > DACC_CSV_MAX_FILE) {
-                snprintf(err, errlen, "%s: expected at most %u bytes", path, DACC_CSV_MAX_FILE);
-                bad = 1;
-                break;
-            }
-            cap *= 2;
+            cap = cap > DACC_CSV_MAX_FILE / 2 ? (size_t)DACC_CSV_MAX_FILE + 2 : 2 * cap;
             buf = dacc_xrealloc(buf, cap, 1);
         }
         size_t n = fread(buf + len, 1, cap - 1 - len, f);
@@ -485,7 +485,7 @@ int dacc_parse_decimal(const char *s, double *out)
         return -1;
     if (!isfinite(v) || (nonzero && (v == 0 || (errno == ERANGE && fabs(v) < DBL_MIN))))
         return -2;
-    *out = v;
+    *out = v == 0 ? 0.0 : v; /* "-0" is 0: a signed zero means nothing in an input */
     return 0;
 }
 
@@ -536,17 +536,26 @@ void dacc_csv_put(FILE *f, const char *s)
     int quote = n > 0 && (s[0] == ' ' || s[n - 1] == ' ');
     for (size_t i = 0; i < n && !quote; i++)
         quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
-    if (!quote) {
-        fputs(s, f);
-        return;
+    if (quote)
+        fputc('"', f);
+    const unsigned char *p = (const unsigned char *)s;
+    while (n > 0) {
+        uint32_t cp;
+        size_t k = dacc_utf8_decode(p, n, &cp);
+        if (k == 0) { /* not UTF-8 (a file name from the command line): U+FFFD, so the
+                         output stays text the reader takes back */
+            fputs("\xEF\xBF\xBD", f);
+            k = 1;
+        } else {
+            if (quote && cp == '"')
+                fputc('"', f);
+            fwrite(p, 1, k, f);
+        }
+        p += k;
+        n -= k;
     }
-    fputc('"', f);
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"')
-            fputc('"', f);
-        fputc(s[i], f);
-    }
-    fputc('"', f);
+    if (quote)
+        fputc('"', f);
 }
 
 void dacc_csv_put_number(FILE *f, double v)

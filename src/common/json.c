@@ -121,8 +121,10 @@ void dacc_json_string(dacc_json *j, const char *s)
 void dacc_json_number(dacc_json *j, double v)
 {
     before_value(j);
-    if (!isfinite(v))
+    if (!isfinite(v)) {
         fputs("null", j->f);
+        j->nonfinite = j->error = 1;
+    }
     else if (v == 0)
         fputs("0", j->f); /* also for -0 */
     else

@@ -1,15 +1,13 @@
 /* svg.c -- horizontal bar chart (see dacc/svg.h). */
 #include "dacc/svg.h"
+#include "dacc/outfile.h"
 #include "dacc/utf8.h"
 #include "dacc/xalloc.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* XML character data or attribute text: & < > " ' as entities; well-formed UTF-8 that XML
  * 1.0 allows passed through; anything else (bytes that are not UTF-8, control characters,
@@ -51,14 +49,6 @@ static void put_text(FILE *f, const char *s, size_t max)
         fputs("...", f);
 }
 
-/* mkstemp makes the file 0600; a chart is no secret: the mode fopen would give it. */
-static int fchmod_default(const char *path)
-{
-    mode_t mask = umask(0);
-    umask(mask);
-    return chmod(path, 0666 & ~mask);
-}
-
 static const double *sort_vals;
 static int cmp_desc(const void *a, const void *b)
 {
@@ -73,26 +63,10 @@ static int cmp_desc(const void *a, const void *b)
 int dacc_svg_bars(const char *path, const char *title, const char *const *labels,
                   const double *values, size_t n, char *err, size_t errlen)
 {
-    /* A file is written whole or not at all: a temporary file beside path, renamed over
-     * it.  Something that exists and is not a regular file (/dev/stdout, a pipe) is
-     * written in place: renaming over it would replace it. */
-    struct stat st;
-    int in_place = stat(path, &st) == 0 && !S_ISREG(st.st_mode);
-    size_t plen = strlen(path);
-    char *tmp = dacc_xmalloc(plen + 12);
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp.XXXXXX", 12);
-    int fd = in_place ? -1 : mkstemp(tmp);
-    FILE *f = in_place ? fopen(path, "w") : fd < 0 ? NULL : fdopen(fd, "w");
-    if (f == NULL) {
-        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        free(tmp);
+    dacc_outfile out;
+    FILE *f = dacc_outfile_open(&out, path, err, errlen);
+    if (f == NULL)
         return -1;
-    }
     size_t *order = dacc_xcalloc(n, sizeof *order);
     double max = 0;
     for (size_t i = 0; i < n; i++) {
@@ -125,29 +99,5 @@ int dacc_svg_bars(const char *path, const char *title, const char *const *labels
     }
     fputs("</svg>\n", f);
     free(order);
-    errno = 0;
-    int bad = fflush(f) != 0 || ferror(f) || (!in_place && fsync(fileno(f)) != 0);
-    int saved = errno;
-    if (fclose(f) != 0 && !bad) {
-        bad = 1;
-        saved = errno;
-    }
-    if (!bad && !in_place && fchmod_default(tmp) != 0) {
-        bad = 1;
-        saved = errno;
-    }
-    if (!bad && !in_place && rename(tmp, path) != 0) {
-        bad = 1;
-        saved = errno;
-    }
-    if (bad) {
-        snprintf(err, errlen, "%s: cannot write: %s", path,
-                 saved != 0 ? strerror(saved) : "write error");
-        if (!in_place)
-            unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    return 0;
+    return dacc_outfile_commit(&out, err, errlen);
 }

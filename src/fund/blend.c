@@ -44,6 +44,8 @@ void fund_blend_result_free(fund_blend_result *r)
     memset(r, 0, sizeof *r);
 }
 
+/* nx, ny: log-normalised weights (log_normalise); equal within FUND_BLEND_DUP_RTOL relative,
+ * which for logs is an absolute difference; a weight 0 (-inf) only equals a weight 0. */
 static int same_submission(const fund_sub *x, const fund_sub *y, const double *nx, const double *ny)
 {
     if (x->nkeys != y->nkeys)
@@ -52,30 +54,39 @@ static int same_submission(const fund_sub *x, const fund_sub *y, const double *n
         int px = !isnan(x->weight[j]), py = !isnan(y->weight[j]);
         if (px != py)
             return 0;
-        if (!px)
+        if (!px || nx[j] == ny[j])
             continue;
-        double a = nx[j], b = ny[j];
-        if (fabs(a - b) > FUND_BLEND_DUP_RTOL * fmax(fabs(a), fabs(b)))
+        if (!(fabs(nx[j] - ny[j]) <= FUND_BLEND_DUP_RTOL))
             return 0;
     }
     return 1;
 }
 
-/* Weights normalised to sum 1 within each parent (absent keys stay NAN). */
-static int normalise(const fund_sub *s, const uint32_t *key_parent, double *out, double *psum,
-                     size_t nparents)
+/* The log of each weight normalised to sum 1 within its parent: -inf for a weight 0 (or a
+ * parent whose weights are all 0), NAN where absent.  Sums are taken relative to each
+ * parent's largest weight, so weights up to the largest double neither overflow the sum
+ * (which made every normalised weight 0 and unrelated submissions "identical") nor
+ * underflow a small share to 0.  pmax, psum: nparents scratch doubles each. */
+static void log_normalise(const fund_sub *s, const uint32_t *key_parent, double *out,
+                          double *pmax, double *psum, size_t nparents)
 {
+    memset(pmax, 0, nparents * sizeof *pmax);
     memset(psum, 0, nparents * sizeof *psum);
     for (size_t j = 0; j < s->nkeys; j++)
         if (!isnan(s->weight[j]))
-            psum[key_parent[j]] += s->weight[j];
+            pmax[key_parent[j]] = fmax(pmax[key_parent[j]], s->weight[j]);
+    for (size_t j = 0; j < s->nkeys; j++)
+        if (!isnan(s->weight[j]) && pmax[key_parent[j]] > 0)
+            psum[key_parent[j]] += s->weight[j] / pmax[key_parent[j]];
     for (size_t j = 0; j < s->nkeys; j++) {
-        if (isnan(s->weight[j]))
+        double w = s->weight[j], m = pmax[key_parent[j]];
+        if (isnan(w))
             out[j] = NAN;
+        else if (!(w > 0) || !(m > 0))
+            out[j] = -INFINITY;
         else
-            out[j] = psum[key_parent[j]] != 0 ? s->weight[j] / psum[key_parent[j]] : 0;
+            out[j] = log(w) - log(m) - log(psum[key_parent[j]]);
     }
-    return 0;
 }
 
 int fund_blend(size_t nans, const fund_answer *ans, size_t k, const fund_sub *subs,
@@ -101,7 +112,7 @@ int fund_blend_with(size_t nans, const fund_answer *ans, size_t k, const fund_su
     out->merged_into = calloc(k, sizeof *out->merged_into);
     out->alone = calloc(k, sizeof *out->alone);
     double *norm = malloc((k * nkeys + 1) * sizeof *norm);
-    double *psum = malloc((nparents + 1) * sizeof *psum);
+    double *psum = malloc((2 * nparents + 1) * sizeof *psum);
     double *D = malloc((k * nans + 1) * sizeof *D);
     size_t *rep = malloc(k * sizeof *rep); /* representatives, in order */
     size_t *idx = malloc(k * sizeof *idx);
@@ -119,7 +130,7 @@ int fund_blend_with(size_t nans, const fund_answer *ans, size_t k, const fund_su
         }
         if (fund_score_logdiff(nans, ans, &subs[s], keyname, D + s * nans, d) != 0)
             goto done;
-        normalise(&subs[s], key_parent, norm + s * nkeys, psum, nparents);
+        log_normalise(&subs[s], key_parent, norm + s * nkeys, psum, psum + nparents, nparents);
     }
     size_t kr = 0;
     for (size_t s = 0; s < k; s++) {
@@ -242,26 +253,34 @@ int fund_blend_mix(size_t k, const fund_sub *subs, const double *share, const ui
     for (size_t j = 0; j < nkeys; j++)
         if (key_parent[j] + (size_t)1 > nparents)
             nparents = key_parent[j] + (size_t)1;
-    double *psum = malloc((nparents + 1) * sizeof *psum);
+    double *psum = malloc((2 * nparents + 1) * sizeof *psum);
     double *norm = malloc((nkeys + 1) * sizeof *norm);
     if (psum == NULL || norm == NULL) {
         free(psum);
         free(norm);
         return -1;
     }
+    double *pmax = psum + nparents;
     for (size_t j = 0; j < nkeys; j++)
         out[j] = 0; /* the log of the mix, accumulated */
     for (size_t s = 0; s < k; s++) {
         if (!(share[s] > 0))
             continue;
-        normalise(&subs[s], key_parent, norm, psum, nparents);
+        log_normalise(&subs[s], key_parent, norm, psum, pmax, nparents);
         for (size_t j = 0; j < nkeys; j++)
-            out[j] += isnan(norm[j]) ? NAN : norm[j] > 0 ? share[s] * log(norm[j]) : -HUGE_VAL;
+            out[j] += share[s] * norm[j]; /* NAN stays NAN, -inf (weight 0) stays -inf */
     }
+    /* exp relative to each parent's largest log, so the mix neither overflows nor
+     * underflows to all zeros, then normalised per parent */
+    for (size_t p = 0; p < nparents; p++)
+        pmax[p] = -INFINITY;
+    for (size_t j = 0; j < nkeys; j++)
+        if (isfinite(out[j]))
+            pmax[key_parent[j]] = fmax(pmax[key_parent[j]], out[j]);
     memset(psum, 0, nparents * sizeof *psum);
     for (size_t j = 0; j < nkeys; j++)
         if (!isnan(out[j])) {
-            out[j] = exp(out[j]);
+            out[j] = isfinite(out[j]) ? exp(out[j] - pmax[key_parent[j]]) : 0;
             psum[key_parent[j]] += out[j];
         }
     for (size_t j = 0; j < nkeys; j++)

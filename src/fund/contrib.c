@@ -333,7 +333,12 @@ double fund_trust_factor(double score, double lo, double hi)
         return 0;
     if (score >= hi)
         return 1;
-    return (score - lo) / (hi - lo);
+    double num = score - lo, den = hi - lo;
+    if (!isfinite(den)) { /* thresholds far apart (-1e308, 1e308): halves cannot overflow */
+        num = score / 2 - lo / 2;
+        den = hi / 2 - lo / 2;
+    }
+    return num / den;
 }
 
 fund_err fund_round_apply_trust(fund_round *r, const char *scores_csv, double lo, double hi,

@@ -82,26 +82,39 @@ void fund_deep_free(fund_deep *dd)
     memset(dd, 0, sizeof *dd);
 }
 
+/* Intern the pair (a, b) as one name in t: "LEN:" a b, LEN the decimal length of a, so
+ * no two pairs share a name whatever bytes the names hold (with a separator byte, which
+ * a name may contain, ("a\x1fb", "c") and ("a", "b\x1fc") were one pair).  *added is 1
+ * when the pair is new.  Returns 0, or -1 when out of memory. */
+static int intern_pair(fund_names *t, const char *a, const char *b, uint32_t *id, int *added)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char len[24];
+    int ll = snprintf(len, sizeof len, "%zu:", la);
+    char *k = malloc((size_t)ll + la + lb + 1);
+    if (k == NULL)
+        return -1;
+    memcpy(k, len, (size_t)ll);
+    memcpy(k + ll, a, la);
+    memcpy(k + ll + la, b, lb + 1);
+    size_t before = t->count;
+    int rc = fund_names_intern(t, k, (size_t)ll + la + lb, id);
+    free(k);
+    *added = t->count != before;
+    return rc;
+}
+
 /* Intern the key (repo, parent). */
 static int intern_key(fund_deep *dd, const char *repo, const char *parent, uint32_t *key)
 {
     uint32_t rid, pid;
-    size_t lr = strlen(repo), lp = strlen(parent);
-    char *k = malloc(lr + lp + 2);
-    if (k == NULL)
+    int added;
+    if (intern_pair(&dd->keys, repo, parent, key, &added) != 0)
         return -1;
-    memcpy(k, repo, lr);
-    k[lr] = '\x1f';
-    memcpy(k + lr + 1, parent, lp + 1);
-    size_t before = dd->keys.count;
-    int rc = fund_names_intern(&dd->keys, k, lr + lp + 1, key);
-    free(k);
-    if (rc != 0)
-        return -1;
-    if (dd->keys.count == before)
+    if (!added)
         return 0;
-    if (fund_names_intern(&dd->repos, repo, lr, &rid) != 0 ||
-        fund_names_intern(&dd->parents, parent, lp, &pid) != 0)
+    if (fund_names_intern(&dd->repos, repo, strlen(repo), &rid) != 0 ||
+        fund_names_intern(&dd->parents, parent, strlen(parent), &pid) != 0)
         return -1;
     void *tmpp;
     size_t cap = dd->key_cap;
@@ -341,7 +354,7 @@ int fund_depgraph_load(fund_depgraph *g, const char *path, fund_diag *d)
     int col[3];
     if (require(r, need, col, 3) != 0)
         return csv_err(r, d);
-    fund_names pairs; /* parent \x1f repo, for the duplicate check */
+    fund_names pairs; /* (parent, repo), for the duplicate check */
     fund_names_init(&pairs);
     long *line = NULL;
     size_t line_cap = 0;
@@ -358,18 +371,10 @@ int fund_depgraph_load(fund_depgraph *g, const char *path, fund_diag *d)
         if (fund_names_intern(&g->nodes, parent, lp, &from) != 0 ||
             fund_names_intern(&g->nodes, repo, lr, &to) != 0)
             goto nomem;
-        char *k = malloc(lr + lp + 2);
-        if (k == NULL)
+        int added;
+        if (intern_pair(&pairs, parent, repo, &pk, &added) != 0)
             goto nomem;
-        memcpy(k, parent, lp);
-        k[lp] = '\x1f';
-        memcpy(k + lp + 1, repo, lr + 1);
-        size_t before = pairs.count;
-        int rc = fund_names_intern(&pairs, k, lr + lp + 1, &pk);
-        free(k);
-        if (rc != 0)
-            goto nomem;
-        if (pairs.count == before) {
+        if (!added) {
             dacc_csv_fail(r, col[0],
                           "expected each (repo, parent) edge once; this one is "
                           "also on line %ld",

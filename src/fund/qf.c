@@ -7,6 +7,7 @@
 #include "dacc/u128.h"
 #include "dacc/xalloc.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,12 @@ fund_err fund_distribute(const double *raw, size_t n, const fund_qf_opts *o, dou
         inf.budget = total < o->pool ? total : o->pool;
     inf.saturated = o->has_pool && total >= o->pool;
     double cap = o->has_cap ? (o->cap_is_fraction ? o->cap_fraction * o->pool : o->cap) : 0;
+    if (o->has_cap && o->cap_is_fraction && o->pool > 0 && !(cap >= DBL_MIN)) {
+        snprintf(msg, FUND_MSG_MAX,
+                 "the cap, %g of the pool %g, is below the smallest double (2.2e-308): it "
+                 "would be 0", o->cap_fraction, o->pool);
+        return FUND_ERR_RANGE;
+    }
     int *capped = dacc_xcalloc(n, sizeof *capped);
     double remaining = inf.budget, share = total;
     for (;;) {
@@ -375,8 +382,10 @@ fund_err fund_qf(const fund_round *r, const fund_qf_opts *o, fund_qf_result *res
         res->alpha = alpha;
         res->budget = o->pool;
         for (size_t p = 0; p < n; p++) {
-            double amount = alpha * res->ideal[p] + (1 - alpha) * res->contrib[p];
-            double m = amount - res->contrib[p];
+            /* alpha * V^2 + (1 - alpha) * C - C, as alpha * (V^2 - C): the difference of
+             * two large amounts cancelled a small alpha's match to 0 (1e200 donations, a
+             * pool of 1: every match 0, the pool unallocated) */
+            double m = alpha * res->raw[p];
             res->match[p] = m > 0 ? m : 0;
             res->total_match += res->match[p];
         }

@@ -163,11 +163,37 @@ printf 'project,owner\nnope,nobody\n' > "$T/owners_none.csv"
 run 0 "owners matching nothing" $FUND qf --owners "$T/owners_none.csv" $D/gitcoin_vector.csv
 # write errors: exit 1 naming the errno, for every output path
 if [ -w /dev/full ]; then
-    for c in "qf" "qf --json" "pairwise" "cocm" "qf --help"; do
+    for c in "qf" "qf --json" "qf --decimals 6 --json" "qf --alpha --pool 10" "pairwise" \
+        "pairwise --json" "cocm" "cocm --json" "qf --help"; do
         run 1 "stdout full: $c" sh -c "$FUND $c $D/gitcoin_vector.csv > /dev/full"
         contains "stdout full: $c" "FUND_ERR_IO: cannot write the standard output: No space left on device" "$T/err"
     done
 fi
+
+# ---- issue 8 item 11, review -------------------------------------------------------------------
+run 2 "exact and decimals" $FUND qf --exact --decimals 6 $D/gitcoin_vector.csv
+contains "exact and decimals" "give one of them" "$T/err"
+# names in messages are escaped: a project name cannot rewrite the terminal
+printf 'voter,project,amount\na,"p\033[2J\342\200\256",1e308\na,"p\033[2J\342\200\256",1e308\n' > "$T/escname.csv"
+run 1 "escaped project name" $FUND qf "$T/escname.csv"
+contains "escaped project name" "to 'p\\\\u001b\[2J\\\\u202e' sum past" "$T/err"
+if LC_ALL=C grep -q "$(printf '\033')" "$T/err"; then bad "escaped project name: raw ESC"; else ok; fi
+run 1 "plot into a directory" $FUND qf --plot "$T" $D/gitcoin_vector.csv
+contains "plot into a directory" "cannot write: Is a directory" "$T/err"
+if [ -w /dev/full ]; then
+    run 1 "plot to /dev/full" $FUND qf --plot /dev/full $D/gitcoin_vector.csv
+    contains "plot to /dev/full" "/dev/full: cannot write: No space left on device" "$T/err"
+fi
+# a cap fraction of a pool that underflows to 0 is refused, not every match 0
+run 1 "cap underflow" $FUND qf --pool 1e-300 --cap-fraction 1e-300 $D/gitcoin_vector.csv
+contains "cap underflow" "FUND_ERR_RANGE: the cap, 1e-300 of the pool 1e-300, is below the smallest double" "$T/err"
+# trust thresholds whose difference passes the largest double (every factor was 0)
+run 0 "trust thresholds far apart" $FUND qf --scores $D/scores.csv --trust-low -1e308 --trust-high 1e308 $D/gitcoin_vector.csv
+same "trust thresholds far apart" "$(col match p1)" 17
+# an existing chart is replaced whole or kept: a failed run leaves it as it was
+printf 'old' > "$T/keep.svg"
+run 1 "plot kept on failure" $FUND qf --plot "$T/keep.svg" "$T/escname.csv"
+same "plot kept on failure" "$(cat "$T/keep.svg")" old
 
 # ---- real data --------------------------------------------------------------------------------
 GR3=$SHARED/gitcoin-gr3/GR03_contributions.csv

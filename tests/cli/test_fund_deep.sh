@@ -122,4 +122,82 @@ if [ -w /dev/full ]; then
     contains "flow json stdout full" "No space left on device" "$T/err"
 fi
 
+# ---- issue 8 item 11, review: what the first round missed ----------------------------------
+# blend: weights near the largest double; per-parent sums overflowed, so two different
+# submissions were "identical" (the better merged into the worse) and the mix all zeros
+printf 'repo,parent,weight\nra,p,1e308\nrb,p,1e308\nrc,p,1\nrx,p,1\nry,p,1\n' > "$T/huge1.csv"
+printf 'repo,parent,weight\nra,p,1e308\nrb,p,1e308\nrc,p,1e300\nrx,p,1\nry,p,1\n' > "$T/huge2.csv"
+run 0 "blend huge weights" $FUND blend --mix "$T/hmix.csv" $D/deep_pairs.csv "$T/huge1.csv" "$T/huge2.csv"
+same "blend huge weights: not merged" "$(col merged_into "$T/huge2.csv")" "$T/huge2.csv"
+near "blend huge weights: the better one" "$(col share "$T/huge2.csv")" 1
+if awk -F, 'NR>1{s+=$3} END{d=s-1; if(d<0)d=-d; exit !(d < 1e-12)}' "$T/hmix.csv"; then ok; else bad "blend huge weights: the mix does not sum to 1"; fi
+# keys are (repo, parent) whatever bytes the names hold (a 0x1F separator made
+# ("a<US>b", "c") and ("a", "b<US>c") one key)
+printf 'timestamp,juror,repo_a,repo_b,parent,choice,multiplier\n1,j,"a\037b",d,c,1,2\n' > "$T/us_pairs.csv"
+printf 'repo,parent,weight\na,"b\037c",5\nd,c,1\n"a\037b",c,2\n' > "$T/us_sub.csv"
+run 0 "keys with a 0x1F byte" $FUND score "$T/us_pairs.csv" "$T/us_sub.csv"
+near "keys with a 0x1F byte: exact" "$(col mean "$T/us_sub.csv")" 0
+printf 'repo,parent,weight\n"b\037c",a,1\nc,"a\037b",1\n' > "$T/us_edges.csv"
+run 0 "edges with a 0x1F byte" $FUND flow --source a --amount 1 --originality-default 0.5 "$T/us_edges.csv"
+# blend --mix appears whole or not at all and names the errno
+run 1 "blend mix missing directory" $FUND blend --mix "$T/nodir/m.csv" $D/deep_pairs.csv $D/deep_sub_flat.csv
+contains "blend mix missing directory" "m.csv: cannot write: No such file or directory" "$T/err"
+run 1 "blend mix a directory" $FUND blend --mix "$T" $D/deep_pairs.csv $D/deep_sub_flat.csv
+contains "blend mix a directory" "cannot write: Is a directory" "$T/err"
+if [ -w /dev/full ]; then
+    run 1 "blend mix full" $FUND blend --mix /dev/full $D/deep_pairs.csv $D/deep_sub_flat.csv
+    contains "blend mix full" "/dev/full: cannot write: No space left on device" "$T/err"
+fi
+ls "$T" | grep -q '\.tmp\.' && bad "blend --mix left a temporary file" || ok
+# no option accepted and ignored
+run 2 "jury delta without huber" $FUND jury --delta 2 $D/deep_pairs.csv
+contains "jury delta without huber" "needs --method huber" "$T/err"
+run 2 "jury delta bt" $FUND jury --method bt --delta mad $D/deep_pairs.csv
+run 2 "score by with json" $FUND score --by juror --json $D/deep_pairs.csv $D/deep_sub_flat.csv
+# one refusal, one message
+run 2 "flow originality out of range" $FUND flow --source S --amount 1 --originality-default 2 $D/deep_edges.csv
+same "flow originality: one message" "$(wc -l < "$T/err" | tr -d ' ')" 1
+run 2 "flow amount malformed" $FUND flow --source S --amount 1x $D/deep_edges.csv
+same "flow amount malformed: one message" "$(wc -l < "$T/err" | tr -d ' ')" 1
+# "-0" is 0: no "-0" in the output
+run 0 "flow amount -0" $FUND flow --source S --amount -0 --originality-default -0 $D/deep_edges.csv
+grep -q -- '-0' "$T/out" && bad "flow amount -0: printed -0" || ok
+# names and file names in messages are escaped (no terminal control from the input)
+esc=$(printf '%s/e\033[2J\342\200\256\377.csv' "$T")
+printf 'timestamp,juror,repo_a,repo_b,parent,choice,multiplier\n1,j,a,b,p,3,2\n' > "$esc"
+run 1 "escaped file name" $FUND jury "$esc"
+contains "escaped file name" 'e\\u001b\[2J\\u202e\\xff.csv:2:6: expected choice 1 or 2' "$T/err"
+if LC_ALL=C grep -q "$(printf '\033')" "$T/err"; then bad "escaped file name: raw ESC on stderr"; else ok; fi
+printf 'repo,parent,weight\n"x\033]0;t\007",S,1\n' > "$T/esc_edges.csv"
+run 1 "escaped node name" $FUND flow --source S --amount 1 "$T/esc_edges.csv"
+contains "escaped node name" 'no originality for S' "$T/err"
+run 1 "escaped source name" $FUND flow --source "$(printf 'q\033[2J')" --amount 1 "$T/esc_edges.csv"
+contains "escaped source name" 'the source q\\u001b\[2J is not a node' "$T/err"
+# stdout on /dev/full: every deep subcommand, every output format, names the errno
+if [ -w /dev/full ]; then
+    for c in "jury --json $D/deep_pairs.csv" "jury --method bt $D/deep_pairs.csv" \
+        "score $D/deep_pairs.csv $D/deep_sub_flat.csv" "score --json $D/deep_pairs.csv $D/deep_sub_flat.csv" \
+        "score --by juror $D/deep_pairs.csv $D/deep_sub_flat.csv" "score --by pair $D/deep_pairs.csv $D/deep_sub_flat.csv" \
+        "blend $D/deep_pairs.csv $D/deep_sub_flat.csv $D/deep_sub_exact.csv" \
+        "blend --json $D/deep_pairs.csv $D/deep_sub_flat.csv $D/deep_sub_exact.csv" "score --help"; do
+        run 1 "stdout full: $c" sh -c "$FUND $c > /dev/full"
+        contains "stdout full: $c" "FUND_ERR_IO: cannot write the standard output: No space left on device" "$T/err"
+    done
+fi
+# every subcommand, every option a sibling takes: refused (exit 2, "unknown option")
+# unless its own --help lists it
+allopts="--voter-col --project-col --amount-col --owners --min --scores --trust-low --trust-high
+--pool --cap --cap-fraction --normalise --normalize --decimals --exact --alpha --json --plot -M
+--M --similarity --no-harsh --clusters --method --delta --by --mix --source --amount
+--originality --originality-default --tolerance"
+for c in qf pairwise cocm jury score blend flow; do
+    $FUND $c --help > "$T/help" 2>&1
+    for o in $allopts; do
+        if grep -qE -- "(^|[ [,])$o([] ,=]|$)" "$T/help"; then continue; fi
+        $FUND $c "$o=1" x.csv > "$T/out" 2> "$T/err"; got=$?
+        if [ "$got" -eq 2 ] && grep -q "unknown option '$o=1'" "$T/err"; then ok
+        else bad "fund $c $o: exit $got, not refused as unknown"; fi
+    done
+done
+
 cli_finish

@@ -284,6 +284,35 @@ static void test_random_optimum(void)
     }
 }
 
+/* issue 8 item 11 (review): weights near the largest double.  Per-parent sums of 1e308
+ * overflowed, every normalised weight became 0, so two different submissions were
+ * "identical" (the better one merged into the worse, share 0) and the mix was all zeros. */
+static void test_huge_weights(void)
+{
+    double a[] = { 1e308, 1e308, 1, 1 }, b[] = { 1e308, 1e308, 1e300, 1 };
+    fund_sub s[] = { { "A", 4, a }, { "B", 4, b } };
+    fund_answer ans[] = { { 0, 1, 2, log(1e8) } }; /* B's ratio of keys 1 and 2 */
+    fund_blend_result r;
+    CHECK(fund_blend(1, ans, 2, s, parent0, NULL, &r, NULL) == 0);
+    CHECK(r.merged_into[0] == 0 && r.merged_into[1] == 1);
+    CHECK(r.share[1] == 1.0 && r.share[0] == 0.0);
+    double mix[4];
+    CHECK(fund_blend_mix(2, s, r.share, parent0, mix) == 0);
+    double sum = 0;
+    for (int j = 0; j < 4; j++) {
+        CHECK(isfinite(mix[j]) && mix[j] >= 0);
+        sum += mix[j];
+    }
+    CHECK_NEAR(sum, 1, 1e-15);
+    CHECK_NEAR(mix[0], 1.0 / (2.0 + 1e-8), 1e-15); /* 1e308 / (2e308 + 1e300 + 1) */
+    CHECK_NEAR(mix[2] / mix[0], 1e-8, 1e-14);
+    fund_blend_result_free(&r);
+    /* a mix of the two keeps the proportions: no underflow of the small shares to 0 */
+    double w[] = { 0.5, 0.5 };
+    CHECK(fund_blend_mix(2, s, w, parent0, mix) == 0);
+    CHECK(mix[3] > 0 && mix[2] > mix[3]);
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -296,5 +325,6 @@ int main(int argc, char **argv)
     RUN_TEST(test_fixture_files);
     RUN_TEST(test_trial_models);
     RUN_TEST(test_trial_matches_fista);
+    RUN_TEST(test_huge_weights);
     return fund_test_finish("fund blend");
 }

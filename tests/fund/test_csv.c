@@ -308,7 +308,9 @@ static void test_json(void)
     dacc_json_null(&j);
     dacc_json_array_end(&j);
     dacc_json_object_end(&j);
-    CHECK(dacc_json_end(&j) == 0);
+    /* still valid JSON, but a non-finite number is an error the caller must report
+     * (issue 8 item 11, review: no output carries one silently) */
+    CHECK(dacc_json_end(&j) == -1 && j.nonfinite == 1);
     fclose(f);
     CHECK(strcmp(buf, "{\"name\":\"a\\\"b\\\\c\\n\\u0001\",\"xs\":[0.10000000000000001,null,-3,"
                       "18446744073709551615,true,null]}\n") == 0);
@@ -403,6 +405,8 @@ static void test_svg_and_put(void)
     fputc(',', m);
     dacc_csv_put_number(m, -0.0);
     fputc('\n', m);
+    dacc_csv_put(m, "sub\xff.csv"); /* a file name that is not UTF-8 (review, item 11) */
+    fputs(",1\n", m);
 
     fclose(m);
     dacc_csv *r = open_s(out);
@@ -415,6 +419,8 @@ static void test_svg_and_put(void)
         CHECK(dacc_csv_next(r) == DACC_CSV_RECORD);
         CHECK(dacc_csv_number(r, 0, &v) == 0 && v == 0.1);
         CHECK(strcmp(dacc_csv_field(r, 1), "0") == 0);
+        CHECK(dacc_csv_next(r) == DACC_CSV_RECORD);
+        CHECK(strcmp(dacc_csv_field(r, 0), "sub\xef\xbf\xbd.csv") == 0);
         dacc_csv_close(r);
     }
     free(out);

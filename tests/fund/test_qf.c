@@ -214,6 +214,23 @@ static void test_alpha(void)
     o.has_pool = 0;
     CHECK(fund_qf(&r, &o, &res, msg) == FUND_ERR_ARG);
     fund_round_free(&r);
+    /* issue 8 item 11 (review): a pool far below the contributions.  The match was
+     * computed as (alpha V^2 + (1 - alpha) C) - C, whose cancellation made every match 0
+     * and left the whole pool unallocated; it is alpha (V^2 - C). */
+    fund_round_init(&r, 0, 0);
+    CHECK(fund_round_add(&r, "a", "p", 1e200, 0, msg) == FUND_OK);
+    CHECK(fund_round_add(&r, "b", "p", 1e200, 0, msg) == FUND_OK);
+    CHECK(fund_round_add(&r, "a", "q", 1e200, 0, msg) == FUND_OK);
+    CHECK(fund_round_add(&r, "c", "q", 1e200, 0, msg) == FUND_OK);
+    CHECK(fund_round_finish(&r, msg) == FUND_OK);
+    o.has_pool = 1;
+    o.pool = 1;
+    CHECK(fund_qf(&r, &o, &res, msg) == FUND_OK);
+    CHECK_NEAR(res.match[0], 0.5, 1e-15);
+    CHECK_NEAR(res.match[1], 0.5, 1e-15);
+    CHECK(fabs(res.unallocated) <= 1e-15);
+    fund_qf_result_free(&res);
+    fund_round_free(&r);
 }
 
 static void test_isqrt(void)
@@ -284,6 +301,11 @@ static void test_eligibility(void)
     CHECK_NEAR(r.c[r.proj_start[0] + 2].amount, 9 * 0.525, 1e-15);
     CHECK(fund_trust_factor(20, 10, 30) == 0.5 && fund_trust_factor(5, 10, 30) == 0 &&
           fund_trust_factor(31, 10, 30) == 1);
+    /* issue 8 item 11 (review): thresholds whose difference passes the largest double
+     * made every factor (s - A) / inf = 0 (every match 0, exit 0) */
+    CHECK(fund_trust_factor(0, -1e308, 1e308) == 0.5);
+    CHECK_NEAR(fund_trust_factor(1e308, -1.7e308, 1.7e308), (1e308 / 2 + 1.7e308 / 2) / 1.7e308,
+               1e-15);
     CHECK(fund_round_apply_trust(&r, path, 30, 10, msg) == FUND_ERR_ARG);
     fund_round_free(&r);
     load_vector(&r, 1, 1);

@@ -3,6 +3,7 @@
 #include "dacc/csv.h"
 #include "dacc/svg.h"
 #include "dacc/u128.h"
+#include "dacc/utf8.h"
 #include "dacc/xalloc.h"
 
 #include <errno.h>
@@ -11,10 +12,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+void fund_cli_eline(const char *fmt, ...)
+{
+    va_list ap, ap2;
+    va_start(ap, fmt);
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    size_t len = n > 0 ? (size_t)n : 0;
+    char *text = dacc_xmalloc(len + 1);
+    vsnprintf(text, len + 1, fmt, ap2);
+    va_end(ap2);
+    size_t cap = 6 * len + 4; /* the longest escape, \u00XX, for every byte */
+    char *shown = dacc_xmalloc(cap);
+    fprintf(stderr, "%s\n", dacc_utf8_escape(shown, cap, text, len));
+    free(shown);
+    free(text);
+}
+
 /* "fund: usage error: WHAT 'ARG'", the usage, exit 2. */
 static void usage_exit(const char *usage, const char *what, const char *arg)
 {
-    fprintf(stderr, "fund: usage error: %s '%s'\n%s", what, arg, usage);
+    fund_cli_eline("fund: usage error: %s '%s'", what, arg);
+    fputs(usage, stderr);
     exit(FUND_EXIT_USAGE);
 }
 
@@ -61,6 +81,18 @@ void fund_cli_parse(int argc, char **argv, const fund_opt *opts, const char **po
     }
 }
 
+int fund_cli_json_end(dacc_json *j)
+{
+    if (dacc_json_end(j) == 0)
+        return FUND_EXIT_OK;
+    if (j->nonfinite)
+        fund_cli_eline("fund: error: FUND_ERR_RANGE: a number in the JSON output is not "
+                       "finite (written as null)");
+    else if (!ferror(j->f))
+        fund_cli_eline("fund: error: internal: the JSON output is malformed");
+    return FUND_EXIT_DATA; /* a write error: the final flush of stdout names the errno */
+}
+
 int fund_cli_finish_stdout(int rc)
 {
     /* glibc keeps unwritten data in the buffer after a failed write, so a failure earlier
@@ -84,17 +116,17 @@ int fund_cli_finish_stdout(int rc)
 int fund_cli_usage_error(const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "fund: usage error: ");
+    char msg[FUND_MSG_MAX];
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    fund_cli_eline("fund: usage error: %s", msg);
     return FUND_EXIT_USAGE;
 }
 
 int fund_cli_error(fund_err e, const char *msg)
 {
-    fprintf(stderr, "fund: error: %s: %s\n", fund_err_name(e), msg);
+    fund_cli_eline("fund: error: %s: %s", fund_err_name(e), msg);
     return e == FUND_ERR_ARG ? FUND_EXIT_USAGE : FUND_EXIT_DATA;
 }
 
@@ -203,7 +235,7 @@ int fund_cli_plot(const char *path, const char *title, const fund_round *r,
     free(labels);
     free(v);
     if (rc != 0) {
-        fprintf(stderr, "fund: error: FUND_ERR_IO: %s\n", err);
+        fund_cli_eline("fund: error: FUND_ERR_IO: %s", err);
         return FUND_EXIT_DATA;
     }
     return 0;

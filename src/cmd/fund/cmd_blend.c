@@ -11,6 +11,7 @@
 #include "fund/blend.h"
 #include "fund/deepio.h"
 #include "dacc/json.h"
+#include "dacc/outfile.h"
 #include "dacc/csv.h"
 #include "dacc/xalloc.h"
 #include "deep_cli.h"
@@ -67,18 +68,18 @@ int fund_cmd_blend(int argc, char **argv)
         deep_error("blend", d.msg);
         goto out;
     }
-    fprintf(stderr, "blend: %zu submissions, %zu answers; blend cost %.17g (mean %.17g)\n", nsubs,
+    fund_cli_eline("blend: %zu submissions, %zu answers; blend cost %.17g (mean %.17g)", nsubs,
             dd.nans, r.cost, r.mean);
-    fprintf(stderr,
-            "blend: the optimum is %s (%s, %d %s, KKT violation %.3g)\n",
+    fund_cli_eline(
+            "blend: the optimum is %s (%s, %d %s, KKT violation %.3g)",
             r.unique ? "unique" : "NOT unique: other mixes reach the same cost",
             r.method == FUND_QP_ACTIVE_SET ? "active-set method" : "FISTA fallback", r.iterations,
             r.method == FUND_QP_ACTIVE_SET ? "steps" : "iterations", r.kkt);
     for (size_t s = 0; s < nsubs; s++)
         if (r.merged_into[s] != s)
-            fprintf(stderr,
+            fund_cli_eline(
                     "blend: %s is identical to %s: merged, its share goes to the "
-                    "earlier file\n",
+                    "earlier file",
                     subs[s], subs[r.merged_into[s]]);
     if (json) {
         dacc_json j;
@@ -110,10 +111,8 @@ int fund_cmd_blend(int argc, char **argv)
         }
         dacc_json_array_end(&j);
         dacc_json_object_end(&j);
-        if (dacc_json_end(&j) != 0) {
-            deep_error("blend", "writing JSON failed");
+        if (fund_cli_json_end(&j) != 0)
             goto out;
-        }
     } else {
         printf("repo,share,merged_into,alone_total,alone_mean\n");
         for (size_t s = 0; s < nsubs; s++) {
@@ -131,10 +130,11 @@ int fund_cmd_blend(int argc, char **argv)
             deep_error("blend", "out of memory");
             goto out;
         }
-        f = fopen(mix, "w");
-        if (f == NULL) {
+        dacc_outfile of;
+        char err[512];
+        if ((f = dacc_outfile_open(&of, mix, err, sizeof err)) == NULL) {
             free(mw);
-            fprintf(stderr, "fund blend: error: cannot write %s\n", mix);
+            deep_error("blend", err);
             goto out;
         }
         fprintf(f, "repo,parent,weight\n");
@@ -147,11 +147,11 @@ int fund_cmd_blend(int argc, char **argv)
             fprintf(f, ",%.17g\n", mw[kk]);
         }
         free(mw);
-        if (fclose(f) != 0) {
-            fprintf(stderr, "fund blend: error: writing %s failed\n", mix);
+        if (dacc_outfile_commit(&of, err, sizeof err) != 0) {
+            deep_error("blend", err);
             goto out;
         }
-        fprintf(stderr, "blend: blended submission written to %s\n", mix);
+        fund_cli_eline("blend: blended submission written to %s", mix);
     }
     rc = FUND_EXIT_OK; /* main() checks the final flush of stdout and names the errno */
 out:

@@ -115,7 +115,7 @@ int fund_cmd_cocm(int argc, char **argv)
         dacc_json_uint(&j, st.groups);
         fund_cli_json_subsidy(&j, &o, &info, &table);
         dacc_json_object_end(&j);
-        rc = dacc_json_end(&j) == 0 ? FUND_EXIT_OK : FUND_EXIT_DATA;
+        rc = fund_cli_json_end(&j);
     } else {
         fund_cli_csv_subsidy(&table);
     }

@@ -62,14 +62,20 @@ int fund_cmd_flow(int argc, char **argv)
     if (npos != 1 || source == NULL || amount_text == NULL)
         return fund_cli_usage_error("EDGES, --source and --amount are required (fund flow --help)");
     const char *path = pos[0];
-    if (fund_cli_number("--amount", amount_text, &amount) != 0 || amount < 0)
-        return fund_cli_usage_error("--amount must be a number >= 0");
-    if (odef_text != NULL && (fund_cli_number("--originality-default", odef_text, &odef) != 0 ||
-                              !(odef >= 0 && odef <= 1)))
-        return fund_cli_usage_error("--originality-default must be in [0, 1]");
-    if (tol_text != NULL && (fund_cli_number("--tolerance", tol_text, &o.tol) != 0 ||
-                             !(o.tol > 0)))
-        return fund_cli_usage_error("--tolerance must be > 0");
+    /* one message per refusal: a malformed number, or one out of range */
+    if (fund_cli_number("--amount", amount_text, &amount) != 0)
+        return FUND_EXIT_USAGE;
+    if (amount < 0)
+        return fund_cli_usage_error("--amount must be >= 0, got '%s'", amount_text);
+    if (odef_text != NULL && fund_cli_number("--originality-default", odef_text, &odef) != 0)
+        return FUND_EXIT_USAGE;
+    if (odef_text != NULL && !(odef >= 0 && odef <= 1))
+        return fund_cli_usage_error("--originality-default must be in [0, 1], got '%s'",
+                                    odef_text);
+    if (tol_text != NULL && fund_cli_number("--tolerance", tol_text, &o.tol) != 0)
+        return FUND_EXIT_USAGE;
+    if (tol_text != NULL && !(o.tol > 0))
+        return fund_cli_usage_error("--tolerance must be > 0, got '%s'", tol_text);
     fund_depgraph g;
     fund_diag d;
     double *orig = NULL;
@@ -87,7 +93,7 @@ int fund_cmd_flow(int argc, char **argv)
     }
     long src = fund_names_find(&g.nodes, source);
     if (src < 0) {
-        fprintf(stderr, "fund flow: error: the source %s is not a node of %s\n", source, path);
+        fund_cli_eline("fund flow: error: the source %s is not a node of %s", source, path);
         goto out;
     }
     size_t n = g.nodes.count;
@@ -109,11 +115,11 @@ int fund_cmd_flow(int argc, char **argv)
             ord[nr++] = (uint32_t)i;
     g_pay = r.payout;
     dacc_qsort(ord, nr, sizeof *ord, by_payout);
-    fprintf(stderr,
+    fund_cli_eline(
             "flow: %zu nodes, %zu edges; %zu reached from %s; %zu cyclic component%s "
-            "(at most %ld Gauss-Seidel sweeps)\n",
+            "(at most %ld Gauss-Seidel sweeps)",
             n, g.m, r.nreached, source, r.nscc_cyclic, r.nscc_cyclic == 1 ? "" : "s", r.sweeps);
-    fprintf(stderr, "flow: paid out %.17g of %.17g (difference %.3g)\n", r.total, amount,
+    fund_cli_eline("flow: paid out %.17g of %.17g (difference %.3g)", r.total, amount,
             r.total - amount);
     if (json) {
         dacc_json j;
@@ -142,10 +148,8 @@ int fund_cmd_flow(int argc, char **argv)
         }
         dacc_json_array_end(&j);
         dacc_json_object_end(&j);
-        if (dacc_json_end(&j) != 0) {
-            deep_error("flow", "writing JSON failed");
+        if (fund_cli_json_end(&j) != 0)
             goto out;
-        }
     } else {
         printf("repo,payout,inflow,originality\n");
         for (size_t k = 0; k < nr; k++) {

@@ -75,11 +75,15 @@ int fund_cmd_jury(int argc, char **argv)
         o.method = FUND_JURY_BT;
     else
         return fund_cli_usage_error("--method must be lsq, huber or bt, got '%s'", method);
+    if (delta != NULL && o.method != FUND_JURY_HUBER) /* no option accepted and ignored */
+        return fund_cli_usage_error("--delta is the Huber threshold: it needs --method huber");
     if (delta != NULL && strcmp(delta, "mad") == 0)
         o.huber_mad = 1;
-    else if (delta != NULL &&
-             (fund_cli_number("--delta", delta, &o.huber_delta) != 0 || !(o.huber_delta > 0)))
-        return fund_cli_usage_error("--delta must be a number > 0 or 'mad'");
+    else if (delta != NULL && dacc_parse_decimal(delta, &o.huber_delta) != 0)
+        return fund_cli_usage_error("--delta expects a decimal number > 0 or 'mad', got '%s'",
+                                    delta);
+    else if (delta != NULL && !(o.huber_delta > 0))
+        return fund_cli_usage_error("--delta must be > 0 or 'mad', got '%s'", delta);
     fund_deep dd;
     fund_diag d;
     fund_deep_init(&dd);
@@ -119,24 +123,24 @@ int fund_cmd_jury(int argc, char **argv)
     }
     g_sort_r = &r;
     dacc_qsort(ord, n, sizeof *ord, by_comp_weight);
-    fprintf(stderr,
+    fund_cli_eline(
             "jury: %zu answers from %zu jurors on %zu repositories; method %s "
-            "(%d iteration%s, final residual/change %.3g)\n",
+            "(%d iteration%s, final residual/change %.3g)",
             dd.nans, dd.jurors.count, n, method, r.iterations, r.iterations == 1 ? "" : "s",
             r.residual);
     if (o.method == FUND_JURY_HUBER)
-        fprintf(stderr, "jury: Huber threshold delta %.17g%s\n", r.delta,
+        fund_cli_eline("jury: Huber threshold delta %.17g%s", r.delta,
                 o.huber_mad ? " (1.345 * MAD / 0.6745)" : "");
     if (o.method == FUND_JURY_LSQ)
-        fprintf(stderr, "jury: least-squares cost %.17g (mean %.17g)\n",
+        fund_cli_eline("jury: least-squares cost %.17g (mean %.17g)",
                 fund_jury_cost(dd.nans, c, r.y),
                 dd.nans ? fund_jury_cost(dd.nans, c, r.y) / (double)dd.nans : 0.0);
     if (r.ncomp == 1) {
-        fprintf(stderr, "jury: the comparison graph is connected (1 component)\n");
+        fund_cli_eline("jury: the comparison graph is connected (1 component)");
     } else {
-        fprintf(stderr,
+        fund_cli_eline(
                 "jury: warning: the comparison graph is disconnected: %zu components; "
-                "weights sum to 1 within each and cannot be compared across them\n",
+                "weights sum to 1 within each and cannot be compared across them",
                 r.ncomp);
         for (size_t k = 0; k < r.ncomp; k++) {
             const char *first = "";
@@ -145,7 +149,7 @@ int fund_cmd_jury(int argc, char **argv)
                     first = dd.label[ord[i]];
                     break;
                 }
-            fprintf(stderr, "jury:   component %zu: %zu repositor%s (heaviest %s)\n", k, csize[k],
+            fund_cli_eline("jury:   component %zu: %zu repositor%s (heaviest %s)", k, csize[k],
                     csize[k] == 1 ? "y" : "ies", first);
         }
     }
@@ -191,10 +195,8 @@ int fund_cmd_jury(int argc, char **argv)
         }
         dacc_json_array_end(&j);
         dacc_json_object_end(&j);
-        if (dacc_json_end(&j) != 0) {
-            deep_error("jury", "writing JSON failed");
+        if (fund_cli_json_end(&j) != 0)
             goto out;
-        }
     } else {
         printf("repo,weight,component,parent\n");
         for (size_t i = 0; i < n; i++) {

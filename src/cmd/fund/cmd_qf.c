@@ -161,7 +161,7 @@ static int print_json(const fund_round *r, const fund_qf_opts *o, const fund_qf_
     }
     dacc_json_array_end(&j);
     dacc_json_object_end(&j);
-    return dacc_json_end(&j) == 0 ? FUND_EXIT_OK : FUND_EXIT_DATA;
+    return fund_cli_json_end(&j);
 }
 
 int fund_cmd_qf(int argc, char **argv)
@@ -189,6 +189,8 @@ int fund_cmd_qf(int argc, char **argv)
     if (npos != 1)
         return fund_cli_usage_error("expected one contributions FILE (fund qf --help)");
     unsigned decimals = 0;
+    if (exact && decimals_text != NULL)
+        return fund_cli_usage_error("--exact is --decimals 0: give one of them");
     if (decimals_text != NULL) {
         uint64_t d;
         if (dacc_parse_units(decimals_text, 0, &d) != 0 || d > FUND_MAX_DECIMALS)

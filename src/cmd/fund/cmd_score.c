@@ -27,16 +27,21 @@ static const char score_usage[] =
     "  --by juror       submission,juror,answers,total,mean\n"
     "  --by pair        repo_a,repo_b,parent,juror,line,submission,jury_log_ratio,\n"
     "                   model_log_ratio,residual,cost\n"
-    "  --json           everything as JSON\n";
+    "  --json           everything as JSON (every breakdown: not with --by)\n";
 
 int fund_cmd_score(int argc, char **argv)
 {
-    const char *by = "submission";
+    const char *by_text = NULL;
     int json = 0;
-    const fund_opt opts[] = {{"--json", NULL, &json}, {"--by", &by, NULL}, {NULL, NULL, NULL}};
+    const fund_opt opts[] = {{"--json", NULL, &json}, {"--by", &by_text, NULL}, {NULL, NULL, NULL}};
     const char **pos = dacc_xcalloc((size_t)argc, sizeof *pos);
     size_t npos;
     fund_cli_parse(argc, argv, opts, pos, (size_t)argc, &npos, score_usage);
+    if (json && by_text != NULL) { /* --json prints every breakdown: --by would be ignored */
+        free(pos);
+        return fund_cli_usage_error("--by chooses a CSV table; --json prints them all: give one");
+    }
+    const char *by = by_text != NULL ? by_text : "submission";
     if (strcmp(by, "submission") != 0 && strcmp(by, "juror") != 0 && strcmp(by, "pair") != 0) {
         free(pos);
         return fund_cli_usage_error("--by must be submission, juror or pair, got '%s'", by);
@@ -68,7 +73,7 @@ int fund_cmd_score(int argc, char **argv)
             deep_error("score", d.msg);
             goto out;
         }
-        fprintf(stderr, "score: %s: total %.17g, mean %.17g over %zu answers\n", subs[s],
+        fund_cli_eline("score: %s: total %.17g, mean %.17g over %zu answers", subs[s],
                 res[s].total, res[s].mean, res[s].nans);
     }
     if (json) {
@@ -120,10 +125,8 @@ int fund_cmd_score(int argc, char **argv)
         }
         dacc_json_array_end(&j);
         dacc_json_object_end(&j);
-        if (dacc_json_end(&j) != 0) {
-            deep_error("score", "writing JSON failed");
+        if (fund_cli_json_end(&j) != 0)
             goto out;
-        }
     } else if (strcmp(by, "submission") == 0) {
         printf("repo,answers,total,mean\n");
         for (size_t s = 0; s < nsubs; s++) {

@@ -12,7 +12,7 @@
 
 int deep_error(const char *cmd, const char *msg)
 {
-    fprintf(stderr, "fund %s: error: %s\n", cmd, msg);
+    fund_cli_eline("fund %s: error: %s", cmd, msg);
     return FUND_EXIT_DATA;
 }
 
@@ -36,7 +36,7 @@ int deep_plot(const char *cmd, const char *path, const char *title, size_t n,
     char err[512];
     int rc = -1;
     if (idx == NULL || lab == NULL || val == NULL) {
-        fprintf(stderr, "fund %s: error: out of memory\n", cmd);
+        fund_cli_eline("fund %s: error: out of memory", cmd);
         goto out;
     }
     for (size_t i = 0; i < n; i++)
@@ -50,10 +50,10 @@ int deep_plot(const char *cmd, const char *path, const char *title, size_t n,
         val[r] = value[idx[r]];
     }
     if (dacc_svg_bars(path, title, lab, val, shown, err, sizeof err) != 0) {
-        fprintf(stderr, "fund %s: error: %s\n", cmd, err);
+        fund_cli_eline("fund %s: error: %s", cmd, err);
         goto out;
     }
-    fprintf(stderr, "%s: chart of %zu bar%s written to %s\n", cmd, shown, shown == 1 ? "" : "s",
+    fund_cli_eline("%s: chart of %zu bar%s written to %s", cmd, shown, shown == 1 ? "" : "s",
             path);
     rc = 0;
 out:

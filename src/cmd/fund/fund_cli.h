@@ -48,6 +48,21 @@ void fund_cli_parse(int argc, char **argv, const fund_opt *opts, const char **po
  * FUND_EXIT_DATA, else returns rc.  main() calls it after every subcommand. */
 int fund_cli_finish_stdout(int rc);
 
+/* One line to stderr: the printf-formatted text escaped for a person (dacc_utf8_escape:
+ * control characters, bidi overrides and bytes that are not UTF-8 shown as \uXXXX and
+ * \xHH, so a name or file name from the input cannot rewrite the terminal), then a
+ * newline.  Every message the fund command prints goes through it. */
+void fund_cli_eline(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+/* Finish a JSON document on stdout: FUND_EXIT_OK, or FUND_EXIT_DATA after saying why
+ * (a non-finite number, which no output may carry, or misuse of the writer; a write
+ * error is named with its errno by fund_cli_finish_stdout). */
+int fund_cli_json_end(dacc_json *j);
+
 /* Print "fund: usage error: ..." and return FUND_EXIT_USAGE. */
 int fund_cli_usage_error(const char *fmt, ...)
 #if defined(__GNUC__)
@@ -113,7 +128,8 @@ typedef struct {
     "pool (none by default: raw matches are printed):\n"                                     \
     "  --pool N              the matching pool; by default matches are paid raw when their\n" \
     "                        total is under N and scaled down to N when over (pluralistic.js)\n" \
-    "  --normalise           always scale matches to the pool (Gitcoin's Python calculator)\n" \
+    "  --normalise           always scale matches to the pool (Gitcoin's Python calculator;\n" \
+    "                        --normalize is the same)\n" \
     "  --cap N               no project gets more than N; the overflow is shared by the\n"   \
     "                        uncapped projects in proportion, repeated until stable\n"       \
     "  --cap-fraction F      the cap as a fraction of the pool, 0 < F <= 1\n"

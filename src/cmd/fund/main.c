@@ -47,7 +47,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return fund_cli_finish_stdout(commands[i].run(argc - 1, argv + 1));
-    fprintf(stderr, "fund: usage error: unknown command '%s'\n", argv[1]);
+    fund_cli_eline("fund: usage error: unknown command '%s'", argv[1]);
     usage(stderr);
     return FUND_EXIT_USAGE;
 }
