@@ -101,6 +101,8 @@ static sp_err find_log_line(const sp_policy *policy, const sp_signer_key *key)
     return SP_OK;
 }
 
+static void check_stored(sp_log_server *s);
+
 sp_err sp_log_server_open(sp_log_server **out, const sp_log_config *cfg)
 {
     *out = NULL;
@@ -132,6 +134,8 @@ sp_err sp_log_server_open(sp_log_server **out, const sp_log_config *cfg)
                                            &s->published_len);
         if (e == SP_ERR_NOT_FOUND)
             e = SP_OK;
+        else if (e == SP_OK)
+            check_stored(s);
     }
     if (e != SP_OK) {
         sp_log_server_close(s);
@@ -456,6 +460,33 @@ static int too_far_ahead(sp_log_server *s, const char *what, uint64_t t, uint64_
     say(s, "%s dated %s, %llu s ahead of the log's clock (%s; max skew %llu s): refused", what,
         a, (unsigned long long)(t - now), b, (unsigned long long)s->max_skew);
     return 1;
+}
+
+/* The checkpoint stored by an earlier run is served at start-up only as a round would
+ * publish it: it carries the policy's witness quorum, with a quorum time not more than the
+ * skew ahead of the clock (the clock may have been set back, or the policy or the skew
+ * changed, since it was stored).  Otherwise nothing is served until a round publishes a
+ * new one (the run loop starts one at once). */
+static void check_stored(sp_log_server *s)
+{
+    sp_checkpoint cp;
+    sp_checkpoint_result result;
+    sp_err e = sp_checkpoint_verify_witnessed(&s->policy->witness, s->published,
+                                              s->published_len, sp_sodium_crypto(), &s->cwork,
+                                              &cp, &result);
+    if (e == SP_OK &&
+        !too_far_ahead(s, "the stored checkpoint's quorum time", result.quorum_time,
+                       wall_clock()))
+        return;
+    if (e != SP_OK)
+        say(s, "the stored checkpoint %llu does not carry the policy's witness quorum (%s)",
+            (unsigned long long)s->published_size, sp_err_name(e));
+    say(s, "the stored checkpoint %llu is not served until a round publishes a new one",
+        (unsigned long long)s->published_size);
+    free(s->published);
+    s->published = NULL;
+    s->published_len = 0;
+    s->published_size = 0;
 }
 
 /* The first line of witness w in its response, checked: signed note + that line must make
