@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,6 +67,7 @@ struct sp_witness_service {
     char *db_path;                             /* the file opened: its path, device, inode */
     dev_t db_dev;
     ino_t db_ino;
+    int db_fd;                                 /* read-only, to see its header; -1: none */
     int broken;                                /* its state was lost: refuse everything */
 };
 
@@ -170,12 +172,35 @@ static sp_err check_tree(const sp_witness_service *w, const request_work *rw,
                                         rq->hash_count);
 }
 
-/* Does the database path still name the file the witness opened? */
+/* Does the file behind fd (of size `size`) start with an SQLite header (sqlite.org/
+ * fileformat.html 1.3: the magic string at 0, the page size at 16, big-endian, 1 meaning
+ * 65536; the change counter at 24; the size in pages at 28, valid while the number at 92
+ * equals the change counter) -- and, when `whole`, is it as long as that header says?
+ * Only a checkpoint writes the file, page 1 first: its header never claims pages beyond
+ * the end once our own connection has finished one, which is the case whenever this is
+ * asked under w->lock.  A file truncated under the server fails (there is nothing to read,
+ * or too little). */
+static int header_intact(int fd, off_t size, int whole)
+{
+    static const uint8_t magic[16] = "SQLite format 3";
+    uint8_t h[100];
+    if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h || memcmp(h, magic, sizeof magic) != 0)
+        return 0;
+    uint32_t page = (uint32_t)h[16] << 8 | h[17];
+    uint64_t pages = (uint64_t)h[28] << 24 | (uint64_t)h[29] << 16 | (uint64_t)h[30] << 8 | h[31];
+    if (page == 1)
+        page = 65536;
+    return !whole || memcmp(h + 24, h + 92, 4) != 0 || pages * page <= (uint64_t)size;
+}
+
+/* Does the database path still name the file the witness opened, with its contents? */
 static int same_file(const sp_witness_service *w)
 {
-    struct stat st;
+    struct stat st, fst;
     return stat(w->db_path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 0 &&
-           st.st_dev == w->db_dev && st.st_ino == w->db_ino;
+           st.st_dev == w->db_dev && st.st_ino == w->db_ino && fstat(w->db_fd, &fst) == 0 &&
+           fst.st_dev == w->db_dev && fst.st_ino == w->db_ino &&
+           header_intact(w->db_fd, fst.st_size, 1);
 }
 
 /* The witness's memory is gone or damaged: refuse this request and every later one. */
@@ -201,7 +226,7 @@ static sp_err update_head(sp_witness_service *w, const request_work *rw, const u
     if (w->broken)
         return state_lost(w, resp, "the database was lost earlier");
     if (!same_file(w))
-        return state_lost(w, resp, "the database file was unlinked or replaced");
+        return state_lost(w, resp, "the database file was unlinked, replaced or truncated");
     if ((e = witness_state_begin(w->db)) != SP_OK)
         return refuse(resp, 500, e, "cannot begin a transaction");
     if ((e = witness_state_get(w->db, cp->origin, cp->origin_len, &head)) != SP_OK) {
@@ -338,6 +363,33 @@ void sp_witness_http(void *ctx, const char *method, const char *path, const uint
     (void)e;
 }
 
+/* Open the database file read-only for the witness's life (w->db_fd, its device and inode),
+ * before SQLite opens it or after; it is closed only after SQLite's connection, since
+ * closing a descriptor drops every POSIX lock the process holds on the file (db.c).  A
+ * file that exists but holds no SQLite header (zeroed, overwritten, truncated to a part)
+ * is refused here with the recovery path; a missing or empty file is left to
+ * witness_state_open, which names it. */
+static sp_err open_db_file(sp_witness_service *w, char *err, size_t errcap)
+{
+    struct stat st;
+    int fd = open(w->db_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return SP_OK;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd); /* not a database SQLite can have open */
+        return SP_OK;
+    }
+    w->db_fd = fd;
+    w->db_dev = st.st_dev;
+    w->db_ino = st.st_ino;
+    if (st.st_size > 0 && !header_intact(fd, st.st_size, 0))
+        return witness_state_fail(err, errcap, w->db_path,
+                               "not a witness database (no SQLite header: overwritten or "
+                               "truncated); a witness that lost its state restarts with "
+                               "--init-from CHECKPOINT");
+    return SP_OK;
+}
+
 /* Verify the --init-from checkpoints (cfg->start) against the configured logs into cps:
  * each signed by its log, one per origin. */
 static sp_err check_start(const sp_witness_service *w, const sp_witness_config *cfg,
@@ -399,18 +451,20 @@ sp_err sp_witness_open(sp_witness_service **out, const sp_witness_config *cfg, c
     w->clock = cfg->clock != NULL ? cfg->clock : wall_clock;
     w->clock_ctx = cfg->clock_ctx;
     w->db_path = strdup(cfg->db_path);
+    w->db_fd = -1;
     sp_checkpoint *cps = calloc(cfg->nstart > 0 ? cfg->nstart : 1, sizeof *cps);
     e = w->db_path != NULL && cps != NULL ? check_start(w, cfg, cps, err, errcap) : SP_ERR_IO;
+    if (e == SP_OK && !cfg->create)
+        e = open_db_file(w, err, errcap);
     if (e == SP_OK)
         e = witness_state_open(&w->db, cfg->db_path, cps, cfg->nstart, cfg->create,
                                w->clock(w->clock_ctx), err, errcap);
+    if (e == SP_OK && w->db_fd < 0 && (e = open_db_file(w, err, errcap)) == SP_OK && w->db_fd < 0)
+        e = witness_state_fail(err, errcap, cfg->db_path, "gone already");
     struct stat st;
-    if (e == SP_OK && stat(cfg->db_path, &st) != 0)
-        e = SP_ERR_WITNESS_STATE; /* gone already */
-    if (e == SP_OK) {
-        w->db_dev = st.st_dev;
-        w->db_ino = st.st_ino;
-    }
+    if (e == SP_OK && (stat(cfg->db_path, &st) != 0 || st.st_dev != w->db_dev ||
+                       st.st_ino != w->db_ino))
+        e = witness_state_fail(err, errcap, cfg->db_path, "replaced while opened");
     free(cps);
     if (e != SP_OK) {
         sp_witness_close(w);
@@ -425,6 +479,8 @@ void sp_witness_close(sp_witness_service *w)
     if (w == NULL)
         return;
     sqlite3_close(w->db);
+    if (w->db_fd >= 0)
+        close(w->db_fd); /* after SQLite's last descriptor: no lock of its to drop */
     pthread_mutex_destroy(&w->lock);
     free(w->db_path);
     sodium_memzero(w, sizeof *w);

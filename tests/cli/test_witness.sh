@@ -162,9 +162,31 @@ rm -f "$T/w.db" "$T/w.db-wal" "$T/w.db-shm"
 checkpoint 1 "$R1" "$LOG.key"
 post 0
 same "unlinked database: 500" "$status" 500
-contains "500 names the state error" "^SP_ERR_WITNESS_STATE: .*unlinked or replaced" "$T/body"
+contains "500 names the state error" "^SP_ERR_WITNESS_STATE: .*unlinked, replaced" "$T/body"
 stop
 contains "the refusal is logged" "POST /add-checkpoint 500 SP_ERR_WITNESS_STATE" "$T/serve.err"
+
+# Truncated while running (the same file, its contents gone: to nothing, or to its first
+# page), then the same tree again: 500, not a cosignature from SQLite's cache.  What the
+# server leaves behind has no header, and a restart says so.
+for cut in 0 4096; do
+    cp "$T/w.db.saved" "$T/w.db"
+    serve --log "$LOG.pub"
+    checkpoint 2 "$R2" "$LOG.key"
+    post 2
+    same "before truncation to $cut bytes: cosigned" "$status" 200
+    truncate -s $cut "$T/w.db"
+    post 2
+    same "database truncated to $cut bytes while serving: 500" "$status" 500
+    contains "truncation named" "^SP_ERR_WITNESS_STATE: .*unlinked, replaced or truncated" "$T/body"
+    stop
+done
+head -c 8192 /dev/zero > "$T/w.db"
+rm -f "$T/w.db-wal" "$T/w.db-shm"
+expect_err SP_ERR_WITNESS_STATE "a zeroed database refused at start" \
+    $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub"
+contains "zeroed: the recovery path named" "no SQLite header.*--init-from CHECKPOINT" "$T/err"
+rm -f "$T/w.db" "$T/w.db-wal" "$T/w.db-shm"
 
 # Re-initialised from the checkpoint of size 2 the operator supplies: a forked log starting
 # over gets 409 "2", the same tree is cosigned again, an inconsistent one is refused.

@@ -37,7 +37,7 @@ static const char witness_usage[] =
     "consistent with the last one this witness cosigned for that log, which it keeps in\n"
     "the SQLite database FILE.  That memory is the witness's whole value: serve refuses\n"
     "to start without it, or with a database that lost rows, and refuses every request\n"
-    "once the file is unlinked or replaced under it (SP_ERR_WITNESS_STATE).\n"
+    "once the file is unlinked, replaced or truncated under it (SP_ERR_WITNESS_STATE).\n"
     "\n"
     "  --key FILE       the witness's cosigner key (softpause key generate --cosigner);\n"
     "                   its name is the name in the cosignature lines\n"
