@@ -391,7 +391,8 @@ static sp_err open_db_file(sp_witness_service *w, char *err, size_t errcap)
 }
 
 /* Verify the --init-from checkpoints (cfg->start) against the configured logs into cps:
- * each signed by its log, one per origin. */
+ * each signed by its log, one per origin, and a tree of size 0 only with the empty tree's
+ * root (what the witness would answer 422 to, it does not start from either). */
 static sp_err check_start(const sp_witness_service *w, const sp_witness_config *cfg,
                           sp_checkpoint *cps, char *err, size_t errcap)
 {
@@ -404,9 +405,19 @@ static sp_err check_start(const sp_witness_service *w, const sp_witness_config *
         for (size_t j = 0; e == SP_OK && j < i; j++)
             if (strcmp(cps[j].origin, cps[i].origin) == 0)
                 e = SP_ERR_ARGUMENT;
-        if (e != SP_OK && err != NULL && errcap > 0)
-            snprintf(err, errcap, "starting checkpoint %zu%s", i + 1,
-                     e == SP_ERR_ARGUMENT ? ": a second one for its log" : "");
+        if (e == SP_OK && cps[i].size == 0 &&
+            sodium_memcmp(cps[i].root, w->empty_root, SP_SHA256_BYTES) != 0)
+            e = SP_ERR_MERKLE_ROOT_MISMATCH;
+        if (e != SP_OK && err != NULL && errcap > 0) {
+            const char *why = e == SP_ERR_ARGUMENT ? ": a second one for its log"
+                              : e == SP_ERR_MERKLE_ROOT_MISMATCH
+                                  ? ": a tree of size 0 whose root is not the empty tree's"
+                                  : "";
+            if (cfg->start[i].name != NULL)
+                snprintf(err, errcap, "%s%s", cfg->start[i].name, why);
+            else
+                snprintf(err, errcap, "starting checkpoint %zu%s", i + 1, why);
+        }
     }
     free(cw);
     return e;
@@ -426,7 +437,7 @@ sp_err sp_witness_open(sp_witness_service **out, const sp_witness_config *cfg, c
     if (cfg->key == NULL || cfg->key->pub.alg != SP_KEY_ALG_COSIGNER)
         return SP_ERR_KEY_ALGORITHM;
     if (cfg->logs == NULL || cfg->nlogs == 0 || cfg->nlogs > SP_MAX_LOGS ||
-        cfg->db_path == NULL || plen > SP_WITNESS_MAX_PREFIX || cfg->nstart > cfg->nlogs ||
+        cfg->db_path == NULL || plen > SP_WITNESS_MAX_PREFIX || cfg->nstart > SP_MAX_LOGS ||
         (cfg->nstart > 0 && (!cfg->create || cfg->start == NULL)) ||
         (plen > 0 && (prefix[0] != '/' || prefix[plen - 1] == '/')))
         return SP_ERR_ARGUMENT;

@@ -48,6 +48,13 @@ expect_err SP_ERR_ARGUMENT "prefix without a slash" $SP witness serve --key "$W.
 expect_err SP_ERR_WITNESS_STATE "no database without --init" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub"
 if [ ! -e "$T/w.db" ]; then ok; else bad "a refused start creates no database"; fi
 expect_err SP_ERR_IO "--init-from a missing file" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub" --init-from "$T/missing"
+head -c 20000 /dev/zero > "$T/huge"
+expect_err SP_ERR_NOTE_TOO_LARGE "--init-from a file over the note limit" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub" --init-from "$T/huge"
+contains "the limit is named" "huge.*at most 16384 bytes" "$T/err"
+printf 'not a note\n' > "$T/junk"
+expect_err SP_ERR_NOTE_NO_SIGNATURES "--init-from junk names the file" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub" --init-from "$T/junk"
+contains "the file is named" "signature lines: $T/junk" "$T/err"
+if [ ! -e "$T/w.db" ]; then ok; else bad "a refused --init-from creates no database"; fi
 
 if ! command -v curl > /dev/null 2>&1 || ! command -v openssl > /dev/null 2>&1; then
     echo "$SUITE: serving tests skipped (curl or openssl not installed)"; cli_finish

@@ -108,11 +108,14 @@ static int load_starts(const char *const *paths, size_t n, uint8_t **bufs,
         if (bufs[i] == NULL)
             return cli_error(SP_ERR_IO, NULL, 0, "out of memory");
         e = sp_file_read(paths[i], bufs[i], SP_MAX_NOTE_BYTES + 1, &starts[i].len);
-        if (e == SP_OK && starts[i].len > SP_MAX_NOTE_BYTES)
-            e = SP_ERR_NOTE_TOO_LARGE;
+        if ((e == SP_OK && starts[i].len > SP_MAX_NOTE_BYTES) || e == SP_ERR_BUFFER_TOO_SMALL)
+            return cli_error(SP_ERR_NOTE_TOO_LARGE, paths[i], 0,
+                             "--init-from: a checkpoint note is at most %u bytes",
+                             (unsigned)SP_MAX_NOTE_BYTES);
         if (e != SP_OK)
             return cli_error(e, paths[i], 0, "--init-from");
         starts[i].note = bufs[i];
+        starts[i].name = paths[i];
     }
     return EXIT_OK;
 }
