@@ -607,9 +607,10 @@ static sp_err round_locked(sp_log_server *s, sp_log_round *round)
     if (e == SP_OK)
         e = publish(s, size, s->combined, combined_len);
     if (e == SP_OK) {
+        char when[SP_UTC_BYTES];
+        sp_utc_format(when, result.quorum_time);
         round->published = 1;
-        say(s, "checkpoint %llu published, quorum time %llu",
-            (unsigned long long)size, (unsigned long long)result.quorum_time);
+        say(s, "checkpoint %llu published, quorum time %s", (unsigned long long)size, when);
     } else {
         say(s, "checkpoint %llu not published: %s", (unsigned long long)size, sp_err_name(e));
     }

@@ -485,10 +485,16 @@ static void test_stored_checkpoint_ahead_not_served(void)
     free(a.body);
     CHECK(strstr(said, "the stored checkpoint's quorum time dated ") != NULL);
     CHECK(strstr(said, "the stored checkpoint 2 is not served until a round publishes") != NULL);
-    /* Honest clocks again: the next round publishes and serves. */
+    /* Honest clocks again: the next round publishes and serves (and says when, in UTC). */
     witnesses_reset();
     CHECK_OK(sp_log_publish(s, &r));
     CHECK(check_served(s, 2) == PUB_ALL_WITNESSES);
+    const char *line = strstr(said, "checkpoint 2 published, quorum time ");
+    CHECK(line != NULL);
+    if (line != NULL) {
+        line += strlen("checkpoint 2 published, quorum time ");
+        CHECK(strlen(line) == 21 && line[4] == '-' && line[10] == 'T' && line[19] == 'Z');
+    }
     sp_log_server_close(s);
 
     /* Within the skew, a stored checkpoint is served at once. */
