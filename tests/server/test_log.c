@@ -7,10 +7,13 @@
  * on the fixture's witness keys that can be told to fail, to sign badly, or to answer
  * with another witness's line.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -810,6 +813,58 @@ static void test_bad_http_input_changes_nothing(void)
     scratch_remove();
 }
 
+typedef struct export_run {
+    sp_log_server *s;
+    const char *dir;
+    uint64_t size;
+    sp_err e;
+} export_run;
+
+static void *export_thread(void *arg)
+{
+    export_run *x = arg;
+    x->e = sp_log_export(sp_log_server_store(x->s), x->dir, &x->size);
+    return NULL;
+}
+
+/* Two exports into one directory overlap (a slow one and the next cron run): the second
+ * waits for the first and reads the newest checkpoint only then, so the directory's
+ * checkpoint never goes back to an older tree. */
+static void test_overlapping_exports_never_go_back(void)
+{
+    char dir[1024], cp[1100];
+    scratch_make("log");
+    witnesses_reset();
+    sp_log_server *s = open_log(0);
+    sp_log_round r;
+    add_epochs(s, 1, 3);
+    CHECK_OK(sp_log_publish(s, &r));
+    scratch_path(dir, sizeof dir, "mirror");
+    snprintf(cp, sizeof cp, "%s/checkpoint", dir);
+    CHECK(mkdir(dir, 0755) == 0);
+    int held = open(dir, O_RDONLY | O_DIRECTORY); /* an export of size 2 in progress */
+    CHECK(held >= 0 && flock(held, LOCK_EX) == 0);
+    export_run x = {s, dir, 0, SP_ERR_IO};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, export_thread, &x) == 0);
+    usleep(300000);
+    CHECK(!sp_file_exists(cp)); /* it waits */
+    add_epochs(s, 3, 5);
+    CHECK_OK(sp_log_publish(s, &r));
+    flock(held, LOCK_UN);
+    close(held);
+    pthread_join(t, NULL);
+    CHECK_OK(x.e);
+    CHECK(x.size == 4);
+    uint8_t text[4096];
+    size_t len = 0;
+    CHECK_OK(sp_file_read(cp, text, sizeof text - 1, &len));
+    text[len] = '\0';
+    CHECK(strncmp((char *)text, PUB_LOG_ORIGIN "\n4\n", strlen(PUB_LOG_ORIGIN) + 3) == 0);
+    sp_log_server_close(s);
+    scratch_remove();
+}
+
 static void test_export_needs_a_checkpoint(void)
 {
     scratch_make("log");
@@ -839,6 +894,7 @@ int main(void)
     RUN_TEST(test_gzip_tiles);
     RUN_TEST(test_bad_http_input_changes_nothing);
     RUN_TEST(test_export_needs_a_checkpoint);
+    RUN_TEST(test_overlapping_exports_never_go_back);
     for (int i = 0; i < PUB_NWITNESSES; i++)
         fw_stop(&witnesses[i]);
     return harness_finish("test_log");
