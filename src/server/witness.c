@@ -29,7 +29,9 @@
  *
  * Losing that memory must never look like a fresh start (a witness that forgot a log
  * cosigns a rollback or a fork from old 0).  Before every transaction the database path
- * must still name the file opened (device and inode; an unlinked file has no path), and
+ * and its -wal and -shm paths must still name the files opened (device and inode; an
+ * unlinked file has no path; a head may live only in the WAL until a checkpoint), the
+ * database must keep its SQLite header and length (truncation), and
  * inside it an origin without a row must be one the database has never seen
  * (witness_state_check_unseen).  Either failure is a 500 SP_ERR_WITNESS_STATE, and the
  * witness refuses every later request too, until an operator restarts it.
@@ -67,6 +69,9 @@ struct sp_witness_service {
     char *db_path;                             /* the file opened: its path, device, inode */
     dev_t db_dev;
     ino_t db_ino;
+    char *side_path[2];                        /* its "-wal" and "-shm" files, which SQLite */
+    dev_t side_dev[2];                         /* keeps open (and in place) while its */
+    ino_t side_ino[2];                         /* connection is open */
     int db_fd;                                 /* read-only, to see its header; -1: none */
     int broken;                                /* its state was lost: refuse everything */
 };
@@ -193,14 +198,45 @@ static int header_intact(int fd, off_t size, int whole)
     return !whole || memcmp(h + 24, h + 92, 4) != 0 || pages * page <= (uint64_t)size;
 }
 
-/* Does the database path still name the file the witness opened, with its contents? */
+static const char *const side_suffix[2] = {"-wal", "-shm"};
+
+/* Does path name the regular file (dev, ino), linked? */
+static int names(const char *path, dev_t dev, ino_t ino)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 0 &&
+           st.st_dev == dev && st.st_ino == ino;
+}
+
+/* Do the database path and its -wal and -shm paths still name the files the witness's
+ * connection uses, the database with its contents?  (A committed head may live only in
+ * the WAL until a checkpoint: a WAL unlinked under the server is lost at the next crash.) */
 static int same_file(const sp_witness_service *w)
 {
-    struct stat st, fst;
-    return stat(w->db_path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 0 &&
-           st.st_dev == w->db_dev && st.st_ino == w->db_ino && fstat(w->db_fd, &fst) == 0 &&
-           fst.st_dev == w->db_dev && fst.st_ino == w->db_ino &&
+    struct stat fst;
+    return names(w->db_path, w->db_dev, w->db_ino) &&
+           names(w->side_path[0], w->side_dev[0], w->side_ino[0]) &&
+           names(w->side_path[1], w->side_dev[1], w->side_ino[1]) &&
+           fstat(w->db_fd, &fst) == 0 && fst.st_dev == w->db_dev && fst.st_ino == w->db_ino &&
            header_intact(w->db_fd, fst.st_size, 1);
+}
+
+/* After SQLite has opened the database: remember which files its -wal and -shm are. */
+static sp_err note_side_files(sp_witness_service *w, char *err, size_t errcap)
+{
+    for (int i = 0; i < 2; i++) {
+        struct stat st;
+        size_t n = strlen(w->db_path) + strlen(side_suffix[i]) + 1;
+        if ((w->side_path[i] = malloc(n)) == NULL)
+            return SP_ERR_IO;
+        snprintf(w->side_path[i], n, "%s%s", w->db_path, side_suffix[i]);
+        if (stat(w->side_path[i], &st) != 0 || !S_ISREG(st.st_mode))
+            return witness_state_fail(err, errcap, w->side_path[i],
+                                      "SQLite's write-ahead log file is missing");
+        w->side_dev[i] = st.st_dev;
+        w->side_ino[i] = st.st_ino;
+    }
+    return SP_OK;
 }
 
 /* The witness's memory is gone or damaged: refuse this request and every later one. */
@@ -226,7 +262,8 @@ static sp_err update_head(sp_witness_service *w, const request_work *rw, const u
     if (w->broken)
         return state_lost(w, resp, "the database was lost earlier");
     if (!same_file(w))
-        return state_lost(w, resp, "the database file was unlinked, replaced or truncated");
+        return state_lost(w, resp, "the database file (or its -wal or -shm) was unlinked, "
+                                   "replaced or truncated");
     if ((e = witness_state_begin(w->db)) != SP_OK)
         return refuse(resp, 500, e, "cannot begin a transaction");
     if ((e = witness_state_get(w->db, cp->origin, cp->origin_len, &head)) != SP_OK) {
@@ -476,6 +513,8 @@ sp_err sp_witness_open(sp_witness_service **out, const sp_witness_config *cfg, c
     if (e == SP_OK && (stat(cfg->db_path, &st) != 0 || st.st_dev != w->db_dev ||
                        st.st_ino != w->db_ino))
         e = witness_state_fail(err, errcap, cfg->db_path, "replaced while opened");
+    if (e == SP_OK)
+        e = note_side_files(w, err, errcap);
     free(cps);
     if (e != SP_OK) {
         sp_witness_close(w);
@@ -494,6 +533,8 @@ void sp_witness_close(sp_witness_service *w)
         close(w->db_fd); /* after SQLite's last descriptor: no lock of its to drop */
     pthread_mutex_destroy(&w->lock);
     free(w->db_path);
+    free(w->side_path[0]);
+    free(w->side_path[1]);
     sodium_memzero(w, sizeof *w);
     free(w);
 }

@@ -188,6 +188,17 @@ for cut in 0 4096; do
     contains "truncation named" "^SP_ERR_WITNESS_STATE: .*unlinked, replaced or truncated" "$T/body"
     stop
 done
+# Its write-ahead log unlinked while running (the last heads may live only there, and would
+# be lost at the next crash): 500 as well.
+cp "$T/w.db.saved" "$T/w.db"
+serve --log "$LOG.pub"
+rm -f "$T/w.db-wal"
+checkpoint 2 "$R2" "$LOG.key"
+post 2
+same "-wal unlinked while serving: 500" "$status" 500
+contains "-wal named" "^SP_ERR_WITNESS_STATE: .*(or its -wal or -shm) was unlinked" "$T/body"
+stop
+rm -f "$T/w.db" "$T/w.db-wal" "$T/w.db-shm"
 head -c 8192 /dev/zero > "$T/w.db"
 rm -f "$T/w.db-wal" "$T/w.db-shm"
 expect_err SP_ERR_WITNESS_STATE "a zeroed database refused at start" \
