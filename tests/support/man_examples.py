@@ -92,8 +92,15 @@ def main():
         os.symlink(os.path.join(ROOT, "tests"), os.path.join(work, "tests"))
         try:
             for cmd, want, status in examples(page):
-                r = subprocess.run(["sh", "-c", cmd], cwd=work, env=env, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+                try:
+                    r = subprocess.run(["sh", "-c", cmd], cwd=work, env=env,
+                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, timeout=120)
+                except subprocess.TimeoutExpired:
+                    # A hung example is a failure, and the rest of the page depends on it.
+                    failed += 1
+                    print("FAIL %s: $ %s\n  timed out after 120 s" % (os.path.basename(page), cmd))
+                    break
                 got = r.stdout.decode("utf-8", "replace").rstrip("\n")
                 got_lines = got.split("\n") if got else []
                 if show:
