@@ -40,13 +40,14 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "softpause/checkpoint.h"
+#include "softpause/host/db.h"
 #include "softpause/host/signing.h"
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/host/utc.h"
@@ -66,13 +67,9 @@ struct sp_witness_service {
     uint8_t empty_root[SP_SHA256_BYTES];       /* SHA-256(""): the root of the empty tree */
     sp_witness_clock clock;
     void *clock_ctx;
-    char *db_path;                             /* the file opened: its path, device, inode */
-    dev_t db_dev;
-    ino_t db_ino;
-    char *side_path[2];                        /* its "-wal" and "-shm" files, which SQLite */
-    dev_t side_dev[2];                         /* keeps open (and in place) while its */
-    ino_t side_ino[2];                         /* connection is open */
-    int db_fd;                                 /* read-only, to see its header; -1: none */
+    char *db_path;
+    sp_db_files files;                         /* the files opened (fd -1 until noted) */
+    int db_fd;                                 /* read-only, from before SQLite; -1: none */
     int broken;                                /* its state was lost: refuse everything */
 };
 
@@ -177,66 +174,11 @@ static sp_err check_tree(const sp_witness_service *w, const request_work *rw,
                                         rq->hash_count);
 }
 
-/* Does the file behind fd (of size `size`) start with an SQLite header (sqlite.org/
- * fileformat.html 1.3: the magic string at 0, the page size at 16, big-endian, 1 meaning
- * 65536; the change counter at 24; the size in pages at 28, valid while the number at 92
- * equals the change counter) -- and, when `whole`, is it as long as that header says?
- * Only a checkpoint writes the file, page 1 first: its header never claims pages beyond
- * the end once our own connection has finished one, which is the case whenever this is
- * asked under w->lock.  A file truncated under the server fails (there is nothing to read,
- * or too little). */
-static int header_intact(int fd, off_t size, int whole)
-{
-    static const uint8_t magic[16] = "SQLite format 3";
-    uint8_t h[100];
-    if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h || memcmp(h, magic, sizeof magic) != 0)
-        return 0;
-    uint32_t page = (uint32_t)h[16] << 8 | h[17];
-    uint64_t pages = (uint64_t)h[28] << 24 | (uint64_t)h[29] << 16 | (uint64_t)h[30] << 8 | h[31];
-    if (page == 1)
-        page = 65536;
-    return !whole || memcmp(h + 24, h + 92, 4) != 0 || pages * page <= (uint64_t)size;
-}
-
-static const char *const side_suffix[2] = {"-wal", "-shm"};
-
-/* Does path name the regular file (dev, ino), linked? */
-static int names(const char *path, dev_t dev, ino_t ino)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 0 &&
-           st.st_dev == dev && st.st_ino == ino;
-}
-
 /* Do the database path and its -wal and -shm paths still name the files the witness's
- * connection uses, the database with its contents?  (A committed head may live only in
- * the WAL until a checkpoint: a WAL unlinked under the server is lost at the next crash.) */
+ * connection uses, the database with its contents? (sp_db_files_same) */
 static int same_file(const sp_witness_service *w)
 {
-    struct stat fst;
-    return names(w->db_path, w->db_dev, w->db_ino) &&
-           names(w->side_path[0], w->side_dev[0], w->side_ino[0]) &&
-           names(w->side_path[1], w->side_dev[1], w->side_ino[1]) &&
-           fstat(w->db_fd, &fst) == 0 && fst.st_dev == w->db_dev && fst.st_ino == w->db_ino &&
-           header_intact(w->db_fd, fst.st_size, 1);
-}
-
-/* After SQLite has opened the database: remember which files its -wal and -shm are. */
-static sp_err note_side_files(sp_witness_service *w, char *err, size_t errcap)
-{
-    for (int i = 0; i < 2; i++) {
-        struct stat st;
-        size_t n = strlen(w->db_path) + strlen(side_suffix[i]) + 1;
-        if ((w->side_path[i] = malloc(n)) == NULL)
-            return SP_ERR_IO;
-        snprintf(w->side_path[i], n, "%s%s", w->db_path, side_suffix[i]);
-        if (stat(w->side_path[i], &st) != 0 || !S_ISREG(st.st_mode))
-            return witness_state_fail(err, errcap, w->side_path[i],
-                                      "SQLite's write-ahead log file is missing");
-        w->side_dev[i] = st.st_dev;
-        w->side_ino[i] = st.st_ino;
-    }
-    return SP_OK;
+    return sp_db_files_same(&w->files);
 }
 
 /* The witness's memory is gone or damaged: refuse this request and every later one. */
@@ -417,9 +359,7 @@ static sp_err open_db_file(sp_witness_service *w, char *err, size_t errcap)
         return SP_OK;
     }
     w->db_fd = fd;
-    w->db_dev = st.st_dev;
-    w->db_ino = st.st_ino;
-    if (st.st_size > 0 && !header_intact(fd, st.st_size, 0))
+    if (st.st_size > 0 && !sp_db_header_intact(fd, st.st_size, 0))
         return witness_state_fail(err, errcap, w->db_path,
                                "not a witness database (no SQLite header: overwritten or "
                                "truncated); a witness that lost its state restarts with "
@@ -500,6 +440,7 @@ sp_err sp_witness_open(sp_witness_service **out, const sp_witness_config *cfg, c
     w->clock_ctx = cfg->clock_ctx;
     w->db_path = strdup(cfg->db_path);
     w->db_fd = -1;
+    w->files.fd = -1;
     sp_checkpoint *cps = calloc(cfg->nstart > 0 ? cfg->nstart : 1, sizeof *cps);
     e = w->db_path != NULL && cps != NULL ? check_start(w, cfg, cps, err, errcap) : SP_ERR_IO;
     if (e == SP_OK && !cfg->create)
@@ -507,14 +448,12 @@ sp_err sp_witness_open(sp_witness_service **out, const sp_witness_config *cfg, c
     if (e == SP_OK)
         e = witness_state_open(&w->db, cfg->db_path, cps, cfg->nstart, cfg->create,
                                w->clock(w->clock_ctx), err, errcap);
-    if (e == SP_OK && w->db_fd < 0 && (e = open_db_file(w, err, errcap)) == SP_OK && w->db_fd < 0)
-        e = witness_state_fail(err, errcap, cfg->db_path, "gone already");
-    struct stat st;
-    if (e == SP_OK && (stat(cfg->db_path, &st) != 0 || st.st_dev != w->db_dev ||
-                       st.st_ino != w->db_ino))
-        e = witness_state_fail(err, errcap, cfg->db_path, "replaced while opened");
-    if (e == SP_OK)
-        e = note_side_files(w, err, errcap);
+    if (e == SP_OK) {
+        e = sp_db_files_note(&w->files, cfg->db_path, w->db_fd, err, errcap);
+        w->db_fd = -1; /* (w->files has it) */
+        if (e != SP_OK)
+            e = witness_state_fail(err, errcap, cfg->db_path, "gone or replaced while opened");
+    }
     free(cps);
     if (e != SP_OK) {
         sp_witness_close(w);
@@ -529,12 +468,11 @@ void sp_witness_close(sp_witness_service *w)
     if (w == NULL)
         return;
     sqlite3_close(w->db);
+    sp_db_files_free(&w->files); /* after SQLite's last descriptor: no lock of its to drop */
     if (w->db_fd >= 0)
-        close(w->db_fd); /* after SQLite's last descriptor: no lock of its to drop */
+        close(w->db_fd);
     pthread_mutex_destroy(&w->lock);
     free(w->db_path);
-    free(w->side_path[0]);
-    free(w->side_path[1]);
     sodium_memzero(w, sizeof *w);
     free(w);
 }

@@ -865,6 +865,50 @@ static void test_overlapping_exports_never_go_back(void)
     scratch_remove();
 }
 
+/* The database's files unlinked or replaced under a serving log: nothing more is
+ * acknowledged (it could be lost in the next crash) or published (witnesses would cosign a
+ * tree a restarted log does not hold); a 500 says why, once in the progress lines. */
+static void test_database_lost_while_serving(void)
+{
+    static const char *const what[2] = {"log.db-wal", "log.db"};
+    for (int k = 0; k < 2; k++) {
+        char path[1024], copy[1100], note[8192];
+        sp_log_round r;
+        sp_log_server *s = open_log_saying(0);
+        if (s == NULL)
+            return;
+        add_epochs(s, 1, 3);
+        CHECK_OK(sp_log_publish(s, &r));
+        scratch_path(path, sizeof path, what[k]);
+        if (k == 0) {
+            CHECK(unlink(path) == 0);
+        } else { /* replaced by rename: a copy of itself, say a restored backup */
+            snprintf(copy, sizeof copy, "%s.copy", path);
+            uint8_t *buf = malloc(1 << 20);
+            size_t len = 0;
+            CHECK(buf != NULL && sp_file_read(path, buf, 1 << 20, &len) == SP_OK);
+            CHECK(buf != NULL && sp_file_write_atomic(copy, buf, len, 0600, 1) == SP_OK);
+            free(buf);
+            CHECK(rename(copy, path) == 0);
+        }
+        size_t len = statement(note, sizeof note, 3, QUORUM);
+        uint64_t index = 0;
+        int existed = 0;
+        CHECK_ERR(sp_log_add(s, (const uint8_t *)note, len, &index, &existed, NULL),
+                  SP_ERR_DB);
+        answer a = call(s, "POST", "/add", note, len);
+        CHECK(a.status == 500 && strstr((char *)a.body, "was unlinked, replaced or truncated"));
+        free(a.body);
+        CHECK_ERR(sp_log_publish(s, &r), SP_ERR_DB);
+        CHECK(r.published == 0);
+        const char *first = strstr(said, "was unlinked, replaced or truncated");
+        CHECK(first != NULL && strstr(first + 1, "was unlinked, replaced") == NULL);
+        sp_log_server_close(s);
+        scratch_remove();
+    }
+    witnesses_reset();
+}
+
 static void test_export_needs_a_checkpoint(void)
 {
     scratch_make("log");
@@ -895,6 +939,7 @@ int main(void)
     RUN_TEST(test_bad_http_input_changes_nothing);
     RUN_TEST(test_export_needs_a_checkpoint);
     RUN_TEST(test_overlapping_exports_never_go_back);
+    RUN_TEST(test_database_lost_while_serving);
     for (int i = 0; i < PUB_NWITNESSES; i++)
         fw_stop(&witnesses[i]);
     return harness_finish("test_log");
