@@ -165,7 +165,7 @@ sp_err sp_db_files_note(sp_db_files *f, const char *path, int fd, char *err, siz
     return SP_OK;
 }
 
-int sp_db_files_same(const sp_db_files *f)
+int sp_db_files_same(const sp_db_files *f, int whole)
 {
     struct stat st;
     for (int i = 0; i < 3; i++)
@@ -173,7 +173,7 @@ int sp_db_files_same(const sp_db_files *f)
             st.st_nlink == 0 || st.st_dev != f->dev[i] || st.st_ino != f->ino[i])
             return 0;
     return f->fd >= 0 && fstat(f->fd, &st) == 0 && st.st_dev == f->dev[0] &&
-           st.st_ino == f->ino[0] && sp_db_header_intact(f->fd, st.st_size, 1);
+           st.st_ino == f->ino[0] && sp_db_header_intact(f->fd, st.st_size, whole);
 }
 
 void sp_db_files_free(sp_db_files *f)
