@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "softpause/host/db.h"
@@ -137,6 +138,10 @@ int sp_db_header_intact(int fd, off_t size, int whole)
 
 static const char *const side_suffix[3] = {"", "-wal", "-shm"};
 
+/* How long a database shorter than its header says may take to grow back (a checkpoint
+ * in progress) before it counts as truncated. */
+#define DB_FILES_SETTLE_MS 200
+
 sp_err sp_db_files_note(sp_db_files *f, const char *path, int fd, char *err, size_t errcap)
 {
     struct stat fst;
@@ -165,15 +170,27 @@ sp_err sp_db_files_note(sp_db_files *f, const char *path, int fd, char *err, siz
     return SP_OK;
 }
 
-int sp_db_files_same(const sp_db_files *f, int whole)
+int sp_db_files_same(const sp_db_files *f)
 {
     struct stat st;
     for (int i = 0; i < 3; i++)
         if (f->path[i] == NULL || stat(f->path[i], &st) != 0 || !S_ISREG(st.st_mode) ||
             st.st_nlink == 0 || st.st_dev != f->dev[i] || st.st_ino != f->ino[i])
             return 0;
-    return f->fd >= 0 && fstat(f->fd, &st) == 0 && st.st_dev == f->dev[0] &&
-           st.st_ino == f->ino[0] && sp_db_header_intact(f->fd, st.st_size, whole);
+    if (f->fd < 0 || fstat(f->fd, &st) != 0 || st.st_dev != f->dev[0] ||
+        st.st_ino != f->ino[0] || !sp_db_header_intact(f->fd, st.st_size, 0))
+        return 0;
+    /* Shorter than the header says: truncated -- or a checkpoint of another connection
+     * (another thread or process) has written page 1 and is still extending the file,
+     * which takes milliseconds.  So the length must stay short for DB_FILES_SETTLE_MS. */
+    for (int waited = 0; !sp_db_header_intact(f->fd, st.st_size, 1); waited += 10) {
+        if (waited >= DB_FILES_SETTLE_MS)
+            return 0;
+        nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+        if (fstat(f->fd, &st) != 0)
+            return 0;
+    }
+    return 1;
 }
 
 void sp_db_files_free(sp_db_files *f)

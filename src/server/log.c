@@ -180,9 +180,7 @@ static int files_intact(sp_log_server *s)
 {
     if (__atomic_load_n(&s->broken, __ATOMIC_SEQ_CST))
         return 0;
-    /* Not `whole`: the store's writer may be checkpointing on another thread meanwhile, so
-     * only a truncation that takes the header is seen here. */
-    if (sp_db_files_same(&s->files, 0))
+    if (sp_db_files_same(&s->files))
         return 1;
     if (!__atomic_exchange_n(&s->broken, 1, __ATOMIC_SEQ_CST))
         say(s, "%s (%s)", files_lost, s->files.path[0]);

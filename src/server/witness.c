@@ -178,7 +178,7 @@ static sp_err check_tree(const sp_witness_service *w, const request_work *rw,
  * connection uses, the database with its contents? (sp_db_files_same) */
 static int same_file(const sp_witness_service *w)
 {
-    return sp_db_files_same(&w->files, 1); /* (every transaction under w->lock) */
+    return sp_db_files_same(&w->files);
 }
 
 /* The witness's memory is gone or damaged: refuse this request and every later one. */

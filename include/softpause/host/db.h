@@ -67,11 +67,11 @@ SP_MUST_CHECK sp_err sp_db_files_note(sp_db_files *f, const char *path, int fd, 
                                       size_t errcap);
 
 /* 1 while path, path-wal and path-shm still name the files noted, and the database still
- * starts with an SQLite header and, when `whole`, is as long as that header says; else 0.
- * `whole` only where no connection of the process can be checkpointing meanwhile (the
- * caller serialises every transaction, as the witness does): a checkpoint writes page 1,
- * with the new size, before the pages that extend the file. */
-int sp_db_files_same(const sp_db_files *f, int whole);
+ * starts with an SQLite header and is as long as that header says; else 0.  A checkpoint
+ * of another connection writes page 1, with the new size, before the pages that extend
+ * the file: a file shorter than its header says is truncated only if it stays so for
+ * 200 ms (checked again every 10 ms; the caller waits that long only then). */
+int sp_db_files_same(const sp_db_files *f);
 
 /* 1 if the file open as fd (size bytes) starts with an SQLite header and, when `whole`,
  * is at least as long as the header says.  Reads 100 bytes with pread. */
