@@ -6,7 +6,8 @@
  * WAL mode is asked for and then read back, because SQLite silently keeps the old journal
  * mode where WAL is impossible (e.g. some network file systems).
  *
- * No descriptor of an existing database file is ever opened or closed here: POSIX drops
+ * No descriptor of an existing database file is opened and closed here (sp_db_files keeps
+ * its descriptor until after the last connection is closed): POSIX drops
  * every lock a process holds on a file when it closes any descriptor of that file
  * (https://sqlite.org/howtocorrupt.html, 2.2), so an open()/close() beside a live
  * connection -- of this process, e.g. the log's second connection -- lets another process
@@ -17,9 +18,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "softpause/host/db.h"
@@ -112,6 +116,92 @@ static sp_err prepare_file(const char *path, sp_db_create how, char *err, size_t
         return stat(path, &st) == 0 ? regular_file(path, &st, err, errcap)
                                     : path_fail(SP_ERR_IO, path, errno, err, errcap);
     return path_fail(errno == EEXIST ? SP_ERR_EXISTS : SP_ERR_IO, path, errno, err, errcap);
+}
+
+/* The SQLite file header (sqlite.org/fileformat.html 1.3): the magic string at 0, the page
+ * size at 16, big-endian, 1 meaning 65536; the change counter at 24; the size in pages at
+ * 28, valid while the number at 92 equals the change counter.  Only a checkpoint writes the
+ * file, page 1 first: once the connection asking has finished one, the header never claims
+ * pages beyond the end, so a file truncated under a server fails. */
+int sp_db_header_intact(int fd, off_t size, int whole)
+{
+    static const uint8_t magic[16] = "SQLite format 3";
+    uint8_t h[100];
+    if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h || memcmp(h, magic, sizeof magic) != 0)
+        return 0;
+    uint32_t page = (uint32_t)h[16] << 8 | h[17];
+    uint64_t pages = (uint64_t)h[28] << 24 | (uint64_t)h[29] << 16 | (uint64_t)h[30] << 8 | h[31];
+    if (page == 1)
+        page = 65536;
+    return !whole || memcmp(h + 24, h + 92, 4) != 0 || pages * page <= (uint64_t)size;
+}
+
+static const char *const side_suffix[3] = {"", "-wal", "-shm"};
+
+/* How long a database shorter than its header says may take to grow back (a checkpoint
+ * in progress) before it counts as truncated. */
+#define DB_FILES_SETTLE_MS 200
+
+sp_err sp_db_files_note(sp_db_files *f, const char *path, int fd, char *err, size_t errcap)
+{
+    struct stat fst;
+    memset(f, 0, sizeof *f);
+    f->fd = fd;
+    for (int i = 0; i < 3; i++) {
+        struct stat st;
+        size_t n = strlen(path) + strlen(side_suffix[i]) + 1;
+        if ((f->path[i] = malloc(n)) == NULL)
+            return path_fail(SP_ERR_IO, path, ENOMEM, err, errcap);
+        snprintf(f->path[i], n, "%s%s", path, side_suffix[i]);
+        if (stat(f->path[i], &st) != 0)
+            return path_fail(SP_ERR_IO, f->path[i], errno, err, errcap);
+        if (!S_ISREG(st.st_mode))
+            return path_fail(SP_ERR_IO, f->path[i], EINVAL, err, errcap);
+        f->dev[i] = st.st_dev;
+        f->ino[i] = st.st_ino;
+    }
+    /* Closed only after SQLite's descriptors (sp_db_files_free). */
+    if (f->fd < 0 && (f->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return path_fail(SP_ERR_IO, path, errno, err, errcap);
+    if (fstat(f->fd, &fst) != 0)
+        return path_fail(SP_ERR_IO, path, errno, err, errcap);
+    if (fst.st_dev != f->dev[0] || fst.st_ino != f->ino[0])
+        return path_fail(SP_ERR_EXISTS, path, ESTALE, err, errcap); /* replaced meanwhile */
+    return SP_OK;
+}
+
+int sp_db_files_same(const sp_db_files *f)
+{
+    struct stat st;
+    for (int i = 0; i < 3; i++)
+        if (f->path[i] == NULL || stat(f->path[i], &st) != 0 || !S_ISREG(st.st_mode) ||
+            st.st_nlink == 0 || st.st_dev != f->dev[i] || st.st_ino != f->ino[i])
+            return 0;
+    if (f->fd < 0 || fstat(f->fd, &st) != 0 || st.st_dev != f->dev[0] ||
+        st.st_ino != f->ino[0] || !sp_db_header_intact(f->fd, st.st_size, 0))
+        return 0;
+    /* Shorter than the header says: truncated -- or a checkpoint of another connection
+     * (another thread or process) has written page 1 and is still extending the file,
+     * which takes milliseconds.  So the length must stay short for DB_FILES_SETTLE_MS. */
+    for (int waited = 0; !sp_db_header_intact(f->fd, st.st_size, 1); waited += 10) {
+        if (waited >= DB_FILES_SETTLE_MS)
+            return 0;
+        nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
+        if (fstat(f->fd, &st) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+void sp_db_files_free(sp_db_files *f)
+{
+    for (int i = 0; i < 3; i++) {
+        free(f->path[i]);
+        f->path[i] = NULL;
+    }
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = -1;
 }
 
 sp_err sp_db_open(sqlite3 **out, const char *path, sp_db_create how, int busy_ms, char *err,

@@ -34,8 +34,11 @@
  * a close before it closes the descriptor, so the descriptor can never belong to a newer
  * connection.
  *
- * Client.  One curl easy handle per request (no shared state, so any thread may call it),
- * http/https only, redirects not followed, the response capped at max_response bytes.
+ * Client.  sp_http_request makes a curl easy handle for one request and frees it (no
+ * shared state, so any thread may call it); an sp_http_client keeps one easy handle, and
+ * with it libcurl's cache of kept-alive connections, from request to request (one thread
+ * at a time; the log holds one per witness).  Either way: http/https only, redirects not
+ * followed, the response capped at max_response bytes.
  * It sends "Accept-Encoding: gzip, identity" and libcurl decodes a gzip body (tlog-tiles
  * lets a log serve tiles compressed without negotiation; Sunlight does), so the cap
  * counts decoded bytes and a small compressed body cannot expand past it.

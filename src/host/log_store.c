@@ -152,11 +152,44 @@ static sp_err one_int(sp_log_store *s, conn *c, sqlite3_stmt *st, int64_t *v)
 }
 
 /* A durable connection (host/db.h: WAL, synchronous=FULL, busy timeout, mode 0600). */
-static sp_err conn_open(sp_log_store *s, conn *c, const char *path)
+static sp_err conn_open(sp_log_store *s, conn *c, const char *path, sp_db_create how)
 {
     pthread_mutex_init(&c->lock, NULL);
-    return sp_db_open(&c->db, path, SP_DB_CREATE_IF_MISSING, SP_LOG_DB_BUSY_MS, s->err,
-                      sizeof s->err);
+    return sp_db_open(&c->db, path, how, SP_LOG_DB_BUSY_MS, s->err, sizeof s->err);
+}
+
+/* Is the writer's database a log database (its format mark), or, where `may_be_new`, one
+ * with no tables yet?  Checked before the schema is written, so a file of another kind (a
+ * witness's database, say) is never changed. */
+static sp_err check_format(sp_log_store *s, int may_be_new)
+{
+    sqlite3_stmt *st = NULL;
+    int ok = sqlite3_prepare_v2(s->w.db,
+                                "SELECT (SELECT count(*) FROM sqlite_master),"
+                                " (SELECT count(*) FROM sqlite_master WHERE name = 'meta'"
+                                "  AND type = 'table')",
+                                -1, &st, NULL) == SQLITE_OK &&
+             sqlite3_step(st) == SQLITE_ROW;
+    int64_t tables = ok ? sqlite3_column_int64(st, 0) : 0;
+    int64_t meta = ok ? sqlite3_column_int64(st, 1) : 0;
+    sqlite3_finalize(st);
+    st = NULL;
+    if (!ok)
+        return db_fail(s, &s->w);
+    if (tables == 0 && may_be_new)
+        return SP_OK;
+    ok = meta == 1 &&
+         sqlite3_prepare_v2(s->w.db, "SELECT value FROM meta WHERE key = 'format'", -1, &st,
+                            NULL) == SQLITE_OK &&
+         sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT &&
+         strcmp((const char *)sqlite3_column_text(st, 0), "softpause-log/v1") == 0;
+    sqlite3_finalize(st);
+    if (ok)
+        return SP_OK;
+    pthread_mutex_lock(&s->err_lock);
+    snprintf(s->err, sizeof s->err, "not a softpause log database (no softpause-log/v1 mark)");
+    pthread_mutex_unlock(&s->err_lock);
+    return SP_ERR_DB;
 }
 
 static void conn_close(conn *c)
@@ -167,9 +200,15 @@ static void conn_close(conn *c)
     pthread_mutex_destroy(&c->lock);
 }
 
-sp_err sp_log_store_open(sp_log_store **out, const char *path)
+/* Open path as a log database: `existing`, it must exist and carry the format mark, and
+ * nothing is written; else it is created if absent, and an existing file must be empty
+ * or a log database.  err (errcap bytes, may be NULL) gets the reason of a failure. */
+static sp_err store_open(sp_log_store **out, const char *path, int existing, char *err,
+                         size_t errcap)
 {
     *out = NULL;
+    if (err != NULL && errcap > 0)
+        err[0] = '\0';
     if (sp_sodium_init() != SP_OK)
         return SP_ERR_CRYPTO;
     sp_log_store *s = calloc(1, sizeof *s);
@@ -180,17 +219,33 @@ sp_err sp_log_store_open(sp_log_store **out, const char *path)
     pthread_cond_init(&s->qdone, NULL);
     s->queue_tail = &s->queue;
     s->crypto = sp_sodium_crypto();
-    sp_err e = conn_open(s, &s->w, path);
+    sp_db_create how = existing ? SP_DB_MUST_EXIST : SP_DB_CREATE_IF_MISSING;
+    sp_err e = conn_open(s, &s->w, path, how);
     if (e == SP_OK)
+        e = check_format(s, !existing);
+    if (e == SP_OK && !existing)
         e = exec(s, &s->w, schema);
     if (e == SP_OK)
-        e = conn_open(s, &s->r, path);
+        e = conn_open(s, &s->r, path, SP_DB_MUST_EXIST);
     if (e != SP_OK) {
+        if (err != NULL && errcap > 0)
+            snprintf(err, errcap, "%s", s->err);
         sp_log_store_close(s);
         return e;
     }
     *out = s;
     return SP_OK;
+}
+
+sp_err sp_log_store_open(sp_log_store **out, const char *path)
+{
+    return store_open(out, path, 0, NULL, 0);
+}
+
+sp_err sp_log_store_open_existing(sp_log_store **out, const char *path, char *err,
+                                  size_t errcap)
+{
+    return store_open(out, path, 1, err, errcap);
 }
 
 void sp_log_store_close(sp_log_store *s)

@@ -21,6 +21,7 @@
 
 #include "softpause/checkpoint.h"
 #include "softpause/encoding.h"
+#include "softpause/host/db.h"
 #include "softpause/host/signing.h"
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/host/tlog_tiles.h"
@@ -53,6 +54,8 @@ struct sp_log_server {
     void (*log)(void *ctx, const char *line);
     void *log_ctx;
     sp_log_store *store;
+    sp_db_files files;               /* the database's files, checked before each write */
+    int broken;                      /* they were unlinked, replaced or truncated: atomic */
 
     pthread_mutex_t lock;            /* published checkpoint, adds, wake */
     pthread_cond_t wake;
@@ -101,6 +104,8 @@ static sp_err find_log_line(const sp_policy *policy, const sp_signer_key *key)
     return SP_OK;
 }
 
+static void check_stored(sp_log_server *s);
+
 sp_err sp_log_server_open(sp_log_server **out, const sp_log_config *cfg)
 {
     *out = NULL;
@@ -121,17 +126,22 @@ sp_err sp_log_server_open(sp_log_server **out, const sp_log_config *cfg)
     s->max_skew = cfg->max_cosig_skew ? cfg->max_cosig_skew : SP_LOG_MAX_COSIG_SKEW_DEFAULT;
     s->log = cfg->log;
     s->log_ctx = cfg->log_ctx;
+    s->files.fd = -1;
     for (size_t i = 0; i < SP_MAX_WITNESSES; i++)
         s->witness_size[i] = UNKNOWN_SIZE;
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->round_lock, NULL);
     pthread_cond_init(&s->wake, NULL);
     e = sp_log_store_open(&s->store, cfg->db_path);
+    if (e == SP_OK)
+        e = sp_db_files_note(&s->files, cfg->db_path, -1, NULL, 0);
     if (e == SP_OK) {
         e = sp_log_store_latest_checkpoint(s->store, &s->published_size, &s->published,
                                            &s->published_len);
         if (e == SP_ERR_NOT_FOUND)
             e = SP_OK;
+        else if (e == SP_OK)
+            check_stored(s);
     }
     if (e != SP_OK) {
         sp_log_server_close(s);
@@ -146,6 +156,7 @@ void sp_log_server_close(sp_log_server *s)
     if (s == NULL)
         return;
     sp_log_store_close(s->store);
+    sp_db_files_free(&s->files); /* after the store's connections (db.h) */
     for (uint32_t i = 0; i < SP_MAX_WITNESSES; i++)
         sp_http_client_free(s->clients[i]);
     free(s->published);
@@ -157,6 +168,24 @@ void sp_log_server_close(sp_log_server *s)
 }
 
 /* ---- accepting entries ----------------------------------------------------------------- */
+
+static const char files_lost[] =
+    "the database file (or its -wal or -shm) was unlinked, replaced or truncated; "
+    "nothing more is acknowledged or published until the log is restarted";
+
+/* Do the database's files still hold what the log acknowledged?  Once they do not, the
+ * log refuses every append and round (what it would acknowledge could be lost in the next
+ * crash, and witnesses would cosign a tree the restarted log does not have). */
+static int files_intact(sp_log_server *s)
+{
+    if (__atomic_load_n(&s->broken, __ATOMIC_SEQ_CST))
+        return 0;
+    if (sp_db_files_same(&s->files))
+        return 1;
+    if (!__atomic_exchange_n(&s->broken, 1, __ATOMIC_SEQ_CST))
+        say(s, "%s (%s)", files_lost, s->files.path[0]);
+    return 0;
+}
 
 sp_err sp_log_add(sp_log_server *s, const uint8_t *note, size_t len, uint64_t *index,
                   int *existed, uint32_t *err_line)
@@ -179,6 +208,8 @@ sp_err sp_log_add(sp_log_server *s, const uint8_t *note, size_t len, uint64_t *i
     if (report.verified_lines != report.line_count || report.invalid_lines != 0 ||
         report.unknown_lines != 0 || report.duplicate_lines != 0)
         return SP_ERR_LOG_SIGNATURE_LINE;
+    if (!files_intact(s))
+        return SP_ERR_DB;
     e = sp_log_store_append(s->store, note, len, work.text_len, index, existed);
     if (e == SP_OK && !*existed) {
         pthread_mutex_lock(&s->lock);
@@ -234,7 +265,8 @@ static void handle_add(sp_log_server *s, const uint8_t *body, size_t len, sp_htt
     uint32_t line = 0;
     sp_err e = sp_log_add(s, body, len, &index, &existed, &line);
     if (e != SP_OK) {
-        respond_error(resp, error_status(e), e, line, NULL);
+        respond_error(resp, error_status(e), e, line,
+                      __atomic_load_n(&s->broken, __ATOMIC_SEQ_CST) ? files_lost : NULL);
         return;
     }
     char text[32];
@@ -458,6 +490,33 @@ static int too_far_ahead(sp_log_server *s, const char *what, uint64_t t, uint64_
     return 1;
 }
 
+/* The checkpoint stored by an earlier run is served at start-up only as a round would
+ * publish it: it carries the policy's witness quorum, with a quorum time not more than the
+ * skew ahead of the clock (the clock may have been set back, or the policy or the skew
+ * changed, since it was stored).  Otherwise nothing is served until a round publishes a
+ * new one (the run loop starts one at once). */
+static void check_stored(sp_log_server *s)
+{
+    sp_checkpoint cp;
+    sp_checkpoint_result result;
+    sp_err e = sp_checkpoint_verify_witnessed(&s->policy->witness, s->published,
+                                              s->published_len, sp_sodium_crypto(), &s->cwork,
+                                              &cp, &result);
+    if (e == SP_OK &&
+        !too_far_ahead(s, "the stored checkpoint's quorum time", result.quorum_time,
+                       wall_clock()))
+        return;
+    if (e != SP_OK)
+        say(s, "the stored checkpoint %llu does not carry the policy's witness quorum (%s)",
+            (unsigned long long)s->published_size, sp_err_name(e));
+    say(s, "the stored checkpoint %llu is not served until a round publishes a new one",
+        (unsigned long long)s->published_size);
+    free(s->published);
+    s->published = NULL;
+    s->published_len = 0;
+    s->published_size = 0;
+}
+
 /* The first line of witness w in its response, checked: signed note + that line must make
  * the verifier count w's cosignature, dated no more than the skew after `now`.  On success
  * the line (with its '\n') is appended to s->combined at *combined_len. */
@@ -533,6 +592,8 @@ static sp_err round_locked(sp_log_server *s, sp_log_round *round)
     int started[SP_MAX_WITNESSES];
     size_t signed_len = 0, combined_len;
     uint64_t size = 0;
+    if (!files_intact(s))
+        return SP_ERR_DB;
     sp_err e = sp_log_sign_checkpoint(&s->key, s->store, &size, s->signed_note,
                                       sizeof s->signed_note, &signed_len);
     if (e != SP_OK)
@@ -576,9 +637,10 @@ static sp_err round_locked(sp_log_server *s, sp_log_round *round)
     if (e == SP_OK)
         e = publish(s, size, s->combined, combined_len);
     if (e == SP_OK) {
+        char when[SP_UTC_BYTES];
+        sp_utc_format(when, result.quorum_time);
         round->published = 1;
-        say(s, "checkpoint %llu published, quorum time %llu",
-            (unsigned long long)size, (unsigned long long)result.quorum_time);
+        say(s, "checkpoint %llu published, quorum time %s", (unsigned long long)size, when);
     } else {
         say(s, "checkpoint %llu not published: %s", (unsigned long long)size, sp_err_name(e));
     }

@@ -11,11 +11,19 @@
  * shows a checkpoint whose tiles are missing.  Full tiles never change: one that exists
  * already is kept (repeated exports only add what is new); partial tiles are rewritten.
  * Every file is written atomically (host/fileio.h), mode 0644.
+ *
+ * Exports into one DIR run one at a time: each holds flock(LOCK_EX) on DIR itself (no
+ * lock file for a mirror to serve) and reads the newest checkpoint only once it holds it.
+ * Overlapping exports (a slow one and the next cron run) therefore never write an older
+ * checkpoint over a newer one: the database's newest checkpoint only grows.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "softpause/host/fileio.h"
 #include "softpause/host/tlog_tiles.h"
@@ -59,6 +67,23 @@ static sp_err export_tile(sp_log_store *store, const char *dir, const sp_tile *t
     return e;
 }
 
+/* Create dir and take the exclusive lock on it: its descriptor, or -1 with *e set. */
+static int lock_dir(const char *dir, sp_err *e)
+{
+    int fd = -1;
+    *e = sp_file_disk_full(sp_file_make_dirs(dir, EXPORT_DIR_MODE));
+    if (*e == SP_OK && (fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        *e = sp_file_fail(errno);
+    while (fd >= 0 && flock(fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            *e = sp_file_fail(errno);
+            close(fd);
+            fd = -1;
+        }
+    }
+    return fd;
+}
+
 sp_err sp_log_export(sp_log_store *store, const char *dir, uint64_t *size_out)
 {
     uint64_t size = 0;
@@ -66,9 +91,17 @@ sp_err sp_log_export(sp_log_store *store, const char *dir, uint64_t *size_out)
     size_t note_len = 0;
     if (size_out != NULL)
         *size_out = 0;
+    /* Nothing is created for a log without a checkpoint; the one exported is read again
+     * under the lock. */
     sp_err e = sp_log_store_latest_checkpoint(store, &size, &note, &note_len);
     if (e != SP_OK)
         return e;
+    free(note);
+    note = NULL;
+    int lock = lock_dir(dir, &e);
+    if (lock < 0)
+        return e;
+    e = sp_log_store_latest_checkpoint(store, &size, &note, &note_len);
     /* Hash tiles level by level, then the entry bundles (level 0's entries). */
     for (uint32_t level = 0; e == SP_OK && level <= SP_TILE_MAX_LEVEL; level++) {
         if (sp_tile_width(level, 0, size) == 0)
@@ -86,6 +119,7 @@ sp_err sp_log_export(sp_log_store *store, const char *dir, uint64_t *size_out)
     }
     if (e == SP_OK)
         e = put(dir, "checkpoint", note, note_len);
+    close(lock); /* (the lock's only descriptor: no other lock of this process is dropped) */
     free(note);
     if (e == SP_OK && size_out != NULL)
         *size_out = size;

@@ -29,7 +29,9 @@
  *
  * Losing that memory must never look like a fresh start (a witness that forgot a log
  * cosigns a rollback or a fork from old 0).  Before every transaction the database path
- * must still name the file opened (device and inode; an unlinked file has no path), and
+ * and its -wal and -shm paths must still name the files opened (device and inode; an
+ * unlinked file has no path; a head may live only in the WAL until a checkpoint), the
+ * database must keep its SQLite header and length (truncation), and
  * inside it an origin without a row must be one the database has never seen
  * (witness_state_check_unseen).  Either failure is a 500 SP_ERR_WITNESS_STATE, and the
  * witness refuses every later request too, until an operator restarts it.
@@ -38,12 +40,14 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "softpause/checkpoint.h"
+#include "softpause/host/db.h"
 #include "softpause/host/signing.h"
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/host/utc.h"
@@ -63,9 +67,9 @@ struct sp_witness_service {
     uint8_t empty_root[SP_SHA256_BYTES];       /* SHA-256(""): the root of the empty tree */
     sp_witness_clock clock;
     void *clock_ctx;
-    char *db_path;                             /* the file opened: its path, device, inode */
-    dev_t db_dev;
-    ino_t db_ino;
+    char *db_path;
+    sp_db_files files;                         /* the files opened (fd -1 until noted) */
+    int db_fd;                                 /* read-only, from before SQLite; -1: none */
     int broken;                                /* its state was lost: refuse everything */
 };
 
@@ -170,12 +174,11 @@ static sp_err check_tree(const sp_witness_service *w, const request_work *rw,
                                         rq->hash_count);
 }
 
-/* Does the database path still name the file the witness opened? */
+/* Do the database path and its -wal and -shm paths still name the files the witness's
+ * connection uses, the database with its contents? (sp_db_files_same) */
 static int same_file(const sp_witness_service *w)
 {
-    struct stat st;
-    return stat(w->db_path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 0 &&
-           st.st_dev == w->db_dev && st.st_ino == w->db_ino;
+    return sp_db_files_same(&w->files);
 }
 
 /* The witness's memory is gone or damaged: refuse this request and every later one. */
@@ -201,7 +204,8 @@ static sp_err update_head(sp_witness_service *w, const request_work *rw, const u
     if (w->broken)
         return state_lost(w, resp, "the database was lost earlier");
     if (!same_file(w))
-        return state_lost(w, resp, "the database file was unlinked or replaced");
+        return state_lost(w, resp, "the database file (or its -wal or -shm) was unlinked, "
+                                   "replaced or truncated");
     if ((e = witness_state_begin(w->db)) != SP_OK)
         return refuse(resp, 500, e, "cannot begin a transaction");
     if ((e = witness_state_get(w->db, cp->origin, cp->origin_len, &head)) != SP_OK) {
@@ -338,8 +342,34 @@ void sp_witness_http(void *ctx, const char *method, const char *path, const uint
     (void)e;
 }
 
+/* Open the database file read-only for the witness's life (w->db_fd, its device and inode),
+ * before SQLite opens it or after; it is closed only after SQLite's connection, since
+ * closing a descriptor drops every POSIX lock the process holds on the file (db.c).  A
+ * file that exists but holds no SQLite header (zeroed, overwritten, truncated to a part)
+ * is refused here with the recovery path; a missing or empty file is left to
+ * witness_state_open, which names it. */
+static sp_err open_db_file(sp_witness_service *w, char *err, size_t errcap)
+{
+    struct stat st;
+    int fd = open(w->db_path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return SP_OK;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd); /* not a database SQLite can have open */
+        return SP_OK;
+    }
+    w->db_fd = fd;
+    if (st.st_size > 0 && !sp_db_header_intact(fd, st.st_size, 0))
+        return witness_state_fail(err, errcap, w->db_path,
+                               "not a witness database (no SQLite header: overwritten or "
+                               "truncated); a witness that lost its state restarts with "
+                               "--init-from CHECKPOINT");
+    return SP_OK;
+}
+
 /* Verify the --init-from checkpoints (cfg->start) against the configured logs into cps:
- * each signed by its log, one per origin. */
+ * each signed by its log, one per origin, and a tree of size 0 only with the empty tree's
+ * root (what the witness would answer 422 to, it does not start from either). */
 static sp_err check_start(const sp_witness_service *w, const sp_witness_config *cfg,
                           sp_checkpoint *cps, char *err, size_t errcap)
 {
@@ -352,9 +382,19 @@ static sp_err check_start(const sp_witness_service *w, const sp_witness_config *
         for (size_t j = 0; e == SP_OK && j < i; j++)
             if (strcmp(cps[j].origin, cps[i].origin) == 0)
                 e = SP_ERR_ARGUMENT;
-        if (e != SP_OK && err != NULL && errcap > 0)
-            snprintf(err, errcap, "starting checkpoint %zu%s", i + 1,
-                     e == SP_ERR_ARGUMENT ? ": a second one for its log" : "");
+        if (e == SP_OK && cps[i].size == 0 &&
+            sodium_memcmp(cps[i].root, w->empty_root, SP_SHA256_BYTES) != 0)
+            e = SP_ERR_MERKLE_ROOT_MISMATCH;
+        if (e != SP_OK && err != NULL && errcap > 0) {
+            const char *why = e == SP_ERR_ARGUMENT ? ": a second one for its log"
+                              : e == SP_ERR_MERKLE_ROOT_MISMATCH
+                                  ? ": a tree of size 0 whose root is not the empty tree's"
+                                  : "";
+            if (cfg->start[i].name != NULL)
+                snprintf(err, errcap, "%s%s", cfg->start[i].name, why);
+            else
+                snprintf(err, errcap, "starting checkpoint %zu%s", i + 1, why);
+        }
     }
     free(cw);
     return e;
@@ -374,7 +414,7 @@ sp_err sp_witness_open(sp_witness_service **out, const sp_witness_config *cfg, c
     if (cfg->key == NULL || cfg->key->pub.alg != SP_KEY_ALG_COSIGNER)
         return SP_ERR_KEY_ALGORITHM;
     if (cfg->logs == NULL || cfg->nlogs == 0 || cfg->nlogs > SP_MAX_LOGS ||
-        cfg->db_path == NULL || plen > SP_WITNESS_MAX_PREFIX || cfg->nstart > cfg->nlogs ||
+        cfg->db_path == NULL || plen > SP_WITNESS_MAX_PREFIX || cfg->nstart > SP_MAX_LOGS ||
         (cfg->nstart > 0 && (!cfg->create || cfg->start == NULL)) ||
         (plen > 0 && (prefix[0] != '/' || prefix[plen - 1] == '/')))
         return SP_ERR_ARGUMENT;
@@ -399,17 +439,20 @@ sp_err sp_witness_open(sp_witness_service **out, const sp_witness_config *cfg, c
     w->clock = cfg->clock != NULL ? cfg->clock : wall_clock;
     w->clock_ctx = cfg->clock_ctx;
     w->db_path = strdup(cfg->db_path);
+    w->db_fd = -1;
+    w->files.fd = -1;
     sp_checkpoint *cps = calloc(cfg->nstart > 0 ? cfg->nstart : 1, sizeof *cps);
     e = w->db_path != NULL && cps != NULL ? check_start(w, cfg, cps, err, errcap) : SP_ERR_IO;
+    if (e == SP_OK && !cfg->create)
+        e = open_db_file(w, err, errcap);
     if (e == SP_OK)
         e = witness_state_open(&w->db, cfg->db_path, cps, cfg->nstart, cfg->create,
                                w->clock(w->clock_ctx), err, errcap);
-    struct stat st;
-    if (e == SP_OK && stat(cfg->db_path, &st) != 0)
-        e = SP_ERR_WITNESS_STATE; /* gone already */
     if (e == SP_OK) {
-        w->db_dev = st.st_dev;
-        w->db_ino = st.st_ino;
+        e = sp_db_files_note(&w->files, cfg->db_path, w->db_fd, err, errcap);
+        w->db_fd = -1; /* (w->files has it) */
+        if (e != SP_OK)
+            e = witness_state_fail(err, errcap, cfg->db_path, "gone or replaced while opened");
     }
     free(cps);
     if (e != SP_OK) {
@@ -425,6 +468,9 @@ void sp_witness_close(sp_witness_service *w)
     if (w == NULL)
         return;
     sqlite3_close(w->db);
+    sp_db_files_free(&w->files); /* after SQLite's last descriptor: no lock of its to drop */
+    if (w->db_fd >= 0)
+        close(w->db_fd);
     pthread_mutex_destroy(&w->lock);
     free(w->db_path);
     sodium_memzero(w, sizeof *w);

@@ -64,7 +64,7 @@ static sp_err ints(sqlite3 *db, const char *sql, const char *origin, size_t orig
     return ok ? SP_OK : sp_db_error(db);
 }
 
-static sp_err state_fail(char *err, size_t errcap, const char *path, const char *why)
+sp_err witness_state_fail(char *err, size_t errcap, const char *path, const char *why)
 {
     if (err != NULL && errcap > 0)
         snprintf(err, errcap, "%s: %s", path, why);
@@ -83,7 +83,7 @@ static sp_err check_existing(sqlite3 *db, const char *path, char *err, size_t er
     if (e != SP_OK)
         return e;
     if (v[0] == 0 && v[1] == 0)
-        return state_fail(err, errcap, path,
+        return witness_state_fail(err, errcap, path,
                           "not a witness database (empty, truncated or another file); "
                           "a witness that lost its state restarts with --init-from CHECKPOINT");
     if ((e = sp_db_exec(db, "BEGIN IMMEDIATE", err, errcap)) != SP_OK)
@@ -100,7 +100,7 @@ static sp_err check_existing(sqlite3 *db, const char *path, char *err, size_t er
                  "  WHERE origin NOT IN (SELECT origin FROM witness_seen))",
                  NULL, 0, v, 5);
     if (e == SP_OK && v[0] != 1)
-        e = state_fail(err, errcap, path, "no softpause-witness/v1 format mark");
+        e = witness_state_fail(err, errcap, path, "no softpause-witness/v1 format mark");
     else if (e == SP_OK && (v[1] < 0 || v[1] != v[2] || v[2] != v[3] || v[4] != 0)) {
         e = SP_ERR_WITNESS_STATE;
         if (err != NULL && errcap > 0)
@@ -175,7 +175,7 @@ sp_err witness_state_open(sqlite3 **db, const char *path, const sp_checkpoint *s
         return e;
     e = sp_db_open(db, path, SP_DB_MUST_EXIST, SP_WITNESS_DB_BUSY_MS, err, errcap);
     if (e == SP_ERR_NOT_FOUND)
-        return state_fail(err, errcap, path,
+        return witness_state_fail(err, errcap, path,
                           "no witness database; `witness serve --init` creates one, "
                           "--init-from CHECKPOINT one that starts at a known checkpoint");
     if (e == SP_OK && (e = check_existing(*db, path, err, errcap)) != SP_OK) {

@@ -38,6 +38,9 @@ typedef struct witness_head {
     uint64_t cosigned_at;           /* the time of the last cosignature for this origin */
 } witness_head;
 
+/* SP_ERR_WITNESS_STATE, with "PATH: WHY" in err. */
+sp_err witness_state_fail(char *err, size_t errcap, const char *path, const char *why);
+
 /* Open (sp_db_open) an existing witness database and check it as above; with create,
  * first create it holding the heads start[0..nstart) (cosigned_at = now), whole or not at
  * all.  SP_ERR_WITNESS_STATE: no database, not a witness database, or rows lost;

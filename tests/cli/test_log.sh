@@ -112,6 +112,21 @@ contains "serve reports the missing quorum" "SP_ERR_WITNESS_QUORUM" "$T/serve.er
 record_codes "$T/serve.err"
 
 expect_err SP_ERR_NOT_FOUND "export without a cosigned checkpoint" $SP log export --db "$T/log.db" "$T/mirror"
+expect_err SP_ERR_NOT_FOUND "export of a database that does not exist" $SP log export --db "$T/typo.db" "$T/mirror"
+contains "export: no database named" "typo.db: .*no log database here" "$T/err"
+if [ ! -e "$T/typo.db" ] && [ ! -e "$T/mirror" ]; then ok; else bad "export of a missing database creates nothing"; fi
+# Another kind of database (a witness's): refused by both, and left as it was.
+$SP witness serve --init --key "$K/w1.test.example.key" --db "$T/w.db" --log "$LOGKEY.pub" \
+    --port-file "$T/wport" > /dev/null 2>&1 &
+WPID=$!
+for i in $(seq 100); do [ -s "$T/wport" ] && break; sleep 0.05; done
+kill "$WPID"; wait "$WPID"
+cp "$T/w.db" "$T/w.db.before"
+expect_err SP_ERR_DB "serve refuses a witness database" $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/w.db"
+contains "serve says why" "not a softpause log database" "$T/err"
+expect_err SP_ERR_DB "export refuses a witness database" $SP log export --db "$T/w.db" "$T/mirror"
+contains "export says why" "not a softpause log database (no softpause-log/v1 mark)" "$T/err"
+if cmp -s "$T/w.db" "$T/w.db.before"; then ok; else bad "the witness database was changed"; fi
 run 2 "export without DIR" $SP log export --db "$T/log.db"
 
 # ---- a full disk says so ------------------------------------------------------------------------

@@ -48,6 +48,13 @@ expect_err SP_ERR_ARGUMENT "prefix without a slash" $SP witness serve --key "$W.
 expect_err SP_ERR_WITNESS_STATE "no database without --init" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub"
 if [ ! -e "$T/w.db" ]; then ok; else bad "a refused start creates no database"; fi
 expect_err SP_ERR_IO "--init-from a missing file" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub" --init-from "$T/missing"
+head -c 20000 /dev/zero > "$T/huge"
+expect_err SP_ERR_NOTE_TOO_LARGE "--init-from a file over the note limit" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub" --init-from "$T/huge"
+contains "the limit is named" "huge.*at most 16384 bytes" "$T/err"
+printf 'not a note\n' > "$T/junk"
+expect_err SP_ERR_NOTE_NO_SIGNATURES "--init-from junk names the file" $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub" --init-from "$T/junk"
+contains "the file is named" "signature lines: $T/junk" "$T/err"
+if [ ! -e "$T/w.db" ]; then ok; else bad "a refused --init-from creates no database"; fi
 
 if ! command -v curl > /dev/null 2>&1 || ! command -v openssl > /dev/null 2>&1; then
     echo "$SUITE: serving tests skipped (curl or openssl not installed)"; cli_finish
@@ -162,9 +169,42 @@ rm -f "$T/w.db" "$T/w.db-wal" "$T/w.db-shm"
 checkpoint 1 "$R1" "$LOG.key"
 post 0
 same "unlinked database: 500" "$status" 500
-contains "500 names the state error" "^SP_ERR_WITNESS_STATE: .*unlinked or replaced" "$T/body"
+contains "500 names the state error" "^SP_ERR_WITNESS_STATE: .*unlinked, replaced" "$T/body"
 stop
 contains "the refusal is logged" "POST /add-checkpoint 500 SP_ERR_WITNESS_STATE" "$T/serve.err"
+
+# Truncated while running (the same file, its contents gone: to nothing, or to its first
+# page), then the same tree again: 500, not a cosignature from SQLite's cache.  What the
+# server leaves behind has no header, and a restart says so.
+for cut in 0 4096; do
+    cp "$T/w.db.saved" "$T/w.db"
+    serve --log "$LOG.pub"
+    checkpoint 2 "$R2" "$LOG.key"
+    post 2
+    same "before truncation to $cut bytes: cosigned" "$status" 200
+    truncate -s $cut "$T/w.db"
+    post 2
+    same "database truncated to $cut bytes while serving: 500" "$status" 500
+    contains "truncation named" "^SP_ERR_WITNESS_STATE: .*unlinked, replaced or truncated" "$T/body"
+    stop
+done
+# Its write-ahead log unlinked while running (the last heads may live only there, and would
+# be lost at the next crash): 500 as well.
+cp "$T/w.db.saved" "$T/w.db"
+serve --log "$LOG.pub"
+rm -f "$T/w.db-wal"
+checkpoint 2 "$R2" "$LOG.key"
+post 2
+same "-wal unlinked while serving: 500" "$status" 500
+contains "-wal named" "^SP_ERR_WITNESS_STATE: .*(or its -wal or -shm) was unlinked" "$T/body"
+stop
+rm -f "$T/w.db" "$T/w.db-wal" "$T/w.db-shm"
+head -c 8192 /dev/zero > "$T/w.db"
+rm -f "$T/w.db-wal" "$T/w.db-shm"
+expect_err SP_ERR_WITNESS_STATE "a zeroed database refused at start" \
+    $SP witness serve --key "$W.key" --db "$T/w.db" --log "$LOG.pub"
+contains "zeroed: the recovery path named" "no SQLite header.*--init-from CHECKPOINT" "$T/err"
+rm -f "$T/w.db" "$T/w.db-wal" "$T/w.db-shm"
 
 # Re-initialised from the checkpoint of size 2 the operator supplies: a forked log starting
 # over gets 409 "2", the same tree is cosigned again, an inconsistent one is refused.

@@ -118,10 +118,38 @@ static void test_full_database_says_disk_full(void)
     scratch_remove();
 }
 
+/* sp_db_files: the same files, then each way of losing them. */
+static void test_files_lost_under_a_connection(void)
+{
+    char p[1024], q[1100], err[256];
+    for (int way = 0; way < 4; way++) {
+        sqlite3 *db = NULL;
+        sp_db_files f;
+        scratch_make("db");
+        scratch_path(p, sizeof p, "s.db");
+        CHECK_OK(sp_db_open(&db, p, SP_DB_MUST_BE_NEW, 1000, err, sizeof err));
+        CHECK_OK(sp_db_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (zeroblob(20000));"
+                                "PRAGMA wal_checkpoint(FULL);",
+                            err, sizeof err));
+        CHECK_OK(sp_db_files_note(&f, p, -1, err, sizeof err));
+        CHECK(sp_db_files_same(&f) == 1);
+        snprintf(q, sizeof q, "%s%s", p, way == 1 ? "-wal" : way == 2 ? "-shm" : "");
+        if (way < 3)
+            CHECK(unlink(q) == 0);
+        else
+            CHECK(truncate(p, 4096) == 0); /* page 1 kept, the rest gone */
+        CHECK(sp_db_files_same(&f) == 0);
+        sqlite3_close(db);
+        sp_db_files_free(&f);
+        scratch_remove();
+    }
+}
+
 int main(void)
 {
     RUN_TEST(test_open_modes);
     RUN_TEST(test_second_open_keeps_locks);
     RUN_TEST(test_full_database_says_disk_full);
+    RUN_TEST(test_files_lost_under_a_connection);
     return harness_finish("host/db");
 }

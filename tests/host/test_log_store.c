@@ -12,8 +12,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sqlite3.h>
+
 #include "harness.h"
 #include "support/scratch.h"
+#include "softpause/host/fileio.h"
 #include "softpause/host/log_store.h"
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/host/tlog_tiles.h"
@@ -422,6 +425,47 @@ static void test_open_failure(void)
     scratch_remove();
 }
 
+/* Opening another kind of SQLite database (a witness's, say) as a log changes nothing in
+ * it; `log export` opens only an existing log database and writes nothing. */
+static void test_only_log_databases(void)
+{
+    sp_log_store *s = NULL;
+    char p[1024], q[1024], err[256];
+    sqlite3 *db = NULL;
+    scratch_make("logstore");
+    scratch_path(p, sizeof p, "other.db");
+    CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "CREATE TABLE witness_log (origin TEXT)", NULL, NULL, NULL) ==
+          SQLITE_OK);
+    sqlite3_close(db);
+    CHECK_ERR(sp_log_store_open(&s, p), SP_ERR_DB);
+    CHECK_ERR(sp_log_store_open_existing(&s, p, err, sizeof err), SP_ERR_DB);
+    CHECK(s == NULL && strstr(err, "not a softpause log database") != NULL);
+    int tables = -1;
+    CHECK(sqlite3_open(p, &db) == SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) ==
+            SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        tables = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    CHECK(tables == 1); /* unchanged */
+
+    /* No file: export's open creates none. */
+    scratch_path(q, sizeof q, "typo.db");
+    CHECK_ERR(sp_log_store_open_existing(&s, q, err, sizeof err), SP_ERR_NOT_FOUND);
+    CHECK(s == NULL && !sp_file_exists(q));
+    /* A log database opens either way. */
+    CHECK_OK(sp_log_store_open(&s, q));
+    sp_log_store_close(s);
+    CHECK_OK(sp_log_store_open_existing(&s, q, err, sizeof err));
+    uint64_t size = 1;
+    CHECK_OK(sp_log_store_size(s, &size));
+    CHECK(size == 0);
+    sp_log_store_close(s);
+    scratch_remove();
+}
+
 int main(void)
 {
     RUN_TEST(test_empty_store);
@@ -431,5 +475,6 @@ int main(void)
     RUN_TEST(test_tiles_match_nodes);
     RUN_TEST(test_group_commit);
     RUN_TEST(test_open_failure);
+    RUN_TEST(test_only_log_databases);
     return harness_finish("test_log_store");
 }

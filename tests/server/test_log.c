@@ -7,10 +7,13 @@
  * on the fixture's witness keys that can be told to fail, to sign badly, or to answer
  * with another witness's line.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -410,22 +413,29 @@ static void keep_line(void *ctx, const char *line)
     snprintf(said + n, sizeof said - n, "%s\n", line);
 }
 
+/* A fresh scratch log whose progress lines go to `said` (emptied), with the given skew. */
+static sp_log_server *open_log_saying(uint64_t skew)
+{
+    static char db[1024];
+    sp_log_server *s = NULL;
+    scratch_make("log");
+    witnesses_reset();
+    scratch_path(db, sizeof db, "log.db");
+    sp_log_config cfg = {&world.policy, &log_key, db, 0, 3000, keep_line, NULL, skew};
+    CHECK_OK(sp_log_server_open(&s, &cfg));
+    said[0] = '\0';
+    return s;
+}
+
 /* A witness whose cosignatures are dated more than the skew ahead of the log's clock: its
  * cosignature is refused and reported, and the log never publishes a quorum time that far
  * ahead (here: only with the other two, and not at all when two are ahead). */
 static void test_cosignature_dated_ahead_is_refused(void)
 {
-    char db[1024];
-    sp_log_server *s = NULL;
     sp_log_round r;
-    scratch_make("log");
-    witnesses_reset();
-    scratch_path(db, sizeof db, "log.db");
-    sp_log_config cfg = {&world.policy, &log_key, db, 0, 3000, keep_line, NULL, 60};
-    CHECK_OK(sp_log_server_open(&s, &cfg));
+    sp_log_server *s = open_log_saying(60);
     if (s == NULL)
         return;
-    said[0] = '\0';
     fw_set_ahead(&witnesses[0], 3600);
     fw_set_ahead(&witnesses[1], 20); /* within the skew: an honest clock's drift */
     add_epochs(s, 1, 3);
@@ -444,6 +454,57 @@ static void test_cosignature_dated_ahead_is_refused(void)
     CHECK(r.published == 0 && r.cosigned == 0x2);
     CHECK_ERR(r.witnesses[2].err, SP_ERR_LOG_COSIG_AHEAD);
     CHECK(check_served(s, 2) == 0x6);
+    sp_log_server_close(s);
+    witnesses_reset();
+    scratch_remove();
+}
+
+/* A checkpoint stored by an earlier run whose quorum time is now more than the skew ahead
+ * of the log's clock (the clock was set back, or the skew lowered): not served at start-up
+ * (404, said in a progress line) until a round publishes a new one. */
+static void test_stored_checkpoint_ahead_not_served(void)
+{
+    sp_log_round r;
+    sp_log_server *s = open_log_saying(600);
+    if (s == NULL)
+        return;
+    for (int i = 0; i < PUB_NWITNESSES; i++)
+        fw_set_ahead(&witnesses[i], 300); /* within a skew of 600 s */
+    add_epochs(s, 1, 3);
+    CHECK_OK(sp_log_publish(s, &r));
+    CHECK(check_served(s, 2) == PUB_ALL_WITNESSES);
+    sp_log_server_close(s);
+
+    /* Restarted with a skew of 60 s: the stored quorum time is 300 s ahead. */
+    char db[1024];
+    scratch_path(db, sizeof db, "log.db");
+    sp_log_config cfg = {&world.policy, &log_key, db, 0, 3000, keep_line, NULL, 60};
+    said[0] = '\0';
+    CHECK_OK(sp_log_server_open(&s, &cfg));
+    if (s == NULL)
+        return;
+    answer a = call(s, "GET", "/checkpoint", NULL, 0);
+    CHECK(a.status == 404);
+    free(a.body);
+    CHECK(strstr(said, "the stored checkpoint's quorum time dated ") != NULL);
+    CHECK(strstr(said, "the stored checkpoint 2 is not served until a round publishes") != NULL);
+    /* Honest clocks again: the next round publishes and serves (and says when, in UTC). */
+    witnesses_reset();
+    CHECK_OK(sp_log_publish(s, &r));
+    CHECK(check_served(s, 2) == PUB_ALL_WITNESSES);
+    const char *line = strstr(said, "checkpoint 2 published, quorum time ");
+    CHECK(line != NULL);
+    if (line != NULL) {
+        line += strlen("checkpoint 2 published, quorum time ");
+        CHECK(strlen(line) == 21 && line[4] == '-' && line[10] == 'T' && line[19] == 'Z');
+    }
+    sp_log_server_close(s);
+
+    /* Within the skew, a stored checkpoint is served at once. */
+    said[0] = '\0';
+    CHECK_OK(sp_log_server_open(&s, &cfg));
+    if (s != NULL)
+        CHECK(check_served(s, 2) == PUB_ALL_WITNESSES && said[0] == '\0');
     sp_log_server_close(s);
     witnesses_reset();
     scratch_remove();
@@ -752,6 +813,102 @@ static void test_bad_http_input_changes_nothing(void)
     scratch_remove();
 }
 
+typedef struct export_run {
+    sp_log_server *s;
+    const char *dir;
+    uint64_t size;
+    sp_err e;
+} export_run;
+
+static void *export_thread(void *arg)
+{
+    export_run *x = arg;
+    x->e = sp_log_export(sp_log_server_store(x->s), x->dir, &x->size);
+    return NULL;
+}
+
+/* Two exports into one directory overlap (a slow one and the next cron run): the second
+ * waits for the first and reads the newest checkpoint only then, so the directory's
+ * checkpoint never goes back to an older tree. */
+static void test_overlapping_exports_never_go_back(void)
+{
+    char dir[1024], cp[1100];
+    scratch_make("log");
+    witnesses_reset();
+    sp_log_server *s = open_log(0);
+    sp_log_round r;
+    add_epochs(s, 1, 3);
+    CHECK_OK(sp_log_publish(s, &r));
+    scratch_path(dir, sizeof dir, "mirror");
+    snprintf(cp, sizeof cp, "%s/checkpoint", dir);
+    CHECK(mkdir(dir, 0755) == 0);
+    int held = open(dir, O_RDONLY | O_DIRECTORY); /* an export of size 2 in progress */
+    CHECK(held >= 0 && flock(held, LOCK_EX) == 0);
+    export_run x = {s, dir, 0, SP_ERR_IO};
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, export_thread, &x) == 0);
+    usleep(300000);
+    CHECK(!sp_file_exists(cp)); /* it waits */
+    add_epochs(s, 3, 5);
+    CHECK_OK(sp_log_publish(s, &r));
+    flock(held, LOCK_UN);
+    close(held);
+    pthread_join(t, NULL);
+    CHECK_OK(x.e);
+    CHECK(x.size == 4);
+    uint8_t text[4096];
+    size_t len = 0;
+    CHECK_OK(sp_file_read(cp, text, sizeof text - 1, &len));
+    text[len] = '\0';
+    CHECK(strncmp((char *)text, PUB_LOG_ORIGIN "\n4\n", strlen(PUB_LOG_ORIGIN) + 3) == 0);
+    sp_log_server_close(s);
+    scratch_remove();
+}
+
+/* The database's files unlinked or replaced under a serving log: nothing more is
+ * acknowledged (it could be lost in the next crash) or published (witnesses would cosign a
+ * tree a restarted log does not hold); a 500 says why, once in the progress lines. */
+static void test_database_lost_while_serving(void)
+{
+    static const char *const what[2] = {"log.db-wal", "log.db"};
+    for (int k = 0; k < 2; k++) {
+        char path[1024], copy[1100], note[8192];
+        sp_log_round r;
+        sp_log_server *s = open_log_saying(0);
+        if (s == NULL)
+            return;
+        add_epochs(s, 1, 3);
+        CHECK_OK(sp_log_publish(s, &r));
+        scratch_path(path, sizeof path, what[k]);
+        if (k == 0) {
+            CHECK(unlink(path) == 0);
+        } else { /* replaced by rename: a copy of itself, say a restored backup */
+            snprintf(copy, sizeof copy, "%s.copy", path);
+            uint8_t *buf = malloc(1 << 20);
+            size_t len = 0;
+            CHECK(buf != NULL && sp_file_read(path, buf, 1 << 20, &len) == SP_OK);
+            CHECK(buf != NULL && sp_file_write_atomic(copy, buf, len, 0600, 1) == SP_OK);
+            free(buf);
+            CHECK(rename(copy, path) == 0);
+        }
+        size_t len = statement(note, sizeof note, 3, QUORUM);
+        uint64_t index = 0;
+        int existed = 0;
+        CHECK_ERR(sp_log_add(s, (const uint8_t *)note, len, &index, &existed, NULL),
+                  SP_ERR_DB);
+        answer a = call(s, "POST", "/add", note, len);
+        CHECK(a.status == 500 && strstr((char *)a.body, "was unlinked, replaced or truncated"));
+        free(a.body);
+        CHECK_ERR(sp_log_publish(s, &r), SP_ERR_DB);
+        CHECK(r.published == 0);
+        const char *first = strstr(said, "was unlinked, replaced or truncated");
+        CHECK(first != NULL && strstr(first + 1, "was unlinked, replaced") == NULL);
+        sp_log_server_close(s);
+        scratch_remove();
+    }
+    witnesses_reset();
+}
+
 static void test_export_needs_a_checkpoint(void)
 {
     scratch_make("log");
@@ -776,10 +933,13 @@ int main(void)
     RUN_TEST(test_handler_paths);
     RUN_TEST(test_publish_rounds);
     RUN_TEST(test_cosignature_dated_ahead_is_refused);
+    RUN_TEST(test_stored_checkpoint_ahead_not_served);
     RUN_TEST(test_serve_and_export);
     RUN_TEST(test_gzip_tiles);
     RUN_TEST(test_bad_http_input_changes_nothing);
     RUN_TEST(test_export_needs_a_checkpoint);
+    RUN_TEST(test_overlapping_exports_never_go_back);
+    RUN_TEST(test_database_lost_while_serving);
     for (int i = 0; i < PUB_NWITNESSES; i++)
         fw_stop(&witnesses[i]);
     return harness_finish("test_log");

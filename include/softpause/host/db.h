@@ -21,6 +21,7 @@
 
 #include <sqlite3.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "softpause/errors.h"
 
@@ -44,5 +45,41 @@ SP_MUST_CHECK sp_err sp_db_error(sqlite3 *db);
 /* Run SQL without results (several statements allowed).  sp_db_error's code on failure, with
  * SQLite's message in err if not NULL. */
 SP_MUST_CHECK sp_err sp_db_exec(sqlite3 *db, const char *sql, char *err, size_t errcap);
+
+/* Which files a server's open database is: the database and its -wal and -shm (device and
+ * inode each, taken once SQLite has opened them; SQLite keeps all three in place while a
+ * connection is open), and a read-only descriptor of the database, to see its header.
+ * A server asks sp_db_files_same before each write it will acknowledge: a file unlinked,
+ * replaced or truncated under it would take acknowledged state with it (a committed
+ * transaction may live only in the WAL until a checkpoint). */
+typedef struct sp_db_files {
+    char *path[3];           /* FILE, FILE-wal, FILE-shm */
+    dev_t dev[3];
+    ino_t ino[3];
+    int fd;                  /* FILE, read-only; -1 when none */
+} sp_db_files;
+
+/* Take the identity of path's files, after sp_db_open.  fd: a read-only descriptor of
+ * path the caller opened before (f takes it over, even on failure), or -1 to open one.
+ * SP_ERR_IO (errno in err) if one is missing or not a regular file; SP_ERR_EXISTS if fd
+ * is not the file path names now. */
+SP_MUST_CHECK sp_err sp_db_files_note(sp_db_files *f, const char *path, int fd, char *err,
+                                      size_t errcap);
+
+/* 1 while path, path-wal and path-shm still name the files noted, and the database still
+ * starts with an SQLite header and is as long as that header says; else 0.  A checkpoint
+ * of another connection writes page 1, with the new size, before the pages that extend
+ * the file: a file shorter than its header says is truncated only if it stays so for
+ * 200 ms (checked again every 10 ms; the caller waits that long only then). */
+int sp_db_files_same(const sp_db_files *f);
+
+/* 1 if the file open as fd (size bytes) starts with an SQLite header and, when `whole`,
+ * is at least as long as the header says.  Reads 100 bytes with pread. */
+int sp_db_header_intact(int fd, off_t size, int whole);
+
+/* Free; close the descriptor.  Call only after every SQLite connection of the process to
+ * the file is closed (closing a descriptor drops the process's locks on the file).
+ * Zeroed (fd -1) is a no-op. */
+void sp_db_files_free(sp_db_files *f);
 
 #endif

@@ -51,8 +51,16 @@
 
 typedef struct sp_log_store sp_log_store;
 
-/* Open the log database at path, creating it (mode 0600) if absent. */
+/* Open the log database at path, creating it (mode 0600) if absent.  An existing file
+ * must be a log database (its "softpause-log/v1" mark) or hold no tables: SP_ERR_DB
+ * otherwise, and the file is not changed. */
 SP_MUST_CHECK sp_err sp_log_store_open(sp_log_store **out, const char *path);
+
+/* Open an existing log database to read it (`log export`): nothing is created or written.
+ * SP_ERR_NOT_FOUND: no file at path; SP_ERR_DB: not a log database, or SQLite failed;
+ * err (errcap bytes, may be NULL) gets the reason. */
+SP_MUST_CHECK sp_err sp_log_store_open_existing(sp_log_store **out, const char *path,
+                                                char *err, size_t errcap);
 
 /* Close; NULL is a no-op. */
 void sp_log_store_close(sp_log_store *s);

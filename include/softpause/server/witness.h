@@ -84,6 +84,7 @@ typedef uint64_t (*sp_witness_clock)(void *ctx);
 typedef struct sp_witness_start {
     const uint8_t *note;
     size_t len;
+    const char *name;           /* what messages call it (its file); NULL: its number */
 } sp_witness_start;
 
 typedef struct sp_witness_config {
@@ -104,10 +105,11 @@ typedef struct sp_witness_config {
 typedef struct sp_witness_service sp_witness_service;
 
 /* Open the state database and copy the configuration.  Errors: SP_ERR_KEY_ALGORITHM (not
- * a cosigner key), SP_ERR_ARGUMENT (no logs, too many, a log key that is not type 0x01, a
+ * a cosigner key), SP_ERR_ARGUMENT (no logs, too many logs or starts, a log key that is not type 0x01, a
  * prefix that does not start with '/' or is too long, start without create, two starting
  * checkpoints for one log), a checkpoint error (a starting checkpoint not signed by its
- * log), SP_ERR_WITNESS_STATE (no database, not a witness database, rows lost),
+ * log; SP_ERR_MERKLE_ROOT_MISMATCH: of size 0 with another root than the empty tree's),
+ * SP_ERR_WITNESS_STATE (no database, not a witness database, rows lost),
  * SP_ERR_EXISTS (create over an existing file), SP_ERR_DB / SP_ERR_DISK_FULL / SP_ERR_IO
  * (database); nothing is left behind when create fails; err (errcap bytes, may be NULL)
  * gets a readable detail. */

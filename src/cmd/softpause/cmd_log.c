@@ -125,7 +125,8 @@ static int log_serve(const char *policy_path, const char *key_path, const char *
     if (e != SP_OK)
         return cli_error(e, e == SP_ERR_CKPT_ORIGIN ? key_path : db, 0,
                          e == SP_ERR_CKPT_ORIGIN ? "the policy has no log line for this key"
-                                                 : NULL);
+                         : e == SP_ERR_DB ? "not a softpause log database, or SQLite failed"
+                                          : NULL);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -150,9 +151,10 @@ static int log_export(const char *db, const char *dir)
         fputs("softpause: error: log export needs --db FILE and DIR\n", stderr);
         return EXIT_USAGE;
     }
-    sp_err e = sp_log_store_open(&store, db);
+    char why[256];
+    sp_err e = sp_log_store_open_existing(&store, db, why, sizeof why);
     if (e != SP_OK)
-        return cli_error(e, db, 0, NULL);
+        return cli_error(e, db, 0, "%s", e == SP_ERR_NOT_FOUND ? "no log database here" : why);
     e = sp_log_export(store, dir, &size);
     if (e != SP_OK) {
         int rc = cli_error(e, e == SP_ERR_NOT_FOUND || e == SP_ERR_DB ? db : dir, 0,

@@ -37,7 +37,7 @@ static const char witness_usage[] =
     "consistent with the last one this witness cosigned for that log, which it keeps in\n"
     "the SQLite database FILE.  That memory is the witness's whole value: serve refuses\n"
     "to start without it, or with a database that lost rows, and refuses every request\n"
-    "once the file is unlinked or replaced under it (SP_ERR_WITNESS_STATE).\n"
+    "once the file is unlinked, replaced or truncated under it (SP_ERR_WITNESS_STATE).\n"
     "\n"
     "  --key FILE       the witness's cosigner key (softpause key generate --cosigner);\n"
     "                   its name is the name in the cosignature lines\n"
@@ -108,11 +108,14 @@ static int load_starts(const char *const *paths, size_t n, uint8_t **bufs,
         if (bufs[i] == NULL)
             return cli_error(SP_ERR_IO, NULL, 0, "out of memory");
         e = sp_file_read(paths[i], bufs[i], SP_MAX_NOTE_BYTES + 1, &starts[i].len);
-        if (e == SP_OK && starts[i].len > SP_MAX_NOTE_BYTES)
-            e = SP_ERR_NOTE_TOO_LARGE;
+        if ((e == SP_OK && starts[i].len > SP_MAX_NOTE_BYTES) || e == SP_ERR_BUFFER_TOO_SMALL)
+            return cli_error(SP_ERR_NOTE_TOO_LARGE, paths[i], 0,
+                             "--init-from: a checkpoint note is at most %u bytes",
+                             (unsigned)SP_MAX_NOTE_BYTES);
         if (e != SP_OK)
             return cli_error(e, paths[i], 0, "--init-from");
         starts[i].note = bufs[i];
+        starts[i].name = paths[i];
     }
     return EXIT_OK;
 }
