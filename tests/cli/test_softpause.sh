@@ -460,6 +460,7 @@ contains "status allowance" "687600 s" "$T/out"
 contains "status decision" "decision now    RUN (687600 s available)" "$T/out"
 run 0 "status json" $SP device status --state $D --json
 if grep -q '"attested_time":0' "$T/out"; then bad "attested time set by the bundle"; else ok; fi
+contains "status json: no reason after a grant" '"last_reason":null' "$T/out"
 
 # kill -9 of device init at any moment (no cleanup runs) never leaves a device that can be
 # neither provisioned nor used: the next init finishes the job, or the device works.

@@ -95,8 +95,11 @@ static void print_status(const sp_device_state *s, const sp_decision *d, int jso
         dacc_json_object_end(&j);
         dacc_json_key(&j, "last_decision");
         dacc_json_string(&j, cli_mode_name(s->last_decision));
-        dacc_json_key(&j, "last_reason");
-        dacc_json_string(&j, sp_err_name(s->last_reason));
+        dacc_json_key(&j, "last_reason"); /* null when the last decision granted work */
+        if (s->last_reason == SP_OK)
+            dacc_json_null(&j);
+        else
+            dacc_json_string(&j, sp_err_name(s->last_reason));
         dacc_json_key(&j, "attested_time");
         dacc_json_uint(&j, s->attested_time);
         dacc_json_key(&j, "record_stamp");
