@@ -69,6 +69,11 @@ P=$T/policy
 $SP statement new --policy $P --epoch 1 --mode run > "$T/s1.txt"
 for b in mil-a civ-a; do $SP note sign --key $K/$b.key "$T/s1.txt" > "$T/s1.$b"; done
 $SP statement collect --policy $P "$T/s1.mil-a" "$T/s1.civ-a" > "$T/s1.note" 2> /dev/null
+# A policy update P -> P2 (version 2, another allowance), signed by mil-a and civ-a.
+policy_init --version 2 --allowance 700000 --out "$T/policy2" 2> /dev/null
+$SP policy propose --policy $P --new "$T/policy2" --out "$T/u2.txt" 2> /dev/null
+for b in mil-a civ-a; do $SP policy sign --key $K/$b.key "$T/u2.txt" > "$T/u2.$b" 2> /dev/null; done
+$SP policy collect --policy $P "$T/u2.mil-a" "$T/u2.civ-a" > "$T/u2.note" 2> /dev/null
 $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/log.db" --witness-interval 1 \
     --port-file "$T/log.port" > /dev/null 2> "$T/log.err" &
 echo $! > "$T/log.pid"
@@ -148,6 +153,7 @@ json_sub "statement verify --json" 'd["accepted"] == True and d["error"] == None
 json_sub "policy check --json" 'd["ok"] == True and d["signers"] == 3' $SP policy check --json $P
 json_sub "policy hash --json" "d['hash'] == '$(cat "$T/hash.opt")'" $SP policy hash --json $P
 json_sub "policy show --json" 'len(d["signers"]) == 3' $SP policy show --json $P
+json_sub "policy verify --json" 'd["accepted"] == True and d["version"] == 2 and d["error"] == None' $SP policy verify --policy $P --json "$T/u2.note"
 json_sub "bundle make --json" 'd["index"] == 0 and d["epoch"] == 1 and d["witnesses"] >= 2' $SP bundle make --policy $P --log "$T/mirror" --out "$T/b1.json-made" --json "$T/s1.note"
 json_fail 2 "bundle make --json without --out" SP_ERR_USAGE $SP bundle make --policy $P --log "$T/mirror" --json "$T/s1.note"
 json_sub "bundle verify --json" 'd["accepted"] == True' $SP bundle verify --policy $P --json "$T/b1"
@@ -168,6 +174,7 @@ policy hash|policy hash --json $T/missing
 statement new|statement new --json --policy $T/missing --epoch 1 --mode run
 statement collect|statement collect --json --policy $P $T/missing
 statement verify|statement verify --json --policy $P $T/missing
+policy verify|policy verify --json --policy $P $T/missing
 bundle publish|bundle publish --json --log $URL $T/missing
 bundle make|bundle make --json --policy $P --log $T/mirror --out $T/b.none $T/missing
 bundle verify|bundle verify --json --policy $P $T/missing
@@ -203,6 +210,10 @@ policy hash|policy hash $P
 statement new|statement new --policy $P --epoch 1 --mode run
 statement collect|statement collect --policy $P $T/s1.mil-a $T/s1.civ-a
 statement verify|statement verify --policy $P $T/s1.note
+policy propose|policy propose --policy $P --new $T/policy2
+policy sign|policy sign --key $K/mil-a.key $T/u2.txt
+policy collect|policy collect --policy $P $T/u2.mil-a $T/u2.civ-a
+policy verify|policy verify --policy $P $T/u2.note
 bundle publish|bundle publish --log $URL $T/s1.note
 bundle make|bundle make --policy $P --log $T/mirror $T/s1.note
 bundle verify|bundle verify --policy $P $T/b1
