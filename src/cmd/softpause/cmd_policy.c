@@ -409,7 +409,7 @@ static sp_update_result result;
 /* A signature line's length for a key: "— NAME base64(key ID || Ed25519 signature)\n". */
 static size_t sig_line_bytes(const sp_vkey *k)
 {
-    return 4u + k->name_len + 1u + SP_BASE64_ENCODED_LEN(4u + 64u) - 1u + 1u;
+    return 4u + k->name_len + 1u + SP_BASE64_ENCODED_LEN(4u + 64u) + 1u;
 }
 
 /* Whether the update text, signed by every distinct signer key of both policies (one line
