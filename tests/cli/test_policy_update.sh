@@ -79,6 +79,13 @@ cp "$T/out" "$T/old-only"
 run 0 "collect both" $SP policy collect --policy "$T/p1" "$T/s-mil-a" "$T/s-civ-a" "$T/s-mil-b" "$T/s-civ-b2" "$T/s-mil-a"
 contains "collect: both met" "collected 4 signatures (current quorum met, new quorum met)" "$T/err"
 cp "$T/out" "$T/full"
+# propose's size accounting is exact: the note signed by all six keys of both policies
+# (P1's five, civ-b2) is as long as it said.
+for b in mil-c civ-b; do $SP note sign --key $K/$b.key "$T/u12" > "$T/s-$b.all" 2> /dev/null; done
+$SP policy collect --policy "$T/p1" "$T/full" "$T/s-mil-c.all" "$T/s-civ-b.all" > "$T/all-keys" 2> "$T/err"
+contains "collect all six" "collected 6 signatures" "$T/err"
+$SP policy propose --policy "$T/p1" --new "$T/p2" > /dev/null 2> "$T/err"
+same "propose's size of the fully signed note" "$(sed -n 's/^signed by all 6 signer keys of both policies: \([0-9]*\) bytes.*/\1/p' "$T/err")" "$(wc -c < "$T/all-keys" | tr -d ' ')"
 run 0 "verify accepted" $SP policy verify --policy "$T/p1" "$T/full"
 contains "verify says accepted" "accepted: policy update test.example/pause version 2" "$T/out"
 contains "verify: line under the new policy" "under the new policy" "$T/out"

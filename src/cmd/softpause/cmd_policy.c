@@ -599,6 +599,9 @@ static int policy_propose(const char *cur_path, const char *new_path, const char
     if ((st = check_update_text(&policy, text_buf, len, new_path)) != EXIT_OK)
         return st;
     print_changes(&policy, &next_policy);
+    fprintf(stderr, "signed by all %u signer keys of both policies: %zu bytes (at most %u), "
+            "%u signature lines (at most %u)\n", (unsigned)keys, need, SP_MAX_NOTE_BYTES,
+            (unsigned)keys, SP_MAX_SIG_LINES);
     if (out == NULL) {
         fwrite(text_buf, 1, len, stdout);
         return EXIT_OK;
