@@ -436,6 +436,33 @@ static sp_err check_and_record(const sp_sign_guard *g, const uint8_t *text, size
     return record_write(rep->record_path, rep->statement.epoch, text, text_len);
 }
 
+/* The previous key's records (each type, this deployment) into this key's, where ahead. */
+static sp_err import_previous(const sp_signer_key *key, const sp_sign_guard *g,
+                              sp_sign_report *rep)
+{
+    sp_statement st = rep->statement;
+    char from_path[SP_SIGN_PATH_MAX], to_path[SP_SIGN_PATH_MAX];
+    record *from = malloc(sizeof *from), *to = malloc(sizeof *to);
+    sp_err e = from != NULL && to != NULL ? SP_OK : sp_file_fail(ENOMEM);
+    for (uint32_t t = SP_STMT_AUTHORISATION; e == SP_OK && t <= SP_STMT_POLICY_UPDATE; t++) {
+        st.type = t;
+        if ((e = record_path_for(rep->state_dir, g->previous_key, &st, from_path,
+                                 sizeof from_path)) != SP_OK ||
+            (e = record_path_for(rep->state_dir, &key->pub, &st, to_path, sizeof to_path)) !=
+                SP_OK ||
+            (e = record_read(from_path, from)) != SP_OK ||
+            (e = record_read(to_path, to)) != SP_OK)
+            break;
+        if (from->found && (!to->found || from->epoch > to->epoch)) {
+            e = record_write(to_path, from->epoch, from->text, from->text_len);
+            rep->imported++;
+        }
+    }
+    free(from);
+    free(to);
+    return e;
+}
+
 static sp_err guard(const sp_signer_key *key, const sp_sign_guard *g, const uint8_t *text,
                     size_t text_len, sp_sign_report *rep)
 {
@@ -464,7 +491,9 @@ static sp_err guard(const sp_signer_key *key, const sp_sign_guard *g, const uint
             return e;
         }
     }
-    e = check_and_record(g, text, text_len, rep);
+    e = g->previous_key != NULL ? import_previous(key, g, rep) : SP_OK;
+    if (e == SP_OK)
+        e = check_and_record(g, text, text_len, rep);
     close(fd); /* releases the lock, once the record is durable */
     return e;
 }

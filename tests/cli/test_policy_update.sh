@@ -114,6 +114,21 @@ contains "equivocation names the version" "version 2 already signed" "$T/err"
 expect_err SP_ERR_EQUIVOCATION "note sign is guarded too" $SP note sign --key $K/mil-a.key "$T/u12b"
 run 0 "re-signing the same text is fine" $SP policy sign --key $K/mil-a.key "$T/u12"
 
+# ---- --previous-key: a re-keyed body's new key starts from the old key's records ----------
+# civ-b (old key) signed this week's statement; civ-c stands for a new key of civ-b here
+# (it has no records yet).  Imported, its record refuses an older epoch.
+NOW_EPOCH=$(( ($(date +%s) - 1700000000) / 604800 ))
+$SP statement new --policy "$T/p1" --epoch $NOW_EPOCH --mode run > "$T/st-now"
+$SP statement new --policy "$T/p1" --epoch $((NOW_EPOCH - 1)) --mode run > "$T/st-before"
+run 0 "old key signs this week" $SP note sign --key $K/civ-b.key "$T/st-now"
+expect_err SP_ERR_IO "--previous-key missing" $SP policy sign --key $K/civ-c.key --previous-key "$T/nothing.pub" "$T/u12"
+run 0 "policy sign --previous-key imports" $SP policy sign --key $K/civ-c.key --previous-key $K/civ-b.pub "$T/u12"
+contains "imports both records" "2 signing records of the previous key imported" "$T/err"
+expect_err SP_ERR_EQUIVOCATION "the new key refuses an epoch below the old key's" $SP note sign --key $K/civ-c.key "$T/st-before"
+expect_err SP_ERR_EQUIVOCATION "and another version-2 update text" $SP policy sign --key $K/civ-c.key "$T/u12b"
+run 0 "the same epoch and text is fine" $SP note sign --key $K/civ-c.key "$T/st-now"
+run 0 "without --previous-key nothing is imported" $SP note sign --key $K/mil-c.key "$T/st-before"
+
 # ---- refusals of the commands themselves ---------------------------------------------------
 printf 'hello\n' > "$T/not-update"
 expect_err SP_ERR_UPDATE_FORMAT "sign a non-update" $SP policy sign --key $K/mil-a.key "$T/not-update"
@@ -128,7 +143,7 @@ refused "propose --json" $SP policy propose --json --policy "$T/p1" --new "$T/p2
 refused "propose --state-dir" $SP policy propose --state-dir "$T" --policy "$T/p1" --new "$T/p2"
 refused "sign --json" $SP policy sign --json --key $K/mil-a.key "$T/u12"
 refused "sign --out" $SP policy sign --out "$T/x" --key $K/mil-a.key "$T/u12"
-refused "sign --previous-key (not implemented)" $SP policy sign --previous-key $K/civ-b.pub --key $K/civ-b2.key "$T/u12"
+refused "collect --previous-key" $SP policy collect --previous-key $K/civ-b.pub --policy "$T/p1" "$T/s-mil-a"
 refused "collect --json" $SP policy collect --json --policy "$T/p1" "$T/s-mil-a"
 refused "collect --new" $SP policy collect --new "$T/p2" --policy "$T/p1" "$T/s-mil-a"
 refused "verify --key" $SP policy verify --key $K/mil-a.pub --policy "$T/p1" "$T/full"

@@ -293,7 +293,7 @@ static size_t signed_len;         /* the length of the last note signed into out
 static sp_err sign_as(const sp_signer_key *key, const char *key_path, const char *text,
                       size_t len)
 {
-    sp_sign_guard g = {state, key_path, 0, UINT64_MAX};
+    sp_sign_guard g = {state, key_path, 0, UINT64_MAX, NULL};
     size_t out_len = 99, tl = 0;
     sp_err e = sp_note_sign_guarded(key, &g, (const uint8_t *)text, len, 1, out, sizeof out,
                                     &out_len, &tl, &srep, NULL);
@@ -436,12 +436,56 @@ static void test_guard_policy_updates(void)
     /* Signing a signed copy (note sign's usual input) is guarded the same way. */
     static uint8_t signed_copy[SP_SIGNED_NOTE_CAP];
     size_t sl = uf_sign((char *)signed_copy, sizeof signed_copy, &U, t12b, PF_BIT(PF_MIL_A));
-    sp_sign_guard g = {state, NULL, 0, UINT64_MAX};
+    sp_sign_guard g = {state, NULL, 0, UINT64_MAX, NULL};
     size_t ol = 0, tl = 0;
     CHECK_ERR(sp_note_sign_guarded(&signer[PF_CIV_A], &g, signed_copy, sl, 0, out, sizeof out,
                                    &ol, &tl, &srep, NULL),
               SP_ERR_EQUIVOCATION);
     CHECK(ol == 0);
+    scratch_remove();
+}
+
+/* A re-keyed body: the new key takes over the old key's records (both types, the higher
+ * epoch winning), under the lock, before its own check. */
+static void test_guard_previous_key(void)
+{
+    static uf_world U;
+    static char t12[SP_MAX_NOTE_BYTES], t12b[SP_MAX_NOTE_BYTES], fork[UF_POLICY_CAP];
+    char s4[1024], s6[1024], s3[1024];
+    size_t ol = 0, tl = 0;
+    uf_world_make(&U);
+    state_in_scratch();
+    size_t n12 = uf_update_text(t12, sizeof t12, &U.p[0], 2, U.text[1], 0);
+    uf_variant(fork, sizeof fork, U.text[1], "\nallowance ", "\nallowance 1");
+    size_t n12b = uf_update_text(t12b, sizeof t12b, &U.p[0], 2, fork, 0);
+    size_t n4 = statement(s4, sizeof s4, &W.policy, 4, "run");
+    size_t n6 = statement(s6, sizeof s6, &W.policy, 6, "pause");
+    size_t n3 = statement(s3, sizeof s3, &W.policy, 3, "run");
+    /* The old key (civ-beta) signed epoch 6 and update text t12; the new key epoch 4. */
+    CHECK_OK(sign(PF_CIV_B, s6, n6));
+    CHECK_OK(sign(PF_CIV_B, t12, n12));
+    CHECK_OK(sign(PF_MIL_C, s4, n4));
+    sp_sign_guard g = {state, NULL, 0, UINT64_MAX, NULL}; /* previous: civ-beta's key */
+    for (uint32_t i = 0; i < W.policy.signer_count; i++)
+        if (memcmp(W.policy.signers[i].key.public_key, signer[PF_CIV_B].pub.public_key, 32) == 0)
+            g.previous_key = &W.policy.signers[i].key;
+    if (g.previous_key == NULL) {
+        CHECK(g.previous_key != NULL);
+        return;
+    }
+    /* Another version-2 text, by the new key with the old key's records: refused, and both
+     * records were imported first (they stay imported). */
+    CHECK_ERR(sp_note_sign_guarded(&signer[PF_MIL_C], &g, (const uint8_t *)t12b, n12b, 1, out,
+                                   sizeof out, &ol, &tl, &srep, NULL),
+              SP_ERR_EQUIVOCATION);
+    CHECK(srep.imported == 2 && ol == 0);
+    CHECK_ERR(sign(PF_MIL_C, s3, n3), SP_ERR_EQUIVOCATION);          /* below 6 now */
+    CHECK(srep.recorded.epoch == 6 && srep.recorded.mode == SP_MODE_PAUSE);
+    CHECK_OK(sign(PF_MIL_C, s6, n6));                                 /* the same text */
+    /* t12 itself is fine; importing again changes nothing (not ahead any more). */
+    CHECK_OK(sp_note_sign_guarded(&signer[PF_MIL_C], &g, (const uint8_t *)t12, n12, 1, out,
+                                  sizeof out, &ol, &tl, &srep, NULL));
+    CHECK(srep.imported == 0);
     scratch_remove();
 }
 
@@ -706,7 +750,7 @@ static void test_guard_future(void)
     state_in_scratch();
     size_t n = statement(t, sizeof t, &W.policy, 30, "run");
     CHECK_OK(sp_statement_parse(&st, (const uint8_t *)t, n, NULL));
-    sp_sign_guard g = {state, NULL, st.start - 86400, 86400 - 1};
+    sp_sign_guard g = {state, NULL, st.start - 86400, 86400 - 1, NULL};
     CHECK_ERR(sp_note_sign_guarded(&signer[PF_CIV_A], &g, (const uint8_t *)t, n, 1, out,
                                    sizeof out, &out_len, &tl, &srep, NULL),
               SP_ERR_SIGN_FUTURE);
@@ -1092,6 +1136,7 @@ int main(void)
     RUN_TEST(test_guard_non_statement);
     RUN_TEST(test_guard_records_and_refuses);
     RUN_TEST(test_guard_policy_updates);
+    RUN_TEST(test_guard_previous_key);
     RUN_TEST(test_guard_per_deployment);
     RUN_TEST(test_guard_corrupt_record);
     RUN_TEST(test_guard_state_directory);

@@ -98,6 +98,8 @@ typedef struct sp_sign_guard {
     uint64_t now;           /* the host clock, Unix seconds */
     uint64_t max_ahead;     /* an authorisation may start at most now + max_ahead;
                                UINT64_MAX: any start (--allow-future) */
+    const sp_vkey *previous_key; /* a body's key before a re-keying (policy sign
+                               --previous-key): its records are imported first; NULL: none */
 } sp_sign_guard;
 
 /* What the guard found. */
@@ -112,6 +114,7 @@ typedef struct sp_sign_report {
     const char *why;             /* SP_ERR_IO on the state directory: what is wrong */
     char record_path[SP_SIGN_PATH_MAX];   /* the record consulted ("" if none) */
     char migrated_from[SP_SIGN_PATH_MAX]; /* an old record merged into it ("" if none) */
+    uint32_t imported;           /* records of g->previous_key imported (0..2) */
 } sp_sign_report;
 
 /*
@@ -123,6 +126,10 @@ typedef struct sp_sign_report {
  *     recorded one, or another text for the recorded epoch, is SP_ERR_EQUIVOCATION
  *     (rep->recorded says what was signed); otherwise the record is moved to this epoch
  *     and text, durably, before SP_OK is returned.
+ * With g->previous_key, first (under the lock) that key's records for this deployment,
+ * authorisation and policy-update, are imported: each replaces this key's record of its
+ * type where it holds a higher epoch (or this key has none), so a re-keyed body's new key
+ * starts where the old one stood (rep->imported counts them).
  * A policy update (sp_update_parse) is guarded the same way, its version as the epoch (no
  * clock check).  Other texts are signed without touching the state directory.  On any
  * failure out is wiped and *out_len is 0.

@@ -159,10 +159,12 @@ int cli_sign_error(sp_err e, const char *where, uint32_t line, const struct sp_s
                    const struct sp_sign_report *rep);
 
 /* Sign in[0..in_len) with the key at key_path under the signing record (note sign's
- * core; sp_note_sign_guarded with the state directory and max_ahead given) and print the
- * signed note.  `where` names the input.  Returns the exit status. */
+ * core; sp_note_sign_guarded with the state directory, max_ahead and previous_key given)
+ * and print the signed note.  `where` names the input.  Returns the exit status. */
+struct sp_vkey;
 int cli_note_sign(const char *key_path, const uint8_t *in, size_t in_len, int as_text,
-                  const char *where, const char *state_dir, uint64_t max_ahead);
+                  const char *where, const char *state_dir, uint64_t max_ahead,
+                  const struct sp_vkey *previous_key);
 
 /* Read the signed copies files[0..n) and merge them (statement collect's core): update 0
  * sp_collect against policy, 1 sp_update_collect against it as the current policy.  The

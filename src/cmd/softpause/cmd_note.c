@@ -37,11 +37,12 @@ static uint8_t in_buf[SP_MAX_NOTE_BYTES + 1];
 static uint8_t out_buf[SP_SIGNED_NOTE_CAP];
 
 int cli_note_sign(const char *key_path, const uint8_t *in, size_t in_len, int as_text,
-                  const char *where, const char *state_dir, uint64_t max_ahead)
+                  const char *where, const char *state_dir, uint64_t max_ahead,
+                  const sp_vkey *previous_key)
 {
     static sp_sign_report rep;
     sp_signer_key key;
-    sp_sign_guard guard = {state_dir, key_path, (uint64_t)time(NULL), max_ahead};
+    sp_sign_guard guard = {state_dir, key_path, (uint64_t)time(NULL), max_ahead, previous_key};
     size_t out_len, text_len;
     uint32_t line = 0;
 
@@ -51,6 +52,9 @@ int cli_note_sign(const char *key_path, const uint8_t *in, size_t in_len, int as
     e = sp_note_sign_guarded(&key, &guard, in, in_len, as_text, out_buf, sizeof out_buf,
                              &out_len, &text_len, &rep, &line);
     sp_signer_key_wipe(&key);
+    if (rep.imported > 0)
+        fprintf(stderr, "softpause: %u signing record%s of the previous key imported\n",
+                (unsigned)rep.imported, rep.imported == 1 ? "" : "s");
     if (rep.migrated_from[0] != '\0')
         fprintf(stderr, "softpause: signing record %s migrated into %s\n", rep.migrated_from,
                 rep.record_path);
@@ -79,7 +83,7 @@ static int note_sign(const char *key_path, int as_text, const char *input,
     if ((st = cli_read(input, in_buf, sizeof in_buf, &in_len, &cli_note_input)) != EXIT_OK)
         return st;
     return cli_note_sign(key_path, in_buf, in_len, as_text, input == NULL ? "<stdin>" : input,
-                         state_dir, max_ahead);
+                         state_dir, max_ahead, NULL);
 }
 
 #define MAX_VERIFY_KEYS 32

@@ -30,7 +30,8 @@ static const char policy_usage[] =
     "       softpause policy show [--json] POLICY\n"
     "       softpause policy hash [--json] POLICY\n"
     "       softpause policy propose --policy CURRENT --new NEW [--out FILE]\n"
-    "       softpause policy sign --key BODY.key [--policy CURRENT] UPDATE\n"
+    "       softpause policy sign --key BODY.key [--policy CURRENT] [--previous-key OLD.pub]\n"
+    "                             UPDATE\n"
     "       softpause policy collect --policy CURRENT SIGNED...\n"
     "       softpause policy verify --policy CURRENT [--json] UPDATE\n"
     "\n"
@@ -59,7 +60,8 @@ static const char policy_usage[] =
     "sign     Sign an update (a text or a signed copy) like `note sign`, after checking it\n"
     "         is one; with --policy, check it against CURRENT and print the changes first.\n"
     "         The signing record refuses another text for a version this key signed, or a\n"
-    "         lower version.\n"
+    "         lower version.  --previous-key: a re-keyed body's old verifier key, whose\n"
+    "         signing records (statements and updates) the new key takes over first.\n"
     "collect  Merge signed copies of one update: lines valid under either policy, one per\n"
     "         key; prints whether each quorum is met.\n"
     "verify   Check a signed update as a device would (without its publication): exit 0\n"
@@ -626,8 +628,10 @@ static int read_update(const char *input, size_t *len, size_t *text_len)
                                             "not a policy update");
 }
 
-static int policy_sign(const char *key_path, const char *cur_path, const char *input)
+static int policy_sign(const char *key_path, const char *cur_path, const char *previous,
+                       const char *input)
 {
+    static sp_vkey previous_key;
     size_t len, text_len, plen;
     const char *where = input == NULL ? "<stdin>" : input;
     int st;
@@ -643,7 +647,14 @@ static int policy_sign(const char *key_path, const char *cur_path, const char *i
             return st;
         print_changes(&policy, &next_policy);
     }
-    return cli_note_sign(key_path, note_buf, len, 0, where, NULL, UINT64_MAX);
+    if (previous != NULL) {
+        sp_err e = sp_vkey_load(&previous_key, previous);
+        if (e != SP_OK)
+            return cli_error(e, previous, 0, "--previous-key: the body's verifier key before "
+                                             "the update");
+    }
+    return cli_note_sign(key_path, note_buf, len, 0, where, NULL, UINT64_MAX,
+                         previous != NULL ? &previous_key : NULL);
 }
 
 /* Whether a quorum report says every rule held (checking reached the signatures). */
@@ -756,7 +767,8 @@ static int policy_verify(const char *cur_path, int json, const char *input)
 
 static int policy_update_command(int sub, int argc, char **argv, const char *name)
 {
-    const char *cur = NULL, *new_path = NULL, *out = NULL, *key = NULL, *pos[64];
+    const char *cur = NULL, *new_path = NULL, *out = NULL, *key = NULL, *previous = NULL;
+    const char *pos[64];
     size_t npos;
     int json = 0;
     const cli_opt propose_opts[] = {{"--policy", 1, &cur, NULL, NULL, NULL, 0},
@@ -765,6 +777,7 @@ static int policy_update_command(int sub, int argc, char **argv, const char *nam
                                     CLI_END};
     const cli_opt sign_opts[] = {{"--key", 1, &key, NULL, NULL, NULL, 0},
                                  {"--policy", 1, &cur, NULL, NULL, NULL, 0},
+                                 {"--previous-key", 1, &previous, NULL, NULL, NULL, 0},
                                  CLI_END};
     const cli_opt collect_opts[] = {{"--policy", 1, &cur, NULL, NULL, NULL, 0}, CLI_END};
     const cli_opt verify_opts[] = {{"--policy", 1, &cur, NULL, NULL, NULL, 0},
@@ -778,7 +791,7 @@ static int policy_update_command(int sub, int argc, char **argv, const char *nam
     if (sub == 4 && npos == 0)
         return policy_propose(cur, new_path, out);
     if (sub == 5 && npos <= 1)
-        return policy_sign(key, cur, npos ? pos[0] : NULL);
+        return policy_sign(key, cur, previous, npos ? pos[0] : NULL);
     if (sub == 6)
         return policy_collect(cur, pos, npos);
     if (sub == 7 && npos <= 1)
