@@ -162,7 +162,8 @@
     X(SP_ERR_UPDATE_WITNESS_QUORUM, 211, "new witness quorum does not survive the loss of one witness") \
     X(SP_ERR_UPDATE_OLD_QUORUM, 212, "policy update not signed by the current policy's quorum") \
     X(SP_ERR_UPDATE_NEW_QUORUM, 213, "policy update not signed by the new policy's quorum") \
-    X(SP_ERR_UPDATE_UNSIGNED_KEY, 214, "a signer key the update adds has no valid signature line")
+    X(SP_ERR_UPDATE_UNSIGNED_KEY, 214, "a signer key the update adds has no valid signature line") \
+    X(SP_ERR_UPDATE_TOO_LARGE, 215, "update text plus one signature line per signer key of both policies exceeds the note limits")
 
 typedef enum sp_err {
     SP_OK = SP_OK_VALUE,

@@ -23,6 +23,7 @@
 #include "softpause/host/signing.h"
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/note.h"
+#include "softpause/update.h"
 
 static const uint8_t em_dash_space[4] = {0xE2, 0x80, 0x94, ' '};
 
@@ -167,7 +168,9 @@ sp_err sp_note_add_signature(const sp_signer_key *key, const uint8_t *in, size_t
 /* ---- the signing record -------------------------------------------------------------- */
 
 #define RECORD_MAGIC "softpause-signing-record/v1\n"
-#define RECORD_CAP (SP_MAX_STATEMENT_TEXT + 128)
+/* A record holds the last text signed: a statement or a policy update (a whole note's text,
+ * the new policy included), so it is sized for the largest note. */
+#define RECORD_CAP (SP_MAX_NOTE_BYTES + 128)
 
 static const char *type_name(uint32_t type)
 {
@@ -328,6 +331,24 @@ typedef struct record {
     uint8_t buf[RECORD_CAP];
 } record;
 
+/* What the record guards of a text: an authorisation statement as parsed, or a policy
+ * update as (deployment, type SP_STMT_POLICY_UPDATE, epoch = its version, policy = the
+ * current policy's hash).  0: neither, the text is signed unrecorded. */
+static int guarded_text(sp_statement *st, const uint8_t *text, size_t len)
+{
+    sp_update u;
+    if (sp_statement_parse(st, text, len, NULL) == SP_OK)
+        return 1;
+    memset(st, 0, sizeof *st);
+    if (sp_update_parse(&u, text, len, NULL) != SP_OK)
+        return 0;
+    st->type = SP_STMT_POLICY_UPDATE;
+    memcpy(st->deployment, u.deployment, sizeof st->deployment);
+    memcpy(st->policy_hash, u.policy_hash, sizeof st->policy_hash);
+    st->epoch = u.version;
+    return 1;
+}
+
 /* Read and parse a record; a missing file is found = 0, anything else unreadable or
  * malformed is an error (fail closed: a record is never "repaired"). */
 static sp_err record_read(const char *path, record *r)
@@ -419,12 +440,40 @@ static sp_err check_and_record(const sp_sign_guard *g, const uint8_t *text, size
         if (same)
             return SP_OK;
         if (rep->statement.epoch <= cur.epoch) {
-            if (sp_statement_parse(&rep->recorded, cur.text, cur.text_len, NULL) != SP_OK)
+            if (!guarded_text(&rep->recorded, cur.text, cur.text_len) ||
+                rep->recorded.type != rep->statement.type)
                 return SP_ERR_FILE_FORMAT;
             return SP_ERR_EQUIVOCATION;
         }
     }
     return record_write(rep->record_path, rep->statement.epoch, text, text_len);
+}
+
+/* The previous key's records (each type, this deployment) into this key's, where ahead. */
+static sp_err import_previous(const sp_signer_key *key, const sp_sign_guard *g,
+                              sp_sign_report *rep)
+{
+    sp_statement st = rep->statement;
+    char from_path[SP_SIGN_PATH_MAX], to_path[SP_SIGN_PATH_MAX];
+    record *from = malloc(sizeof *from), *to = malloc(sizeof *to);
+    sp_err e = from != NULL && to != NULL ? SP_OK : sp_file_fail(ENOMEM);
+    for (uint32_t t = SP_STMT_AUTHORISATION; e == SP_OK && t <= SP_STMT_POLICY_UPDATE; t++) {
+        st.type = t;
+        if ((e = record_path_for(rep->state_dir, g->previous_key, &st, from_path,
+                                 sizeof from_path)) != SP_OK ||
+            (e = record_path_for(rep->state_dir, &key->pub, &st, to_path, sizeof to_path)) !=
+                SP_OK ||
+            (e = record_read(from_path, from)) != SP_OK ||
+            (e = record_read(to_path, to)) != SP_OK)
+            break;
+        if (from->found && (!to->found || from->epoch > to->epoch)) {
+            e = record_write(to_path, from->epoch, from->text, from->text_len);
+            rep->imported++;
+        }
+    }
+    free(from);
+    free(to);
+    return e;
 }
 
 static sp_err guard(const sp_signer_key *key, const sp_sign_guard *g, const uint8_t *text,
@@ -462,7 +511,9 @@ static sp_err guard(const sp_signer_key *key, const sp_sign_guard *g, const uint
             return e;
         }
     }
-    e = check_and_record(g, text, text_len, rep);
+    e = g->previous_key != NULL ? import_previous(key, g, rep) : SP_OK;
+    if (e == SP_OK)
+        e = check_and_record(g, text, text_len, rep);
     close(fd); /* releases the lock, once the record is durable */
     return e;
 }
@@ -481,7 +532,7 @@ sp_err sp_note_sign_guarded(const sp_signer_key *key, const sp_sign_guard *g,
         return e;
     /* The signature is in out but not yet handed over: it is released only once the
      * record says this key signed this text. */
-    if (sp_statement_parse(&rep->statement, out, *text_len, NULL) == SP_OK) {
+    if (guarded_text(&rep->statement, out, *text_len)) {
         rep->is_statement = 1;
         e = guard(key, g, out, *text_len, rep);
     }
@@ -508,14 +559,83 @@ static int signer_of_line(const sp_policy *policy, const sp_note *note, const sp
     return -1;
 }
 
-sp_err sp_collect(const sp_policy *policy, const uint8_t *const *notes, const size_t *lens,
-                  size_t n, uint8_t *out, size_t cap, size_t *out_len, sp_collect_result *result,
-                  size_t *bad_input, uint32_t *err_line)
-{
+/* What one signed copy says of each of its lines: the note, and per line 0 (not a policy
+ * key), 1 (a policy key, signature invalid) or 2 (valid: key[l] is its public key). */
+typedef struct collect_lines {
     sp_note note;
+    uint8_t verdict[SP_MAX_SIG_LINES];
+    const uint8_t *key[SP_MAX_SIG_LINES];
+} collect_lines;
+
+/* Verify one copy (a shortfall of the quorum is expected: that is what collect is for). */
+typedef sp_err (*collect_check)(const void *ctx, const uint8_t *bytes, size_t len,
+                                collect_lines *cl, uint32_t *err_line);
+
+/* One policy's verdict on line l (by its report), into cl; 1 if it names a valid key. */
+static int line_verdict(const sp_policy *policy, const sp_quorum_report *r, uint32_t l,
+                        collect_lines *cl)
+{
+    uint8_t status = r->line_status[l];
+    if (status == SP_LINE_INVALID && cl->verdict[l] == 0)
+        cl->verdict[l] = 1;
+    if (status != SP_LINE_VERIFIED && status != SP_LINE_DUPLICATE)
+        return 0;
+    int who = signer_of_line(policy, &cl->note, &cl->note.sigs[l]);
+    if (who < 0)
+        return 0;
+    cl->verdict[l] = 2;
+    cl->key[l] = policy->signers[who].key.public_key;
+    return 1;
+}
+
+static sp_err check_statement_copy(const void *ctx, const uint8_t *bytes, size_t len,
+                                   collect_lines *cl, uint32_t *err_line)
+{
+    const sp_policy *policy = ctx;
     sp_quorum_report report;
     sp_statement st;
-    uint8_t have_keys[SP_MAX_SIGNERS][32];
+    sp_err e = sp_statement_verify(policy, bytes, len, sp_sodium_crypto(), &cl->note, &st,
+                                   &report, err_line);
+    if (e != SP_OK && e != SP_ERR_QUORUM_NOT_MET && e != SP_ERR_QUORUM_KEY_COUNTED_TWICE)
+        return e;
+    for (uint32_t l = 0; l < cl->note.sig_count; l++)
+        (void)line_verdict(policy, &report, l, cl);
+    return SP_OK;
+}
+
+static sp_err check_update_copy(const void *ctx, const uint8_t *bytes, size_t len,
+                                collect_lines *cl, uint32_t *err_line)
+{
+    static sp_update_result res; /* the new policy: too large for a comfortable frame */
+    const sp_policy *current = ctx;
+    sp_update_report report;
+    sp_err e = sp_update_verify(current, bytes, len, sp_sodium_crypto(), &cl->note, &res,
+                                &report, err_line);
+    if (e != SP_OK && e != SP_ERR_UPDATE_OLD_QUORUM && e != SP_ERR_UPDATE_NEW_QUORUM &&
+        e != SP_ERR_QUORUM_KEY_COUNTED_TWICE && e != SP_ERR_UPDATE_UNSIGNED_KEY)
+        return e;
+    /* Steps 2-8 passed, so the carried policy is in the note: parse it again for its keys
+     * (sp_update_verify zeroes *out on a signature shortfall). */
+    uint32_t pl = 0;
+    sp_update u;
+    if ((e = sp_update_parse(&u, cl->note.bytes, cl->note.text_len, NULL)) != SP_OK ||
+        (e = sp_policy_parse(&res.policy, cl->note.bytes + u.policy_offset, u.policy_len,
+                             sp_sodium_crypto(), &pl)) != SP_OK)
+        return e;
+    for (uint32_t l = 0; l < cl->note.sig_count; l++)
+        if (!line_verdict(current, &report.current, l, cl))
+            (void)line_verdict(&res.policy, &report.next, l, cl);
+    return SP_OK;
+}
+
+/* Merge the copies: the same text, valid lines only, one per distinct public key. */
+static sp_err collect_copies(collect_check check, const void *ctx, const uint8_t *const *notes,
+                             const size_t *lens, size_t n, uint8_t *out, size_t cap,
+                             size_t *out_len, sp_collect_result *result, size_t *bad_input,
+                             uint32_t *err_line)
+{
+    static collect_lines cl;
+    uint8_t have_keys[2 * SP_MAX_SIGNERS][32];
     uint32_t nkeys = 0;
     size_t pos = 0, text_len = 0;
     sp_err e;
@@ -527,41 +647,34 @@ sp_err sp_collect(const sp_policy *policy, const uint8_t *const *notes, const si
         return SP_ERR_ARGUMENT;
     for (size_t i = 0; i < n; i++) {
         *bad_input = i;
-        e = sp_statement_verify(policy, notes[i], lens[i], sp_sodium_crypto(), &note, &st,
-                                &report, err_line);
-        /* Each copy usually carries only part of the quorum: that is what collect is for. */
-        if (e != SP_OK && e != SP_ERR_QUORUM_NOT_MET && e != SP_ERR_QUORUM_KEY_COUNTED_TWICE)
+        memset(&cl, 0, sizeof cl);
+        if ((e = check(ctx, notes[i], lens[i], &cl, err_line)) != SP_OK)
             return e;
         if (i == 0) {
-            text_len = note.text_len;
+            text_len = cl.note.text_len;
             if ((e = put(out, cap, &pos, notes[0], text_len + 1)) != SP_OK)
                 return e;
-        } else if (note.text_len != text_len || memcmp(notes[i], notes[0], text_len) != 0) {
+        } else if (cl.note.text_len != text_len || memcmp(notes[i], notes[0], text_len) != 0) {
             return SP_ERR_COLLECT_MISMATCH;
         }
-        for (uint32_t l = 0; l < note.sig_count; l++) {
-            const sp_note_sig *s = &note.sigs[l];
-            uint8_t status = report.line_status[l];
-            if (status == SP_LINE_UNKNOWN) {
+        for (uint32_t l = 0; l < cl.note.sig_count; l++) {
+            const sp_note_sig *s = &cl.note.sigs[l];
+            if (cl.verdict[l] == 0) {
                 result->unknown++;
                 continue;
             }
-            if (status == SP_LINE_INVALID) {
+            if (cl.verdict[l] == 1) {
                 result->invalid++;
                 continue;
             }
-            int who = signer_of_line(policy, &note, s);
-            if (who < 0)
-                return SP_ERR_ARGUMENT; /* verified lines always match a signer */
-            const uint8_t *pk = policy->signers[who].key.public_key;
             int dup = 0;
             for (uint32_t k = 0; k < nkeys; k++)
-                dup |= memcmp(have_keys[k], pk, 32) == 0;
-            if (dup) {
+                dup |= memcmp(have_keys[k], cl.key[l], 32) == 0;
+            if (dup || nkeys == 2 * SP_MAX_SIGNERS) {
                 result->duplicates++;
                 continue;
             }
-            memcpy(have_keys[nkeys++], pk, 32);
+            memcpy(have_keys[nkeys++], cl.key[l], 32);
             if ((e = put(out, cap, &pos, notes[i] + s->line_offset, s->line_len + 1u)) != SP_OK)
                 return e;
             result->merged++;
@@ -572,4 +685,20 @@ sp_err sp_collect(const sp_policy *policy, const uint8_t *const *notes, const si
         return SP_ERR_NOTE_UNVERIFIED;
     *out_len = pos;
     return SP_OK;
+}
+
+sp_err sp_collect(const sp_policy *policy, const uint8_t *const *notes, const size_t *lens,
+                  size_t n, uint8_t *out, size_t cap, size_t *out_len, sp_collect_result *result,
+                  size_t *bad_input, uint32_t *err_line)
+{
+    return collect_copies(check_statement_copy, policy, notes, lens, n, out, cap, out_len,
+                          result, bad_input, err_line);
+}
+
+sp_err sp_update_collect(const sp_policy *current, const uint8_t *const *notes,
+                         const size_t *lens, size_t n, uint8_t *out, size_t cap, size_t *out_len,
+                         sp_collect_result *result, size_t *bad_input, uint32_t *err_line)
+{
+    return collect_copies(check_update_copy, current, notes, lens, n, out, cap, out_len,
+                          result, bad_input, err_line);
 }

@@ -58,17 +58,23 @@ witness_policy "$LOGKEY.pub" "$K" "http://127.0.0.1:$(cat "$T/w1.port")" \
     "http://127.0.0.1:$(cat "$T/w2.port")" "http://127.0.0.1:$(cat "$T/w3.port")" > "$T/witnesses"
 WEEK=604800
 GENESIS=$(( $(date +%s) / WEEK * WEEK - 2 * WEEK ))
-policy_init() { # policy_init EXTRA...: the fixture policy, to stdout or --out
+policy_init() { # policy_init ALLOWANCE EXTRA...: the fixture policy, to stdout or --out
+    a=$1; shift
     $SP policy init --deployment test.example/contract --genesis $GENESIS --epoch-length $WEEK \
-        --allowance 691200 --witness-policy "$T/witnesses" \
+        --allowance $a --witness-policy "$T/witnesses" \
         --signer mil-a:military:$K/mil-a.pub --signer mil-b:military:$K/mil-b.pub \
         --signer civ-a:civil:$K/civ-a.pub --rule '2 of all' --rule '1 of civil' "$@"
 }
-run 0 "policy" policy_init --out "$T/policy"
+run 0 "policy" policy_init 691200 --out "$T/policy"
 P=$T/policy
 $SP statement new --policy $P --epoch 1 --mode run > "$T/s1.txt"
 for b in mil-a civ-a; do $SP note sign --key $K/$b.key "$T/s1.txt" > "$T/s1.$b"; done
 $SP statement collect --policy $P "$T/s1.mil-a" "$T/s1.civ-a" > "$T/s1.note" 2> /dev/null
+# A policy update P -> P2 (version 2, another allowance), signed by mil-a and civ-a.
+policy_init 700000 --version 2 --out "$T/policy2" 2> /dev/null
+$SP policy propose --policy $P --new "$T/policy2" --out "$T/u2.txt" 2> /dev/null
+for b in mil-a civ-a; do $SP policy sign --key $K/$b.key "$T/u2.txt" > "$T/u2.$b" 2> /dev/null; done
+$SP policy collect --policy $P "$T/u2.mil-a" "$T/u2.civ-a" > "$T/u2.note" 2> /dev/null
 $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/log.db" --witness-interval 1 \
     --port-file "$T/log.port" > /dev/null 2> "$T/log.err" &
 echo $! > "$T/log.pid"
@@ -155,6 +161,7 @@ json_sub "statement verify --json" 'd["accepted"] == True and d["error"] == None
 json_sub "policy check --json" 'd["ok"] == True and d["signers"] == 3' $SP policy check --json $P
 json_sub "policy hash --json" "d['hash'] == '$(cat "$T/hash.opt")'" $SP policy hash --json $P
 json_sub "policy show --json" 'len(d["signers"]) == 3' $SP policy show --json $P
+json_sub "policy verify --json" 'd["accepted"] == True and d["version"] == 2 and d["error"] == None' $SP policy verify --policy $P --json "$T/u2.note"
 json_sub "bundle make --json" 'd["index"] == 0 and d["epoch"] == 1 and d["witnesses"] >= 2' $SP bundle make --policy $P --log "$T/mirror" --out "$T/b1.json-made" --json "$T/s1.note"
 json_fail 2 "bundle make --json without --out" SP_ERR_USAGE $SP bundle make --policy $P --log "$T/mirror" --json "$T/s1.note"
 json_sub "bundle verify --json" 'd["accepted"] == True' $SP bundle verify --policy $P --json "$T/b1"
@@ -175,6 +182,7 @@ policy hash|policy hash --json $T/missing
 statement new|statement new --json --policy $T/missing --epoch 1 --mode run
 statement collect|statement collect --json --policy $P $T/missing
 statement verify|statement verify --json --policy $P $T/missing
+policy verify|policy verify --json --policy $P $T/missing
 bundle publish|bundle publish --json --log $URL $T/missing
 bundle make|bundle make --json --policy $P --log $T/mirror --out $T/b.none $T/missing
 bundle verify|bundle verify --json --policy $P $T/missing
@@ -210,6 +218,10 @@ policy hash|policy hash $P
 statement new|statement new --policy $P --epoch 1 --mode run
 statement collect|statement collect --policy $P $T/s1.mil-a $T/s1.civ-a
 statement verify|statement verify --policy $P $T/s1.note
+policy propose|policy propose --policy $P --new $T/policy2
+policy sign|policy sign --key $K/mil-a.key $T/u2.txt
+policy collect|policy collect --policy $P $T/u2.mil-a $T/u2.civ-a
+policy verify|policy verify --policy $P $T/u2.note
 bundle publish|bundle publish --log $URL $T/s1.note
 bundle make|bundle make --policy $P --log $T/mirror $T/s1.note
 bundle verify|bundle verify --policy $P $T/b1
@@ -265,7 +277,7 @@ if [ -z "$(ls -A "$T/small" | grep -v '^stdout$')" ]; then ok; else bad "partial
 mkdir -p "$MNT"
 if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=64k tmpfs "$MNT" 2> /dev/null; then
     dd if=/dev/zero of="$MNT/fill" bs=4096 count=64 2> /dev/null
-    run 3 "policy init --out on a full disk" policy_init --out "$MNT/policy"
+    run 3 "policy init --out on a full disk" policy_init 691200 --out "$MNT/policy"
     contains "ENOSPC named" "policy: SP_ERR_IO: .*(No space left on device)" "$T/err"
     run 3 "key generate on a full disk" $SP key generate k2 --out "$MNT"
     run 3 "bundle make --out on a full disk" $SP bundle make --policy $P --log "$T/mirror" \

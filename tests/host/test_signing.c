@@ -24,9 +24,11 @@
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/note.h"
 #include "softpause/statement.h"
+#include "softpause/update.h"
 #include "support/fixture.h"
 #include "support/policy_fixture.h"
 #include "support/pub_fixture.h"
+#include "support/update_fixture.h"
 
 static pf_world W;
 static sp_signer_key signer[PF_NKEYS]; /* signer[i] = the world's key i, via the library */
@@ -291,7 +293,7 @@ static size_t signed_len;         /* the length of the last note signed into out
 static sp_err sign_as(const sp_signer_key *key, const char *key_path, const char *text,
                       size_t len)
 {
-    sp_sign_guard g = {state, key_path, 0, UINT64_MAX};
+    sp_sign_guard g = {state, key_path, 0, UINT64_MAX, NULL};
     size_t out_len = 99, tl = 0;
     sp_err e = sp_note_sign_guarded(key, &g, (const uint8_t *)text, len, 1, out, sizeof out,
                                     &out_len, &tl, &srep, NULL);
@@ -319,8 +321,8 @@ static void test_guard_non_statement(void)
     CHECK(srep.is_statement == 0 && srep.record_path[0] == '\0');
     CHECK(verified_by(out, signed_len, &signer[PF_CIV_A].pub) == 1);
     CHECK(scratch_entries(NULL, 0) == 0); /* not even the state directory */
-    /* A policy-update text is not (yet) a statement the verifier parses: it passes
-     * unrecorded too, whatever its time. */
+    /* A text that only looks like a policy update (sp_update_parse refuses it) passes
+     * unrecorded too; real updates are guarded (test_guard_policy_updates). */
     static const char upd[] = "softpause/v1 policy-update test.example/softpause\nepoch 1\n";
     CHECK_OK(sign(PF_CIV_A, upd, sizeof upd - 1));
     CHECK(srep.is_statement == 0);
@@ -391,6 +393,102 @@ static void test_guard_records_and_refuses(void)
     scratch_remove();
 }
 
+/* Policy updates are recorded like statements, type "policy-update", with the version as
+ * the epoch (issue 9: the guard used to sign them unrecorded). */
+static void test_guard_policy_updates(void)
+{
+    static uf_world U;
+    static char t12[SP_MAX_NOTE_BYTES], t12b[SP_MAX_NOTE_BYTES], t23[SP_MAX_NOTE_BYTES];
+    static char fork[UF_POLICY_CAP], rec[SP_MAX_NOTE_BYTES + 128];
+    char want[1100], auth[1100], st5[1024];
+    size_t rl;
+    uf_world_make(&U);
+    state_in_scratch();
+    record_of(want, sizeof want, state, W.keys[PF_CIV_A].vkey, PF_DEPLOYMENT, "policy-update");
+    record_of(auth, sizeof auth, state, W.keys[PF_CIV_A].vkey, PF_DEPLOYMENT, "authorisation");
+    size_t n12 = uf_update_text(t12, sizeof t12, &U.p[0], 2, U.text[1], 0);
+    /* Another version-2 text: P2 with another allowance. */
+    size_t nf = uf_variant(fork, sizeof fork, U.text[1], "\nallowance ", "\nallowance 1");
+    (void)nf;
+    size_t n12b = uf_update_text(t12b, sizeof t12b, &U.p[0], 2, fork, 0);
+    size_t n23 = uf_update_text(t23, sizeof t23, &U.p[1], 3, U.text[2], 0);
+    CHECK(n12 > SP_MAX_STATEMENT_TEXT); /* larger than any statement: the buffers must fit */
+
+    CHECK_OK(sign(PF_CIV_A, t12, n12));
+    CHECK(srep.is_statement == 1 && srep.statement.type == SP_STMT_POLICY_UPDATE &&
+          srep.statement.epoch == 2);
+    CHECK(strcmp(srep.record_path, want) == 0);
+    record_bytes(rec, sizeof rec, &rl, 2, t12);
+    CHECK(scratch_holds(want, rec, rl));
+    /* The same text again: fine; another text for version 2: equivocation, naming it. */
+    CHECK_OK(sign(PF_CIV_A, t12, n12));
+    CHECK_ERR(sign(PF_CIV_A, t12b, n12b), SP_ERR_EQUIVOCATION);
+    CHECK(srep.recorded.type == SP_STMT_POLICY_UPDATE && srep.recorded.epoch == 2);
+    CHECK(scratch_holds(want, rec, rl));
+    /* Version 3 moves the record on; version 2 is then refused, even its first text. */
+    CHECK_OK(sign(PF_CIV_A, t23, n23));
+    CHECK_ERR(sign(PF_CIV_A, t12, n12), SP_ERR_EQUIVOCATION);
+    CHECK(srep.recorded.epoch == 3);
+    /* Statements keep their own record: epoch 1 after update version 3 is fine. */
+    size_t n5 = statement(st5, sizeof st5, &W.policy, 1, "run");
+    CHECK_OK(sign(PF_CIV_A, st5, n5));
+    CHECK(strcmp(srep.record_path, auth) == 0);
+    /* Signing a signed copy (note sign's usual input) is guarded the same way. */
+    static uint8_t signed_copy[SP_SIGNED_NOTE_CAP];
+    size_t sl = uf_sign((char *)signed_copy, sizeof signed_copy, &U, t12b, PF_BIT(PF_MIL_A));
+    sp_sign_guard g = {state, NULL, 0, UINT64_MAX, NULL};
+    size_t ol = 0, tl = 0;
+    CHECK_ERR(sp_note_sign_guarded(&signer[PF_CIV_A], &g, signed_copy, sl, 0, out, sizeof out,
+                                   &ol, &tl, &srep, NULL),
+              SP_ERR_EQUIVOCATION);
+    CHECK(ol == 0);
+    scratch_remove();
+}
+
+/* A re-keyed body: the new key takes over the old key's records (both types, the higher
+ * epoch winning), under the lock, before its own check. */
+static void test_guard_previous_key(void)
+{
+    static uf_world U;
+    static char t12[SP_MAX_NOTE_BYTES], t12b[SP_MAX_NOTE_BYTES], fork[UF_POLICY_CAP];
+    char s4[1024], s6[1024], s3[1024];
+    size_t ol = 0, tl = 0;
+    uf_world_make(&U);
+    state_in_scratch();
+    size_t n12 = uf_update_text(t12, sizeof t12, &U.p[0], 2, U.text[1], 0);
+    uf_variant(fork, sizeof fork, U.text[1], "\nallowance ", "\nallowance 1");
+    size_t n12b = uf_update_text(t12b, sizeof t12b, &U.p[0], 2, fork, 0);
+    size_t n4 = statement(s4, sizeof s4, &W.policy, 4, "run");
+    size_t n6 = statement(s6, sizeof s6, &W.policy, 6, "pause");
+    size_t n3 = statement(s3, sizeof s3, &W.policy, 3, "run");
+    /* The old key (civ-beta) signed epoch 6 and update text t12; the new key epoch 4. */
+    CHECK_OK(sign(PF_CIV_B, s6, n6));
+    CHECK_OK(sign(PF_CIV_B, t12, n12));
+    CHECK_OK(sign(PF_MIL_C, s4, n4));
+    sp_sign_guard g = {state, NULL, 0, UINT64_MAX, NULL}; /* previous: civ-beta's key */
+    for (uint32_t i = 0; i < W.policy.signer_count; i++)
+        if (memcmp(W.policy.signers[i].key.public_key, signer[PF_CIV_B].pub.public_key, 32) == 0)
+            g.previous_key = &W.policy.signers[i].key;
+    if (g.previous_key == NULL) {
+        CHECK(g.previous_key != NULL);
+        return;
+    }
+    /* Another version-2 text, by the new key with the old key's records: refused, and both
+     * records were imported first (they stay imported). */
+    CHECK_ERR(sp_note_sign_guarded(&signer[PF_MIL_C], &g, (const uint8_t *)t12b, n12b, 1, out,
+                                   sizeof out, &ol, &tl, &srep, NULL),
+              SP_ERR_EQUIVOCATION);
+    CHECK(srep.imported == 2 && ol == 0);
+    CHECK_ERR(sign(PF_MIL_C, s3, n3), SP_ERR_EQUIVOCATION);          /* below 6 now */
+    CHECK(srep.recorded.epoch == 6 && srep.recorded.mode == SP_MODE_PAUSE);
+    CHECK_OK(sign(PF_MIL_C, s6, n6));                                 /* the same text */
+    /* t12 itself is fine; importing again changes nothing (not ahead any more). */
+    CHECK_OK(sp_note_sign_guarded(&signer[PF_MIL_C], &g, (const uint8_t *)t12, n12, 1, out,
+                                  sizeof out, &ol, &tl, &srep, NULL));
+    CHECK(srep.imported == 0);
+    scratch_remove();
+}
+
 static void test_guard_per_deployment(void)
 {
     static sp_policy other;
@@ -420,7 +518,8 @@ static void test_guard_per_deployment(void)
 
 static void test_guard_corrupt_record(void)
 {
-    char rp[1100], t[1024], bad[2048];
+    static char bad[SP_MAX_NOTE_BYTES + 256]; /* over a record's limit (update texts fit) */
+    char rp[1100], t[1024];
     state_in_scratch();
     size_t n = statement(t, sizeof t, &W.policy, 2, "run");
     CHECK_OK(sign(PF_CIV_A, t, n));
@@ -684,7 +783,7 @@ static void test_guard_future(void)
     state_in_scratch();
     size_t n = statement(t, sizeof t, &W.policy, 30, "run");
     CHECK_OK(sp_statement_parse(&st, (const uint8_t *)t, n, NULL));
-    sp_sign_guard g = {state, NULL, st.start - 86400, 86400 - 1};
+    sp_sign_guard g = {state, NULL, st.start - 86400, 86400 - 1, NULL};
     CHECK_ERR(sp_note_sign_guarded(&signer[PF_CIV_A], &g, (const uint8_t *)t, n, 1, out,
                                    sizeof out, &out_len, &tl, &srep, NULL),
               SP_ERR_SIGN_FUTURE);
@@ -829,6 +928,53 @@ static void test_collect_merges(void)
                         NULL));
     CHECK(out_len == copy_len[0] && memcmp(out, copies[0], out_len) == 0);
     CHECK(r.merged == 1);
+}
+
+/* Update copies: lines valid under either policy are kept (civ-beta's new key is only in
+ * the new one), one per key; a statement, or an update failing steps 2-8, is refused. */
+static void test_update_collect(void)
+{
+    static uf_world U;
+    static uint8_t c[3][SP_SIGNED_NOTE_CAP], merged[SP_SIGNED_NOTE_CAP];
+    static char text[SP_MAX_NOTE_BYTES];
+    static sp_note work;
+    static sp_update_result res;
+    sp_update_report rep;
+    const uint8_t *ptr[3] = {c[0], c[1], c[2]};
+    size_t len[3], out_len = 0, bad = 99;
+    sp_collect_result r;
+    uf_world_make(&U);
+    uf_update_text(text, sizeof text, &U.p[0], 2, U.text[1], 0);
+    len[0] = uf_sign((char *)c[0], sizeof c[0], &U, text,
+                     PF_BIT(PF_MIL_A) | PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_B));
+    len[1] = uf_sign((char *)c[1], sizeof c[1], &U, text, PF_BIT(UF_CIV_B2) | PF_BIT(PF_CIV_A));
+    len[2] = uf_sign((char *)c[2], sizeof c[2], &U, text, PF_BIT(PF_CIV_B));
+    /* With only the first copy, the proof of possession is missing. */
+    CHECK_ERR(sp_update_verify(&U.p[0], c[0], len[0], sp_sodium_crypto(), &work, &res, &rep,
+                               NULL),
+              SP_ERR_UPDATE_UNSIGNED_KEY);
+    CHECK_OK(sp_update_collect(&U.p[0], ptr, len, 3, merged, sizeof merged, &out_len, &r, &bad,
+                               NULL));
+    CHECK(r.merged == 5 && r.duplicates == 1 && r.invalid == 0 && r.unknown == 0);
+    CHECK_OK(sp_update_verify(&U.p[0], merged, out_len, sp_sodium_crypto(), &work, &res, &rep,
+                              NULL));
+    /* A statement is no update; a copy of another update text is a mismatch. */
+    static char st[1024], other[SP_MAX_NOTE_BYTES];
+    statement(st, sizeof st, &W.policy, 3, "run");
+    len[1] = pf_sign_mask((char *)c[1], sizeof c[1], st, W.keys, PF_NKEYS, PF_BIT(PF_CIV_A));
+    CHECK_ERR(sp_update_collect(&U.p[0], ptr, len, 2, merged, sizeof merged, &out_len, &r,
+                                &bad, NULL),
+              SP_ERR_UPDATE_FORMAT);
+    CHECK(bad == 1 && out_len == 0);
+    uf_update_text(other, sizeof other, &U.p[0], 2, U.text[1], 1); /* with time-reset */
+    len[1] = uf_sign((char *)c[1], sizeof c[1], &U, other, PF_BIT(PF_CIV_A));
+    CHECK_ERR(sp_update_collect(&U.p[0], ptr, len, 2, merged, sizeof merged, &out_len, &r,
+                                &bad, NULL),
+              SP_ERR_COLLECT_MISMATCH);
+    /* Against the wrong current policy (P2): the version is not newer. */
+    CHECK_ERR(sp_update_collect(&U.p[1], ptr, len, 1, merged, sizeof merged, &out_len, &r,
+                                &bad, NULL),
+              SP_ERR_UPDATE_NOT_NEWER);
 }
 
 static void test_collect_drops_duplicates_invalid_unknown(void)
@@ -1022,6 +1168,8 @@ int main(void)
     RUN_TEST(test_too_many_signatures);
     RUN_TEST(test_guard_non_statement);
     RUN_TEST(test_guard_records_and_refuses);
+    RUN_TEST(test_guard_policy_updates);
+    RUN_TEST(test_guard_previous_key);
     RUN_TEST(test_guard_per_deployment);
     RUN_TEST(test_guard_corrupt_record);
     RUN_TEST(test_guard_state_directory);
@@ -1031,6 +1179,7 @@ int main(void)
     RUN_TEST(test_guard_future);
     RUN_TEST(test_guard_concurrent_signers);
     RUN_TEST(test_collect_merges);
+    RUN_TEST(test_update_collect);
     RUN_TEST(test_collect_drops_duplicates_invalid_unknown);
     RUN_TEST(test_collect_mismatch);
     RUN_TEST(test_collect_nothing_valid);

@@ -58,7 +58,11 @@ SP_MUST_CHECK sp_err sp_cosignature_line(const sp_signer_key *key, uint64_t time
  *     64 hex = SHA-256 of the verifier key text (sp_vkey_format: "name+id+base64", no LF)
  *     16 hex = the first 8 bytes of SHA-256("softpause/signing-record\n" || deployment ||
  *              "\n" || type), type "authorisation" or "policy-update"
- *   contents (mode 0600): "softpause-signing-record/v1\n" "epoch <n>\n" <statement text>
+ *   contents (mode 0600): "softpause-signing-record/v1\n" "epoch <n>\n" <text signed>
+ *
+ * A policy update (update.h) is recorded like a statement, type "policy-update", with its
+ * version as the epoch: another update text for a signed version, or a lower version, is
+ * SP_ERR_EQUIVOCATION.
  *
  * Every check and write happens under an exclusive flock(2) on <state dir>/signing.lock, a
  * file that is never renamed or removed (the record itself is replaced by rename, so a lock
@@ -96,17 +100,23 @@ typedef struct sp_sign_guard {
     uint64_t now;           /* the host clock, Unix seconds */
     uint64_t max_ahead;     /* an authorisation may start at most now + max_ahead;
                                UINT64_MAX: any start (--allow-future) */
+    const sp_vkey *previous_key; /* a body's key before a re-keying (policy sign
+                               --previous-key): its records are imported first; NULL: none */
 } sp_sign_guard;
 
 /* What the guard found. */
 typedef struct sp_sign_report {
-    int is_statement;            /* the text is a statement: the record was consulted */
-    sp_statement statement;      /* the statement being signed (is_statement) */
+    int is_statement;            /* the text is a statement or a policy update: the record
+                                    was consulted */
+    sp_statement statement;      /* the statement being signed (is_statement); for an
+                                    update: type SP_STMT_POLICY_UPDATE, its deployment,
+                                    epoch = its version, policy_hash = the current hash */
     sp_statement recorded;       /* SP_ERR_EQUIVOCATION: the statement the record holds */
     char state_dir[SP_SIGN_PATH_MAX];     /* the state directory used ("" if none) */
     const char *why;             /* SP_ERR_IO on the state directory: what is wrong */
     char record_path[SP_SIGN_PATH_MAX];   /* the record consulted ("" if none) */
     char migrated_from[SP_SIGN_PATH_MAX]; /* an old record merged into it ("" if none) */
+    uint32_t imported;           /* records of g->previous_key imported (0..2) */
 } sp_sign_report;
 
 /*
@@ -118,7 +128,12 @@ typedef struct sp_sign_report {
  *     recorded one, or another text for the recorded epoch, is SP_ERR_EQUIVOCATION
  *     (rep->recorded says what was signed); otherwise the record is moved to this epoch
  *     and text, durably, before SP_OK is returned.
- * Texts that are not statements are signed without touching the state directory.  On any
+ * With g->previous_key, first (under the lock) that key's records for this deployment,
+ * authorisation and policy-update, are imported: each replaces this key's record of its
+ * type where it holds a higher epoch (or this key has none), so a re-keyed body's new key
+ * starts where the old one stood (rep->imported counts them).
+ * A policy update (sp_update_parse) is guarded the same way, its version as the epoch (no
+ * clock check).  Other texts are signed without touching the state directory.  On any
  * failure out is wiped and *out_len is 0.
  */
 SP_MUST_CHECK sp_err sp_note_sign_guarded(const sp_signer_key *key, const sp_sign_guard *g,
@@ -145,5 +160,16 @@ SP_MUST_CHECK sp_err sp_collect(const sp_policy *policy, const uint8_t *const *n
                                 const size_t *lens, size_t n, uint8_t *out, size_t cap,
                                 size_t *out_len, sp_collect_result *result, size_t *bad_input,
                                 uint32_t *err_line);
+
+/*
+ * The same for signed copies of one policy update (update.h), checked against the current
+ * policy: each copy must pass sp_update_verify's steps 1-8 (a shortfall of either quorum,
+ * or a missing proof of possession, is expected); a line is kept when it is a valid
+ * signature of a signer key of either policy, one per distinct public key.
+ */
+SP_MUST_CHECK sp_err sp_update_collect(const sp_policy *current, const uint8_t *const *notes,
+                                       const size_t *lens, size_t n, uint8_t *out, size_t cap,
+                                       size_t *out_len, sp_collect_result *result,
+                                       size_t *bad_input, uint32_t *err_line);
 
 #endif

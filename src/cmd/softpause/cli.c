@@ -410,6 +410,10 @@ int cli_sign_error(sp_err e, const char *where, uint32_t line, const sp_sign_gua
 {
     char when[SP_UTC_BYTES], clock[SP_UTC_BYTES], mode[32];
     const sp_statement *r = &rep->recorded;
+    if (e == SP_ERR_EQUIVOCATION && r->type == SP_STMT_POLICY_UPDATE)
+        return cli_error(e, where, 0, "policy update version %llu already signed (another "
+                                      "text, or this version is below it); record %s",
+                         (unsigned long long)r->epoch, rep->record_path);
     if (e == SP_ERR_EQUIVOCATION) {
         if (r->mode == SP_MODE_THROTTLE)
             snprintf(mode, sizeof mode, "throttle %u", (unsigned)r->permille);

@@ -163,6 +163,38 @@ struct sp_sign_report;
 int cli_sign_error(sp_err e, const char *where, uint32_t line, const struct sp_sign_guard *g,
                    const struct sp_sign_report *rep);
 
+/* Sign in[0..in_len) with the key at key_path under the signing record (note sign's
+ * core; sp_note_sign_guarded with the state directory, max_ahead and previous_key given)
+ * and print the signed note.  `where` names the input.  Returns the exit status. */
+struct sp_vkey;
+int cli_note_sign(const char *key_path, const uint8_t *in, size_t in_len, int as_text,
+                  const char *where, const char *state_dir, uint64_t max_ahead,
+                  const struct sp_vkey *previous_key);
+
+/* Read the signed copies files[0..n) and merge them (statement collect's core): update 0
+ * sp_collect against policy, 1 sp_update_collect against it as the current policy.  The
+ * note goes to out; errors are printed.  Returns the exit status. */
+struct sp_collect_result;
+int cli_collect(const sp_policy *policy, int update, const char **files, size_t n,
+                uint8_t *out, size_t cap, size_t *out_len, struct sp_collect_result *res);
+
+/* Open a verify report (statement, policy update): "accepted", "error", "message", and
+ * when accepted (e == SP_OK) "deployment" and "policy" (hex). */
+void cli_json_verdict_begin(dacc_json *j, sp_err e, const char *deployment,
+                            const uint8_t *policy_hash);
+
+/* JSON members of a quorum report: "distinct_keys", then "lines" (name, key_id, status
+ * under r); with r_new (a policy update), each line also carries "status_current" (r) and
+ * "status_new" (r_new), and "status" is the current policy's unless the line names no key
+ * of it.  Then "failed_rule" (1-based, or null) of policy (r), or where that rule holds, of
+ * p_new (r_new); with r_new also "failed_rule_current" and "failed_rule_new". */
+void cli_json_quorum_report(dacc_json *j, const sp_policy *policy, const sp_quorum_report *r,
+                            const sp_policy *p_new, const sp_quorum_report *r_new,
+                            const uint8_t *note, size_t len);
+
+/* A statement or note (UTF-8 text, no NUL) as a JSON string. */
+void cli_json_text(dacc_json *j, const uint8_t *text, size_t len);
+
 /* Print the per-line verdicts of a quorum report (human form) to f. */
 void cli_print_report(FILE *f, const sp_policy *policy, const uint8_t *note, size_t len,
                       const sp_quorum_report *r);

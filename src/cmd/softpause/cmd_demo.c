@@ -156,7 +156,7 @@ static size_t sign_statement(uint64_t epoch, uint32_t mode, uint32_t permille, u
      * the demo's keys are its own, so their records stay with them.  With a policy at hand
      * a statement may start at most an epoch and a day past the clock. */
     char state[1100];
-    sp_sign_guard guard = {state, NULL, (uint64_t)time(NULL), EPOCH + 86400u};
+    sp_sign_guard guard = {state, NULL, (uint64_t)time(NULL), EPOCH + 86400u, NULL};
 
     snprintf(state, sizeof state, "%s/signing-state", dir);
     if (sp_statement_for_epoch(&st, &policy, epoch, mode, permille) != SP_OK ||

@@ -22,8 +22,9 @@ static const char note_usage[] =
     "        --text, or when it does not end in a signature block (a blank line, then\n"
     "        lines starting with '\xE2\x80\x94' or '-'); a block that is present must be\n"
     "        well formed.  Re-signing replaces this key's line; other lines keep their\n"
-    "        bytes and order.  If the text is a softpause statement, the key refuses to\n"
-    "        sign a different text for an epoch it already signed or an older one: the\n"
+    "        bytes and order.  If the text is a softpause statement (or a policy update,\n"
+    "        its version as the epoch), the key refuses to sign a different text for an\n"
+    "        epoch it already signed or an older one: the\n"
     "        record, one per public key, is kept in the state directory (--state-dir,\n"
     "        else $SOFTPAUSE_STATE_DIR, else $XDG_STATE_HOME/softpause, else\n"
     "        ~/.local/state/softpause), and it refuses an authorisation that starts more\n"
@@ -36,36 +37,25 @@ static const char note_usage[] =
 static uint8_t in_buf[SP_MAX_NOTE_BYTES + 1];
 static uint8_t out_buf[SP_SIGNED_NOTE_CAP];
 
-static int note_sign(const char *key_path, int as_text, const char *input,
-                     const char *state_dir, const char *max_ahead_s, int allow_future)
+int cli_note_sign(const char *key_path, const uint8_t *in, size_t in_len, int as_text,
+                  const char *where, const char *state_dir, uint64_t max_ahead,
+                  const sp_vkey *previous_key)
 {
     static sp_sign_report rep;
     sp_signer_key key;
-    sp_sign_guard guard = {state_dir, key_path, (uint64_t)time(NULL), SP_SIGN_MAX_AHEAD_DEFAULT};
-    size_t in_len, out_len, text_len;
+    sp_sign_guard guard = {state_dir, key_path, (uint64_t)time(NULL), max_ahead, previous_key};
+    size_t out_len, text_len;
     uint32_t line = 0;
-    int st;
-    const char *where = input == NULL ? "<stdin>" : input;
 
-    if (key_path == NULL)
-        return cli_usage("note sign needs --key FILE.key");
-    if (max_ahead_s != NULL && allow_future)
-        return cli_usage("--max-ahead and --allow-future exclude each other");
-    if (max_ahead_s != NULL &&
-        (st = cli_number(max_ahead_s, SP_MAX_EPOCH, &guard.max_ahead, "--max-ahead")) != 0)
-        return st;
-    if (allow_future)
-        guard.max_ahead = UINT64_MAX;
     sp_err e = sp_signer_key_load(&key, key_path);
     if (e != SP_OK)
         return cli_error(e, key_path, 0, NULL);
-    if ((st = cli_read(input, in_buf, sizeof in_buf, &in_len, &cli_note_input)) != EXIT_OK) {
-        sp_signer_key_wipe(&key);
-        return st;
-    }
-    e = sp_note_sign_guarded(&key, &guard, in_buf, in_len, as_text, out_buf, sizeof out_buf,
+    e = sp_note_sign_guarded(&key, &guard, in, in_len, as_text, out_buf, sizeof out_buf,
                              &out_len, &text_len, &rep, &line);
     sp_signer_key_wipe(&key);
+    if (rep.imported > 0)
+        fprintf(stderr, "softpause: %u signing record%s of the previous key imported\n",
+                (unsigned)rep.imported, rep.imported == 1 ? "" : "s");
     if (rep.migrated_from[0] != '\0') { /* (paths are escaped like every name shown) */
         static char from[4 * SP_SIGN_PATH_MAX], into[4 * SP_SIGN_PATH_MAX];
         fprintf(stderr, "softpause: signing record %s migrated into %s\n",
@@ -76,6 +66,28 @@ static int note_sign(const char *key_path, int as_text, const char *input,
         return cli_sign_error(e, where, line, &guard, &rep);
     fwrite(out_buf, 1, out_len, stdout); /* checked by cli_finish */
     return EXIT_OK;
+}
+
+static int note_sign(const char *key_path, int as_text, const char *input,
+                     const char *state_dir, const char *max_ahead_s, int allow_future)
+{
+    uint64_t max_ahead = SP_SIGN_MAX_AHEAD_DEFAULT;
+    size_t in_len;
+    int st;
+
+    if (key_path == NULL)
+        return cli_usage("note sign needs --key FILE.key");
+    if (max_ahead_s != NULL && allow_future)
+        return cli_usage("--max-ahead and --allow-future exclude each other");
+    if (max_ahead_s != NULL &&
+        (st = cli_number(max_ahead_s, SP_MAX_EPOCH, &max_ahead, "--max-ahead")) != 0)
+        return st;
+    if (allow_future)
+        max_ahead = UINT64_MAX;
+    if ((st = cli_read(input, in_buf, sizeof in_buf, &in_len, &cli_note_input)) != EXIT_OK)
+        return st;
+    return cli_note_sign(key_path, in_buf, in_len, as_text, input == NULL ? "<stdin>" : input,
+                         state_dir, max_ahead, NULL);
 }
 
 #define MAX_VERIFY_KEYS 32

@@ -1,5 +1,6 @@
 /*
- * cmd_policy.c -- `softpause policy init|check|show|hash`.
+ * cmd_policy.c -- `softpause policy init|check|show|hash` and the policy-update commands
+ * `policy propose|sign|collect|verify` (protocol.md section 18).
  *
  * `policy init` builds an sp_policy from options, lets the verifier validate and encode
  * it, and re-parses the result: the file it writes is exactly what every device accepts.
@@ -14,8 +15,11 @@
 #include "softpause/host/fileio.h"
 #include "softpause/host/keyfile.h"
 #include "softpause/host/policy_build.h"
+#include "softpause/host/signing.h"
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/host/utc.h"
+#include "softpause/note.h"
+#include "softpause/update.h"
 
 static const char policy_usage[] =
     "usage: softpause policy init --deployment NAME --genesis UNIX --epoch-length SECONDS\n"
@@ -26,6 +30,11 @@ static const char policy_usage[] =
     "       softpause policy check [--json] POLICY\n"
     "       softpause policy show [--json] POLICY\n"
     "       softpause policy hash [--json] POLICY\n"
+    "       softpause policy propose --policy CURRENT --new NEW [--out FILE]\n"
+    "       softpause policy sign --key BODY.key [--policy CURRENT] [--previous-key OLD.pub]\n"
+    "                             UPDATE\n"
+    "       softpause policy collect --policy CURRENT SIGNED...\n"
+    "       softpause policy verify --policy CURRENT [--json] UPDATE\n"
     "\n"
     "init   Write a canonical policy (stdout, or FILE, never overwriting).  TAGS is a\n"
     "       comma-separated list or '-'.  SET is 'all', a tag ('civil' or 'tag:civil'),\n"
@@ -41,7 +50,23 @@ static const char policy_usage[] =
     "       line and the problem.\n"
     "show   Describe the policy (or --json).\n"
     "hash   Print the policy hash (hex), which every statement names.\n"
-    "POLICY may also be given as --policy POLICY, as the other commands take it.\n";
+    "POLICY may also be given as --policy POLICY, as the other commands take it.\n"
+    "\n"
+    "Policy updates (protocol.md section 18): CURRENT is the policy in force, NEW the next\n"
+    "version (CURRENT's version + 1).\n"
+    "propose  Check NEW against CURRENT (header, version, hashes, the invariants: all but\n"
+    "         signatures), print what changes on stderr, and write the update text\n"
+    "         (stdout, or FILE, never overwriting).  Refused if the text plus one\n"
+    "         signature line per signer key of both policies exceeds the note limits.\n"
+    "sign     Sign an update (a text or a signed copy) like `note sign`, after checking it\n"
+    "         is one; with --policy, check it against CURRENT and print the changes first.\n"
+    "         The signing record refuses another text for a version this key signed, or a\n"
+    "         lower version.  --previous-key: a re-keyed body's old verifier key, whose\n"
+    "         signing records (statements and updates) the new key takes over first.\n"
+    "collect  Merge signed copies of one update: lines valid under either policy, one per\n"
+    "         key; prints whether each quorum is met.\n"
+    "verify   Check a signed update as a device would (without its publication): exit 0\n"
+    "         if accepted; each line's status under each policy.\n";
 
 static uint8_t policy_bytes[SP_MAX_POLICY_BYTES + 1];
 static sp_policy policy;
@@ -219,6 +244,27 @@ static void show_witness_json(dacc_json *j, const sp_wpolicy *wp)
                             : "none");
 }
 
+/* "at least K distinct keys of all signers|tag T|NAME, NAME" into out. */
+static const char *describe_rule(char *out, size_t cap, const sp_policy *p, const sp_rule *rule)
+{
+    int n = snprintf(out, cap, "at least %u distinct keys of ", (unsigned)rule->k);
+    if (rule->kind == SP_SET_ALL)
+        snprintf(out + n, cap - (size_t)n, "all signers");
+    else if (rule->kind == SP_SET_TAG)
+        snprintf(out + n, cap - (size_t)n, "tag %s", p->tags[rule->tag]);
+    else
+        for (uint32_t i = 0, first = 1; i < p->signer_count && (size_t)n < cap; i++)
+            if (rule->members & (1u << i)) {
+                char a[CLI_SHOWN_NAME];
+                n += snprintf(out + n, cap - (size_t)n, "%s%s", first ? "" : ", ",
+                              SHOWN(a, p->signers[i].key.name));
+                first = 0;
+            }
+    return out;
+}
+
+#define RULE_TEXT (SP_MAX_SIGNERS * (CLI_SHOWN_NAME + 2) + 64)
+
 static void show_human(const sp_policy *p)
 {
     char hex[65], when[SP_UTC_BYTES];
@@ -240,20 +286,8 @@ static void show_human(const sp_policy *p)
     }
     printf("rules (all must hold):\n");
     for (uint32_t r = 0; r < p->rule_count; r++) {
-        const sp_rule *rule = &p->rules[r];
-        printf("  at least %u distinct keys of ", (unsigned)rule->k);
-        if (rule->kind == SP_SET_ALL)
-            printf("all signers");
-        else if (rule->kind == SP_SET_TAG)
-            printf("tag %s", p->tags[rule->tag]);
-        else
-            for (uint32_t i = 0, first = 1; i < p->signer_count; i++)
-                if (rule->members & (1u << i)) {
-                    char a[CLI_SHOWN_NAME];
-                    printf("%s%s", first ? "" : ", ", SHOWN(a, p->signers[i].key.name));
-                    first = 0;
-                }
-        putchar('\n');
+        static char rule[RULE_TEXT];
+        printf("  %s\n", describe_rule(rule, sizeof rule, p, &p->rules[r]));
     }
     show_witness_human(&p->witness);
 }
@@ -364,6 +398,406 @@ static void print_summary(const char *path, int json, int full)
     }
 }
 
+/* ---- policy updates (protocol.md section 18) ------------------------------------------ */
+
+static uint8_t next_bytes[SP_MAX_POLICY_BYTES + 1];
+static sp_policy next_policy;          /* NEW (propose) or the policy an update carries */
+static uint8_t note_buf[SP_MAX_NOTE_BYTES + 1];
+static uint8_t text_buf[SP_MAX_NOTE_BYTES + 1];
+static sp_note work;
+static sp_update_result result;
+
+/* A signature line's length for a key: "— NAME base64(key ID || Ed25519 signature)\n". */
+static size_t sig_line_bytes(const sp_vkey *k)
+{
+    return 4u + k->name_len + 1u + SP_BASE64_ENCODED_LEN(4u + 64u) + 1u;
+}
+
+/* Whether the update text, signed by every distinct signer key of both policies (one line
+ * each), stays within the note limits. */
+static int fits_all_signatures(size_t text_len, const sp_policy *cur, const sp_policy *nxt,
+                               size_t *need, uint32_t *keys)
+{
+    size_t total = text_len + 1u;
+    uint32_t n = 0;
+    for (int side = 0; side < 2; side++) {
+        const sp_policy *p = side == 0 ? cur : nxt;
+        for (uint32_t i = 0; i < p->signer_count; i++) {
+            int seen = 0;
+            for (uint32_t k = 0; side == 1 && k < cur->signer_count && !seen; k++)
+                seen = memcmp(cur->signers[k].key.public_key, p->signers[i].key.public_key,
+                              SP_ED25519_PUBLIC_KEY_BYTES) == 0;
+            if (!seen) {
+                total += sig_line_bytes(&p->signers[i].key);
+                n++;
+            }
+        }
+    }
+    *need = total;
+    *keys = n;
+    return total <= SP_MAX_NOTE_BYTES && n <= SP_MAX_SIG_LINES;
+}
+
+/* Steps 2-8 of sp_update_verify for an update text against `cur`: the verifier itself runs
+ * them, on the text with one placeholder signature line that names no policy key, so a
+ * refusal at step 9 (signatures) means steps 2-8 passed -- no second copy of the checks.
+ * On success next_policy holds the carried policy.  Errors are printed (where: the input). */
+static int check_update_text(const sp_policy *cur, const uint8_t *text, size_t len,
+                             const char *where)
+{
+    static const char placeholder[] = "\xE2\x80\x94 softpause-unsigned "
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
+    static uint8_t note[SP_MAX_NOTE_BYTES + sizeof placeholder + 1];
+    static sp_update_report report;
+    uint32_t line = 0;
+    sp_update u;
+    sp_err e = sp_update_parse(&u, text, len, &line);
+    if (e != SP_OK)
+        return cli_error(e, where, line, "not a policy update");
+    memcpy(note, text, len);
+    note[len] = '\n';
+    memcpy(note + len + 1, placeholder, sizeof placeholder - 1);
+    e = sp_update_verify(cur, note, len + sizeof placeholder, sp_sodium_crypto(), &work, &result,
+                         &report, &line);
+    if (e == SP_ERR_NOTE_TOO_LARGE)
+        return cli_error(SP_ERR_UPDATE_TOO_LARGE, where, 0, "the text alone is %zu bytes", len);
+    if (e != SP_ERR_UPDATE_OLD_QUORUM)
+        return cli_error(e == SP_OK ? SP_ERR_ARGUMENT : e, where, line, NULL);
+    /* The carried policy, parsed again (sp_update_verify zeroes *out on any refusal). */
+    uint32_t pl = 0;
+    e = sp_policy_parse(&next_policy, text + u.policy_offset, u.policy_len, sp_sodium_crypto(),
+                        &pl);
+    return e == SP_OK ? EXIT_OK : cli_error(e, where, u.policy_line - 1u + pl, NULL);
+}
+
+static int signer_by_body(const sp_policy *p, const char *body)
+{
+    for (uint32_t i = 0; i < p->signer_count; i++)
+        if (strcmp(p->signers[i].body, body) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int rule_in(const sp_policy *p, const char *text)
+{
+    static char r[RULE_TEXT];
+    for (uint32_t i = 0; i < p->rule_count; i++)
+        if (strcmp(describe_rule(r, sizeof r, p, &p->rules[i]), text) == 0)
+            return 1;
+    return 0;
+}
+
+static int witness_in(const sp_wpolicy *wp, const sp_vkey *k)
+{
+    for (uint32_t i = 0; i < wp->witness_count; i++)
+        if (memcmp(wp->witnesses[i].key.public_key, k->public_key, 32) == 0)
+            return 1;
+    return 0;
+}
+
+static int log_in(const sp_wpolicy *wp, const sp_vkey *k)
+{
+    for (uint32_t i = 0; i < wp->log_count; i++)
+        if (memcmp(wp->logs[i].key.public_key, k->public_key, 32) == 0 &&
+            strcmp(wp->logs[i].key.name, k->name) == 0)
+            return 1;
+    return 0;
+}
+
+/* What the update changes, on stderr: signers, rules, witnesses, logs, parameters. */
+static void print_changes(const sp_policy *a, const sp_policy *b)
+{
+    static char r[RULE_TEXT];
+    char x[CLI_SHOWN_NAME], y[CLI_SHOWN_NAME], hex[65];
+    unsigned n = 0;
+    fprintf(stderr, "policy update %s: version %llu -> %llu, new policy %s\n",
+            SHOWN(x, a->deployment), (unsigned long long)a->version,
+            (unsigned long long)b->version, cli_hex(hex, b->hash, 32));
+    for (uint32_t i = 0; i < a->signer_count; i++) {
+        int j = signer_by_body(b, a->signers[i].body);
+        const sp_vkey *ka = &a->signers[i].key;
+        if (j < 0)
+            n += (unsigned)fprintf(stderr, "  signer removed: %s (key %s %08x)\n",
+                                   SHOWN(x, a->signers[i].body), SHOWN(y, ka->name),
+                                   (unsigned)ka->key_id) > 0;
+        else if (memcmp(b->signers[j].key.public_key, ka->public_key, 32) != 0 ||
+                 strcmp(b->signers[j].key.name, ka->name) != 0)
+            n += (unsigned)fprintf(stderr, "  signer re-keyed: %s (key %s %08x -> %s %08x)\n",
+                                   SHOWN(x, a->signers[i].body), SHOWN(y, ka->name),
+                                   (unsigned)ka->key_id, b->signers[j].key.name,
+                                   (unsigned)b->signers[j].key.key_id) > 0;
+    }
+    for (uint32_t j = 0; j < b->signer_count; j++)
+        if (signer_by_body(a, b->signers[j].body) < 0)
+            n += (unsigned)fprintf(stderr, "  signer added: %s (key %s %08x)\n",
+                                   SHOWN(x, b->signers[j].body), SHOWN(y, b->signers[j].key.name),
+                                   (unsigned)b->signers[j].key.key_id) > 0;
+    for (uint32_t i = 0; i < a->rule_count; i++)
+        if (!rule_in(b, describe_rule(r, sizeof r, a, &a->rules[i])))
+            n += (unsigned)fprintf(stderr, "  rule removed: %s\n", r) > 0;
+    for (uint32_t i = 0; i < b->rule_count; i++)
+        if (!rule_in(a, describe_rule(r, sizeof r, b, &b->rules[i])))
+            n += (unsigned)fprintf(stderr, "  rule added: %s\n", r) > 0;
+    for (int side = 0; side < 2; side++) {
+        const sp_wpolicy *from = side == 0 ? &a->witness : &b->witness;
+        const sp_wpolicy *to = side == 0 ? &b->witness : &a->witness;
+        for (uint32_t i = 0; i < from->witness_count; i++)
+            if (!witness_in(to, &from->witnesses[i].key))
+                n += (unsigned)fprintf(stderr, "  witness %s: %s (key %08x)\n",
+                                       side == 0 ? "removed" : "added",
+                                       SHOWN(x, from->witnesses[i].name),
+                                       (unsigned)from->witnesses[i].key.key_id) > 0;
+        for (uint32_t i = 0; i < from->log_count; i++)
+            if (!log_in(to, &from->logs[i].key))
+                n += (unsigned)fprintf(stderr, "  log %s: %s (key %08x)\n",
+                                       side == 0 ? "removed" : "added",
+                                       SHOWN(x, from->logs[i].key.name),
+                                       (unsigned)from->logs[i].key.key_id) > 0;
+    }
+    if (a->allowance != b->allowance)
+        n += (unsigned)fprintf(stderr, "  allowance: %llu s -> %llu s\n",
+                               (unsigned long long)a->allowance,
+                               (unsigned long long)b->allowance) > 0;
+    if (a->max_staleness != b->max_staleness)
+        n += (unsigned)fprintf(stderr, "  max-staleness: %llu s -> %llu s\n",
+                               (unsigned long long)a->max_staleness,
+                               (unsigned long long)b->max_staleness) > 0;
+    if (a->tag_count != b->tag_count)
+        n += (unsigned)fprintf(stderr, "  tags: %u -> %u declared\n", (unsigned)a->tag_count,
+                               (unsigned)b->tag_count) > 0;
+    if (n == 0)
+        fputs("  no change to signers, rules, witnesses, logs or parameters\n", stderr);
+}
+
+static int policy_propose(const char *cur_path, const char *new_path, const char *out)
+{
+    char cur_hex[65], new_hex[65];
+    size_t len, new_len, need;
+    uint32_t keys;
+    int st;
+
+    if (cur_path == NULL || new_path == NULL)
+        return cli_usage("policy propose needs --policy CURRENT and --new NEW");
+    if ((st = cli_load_policy(cur_path, &policy, policy_bytes, sizeof policy_bytes, &len)) ||
+        (st = cli_load_policy(new_path, &next_policy, next_bytes, sizeof next_bytes, &new_len)))
+        return st;
+    int n = snprintf((char *)text_buf, sizeof text_buf,
+                     "softpause/v1 policy-update %s\npolicy %s\nversion %llu\nnew-policy %s\n",
+                     policy.deployment, cli_hex(cur_hex, policy.hash, 32),
+                     (unsigned long long)next_policy.version,
+                     cli_hex(new_hex, next_policy.hash, 32));
+    if (n < 0 || (size_t)n + new_len > SP_MAX_NOTE_BYTES)
+        return cli_error(SP_ERR_UPDATE_TOO_LARGE, new_path, 0,
+                         "the text alone is %zu bytes, a note at most %u", (size_t)n + new_len,
+                         SP_MAX_NOTE_BYTES);
+    memcpy(text_buf + n, next_bytes, new_len);
+    len = (size_t)n + new_len;
+    if (!fits_all_signatures(len, &policy, &next_policy, &need, &keys))
+        return cli_error(SP_ERR_UPDATE_TOO_LARGE, new_path, 0,
+                         "%zu-byte text, %u signer keys: %zu bytes signed (at most %u), %u "
+                         "signature lines (at most %u)", len, (unsigned)keys, need,
+                         SP_MAX_NOTE_BYTES, (unsigned)keys, SP_MAX_SIG_LINES);
+    if ((st = check_update_text(&policy, text_buf, len, new_path)) != EXIT_OK)
+        return st;
+    print_changes(&policy, &next_policy);
+    fprintf(stderr, "signed by all %u signer keys of both policies: %zu bytes (at most %u), "
+            "%u signature lines (at most %u)\n", (unsigned)keys, need, SP_MAX_NOTE_BYTES,
+            (unsigned)keys, SP_MAX_SIG_LINES);
+    if (out == NULL) {
+        fwrite(text_buf, 1, len, stdout);
+        return EXIT_OK;
+    }
+    sp_err e = sp_file_write_atomic(out, text_buf, len, 0644, 0);
+    return e == SP_OK ? EXIT_OK : cli_error(e, out, 0, NULL);
+}
+
+/* Read an update (a text or a signed copy) into note_buf; its text length into *text_len. */
+static int read_update(const char *input, size_t *len, size_t *text_len)
+{
+    uint32_t line = 0;
+    int st = cli_read(input, note_buf, sizeof note_buf, len, &cli_note_input);
+    if (st != EXIT_OK)
+        return st;
+    *text_len = *len;
+    if (sp_note_parse(&work, note_buf, *len, NULL) == SP_OK)
+        *text_len = work.text_len;
+    sp_update u;
+    sp_err e = sp_update_parse(&u, note_buf, *text_len, &line);
+    return e == SP_OK ? EXIT_OK : cli_error(e, input ? input : "<stdin>", line,
+                                            "not a policy update");
+}
+
+static int policy_sign(const char *key_path, const char *cur_path, const char *previous,
+                       const char *input)
+{
+    static sp_vkey previous_key;
+    size_t len, text_len, plen;
+    const char *where = input == NULL ? "<stdin>" : input;
+    int st;
+
+    if (key_path == NULL)
+        return cli_usage("policy sign needs --key BODY.key");
+    if ((st = read_update(input, &len, &text_len)) != EXIT_OK)
+        return st;
+    if (cur_path != NULL) {
+        if ((st = cli_load_policy(cur_path, &policy, policy_bytes, sizeof policy_bytes,
+                                  &plen)) != EXIT_OK ||
+            (st = check_update_text(&policy, note_buf, text_len, where)) != EXIT_OK)
+            return st;
+        print_changes(&policy, &next_policy);
+    }
+    if (previous != NULL) {
+        sp_err e = sp_vkey_load(&previous_key, previous);
+        if (e != SP_OK)
+            return cli_error(e, previous, 0, "--previous-key: the body's verifier key before "
+                                             "the update");
+    }
+    return cli_note_sign(key_path, note_buf, len, 0, where, NULL, UINT64_MAX,
+                         previous != NULL ? &previous_key : NULL);
+}
+
+/* Whether a quorum report says every rule held (checking reached the signatures). */
+static const char *met(const sp_quorum_report *r)
+{
+    return r->failed_rule == UINT32_MAX && r->distinct_keys > 0 ? "met" : "not met";
+}
+
+static int policy_collect(const char *cur_path, const char **files, size_t n)
+{
+    static uint8_t out[SP_SIGNED_NOTE_CAP];
+    static sp_update_report report;
+    sp_collect_result res;
+    size_t len, out_len;
+    int st;
+
+    if (cur_path == NULL)
+        return cli_usage("policy collect needs --policy CURRENT");
+    if ((st = cli_load_policy(cur_path, &policy, policy_bytes, sizeof policy_bytes, &len)) ||
+        (st = cli_collect(&policy, 1, files, n, out, sizeof out, &out_len, &res)))
+        return st;
+    /* Only for the two quorums' verdicts: both tallies run whenever steps 1-8 pass, which
+     * they did for every copy. */
+    sp_err e = sp_update_verify(&policy, out, out_len, sp_sodium_crypto(), &work, &result,
+                                &report, NULL);
+    fwrite(out, 1, out_len, stdout);
+    fprintf(stderr, "collected %u signatures (current quorum %s, new quorum %s)\n",
+            (unsigned)res.merged, e == SP_ERR_UPDATE_OLD_QUORUM ? "not met" : met(&report.current),
+            e == SP_ERR_UPDATE_NEW_QUORUM ? "not met" : met(&report.next));
+    return EXIT_OK;
+}
+
+/* The new policy an update carries, for reports even when verification refused it: 1 if
+ * it could be parsed (into next_policy). */
+static int carried_policy(const uint8_t *note, size_t len)
+{
+    sp_update u;
+    uint32_t pl = 0;
+    if (sp_note_parse(&work, note, len, NULL) != SP_OK ||
+        sp_update_parse(&u, note, work.text_len, NULL) != SP_OK)
+        return 0;
+    return sp_policy_parse(&next_policy, note + u.policy_offset, u.policy_len,
+                           sp_sodium_crypto(), &pl) == SP_OK;
+}
+
+static void print_update_report(FILE *f, const uint8_t *note, size_t len, int have_new,
+                                const sp_update_report *r)
+{
+    fprintf(f, " under the current policy (version %llu):\n", (unsigned long long)policy.version);
+    cli_print_report(f, &policy, note, len, &r->current);
+    if (!have_new)
+        return;
+    fprintf(f, " under the new policy (version %llu):\n", (unsigned long long)next_policy.version);
+    cli_print_report(f, &next_policy, note, len, &r->next);
+    if (r->unsigned_signer < next_policy.signer_count) {
+        char a[CLI_SHOWN_NAME];
+        const sp_vkey *k = &next_policy.signers[r->unsigned_signer].key;
+        fprintf(f, "  added key %s %08x has no valid signature line\n",
+                cli_shown(a, sizeof a, k->name, k->name_len), (unsigned)k->key_id);
+    }
+}
+
+static int policy_verify(const char *cur_path, int json, const char *input)
+{
+    static sp_update_report report;
+    size_t len;
+    uint32_t line = 0;
+    const char *where = input == NULL ? "<stdin>" : input;
+    char hex[65];
+    int st;
+
+    if (cur_path == NULL)
+        return cli_usage("policy verify needs --policy CURRENT");
+    if ((st = cli_load_policy(cur_path, &policy, policy_bytes, sizeof policy_bytes, &len)) ||
+        (st = cli_read(input, note_buf, sizeof note_buf, &len, &cli_note_input)))
+        return st;
+    sp_err e = sp_update_verify(&policy, note_buf, len, sp_sodium_crypto(), &work, &result,
+                                &report, &line);
+    int have_new = e == SP_OK ? (next_policy = result.policy, 1) : carried_policy(note_buf, len);
+    if (e != SP_OK) {
+        st = cli_error_in_report(e, where, line, NULL);
+        if (!json)
+            print_update_report(stderr, note_buf, len, have_new, &report);
+    }
+    if (json) {
+        dacc_json j;
+        cli_json_verdict_begin(&j, e, result.update.deployment, result.update.policy_hash);
+        if (e == SP_OK) {
+            dacc_json_key(&j, "version");
+            dacc_json_uint(&j, result.update.version);
+            dacc_json_key(&j, "new_policy");
+            dacc_json_string(&j, cli_hex(hex, result.update.new_policy_hash, 32));
+            dacc_json_key(&j, "time_reset");
+            dacc_json_bool(&j, result.update.time_reset != 0);
+        }
+        cli_json_quorum_report(&j, &policy, &report.current, have_new ? &next_policy : NULL,
+                               &report.next, note_buf, len);
+        cli_json_end(&j);
+        return cli_exit_status(e);
+    }
+    if (e != SP_OK)
+        return st;
+    printf("accepted: policy update %s version %llu (new policy %s)%s\n",
+           result.update.deployment, (unsigned long long)result.update.version,
+           cli_hex(hex, result.update.new_policy_hash, 32),
+           result.update.time_reset ? ", time-reset" : "");
+    print_update_report(stdout, note_buf, len, 1, &report);
+    return EXIT_OK;
+}
+
+static int policy_update_command(int sub, int argc, char **argv, const char *name)
+{
+    const char *cur = NULL, *new_path = NULL, *out = NULL, *key = NULL, *previous = NULL;
+    const char *pos[64];
+    size_t npos;
+    int json = 0;
+    const cli_opt propose_opts[] = {{"--policy", 1, &cur, NULL, NULL, NULL, 0},
+                                    {"--new", 1, &new_path, NULL, NULL, NULL, 0},
+                                    {"--out", 1, &out, NULL, NULL, NULL, 0},
+                                    CLI_END};
+    const cli_opt sign_opts[] = {{"--key", 1, &key, NULL, NULL, NULL, 0},
+                                 {"--policy", 1, &cur, NULL, NULL, NULL, 0},
+                                 {"--previous-key", 1, &previous, NULL, NULL, NULL, 0},
+                                 CLI_END};
+    const cli_opt collect_opts[] = {{"--policy", 1, &cur, NULL, NULL, NULL, 0}, CLI_END};
+    const cli_opt verify_opts[] = {{"--policy", 1, &cur, NULL, NULL, NULL, 0},
+                                   {"--json", 0, NULL, &json, NULL, NULL, 0},
+                                   CLI_END};
+    const cli_opt *const sub_opts[] = {propose_opts, sign_opts, collect_opts, verify_opts};
+
+    cli_parse(argc, argv, name, sub_opts[sub - 4], pos, 64, &npos, policy_usage);
+    if (sp_sodium_init() != SP_OK)
+        return cli_error(SP_ERR_CRYPTO, NULL, 0, "libsodium failed to start");
+    if (sub == 4 && npos == 0)
+        return policy_propose(cur, new_path, out);
+    if (sub == 5 && npos <= 1)
+        return policy_sign(key, cur, previous, npos ? pos[0] : NULL);
+    if (sub == 6)
+        return policy_collect(cur, pos, npos);
+    if (sub == 7 && npos <= 1)
+        return policy_verify(cur, json, npos ? pos[0] : NULL);
+    return cli_bad_args(policy_usage);
+}
+
 int cmd_policy(int argc, char **argv)
 {
     const char *pos[1], *path = NULL;
@@ -372,13 +806,16 @@ int cmd_policy(int argc, char **argv)
     const cli_opt opts[] = {{"--policy", 1, &path, NULL, NULL, NULL, 0},
                             {"--json", 0, NULL, &json, NULL, NULL, 0},
                             CLI_END};
-    static const char *const subs[] = {"init", "check", "show", "hash", NULL};
+    static const char *const subs[] = {"init",    "check", "show",    "hash",
+                                       "propose", "sign",  "collect", "verify", NULL};
 
     int sub = cli_subcommand(argc, argv, policy_usage, "policy", subs);
     if (sub < 0)
         return -1 - sub;
     if (sub == 0)
         return policy_init(argc - 1, argv + 1, cli_sub_name());
+    if (sub >= 4)
+        return policy_update_command(sub, argc - 1, argv + 1, cli_sub_name());
     /* check, show and hash take the same options */
     cli_parse(argc - 1, argv + 1, cli_sub_name(), opts, pos, 1, &npos, policy_usage);
     if (npos + (path != NULL) != 1)

@@ -49,8 +49,7 @@ static int epoch_too_far(uint64_t epoch, const char *epoch_s)
                      (unsigned long long)(current + 1));
 }
 
-/* A statement or note (UTF-8 text, no NUL) as a JSON string. */
-static void json_text(dacc_json *j, const uint8_t *text, size_t len)
+void cli_json_text(dacc_json *j, const uint8_t *text, size_t len)
 {
     static char z[SP_SIGNED_NOTE_CAP + 1];
     memcpy(z, text, len < SP_SIGNED_NOTE_CAP ? len : SP_SIGNED_NOTE_CAP);
@@ -114,7 +113,7 @@ static int statement_new(const char *policy_path, const char *epoch_s, const cha
         dacc_json_key(&j, "permille");
         dacc_json_uint(&j, cli_permille(st.mode, st.permille));
         dacc_json_key(&j, "text");
-        json_text(&j, text, len);
+        cli_json_text(&j, text, len);
         cli_json_end(&j);
     } else {
         fwrite(text, 1, len, stdout);
@@ -124,14 +123,36 @@ static int statement_new(const char *policy_path, const char *epoch_s, const cha
 
 #define MAX_COLLECT 64
 
-static int statement_collect(const char *policy_path, int json, const char **files, size_t n)
+int cli_collect(const sp_policy *p, int update, const char **files, size_t n, uint8_t *out,
+                size_t cap, size_t *out_len, sp_collect_result *res)
 {
     static uint8_t bufs[MAX_COLLECT][SP_MAX_NOTE_BYTES + 1];
-    static uint8_t out[SP_SIGNED_NOTE_CAP];
     const uint8_t *notes[MAX_COLLECT];
-    size_t lens[MAX_COLLECT], out_len, bad, len;
-    sp_collect_result res;
+    size_t lens[MAX_COLLECT], bad;
     uint32_t line = 0;
+    int rc;
+
+    if (n == 0 || n > MAX_COLLECT)
+        return cli_usage("%s takes 1..%d signed notes", cli_sub_name(), MAX_COLLECT);
+    for (size_t i = 0; i < n; i++) {
+        if ((rc = cli_read(files[i], bufs[i], sizeof bufs[i], &lens[i], &cli_note_input)) != 0)
+            return rc;
+        notes[i] = bufs[i];
+    }
+    sp_err e = update ? sp_update_collect(p, notes, lens, n, out, cap, out_len, res, &bad, &line)
+                      : sp_collect(p, notes, lens, n, out, cap, out_len, res, &bad, &line);
+    if (e != SP_OK)
+        return cli_error(e, files[bad], line,
+                         e == SP_ERR_COLLECT_MISMATCH ? "its text differs from %s" : NULL,
+                         files[0]);
+    return EXIT_OK;
+}
+
+static int statement_collect(const char *policy_path, int json, const char **files, size_t n)
+{
+    static uint8_t out[SP_SIGNED_NOTE_CAP];
+    size_t out_len, len;
+    sp_collect_result res;
     int rc;
 
     if (policy_path == NULL)
@@ -143,21 +164,13 @@ static int statement_collect(const char *policy_path, int json, const char **fil
         return cli_usage("statement collect takes 1..%d signed notes", MAX_COLLECT);
     if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes, &len)))
         return rc;
-    for (size_t i = 0; i < n; i++) {
-        if ((rc = cli_read(files[i], bufs[i], sizeof bufs[i], &lens[i], &cli_note_input)) != 0)
-            return rc;
-        notes[i] = bufs[i];
-    }
-    sp_err e = sp_collect(&policy, notes, lens, n, out, sizeof out, &out_len, &res, &bad, &line);
-    if (e != SP_OK)
-        return cli_error(e, files[bad], line,
-                         e == SP_ERR_COLLECT_MISMATCH ? "its text differs from %s" : NULL,
-                         files[0]);
+    if ((rc = cli_collect(&policy, 0, files, n, out, sizeof out, &out_len, &res)) != EXIT_OK)
+        return rc;
     if (json) {
         dacc_json j;
         cli_json_begin(&j);
         dacc_json_key(&j, "note");
-        json_text(&j, out, out_len);
+        cli_json_text(&j, out, out_len);
         dacc_json_key(&j, "merged");
         dacc_json_uint(&j, res.merged);
         dacc_json_key(&j, "duplicates");
@@ -176,22 +189,89 @@ static int statement_collect(const char *policy_path, int json, const char **fil
     return EXIT_OK;
 }
 
+static const char *json_line_status(uint8_t s)
+{
+    static const char *status[] = {"unchecked", "valid", "unknown", "invalid", "duplicate"};
+    return status[s <= 4 ? s : 0];
+}
+
+static void json_failed_rule(dacc_json *j, const char *key, const sp_policy *p,
+                             const sp_quorum_report *r)
+{
+    dacc_json_key(j, key);
+    if (p != NULL && r->failed_rule < p->rule_count)
+        dacc_json_uint(j, r->failed_rule + 1u);
+    else
+        dacc_json_null(j);
+}
+
+void cli_json_quorum_report(dacc_json *j, const sp_policy *p, const sp_quorum_report *r,
+                            const sp_policy *p_new, const sp_quorum_report *r_new,
+                            const uint8_t *note, size_t len)
+{
+    static sp_note parsed;
+    char text[SP_MAX_NAME_BYTES + 1];
+    dacc_json_key(j, "distinct_keys");
+    dacc_json_uint(j, r->distinct_keys);
+    dacc_json_key(j, "lines");
+    dacc_json_array_begin(j);
+    if (sp_note_parse(&parsed, note, len, NULL) == SP_OK)
+        for (uint32_t i = 0; i < parsed.sig_count && i < r->line_count; i++) {
+            uint8_t s = r->line_status[i];
+            char id[9];
+            if (r_new != NULL && s == SP_LINE_UNKNOWN)
+                s = r_new->line_status[i];
+            memcpy(text, note + parsed.sigs[i].name_offset, parsed.sigs[i].name_len);
+            text[parsed.sigs[i].name_len] = '\0';
+            snprintf(id, sizeof id, "%08x", (unsigned)parsed.sigs[i].key_id);
+            dacc_json_object_begin(j);
+            dacc_json_key(j, "name");
+            dacc_json_string(j, text);
+            dacc_json_key(j, "key_id");
+            dacc_json_string(j, id);
+            dacc_json_key(j, "status");
+            dacc_json_string(j, json_line_status(s));
+            if (r_new != NULL) {
+                dacc_json_key(j, "status_current");
+                dacc_json_string(j, json_line_status(r->line_status[i]));
+                dacc_json_key(j, "status_new");
+                dacc_json_string(j, json_line_status(r_new->line_status[i]));
+            }
+            dacc_json_object_end(j);
+        }
+    dacc_json_array_end(j);
+    if (r_new == NULL || (p != NULL && r->failed_rule < p->rule_count))
+        json_failed_rule(j, "failed_rule", p, r);
+    else
+        json_failed_rule(j, "failed_rule", p_new, r_new);
+    if (r_new != NULL) {
+        json_failed_rule(j, "failed_rule_current", p, r);
+        json_failed_rule(j, "failed_rule_new", p_new, r_new);
+    }
+}
+
+void cli_json_verdict_begin(dacc_json *j, sp_err e, const char *deployment,
+                            const uint8_t *policy_hash)
+{
+    char hex[65];
+    cli_json_begin(j);
+    dacc_json_key(j, "accepted");
+    dacc_json_bool(j, e == SP_OK);
+    cli_json_error_members(j, e);
+    if (e == SP_OK) {
+        dacc_json_key(j, "deployment");
+        dacc_json_string(j, deployment);
+        dacc_json_key(j, "policy");
+        dacc_json_string(j, cli_hex(hex, policy_hash, 32));
+    }
+}
+
 static void print_json_report(const sp_policy *p, const sp_statement *st, sp_err e,
                               const uint8_t *note, size_t len, const sp_quorum_report *r)
 {
-    static sp_note parsed;
-    static const char *status[] = {"unchecked", "valid", "unknown", "invalid", "duplicate"};
-    char hex[65], text[SP_MAX_NAME_BYTES + 1];
     dacc_json j;
-    cli_json_begin(&j);
-    dacc_json_key(&j, "accepted");
-    dacc_json_bool(&j, e == SP_OK);
-    cli_json_error_members(&j, e);
+    cli_json_verdict_begin(&j, e, st->deployment, st->policy_hash);
     if (e == SP_OK) {
-        dacc_json_key(&j, "deployment");
-        dacc_json_string(&j, st->deployment);
-        dacc_json_key(&j, "policy");
-        dacc_json_string(&j, cli_hex(hex, st->policy_hash, 32));
         dacc_json_key(&j, "epoch");
         dacc_json_uint(&j, st->epoch);
         dacc_json_key(&j, "start");
@@ -201,32 +281,7 @@ static void print_json_report(const sp_policy *p, const sp_statement *st, sp_err
         dacc_json_key(&j, "permille");
         dacc_json_uint(&j, cli_permille(st->mode, st->permille));
     }
-    dacc_json_key(&j, "distinct_keys");
-    dacc_json_uint(&j, r->distinct_keys);
-    dacc_json_key(&j, "lines");
-    dacc_json_array_begin(&j);
-    if (sp_note_parse(&parsed, note, len, NULL) == SP_OK)
-        for (uint32_t i = 0; i < parsed.sig_count && i < r->line_count; i++) {
-            uint8_t s = r->line_status[i] <= 4 ? r->line_status[i] : 0;
-            char id[9];
-            memcpy(text, note + parsed.sigs[i].name_offset, parsed.sigs[i].name_len);
-            text[parsed.sigs[i].name_len] = '\0';
-            snprintf(id, sizeof id, "%08x", (unsigned)parsed.sigs[i].key_id);
-            dacc_json_object_begin(&j);
-            dacc_json_key(&j, "name");
-            dacc_json_string(&j, text);
-            dacc_json_key(&j, "key_id");
-            dacc_json_string(&j, id);
-            dacc_json_key(&j, "status");
-            dacc_json_string(&j, status[s]);
-            dacc_json_object_end(&j);
-        }
-    dacc_json_array_end(&j);
-    dacc_json_key(&j, "failed_rule");
-    if (r->failed_rule < p->rule_count)
-        dacc_json_uint(&j, r->failed_rule + 1u);
-    else
-        dacc_json_null(&j);
+    cli_json_quorum_report(&j, p, r, NULL, NULL, note, len);
     cli_json_end(&j);
 }
 
