@@ -152,18 +152,18 @@
     X(SP_ERR_NOT_FOUND, 139, "no such entry, tile or resource")                            \
     X(SP_ERR_DISK_FULL, 200, "disk full")                                             \
     /* policy updates (protocol.md section 18) */                                          \
-    X(SP_ERR_UPDATE_FORMAT, 204, "malformed policy update (header lines, or the carried policy's version)") \
-    X(SP_ERR_UPDATE_NOT_NEWER, 205, "policy update version not above the current policy's (replay or rollback)") \
-    X(SP_ERR_UPDATE_SKIPPED, 206, "policy update skips a version (more than current + 1)") \
-    X(SP_ERR_UPDATE_NOT_CURRENT, 207, "policy update names another current policy hash (a fork)") \
-    X(SP_ERR_UPDATE_HASH, 208, "new-policy line does not match the hash of the carried policy") \
-    X(SP_ERR_UPDATE_IMMUTABLE, 209, "policy update changes deployment, genesis or epoch-length") \
-    X(SP_ERR_UPDATE_RULE_DROPPED, 210, "policy update drops a tag rule of the current policy") \
-    X(SP_ERR_UPDATE_WITNESS_QUORUM, 211, "new witness quorum does not survive the loss of one witness") \
-    X(SP_ERR_UPDATE_OLD_QUORUM, 212, "policy update not signed by the current policy's quorum") \
-    X(SP_ERR_UPDATE_NEW_QUORUM, 213, "policy update not signed by the new policy's quorum") \
-    X(SP_ERR_UPDATE_UNSIGNED_KEY, 214, "a signer key the update adds has no valid signature line") \
-    X(SP_ERR_UPDATE_TOO_LARGE, 215, "update text plus one signature line per signer key of both policies exceeds the note limits")
+    X(SP_ERR_UPDATE_FORMAT, 201, "malformed policy update (header lines, or the carried policy's version)") \
+    X(SP_ERR_UPDATE_NOT_NEWER, 202, "policy update version not above the current policy's (replay or rollback)") \
+    X(SP_ERR_UPDATE_SKIPPED, 203, "policy update skips a version (more than current + 1)") \
+    X(SP_ERR_UPDATE_NOT_CURRENT, 204, "policy update names another current policy hash (a fork)") \
+    X(SP_ERR_UPDATE_HASH, 205, "new-policy line does not match the hash of the carried policy") \
+    X(SP_ERR_UPDATE_IMMUTABLE, 206, "policy update changes deployment, genesis or epoch-length") \
+    X(SP_ERR_UPDATE_RULE_DROPPED, 207, "policy update drops a tag rule of the current policy") \
+    X(SP_ERR_UPDATE_WITNESS_QUORUM, 208, "new witness quorum does not survive the loss of one witness") \
+    X(SP_ERR_UPDATE_OLD_QUORUM, 209, "policy update not signed by the current policy's quorum") \
+    X(SP_ERR_UPDATE_NEW_QUORUM, 210, "policy update not signed by the new policy's quorum") \
+    X(SP_ERR_UPDATE_UNSIGNED_KEY, 211, "a signer key the update adds has no valid signature line") \
+    X(SP_ERR_UPDATE_TOO_LARGE, 212, "update text plus one signature line per signer key of both policies exceeds the note limits")
 
 typedef enum sp_err {
     SP_OK = SP_OK_VALUE,
