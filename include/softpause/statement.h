@@ -71,6 +71,28 @@ SP_MUST_CHECK sp_err sp_statement_format(const sp_statement *st, uint8_t *out, s
  * epoch > 2^53, SP_ERR_STMT_START_RANGE if the result would exceed 2^53. */
 SP_MUST_CHECK sp_err sp_epoch_start(const sp_policy *policy, uint64_t epoch, uint64_t *start);
 
+/* When a device accepts `epoch` by its quorum-attested time T_att (device.h, protocol.md's
+ * freeze and fast-forward defences, as sp_device_apply decides them):
+ *   start, end      genesis + epoch * epoch_length (sp_epoch_start), and start + epoch_length;
+ *   frozen_after    start + epoch_length + max_staleness: refused as stale
+ *                   (SP_ERR_DEV_FROZEN) once T_att > frozen_after;
+ *   ahead_before    genesis + (epoch - 1) * epoch_length, 0 for epoch 0: refused as too far
+ *                   ahead (SP_ERR_DEV_FAST_FORWARD) while T_att < ahead_before, i.e. while
+ *                   epoch > (T_att - genesis) / epoch_length + 1 (epoch 0 never is).
+ * The errors of sp_epoch_start; *out zeroed on failure. */
+typedef struct sp_epoch_window {
+    uint64_t epoch;
+    uint64_t start;
+    uint64_t end;
+    uint64_t frozen_after;
+    uint64_t ahead_before;
+} sp_epoch_window;
+SP_MUST_CHECK sp_err sp_epoch_window_of(const sp_policy *policy, uint64_t epoch,
+                                        sp_epoch_window *out);
+
+/* The last epoch whose start sp_epoch_start accepts (at most 2^53). */
+uint64_t sp_epoch_last(const sp_policy *policy);
+
 /* The authorisation statement for `epoch` under `policy`: its deployment and hash, the
  * start computed by sp_epoch_start, and the mode (permille 1..999 for throttle, 0
  * otherwise; else SP_ERR_STMT_MODE).  What bodies sign each week.  *out zeroed on failure. */

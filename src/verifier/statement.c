@@ -326,6 +326,33 @@ sp_err sp_epoch_start(const sp_policy *policy, uint64_t epoch, uint64_t *start)
     return SP_OK;
 }
 
+sp_err sp_epoch_window_of(const sp_policy *policy, uint64_t epoch, sp_epoch_window *out)
+{
+    uint64_t start;
+    sp_err e;
+    if (out == NULL)
+        return SP_ERR_ARGUMENT;
+    memset(out, 0, sizeof *out);
+    if ((e = sp_epoch_start(policy, epoch, &start)) != SP_OK)
+        return e;
+    /* start <= 2^53, epoch_length <= 2^32, max_staleness <= one year: no overflow. */
+    out->epoch = epoch;
+    out->start = start;
+    out->end = start + policy->epoch_length;
+    out->frozen_after = out->end + policy->max_staleness;
+    out->ahead_before = epoch == 0 ? 0 : start - policy->epoch_length;
+    return SP_OK;
+}
+
+uint64_t sp_epoch_last(const sp_policy *policy)
+{
+    uint64_t last;
+    if (policy == NULL || policy->genesis > SP_MAX_TIME || policy->epoch_length == 0)
+        return 0;
+    last = (SP_MAX_TIME - policy->genesis) / policy->epoch_length;
+    return last > SP_MAX_EPOCH ? SP_MAX_EPOCH : last;
+}
+
 sp_err sp_statement_for_epoch(sp_statement *out, const sp_policy *policy, uint64_t epoch,
                               uint32_t mode, uint32_t permille)
 {

@@ -233,10 +233,12 @@ device consume|device consume --state $T/dev2 5
 device status|device status --state $T/dev2
 witness serve|witness serve $WINIT --key $K/w1.test.example.key --db $T/w9.db --log $K/log.test.example%2Flog.pub
 demo demo|demo --dir $T/demo
+epoch epoch|epoch --policy $P 1
 EOF
 sed -i 's/--rule 2-of-all/--rule "2 of all"/' "$T/printing"
-for c in key note policy statement bundle log device witness demo; do
-    for s in $(subs_of $c) $( [ $c = demo ] && echo demo ) $( [ $c = witness ] && echo serve ); do
+for c in key note policy statement bundle log device witness demo epoch; do
+    for s in $(subs_of $c) $( [ $c = demo ] && echo demo ) $( [ $c = epoch ] && echo epoch ) \
+        $( [ $c = witness ] && echo serve ); do
         grep -q "^$c $s|" "$T/printing" && ok || bad "no /dev/full case for $c $s"
     done
 done

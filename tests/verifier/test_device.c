@@ -1237,6 +1237,54 @@ static void test_fast_forward_boundary(void)
     CHECK(status().highest_epoch == 5 && status().allowance == ALLOWANCE);
 }
 
+/* sp_epoch_window_of (what `softpause epoch` prints) against the device's own decisions:
+ * at each epoch's frozen_after the bundle is accepted and a second later refused as
+ * SP_ERR_DEV_FROZEN; at ahead_before accepted and a second earlier refused as
+ * SP_ERR_DEV_FAST_FORWARD (epoch 0: accepted long before genesis).  Each probe on a fresh
+ * device, so that only the freshness defences decide. */
+static void test_epoch_window_matches_device(void)
+{
+    static const uint64_t epochs[] = {0, 1, 2, 5, 9};
+    static sp_policy p;
+    sp_epoch_window w;
+    uint64_t last, start;
+    uint32_t line = 0;
+
+    use_policy(ALLOWANCE);
+    CHECK_OK(sp_policy_parse(&p, (const uint8_t *)policy_text, policy_len, crypto, &line));
+    for (size_t i = 0; i < sizeof epochs / sizeof epochs[0]; i++) {
+        uint64_t e = epochs[i];
+        CHECK_OK(sp_epoch_window_of(&p, e, &w));
+        CHECK(w.epoch == e && w.start == GENESIS + e * EPOCH_LENGTH);
+        CHECK(w.end == w.start + EPOCH_LENGTH);
+        provision();
+        CHECK_OK(apply_signed_at(e, SP_MODE_RUN, 0, w.frozen_after));
+        provision();
+        CHECK_ERR(apply_signed_at(e, SP_MODE_RUN, 0, w.frozen_after + 1), SP_ERR_DEV_FROZEN);
+        if (e == 0) {
+            CHECK(w.ahead_before == 0);
+            provision();
+            CHECK_OK(apply_signed_at(0, SP_MODE_RUN, 0, GENESIS - 365 * 86400ull));
+            continue;
+        }
+        provision();
+        CHECK_OK(apply_signed_at(e, SP_MODE_RUN, 0, w.ahead_before));
+        provision();
+        CHECK_ERR(apply_signed_at(e, SP_MODE_RUN, 0, w.ahead_before - 1),
+                  SP_ERR_DEV_FAST_FORWARD);
+    }
+    /* The last epoch is the last one sp_epoch_start accepts. */
+    last = sp_epoch_last(&p);
+    CHECK(last == (SP_MAX_TIME - GENESIS) / EPOCH_LENGTH);
+    CHECK_OK(sp_epoch_window_of(&p, last, &w));
+    CHECK(w.start <= SP_MAX_TIME && w.frozen_after == w.start + EPOCH_LENGTH + MAX_STALENESS);
+    CHECK_ERR(sp_epoch_start(&p, last + 1, &start), SP_ERR_STMT_START_RANGE);
+    CHECK_ERR(sp_epoch_window_of(&p, last + 1, &w), SP_ERR_STMT_START_RANGE);
+    CHECK(w.start == 0 && w.frozen_after == 0);
+    CHECK_ERR(sp_epoch_window_of(&p, SP_MAX_EPOCH + 1, &w), SP_ERR_STMT_EPOCH_RANGE);
+    CHECK_ERR(sp_epoch_window_of(&p, 0, NULL), SP_ERR_ARGUMENT);
+}
+
 /* Witnesses dating their cosignatures before genesis: only epoch 0 can be accepted. */
 static void test_attested_time_before_genesis(void)
 {
@@ -1327,6 +1375,7 @@ int main(void)
     RUN_TEST(test_attested_time_not_moved_by_unverified_checkpoint);
     RUN_TEST(test_freeze_window_boundary);
     RUN_TEST(test_fast_forward_boundary);
+    RUN_TEST(test_epoch_window_matches_device);
     RUN_TEST(test_attested_time_before_genesis);
     RUN_TEST(test_v1_record_migrated_on_next_write);
     return harness_finish("device");

@@ -234,5 +234,6 @@ int cmd_demo(int argc, char **argv);
 int cmd_witness(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_epoch(int argc, char **argv);
 
 #endif

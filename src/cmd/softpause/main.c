@@ -20,6 +20,7 @@ static const char main_usage[] =
     "  statement new|collect|verify            make, merge and check weekly statements\n"
     "  bundle publish|make|verify              log a statement; build and check bundles\n"
     "  log serve|export                        run the transparency log; mirror it\n"
+    "  epoch --policy P [now|N|--at TIME]      an epoch's window: start, end, stale, ahead\n"
     "  device init|apply|consume|status        a simulated device (applies bundles)\n"
     "  witness serve --key W.key --db FILE     cosign a log's checkpoints (C2SP tlog-witness)\n"
     "  demo [--dir DIR]                        the end-to-end story in one run\n"
@@ -35,7 +36,8 @@ int main(int argc, char **argv)
                     {"policy", cmd_policy},       {"statement", cmd_statement},
                     {"device", cmd_device},       {"bundle", cmd_bundle},
                     {"log", cmd_log},             {"witness", cmd_witness},
-                    {"demo", cmd_demo}};
+                    {"demo", cmd_demo},
+                    {"epoch", cmd_epoch}};
 
     cli_stdout_setup();
     if (argc < 2) {
