@@ -115,7 +115,11 @@ same "no stdout in text mode with --out" "$(wc -c < "$T/out" | tr -d ' ')" 0
 same "bundle is 0644" "$(stat -c %a "$T/b1")" 644
 run 0 "the bundle verifies as a device would" $SP bundle verify --policy $P "$T/b1"
 run 0 "bundle make gives the same bundle" $SP bundle make --policy $P --log $LOG --index 0 "$T/s.1"
-if cmp -s "$T/out" "$T/b1"; then ok; else bad "publish --out and make --index agree"; fi
+# The same bundle up to the checkpoint's signatures (the witnesses cosign anew every second,
+# so a later checkpoint of the same tree may carry newer timestamps).
+unsigned() { awk '/^$/ { if (++n == 2) exit } { print }' "$1"; }
+if [ "$(unsigned "$T/out")" = "$(unsigned "$T/b1")" ] && [ -n "$(unsigned "$T/b1")" ]; then ok
+else bad "publish --out and make --index agree"; fi
 ls "$T" | grep -q '\.tmp' && bad "a temporary file was left" || ok
 statement 2 mil-b civ-a
 $SP statement collect --policy $P "$T/s.2.mil-b" "$T/s.2.civ-a" > "$T/s.2" 2> /dev/null
