@@ -211,7 +211,8 @@ sp_err sp_key_generate_typed(const char *name, uint8_t alg, const char *dir, cha
         vkey[vlen] = '\n';
         e = sp_file_write_atomic(kpath, skey, slen + 1, 0600, 0);
         if (e == SP_OK) {
-            e = sp_file_write_atomic(ppath, vkey, vlen + 1, 0600, 0);
+            /* a verifier key is public: others (a log, a witness) read it */
+            e = sp_file_write_atomic(ppath, vkey, vlen + 1, 0644, 0);
             if (e != SP_OK)
                 unlink(kpath); /* the pair appears whole or not at all */
         }

@@ -38,12 +38,7 @@ cleanup() {
 trap cleanup EXIT
 
 # ---- fixtures: keys, a policy, a statement, a log and three witnesses, a bundle --------------
-K=$T/keys
-mkdir -p "$K"
-for b in mil-a mil-b civ-a; do $SP key generate $b --out "$K" > /dev/null; done
-$SP key generate log.test.example/log --out "$K" > /dev/null
-LOGKEY=$K/log.test.example%2Flog
-for w in w1 w2 w3; do $SP key generate --cosigner $w.test.example --out "$K" > /dev/null; done
+test_keys
 wait_file() { for i in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
 # A witness that must be told to create its database says so in its usage.
 WINIT=

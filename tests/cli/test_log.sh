@@ -12,12 +12,7 @@ if ! command -v curl > /dev/null 2>&1; then
     echo "$SUITE: skipped (curl not installed)"; cli_finish
 fi
 
-K=$T/keys
-mkdir -p "$K"
-for b in mil-a mil-b civ-a; do $SP key generate $b --out "$K" > /dev/null; done
-$SP key generate log.test.example/log --out "$K" > /dev/null
-LOGKEY=$K/log.test.example%2Flog
-for w in w1 w2 w3; do $SP key generate --cosigner $w.test.example --out "$K" > /dev/null; done
+test_keys
 witness_policy "$LOGKEY.pub" "$K" http://127.0.0.1:9 http://127.0.0.1:9 http://127.0.0.1:9 \
     > "$T/witnesses"
 run 0 "policy with a witness block" $SP policy init --deployment test.example/log \

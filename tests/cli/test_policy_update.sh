@@ -73,7 +73,11 @@ done
 run 0 "sign with --policy prints the changes" $SP policy sign --key $K/civ-b.key --policy "$T/p1" "$T/u12"
 contains "sign --policy summary" "signer re-keyed: civ-b" "$T/err"
 cp "$T/out" "$T/s-civ-b"
-run 0 "collect the current quorum" $SP policy collect --policy "$T/p1" "$T/s-mil-a" "$T/s-civ-a" "$T/s-mil-b"
+expect_err SP_ERR_UPDATE_UNSIGNED_KEY "collect refuses an update a device would refuse" \
+    $SP policy collect --policy "$T/p1" "$T/s-mil-a" "$T/s-civ-a" "$T/s-mil-b"
+same "collect: nothing written on refusal" "$(wc -c < "$T/out" | tr -d ' ')" 0
+run 0 "collect the current quorum (--partial)" $SP policy collect --partial --policy "$T/p1" "$T/s-mil-a" "$T/s-civ-a" "$T/s-mil-b"
+contains "collect --partial says a device would refuse it" "a device would refuse it yet (--partial)" "$T/err"
 contains "collect: both quorums met (the proof of possession missing)" "collected 3 signatures (current quorum met, new quorum met)" "$T/err"
 cp "$T/out" "$T/old-only"
 run 0 "collect both" $SP policy collect --policy "$T/p1" "$T/s-mil-a" "$T/s-civ-a" "$T/s-mil-b" "$T/s-civ-b2" "$T/s-mil-a"
@@ -93,14 +97,20 @@ run 0 "verify --json" $SP policy verify --policy "$T/p1" --json "$T/full"
 if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["accepted"] and d["version"]==2 and d["failed_rule_current"] is None and d["failed_rule_new"] is None; l=d["lines"]; assert len(l)==4; assert [x["status_current"] for x in l]==["valid","valid","valid","unknown"]; assert [x["status_new"] for x in l]==["valid","valid","valid","valid"]' "$T/out"; then ok; else bad "verify --json fields"; fi
 expect_err SP_ERR_UPDATE_UNSIGNED_KEY "verify: the added key unsigned" $SP policy verify --policy "$T/p1" "$T/old-only"
 contains "unsigned key named" "added key civ-b2" "$T/err"
-$SP policy collect --policy "$T/p1" "$T/s-civ-b2" "$T/s-mil-a" "$T/s-civ-a" > "$T/new-only" 2> "$T/err"
+expect_err SP_ERR_UPDATE_OLD_QUORUM "collect names the current policy's unmet rule" \
+    $SP policy collect --policy "$T/p1" "$T/s-civ-b2" "$T/s-mil-a" "$T/s-civ-a"
+contains "collect: current rule named" "the current policy's rule 2 not met: at least 3 of all signers" "$T/err"
+$SP policy collect --partial --policy "$T/p1" "$T/s-civ-b2" "$T/s-mil-a" "$T/s-civ-a" > "$T/new-only" 2> "$T/err"
 contains "collect: current not met" "collected 3 signatures (current quorum not met, new quorum met)" "$T/err"
 expect_err SP_ERR_UPDATE_OLD_QUORUM "verify: current quorum short" $SP policy verify --policy "$T/p1" "$T/new-only"
 run 1 "verify --json refused" $SP policy verify --policy "$T/p1" --json "$T/new-only"
 if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert not d["accepted"] and d["error"]=="SP_ERR_UPDATE_OLD_QUORUM" and d["failed_rule_current"]==2 and d["failed_rule_new"] is None and d["lines"][0]["status_current"]=="unknown"' "$T/out"; then ok; else bad "refused --json"; fi
 # New quorum short: civ-b's old key counts only for P1 (civil), so P2 lacks a civil key.
 $SP policy collect --policy "$T/p1" "$T/s-mil-a" "$T/s-civ-b" "$T/s-mil-b" "$T/s-civ-b2" > /dev/null 2>&1
-$SP policy collect --policy "$T/p1" "$T/s-mil-a" "$T/s-civ-b" "$T/s-mil-b" > "$T/new-short" 2> "$T/err"
+expect_err SP_ERR_UPDATE_NEW_QUORUM "collect names the new policy's unmet rule" \
+    $SP policy collect --policy "$T/p1" "$T/s-mil-a" "$T/s-civ-b" "$T/s-mil-b"
+contains "collect: new rule named" "the new policy's rule 1 not met: at least 1 of tag civil" "$T/err"
+$SP policy collect --partial --policy "$T/p1" "$T/s-mil-a" "$T/s-civ-b" "$T/s-mil-b" > "$T/new-short" 2> "$T/err"
 expect_err SP_ERR_UPDATE_NEW_QUORUM "verify: new quorum short" $SP policy verify --policy "$T/p1" "$T/new-short"
 policy 1 "$T/p1-fork" civ-b 650000
 expect_err SP_ERR_UPDATE_NOT_CURRENT "verify against another version-1 policy (a fork)" $SP policy verify --policy "$T/p1-fork" "$T/full"
@@ -153,5 +163,6 @@ run 2 "verify two inputs" $SP policy verify --policy "$T/p1" "$T/full" "$T/full"
 # stdout on /dev/full: exit 3 for every command that prints
 run 3 "propose to /dev/full" sh -c "$SP policy propose --policy '$T/p1' --new '$T/p2' > /dev/full"
 run 3 "verify to /dev/full" sh -c "$SP policy verify --policy '$T/p1' '$T/full' > /dev/full"
-run 3 "collect to /dev/full" sh -c "$SP policy collect --policy '$T/p1' '$T/s-mil-a' > /dev/full"
+run 3 "collect to /dev/full" sh -c "$SP policy collect --partial --policy '$T/p1' '$T/s-mil-a' > /dev/full"
+run 3 "collect of a full set to /dev/full" sh -c "$SP policy collect --policy '$T/p1' '$T/full' > /dev/full"
 cli_finish

@@ -28,7 +28,8 @@ if [ "$mode" = 600 ]; then ok; else bad "key mode $mode"; fi
 expect_err SP_ERR_EXISTS "key overwrite refused" $SP key generate mil-a --out "$T/keys"
 expect_err SP_ERR_KEY_NAME "bad key name" $SP key generate "has space" --out "$T/keys"
 printf 'PRIVATE+KEY+x+00000000+AQ==\n' > "$T/keys/broken.key"
-expect_err SP_ERR_KEY "broken signer key" $SP note sign --key "$T/keys/broken.key" --text /dev/null
+printf 'some text\n' > "$T/keys/text"
+expect_err SP_ERR_KEY "broken signer key" $SP note sign --key "$T/keys/broken.key" --text "$T/keys/text"
 K=$T/keys
 
 # ---- notes ---------------------------------------------------------------------------------
@@ -221,11 +222,11 @@ contains "statement verify: start in ISO 8601 UTC" "(start [0-9]\{4\}-[0-9][0-9]
 contains "verify accepted" "accepted" "$T/out"
 run 0 "verify json" $SP statement verify --policy $P --json "$T/s1.note"
 contains "json accepted" '"accepted":true' "$T/out"
-SOFTPAUSE_POLICY=$P run 0 "collect with env policy" $SP statement collect "$T/s1.mil-a" "$T/s1.civ-a"
+SOFTPAUSE_POLICY=$P run 0 "collect with env policy" $SP statement collect --partial "$T/s1.mil-a" "$T/s1.civ-a"
 run 2 "collect without policy" env -u SOFTPAUSE_POLICY $SP statement collect "$T/s1.mil-a"
 # military-only quorum
 for b in mil-a mil-b mil-c; do $SP note sign --key $K/$b.key "$T/s1.txt" > "$T/m.$b" 2>/dev/null; done
-run 0 "collect military" $SP statement collect --policy $P "$T/m.mil-a" "$T/m.mil-b" "$T/m.mil-c"
+run 0 "collect military (--partial: a device would refuse it)" $SP statement collect --partial --policy $P "$T/m.mil-a" "$T/m.mil-b" "$T/m.mil-c"
 cp "$T/out" "$T/military.note"
 expect_err SP_ERR_QUORUM_NOT_MET "military-only quorum" $SP statement verify --policy $P "$T/military.note"
 run 1 "json rejection" $SP statement verify --policy $P --json "$T/military.note"

@@ -121,7 +121,7 @@ static void test_generate_writes_two_files(void)
     CHECK(strcmp(ppath, want) == 0);
     CHECK(scratch_entries(NULL, 0) == 2);
     CHECK(scratch_mode(kpath) == 0600);
-    CHECK(scratch_mode(ppath) == 0600);
+    CHECK(scratch_mode(ppath) == 0644);
 
     size_t n = slurp(kpath, text, sizeof text);
     CHECK(n != (size_t)-1 && n > 1);
@@ -407,7 +407,7 @@ static void test_cosigner_generate(void)
     scratch_make("keyfile");
     CHECK_OK(sp_key_generate_typed("witness.example/w1", SP_KEY_ALG_COSIGNER, scratch_dir,
                                    kpath, ppath, sizeof kpath));
-    CHECK(scratch_mode(kpath) == 0600 && scratch_mode(ppath) == 0600);
+    CHECK(scratch_mode(kpath) == 0600 && scratch_mode(ppath) == 0644);
     size_t n = slurp(kpath, text, sizeof text);
     CHECK(n != (size_t)-1 && count_char(text, n, '\n') == 1 && text[n - 1] == '\n');
     CHECK(strncmp(text, "PRIVATE+KEY+witness.example/w1+", 31) == 0);

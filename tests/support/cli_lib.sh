@@ -82,6 +82,17 @@ cli_require() {
     if [ ! -x "$1" ]; then echo "FAIL $SUITE: $1 not built"; echo "0 1" >> "${SP_TALLY_FILE:-/dev/null}"; exit 1; fi
 }
 
+# test_keys: the keys of a log test in K=$T/keys: bodies mil-a, mil-b (military) and
+# civ-a (civil), the log's key LOGKEY (log.test.example/log) and cosigners w1..w3.test.example.
+test_keys() {
+    K=$T/keys
+    mkdir -p "$K"
+    for b in mil-a mil-b civ-a; do $SP key generate $b --out "$K" > /dev/null; done
+    $SP key generate log.test.example/log --out "$K" > /dev/null
+    LOGKEY=$K/log.test.example%2Flog
+    for w in w1 w2 w3; do $SP key generate --cosigner $w.test.example --out "$K" > /dev/null; done
+}
+
 # witness_policy LOG.pub KEYDIR [URL1 URL2 URL3]: print a C2SP tlog-policy with that log and
 # the witnesses w1..w3.test.example of KEYDIR (cosigner .pub files), quorum 2 of 3; witness
 # i gets URLi when it is given and not empty.

@@ -316,11 +316,15 @@ void cli_parse(int argc, char **argv, const char *name, const cli_opt *opts, con
     }
 }
 
-const cli_input cli_note_input = {"a note", SP_MAX_NOTE_BYTES, SP_ERR_NOTE_TOO_LARGE};
-const cli_input cli_policy_input = {"a policy", SP_MAX_POLICY_BYTES, SP_ERR_POLICY_LIMIT};
-const cli_input cli_witness_policy_input = {"a witness policy file", SP_MAX_POLICY_BYTES,
-                                            SP_ERR_POLICY_LIMIT};
-const cli_input cli_bundle_input = {"a bundle", SP_MAX_BUNDLE_BYTES, SP_ERR_PROOF_FORMAT};
+const cli_input cli_note_input = {"a note", "empty note", SP_MAX_NOTE_BYTES,
+                                  SP_ERR_NOTE_TOO_LARGE, SP_ERR_NOTE_TEXT};
+const cli_input cli_policy_input = {"a policy", "empty policy", SP_MAX_POLICY_BYTES,
+                                    SP_ERR_POLICY_LIMIT, SP_ERR_POLICY_FORMAT};
+const cli_input cli_witness_policy_input = {"a witness policy file", "empty witness policy file",
+                                            SP_MAX_POLICY_BYTES, SP_ERR_POLICY_LIMIT,
+                                            SP_ERR_POLICY_FORMAT};
+const cli_input cli_bundle_input = {"a bundle", "empty bundle", SP_MAX_BUNDLE_BYTES,
+                                    SP_ERR_PROOF_FORMAT, SP_ERR_PROOF_FORMAT};
 
 int cli_too_large(const char *file, const cli_input *what, size_t size)
 {
@@ -345,6 +349,10 @@ int cli_read(const char *path, uint8_t *buf, size_t cap, size_t *len, const cli_
         return cli_too_large(shown, what, 0);
     if (e != SP_OK)
         return cli_error(e, shown, 0, NULL);
+    /* Nothing at all is not a malformed object: say so, whatever the parser would trip on
+     * first (a missing final newline, for a note). */
+    if (*len == 0)
+        return cli_error(what->empty, shown, 0, "%s", what->empty_text);
     return EXIT_OK;
 }
 
@@ -467,17 +475,24 @@ void cli_print_report(FILE *f, const sp_policy *policy, const uint8_t *note, siz
     fprintf(f, "  distinct policy keys with a valid signature: %u of %u\n",
             (unsigned)r->distinct_keys, (unsigned)policy->signer_count);
     if (r->failed_rule < policy->rule_count) {
-        const sp_rule *rule = &policy->rules[r->failed_rule];
-        fprintf(f, "  rule %u not met: at least %u of ", (unsigned)r->failed_rule + 1,
-                (unsigned)rule->k);
-        if (rule->kind == SP_SET_ALL)
-            fputs("all signers", f);
-        else if (rule->kind == SP_SET_TAG)
-            fprintf(f, "tag %s", policy->tags[rule->tag]);
-        else
-            fputs("the listed signers", f);
-        fputc('\n', f);
+        char rule[CLI_RULE_TEXT];
+        fprintf(f, "  %s\n", cli_rule_unmet(rule, policy, r->failed_rule));
     }
+}
+
+const char *cli_rule_unmet(char out[CLI_RULE_TEXT], const sp_policy *policy, uint32_t i)
+{
+    const sp_rule *rule = &policy->rules[i];
+    char tag[CLI_SHOWN_NAME];
+    if (rule->kind == SP_SET_TAG)
+        (void)cli_shown(tag, sizeof tag, policy->tags[rule->tag], strlen(policy->tags[rule->tag]));
+    snprintf(out, CLI_RULE_TEXT, "rule %u not met: at least %u of %s%s", (unsigned)i + 1,
+             (unsigned)rule->k,
+             rule->kind == SP_SET_ALL   ? "all signers"
+             : rule->kind == SP_SET_TAG ? "tag "
+                                        : "the listed signers",
+             rule->kind == SP_SET_TAG ? tag : "");
+    return out;
 }
 
 void cli_print_bundle_report(FILE *f, const sp_policy *policy, const uint8_t *leaf,

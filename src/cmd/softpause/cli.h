@@ -110,15 +110,18 @@ int cli_exit_status(sp_err e);
 
 /* What an input is, for size errors: its name, its limit in bytes, the error code. */
 typedef struct cli_input {
-    const char *name;  /* "a note" */
-    size_t limit;      /* SP_MAX_NOTE_BYTES */
-    sp_err too_large;  /* SP_ERR_NOTE_TOO_LARGE */
+    const char *name;        /* "a note" */
+    const char *empty_text;  /* "empty note" */
+    size_t limit;            /* SP_MAX_NOTE_BYTES */
+    sp_err too_large;        /* SP_ERR_NOTE_TOO_LARGE */
+    sp_err empty;            /* SP_ERR_NOTE_TEXT: an input of 0 bytes */
 } cli_input;
 extern const cli_input cli_note_input, cli_policy_input, cli_witness_policy_input,
     cli_bundle_input;
 
 /* Read a whole input file ("-" or NULL: stdin) into buf, at most what->limit bytes (and
- * at most cap).  A larger input is reported by cli_too_large. */
+ * at most cap).  A larger input is reported by cli_too_large, an empty one as
+ * what->empty, "empty note". */
 int cli_read(const char *path, uint8_t *buf, size_t cap, size_t *len, const cli_input *what);
 
 /* The one size error: "FILE: CODE: ...: a note is at most 16384 bytes, this one is N"
@@ -194,6 +197,17 @@ void cli_json_quorum_report(dacc_json *j, const sp_policy *policy, const sp_quor
 
 /* A statement or note (UTF-8 text, no NUL) as a JSON string. */
 void cli_json_text(dacc_json *j, const uint8_t *text, size_t len);
+
+/* "rule N not met: at least K of all signers|tag T|the listed signers" for policy rule i
+ * (0-based) into out; returns out. */
+#define CLI_RULE_TEXT (CLI_SHOWN_NAME + 96)
+const char *cli_rule_unmet(char out[CLI_RULE_TEXT], const sp_policy *policy, uint32_t i);
+
+/* A signed statement that must meet the policy before it goes anywhere (statement collect,
+ * bundle publish --policy): verified as a device would; on failure prints the error naming
+ * the unmet rule (and, in text mode, the per-line report) and returns its exit status. */
+int cli_statement_meets(const sp_policy *policy, const uint8_t *note, size_t len,
+                        const char *where);
 
 /* Print the per-line verdicts of a quorum report (human form) to f. */
 void cli_print_report(FILE *f, const sp_policy *policy, const uint8_t *note, size_t len,

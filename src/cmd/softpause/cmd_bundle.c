@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "dacc/json.h"
@@ -21,7 +22,8 @@
 #include "softpause/note.h"
 
 static const char bundle_usage[] =
-    "usage: softpause bundle publish --log URL [--json] STATEMENT\n"
+    "usage: softpause bundle publish --log URL [--policy POLICY [--out FILE\n"
+    "                                [--timeout SECONDS]]] [--json] STATEMENT\n"
     "       softpause bundle make --policy POLICY --log URL|DIR [--index N]\n"
     "                             [--out FILE [--json]] STATEMENT\n"
     "       softpause bundle verify --policy POLICY [--json] BUNDLE\n"
@@ -29,7 +31,14 @@ static const char bundle_usage[] =
     "publish  Submit a signed statement to the log at URL (POST URL/add).  The log\n"
     "         appends it only if it satisfies the policy and every signature line is a\n"
     "         valid policy signature; a statement text already logged gets its existing\n"
-    "         index.  Prints the index (--json: {\"index\":N}).\n"
+    "         index.  Prints the index (--json: {\"index\":N}).  With --policy, a\n"
+    "         statement that does not meet POLICY (as a device checks it) is refused\n"
+    "         before it is sent, naming the unmet rule.  With --out (needs --policy),\n"
+    "         then wait until a witness-cosigned checkpoint of the log covers the entry\n"
+    "         and write its bundle to FILE, exactly as 'bundle make --index' would\n"
+    "         (verified first; never overwriting); --json then adds what was written.\n"
+    "         --timeout bounds the wait (1..86400 seconds, default 300): past it, exit\n"
+    "         1 (SP_ERR_NOT_FOUND) naming the index and the time waited.\n"
     "make     Build the bundle a device consumes: the logged copy of STATEMENT, its\n"
     "         inclusion proof and the log's newest witness-cosigned checkpoint, as a C2SP\n"
     "         tlog-proof.  URL|DIR is the log's prefix or a directory written by\n"
@@ -49,17 +58,123 @@ static uint8_t bundle_buf[SP_MAX_BUNDLE_BYTES + 1];
 static sp_bundle_work work;
 static sp_bundle_report report;
 
-static int bundle_publish(const char *log, int json, const char *input)
+/* How long bundle publish --out waits for a cosigned checkpoint by default, and at most. */
+#define PUBLISH_WAIT_DEFAULT 300u
+#define PUBLISH_WAIT_MAX 86400u
+
+/* What a bundle that was written holds, on stderr, and with --json as one object (with
+ * the log index first when the bundle came from bundle publish). */
+static void report_written(const char *out, const sp_bundle_made *made, int json)
+{
+    char when[SP_UTC_BYTES];
+    fprintf(stderr, "bundle: epoch %llu at index %llu of %llu, %u witnesses, attested %s\n",
+            (unsigned long long)made->statement.epoch, (unsigned long long)made->index,
+            (unsigned long long)made->tree_size,
+            (unsigned)__builtin_popcount(made->witnesses.cosigned),
+            sp_utc_format(when, made->witnesses.quorum_time));
+    if (!json)
+        return;
+    dacc_json j;
+    cli_json_begin(&j);
+    dacc_json_key(&j, "index");
+    dacc_json_uint(&j, made->index);
+    dacc_json_key(&j, "out");
+    dacc_json_string(&j, out);
+    dacc_json_key(&j, "epoch");
+    dacc_json_uint(&j, made->statement.epoch);
+    dacc_json_key(&j, "tree_size");
+    dacc_json_uint(&j, made->tree_size);
+    dacc_json_key(&j, "witnesses");
+    dacc_json_uint(&j, (uint64_t)__builtin_popcount(made->witnesses.cosigned));
+    dacc_json_key(&j, "attested_time");
+    dacc_json_uint(&j, made->witnesses.quorum_time);
+    cli_json_end(&j);
+}
+
+/* The one way a made bundle is saved: FILE, never overwriting, atomically. */
+static int save_bundle(const char *out, size_t len, const sp_bundle_made *made, int json)
+{
+    sp_err e = sp_file_write_atomic(out, bundle_buf, len, 0644, 0);
+    if (e != SP_OK)
+        return cli_error(e, out, 0, NULL);
+    report_written(out, made, json);
+    return EXIT_OK;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Wait until a cosigned checkpoint of the log covers entry `index` (which must be note
+ * itself), then build, verify and save its bundle.  Polls the log's checkpoint with a
+ * backoff from 0.2 s doubling to 5 s, until `timeout` seconds have passed. */
+static int publish_wait(const char *log, const uint8_t *note, size_t len, uint64_t index,
+                        uint64_t timeout, const char *out, int json, const char *input)
+{
+    sp_bundle_made made;
+    const char *what = NULL;
+    size_t bundle_len = 0;
+    double start = now_s(), delay = 0.2;
+    for (;;) {
+        sp_err e = sp_bundle_make(&policy, log, note, len, index, &work, bundle_buf,
+                                  sizeof bundle_buf, &bundle_len, &made, &what);
+        if (e == SP_OK)
+            return save_bundle(out, bundle_len, &made, json);
+        /* Only "not covered yet" is worth waiting for: no cosigned checkpoint at all, or
+         * one older than the entry.  Anything else (the entry at index is not this
+         * statement, a checkpoint the policy refuses, a broken tile) will not change. */
+        if (e != SP_ERR_NOT_FOUND || made.tree_size > index)
+            return cli_error(e, e == SP_ERR_NOT_FOUND ? input : log, 0, "index %llu: %s",
+                             (unsigned long long)index, what);
+        double waited = now_s() - start;
+        if (waited >= (double)timeout)
+            return cli_error(e, input, 0,
+                             "index %llu: no cosigned checkpoint of %s covers it after "
+                             "waiting %.0f s (the newest has %llu entries); --timeout %llu",
+                             (unsigned long long)index, log, waited,
+                             (unsigned long long)made.tree_size, (unsigned long long)timeout);
+        if (delay > (double)timeout - waited)
+            delay = (double)timeout - waited;
+        struct timespec ts = {(time_t)delay, (long)((delay - (double)(time_t)delay) * 1e9)};
+        nanosleep(&ts, NULL);
+        delay = delay * 2 > 5.0 ? 5.0 : delay * 2;
+    }
+}
+
+static int bundle_publish(const char *policy_path, const char *log, const char *out,
+                          const char *timeout_text, int json, const char *input)
 {
     static uint8_t note[SP_MAX_NOTE_BYTES + 1];
     char reply[1024];
     size_t len = 0;
+    uint64_t timeout = PUBLISH_WAIT_DEFAULT;
     int status = 0, rc;
 
     if (log == NULL || input == NULL)
         return cli_usage("bundle publish needs --log URL and a STATEMENT");
+    if (out != NULL && policy_path == NULL)
+        return cli_usage("bundle publish --out needs --policy POLICY (to check the bundle "
+                         "as a device would)");
+    if (timeout_text != NULL && out == NULL)
+        return cli_usage("bundle publish --timeout bounds the wait for --out FILE; give "
+                         "--out too");
+    if (timeout_text != NULL &&
+        (rc = cli_number_range(timeout_text, 1, PUBLISH_WAIT_MAX, &timeout, "--timeout")))
+        return rc;
+    if (policy_path != NULL &&
+        (rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes, &len)))
+        return rc;
     if ((rc = cli_read(input, note, sizeof note, &len, &cli_note_input)) != 0)
         return rc;
+    /* Refuse before sending what no device would accept (the log would refuse most of it
+     * too, but only after the round trip, and without naming the rule). */
+    if (policy_path != NULL && (rc = cli_statement_meets(&policy, note, len, input)) != 0)
+        return rc;
+    if (out != NULL && sp_file_exists(out))
+        return cli_error(SP_ERR_EXISTS, out, 0, "refusing to overwrite");
     sp_err e = sp_log_submit(log, note, len, 30000, &status, reply, sizeof reply);
     if (e != SP_OK)
         return cli_error(e, log, 0, "log unreachable");
@@ -72,6 +187,11 @@ static int bundle_publish(const char *log, int json, const char *input)
     uint64_t index;
     if (cli_number(reply, UINT64_MAX, &index, "the log's index") != EXIT_OK)
         return EXIT_IO;
+    if (out != NULL) {
+        fprintf(stderr, "logged at index %llu; waiting for a cosigned checkpoint\n",
+                (unsigned long long)index);
+        return publish_wait(log, note, len, index, timeout, out, json, input);
+    }
     if (json) {
         dacc_json j;
         cli_json_begin(&j);
@@ -89,7 +209,6 @@ static int bundle_make(const char *policy_path, const char *log, const char *ind
 {
     static uint8_t note[SP_MAX_NOTE_BYTES + 1];
     sp_bundle_made made;
-    char when[SP_UTC_BYTES];
     uint64_t index = UINT64_MAX;
     size_t len = 0, bundle_len = 0;
     const char *what = NULL;
@@ -126,32 +245,7 @@ static int bundle_make(const char *policy_path, const char *log, const char *ind
         fwrite(bundle_buf, 1, bundle_len, stdout);
         return EXIT_OK;
     }
-    e = sp_file_write_atomic(out, bundle_buf, bundle_len, 0644, 0);
-    if (e != SP_OK)
-        return cli_error(e, out, 0, NULL);
-    fprintf(stderr, "bundle: epoch %llu at index %llu of %llu, %u witnesses, attested %s\n",
-            (unsigned long long)made.statement.epoch, (unsigned long long)made.index,
-            (unsigned long long)made.tree_size,
-            (unsigned)__builtin_popcount(made.witnesses.cosigned),
-            sp_utc_format(when, made.witnesses.quorum_time));
-    if (json) {
-        dacc_json j;
-        cli_json_begin(&j);
-        dacc_json_key(&j, "out");
-        dacc_json_string(&j, out);
-        dacc_json_key(&j, "epoch");
-        dacc_json_uint(&j, made.statement.epoch);
-        dacc_json_key(&j, "index");
-        dacc_json_uint(&j, made.index);
-        dacc_json_key(&j, "tree_size");
-        dacc_json_uint(&j, made.tree_size);
-        dacc_json_key(&j, "witnesses");
-        dacc_json_uint(&j, (uint64_t)__builtin_popcount(made.witnesses.cosigned));
-        dacc_json_key(&j, "attested_time");
-        dacc_json_uint(&j, made.witnesses.quorum_time);
-        cli_json_end(&j);
-    }
-    return EXIT_OK;
+    return save_bundle(out, bundle_len, &made, json);
 }
 
 static int bundle_verify(const char *policy_path, int json, const char *input)
@@ -192,7 +286,11 @@ int cmd_bundle(int argc, char **argv)
     const char *policy_path = NULL, *log = NULL, *index = NULL, *out = NULL, *pos[1];
     size_t npos = 0;
     int json = 0;
+    const char *timeout = NULL;
     const cli_opt publish_opts[] = {{"--log", 1, &log, NULL, NULL, NULL, 0},
+                                    {"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
+                                    {"--out", 1, &out, NULL, NULL, NULL, 0},
+                                    {"--timeout", 1, &timeout, NULL, NULL, NULL, 0},
                                     {"--json", 0, NULL, &json, NULL, NULL, 0},
                                     CLI_END};
     const cli_opt make_opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
@@ -214,7 +312,7 @@ int cmd_bundle(int argc, char **argv)
     if (sp_sodium_init() != SP_OK)
         return cli_error(SP_ERR_CRYPTO, NULL, 0, "libsodium failed to start");
     if (sub == 0 && npos == 1)
-        return bundle_publish(log, json, pos[0]);
+        return bundle_publish(policy_path, log, out, timeout, json, pos[0]);
     if (sub == 1 && npos == 1)
         return bundle_make(policy_path, log, index, out, json, pos[0]);
     if (sub == 2 && npos <= 1)

@@ -33,7 +33,7 @@ static const char policy_usage[] =
     "       softpause policy propose --policy CURRENT --new NEW [--out FILE]\n"
     "       softpause policy sign --key BODY.key [--policy CURRENT] [--previous-key OLD.pub]\n"
     "                             UPDATE\n"
-    "       softpause policy collect --policy CURRENT SIGNED...\n"
+    "       softpause policy collect --policy CURRENT [--partial] SIGNED...\n"
     "       softpause policy verify --policy CURRENT [--json] UPDATE\n"
     "\n"
     "init   Write a canonical policy (stdout, or FILE, never overwriting).  TAGS is a\n"
@@ -64,7 +64,9 @@ static const char policy_usage[] =
     "         lower version.  --previous-key: a re-keyed body's old verifier key, whose\n"
     "         signing records (statements and updates) the new key takes over first.\n"
     "collect  Merge signed copies of one update: lines valid under either policy, one per\n"
-    "         key; prints whether each quorum is met.\n"
+    "         key; prints whether each quorum is met.  An update a device would refuse\n"
+    "         (a quorum short, a new key unsigned) is refused, exit 1, naming the unmet\n"
+    "         rule, unless --partial (collecting in stages: written anyway, exit 0).\n"
     "verify   Check a signed update as a device would (without its publication): exit 0\n"
     "         if accepted; each line's status under each policy.\n";
 
@@ -662,7 +664,9 @@ static const char *met(const sp_quorum_report *r)
     return r->failed_rule == UINT32_MAX && r->distinct_keys > 0 ? "met" : "not met";
 }
 
-static int policy_collect(const char *cur_path, const char **files, size_t n)
+static int carried_policy(const uint8_t *note, size_t len);
+
+static int policy_collect(const char *cur_path, int partial, const char **files, size_t n)
 {
     static uint8_t out[SP_SIGNED_NOTE_CAP];
     static sp_update_report report;
@@ -679,10 +683,24 @@ static int policy_collect(const char *cur_path, const char **files, size_t n)
      * they did for every copy. */
     sp_err e = sp_update_verify(&policy, out, out_len, sp_sodium_crypto(), &work, &result,
                                 &report, NULL);
+    /* An update no device would accept is an error unless --partial (collecting in
+     * stages): name the unmet rule of the quorum that falls short. */
+    if (e != SP_OK && !partial) {
+        char rule[CLI_RULE_TEXT];
+        if (e == SP_ERR_UPDATE_OLD_QUORUM && report.current.failed_rule < policy.rule_count)
+            return cli_error(e, "collected update", 0, "the current policy's %s",
+                             cli_rule_unmet(rule, &policy, report.current.failed_rule));
+        if (e == SP_ERR_UPDATE_NEW_QUORUM && carried_policy(out, out_len) &&
+            report.next.failed_rule < next_policy.rule_count)
+            return cli_error(e, "collected update", 0, "the new policy's %s",
+                             cli_rule_unmet(rule, &next_policy, report.next.failed_rule));
+        return cli_error(e, "collected update", 0, NULL);
+    }
     fwrite(out, 1, out_len, stdout);
-    fprintf(stderr, "collected %u signatures (current quorum %s, new quorum %s)\n",
+    fprintf(stderr, "collected %u signatures (current quorum %s, new quorum %s)%s\n",
             (unsigned)res.merged, e == SP_ERR_UPDATE_OLD_QUORUM ? "not met" : met(&report.current),
-            e == SP_ERR_UPDATE_NEW_QUORUM ? "not met" : met(&report.next));
+            e == SP_ERR_UPDATE_NEW_QUORUM ? "not met" : met(&report.next),
+            e == SP_OK ? "" : "; a device would refuse it yet (--partial)");
     return EXIT_OK;
 }
 
@@ -769,7 +787,7 @@ static int policy_update_command(int sub, int argc, char **argv, const char *nam
     const char *cur = NULL, *new_path = NULL, *out = NULL, *key = NULL, *previous = NULL;
     const char *pos[64];
     size_t npos;
-    int json = 0;
+    int json = 0, partial = 0;
     const cli_opt propose_opts[] = {{"--policy", 1, &cur, NULL, NULL, NULL, 0},
                                     {"--new", 1, &new_path, NULL, NULL, NULL, 0},
                                     {"--out", 1, &out, NULL, NULL, NULL, 0},
@@ -778,7 +796,9 @@ static int policy_update_command(int sub, int argc, char **argv, const char *nam
                                  {"--policy", 1, &cur, NULL, NULL, NULL, 0},
                                  {"--previous-key", 1, &previous, NULL, NULL, NULL, 0},
                                  CLI_END};
-    const cli_opt collect_opts[] = {{"--policy", 1, &cur, NULL, NULL, NULL, 0}, CLI_END};
+    const cli_opt collect_opts[] = {{"--policy", 1, &cur, NULL, NULL, NULL, 0},
+                                    {"--partial", 0, NULL, &partial, NULL, NULL, 0},
+                                    CLI_END};
     const cli_opt verify_opts[] = {{"--policy", 1, &cur, NULL, NULL, NULL, 0},
                                    {"--json", 0, NULL, &json, NULL, NULL, 0},
                                    CLI_END};
@@ -792,7 +812,7 @@ static int policy_update_command(int sub, int argc, char **argv, const char *nam
     if (sub == 5 && npos <= 1)
         return policy_sign(key, cur, previous, npos ? pos[0] : NULL);
     if (sub == 6)
-        return policy_collect(cur, pos, npos);
+        return policy_collect(cur, partial, pos, npos);
     if (sub == 7 && npos <= 1)
         return policy_verify(cur, json, npos ? pos[0] : NULL);
     return cli_bad_args(policy_usage);

@@ -16,7 +16,7 @@
 static const char statement_usage[] =
     "usage: softpause statement new --policy POLICY --epoch N --mode run|throttle:PERMILLE|pause\n"
     "                               [--allow-future] [--json]\n"
-    "       softpause statement collect [--policy POLICY] [--json] SIGNED...\n"
+    "       softpause statement collect [--policy POLICY] [--partial] [--json] SIGNED...\n"
     "       softpause statement verify --policy POLICY [--json] STATEMENT\n"
     "\n"
     "new      Print the statement text for epoch N (start = genesis + N x epoch-length).\n"
@@ -26,7 +26,11 @@ static const char statement_usage[] =
     "collect  Merge signed copies of one statement into one note.  Every line is\n"
     "         verified against the policy; only valid lines are kept, one per key.\n"
     "         Copies with different texts are refused.  POLICY defaults to\n"
-    "         $SOFTPAUSE_POLICY.  --json: the note (\"note\") and the counts.\n"
+    "         $SOFTPAUSE_POLICY.  A merged note that does not meet the policy (as a\n"
+    "         device checks it) is refused, exit 1, naming the unmet rule, unless\n"
+    "         --partial (collecting in stages: written anyway, exit 0, its shortfall\n"
+    "         noted on stderr).  --json: the note (\"note\"), the counts and\n"
+    "         \"meets_policy\".\n"
     "verify   Check a signed statement as a device would: syntax, deployment, policy\n"
     "         hash, epoch and start, and the quorum rules (each distinct key counted once;\n"
     "         invalid and unknown lines ignored and reported).  Exit 0 if accepted.\n";
@@ -148,7 +152,40 @@ int cli_collect(const sp_policy *p, int update, const char **files, size_t n, ui
     return EXIT_OK;
 }
 
-static int statement_collect(const char *policy_path, int json, const char **files, size_t n)
+/* Whether a collected note meets the policy, for --partial's report (nothing printed). */
+static int statement_meets_quietly(const uint8_t *note, size_t len)
+{
+    static sp_note work;
+    sp_quorum_report report;
+    sp_statement st;
+    return sp_statement_verify(&policy, note, len, sp_sodium_crypto(), &work, &st, &report,
+                               NULL) == SP_OK;
+}
+
+int cli_statement_meets(const sp_policy *p, const uint8_t *note, size_t len, const char *where)
+{
+    static sp_note work;
+    sp_quorum_report report;
+    sp_statement st;
+    char rule[CLI_RULE_TEXT];
+    uint32_t line = 0;
+
+    memset(&report, 0, sizeof report);
+    sp_err e = sp_statement_verify(p, note, len, sp_sodium_crypto(), &work, &st, &report, &line);
+    if (e == SP_OK)
+        return EXIT_OK;
+    int rc = report.failed_rule < p->rule_count
+                 ? cli_error(e, where, line, "valid signatures from %u of %u policy keys; %s",
+                             (unsigned)report.distinct_keys, (unsigned)p->signer_count,
+                             cli_rule_unmet(rule, p, report.failed_rule))
+                 : cli_error(e, where, line, NULL);
+    if (!cli_json_mode())
+        cli_print_report(stderr, p, note, len, &report);
+    return rc;
+}
+
+static int statement_collect(const char *policy_path, int json, int partial, const char **files,
+                             size_t n)
 {
     static uint8_t out[SP_SIGNED_NOTE_CAP];
     size_t out_len, len;
@@ -166,6 +203,10 @@ static int statement_collect(const char *policy_path, int json, const char **fil
         return rc;
     if ((rc = cli_collect(&policy, 0, files, n, out, sizeof out, &out_len, &res)) != EXIT_OK)
         return rc;
+    /* A merged note that no device would accept is an error unless asked for (a body
+     * collecting in stages): then the statement is written and its shortfall noted. */
+    if (!partial && (rc = cli_statement_meets(&policy, out, out_len, "collected note")) != 0)
+        return rc;
     if (json) {
         dacc_json j;
         cli_json_begin(&j);
@@ -179,13 +220,20 @@ static int statement_collect(const char *policy_path, int json, const char **fil
         dacc_json_uint(&j, res.invalid);
         dacc_json_key(&j, "unknown");
         dacc_json_uint(&j, res.unknown);
+        dacc_json_key(&j, "meets_policy"); /* false only with --partial */
+        dacc_json_bool(&j, !partial || statement_meets_quietly(out, out_len));
         cli_json_end(&j);
     } else {
         fwrite(out, 1, out_len, stdout);
     }
-    fprintf(stderr, "collected %u signatures (dropped: %u duplicate, %u invalid, %u unknown)\n",
+    fprintf(stderr,
+            "collected %u signatures (dropped: %u duplicate, %u invalid, %u unknown)%s\n",
             (unsigned)res.merged, (unsigned)res.duplicates, (unsigned)res.invalid,
-            (unsigned)res.unknown);
+            (unsigned)res.unknown,
+            !partial ? ""
+            : statement_meets_quietly(out, out_len)
+                ? "; it meets the policy"
+                : "; it does NOT meet the policy yet (--partial)");
     return EXIT_OK;
 }
 
@@ -328,7 +376,7 @@ int cmd_statement(int argc, char **argv)
 {
     const char *policy_path = NULL, *epoch = NULL, *mode = NULL, *pos[MAX_COLLECT];
     size_t npos;
-    int json = 0, allow_future = 0;
+    int json = 0, allow_future = 0, partial = 0;
     const cli_opt new_opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
                                 {"--epoch", 1, &epoch, NULL, NULL, NULL, 0},
                                 {"--mode", 1, &mode, NULL, NULL, NULL, 0},
@@ -337,6 +385,7 @@ int cmd_statement(int argc, char **argv)
                                 CLI_END};
     const cli_opt collect_opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
                                     {"--json", 0, NULL, &json, NULL, NULL, 0},
+                                    {"--partial", 0, NULL, &partial, NULL, NULL, 0},
                                     CLI_END};
     const cli_opt verify_opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
                                    {"--json", 0, NULL, &json, NULL, NULL, 0},
@@ -354,7 +403,7 @@ int cmd_statement(int argc, char **argv)
     if (sub == 0 && npos == 0)
         return statement_new(policy_path, epoch, mode, allow_future, json);
     if (sub == 1)
-        return statement_collect(policy_path, json, pos, npos);
+        return statement_collect(policy_path, json, partial, pos, npos);
     if (sub == 2 && npos <= 1)
         return statement_verify(policy_path, json, npos ? pos[0] : NULL);
     return cli_bad_args(statement_usage);
