@@ -381,18 +381,22 @@ fail:
 
 /* ---- apply -------------------------------------------------------------------------- */
 
-/* Freshness by quorum-attested time (device.h): the freeze and fast-forward defences. */
+/* Freshness by quorum-attested time (device.h): the freeze and fast-forward defences.  The
+ * bounds are sp_epoch_window_of's, the same numbers `softpause epoch` shows: refused as
+ * stale once T_att passes frozen_after; as too far ahead while T_att is before
+ * ahead_before (start - epoch-length; epoch 0 never), which is the same as epoch >
+ * floor((T_att - genesis) / epoch-length) + 1. */
 static sp_err check_attested_time(const sp_device *dev, const sp_statement *st)
 {
-    const sp_policy *p = &dev->policy;
+    sp_epoch_window w;
     uint64_t t = dev->attested_ram;
-    uint64_t newest;
+    sp_err e = sp_epoch_window_of(&dev->policy, st->epoch, &w);
 
-    /* start <= 2^53, epoch_length <= 2^32, max_staleness <= one year: no overflow. */
-    if (st->start + p->epoch_length + p->max_staleness < t)
+    if (e != SP_OK) /* (the statement's start was checked against the same rule) */
+        return e;
+    if (w.frozen_after < t)
         return SP_ERR_DEV_FROZEN;
-    newest = t >= p->genesis ? (t - p->genesis) / p->epoch_length + 1u : 0u;
-    if (st->epoch > newest)
+    if (t < w.ahead_before)
         return SP_ERR_DEV_FAST_FORWARD;
     return SP_OK;
 }
