@@ -16,9 +16,7 @@ set -u
 cli_setup "cli contract" sp-contract
 cli_require "$SP"
 export SOFTPAUSE_STATE_DIR="$T/state" # signing records (never the user's home)
-if ! command -v python3 > /dev/null 2>&1; then
-    echo "$SUITE: skipped (python3 not installed)"; cli_finish
-fi
+cli_need skipped python3
 # json_ok EXPR FILE: FILE is exactly one JSON object d (one line) and the Python EXPR holds.
 json_ok() {
     python3 - "$1" "$2" <<'PY' 2> /dev/null

@@ -9,9 +9,7 @@ set -u
 . tests/support/cli_lib.sh
 cli_setup "epoch" sp-epoch
 cli_require "$SP"
-if ! command -v python3 > /dev/null 2>&1; then
-    echo "$SUITE: skipped (python3 not installed)"; cli_finish
-fi
+cli_need skipped python3
 # jcheck NAME EXPR: stdout is exactly one JSON object d (one line) and the Python EXPR holds.
 jcheck() {
     if python3 - "$2" "$T/out" <<'PY' 2> /dev/null; then ok; else bad "$1: '$2' on $(head -c 300 "$T/out")"; fi

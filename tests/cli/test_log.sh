@@ -8,9 +8,7 @@ set -u
 . tests/support/cli_lib.sh
 cli_setup "log cli" sp-log
 cli_require "$SP"
-if ! command -v curl > /dev/null 2>&1; then
-    echo "$SUITE: skipped (curl not installed)"; cli_finish
-fi
+cli_need skipped curl
 
 test_keys
 witness_policy "$LOGKEY.pub" "$K" http://127.0.0.1:9 http://127.0.0.1:9 http://127.0.0.1:9 \

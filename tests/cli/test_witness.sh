@@ -56,9 +56,7 @@ expect_err SP_ERR_NOTE_NO_SIGNATURES "--init-from junk names the file" $SP witne
 contains "the file is named" "signature lines: $T/junk" "$T/err"
 if [ ! -e "$T/w.db" ]; then ok; else bad "a refused --init-from creates no database"; fi
 
-if ! command -v curl > /dev/null 2>&1 || ! command -v openssl > /dev/null 2>&1; then
-    echo "$SUITE: serving tests skipped (curl or openssl not installed)"; cli_finish
-fi
+cli_need "serving tests skipped" curl openssl
 
 # ---- witness serve over HTTP ----------------------------------------------------------------
 # checkpoint SIZE ROOT64 KEY -> $T/cp: a checkpoint note for log.example signed by KEY

@@ -82,6 +82,17 @@ cli_require() {
     if [ ! -x "$1" ]; then echo "FAIL $SUITE: $1 not built"; echo "0 1" >> "${SP_TALLY_FILE:-/dev/null}"; exit 1; fi
 }
 
+# cli_need WHAT TOOL...: end the suite here (its checks so far counted) unless every TOOL
+# is installed; WHAT names what is skipped ("skipped", "serving tests skipped").
+cli_need() {
+    what=$1; shift
+    for tool in "$@"; do
+        if ! command -v "$tool" > /dev/null 2>&1; then
+            echo "$SUITE: $what ($tool not installed)"; cli_finish
+        fi
+    done
+}
+
 # test_keys: the keys of a log test in K=$T/keys: bodies mil-a, mil-b (military) and
 # civ-a (civil), the log's key LOGKEY (log.test.example/log) and cosigners w1..w3.test.example.
 test_keys() {
