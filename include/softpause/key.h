@@ -79,6 +79,12 @@ SP_MUST_CHECK sp_err sp_vkey_parse_typed(sp_vkey *out, const char *text, size_t 
 /* Encode a verifier key (its type byte is key->alg) (no NUL written). */
 SP_MUST_CHECK sp_err sp_vkey_format(const sp_vkey *key, char *out, size_t cap, size_t *out_len);
 
+/* 1 when text[0..len) is the one spelling sp_vkey_format writes for key, else 0.  The key
+ * parser accepts what Go accepts (an upper-case key ID among them); a canonical document
+ * (policy, deployment witness policy) admits only this spelling, or one document would have
+ * two hashes. */
+SP_MUST_CHECK int sp_vkey_spelled_canonically(const sp_vkey *key, const char *text, size_t len);
+
 /* Parse the syntax of a signer key.  Errors as sp_vkey_parse, plus SP_ERR_KEY_NOT_PRIVATE. */
 SP_MUST_CHECK sp_err sp_skey_parse_fields(sp_skey_fields *out, const char *text, size_t len);
 

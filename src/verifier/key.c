@@ -247,6 +247,17 @@ sp_err sp_vkey_format(const sp_vkey *key, char *out, size_t cap, size_t *out_len
     return SP_OK;
 }
 
+int sp_vkey_spelled_canonically(const sp_vkey *key, const char *text, size_t len)
+{
+    char canon[SP_MAX_VKEY_TEXT];
+    size_t canon_len = 0;
+
+    if (key == NULL || (text == NULL && len != 0))
+        return 0;
+    return sp_vkey_format(key, canon, sizeof canon, &canon_len) == SP_OK && canon_len == len &&
+           memcmp(canon, text, len) == 0;
+}
+
 sp_err sp_skey_parse_fields(sp_skey_fields *out, const char *text, size_t len)
 {
     return sp_skey_parse_fields_typed(out, text, len, SP_KEY_ALG_ED25519);

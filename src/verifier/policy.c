@@ -443,15 +443,8 @@ SP_NOINLINE static sp_err parse_signer(sp_policy *p, const uint8_t *line, size_t
     e = sp_vkey_parse(&s->key, (const char *)key.p, key.n, crypto);
     if (e != SP_OK)
         return e;
-    /* The key parser accepts what Go accepts (e.g. an upper-case key ID); a policy admits
-     * only the one spelling sp_vkey_format writes, or one policy would have two hashes. */
-    {
-        char canon[SP_MAX_VKEY_TEXT];
-        size_t canon_len = 0;
-        if (sp_vkey_format(&s->key, canon, sizeof canon, &canon_len) != SP_OK ||
-            canon_len != key.n || memcmp(canon, key.p, key.n) != 0)
-            return SP_ERR_POLICY_NOT_CANONICAL;
-    }
+    if (!sp_vkey_spelled_canonically(&s->key, (const char *)key.p, key.n))
+        return SP_ERR_POLICY_NOT_CANONICAL;
     /* A ',' in a key name would make "rule k signers a,b" ambiguous. */
     if (name_has_comma(&s->key))
         return SP_ERR_POLICY_FORMAT;

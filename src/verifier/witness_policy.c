@@ -413,8 +413,8 @@ static sp_err new_name(const sp_wpolicy *wp, const tok *t, char name[SP_MAX_NAME
 }
 
 /* The rest of a log or witness line: "<vkey> [<url>]", nothing after. */
-static sp_err key_and_url(line_cursor *c, uint8_t alg, sp_vkey *key, char *url,
-                          const sp_crypto *crypto)
+static sp_err key_and_url(line_cursor *c, uint8_t alg, uint32_t mode, sp_vkey *key,
+                          char *url, const sp_crypto *crypto)
 {
     tok t;
     sp_err e;
@@ -422,6 +422,11 @@ static sp_err key_and_url(line_cursor *c, uint8_t alg, sp_vkey *key, char *url,
     if (!next_item(c, &t))
         return SP_ERR_POLICY_FORMAT;
     e = sp_vkey_parse_typed(key, (const char *)t.p, t.n, alg, crypto);
+    /* A file-mode policy is the operator's own text; the deployment's copy must have one
+     * spelling per key, or one policy would have two hashes. */
+    if (e == SP_OK && mode == SP_WPOLICY_CANONICAL &&
+        !sp_vkey_spelled_canonically(key, (const char *)t.p, t.n))
+        e = SP_ERR_POLICY_NOT_CANONICAL;
     if (e == SP_OK && next_item(c, &t))
         e = take_url(url, &t);
     if (e == SP_OK && next_item(c, &t))
@@ -429,7 +434,8 @@ static sp_err key_and_url(line_cursor *c, uint8_t alg, sp_vkey *key, char *url,
     return e;
 }
 
-SP_NOINLINE static sp_err parse_log(sp_wpolicy *wp, line_cursor *c, const sp_crypto *crypto)
+SP_NOINLINE static sp_err parse_log(sp_wpolicy *wp, line_cursor *c, uint32_t mode,
+                                    const sp_crypto *crypto)
 {
     sp_wlog *l;
     sp_err e;
@@ -437,7 +443,7 @@ SP_NOINLINE static sp_err parse_log(sp_wpolicy *wp, line_cursor *c, const sp_cry
     if (wp->log_count == SP_MAX_LOGS)
         return SP_ERR_POLICY_LIMIT;
     l = &wp->logs[wp->log_count];
-    e = key_and_url(c, SP_KEY_ALG_ED25519, &l->key, l->url, crypto);
+    e = key_and_url(c, SP_KEY_ALG_ED25519, mode, &l->key, l->url, crypto);
     if (e != SP_OK) {
         memset(l, 0, sizeof *l);
         return e;
@@ -446,7 +452,7 @@ SP_NOINLINE static sp_err parse_log(sp_wpolicy *wp, line_cursor *c, const sp_cry
     return SP_OK;
 }
 
-SP_NOINLINE static sp_err parse_witness(sp_wpolicy *wp, line_cursor *c,
+SP_NOINLINE static sp_err parse_witness(sp_wpolicy *wp, line_cursor *c, uint32_t mode,
                                         const sp_crypto *crypto)
 {
     sp_witness *w;
@@ -460,7 +466,7 @@ SP_NOINLINE static sp_err parse_witness(sp_wpolicy *wp, line_cursor *c,
         return SP_ERR_POLICY_FORMAT;
     e = new_name(wp, &name, w->name);
     if (e == SP_OK)
-        e = key_and_url(c, SP_KEY_ALG_COSIGNER, &w->key, w->url, crypto);
+        e = key_and_url(c, SP_KEY_ALG_COSIGNER, mode, &w->key, w->url, crypto);
     if (e != SP_OK) {
         memset(w, 0, sizeof *w);
         return e;
@@ -631,9 +637,9 @@ SP_NOINLINE static sp_err parse_line(sp_wpolicy *wp, line_cursor *c, uint32_t mo
     *last_kind = kind;
     switch (kind) {
     case KIND_LOG:
-        return parse_log(wp, c, crypto);
+        return parse_log(wp, c, mode, crypto);
     case KIND_WITNESS:
-        return parse_witness(wp, c, crypto);
+        return parse_witness(wp, c, mode, crypto);
     case KIND_GROUP:
         return parse_group(wp, c, mode);
     default:

@@ -318,20 +318,56 @@ static void test_key_errors_pass_through(void)
     VARIANT(W.keys[2].vkey, bad, SP_ERR_KEY_ID, 11);
 }
 
-/* Found by fuzz_policy: an upper-case key ID is a valid key (Go reads it) but not the
- * canonical spelling, so the policy would have two encodings and two hashes. */
+/* Upper-case the hex letters of the key ID in the vkey text at v ("name+id+..."); 1 when
+ * at least one letter changed. */
+static int upper_key_id(char *v)
+{
+    char *id = strchr(v, '+');
+    int changed = 0;
+    if (id == NULL)
+        return 0;
+    for (int i = 1; i <= 8; i++)
+        if (id[i] >= 'a' && id[i] <= 'f') {
+            id[i] = (char)(id[i] - 'a' + 'A');
+            changed = 1;
+        }
+    return changed;
+}
+
+/* Found by fuzz_policy (twice): an upper-case key ID is a valid key (Go reads it) but not
+ * the canonical spelling, so the policy would have two encodings and two hashes.  Signer
+ * keys, the log key and the witness keys of the witness block are all held to it. */
 static void test_key_must_be_canonical(void)
 {
-    char upper[512];
-    size_t at = strlen("mil-alpha.example+");
-    strcpy(upper, W.keys[PF_MIL_A].vkey);
-    for (size_t i = at; i < at + 8; i++)
-        if (upper[i] >= 'a' && upper[i] <= 'f')
-            upper[i] = (char)(upper[i] - 'a' + 'A');
-    if (strcmp(upper, W.keys[PF_MIL_A].vkey) != 0)
-        VARIANT(W.keys[PF_MIL_A].vkey, upper, SP_ERR_POLICY_NOT_CANONICAL, 11);
-    else
-        CHECK(0); /* the fixture key ID has no hex letter: pick another */
+    static const struct {
+        const char *line_start; /* the policy line whose first vkey is mutated */
+        uint32_t line;
+    } at[] = {{"signer mil-alpha ", 11}, {"\nlog ", 16},         {"\nwitness w1 ", 17},
+              {"\nwitness w2 ", 18},     {"\nwitness w3 ", 19}};
+    int tried = 0;
+
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        char from[512], to[512];
+        const char *line = strstr(W.policy_text, at[i].line_start), *v, *end;
+        CHECK(line != NULL);
+        if (line == NULL)
+            continue;
+        v = strchr(line + strlen(at[i].line_start) - 1, '+');
+        while (v > line && v[-1] != ' ')
+            v--; /* back to the start of the vkey token */
+        end = strpbrk(v, " \n");
+        CHECK(end != NULL && (size_t)(end - v) < sizeof from);
+        if (end == NULL || (size_t)(end - v) >= sizeof from)
+            continue;
+        memcpy(from, v, (size_t)(end - v));
+        from[end - v] = '\0';
+        strcpy(to, from);
+        if (!upper_key_id(to))
+            continue; /* this fixture key ID has no hex letter */
+        tried++;
+        VARIANT(from, to, SP_ERR_POLICY_NOT_CANONICAL, at[i].line);
+    }
+    CHECK(tried >= 3); /* the fixture keys give letters to most IDs */
 }
 
 static void replace_signer_key(char *text, size_t cap, int i, const char *new_vkey)
