@@ -32,6 +32,7 @@
 #include "softpause/policy.h"
 #include "softpause/statement.h"
 #include "softpause/tlog_proof.h"
+#include "softpause/update.h"
 
 /* Caller-allocated scratch: too large for a firmware stack. */
 typedef struct sp_bundle_work {
@@ -58,5 +59,32 @@ SP_MUST_CHECK sp_err sp_bundle_verify(const sp_policy *policy, const uint8_t *bu
                                       size_t len, const sp_crypto *crypto,
                                       sp_bundle_work *work, sp_statement *out,
                                       sp_bundle_report *report, uint32_t *err_line);
+
+/* What a logged leaf is, by its header's type token alone (nothing else is checked): a
+ * device dispatches on it (protocol.md section 18).  Anything that is not a policy update
+ * takes the statement path, where sp_statement_verify names what is wrong with it. */
+typedef enum sp_leaf_kind {
+    SP_LEAF_STATEMENT = 1, /* "softpause/v1 authorisation ..." and everything unknown */
+    SP_LEAF_UPDATE = 2     /* "softpause/v1 policy-update ..." */
+} sp_leaf_kind;
+
+sp_leaf_kind sp_leaf_kind_of(const uint8_t *text, size_t len);
+
+/* Decode the bundle's envelope far enough to read its leaf's kind (no signature, proof or
+ * quorum is checked: the caller then runs the matching verify).  Errors: the envelope's
+ * (SP_ERR_PROOF_*, SP_ERR_BUNDLE_NO_STATEMENT, SP_ERR_BASE64).  work as for
+ * sp_bundle_verify; it holds no pointers into `bundle` after return. */
+SP_MUST_CHECK sp_err sp_bundle_kind(const uint8_t *bundle, size_t len, sp_bundle_work *work,
+                                    sp_leaf_kind *kind);
+
+/* As sp_bundle_verify, for a bundle whose leaf is a policy update: steps 1-3 against
+ * `policy` (the CURRENT policy: its log and witness quorum prove publication), then
+ * sp_update_verify against the same policy.  On success *out holds the update header and
+ * the new policy; on failure it is zeroed.  *ureport as sp_update_verify fills it. */
+SP_MUST_CHECK sp_err sp_bundle_verify_update(const sp_policy *policy, const uint8_t *bundle,
+                                             size_t len, const sp_crypto *crypto,
+                                             sp_bundle_work *work, sp_update_result *out,
+                                             sp_update_report *ureport,
+                                             sp_bundle_report *report, uint32_t *err_line);
 
 #endif /* SOFTPAUSE_BUNDLE_H */
