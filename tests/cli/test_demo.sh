@@ -13,6 +13,7 @@ same "demo, plain: its directory is removed" "$(ls -A "$T/tmp")" ""
 if grep -q "try" "$T/out"; then bad "demo, plain: no try: lines for files that are gone"; else ok; fi
 contains "demo, plain: times are ISO 8601 UTC" "epochs from 20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:00:00Z" "$T/out"
 if grep -q " UTC" "$T/out"; then bad "demo, plain: a time not in ISO 8601"; else ok; fi
+if grep -qE '(^|[^0-9A-Za-z_])[0-9]{9,}([^0-9A-Za-z_]|$)' "$T/out"; then bad "demo, plain: a bare Unix time"; else ok; fi
 
 TMPDIR=$T/tmp run 0 "demo --keep" $SP demo --keep
 kept=$(ls -d "$T/tmp"/softpause-demo.* 2> /dev/null)

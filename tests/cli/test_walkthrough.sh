@@ -9,7 +9,8 @@
 # run); the two set-up commands (scripts/demo.sh, scripts/test.sh) are in another section.
 # Checked: the blocks succeed; keys and databases land in ~/softpause-walkthrough and
 # nothing in the clone changes (`git status --porcelain --ignored`, build folders aside);
-# the restarted witness is back on its port; no server is left running.
+# the restarted witness is back on its port; no time is shown in Unix seconds outside
+# --json; no server is left running.
 . tests/support/cli_lib.sh
 cli_setup "walkthrough" walkthrough
 cli_require "$SP"
@@ -96,6 +97,13 @@ same "restarted w1 listens on its port" "$(cat "$WALK/w1.port" 2> /dev/null)" "$
 same "w1 announced on the same URL twice" \
     "$(grep -c "witness: listening on http://127.0.0.1:$((PORT_BASE + 1))" "$T/out")" 2
 contains "the bundle was published and applied" "allowance set to" "$T/out"
+
+# Times in human form: outside --json (a line that is a JSON object), a Unix time (9 digits
+# or more) appears only in parentheses after the same time in ISO 8601 UTC.
+bare=$(cat "$T/out" "$T/err" | grep -v '^{' | sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z +\([0-9]+\)//g' |
+       grep -E '(^|[^0-9A-Za-z_])[0-9]{9,}([^0-9A-Za-z_]|$)' || true)
+same "no bare Unix time shown to people" "$bare" ""
+contains "device status --json: attested time in Unix seconds" '"attested_time":[0-9]\{10\}' "$T/out"
 
 # No server outlives the walkthrough (given a moment to stop; a zombie has stopped).
 running() { kill -0 "$1" 2> /dev/null && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2> /dev/null; }
