@@ -19,7 +19,6 @@ BIN=$(cd "$(dirname "$SP")" && pwd)
 ROOT=$(pwd)
 HOME_DIR=$T/home
 WALK=$HOME_DIR/softpause-walkthrough
-mkdir -p "$HOME_DIR"
 
 # The blocks, as one script.
 awk -v bin="$BIN" '
@@ -47,12 +46,15 @@ for p in range(base, base + 4):
     s = socket.socket(); s.bind(("127.0.0.1", p)); s.close()
 EOF
 }
-PORT_BASE=
-for try in 1 2 3 4 5 6 7 8; do
-    base=$(( (($$ * 7919 + try * 104729 + $(date +%s)) % 2000) * 4 + 20000 ))
-    if ! command -v python3 > /dev/null 2>&1 || free_ports "$base"; then PORT_BASE=$base; break; fi
-done
-[ -n "$PORT_BASE" ] || PORT_BASE=$base
+# pick_ports N: set PORT_BASE to a free-looking range (try N picks another).
+pick_ports() {
+    PORT_BASE=
+    for try in 1 2 3 4 5 6 7 8; do
+        base=$(( (($$ * 7919 + ($1 * 8 + try) * 104729 + $(date +%s)) % 2000) * 4 + 20000 ))
+        if ! command -v python3 > /dev/null 2>&1 || free_ports "$base"; then PORT_BASE=$base; break; fi
+    done
+    [ -n "$PORT_BASE" ] || PORT_BASE=$base
+}
 
 # What git sees in the clone before (the build folders aside: other builds may run).
 tree_state() {
@@ -69,12 +71,20 @@ before=$(tree_state)
     echo "set -e"
     cat "$T/walkthrough.sh"
 } > "$T/run.sh"
-# Its own process group (timeout's), so that whatever it leaves behind can be stopped.
-(cd "$ROOT" && HOME=$HOME_DIR PORT_BASE=$PORT_BASE exec timeout 240 sh "$T/run.sh") \
-    > "$T/out" 2> "$T/err" &
-group=$!
-wait $group; got=$?
-env kill -TERM -- -$group 2> /dev/null
+# Its own process group (timeout's), so that whatever it leaves behind can be stopped.  A
+# port taken by someone else between the pick and the bind (tests run side by side) gets a
+# new range and a new HOME, up to three times.
+for attempt in 1 2 3; do
+    pick_ports $attempt
+    rm -rf "$HOME_DIR" && mkdir -p "$HOME_DIR"
+    (cd "$ROOT" && HOME=$HOME_DIR PORT_BASE=$PORT_BASE exec timeout 240 sh "$T/run.sh") \
+        > "$T/out" 2> "$T/err" &
+    group=$!
+    wait $group; got=$?
+    env kill -TERM -- -$group 2> /dev/null
+    [ "$got" -ne 0 ] && grep -q "in use" "$T/err" || break
+    echo "walkthrough: a port of $PORT_BASE..$((PORT_BASE + 3)) was taken; again"
+done
 record_codes "$T/err"
 if [ "$got" -eq 0 ]; then ok; else
     bad "the walkthrough's blocks: exit $got (PORT_BASE=$PORT_BASE)"
