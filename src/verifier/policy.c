@@ -227,8 +227,7 @@ static int is_witness_keyword(const sp_tok *tok)
 {
     static const char *const words[4] = {"log", "witness", "group", "quorum"};
     for (uint32_t k = 0; k < 4; k++) {
-        size_t kl = sp_text_bounded_len(words[k], 8);
-        if (tok->n == kl && memcmp(tok->p, words[k], kl) == 0)
+        if (sp_tok_is(tok, words[k], sp_text_bounded_len(words[k], 8)))
             return 1;
     }
     return 0;
@@ -237,8 +236,7 @@ static int is_witness_keyword(const sp_tok *tok)
 static uint32_t keyword_of(const sp_tok *tok)
 {
     for (uint32_t k = 0; k < KW_COUNT; k++) {
-        size_t kl = sp_text_bounded_len(keywords[k], 32);
-        if (tok->n == kl && memcmp(tok->p, keywords[k], kl) == 0)
+        if (sp_tok_is(tok, keywords[k], sp_text_bounded_len(keywords[k], 32)))
             return k;
     }
     return KW_UNKNOWN;
