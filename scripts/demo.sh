@@ -2,7 +2,8 @@
 # demo.sh -- install what is needed (scripts/setup.sh), build, and run the end-to-end demo:
 # five bodies, the policy "3 of all AND 1 of civil", weekly statements applied by a
 # simulated device, refused attacks, a throttle week, and the pause when signing stops.
-# Extra arguments go to `softpause demo` (e.g. --dir DIR to keep the files somewhere).
+# Extra arguments go to `softpause demo`: its files go to a temporary directory removed at
+# the end; --keep keeps it (and prints commands to inspect it), --dir DIR uses DIR instead.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh

@@ -13,6 +13,7 @@
 #   5. layering: src/verifier/ and the public verifier headers include only <stddef.h>,
 #      <stdint.h>, <string.h> and verifier headers -- never a host header; and the softpause
 #      and fund wings include nothing of each other.
+#   6. no import circle: the objects of the verifier archive call each other without a cycle.
 #
 # Ends with "N passed, N failed"; exit status non-zero if any check failed.
 # Run it through `make check-freestanding` (which builds the archive first); CC is taken from
@@ -59,6 +60,28 @@ if [ -f "$lib" ]; then
         pass "exemption: $(printf '%s\n' "$globals" | wc -l) global symbols, all sp_*, no test/debug/override hooks"
     else
         fail "exemption: unexpected global symbols in $lib: $odd $hooks"
+    fi
+fi
+
+# ---- 6. no import circle ------------------------------------------------------------------
+# The verifier's objects call each other along a partial order: member A needing a symbol
+# that member B defines is an edge A -> B, and tsort(1) finds any loop (issue 13: policy.c,
+# quorum.c and witness_policy.c once called each other through shared bit helpers; those
+# live in src/verifier/bits.h now).
+if [ -f "$lib" ]; then
+    edges=$(nm -A "$lib" 2>/dev/null | awk '
+        { n = split($1, a, ":"); m = a[n - 1] }
+        NF == 3 && $2 == "U" { need[m, $3] = 1; members[m] = 1 }
+        NF == 3 && $2 ~ /^[TDRB]$/ { def[$3] = m; members[m] = 1 }
+        END {
+            for (m in members) print m, m            # every member is a node
+            for (k in need) { split(k, p, SUBSEP); if ((p[2] in def) && def[p[2]] != p[1]) print p[1], def[p[2]] }
+        }')
+    loop=$(printf '%s\n' "$edges" | tsort 2>&1 > /dev/null | sed -n 's/^tsort: //p' | grep -v 'input contains a loop' | sort -u | tr '\n' ' ')
+    if [ -z "$loop" ]; then
+        pass "no import circle: the verifier's objects depend on each other without a cycle"
+    else
+        fail "import circle among the verifier's objects: $loop"
     fi
 fi
 

@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "softpause/encoding.h"
-#include "policy_internal.h"
+#include "bits.h"
 #include "text.h"
 
 _Static_assert(SP_MAX_COSIGNED_MESSAGE_BYTES >=

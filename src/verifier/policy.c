@@ -58,6 +58,7 @@
 #include "softpause/key.h"
 #include "softpause/policy.h"
 
+#include "bits.h"
 #include "policy_internal.h"
 #include "text.h"
 
@@ -98,21 +99,6 @@ static const char *const keywords[KW_COUNT] = {
 };
 
 /* ---- small shared helpers --------------------------------------------------------- */
-
-uint32_t sp_popcount32(uint32_t v)
-{
-    uint32_t n = 0;
-    while (v != 0) {
-        v &= v - 1u;
-        n++;
-    }
-    return n;
-}
-
-uint32_t sp_low_mask(uint32_t n)
-{
-    return n >= 32u ? 0xFFFFFFFFu : ((1u << n) - 1u);
-}
 
 static int is_deployment_char(uint8_t c)
 {
@@ -206,35 +192,8 @@ static int name_has_comma(const sp_vkey *key)
 
 /* ---- tokenising one line ------------------------------------------------------------
  * By the time a line is split, check_line() has proved it has no leading, trailing or
- * doubled space, so every token is non-empty and tokens are separated by exactly one ' '. */
-
-typedef struct span {
-    const uint8_t *p;
-    size_t n;
-} span;
-
-typedef struct cursor {
-    const uint8_t *p;
-    size_t n;
-    size_t pos;
-} cursor;
-
-/* Next token separated by `sep`; 0 when exhausted.  Empty tokens are returned as such. */
-static int next_token(cursor *c, uint8_t sep, span *tok)
-{
-    size_t start;
-    tok->p = c->p;
-    tok->n = 0;
-    if (c->pos > c->n)
-        return 0;
-    start = c->pos;
-    while (c->pos < c->n && c->p[c->pos] != sep)
-        c->pos++;
-    tok->p = c->p + start;
-    tok->n = c->pos - start;
-    c->pos++; /* past the separator, or to n + 1 at the end */
-    return 1;
-}
+ * doubled space, so every token is non-empty and tokens are separated by exactly one ' '
+ * (bits.h: sp_tok_split). */
 
 static uint32_t count_tokens(const uint8_t *line, size_t n)
 {
@@ -264,29 +223,27 @@ static sp_err check_line(const uint8_t *line, size_t n)
 }
 
 /* The first token of a witness-policy line (softpause/witness_policy.h). */
-static int is_witness_keyword(const span *tok)
+static int is_witness_keyword(const sp_tok *tok)
 {
     static const char *const words[4] = {"log", "witness", "group", "quorum"};
     for (uint32_t k = 0; k < 4; k++) {
-        size_t kl = sp_text_bounded_len(words[k], 8);
-        if (tok->n == kl && memcmp(tok->p, words[k], kl) == 0)
+        if (sp_tok_is(tok, words[k], sp_text_bounded_len(words[k], 8)))
             return 1;
     }
     return 0;
 }
 
-static uint32_t keyword_of(const span *tok)
+static uint32_t keyword_of(const sp_tok *tok)
 {
     for (uint32_t k = 0; k < KW_COUNT; k++) {
-        size_t kl = sp_text_bounded_len(keywords[k], 32);
-        if (tok->n == kl && memcmp(tok->p, keywords[k], kl) == 0)
+        if (sp_tok_is(tok, keywords[k], sp_text_bounded_len(keywords[k], 32)))
             return k;
     }
     return KW_UNKNOWN;
 }
 
 /* Canonical decimal <= max.  A leading zero is a canonical-form error, not a format one. */
-static sp_err parse_number(const span *tok, uint64_t max, uint64_t *out, sp_err range_err)
+static sp_err parse_number(const sp_tok *tok, uint64_t max, uint64_t *out, sp_err range_err)
 {
     sp_err e;
     *out = 0;
@@ -299,7 +256,7 @@ static sp_err parse_number(const span *tok, uint64_t max, uint64_t *out, sp_err 
     return e == SP_ERR_NUMBER_RANGE ? range_err : SP_ERR_POLICY_FORMAT;
 }
 
-static int find_tag(const sp_policy *p, const span *tok, uint32_t *index)
+static int find_tag(const sp_policy *p, const sp_tok *tok, uint32_t *index)
 {
     for (uint32_t t = 0; t < p->tag_count; t++) {
         if (bytes_eq(tok->p, tok->n, p->tags[t], sizeof p->tags[t])) {
@@ -310,7 +267,7 @@ static int find_tag(const sp_policy *p, const span *tok, uint32_t *index)
     return 0;
 }
 
-static int find_signer_by_name(const sp_policy *p, const span *tok, uint32_t *index)
+static int find_signer_by_name(const sp_policy *p, const sp_tok *tok, uint32_t *index)
 {
     for (uint32_t i = 0; i < p->signer_count; i++) {
         const sp_vkey *k = &p->signers[i].key;
@@ -327,18 +284,18 @@ static int find_signer_by_name(const sp_policy *p, const span *tok, uint32_t *in
 
 SP_NOINLINE static sp_err parse_header_field(sp_policy *p, uint32_t kw, const uint8_t *line, size_t n)
 {
-    cursor c = {line, n, 0};
-    span tok;
+    sp_tok_cursor c = {line, n, 0};
+    sp_tok tok;
     uint32_t ntok = count_tokens(line, n);
 
-    (void)next_token(&c, ' ', &tok); /* the keyword */
+    (void)sp_tok_split(&c, ' ', &tok); /* the keyword */
     switch (kw) {
     case KW_MAGIC:
         return ntok == 1 ? SP_OK : SP_ERR_POLICY_FORMAT;
     case KW_DEPLOYMENT:
         if (ntok != 2)
             return SP_ERR_POLICY_FORMAT;
-        (void)next_token(&c, ' ', &tok);
+        (void)sp_tok_split(&c, ' ', &tok);
         if (tok.n > SP_MAX_DEPLOYMENT_BYTES)
             return SP_ERR_POLICY_LIMIT;
         if (!sp_deployment_valid(tok.p, tok.n))
@@ -357,12 +314,12 @@ SP_NOINLINE static sp_err parse_header_field(sp_policy *p, uint32_t kw, const ui
                                                   : &p->max_staleness;
         if (ntok != 2)
             return SP_ERR_POLICY_FORMAT;
-        (void)next_token(&c, ' ', &tok);
+        (void)sp_tok_split(&c, ' ', &tok);
         /* Ranges are checked by validation (shared with in-memory policies). */
         return parse_number(&tok, SP_MAX_EPOCH, field, SP_ERR_POLICY_PARAMETER);
     }
     case KW_TAGS:
-        while (next_token(&c, ' ', &tok)) {
+        while (sp_tok_split(&c, ' ', &tok)) {
             if (p->tag_count == SP_MAX_TAGS)
                 return SP_ERR_POLICY_LIMIT;
             if (tok.n > SP_MAX_TAG_BYTES)
@@ -386,15 +343,15 @@ SP_NOINLINE static sp_err parse_header_field(sp_policy *p, uint32_t kw, const ui
 }
 
 /* "-" or comma-separated declared tags in declaration (= sorted) order. */
-static sp_err parse_signer_tags(const sp_policy *p, const span *field, uint32_t *mask)
+static sp_err parse_signer_tags(const sp_policy *p, const sp_tok *field, uint32_t *mask)
 {
-    cursor c = {field->p, field->n, 0};
-    span tok;
+    sp_tok_cursor c = {field->p, field->n, 0};
+    sp_tok tok;
     uint32_t prev = 0, have_prev = 0;
     *mask = 0;
     if (field->n == 1 && field->p[0] == '-')
         return SP_OK;
-    while (next_token(&c, ',', &tok)) {
+    while (sp_tok_split(&c, ',', &tok)) {
         uint32_t t;
         if (!tag_syntax_ok(tok.p, tok.n))
             return SP_ERR_POLICY_FORMAT;
@@ -411,8 +368,8 @@ static sp_err parse_signer_tags(const sp_policy *p, const span *field, uint32_t 
 
 SP_NOINLINE static sp_err parse_signer(sp_policy *p, const uint8_t *line, size_t n, const sp_crypto *crypto)
 {
-    cursor c = {line, n, 0};
-    span tok, body, tags, key;
+    sp_tok_cursor c = {line, n, 0};
+    sp_tok tok, body, tags, key;
     sp_signer *s;
     sp_err e;
 
@@ -420,10 +377,10 @@ SP_NOINLINE static sp_err parse_signer(sp_policy *p, const uint8_t *line, size_t
         return SP_ERR_POLICY_FORMAT;
     if (p->signer_count == SP_MAX_SIGNERS)
         return SP_ERR_POLICY_LIMIT;
-    (void)next_token(&c, ' ', &tok);
-    (void)next_token(&c, ' ', &body);
-    (void)next_token(&c, ' ', &tags);
-    (void)next_token(&c, ' ', &key);
+    (void)sp_tok_split(&c, ' ', &tok);
+    (void)sp_tok_split(&c, ' ', &body);
+    (void)sp_tok_split(&c, ' ', &tags);
+    (void)sp_tok_split(&c, ' ', &key);
 
     if (body.n > SP_MAX_BODY_BYTES)
         return SP_ERR_POLICY_LIMIT;
@@ -455,8 +412,8 @@ SP_NOINLINE static sp_err parse_signer(sp_policy *p, const uint8_t *line, size_t
 
 SP_NOINLINE static sp_err parse_rule(sp_policy *p, const uint8_t *line, size_t n)
 {
-    cursor c = {line, n, 0};
-    span tok, kind, arg;
+    sp_tok_cursor c = {line, n, 0};
+    sp_tok tok, kind, arg;
     uint32_t ntok = count_tokens(line, n);
     uint64_t k;
     sp_rule *r;
@@ -467,19 +424,19 @@ SP_NOINLINE static sp_err parse_rule(sp_policy *p, const uint8_t *line, size_t n
     if (p->rule_count == SP_MAX_RULES)
         return SP_ERR_POLICY_LIMIT;
     r = &p->rules[p->rule_count];
-    (void)next_token(&c, ' ', &tok);
-    (void)next_token(&c, ' ', &tok);
+    (void)sp_tok_split(&c, ' ', &tok);
+    (void)sp_tok_split(&c, ' ', &tok);
     e = parse_number(&tok, 0xFFFFFFFFu, &k, SP_ERR_POLICY_THRESHOLD);
     if (e != SP_OK)
         return e;
-    (void)next_token(&c, ' ', &kind);
+    (void)sp_tok_split(&c, ' ', &kind);
 
     if (ntok == 3 && kind.n == 3 && memcmp(kind.p, "all", 3) == 0) {
         r->kind = SP_SET_ALL;
         r->members = sp_low_mask(p->signer_count);
     } else if (ntok == 4 && kind.n == 3 && memcmp(kind.p, "tag", 3) == 0) {
         uint32_t t;
-        (void)next_token(&c, ' ', &arg);
+        (void)sp_tok_split(&c, ' ', &arg);
         if (!tag_syntax_ok(arg.p, arg.n))
             return SP_ERR_POLICY_FORMAT;
         if (!find_tag(p, &arg, &t))
@@ -491,15 +448,15 @@ SP_NOINLINE static sp_err parse_rule(sp_policy *p, const uint8_t *line, size_t n
             if (p->signers[i].tags & (1u << t))
                 r->members |= 1u << i;
     } else if (ntok == 4 && kind.n == 7 && memcmp(kind.p, "signers", 7) == 0) {
-        cursor names;
-        span name, prev = {NULL, 0};
-        (void)next_token(&c, ' ', &arg);
+        sp_tok_cursor names;
+        sp_tok name, prev = {NULL, 0};
+        (void)sp_tok_split(&c, ' ', &arg);
         names.p = arg.p;
         names.n = arg.n;
         names.pos = 0;
         r->kind = SP_SET_SIGNERS;
         r->members = 0;
-        while (next_token(&names, ',', &name)) {
+        while (sp_tok_split(&names, ',', &name)) {
             uint32_t i;
             if (name.n == 0)
                 return SP_ERR_POLICY_FORMAT;
@@ -533,8 +490,8 @@ SP_NOINLINE static sp_err parse_lines(sp_policy *p, const uint8_t *b, size_t len
 
     while (pos < len) {
         size_t start = pos, n;
-        cursor c;
-        span tok;
+        sp_tok_cursor c;
+        sp_tok tok;
         uint32_t kw;
 
         while (pos < len && b[pos] != '\n')
@@ -551,7 +508,7 @@ SP_NOINLINE static sp_err parse_lines(sp_policy *p, const uint8_t *b, size_t len
         c.p = b + start;
         c.n = n;
         c.pos = 0;
-        (void)next_token(&c, ' ', &tok);
+        (void)sp_tok_split(&c, ' ', &tok);
         kw = keyword_of(&tok);
         if (kw == KW_UNKNOWN && expect > KW_TAGS && is_witness_keyword(&tok)) {
             uint32_t wline = 0;

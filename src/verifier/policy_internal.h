@@ -1,5 +1,5 @@
 /*
- * policy_internal.h -- helpers shared by policy.c, quorum.c and statement.c (verifier only).
+ * policy_internal.h -- what policy.c, quorum.c, statement.c and update.c share (verifier only).
  *
  * Why a header and not copies: the deployment character set and the "distinct public key"
  * classes are security definitions.  The statement parser and the policy parser must agree
@@ -16,23 +16,10 @@
 #include "softpause/policy.h"
 #include "softpause/statement.h"
 
-/* Helpers that hold parsing or formatting scratch stay out of line, so that each frame
- * stays under the per-frame limit (-Wframe-larger-than=1024) even with ASan's redzones, and
- * the stack-depth check sees the real call chain instead of one merged frame. */
-#if defined(__GNUC__) || defined(__clang__)
-#define SP_NOINLINE __attribute__((noinline))
-#else
-#define SP_NOINLINE
-#endif
+#include "bits.h" /* SP_NOINLINE, sp_popcount32, sp_low_mask (also for its includers) */
 
 /* 1 iff s[0..len) is a deployment name: [A-Za-z0-9._:/-]{1,SP_MAX_DEPLOYMENT_BYTES}. */
 int sp_deployment_valid(const uint8_t *s, size_t len);
-
-/* Number of bits set. */
-uint32_t sp_popcount32(uint32_t v);
-
-/* Mask with the low n bits set (n <= 32). */
-uint32_t sp_low_mask(uint32_t n);
 
 /*
  * Group policy->signers[0..signer_count) into classes of equal public keys.  The

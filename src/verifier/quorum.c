@@ -28,6 +28,7 @@
 
 #include "softpause/policy.h"
 
+#include "bits.h"
 #include "policy_internal.h"
 
 uint32_t sp_policy_key_classes(const sp_policy *policy, uint32_t class_mask[SP_MAX_SIGNERS])

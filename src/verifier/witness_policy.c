@@ -38,7 +38,7 @@
 #include <string.h>
 
 #include "softpause/encoding.h"
-#include "policy_internal.h"
+#include "bits.h"
 #include "text.h"
 
 _Static_assert(SP_MAX_WITNESSES <= 32u && SP_MAX_WITNESS_GROUPS <= 32u,
@@ -54,11 +54,6 @@ enum { KIND_LOG = 0, KIND_WITNESS = 1, KIND_GROUP = 2, KIND_QUORUM = 3, KIND_NON
 /* The reserved name (tlog-policy: "none" is predefined, never a member). */
 static const char none_name[] = "none";
 
-typedef struct tok {
-    const uint8_t *p;
-    size_t n;
-} tok;
-
 /* ---- bytes and names ---------------------------------------------------------------- */
 
 /* A byte allowed inside a name or URL: printable ASCII other than space, or any high byte. */
@@ -73,11 +68,6 @@ static int all_item_bytes(const uint8_t *s, size_t n)
         if (!item_byte(s[i]))
             return 0;
     return 1;
-}
-
-static int is_blank(uint8_t c)
-{
-    return c == ' ' || c == '\t';
 }
 
 /* 1 iff the stored name s (in a char[cap]) equals t[0..n). */
@@ -325,34 +315,9 @@ uint32_t sp_wpolicy_find_log(const sp_wpolicy *wp, const char *origin, size_t le
 
 /* ---- parsing ------------------------------------------------------------------------ */
 
-/* Items of one line, separated by runs of blanks (the canonical check has already made
- * sure that, in canonical mode, every separator is exactly one space). */
-typedef struct line_cursor {
-    const uint8_t *p;
-    size_t n;
-    size_t pos;
-} line_cursor;
-
-static int next_item(line_cursor *c, tok *t)
-{
-    while (c->pos < c->n && is_blank(c->p[c->pos]))
-        c->pos++;
-    t->p = c->p + c->pos;
-    t->n = 0;
-    if (c->pos >= c->n)
-        return 0;
-    while (c->pos < c->n && !is_blank(c->p[c->pos]))
-        c->pos++;
-    t->n = (size_t)(c->p + c->pos - t->p);
-    return 1;
-}
-
-static int tok_is(const tok *t, const char *lit, size_t lit_len)
-{
-    return t->n == lit_len && memcmp(t->p, lit, lit_len) == 0;
-}
-
-#define TOK_IS(t, lit) tok_is((t), (lit), sizeof(lit) - 1u)
+/* Items of one line, separated by runs of blanks (bits.h: sp_tok_item; the canonical check
+ * has already made sure that, in canonical mode, every separator is exactly one space). */
+#define TOK_IS(t, lit) sp_tok_is((t), (lit), sizeof(lit) - 1u)
 
 /* Byte rules of every line (tlog-policy "Character set"), then, in canonical mode, the
  * exact spacing and no blank or comment lines. */
@@ -372,7 +337,7 @@ static sp_err check_line_bytes(const uint8_t *line, size_t n, uint32_t mode)
 }
 
 /* Copy an optional URL item into url[SP_MAX_URL_BYTES + 1]. */
-static sp_err take_url(char *url, const tok *t)
+static sp_err take_url(char *url, const sp_tok *t)
 {
     if (t->n > SP_MAX_URL_BYTES)
         return SP_ERR_POLICY_LIMIT;
@@ -383,7 +348,7 @@ static sp_err take_url(char *url, const tok *t)
 
 /* Resolve a defined witness or group name.  Returns SP_QUORUM_WITNESS, SP_QUORUM_GROUP or
  * SP_QUORUM_NONE (undefined). */
-static uint32_t find_name(const sp_wpolicy *wp, const tok *t, uint32_t *index)
+static uint32_t find_name(const sp_wpolicy *wp, const sp_tok *t, uint32_t *index)
 {
     for (uint32_t i = 0; i < wp->witness_count; i++)
         if (stored_eq(wp->witnesses[i].name, sizeof wp->witnesses[i].name, t->p, t->n)) {
@@ -400,7 +365,7 @@ static uint32_t find_name(const sp_wpolicy *wp, const tok *t, uint32_t *index)
 }
 
 /* A name being defined: within limits, not reserved, not yet defined. */
-static sp_err new_name(const sp_wpolicy *wp, const tok *t, char name[SP_MAX_NAME_BYTES + 1])
+static sp_err new_name(const sp_wpolicy *wp, const sp_tok *t, char name[SP_MAX_NAME_BYTES + 1])
 {
     uint32_t index;
     if (t->n > SP_MAX_NAME_BYTES)
@@ -413,13 +378,13 @@ static sp_err new_name(const sp_wpolicy *wp, const tok *t, char name[SP_MAX_NAME
 }
 
 /* The rest of a log or witness line: "<vkey> [<url>]", nothing after. */
-static sp_err key_and_url(line_cursor *c, uint8_t alg, uint32_t mode, sp_vkey *key,
+static sp_err key_and_url(sp_tok_cursor *c, uint8_t alg, uint32_t mode, sp_vkey *key,
                           char *url, const sp_crypto *crypto)
 {
-    tok t;
+    sp_tok t;
     sp_err e;
 
-    if (!next_item(c, &t))
+    if (!sp_tok_item(c, &t))
         return SP_ERR_POLICY_FORMAT;
     e = sp_vkey_parse_typed(key, (const char *)t.p, t.n, alg, crypto);
     /* A file-mode policy is the operator's own text; the deployment's copy must have one
@@ -427,14 +392,14 @@ static sp_err key_and_url(line_cursor *c, uint8_t alg, uint32_t mode, sp_vkey *k
     if (e == SP_OK && mode == SP_WPOLICY_CANONICAL &&
         !sp_vkey_spelled_canonically(key, (const char *)t.p, t.n))
         e = SP_ERR_POLICY_NOT_CANONICAL;
-    if (e == SP_OK && next_item(c, &t))
+    if (e == SP_OK && sp_tok_item(c, &t))
         e = take_url(url, &t);
-    if (e == SP_OK && next_item(c, &t))
+    if (e == SP_OK && sp_tok_item(c, &t))
         e = SP_ERR_POLICY_FORMAT;
     return e;
 }
 
-SP_NOINLINE static sp_err parse_log(sp_wpolicy *wp, line_cursor *c, uint32_t mode,
+SP_NOINLINE static sp_err parse_log(sp_wpolicy *wp, sp_tok_cursor *c, uint32_t mode,
                                     const sp_crypto *crypto)
 {
     sp_wlog *l;
@@ -452,17 +417,17 @@ SP_NOINLINE static sp_err parse_log(sp_wpolicy *wp, line_cursor *c, uint32_t mod
     return SP_OK;
 }
 
-SP_NOINLINE static sp_err parse_witness(sp_wpolicy *wp, line_cursor *c, uint32_t mode,
+SP_NOINLINE static sp_err parse_witness(sp_wpolicy *wp, sp_tok_cursor *c, uint32_t mode,
                                         const sp_crypto *crypto)
 {
     sp_witness *w;
-    tok name;
+    sp_tok name;
     sp_err e;
 
     if (wp->witness_count == SP_MAX_WITNESSES)
         return SP_ERR_POLICY_LIMIT;
     w = &wp->witnesses[wp->witness_count];
-    if (!next_item(c, &name))
+    if (!sp_tok_item(c, &name))
         return SP_ERR_POLICY_FORMAT;
     e = new_name(wp, &name, w->name);
     if (e == SP_OK)
@@ -476,7 +441,7 @@ SP_NOINLINE static sp_err parse_witness(sp_wpolicy *wp, line_cursor *c, uint32_t
 }
 
 /* The threshold item: "all", "any" or a canonical decimal (checked against n later). */
-static sp_err parse_threshold(sp_witness_group *g, const tok *t)
+static sp_err parse_threshold(sp_witness_group *g, const sp_tok *t)
 {
     uint64_t k = 0;
     sp_err e;
@@ -501,7 +466,7 @@ static sp_err parse_threshold(sp_witness_group *g, const tok *t)
 
 /* One member: a defined name, not "none", not twice in this group; in canonical mode in
  * definition order (*last is the previous member's position, witnesses before groups). */
-static sp_err add_member(const sp_wpolicy *wp, sp_witness_group *g, const tok *t,
+static sp_err add_member(const sp_wpolicy *wp, sp_witness_group *g, const sp_tok *t,
                          uint32_t mode, uint32_t *last)
 {
     uint32_t index, kind = find_name(wp, t, &index), position, bit;
@@ -523,22 +488,22 @@ static sp_err add_member(const sp_wpolicy *wp, sp_witness_group *g, const tok *t
     return SP_OK;
 }
 
-SP_NOINLINE static sp_err parse_group(sp_wpolicy *wp, line_cursor *c, uint32_t mode)
+SP_NOINLINE static sp_err parse_group(sp_wpolicy *wp, sp_tok_cursor *c, uint32_t mode)
 {
     sp_witness_group *g;
     uint32_t last = 0;
-    tok name, t;
+    sp_tok name, t;
     sp_err e;
 
     if (wp->group_count == SP_MAX_WITNESS_GROUPS)
         return SP_ERR_POLICY_LIMIT;
     g = &wp->groups[wp->group_count];
-    if (!next_item(c, &name) || !next_item(c, &t))
+    if (!sp_tok_item(c, &name) || !sp_tok_item(c, &t))
         return SP_ERR_POLICY_FORMAT;
     e = new_name(wp, &name, g->name);
     if (e == SP_OK)
         e = parse_threshold(g, &t);
-    while (e == SP_OK && next_item(c, &t))
+    while (e == SP_OK && sp_tok_item(c, &t))
         e = add_member(wp, g, &t, mode, &last);
     if (e == SP_OK && g->k_form == 1)
         g->k = g->n;
@@ -552,12 +517,12 @@ SP_NOINLINE static sp_err parse_group(sp_wpolicy *wp, line_cursor *c, uint32_t m
     return SP_OK;
 }
 
-static sp_err parse_quorum(sp_wpolicy *wp, line_cursor *c)
+static sp_err parse_quorum(sp_wpolicy *wp, sp_tok_cursor *c)
 {
     uint32_t index;
-    tok name, extra;
+    sp_tok name, extra;
 
-    if (!next_item(c, &name) || next_item(c, &extra))
+    if (!sp_tok_item(c, &name) || sp_tok_item(c, &extra))
         return SP_ERR_POLICY_FORMAT;
     if (TOK_IS(&name, none_name))
         return SP_ERR_POLICY_QUORUM_NONE;
@@ -567,7 +532,7 @@ static sp_err parse_quorum(sp_wpolicy *wp, line_cursor *c)
 }
 
 /* The kind of a line from its keyword, KIND_NONE if unknown. */
-static uint32_t kind_of(const tok *kw)
+static uint32_t kind_of(const sp_tok *kw)
 {
     if (TOK_IS(kw, "log"))
         return KIND_LOG;
@@ -581,12 +546,12 @@ static uint32_t kind_of(const tok *kw)
 }
 
 /* First item of a line, 0 for a blank or comment line. */
-static int first_item(const uint8_t *text, const sp_span *span, line_cursor *c, tok *first)
+static int first_item(const uint8_t *text, const sp_span *span, sp_tok_cursor *c, sp_tok *first)
 {
     c->p = text + span->off;
     c->n = span->len;
     c->pos = 0;
-    return next_item(c, first) && first->p[0] != '#';
+    return sp_tok_item(c, first) && first->p[0] != '#';
 }
 
 /*
@@ -604,9 +569,9 @@ static uint32_t line_of(const uint8_t *text, size_t len, uint32_t at, uint32_t i
     if (at >= 5 || kind_at[at] == KIND_NONE)
         return 0;
     while (pos < len) {
-        line_cursor c;
+        sp_tok_cursor c;
         sp_span span;
-        tok first;
+        sp_tok first;
         line++;
         if (sp_text_next_line(text, len, &pos, &span) != SP_OK)
             return 0;
@@ -618,14 +583,14 @@ static uint32_t line_of(const uint8_t *text, size_t len, uint32_t at, uint32_t i
 }
 
 /* Parse one non-skipped line of the given kind; *last_kind enforces canonical order. */
-SP_NOINLINE static sp_err parse_line(sp_wpolicy *wp, line_cursor *c, uint32_t mode,
+SP_NOINLINE static sp_err parse_line(sp_wpolicy *wp, sp_tok_cursor *c, uint32_t mode,
                                      const sp_crypto *crypto, uint32_t *last_kind,
                                      uint32_t *quorum_seen)
 {
     uint32_t kind;
-    tok kw;
+    sp_tok kw;
 
-    if (!next_item(c, &kw))
+    if (!sp_tok_item(c, &kw))
         return SP_ERR_POLICY_FORMAT;
     kind = kind_of(&kw);
     if (kind == KIND_NONE)
@@ -666,9 +631,9 @@ sp_err sp_wpolicy_parse(sp_wpolicy *out, const uint8_t *text, size_t len, uint32
     if (len > SP_MAX_POLICY_BYTES)
         return SP_ERR_POLICY_LIMIT;
     while (e == SP_OK && pos < len) {
-        line_cursor c;
+        sp_tok_cursor c;
         sp_span span;
-        tok first;
+        sp_tok first;
 
         line++;
         if (sp_text_next_line(text, len, &pos, &span) != SP_OK) {

@@ -3,9 +3,10 @@
  * handler (called directly, no sockets), publication rounds against three witnesses, the
  * run loop over real HTTP, and `log export`.
  *
- * The witnesses are the test double of tests/support/fake_witness.h: tlog-witness servers
- * on the fixture's witness keys that can be told to fail, to sign badly, or to answer
- * with another witness's line.
+ * The witnesses are the project's real witness handler (server/witness.h) in process,
+ * behind tests/support/fake_witness.h, which can make one fail, sign badly, answer with
+ * another witness's line, run its clock fast, answer as tlog-witness v1.0.0, or hold a
+ * forked tree.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -387,21 +388,58 @@ static void test_publish_rounds(void)
 
     /* A witness that holds another tree of the same size: split view, answered 422
      * (tlog-witness today) or 409 (its v1.0.0 text); the log names both a split view. */
-    pthread_mutex_lock(&witnesses[1].lock);
-    witnesses[1].root[0] ^= 1;
-    pthread_mutex_unlock(&witnesses[1].lock);
+    fw_fork(&witnesses[1], 9);
     CHECK_OK(sp_log_publish(s, &r));
     CHECK(r.cosigned == 0x5 && r.witnesses[1].err == SP_ERR_WITNESS_SPLIT_VIEW);
     CHECK(r.witnesses[1].http_status == 422);
+    fw_fork(&witnesses[2], 9);
     fw_set_mode(&witnesses[2], FW_V1);
-    pthread_mutex_lock(&witnesses[2].lock);
-    witnesses[2].root[0] ^= 1;
-    pthread_mutex_unlock(&witnesses[2].lock);
     CHECK_ERR(sp_log_publish(s, &r), SP_ERR_WITNESS_QUORUM);
     CHECK(r.cosigned == 0x1 && r.witnesses[2].err == SP_ERR_WITNESS_SPLIT_VIEW);
     CHECK(r.witnesses[2].http_status == 409);
     sp_log_server_close(s);
     scratch_remove();
+}
+
+/* The test witnesses are the real witness (server/witness.h), not a re-implementation of
+ * it: what they answer is what `softpause witness serve` answers -- a checkpoint of a log
+ * they do not follow is 404 SP_ERR_WITNESS_UNKNOWN_LOG (a stand-in that checks only the
+ * signature says 403), and a first contact that does not start from 0 is 409 with the
+ * size in text/x.tlog.size; each keeps its state in its own database. */
+static void test_witnesses_are_the_real_handler(void)
+{
+    static char note[1024], body[1200];
+    char type[64] = "", db[600];
+    uint8_t *resp = NULL, root[32] = {0};
+    size_t resp_len = 0;
+    int status = 0;
+    pub_bundle_opts o;
+    witnesses_reset();
+    pub_bundle_defaults(&o, &world.pub, (uint64_t)time(NULL));
+    o.witness_mask = 0;
+    o.origin = "unknown.example/log";
+    pub_checkpoint_note(note, sizeof note, &world.pub, &o, 1, root);
+    int n = snprintf(body, sizeof body, "old 0\n\n%s", note);
+    char url[128];
+    snprintf(url, sizeof url, "%s/add-checkpoint", witnesses[0].url);
+    CHECK_OK(sp_http_request("POST", url, (const uint8_t *)body, (size_t)n, 5000, 4096, &status,
+                             &resp, &resp_len, type, sizeof type));
+    CHECK(status == 404 && resp != NULL &&
+          strncmp((const char *)resp, "SP_ERR_WITNESS_UNKNOWN_LOG: ", 28) == 0);
+    free(resp);
+    resp = NULL;
+
+    o.origin = NULL; /* the log's own checkpoint, from a size the witness never cosigned */
+    pub_checkpoint_note(note, sizeof note, &world.pub, &o, 1, root);
+    n = snprintf(body, sizeof body, "old 1\n\n%s", note);
+    CHECK_OK(sp_http_request("POST", url, (const uint8_t *)body, (size_t)n, 5000, 4096, &status,
+                             &resp, &resp_len, type, sizeof type));
+    CHECK(status == 409 && resp_len == 2 && memcmp(resp, "0\n", 2) == 0 &&
+          strcmp(type, SP_WITNESS_SIZE_CONTENT_TYPE) == 0);
+    free(resp);
+    snprintf(db, sizeof db, "%s/w.db", witnesses[0].dir);
+    CHECK(sp_file_exists(db));
+    CHECK(cosignatures(0) == 0);
 }
 
 /* Progress lines of a log under test, kept for inspection. */
@@ -932,6 +970,7 @@ int main(void)
     RUN_TEST(test_key_must_be_the_policy_log);
     RUN_TEST(test_handler_paths);
     RUN_TEST(test_publish_rounds);
+    RUN_TEST(test_witnesses_are_the_real_handler);
     RUN_TEST(test_cosignature_dated_ahead_is_refused);
     RUN_TEST(test_stored_checkpoint_ahead_not_served);
     RUN_TEST(test_serve_and_export);

@@ -102,19 +102,36 @@ static pid_t fork_with_pipe(int p[2])
 
 /* ---- the witnesses' process ----------------------------------------------------------- */
 
+static volatile sig_atomic_t witnesses_stop;
+static void on_sigterm(int sig)
+{
+    (void)sig;
+    witnesses_stop = 1;
+}
+
+/* The witnesses' process; stop_witnesses ends it (SIGTERM: it stops the witnesses, which
+ * remove their databases). */
 static pid_t start_witnesses(uint16_t ports[PUB_NWITNESSES])
 {
     int p[2];
     pid_t pid = fork_with_pipe(p);
     if (pid == 0) {
         static fake_witness w[PUB_NWITNESSES];
+        sigset_t term, old;
+        sigemptyset(&term);
+        sigaddset(&term, SIGTERM);
+        sigprocmask(SIG_BLOCK, &term, &old); /* delivered only inside sigsuspend */
+        signal(SIGTERM, on_sigterm);
         for (int i = 0; i < PUB_NWITNESSES; i++) {
             fw_start(&w[i], &world.pub, &world.policy.witness, i);
             if (write(p[1], &w[i].port, sizeof w[i].port) != (ssize_t)sizeof w[i].port)
                 _exit(1);
         }
-        for (;;)
-            pause();
+        while (!witnesses_stop)
+            sigsuspend(&old);
+        for (int i = 0; i < PUB_NWITNESSES; i++)
+            fw_stop(&w[i]);
+        _exit(0);
     }
     for (int i = 0; i < PUB_NWITNESSES; i++)
         if (read(p[0], &ports[i], sizeof ports[i]) != (ssize_t)sizeof ports[i])
@@ -585,7 +602,7 @@ static void test_export_beside_serve(void)
     printf("test_log_crash: export beside serve: %u rounds, %u exports, %zu acknowledged"
            " entries\n", export_rounds, exported, nacks);
     CHECK(nacks > 0);
-    kill(witnesses, SIGKILL);
+    kill(witnesses, SIGTERM);
     waitpid(witnesses, NULL, 0);
     scratch_remove();
     free(acks);
@@ -623,7 +640,7 @@ static void test_kill_the_log(void)
     printf("test_log_crash: %zu acknowledged entries (tree of %llu), %zu checkpoints checked\n",
            nacks, (unsigned long long)size, nserved);
     CHECK(nacks > 0 && nserved > 0);
-    kill(witnesses, SIGKILL);
+    kill(witnesses, SIGTERM);
     waitpid(witnesses, NULL, 0);
     scratch_remove();
     free(acks);

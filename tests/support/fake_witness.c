@@ -5,112 +5,137 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "softpause/checkpoint.h"
+#include "softpause/host/keyfile.h"
 #include "softpause/host/sodium_crypto.h"
-#include "softpause/merkle.h"
 #include "softpause/tlog_proof.h"
 #include "support/fake_witness.h"
 
-static void respond(sp_http_response *resp, int status, const char *type, const char *text)
+/* The witness's clock: the real one, `ahead` seconds fast in FW_AHEAD mode. */
+static uint64_t fw_clock(void *ctx)
 {
-    sp_http_respond_text(resp, status, text);
-    if (type != NULL)
-        resp->content_type = type;
+    fake_witness *fw = ctx;
+    uint64_t now = (uint64_t)time(NULL);
+    if (__atomic_load_n(&fw->mode, __ATOMIC_SEQ_CST) == FW_AHEAD)
+        now += __atomic_load_n(&fw->ahead, __ATOMIC_SEQ_CST);
+    return now;
 }
 
-/* The status C2SP tlog-witness gives a request from old size `old` for checkpoint cp,
- * given the witness's state; 200 updates the state.  Called with fw->lock held.  A split
- * view (same size, another root) is 422, or 409 in FW_V1 mode (tlog-witness v1.0.0). */
-static int judge(fake_witness *fw, const sp_witness_request *req, const sp_checkpoint *cp,
-                 int mode)
+static void fw_die(const fake_witness *fw, const char *what, sp_err e, const char *err)
 {
-    if (req->old_size > cp->size)
-        return 400;
-    if (req->old_size == cp->size && fw->cosigned > 0) {
-        if (memcmp(fw->root, cp->root, 32) == 0 && req->hash_count == 0)
-            return 200;
-        return mode == FW_V1 ? 409 : 422;
+    fprintf(stderr, "test witness %d: %s: %s %s\n", fw->index, what, sp_err_name(e), err);
+    exit(1);
+}
+
+static void db_path(const fake_witness *fw, char *out, size_t cap, const char *suffix)
+{
+    snprintf(out, cap, "%s/w.db%s", fw->dir, suffix);
+}
+
+/* Remove the database (and its -wal and -shm files). */
+static void remove_db(const fake_witness *fw)
+{
+    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    char path[600];
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        db_path(fw, path, sizeof path, suffixes[i]);
+        unlink(path);
     }
-    if (req->old_size == 0)
-        return req->hash_count == 0 ? 200 : 422;
-    return sp_merkle_verify_consistency(sp_sodium_crypto(), req->old_size, cp->size, fw->root,
-                                        32, cp->root, 32,
-                                        (const uint8_t(*)[32])req->hashes,
-                                        req->hash_count) == SP_OK
-               ? 200
-               : 422;
+}
+
+/* A new database, empty or (start != NULL) starting from that checkpoint note.  Called with
+ * fw->lock held, or before the server starts. */
+static void open_service(fake_witness *fw, const char *start)
+{
+    char path[600], err[256] = "";
+    sp_signer_key key;
+    sp_witness_start from = {(const uint8_t *)start, start ? strlen(start) : 0, "fork"};
+    pub_cosigner_key(&key, fw->pw, fw->index);
+    db_path(fw, path, sizeof path, "");
+    sp_witness_config cfg = {&key,    fw->wp->logs, fw->wp->log_count, path, NULL, fw_clock, fw,
+                             1,       start ? &from : NULL, start ? 1u : 0u};
+    sp_err e = sp_witness_open(&fw->service, &cfg, err, sizeof err);
+    sp_signer_key_wipe(&key);
+    if (e != SP_OK)
+        fw_die(fw, "cannot open its database", e, err);
+}
+
+static void replace_service(fake_witness *fw, const char *start)
+{
+    pthread_mutex_lock(&fw->lock);
+    sp_witness_close(fw->service);
+    fw->service = NULL;
+    remove_db(fw);
+    fw->cosigned = 0;
+    open_service(fw, start);
+    pthread_mutex_unlock(&fw->lock);
+}
+
+/* FW_OTHER_WITNESS: the next witness's cosignature line over the request's checkpoint, in
+ * place of this witness's own. */
+static void answer_as_other(const fake_witness *fw, const uint8_t *body, size_t len,
+                            sp_http_response *resp)
+{
+    static _Thread_local sp_witness_request req;
+    static _Thread_local sp_checkpoint_work work;
+    sp_checkpoint cp;
+    uint32_t log_index;
+    char line[512];
+    if (sp_witness_request_parse(&req, body, len, NULL) != SP_OK ||
+        sp_checkpoint_verify_log(fw->wp->logs, fw->wp->log_count, req.checkpoint,
+                                 req.checkpoint_len, sp_sodium_crypto(), &work, &cp,
+                                 &log_index) != SP_OK)
+        return; /* the witness has answered 200 to it: cannot happen */
+    pub_cosign_line(line, sizeof line, fw->pw, (fw->index + 1) % PUB_NWITNESSES,
+                    (uint64_t)time(NULL), (const char *)req.checkpoint, cp.text_len);
+    if (!resp->body_static)
+        free(resp->body);
+    sp_http_respond_text(resp, 200, line);
 }
 
 static void handle(void *ctx, const char *method, const char *path, const uint8_t *body,
                    size_t len, sp_http_response *resp)
 {
+    static const char split[] = "SP_ERR_WITNESS_SPLIT_VIEW:"; /* how its answer starts */
     fake_witness *fw = ctx;
     int mode = __atomic_load_n(&fw->mode, __ATOMIC_SEQ_CST);
-    static _Thread_local sp_witness_request req;
-    static _Thread_local sp_checkpoint_work work;
-    sp_checkpoint cp;
-    uint32_t log_index;
-    if (strcmp(method, "POST") != 0 || strcmp(path, "/add-checkpoint") != 0) {
-        respond(resp, 404, NULL, "no such path\n");
-        return;
-    }
     if (mode == FW_DOWN) {
-        respond(resp, 503, NULL, "down for the test\n");
-        return;
-    }
-    if (sp_witness_request_parse(&req, body, len, NULL) != SP_OK) {
-        respond(resp, 400, NULL, "bad request\n");
-        return;
-    }
-    if (sp_checkpoint_verify_log(fw->wp->logs, fw->wp->log_count, req.checkpoint,
-                                 req.checkpoint_len, sp_sodium_crypto(), &work, &cp,
-                                 &log_index) != SP_OK) {
-        respond(resp, 403, NULL, "log signature\n");
+        sp_http_respond_text(resp, 503, "down for the test\n");
         return;
     }
     pthread_mutex_lock(&fw->lock);
-    if (req.old_size != fw->size) {
-        char text[32];
-        snprintf(text, sizeof text, "%llu\n", (unsigned long long)fw->size);
-        pthread_mutex_unlock(&fw->lock);
-        respond(resp, 409, "text/x.tlog.size", text);
-        return;
-    }
-    int status = judge(fw, &req, &cp, mode);
-    if (status == 200) {
-        fw->size = cp.size;
-        memcpy(fw->root, cp.root, 32);
+    sp_witness_http(fw->service, method, path, body, len, resp);
+    if (resp->status == 200)
         fw->cosigned++;
-    }
     pthread_mutex_unlock(&fw->lock);
-    if (status != 200) {
-        respond(resp, status, NULL, "refused\n");
-        return;
+    if (resp->status == 200 && mode == FW_BAD_SIGNATURE && resp->body_len > 12) {
+        uint8_t *c = resp->body + resp->body_len - 10; /* inside the signature */
+        *c = *c == 'A' ? 'B' : 'A';
+    } else if (resp->status == 200 && mode == FW_OTHER_WITNESS) {
+        answer_as_other(fw, body, len, resp);
+    } else if (resp->status == 422 && mode == FW_V1 && resp->body_len >= sizeof split - 1 &&
+               memcmp(resp->body, split, sizeof split - 1) == 0) {
+        resp->status = 409; /* tlog-witness v1.0.0 answered a split view 409 */
     }
-    char line[512];
-    int signer = mode == FW_OTHER_WITNESS ? (fw->index + 1) % PUB_NWITNESSES : fw->index;
-    uint64_t when = (uint64_t)time(NULL);
-    if (mode == FW_AHEAD)
-        when += __atomic_load_n(&fw->ahead, __ATOMIC_SEQ_CST);
-    size_t n = pub_cosign_line(line, sizeof line, fw->pw, signer, when,
-                               (const char *)req.checkpoint, cp.text_len);
-    if (mode == FW_BAD_SIGNATURE)
-        line[n - 10] = line[n - 10] == 'A' ? 'B' : 'A'; /* inside the signature */
-    respond(resp, 200, NULL, line);
 }
 
 void fw_start(fake_witness *fw, const pub_world *pw, const sp_wpolicy *wp, int index)
 {
+    const char *tmp = getenv("TMPDIR");
     memset(fw, 0, sizeof *fw);
     fw->index = index;
     fw->pw = pw;
     fw->wp = wp;
     pthread_mutex_init(&fw->lock, NULL);
-    if (sp_http_server_start(&fw->http, NULL, 0, 1 << 16, handle, fw, &fw->port) != SP_OK) {
-        fprintf(stderr, "cannot start a test witness\n");
-        exit(1);
-    }
+    snprintf(fw->dir, sizeof fw->dir, "%s/fake-witness.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (mkdtemp(fw->dir) == NULL)
+        fw_die(fw, "cannot make its directory", SP_ERR_IO, fw->dir);
+    open_service(fw, NULL);
+    sp_err e = sp_http_server_start(&fw->http, NULL, 0, 1 << 16, handle, fw, &fw->port);
+    if (e != SP_OK)
+        fw_die(fw, "cannot listen", e, "");
     snprintf(fw->url, sizeof fw->url, "http://127.0.0.1:%u", (unsigned)fw->port);
 }
 
@@ -118,6 +143,10 @@ void fw_stop(fake_witness *fw)
 {
     sp_http_server_stop(fw->http);
     fw->http = NULL;
+    sp_witness_close(fw->service);
+    fw->service = NULL;
+    remove_db(fw);
+    rmdir(fw->dir);
     pthread_mutex_destroy(&fw->lock);
 }
 
@@ -135,9 +164,17 @@ void fw_set_ahead(fake_witness *fw, uint64_t seconds)
 void fw_reset(fake_witness *fw)
 {
     fw_set_mode(fw, FW_OK);
-    pthread_mutex_lock(&fw->lock);
-    fw->size = 0;
-    fw->cosigned = 0;
-    memset(fw->root, 0, sizeof fw->root);
-    pthread_mutex_unlock(&fw->lock);
+    replace_service(fw, NULL);
+}
+
+void fw_fork(fake_witness *fw, uint64_t size)
+{
+    static char note[1024];
+    uint8_t root[32];
+    pub_bundle_opts o;
+    memset(root, 0xEE, sizeof root);
+    pub_bundle_defaults(&o, fw->pw, (uint64_t)time(NULL));
+    o.witness_mask = 0; /* the log's signature only */
+    pub_checkpoint_note(note, sizeof note, fw->pw, &o, size, root);
+    replace_service(fw, note);
 }

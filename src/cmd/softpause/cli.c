@@ -388,6 +388,18 @@ int cli_number(const char *text, uint64_t max, uint64_t *out, const char *what)
     return cli_number_range(text, 0, max, out, what);
 }
 
+int cli_time(const char *text, uint64_t *out, const char *what)
+{
+    if (sp_decimal_parse(out, text, strlen(text), SP_MAX_TIME) == SP_OK)
+        return EXIT_OK;
+    if (sp_utc_parse(text, out) == 0 && *out <= SP_MAX_TIME)
+        return EXIT_OK;
+    *out = 0;
+    return cli_usage("%s: expected Unix seconds 0..%llu or an ISO 8601 UTC time "
+                     "YYYY-MM-DDTHH:MM:SSZ (a real date, 1970..9999), got '%s'",
+                     what, (unsigned long long)SP_MAX_TIME, text);
+}
+
 const char *cli_hex(char out[65], const uint8_t *p, size_t n)
 {
     out[0] = '\0';

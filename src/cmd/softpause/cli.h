@@ -148,6 +148,10 @@ int cli_number_range(const char *text, uint64_t min, uint64_t max, uint64_t *out
                      const char *what);
 int cli_number(const char *text, uint64_t max, uint64_t *out, const char *what);
 
+/* Parse a time argument: Unix seconds 0..SP_MAX_TIME, or ISO 8601 UTC YYYY-MM-DDTHH:MM:SSZ
+ * (as times are shown); prints a usage error naming what on failure. */
+int cli_time(const char *text, uint64_t *out, const char *what);
+
 /* Lower-case hex of n <= 32 bytes into out (65 bytes), NUL-terminated; returns out. */
 const char *cli_hex(char out[65], const uint8_t *p, size_t n);
 

@@ -22,7 +22,13 @@
  *
  * Every step goes through the same library calls as the individual commands, and every
  * outcome is checked: the demo exits 1 if the story does not happen as told.
+ *
+ * Its files go to a new directory under $TMPDIR (or /tmp), removed at the end unless --keep; a --dir
+ * given is created if needed and never removed.  The "try:" lines that show how to inspect
+ * the files are printed only when they are kept.
  */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,12 +47,13 @@
 #include "softpause/host/policy_build.h"
 #include "softpause/host/signing.h"
 #include "softpause/host/sodium_crypto.h"
+#include "softpause/host/utc.h"
 #include "softpause/server/log.h"
 #include "softpause/server/witness.h"
 #include "softpause/tlog_proof.h"
 
 static const char demo_usage[] =
-    "usage: softpause demo [--dir DIR]\n"
+    "usage: softpause demo [--dir DIR | --keep]\n"
     "\n"
     "Run the end-to-end story on loopback: three witnesses and a transparency log on free\n"
     "ports, five bodies (three military, two civil), the policy \"3 of all AND 1 of\n"
@@ -55,9 +62,12 @@ static const char demo_usage[] =
     "too few witnesses, stale and far-future epochs), a witness outage, a THROTTLE epoch,\n"
     "the bodies stop signing and the device pauses, then resumes.  Files (keys, policy,\n"
     "witness and log databases, statements, bundles, device state, and the bodies'\n"
-    "signing records in DIR/signing-state) go to DIR (default: a new directory under\n"
-    "/tmp), so each step can be repeated with the individual commands.  Exit 0 if every\n"
-    "step happened as narrated.\n";
+    "signing records in DIR/signing-state) go to DIR, which is kept, so each step can be\n"
+    "repeated with the individual commands; without --dir, to a new directory under\n"
+    "$TMPDIR (or /tmp) that is removed at the end unless --keep.  Exit 0 if every step happened as narrated.\n"
+    "\n"
+    "  --dir DIR   write the files to DIR (created if absent; never removed)\n"
+    "  --keep      keep the new directory, and print how to inspect it\n";
 
 #define BODIES 5
 #define WITNESSES 3
@@ -129,14 +139,25 @@ static void expect(int ok, const char *what)
     }
 }
 
+/* ISO 8601 UTC, as every command shows times (two buffers: a line may show two times). */
 static const char *time_of(uint64_t t)
 {
-    static char buf[32];
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(buf, sizeof buf, "%a %H:%M UTC", &tm);
-    return buf;
+    static char buf[2][SP_UTC_BYTES];
+    static unsigned next;
+    return sp_utc_format(buf[next++ % 2u], t);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)st, (void)type, (void)ftw;
+    return remove(path) == 0 ? 0 : -1;
+}
+
+/* Remove the directory the demo created under /tmp, with everything in it (not following
+ * symbolic links).  0, or -1 with errno set. */
+static int remove_demo_dir(const char *path)
+{
+    return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* Each body in `who` signs the statement text separately (as it would, in its own
@@ -549,32 +570,18 @@ static void attacks(const uint8_t *current, size_t current_len)
            "replay refused");
 }
 
-int cmd_demo(int argc, char **argv)
+/* The story, in dir; `kept`: the files stay afterwards, so the "try:" lines are shown. */
+static int story(int kept)
 {
     static uint8_t bundle[SP_MAX_BUNDLE_BYTES], old_bundle[SP_MAX_BUNDLE_BYTES];
     static uint8_t last_bundle[SP_MAX_BUNDLE_BYTES];
-    const char *dir_opt = NULL, *pos[1];
-    size_t npos, len, old_len = 0, last_len = 0;
-    const cli_opt opts[] = {{"--dir", 1, &dir_opt, NULL, NULL, NULL, 0},
-                            CLI_END};
+    size_t len, old_len = 0, last_len = 0;
     const unsigned signers_of[6] = {NDC | SJC | UNSP, SJC | EDA | ISB, NDC | EDA | UNSP,
                                     NDC | SJC | EDA | UNSP | ISB, SJC | UNSP | ISB,
                                     NDC | EDA | ISB};
     char name[64];
     int rc;
 
-    cli_parse(argc, argv, "demo", opts, pos, 0, &npos, demo_usage);
-    if (sp_sodium_init() != SP_OK)
-        return cli_error(SP_ERR_CRYPTO, NULL, 0, "libsodium failed to start");
-    if (dir_opt != NULL) {
-        snprintf(dir, sizeof dir, "%s", dir_opt);
-        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-            return cli_error(SP_ERR_IO, dir, 0, "cannot create the demo directory");
-    } else {
-        snprintf(dir, sizeof dir, "/tmp/softpause-demo.XXXXXX");
-        if (mkdtemp(dir) == NULL)
-            return cli_error(SP_ERR_IO, "/tmp", 0, "cannot create a demo directory");
-    }
     if ((rc = setup()) != EXIT_OK) {
         stop_all();
         return rc;
@@ -662,18 +669,61 @@ int cmd_demo(int argc, char **argv)
     sp_signer_key_wipe(&log_key);
     for (int i = 0; i < WITNESSES; i++)
         sp_signer_key_wipe(&wit[i].key);
-    say("\n== Summary: %llu min of work granted in total; device state in %s/device.state\n",
-        (unsigned long long)(worked_seconds / 60), dir);
-    say("   try (build/softpause in the source tree):\n");
-    say("        softpause device status --state %s/device.state\n", dir);
-    say("        softpause bundle verify --policy %s/policy.txt %s/epoch-19.tlog-proof\n", dir,
-        dir);
-    say("        softpause bundle verify --policy %s/policy.txt %s/attack-one-witness.tlog-proof\n",
-        dir, dir);
+    say("\n== Summary: %llu min of work granted in total\n",
+        (unsigned long long)(worked_seconds / 60));
+    if (kept) {
+        say("   the files are kept in %s; try (build/softpause in the source tree):\n", dir);
+        say("        softpause device status --state %s/device.state\n", dir);
+        say("        softpause bundle verify --policy %s/policy.txt %s/epoch-19.tlog-proof\n",
+            dir, dir);
+        say("        softpause bundle verify --policy %s/policy.txt "
+            "%s/attack-one-witness.tlog-proof\n", dir, dir);
+    }
     if (story_broken) {
         fputs("softpause: error: the demo did not go as narrated\n", stderr);
         return EXIT_REJECTED;
     }
     say("demo complete: every step happened as narrated\n");
     return EXIT_OK;
+}
+
+int cmd_demo(int argc, char **argv)
+{
+    const char *dir_opt = NULL, *pos[1];
+    size_t npos;
+    int keep = 0, rc;
+    const cli_opt opts[] = {{"--dir", 1, &dir_opt, NULL, NULL, NULL, 0},
+                            {"--keep", 0, NULL, &keep, NULL, NULL, 0},
+                            CLI_END};
+
+    cli_parse(argc, argv, "demo", opts, pos, 0, &npos, demo_usage);
+    if (keep && dir_opt != NULL)
+        return cli_usage("--keep: a --dir is always kept; give one or the other");
+    if (sp_sodium_init() != SP_OK)
+        return cli_error(SP_ERR_CRYPTO, NULL, 0, "libsodium failed to start");
+    if (dir_opt != NULL) {
+        snprintf(dir, sizeof dir, "%s", dir_opt);
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+            return cli_error(SP_ERR_IO, dir, 0, "cannot create the demo directory");
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        if (tmp == NULL || tmp[0] == '\0')
+            tmp = "/tmp";
+        if ((size_t)snprintf(dir, sizeof dir, "%s/softpause-demo.XXXXXX", tmp) >= sizeof dir ||
+            mkdtemp(dir) == NULL)
+            return cli_error(SP_ERR_IO, tmp, 0, "cannot create a demo directory");
+    }
+    rc = story(dir_opt != NULL || keep);
+    /* Only the directory made here is removed; one the caller named is theirs. */
+    if (dir_opt == NULL && !keep) {
+        if (remove_demo_dir(dir) != 0) {
+            int e = cli_error(SP_ERR_IO, dir, 0, "cannot remove the demo directory: %s",
+                              strerror(errno));
+            return rc != EXIT_OK ? rc : e;
+        }
+        if (rc != EXIT_OK)
+            fprintf(stderr, "softpause: the demo's files were removed; run it with --keep "
+                            "to inspect them\n");
+    }
+    return rc;
 }

@@ -34,18 +34,6 @@ static void print_time(const char *label, uint64_t t)
     printf("  %-38s %s  (%llu)\n", label, sp_utc_format(when, t), (unsigned long long)t);
 }
 
-/* --at TEXT: Unix seconds 0..2^53, or YYYY-MM-DDTHH:MM:SSZ. */
-static int parse_at(const char *text, uint64_t *t)
-{
-    if (sp_decimal_parse(t, text, strlen(text), SP_MAX_TIME) == SP_OK)
-        return EXIT_OK;
-    if (sp_utc_parse(text, t) == 0 && *t <= SP_MAX_TIME)
-        return EXIT_OK;
-    return cli_usage("--at: expected Unix seconds 0..%llu or an ISO 8601 UTC time "
-                     "YYYY-MM-DDTHH:MM:SSZ (a real date, 1970..9999), got '%s'",
-                     (unsigned long long)SP_MAX_TIME, text);
-}
-
 int cmd_epoch(int argc, char **argv)
 {
     static uint8_t buf[SP_MAX_POLICY_BYTES + 1];
@@ -69,7 +57,7 @@ int cmd_epoch(int argc, char **argv)
         return rc;
     last = sp_epoch_last(&policy);
     if (at_text != NULL) {
-        if ((rc = parse_at(at_text, &at)) != EXIT_OK)
+        if ((rc = cli_time(at_text, &at, "--at")) != EXIT_OK)
             return rc;
     } else if (npos == 0 || strcmp(pos[0], "now") == 0) {
         at = (uint64_t)time(NULL);

@@ -22,7 +22,7 @@
 #include "softpause/update.h"
 
 static const char policy_usage[] =
-    "usage: softpause policy init --deployment NAME --genesis UNIX --epoch-length SECONDS\n"
+    "usage: softpause policy init --deployment NAME --genesis TIME --epoch-length SECONDS\n"
     "                             --allowance SECONDS --signer BODY:TAGS:FILE.pub ...\n"
     "                             --rule 'K of SET' ... --witness-policy FILE\n"
     "                             [--max-staleness SECONDS] [--tag TAG ...] [--version N]\n"
@@ -140,7 +140,7 @@ static int policy_init(int argc, char **argv, const char *name)
     spec.deployment = deployment;
     /* the ranges sp_policy_validate enforces (policy.h, SP_POLICY_FIELD_*) */
     if ((st = cli_number_range(version, 1, SP_MAX_EPOCH, &spec.version, "--version")) ||
-        (st = cli_number(genesis, SP_MAX_TIME, &spec.genesis, "--genesis")) ||
+        (st = cli_time(genesis, &spec.genesis, "--genesis")) ||
         (st = cli_number_range(epoch_length, SP_MIN_EPOCH_LENGTH, SP_MAX_EPOCH_LENGTH,
                                &spec.epoch_length, "--epoch-length")) ||
         (st = cli_number_range(allowance, 1, SP_MAX_TIME, &spec.allowance, "--allowance")))

@@ -23,7 +23,7 @@ static const char main_usage[] =
     "  epoch --policy P [now|N|--at TIME]      an epoch's window: start, end, stale, ahead\n"
     "  device init|apply|consume|status        a simulated device (applies bundles)\n"
     "  witness serve --key W.key --db FILE     cosign a log's checkpoints (C2SP tlog-witness)\n"
-    "  demo [--dir DIR]                        the end-to-end story in one run\n"
+    "  demo [--dir DIR | --keep]               the end-to-end story in one run\n"
     "\n"
     "exit status: 0 success, 1 rejected (or PAUSE), 2 usage error, 3 I/O error\n";
 
