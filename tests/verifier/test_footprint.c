@@ -15,7 +15,7 @@
 #include "softpause/update.h"
 
 #define RAM_BUDGET (128u * 1024u)  /* docs/protocol.md section 12 */
-#define STACK_PROVISION 10240u      /* sp_device_apply's provisioned total */
+#define STACK_PROVISION 10608u      /* sp_device_apply's provisioned total (update path) */
 
 static void test_device_memory(void)
 {
