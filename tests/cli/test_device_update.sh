@@ -51,14 +51,12 @@ update() {
 update "$T/p1" "$T/p2" "$T/b12" mil-a civ-a mil-b civ-b2
 update "$T/p2" "$T/p3" "$T/b23" mil-a civ-a mil-b
 
-# statement POLICY EPOCH OUT: signed by mil-a, civ-a, mil-b (a quorum of all three policies),
-# each statement with its own signing records (one epoch is signed under two policies here,
-# which is the signing record's business, not this suite's)
+# statement POLICY EPOCH OUT: signed by mil-a, civ-a, mil-b (a quorum of all three policies)
 NOW=$(( ($(date +%s) - 1700000000) / 604800 ))
 statement() {
     $SP statement new --policy "$1" --epoch $2 --mode run > "$3.txt" 2> "$T/err" || bad "statement $3"
     for b in mil-a civ-a mil-b; do
-        SOFTPAUSE_STATE_DIR="$3.records" $SP note sign --key $K/$b.key "$3.txt" > "$3.$b" 2> /dev/null
+        $SP note sign --key $K/$b.key "$3.txt" > "$3.$b" 2> "$T/err" || bad "sign $3 by $b"
     done
     $SP statement collect --policy "$1" "$3.mil-a" "$3.civ-a" "$3.mil-b" > "$3.note" 2> /dev/null || bad "collect $3"
     "$FORGE_BUNDLE" "$LOGKEY" "$3.note" $K/w1.test.example.key $K/w2.test.example.key > "$3" 2> "$T/err" || bad "forge $3"
@@ -66,6 +64,10 @@ statement() {
 statement "$T/p1" $NOW "$T/s1"
 statement "$T/p1" $((NOW + 1)) "$T/s1-next"
 statement "$T/p3" $((NOW + 1)) "$T/s3-next"
+# The signing record across the update: epoch NOW+1 was signed "run" under P1 and again
+# "run" under P3 (the policy line alone differs); another mode under P3 is equivocation.
+$SP statement new --policy "$T/p3" --epoch $((NOW + 1)) --mode pause > "$T/s3-pause.txt" 2> /dev/null
+expect_err SP_ERR_EQUIVOCATION "another mode for a signed epoch under the new policy" $SP note sign --key $K/mil-a.key "$T/s3-pause.txt"
 
 # ---- bundle verify of an update's bundle -------------------------------------------------
 run 0 "bundle verify: update under P1" $SP bundle verify --policy "$T/p1" "$T/b12"
