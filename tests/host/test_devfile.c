@@ -385,6 +385,47 @@ static void test_device_on_files(void)
     scratch_remove();
 }
 
+/* A flash image written before policy updates (SPFLASH1: one policy) loads unchanged, is
+ * not rewritten by reading, and becomes SPFLASH2 at its first write. */
+static void test_spflash1_loads_and_migrates(void)
+{
+    char state[1024];
+    static uint8_t img[FLASH_FIXED + 2 * SP_MAX_POLICY_BYTES], v1[sizeof img];
+    size_t len = 0;
+    uint32_t line = 0;
+    sp_device_state st;
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
+    CHECK_OK(sp_devfile_create(&DF, state));
+    CHECK_OK(sp_device_init(&D, &DF.io, dev_crypto(&DF), (const uint8_t *)W.policy_text,
+                            W.policy_len));
+    size_t n = pf_statement_bundle(bundle, sizeof bundle, &W, 1, "run",
+                                   PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A) | PF_BIT(PF_MIL_B));
+    CHECK_OK(sp_device_apply(&D, (const uint8_t *)bundle, n, &rep, &line));
+    /* SPFLASH2 with policy slot 1 empty -> the same image as SPFLASH1 */
+    CHECK_OK(sp_file_read(state, img, sizeof img, &len));
+    CHECK(len == FLASH_FIXED + W.policy_len && memcmp(img, "SPFLASH2", 8) == 0);
+    CHECK(img[12] == 0 && img[13] == 0 && img[14] == 0 && img[15] == 0);
+    memcpy(v1, "SPFLASH1", 8);
+    memcpy(v1 + 8, img + 8, 4);
+    memcpy(v1 + 12, img + 16, len - 16);
+    CHECK_OK(sp_file_write_atomic(state, v1, len - 4, 0600, 1));
+    CHECK_OK(sp_devfile_open(&DF, state));
+    CHECK_OK(sp_device_load(&D, &DF.io, dev_crypto(&DF)));
+    CHECK_OK(sp_device_status(&D, &st));
+    CHECK(st.has_epoch == 1 && st.highest_epoch == 1 && st.allowance == PF_ALLOWANCE);
+    CHECK(memcmp(st.policy_hash, W.policy.hash, 32) == 0 && D.policy_slot == 0);
+    CHECK(file_len(state) == FLASH_FIXED_V1 + W.policy_len); /* reading rewrites nothing */
+    n = pf_statement_bundle(bundle, sizeof bundle, &W, 2, "run",
+                            PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A) | PF_BIT(PF_MIL_B));
+    CHECK_OK(sp_device_apply(&D, (const uint8_t *)bundle, n, &rep, &line));
+    CHECK_OK(sp_file_read(state, img, sizeof img, &len));
+    CHECK(len == FLASH_FIXED + W.policy_len && memcmp(img, "SPFLASH2", 8) == 0);
+    CHECK_OK(sp_device_load(&D, &DF.io, dev_crypto(&DF)));
+    CHECK(D.state.highest_epoch == 2);
+    scratch_remove();
+}
+
 static void test_rollback_detected(void)
 {
     char state[1024];
@@ -732,6 +773,7 @@ int main(void)
     RUN_TEST(test_counter);
     RUN_TEST(test_slots_and_policy);
     RUN_TEST(test_device_on_files);
+    RUN_TEST(test_spflash1_loads_and_migrates);
     RUN_TEST(test_rollback_detected);
     RUN_TEST(test_provision_checks_before_creating);
     RUN_TEST(test_provision_after_a_killed_init);
