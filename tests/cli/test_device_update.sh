@@ -89,6 +89,12 @@ run 0 "device init" $SP device init --policy "$T/p1" --state "$D"
 if [ "$(head -c 8 "$D")" = SPFLASH2 ]; then ok; else bad "a new flash image is SPFLASH2"; fi
 run 0 "device apply: this week" $SP device apply --state "$D" "$T/s1"
 expect_err SP_ERR_UPDATE_SKIPPED "policy apply: a skipped version" $SP policy apply --state "$D" "$T/b23"
+# The new policy's quorum only (civ-b2, mil-a, civ-a: two of P1's keys), published.
+$SP policy collect --partial --policy "$T/p1" "$T/b12.civ-b2" "$T/b12.mil-a" "$T/b12.civ-a" > "$T/new-only.note" 2> /dev/null
+"$FORGE_BUNDLE" "$LOGKEY" "$T/new-only.note" $K/w1.test.example.key $K/w2.test.example.key > "$T/new-only" 2> /dev/null
+expect_err SP_ERR_UPDATE_OLD_QUORUM "device apply: an update without the current quorum" $SP device apply --state "$D" "$T/new-only"
+contains "the refusal shows the lines under the current policy" "lines under the current policy (version 1)" "$T/err"
+contains "and the witnesses that proved its publication" "witness quorum met" "$T/err"
 expect_err SP_ERR_STMT_WRONG_TYPE "policy apply: an authorisation's bundle" $SP policy apply --state "$D" "$T/s1"
 contains "wrong type says what policy apply takes" "policy apply takes policy updates" "$T/err"
 expect_err SP_ERR_BUNDLE_BARE_STATEMENT "policy apply: a bare update" $SP policy apply --state "$D" "$T/b12.note"

@@ -240,6 +240,12 @@ static void print_applied(const char *input, const sp_bundle_report *report, sp_
     }
     if (e != SP_OK) {
         cli_print_bundle_report(stderr, &dev.policy, dev.work.leaf, report);
+        if (update && dev.update_report.current.line_count > 0) {
+            fprintf(stderr, " the update's lines under the current policy (version %llu):\n",
+                    (unsigned long long)dev.policy.version);
+            cli_print_report(stderr, &dev.policy, dev.work.leaf, report->leaf_len,
+                             &dev.update_report.current);
+        }
         return;
     }
     if (update) {
