@@ -12,6 +12,14 @@
  * with a crypto interface whose ed25519_verify returns "valid" at once, which is exactly
  * everything but the signature arithmetic.  Goal: ratio <= 1.02 at k = 3.
  *
+ * Then policy-update verification (issue 9): sp_update_verify of the fixture's P1 -> P2
+ * (tests/support/update_fixture.h: 5 signer keys, one re-keyed; the note signed by all
+ * six keys of both policies) against its floor: exactly the Ed25519 verifications and
+ * key checks (crypto_core_ed25519_is_valid_point) the verifier makes -- recorded once
+ * through a recording crypto interface, then replayed as bare libsodium calls -- and
+ * the overhead directly, as sp_update_verify with both checks answering "valid" at once.
+ * Goal: ratio <= 1.05.
+ *
  * usage: build/bench/verify [ROUNDS]     (make bench runs it with the default, 101)
  */
 #include <sodium.h>
@@ -26,8 +34,10 @@
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/note.h"
 #include "softpause/statement.h"
+#include "softpause/update.h"
 #include "support/fixture.h"
 #include "support/pub_fixture.h"
+#include "support/update_fixture.h"
 
 #define ITER 25
 
@@ -37,6 +47,123 @@ static void die(const char *what, sp_err e)
 {
     fprintf(stderr, "bench: %s: %s\n", what, sp_err_name(e));
     exit(1);
+}
+
+/* The series of per-call times: batch r took t[1]-t[0] (verify), t[2]-t[1] (floor) and
+ * t[3]-t[2] (stub) for ITER calls each; their minima over `rounds` batches into m. */
+static double *t_verify, *t_floor, *t_stub;
+static void batch_done(int r, const double t[4])
+{
+    t_verify[r] = (t[1] - t[0]) / ITER;
+    t_floor[r] = (t[2] - t[1]) / ITER;
+    t_stub[r] = (t[3] - t[2]) / ITER;
+}
+static void minima(int rounds, double m[3])
+{
+    m[0] = bench_minimum(t_verify, rounds);
+    m[1] = bench_minimum(t_floor, rounds);
+    m[2] = bench_minimum(t_stub, rounds);
+}
+
+/* ---- the update's floor: the crypto calls sp_update_verify makes, recorded ---------- */
+
+enum { MAX_CALLS = 128 };
+static struct {
+    int nverify, ncheck;
+    uint8_t sig[MAX_CALLS][64], vpk[MAX_CALLS][32], cpk[MAX_CALLS][32];
+    const uint8_t *msg[MAX_CALLS];
+    size_t len[MAX_CALLS];
+} rec;
+
+static int record_verify(void *ctx, const uint8_t sig[64], const uint8_t *msg, size_t len,
+                         const uint8_t pk[32])
+{
+    (void)ctx;
+    if (rec.nverify < MAX_CALLS) {
+        memcpy(rec.sig[rec.nverify], sig, 64);
+        memcpy(rec.vpk[rec.nverify], pk, 32);
+        rec.msg[rec.nverify] = msg; /* the note's text: in the caller's buffer */
+        rec.len[rec.nverify++] = len;
+    }
+    return crypto_sign_verify_detached(sig, msg, len, pk) == 0 ? 0 : -1;
+}
+
+static int record_check_key(void *ctx, const uint8_t pk[32])
+{
+    (void)ctx;
+    if (rec.ncheck < MAX_CALLS)
+        memcpy(rec.cpk[rec.ncheck++], pk, 32);
+    return crypto_core_ed25519_is_valid_point(pk) == 1 ? 0 : -1;
+}
+
+/* The stub's key check: "valid" at once (with bench_accept_all: no crypto arithmetic). */
+static int accept_key(void *ctx, const uint8_t pk[32])
+{
+    (void)ctx;
+    (void)pk;
+    return 0;
+}
+
+static void bench_update(int rounds)
+{
+    static uf_world uw;
+    static char unote[SP_MAX_NOTE_BYTES * 2];
+    static sp_note uwork;
+    static sp_update_result res;
+    static sp_update_report urep;
+    sp_crypto recording = *sp_sodium_crypto(), stub = *sp_sodium_crypto();
+    uint32_t line;
+    sp_err e;
+
+    uf_world_make(&uw);
+    size_t n = uf_update_note(unote, sizeof unote, &uw, 0, UF_P1_P2_KEYS);
+    const uint8_t *u = (const uint8_t *)unote;
+    recording.ed25519_verify = record_verify;
+    recording.ed25519_check_key = record_check_key;
+    stub.ed25519_verify = bench_accept_all;
+    stub.ed25519_check_key = accept_key;
+    memset(&rec, 0, sizeof rec);
+    if ((e = sp_update_verify(&uw.p[0], u, n, &recording, &uwork, &res, &urep, &line)) != SP_OK)
+        die("update verify", e);
+    if (rec.nverify >= MAX_CALLS || rec.ncheck >= MAX_CALLS)
+        die("update: more crypto calls than recorded", SP_ERR_ARGUMENT);
+    for (int it = 0; it < 4 * ITER; it++)
+        if (sp_update_verify(&uw.p[0], u, n, &stub, &uwork, &res, &urep, &line) != SP_OK)
+            die("warm-up", SP_ERR_CRYPTO);
+    for (int r = 0; r < rounds; r++) {
+        double t[4];
+        t[0] = bench_now_us();
+        for (int it = 0; it < ITER; it++)
+            if (sp_update_verify(&uw.p[0], u, n, sp_sodium_crypto(), &uwork, &res, &urep,
+                                 &line) != SP_OK)
+                die("update verify", SP_ERR_CRYPTO);
+        t[1] = bench_now_us();
+        for (int it = 0; it < ITER; it++) {
+            for (int i = 0; i < rec.nverify; i++)
+                if (crypto_sign_verify_detached(rec.sig[i], rec.msg[i], rec.len[i],
+                                                rec.vpk[i]) != 0)
+                    die("update floor", SP_ERR_CRYPTO);
+            for (int i = 0; i < rec.ncheck; i++)
+                if (crypto_core_ed25519_is_valid_point(rec.cpk[i]) != 1)
+                    die("update floor (keys)", SP_ERR_CRYPTO);
+        }
+        t[2] = bench_now_us();
+        for (int it = 0; it < ITER; it++)
+            if (sp_update_verify(&uw.p[0], u, n, &stub, &uwork, &res, &urep, &line) != SP_OK)
+                die("update verify (stub)", SP_ERR_CRYPTO);
+        t[3] = bench_now_us();
+        batch_done(r, t);
+    }
+    double m[3];
+    minima(rounds, m);
+    double mv = m[0], mf = m[1], ms = m[2];
+    printf("\npolicy-update verification vs its floor (P1 -> P2, %zu-byte note, minimum over "
+           "%d interleaved batches of %d)\n", n, rounds, ITER);
+    printf("%12s  %10s  %7s  %14s  %17s\n", "verify (us)", "floor (us)", "ratio",
+           "overhead (us)", "(floor+ovh)/floor");
+    printf("%12.1f  %10.1f  %7.3f  %14.2f  %17.4f\n", mv, mf, mv / mf, ms, (mf + ms) / mf);
+    printf("floor: %d Ed25519 verifications + %d key checks, the calls sp_update_verify "
+           "makes\n", rec.nverify, rec.ncheck);
 }
 
 int main(int argc, char **argv)
@@ -52,9 +179,9 @@ int main(int argc, char **argv)
     int rounds = argc > 1 ? atoi(argv[1]) : 101;
     if (rounds < 3)
         rounds = 3;
-    double *t_verify = calloc((size_t)rounds, sizeof(double));
-    double *t_floor = calloc((size_t)rounds, sizeof(double));
-    double *t_stub = calloc((size_t)rounds, sizeof(double));
+    t_verify = calloc((size_t)rounds, sizeof(double));
+    t_floor = calloc((size_t)rounds, sizeof(double));
+    t_stub = calloc((size_t)rounds, sizeof(double));
     if (t_verify == NULL || t_floor == NULL || t_stub == NULL || sp_sodium_init() != SP_OK)
         return 1;
     pub_world_make(&pw);
@@ -129,32 +256,33 @@ int main(int argc, char **argv)
                 crypto_sign_verify_detached(sigs[0], (const uint8_t *)note, tlen, keys[0].pk) != 0)
                 die("warm-up", SP_ERR_CRYPTO);
         for (int r = 0; r < rounds; r++) {
-            double t0 = bench_now_us();
+            double t[4];
+            t[0] = bench_now_us();
             for (int it = 0; it < ITER; it++)
                 if (sp_statement_verify(&policy, (const uint8_t *)note, nlen, sp_sodium_crypto(),
                                         &work, &out, &report, &line) != SP_OK)
                     die("verify", SP_ERR_CRYPTO);
-            double t1 = bench_now_us();
+            t[1] = bench_now_us();
             for (int it = 0; it < ITER; it++)
                 for (int i = 0; i < k; i++)
                     if (crypto_sign_verify_detached(sigs[i], (const uint8_t *)note, tlen,
                                                     keys[i].pk) != 0)
                         die("floor", SP_ERR_CRYPTO);
-            double t2 = bench_now_us();
+            t[2] = bench_now_us();
             for (int it = 0; it < ITER; it++)
                 if (sp_statement_verify(&policy, (const uint8_t *)note, nlen, &stub, &work, &out,
                                         &report, &line) != SP_OK)
                     die("verify (stub)", SP_ERR_CRYPTO);
-            double t3 = bench_now_us();
-            t_verify[r] = (t1 - t0) / ITER;
-            t_floor[r] = (t2 - t1) / ITER;
-            t_stub[r] = (t3 - t2) / ITER;
+            t[3] = bench_now_us();
+            batch_done(r, t);
         }
-        double mv = bench_minimum(t_verify, rounds), mf = bench_minimum(t_floor, rounds),
-               ms = bench_minimum(t_stub, rounds);
+        double m[3];
+        minima(rounds, m);
+        double mv = m[0], mf = m[1], ms = m[2];
         printf("%4d  %12.1f  %18.1f  %7.3f  %14.2f  %15.4f\n", k, mv, mf, mv / mf, ms,
                (mf + ms) / mf);
     }
+    bench_update(rounds);
     free(t_verify);
     free(t_floor);
     free(t_stub);

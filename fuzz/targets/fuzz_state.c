@@ -86,19 +86,20 @@ static int fz_slot_write(void *ctx, uint32_t slot, const uint8_t rec[SP_STATE_RE
     return 0;
 }
 
-static int fz_policy_read(void *ctx, uint8_t *buf, size_t cap, size_t *len)
+static int fz_policy_read(void *ctx, uint32_t slot, uint8_t *buf, size_t cap, size_t *len)
 {
     (void)ctx;
-    if (cap < sizeof fuzz_standard_policy - 1)
+    if (slot != 0 || cap < sizeof fuzz_standard_policy - 1)
         return -1;
     memcpy(buf, fuzz_standard_policy, sizeof fuzz_standard_policy - 1);
     *len = sizeof fuzz_standard_policy - 1;
     return 0;
 }
 
-static int fz_policy_write(void *ctx, const uint8_t *buf, size_t len)
+static int fz_policy_write(void *ctx, uint32_t slot, const uint8_t *buf, size_t len)
 {
     (void)ctx;
+    (void)slot;
     (void)buf;
     (void)len;
     return -1; /* provisioning is not fuzzed here */

@@ -9,9 +9,13 @@
  *
  * Storage model (sp_device_io, filled by the host simulator or a chip's firmware):
  *   - anchor: write-once storage INSIDE the trust boundary (fuses/OTP) holding the hash of
- *     the provisioned policy;
- *   - policy bytes: kept beside the state (may be outside), checked against the anchor on
- *     every load;
+ *     the provisioned policy (whatever its version): the root of the policy chain;
+ *   - two policy slots: canonical policy bytes kept beside the state (may be outside).
+ *     The current record names the current policy (bytes 16..55: hash and version); on
+ *     every load the slot whose bytes hash to that hash is the policy, hashed before it is
+ *     parsed.  A policy update (softpause/update.h) is adopted by writing the new bytes
+ *     into the OTHER slot, reading them back, and then persisting a record that names the
+ *     new hash and version (protocol.md section 18);
  *   - two record slots: non-volatile storage OUTSIDE the trust boundary (external flash);
  *     records are therefore authenticated with HMAC-SHA-256 under a device-unique key
  *     (sp_crypto.device_mac);
@@ -27,8 +31,8 @@
  *     4   2  format version (2)
  *     6   2  record length (128)
  *     8   8  stamp: the counter value this record belongs to
- *    16  32  policy hash (must equal the anchor)
- *    48   8  policy version
+ *    16  32  policy hash: the current policy (the anchor's, or an adopted update's)
+ *    48   8  policy version (the current policy's)
  *    56   8  highest accepted epoch (meaningful iff flags bit 0)
  *    64   8  remaining allowance, seconds
  *    72   4  mode (SP_MODE_*)
@@ -45,11 +49,16 @@
  * NOT holding the current record, read it back and compare, increment the counter, and
  * only then report success or grant RUN/THROTTLE.  Load: accept the newest valid record
  * stamped counter or counter+1 (a record stamped counter+1 finishes its pending
- * increment); a valid record stamped lower is a rolled-back image (SP_ERR_DEV_ROLLBACK);
- * no valid record at all is SP_ERR_DEV_NO_RECORD.  Both fail closed: the device pauses and
+ * increment); a valid record stamped lower is a rolled-back image (SP_ERR_DEV_ROLLBACK,
+ * also across a policy update); no valid record at all is SP_ERR_DEV_NO_RECORD.  The
+ * chosen record's policy hash then selects the policy slot whose bytes hash to it (none:
+ * SP_ERR_DEV_POLICY_MISSING), and the parsed policy's version must equal the record's
+ * (SP_ERR_DEV_POLICY_MISSING otherwise).  Both fail closed: the device pauses and
  * init never re-opens (it requires the counter at its factory value).  Records stamped
- * above counter+1, records bound to another policy hash or version, and two different
- * authentic records with the same stamp are never candidates.  Decoding dispatches on the
+ * above counter+1 and two different authentic records with the same stamp are never
+ * candidates.  A record's policy hash is not filtered by the anchor: the device wrote
+ * every authentic record, and it writes only the anchored policy or one it adopted
+ * through a verified update chain.  Decoding dispatches on the
  * format version, so a later firmware keeps the older decoders and MIGRATES an old record
  * on its next write; an unknown version is never "reset".
  *
@@ -67,8 +76,9 @@
  * write, and loses the remainder on power loss: never gives allowance back.
  *
  * No exemption path (R5): nothing here lowers the epoch or grants allowance except
- * sp_device_apply() with a published statement (a bundle, R6) that satisfies the anchored
- * policy.
+ * sp_device_apply() with a published statement (a bundle, R6) that satisfies the current
+ * policy, and nothing replaces the current policy except a published policy update that
+ * satisfies it (softpause/update.h).
  */
 #ifndef SOFTPAUSE_DEVICE_H
 #define SOFTPAUSE_DEVICE_H
@@ -83,18 +93,23 @@
 #include "softpause/note.h"
 #include "softpause/policy.h"
 #include "softpause/statement.h"
+#include "softpause/update.h"
 
 #define SP_STATE_FORMAT_VERSION 2u
 
-/* Storage callbacks.  Every function returns 0 on success, non-zero on failure. */
+/* Storage callbacks.  Every function returns 0 on success, non-zero on failure.
+ * Port-API change (policy updates): policy_read/policy_write take a policy slot, 0 or 1;
+ * a port that had one policy area keeps it as slot 0 and adds slot 1 (a device
+ * provisioned before updates has its policy in slot 0 and slot 1 erased). */
 typedef struct sp_device_io {
     void *ctx;
     /* Read slot 0 or 1.  An erased or missing slot may fail or return any bytes. */
     int (*slot_read)(void *ctx, uint32_t slot, uint8_t rec[SP_STATE_RECORD_BYTES]);
     int (*slot_write)(void *ctx, uint32_t slot, const uint8_t rec[SP_STATE_RECORD_BYTES]);
-    /* Canonical policy bytes kept beside the state. */
-    int (*policy_read)(void *ctx, uint8_t *buf, size_t cap, size_t *len);
-    int (*policy_write)(void *ctx, const uint8_t *buf, size_t len);
+    /* Canonical policy bytes kept beside the state, slot 0 or 1.  An erased slot may fail
+     * or return any bytes. */
+    int (*policy_read)(void *ctx, uint32_t slot, uint8_t *buf, size_t cap, size_t *len);
+    int (*policy_write)(void *ctx, uint32_t slot, const uint8_t *buf, size_t len);
     /* Write-once anchor.  *is_set = 0 while blank.  anchor_write fails once set. */
     int (*anchor_read)(void *ctx, uint8_t hash[SP_SHA256_BYTES], int *is_set);
     int (*anchor_write)(void *ctx, const uint8_t hash[SP_SHA256_BYTES]);
@@ -136,9 +151,16 @@ typedef struct sp_device {
     const sp_device_io *io;
     sp_device_state state;
     uint64_t attested_ram;       /* T_att seen (>= state.attested_time), RAM only */
-    sp_policy policy;
+    uint32_t policy_slot;        /* policy slot holding the current policy's bytes */
+    uint8_t anchor[SP_SHA256_BYTES]; /* the write-once anchor, as read at init/load */
+    sp_policy policy;            /* the current policy */
     sp_bundle_work work;
     uint8_t policy_bytes[SP_MAX_POLICY_BYTES];
+    /* The second policy a policy update needs during verification (the new one, with the
+     * update's header), and the update's per-policy signature report: here, not on the
+     * stack (protocol.md section 13). */
+    sp_update_result update;
+    sp_update_report update_report;
 } sp_device;
 
 #define SP_DEVICE_LOADED 0x6D5A93C5u
@@ -151,14 +173,28 @@ SP_MUST_CHECK sp_err sp_device_init(sp_device *dev, const sp_device_io *io,
                                     const sp_crypto *crypto, const uint8_t *policy,
                                     size_t policy_len);
 
-/* Boot: read anchor, policy bytes, counter and both slots, as described above. */
+/* Boot: read the anchor, the counter, both record slots, then the policy slot the chosen
+ * record names, as described above. */
 SP_MUST_CHECK sp_err sp_device_load(sp_device *dev, const sp_device_io *io,
                                     const sp_crypto *crypto);
 
 /*
  * The one state-changing entry (R5, R6): verify a bundle (softpause/bundle.h: witnessed
- * checkpoint, inclusion, statement) against the anchored policy.  A bare statement is
- * refused (SP_ERR_BUNDLE_BARE_STATEMENT).  Then, in this order:
+ * checkpoint, inclusion, statement) against the CURRENT policy.  A bare statement is
+ * refused (SP_ERR_BUNDLE_BARE_STATEMENT).  The leaf's type decides the path
+ * (sp_bundle_kind):
+ *
+ * A policy update (softpause/update.h) gets sp_bundle_verify_update against the current
+ * policy (its log and witness quorum prove publication), T_att rises with the checkpoint
+ * as below, and it is adopted: the new bytes are written into the other policy slot and
+ * read back (SP_ERR_DEV_READBACK), then a record naming the new hash and version is
+ * persisted.  Epoch, mode, allowance, the RAM reservation and T_att carry over; updates
+ * are exempt from the freeze and fast-forward defences (the version chain orders them).
+ * With the `time-reset` line, T_att is lowered to the checkpoint's quorum time when it
+ * exceeds that time by more than the new policy's epoch-length + max-staleness (a
+ * poisoned attested time); otherwise the line changes nothing.  The highest epoch is kept.
+ *
+ * Any other leaf takes the statement path, in this order:
  *   - once the checkpoint and its witness quorum verify, T_att = max(T_att, the
  *     checkpoint's quorum time); if the bundle is refused after that point, the raised
  *     T_att is still persisted when it moved by at least SP_ATTESTED_TIME_PERSIST_STEP
@@ -186,6 +222,9 @@ SP_MUST_CHECK sp_err sp_device_decide(const sp_device *dev, sp_decision *out);
 
 /* Copy the current state out. */
 SP_MUST_CHECK sp_err sp_device_status(const sp_device *dev, sp_device_state *out);
+
+/* The write-once anchor (the provisioned policy's hash, the root of the policy chain). */
+SP_MUST_CHECK sp_err sp_device_anchor(const sp_device *dev, uint8_t out[SP_SHA256_BYTES]);
 
 /* State record codec (exposed for tests and fuzzing).  decode checks magic, version,
  * length, reserved bits and the MAC, and clamps a T_att of 2^52..2^63-1 (written before

@@ -109,6 +109,7 @@
     X(SP_ERR_DEV_FROZEN, 115, "statement too old for the attested time (freeze defence)")   \
     X(SP_ERR_DEV_FAST_FORWARD, 116, "epoch too far ahead of the attested time (fast-forward defence)") \
     X(SP_ERR_DEV_BUSY, 117, "device state is locked by another process")                \
+    X(SP_ERR_DEV_POLICY_MISSING, 213, "no policy slot holds the policy the state record names") \
     /* Merkle trees (RFC 9162) */                                                           \
     X(SP_ERR_MERKLE_SIZE, 140, "index or tree sizes out of range (index >= size, old > new, 0)") \
     X(SP_ERR_MERKLE_PROOF_LENGTH, 141, "proof has the wrong number of hashes for its sizes") \

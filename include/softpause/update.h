@@ -41,8 +41,9 @@
  * stack budget (protocol.md section 12).  `work` is the parsed note, as for statements.
  * The carried bytes are read in place from the caller's buffer.
  *
- * Not yet implemented (later work of the same issue): device adoption (sp_device_apply),
- * the log's policy chain, and the CLI.  Nothing outside this header calls these functions.
+ * Callers: sp_bundle_verify_update (bundle.h: publication under the current policy, then
+ * this check), which sp_device_apply uses to adopt an update (device.h, protocol.md
+ * section 18.6), and the CLI's policy commands.
  */
 #ifndef SOFTPAUSE_UPDATE_H
 #define SOFTPAUSE_UPDATE_H

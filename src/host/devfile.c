@@ -18,15 +18,21 @@
 #include "softpause/host/devfile.h"
 #include "softpause/host/fileio.h"
 
-#define FLASH_MAGIC "SPFLASH1"
+/* SPFLASH2 (written since policy updates): two policy slots.  SPFLASH1 (one policy) is
+ * still read, as policy slot 0 with slot 1 erased, and rewritten as SPFLASH2 at its first
+ * write. */
+#define FLASH_MAGIC "SPFLASH2"
+#define FLASH_MAGIC_V1 "SPFLASH1"
 #define CHIP_MAGIC "SPCHIP01"
-#define FLASH_FIXED (8u + 4u + 2u * (1u + SP_STATE_RECORD_BYTES))
-#define FLASH_CAP (FLASH_FIXED + SP_MAX_POLICY_BYTES)
+#define FLASH_RECORDS (2u * (1u + SP_STATE_RECORD_BYTES))
+#define FLASH_FIXED_V1 (8u + 4u + FLASH_RECORDS)
+#define FLASH_FIXED (8u + 2u * 4u + FLASH_RECORDS)
+#define FLASH_CAP (FLASH_FIXED + 2u * SP_MAX_POLICY_BYTES)
 #define CHIP_BYTES (8u + 1u + 32u + 8u + 32u)
 
 typedef struct flash_image {
-    uint32_t policy_len;
-    uint8_t policy[SP_MAX_POLICY_BYTES];
+    uint32_t policy_len[2];            /* 0: the policy slot is erased */
+    uint8_t policy[2][SP_MAX_POLICY_BYTES];
     uint8_t present[2];
     uint8_t slot[2][SP_STATE_RECORD_BYTES];
 } flash_image;
@@ -92,22 +98,39 @@ static int file_store(sp_devfile *df, const char *path, const char *what, const 
 static int flash_load(sp_devfile *df, flash_image *img)
 {
     uint8_t buf[FLASH_CAP + 1];
-    size_t len, p = 12;
+    size_t len, p, fixed;
+    int nslots;
     if (file_load(df, df->flash_path, "flash image", buf, sizeof buf, &len) != 0)
         return -1;
-    if (len < FLASH_FIXED || memcmp(buf, FLASH_MAGIC, 8) != 0)
+    if (len >= FLASH_FIXED && memcmp(buf, FLASH_MAGIC, 8) == 0)
+        nslots = 2, fixed = FLASH_FIXED;
+    else if (len >= FLASH_FIXED_V1 && memcmp(buf, FLASH_MAGIC_V1, 8) == 0)
+        nslots = 1, fixed = FLASH_FIXED_V1;
+    else
         return storage_fail(df, df->flash_path, 0,
                             "not a flash image (%zu bytes; expected \"" FLASH_MAGIC
                             "\" and at least %u bytes)",
                             len, (unsigned)FLASH_FIXED);
-    img->policy_len = (uint32_t)get_be(buf + 8, 4);
-    if (img->policy_len > SP_MAX_POLICY_BYTES || len != FLASH_FIXED + img->policy_len)
+    memset(img->policy_len, 0, sizeof img->policy_len);
+    size_t need = fixed;
+    for (int i = 0; i < nslots; i++) {
+        img->policy_len[i] = (uint32_t)get_be(buf + 8 + 4 * i, 4);
+        if (img->policy_len[i] > SP_MAX_POLICY_BYTES)
+            return storage_fail(df, df->flash_path, 0,
+                                "policy slot %d of %lu bytes, more than %u", i,
+                                (unsigned long)img->policy_len[i],
+                                (unsigned)SP_MAX_POLICY_BYTES);
+        need += img->policy_len[i];
+    }
+    if (len != need)
         return storage_fail(df, df->flash_path, 0,
-                            "flash image of %zu bytes, but its policy length %lu needs %lu",
-                            len, (unsigned long)img->policy_len,
-                            (unsigned long)FLASH_FIXED + img->policy_len);
-    memcpy(img->policy, buf + p, img->policy_len);
-    p += img->policy_len;
+                            "flash image of %zu bytes, but its policy lengths need %zu", len,
+                            need);
+    p = 8u + 4u * (size_t)nslots;
+    for (int i = 0; i < nslots; i++) {
+        memcpy(img->policy[i], buf + p, img->policy_len[i]);
+        p += img->policy_len[i];
+    }
     for (int s = 0; s < 2; s++) {
         img->present[s] = buf[p++];
         memcpy(img->slot[s], buf + p, SP_STATE_RECORD_BYTES);
@@ -119,11 +142,13 @@ static int flash_load(sp_devfile *df, flash_image *img)
 static int flash_store(sp_devfile *df, const flash_image *img, int overwrite)
 {
     uint8_t buf[FLASH_CAP];
-    size_t p = 12;
+    size_t p = 16;
     memcpy(buf, FLASH_MAGIC, 8);
-    put_be(buf + 8, img->policy_len, 4);
-    memcpy(buf + p, img->policy, img->policy_len);
-    p += img->policy_len;
+    for (int i = 0; i < 2; i++) {
+        put_be(buf + 8 + 4 * i, img->policy_len[i], 4);
+        memcpy(buf + p, img->policy[i], img->policy_len[i]);
+        p += img->policy_len[i];
+    }
     for (int s = 0; s < 2; s++) {
         buf[p++] = img->present[s];
         memcpy(buf + p, img->slot[s], SP_STATE_RECORD_BYTES);
@@ -191,31 +216,32 @@ static int cb_slot_write(void *ctx, uint32_t slot, const uint8_t rec[SP_STATE_RE
     return flash_store(ctx, &img, 1);
 }
 
-static int cb_policy_read(void *ctx, uint8_t *buf, size_t cap, size_t *len)
+static int cb_policy_read(void *ctx, uint32_t slot, uint8_t *buf, size_t cap, size_t *len)
 {
     sp_devfile *df = ctx;
     flash_image img;
-    if (flash_load(df, &img) != 0)
-        return -1;
-    if (img.policy_len > cap)
+    if (slot > 1 || flash_load(df, &img) != 0 || img.policy_len[slot] == 0)
+        return -1; /* an erased policy slot is no storage failure: not recorded */
+    if (img.policy_len[slot] > cap)
         return storage_fail(df, df->flash_path, 0, "policy of %lu bytes, more than %zu",
-                            (unsigned long)img.policy_len, cap);
-    memcpy(buf, img.policy, img.policy_len);
-    *len = img.policy_len;
+                            (unsigned long)img.policy_len[slot], cap);
+    memcpy(buf, img.policy[slot], img.policy_len[slot]);
+    *len = img.policy_len[slot];
     return 0;
 }
 
-static int cb_policy_write(void *ctx, const uint8_t *buf, size_t len)
+static int cb_policy_write(void *ctx, uint32_t slot, const uint8_t *buf, size_t len)
 {
     sp_devfile *df = ctx;
     flash_image img;
-    if (len > SP_MAX_POLICY_BYTES)
-        return storage_fail(df, df->flash_path, 0, "policy of %zu bytes, more than %u", len,
-                            (unsigned)SP_MAX_POLICY_BYTES);
+    if (slot > 1 || len > SP_MAX_POLICY_BYTES)
+        return storage_fail(df, df->flash_path, 0,
+                            "policy slot %lu of %zu bytes (slots 0 and 1, at most %u bytes)",
+                            (unsigned long)slot, len, (unsigned)SP_MAX_POLICY_BYTES);
     if (flash_load(df, &img) != 0)
         return -1;
-    memcpy(img.policy, buf, len);
-    img.policy_len = (uint32_t)len;
+    memcpy(img.policy[slot], buf, len);
+    img.policy_len[slot] = (uint32_t)len;
     return flash_store(df, &img, 1);
 }
 
@@ -354,7 +380,8 @@ static int orphan_flash(const char *flash_path)
     ssize_t n = read(fd, head, sizeof head);
     close(fd);
     len = n > 0 ? (size_t)n : 0;
-    return len == sizeof head && memcmp(head, FLASH_MAGIC, 8) == 0;
+    return len == sizeof head &&
+           (memcmp(head, FLASH_MAGIC, 8) == 0 || memcmp(head, FLASH_MAGIC_V1, 8) == 0);
 }
 
 /* Move the staged files of df to their names (flash, then chip; never over a file), and

@@ -401,6 +401,18 @@ static sp_err merge_legacy(const char *path, record *r, record *tmp, int *taken)
     return SP_OK;
 }
 
+/* Signing record across a policy update (protocol.md 18.6, section 9): a body that signed
+ * epoch n under the old policy may sign epoch n under the new one only with the identical
+ * mode -- two authorisations whose texts differ in the policy line alone (deployment,
+ * epoch, start and mode the same) -- so that devices not yet updated and updated ones run
+ * the same epoch alike.  Any other mode stays equivocation. */
+static int same_but_policy(const sp_statement *a, const sp_statement *b)
+{
+    return a->type == SP_STMT_AUTHORISATION && b->type == SP_STMT_AUTHORISATION &&
+           strcmp(a->deployment, b->deployment) == 0 && a->epoch == b->epoch &&
+           a->start == b->start && a->mode == b->mode && a->permille == b->permille;
+}
+
 /* Check and record, the lock held.  rep->record_path is set by the caller. */
 static sp_err check_and_record(const sp_sign_guard *g, const uint8_t *text, size_t text_len,
                                sp_sign_report *rep)
@@ -443,7 +455,9 @@ static sp_err check_and_record(const sp_sign_guard *g, const uint8_t *text, size
             if (!guarded_text(&rep->recorded, cur.text, cur.text_len) ||
                 rep->recorded.type != rep->statement.type)
                 return SP_ERR_FILE_FORMAT;
-            return SP_ERR_EQUIVOCATION;
+            if (!same_but_policy(&rep->recorded, &rep->statement))
+                return SP_ERR_EQUIVOCATION;
+            /* the same epoch and mode under another policy: recorded as the latest text */
         }
     }
     return record_write(rep->record_path, rep->statement.epoch, text, text_len);

@@ -7,8 +7,9 @@
  *       inside the chip (trusted)            |   external flash (attacker can image,
  *                                            |   restore, erase, corrupt)
  *   +-----------------------------+          |   +-------------------------------+
- *   | anchor: SHA-256 of policy   | write-   |   | policy bytes (canonical text) |
- *   | (fuses / OTP)               | once     |   +-------------------------------+
+ *   | anchor: SHA-256 of the      | write-   |   | policy slot 0 | policy slot 1 |
+ *   | provisioned policy (OTP)    | once     |   | (canonical)   | (canonical)   |
+ *   +-----------------------------+          |   +-------------------------------+
  *   +-----------------------------+          |   +---------------+---------------+
  *   | monotonic counter c         | incr-    |   | slot 0 (128B) | slot 1 (128B) |
  *   | (factory 0, endurance 2^20) | only     |   | record "SPST" | record "SPST" |
@@ -41,8 +42,16 @@
  *   - Every error leaves the device paused: consume() answers PAUSE unless the context
  *     is loaded and the persisted state grants work.  A persist failure unloads the
  *     context (RAM and flash may disagree until the next sp_device_load).
- *   - The policy bytes are hashed and compared with the anchor BEFORE they are parsed,
- *     so the parser only ever sees bytes that were provisioned, never attacker input.
+ *   - The policy bytes are hashed and compared with the hash the current record names
+ *     BEFORE they are parsed, so the parser only ever sees bytes the device provisioned
+ *     or adopted, never attacker input.  The record (MAC'd, counter-stamped) names the
+ *     current policy; the anchor is the root of the chain of adopted updates.
+ *   - Policy updates use the same commit point as every other write: the new policy's
+ *     bytes go to the policy slot NOT holding the current policy and are read back; then
+ *     the record naming the new hash and version is persisted.  A power cut before the
+ *     counter moves leaves the old record (old policy, still in its slot) or the pending
+ *     new one (new policy, already in the other slot): the old or the new policy, never
+ *     neither.
  *
  * Firmware rules: no heap, no libc beyond mem*, no recursion; large objects (policy, note
  * scratch) live in the caller-allocated sp_device, never on the stack.
@@ -216,12 +225,14 @@ sp_err sp_device_init(sp_device *dev, const sp_device_io *io, const sp_crypto *c
             goto fail;
         }
     }
-    if (io->policy_write(io->ctx, dev->policy_bytes, policy_len) != 0) {
+    if (io->policy_write(io->ctx, 0u, dev->policy_bytes, policy_len) != 0) {
         err = SP_ERR_DEV_STORAGE;
         goto fail;
     }
 
     dev->io = io;
+    dev->policy_slot = 0u;
+    memcpy(dev->anchor, dev->policy.hash, SP_SHA256_BYTES);
     dev->crypto = crypto;
     dev->counter = 0;
     dev->slot = 1u; /* "current" is slot 1, so the first record goes to slot 0 */
@@ -248,10 +259,40 @@ fail:
 
 /* ---- load --------------------------------------------------------------------------- */
 
+/* The policy the chosen record names: the slot whose bytes hash to `want`, hashed before
+ * it is parsed (only bytes the device provisioned or adopted reach the parser); its
+ * version must be the record's.  An unreadable, erased or foreign slot is not a
+ * candidate; none at all is SP_ERR_DEV_POLICY_MISSING. */
+static sp_err load_policy(sp_device *dev, const sp_device_io *io, const sp_crypto *crypto,
+                          const uint8_t want[SP_SHA256_BYTES], uint64_t version)
+{
+    uint8_t hash[SP_SHA256_BYTES];
+    size_t len;
+    sp_err err;
+
+    for (uint32_t s = 0; s < 2u; s++) {
+        len = 0;
+        if (io->policy_read(io->ctx, s, dev->policy_bytes, SP_MAX_POLICY_BYTES, &len) != 0 ||
+            len > SP_MAX_POLICY_BYTES)
+            continue;
+        if (sp_policy_hash(hash, dev->policy_bytes, len, crypto) != SP_OK ||
+            memcmp(hash, want, SP_SHA256_BYTES) != 0)
+            continue;
+        err = sp_policy_parse(&dev->policy, dev->policy_bytes, len, crypto, NULL);
+        if (err != SP_OK)
+            return err;
+        if (memcmp(dev->policy.hash, want, SP_SHA256_BYTES) != 0 ||
+            dev->policy.version != version)
+            return SP_ERR_DEV_POLICY_MISSING;
+        dev->policy_slot = s;
+        return SP_OK;
+    }
+    return SP_ERR_DEV_POLICY_MISSING;
+}
+
 sp_err sp_device_load(sp_device *dev, const sp_device_io *io, const sp_crypto *crypto)
 {
     uint8_t anchor[SP_SHA256_BYTES];
-    uint8_t hash[SP_SHA256_BYTES];
     uint8_t rec[SP_STATE_RECORD_BYTES];
     sp_device_state cand[2];
     int valid[2];
@@ -259,7 +300,6 @@ sp_err sp_device_load(sp_device *dev, const sp_device_io *io, const sp_crypto *c
     int best = -1;
     int saw_older = 0;
     int ambiguous = 0;
-    size_t len = 0;
     uint64_t counter = 0;
     uint64_t after = 0;
     sp_err err;
@@ -280,42 +320,20 @@ sp_err sp_device_load(sp_device *dev, const sp_device_io *io, const sp_crypto *c
         goto fail;
     }
 
-    /* Policy: hash first, parse second (only anchored bytes reach the parser). */
-    if (io->policy_read(io->ctx, dev->policy_bytes, SP_MAX_POLICY_BYTES, &len) != 0 ||
-        len > SP_MAX_POLICY_BYTES) {
-        err = SP_ERR_DEV_STORAGE;
-        goto fail;
-    }
-    err = sp_policy_hash(hash, dev->policy_bytes, len, crypto);
-    if (err != SP_OK)
-        goto fail;
-    if (memcmp(hash, anchor, SP_SHA256_BYTES) != 0) {
-        err = SP_ERR_DEV_ANCHOR_MISMATCH;
-        goto fail;
-    }
-    err = sp_policy_parse(&dev->policy, dev->policy_bytes, len, crypto, NULL);
-    if (err != SP_OK)
-        goto fail;
-    if (memcmp(dev->policy.hash, anchor, SP_SHA256_BYTES) != 0) {
-        err = SP_ERR_DEV_ANCHOR_MISMATCH;
-        goto fail;
-    }
-
     if (io->counter_read(io->ctx, &counter) != 0) {
         err = SP_ERR_DEV_COUNTER;
         goto fail;
     }
 
-    /* Both slots.  An unreadable, erased, torn, forged or foreign slot is simply not a
-     * candidate: the other slot may still hold the current record. */
+    /* Both slots.  An unreadable, erased, torn or forged slot is simply not a candidate:
+     * the other slot may still hold the current record.  No filter on the anchor's hash
+     * and version: the current policy may be an adopted update (its record is authentic,
+     * and the counter orders it like every other record). */
     for (int s = 0; s < 2; s++) {
         valid[s] = 0;
         if (io->slot_read(io->ctx, (uint32_t)s, rec) != 0)
             continue;
         if (sp_state_decode(&cand[s], rec, crypto) != SP_OK)
-            continue;
-        if (memcmp(cand[s].policy_hash, anchor, SP_SHA256_BYTES) != 0 ||
-            cand[s].policy_version != dev->policy.version)
             continue;
         valid[s] = 1;
     }
@@ -347,6 +365,11 @@ sp_err sp_device_load(sp_device *dev, const sp_device_io *io, const sp_crypto *c
         goto fail;
     }
 
+    /* The policy the record names, before anything is committed. */
+    err = load_policy(dev, io, crypto, cand[best].policy_hash, cand[best].policy_version);
+    if (err != SP_OK)
+        goto fail;
+
     if (cand[best].stamp != counter) {
         /* Pending: written and read back, but power went before the commit.  Commit now;
          * the record may hold a debit whose work was never granted (fail closed). */
@@ -368,6 +391,7 @@ sp_err sp_device_load(sp_device *dev, const sp_device_io *io, const sp_crypto *c
     dev->reserved = 0;
     dev->state = cand[best];
     dev->attested_ram = dev->state.attested_time;
+    memcpy(dev->anchor, anchor, SP_SHA256_BYTES);
     memset(cand, 0, sizeof cand);
     dev->loaded = SP_DEVICE_LOADED;
     return SP_OK;
@@ -413,11 +437,108 @@ static sp_err keep_attested_time(sp_device *dev)
     return persist(dev, &next);
 }
 
+/* T_att = max(T_att, the checkpoint's quorum time) once the checkpoint and its witness
+ * quorum verified, whatever happens to the leaf.  The checkpoint check refused every
+ * cosignature at or above the attested-time ceiling; the bound is checked again here. */
+static void raise_attested_time(sp_device *dev, const sp_bundle_report *report)
+{
+    if (report->checkpoint_verified && report->witnesses.quorum_met &&
+        report->witnesses.quorum_time > dev->attested_ram &&
+        report->witnesses.quorum_time < SP_COSIG_TIME_LIMIT)
+        dev->attested_ram = report->witnesses.quorum_time;
+}
+
+/* A refusal: keep the raised attested time (in steps), report the first error. */
+static sp_err refused(sp_device *dev, sp_err err)
+{
+    sp_err kept = keep_attested_time(dev);
+    return kept != SP_OK ? kept : err;
+}
+
+/* Adopt the verified update in dev->update (its bytes in dev->work.leaf): new bytes into
+ * the other policy slot, read back, then the record naming the new hash and version (the
+ * commit point, persist()).  Any failure unloads: only sp_device_load() can tell which
+ * policy is current. */
+static sp_err adopt_policy(sp_device *dev, sp_device_state *next)
+{
+    const sp_device_io *io = dev->io;
+    const sp_update *h = &dev->update.update;
+    const uint8_t *bytes = dev->work.leaf + h->policy_offset;
+    uint32_t target = dev->policy_slot ^ 1u;
+    size_t back = 0;
+    sp_err err;
+
+    if (io->policy_write(io->ctx, target, bytes, h->policy_len) != 0) {
+        err = SP_ERR_DEV_STORAGE;
+        goto fail;
+    }
+    /* The current policy is parsed already: its bytes buffer takes the read-back. */
+    if (io->policy_read(io->ctx, target, dev->policy_bytes, SP_MAX_POLICY_BYTES, &back) != 0) {
+        err = SP_ERR_DEV_STORAGE;
+        goto fail;
+    }
+    if (back != h->policy_len || memcmp(dev->policy_bytes, bytes, back) != 0) {
+        err = SP_ERR_DEV_READBACK;
+        goto fail;
+    }
+    dev->policy = dev->update.policy; /* persist() names dev->policy's hash and version */
+    dev->policy_slot = target;
+    return persist(dev, next);
+
+fail:
+    unload(dev);
+    return err;
+}
+
+/* The update path of sp_device_apply (device.h). */
+static sp_err apply_update(sp_device *dev, const uint8_t *bundle, size_t len,
+                           sp_bundle_report *report, uint32_t *err_line)
+{
+    sp_update_result *u = &dev->update;
+    sp_device_state next;
+    uint64_t q;
+    uint64_t window;
+    sp_err err;
+
+    err = sp_bundle_verify_update(&dev->policy, bundle, len, dev->crypto, &dev->work, u,
+                                  &dev->update_report, report, err_line);
+    raise_attested_time(dev, report);
+    /* Re-check what adoption relies on, whatever the lower layers guarantee. */
+    if (err == SP_OK &&
+        (u->policy.version != dev->policy.version + 1u ||
+         memcmp(u->update.policy_hash, dev->policy.hash, SP_SHA256_BYTES) != 0 ||
+         memcmp(u->update.new_policy_hash, u->policy.hash, SP_SHA256_BYTES) != 0 ||
+         u->update.policy_len > report->leaf_len ||
+         u->update.policy_offset > report->leaf_len - u->update.policy_len))
+        err = SP_ERR_UPDATE_FORMAT;
+    if (err != SP_OK) {
+        memset(u, 0, sizeof *u);
+        return refused(dev, err);
+    }
+
+    next = dev->state; /* epoch, mode, allowance carry over; T_att as raised */
+    if (u->update.time_reset) {
+        /* Recovery from a poisoned attested time: down to the quorum time of the
+         * checkpoint that proves this update's publication, only when T_att is beyond
+         * anything an honest epoch could need (epoch-length + max-staleness past it). */
+        q = report->witnesses.quorum_time;
+        window = u->policy.epoch_length + u->policy.max_staleness;
+        if (dev->attested_ram > q && dev->attested_ram - q > window) {
+            dev->attested_ram = q;
+            next.attested_time = q;
+        }
+    }
+    err = adopt_policy(dev, &next);
+    memset(u, 0, sizeof *u);
+    return err;
+}
+
 sp_err sp_device_apply(sp_device *dev, const uint8_t *bundle, size_t len,
                        sp_bundle_report *report, uint32_t *err_line)
 {
     sp_bundle_report local_report;
     uint32_t local_line = 0;
+    sp_leaf_kind kind = SP_LEAF_STATEMENT;
     sp_statement st;
     sp_device_state next;
     sp_err err;
@@ -433,16 +554,16 @@ sp_err sp_device_apply(sp_device *dev, const uint8_t *bundle, size_t len,
     if (!is_loaded(dev))
         return SP_ERR_DEV_NOT_LOADED;
 
-    /* Only the anchored policy decides: this is the one path to allowance (R5), and only
+    /* Dispatch on the leaf's type.  An envelope that does not decode takes the statement
+     * path, which names what is wrong with it. */
+    if (sp_bundle_kind(bundle, len, &dev->work, &kind) == SP_OK && kind == SP_LEAF_UPDATE)
+        return apply_update(dev, bundle, len, report, err_line);
+
+    /* Only the current policy decides: this is the one path to allowance (R5), and only
      * for statements that were published and witnessed (R6). */
     err = sp_bundle_verify(&dev->policy, bundle, len, dev->crypto, &dev->work, &st, report,
                            err_line);
-    /* The checkpoint check refused every cosignature at or above the attested-time
-     * ceiling before this point; the bound is checked again here, where T_att is raised. */
-    if (report->checkpoint_verified && report->witnesses.quorum_met &&
-        report->witnesses.quorum_time > dev->attested_ram &&
-        report->witnesses.quorum_time < SP_COSIG_TIME_LIMIT)
-        dev->attested_ram = report->witnesses.quorum_time;
+    raise_attested_time(dev, report);
     if (err == SP_OK) {
         /* Re-check what the device relies on, whatever the lower layers guarantee. */
         if (st.type != SP_STMT_AUTHORISATION)
@@ -463,10 +584,8 @@ sp_err sp_device_apply(sp_device *dev, const uint8_t *bundle, size_t len,
      * first statement seen stands. */
     if (err == SP_OK && dev->state.has_epoch && st.epoch <= dev->state.highest_epoch)
         err = SP_ERR_DEV_EPOCH_NOT_NEWER;
-    if (err != SP_OK) {
-        sp_err kept = keep_attested_time(dev);
-        return kept != SP_OK ? kept : err;
-    }
+    if (err != SP_OK)
+        return refused(dev, err);
 
     next = dev->state;
     next.has_epoch = 1u;
@@ -617,5 +736,18 @@ sp_err sp_device_status(const sp_device *dev, sp_device_state *out)
     if (!is_loaded(dev))
         return SP_ERR_DEV_NOT_LOADED;
     *out = dev->state;
+    return SP_OK;
+}
+
+sp_err sp_device_anchor(const sp_device *dev, uint8_t out[SP_SHA256_BYTES])
+{
+    if (out == NULL)
+        return SP_ERR_ARGUMENT;
+    memset(out, 0, SP_SHA256_BYTES);
+    if (dev == NULL)
+        return SP_ERR_ARGUMENT;
+    if (!is_loaded(dev))
+        return SP_ERR_DEV_NOT_LOADED;
+    memcpy(out, dev->anchor, SP_SHA256_BYTES);
     return SP_OK;
 }

@@ -1215,8 +1215,9 @@ static void attack_power_cut_between_debit_and_work(void)
  * The chain P1 -> P2 -> P3 of tests/support/update_fixture.h (P2 re-keys civ-beta, P3 adds
  * civ-gamma).  Every input is a complete update signed by every key of both quorums --
  * unless the attack is on the signatures -- so only the targeted check can refuse it.
- * Device adoption, bundles of updates, the log and the CLI are later work of the issue:
- * these attacks go through sp_update_verify, the check every one of those will run. */
+ * Each goes through sp_update_verify AND through a device (sp_device_apply) at the
+ * policy it targets, published in a bundle cosigned by the current witness quorum: the
+ * device must refuse with the same code and adopt nothing (issue 9 section 6). */
 
 static uf_world uw;
 static sp_update_result ures;
@@ -1224,10 +1225,53 @@ static sp_update_report urep;
 static sp_note uwork;
 static char utext[SP_MAX_NOTE_BYTES], upol[UF_POLICY_CAP];
 
+static char ubundle[SP_MAX_BUNDLE_BYTES * 2];
+static char unote[SP_MAX_NOTE_BYTES * 2];
+
+/* n[0..len) as a device gets it: logged, in a bundle cosigned by the standard (current)
+ * witnesses a day into epoch EPOCH. */
+static size_t update_bundle(const char *n, size_t len)
+{
+    return pub_bundle_at(ubundle, sizeof ubundle, &w.pub, epoch_time(EPOCH) + DAY, n, len);
+}
+
+/* A fresh device brought to policy P[at] (0: P1) by the honest updates. */
+static void device_at(int at)
+{
+    device_fresh();
+    for (int i = 0; i < at; i++) {
+        size_t m = uf_update_note(unote, sizeof unote, &uw, i, i == 0 ? UF_P1_P2_KEYS : UF_P2_P3_KEYS);
+        CHECK_OK(device_apply(ubundle, update_bundle(unote, m)));
+    }
+    CHECK(dev.state.policy_version == (uint64_t)at + 1);
+}
+
+/* The update note n through a device at P[at]: its code, and nothing adopted on refusal. */
+static sp_err device_update(int at, const char *n)
+{
+    sp_err e;
+    device_at(at);
+    e = device_apply(ubundle, update_bundle(n, strlen(n)));
+    CHECK(report.checkpoint_verified == 1 && report.witnesses.quorum_met == 1);
+    if (e != SP_OK)
+        CHECK(dev.state.policy_version == (uint64_t)at + 1 &&
+              memcmp(dev.policy.hash, uw.p[at].hash, 32) == 0);
+    return e;
+}
+
+/* sp_update_verify against `current`, and -- where current is P1, P2 or P3 -- the same
+ * update through a device at that policy, which must give the same verdict. */
 static sp_err update_verify(const sp_policy *current, const char *n)
 {
-    return sp_update_verify(current, (const uint8_t *)n, strlen(n), sp_sodium_crypto(), &uwork,
-                            &ures, &urep, &line);
+    uint32_t lib_line;
+    sp_err e = sp_update_verify(current, (const uint8_t *)n, strlen(n), sp_sodium_crypto(),
+                                &uwork, &ures, &urep, &line);
+    lib_line = line;
+    for (int at = 0; at < 3; at++)
+        if (current == &uw.p[at])
+            CHECK_ERR(device_update(at, n), e);
+    line = lib_line;
+    return e;
 }
 
 /* P1 -> (P2 with `from` replaced by `to`), version 2, signed by every key of P1 and P2
@@ -1245,6 +1289,8 @@ static sp_err update_p2_variant(const char *from, const char *to, const fx_key *
 
 static void attack_update_baseline_accepted(void)
 {
+    /* the device suite's standard world is the fixture's P1 */
+    CHECK(memcmp(w.policy.hash, uw.p[0].hash, 32) == 0);
     (void)uf_update_note(note, sizeof note, &uw, 0, UF_P1_P2_KEYS);
     CHECK_OK(update_verify(&uw.p[0], note));
     (void)uf_update_note(note, sizeof note, &uw, 1, UF_P2_P3_KEYS);
@@ -1394,6 +1440,70 @@ static void attack_update_on_statement_path(void)
     CHECK_ERR(verify(&w.policy, note, n), SP_ERR_STMT_WRONG_TYPE);
 }
 
+/* The device path (issue 9 section 2): a bare update, with no publication proof. */
+static void attack_update_bare(void)
+{
+    size_t n = uf_update_note(note, sizeof note, &uw, 0, UF_P1_P2_KEYS);
+    device_at(0);
+    CHECK_OK(device_apply(ubundle, update_bundle(note, n))); /* control: published, adopted */
+    device_at(0);
+    CHECK_ERR(device_apply(note, n), SP_ERR_BUNDLE_BARE_STATEMENT);
+    CHECK(dev.state.policy_version == 1);
+}
+
+/* An update whose new policy rotates every witness, "published" under a checkpoint that
+ * only the NEW witnesses cosigned: publication must be proven under the current policy. */
+static void attack_update_cosigned_by_new_witnesses_only(void)
+{
+    static pub_world nw;
+    char from[400], to[400];
+    size_t n;
+    nw = w.pub;
+    memcpy(upol, uw.text[1], uw.len[1] + 1);
+    for (int i = 0; i < PUB_NWITNESSES; i++) {
+        fx_key *k = &nw.witnesses[i];
+        fx_key_make(k, w.pub.witnesses[i].name, (uint8_t)(0xA1 + i));
+        nw.witness_ids[i] = fx_key_id_typed(k->name, 0x04, k->pk);
+        fx_cosigner_vkey(k, nw.witness_vkeys[i], sizeof nw.witness_vkeys[i]);
+        snprintf(from, sizeof from, " %s\n", w.pub.witness_vkeys[i]);
+        snprintf(to, sizeof to, " %s\n", nw.witness_vkeys[i]);
+        (void)pf_replace(upol, sizeof upol, from, to);
+    }
+    (void)uf_update_text(utext, sizeof utext, &uw.p[0], 2, upol, 0);
+    n = uf_sign(note, sizeof note, &uw, utext, UF_P1_P2_KEYS);
+    /* control: the same update under the current witnesses is adopted */
+    device_at(0);
+    CHECK_OK(device_apply(ubundle, update_bundle(note, n)));
+    CHECK(dev.policy.witness.witness_count == 3 &&
+          memcmp(dev.policy.witness.witnesses[0].key.public_key, nw.witnesses[0].pk, 32) == 0);
+    device_at(0);
+    n = pub_bundle_at(ubundle, sizeof ubundle, &nw, epoch_time(EPOCH) + DAY, note, n);
+    CHECK_ERR(device_apply(ubundle, n), SP_ERR_WITNESS_QUORUM);
+    CHECK(dev.state.policy_version == 1);
+}
+
+/* After an update, a statement naming the old policy is refused; the new policy's is
+ * accepted, and the authorisation already held keeps running meanwhile. */
+static void attack_old_policy_statement_after_update(void)
+{
+    sp_decision d;
+    size_t n;
+    device_at(0);
+    CHECK_OK(device_apply_epoch(EPOCH, "run"));
+    n = uf_update_note(note, sizeof note, &uw, 0, UF_P1_P2_KEYS);
+    CHECK_OK(device_apply(ubundle, update_bundle(note, n)));
+    CHECK_OK(sp_device_consume(&dev, 60, &d)); /* the held authorisation */
+    CHECK(d.mode == SP_MODE_RUN);
+    /* EPOCH + 1 under P1, published and witnessed as usual */
+    CHECK_ERR(device_apply_epoch(EPOCH + 1, "run"), SP_ERR_STMT_POLICY);
+    /* control: the same epoch under P2 */
+    n = pf_statement_text(text, sizeof text, &uw.p[1], EPOCH + 1, "run");
+    n = pf_sign_mask(note, sizeof note, text, uw.keys, UF_NKEYS, QUORUM);
+    CHECK_OK(device_apply(bundle, pub_bundle_at(bundle, sizeof bundle, &w.pub,
+                                                epoch_time(EPOCH + 1), note, n)));
+    CHECK(dev.state.highest_epoch == EPOCH + 1);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -1479,5 +1589,8 @@ int main(void)
     RUN_TEST(attack_update_mixed_signature_lines);
     RUN_TEST(attack_update_added_key_unsigned);
     RUN_TEST(attack_update_on_statement_path);
+    RUN_TEST(attack_update_bare);
+    RUN_TEST(attack_update_cosigned_by_new_witnesses_only);
+    RUN_TEST(attack_old_policy_statement_after_update);
     return harness_finish("attacks");
 }

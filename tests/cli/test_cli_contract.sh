@@ -68,6 +68,9 @@ policy_init 700000 --version 2 --out "$T/policy2" 2> /dev/null
 $SP policy propose --policy $P --new "$T/policy2" --out "$T/u2.txt" 2> /dev/null
 for b in mil-a civ-a; do $SP policy sign --key $K/$b.key "$T/u2.txt" > "$T/u2.$b" 2> /dev/null; done
 $SP policy collect --policy $P "$T/u2.mil-a" "$T/u2.civ-a" > "$T/u2.note" 2> /dev/null
+# ... in a bundle (forged: a one-entry log under the test keys), for policy apply
+$(dirname "$SP")/tests/tools/forge_bundle "$LOGKEY.key" "$T/u2.note" $K/w1.test.example.key \
+    $K/w2.test.example.key > "$T/ub2" 2> /dev/null
 $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/log.db" --witness-interval 1 \
     --port-file "$T/log.port" > /dev/null 2> "$T/log.err" &
 echo $! > "$T/log.pid"
@@ -181,6 +184,7 @@ bundle make|bundle make --json --policy $P --log $T/mirror --out $T/b.none $T/mi
 bundle verify|bundle verify --json --policy $P $T/missing
 device init|device init --json --policy $T/missing --state $T/dev.none
 device apply|device apply --json --state $T/dev2 $T/missing
+policy apply|policy apply --json --state $T/dev2 $T/missing
 device consume|device consume --json --state $T/missing 60
 device status|device status --json --state $T/missing
 EOF
@@ -222,6 +226,7 @@ log serve|log serve --policy $P --key $LOGKEY.key --db $T/log2.db
 log export|log export --db $T/log.db $T/mirror2
 device init|device init --policy $P --state $T/dev3
 device apply|device apply --state $T/dev3 $T/b1
+policy apply|policy apply --state $T/dev3 $T/ub2
 device consume|device consume --state $T/dev2 5
 device status|device status --state $T/dev2
 witness serve|witness serve $WINIT --key $K/w1.test.example.key --db $T/w9.db --log $K/log.test.example%2Flog.pub

@@ -22,7 +22,8 @@
 #include "softpause/host/sodium_crypto.h"
 #include "support/policy_fixture.h"
 
-#define FLASH_FIXED (8u + 4u + 2u * (1u + SP_STATE_RECORD_BYTES))
+#define FLASH_FIXED (8u + 2u * 4u + 2u * (1u + SP_STATE_RECORD_BYTES))     /* SPFLASH2 */
+#define FLASH_FIXED_V1 (8u + 4u + 2u * (1u + SP_STATE_RECORD_BYTES))  /* SPFLASH1 */
 #define CHIP_BYTES (8u + 1u + 32u + 8u + 32u)
 
 static pf_world W;
@@ -76,7 +77,7 @@ static void test_create_layout_and_modes(void)
     CHECK(scratch_entries(NULL, 0) == 2);
     CHECK(scratch_mode(state) == 0600);
     CHECK(scratch_mode(chip) == 0600);
-    CHECK(file_len(state) == FLASH_FIXED); /* empty policy, two erased slots */
+    CHECK(file_len(state) == FLASH_FIXED); /* two erased policy slots, two erased slots */
     CHECK(file_len(chip) == CHIP_BYTES);
 
     CHECK(read_chip(state, c));
@@ -272,8 +273,11 @@ static void test_slots_and_policy(void)
     CHECK(io->slot_read(io->ctx, 1, got) != 0);
     CHECK(io->slot_read(io->ctx, 2, got) != 0);
     CHECK(io->slot_write(io->ctx, 2, rec) != 0);
-    /* Empty policy at first. */
-    CHECK(io->policy_read(io->ctx, pbuf, sizeof pbuf, &plen) == 0 && plen == 0);
+    /* Both policy slots erased at first (an erased slot fails to read); no slot 2. */
+    CHECK(io->policy_read(io->ctx, 0, pbuf, sizeof pbuf, &plen) != 0);
+    CHECK(io->policy_read(io->ctx, 1, pbuf, sizeof pbuf, &plen) != 0);
+    CHECK(io->policy_read(io->ctx, 2, pbuf, sizeof pbuf, &plen) != 0);
+    CHECK(io->policy_write(io->ctx, 2, pbuf, 10) != 0);
 
     CHECK(io->slot_write(io->ctx, 1, rec) == 0);
     CHECK(io->slot_read(io->ctx, 1, got) == 0 && memcmp(got, rec, sizeof rec) == 0);
@@ -283,35 +287,48 @@ static void test_slots_and_policy(void)
     CHECK(io->slot_read(io->ctx, 1, got) == 0 && memcmp(got, rec, sizeof rec) == 0);
 
     /* Policy bytes: round trip, the slots survive, the file grows by exactly the policy. */
-    CHECK(io->policy_write(io->ctx, (const uint8_t *)W.policy_text, W.policy_len) == 0);
-    CHECK(io->policy_read(io->ctx, pbuf, sizeof pbuf, &plen) == 0);
+    CHECK(io->policy_write(io->ctx, 0, (const uint8_t *)W.policy_text, W.policy_len) == 0);
+    CHECK(io->policy_read(io->ctx, 0, pbuf, sizeof pbuf, &plen) == 0);
     CHECK(plen == W.policy_len && memcmp(pbuf, W.policy_text, plen) == 0);
     CHECK(file_len(state) == FLASH_FIXED + W.policy_len);
-    CHECK(io->policy_read(io->ctx, pbuf, W.policy_len - 1, &plen) != 0); /* no room */
-    CHECK(io->policy_write(io->ctx, pbuf, SP_MAX_POLICY_BYTES + 1) != 0);
+    CHECK(io->policy_read(io->ctx, 1, pbuf, sizeof pbuf, &plen) != 0); /* still erased */
+    CHECK(io->policy_read(io->ctx, 0, pbuf, W.policy_len - 1, &plen) != 0); /* no room */
+    CHECK(io->policy_write(io->ctx, 0, pbuf, SP_MAX_POLICY_BYTES + 1) != 0);
+    /* The second policy slot: independent of the first, the file grows by it. */
+    CHECK(io->policy_write(io->ctx, 1, (const uint8_t *)"softpause-policy/v1\n", 20) == 0);
+    CHECK(io->policy_read(io->ctx, 1, pbuf, sizeof pbuf, &plen) == 0 && plen == 20);
+    CHECK(io->policy_read(io->ctx, 0, pbuf, sizeof pbuf, &plen) == 0 && plen == W.policy_len);
+    CHECK(file_len(state) == FLASH_FIXED + W.policy_len + 20);
     CHECK(io->slot_read(io->ctx, 1, got) == 0 && memcmp(got, rec, sizeof rec) == 0);
     CHECK(scratch_mode(state) == 0600);
 
     /* Everything persists across open. */
     CHECK_OK(sp_devfile_open(&DF2, state));
     CHECK(DF2.io.slot_read(DF2.io.ctx, 0, got) == 0 && memcmp(got, rec2, sizeof rec2) == 0);
-    CHECK(DF2.io.policy_read(DF2.io.ctx, pbuf, sizeof pbuf, &plen) == 0);
+    CHECK(DF2.io.policy_read(DF2.io.ctx, 0, pbuf, sizeof pbuf, &plen) == 0);
     CHECK(plen == W.policy_len);
+    CHECK(DF2.io.policy_read(DF2.io.ctx, 1, pbuf, sizeof pbuf, &plen) == 0 && plen == 20);
 
     /* A corrupt flash file fails every flash callback (and is never rewritten). */
     CHECK_OK(sp_file_write_atomic(state, "SPFLASH1junk", 12, 0600, 1));
     CHECK(io->slot_read(io->ctx, 0, got) != 0);
     CHECK(io->slot_write(io->ctx, 0, rec) != 0);
-    CHECK(io->policy_read(io->ctx, pbuf, sizeof pbuf, &plen) != 0);
-    CHECK(io->policy_write(io->ctx, pbuf, 10) != 0);
+    CHECK(io->policy_read(io->ctx, 0, pbuf, sizeof pbuf, &plen) != 0);
+    CHECK(io->policy_write(io->ctx, 0, pbuf, 10) != 0);
     CHECK(file_len(state) == 12);
     /* A length field that disagrees with the file's size. */
     static uint8_t img[FLASH_FIXED];
     memset(img, 0, sizeof img);
     memcpy(img, "SPFLASH1", 8);
     img[11] = 1; /* policy_len 1, but no policy byte */
+    CHECK_OK(sp_file_write_atomic(state, img, FLASH_FIXED_V1, 0600, 1));
+    CHECK(io->policy_read(io->ctx, 0, pbuf, sizeof pbuf, &plen) != 0);
+    CHECK(io->slot_read(io->ctx, 0, got) != 0);
+    memcpy(img, "SPFLASH2", 8);
+    img[15] = 1; /* policy slot 1 of 1 byte, but no policy byte */
     CHECK_OK(sp_file_write_atomic(state, img, sizeof img, 0600, 1));
-    CHECK(io->policy_read(io->ctx, pbuf, sizeof pbuf, &plen) != 0);
+    CHECK(io->policy_read(io->ctx, 0, pbuf, sizeof pbuf, &plen) != 0);
+    CHECK(io->slot_read(io->ctx, 0, got) != 0);
     scratch_remove();
 }
 
@@ -368,10 +385,51 @@ static void test_device_on_files(void)
     scratch_remove();
 }
 
+/* A flash image written before policy updates (SPFLASH1: one policy) loads unchanged, is
+ * not rewritten by reading, and becomes SPFLASH2 at its first write. */
+static void test_spflash1_loads_and_migrates(void)
+{
+    char state[1024];
+    static uint8_t img[FLASH_FIXED + 2 * SP_MAX_POLICY_BYTES], v1[sizeof img];
+    size_t len = 0;
+    uint32_t line = 0;
+    sp_device_state st;
+    scratch_make("devfile");
+    scratch_path(state, sizeof state, "dev.state");
+    CHECK_OK(sp_devfile_create(&DF, state));
+    CHECK_OK(sp_device_init(&D, &DF.io, dev_crypto(&DF), (const uint8_t *)W.policy_text,
+                            W.policy_len));
+    size_t n = pf_statement_bundle(bundle, sizeof bundle, &W, 1, "run",
+                                   PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A) | PF_BIT(PF_MIL_B));
+    CHECK_OK(sp_device_apply(&D, (const uint8_t *)bundle, n, &rep, &line));
+    /* SPFLASH2 with policy slot 1 empty -> the same image as SPFLASH1 */
+    CHECK_OK(sp_file_read(state, img, sizeof img, &len));
+    CHECK(len == FLASH_FIXED + W.policy_len && memcmp(img, "SPFLASH2", 8) == 0);
+    CHECK(img[12] == 0 && img[13] == 0 && img[14] == 0 && img[15] == 0);
+    memcpy(v1, "SPFLASH1", 8);
+    memcpy(v1 + 8, img + 8, 4);
+    memcpy(v1 + 12, img + 16, len - 16);
+    CHECK_OK(sp_file_write_atomic(state, v1, len - 4, 0600, 1));
+    CHECK_OK(sp_devfile_open(&DF, state));
+    CHECK_OK(sp_device_load(&D, &DF.io, dev_crypto(&DF)));
+    CHECK_OK(sp_device_status(&D, &st));
+    CHECK(st.has_epoch == 1 && st.highest_epoch == 1 && st.allowance == PF_ALLOWANCE);
+    CHECK(memcmp(st.policy_hash, W.policy.hash, 32) == 0 && D.policy_slot == 0);
+    CHECK(file_len(state) == FLASH_FIXED_V1 + W.policy_len); /* reading rewrites nothing */
+    n = pf_statement_bundle(bundle, sizeof bundle, &W, 2, "run",
+                            PF_BIT(PF_CIV_A) | PF_BIT(PF_MIL_A) | PF_BIT(PF_MIL_B));
+    CHECK_OK(sp_device_apply(&D, (const uint8_t *)bundle, n, &rep, &line));
+    CHECK_OK(sp_file_read(state, img, sizeof img, &len));
+    CHECK(len == FLASH_FIXED + W.policy_len && memcmp(img, "SPFLASH2", 8) == 0);
+    CHECK_OK(sp_device_load(&D, &DF.io, dev_crypto(&DF)));
+    CHECK(D.state.highest_epoch == 2);
+    scratch_remove();
+}
+
 static void test_rollback_detected(void)
 {
     char state[1024];
-    static uint8_t snapshot[FLASH_FIXED + SP_MAX_POLICY_BYTES];
+    static uint8_t snapshot[FLASH_FIXED + 2 * SP_MAX_POLICY_BYTES];
     size_t snap_len = 0;
     uint32_t line = 0;
     scratch_make("devfile");
@@ -715,6 +773,7 @@ int main(void)
     RUN_TEST(test_counter);
     RUN_TEST(test_slots_and_policy);
     RUN_TEST(test_device_on_files);
+    RUN_TEST(test_spflash1_loads_and_migrates);
     RUN_TEST(test_rollback_detected);
     RUN_TEST(test_provision_checks_before_creating);
     RUN_TEST(test_provision_after_a_killed_init);

@@ -395,6 +395,31 @@ static void test_guard_records_and_refuses(void)
 
 /* Policy updates are recorded like statements, type "policy-update", with the version as
  * the epoch (issue 9: the guard used to sign them unrecorded). */
+/* Across a policy update (protocol.md 18.6): epoch n signed under the old policy may be
+ * signed under the new one with the identical mode only; another mode is equivocation. */
+static void test_guard_across_policy_update(void)
+{
+    static uf_world U;
+    char old5[1024], new5[1024], pause5[1024], thr5[1024], new4[1024], new6[1024];
+    uf_world_make(&U);
+    state_in_scratch();
+    size_t n_old5 = statement(old5, sizeof old5, &U.p[0], 5, "run");
+    size_t n_new5 = statement(new5, sizeof new5, &U.p[1], 5, "run");
+    size_t n_pause5 = statement(pause5, sizeof pause5, &U.p[1], 5, "pause");
+    size_t n_thr5 = statement(thr5, sizeof thr5, &U.p[1], 5, "throttle 250");
+    size_t n_new4 = statement(new4, sizeof new4, &U.p[1], 4, "run");
+    size_t n_new6 = statement(new6, sizeof new6, &U.p[1], 6, "pause");
+    CHECK_OK(sign(PF_CIV_A, old5, n_old5));
+    CHECK_OK(sign(PF_CIV_A, new5, n_new5)); /* the policy line alone differs */
+    CHECK_ERR(sign(PF_CIV_A, pause5, n_pause5), SP_ERR_EQUIVOCATION);
+    CHECK_ERR(sign(PF_CIV_A, thr5, n_thr5), SP_ERR_EQUIVOCATION);
+    CHECK_ERR(sign(PF_CIV_A, new4, n_new4), SP_ERR_EQUIVOCATION); /* lower, any policy */
+    CHECK_OK(sign(PF_CIV_A, old5, n_old5)); /* back to the old policy's text: same mode */
+    CHECK_OK(sign(PF_CIV_A, new6, n_new6));
+    CHECK_ERR(sign(PF_CIV_A, new5, n_new5), SP_ERR_EQUIVOCATION);
+    scratch_remove();
+}
+
 static void test_guard_policy_updates(void)
 {
     static uf_world U;
@@ -1169,6 +1194,7 @@ int main(void)
     RUN_TEST(test_guard_non_statement);
     RUN_TEST(test_guard_records_and_refuses);
     RUN_TEST(test_guard_policy_updates);
+    RUN_TEST(test_guard_across_policy_update);
     RUN_TEST(test_guard_previous_key);
     RUN_TEST(test_guard_per_deployment);
     RUN_TEST(test_guard_corrupt_record);

@@ -65,24 +65,35 @@ static int mem_slot_write(void *ctx, uint32_t slot, const uint8_t rec[SP_STATE_R
     return 0;
 }
 
-static int mem_policy_read(void *ctx, uint8_t *buf, size_t cap, size_t *len)
+static int mem_policy_read(void *ctx, uint32_t slot, uint8_t *buf, size_t cap, size_t *len)
 {
     memio *m = ctx;
-    if (!gate(m, MEMIO_POLICY_READ, NULL) || !m->ext.policy_written || m->ext.policy_len > cap)
+    if (!gate(m, MEMIO_POLICY_READ, NULL) || slot > 1 || !m->ext.policy_written[slot] ||
+        m->ext.policy_len[slot] > cap)
         return -1;
-    memcpy(buf, m->ext.policy, m->ext.policy_len);
-    *len = m->ext.policy_len;
+    memcpy(buf, m->ext.policy[slot], m->ext.policy_len[slot]);
+    *len = m->ext.policy_len[slot];
     return 0;
 }
 
-static int mem_policy_write(void *ctx, const uint8_t *buf, size_t len)
+static int mem_policy_write(void *ctx, uint32_t slot, const uint8_t *buf, size_t len)
 {
     memio *m = ctx;
-    if (!gate(m, MEMIO_POLICY_WRITE, NULL) || len > sizeof m->ext.policy)
+    int cut_now;
+    if (!gate(m, MEMIO_POLICY_WRITE, &cut_now) || slot > 1 || len > sizeof m->ext.policy[0]) {
+        if (cut_now && slot <= 1 && len <= sizeof m->ext.policy[0] && m->tear_bytes > 0) {
+            /* An interrupted program: the prefix landed, the rest reads erased. */
+            size_t n = m->tear_bytes < len ? m->tear_bytes : len;
+            memset(m->ext.policy[slot], 0xFF, len);
+            memcpy(m->ext.policy[slot], buf, n);
+            m->ext.policy_len[slot] = len;
+            m->ext.policy_written[slot] = 1;
+        }
         return -1;
-    memcpy(m->ext.policy, buf, len);
-    m->ext.policy_len = len;
-    m->ext.policy_written = 1;
+    }
+    memcpy(m->ext.policy[slot], buf, len);
+    m->ext.policy_len[slot] = len;
+    m->ext.policy_written[slot] = 1;
     return 0;
 }
 
@@ -183,8 +194,8 @@ void memio_erase(memio *m, int what)
     }
     if (what >= 3) {
         memset(m->ext.policy, 0xFF, sizeof m->ext.policy);
-        m->ext.policy_len = 0;
-        m->ext.policy_written = 0;
+        memset(m->ext.policy_len, 0, sizeof m->ext.policy_len);
+        memset(m->ext.policy_written, 0, sizeof m->ext.policy_written);
     }
 }
 

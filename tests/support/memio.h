@@ -2,7 +2,7 @@
  * memio.h -- an in-memory sp_device_io for tests, with fault injection.
  *
  * Models the storage of softpause/device.h:
- *   - two record slots and the policy bytes: EXTERNAL flash (an attacker can image,
+ *   - two record slots and two policy slots: EXTERNAL flash (an attacker can image,
  *     restore, erase or corrupt it);
  *   - the write-once anchor and the monotonic counter: INSIDE the trust boundary
  *     (snapshots of the external image never touch them).
@@ -14,7 +14,8 @@
  *   - power cut: memio_cut_after(m, k): the first k storage operations from now run, then
  *     power is lost: every later operation has no effect and fails until
  *     memio_power_on().  With m->tear_bytes > 0, a slot write hit by the cut stores
- *     only its first tear_bytes bytes (a torn page) before power goes;
+ *     only its first tear_bytes bytes (a torn page) before power goes, and so does a
+ *     policy write (its first tear_bytes bytes, the rest erased);
  *   - counter endurance: m->counter_limit (increments past it fail);
  *   - erased slots read as 0xFF (or fail, with m->erased_read_fails).
  */
@@ -42,9 +43,9 @@ enum memio_op {
 typedef struct memio_image {
     uint8_t slots[2][SP_STATE_RECORD_BYTES];
     int slot_written[2];
-    uint8_t policy[SP_MAX_POLICY_BYTES];
-    size_t policy_len;
-    int policy_written;
+    uint8_t policy[2][SP_MAX_POLICY_BYTES]; /* the two policy slots */
+    size_t policy_len[2];
+    int policy_written[2];
 } memio_image;
 
 typedef struct memio {
@@ -85,7 +86,7 @@ void memio_power_on(memio *m); /* restore power, disarm the cut */
 void memio_snapshot(const memio *m, memio_image *img);
 void memio_restore(memio *m, const memio_image *img);
 
-/* Erase one slot (0/1), both slots (2), or slots and policy bytes (3). */
+/* Erase one slot (0/1), both slots (2), or slots and both policy slots (3). */
 void memio_erase(memio *m, int what);
 /* XOR one byte of a slot. */
 void memio_corrupt(memio *m, uint32_t slot, size_t offset, uint8_t xor_mask);

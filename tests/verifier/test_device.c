@@ -187,7 +187,8 @@ static void test_init_factory_state(void)
     CHECK(st.last_decision == SP_MODE_PAUSE && st.last_reason == SP_ERR_DEV_NO_AUTHORISATION);
     CHECK(memcmp(st.policy_hash, policy_hash, 32) == 0 && st.policy_version == 1);
     CHECK(M.anchor_set && memcmp(M.anchor, policy_hash, 32) == 0);
-    CHECK(M.ext.policy_len == policy_len && memcmp(M.ext.policy, policy_text, policy_len) == 0);
+    CHECK(M.ext.policy_len[0] == policy_len && memcmp(M.ext.policy[0], policy_text, policy_len) == 0);
+    CHECK(!M.ext.policy_written[1]); /* provisioning fills policy slot 0 only */
     CHECK(M.ext.slot_written[0] && !M.ext.slot_written[1]);
     expect_pause(1, SP_ERR_DEV_NO_AUTHORISATION);
     /* Survives a reboot unchanged. */
@@ -208,7 +209,7 @@ static void test_init_only_at_factory(void)
     memio_erase(&M, 3);
     CHECK_ERR(sp_device_init(&D, &M.io, crypto, (const uint8_t *)policy_text, policy_len),
               SP_ERR_DEV_NOT_FACTORY);
-    CHECK_ERR(reboot(), SP_ERR_DEV_STORAGE); /* policy bytes gone */
+    CHECK_ERR(reboot(), SP_ERR_DEV_NO_RECORD); /* records gone (and the policy bytes) */
     CHECK(M.anchor_set && M.counter == 1);
 }
 
@@ -237,7 +238,7 @@ static void test_init_refuses_bad_policy_before_anchoring(void)
     static const char junk[] = "softpause-policy/v1\nthis is not a policy\n";
     memio_init(&M);
     CHECK(sp_device_init(&D, &M.io, crypto, (const uint8_t *)junk, sizeof junk - 1) != SP_OK);
-    CHECK(!M.anchor_set && M.counter == 0 && !M.ext.policy_written);
+    CHECK(!M.anchor_set && M.counter == 0 && !M.ext.policy_written[0]);
     expect_pause(1, SP_ERR_DEV_NOT_LOADED);
 }
 
@@ -464,13 +465,13 @@ static void test_load_policy_bytes_checked(void)
     use_policy(ALLOWANCE);
     provision();
     CHECK_OK(apply_signed(1, SP_MODE_RUN, 0));
-    M.ext.policy[policy_len - 2] ^= 0x01; /* e.g. a rule weakened in flash */
-    CHECK_ERR(reboot(), SP_ERR_DEV_ANCHOR_MISMATCH);
+    M.ext.policy[0][policy_len - 2] ^= 0x01; /* e.g. a rule weakened in flash */
+    CHECK_ERR(reboot(), SP_ERR_DEV_POLICY_MISSING);
     expect_pause(1, SP_ERR_DEV_NOT_LOADED);
-    M.ext.policy[policy_len - 2] ^= 0x01;
-    M.ext.policy_len--;
-    CHECK_ERR(reboot(), SP_ERR_DEV_ANCHOR_MISMATCH);
-    M.ext.policy_len++;
+    M.ext.policy[0][policy_len - 2] ^= 0x01;
+    M.ext.policy_len[0]--;
+    CHECK_ERR(reboot(), SP_ERR_DEV_POLICY_MISSING);
+    M.ext.policy_len[0]++;
     CHECK_OK(reboot());
 }
 
@@ -481,8 +482,9 @@ static void test_load_storage_failures(void)
     CHECK_OK(apply_signed(1, SP_MODE_RUN, 0));
     memio_fail_nth(&M, MEMIO_ANCHOR_READ, 1);
     CHECK_ERR(reboot(), SP_ERR_DEV_STORAGE);
+    /* An unreadable policy slot is no candidate (slot 1 is erased): no policy, pause. */
     memio_fail_nth(&M, MEMIO_POLICY_READ, 1);
-    CHECK_ERR(reboot(), SP_ERR_DEV_STORAGE);
+    CHECK_ERR(reboot(), SP_ERR_DEV_POLICY_MISSING);
     memio_fail_nth(&M, MEMIO_COUNTER_READ, 1);
     CHECK_ERR(reboot(), SP_ERR_DEV_COUNTER);
     /* One unreadable slot holding the older record: the current one still loads. */
@@ -514,13 +516,20 @@ static void test_load_odd_stamps(void)
     memcpy(M.ext.slots[0], rec, sizeof rec);
     M.ext.slot_written[0] = 1;
     CHECK_ERR(reboot(), SP_ERR_DEV_NO_RECORD);
-    /* A record for another policy (same device key) is not a candidate either. */
+    /* A record naming a policy that no policy slot holds (same device key): the record is
+     * current, its policy is missing, the device pauses. */
     memio_erase(&M, 0);
     st.allowance = ALLOWANCE;
     st.policy_hash[0] ^= 1;
     CHECK_OK(sp_state_encode(&st, rec, crypto));
     memcpy(M.ext.slots[1], rec, sizeof rec);
-    CHECK_ERR(reboot(), SP_ERR_DEV_NO_RECORD);
+    CHECK_ERR(reboot(), SP_ERR_DEV_POLICY_MISSING);
+    /* ... and so is one naming the right hash with another version. */
+    st.policy_hash[0] ^= 1;
+    st.policy_version = 2;
+    CHECK_OK(sp_state_encode(&st, rec, crypto));
+    memcpy(M.ext.slots[1], rec, sizeof rec);
+    CHECK_ERR(reboot(), SP_ERR_DEV_POLICY_MISSING);
 }
 
 /* ---- apply --------------------------------------------------------------------------- */

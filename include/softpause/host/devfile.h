@@ -1,8 +1,8 @@
 /*
  * softpause/host/devfile.h -- a simulated device's storage, in two files.
  *
- * STATE      the external flash image (outside the trust boundary): the canonical policy
- *            bytes and the two record slots.  Copying an old STATE back over a new one is
+ * STATE      the external flash image (outside the trust boundary): the two policy slots
+ *            (canonical policy bytes) and the two record slots.  Copying an old STATE back over a new one is
  *            the "rolled-back storage image" attack, which the device detects.
  * STATE.chip what would live inside the chip: the write-once anchor (policy hash), the
  *            hardware monotonic counter, and the device-unique MAC key (a simulated fuse).
@@ -11,8 +11,12 @@
  *
  * Both files are written crash-safely (fileio.h) with mode 0600.  Layouts (big-endian):
  *
- *   STATE:      "SPFLASH1" | u32 policy_len | policy bytes
+ *   STATE:      "SPFLASH2" | u32 policy0_len | u32 policy1_len | policy 0 | policy 1
  *               | u8 slot0_present | 128 bytes | u8 slot1_present | 128 bytes
+ *               (a policy length of 0: that policy slot is erased).  Files written before
+ *               policy updates, "SPFLASH1" | u32 policy_len | policy bytes | the slots as
+ *               above, load unchanged (their policy as slot 0, slot 1 erased) and are
+ *               rewritten as SPFLASH2 at their first write.
  *   STATE.chip: "SPCHIP01" | u8 anchor_set | 32 anchor | u64 counter | 32 device key
  */
 #ifndef SOFTPAUSE_HOST_DEVFILE_H

@@ -20,6 +20,7 @@
 #include "softpause/host/sodium_crypto.h"
 #include "softpause/host/utc.h"
 #include "softpause/note.h"
+#include "softpause/update.h"
 
 int cli_exit_status(sp_err e)
 {
@@ -566,12 +567,31 @@ void cli_json_bundle_report(dacc_json *j, const sp_policy *policy, const sp_bund
         dacc_json_key(j, "attested_time");
         dacc_json_uint(j, r->witnesses.quorum_time);
     }
-    if (e == SP_OK) {
+    if (e == SP_OK && st != NULL) {
         dacc_json_key(j, "epoch");
         dacc_json_uint(j, st->epoch);
         dacc_json_key(j, "mode");
         dacc_json_string(j, cli_mode_name(st->mode));
     }
+}
+
+void cli_print_update_accepted(FILE *f, const sp_update *u)
+{
+    char hex[65];
+    fprintf(f, "accepted: policy update %s version %llu (new policy %s)%s\n", u->deployment,
+            (unsigned long long)u->version, cli_hex(hex, u->new_policy_hash, 32),
+            u->time_reset ? ", time-reset" : "");
+}
+
+void cli_json_update_members(dacc_json *j, const sp_update *u)
+{
+    char hex[65];
+    dacc_json_key(j, "version");
+    dacc_json_uint(j, u->version);
+    dacc_json_key(j, "new_policy");
+    dacc_json_string(j, cli_hex(hex, u->new_policy_hash, 32));
+    dacc_json_key(j, "time_reset");
+    dacc_json_bool(j, u->time_reset != 0);
 }
 
 int cli_parse_listen(const char *text, const char *what, char *host, size_t cap,

@@ -224,9 +224,26 @@ void cli_print_bundle_report(FILE *f, const sp_policy *policy, const uint8_t *le
 
 /* The same as JSON members (bundle verify --json, device apply --json): "accepted",
  * "error", "message", the checkpoint and its witnesses, and the statement's epoch and mode
- * when accepted (e == SP_OK; st is read only then). */
+ * when accepted (e == SP_OK and st not NULL: a policy update's bundle passes NULL). */
 void cli_json_bundle_report(dacc_json *j, const sp_policy *policy, const sp_bundle_report *r,
                             sp_err e, const sp_statement *st);
+
+/* A policy update's header (sp_update, softpause/update.h), accepted: the line
+ * "accepted: policy update DEPLOYMENT version N (new policy HASH)[, time-reset]" on f, and
+ * its JSON members "version", "new_policy" (hex) and "time_reset" (policy verify, bundle
+ * verify). */
+struct sp_update;
+void cli_print_update_accepted(FILE *f, const struct sp_update *u);
+void cli_json_update_members(dacc_json *j, const struct sp_update *u);
+
+/* Bundles one device apply or policy apply takes. */
+#define CLI_MAX_BUNDLES 64
+
+/* device apply / policy apply (cmd_device.c): apply files[0..n) in order to the simulated
+ * device at state, stopping at the first refusal; updates_only: policy apply, where an
+ * authorisation bundle is SP_ERR_STMT_WRONG_TYPE.  Returns the exit status. */
+int cli_device_apply(const char *state, const char **files, size_t n, int json,
+                     int updates_only);
 
 /* Servers.  Split "ADDR:PORT" ("[v6]:PORT" for IPv6) into host (NUL-terminated, cap
  * bytes) and port; prints a usage error naming `what` and returns EXIT_USAGE on failure. */

@@ -21,32 +21,40 @@
 
 static const char device_usage[] =
     "usage: softpause device init --policy POLICY --state FILE [--json]\n"
-    "       softpause device apply --state FILE [--json] BUNDLE\n"
+    "       softpause device apply --state FILE [--json] BUNDLE...\n"
     "       softpause device consume --state FILE [--json] SECONDS\n"
     "       softpause device status --state FILE [--json]\n"
     "\n"
-    "A simulated device.  FILE is its external flash (policy bytes, two state-record\n"
+    "A simulated device.  FILE is its external flash (two policy slots, two state-record\n"
     "slots); FILE.chip stands for what lives inside the chip (write-once policy anchor,\n"
     "monotonic counter, device MAC key).\n"
-    "init     Provision: anchor POLICY.  Only a factory-fresh device can be provisioned.\n"
-    "apply    Verify a bundle (from 'softpause bundle make': the statement, its\n"
-    "         inclusion proof and a witness-cosigned checkpoint) against the anchored\n"
-    "         policy.  The witnesses' quorum time moves the device's attested time\n"
-    "         forward; a statement too old for it (freeze) or too far ahead (fast-\n"
-    "         forward) is refused.  If its epoch is newer than any accepted, persist it:\n"
-    "         allowance set to the policy's per-epoch allowance, mode from the\n"
-    "         statement.  A bare statement is refused.  Exit 1 if refused.\n"
+    "init     Provision: anchor POLICY (the root of its policy chain).  Only a\n"
+    "         factory-fresh device can be provisioned.\n"
+    "apply    Apply each BUNDLE in order, stopping at the first refusal (exit 1; nothing\n"
+    "         after it applied).  A bundle ('softpause bundle make': the logged entry,\n"
+    "         its inclusion proof and a witness-cosigned checkpoint) is verified against\n"
+    "         the device's current policy.  The witnesses' quorum time moves the\n"
+    "         device's attested time forward.  An authorisation: a statement too old\n"
+    "         for the attested time (freeze) or too far ahead (fast-forward) is\n"
+    "         refused; if its epoch is newer than any accepted, persist it: allowance\n"
+    "         set to the policy's per-epoch allowance, mode from the statement; prints\n"
+    "         'accepted epoch N: ...'.  A policy update (the next version, signed by\n"
+    "         both quorums; 'softpause policy verify'): adopted -- epoch, mode and\n"
+    "         allowance carry over -- and prints 'accepted policy update to version N\n"
+    "         (policy HASH)'.  A bare statement is refused.\n"
     "consume  Ask to work SECONDS (>= 1) of powered-on time.  Prints 'RUN GRANTED',\n"
     "         'THROTTLE PERMILLE GRANTED' (GRANTED: seconds granted, less than asked when\n"
     "         the allowance runs out) or 'PAUSE', with the reason on stderr.  The debit is\n"
     "         persisted before RUN/THROTTLE is printed.  Exit 0 if work is granted, 1 on\n"
     "         PAUSE.\n"
-    "status   Print the device state and the decision it would take now (RUN,\n"
+    "status   Print the device state -- the current policy, the anchor (the policy it\n"
+    "         was provisioned with) -- and the decision it would take now (RUN,\n"
     "         THROTTLE PERMILLE or PAUSE and why; --json for scripts).  Exit as consume\n"
     "         would: 0 if work would be granted, 1 if the device would PAUSE.\n"
     "--json   One JSON object on stdout, a failure too: init the policy anchored, apply\n"
-    "         the bundle report (as 'bundle verify --json') and the new allowance,\n"
-    "         consume the decision, status the state.  A failure carries \"error\" (the\n"
+    "         the bundle report (as 'bundle verify --json') and the new allowance, one\n"
+    "         object per line per BUNDLE (an update's with \"type\":\"policy-update\",\n"
+    "         \"policy_version\" and \"policy\"), consume the decision, status the state.  A failure carries \"error\" (the\n"
     "         error's name) and \"message\"; consume's PAUSE is {\"decision\":\"pause\",...}.\n"
     "\n"
     "Every subcommand holds FILE.lock while it runs; another process using the same\n"
@@ -58,7 +66,8 @@ static sp_device dev;
 static sp_devfile df;
 static sp_devlock lock;
 
-static void print_status(const sp_device_state *s, const sp_decision *d, int json)
+static void print_status(const sp_device_state *s, const uint8_t anchor[32],
+                         const sp_decision *d, int json)
 {
     char hex[65], when[SP_UTC_BYTES];
     if (json) {
@@ -68,6 +77,8 @@ static void print_status(const sp_device_state *s, const sp_decision *d, int jso
         dacc_json_string(&j, cli_hex(hex, s->policy_hash, 32));
         dacc_json_key(&j, "policy_version");
         dacc_json_uint(&j, s->policy_version);
+        dacc_json_key(&j, "anchor");
+        dacc_json_string(&j, cli_hex(hex, anchor, 32));
         dacc_json_key(&j, "highest_epoch");
         if (s->has_epoch)
             dacc_json_uint(&j, s->highest_epoch);
@@ -109,6 +120,7 @@ static void print_status(const sp_device_state *s, const sp_decision *d, int jso
     }
     printf("policy          %s (version %llu)\n", cli_hex(hex, s->policy_hash, 32),
            (unsigned long long)s->policy_version);
+    printf("anchor          %s\n", cli_hex(hex, anchor, 32));
     if (s->has_epoch)
         printf("highest epoch   %llu\n", (unsigned long long)s->highest_epoch);
     else
@@ -190,6 +202,104 @@ static int boot(const char *state)
     return EXIT_OK;
 }
 
+/* The outcome of one applied bundle: text, or one JSON object (a line) per bundle. */
+static void print_applied(const char *input, const sp_bundle_report *report, sp_err e,
+                          int update, int json)
+{
+    sp_device_state st;
+    sp_statement accepted;
+    char hex[65];
+    if (e != SP_OK || sp_device_status(&dev, &st) != SP_OK)
+        memset(&st, 0, sizeof st);
+    if (json) {
+        dacc_json j;
+        memset(&accepted, 0, sizeof accepted);
+        accepted.epoch = st.highest_epoch;
+        accepted.mode = st.mode;
+        cli_json_begin(&j);
+        dacc_json_key(&j, "bundle");
+        dacc_json_string(&j, input);
+        cli_json_bundle_report(&j, &dev.policy, report, e, update ? NULL : &accepted);
+        if (update) {
+            dacc_json_key(&j, "type");
+            dacc_json_string(&j, "policy-update");
+        }
+        if (e == SP_OK && update) {
+            dacc_json_key(&j, "policy_version");
+            dacc_json_uint(&j, st.policy_version);
+            dacc_json_key(&j, "policy");
+            dacc_json_string(&j, cli_hex(hex, st.policy_hash, 32));
+        } else if (e == SP_OK) {
+            dacc_json_key(&j, "permille");
+            dacc_json_uint(&j, cli_permille(st.mode, st.permille));
+            dacc_json_key(&j, "allowance");
+            dacc_json_uint(&j, st.allowance);
+        }
+        cli_json_end(&j);
+        return;
+    }
+    if (e != SP_OK) {
+        cli_print_bundle_report(stderr, &dev.policy, dev.work.leaf, report);
+        if (update && dev.update_report.current.line_count > 0) {
+            fprintf(stderr, " the update's lines under the current policy (version %llu):\n",
+                    (unsigned long long)dev.policy.version);
+            cli_print_report(stderr, &dev.policy, dev.work.leaf, report->leaf_len,
+                             &dev.update_report.current);
+        }
+        return;
+    }
+    if (update) {
+        printf("accepted policy update to version %llu (policy %s)\n",
+               (unsigned long long)st.policy_version, cli_hex(hex, st.policy_hash, 32));
+        return;
+    }
+    printf("accepted epoch %llu: mode %s", (unsigned long long)st.highest_epoch,
+           cli_mode_name(st.mode));
+    if (st.mode == SP_MODE_THROTTLE)
+        printf(" %u permille", (unsigned)st.permille);
+    printf(", allowance set to %llu s\n", (unsigned long long)st.allowance);
+}
+
+int cli_device_apply(const char *state, const char **files, size_t n, int json,
+                     int updates_only)
+{
+    static uint8_t bundle[SP_MAX_BUNDLE_BYTES + 1];
+    static sp_bundle_report report;
+    size_t len;
+    uint32_t line = 0;
+    int rc;
+    /* Every input readable before the device is touched. */
+    for (size_t i = 0; i < n; i++)
+        if ((rc = cli_read(files[i], bundle, sizeof bundle, &len, &cli_bundle_input)) != 0)
+            return rc;
+    if ((rc = boot(state)) != 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        sp_leaf_kind kind = SP_LEAF_STATEMENT;
+        if ((rc = cli_read(files[i], bundle, sizeof bundle, &len, &cli_bundle_input)) != 0)
+            return rc;
+        /* (an envelope that does not decode: sp_device_apply names what is wrong) */
+        sp_err k = sp_bundle_kind(bundle, len, &dev.work, &kind);
+        if (updates_only && k == SP_OK && kind != SP_LEAF_UPDATE)
+            return cli_error(SP_ERR_STMT_WRONG_TYPE, files[i], 0,
+                             "an authorisation's bundle: policy apply takes policy updates "
+                             "(device apply takes both)");
+        memset(&report, 0, sizeof report);
+        df.fail_path = NULL;
+        sp_err e = sp_device_apply(&dev, bundle, len, &report, &line);
+        if (e == SP_ERR_DEV_STORAGE || e == SP_ERR_DEV_COUNTER)
+            return device_error(e, state, 0, NULL);
+        if (e != SP_OK)
+            rc = cli_error_in_report(e, files[i], line,
+                                     kind == SP_LEAF_UPDATE ? "policy update refused"
+                                                            : "bundle refused");
+        print_applied(files[i], &report, e, kind == SP_LEAF_UPDATE, json);
+        if (e != SP_OK)
+            return rc;
+    }
+    return EXIT_OK;
+}
+
 /* consume --json: what a PAUSE adds to the failure object. */
 static void pause_members(dacc_json *j)
 {
@@ -205,7 +315,7 @@ int cmd_device(int argc, char **argv)
 {
     static uint8_t buf[SP_MAX_POLICY_BYTES > SP_MAX_BUNDLE_BYTES ? SP_MAX_POLICY_BYTES + 1
                                                                  : SP_MAX_BUNDLE_BYTES + 1];
-    const char *policy = NULL, *state = NULL, *pos[1];
+    const char *policy = NULL, *state = NULL, *pos[CLI_MAX_BUNDLES];
     size_t npos, len;
     int json = 0, rc;
     uint32_t line = 0;
@@ -229,7 +339,8 @@ int cmd_device(int argc, char **argv)
     int sub = cli_subcommand(argc, argv, device_usage, "device", subs);
     if (sub < 0)
         return -1 - sub;
-    cli_parse(argc - 1, argv + 1, cli_sub_name(), sub_opts[sub], pos, 1, &npos, device_usage);
+    cli_parse(argc - 1, argv + 1, cli_sub_name(), sub_opts[sub], pos,
+              sub == 1 ? CLI_MAX_BUNDLES : 1, &npos, device_usage);
     if (state == NULL)
         return cli_usage("--state FILE is required");
     if (sub == 0 && npos == 0) {
@@ -268,50 +379,8 @@ int cmd_device(int argc, char **argv)
                cli_shown_path(state));
         return EXIT_OK;
     }
-    if (sub == 1 && npos == 1) {
-        static sp_bundle_report report;
-        sp_statement accepted;
-        if ((rc = cli_read(pos[0], buf, sizeof buf, &len, &cli_bundle_input)) != 0 ||
-            (rc = boot(state)) != 0)
-            return rc;
-        memset(&report, 0, sizeof report);
-        df.fail_path = NULL;
-        sp_err e = sp_device_apply(&dev, buf, len, &report, &line);
-        if (e == SP_ERR_DEV_STORAGE || e == SP_ERR_DEV_COUNTER)
-            return device_error(e, state, 0, NULL);
-        if (e == SP_OK && sp_device_status(&dev, &st) != SP_OK)
-            return cli_error(SP_ERR_DEV_NOT_LOADED, state, 0, NULL);
-        if (e != SP_OK) {
-            rc = cli_error_in_report(e, pos[0], line, "bundle refused");
-            if (!json)
-                cli_print_bundle_report(stderr, &dev.policy, dev.work.leaf, &report);
-        }
-        if (json) {
-            dacc_json j;
-            memset(&accepted, 0, sizeof accepted);
-            if (e == SP_OK) {
-                accepted.epoch = st.highest_epoch;
-                accepted.mode = st.mode;
-            }
-            cli_json_begin(&j);
-            cli_json_bundle_report(&j, &dev.policy, &report, e, &accepted);
-            if (e == SP_OK) {
-                dacc_json_key(&j, "permille");
-                dacc_json_uint(&j, cli_permille(st.mode, st.permille));
-                dacc_json_key(&j, "allowance");
-                dacc_json_uint(&j, st.allowance);
-            }
-            cli_json_end(&j);
-        }
-        if (e != SP_OK || json)
-            return e != SP_OK ? rc : EXIT_OK;
-        printf("accepted epoch %llu: mode %s", (unsigned long long)st.highest_epoch,
-               cli_mode_name(st.mode));
-        if (st.mode == SP_MODE_THROTTLE)
-            printf(" %u permille", (unsigned)st.permille);
-        printf(", allowance set to %llu s\n", (unsigned long long)st.allowance);
-        return EXIT_OK;
-    }
+    if (sub == 1 && npos >= 1)
+        return cli_device_apply(state, pos, npos, json, 0);
     if (sub == 2 && npos == 1) {
         uint64_t seconds;
         sp_decision d;
@@ -356,8 +425,11 @@ int cmd_device(int argc, char **argv)
         if (sp_device_status(&dev, &st) != SP_OK)
             return cli_error(SP_ERR_DEV_NOT_LOADED, state, 0, NULL);
         /* What consume would decide now (the RAM reservation is empty at a boot). */
+        uint8_t anchor[32];
+        if (sp_device_anchor(&dev, anchor) != SP_OK)
+            return cli_error(SP_ERR_DEV_NOT_LOADED, state, 0, NULL);
         sp_err e = sp_device_decide(&dev, &d);
-        print_status(&st, &d, json);
+        print_status(&st, anchor, &d, json);
         return e == SP_OK ? EXIT_OK : EXIT_REJECTED;
     }
     return cli_bad_args(device_usage);

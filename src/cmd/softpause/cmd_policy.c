@@ -35,6 +35,7 @@ static const char policy_usage[] =
     "                             UPDATE\n"
     "       softpause policy collect --policy CURRENT [--partial] SIGNED...\n"
     "       softpause policy verify --policy CURRENT [--json] UPDATE\n"
+    "       softpause policy apply --state FILE [--json] UPDATE-BUNDLE...\n"
     "\n"
     "init   Write a canonical policy (stdout, or FILE, never overwriting).  TAGS is a\n"
     "       comma-separated list or '-'.  SET is 'all', a tag ('civil' or 'tag:civil'),\n"
@@ -68,7 +69,15 @@ static const char policy_usage[] =
     "         (a quorum short, a new key unsigned) is refused, exit 1, naming the unmet\n"
     "         rule, unless --partial (collecting in stages: written anyway, exit 0).\n"
     "verify   Check a signed update as a device would (without its publication): exit 0\n"
-    "         if accepted; each line's status under each policy.\n";
+    "         if accepted; each line's status under each policy.\n"
+    "apply    Apply published updates (bundles: the logged update, its inclusion proof\n"
+    "         and a checkpoint cosigned by the current policy's witness quorum) to the\n"
+    "         simulated device FILE ('softpause device'), in order, each against the\n"
+    "         device's current policy; stops at the first refusal (exit 1; nothing after\n"
+    "         it applied).  An authorisation's bundle is refused (SP_ERR_STMT_WRONG_TYPE;\n"
+    "         'device apply' takes both).  Prints 'accepted policy update to version N\n"
+    "         (policy HASH)' per update; --json: one object per line per bundle, as\n"
+    "         'device apply --json'.  Holds FILE.lock (SP_ERR_DEV_BUSY, exit 3).\n";
 
 static uint8_t policy_bytes[SP_MAX_POLICY_BYTES + 1];
 static sp_policy policy;
@@ -740,7 +749,6 @@ static int policy_verify(const char *cur_path, int json, const char *input)
     size_t len;
     uint32_t line = 0;
     const char *where = input == NULL ? "<stdin>" : input;
-    char hex[65];
     int st;
 
     if (cur_path == NULL)
@@ -759,14 +767,8 @@ static int policy_verify(const char *cur_path, int json, const char *input)
     if (json) {
         dacc_json j;
         cli_json_verdict_begin(&j, e, result.update.deployment, result.update.policy_hash);
-        if (e == SP_OK) {
-            dacc_json_key(&j, "version");
-            dacc_json_uint(&j, result.update.version);
-            dacc_json_key(&j, "new_policy");
-            dacc_json_string(&j, cli_hex(hex, result.update.new_policy_hash, 32));
-            dacc_json_key(&j, "time_reset");
-            dacc_json_bool(&j, result.update.time_reset != 0);
-        }
+        if (e == SP_OK)
+            cli_json_update_members(&j, &result.update);
         cli_json_quorum_report(&j, &policy, &report.current, have_new ? &next_policy : NULL,
                                &report.next, note_buf, len);
         cli_json_end(&j);
@@ -774,10 +776,7 @@ static int policy_verify(const char *cur_path, int json, const char *input)
     }
     if (e != SP_OK)
         return st;
-    printf("accepted: policy update %s version %llu (new policy %s)%s\n",
-           result.update.deployment, (unsigned long long)result.update.version,
-           cli_hex(hex, result.update.new_policy_hash, 32),
-           result.update.time_reset ? ", time-reset" : "");
+    cli_print_update_accepted(stdout, &result.update);
     print_update_report(stdout, note_buf, len, 1, &report);
     return EXIT_OK;
 }
@@ -785,7 +784,8 @@ static int policy_verify(const char *cur_path, int json, const char *input)
 static int policy_update_command(int sub, int argc, char **argv, const char *name)
 {
     const char *cur = NULL, *new_path = NULL, *out = NULL, *key = NULL, *previous = NULL;
-    const char *pos[64];
+    const char *state = NULL;
+    const char *pos[CLI_MAX_BUNDLES];
     size_t npos;
     int json = 0, partial = 0;
     const cli_opt propose_opts[] = {{"--policy", 1, &cur, NULL, NULL, NULL, 0},
@@ -802,9 +802,13 @@ static int policy_update_command(int sub, int argc, char **argv, const char *nam
     const cli_opt verify_opts[] = {{"--policy", 1, &cur, NULL, NULL, NULL, 0},
                                    {"--json", 0, NULL, &json, NULL, NULL, 0},
                                    CLI_END};
-    const cli_opt *const sub_opts[] = {propose_opts, sign_opts, collect_opts, verify_opts};
+    const cli_opt apply_opts[] = {{"--state", 1, &state, NULL, NULL, NULL, 0},
+                                  {"--json", 0, NULL, &json, NULL, NULL, 0},
+                                  CLI_END};
+    const cli_opt *const sub_opts[] = {propose_opts, sign_opts, collect_opts, verify_opts,
+                                       apply_opts};
 
-    cli_parse(argc, argv, name, sub_opts[sub - 4], pos, 64, &npos, policy_usage);
+    cli_parse(argc, argv, name, sub_opts[sub - 4], pos, CLI_MAX_BUNDLES, &npos, policy_usage);
     if (sp_sodium_init() != SP_OK)
         return cli_error(SP_ERR_CRYPTO, NULL, 0, "libsodium failed to start");
     if (sub == 4 && npos == 0)
@@ -815,6 +819,10 @@ static int policy_update_command(int sub, int argc, char **argv, const char *nam
         return policy_collect(cur, partial, pos, npos);
     if (sub == 7 && npos <= 1)
         return policy_verify(cur, json, npos ? pos[0] : NULL);
+    if (sub == 8 && state == NULL)
+        return cli_usage("policy apply needs --state FILE");
+    if (sub == 8 && npos >= 1)
+        return cli_device_apply(state, pos, npos, json, 1);
     return cli_bad_args(policy_usage);
 }
 
@@ -827,7 +835,7 @@ int cmd_policy(int argc, char **argv)
                             {"--json", 0, NULL, &json, NULL, NULL, 0},
                             CLI_END};
     static const char *const subs[] = {"init",    "check", "show",    "hash",
-                                       "propose", "sign",  "collect", "verify", NULL};
+                                       "propose", "sign",  "collect", "verify", "apply", NULL};
 
     int sub = cli_subcommand(argc, argv, policy_usage, "policy", subs);
     if (sub < 0)
