@@ -94,7 +94,7 @@ static inline const char *fund_round_voter(const fund_round *r, size_t v)
 /* Read a list of names, one a line (a trailing CR is dropped; blank lines and lines
  * starting with '#' are skipped), into m (initialised by the caller).  An exclusion list
  * for exclude_voters / exclude_projects. */
-fund_err fund_names_load(const char *path, dacc_strmap *m, char *msg);
+fund_err fund_namelist_load(const char *path, dacc_strmap *m, char *msg);
 
 fund_err fund_round_drop_self(fund_round *r, const char *owners_csv, char *msg);
 fund_err fund_round_apply_min(fund_round *r, double min_amount, dacc_u128 min_units, char *msg);

@@ -50,8 +50,8 @@ typedef struct fund_jury_result {
     double delta;    /* the Huber threshold used (0 for the other methods) */
 } fund_jury_result;
 
-int fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts *o,
-                    fund_jury_result *out, fund_diag *d) FUND_MUST_CHECK;
+fund_err fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts *o,
+                    fund_jury_result *out, char *msg) FUND_MUST_CHECK;
 void fund_jury_result_free(fund_jury_result *r);
 
 /* Least-squares cost sum_e w_e (y_a - y_b - d_e)^2 with all w_e = 1. */

@@ -44,7 +44,7 @@ static int excluded(const dacc_strmap *ex, unsigned char **hit, const char *name
     return 1;
 }
 
-fund_err fund_names_load(const char *path, dacc_strmap *m, char *msg)
+fund_err fund_namelist_load(const char *path, dacc_strmap *m, char *msg)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL) {

@@ -208,11 +208,11 @@ int fund_cli_load_round(fund_round_args *a, const char *file, int exact, unsigne
     fund_round_init(r, exact, decimals);
     fund_err e = FUND_OK;
     if (a->exclude_voters != NULL) {
-        e = fund_names_load(a->exclude_voters, &a->ex_voters, msg);
+        e = fund_namelist_load(a->exclude_voters, &a->ex_voters, msg);
         r->exclude_voters = &a->ex_voters;
     }
     if (e == FUND_OK && a->exclude_projects != NULL) {
-        e = fund_names_load(a->exclude_projects, &a->ex_projects, msg);
+        e = fund_namelist_load(a->exclude_projects, &a->ex_projects, msg);
         r->exclude_projects = &a->ex_projects;
     }
     fund_columns cols = {a->voter_col, a->project_col, a->amount_col,
@@ -454,6 +454,79 @@ void fund_cli_json_totals(dacc_json *j, const fund_cli_result *res)
         dacc_json_null(j);
 }
 
+void fund_cli_json_cell(dacc_json *j, const fund_cli_col *c, size_t i)
+{
+    if (c->d != NULL)
+        dacc_json_number(j, c->d[i]);
+    else if (c->u != NULL)
+        json_num(j, 1, 0, c->u[i]);
+    else if (c->z != NULL)
+        dacc_json_uint(j, c->z[i]);
+    else if (c->b != NULL)
+        dacc_json_bool(j, c->b[i]);
+    else if (c->s[i] != NULL)
+        dacc_json_string(j, c->s[i]);
+    else
+        dacc_json_null(j);
+}
+
+void fund_cli_csv_cell(const fund_cli_col *c, size_t i)
+{
+    char buf[DACC_U128_DEC_MAX];
+    if (c->d != NULL)
+        dacc_csv_put_number(stdout, c->d[i]);
+    else if (c->u != NULL)
+        fputs(dacc_u128_dec(c->u[i], buf), stdout);
+    else if (c->z != NULL)
+        printf("%zu", c->z[i]);
+    else if (c->b != NULL)
+        printf("%d", c->b[i]);
+    else if (c->s[i] != NULL)
+        dacc_csv_put(stdout, c->s[i]);
+}
+
+void fund_cli_table_csv(const fund_cli_table *t)
+{
+    fputs(t->first, stdout);
+    for (size_t k = 0; k < t->ncol; k++)
+        printf(",%s", t->col[k].name);
+    fputc('\n', stdout);
+    for (size_t i = 0; i < t->n; i++) {
+        dacc_csv_put(stdout, t->rows[i]);
+        for (size_t k = 0; k < t->ncol; k++) {
+            fputc(',', stdout);
+            fund_cli_csv_cell(&t->col[k], i);
+        }
+        fputc('\n', stdout);
+    }
+}
+
+void fund_cli_table_json(dacc_json *j, const char *key, const fund_cli_table *t)
+{
+    dacc_json_key(j, key);
+    dacc_json_array_begin(j);
+    for (size_t i = 0; i < t->n; i++) {
+        dacc_json_object_begin(j);
+        dacc_json_key(j, t->first);
+        dacc_json_string(j, t->rows[i]);
+        for (size_t k = 0; k < t->ncol; k++) {
+            dacc_json_key(j, t->col[k].name);
+            fund_cli_json_cell(j, &t->col[k], i);
+        }
+        if (t->row_members != NULL)
+            t->row_members(j, i, t->arg);
+        dacc_json_object_end(j);
+    }
+    dacc_json_array_end(j);
+}
+
+static fund_cli_table result_table(const fund_cli_result *res)
+{
+    fund_cli_table t = {"project", (const char *const *)res->r->projects.keys,
+                        fund_round_nprojects(res->r), res->col, res->ncol, NULL, NULL};
+    return t;
+}
+
 static int print_json(const fund_cli_result *res)
 {
     const fund_round *r = res->r;
@@ -496,54 +569,10 @@ static int print_json(const fund_cli_result *res)
         res->members(&j, res->arg);
     if (res->totals)
         fund_cli_json_totals(&j, res);
-    dacc_json_key(&j, "projects");
-    dacc_json_array_begin(&j);
-    for (size_t p = 0; p < fund_round_nprojects(r); p++) {
-        dacc_json_object_begin(&j);
-        dacc_json_key(&j, "project");
-        dacc_json_string(&j, fund_round_project(r, p));
-        for (size_t k = 0; k < res->ncol; k++) {
-            const fund_cli_col *c = &res->col[k];
-            dacc_json_key(&j, c->name);
-            if (c->d != NULL)
-                dacc_json_number(&j, c->d[p]);
-            else if (c->u != NULL)
-                json_num(&j, 1, 0, c->u[p]);
-            else if (c->z != NULL)
-                dacc_json_uint(&j, c->z[p]);
-            else
-                dacc_json_bool(&j, c->b[p]);
-        }
-        dacc_json_object_end(&j);
-    }
-    dacc_json_array_end(&j);
+    fund_cli_table t = result_table(res);
+    fund_cli_table_json(&j, "projects", &t);
     dacc_json_object_end(&j);
     return fund_cli_json_end(&j);
-}
-
-static void print_csv(const fund_cli_result *res)
-{
-    fputs("project", stdout);
-    for (size_t k = 0; k < res->ncol; k++)
-        printf(",%s", res->col[k].name);
-    fputc('\n', stdout);
-    for (size_t p = 0; p < fund_round_nprojects(res->r); p++) {
-        dacc_csv_put(stdout, fund_round_project(res->r, p));
-        for (size_t k = 0; k < res->ncol; k++) {
-            const fund_cli_col *c = &res->col[k];
-            char buf[DACC_U128_DEC_MAX];
-            fputc(',', stdout);
-            if (c->d != NULL)
-                dacc_csv_put_number(stdout, c->d[p]);
-            else if (c->u != NULL)
-                fputs(dacc_u128_dec(c->u[p], buf), stdout);
-            else if (c->z != NULL)
-                printf("%zu", c->z[p]);
-            else
-                printf("%d", c->b[p]);
-        }
-        fputc('\n', stdout);
-    }
 }
 
 int fund_cli_print(const fund_cli_result *res, const fund_out_args *out,
@@ -555,14 +584,17 @@ int fund_cli_print(const fund_cli_result *res, const fund_out_args *out,
     if (out->json) {
         rc = print_json(res);
     } else {
-        print_csv(res);
+        fund_cli_table t = result_table(res);
+        fund_cli_table_csv(&t);
         if (res->totals && res->o->has_pool) {
             char line[512];
             fund_cli_pool_line(res, line, sizeof line);
+            fflush(stdout); /* the table first, as a terminal shows it (errors: at exit) */
             fund_cli_eline("fund %s: %s", res->command, line);
         }
     }
     /* every plotted allocation is checked: an all-zero one is never printed silently */
+    fflush(stdout);
     size_t n = fund_round_nprojects(res->r);
     for (size_t s = 0; n > 0 && s < res->nplot; s++) {
         const fund_cli_col *c = &res->col[res->plot_col[s]];
@@ -604,14 +636,14 @@ void fund_cli_qf_result(const fund_round *r, const fund_qf_opts *o, const fund_q
     out->ubudget = res->ubudget;
     out->capped = res->capped;
     int x = res->exact;
-    fund_cli_result_col(out, (fund_cli_col){"match", x ? NULL : res->match, x ? res->umatch : NULL, NULL, NULL});
-    fund_cli_result_col(out, (fund_cli_col){"contributions", x ? NULL : res->contrib, x ? res->ucontrib : NULL, NULL, NULL});
-    fund_cli_result_col(out, (fund_cli_col){"donors", NULL, NULL, res->donors, NULL});
-    fund_cli_result_col(out, (fund_cli_col){"sum_sqrt", x ? NULL : res->sum_sqrt, x ? res->usum_sqrt : NULL, NULL, NULL});
+    fund_cli_result_col(out, (fund_cli_col){"match", x ? NULL : res->match, x ? res->umatch : NULL, NULL, NULL, NULL});
+    fund_cli_result_col(out, (fund_cli_col){"contributions", x ? NULL : res->contrib, x ? res->ucontrib : NULL, NULL, NULL, NULL});
+    fund_cli_result_col(out, (fund_cli_col){"donors", NULL, NULL, res->donors, NULL, NULL});
+    fund_cli_result_col(out, (fund_cli_col){"sum_sqrt", x ? NULL : res->sum_sqrt, x ? res->usum_sqrt : NULL, NULL, NULL, NULL});
     if (x)
-        fund_cli_result_col(out, (fund_cli_col){"sqrt_remainder", NULL, res->urem, NULL, NULL});
-    fund_cli_result_col(out, (fund_cli_col){"raw_match", x ? NULL : res->raw, x ? res->uraw : NULL, NULL, NULL});
-    fund_cli_result_col(out, (fund_cli_col){"capped", NULL, NULL, NULL, res->capped});
+        fund_cli_result_col(out, (fund_cli_col){"sqrt_remainder", NULL, res->urem, NULL, NULL, NULL});
+    fund_cli_result_col(out, (fund_cli_col){"raw_match", x ? NULL : res->raw, x ? res->uraw : NULL, NULL, NULL, NULL});
+    fund_cli_result_col(out, (fund_cli_col){"capped", NULL, NULL, NULL, res->capped, NULL});
     out->plot_col[0] = 0;
     out->nplot = 1;
 }
@@ -667,11 +699,11 @@ void fund_cli_subsidy_result(const fund_subsidy_table *t, const char *command,
     res->unallocated = t->info.unallocated;
     res->budget = t->info.budget;
     res->capped = t->capped;
-    fund_cli_result_col(res, (fund_cli_col){"match", t->match, NULL, NULL, NULL});
-    fund_cli_result_col(res, (fund_cli_col){"contributions", t->contrib, NULL, NULL, NULL});
-    fund_cli_result_col(res, (fund_cli_col){"donors", NULL, NULL, t->donors, NULL});
-    fund_cli_result_col(res, (fund_cli_col){"subsidy", t->sub, NULL, NULL, NULL});
-    fund_cli_result_col(res, (fund_cli_col){"capped", NULL, NULL, NULL, t->capped});
+    fund_cli_result_col(res, (fund_cli_col){"match", t->match, NULL, NULL, NULL, NULL});
+    fund_cli_result_col(res, (fund_cli_col){"contributions", t->contrib, NULL, NULL, NULL, NULL});
+    fund_cli_result_col(res, (fund_cli_col){"donors", NULL, NULL, t->donors, NULL, NULL});
+    fund_cli_result_col(res, (fund_cli_col){"subsidy", t->sub, NULL, NULL, NULL, NULL});
+    fund_cli_result_col(res, (fund_cli_col){"capped", NULL, NULL, NULL, t->capped, NULL});
     res->plot_col[0] = 0;
     res->nplot = 1;
 }

@@ -106,15 +106,16 @@ int fund_cmd_compare(int argc, char **argv)
     res.arg = &arg;
     res.totals = 0;
     res.plot_what = "QF, pairwise and COCM matches";
-    fund_cli_result_col(&res, (fund_cli_col){"contributions", pw.contrib, NULL, NULL, NULL});
-    fund_cli_result_col(&res, (fund_cli_col){"donors", NULL, NULL, pw.donors, NULL});
+    fund_cli_result_col(&res, (fund_cli_col){"contributions", pw.contrib, NULL, NULL, NULL, NULL});
+    fund_cli_result_col(&res, (fund_cli_col){"donors", NULL, NULL, pw.donors, NULL, NULL});
     const double *match[NMECH] = {q.match, pw.match, cc.match};
     for (int m = 0; m < NMECH; m++) {
         res.plot_col[m] = res.ncol;
-        fund_cli_result_col(&res, (fund_cli_col){mech_name[m], match[m], NULL, NULL, NULL});
+        fund_cli_result_col(&res, (fund_cli_col){mech_name[m], match[m], NULL, NULL, NULL, NULL});
     }
     res.nplot = NMECH;
     rc = fund_cli_print(&res, &out, &ra);
+    fflush(stdout);
     if (rc == 0 && !out.json && o.has_pool)
         for (int m = 0; m < NMECH; m++) {
             char line[512];

@@ -169,7 +169,29 @@ typedef struct {
     const dacc_u128 *u; /* 128-bit units (exact mode) */
     const size_t *z;    /* a count */
     const int *b;       /* a flag: JSON true/false, CSV 1/0 */
+    const char *const *s; /* a string: JSON string (null where NULL), CSV field (empty) */
 } fund_cli_col;
+
+/* Cell i of column c, into a JSON document (after its key) or onto stdout as a CSV field. */
+void fund_cli_json_cell(dacc_json *j, const fund_cli_col *c, size_t i);
+void fund_cli_csv_cell(const fund_cli_col *c, size_t i);
+
+/* A table of results: one row per name (projects, submissions), one cell per column. */
+typedef struct {
+    const char *first;        /* the first column's name: "project", "submission" */
+    const char *const *rows;  /* its values, n of them */
+    size_t n;
+    const fund_cli_col *col;
+    size_t ncol;
+    /* JSON only: members of row i after its cells (may be NULL) */
+    void (*row_members)(dacc_json *j, size_t i, const void *arg);
+    const void *arg;
+} fund_cli_table;
+
+/* The table as CSV on stdout (a header row, then one row each), or as the JSON member
+ * key: an array of one object per row. */
+void fund_cli_table_csv(const fund_cli_table *t);
+void fund_cli_table_json(dacc_json *j, const char *key, const fund_cli_table *t);
 
 #define FUND_CLI_MAX_COLS 10u
 
