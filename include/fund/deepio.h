@@ -34,7 +34,7 @@ typedef struct fund_loaded_sub {
 
 typedef struct fund_deep {
     dacc_strmap jurors, repos, parents;
-    dacc_strmap keys;                 /* repo \x1f parent */
+    dacc_strmap keys;                 /* "LEN:" repo parent (LEN = strlen(repo)) */
     uint32_t *key_repo, *key_parent; /* per key */
     size_t key_cap;
     char **label; /* per key, after fund_deep_labels(): "repo" when one

@@ -9,7 +9,7 @@
  *     a node that appears in no comparison is its own component with weight 1.
  *   - weights sum to 1 within each connected component of the comparison graph (never
  *     one global normalisation); y (log-weights) has mean 0 within each component.
- *   - on failure the result is left zeroed and fund_diag says why.
+ *   - on failure the result is left zeroed and the fund_err code and msg say why.
  */
 #ifndef DACC_FUND_JURY_H
 #define DACC_FUND_JURY_H

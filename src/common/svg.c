@@ -127,7 +127,8 @@ int dacc_svg_chart(const char *path, const dacc_svg_chart_spec *c, char *err, si
     }
     fputs("</g>\n", f);
     if (c->axis != NULL) {
-        fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#555555\">", label_w + bar_w + 8, axis_y - 2);
+        fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" fill=\"#555555\">", width - 6,
+                axis_y - 2);
         put_text(f, c->axis, 40);
         fputs("</text>\n", f);
     }

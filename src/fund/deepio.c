@@ -603,6 +603,7 @@ static fund_err depgraph_json(fund_depgraph *g, const char *path, const char *te
     while (e == FUND_OK && more) {
         if ((e = jstring(&j, parent, DACC_CSV_MAX_FIELD + 1)) != FUND_OK)
             break;
+        (void)dacc_strmap_intern(&g->nodes, parent, NULL); /* a node even without edges */
         if (!jis(&j, ':')) {
             e = jfail(&j, "%s", "':' after a parent's name");
             break;

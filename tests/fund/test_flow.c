@@ -191,6 +191,61 @@ static void test_fixture_files(void)
 }
 
 /* The full dependency graph (14,961 edges, self-loops included) from "ethereum". */
+/* issue 13: the JSON graph is the CSV graph: the same nodes in the same order, the same
+ * edges and weights; list values are edges of weight 1; errors name the file and place. */
+static void test_json_graph(void)
+{
+    char e[8448], j[8448];
+    char dmsg[FUND_MSG_MAX];
+    fund_depgraph a, b;
+    fund_depgraph_init(&a);
+    fund_depgraph_init(&b);
+    CHECK(fund_depgraph_load(&a, fund_test_path(e, sizeof e, "tests/fund/data/deep_edges.csv"),
+                             dmsg) == FUND_OK);
+    CHECK(fund_depgraph_load(&b, fund_test_path(j, sizeof j, "tests/fund/data/deep_edges.json"),
+                             dmsg) == FUND_OK);
+    CHECK(a.nodes.n == b.nodes.n && a.m == b.m);
+    for (size_t i = 0; i < a.nodes.n && i < b.nodes.n; i++)
+        CHECK(strcmp(a.nodes.keys[i], b.nodes.keys[i]) == 0);
+    for (size_t k = 0; k < a.m && k < b.m; k++)
+        CHECK(a.e[k].from == b.e[k].from && a.e[k].to == b.e[k].to && a.e[k].w == b.e[k].w);
+    fund_depgraph_free(&a);
+    fund_depgraph_free(&b);
+    static const struct {
+        const char *text;
+        fund_err want;
+        const char *msg;
+    } cases[] = {
+        {"\xef\xbb\xbf {\"p\": [\"a\", \"\\ud83d\\ude00\"], \"q\": {}}", FUND_OK, NULL},
+        {"{\"p\": [\"a\", \"a\"]}", FUND_ERR_FORMAT, ":1: expected each (repo, parent) edge once"},
+        {"{\"p\": {\"a\": 01}}", FUND_ERR_FORMAT, ":1:13: expected a JSON number"},
+        {"{\"p\": [\"\\ude00\"]}", FUND_ERR_FORMAT, "no lone low surrogate"},
+        {"{\"p\": [\"a\"],}", FUND_ERR_FORMAT, "expected a string"},
+        {"{\"p\": [\"\"]}", FUND_ERR_FORMAT, "a non-empty name"},
+        {"{\"p\": [\"a\"]", FUND_ERR_FORMAT, "expected ',' or '}'"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        char path[] = "fund-test-graph.json";
+        FILE *f = fopen(path, "wb");
+        CHECK(f != NULL);
+        if (f == NULL)
+            return;
+        fputs(cases[c].text, f);
+        fclose(f);
+        fund_depgraph g;
+        fund_depgraph_init(&g);
+        fund_err got = fund_depgraph_load(&g, path, dmsg);
+        CHECK(got == cases[c].want);
+        if (cases[c].msg != NULL)
+            CHECK(strstr(dmsg, cases[c].msg) != NULL && strstr(dmsg, path) != NULL);
+        else
+            CHECK(g.nodes.n == 4 && g.m == 2 && g.e[1].w == 1 &&
+                  strcmp(g.nodes.keys[g.e[1].to], "\xf0\x9f\x98\x80") == 0);
+        fund_depgraph_free(&g);
+        remove(path);
+    }
+}
+
 static void test_real_graph(void)
 {
     char p[8448];
@@ -282,5 +337,6 @@ int main(int argc, char **argv)
     RUN_TEST(test_random_vs_fixed_point);
     RUN_TEST(test_fixture_files);
     RUN_TEST(test_real_graph);
+    RUN_TEST(test_json_graph);
     return fund_test_finish("fund flow");
 }

@@ -93,6 +93,16 @@ int fund_cli_json_end(dacc_json *j)
     return FUND_EXIT_DATA; /* a write error: the final flush of stdout names the errno */
 }
 
+/* The errno of the first failed flush before the end (fund_cli_flush_stdout). */
+static int early_flush_errno;
+
+void fund_cli_flush_stdout(void)
+{
+    errno = 0;
+    if (fflush(stdout) != 0 && early_flush_errno == 0)
+        early_flush_errno = errno;
+}
+
 int fund_cli_finish_stdout(int rc)
 {
     /* glibc keeps unwritten data in the buffer after a failed write, so a failure earlier
@@ -108,6 +118,8 @@ int fund_cli_finish_stdout(int rc)
     }
     if (!bad)
         return rc;
+    if (e == 0)
+        e = early_flush_errno;
     fprintf(stderr, "fund: error: FUND_ERR_IO: cannot write the standard output: %s\n",
             e != 0 ? strerror(e) : "an earlier write failed");
     return FUND_EXIT_DATA;
@@ -589,12 +601,12 @@ int fund_cli_print(const fund_cli_result *res, const fund_out_args *out,
         if (res->totals && res->o->has_pool) {
             char line[512];
             fund_cli_pool_line(res, line, sizeof line);
-            fflush(stdout); /* the table first, as a terminal shows it (errors: at exit) */
+            fund_cli_flush_stdout(); /* the table first, as a terminal shows it */
             fund_cli_eline("fund %s: %s", res->command, line);
         }
     }
     /* every plotted allocation is checked: an all-zero one is never printed silently */
-    fflush(stdout);
+    fund_cli_flush_stdout();
     size_t n = fund_round_nprojects(res->r);
     for (size_t s = 0; n > 0 && s < res->nplot; s++) {
         const fund_cli_col *c = &res->col[res->plot_col[s]];

@@ -115,7 +115,7 @@ int fund_cmd_compare(int argc, char **argv)
     }
     res.nplot = NMECH;
     rc = fund_cli_print(&res, &out, &ra);
-    fflush(stdout);
+    fund_cli_flush_stdout();
     if (rc == 0 && !out.json && o.has_pool)
         for (int m = 0; m < NMECH; m++) {
             char line[512];

@@ -50,6 +50,9 @@ void fund_cli_parse(int argc, char **argv, const fund_opt *opts, const char **po
  * FUND_ERR_IO: cannot write the standard output: <errno text>" and returns
  * FUND_EXIT_DATA, else returns rc.  main() calls it after every subcommand. */
 int fund_cli_finish_stdout(int rc);
+/* Flush stdout now (so a stderr line follows what was printed); a failure is reported,
+ * with its errno, by fund_cli_finish_stdout. */
+void fund_cli_flush_stdout(void);
 
 /* One line to stderr: the printf-formatted text escaped for a person (dacc_utf8_escape:
  * control characters, bidi overrides and bytes that are not UTF-8 shown as \uXXXX and
