@@ -179,6 +179,8 @@ contains "plot names: an id without a name" ">p3</text>" "$T/n.svg"
 if grep -q ">p1</text>" "$T/n.svg"; then bad "plot names: the bare id is still shown"; else ok; fi
 run 0 "plot cocm unit" $FUND cocm --amount-col amount --plot "$T/c.svg" $D/cocm_hand.csv
 contains "plot cocm title" "fund cocm: matches, no pool (raw matches), in amount" "$T/c.svg"
+run 2 "names without plot" $FUND qf --names $D/names.csv $V
+contains "names without plot" "give --plot too" "$T/err"
 printf 'id\np1\n' > "$T/badnames.csv"
 run 1 "plot names without a name column" $FUND qf --plot "$T/x.svg" --names "$T/badnames.csv" $V
 contains "plot names without a name column" "expected a column named 'name'" "$T/err"

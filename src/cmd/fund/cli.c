@@ -591,6 +591,8 @@ int fund_cli_print(const fund_cli_result *res, const fund_out_args *out,
                    const fund_round_args *ra)
 {
     int rc = 0;
+    if (out->names != NULL && out->plot == NULL) /* no option accepted and ignored */
+        return fund_cli_usage_error("--names labels the --plot chart: give --plot too");
     if (out->plot != NULL && (rc = plot(res, out, ra)) != 0)
         return rc;
     if (out->json) {
