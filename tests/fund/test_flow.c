@@ -151,6 +151,13 @@ static void test_overflow_and_conservation(void)
     CHECK(fund_flow(2, 2, ring, o, NAN, 0, 100, names, NULL, &r, dmsg) == 0);
     CHECK(fabs(r.total - 100) <= FUND_FLOW_SUM_TOL * 100);
     fund_flow_result_free(&r);
+    /* issue 13: a solver that runs out of sweeps says so with its own code */
+    fund_flow_opts_default(&fo);
+    fo.max_sweeps = 2;
+    CHECK(fund_flow(2, 2, ring, o, NAN, 0, 100, names, &fo, &r, dmsg) == FUND_ERR_CONVERGE);
+    CHECK(strstr(dmsg, "did not converge in 2 sweeps") != NULL);
+    CHECK(strcmp(fund_err_name(FUND_ERR_CONVERGE), "FUND_ERR_CONVERGE") == 0 &&
+          strcmp(fund_err_name(FUND_ERR_NOMEM), "FUND_ERR_NOMEM") == 0);
 }
 
 /* Buterin's example from the committed CSV fixtures, and the trapped-cycle fixture. */
