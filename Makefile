@@ -20,7 +20,8 @@ else
 BUILD   ?= build
 endif
 
-VERSION := 0.1.0
+# The version is defined once, in include/dacc/version.h.
+VERSION := $(shell sed -n 's/^#define DACC_VERSION "\(.*\)"$$/\1/p' include/dacc/version.h)
 
 WARN := -std=c11 -Wall -Wextra -Werror -pedantic -Wvla -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wcast-qual -Wformat=2 -Wundef -Wpointer-arith -Wwrite-strings

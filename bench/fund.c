@@ -524,19 +524,19 @@ static void bench_deep(const char *argv0, uint64_t seed)
         snprintf(gpath, sizeof gpath, "%s/graph.csv", tmpdir);
         synth_graph(gpath, 5025, 14961);
     }
-    fund_diag d;
+    char dmsg[FUND_MSG_MAX];
     fund_depgraph g;
     timing t;
     TIMED(t, fund_depgraph_init(&g), {
-        if (fund_depgraph_load(&g, gpath, &d) != 0)
-            die("depgraph", d.msg);
+        if (fund_depgraph_load(&g, gpath, dmsg) != 0)
+            die("depgraph", dmsg);
     }, fund_depgraph_free(&g));
     fund_depgraph_init(&g);
-    if (fund_depgraph_load(&g, gpath, &d) != 0)
-        die("depgraph", d.msg);
+    if (fund_depgraph_load(&g, gpath, dmsg) != 0)
+        die("depgraph", dmsg);
     printf("\nDeep funding: %s dependency graph (%zu nodes, %zu edges), 1000 synthetic jury "
            "answers, 50 synthetic submissions (seed %llu)\n",
-           synthetic ? "SYNTHETIC (the real one is absent)" : "the full real", g.nodes.count,
+           synthetic ? "SYNTHETIC (the real one is absent)" : "the full real", g.nodes.n,
            g.m, (unsigned long long)seed);
     header();
     row("parse graph CSV", t, 0, rss_mib());
@@ -546,13 +546,13 @@ static void bench_deep(const char *argv0, uint64_t seed)
     for (size_t e = 0; e < m; e++)
         truth[e] = exp(gauss());
     uint32_t *byfrom = xmalloc(m * sizeof *byfrom);
-    size_t *cnt = calloc(g.nodes.count + 1, sizeof *cnt);
+    size_t *cnt = calloc(g.nodes.n + 1, sizeof *cnt);
     for (size_t e = 0; e < m; e++)
         cnt[g.e[e].from + 1]++;
-    for (size_t v = 0; v < g.nodes.count; v++)
+    for (size_t v = 0; v < g.nodes.n; v++)
         cnt[v + 1] += cnt[v];
-    size_t *pos = xmalloc((g.nodes.count + 1) * sizeof *pos);
-    memcpy(pos, cnt, (g.nodes.count + 1) * sizeof *pos);
+    size_t *pos = xmalloc((g.nodes.n + 1) * sizeof *pos);
+    memcpy(pos, cnt, (g.nodes.n + 1) * sizeof *pos);
     for (size_t e = 0; e < m; e++)
         byfrom[pos[g.e[e].from]++] = (uint32_t)e;
     snprintf(ppath, sizeof ppath, "%s/pairs.csv", tmpdir);
@@ -570,8 +570,8 @@ static void bench_deep(const char *argv0, uint64_t seed)
         if (e2 == e1 || g.e[e2].to == g.e[e1].to)
             continue;
         double dd = log(truth[e1] / truth[e2]) + 0.5 * gauss();
-        fprintf(f, "juror-%d,%s,%s,%s,%d,%.6f\n", (int)below(40), g.nodes.name[g.e[e1].to],
-                g.nodes.name[g.e[e2].to], g.nodes.name[par], dd >= 0 ? 1 : 2, exp(fabs(dd)));
+        fprintf(f, "juror-%d,%s,%s,%s,%d,%.6f\n", (int)below(40), g.nodes.keys[g.e[e1].to],
+                g.nodes.keys[g.e[e2].to], g.nodes.keys[par], dd >= 0 ? 1 : 2, exp(fabs(dd)));
         a++;
     }
     fclose(f);
@@ -586,18 +586,18 @@ static void bench_deep(const char *argv0, uint64_t seed)
         fputs("repo,parent,weight\n", f);
         double sig = 0.2 + 1.0 * s / 49;
         for (size_t e = 0; e < m; e++)
-            fprintf(f, "%s,%s,%.17g\n", g.nodes.name[g.e[e].to], g.nodes.name[g.e[e].from],
+            fprintf(f, "%s,%s,%.17g\n", g.nodes.keys[g.e[e].to], g.nodes.keys[g.e[e].from],
                     truth[e] * exp(sig * gauss()));
         fclose(f);
     }
     fund_deep dd;
     fund_loaded_sub ls[50];
     TIMED(t, (fund_deep_init(&dd), memset(ls, 0, sizeof ls)), {
-        if (fund_deep_load_pairs(&dd, ppath, &d) != 0)
-            die("pairs", d.msg);
+        if (fund_deep_load_pairs(&dd, ppath, dmsg) != 0)
+            die("pairs", dmsg);
         for (int s = 0; s < 50; s++)
-            if (fund_deep_load_sub(&dd, subp[s], &ls[s], &d) != 0)
-                die("sub", d.msg);
+            if (fund_deep_load_sub(&dd, subp[s], &ls[s], dmsg) != 0)
+                die("sub", dmsg);
     }, {
         for (int s = 0; s < 50; s++)
             fund_loaded_sub_free(&ls[s]);
@@ -605,11 +605,11 @@ static void bench_deep(const char *argv0, uint64_t seed)
     });
     row("parse answers + 50 submissions", t, 0, rss_mib());
     fund_deep_init(&dd);
-    if (fund_deep_load_pairs(&dd, ppath, &d) != 0)
-        die("pairs", d.msg);
+    if (fund_deep_load_pairs(&dd, ppath, dmsg) != 0)
+        die("pairs", dmsg);
     for (int s = 0; s < 50; s++)
-        if (fund_deep_load_sub(&dd, subp[s], &ls[s], &d) != 0)
-            die("sub", d.msg);
+        if (fund_deep_load_sub(&dd, subp[s], &ls[s], dmsg) != 0)
+            die("sub", dmsg);
     double *w[50];
     fund_sub sv[50];
     for (int s = 0; s < 50; s++) {
@@ -617,55 +617,55 @@ static void bench_deep(const char *argv0, uint64_t seed)
         if (w[s] == NULL)
             die("weights", "out of memory");
         sv[s].name = subp[s];
-        sv[s].nkeys = dd.keys.count;
+        sv[s].nkeys = dd.keys.n;
         sv[s].weight = w[s];
     }
     timing ts, tb, tf, tall;
     fund_score_result sr;
     TIMED(ts, (void)0, {
         for (int s = 0; s < 50; s++) {
-            if (fund_score(dd.nans, dd.ans, dd.jurors.count, &sv[s], NULL, &sr, &d) != 0)
-                die("score", d.msg);
+            if (fund_score(dd.nans, dd.ans, dd.jurors.n, &sv[s], NULL, &sr, dmsg) != 0)
+                die("score", dmsg);
             fund_score_result_free(&sr);
         }
     }, (void)0);
     row("score x 50", ts, 0, rss_mib());
     fund_blend_result br;
     TIMED(tb, (void)0, {
-        if (fund_blend(dd.nans, dd.ans, 50, sv, dd.key_parent, NULL, &br, &d) != 0)
-            die("blend", d.msg);
+        if (fund_blend(dd.nans, dd.ans, 50, sv, dd.key_parent, NULL, &br, dmsg) != 0)
+            die("blend", dmsg);
     }, fund_blend_result_free(&br));
     row("blend of 50", tb, 0, rss_mib());
-    long src = fund_names_find(&g.nodes, "ethereum");
+    long src = dacc_strmap_find(&g.nodes, "ethereum");
     if (src < 0)
         src = 0;
     fund_flow_opts fo;
     fund_flow_opts_default(&fo);
     fund_flow_result fr;
     TIMED(tf, (void)0, {
-        if (fund_flow(g.nodes.count, g.m, g.e, NULL, 0.2, (uint32_t)src, 1e6,
-                      (const char *const *)g.nodes.name, &fo, &fr, &d) != 0)
-            die("flow", d.msg);
+        if (fund_flow(g.nodes.n, g.m, g.e, NULL, 0.2, (uint32_t)src, 1e6,
+                      (const char *const *)g.nodes.keys, &fo, &fr, dmsg) != 0)
+            die("flow", dmsg);
     }, fund_flow_result_free(&fr));
     row("flow (originality default 0.2)", tf, 0, rss_mib());
     TIMED(tall, (void)0, {
         for (int s = 0; s < 50; s++) {
-            if (fund_score(dd.nans, dd.ans, dd.jurors.count, &sv[s], NULL, &sr, &d) != 0)
-                die("score", d.msg);
+            if (fund_score(dd.nans, dd.ans, dd.jurors.n, &sv[s], NULL, &sr, dmsg) != 0)
+                die("score", dmsg);
             fund_score_result_free(&sr);
         }
-        if (fund_blend(dd.nans, dd.ans, 50, sv, dd.key_parent, NULL, &br, &d) != 0)
-            die("blend", d.msg);
-        if (fund_flow(g.nodes.count, g.m, g.e, NULL, 0.2, (uint32_t)src, 1e6,
-                      (const char *const *)g.nodes.name, &fo, &fr, &d) != 0)
-            die("flow", d.msg);
+        if (fund_blend(dd.nans, dd.ans, 50, sv, dd.key_parent, NULL, &br, dmsg) != 0)
+            die("blend", dmsg);
+        if (fund_flow(g.nodes.n, g.m, g.e, NULL, 0.2, (uint32_t)src, 1e6,
+                      (const char *const *)g.nodes.keys, &fo, &fr, dmsg) != 0)
+            die("flow", dmsg);
     }, { fund_blend_result_free(&br); fund_flow_result_free(&fr); });
     row("score + blend + flow", tall, 0.1, rss_mib());
     /* the reference solver once, untimed: how far the fast one's optimum is from it */
     fund_blend_result ref;
-    if (fund_blend(dd.nans, dd.ans, 50, sv, dd.key_parent, NULL, &br, &d) != 0 ||
-        fund_blend_with(dd.nans, dd.ans, 50, sv, dd.key_parent, NULL, FUND_QP_FISTA, &ref, &d) != 0)
-        die("blend", d.msg);
+    if (fund_blend(dd.nans, dd.ans, 50, sv, dd.key_parent, NULL, &br, dmsg) != 0 ||
+        fund_blend_with(dd.nans, dd.ans, 50, sv, dd.key_parent, NULL, FUND_QP_FISTA, &ref, dmsg) != 0)
+        die("blend", dmsg);
     double dw = 0;
     size_t support = 0;
     for (int s = 0; s < 50; s++) {
@@ -675,7 +675,7 @@ static void bench_deep(const char *argv0, uint64_t seed)
     printf("  (%zu answers, %zu jurors, %zu keys; blend: %s, %d steps, %zu of 50 weights > 0, "
            "%s; FISTA reference: %d iterations, cost differs by %.1e relative, shares by at "
            "most %.1e)\n",
-           dd.nans, dd.jurors.count, dd.keys.count,
+           dd.nans, dd.jurors.n, dd.keys.n,
            br.method == FUND_QP_ACTIVE_SET ? "active set" : "FISTA fallback", br.iterations,
            support, br.unique ? "unique" : "not unique", ref.iterations,
            fabs(br.cost - ref.cost) / ref.cost, dw);

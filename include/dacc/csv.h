@@ -46,6 +46,10 @@ typedef struct dacc_csv dacc_csv;
 /* Open FILE ("-": standard input, named "<stdin>" in messages) and read its header.  Returns NULL on failure with the message in err
  * (at least DACC_CSV_ERR_MAX bytes). */
 dacc_csv *dacc_csv_open(const char *path, char *err, size_t errlen);
+/* Read a whole text file ("-": standard input) as dacc_csv_open does -- at most
+ * DACC_CSV_MAX_FILE bytes, no NUL byte, well-formed UTF-8 -- into a NUL-terminated
+ * buffer the caller frees; *len gets its length.  NULL with the message in err. */
+char *dacc_read_text(const char *path, size_t *len, char *err, size_t errlen);
 /* The same over a memory buffer; name is used in messages. */
 dacc_csv *dacc_csv_open_mem(const char *name, const char *data, size_t len, char *err,
                             size_t errlen);

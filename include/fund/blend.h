@@ -30,14 +30,14 @@ typedef struct fund_blend_result {
     double kkt;            /* largest KKT violation at the reported optimum */
 } fund_blend_result;
 
-int fund_blend(size_t nans, const fund_answer *ans, size_t k, const fund_sub *subs,
+fund_err fund_blend(size_t nans, const fund_answer *ans, size_t k, const fund_sub *subs,
                const uint32_t *key_parent, const char *const *keyname, fund_blend_result *out,
-               fund_diag *d) FUND_MUST_CHECK;
+               char *msg) FUND_MUST_CHECK;
 /* The same with the QP solver named: FUND_QP_FISTA gives the reference optimum the tests
  * compare the default (FUND_QP_ACTIVE_SET) against. */
-int fund_blend_with(size_t nans, const fund_answer *ans, size_t k, const fund_sub *subs,
+fund_err fund_blend_with(size_t nans, const fund_answer *ans, size_t k, const fund_sub *subs,
                     const uint32_t *key_parent, const char *const *keyname, fund_qp_method method,
-                    fund_blend_result *out, fund_diag *d) FUND_MUST_CHECK;
+                    fund_blend_result *out, char *msg) FUND_MUST_CHECK;
 void fund_blend_result_free(fund_blend_result *r);
 
 /* The blended submission: out[key] = exp(sum_k share_k log xhat_k[key]) renormalised to

@@ -50,6 +50,14 @@ typedef struct {
     size_t *proj_start;             /* nprojects + 1 offsets into c (after finish) */
     size_t rows;                    /* rows added */
     size_t dropped_self, dropped_min, dropped_trust;
+    /* Exclusions (optional, set before adding rows; not owned): a row whose voter is in
+     * exclude_voters or whose project is in exclude_projects is skipped, counted in
+     * excluded_rows, and marks the name it matched in excluded_voter_hit[] /
+     * excluded_project_hit[] (allocated on the first match, indexed like the map), so the
+     * caller can name the exclusions that matched nothing. */
+    const dacc_strmap *exclude_voters, *exclude_projects;
+    size_t excluded_rows;
+    unsigned char *excluded_voter_hit, *excluded_project_hit;
 } fund_round;
 
 /* Column names for the contributions CSV; NULL means the default. */
@@ -57,11 +65,14 @@ typedef struct {
     const char *voter_col;    /* default "voter" */
     const char *project_col;  /* default "project" */
     const char *amount_col;   /* default "amount" */
+    const char *hint;         /* appended to a missing-column message when not NULL (the
+                                 command names its options that choose columns) */
 } fund_columns;
 
 void fund_round_init(fund_round *r, int exact, unsigned decimals);
 void fund_round_free(fund_round *r);
-/* Add one row (before finish).  Float mode uses amount, exact mode units. */
+/* Add one row (before finish).  Float mode uses amount, exact mode units.  A row an
+ * exclusion matches is counted and skipped (FUND_OK). */
 fund_err fund_round_add(fund_round *r, const char *voter, const char *project, double amount,
                         dacc_u128 units, char *msg);
 /* Add every row of a contributions CSV.  Messages name file, line and column. */
@@ -79,6 +90,11 @@ static inline const char *fund_round_voter(const fund_round *r, size_t v)
 {
     return r->voters.keys[v];
 }
+
+/* Read a list of names, one a line (a trailing CR is dropped; blank lines and lines
+ * starting with '#' are skipped), into m (initialised by the caller).  An exclusion list
+ * for exclude_voters / exclude_projects. */
+fund_err fund_namelist_load(const char *path, dacc_strmap *m, char *msg);
 
 fund_err fund_round_drop_self(fund_round *r, const char *owners_csv, char *msg);
 fund_err fund_round_apply_min(fund_round *r, double min_amount, dacc_u128 min_units, char *msg);

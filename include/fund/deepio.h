@@ -33,8 +33,8 @@ typedef struct fund_loaded_sub {
 } fund_loaded_sub;
 
 typedef struct fund_deep {
-    fund_names jurors, repos, parents;
-    fund_names keys;                 /* repo \x1f parent */
+    dacc_strmap jurors, repos, parents;
+    dacc_strmap keys;                 /* "LEN:" repo parent (LEN = strlen(repo)) */
     uint32_t *key_repo, *key_parent; /* per key */
     size_t key_cap;
     char **label; /* per key, after fund_deep_labels(): "repo" when one
@@ -46,9 +46,9 @@ typedef struct fund_deep {
 
 void fund_deep_init(fund_deep *dd);
 void fund_deep_free(fund_deep *dd);
-int fund_deep_load_pairs(fund_deep *dd, const char *path, fund_diag *d) FUND_MUST_CHECK;
-int fund_deep_load_sub(fund_deep *dd, const char *path, fund_loaded_sub *out,
-                       fund_diag *d) FUND_MUST_CHECK;
+fund_err fund_deep_load_pairs(fund_deep *dd, const char *path, char *msg) FUND_MUST_CHECK;
+fund_err fund_deep_load_sub(fund_deep *dd, const char *path, fund_loaded_sub *out,
+                       char *msg) FUND_MUST_CHECK;
 void fund_loaded_sub_free(fund_loaded_sub *s);
 /* weight[key] over the current key table, NAN where the submission has no row. */
 double *fund_deep_weights(const fund_deep *dd, const fund_loaded_sub *s);
@@ -56,7 +56,7 @@ double *fund_deep_weights(const fund_deep *dd, const fund_loaded_sub *s);
 int fund_deep_labels(fund_deep *dd) FUND_MUST_CHECK;
 
 typedef struct fund_depgraph {
-    fund_names nodes;
+    dacc_strmap nodes;
     fund_edge *e;
     size_t m, cap;
 } fund_depgraph;
@@ -64,10 +64,10 @@ typedef struct fund_depgraph {
 void fund_depgraph_init(fund_depgraph *g);
 void fund_depgraph_free(fund_depgraph *g);
 /* Rows repo,parent,weight: an edge parent -> repo carrying weight. */
-int fund_depgraph_load(fund_depgraph *g, const char *path, fund_diag *d) FUND_MUST_CHECK;
+fund_err fund_depgraph_load(fund_depgraph *g, const char *path, char *msg) FUND_MUST_CHECK;
 /* Rows repo,originality: *orig (allocated, sized to the node table after loading, NAN
  * where absent).  Unknown repos are added as isolated nodes. */
-int fund_depgraph_load_originality(fund_depgraph *g, const char *path, double **orig,
-                                   fund_diag *d) FUND_MUST_CHECK;
+fund_err fund_depgraph_load_originality(fund_depgraph *g, const char *path, double **orig,
+                                   char *msg) FUND_MUST_CHECK;
 
 #endif

@@ -15,7 +15,9 @@
     X(FUND_ERR_IO, "a file could not be read or written")                                              \
     X(FUND_ERR_FORMAT, "an input file is malformed (bad CSV, missing column, bad number)")  \
     X(FUND_ERR_ARG, "a parameter is out of range or options conflict")                      \
-    X(FUND_ERR_RANGE, "a computation would overflow its integer width or the range of a double")
+    X(FUND_ERR_RANGE, "a computation would overflow its integer width or the range of a double") \
+    X(FUND_ERR_NOMEM, "out of memory")                                                      \
+    X(FUND_ERR_CONVERGE, "an iterative solver did not converge within its limit")
 
 typedef enum {
 #define FUND_X_ENUM(name, text) name,

@@ -49,9 +49,9 @@ typedef struct fund_flow_result {
     double total;       /* sum of payouts */
 } fund_flow_result;
 
-int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
+fund_err fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
               double default_originality, uint32_t source, double amount, const char *const *names,
-              const fund_flow_opts *o, fund_flow_result *out, fund_diag *d) FUND_MUST_CHECK;
+              const fund_flow_opts *o, fund_flow_result *out, char *msg) FUND_MUST_CHECK;
 void fund_flow_result_free(fund_flow_result *r);
 
 #endif

@@ -1,12 +1,11 @@
 /*
- * fund_graph.h -- deep funding's shared graph pieces: diagnostics, name interning,
- * connected components.
+ * fund_graph.h -- deep funding's shared graph pieces: error reporting, connected
+ * components.
  *
  * Contract:
- *   - Every fallible function returns 0 on success and -1 on failure; on failure the
- *     fund_diag (when not NULL) holds one human-readable line naming what was wrong.
- *   - fund_names owns copies of the strings it interns; ids are dense, 0..count-1, in
- *     first-seen order, so every result built on them is deterministic.
+ *   - Every fallible deep-funding function returns a fund_err (fund/errors.h), FUND_OK on
+ *     success; on failure the caller's msg buffer (FUND_MSG_MAX bytes) holds one
+ *     human-readable line naming what was wrong, as everywhere in the fund wing.
  *   - Nothing here does I/O.
  */
 #ifndef DACC_FUND_GRAPH_H
@@ -14,6 +13,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "dacc/strmap.h"
+#include "fund/errors.h"
 
 #if defined(__GNUC__) || defined(__clang__)
 #define FUND_MUST_CHECK __attribute__((warn_unused_result))
@@ -23,29 +25,12 @@
 #define FUND_PRINTF(a, b)
 #endif
 
-/* One diagnostic line. */
-typedef struct fund_diag {
-    char msg[512];
-} fund_diag;
+/* Writes the printf-formatted message into msg (FUND_MSG_MAX bytes; skipped when msg is
+ * NULL) and returns e: `return fund_fail(msg, FUND_ERR_FORMAT, "...", ...);`. */
+fund_err fund_fail(char *msg, fund_err e, const char *fmt, ...) FUND_PRINTF(3, 4);
 
-/* Writes the message into d (if not NULL) and returns -1. */
-int fund_fail(fund_diag *d, const char *fmt, ...) FUND_PRINTF(2, 3);
-
-/* Name interning: an open-addressing hash map (FNV-1a, linear probing, load <= 1/2). */
-typedef struct fund_names {
-    char **name;    /* name[id], NUL-terminated, owned */
-    size_t count;   /* number of names */
-    size_t cap;     /* capacity of name[] */
-    uint32_t *slot; /* id + 1, or 0 for an empty slot */
-    size_t nslots;  /* a power of two */
-} fund_names;
-
-void fund_names_init(fund_names *t);
-void fund_names_free(fund_names *t);
-/* Interns s[0..len) (no NUL needed); *id gets its id.  Fails only when out of memory. */
-int fund_names_intern(fund_names *t, const char *s, size_t len, uint32_t *id) FUND_MUST_CHECK;
-/* The id of NUL-terminated s, or -1 when it was never interned. */
-long fund_names_find(const fund_names *t, const char *s);
+/* Names (repositories, parents, jurors, graph nodes) are interned in dacc_strmap
+ * (dacc/strmap.h), the one interning table of the wing: dense ids in first-seen order. */
 
 /* Connected components of the undirected graph on nodes 0..n-1 with edges (u[e], v[e]).
  * comp[i] gets the component of node i, numbered 0.. in order of each component's

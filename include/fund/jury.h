@@ -9,7 +9,7 @@
  *     a node that appears in no comparison is its own component with weight 1.
  *   - weights sum to 1 within each connected component of the comparison graph (never
  *     one global normalisation); y (log-weights) has mean 0 within each component.
- *   - on failure the result is left zeroed and fund_diag says why.
+ *   - on failure the result is left zeroed and the fund_err code and msg say why.
  */
 #ifndef DACC_FUND_JURY_H
 #define DACC_FUND_JURY_H
@@ -50,8 +50,8 @@ typedef struct fund_jury_result {
     double delta;    /* the Huber threshold used (0 for the other methods) */
 } fund_jury_result;
 
-int fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts *o,
-                    fund_jury_result *out, fund_diag *d) FUND_MUST_CHECK;
+fund_err fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts *o,
+                    fund_jury_result *out, char *msg) FUND_MUST_CHECK;
 void fund_jury_result_free(fund_jury_result *r);
 
 /* Least-squares cost sum_e w_e (y_a - y_b - d_e)^2 with all w_e = 1. */

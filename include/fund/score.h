@@ -37,13 +37,13 @@ typedef struct fund_score_result {
     size_t *juror_count; /* per juror: number of answers */
 } fund_score_result;
 
-int fund_score(size_t nans, const fund_answer *ans, size_t njurors, const fund_sub *s,
-               const char *const *keyname, fund_score_result *out, fund_diag *d) FUND_MUST_CHECK;
+fund_err fund_score(size_t nans, const fund_answer *ans, size_t njurors, const fund_sub *s,
+               const char *const *keyname, fund_score_result *out, char *msg) FUND_MUST_CHECK;
 void fund_score_result_free(fund_score_result *r);
 
 /* log x_a - log x_b for every answer into out[nans], checking presence and positivity as
  * fund_score does.  Shared with the blender. */
-int fund_score_logdiff(size_t nans, const fund_answer *ans, const fund_sub *s,
-                       const char *const *keyname, double *out, fund_diag *d) FUND_MUST_CHECK;
+fund_err fund_score_logdiff(size_t nans, const fund_answer *ans, const fund_sub *s,
+                       const char *const *keyname, double *out, char *msg) FUND_MUST_CHECK;
 
 #endif

@@ -242,7 +242,7 @@ dacc_csv *dacc_csv_open_mem(const char *name, const char *data, size_t len, char
     return open_owned(name, copy, len, err, errlen);
 }
 
-dacc_csv *dacc_csv_open(const char *path, char *err, size_t errlen)
+char *dacc_read_text(const char *path, size_t *lenp, char *err, size_t errlen)
 {
     int is_stdin = strcmp(path, "-") == 0;
     FILE *f = is_stdin ? stdin : fopen(path, "rb");
@@ -293,7 +293,17 @@ dacc_csv *dacc_csv_open(const char *path, char *err, size_t errlen)
         return NULL;
     }
     buf[len] = '\0';
-    return open_owned(path, buf, len, err, errlen);
+    *lenp = len;
+    return buf;
+}
+
+dacc_csv *dacc_csv_open(const char *path, char *err, size_t errlen)
+{
+    size_t len;
+    char *buf = dacc_read_text(path, &len, err, errlen);
+    if (buf == NULL)
+        return NULL;
+    return open_owned(strcmp(path, "-") == 0 ? "<stdin>" : path, buf, len, err, errlen);
 }
 
 void dacc_csv_close(dacc_csv *r)

@@ -89,20 +89,20 @@ static void log_normalise(const fund_sub *s, const uint32_t *key_parent, double 
     }
 }
 
-int fund_blend(size_t nans, const fund_answer *ans, size_t k, const fund_sub *subs,
+fund_err fund_blend(size_t nans, const fund_answer *ans, size_t k, const fund_sub *subs,
                const uint32_t *key_parent, const char *const *keyname, fund_blend_result *out,
-               fund_diag *d)
+               char *msg)
 {
-    return fund_blend_with(nans, ans, k, subs, key_parent, keyname, FUND_QP_ACTIVE_SET, out, d);
+    return fund_blend_with(nans, ans, k, subs, key_parent, keyname, FUND_QP_ACTIVE_SET, out, msg);
 }
 
-int fund_blend_with(size_t nans, const fund_answer *ans, size_t k, const fund_sub *subs,
+fund_err fund_blend_with(size_t nans, const fund_answer *ans, size_t k, const fund_sub *subs,
                     const uint32_t *key_parent, const char *const *keyname, fund_qp_method method,
-                    fund_blend_result *out, fund_diag *d)
+                    fund_blend_result *out, char *msg)
 {
     memset(out, 0, sizeof *out);
     if (k == 0)
-        return fund_fail(d, "no submissions to blend");
+        return fund_fail(msg, FUND_ERR_ARG, "no submissions to blend");
     size_t nkeys = subs[0].nkeys, nparents = 0;
     for (size_t j = 0; j < nkeys; j++)
         if (key_parent[j] + (size_t)1 > nparents)
@@ -117,19 +117,20 @@ int fund_blend_with(size_t nans, const fund_answer *ans, size_t k, const fund_su
     size_t *rep = malloc(k * sizeof *rep); /* representatives, in order */
     size_t *idx = malloc(k * sizeof *idx);
     double *work = malloc((3 * k + 2 * k * k + 1) * sizeof *work);
-    int rc = -1;
+    fund_err rc = FUND_ERR_NOMEM;
     if (out->share == NULL || out->merged_into == NULL || out->alone == NULL || norm == NULL ||
         psum == NULL || D == NULL || rep == NULL || idx == NULL || work == NULL) {
-        fund_fail(d, "out of memory");
+        rc = fund_fail(msg, FUND_ERR_NOMEM, "out of memory");
         goto done;
     }
     for (size_t s = 0; s < k; s++) {
         if (subs[s].nkeys != nkeys) {
-            fund_fail(d, "submissions use different key tables");
+            rc = fund_fail(msg, FUND_ERR_ARG, "submissions use different key tables");
             goto done;
         }
-        if (fund_score_logdiff(nans, ans, &subs[s], keyname, D + s * nans, d) != 0)
+        if ((rc = fund_score_logdiff(nans, ans, &subs[s], keyname, D + s * nans, msg)) != FUND_OK)
             goto done;
+        rc = FUND_ERR_NOMEM;
         log_normalise(&subs[s], key_parent, norm + s * nkeys, psum, psum + nparents, nparents);
     }
     size_t kr = 0;
@@ -170,7 +171,7 @@ int fund_blend_with(size_t nans, const fund_answer *ans, size_t k, const fund_su
         out->alone[s] = c;
     }
     if (fund_simplex_qp(kr, H, g, dd, method, w, &info) != 0) {
-        fund_fail(d, "out of memory");
+        rc = fund_fail(msg, FUND_ERR_NOMEM, "out of memory");
         goto done;
     }
     out->method = info.method;
@@ -231,7 +232,7 @@ int fund_blend_with(size_t nans, const fund_answer *ans, size_t k, const fund_su
         out->cost = c;
         out->mean = nans ? c / (double)nans : 0;
     }
-    rc = 0;
+    rc = FUND_OK;
 done:
     free(norm);
     free(psum);

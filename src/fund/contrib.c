@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -26,7 +27,56 @@ void fund_round_free(fund_round *r)
     dacc_strmap_free(&r->projects);
     free(r->c);
     free(r->proj_start);
+    free(r->excluded_voter_hit);
+    free(r->excluded_project_hit);
     memset(r, 0, sizeof *r);
+}
+
+/* Whether name is in the exclusion list ex (NULL: none), marking it in *hit. */
+static int excluded(const dacc_strmap *ex, unsigned char **hit, const char *name)
+{
+    int64_t i = ex != NULL ? dacc_strmap_find(ex, name) : -1;
+    if (i < 0)
+        return 0;
+    if (*hit == NULL)
+        *hit = dacc_xcalloc(dacc_strmap_size(ex), 1);
+    (*hit)[i] = 1;
+    return 1;
+}
+
+fund_err fund_namelist_load(const char *path, dacc_strmap *m, char *msg)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        snprintf(msg, FUND_MSG_MAX, "%s: cannot open: %s", path, strerror(errno));
+        return FUND_ERR_IO;
+    }
+    char line[DACC_CSV_MAX_FIELD + 2];
+    long lineno = 0;
+    fund_err e = FUND_OK;
+    while (fgets(line, sizeof line, f) != NULL) {
+        lineno++;
+        size_t len = strlen(line);
+        if (len > 0 && line[len - 1] == '\n')
+            line[--len] = '\0';
+        else if (!feof(f)) {
+            snprintf(msg, FUND_MSG_MAX, "%s:%ld: expected a name of at most %u bytes", path,
+                     lineno, DACC_CSV_MAX_FIELD);
+            e = FUND_ERR_FORMAT;
+            break;
+        }
+        if (len > 0 && line[len - 1] == '\r')
+            line[--len] = '\0';
+        if (len == 0 || line[0] == '#')
+            continue;
+        dacc_strmap_intern(m, line, NULL);
+    }
+    if (e == FUND_OK && ferror(f)) {
+        snprintf(msg, FUND_MSG_MAX, "%s: cannot read: %s", path, strerror(errno));
+        e = FUND_ERR_IO;
+    }
+    fclose(f);
+    return e;
 }
 
 fund_err fund_round_add(fund_round *r, const char *voter, const char *project, double amount,
@@ -39,6 +89,12 @@ fund_err fund_round_add(fund_round *r, const char *voter, const char *project, d
     if (!r->exact && !(amount >= 0)) {
         snprintf(msg, FUND_MSG_MAX, "expected a non-negative amount, got %g", amount);
         return FUND_ERR_FORMAT;
+    }
+    if (excluded(r->exclude_voters, &r->excluded_voter_hit, voter) |
+        excluded(r->exclude_projects, &r->excluded_project_hit, project)) {
+        r->rows++;
+        r->excluded_rows++;
+        return FUND_OK;
     }
     if (r->n == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 1024;
@@ -68,8 +124,12 @@ fund_err fund_round_load_csv(fund_round *r, const char *path, const fund_columns
     int vc = dacc_csv_require(csv, vn), pc = vc < 0 ? -1 : dacc_csv_require(csv, pn);
     int ac = pc < 0 ? -1 : dacc_csv_require(csv, an);
     fund_err e = FUND_OK;
-    if (ac < 0)
-        goto bad;
+    if (ac < 0) {
+        snprintf(msg, FUND_MSG_MAX, "%s%s%s", dacc_csv_error(csv), cols && cols->hint ? "; " : "",
+                 cols && cols->hint ? cols->hint : "");
+        dacc_csv_close(csv);
+        return FUND_ERR_FORMAT;
+    }
     int rc;
     while ((rc = dacc_csv_next(csv)) == DACC_CSV_RECORD) {
         const char *v = dacc_csv_field(csv, (size_t)vc), *p = dacc_csv_field(csv, (size_t)pc);

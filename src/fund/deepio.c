@@ -17,22 +17,30 @@
 #include "fund/deepio.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dacc/csv.h"
 
-static int oom(fund_diag *d)
+static fund_err oom(char *msg)
 {
-    return fund_fail(d, "out of memory");
+    return fund_fail(msg, FUND_ERR_NOMEM, "out of memory");
 }
 
-static int csv_err(dacc_csv *r, fund_diag *d)
+/* dacc_csv_open's failure: a file that cannot be opened or read, or a bad header. */
+static fund_err open_err(const char *err, char *msg)
 {
-    fund_fail(d, "%s", dacc_csv_error(r));
+    return fund_fail(msg, strstr(err, "cannot open") != NULL || strstr(err, "cannot read") != NULL
+                              ? FUND_ERR_IO : FUND_ERR_FORMAT, "%s", err);
+}
+
+static fund_err csv_err(dacc_csv *r, char *msg)
+{
+    fund_fail(msg, FUND_ERR_FORMAT, "%s", dacc_csv_error(r));
     dacc_csv_close(r);
-    return -1;
+    return FUND_ERR_FORMAT;
 }
 
 /* p grown to hold need elements (capacity doubling); NULL when out of memory (p kept). */
@@ -62,7 +70,7 @@ void fund_deep_init(fund_deep *dd)
 static void free_labels(fund_deep *dd)
 {
     if (dd->label != NULL)
-        for (size_t i = 0; i < dd->keys.count; i++)
+        for (size_t i = 0; i < dd->keys.n; i++)
             free(dd->label[i]);
     free(dd->label);
     dd->label = NULL;
@@ -71,10 +79,10 @@ static void free_labels(fund_deep *dd)
 void fund_deep_free(fund_deep *dd)
 {
     free_labels(dd);
-    fund_names_free(&dd->jurors);
-    fund_names_free(&dd->repos);
-    fund_names_free(&dd->parents);
-    fund_names_free(&dd->keys);
+    dacc_strmap_free(&dd->jurors);
+    dacc_strmap_free(&dd->repos);
+    dacc_strmap_free(&dd->parents);
+    dacc_strmap_free(&dd->keys);
     free(dd->key_repo);
     free(dd->key_parent);
     free(dd->ans);
@@ -86,7 +94,7 @@ void fund_deep_free(fund_deep *dd)
  * no two pairs share a name whatever bytes the names hold (with a separator byte, which
  * a name may contain, ("a\x1fb", "c") and ("a", "b\x1fc") were one pair).  *added is 1
  * when the pair is new.  Returns 0, or -1 when out of memory. */
-static int intern_pair(fund_names *t, const char *a, const char *b, uint32_t *id, int *added)
+static int intern_pair(dacc_strmap *t, const char *a, const char *b, uint32_t *id, int *added)
 {
     size_t la = strlen(a), lb = strlen(b);
     char len[24];
@@ -97,11 +105,9 @@ static int intern_pair(fund_names *t, const char *a, const char *b, uint32_t *id
     memcpy(k, len, (size_t)ll);
     memcpy(k + ll, a, la);
     memcpy(k + ll + la, b, lb + 1);
-    size_t before = t->count;
-    int rc = fund_names_intern(t, k, (size_t)ll + la + lb, id);
+    *id = dacc_strmap_intern(t, k, added);
     free(k);
-    *added = t->count != before;
-    return rc;
+    return 0;
 }
 
 /* Intern the key (repo, parent). */
@@ -113,15 +119,14 @@ static int intern_key(fund_deep *dd, const char *repo, const char *parent, uint3
         return -1;
     if (!added)
         return 0;
-    if (fund_names_intern(&dd->repos, repo, strlen(repo), &rid) != 0 ||
-        fund_names_intern(&dd->parents, parent, strlen(parent), &pid) != 0)
-        return -1;
+    rid = dacc_strmap_intern(&dd->repos, repo, NULL);
+    pid = dacc_strmap_intern(&dd->parents, parent, NULL);
     void *tmpp;
     size_t cap = dd->key_cap;
-    if (GROW(dd->key_repo, cap, dd->keys.count) != 0)
+    if (GROW(dd->key_repo, cap, dd->keys.n) != 0)
         return -1;
     cap = dd->key_cap;
-    if (GROW(dd->key_parent, cap, dd->keys.count) != 0)
+    if (GROW(dd->key_parent, cap, dd->keys.n) != 0)
         return -1;
     dd->key_cap = cap;
     dd->key_repo[*key] = rid;
@@ -158,22 +163,22 @@ static int weighted_row(dacc_csv *r, const int *col, const char *what, double *w
     return 0;
 }
 
-int fund_deep_load_pairs(fund_deep *dd, const char *path, fund_diag *d)
+fund_err fund_deep_load_pairs(fund_deep *dd, const char *path, char *msg)
 {
     char err[DACC_CSV_ERR_MAX];
     dacc_csv *r = dacc_csv_open(path, err, sizeof err);
     if (r == NULL)
-        return fund_fail(d, "%s", err);
+        return open_err(err, msg);
     static const char *const need[] = { "juror",  "repo_a", "repo_b",
                                         "parent", "choice", "multiplier" };
     int col[6];
     if (require(r, need, col, 6) != 0)
-        return csv_err(r, d);
+        return csv_err(r, msg);
     int st;
     while ((st = dacc_csv_next(r)) == DACC_CSV_RECORD) {
         for (int i = 0; i < 4; i++)
             if (nonempty(r, col[i]) != 0)
-                return csv_err(r, d);
+                return csv_err(r, msg);
         const char *juror = dacc_csv_field(r, (size_t)col[0]);
         const char *ra = dacc_csv_field(r, (size_t)col[1]);
         const char *rb = dacc_csv_field(r, (size_t)col[2]);
@@ -182,24 +187,24 @@ int fund_deep_load_pairs(fund_deep *dd, const char *path, fund_diag *d)
         double mult;
         if (strcmp(choice, "1") != 0 && strcmp(choice, "2") != 0) {
             dacc_csv_fail(r, col[4], "expected choice 1 or 2, got \"%.40s\"", choice);
-            return csv_err(r, d);
+            return csv_err(r, msg);
         }
         if (dacc_csv_number(r, (size_t)col[5], &mult) != 0)
-            return csv_err(r, d);
+            return csv_err(r, msg);
         if (!(mult > 0)) {
             dacc_csv_fail(r, col[5], "expected a multiplier > 0, got %g", mult);
-            return csv_err(r, d);
+            return csv_err(r, msg);
         }
         if (strcmp(ra, rb) == 0) {
             dacc_csv_fail(r, col[2], "expected two different repositories, got %.200s twice", ra);
-            return csv_err(r, d);
+            return csv_err(r, msg);
         }
         fund_answer a;
         uint32_t jid;
-        if (fund_names_intern(&dd->jurors, juror, strlen(juror), &jid) != 0 ||
-            intern_key(dd, ra, parent, &a.a) != 0 || intern_key(dd, rb, parent, &a.b) != 0) {
+        jid = dacc_strmap_intern(&dd->jurors, juror, NULL);
+        if (intern_key(dd, ra, parent, &a.a) != 0 || intern_key(dd, rb, parent, &a.b) != 0) {
             dacc_csv_close(r);
-            return oom(d);
+            return oom(msg);
         }
         a.juror = jid;
         a.d = choice[0] == '1' ? log(mult) : -log(mult);
@@ -207,12 +212,12 @@ int fund_deep_load_pairs(fund_deep *dd, const char *path, fund_diag *d)
         size_t cap = dd->ans_cap;
         if (GROW(dd->ans, cap, dd->nans + 1) != 0) {
             dacc_csv_close(r);
-            return oom(d);
+            return oom(msg);
         }
         cap = dd->ans_cap;
         if (GROW(dd->ans_line, cap, dd->nans + 1) != 0) {
             dacc_csv_close(r);
-            return oom(d);
+            return oom(msg);
         }
         dd->ans_cap = cap;
         dd->ans[dd->nans] = a;
@@ -220,9 +225,9 @@ int fund_deep_load_pairs(fund_deep *dd, const char *path, fund_diag *d)
         dd->nans++;
     }
     if (st == DACC_CSV_ERROR)
-        return csv_err(r, d);
+        return csv_err(r, msg);
     dacc_csv_close(r);
-    return 0;
+    return FUND_OK;
 }
 
 void fund_loaded_sub_free(fund_loaded_sub *s)
@@ -234,17 +239,17 @@ void fund_loaded_sub_free(fund_loaded_sub *s)
     memset(s, 0, sizeof *s);
 }
 
-int fund_deep_load_sub(fund_deep *dd, const char *path, fund_loaded_sub *out, fund_diag *d)
+fund_err fund_deep_load_sub(fund_deep *dd, const char *path, fund_loaded_sub *out, char *msg)
 {
     memset(out, 0, sizeof *out);
     char err[DACC_CSV_ERR_MAX];
     dacc_csv *r = dacc_csv_open(path, err, sizeof err);
     if (r == NULL)
-        return fund_fail(d, "%s", err);
+        return open_err(err, msg);
     static const char *const need[] = { "repo", "parent", "weight" };
     int col[3];
     if (require(r, need, col, 3) != 0)
-        return csv_err(r, d);
+        return csv_err(r, msg);
     void *tmpp;
     size_t cap = 0;
     long *seen_line = NULL; /* line of each key's row in this file, by key, 0 = none */
@@ -263,7 +268,7 @@ int fund_deep_load_sub(fund_deep *dd, const char *path, fund_loaded_sub *out, fu
                        &key) != 0)
             goto nomem;
         size_t old = seen_cap;
-        if (GROW(seen_line, seen_cap, dd->keys.count) != 0)
+        if (GROW(seen_line, seen_cap, dd->keys.n) != 0)
             goto nomem;
         memset(seen_line + old, 0, (seen_cap - old) * sizeof *seen_line);
         if (seen_line[key] != 0) {
@@ -284,21 +289,21 @@ int fund_deep_load_sub(fund_deep *dd, const char *path, fund_loaded_sub *out, fu
         goto bad;
     free(seen_line);
     dacc_csv_close(r);
-    return 0;
+    return FUND_OK;
 nomem:
     free(seen_line);
     dacc_csv_close(r);
     fund_loaded_sub_free(out);
-    return oom(d);
+    return oom(msg);
 bad:
     free(seen_line);
     fund_loaded_sub_free(out);
-    return csv_err(r, d);
+    return csv_err(r, msg);
 }
 
 double *fund_deep_weights(const fund_deep *dd, const fund_loaded_sub *s)
 {
-    size_t n = dd->keys.count;
+    size_t n = dd->keys.n;
     double *w = malloc((n ? n : 1) * sizeof *w);
     if (w == NULL)
         return NULL;
@@ -312,14 +317,14 @@ double *fund_deep_weights(const fund_deep *dd, const fund_loaded_sub *s)
 int fund_deep_labels(fund_deep *dd)
 {
     free_labels(dd);
-    size_t n = dd->keys.count;
+    size_t n = dd->keys.n;
     dd->label = calloc(n ? n : 1, sizeof *dd->label);
     if (dd->label == NULL)
         return -1;
-    int several = dd->parents.count > 1;
+    int several = dd->parents.n > 1;
     for (size_t i = 0; i < n; i++) {
-        const char *repo = dd->repos.name[dd->key_repo[i]];
-        const char *parent = dd->parents.name[dd->key_parent[i]];
+        const char *repo = dd->repos.keys[dd->key_repo[i]];
+        const char *parent = dd->parents.keys[dd->key_parent[i]];
         size_t len = strlen(repo) + (several ? strlen(parent) + 12 : 0) + 1;
         dd->label[i] = malloc(len);
         if (dd->label[i] == NULL)
@@ -339,86 +344,357 @@ void fund_depgraph_init(fund_depgraph *g)
 
 void fund_depgraph_free(fund_depgraph *g)
 {
-    fund_names_free(&g->nodes);
+    dacc_strmap_free(&g->nodes);
     free(g->e);
     memset(g, 0, sizeof *g);
 }
 
-int fund_depgraph_load(fund_depgraph *g, const char *path, fund_diag *d)
+
+/* Add the edge parent -> repo of weight w, refusing a repeated pair (pairs, line[] by pair
+ * id: where each was first given). */
+static fund_err add_edge(fund_depgraph *g, dacc_strmap *pairs, long **line, size_t *line_cap,
+                         const char *parent, const char *repo, double w, long at, long *first)
 {
-    char err[DACC_CSV_ERR_MAX];
-    dacc_csv *r = dacc_csv_open(path, err, sizeof err);
-    if (r == NULL)
-        return fund_fail(d, "%s", err);
+    void *tmpp;
+    uint32_t pk, from = dacc_strmap_intern(&g->nodes, parent, NULL);
+    uint32_t to = dacc_strmap_intern(&g->nodes, repo, NULL);
+    int added;
+    (void)intern_pair(pairs, parent, repo, &pk, &added);
+    if (!added) {
+        *first = (*line)[pk];
+        return FUND_ERR_FORMAT;
+    }
+    if (GROW(*line, *line_cap, pairs->n) != 0 || GROW(g->e, g->cap, g->m + 1) != 0)
+        return FUND_ERR_NOMEM;
+    (*line)[pk] = at;
+    g->e[g->m].from = from;
+    g->e[g->m].to = to;
+    g->e[g->m].w = w;
+    g->m++;
+    return FUND_OK;
+}
+
+static fund_err depgraph_csv(fund_depgraph *g, dacc_csv *r, char *msg)
+{
     static const char *const need[] = { "repo", "parent", "weight" };
     int col[3];
     if (require(r, need, col, 3) != 0)
-        return csv_err(r, d);
-    fund_names pairs; /* (parent, repo), for the duplicate check */
-    fund_names_init(&pairs);
-    long *line = NULL;
+        return csv_err(r, msg);
+    dacc_strmap pairs; /* (parent, repo), for the duplicate check */
+    dacc_strmap_init(&pairs);
+    long *line = NULL, first = 0;
     size_t line_cap = 0;
-    void *tmpp;
+    fund_err e = FUND_OK;
     int st;
     while ((st = dacc_csv_next(r)) == DACC_CSV_RECORD) {
         double w;
         if (weighted_row(r, col, "an edge weight", &w) != 0)
-            goto bad;
-        const char *repo = dacc_csv_field(r, (size_t)col[0]);
-        const char *parent = dacc_csv_field(r, (size_t)col[1]);
-        size_t lr = strlen(repo), lp = strlen(parent);
-        uint32_t from, to, pk;
-        if (fund_names_intern(&g->nodes, parent, lp, &from) != 0 ||
-            fund_names_intern(&g->nodes, repo, lr, &to) != 0)
-            goto nomem;
-        int added;
-        if (intern_pair(&pairs, parent, repo, &pk, &added) != 0)
-            goto nomem;
-        if (!added) {
-            dacc_csv_fail(r, col[0],
-                          "expected each (repo, parent) edge once; this one is "
-                          "also on line %ld",
-                          line[pk]);
-            goto bad;
-        }
-        if (GROW(line, line_cap, pairs.count) != 0)
-            goto nomem;
-        line[pk] = dacc_csv_line(r);
-        if (GROW(g->e, g->cap, g->m + 1) != 0)
-            goto nomem;
-        g->e[g->m].from = from;
-        g->e[g->m].to = to;
-        g->e[g->m].w = w;
-        g->m++;
+            break;
+        e = add_edge(g, &pairs, &line, &line_cap, dacc_csv_field(r, (size_t)col[1]),
+                     dacc_csv_field(r, (size_t)col[0]), w, dacc_csv_line(r), &first);
+        if (e == FUND_ERR_FORMAT)
+            dacc_csv_fail(r, col[0], "expected each (repo, parent) edge once; this one is "
+                                     "also on line %ld", first);
+        if (e != FUND_OK)
+            break;
     }
-    if (st == DACC_CSV_ERROR)
-        goto bad;
-    fund_names_free(&pairs);
+    dacc_strmap_free(&pairs);
     free(line);
+    if (e == FUND_ERR_NOMEM) {
+        dacc_csv_close(r);
+        return oom(msg);
+    }
+    if (e != FUND_OK || st != DACC_CSV_END)
+        return csv_err(r, msg);
     dacc_csv_close(r);
-    return 0;
-nomem:
-    fund_names_free(&pairs);
-    free(line);
-    dacc_csv_close(r);
-    return oom(d);
-bad:
-    fund_names_free(&pairs);
-    free(line);
-    return csv_err(r, d);
+    return FUND_OK;
 }
 
-int fund_depgraph_load_originality(fund_depgraph *g, const char *path, double **orig, fund_diag *d)
+/*
+ * The dependency graph as JSON (deepfunding/dependency-graph's seedReposWithDependencies):
+ *
+ *     { "PARENT": ["REPO", ...], ... }          each listed repo an edge of weight 1
+ *     { "PARENT": {"REPO": WEIGHT, ...}, ... }  weights given (strict numbers >= 0)
+ *
+ * Strict RFC 8259 for this shape: strings with the standard escapes (\uXXXX, surrogate
+ * pairs joined, NUL refused), numbers by the JSON grammar, nothing after the object.
+ */
+typedef struct {
+    const char *path, *p, *end, *line_start;
+    long line;
+    char *msg;
+} jread;
+
+static fund_err jfail(jread *j, const char *fmt, ...) FUND_PRINTF(2, 3);
+static fund_err jfail(jread *j, const char *fmt, ...)
+{
+    char text[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    return fund_fail(j->msg, FUND_ERR_FORMAT, "%s:%ld:%ld: expected %s", j->path, j->line,
+                     (long)(j->p - j->line_start) + 1, text);
+}
+
+static void jws(jread *j)
+{
+    while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')) {
+        if (*j->p == '\n') {
+            j->line++;
+            j->line_start = j->p + 1;
+        }
+        j->p++;
+    }
+}
+
+static int jis(jread *j, char c)
+{
+    jws(j);
+    if (j->p < j->end && *j->p == c) {
+        j->p++;
+        return 1;
+    }
+    return 0;
+}
+
+static int hex4(const char *p, unsigned *v)
+{
+    *v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+                     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16u;
+        if (d == 16)
+            return -1;
+        *v = *v * 16 + d;
+    }
+    return 0;
+}
+
+/* A JSON string into buf (at most cap - 1 bytes, UTF-8). */
+static fund_err jstring(jread *j, char *buf, size_t cap)
+{
+    if (!jis(j, '"'))
+        return jfail(j, "%s", "a string");
+    size_t n = 0;
+    while (j->p < j->end && *j->p != '"') {
+        unsigned char c = (unsigned char)*j->p;
+        char tmp[4];
+        size_t k = 1;
+        if (c < 0x20)
+            return jfail(j, "%s", "no control character inside a string");
+        if (c != '\\') {
+            tmp[0] = (char)c;
+            j->p++;
+        } else {
+            if (j->end - j->p < 2)
+                return jfail(j, "%s", "an escape");
+            char e = j->p[1];
+            j->p += 2;
+            const char *simple = strchr("\"\\/bfnrt", e);
+            if (e != '\0' && simple != NULL) {
+                tmp[0] = "\"\\/\b\f\n\r\t"[simple - "\"\\/bfnrt"];
+            } else if (e == 'u') {
+                unsigned u, lo;
+                if (j->end - j->p < 4 || hex4(j->p, &u) != 0)
+                    return jfail(j, "%s", "four hex digits after \\u");
+                j->p += 4;
+                if (u >= 0xD800 && u < 0xDC00) {
+                    if (j->end - j->p < 6 || j->p[0] != '\\' || j->p[1] != 'u' ||
+                        hex4(j->p + 2, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF)
+                        return jfail(j, "%s", "a low surrogate after a high one");
+                    j->p += 6;
+                    u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+                } else if (u >= 0xDC00 && u < 0xE000) {
+                    return jfail(j, "%s", "no lone low surrogate");
+                } else if (u == 0) {
+                    return jfail(j, "%s", "no NUL character in a name");
+                }
+                if (u < 0x80) {
+                    tmp[0] = (char)u;
+                } else if (u < 0x800) {
+                    tmp[0] = (char)(0xC0 | (u >> 6));
+                    tmp[1] = (char)(0x80 | (u & 0x3F));
+                    k = 2;
+                } else if (u < 0x10000) {
+                    tmp[0] = (char)(0xE0 | (u >> 12));
+                    tmp[1] = (char)(0x80 | ((u >> 6) & 0x3F));
+                    tmp[2] = (char)(0x80 | (u & 0x3F));
+                    k = 3;
+                } else {
+                    tmp[0] = (char)(0xF0 | (u >> 18));
+                    tmp[1] = (char)(0x80 | ((u >> 12) & 0x3F));
+                    tmp[2] = (char)(0x80 | ((u >> 6) & 0x3F));
+                    tmp[3] = (char)(0x80 | (u & 0x3F));
+                    k = 4;
+                }
+            } else {
+                j->p--;
+                return jfail(j, "%s", "a JSON escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
+            }
+        }
+        if (n + k >= cap)
+            return jfail(j, "a name of at most %u bytes", DACC_CSV_MAX_FIELD);
+        memcpy(buf + n, tmp, k);
+        n += k;
+    }
+    if (j->p == j->end)
+        return jfail(j, "%s", "a closing quote");
+    j->p++;
+    buf[n] = '\0';
+    if (n == 0)
+        return jfail(j, "%s", "a non-empty name");
+    return FUND_OK;
+}
+
+/* A JSON number (RFC 8259 grammar), >= 0 and finite. */
+static fund_err jweight(jread *j, double *w)
+{
+    jws(j);
+    const char *q = j->p;
+    if (q < j->end && *q == '-')
+        q++;
+    const char *digits = q;
+    while (q < j->end && *q >= '0' && *q <= '9')
+        q++;
+    int ok = q > digits && !(q - digits > 1 && *digits == '0');
+    if (ok && q < j->end && *q == '.') {
+        const char *f = ++q;
+        while (q < j->end && *q >= '0' && *q <= '9')
+            q++;
+        ok = q > f;
+    }
+    if (ok && q < j->end && (*q == 'e' || *q == 'E')) {
+        q++;
+        if (q < j->end && (*q == '+' || *q == '-'))
+            q++;
+        const char *x = q;
+        while (q < j->end && *q >= '0' && *q <= '9')
+            q++;
+        ok = q > x;
+    }
+    char text[64];
+    if (!ok || (size_t)(q - j->p) >= sizeof text)
+        return jfail(j, "%s", "a JSON number as an edge weight");
+    memcpy(text, j->p, (size_t)(q - j->p));
+    text[q - j->p] = '\0';
+    *w = strtod(text, NULL);
+    if (!(*w >= 0) || !isfinite(*w))
+        return jfail(j, "an edge weight >= 0 and finite, got %s", text);
+    j->p = q;
+    return FUND_OK;
+}
+
+static fund_err depgraph_json(fund_depgraph *g, const char *path, const char *text, size_t len,
+                              char *msg)
+{
+    jread j = {path, text, text + len, text, 1, msg};
+    dacc_strmap pairs;
+    dacc_strmap_init(&pairs);
+    long *line = NULL, first = 0;
+    size_t line_cap = 0;
+    char *parent = malloc(DACC_CSV_MAX_FIELD + 1), *repo = malloc(DACC_CSV_MAX_FIELD + 1);
+    fund_err e = parent == NULL || repo == NULL ? oom(msg) : FUND_OK;
+    if (e == FUND_OK && !jis(&j, '{'))
+        e = jfail(&j, "%s", "a JSON object {\"parent\": [\"repo\", ...], ...}");
+    int more = e == FUND_OK && !jis(&j, '}');
+    while (e == FUND_OK && more) {
+        if ((e = jstring(&j, parent, DACC_CSV_MAX_FIELD + 1)) != FUND_OK)
+            break;
+        (void)dacc_strmap_intern(&g->nodes, parent, NULL); /* a node even without edges */
+        if (!jis(&j, ':')) {
+            e = jfail(&j, "%s", "':' after a parent's name");
+            break;
+        }
+        int is_obj = jis(&j, '{');
+        if (!is_obj && !jis(&j, '[')) {
+            e = jfail(&j, "%s", "the parent's dependencies: [\"repo\", ...] or {\"repo\": weight}");
+            break;
+        }
+        int items = !jis(&j, is_obj ? '}' : ']');
+        while (items) {
+            jws(&j);
+            long at = j.line;
+            double w = 1;
+            if ((e = jstring(&j, repo, DACC_CSV_MAX_FIELD + 1)) != FUND_OK)
+                break;
+            if (is_obj && !jis(&j, ':')) {
+                e = jfail(&j, "%s", "':' after a repo's name");
+                break;
+            }
+            if (is_obj && (e = jweight(&j, &w)) != FUND_OK)
+                break;
+            e = add_edge(g, &pairs, &line, &line_cap, parent, repo, w, at, &first);
+            if (e == FUND_ERR_NOMEM) {
+                oom(msg);
+                break;
+            }
+            if (e != FUND_OK) {
+                fund_fail(msg, e, "%s:%ld: expected each (repo, parent) edge once; %.200s -> "
+                          "%.200s is also on line %ld", path, at, parent, repo, first);
+                break;
+            }
+            if (jis(&j, ','))
+                continue;
+            if (!jis(&j, is_obj ? '}' : ']'))
+                e = jfail(&j, "%s", is_obj ? "',' or '}'" : "',' or ']'");
+            break;
+        }
+        if (e != FUND_OK)
+            break;
+        if (jis(&j, ','))
+            continue;
+        if (!jis(&j, '}'))
+            e = jfail(&j, "%s", "',' or '}'");
+        more = 0;
+    }
+    if (e == FUND_OK) {
+        jws(&j);
+        if (j.p != j.end)
+            e = jfail(&j, "%s", "nothing after the JSON object");
+    }
+    free(parent);
+    free(repo);
+    free(line);
+    dacc_strmap_free(&pairs);
+    return e;
+}
+
+fund_err fund_depgraph_load(fund_depgraph *g, const char *path, char *msg)
+{
+    char err[DACC_CSV_ERR_MAX];
+    size_t len;
+    char *text = dacc_read_text(path, &len, err, sizeof err);
+    if (text == NULL)
+        return open_err(err, msg);
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    size_t k = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    while (k < len && (text[k] == ' ' || text[k] == '\t' || text[k] == '\n' || text[k] == '\r'))
+        k++;
+    fund_err e;
+    if (k < len && text[k] == '{') {
+        e = depgraph_json(g, name, text + k, len - k, msg);
+    } else {
+        dacc_csv *r = dacc_csv_open_mem(name, text, len, err, sizeof err);
+        e = r == NULL ? open_err(err, msg) : depgraph_csv(g, r, msg);
+    }
+    free(text);
+    return e;
+}
+
+fund_err fund_depgraph_load_originality(fund_depgraph *g, const char *path, double **orig, char *msg)
 {
     *orig = NULL;
     char err[DACC_CSV_ERR_MAX];
     dacc_csv *r = dacc_csv_open(path, err, sizeof err);
     if (r == NULL)
-        return fund_fail(d, "%s", err);
+        return open_err(err, msg);
     static const char *const need[] = { "repo", "originality" };
     int col[2];
     if (require(r, need, col, 2) != 0)
-        return csv_err(r, d);
+        return csv_err(r, msg);
     double *o = NULL;
     long *line = NULL;
     size_t cap = 0, lcap = 0;
@@ -436,15 +712,14 @@ int fund_depgraph_load_originality(fund_depgraph *g, const char *path, double **
         }
         const char *repo = dacc_csv_field(r, (size_t)col[0]);
         uint32_t id;
-        if (fund_names_intern(&g->nodes, repo, strlen(repo), &id) != 0)
-            goto nomem;
+        id = dacc_strmap_intern(&g->nodes, repo, NULL);
         size_t old = cap;
-        if (GROW(o, cap, g->nodes.count) != 0)
+        if (GROW(o, cap, g->nodes.n) != 0)
             goto nomem;
         for (size_t i = old; i < cap; i++)
             o[i] = NAN;
         old = lcap;
-        if (GROW(line, lcap, g->nodes.count) != 0)
+        if (GROW(line, lcap, g->nodes.n) != 0)
             goto nomem;
         memset(line + old, 0, (lcap - old) * sizeof *line);
         if (!isnan(o[id])) {
@@ -458,7 +733,7 @@ int fund_depgraph_load_originality(fund_depgraph *g, const char *path, double **
     if (st == DACC_CSV_ERROR)
         goto bad;
     {
-        size_t n = g->nodes.count;
+        size_t n = g->nodes.n;
         double *full = malloc((n ? n : 1) * sizeof *full);
         if (full == NULL)
             goto nomem;
@@ -468,15 +743,15 @@ int fund_depgraph_load_originality(fund_depgraph *g, const char *path, double **
         free(line);
         dacc_csv_close(r);
         *orig = full;
-        return 0;
+        return FUND_OK;
     }
 nomem:
     free(o);
     free(line);
     dacc_csv_close(r);
-    return oom(d);
+    return oom(msg);
 bad:
     free(o);
     free(line);
-    return csv_err(r, d);
+    return csv_err(r, msg);
 }

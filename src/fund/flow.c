@@ -104,9 +104,9 @@ static int csr_build(size_t n, size_t m, const fund_edge *e, const double *edge_
     return 0;
 }
 
-int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
+fund_err fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
               double default_originality, uint32_t source, double amount, const char *const *names,
-              const fund_flow_opts *o, fund_flow_result *out, fund_diag *d)
+              const fund_flow_opts *o, fund_flow_result *out, char *msg)
 {
     fund_flow_opts def;
     char buf[32], buf2[32];
@@ -116,16 +116,16 @@ int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
     }
     memset(out, 0, sizeof *out);
     if (source >= n)
-        return fund_fail(d, "the source is not a node of the graph");
+        return fund_fail(msg, FUND_ERR_ARG, "the source is not a node of the graph");
     if (!isfinite(amount) || amount < 0)
-        return fund_fail(d, "the amount must be finite and >= 0");
+        return fund_fail(msg, FUND_ERR_ARG, "the amount must be finite and >= 0");
     if (!isnan(default_originality) && !(default_originality >= 0 && default_originality <= 1))
-        return fund_fail(d, "the default originality must be in [0, 1]");
+        return fund_fail(msg, FUND_ERR_ARG, "the default originality must be in [0, 1]");
     for (size_t k = 0; k < m; k++) {
         if (e[k].from >= n || e[k].to >= n)
-            return fund_fail(d, "edge %zu names a node out of range", k + 1);
+            return fund_fail(msg, FUND_ERR_ARG, "edge %zu names a node out of range", k + 1);
         if (!isfinite(e[k].w) || e[k].w < 0)
-            return fund_fail(d,
+            return fund_fail(msg, FUND_ERR_ARG,
                              "edge %zu (%s -> %s) has weight %g; weights must be finite and "
                              ">= 0",
                              k + 1, node_label(names, e[k].from, buf, sizeof buf),
@@ -133,10 +133,10 @@ int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
     }
     for (size_t i = 0; originality != NULL && i < n; i++)
         if (!isnan(originality[i]) && !(originality[i] >= 0 && originality[i] <= 1))
-            return fund_fail(d, "originality %g of %s is outside [0, 1]", originality[i],
+            return fund_fail(msg, FUND_ERR_ARG, "originality %g of %s is outside [0, 1]", originality[i],
                              node_label(names, (uint32_t)i, buf, sizeof buf));
 
-    int rc = -1;
+    fund_err rc = FUND_ERR_NOMEM;
     double *outw = calloc(n, sizeof *outw);
     double *share = calloc(m ? m : 1, sizeof *share);
     double *ext = calloc(n, sizeof *ext);
@@ -158,7 +158,7 @@ int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
         low == NULL || scc == NULL || stk == NULL || order == NULL || cstart == NULL ||
         iter == NULL || call == NULL || onstk == NULL || out->inflow == NULL ||
         out->payout == NULL || out->originality == NULL || out->reached == NULL) {
-        fund_fail(d, "out of memory");
+        rc = fund_fail(msg, FUND_ERR_NOMEM, "out of memory");
         goto done;
     }
     /* a node's shares are w / (sum of its w), computed relative to its largest weight so
@@ -170,7 +170,7 @@ int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
         if (e[k].w > 0)
             outw[e[k].from] += e[k].w / wmax[e[k].from];
     if (csr_build(n, m, e, share, 0, &fw) != 0) { /* shares filled below; adjacency now */
-        fund_fail(d, "out of memory");
+        rc = fund_fail(msg, FUND_ERR_NOMEM, "out of memory");
         goto done;
     }
     /* 1. reach */
@@ -200,7 +200,7 @@ int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
         else if (!isnan(default_originality))
             out->originality[i] = default_originality;
         else {
-            fund_fail(d,
+            rc = fund_fail(msg, FUND_ERR_FORMAT,
                       "no originality for %s (it has dependencies and the money reaches "
                       "it); give one or --originality-default",
                       node_label(names, (uint32_t)i, buf, sizeof buf));
@@ -217,7 +217,7 @@ int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
     csr_free(&fw);
     memset(&fw, 0, sizeof fw);
     if (csr_build(n, m, e, share, 0, &fw) != 0 || csr_build(n, m, e, share, 1, &rv) != 0) {
-        fund_fail(d, "out of memory");
+        rc = fund_fail(msg, FUND_ERR_NOMEM, "out of memory");
         goto done;
     }
     /* 2. Tarjan, iterative, over the reached nodes */
@@ -294,7 +294,7 @@ int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
                 }
                 len += (size_t)w;
             }
-            fund_fail(d,
+            rc = fund_fail(msg, FUND_ERR_FORMAT,
                       "money is trapped: a cycle of %zu node%s with originality 0 and no "
                       "way out: %s",
                       count, count == 1 ? "" : "s", list);
@@ -336,7 +336,7 @@ int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
                 if (change <= o->tol * big)
                     break;
                 if (sweep >= o->max_sweeps) {
-                    fund_fail(d,
+                    rc = fund_fail(msg, FUND_ERR_CONVERGE,
                               "flow through a cycle through %s did not converge in %ld "
                               "sweeps (last change %g)",
                               node_label(names, order[b], buf, sizeof buf), sweep, change);
@@ -358,7 +358,7 @@ int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
             out->payout[i] = out->originality[i] * out->inflow[i];
             out->total += out->payout[i];
             if (!isfinite(out->inflow[i]) || !isfinite(out->total)) {
-                fund_fail(d, "the money reaching %s exceeds the largest double (1.8e308): the "
+                rc = fund_fail(msg, FUND_ERR_RANGE, "the money reaching %s exceeds the largest double (1.8e308): the "
                           "amount is too large for this graph's cycles",
                           node_label(names, (uint32_t)i, buf, sizeof buf));
                 goto done;
@@ -367,12 +367,12 @@ int fund_flow(size_t n, size_t m, const fund_edge *e, const double *originality,
     /* conservation: whatever the graph, the payouts are the amount */
     double slack = FUND_FLOW_SUM_TOL * amount;
     if (!(fabs(out->total - amount) <= slack)) {
-        fund_fail(d, "the payouts sum to %.17g, not the amount %.17g (difference %.3g, more "
+        rc = fund_fail(msg, FUND_ERR_RANGE, "the payouts sum to %.17g, not the amount %.17g (difference %.3g, more "
                   "than %g of it%s)", out->total, amount, out->total - amount, FUND_FLOW_SUM_TOL,
                   o->tol > 1e-12 ? "; a smaller --tolerance may help" : "");
         goto done;
     }
-    rc = 0;
+    rc = FUND_OK;
 done:
     free(outw);
     free(share);

@@ -1,10 +1,5 @@
 /*
- * graph.c -- diagnostics, name interning and connected components for deep funding.
- *
- * Interning: repository, parent and juror names become dense ids (first-seen order) through
- * an open-addressing hash table, FNV-1a 64-bit hash, linear probing, resized to keep the
- * load factor at most 1/2.  Ids in first-seen order make every output order a function of
- * the input order alone.
+ * graph.c -- error messages and connected components for deep funding.
  *
  * Components: union-find with union by size and path halving (iterative, no recursion),
  * then a relabelling pass so that component numbers follow the lowest node id in each
@@ -21,112 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-int fund_fail(fund_diag *d, const char *fmt, ...)
+fund_err fund_fail(char *msg, fund_err e, const char *fmt, ...)
 {
-    if (d != NULL) {
+    if (msg != NULL) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(d->msg, sizeof d->msg, fmt, ap);
+        vsnprintf(msg, FUND_MSG_MAX, fmt, ap);
         va_end(ap);
     }
-    return -1;
-}
-
-static uint64_t fnv1a(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-void fund_names_init(fund_names *t)
-{
-    memset(t, 0, sizeof *t);
-}
-
-void fund_names_free(fund_names *t)
-{
-    if (t == NULL)
-        return;
-    for (size_t i = 0; i < t->count; i++)
-        free(t->name[i]);
-    free(t->name);
-    free(t->slot);
-    memset(t, 0, sizeof *t);
-}
-
-static int names_rehash(fund_names *t, size_t nslots)
-{
-    uint32_t *slot = calloc(nslots, sizeof *slot);
-    if (slot == NULL)
-        return -1;
-    for (size_t i = 0; i < t->count; i++) {
-        size_t h = (size_t)fnv1a(t->name[i], strlen(t->name[i])) & (nslots - 1);
-        while (slot[h] != 0)
-            h = (h + 1) & (nslots - 1);
-        slot[h] = (uint32_t)(i + 1);
-    }
-    free(t->slot);
-    t->slot = slot;
-    t->nslots = nslots;
-    return 0;
-}
-
-static long names_lookup(const fund_names *t, const char *s, size_t len, size_t *where)
-{
-    if (t->nslots == 0)
-        return -1;
-    size_t h = (size_t)fnv1a(s, len) & (t->nslots - 1);
-    while (t->slot[h] != 0) {
-        const char *n = t->name[t->slot[h] - 1];
-        if (strncmp(n, s, len) == 0 && n[len] == '\0')
-            return (long)(t->slot[h] - 1);
-        h = (h + 1) & (t->nslots - 1);
-    }
-    if (where != NULL)
-        *where = h;
-    return -1;
-}
-
-int fund_names_intern(fund_names *t, const char *s, size_t len, uint32_t *id)
-{
-    long found = names_lookup(t, s, len, NULL);
-    if (found >= 0) {
-        *id = (uint32_t)found;
-        return 0;
-    }
-    if (t->count >= UINT32_MAX - 1)
-        return -1;
-    if (2 * (t->count + 1) > t->nslots && names_rehash(t, t->nslots == 0 ? 64 : 2 * t->nslots) != 0)
-        return -1;
-    if (t->count == t->cap) {
-        size_t cap = t->cap == 0 ? 64 : 2 * t->cap;
-        char **n = realloc(t->name, cap * sizeof *n);
-        if (n == NULL)
-            return -1;
-        t->name = n;
-        t->cap = cap;
-    }
-    char *copy = malloc(len + 1);
-    if (copy == NULL)
-        return -1;
-    memcpy(copy, s, len);
-    copy[len] = '\0';
-    size_t where = 0;
-    (void)names_lookup(t, s, len, &where);
-    t->name[t->count] = copy;
-    t->slot[where] = (uint32_t)(t->count + 1);
-    *id = (uint32_t)t->count;
-    t->count++;
-    return 0;
-}
-
-long fund_names_find(const fund_names *t, const char *s)
-{
-    return names_lookup(t, s, strlen(s), NULL);
+    return e;
 }
 
 static uint32_t uf_find(uint32_t *parent, uint32_t x)

@@ -252,8 +252,8 @@ static int solve_bt(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts 
     return 0;
 }
 
-int fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts *o,
-                    fund_jury_result *out, fund_diag *d)
+fund_err fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts *o,
+                    fund_jury_result *out, char *msg)
 {
     fund_jury_opts def;
     if (o == NULL) {
@@ -262,17 +262,17 @@ int fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts 
     }
     memset(out, 0, sizeof *out);
     if (n == 0)
-        return fund_fail(d, "no repositories to weigh");
+        return fund_fail(msg, FUND_ERR_FORMAT, "no repositories to weigh");
     if (!(o->tol > 0) || !(o->cg_tol > 0) || o->max_iter < 1 ||
         (o->method == FUND_JURY_HUBER && !o->huber_mad && !(o->huber_delta > 0)))
-        return fund_fail(d, "bad solver options (tolerance, iterations, delta must be > 0)");
+        return fund_fail(msg, FUND_ERR_ARG, "bad solver options (tolerance, iterations, delta must be > 0)");
     for (size_t e = 0; e < m; e++) {
         if (c[e].a >= n || c[e].b >= n)
-            return fund_fail(d, "comparison %zu names a repository out of range", e + 1);
+            return fund_fail(msg, FUND_ERR_ARG, "comparison %zu names a repository out of range", e + 1);
         if (c[e].a == c[e].b)
-            return fund_fail(d, "comparison %zu compares a repository with itself", e + 1);
+            return fund_fail(msg, FUND_ERR_ARG, "comparison %zu compares a repository with itself", e + 1);
         if (!isfinite(c[e].d))
-            return fund_fail(d, "comparison %zu has a non-finite log ratio", e + 1);
+            return fund_fail(msg, FUND_ERR_ARG, "comparison %zu has a non-finite log ratio", e + 1);
     }
     uint32_t *u = malloc((m ? m : 1) * sizeof *u), *v = malloc((m ? m : 1) * sizeof *v);
     double *w = malloc((m ? m : 1) * sizeof *w);
@@ -281,10 +281,10 @@ int fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts 
     out->y = calloc(n, sizeof *out->y);
     out->weight = calloc(n, sizeof *out->weight);
     out->comp = calloc(n, sizeof *out->comp);
-    int rc = -1;
+    fund_err rc = FUND_ERR_NOMEM;
     if (u == NULL || v == NULL || w == NULL || scratch == NULL || yprev == NULL || out->y == NULL ||
         out->weight == NULL || out->comp == NULL) {
-        fund_fail(d, "out of memory");
+        rc = fund_fail(msg, FUND_ERR_NOMEM, "out of memory");
         goto done;
     }
     for (size_t e = 0; e < m; e++) {
@@ -295,12 +295,12 @@ int fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts 
     out->n = n;
     out->ncomp = fund_components(n, m, u, v, out->comp);
     if (out->ncomp == (size_t)-1) {
-        fund_fail(d, "out of memory");
+        rc = fund_fail(msg, FUND_ERR_NOMEM, "out of memory");
         goto done;
     }
     double *csum = malloc(2 * out->ncomp * sizeof *csum);
     if (csum == NULL) {
-        fund_fail(d, "out of memory");
+        rc = fund_fail(msg, FUND_ERR_NOMEM, "out of memory");
         goto done;
     }
     double *ccnt = csum + out->ncomp;
@@ -313,7 +313,7 @@ int fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts 
             double s = mad(m, c, w); /* w is reset to 1 just below */
             if (!(s > 0)) {
                 free(csum);
-                fund_fail(d, "Huber threshold from MAD: more than half the answers have the "
+                rc = fund_fail(msg, FUND_ERR_FORMAT, "Huber threshold from MAD: more than half the answers have the "
                              "same log ratio (MAD 0); give an explicit delta");
                 goto done;
             }
@@ -341,7 +341,7 @@ int fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts 
         out->iterations = round;
         if (change > 1e-10) {
             free(csum);
-            fund_fail(d, "Huber IRLS did not converge in %d rounds (last change %g)", round,
+            rc = fund_fail(msg, FUND_ERR_CONVERGE, "Huber IRLS did not converge in %d rounds (last change %g)", round,
                       change);
             goto done;
         }
@@ -353,7 +353,7 @@ int fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts 
                      &out->residual) != 0 ||
             out->residual > o->tol) {
             free(csum);
-            fund_fail(d, "Bradley-Terry MM did not converge in %d rounds", out->iterations);
+            rc = fund_fail(msg, FUND_ERR_CONVERGE, "Bradley-Terry MM did not converge in %d rounds", out->iterations);
             goto done;
         }
     }
@@ -372,7 +372,7 @@ int fund_jury_solve(size_t n, size_t m, const fund_cmp *c, const fund_jury_opts 
     for (size_t i = 0; i < n; i++)
         out->weight[i] /= ccnt[out->comp[i]];
     free(csum);
-    rc = 0;
+    rc = FUND_OK;
 done:
     free(u);
     free(v);

@@ -29,8 +29,8 @@ static const char *key_label(const char *const *keyname, uint32_t k, char *buf, 
     return buf;
 }
 
-int fund_score_logdiff(size_t nans, const fund_answer *ans, const fund_sub *s,
-                       const char *const *keyname, double *out, fund_diag *d)
+fund_err fund_score_logdiff(size_t nans, const fund_answer *ans, const fund_sub *s,
+                       const char *const *keyname, double *out, char *msg)
 {
     const char *sn = s->name != NULL ? s->name : "submission";
     for (size_t i = 0; i < nans; i++) {
@@ -39,11 +39,11 @@ int fund_score_logdiff(size_t nans, const fund_answer *ans, const fund_sub *s,
         for (int j = 0; j < 2; j++) {
             char buf[32];
             if (k[j] >= s->nkeys || isnan(s->weight[k[j]]))
-                return fund_fail(d, "%s: no weight for %s (jury answer %zu)", sn,
+                return fund_fail(msg, FUND_ERR_FORMAT, "%s: no weight for %s (jury answer %zu)", sn,
                                  key_label(keyname, k[j], buf, sizeof buf), i + 1);
             double w = s->weight[k[j]];
             if (!(w > 0) || !isfinite(w))
-                return fund_fail(d,
+                return fund_fail(msg, FUND_ERR_FORMAT,
                                  "%s: weight %g for %s must be positive and finite to be "
                                  "scored (jury answer %zu)",
                                  sn, w, key_label(keyname, k[j], buf, sizeof buf), i + 1);
@@ -51,7 +51,7 @@ int fund_score_logdiff(size_t nans, const fund_answer *ans, const fund_sub *s,
         }
         out[i] = lx[0] - lx[1];
     }
-    return 0;
+    return FUND_OK;
 }
 
 void fund_score_result_free(fund_score_result *r)
@@ -64,8 +64,8 @@ void fund_score_result_free(fund_score_result *r)
     memset(r, 0, sizeof *r);
 }
 
-int fund_score(size_t nans, const fund_answer *ans, size_t njurors, const fund_sub *s,
-               const char *const *keyname, fund_score_result *out, fund_diag *d)
+fund_err fund_score(size_t nans, const fund_answer *ans, size_t njurors, const fund_sub *s,
+               const char *const *keyname, fund_score_result *out, char *msg)
 {
     memset(out, 0, sizeof *out);
     out->residual = malloc((nans ? nans : 1) * sizeof *out->residual);
@@ -73,16 +73,17 @@ int fund_score(size_t nans, const fund_answer *ans, size_t njurors, const fund_s
     out->juror_count = calloc(njurors ? njurors : 1, sizeof *out->juror_count);
     if (out->residual == NULL || out->juror_total == NULL || out->juror_count == NULL) {
         fund_score_result_free(out);
-        return fund_fail(d, "out of memory");
+        return fund_fail(msg, FUND_ERR_NOMEM, "out of memory");
     }
     for (size_t i = 0; i < nans; i++)
         if (ans[i].juror >= njurors || !isfinite(ans[i].d)) {
             fund_score_result_free(out);
-            return fund_fail(d, "jury answer %zu: bad juror or non-finite ratio", i + 1);
+            return fund_fail(msg, FUND_ERR_ARG, "jury answer %zu: bad juror or non-finite ratio", i + 1);
         }
-    if (fund_score_logdiff(nans, ans, s, keyname, out->residual, d) != 0) {
+    fund_err e = fund_score_logdiff(nans, ans, s, keyname, out->residual, msg);
+    if (e != FUND_OK) {
         fund_score_result_free(out);
-        return -1;
+        return e;
     }
     out->nans = nans;
     out->njurors = njurors;
@@ -94,5 +95,5 @@ int fund_score(size_t nans, const fund_answer *ans, size_t njurors, const fund_s
         out->juror_count[ans[i].juror]++;
     }
     out->mean = nans ? out->total / (double)nans : 0;
-    return 0;
+    return FUND_OK;
 }

@@ -149,7 +149,7 @@ static inline int fund_test_load_gr3(fund_round *r, const char *test)
         printf("SKIP %s: ../shared/vectors/funding not present\n", test);
         return 1;
     }
-    fund_columns cols = {"address", "grant_id", "amount_in_usdt"};
+    fund_columns cols = {"address", "grant_id", "amount_in_usdt", NULL};
     CHECK(fund_round_load_csv(r, path, &cols, m) == FUND_OK);
     CHECK(fund_round_finish(r, m) == FUND_OK);
     return 0;

@@ -23,8 +23,8 @@ static void test_self_merge(void)
     fund_sub s[] = { { "a", 4, x }, { "copy", 4, x }, { "scaled", 4, x2 } };
     fund_answer ans[] = { { 0, 0, 1, log(3.0) }, { 0, 2, 3, 0.0 } };
     fund_blend_result r;
-    fund_diag d;
-    CHECK(fund_blend(2, ans, 3, s, parent0, NULL, &r, &d) == 0);
+    char dmsg[FUND_MSG_MAX];
+    CHECK(fund_blend(2, ans, 3, s, parent0, NULL, &r, dmsg) == 0);
     CHECK(r.share[0] == 1.0 && r.share[1] == 0.0 && r.share[2] == 0.0);
     CHECK(r.merged_into[0] == 0 && r.merged_into[1] == 0 && r.merged_into[2] == 0);
     CHECK(r.unique == 1);
@@ -100,33 +100,33 @@ static int blend_files_with(const char *pairs, const char *const *files, size_t 
 {
     enum { NMAX = 24 };
     fund_deep dd;
-    fund_diag d;
+    char dmsg[FUND_MSG_MAX];
     fund_loaded_sub ls[8];
     fund_sub sv[NMAX];
     double *w[NMAX] = { 0 };
     int rc = -1;
     memset(ls, 0, sizeof ls);
     fund_deep_init(&dd);
-    if (n > 8 || n + extra > NMAX || fund_deep_load_pairs(&dd, pairs, &d) != 0)
+    if (n > 8 || n + extra > NMAX || fund_deep_load_pairs(&dd, pairs, dmsg) != 0)
         goto out;
     for (size_t i = 0; i < n; i++)
-        if (fund_deep_load_sub(&dd, files[i], &ls[i], &d) != 0)
+        if (fund_deep_load_sub(&dd, files[i], &ls[i], dmsg) != 0)
             goto out;
     for (size_t i = 0; i < n + extra; i++) {
         w[i] = fund_deep_weights(&dd, &ls[i % n]);
         if (w[i] == NULL)
             goto out;
-        for (size_t j = 0; i >= n && j < dd.keys.count; j++) {
+        for (size_t j = 0; i >= n && j < dd.keys.n; j++) {
             double u1 = ((double)(ft_rand(&seed) >> 11) + 0.5) / 9007199254740992.0,
                    u2 = (double)(ft_rand(&seed) >> 11) / 9007199254740992.0;
             w[i][j] *= exp(0.3 * sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2));
         }
-        sv[i] = (fund_sub){ files[i % n], dd.keys.count, w[i] };
+        sv[i] = (fund_sub){ files[i % n], dd.keys.n, w[i] };
     }
-    rc = fund_blend_with(dd.nans, dd.ans, n + extra, sv, dd.key_parent, NULL, method, r, &d);
+    rc = fund_blend_with(dd.nans, dd.ans, n + extra, sv, dd.key_parent, NULL, method, r, dmsg);
 out:
     if (rc != 0)
-        printf("  %s\n", d.msg);
+        printf("  %s\n", dmsg);
     for (size_t i = 0; i < NMAX; i++)
         free(w[i]);
     for (size_t i = 0; i < n && i < 8; i++)

@@ -358,6 +358,18 @@ static void test_strmap(void)
     dacc_strmap_free(&m);
 }
 
+/* The file's first cap - 1 bytes into buf (NUL-terminated), then remove it. */
+static size_t slurp_and_remove(const char *path, char *buf, size_t cap)
+{
+    memset(buf, 0, cap);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, cap - 1, f) : 0;
+    if (f)
+        fclose(f);
+    remove(path);
+    return n;
+}
+
 static void test_svg_and_put(void)
 {
     char path[] = "fund-test.svg";
@@ -365,12 +377,8 @@ static void test_svg_and_put(void)
     const double values[] = {1, 0, 3};
     char e[512];
     CHECK(dacc_svg_bars(path, "t & t", labels, values, 3, e, sizeof e) == 0);
-    FILE *f = fopen(path, "r");
-    char buf[4096] = {0};
-    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose(f);
-    remove(path);
+    char buf[4096];
+    size_t n = slurp_and_remove(path, buf, sizeof buf);
     CHECK(n > 0);
     CHECK(strstr(buf, "a&lt;b&gt;&amp;&quot;c&quot;") != NULL);
     CHECK(strstr(buf, "t &amp; t") != NULL);
@@ -384,14 +392,21 @@ static void test_svg_and_put(void)
     memcpy(longl + DACC_SVG_MAX_LABEL - 1, "\xc3\xa9z", 4);
     const char *bad[] = {"q'\x01\xff\xe2\x80\xae\xef\xbf\xbe", longl};
     CHECK(dacc_svg_bars(path, "t", bad, values, 2, e, sizeof e) == 0);
-    f = fopen(path, "r");
-    memset(buf, 0, sizeof buf);
-    n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-    if (f)
-        fclose(f);
-    remove(path);
+    n = slurp_and_remove(path, buf, sizeof buf);
     CHECK(strstr(buf, ">q&apos;&#xFFFD;&#xFFFD;&#xFFFD;&#xFFFD;<") != NULL);
     CHECK(strstr(buf, "xxx...<") != NULL && strstr(buf, "\xc3") == NULL);
+    /* issue 13: several series, a legend, an axis name and a value axis at round numbers */
+    const double s1[] = {1, 0, 3}, s2[] = {2, 7, 0};
+    const double *const series[] = {s1, s2};
+    const char *const names[] = {"qf", "pairwise"};
+    dacc_svg_chart_spec spec = {"two", "USD", labels, 3, 2, names, series};
+    CHECK(dacc_svg_chart(path, &spec, e, sizeof e) == 0);
+    n = slurp_and_remove(path, buf, sizeof buf);
+    CHECK(strstr(buf, ">pairwise</text>") != NULL && strstr(buf, ">USD</text>") != NULL);
+    CHECK(strstr(buf, "<g class=\"axis\"") != NULL && strstr(buf, ">8</text>") != NULL);
+    CHECK(strstr(buf, ">big<") < strstr(buf, ">a&lt;")); /* ordered by the first series */
+    spec.nseries = DACC_SVG_MAX_SERIES + 1;
+    CHECK(dacc_svg_chart(path, &spec, e, sizeof e) == -1 && strstr(e, "1 to 8 series") != NULL);
     /* CSV writing quotes only when needed and round-trips through the reader */
     char *out = NULL;
     size_t len = 0;

@@ -19,8 +19,8 @@ static void test_lsq_consistent_triangle(void)
 {
     fund_cmp c[] = { { 0, 1, log(2.0) }, { 1, 2, log(3.0) }, { 2, 0, -log(6.0) } };
     fund_jury_result r;
-    fund_diag d;
-    CHECK(fund_jury_solve(3, 3, c, NULL, &r, &d) == 0);
+    char dmsg[FUND_MSG_MAX];
+    CHECK(fund_jury_solve(3, 3, c, NULL, &r, dmsg) == 0);
     CHECK(r.ncomp == 1);
     CHECK(near(r.weight[0], 0.6, 1e-12));
     CHECK(near(r.weight[1], 0.3, 1e-12));
@@ -66,11 +66,11 @@ static void test_refusals(void)
 {
     fund_cmp self[] = { { 1, 1, 0.0 } };
     fund_jury_result r;
-    fund_diag d;
-    CHECK(fund_jury_solve(2, 1, self, NULL, &r, &d) == -1);
-    CHECK(strstr(d.msg, "itself") != NULL);
+    char dmsg[FUND_MSG_MAX];
+    CHECK(fund_jury_solve(2, 1, self, NULL, &r, dmsg) == FUND_ERR_ARG);
+    CHECK(strstr(dmsg, "itself") != NULL);
     fund_cmp bad[] = { { 0, 1, NAN } };
-    CHECK(fund_jury_solve(2, 1, bad, NULL, &r, &d) == -1);
+    CHECK(fund_jury_solve(2, 1, bad, NULL, &r, dmsg) == FUND_ERR_ARG);
     CHECK(r.y == NULL);
 }
 
@@ -116,24 +116,24 @@ static void test_huber_mad(void)
     o.method = FUND_JURY_HUBER;
     o.huber_mad = 1;
     fund_jury_result r, x;
-    fund_diag d;
-    CHECK(fund_jury_solve(2, 4, c, &o, &r, &d) == 0);
+    char dmsg[FUND_MSG_MAX];
+    CHECK(fund_jury_solve(2, 4, c, &o, &r, dmsg) == 0);
     CHECK_NEAR(r.delta, k, 1e-15);
     o.huber_mad = 0;
     o.huber_delta = k;
-    CHECK(fund_jury_solve(2, 4, c, &o, &x, &d) == 0);
+    CHECK(fund_jury_solve(2, 4, c, &o, &x, dmsg) == 0);
     CHECK(x.delta == k);
     CHECK_NEAR(r.y[0] - r.y[1], x.y[0] - x.y[1], 1e-12);
     fund_jury_result_free(&r);
     fund_jury_result_free(&x);
     c[1] = (fund_cmp){ 1, 0, -1.0 };
     o.huber_mad = 1;
-    CHECK(fund_jury_solve(2, 4, c, &o, &r, &d) == 0);
+    CHECK(fund_jury_solve(2, 4, c, &o, &r, dmsg) == 0);
     CHECK_NEAR(r.delta, 1.5 * k, 1e-15);
     fund_jury_result_free(&r);
     fund_cmp same[] = { { 0, 1, log(2.0) }, { 0, 1, log(2.0) }, { 0, 1, log(1000.0) } };
-    CHECK(fund_jury_solve(2, 3, same, &o, &r, &d) == -1);
-    CHECK(strstr(d.msg, "MAD 0") != NULL);
+    CHECK(fund_jury_solve(2, 3, same, &o, &r, dmsg) == FUND_ERR_FORMAT);
+    CHECK(strstr(dmsg, "MAD 0") != NULL);
 }
 
 /* Bradley-Terry with fractional wins recovers a single pair's ratio and a consistent
@@ -153,10 +153,10 @@ static void test_bradley_terry(void)
 
 static int load_pairs(fund_deep *dd, const char *path, fund_cmp **c)
 {
-    fund_diag d;
+    char dmsg[FUND_MSG_MAX];
     fund_deep_init(dd);
-    if (fund_deep_load_pairs(dd, path, &d) != 0) {
-        printf("  %s\n", d.msg);
+    if (fund_deep_load_pairs(dd, path, dmsg) != 0) {
+        printf("  %s\n", dmsg);
         return -1;
     }
     *c = malloc((dd->nans ? dd->nans : 1) * sizeof **c);
@@ -178,9 +178,9 @@ static void test_fixture_file(void)
     fund_cmp *c = NULL;
     CHECK(load_pairs(&dd, fund_test_path(buf, sizeof buf, "tests/fund/data/deep_pairs.csv"), &c) ==
           0);
-    CHECK(dd.nans == 4 && dd.keys.count == 5 && dd.jurors.count == 2);
+    CHECK(dd.nans == 4 && dd.keys.n == 5 && dd.jurors.n == 2);
     fund_jury_result r;
-    CHECK(fund_jury_solve(dd.keys.count, dd.nans, c, NULL, &r, NULL) == 0);
+    CHECK(fund_jury_solve(dd.keys.n, dd.nans, c, NULL, &r, NULL) == 0);
     CHECK(r.ncomp == 2);
     CHECK_NEAR(r.weight[0], 0.6, 1e-12);
     CHECK_NEAR(r.weight[1], 0.3, 1e-12);
@@ -192,13 +192,13 @@ static void test_fixture_file(void)
     free(c);
     fund_deep_free(&dd);
 
-    fund_diag d;
+    char dmsg[FUND_MSG_MAX];
     fund_deep_init(&dd);
     CHECK(fund_deep_load_pairs(
               &dd, fund_test_path(buf, sizeof buf, "tests/fund/data/deep_pairs_badchoice.csv"),
-              &d) != 0);
-    CHECK(strstr(d.msg, "deep_pairs_badchoice.csv:2:") != NULL);
-    CHECK(strstr(d.msg, "choice 1 or 2") != NULL);
+              dmsg) != 0);
+    CHECK(strstr(dmsg, "deep_pairs_badchoice.csv:2:") != NULL);
+    CHECK(strstr(dmsg, "choice 1 or 2") != NULL);
     fund_deep_free(&dd);
 }
 
@@ -216,14 +216,14 @@ static void test_trial_pairs(void)
     fund_deep dd;
     fund_cmp *c = NULL;
     CHECK(load_pairs(&dd, p, &c) == 0);
-    CHECK(dd.nans == 593 && dd.jurors.count == 37 && dd.keys.count == 45);
+    CHECK(dd.nans == 593 && dd.jurors.n == 37 && dd.keys.n == 45);
     for (int method = 0; method < 3; method++) {
         fund_jury_opts o;
         fund_jury_opts_default(&o);
         o.method = (fund_jury_method)method;
         fund_jury_result r;
-        fund_diag d;
-        CHECK(fund_jury_solve(dd.keys.count, dd.nans, c, &o, &r, &d) == 0);
+        char dmsg[FUND_MSG_MAX];
+        CHECK(fund_jury_solve(dd.keys.n, dd.nans, c, &o, &r, dmsg) == 0);
         if (method == 0)
             printf("trial pairs: %zu component(s); least-squares cost %.15g\n", r.ncomp,
                    fund_jury_cost(dd.nans, c, r.y));
@@ -248,11 +248,11 @@ static int published_diff(const fund_deep *dd, const fund_cmp *c, const fund_jur
                           const char *expected, const char *method, double *maxdiff, int *rows)
 {
     fund_jury_result r;
-    fund_diag d;
+    char dmsg[FUND_MSG_MAX];
     *maxdiff = 0;
     *rows = 0;
-    if (fund_jury_solve(dd->keys.count, dd->nans, c, o, &r, &d) != 0) {
-        printf("  %s: %s\n", method, d.msg);
+    if (fund_jury_solve(dd->keys.n, dd->nans, c, o, &r, dmsg) != 0) {
+        printf("  %s: %s\n", method, dmsg);
         CHECK(0);
         return -1;
     }
@@ -282,10 +282,10 @@ static int published_diff(const fund_deep *dd, const fund_cmp *c, const fund_jur
             continue;
         double want = strtod(wt, NULL), allowed = strtod(tol, NULL);
         size_t k = 0;
-        while (k < dd->keys.count && strcmp(dd->repos.name[dd->key_repo[k]], repo) != 0)
+        while (k < dd->keys.n && strcmp(dd->repos.keys[dd->key_repo[k]], repo) != 0)
             k++;
-        CHECK(k < dd->keys.count);
-        if (k == dd->keys.count) {
+        CHECK(k < dd->keys.n);
+        if (k == dd->keys.n) {
             printf("  %s: %s not among the trial's repositories\n", method, repo);
             rc = -1;
             continue;
@@ -367,11 +367,11 @@ static void test_random_consistent(void)
             fund_jury_opts_default(&o);
             o.method = (fund_jury_method)method;
             fund_jury_result r;
-            fund_diag d;
-            int rc = fund_jury_solve(n, m, c, &o, &r, &d);
+            char dmsg[FUND_MSG_MAX];
+            int rc = fund_jury_solve(n, m, c, &o, &r, dmsg);
             CHECK(rc == 0);
             if (rc != 0) {
-                printf("  method %d, n %zu, m %zu: %s\n", method, n, m, d.msg);
+                printf("  method %d, n %zu, m %zu: %s\n", method, n, m, dmsg);
                 continue;
             }
             for (size_t k = 0; k < m; k++)

@@ -325,7 +325,7 @@ static void test_load_errors(void)
     CHECK(strstr(msg, "bad_amount.csv:3:3: expected a decimal number in column 'amount', got \"0.0x5\"") != NULL);
     fund_round_free(&r);
     fund_round_init(&r, 0, 0);
-    fund_columns cols = {"address", NULL, NULL};
+    fund_columns cols = {"address", NULL, NULL, NULL};
     CHECK(fund_round_load_csv(&r, fund_test_path(path, sizeof path, "tests/fund/data/gitcoin_vector.csv"),
                               &cols, msg) == FUND_ERR_FORMAT);
     CHECK(strstr(msg, "expected a column named 'address'") != NULL);

@@ -23,8 +23,8 @@ static void test_hand_cost(void)
     fund_sub s = { "sub", 3, x };
     fund_answer a[] = { { 0, 0, 1, log(2.0) }, { 1, 1, 2, log(4.0) }, { 1, 2, 0, 0.0 } };
     fund_score_result r;
-    fund_diag d;
-    CHECK(fund_score(3, a, 2, &s, NULL, &r, &d) == 0);
+    char dmsg[FUND_MSG_MAX];
+    CHECK(fund_score(3, a, 2, &s, NULL, &r, dmsg) == 0);
     double l2 = log(2.0);
     CHECK(near(r.residual[0], 0, 1e-15));
     CHECK(near(r.residual[1], -l2, 1e-14));
@@ -37,7 +37,7 @@ static void test_hand_cost(void)
     /* scaling the whole submission changes nothing */
     double y[] = { 40, 20, 10 };
     fund_sub t = { "sub10", 3, y };
-    CHECK(fund_score(3, a, 2, &t, NULL, &r, &d) == 0);
+    CHECK(fund_score(3, a, 2, &t, NULL, &r, dmsg) == 0);
     CHECK(near(r.total, 5 * l2 * l2, 1e-14));
     fund_score_result_free(&r);
 }
@@ -50,23 +50,23 @@ static void test_refusals(void)
     fund_answer a1[] = { { 0, 0, 1, 0.0 } };
     fund_answer a2[] = { { 0, 0, 2, 0.0 } };
     fund_score_result r;
-    fund_diag d;
-    CHECK(fund_score(1, a1, 1, &s, names, &r, &d) == -1);
-    CHECK(strstr(d.msg, "sub.csv") != NULL && strstr(d.msg, "no weight for r1") != NULL);
+    char dmsg[FUND_MSG_MAX];
+    CHECK(fund_score(1, a1, 1, &s, names, &r, dmsg) == FUND_ERR_FORMAT);
+    CHECK(strstr(dmsg, "sub.csv") != NULL && strstr(dmsg, "no weight for r1") != NULL);
     CHECK(r.residual == NULL);
-    CHECK(fund_score(1, a2, 1, &s, names, &r, &d) == -1);
-    CHECK(strstr(d.msg, "r2") != NULL && strstr(d.msg, "positive") != NULL);
+    CHECK(fund_score(1, a2, 1, &s, names, &r, dmsg) == FUND_ERR_FORMAT);
+    CHECK(strstr(dmsg, "r2") != NULL && strstr(dmsg, "positive") != NULL);
 }
 
 /* Load pairs and submissions; returns the number of submissions loaded before a failure. */
 static size_t load_all(fund_deep *dd, const char *pairs, const char *const *subs, size_t n,
-                       fund_loaded_sub *ls, fund_diag *d)
+                       fund_loaded_sub *ls, char *dmsg)
 {
     fund_deep_init(dd);
-    if (fund_deep_load_pairs(dd, pairs, d) != 0)
+    if (fund_deep_load_pairs(dd, pairs, dmsg) != 0)
         return 0;
     for (size_t i = 0; i < n; i++)
-        if (fund_deep_load_sub(dd, subs[i], &ls[i], d) != 0)
+        if (fund_deep_load_sub(dd, subs[i], &ls[i], dmsg) != 0)
             return i;
     return n;
 }
@@ -74,9 +74,10 @@ static size_t load_all(fund_deep *dd, const char *pairs, const char *const *subs
 static double score_file(fund_deep *dd, const fund_loaded_sub *ls, fund_score_result *r)
 {
     double *w = fund_deep_weights(dd, ls);
-    fund_sub s = { ls->path, dd->keys.count, w };
-    fund_diag d;
-    int rc = w != NULL ? fund_score(dd->nans, dd->ans, dd->jurors.count, &s, NULL, r, &d) : -1;
+    fund_sub s = { ls->path, dd->keys.n, w };
+    char dmsg[FUND_MSG_MAX];
+    fund_err rc = w != NULL ? fund_score(dd->nans, dd->ans, dd->jurors.n, &s, NULL, r, dmsg)
+                            : FUND_ERR_NOMEM;
     free(w);
     return rc == 0 ? r->mean : NAN;
 }
@@ -89,12 +90,12 @@ static void test_fixture_files(void)
                            fund_test_path(c, sizeof c, "tests/fund/data/deep_sub_corrupt.csv") };
     fund_deep dd;
     fund_loaded_sub ls[3];
-    fund_diag d;
+    char dmsg[FUND_MSG_MAX];
     memset(ls, 0, sizeof ls);
     size_t got = load_all(&dd, fund_test_path(p, sizeof p, "tests/fund/data/deep_pairs.csv"), subs,
-                          3, ls, &d);
+                          3, ls, dmsg);
     CHECK(got == 2);
-    CHECK(strstr(d.msg, "deep_sub_corrupt.csv:4:3: expected a decimal number") != NULL);
+    CHECK(strstr(dmsg, "deep_sub_corrupt.csv:4:3: expected a decimal number") != NULL);
     CHECK(ls[2].row == NULL);
     fund_score_result r;
     CHECK(score_file(&dd, &ls[0], &r) == 0.0 || fabs(r.total) < 1e-28);
@@ -124,11 +125,11 @@ static void test_trial_models(void)
     };
     fund_deep dd;
     fund_loaded_sub ls[3];
-    fund_diag d;
+    char dmsg[FUND_MSG_MAX];
     memset(ls, 0, sizeof ls);
-    CHECK(load_all(&dd, p, subs, 3, ls, &d) == 2);
-    CHECK(strstr(d.msg, "final_seer_weights.csv:21:3:") != NULL);
-    CHECK(strstr(d.msg, "0.02853076603930131C") != NULL);
+    CHECK(load_all(&dd, p, subs, 3, ls, dmsg) == 2);
+    CHECK(strstr(dmsg, "final_seer_weights.csv:21:3:") != NULL);
+    CHECK(strstr(dmsg, "0.02853076603930131C") != NULL);
     fund_score_result r;
     double m0 = score_file(&dd, &ls[0], &r);
     fund_score_result_free(&r);
@@ -172,16 +173,16 @@ static void test_keys_any_bytes(void)
     close(fd);
     fund_deep dd;
     fund_loaded_sub ls;
-    fund_diag d;
+    char dmsg[FUND_MSG_MAX];
     fund_deep_init(&dd);
-    CHECK(fund_deep_load_pairs(&dd, pairs, &d) == 0);
-    CHECK(fund_deep_load_sub(&dd, sub, &ls, &d) == 0);
-    CHECK(dd.keys.count == 3);
+    CHECK(fund_deep_load_pairs(&dd, pairs, dmsg) == 0);
+    CHECK(fund_deep_load_sub(&dd, sub, &ls, dmsg) == 0);
+    CHECK(dd.keys.n == 3);
     double *w = fund_deep_weights(&dd, &ls);
     CHECK(w != NULL);
-    fund_sub s = { "sub", dd.keys.count, w };
+    fund_sub s = { "sub", dd.keys.n, w };
     fund_score_result r;
-    CHECK(fund_score(dd.nans, dd.ans, dd.jurors.count, &s, NULL, &r, &d) == 0);
+    CHECK(fund_score(dd.nans, dd.ans, dd.jurors.n, &s, NULL, &r, dmsg) == 0);
     CHECK(fabs(r.total) < 1e-28); /* weight 2 against 1: exactly the jury's ratio */
     fund_score_result_free(&r);
     free(w);

@@ -27,7 +27,19 @@ static const char blend_usage[] =
     "  --mix OUT.csv   also write the blended submission (repo,parent,weight, normalised\n"
     "                  per parent; keys missing from a submission with a share are left out)\n"
     "\n"
-    "output: repo,share,merged_into,alone_total,alone_mean  (repo = the submission file)\n";
+    "output: submission,share,merged_into,alone_total,alone_mean  (submission: the file;\n"
+    "        merged_into: the earlier identical file it was merged into, empty if none)\n";
+
+static void blend_members(dacc_json *j, const void *arg)
+{
+    const fund_blend_result *r = arg;
+    dacc_json_key(j, "cost");
+    dacc_json_number(j, r->cost);
+    dacc_json_key(j, "mean");
+    dacc_json_number(j, r->mean);
+    dacc_json_key(j, "unique");
+    dacc_json_bool(j, r->unique);
+}
 
 int fund_cmd_blend(int argc, char **argv)
 {
@@ -44,7 +56,7 @@ int fund_cmd_blend(int argc, char **argv)
     const char *pairs = pos[0], **subs = pos + 1;
     size_t nsubs = npos - 1;
     fund_deep dd;
-    fund_diag d;
+    char dmsg[FUND_MSG_MAX];
     fund_deep_init(&dd);
     fund_loaded_sub *ls = calloc(nsubs, sizeof *ls);
     fund_sub *sv = calloc(nsubs, sizeof *sv);
@@ -53,19 +65,20 @@ int fund_cmd_blend(int argc, char **argv)
     memset(&r, 0, sizeof r);
     int rc = FUND_EXIT_DATA;
     if (ls == NULL || sv == NULL || wts == NULL) {
-        deep_error("blend", "out of memory");
+        deep_error("blend", FUND_ERR_NOMEM, "out of memory");
         goto out;
     }
-    if (deep_load_answers_and_subs("blend", &dd, pairs, subs, nsubs, ls, wts) != 0)
+    if (deep_load_answers_and_subs("blend", &dd, pairs, subs, nsubs, ls, wts, NULL) != 0)
         goto out;
     for (size_t s = 0; s < nsubs; s++) {
         sv[s].name = subs[s];
-        sv[s].nkeys = dd.keys.count;
+        sv[s].nkeys = dd.keys.n;
         sv[s].weight = wts[s];
     }
-    if (fund_blend(dd.nans, dd.ans, nsubs, sv, dd.key_parent, (const char *const *)dd.label, &r,
-                   &d) != 0) {
-        deep_error("blend", d.msg);
+    fund_err e = fund_blend(dd.nans, dd.ans, nsubs, sv, dd.key_parent,
+                            (const char *const *)dd.label, &r, dmsg);
+    if (e != FUND_OK) {
+        deep_error("blend", e, dmsg);
         goto out;
     }
     fund_cli_eline("blend: %zu submissions, %zu answers; blend cost %.17g (mean %.17g)", nsubs,
@@ -81,74 +94,53 @@ int fund_cmd_blend(int argc, char **argv)
                     "blend: %s is identical to %s: merged, its share goes to the "
                     "earlier file",
                     subs[s], subs[r.merged_into[s]]);
-    if (json) {
-        dacc_json j;
-        dacc_json_init(&j, stdout);
-        dacc_json_object_begin(&j);
-        dacc_json_key(&j, "answers");
-        dacc_json_uint(&j, dd.nans);
-        dacc_json_key(&j, "cost");
-        dacc_json_number(&j, r.cost);
-        dacc_json_key(&j, "mean");
-        dacc_json_number(&j, r.mean);
-        dacc_json_key(&j, "unique");
-        dacc_json_bool(&j, r.unique);
-        dacc_json_key(&j, "submissions");
-        dacc_json_array_begin(&j);
-        for (size_t s = 0; s < nsubs; s++) {
-            dacc_json_object_begin(&j);
-            dacc_json_key(&j, "repo");
-            dacc_json_string(&j, subs[s]);
-            dacc_json_key(&j, "share");
-            dacc_json_number(&j, r.share[s]);
-            dacc_json_key(&j, "merged_into");
-            dacc_json_string(&j, subs[r.merged_into[s]]);
-            dacc_json_key(&j, "alone_total");
-            dacc_json_number(&j, r.alone[s]);
-            dacc_json_key(&j, "alone_mean");
-            dacc_json_number(&j, dd.nans ? r.alone[s] / (double)dd.nans : 0.0);
-            dacc_json_object_end(&j);
-        }
-        dacc_json_array_end(&j);
-        dacc_json_object_end(&j);
-        if (fund_cli_json_end(&j) != 0)
-            goto out;
-    } else {
-        printf("repo,share,merged_into,alone_total,alone_mean\n");
-        for (size_t s = 0; s < nsubs; s++) {
-            dacc_csv_put(stdout, subs[s]);
-            printf(",%.17g,", r.share[s]);
-            dacc_csv_put(stdout, subs[r.merged_into[s]]);
-            printf(",%.17g,%.17g\n", r.alone[s], dd.nans ? r.alone[s] / (double)dd.nans : 0.0);
-        }
+    const char **merged = dacc_xcalloc(nsubs, sizeof *merged);
+    double *alone_mean = dacc_xcalloc(nsubs, sizeof *alone_mean);
+    for (size_t s = 0; s < nsubs; s++) {
+        merged[s] = r.merged_into[s] != s ? subs[r.merged_into[s]] : NULL;
+        alone_mean[s] = dd.nans ? r.alone[s] / (double)dd.nans : 0.0;
     }
+    const fund_cli_col cols[] = {{"share", r.share, NULL, NULL, NULL, NULL},
+                                 {"merged_into", NULL, NULL, NULL, NULL, merged},
+                                 {"alone_total", r.alone, NULL, NULL, NULL, NULL},
+                                 {"alone_mean", alone_mean, NULL, NULL, NULL, NULL}};
+    fund_cli_table t = {"submission", subs, nsubs, cols, 4, NULL, NULL};
+    int prc = 0;
+    if (json)
+        prc = deep_print_json(dd.nans, blend_members, &r, &t, NULL);
+    else
+        fund_cli_table_csv(&t);
+    free(merged);
+    free(alone_mean);
+    if (prc != 0)
+        goto out;
     if (mix != NULL) {
-        double *mw = malloc((dd.keys.count ? dd.keys.count : 1) * sizeof *mw);
+        double *mw = malloc((dd.keys.n ? dd.keys.n : 1) * sizeof *mw);
         FILE *f = NULL;
         if (mw == NULL || fund_blend_mix(nsubs, sv, r.share, dd.key_parent, mw) != 0) {
             free(mw);
-            deep_error("blend", "out of memory");
+            deep_error("blend", FUND_ERR_NOMEM, "out of memory");
             goto out;
         }
         dacc_outfile of;
         char err[512];
         if ((f = dacc_outfile_open(&of, mix, err, sizeof err)) == NULL) {
             free(mw);
-            deep_error("blend", err);
+            deep_error("blend", FUND_ERR_IO, err);
             goto out;
         }
         fprintf(f, "repo,parent,weight\n");
-        for (size_t kk = 0; kk < dd.keys.count; kk++) {
+        for (size_t kk = 0; kk < dd.keys.n; kk++) {
             if (mw[kk] != mw[kk]) /* NAN: missing from a submission with a share */
                 continue;
-            dacc_csv_put(f, dd.repos.name[dd.key_repo[kk]]);
+            dacc_csv_put(f, dd.repos.keys[dd.key_repo[kk]]);
             fputc(',', f);
-            dacc_csv_put(f, dd.parents.name[dd.key_parent[kk]]);
+            dacc_csv_put(f, dd.parents.keys[dd.key_parent[kk]]);
             fprintf(f, ",%.17g\n", mw[kk]);
         }
         free(mw);
         if (dacc_outfile_commit(&of, err, sizeof err) != 0) {
-            deep_error("blend", err);
+            deep_error("blend", FUND_ERR_IO, err);
             goto out;
         }
         fund_cli_eline("blend: blended submission written to %s", mix);

@@ -21,15 +21,33 @@ static const char usage[] =
     "                        og: the paper's binary \"has a friend in the group\"\n"
     "  --no-harsh            a connected donor adds sqrt(c) to a pair's cross term, an\n"
     "                        unconnected one c (the paper's K); by default (harsh) a\n"
-    "                        connected donor adds nothing\n"
+    "                        connected donor adds nothing (og in harsh mode needs\n"
+    "                        --clusters: with the projects as groups it is always 0, refused)\n"
     "  --clusters FILE       explicit binary groups: CSV donor,group (a donor may be in\n"
     "                        several); every donor of the round must appear; rows for\n"
     "                        donors absent from the round are ignored\n"
     FUND_POOL_USAGE FUND_ROUND_USAGE
-    "output:\n"
-    "  --json                JSON instead of CSV\n"
-    "  --plot FILE.svg       also draw the matches as a bar chart\n"
+    FUND_OUT_USAGE
     "  CSV columns: project,match,contributions,donors,subsidy,capped\n";
+
+typedef struct {
+    const fund_cocm_opts *co;
+    const char *clusters;
+    size_t groups;
+} cocm_members_arg;
+
+static void cocm_members(dacc_json *j, const void *arg)
+{
+    const cocm_members_arg *a = arg;
+    dacc_json_key(j, "similarity");
+    dacc_json_string(j, a->co->similarity == FUND_COCM_OG ? "og" : "markov");
+    dacc_json_key(j, "harsh");
+    dacc_json_bool(j, a->co->harsh);
+    dacc_json_key(j, "clusters");
+    dacc_json_string(j, a->clusters != NULL ? a->clusters : "projects");
+    dacc_json_key(j, "groups");
+    dacc_json_uint(j, a->groups);
+}
 
 int fund_cmd_cocm(int argc, char **argv)
 {
@@ -37,16 +55,17 @@ int fund_cmd_cocm(int argc, char **argv)
     fund_pool_args pa;
     memset(&ra, 0, sizeof ra);
     memset(&pa, 0, sizeof pa);
-    const char *sim_text = NULL, *clusters = NULL, *plot = NULL;
-    int json = 0, no_harsh = 0;
+    const char *sim_text = NULL, *clusters = NULL;
+    int no_harsh = 0;
+    fund_out_args out;
+    memset(&out, 0, sizeof out);
     const fund_opt opts[] = {
         FUND_ROUND_OPTS(ra),
         FUND_POOL_OPTS(pa),
         {"--similarity", &sim_text, NULL},
         {"--no-harsh", NULL, &no_harsh},
         {"--clusters", &clusters, NULL},
-        {"--json", NULL, &json},
-        {"--plot", &plot, NULL},
+        FUND_OUT_OPTS(out),
         {NULL, NULL, NULL},
     };
     const char *pos[1];
@@ -65,12 +84,15 @@ int fund_cmd_cocm(int argc, char **argv)
         else
             return fund_cli_usage_error("--similarity expects markov or og, got '%s'", sim_text);
     }
+    if (co.similarity == FUND_COCM_OG && co.harsh && clusters == NULL)
+        return fund_cli_usage_error(
+            "--similarity og in harsh mode with the projects as groups gives every project 0: "
+            "two donors of a project share that group, so each is connected to every group "
+            "of the other and adds nothing to any cross term.  Add --no-harsh (the paper's "
+            "K), give --clusters FILE, or use --similarity markov (docs/fund.md)");
     fund_qf_opts o;
-    int rc = fund_cli_pool_opts(&pa, 0, 0, &o);
-    if (rc != 0)
-        return rc;
     fund_round r;
-    rc = fund_cli_load_round(&ra, pos[0], 0, 0, &r);
+    int rc = fund_cli_load_float(&pa, &ra, pos[0], &o, &r);
     if (rc != 0)
         return rc;
     fund_subsidy_table table;
@@ -79,7 +101,6 @@ int fund_cmd_cocm(int argc, char **argv)
     fund_cocm_clusters cl;
     int have_cl = 0;
     fund_cocm_stats st;
-    fund_dist_info info;
     fund_err e = FUND_OK;
     if (clusters != NULL) {
         e = fund_cocm_clusters_load(&r, clusters, NULL, NULL, &cl, msg);
@@ -88,41 +109,21 @@ int fund_cmd_cocm(int argc, char **argv)
     if (e == FUND_OK)
         e = fund_cocm(&r, &co, have_cl ? &cl : NULL, table.sub, &st, msg);
     if (e == FUND_OK)
-        e = fund_cli_subsidy_distribute(&table, &o, &info, msg);
+        e = fund_cli_subsidy_distribute(&table, &o, msg);
     if (e != FUND_OK) {
         rc = fund_cli_error(e, msg);
         goto out;
     }
-    if (plot != NULL &&
-        (rc = fund_cli_plot(plot, "fund cocm: matches", &r, table.match, NULL)) != 0)
-        goto out;
-    if (json) {
-        dacc_json j;
-        dacc_json_init(&j, stdout);
-        dacc_json_object_begin(&j);
-        dacc_json_key(&j, "command");
-        dacc_json_string(&j, "cocm");
-        dacc_json_key(&j, "similarity");
-        dacc_json_string(&j, co.similarity == FUND_COCM_OG ? "og" : "markov");
-        dacc_json_key(&j, "harsh");
-        dacc_json_bool(&j, co.harsh);
-        dacc_json_key(&j, "clusters");
-        if (clusters != NULL)
-            dacc_json_string(&j, clusters);
-        else
-            dacc_json_string(&j, "projects");
-        dacc_json_key(&j, "groups");
-        dacc_json_uint(&j, st.groups);
-        fund_cli_json_subsidy(&j, &o, &info, &table);
-        dacc_json_object_end(&j);
-        rc = fund_cli_json_end(&j);
-    } else {
-        fund_cli_csv_subsidy(&table);
-    }
+    cocm_members_arg arg = {&co, clusters, st.groups};
+    fund_cli_result res;
+    fund_cli_subsidy_result(&table, "cocm", &o, &res);
+    res.members = cocm_members;
+    res.arg = &arg;
+    rc = fund_cli_print(&res, &out, &ra);
 out:
     if (have_cl)
         fund_cocm_clusters_free(&cl);
     fund_cli_subsidy_free(&table);
-    fund_round_free(&r);
+    fund_cli_round_free(&ra, &r);
     return rc;
 }

@@ -2,8 +2,8 @@
  * cmd_flow.c -- `fund flow --source NODE --amount X [--originality F] [--originality-default
  * X] [--json] [--plot F.svg] EDGES.csv`
  *
- * Sends the amount into the dependency graph (repo,parent,weight: an edge parent -> repo)
- * at NODE and lets it flow with originality shares (src/fund/flow.c).  CSV on stdout:
+ * Sends the amount into the dependency graph (CSV repo,parent,weight: an edge parent ->
+ * repo; or JSON {"parent": ["repo", ...]} / {"parent": {"repo": weight}}) at NODE and lets it flow with originality shares (src/fund/flow.c).  CSV on stdout:
  * repo,payout,inflow,originality for every node the money reaches, payout descending.
  */
 #include <math.h>
@@ -19,10 +19,12 @@
 
 static const char flow_usage[] =
     "usage: fund flow --source NODE --amount X [--originality FILE] [--originality-default X]\n"
-    "                 [--tolerance T] [--json] [--plot FILE.svg] EDGES.csv\n"
+    "                 [--tolerance T] [--json] [--plot FILE.svg] EDGES.csv|GRAPH.json\n"
     "\n"
     "Send X into the dependency graph (EDGES: repo,parent,weight; money flows from parent to\n"
-    "repo in proportion to the weights among the parent's edges) at NODE.  Each node keeps\n"
+    "repo in proportion to the weights among the parent's edges) at NODE.  The graph may be\n"
+    "JSON instead (deepfunding/dependency-graph's format): {\"parent\": [\"repo\", ...]}, each\n"
+    "listed repo an edge of weight 1, or {\"parent\": {\"repo\": weight, ...}}.  Each node keeps\n"
     "its originality share (FILE: repo,originality, in [0, 1]) and passes the rest on.  Nodes\n"
     "without outgoing edges keep everything; any other node the money reaches needs an\n"
     "originality or --originality-default.  Cycles are solved to a tolerance (default 1e-15\n"
@@ -77,7 +79,7 @@ int fund_cmd_flow(int argc, char **argv)
     if (tol_text != NULL && !(o.tol > 0))
         return fund_cli_usage_error("--tolerance must be > 0, got '%s'", tol_text);
     fund_depgraph g;
-    fund_diag d;
+    char dmsg[FUND_MSG_MAX];
     double *orig = NULL;
     uint32_t *ord = NULL;
     const char **lab = NULL;
@@ -86,27 +88,30 @@ int fund_cmd_flow(int argc, char **argv)
     memset(&r, 0, sizeof r);
     int rc = FUND_EXIT_DATA;
     fund_depgraph_init(&g);
-    if (fund_depgraph_load(&g, path, &d) != 0 ||
-        (origf != NULL && fund_depgraph_load_originality(&g, origf, &orig, &d) != 0)) {
-        deep_error("flow", d.msg);
+    fund_err e = fund_depgraph_load(&g, path, dmsg);
+    if (e == FUND_OK && origf != NULL)
+        e = fund_depgraph_load_originality(&g, origf, &orig, dmsg);
+    if (e != FUND_OK) {
+        deep_error("flow", e, dmsg);
         goto out;
     }
-    long src = fund_names_find(&g.nodes, source);
+    int64_t src = dacc_strmap_find(&g.nodes, source);
     if (src < 0) {
         fund_cli_eline("fund flow: error: the source %s is not a node of %s", source, path);
         goto out;
     }
-    size_t n = g.nodes.count;
-    if (fund_flow(n, g.m, g.e, orig, odef, (uint32_t)src, amount, (const char *const *)g.nodes.name,
-                  &o, &r, &d) != 0) {
-        deep_error("flow", d.msg);
+    size_t n = g.nodes.n;
+    e = fund_flow(n, g.m, g.e, orig, odef, (uint32_t)src, amount,
+                  (const char *const *)g.nodes.keys, &o, &r, dmsg);
+    if (e != FUND_OK) {
+        deep_error("flow", e, dmsg);
         goto out;
     }
     ord = malloc(n * sizeof *ord);
     lab = malloc(n * sizeof *lab);
     val = malloc(n * sizeof *val);
     if (ord == NULL || lab == NULL || val == NULL) {
-        deep_error("flow", "out of memory");
+        deep_error("flow", FUND_ERR_NOMEM, "out of memory");
         goto out;
     }
     size_t nr = 0;
@@ -137,7 +142,7 @@ int fund_cmd_flow(int argc, char **argv)
             uint32_t i = ord[k];
             dacc_json_object_begin(&j);
             dacc_json_key(&j, "repo");
-            dacc_json_string(&j, g.nodes.name[i]);
+            dacc_json_string(&j, g.nodes.keys[i]);
             dacc_json_key(&j, "payout");
             dacc_json_number(&j, r.payout[i]);
             dacc_json_key(&j, "inflow");
@@ -154,7 +159,7 @@ int fund_cmd_flow(int argc, char **argv)
         printf("repo,payout,inflow,originality\n");
         for (size_t k = 0; k < nr; k++) {
             uint32_t i = ord[k];
-            dacc_csv_put(stdout, g.nodes.name[i]);
+            dacc_csv_put(stdout, g.nodes.keys[i]);
             printf(",%.17g,%.17g,%.17g\n", r.payout[i], r.inflow[i], r.originality[i]);
         }
     }
@@ -162,7 +167,7 @@ int fund_cmd_flow(int argc, char **argv)
         size_t np = 0;
         for (size_t k = 0; k < nr; k++)
             if (r.payout[ord[k]] > 0) {
-                lab[np] = g.nodes.name[ord[k]];
+                lab[np] = g.nodes.keys[ord[k]];
                 val[np++] = r.payout[ord[k]];
             }
         char title[96];

@@ -85,13 +85,16 @@ int fund_cmd_jury(int argc, char **argv)
     else if (delta != NULL && !(o.huber_delta > 0))
         return fund_cli_usage_error("--delta must be > 0 or 'mad', got '%s'", delta);
     fund_deep dd;
-    fund_diag d;
+    char dmsg[FUND_MSG_MAX];
     fund_deep_init(&dd);
-    if (fund_deep_load_pairs(&dd, path, &d) != 0 || fund_deep_labels(&dd) != 0) {
+    fund_err e = fund_deep_load_pairs(&dd, path, dmsg);
+    if (e == FUND_OK && fund_deep_labels(&dd) != 0)
+        e = fund_fail(dmsg, FUND_ERR_NOMEM, "out of memory");
+    if (e != FUND_OK) {
         fund_deep_free(&dd);
-        return deep_error("jury", d.msg);
+        return deep_error("jury", e, dmsg);
     }
-    size_t n = dd.keys.count;
+    size_t n = dd.keys.n;
     fund_cmp *c = malloc((dd.nans ? dd.nans : 1) * sizeof *c);
     uint32_t *ord = malloc((n ? n : 1) * sizeof *ord);
     double *w = malloc((n ? n : 1) * sizeof *w);
@@ -100,7 +103,7 @@ int fund_cmd_jury(int argc, char **argv)
     memset(&r, 0, sizeof r);
     int rc = FUND_EXIT_DATA;
     if (c == NULL || ord == NULL || w == NULL) {
-        deep_error("jury", "out of memory");
+        deep_error("jury", FUND_ERR_NOMEM, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < dd.nans; i++) {
@@ -108,13 +111,13 @@ int fund_cmd_jury(int argc, char **argv)
         c[i].b = dd.ans[i].b;
         c[i].d = dd.ans[i].d;
     }
-    if (fund_jury_solve(n, dd.nans, c, &o, &r, &d) != 0) {
-        deep_error("jury", d.msg);
+    if ((e = fund_jury_solve(n, dd.nans, c, &o, &r, dmsg)) != FUND_OK) {
+        deep_error("jury", e, dmsg);
         goto out;
     }
     csize = calloc(r.ncomp ? r.ncomp : 1, sizeof *csize);
     if (csize == NULL) {
-        deep_error("jury", "out of memory");
+        deep_error("jury", FUND_ERR_NOMEM, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
@@ -126,7 +129,7 @@ int fund_cmd_jury(int argc, char **argv)
     fund_cli_eline(
             "jury: %zu answers from %zu jurors on %zu repositories; method %s "
             "(%d iteration%s, final residual/change %.3g)",
-            dd.nans, dd.jurors.count, n, method, r.iterations, r.iterations == 1 ? "" : "s",
+            dd.nans, dd.jurors.n, n, method, r.iterations, r.iterations == 1 ? "" : "s",
             r.residual);
     if (o.method == FUND_JURY_HUBER)
         fund_cli_eline("jury: Huber threshold delta %.17g%s", r.delta,
@@ -162,7 +165,7 @@ int fund_cmd_jury(int argc, char **argv)
         dacc_json_key(&j, "answers");
         dacc_json_uint(&j, dd.nans);
         dacc_json_key(&j, "jurors");
-        dacc_json_uint(&j, dd.jurors.count);
+        dacc_json_uint(&j, dd.jurors.n);
         dacc_json_key(&j, "iterations");
         dacc_json_int(&j, r.iterations);
         dacc_json_key(&j, "components");
@@ -182,13 +185,13 @@ int fund_cmd_jury(int argc, char **argv)
             uint32_t k = ord[i];
             dacc_json_object_begin(&j);
             dacc_json_key(&j, "repo");
-            dacc_json_string(&j, dd.repos.name[dd.key_repo[k]]);
+            dacc_json_string(&j, dd.repos.keys[dd.key_repo[k]]);
             dacc_json_key(&j, "weight");
             dacc_json_number(&j, r.weight[k]);
             dacc_json_key(&j, "component");
             dacc_json_uint(&j, r.comp[k]);
             dacc_json_key(&j, "parent");
-            dacc_json_string(&j, dd.parents.name[dd.key_parent[k]]);
+            dacc_json_string(&j, dd.parents.keys[dd.key_parent[k]]);
             dacc_json_key(&j, "log_weight");
             dacc_json_number(&j, r.y[k]);
             dacc_json_object_end(&j);
@@ -201,16 +204,16 @@ int fund_cmd_jury(int argc, char **argv)
         printf("repo,weight,component,parent\n");
         for (size_t i = 0; i < n; i++) {
             uint32_t k = ord[i];
-            dacc_csv_put(stdout, dd.repos.name[dd.key_repo[k]]);
+            dacc_csv_put(stdout, dd.repos.keys[dd.key_repo[k]]);
             printf(",%.17g,%u,", r.weight[k], (unsigned)r.comp[k]);
-            dacc_csv_put(stdout, dd.parents.name[dd.key_parent[k]]);
+            dacc_csv_put(stdout, dd.parents.keys[dd.key_parent[k]]);
             putchar('\n');
         }
     }
     if (plot != NULL) {
         const char **lab = malloc((n ? n : 1) * sizeof *lab);
         if (lab == NULL) {
-            deep_error("jury", "out of memory");
+            deep_error("jury", FUND_ERR_NOMEM, "out of memory");
             goto out;
         }
         for (size_t i = 0; i < n; i++) {

@@ -26,143 +26,9 @@ static const char usage[] =
     "  --alpha               clr.fund's capital-constrained mode: alpha = (B - C)/(sum V^2 - C)\n"
     "                        <= 1 with B = pool + C; needs --pool, no cap, float only\n"
     FUND_POOL_USAGE FUND_ROUND_USAGE
-    "output:\n"
-    "  --json                JSON instead of CSV\n"
-    "  --plot FILE.svg       also draw the matches as a bar chart\n"
+    FUND_OUT_USAGE
     "  CSV columns: project,match,contributions,donors,sum_sqrt,raw_match,capped and, in\n"
     "  exact mode, sqrt_remainder\n";
-
-static void print_csv(const fund_round *r, const fund_qf_result *res)
-{
-    fputs(res->exact ? "project,match,contributions,donors,sum_sqrt,sqrt_remainder,raw_match,capped\n"
-                     : "project,match,contributions,donors,sum_sqrt,raw_match,capped\n",
-          stdout);
-    for (size_t p = 0; p < res->n; p++) {
-        dacc_csv_put(stdout, fund_round_project(r, p));
-        if (res->exact) {
-            char a[DACC_U128_DEC_MAX], b[DACC_U128_DEC_MAX], c[DACC_U128_DEC_MAX],
-                d[DACC_U128_DEC_MAX], e[DACC_U128_DEC_MAX];
-            printf(",%s,%s,%zu,%s,%s,%s,%d\n", dacc_u128_dec(res->umatch[p], a),
-                   dacc_u128_dec(res->ucontrib[p], b), res->donors[p],
-                   dacc_u128_dec(res->usum_sqrt[p], c), dacc_u128_dec(res->urem[p], d),
-                   dacc_u128_dec(res->uraw[p], e), res->capped[p]);
-            continue;
-        }
-        fputc(',', stdout);
-        dacc_csv_put_number(stdout, res->match[p]);
-        fputc(',', stdout);
-        dacc_csv_put_number(stdout, res->contrib[p]);
-        printf(",%zu,", res->donors[p]);
-        dacc_csv_put_number(stdout, res->sum_sqrt[p]);
-        fputc(',', stdout);
-        dacc_csv_put_number(stdout, res->raw[p]);
-        printf(",%d\n", res->capped[p]);
-    }
-}
-
-static void json_u128(dacc_json *j, dacc_u128 v)
-{
-    char buf[DACC_U128_DEC_MAX];
-    dacc_json_number_text(j, dacc_u128_dec(v, buf));
-}
-
-static int print_json(const fund_round *r, const fund_qf_opts *o, const fund_qf_result *res,
-                      unsigned decimals)
-{
-    dacc_json j;
-    dacc_json_init(&j, stdout);
-    dacc_json_object_begin(&j);
-    dacc_json_key(&j, "command");
-    dacc_json_string(&j, "qf");
-    dacc_json_key(&j, "mode");
-    dacc_json_string(&j, res->exact ? "exact" : o->alpha ? "alpha" : "float");
-    if (res->exact) {
-        dacc_json_key(&j, "decimals");
-        dacc_json_uint(&j, decimals);
-    }
-    dacc_json_key(&j, "scale");
-    dacc_json_string(&j, o->scale == FUND_SCALE_NORMALISE ? "normalise" : "saturate");
-    dacc_json_key(&j, "pool");
-    if (!o->has_pool)
-        dacc_json_null(&j);
-    else if (res->exact)
-        json_u128(&j, o->pool_units);
-    else
-        dacc_json_number(&j, o->pool);
-    dacc_json_key(&j, "rows");
-    dacc_json_uint(&j, r->rows);
-    dacc_json_key(&j, "voters");
-    dacc_json_uint(&j, fund_round_nvoters(r));
-    dacc_json_key(&j, "dropped");
-    dacc_json_object_begin(&j);
-    dacc_json_key(&j, "self");
-    dacc_json_uint(&j, r->dropped_self);
-    dacc_json_key(&j, "min");
-    dacc_json_uint(&j, r->dropped_min);
-    dacc_json_key(&j, "trust");
-    dacc_json_uint(&j, r->dropped_trust);
-    dacc_json_object_end(&j);
-    if (o->alpha) {
-        dacc_json_key(&j, "alpha");
-        dacc_json_number(&j, res->alpha);
-    }
-    dacc_json_key(&j, "saturated");
-    dacc_json_bool(&j, res->saturated);
-    dacc_json_key(&j, "total_raw");
-    if (res->exact)
-        json_u128(&j, res->utotal_raw);
-    else
-        dacc_json_number(&j, res->total_raw);
-    dacc_json_key(&j, "total_match");
-    if (res->exact)
-        json_u128(&j, res->utotal_match);
-    else
-        dacc_json_number(&j, res->total_match);
-    dacc_json_key(&j, "unallocated");
-    if (res->exact)
-        json_u128(&j, res->uunallocated);
-    else
-        dacc_json_number(&j, res->unallocated);
-    dacc_json_key(&j, "projects");
-    dacc_json_array_begin(&j);
-    for (size_t p = 0; p < res->n; p++) {
-        dacc_json_object_begin(&j);
-        dacc_json_key(&j, "project");
-        dacc_json_string(&j, fund_round_project(r, p));
-        dacc_json_key(&j, "match");
-        if (res->exact)
-            json_u128(&j, res->umatch[p]);
-        else
-            dacc_json_number(&j, res->match[p]);
-        dacc_json_key(&j, "contributions");
-        if (res->exact)
-            json_u128(&j, res->ucontrib[p]);
-        else
-            dacc_json_number(&j, res->contrib[p]);
-        dacc_json_key(&j, "donors");
-        dacc_json_uint(&j, res->donors[p]);
-        dacc_json_key(&j, "sum_sqrt");
-        if (res->exact)
-            json_u128(&j, res->usum_sqrt[p]);
-        else
-            dacc_json_number(&j, res->sum_sqrt[p]);
-        if (res->exact) {
-            dacc_json_key(&j, "sqrt_remainder");
-            json_u128(&j, res->urem[p]);
-        }
-        dacc_json_key(&j, "raw_match");
-        if (res->exact)
-            json_u128(&j, res->uraw[p]);
-        else
-            dacc_json_number(&j, res->raw[p]);
-        dacc_json_key(&j, "capped");
-        dacc_json_bool(&j, res->capped[p]);
-        dacc_json_object_end(&j);
-    }
-    dacc_json_array_end(&j);
-    dacc_json_object_end(&j);
-    return fund_cli_json_end(&j);
-}
 
 int fund_cmd_qf(int argc, char **argv)
 {
@@ -171,16 +37,16 @@ int fund_cmd_qf(int argc, char **argv)
     memset(&ra, 0, sizeof ra);
     memset(&pa, 0, sizeof pa);
     const char *decimals_text = NULL;
-    const char *plot = NULL;
-    int exact = 0, alpha = 0, json = 0;
+    fund_out_args out;
+    memset(&out, 0, sizeof out);
+    int exact = 0, alpha = 0;
     const fund_opt opts[] = {
         FUND_ROUND_OPTS(ra),
         FUND_POOL_OPTS(pa),
         {"--decimals", &decimals_text, NULL},
         {"--exact", NULL, &exact},
         {"--alpha", NULL, &alpha},
-        {"--json", NULL, &json},
-        {"--plot", &plot, NULL},
+        FUND_OUT_OPTS(out),
         {NULL, NULL, NULL},
     };
     const char *pos[1];
@@ -214,17 +80,13 @@ int fund_cmd_qf(int argc, char **argv)
     fund_qf_result res;
     fund_err e = fund_qf(&r, &o, &res, msg);
     if (e != FUND_OK) {
-        fund_round_free(&r);
+        fund_cli_round_free(&ra, &r);
         return fund_cli_error(e, msg);
     }
-    if (plot != NULL)
-        rc = fund_cli_plot(plot, "fund qf: matches", &r, res.exact ? NULL : res.match,
-                           res.exact ? res.umatch : NULL);
-    if (rc == 0 && json)
-        rc = print_json(&r, &o, &res, decimals);
-    else if (rc == 0)
-        print_csv(&r, &res);
+    fund_cli_result out_res;
+    fund_cli_qf_result(&r, &o, &res, &out_res);
+    rc = fund_cli_print(&out_res, &out, &ra);
     fund_qf_result_free(&res);
-    fund_round_free(&r);
+    fund_cli_round_free(&ra, &r);
     return rc;
 }

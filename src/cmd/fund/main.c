@@ -3,6 +3,7 @@
  * To add a subcommand, add a line to `commands` and its declaration to fund_cli.h.
  */
 #include "fund_cli.h"
+#include "dacc/version.h"
 
 #include <string.h>
 
@@ -20,6 +21,7 @@ static const fund_command commands[] = {
     {"score", fund_cmd_score, "deep funding: score submissions against the jury"},
     {"blend", fund_cmd_blend, "deep funding: best simplex mix of submissions, payout shares"},
     {"flow", fund_cmd_flow, "deep funding: money flow through a dependency graph"},
+    {"compare", fund_cmd_compare, "QF, pairwise and COCM allocations side by side"},
 };
 
 static void usage(FILE *f)
@@ -30,6 +32,7 @@ static void usage(FILE *f)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fputs("\noutput: CSV on stdout, first column project, the allocation in column 'match';\n"
           "        --json for the same as JSON.\n"
+          "        fund --version prints the version.\n"
           "exit status: 0 success, 1 bad data, 2 usage error\n", f);
 }
 
@@ -42,6 +45,10 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
+        return fund_cli_finish_stdout(FUND_EXIT_OK);
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        puts("fund " DACC_VERSION);
         return fund_cli_finish_stdout(FUND_EXIT_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

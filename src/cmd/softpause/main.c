@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dacc/version.h"
 
 static const char main_usage[] =
     "usage: softpause COMMAND [ARGS...]   (softpause COMMAND --help for details)\n"
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
         return cli_finish(EXIT_OK);
     }
     if (strcmp(argv[1], "--version") == 0) {
-        puts("softpause 0.1.0");
+        puts("softpause " DACC_VERSION);
         return cli_finish(EXIT_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
