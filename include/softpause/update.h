@@ -122,4 +122,17 @@ SP_MUST_CHECK sp_err sp_update_verify(const sp_policy *current, const uint8_t *b
                                       sp_update_result *out, sp_update_report *report,
                                       uint32_t *err_line);
 
+/*
+ * Write the text of an update that moves `current` to the policy whose canonical bytes are
+ * next_bytes[0..next_len) (already parsed, validated and hashed into *next: its version and
+ * hash go into the header), with the `time-reset` line when time_reset is 1.  The text is
+ * not checked against the invariants (sp_update_verify does that, signatures aside, for a
+ * proposal); it must fit SP_MAX_NOTE_BYTES, else SP_ERR_UPDATE_TOO_LARGE.  On failure
+ * *out_len is 0.
+ */
+SP_MUST_CHECK sp_err sp_update_format(const sp_policy *current, const sp_policy *next,
+                                      const uint8_t *next_bytes, size_t next_len,
+                                      uint32_t time_reset, uint8_t *out, size_t cap,
+                                      size_t *out_len);
+
 #endif /* SOFTPAUSE_UPDATE_H */

@@ -328,3 +328,48 @@ sp_err sp_update_verify(const sp_policy *current, const uint8_t *bytes, size_t l
     }
     return SP_OK;
 }
+
+sp_err sp_update_format(const sp_policy *current, const sp_policy *next,
+                        const uint8_t *next_bytes, size_t next_len, uint32_t time_reset,
+                        uint8_t *out, size_t cap, size_t *out_len)
+{
+    char hex[2u * SP_SHA256_BYTES];
+    size_t dl;
+    sp_writer w;
+    sp_err e;
+
+    if (out_len != NULL)
+        *out_len = 0;
+    if (current == NULL || next == NULL || (next_bytes == NULL && next_len != 0) ||
+        out == NULL || out_len == NULL || time_reset > 1u)
+        return SP_ERR_ARGUMENT;
+    dl = sp_text_bounded_len(current->deployment, sizeof current->deployment);
+    if (next_len > SP_MAX_NOTE_BYTES || dl > SP_MAX_DEPLOYMENT_BYTES)
+        return SP_ERR_UPDATE_TOO_LARGE;
+    sp_writer_init(&w, out, cap < SP_MAX_NOTE_BYTES ? cap : SP_MAX_NOTE_BYTES);
+    sp_writer_put(&w, HEADER_PREFIX, sizeof HEADER_PREFIX - 1u);
+    sp_writer_put(&w, current->deployment, dl);
+    e = sp_hex_encode(hex, sizeof hex, current->hash, SP_SHA256_BYTES);
+    if (e != SP_OK)
+        return e;
+    sp_writer_put(&w, "\npolicy ", 8u);
+    sp_writer_put(&w, hex, sizeof hex);
+    sp_writer_put(&w, "\nversion ", 9u);
+    sp_writer_decimal(&w, next->version);
+    e = sp_hex_encode(hex, sizeof hex, next->hash, SP_SHA256_BYTES);
+    if (e != SP_OK)
+        return e;
+    sp_writer_put(&w, "\nnew-policy ", 12u);
+    sp_writer_put(&w, hex, sizeof hex);
+    sp_writer_put(&w, "\n", 1u);
+    if (time_reset)
+        sp_writer_put(&w, "time-reset\n", 11u);
+    sp_writer_put(&w, next_bytes, next_len);
+    e = sp_writer_finish(&w, out_len);
+    /* Past the note limit is the update's own refusal, whatever the buffer. */
+    if (e == SP_ERR_BUFFER_TOO_SMALL && cap >= SP_MAX_NOTE_BYTES)
+        e = SP_ERR_UPDATE_TOO_LARGE;
+    if (e != SP_OK)
+        memset(out, 0, cap);
+    return e;
+}

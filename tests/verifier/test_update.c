@@ -487,6 +487,39 @@ static void verify_check_order(void)
     }
 }
 
+/* sp_update_format writes what the fixture's independent formatter writes, with and
+ * without time-reset; too small a buffer, a text past the note limit and bad arguments
+ * are refused with the output zeroed. */
+static void format_matches_fixture(void)
+{
+    static uint8_t out[SP_MAX_NOTE_BYTES + 64], big[SP_MAX_NOTE_BYTES + 8];
+    size_t len = 99, want;
+    for (uint32_t reset = 0; reset <= 1; reset++) {
+        want = uf_update_text(text, sizeof text, &W.p[0], 2, W.text[1], (int)reset);
+        CHECK_OK(sp_update_format(&W.p[0], &W.p[1], (const uint8_t *)W.text[1], W.len[1], reset,
+                                  out, sizeof out, &len));
+        CHECK(len == want && memcmp(out, text, len) == 0);
+    }
+    CHECK_OK(sp_update_format(&W.p[1], &W.p[2], (const uint8_t *)W.text[2], W.len[2], 0, out,
+                              sizeof out, &len));
+    CHECK_OK(sp_update_parse(&u, out, len, NULL));
+    CHECK(u.version == 3 && memcmp(u.policy_hash, W.p[1].hash, 32) == 0);
+    CHECK_ERR(sp_update_format(&W.p[0], &W.p[1], (const uint8_t *)W.text[1], W.len[1], 0, out,
+                               10, &len),
+              SP_ERR_BUFFER_TOO_SMALL);
+    CHECK(len == 0 && harness_all_zero(out, 10));
+    memset(big, 'x', sizeof big);
+    CHECK_ERR(sp_update_format(&W.p[0], &W.p[1], big, SP_MAX_NOTE_BYTES - 100, 0, out,
+                               sizeof out, &len),
+              SP_ERR_UPDATE_TOO_LARGE);
+    CHECK_ERR(sp_update_format(&W.p[0], &W.p[1], big, sizeof big, 0, out, sizeof out, &len),
+              SP_ERR_UPDATE_TOO_LARGE);
+    CHECK(len == 0);
+    CHECK_ERR(sp_update_format(NULL, &W.p[1], big, 1, 0, out, sizeof out, &len), SP_ERR_ARGUMENT);
+    CHECK_ERR(sp_update_format(&W.p[0], &W.p[1], big, 1, 2, out, sizeof out, &len),
+              SP_ERR_ARGUMENT);
+}
+
 static void verify_arguments(void)
 {
     uint32_t line = 0;
@@ -537,5 +570,6 @@ int main(void)
     RUN_TEST(verify_counted_twice_and_proof_of_possession);
     RUN_TEST(verify_check_order);
     RUN_TEST(verify_arguments);
+    RUN_TEST(format_matches_fixture);
     return harness_finish("test_update");
 }

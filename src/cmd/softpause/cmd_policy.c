@@ -582,7 +582,6 @@ static void print_changes(const sp_policy *a, const sp_policy *b)
 
 static int policy_propose(const char *cur_path, const char *new_path, const char *out)
 {
-    char cur_hex[65], new_hex[65];
     size_t len, new_len, need;
     uint32_t keys;
     int st;
@@ -592,17 +591,13 @@ static int policy_propose(const char *cur_path, const char *new_path, const char
     if ((st = cli_load_policy(cur_path, &policy, policy_bytes, sizeof policy_bytes, &len)) ||
         (st = cli_load_policy(new_path, &next_policy, next_bytes, sizeof next_bytes, &new_len)))
         return st;
-    int n = snprintf((char *)text_buf, sizeof text_buf,
-                     "softpause/v1 policy-update %s\npolicy %s\nversion %llu\nnew-policy %s\n",
-                     policy.deployment, cli_hex(cur_hex, policy.hash, 32),
-                     (unsigned long long)next_policy.version,
-                     cli_hex(new_hex, next_policy.hash, 32));
-    if (n < 0 || (size_t)n + new_len > SP_MAX_NOTE_BYTES)
-        return cli_error(SP_ERR_UPDATE_TOO_LARGE, new_path, 0,
-                         "the text alone is %zu bytes, a note at most %u", (size_t)n + new_len,
+    sp_err fe = sp_update_format(&policy, &next_policy, next_bytes, new_len, 0, text_buf,
+                                 sizeof text_buf, &len);
+    if (fe == SP_ERR_UPDATE_TOO_LARGE)
+        return cli_error(fe, new_path, 0, "the text alone is over %u bytes, a note's limit",
                          SP_MAX_NOTE_BYTES);
-    memcpy(text_buf + n, next_bytes, new_len);
-    len = (size_t)n + new_len;
+    if (fe != SP_OK)
+        return cli_error(fe, new_path, 0, "cannot write the update text");
     if (!fits_all_signatures(len, &policy, &next_policy, &need, &keys))
         return cli_error(SP_ERR_UPDATE_TOO_LARGE, new_path, 0,
                          "%zu-byte text, %u signer keys: %zu bytes signed (at most %u), %u "
