@@ -329,11 +329,24 @@ sp_err sp_update_verify(const sp_policy *current, const uint8_t *bytes, size_t l
     return SP_OK;
 }
 
+/* "<label><64 lower-case hex>\n" into w (label includes its space). */
+static sp_err put_hash_line(sp_writer *w, const char *label, size_t label_len,
+                            const uint8_t hash[SP_SHA256_BYTES])
+{
+    char hex[2u * SP_SHA256_BYTES];
+    sp_err e = sp_hex_encode(hex, sizeof hex, hash, SP_SHA256_BYTES);
+    if (e != SP_OK)
+        return e;
+    sp_writer_put(w, label, label_len);
+    sp_writer_put(w, hex, sizeof hex);
+    sp_writer_put(w, "\n", 1u);
+    return SP_OK;
+}
+
 sp_err sp_update_format(const sp_policy *current, const sp_policy *next,
                         const uint8_t *next_bytes, size_t next_len, uint32_t time_reset,
                         uint8_t *out, size_t cap, size_t *out_len)
 {
-    char hex[2u * SP_SHA256_BYTES];
     size_t dl;
     sp_writer w;
     sp_err e;
@@ -349,27 +362,24 @@ sp_err sp_update_format(const sp_policy *current, const sp_policy *next,
     sp_writer_init(&w, out, cap < SP_MAX_NOTE_BYTES ? cap : SP_MAX_NOTE_BYTES);
     sp_writer_put(&w, HEADER_PREFIX, sizeof HEADER_PREFIX - 1u);
     sp_writer_put(&w, current->deployment, dl);
-    e = sp_hex_encode(hex, sizeof hex, current->hash, SP_SHA256_BYTES);
-    if (e != SP_OK)
-        return e;
-    sp_writer_put(&w, "\npolicy ", 8u);
-    sp_writer_put(&w, hex, sizeof hex);
-    sp_writer_put(&w, "\nversion ", 9u);
-    sp_writer_decimal(&w, next->version);
-    e = sp_hex_encode(hex, sizeof hex, next->hash, SP_SHA256_BYTES);
-    if (e != SP_OK)
-        return e;
-    sp_writer_put(&w, "\nnew-policy ", 12u);
-    sp_writer_put(&w, hex, sizeof hex);
     sp_writer_put(&w, "\n", 1u);
+    e = put_hash_line(&w, "policy ", 7u, current->hash);
+    sp_writer_put(&w, "version ", 8u);
+    sp_writer_decimal(&w, next->version);
+    sp_writer_put(&w, "\n", 1u);
+    if (e == SP_OK)
+        e = put_hash_line(&w, "new-policy ", 11u, next->hash);
     if (time_reset)
         sp_writer_put(&w, "time-reset\n", 11u);
     sp_writer_put(&w, next_bytes, next_len);
-    e = sp_writer_finish(&w, out_len);
+    if (e == SP_OK)
+        e = sp_writer_finish(&w, out_len);
     /* Past the note limit is the update's own refusal, whatever the buffer. */
     if (e == SP_ERR_BUFFER_TOO_SMALL && cap >= SP_MAX_NOTE_BYTES)
         e = SP_ERR_UPDATE_TOO_LARGE;
-    if (e != SP_OK)
+    if (e != SP_OK) {
         memset(out, 0, cap);
+        *out_len = 0;
+    }
     return e;
 }
