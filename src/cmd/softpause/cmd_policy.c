@@ -35,6 +35,9 @@ static const char policy_usage[] =
     "                             UPDATE\n"
     "       softpause policy collect --policy CURRENT [--partial] SIGNED...\n"
     "       softpause policy verify --policy CURRENT [--json] UPDATE\n"
+    "       softpause policy publish --policy CURRENT --log URL [--timeout SECONDS]\n"
+    "                                [--out FILE] [--json] UPDATE\n"
+    "       softpause policy fetch --policy CURRENT --log URL|DIR [--out DIR] [--json]\n"
     "\n"
     "init   Write a canonical policy (stdout, or FILE, never overwriting).  TAGS is a\n"
     "       comma-separated list or '-'.  SET is 'all', a tag ('civil' or 'tag:civil'),\n"
@@ -68,7 +71,15 @@ static const char policy_usage[] =
     "         (a quorum short, a new key unsigned) is refused, exit 1, naming the unmet\n"
     "         rule, unless --partial (collecting in stages: written anyway, exit 0).\n"
     "verify   Check a signed update as a device would (without its publication): exit 0\n"
-    "         if accepted; each line's status under each policy.\n";
+    "         if accepted; each line's status under each policy.\n"
+    "publish  POST the update to the log at URL, wait for URL/policy-update/<version>\n"
+    "         (served once a checkpoint covering it carries CURRENT's witness quorum),\n"
+    "         verify it as a device at CURRENT would, write it to FILE (default\n"
+    "         policy-update-<version>, never overwriting).  --timeout: 1..86400 s (300).\n"
+    "fetch    Download policy-update/<v> from CURRENT's version + 1 on (log URL, or a\n"
+    "         'log export' DIR) until none, each verified against the policy before it;\n"
+    "         write DIR/policy-update/<v> and DIR/policy-<v>.txt (--out, default '.').\n"
+    "         A policy that drops the log sends the search to the logs it names.\n";
 
 static uint8_t policy_bytes[SP_MAX_POLICY_BYTES + 1];
 static sp_policy policy;
@@ -785,6 +796,7 @@ static int policy_verify(const char *cur_path, int json, const char *input)
 static int policy_update_command(int sub, int argc, char **argv, const char *name)
 {
     const char *cur = NULL, *new_path = NULL, *out = NULL, *key = NULL, *previous = NULL;
+    const char *log = NULL, *timeout = NULL;
     const char *pos[64];
     size_t npos;
     int json = 0, partial = 0;
@@ -802,7 +814,19 @@ static int policy_update_command(int sub, int argc, char **argv, const char *nam
     const cli_opt verify_opts[] = {{"--policy", 1, &cur, NULL, NULL, NULL, 0},
                                    {"--json", 0, NULL, &json, NULL, NULL, 0},
                                    CLI_END};
-    const cli_opt *const sub_opts[] = {propose_opts, sign_opts, collect_opts, verify_opts};
+    const cli_opt publish_opts[] = {{"--policy", 1, &cur, NULL, NULL, NULL, 0},
+                                    {"--log", 1, &log, NULL, NULL, NULL, 0},
+                                    {"--timeout", 1, &timeout, NULL, NULL, NULL, 0},
+                                    {"--out", 1, &out, NULL, NULL, NULL, 0},
+                                    {"--json", 0, NULL, &json, NULL, NULL, 0},
+                                    CLI_END};
+    const cli_opt fetch_opts[] = {{"--policy", 1, &cur, NULL, NULL, NULL, 0},
+                                  {"--log", 1, &log, NULL, NULL, NULL, 0},
+                                  {"--out", 1, &out, NULL, NULL, NULL, 0},
+                                  {"--json", 0, NULL, &json, NULL, NULL, 0},
+                                  CLI_END};
+    const cli_opt *const sub_opts[] = {propose_opts, sign_opts,    collect_opts,
+                                       verify_opts,  publish_opts, fetch_opts};
 
     cli_parse(argc, argv, name, sub_opts[sub - 4], pos, 64, &npos, policy_usage);
     if (sp_sodium_init() != SP_OK)
@@ -815,6 +839,10 @@ static int policy_update_command(int sub, int argc, char **argv, const char *nam
         return policy_collect(cur, partial, pos, npos);
     if (sub == 7 && npos <= 1)
         return policy_verify(cur, json, npos ? pos[0] : NULL);
+    if (sub == 8 && npos == 1)
+        return policy_publish(cur, log, timeout, out, json, pos[0]);
+    if (sub == 9 && npos == 0)
+        return policy_fetch(cur, log, out, json);
     return cli_bad_args(policy_usage);
 }
 
@@ -827,7 +855,8 @@ int cmd_policy(int argc, char **argv)
                             {"--json", 0, NULL, &json, NULL, NULL, 0},
                             CLI_END};
     static const char *const subs[] = {"init",    "check", "show",    "hash",
-                                       "propose", "sign",  "collect", "verify", NULL};
+                                       "propose", "sign",  "collect", "verify",
+                                       "publish", "fetch", NULL};
 
     int sub = cli_subcommand(argc, argv, policy_usage, "policy", subs);
     if (sub < 0)
