@@ -886,19 +886,21 @@ sp_err sp_log_store_latest_checkpoint(sp_log_store *s, uint64_t *size, uint8_t *
     return e;
 }
 
-sp_err sp_log_store_checkpoints(sp_log_store *s, sp_log_checkpoint_visitor fn, void *ctx)
+/* Run query q on the reader and hand each row to row(st, ctx) until it returns non-SP_OK
+ * (which is returned). */
+static sp_err walk_rows(sp_log_store *s, int q, sp_err (*row)(sqlite3_stmt *st, void *ctx),
+                        void *ctx)
 {
     conn *c = &s->r;
     pthread_mutex_lock(&c->lock);
     sp_err e = SP_OK;
-    sqlite3_stmt *st = query(c, Q_CKPT_ALL);
+    sqlite3_stmt *st = query(c, q);
     if (st == NULL) {
         e = db_fail(s, c);
     } else {
         int rc = SQLITE_DONE;
         while (e == SP_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-            e = fn(ctx, (uint64_t)sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1),
-                   (size_t)sqlite3_column_bytes(st, 1));
+            e = row(st, ctx);
         if (e == SP_OK && rc != SQLITE_DONE)
             e = db_fail(s, c);
         sqlite3_reset(st);
@@ -907,43 +909,54 @@ sp_err sp_log_store_checkpoints(sp_log_store *s, sp_log_checkpoint_visitor fn, v
     return e;
 }
 
+typedef struct ckpt_walk {
+    sp_log_checkpoint_visitor fn;
+    void *ctx;
+} ckpt_walk;
+
+static sp_err ckpt_row(sqlite3_stmt *st, void *ctx)
+{
+    const ckpt_walk *w = ctx;
+    return w->fn(w->ctx, (uint64_t)sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1),
+                 (size_t)sqlite3_column_bytes(st, 1));
+}
+
+sp_err sp_log_store_checkpoints(sp_log_store *s, sp_log_checkpoint_visitor fn, void *ctx)
+{
+    ckpt_walk w = {fn, ctx};
+    return walk_rows(s, Q_CKPT_ALL, ckpt_row, &w);
+}
+
 /* ---- the policy chain ------------------------------------------------------------------- */
+
+typedef struct chain_walk {
+    sp_log_chain_visitor fn;
+    void *ctx;
+} chain_walk;
+
+static sp_err chain_row(sqlite3_stmt *st, void *ctx)
+{
+    const chain_walk *w = ctx;
+    sp_log_chain_link link;
+    memset(&link, 0, sizeof link);
+    link.version = (uint64_t)sqlite3_column_int64(st, 0);
+    if (sqlite3_column_bytes(st, 1) != SP_SHA256_BYTES)
+        return SP_ERR_DB;
+    memcpy(link.hash, sqlite3_column_blob(st, 1), SP_SHA256_BYTES);
+    link.policy = sqlite3_column_blob(st, 2);
+    link.policy_len = (size_t)sqlite3_column_bytes(st, 2);
+    link.entry = sqlite3_column_type(st, 3) == SQLITE_NULL ? UINT64_MAX
+                                                           : (uint64_t)sqlite3_column_int64(st, 3);
+    link.adopted = sqlite3_column_int(st, 4);
+    return w->fn(w->ctx, &link);
+}
 
 sp_err sp_log_store_chain(sp_log_store *s, sp_log_chain_visitor fn, void *ctx)
 {
-    conn *c = &s->r;
+    chain_walk w = {fn, ctx};
     if (s->v1)
         return SP_OK; /* a v1 database read as it is: no chain yet */
-    pthread_mutex_lock(&c->lock);
-    sp_err e = SP_OK;
-    sqlite3_stmt *st = query(c, Q_CHAIN);
-    if (st == NULL) {
-        e = db_fail(s, c);
-    } else {
-        int rc = SQLITE_DONE;
-        while (e == SP_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-            sp_log_chain_link link;
-            memset(&link, 0, sizeof link);
-            link.version = (uint64_t)sqlite3_column_int64(st, 0);
-            if (sqlite3_column_bytes(st, 1) != SP_SHA256_BYTES) {
-                e = SP_ERR_DB;
-                break;
-            }
-            memcpy(link.hash, sqlite3_column_blob(st, 1), SP_SHA256_BYTES);
-            link.policy = sqlite3_column_blob(st, 2);
-            link.policy_len = (size_t)sqlite3_column_bytes(st, 2);
-            link.entry = sqlite3_column_type(st, 3) == SQLITE_NULL
-                             ? UINT64_MAX
-                             : (uint64_t)sqlite3_column_int64(st, 3);
-            link.adopted = sqlite3_column_int(st, 4);
-            e = fn(ctx, &link);
-        }
-        if (e == SP_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-            e = db_fail(s, c);
-        sqlite3_reset(st);
-    }
-    pthread_mutex_unlock(&c->lock);
-    return e;
+    return walk_rows(s, Q_CHAIN, chain_row, &w);
 }
 
 /* Insert a chain row on the writer (inside its transaction). */

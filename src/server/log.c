@@ -483,6 +483,21 @@ static void handle_add(sp_log_server *s, const uint8_t *body, size_t len, sp_htt
     sp_http_respond_text(resp, 200, text);
 }
 
+/* A resource read from the store: 200 with its body, or the error (404 saying `missing`). */
+static void respond_stored(sp_http_response *resp, sp_err e, uint8_t *body, size_t len,
+                           const char *type, const char *cache, const char *missing)
+{
+    if (e != SP_OK) {
+        respond_error(resp, error_status(e), e, 0, e == SP_ERR_NOT_FOUND ? missing : NULL);
+        return;
+    }
+    resp->status = 200;
+    resp->content_type = type;
+    resp->cache_control = cache;
+    resp->body = body;
+    resp->body_len = len;
+}
+
 static void handle_checkpoint(sp_log_server *s, sp_http_response *resp)
 {
     pthread_mutex_lock(&s->lock);
@@ -492,16 +507,8 @@ static void handle_checkpoint(sp_log_server *s, sp_http_response *resp)
         memcpy(copy, s->published, len);
     int none = s->published == NULL;
     pthread_mutex_unlock(&s->lock);
-    if (copy == NULL) {
-        respond_error(resp, none ? 404 : 500, none ? SP_ERR_NOT_FOUND : SP_ERR_IO, 0,
-                      none ? "no witness-cosigned checkpoint yet" : NULL);
-        return;
-    }
-    resp->status = 200;
-    resp->content_type = type_text;
-    resp->cache_control = cache_checkpoint;
-    resp->body = copy;
-    resp->body_len = len;
+    respond_stored(resp, copy != NULL ? SP_OK : none ? SP_ERR_NOT_FOUND : SP_ERR_IO, copy, len,
+                   type_text, cache_checkpoint, "no witness-cosigned checkpoint yet");
 }
 
 /* GET /policy-update/<v>: the update bundle moving v-1 to v, immutable once it exists. */
@@ -516,16 +523,8 @@ static void handle_policy_update(sp_log_server *s, const char *v, sp_http_respon
         return;
     }
     e = sp_log_store_update_bundle(s->store, version, &body, &len);
-    if (e != SP_OK) {
-        respond_error(resp, error_status(e), e, 0,
-                      e == SP_ERR_NOT_FOUND ? "no adopted policy update to this version" : NULL);
-        return;
-    }
-    resp->status = 200;
-    resp->content_type = type_text;
-    resp->cache_control = cache_immutable;
-    resp->body = body;
-    resp->body_len = len;
+    respond_stored(resp, e, body, len, type_text, cache_immutable,
+                   "no adopted policy update to this version");
 }
 
 static void handle_tile(sp_log_server *s, const char *path, sp_http_response *resp)
@@ -539,16 +538,9 @@ static void handle_tile(sp_log_server *s, const char *path, sp_http_response *re
         return;
     }
     e = sp_log_store_tile(s->store, &t, &body, &len);
-    if (e != SP_OK) {
-        respond_error(resp, error_status(e), e, 0,
-                      e == SP_ERR_NOT_FOUND ? "the tree does not hold this tile" : NULL);
-        return;
-    }
-    resp->status = 200;
-    resp->content_type = type_binary;
-    resp->cache_control = t.width == SP_TILE_WIDTH ? cache_immutable : cache_partial;
-    resp->body = body;
-    resp->body_len = len;
+    respond_stored(resp, e, body, len, type_binary,
+                   t.width == SP_TILE_WIDTH ? cache_immutable : cache_partial,
+                   "the tree does not hold this tile");
 }
 
 void sp_log_handle(void *ctx, const char *method, const char *path, const uint8_t *body,

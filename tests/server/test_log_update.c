@@ -25,6 +25,7 @@
 
 #include "harness.h"
 #include "support/fake_witness.h"
+#include "support/log_call.h"
 #include "support/policy_fixture.h"
 #include "support/scratch.h"
 #include "support/update_fixture.h"
@@ -154,38 +155,12 @@ static uint64_t log_size(sp_log_server *s)
     return size;
 }
 
-typedef struct answer {
-    int status;
-    char cache[64];
-    uint8_t *body;
-    size_t len;
-} answer;
-
-static answer call(sp_log_server *s, const char *method, const char *path, const void *body,
-                   size_t len)
-{
-    sp_http_response resp = {0};
-    answer a = {0};
-    sp_log_handle(s, method, path, body, len, &resp);
-    a.status = resp.status;
-    snprintf(a.cache, sizeof a.cache, "%s", resp.cache_control ? resp.cache_control : "");
-    a.body = malloc(resp.body_len + 1);
-    if (a.body != NULL) {
-        if (resp.body_len > 0)
-            memcpy(a.body, resp.body, resp.body_len);
-        a.body[resp.body_len] = '\0';
-    }
-    a.len = resp.body_len;
-    if (!resp.body_static)
-        free(resp.body);
-    return a;
-}
 
 /* An HTTP refusal with this status and error name. */
 static int refused(sp_log_server *s, const char *method, const char *path, const char *body,
                    size_t len, int status, const char *name)
 {
-    answer a = call(s, method, path, body, len);
+    log_answer a = log_call(s, method, path, body, len);
     int ok = a.status == status && a.body != NULL && strncmp((char *)a.body, name, strlen(name)) == 0;
     if (!ok)
         printf("  got %d %s\n", a.status, a.body ? (char *)a.body : "(null)");
@@ -201,7 +176,7 @@ static int served_update(sp_log_server *s, const sp_policy *want)
     sp_update_report ur;
     sp_bundle_report br;
     uint32_t line = 0;
-    answer a = call(s, "GET", "/policy-update/2", NULL, 0);
+    log_answer a = log_call(s, "GET", "/policy-update/2", NULL, 0);
     int ok = a.status == 200 && strstr(a.cache, "immutable") != NULL &&
              sp_bundle_verify_update(&world.policy, a.body, a.len, sp_sodium_crypto(), &work,
                                      &res, &ur, &br, &line) == SP_OK &&
@@ -269,7 +244,7 @@ static void test_update_accepted_appends_wait_then_switch(void)
     scratch_path(dir, sizeof dir, "mirror");
     CHECK_OK(sp_log_publish(s, NULL));
     CHECK_OK(sp_log_export(sp_log_server_store(s), dir, NULL));
-    answer a = call(s, "GET", "/policy-update/2", NULL, 0);
+    log_answer a = log_call(s, "GET", "/policy-update/2", NULL, 0);
     snprintf(file, sizeof file, "%s/policy-update/2", dir);
     CHECK(a.status == 200 && scratch_holds(file, a.body, a.len));
     free(a.body);
