@@ -321,6 +321,44 @@ static sp_err lines_all_valid(const sp_quorum_report *a, const sp_quorum_report 
     return a->line_count <= SP_MAX_SIG_LINES ? SP_OK : SP_ERR_LOG_SIGNATURE_LINE;
 }
 
+/* The distinct public keys among the signers of a (mask ma) and of b (mask mb). */
+static uint32_t distinct_keys(const sp_policy *a, uint32_t ma, const sp_policy *b, uint32_t mb)
+{
+    const uint8_t *seen[2 * SP_MAX_SIGNERS];
+    uint32_t n = 0;
+    for (int side = 0; side < 2; side++) {
+        const sp_policy *p = side == 0 ? a : b;
+        uint32_t m = side == 0 ? ma : mb;
+        for (uint32_t i = 0; i < p->signer_count && i < 32; i++) {
+            if (!(m & (1u << i)))
+                continue;
+            const uint8_t *k = p->signers[i].key.public_key;
+            uint32_t j = 0;
+            while (j < n && memcmp(seen[j], k, 32) != 0)
+                j++;
+            if (j == n)
+                seen[n++] = k;
+        }
+    }
+    return n;
+}
+
+/* An update's lines: each valid under a policy (lines_all_valid), and no public key on
+ * two lines -- a key both policies name under different names or IDs included. */
+static sp_err update_lines_valid(const sp_policy *cur, const sp_update_result *res,
+                                 const sp_update_report *r)
+{
+    sp_err e = lines_all_valid(&r->current, &r->next);
+    uint32_t lines = 0;
+    for (uint32_t i = 0; e == SP_OK && i < r->current.line_count; i++)
+        lines += r->current.line_status[i] == SP_LINE_VERIFIED ||
+                 r->next.line_status[i] == SP_LINE_VERIFIED;
+    if (e == SP_OK && lines != distinct_keys(cur, r->current.valid_signers, &res->policy,
+                                             r->next.valid_signers))
+        e = SP_ERR_LOG_SIGNATURE_LINE;
+    return e;
+}
+
 /* A statement, under the current policy; the chain lock is held shared. */
 static sp_err add_statement(sp_log_server *s, const uint8_t *note, size_t len,
                             uint64_t *index, int *existed, uint32_t *line)
@@ -353,7 +391,7 @@ static sp_err add_update(sp_log_server *s, const uint8_t *note, size_t len, uint
         e = sp_update_verify(s->policy, note, len, sp_sodium_crypto(), &work, res, &report,
                              line);
     if (e == SP_OK)
-        e = lines_all_valid(&report.current, &report.next);
+        e = update_lines_valid(s->policy, res, &report);
     if (e == SP_OK && !files_intact(s))
         e = SP_ERR_DB;
     if (e == SP_OK) {

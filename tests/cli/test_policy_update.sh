@@ -177,12 +177,14 @@ L1KEY=$K/log.test.example%2Flog L2KEY=$K/log2.test.example%2Flog
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 P1=$(free_port) P2=$(free_port)
 L1=http://127.0.0.1:$P1 L2=http://127.0.0.1:$P2
-PIDS=""
+# Every server started here is stopped however the script ends.
+SERVERS=""
+trap 'for p in $SERVERS; do kill $p 2> /dev/null; done; rm -rf "$T"' EXIT
 wserve() { # wserve NAME INIT... : start witness NAME following both logs
     n=$1; shift
     $SP witness serve "$@" --key "$K/$n.test.example.key" --db "$T/$n.db" --log "$L1KEY.pub" \
         --log "$L2KEY.pub" --port-file "$T/$n.port" > /dev/null 2> "$T/$n.err" &
-    eval "PID_$n=$!"
+    eval "PID_$n=$!"; SERVERS="$SERVERS $!"
 }
 wait_file() { for i in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
 for w in w1 w2 w3 w4 w5 w6; do wserve $w --init; done
@@ -227,7 +229,7 @@ lserve() { # lserve NAME PORT POLICY : start log NAME (L1 or L2)
     rm -f "$T/$1.port"
     $SP log serve --policy "$3" --key "$k.key" --db "$T/$1.db" --listen 127.0.0.1:$2 \
         --witness-interval 1 --port-file "$T/$1.port" > /dev/null 2> "$T/$1.err" &
-    eval "PID_$1=$!"
+    eval "PID_$1=$!"; SERVERS="$SERVERS $!"
     wait_file "$T/$1.port" || bad "log $1 starts"
 }
 lserve L1 $P1 "$T/r1"

@@ -274,6 +274,30 @@ static void test_update_refusals_store_nothing(void)
     char *last = strrchr(note, ' ');
     last[3] = last[3] == 'A' ? 'B' : 'A';
     CHECK_ERR(add(s, note, n, NULL), SP_ERR_LOG_SIGNATURE_LINE);
+    /* One key on two lines: civ-beta's key, which P2r names under another name. */
+    {
+        static char p2r_text[12288];
+        static sp_policy p2r;
+        char from[300], to[300], vk[256];
+        memcpy(p2r_text, p2_text, sizeof p2r_text);
+        pf_vkey_text(vk, sizeof vk, "civ-beta-renamed.example", world.keys[PF_CIV_B].pk);
+        snprintf(from, sizeof from, "%s\n", world.keys[PF_CIV_B].vkey);
+        snprintf(to, sizeof to, "%s\n", vk);
+        pf_replace(p2r_text, sizeof p2r_text, from, to);
+        load(&p2r, p2r_text);
+        n = update_note(note, sizeof note, p2r_text, ALL_KEYS);
+        uint32_t id = p2r.signers[PF_CIV_B].key.key_id;
+        size_t tl = (size_t)(strstr(note, "\n\n") + 1 - note);
+        size_t with = n + fx_sign_line_as(&world.keys[PF_CIV_B], "civ-beta-renamed.example", id,
+                                          note, tl, note + n, sizeof note - n);
+        CHECK_ERR(add(s, note, with, NULL), SP_ERR_LOG_SIGNATURE_LINE);
+        /* The verifier itself takes it (one key per policy, no quorum counts it twice). */
+        static sp_note w;
+        static sp_update_result res;
+        sp_update_report ur;
+        CHECK_OK(sp_update_verify(&world.policy, (const uint8_t *)note, with, sp_sodium_crypto(),
+                                  &w, &res, &ur, NULL));
+    }
     /* Short of the current quorum. */
     n = update_note(note, sizeof note, p2_text, PF_BIT(PF_MIL_A) | PF_BIT(PF_MIL_B));
     CHECK_ERR(add(s, note, n, NULL), SP_ERR_UPDATE_OLD_QUORUM);
