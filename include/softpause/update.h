@@ -41,8 +41,8 @@
  * stack budget (protocol.md section 12).  `work` is the parsed note, as for statements.
  * The carried bytes are read in place from the caller's buffer.
  *
- * Not yet implemented (later work of the same issue): device adoption (sp_device_apply),
- * the log's policy chain, and the CLI.  Nothing outside this header calls these functions.
+ * Not yet implemented (later work of the same issue): device adoption (sp_device_apply).
+ * The log (server/log.h: its policy chain) and the CLI (`softpause policy ...`) call them.
  */
 #ifndef SOFTPAUSE_UPDATE_H
 #define SOFTPAUSE_UPDATE_H

@@ -155,7 +155,7 @@ static sp_err chain_visit(void *ctx, const sp_log_chain_link *link)
         e = SP_ERR_DB; /* a stored chain that is not one: fail closed */
     if (e != SP_OK) {
         free(p);
-        return e == SP_ERR_DB ? e : SP_ERR_DB;
+        return SP_ERR_DB;
     }
     w->links++;
     w->newest = link->version;
