@@ -20,9 +20,9 @@
  * Concurrency: HTTP handlers run on libmicrohttpd's threads and touch only the store
  * (thread-safe), the published checkpoint (under `lock`) and the chain state (under
  * `chain_lock`: statements hold it shared from their check to their append, updates and
- * the switch hold it exclusively, so no statement is appended after an update).  Publication rounds are
- * serialised by `round_lock`, which also guards the per-witness sizes and the round's
- * scratch buffers; within a round, one thread per witness makes the HTTP calls, each over
+ * the switch hold it exclusively, so no statement is appended after an update).
+ * Publication rounds are serialised by `round_lock`, which also guards the per-witness
+ * sizes and the round's scratch buffers (the switch happens inside a round); within a round, one thread per witness makes the HTTP calls, each over
  * that witness's own client, whose connection stays alive from round to round.
  */
 #include <pthread.h>
@@ -907,8 +907,8 @@ static void maybe_switch(sp_log_server *s, uint64_t size, size_t combined_len)
         pthread_rwlock_unlock(&s->chain_lock);
         return;
     }
-    if (sp_hex_encode(hex, sizeof hex, s->next->hash, SP_SHA256_BYTES) != SP_OK)
-        hex[0] = '\0';
+    sp_err he = sp_hex_encode(hex, sizeof hex, s->next->hash, SP_SHA256_BYTES);
+    hex[he == SP_OK ? 2 * SP_SHA256_BYTES : 0] = '\0'; /* (it writes no NUL) */
     if (find_log_line(s->next, &s->key) != SP_OK) {
         /* Dropped: rounds stay with the witnesses of the last policy that names it. */
         say(s, "policy version %llu (%s) does not name this log: retired at tree size %llu",

@@ -104,11 +104,38 @@ static unsigned cosigned(fake_witness *w)
     return n;
 }
 
+/* The log's progress lines (the switch names the new policy's hash). */
+static char said[16384];
+static pthread_mutex_t said_lock = PTHREAD_MUTEX_INITIALIZER;
+static void keep_line(void *ctx, const char *line)
+{
+    (void)ctx;
+    pthread_mutex_lock(&said_lock);
+    size_t n = strlen(said);
+    if (n + strlen(line) + 2 < sizeof said)
+        snprintf(said + n, sizeof said - n, "%s\n", line);
+    pthread_mutex_unlock(&said_lock);
+}
+
+static int log_said(const char *before, const uint8_t hash[32], const char *after)
+{
+    char hex[65], want[256];
+    pf_hex(hex, hash, 32);
+    snprintf(want, sizeof want, "%s%s%s", before, hex, after);
+    pthread_mutex_lock(&said_lock);
+    int found = strstr(said, want) != NULL;
+    said[0] = '\0';
+    pthread_mutex_unlock(&said_lock);
+    if (!found)
+        printf("  the log did not say '%s'\n", want);
+    return found;
+}
+
 static sp_log_server *open_with(const sp_policy *p, sp_err *err)
 {
     char db[1024];
     scratch_path(db, sizeof db, "log.db");
-    sp_log_config cfg = {p, &log_key, db, 0, 3000, NULL, NULL, 0};
+    sp_log_config cfg = {p, &log_key, db, 0, 3000, keep_line, NULL, 0};
     sp_log_server *s = NULL;
     *err = sp_log_server_open(&s, &cfg);
     return s;
@@ -161,7 +188,8 @@ static int refused(sp_log_server *s, const char *method, const char *path, const
                    size_t len, int status, const char *name)
 {
     log_answer a = log_call(s, method, path, body, len);
-    int ok = a.status == status && a.body != NULL && strncmp((char *)a.body, name, strlen(name)) == 0;
+    int ok = a.status == status && a.body != NULL &&
+             strncmp((char *)a.body, name, strlen(name)) == 0;
     if (!ok)
         printf("  got %d %s\n", a.status, a.body ? (char *)a.body : "(null)");
     free(a.body);
@@ -218,6 +246,7 @@ static void test_update_accepted_appends_wait_then_switch(void)
     CHECK_OK(sp_log_publish(s, NULL));
     CHECK(cosigned(old_w) > old_before && cosigned(new_w) == new_before);
     CHECK(served_update(s, &p2));
+    CHECK(log_said("policy update to version 2 (", p2.hash, ") adopted at tree size 2"));
 
     /* Rounds now go to P2's witnesses. */
     old_before = cosigned(old_w);
@@ -330,6 +359,8 @@ static void test_dropped_log_retires(void)
     CHECK_OK(add(s, note, n, NULL));
     CHECK_OK(sp_log_publish(s, NULL));
     CHECK(served_update(s, &p2d));
+    CHECK(log_said("policy version 2 (", p2d.hash,
+                   ") does not name this log: retired at tree size 1"));
     n = statement_under(note, sizeof note, &world.policy, 1);
     CHECK_ERR(add(s, note, n, NULL), SP_ERR_LOG_RETIRED);
     CHECK(refused(s, "POST", "/add", note, n, 403, "SP_ERR_LOG_RETIRED"));
