@@ -22,8 +22,9 @@
  * `chain_lock`: statements hold it shared from their check to their append, updates and
  * the switch hold it exclusively, so no statement is appended after an update).
  * Publication rounds are serialised by `round_lock`, which also guards the per-witness
- * sizes and the round's scratch buffers (the switch happens inside a round); within a round, one thread per witness makes the HTTP calls, each over
- * that witness's own client, whose connection stays alive from round to round.
+ * sizes and the round's scratch buffers (the switch happens inside a round); within a
+ * round, one thread per witness makes the HTTP calls, each over that witness's own
+ * client, whose connection stays alive from round to round.
  */
 #include <pthread.h>
 #include <stdarg.h>
