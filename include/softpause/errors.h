@@ -139,6 +139,9 @@
     X(SP_ERR_LOG_FULL, 195, "log is full or the request is over a size cap")                 \
     X(SP_ERR_WITNESS_CLOCK, 196, "witness clock at or above the time ceiling or behind its last cosignature") \
     X(SP_ERR_LOG_COSIG_AHEAD, 197, "a witness cosignature is dated too far ahead of the log's clock") \
+    X(SP_ERR_LOG_UPDATING, 214, "log is adopting a policy update: appends wait until a checkpoint covering it is cosigned") \
+    X(SP_ERR_LOG_RETIRED, 215, "log is retired: the current policy no longer names this log's key and origin") \
+    X(SP_ERR_LOG_POLICY, 216, "policy is not one of this log's policy chain") \
     X(SP_ERR_WITNESS_STATE, 198, "witness database missing, replaced, or not matching the logs it has seen") \
     X(SP_ERR_SIGN_FUTURE, 199, "statement starts too far past the host clock (--allow-future overrides)") \
     /* host layer */                                                                         \

@@ -43,7 +43,8 @@
  *
  * Callers: sp_bundle_verify_update (bundle.h: publication under the current policy, then
  * this check), which sp_device_apply uses to adopt an update (device.h, protocol.md
- * section 18.6), and the CLI's policy commands.
+ * section 18.6); the log, which follows its policy chain (server/log.h, section 18.7); and
+ * the CLI's policy commands.
  */
 #ifndef SOFTPAUSE_UPDATE_H
 #define SOFTPAUSE_UPDATE_H

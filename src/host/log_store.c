@@ -1,13 +1,25 @@
 /*
  * log_store.c -- the log's SQLite storage (see log_store.h).
  *
- * Schema (format "softpause-log/v1" in table meta):
+ * Schema (format "softpause-log/v2" in table meta):
  *
  *   entries(idx INTEGER PRIMARY KEY, leaf BLOB, text_hash BLOB UNIQUE)
  *   nodes(level, idx, hash; PRIMARY KEY (level, idx)) WITHOUT ROWID
  *        level 0 = leaf hashes; (level j, index k) = the complete subtree over entries
  *        k*2^j .. (k+1)*2^j - 1
  *   checkpoints(size INTEGER PRIMARY KEY, note BLOB)
+ *   policies(version INTEGER PRIMARY KEY, hash BLOB UNIQUE, policy BLOB, entry INTEGER,
+ *            bundle BLOB)                                       (v2: the policy chain)
+ *        one row per policy of the log's chain (protocol.md section 18.7): the root (the
+ *        policy the log was first started with, or first started with after the migration)
+ *        has entry NULL; a policy an update moved to has entry = the update's leaf index
+ *        and, once a checkpoint carrying the then-current witness quorum covered it, bundle
+ *        = the tlog-proof of that (NULL while the log is updating).
+ *
+ * Migration: a "softpause-log/v1" database (no policies table) is brought to v2 when it is
+ * opened for writing, in one transaction (the table created, the mark changed), so an
+ * older program refuses it instead of serving it without its chain; reading (export)
+ * takes either.
  *
  * Append (one IMMEDIATE transaction): look the text hash up; if new, insert the entry at
  * index i = size, its leaf hash at (0, i), and for every j with 2^j dividing i+1 the node
@@ -50,6 +62,10 @@ enum {
     Q_PUT_CKPT,
     Q_CKPT_LATEST,
     Q_CKPT_ALL,
+    Q_CHAIN,
+    Q_PUT_LINK,
+    Q_ADOPT,
+    Q_UPDATE_BUNDLE,
     Q_COUNT
 };
 
@@ -67,11 +83,28 @@ static const char *const sql_text[Q_COUNT] = {
     [Q_PUT_CKPT] = "INSERT OR REPLACE INTO checkpoints(size, note) VALUES (?1, ?2)",
     [Q_CKPT_LATEST] = "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
     [Q_CKPT_ALL] = "SELECT size, note FROM checkpoints ORDER BY size",
+    [Q_CHAIN] = "SELECT version, hash, policy, entry, bundle IS NOT NULL FROM policies"
+                " ORDER BY version",
+    [Q_PUT_LINK] = "INSERT INTO policies(version, hash, policy, entry) VALUES (?1, ?2, ?3, ?4)",
+    [Q_ADOPT] = "UPDATE policies SET bundle = ?2 WHERE version = ?1 AND entry IS NOT NULL"
+                " AND bundle IS NULL",
+    [Q_UPDATE_BUNDLE] = "SELECT bundle FROM policies WHERE version = ?1 AND bundle IS NOT NULL",
 };
+
+#define FORMAT_V1 "softpause-log/v1"
+#define FORMAT_V2 "softpause-log/v2"
+
+/* v1 -> v2 in one transaction (a no-op on a v2 database). */
+static const char migrate_v2[] =
+    "BEGIN IMMEDIATE;"
+    "CREATE TABLE IF NOT EXISTS policies(version INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE,"
+    " policy BLOB NOT NULL, entry INTEGER, bundle BLOB);"
+    "UPDATE meta SET value = '" FORMAT_V2 "' WHERE key = 'format';"
+    "COMMIT;";
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "INSERT OR IGNORE INTO meta(key, value) VALUES ('format', 'softpause-log/v1');"
+    "INSERT OR IGNORE INTO meta(key, value) VALUES ('format', '" FORMAT_V2 "');"
     "CREATE TABLE IF NOT EXISTS entries(idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL,"
     " text_hash BLOB NOT NULL UNIQUE);"
     "CREATE TABLE IF NOT EXISTS nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL,"
@@ -106,6 +139,7 @@ struct sp_log_store {
     pthread_cond_t qdone;
     pending *queue, **queue_tail;
     int committing;
+    int v1;          /* opened read-only on a v1 database: no policies table */
 };
 
 typedef uint8_t hash_t[SP_SHA256_BYTES];
@@ -182,12 +216,16 @@ static sp_err check_format(sp_log_store *s, int may_be_new)
          sqlite3_prepare_v2(s->w.db, "SELECT value FROM meta WHERE key = 'format'", -1, &st,
                             NULL) == SQLITE_OK &&
          sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT &&
-         strcmp((const char *)sqlite3_column_text(st, 0), "softpause-log/v1") == 0;
+         (strcmp((const char *)sqlite3_column_text(st, 0), FORMAT_V1) == 0 ||
+          strcmp((const char *)sqlite3_column_text(st, 0), FORMAT_V2) == 0);
+    if (ok && strcmp((const char *)sqlite3_column_text(st, 0), FORMAT_V1) == 0)
+        s->v1 = 1;
     sqlite3_finalize(st);
     if (ok)
         return SP_OK;
     pthread_mutex_lock(&s->err_lock);
-    snprintf(s->err, sizeof s->err, "not a softpause log database (no softpause-log/v1 mark)");
+    snprintf(s->err, sizeof s->err,
+             "not a softpause log database (no " FORMAT_V1 " or " FORMAT_V2 " mark)");
     pthread_mutex_unlock(&s->err_lock);
     return SP_ERR_DB;
 }
@@ -225,6 +263,12 @@ static sp_err store_open(sp_log_store **out, const char *path, int existing, cha
         e = check_format(s, !existing);
     if (e == SP_OK && !existing)
         e = exec(s, &s->w, schema);
+    if (e == SP_OK && !existing) {
+        e = exec(s, &s->w, migrate_v2);
+        if (e != SP_OK)
+            sqlite3_exec(s->w.db, "ROLLBACK", NULL, NULL, NULL);
+        s->v1 = 0;
+    }
     if (e == SP_OK)
         e = conn_open(s, &s->r, path, SP_DB_MUST_EXIST);
     if (e != SP_OK) {
@@ -842,21 +886,255 @@ sp_err sp_log_store_latest_checkpoint(sp_log_store *s, uint64_t *size, uint8_t *
     return e;
 }
 
-sp_err sp_log_store_checkpoints(sp_log_store *s, sp_log_checkpoint_visitor fn, void *ctx)
+/* Run query q on the reader and hand each row to row(st, ctx) until it returns non-SP_OK
+ * (which is returned). */
+static sp_err walk_rows(sp_log_store *s, int q, sp_err (*row)(sqlite3_stmt *st, void *ctx),
+                        void *ctx)
 {
     conn *c = &s->r;
     pthread_mutex_lock(&c->lock);
     sp_err e = SP_OK;
-    sqlite3_stmt *st = query(c, Q_CKPT_ALL);
+    sqlite3_stmt *st = query(c, q);
     if (st == NULL) {
         e = db_fail(s, c);
     } else {
         int rc = SQLITE_DONE;
         while (e == SP_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
-            e = fn(ctx, (uint64_t)sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1),
-                   (size_t)sqlite3_column_bytes(st, 1));
+            e = row(st, ctx);
         if (e == SP_OK && rc != SQLITE_DONE)
             e = db_fail(s, c);
+        sqlite3_reset(st);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}
+
+typedef struct ckpt_walk {
+    sp_log_checkpoint_visitor fn;
+    void *ctx;
+} ckpt_walk;
+
+static sp_err ckpt_row(sqlite3_stmt *st, void *ctx)
+{
+    const ckpt_walk *w = ctx;
+    return w->fn(w->ctx, (uint64_t)sqlite3_column_int64(st, 0), sqlite3_column_blob(st, 1),
+                 (size_t)sqlite3_column_bytes(st, 1));
+}
+
+sp_err sp_log_store_checkpoints(sp_log_store *s, sp_log_checkpoint_visitor fn, void *ctx)
+{
+    ckpt_walk w = {fn, ctx};
+    return walk_rows(s, Q_CKPT_ALL, ckpt_row, &w);
+}
+
+/* ---- the policy chain ------------------------------------------------------------------- */
+
+typedef struct chain_walk {
+    sp_log_chain_visitor fn;
+    void *ctx;
+} chain_walk;
+
+static sp_err chain_row(sqlite3_stmt *st, void *ctx)
+{
+    const chain_walk *w = ctx;
+    sp_log_chain_link link;
+    memset(&link, 0, sizeof link);
+    link.version = (uint64_t)sqlite3_column_int64(st, 0);
+    if (sqlite3_column_bytes(st, 1) != SP_SHA256_BYTES)
+        return SP_ERR_DB;
+    memcpy(link.hash, sqlite3_column_blob(st, 1), SP_SHA256_BYTES);
+    link.policy = sqlite3_column_blob(st, 2);
+    link.policy_len = (size_t)sqlite3_column_bytes(st, 2);
+    link.entry = sqlite3_column_type(st, 3) == SQLITE_NULL ? UINT64_MAX
+                                                           : (uint64_t)sqlite3_column_int64(st, 3);
+    link.adopted = sqlite3_column_int(st, 4);
+    return w->fn(w->ctx, &link);
+}
+
+sp_err sp_log_store_chain(sp_log_store *s, sp_log_chain_visitor fn, void *ctx)
+{
+    chain_walk w = {fn, ctx};
+    if (s->v1)
+        return SP_OK; /* a v1 database read as it is: no chain yet */
+    return walk_rows(s, Q_CHAIN, chain_row, &w);
+}
+
+/* Insert a chain row on the writer (inside its transaction). */
+static sp_err put_link(sp_log_store *s, conn *c, uint64_t version, const uint8_t hash[32],
+                       const uint8_t *policy, size_t len, uint64_t entry)
+{
+    sqlite3_stmt *st = query(c, Q_PUT_LINK);
+    if (st == NULL)
+        return db_fail(s, c);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)version);
+    sqlite3_bind_blob(st, 2, hash, SP_SHA256_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 3, policy, (int)len, SQLITE_STATIC);
+    if (entry == UINT64_MAX)
+        sqlite3_bind_null(st, 4);
+    else
+        sqlite3_bind_int64(st, 4, (sqlite3_int64)entry);
+    return sqlite3_step(st) == SQLITE_DONE ? SP_OK : db_fail(s, c);
+}
+
+/* Run body(s, c, arg) in one IMMEDIATE transaction on the writer: committed or nothing. */
+static sp_err in_transaction(sp_log_store *s, sp_err (*body)(sp_log_store *, conn *, void *),
+                             void *arg)
+{
+    conn *c = &s->w;
+    pthread_mutex_lock(&c->lock);
+    sp_err e = exec(s, c, "BEGIN IMMEDIATE");
+    if (e == SP_OK) {
+        e = body(s, c, arg);
+        if (e == SP_OK)
+            e = exec(s, c, "COMMIT");
+        if (e != SP_OK)
+            sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return e;
+}
+
+typedef struct root_args {
+    uint64_t version;
+    const uint8_t *hash, *policy;
+    size_t len;
+} root_args;
+
+static sp_err root_body(sp_log_store *s, conn *c, void *arg)
+{
+    const root_args *a = arg;
+    int64_t rows = 0;
+    sqlite3_stmt *st = NULL;
+    int ok = sqlite3_prepare_v2(c->db, "SELECT count(*) FROM policies", -1, &st, NULL) ==
+             SQLITE_OK;
+    sp_err e = ok ? one_int(s, c, st, &rows) : db_fail(s, c);
+    sqlite3_finalize(st);
+    if (e != SP_OK)
+        return e;
+    if (rows != 0)
+        return SP_ERR_EXISTS;
+    return put_link(s, c, a->version, a->hash, a->policy, a->len, UINT64_MAX);
+}
+
+sp_err sp_log_store_chain_root(sp_log_store *s, uint64_t version,
+                               const uint8_t hash[SP_SHA256_BYTES], const uint8_t *policy,
+                               size_t len)
+{
+    root_args a = {version, hash, policy, len};
+    if (s->v1 || version > INT64_MAX || len > INT32_MAX)
+        return SP_ERR_USAGE;
+    return in_transaction(s, root_body, &a);
+}
+
+typedef struct update_args {
+    const uint8_t *leaf;
+    size_t len;
+    uint8_t key[SP_SHA256_BYTES];
+    uint64_t version;
+    const uint8_t *hash, *policy;
+    size_t policy_len;
+    uint64_t index;
+    int existed;
+} update_args;
+
+static sp_err update_body(sp_log_store *s, conn *c, void *arg)
+{
+    update_args *a = arg;
+    uint64_t size = 0;
+    sp_err e = find_key(s, c, a->key, &a->index);
+    if (e == SP_OK) {
+        a->existed = 1;
+        return SP_OK;
+    }
+    if (e != SP_ERR_NOT_FOUND)
+        return e;
+    if ((e = size_get(s, c, &size)) != SP_OK)
+        return e;
+    if (size >= (uint64_t)INT64_MAX)
+        return SP_ERR_LOG_FULL;
+    if ((e = append_locked(s, c, a->leaf, a->len, a->key, size)) != SP_OK)
+        return e;
+    a->index = size;
+    return put_link(s, c, a->version, a->hash, a->policy, a->policy_len, size);
+}
+
+sp_err sp_log_store_append_update(sp_log_store *s, const uint8_t *leaf, size_t len,
+                                  size_t text_len, uint64_t version,
+                                  const uint8_t hash[SP_SHA256_BYTES], const uint8_t *policy,
+                                  size_t policy_len, uint64_t *index, int *existed)
+{
+    update_args a;
+    memset(&a, 0, sizeof a);
+    *index = 0;
+    *existed = 0;
+    if (len > SP_BUNDLE_ENTRY_MAX || text_len > len)
+        return SP_ERR_LOG_FULL;
+    if (s->v1 || version > INT64_MAX || policy_len > INT32_MAX)
+        return SP_ERR_USAGE;
+    sp_err e = text_key(s, leaf, text_len, a.key);
+    if (e != SP_OK)
+        return e;
+    a.leaf = leaf;
+    a.len = len;
+    a.version = version;
+    a.hash = hash;
+    a.policy = policy;
+    a.policy_len = policy_len;
+    e = in_transaction(s, update_body, &a);
+    if (e == SP_OK) {
+        *index = a.index;
+        *existed = a.existed;
+    }
+    return e;
+}
+
+typedef struct adopt_args {
+    uint64_t version;
+    const uint8_t *bundle;
+    size_t len;
+} adopt_args;
+
+static sp_err adopt_body(sp_log_store *s, conn *c, void *arg)
+{
+    const adopt_args *a = arg;
+    sqlite3_stmt *st = query(c, Q_ADOPT);
+    if (st == NULL)
+        return db_fail(s, c);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)a->version);
+    sqlite3_bind_blob(st, 2, a->bundle, (int)a->len, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        return db_fail(s, c);
+    return sqlite3_changes(c->db) == 1 ? SP_OK : SP_ERR_NOT_FOUND;
+}
+
+sp_err sp_log_store_chain_adopt(sp_log_store *s, uint64_t version, const uint8_t *bundle,
+                                size_t len)
+{
+    adopt_args a = {version, bundle, len};
+    if (s->v1 || version > INT64_MAX || len > INT32_MAX)
+        return SP_ERR_USAGE;
+    return in_transaction(s, adopt_body, &a);
+}
+
+sp_err sp_log_store_update_bundle(sp_log_store *s, uint64_t version, uint8_t **bundle,
+                                  size_t *len)
+{
+    *bundle = NULL;
+    *len = 0;
+    if (s->v1 || version > INT64_MAX)
+        return SP_ERR_NOT_FOUND;
+    conn *c = &s->r;
+    pthread_mutex_lock(&c->lock);
+    sp_err e;
+    sqlite3_stmt *st = query(c, Q_UPDATE_BUNDLE);
+    if (st == NULL) {
+        e = db_fail(s, c);
+    } else {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)version);
+        int rc = sqlite3_step(st);
+        e = rc == SQLITE_DONE  ? SP_ERR_NOT_FOUND
+            : rc == SQLITE_ROW ? blob_copy(st, 0, bundle, len)
+                               : db_fail(s, c);
         sqlite3_reset(st);
     }
     pthread_mutex_unlock(&c->lock);

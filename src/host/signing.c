@@ -401,16 +401,17 @@ static sp_err merge_legacy(const char *path, record *r, record *tmp, int *taken)
     return SP_OK;
 }
 
-/* Signing record across a policy update (protocol.md 18.6, section 9): a body that signed
- * epoch n under the old policy may sign epoch n under the new one only with the identical
- * mode -- two authorisations whose texts differ in the policy line alone (deployment,
- * epoch, start and mode the same) -- so that devices not yet updated and updated ones run
- * the same epoch alike.  Any other mode stays equivocation. */
-static int same_but_policy(const sp_statement *a, const sp_statement *b)
+/* Across a policy update (protocol.md section 9): the authorisation signed for an epoch
+ * under one policy may be signed again for that epoch under another with the identical
+ * mode line -- both canonical texts then differ only in their policy line -- so devices
+ * on either side of the update run the same mode.  Any other mode is equivocation. */
+static int same_epoch_other_policy(const sp_statement *was, const sp_statement *now)
 {
-    return a->type == SP_STMT_AUTHORISATION && b->type == SP_STMT_AUTHORISATION &&
-           strcmp(a->deployment, b->deployment) == 0 && a->epoch == b->epoch &&
-           a->start == b->start && a->mode == b->mode && a->permille == b->permille;
+    return was->type == SP_STMT_AUTHORISATION && now->type == SP_STMT_AUTHORISATION &&
+           was->epoch == now->epoch && was->start == now->start && was->mode == now->mode &&
+           was->permille == now->permille &&
+           strcmp(was->deployment, now->deployment) == 0 &&
+           memcmp(was->policy_hash, now->policy_hash, SP_SHA256_BYTES) != 0;
 }
 
 /* Check and record, the lock held.  rep->record_path is set by the caller. */
@@ -455,9 +456,8 @@ static sp_err check_and_record(const sp_sign_guard *g, const uint8_t *text, size
             if (!guarded_text(&rep->recorded, cur.text, cur.text_len) ||
                 rep->recorded.type != rep->statement.type)
                 return SP_ERR_FILE_FORMAT;
-            if (!same_but_policy(&rep->recorded, &rep->statement))
+            if (!same_epoch_other_policy(&rep->recorded, &rep->statement))
                 return SP_ERR_EQUIVOCATION;
-            /* the same epoch and mode under another policy: recorded as the latest text */
         }
     }
     return record_write(rep->record_path, rep->statement.epoch, text, text_len);

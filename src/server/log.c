@@ -6,11 +6,25 @@
  * log accepts an entry by calling the verifier a device runs (sp_statement_verify), and
  * keeps a witness's cosignature only when sp_checkpoint_verify_witnessed counts it.
  *
+ * The policy chain (protocol.md section 18.7): the log serves under one policy of its chain
+ * at a time.  An accepted policy update is appended together with its chain link, and
+ * the log is UPDATING: every other append waits (503 SP_ERR_LOG_UPDATING) until a round
+ * publishes a checkpoint that covers the update and carries the current witness quorum.
+ * That checkpoint, the update and its inclusion proof are the update bundle; it is checked
+ * as a device at the current policy would (sp_bundle_verify_update), stored (the link is
+ * adopted), and the log moves to the new policy -- statements under its hash, rounds to
+ * its witnesses -- or, where the new policy no longer names this log's key and origin, is
+ * RETIRED: appends are refused (403 SP_ERR_LOG_RETIRED) and rounds go on with the
+ * witnesses of the last policy that names it, so its final checkpoint stays cosigned.
+ *
  * Concurrency: HTTP handlers run on libmicrohttpd's threads and touch only the store
- * (thread-safe) and the published checkpoint (under `lock`).  Publication rounds are
- * serialised by `round_lock`, which also guards the per-witness sizes and the round's
- * scratch buffers; within a round, one thread per witness makes the HTTP calls, each over
- * that witness's own client, whose connection stays alive from round to round.
+ * (thread-safe), the published checkpoint (under `lock`) and the chain state (under
+ * `chain_lock`: statements hold it shared from their check to their append, updates and
+ * the switch hold it exclusively, so no statement is appended after an update).
+ * Publication rounds are serialised by `round_lock`, which also guards the per-witness
+ * sizes and the round's scratch buffers (the switch happens inside a round); within a
+ * round, one thread per witness makes the HTTP calls, each over that witness's own
+ * client, whose connection stays alive from round to round.
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -19,6 +33,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "softpause/bundle.h"
 #include "softpause/checkpoint.h"
 #include "softpause/encoding.h"
 #include "softpause/host/db.h"
@@ -30,6 +45,7 @@
 #include "softpause/server/log.h"
 #include "softpause/statement.h"
 #include "softpause/tlog_proof.h"
+#include "softpause/update.h"
 
 #define UNKNOWN_SIZE UINT64_MAX
 
@@ -45,8 +61,14 @@ static const char cache_immutable[] = "public, max-age=31536000, immutable";
 static const char cache_partial[] = "public, max-age=60";
 static const char cache_checkpoint[] = "no-cache";
 
+enum { LOG_OPEN = 0, LOG_UPDATING = 1, LOG_RETIRED = 2 };
+
 struct sp_log_server {
-    const sp_policy *policy;
+    sp_policy *policy;               /* the policy it serves under (rounds, statements) */
+    pthread_rwlock_t chain_lock;     /* policy, next, state, update_index */
+    int state;                       /* LOG_* */
+    sp_policy *next;                 /* UPDATING: the policy the logged update moves to */
+    uint64_t update_index;           /* UPDATING: the update's leaf index */
     sp_signer_key key;
     uint64_t interval;
     uint64_t max_skew;               /* seconds a cosignature may be ahead of the clock */
@@ -106,6 +128,94 @@ static sp_err find_log_line(const sp_policy *policy, const sp_signer_key *key)
 
 static void check_stored(sp_log_server *s);
 
+/* ---- the policy chain at start-up -------------------------------------------------------- */
+
+/* What the walk over the stored chain finds. */
+typedef struct chain_walk {
+    const sp_signer_key *key;
+    const uint8_t *given;            /* hash of the --policy given */
+    int given_found;
+    uint64_t links, newest;          /* count; version of the newest link */
+    sp_policy *serving;              /* the newest adopted policy that names this log */
+    int newest_names_log;            /* the newest adopted policy names it */
+    sp_policy *pending;              /* a link not adopted (the newest) */
+    uint64_t pending_entry;
+    sp_err err;
+} chain_walk;
+
+static sp_err chain_visit(void *ctx, const sp_log_chain_link *link)
+{
+    chain_walk *w = ctx;
+    sp_policy *p = malloc(sizeof *p);
+    uint32_t line = 0;
+    if (p == NULL)
+        return SP_ERR_IO;
+    sp_err e = sp_policy_parse(p, link->policy, link->policy_len, sp_sodium_crypto(), &line);
+    if (e == SP_OK && (memcmp(p->hash, link->hash, SP_SHA256_BYTES) != 0 ||
+                       p->version != link->version || w->pending != NULL))
+        e = SP_ERR_DB; /* a stored chain that is not one: fail closed */
+    if (e != SP_OK) {
+        free(p);
+        return SP_ERR_DB;
+    }
+    w->links++;
+    w->newest = link->version;
+    if (memcmp(link->hash, w->given, SP_SHA256_BYTES) == 0)
+        w->given_found = 1;
+    if (link->entry != UINT64_MAX && !link->adopted) {
+        w->pending = p;
+        w->pending_entry = link->entry;
+        return SP_OK;
+    }
+    w->newest_names_log = find_log_line(p, w->key) == SP_OK;
+    if (w->newest_names_log) {
+        free(w->serving);
+        w->serving = p;
+    } else {
+        free(p);
+    }
+    return SP_OK;
+}
+
+/* Load the chain (starting it at cfg->policy for a database without one) into s. */
+static sp_err chain_load(sp_log_server *s, const sp_log_config *cfg)
+{
+    chain_walk w;
+    memset(&w, 0, sizeof w);
+    w.key = &s->key;
+    w.given = cfg->policy->hash;
+    sp_err e = sp_log_store_chain(s->store, chain_visit, &w);
+    if (e == SP_OK && w.links == 0) {
+        /* A new database, or one from before the chain: the given policy is its root. */
+        static const size_t cap = SP_MAX_POLICY_BYTES;
+        uint8_t *bytes = malloc(cap);
+        size_t len = 0;
+        e = bytes == NULL ? SP_ERR_IO : find_log_line(cfg->policy, &s->key);
+        if (e == SP_OK)
+            e = sp_policy_format(cfg->policy, bytes, cap, &len);
+        if (e == SP_OK)
+            e = sp_log_store_chain_root(s->store, cfg->policy->version, cfg->policy->hash,
+                                        bytes, len);
+        free(bytes);
+        if (e == SP_OK)
+            e = sp_log_store_chain(s->store, chain_visit, &w);
+    }
+    if (e == SP_OK && !w.given_found)
+        e = SP_ERR_LOG_POLICY;
+    if (e == SP_OK && w.serving == NULL)
+        e = SP_ERR_CKPT_ORIGIN;
+    if (e != SP_OK) {
+        free(w.serving);
+        free(w.pending);
+        return e;
+    }
+    s->policy = w.serving;
+    s->next = w.pending;
+    s->update_index = w.pending_entry;
+    s->state = w.pending != NULL ? LOG_UPDATING : w.newest_names_log ? LOG_OPEN : LOG_RETIRED;
+    return SP_OK;
+}
+
 sp_err sp_log_server_open(sp_log_server **out, const sp_log_config *cfg)
 {
     *out = NULL;
@@ -113,13 +223,9 @@ sp_err sp_log_server_open(sp_log_server **out, const sp_log_config *cfg)
         return SP_ERR_USAGE;
     if (cfg->key->pub.alg != 0 && cfg->key->pub.alg != SP_KEY_ALG_ED25519)
         return SP_ERR_KEY_ALGORITHM;
-    sp_err e = find_log_line(cfg->policy, cfg->key);
-    if (e != SP_OK)
-        return e;
     sp_log_server *s = calloc(1, sizeof *s);
     if (s == NULL)
         return SP_ERR_IO;
-    s->policy = cfg->policy;
     s->key = *cfg->key;
     s->interval = cfg->witness_interval ? cfg->witness_interval : SP_LOG_WITNESS_INTERVAL_DEFAULT;
     s->timeout_ms = cfg->witness_timeout_ms ? cfg->witness_timeout_ms : SP_LOG_WITNESS_TIMEOUT_MS;
@@ -131,8 +237,11 @@ sp_err sp_log_server_open(sp_log_server **out, const sp_log_config *cfg)
         s->witness_size[i] = UNKNOWN_SIZE;
     pthread_mutex_init(&s->lock, NULL);
     pthread_mutex_init(&s->round_lock, NULL);
+    pthread_rwlock_init(&s->chain_lock, NULL);
     pthread_cond_init(&s->wake, NULL);
-    e = sp_log_store_open(&s->store, cfg->db_path);
+    sp_err e = sp_log_store_open(&s->store, cfg->db_path);
+    if (e == SP_OK)
+        e = chain_load(s, cfg);
     if (e == SP_OK)
         e = sp_db_files_note(&s->files, cfg->db_path, -1, NULL, 0);
     if (e == SP_OK) {
@@ -160,9 +269,12 @@ void sp_log_server_close(sp_log_server *s)
     for (uint32_t i = 0; i < SP_MAX_WITNESSES; i++)
         sp_http_client_free(s->clients[i]);
     free(s->published);
+    free(s->policy);
+    free(s->next);
     sp_signer_key_wipe(&s->key);
     pthread_mutex_destroy(&s->lock);
     pthread_mutex_destroy(&s->round_lock);
+    pthread_rwlock_destroy(&s->chain_lock);
     pthread_cond_destroy(&s->wake);
     free(s);
 }
@@ -187,35 +299,167 @@ static int files_intact(sp_log_server *s)
     return 0;
 }
 
-sp_err sp_log_add(sp_log_server *s, const uint8_t *note, size_t len, uint64_t *index,
-                  int *existed, uint32_t *err_line)
+/* Wake the run loop: the tree grew. */
+static void grew(sp_log_server *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->adds++;
+    pthread_cond_broadcast(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+}
+
+/* Stricter than a device: nobody may fill the log with junk lines beside a quorum.  Every
+ * line must verify under one of the policies and be invalid, unknown-beside-nothing or a
+ * repeat under none (an update's lines are checked under both, a key in both once). */
+static sp_err lines_all_valid(const sp_quorum_report *a, const sp_quorum_report *b)
+{
+    for (uint32_t i = 0; i < a->line_count && i < SP_MAX_SIG_LINES; i++) {
+        uint8_t x = a->line_status[i], y = b != NULL ? b->line_status[i] : SP_LINE_UNKNOWN;
+        if (x == SP_LINE_INVALID || x == SP_LINE_DUPLICATE || y == SP_LINE_INVALID ||
+            y == SP_LINE_DUPLICATE || (x != SP_LINE_VERIFIED && y != SP_LINE_VERIFIED))
+            return SP_ERR_LOG_SIGNATURE_LINE;
+    }
+    return a->line_count <= SP_MAX_SIG_LINES ? SP_OK : SP_ERR_LOG_SIGNATURE_LINE;
+}
+
+/* The distinct public keys among the signers of a (mask ma) and of b (mask mb). */
+static uint32_t distinct_keys(const sp_policy *a, uint32_t ma, const sp_policy *b, uint32_t mb)
+{
+    const uint8_t *seen[2 * SP_MAX_SIGNERS];
+    uint32_t n = 0;
+    for (int side = 0; side < 2; side++) {
+        const sp_policy *p = side == 0 ? a : b;
+        uint32_t m = side == 0 ? ma : mb;
+        for (uint32_t i = 0; i < p->signer_count && i < 32; i++) {
+            if (!(m & (1u << i)))
+                continue;
+            const uint8_t *k = p->signers[i].key.public_key;
+            uint32_t j = 0;
+            while (j < n && memcmp(seen[j], k, 32) != 0)
+                j++;
+            if (j == n)
+                seen[n++] = k;
+        }
+    }
+    return n;
+}
+
+/* An update's lines: each valid under a policy (lines_all_valid), and no public key on
+ * two lines -- a key both policies name under different names or IDs included. */
+static sp_err update_lines_valid(const sp_policy *cur, const sp_update_result *res,
+                                 const sp_update_report *r)
+{
+    sp_err e = lines_all_valid(&r->current, &r->next);
+    uint32_t lines = 0;
+    for (uint32_t i = 0; e == SP_OK && i < r->current.line_count; i++)
+        lines += r->current.line_status[i] == SP_LINE_VERIFIED ||
+                 r->next.line_status[i] == SP_LINE_VERIFIED;
+    if (e == SP_OK && lines != distinct_keys(cur, r->current.valid_signers, &res->policy,
+                                             r->next.valid_signers))
+        e = SP_ERR_LOG_SIGNATURE_LINE;
+    return e;
+}
+
+/* A statement, under the current policy; the chain lock is held shared. */
+static sp_err add_statement(sp_log_server *s, const uint8_t *note, size_t len,
+                            uint64_t *index, int *existed, uint32_t *line)
 {
     sp_note work;
     sp_statement st;
     sp_quorum_report report;
+    sp_err e = sp_statement_verify(s->policy, note, len, sp_sodium_crypto(), &work, &st, &report,
+                                   line);
+    if (e == SP_OK)
+        e = lines_all_valid(&report, NULL);
+    if (e == SP_OK && !files_intact(s))
+        e = SP_ERR_DB;
+    if (e == SP_OK)
+        e = sp_log_store_append(s->store, note, len, work.text_len, index, existed);
+    return e;
+}
+
+/* A policy update, under the current policy; the chain lock is held exclusively.  The
+ * update and its chain link are stored together, and the log is updating. */
+static sp_err add_update(sp_log_server *s, const uint8_t *note, size_t len, uint64_t *index,
+                         int *existed, uint32_t *line)
+{
+    sp_note work;
+    sp_update_report report;
+    sp_update_result *res = malloc(sizeof *res);
+    sp_policy *next = malloc(sizeof *next);
+    sp_err e = res == NULL || next == NULL ? SP_ERR_IO : SP_OK;
+    if (e == SP_OK)
+        e = sp_update_verify(s->policy, note, len, sp_sodium_crypto(), &work, res, &report,
+                             line);
+    if (e == SP_OK)
+        e = update_lines_valid(s->policy, res, &report);
+    if (e == SP_OK && !files_intact(s))
+        e = SP_ERR_DB;
+    if (e == SP_OK) {
+        const sp_update *u = &res->update;
+        e = sp_log_store_append_update(s->store, note, len, work.text_len, u->version,
+                                       u->new_policy_hash, note + u->policy_offset,
+                                       u->policy_len, index, existed);
+    }
+    if (e == SP_OK && !*existed) {
+        *next = res->policy;
+        s->next = next;
+        next = NULL;
+        s->update_index = *index;
+        s->state = LOG_UPDATING;
+        say(s, "policy update to version %llu logged at index %llu; appends wait for a "
+               "checkpoint covering it",
+            (unsigned long long)res->update.version, (unsigned long long)*index);
+    }
+    free(next);
+    free(res);
+    return e;
+}
+
+/* While updating, the logged update itself is answered with its index (a retried
+ * submission); SP_ERR_LOG_UPDATING for everything else. */
+static sp_err pending_again(sp_log_server *s, const uint8_t *note, size_t len, uint64_t *index,
+                            int *existed)
+{
+    sp_note work;
+    uint64_t found = 0;
+    if (sp_note_parse(&work, note, len, NULL) == SP_OK &&
+        sp_log_store_find(s->store, note, work.text_len, &found) == SP_OK &&
+        found == s->update_index) {
+        *index = found;
+        *existed = 1;
+        return SP_OK;
+    }
+    return SP_ERR_LOG_UPDATING;
+}
+
+sp_err sp_log_add(sp_log_server *s, const uint8_t *note, size_t len, uint64_t *index,
+                  int *existed, uint32_t *err_line)
+{
     uint32_t line = 0;
     *index = 0;
     *existed = 0;
+    if (err_line != NULL)
+        *err_line = 0;
     if (len > SP_LOG_MAX_ADD_BYTES)
         return SP_ERR_LOG_FULL;
-    sp_err e = sp_statement_verify(s->policy, note, len, sp_sodium_crypto(), &work, &st, &report,
-                                   &line);
+    int update = sp_leaf_kind_of(note, len) == SP_LEAF_UPDATE;
+    if (update)
+        pthread_rwlock_wrlock(&s->chain_lock);
+    else
+        pthread_rwlock_rdlock(&s->chain_lock);
+    sp_err e = s->state == LOG_RETIRED  ? SP_ERR_LOG_RETIRED
+               : s->state == LOG_UPDATING ? pending_again(s, note, len, index, existed)
+               : update                   ? add_update(s, note, len, index, existed, &line)
+                                          : add_statement(s, note, len, index, existed, &line);
+    pthread_rwlock_unlock(&s->chain_lock);
     if (err_line != NULL)
         *err_line = line;
-    if (e != SP_OK)
-        return e;
-    /* Stricter than a device: nobody may fill the log with junk lines beside a quorum. */
-    if (report.verified_lines != report.line_count || report.invalid_lines != 0 ||
-        report.unknown_lines != 0 || report.duplicate_lines != 0)
-        return SP_ERR_LOG_SIGNATURE_LINE;
-    if (!files_intact(s))
-        return SP_ERR_DB;
-    e = sp_log_store_append(s->store, note, len, work.text_len, index, existed);
-    if (e == SP_OK && !*existed) {
-        pthread_mutex_lock(&s->lock);
-        s->adds++;
-        pthread_cond_broadcast(&s->wake);
-        pthread_mutex_unlock(&s->lock);
+    if (e == SP_OK && !*existed)
+        grew(s);
+    if (e != SP_OK) {
+        *index = 0;
+        *existed = 0;
     }
     return e;
 }
@@ -253,6 +497,10 @@ static int error_status(sp_err e)
         return 404;
     case SP_ERR_LOG_FULL:
         return 413;
+    case SP_ERR_LOG_RETIRED:
+        return 403;
+    case SP_ERR_LOG_UPDATING:
+        return 503;
     default:
         return 400;
     }
@@ -274,6 +522,21 @@ static void handle_add(sp_log_server *s, const uint8_t *body, size_t len, sp_htt
     sp_http_respond_text(resp, 200, text);
 }
 
+/* A resource read from the store: 200 with its body, or the error (404 saying `missing`). */
+static void respond_stored(sp_http_response *resp, sp_err e, uint8_t *body, size_t len,
+                           const char *type, const char *cache, const char *missing)
+{
+    if (e != SP_OK) {
+        respond_error(resp, error_status(e), e, 0, e == SP_ERR_NOT_FOUND ? missing : NULL);
+        return;
+    }
+    resp->status = 200;
+    resp->content_type = type;
+    resp->cache_control = cache;
+    resp->body = body;
+    resp->body_len = len;
+}
+
 static void handle_checkpoint(sp_log_server *s, sp_http_response *resp)
 {
     pthread_mutex_lock(&s->lock);
@@ -283,16 +546,24 @@ static void handle_checkpoint(sp_log_server *s, sp_http_response *resp)
         memcpy(copy, s->published, len);
     int none = s->published == NULL;
     pthread_mutex_unlock(&s->lock);
-    if (copy == NULL) {
-        respond_error(resp, none ? 404 : 500, none ? SP_ERR_NOT_FOUND : SP_ERR_IO, 0,
-                      none ? "no witness-cosigned checkpoint yet" : NULL);
+    respond_stored(resp, copy != NULL ? SP_OK : none ? SP_ERR_NOT_FOUND : SP_ERR_IO, copy, len,
+                   type_text, cache_checkpoint, "no witness-cosigned checkpoint yet");
+}
+
+/* GET /policy-update/<v>: the update bundle moving v-1 to v, immutable once it exists. */
+static void handle_policy_update(sp_log_server *s, const char *v, sp_http_response *resp)
+{
+    uint64_t version = 0;
+    uint8_t *body = NULL;
+    size_t len = 0;
+    sp_err e = sp_decimal_parse(&version, v, strlen(v), SP_MAX_EPOCH);
+    if (e != SP_OK || version == 0) {
+        respond_error(resp, 404, SP_ERR_NOT_FOUND, 0, "not a policy version");
         return;
     }
-    resp->status = 200;
-    resp->content_type = type_text;
-    resp->cache_control = cache_checkpoint;
-    resp->body = copy;
-    resp->body_len = len;
+    e = sp_log_store_update_bundle(s->store, version, &body, &len);
+    respond_stored(resp, e, body, len, type_text, cache_immutable,
+                   "no adopted policy update to this version");
 }
 
 static void handle_tile(sp_log_server *s, const char *path, sp_http_response *resp)
@@ -306,16 +577,9 @@ static void handle_tile(sp_log_server *s, const char *path, sp_http_response *re
         return;
     }
     e = sp_log_store_tile(s->store, &t, &body, &len);
-    if (e != SP_OK) {
-        respond_error(resp, error_status(e), e, 0,
-                      e == SP_ERR_NOT_FOUND ? "the tree does not hold this tile" : NULL);
-        return;
-    }
-    resp->status = 200;
-    resp->content_type = type_binary;
-    resp->cache_control = t.width == SP_TILE_WIDTH ? cache_immutable : cache_partial;
-    resp->body = body;
-    resp->body_len = len;
+    respond_stored(resp, e, body, len, type_binary,
+                   t.width == SP_TILE_WIDTH ? cache_immutable : cache_partial,
+                   "the tree does not hold this tile");
 }
 
 void sp_log_handle(void *ctx, const char *method, const char *path, const uint8_t *body,
@@ -324,6 +588,7 @@ void sp_log_handle(void *ctx, const char *method, const char *path, const uint8_
     sp_log_server *s = ctx;
     int get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     static const char tile_prefix[] = "/tile/";
+    static const char update_prefix[] = "/policy-update/";
     if (strcmp(path, "/add") == 0) {
         if (strcmp(method, "POST") == 0)
             handle_add(s, body, body_len, resp);
@@ -336,6 +601,11 @@ void sp_log_handle(void *ctx, const char *method, const char *path, const uint8_
             handle_checkpoint(s, resp);
         else
             handle_tile(s, path + 1, resp);
+    } else if (strncmp(path, update_prefix, sizeof update_prefix - 1) == 0) {
+        if (!get)
+            respond_error(resp, 405, SP_ERR_NOT_FOUND, 0, "use GET");
+        else
+            handle_policy_update(s, path + sizeof update_prefix - 1, resp);
     } else {
         respond_error(resp, 404, SP_ERR_NOT_FOUND, 0, "unknown path");
     }
@@ -584,6 +854,86 @@ static sp_err publish(sp_log_server *s, uint64_t size, const uint8_t *note, size
     return SP_OK;
 }
 
+/* The update bundle: the logged update, its inclusion in the published checkpoint of
+ * `size`, and that checkpoint (s->combined); verified as a device at the current policy
+ * would, then stored.  The round lock is held. */
+static sp_err store_update_bundle(sp_log_server *s, uint64_t size, size_t combined_len)
+{
+    uint8_t *leaf = NULL, *bundle = malloc(SP_MAX_BUNDLE_BYTES);
+    uint8_t(*proof)[SP_SHA256_BYTES] = malloc(SP_MAX_PROOF_HASHES * SP_SHA256_BYTES);
+    sp_bundle_work *work = malloc(sizeof *work);
+    sp_update_result *res = malloc(sizeof *res);
+    sp_update_report ureport;
+    sp_bundle_report report;
+    size_t leaf_len = 0, n = 0, bundle_len = 0;
+    uint32_t line = 0;
+    sp_err e = bundle == NULL || proof == NULL || work == NULL || res == NULL ? SP_ERR_IO
+                                                                             : SP_OK;
+    if (e == SP_OK)
+        e = sp_log_store_entry(s->store, s->update_index, &leaf, &leaf_len);
+    if (e == SP_OK)
+        e = sp_log_store_inclusion(s->store, s->update_index, size, proof, &n);
+    if (e == SP_OK)
+        e = sp_tlog_proof_format(leaf, leaf_len, s->update_index,
+                                 (const uint8_t(*)[SP_SHA256_BYTES])proof, n, s->combined,
+                                 combined_len, bundle, SP_MAX_BUNDLE_BYTES, &bundle_len);
+    if (e == SP_OK)
+        e = sp_bundle_verify_update(s->policy, bundle, bundle_len, sp_sodium_crypto(), work,
+                                    res, &ureport, &report, &line);
+    if (e == SP_OK && memcmp(res->policy.hash, s->next->hash, SP_SHA256_BYTES) != 0)
+        e = SP_ERR_DB; /* the stored link does not match the logged update */
+    if (e == SP_OK)
+        e = sp_log_store_chain_adopt(s->store, s->next->version, bundle, bundle_len);
+    free(leaf);
+    free(bundle);
+    free(proof);
+    free(work);
+    free(res);
+    return e;
+}
+
+/* After a published round: the switch, when the checkpoint covers the pending update. */
+static void maybe_switch(sp_log_server *s, uint64_t size, size_t combined_len)
+{
+    char hex[2 * SP_SHA256_BYTES + 1];
+    pthread_rwlock_wrlock(&s->chain_lock);
+    if (s->state != LOG_UPDATING || size <= s->update_index) {
+        pthread_rwlock_unlock(&s->chain_lock);
+        return;
+    }
+    sp_err e = store_update_bundle(s, size, combined_len);
+    if (e != SP_OK) {
+        say(s, "policy update to version %llu not adopted: %s",
+            (unsigned long long)s->next->version, sp_err_name(e));
+        pthread_rwlock_unlock(&s->chain_lock);
+        return;
+    }
+    sp_err he = sp_hex_encode(hex, sizeof hex, s->next->hash, SP_SHA256_BYTES);
+    hex[he == SP_OK ? 2 * SP_SHA256_BYTES : 0] = '\0'; /* (it writes no NUL) */
+    if (find_log_line(s->next, &s->key) != SP_OK) {
+        /* Dropped: rounds stay with the witnesses of the last policy that names it. */
+        say(s, "policy version %llu (%s) does not name this log: retired at tree size %llu",
+            (unsigned long long)s->next->version, hex, (unsigned long long)size);
+        s->state = LOG_RETIRED;
+        free(s->next);
+        s->next = NULL;
+    } else {
+        say(s, "policy update to version %llu (%s) adopted at tree size %llu",
+            (unsigned long long)s->next->version, hex, (unsigned long long)size);
+        free(s->policy);
+        s->policy = s->next;
+        s->next = NULL;
+        s->state = LOG_OPEN;
+        /* Its witnesses: new clients, sizes learned afresh. */
+        for (uint32_t i = 0; i < SP_MAX_WITNESSES; i++) {
+            sp_http_client_free(s->clients[i]);
+            s->clients[i] = NULL;
+            s->witness_size[i] = UNKNOWN_SIZE;
+        }
+    }
+    pthread_rwlock_unlock(&s->chain_lock);
+}
+
 static sp_err round_locked(sp_log_server *s, sp_log_round *round)
 {
     const sp_wpolicy *wp = &s->policy->witness;
@@ -641,6 +991,7 @@ static sp_err round_locked(sp_log_server *s, sp_log_round *round)
         sp_utc_format(when, result.quorum_time);
         round->published = 1;
         say(s, "checkpoint %llu published, quorum time %s", (unsigned long long)size, when);
+        maybe_switch(s, size, combined_len);
     } else {
         say(s, "checkpoint %llu not published: %s", (unsigned long long)size, sp_err_name(e));
     }

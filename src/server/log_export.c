@@ -6,6 +6,8 @@
  *   DIR/checkpoint                    the newest witness-cosigned checkpoint
  *   DIR/tile/<L>/<N>[.p/<W>]          every hash tile of that tree
  *   DIR/tile/entries/<N>[.p/<W>]      every entry bundle of that tree
+ *   DIR/policy-update/<v>             every update bundle of the log's policy chain
+ *                                     (protocol.md section 18.7), immutable like full tiles
  *
  * Tiles are written before the checkpoint, so a mirror read while an export runs never
  * shows a checkpoint whose tiles are missing.  Full tiles never change: one that exists
@@ -67,6 +69,55 @@ static sp_err export_tile(sp_log_store *store, const char *dir, const sp_tile *t
     return e;
 }
 
+/* The first adopted update whose bundle the export lacks. */
+typedef struct missing {
+    const char *dir;
+    int found;
+    uint64_t version;
+} missing;
+
+static void update_path(char *out, size_t cap, uint64_t version)
+{
+    snprintf(out, cap, "policy-update/%llu", (unsigned long long)version);
+}
+
+static sp_err first_missing(void *ctx, const sp_log_chain_link *link)
+{
+    missing *m = ctx;
+    char path[64], full[4096];
+    if (!link->adopted)
+        return SP_OK;
+    update_path(path, sizeof path, link->version);
+    snprintf(full, sizeof full, "%s/%s", m->dir, path);
+    if (sp_file_exists(full))
+        return SP_OK;
+    m->found = 1;
+    m->version = link->version;
+    return SP_ERR_EXISTS; /* stops the walk */
+}
+
+/* Every update bundle, each written once (it never changes).  The chain walk holds the
+ * store's reader, so each missing one is found by a walk and written after it. */
+static sp_err export_updates(sp_log_store *store, const char *dir)
+{
+    for (;;) {
+        missing m = {dir, 0, 0};
+        uint8_t *bundle = NULL;
+        size_t len = 0;
+        char path[64];
+        sp_err e = sp_log_store_chain(store, first_missing, &m);
+        if (!m.found)
+            return e;
+        e = sp_log_store_update_bundle(store, m.version, &bundle, &len);
+        update_path(path, sizeof path, m.version);
+        if (e == SP_OK)
+            e = put(dir, path, bundle, len);
+        free(bundle);
+        if (e != SP_OK)
+            return e;
+    }
+}
+
 /* Create dir and take the exclusive lock on it: its descriptor, or -1 with *e set. */
 static int lock_dir(const char *dir, sp_err *e)
 {
@@ -117,6 +168,8 @@ sp_err sp_log_export(sp_log_store *store, const char *dir, uint64_t *size_out)
             }
         }
     }
+    if (e == SP_OK)
+        e = export_updates(store, dir);
     if (e == SP_OK)
         e = put(dir, "checkpoint", note, note_len);
     close(lock); /* (the lock's only descriptor: no other lock of this process is dropped) */

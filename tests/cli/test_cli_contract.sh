@@ -179,6 +179,8 @@ statement new|statement new --json --policy $T/missing --epoch 1 --mode run
 statement collect|statement collect --json --policy $P $T/missing
 statement verify|statement verify --json --policy $P $T/missing
 policy verify|policy verify --json --policy $P $T/missing
+policy publish|policy publish --json --policy $P --log $URL $T/missing
+policy fetch|policy fetch --json --policy $T/missing --log $URL
 bundle publish|bundle publish --json --log $URL $T/missing
 bundle make|bundle make --json --policy $P --log $T/mirror --out $T/b.none $T/missing
 bundle verify|bundle verify --json --policy $P $T/missing
@@ -232,6 +234,8 @@ device status|device status --state $T/dev2
 witness serve|witness serve $WINIT --key $K/w1.test.example.key --db $T/w9.db --log $K/log.test.example%2Flog.pub
 demo demo|demo --dir $T/demo
 epoch epoch|epoch --policy $P 1
+policy publish|policy publish --policy $P --log $URL --out $T/pu2 --timeout 120 $T/u2.note
+policy fetch|policy fetch --policy $P --log $URL --out $T/fetched
 EOF
 sed -i 's/--rule 2-of-all/--rule "2 of all"/' "$T/printing"
 for c in key note policy statement bundle log device witness demo epoch; do

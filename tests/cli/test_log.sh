@@ -118,7 +118,7 @@ cp "$T/w.db" "$T/w.db.before"
 expect_err SP_ERR_DB "serve refuses a witness database" $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/w.db"
 contains "serve says why" "not a softpause log database" "$T/err"
 expect_err SP_ERR_DB "export refuses a witness database" $SP log export --db "$T/w.db" "$T/mirror"
-contains "export says why" "not a softpause log database (no softpause-log/v1 mark)" "$T/err"
+contains "export says why" "not a softpause log database (no softpause-log/v1 or softpause-log/v2 mark)" "$T/err"
 if cmp -s "$T/w.db" "$T/w.db.before"; then ok; else bad "the witness database was changed"; fi
 run 2 "export without DIR" $SP log export --db "$T/log.db"
 

@@ -165,4 +165,149 @@ run 3 "propose to /dev/full" sh -c "$SP policy propose --policy '$T/p1' --new '$
 run 3 "verify to /dev/full" sh -c "$SP policy verify --policy '$T/p1' '$T/full' > /dev/full"
 run 3 "collect to /dev/full" sh -c "$SP policy collect --partial --policy '$T/p1' '$T/s-mil-a' > /dev/full"
 run 3 "collect of a full set to /dev/full" sh -c "$SP policy collect --policy '$T/p1' '$T/full' > /dev/full"
+
+# ---- publish and fetch through real logs and witnesses (protocol.md sections 18.7-18.8) ------------
+# Deployment test.example/rotate (its own signing records).  R1: log L1, witnesses w1..w3.
+# R2: civ-b re-keyed, witnesses w4..w6 (rounds move to them).  R3: log L2 instead of L1
+# (L1 retires).  R4: allowance changed, published on L2.  Logs listen on ports picked here,
+# so that the policies can name their URLs.
+for w in w4 w5 w6; do $SP key generate --cosigner $w.test.example --out "$K" > /dev/null; done
+$SP key generate log2.test.example/log --out "$K" > /dev/null
+L1KEY=$K/log.test.example%2Flog L2KEY=$K/log2.test.example%2Flog
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+P1=$(free_port) P2=$(free_port)
+L1=http://127.0.0.1:$P1 L2=http://127.0.0.1:$P2
+# Every server started here is stopped however the script ends.
+SERVERS=""
+trap 'for p in $SERVERS; do kill $p 2> /dev/null; done; rm -rf "$T"' EXIT
+wserve() { # wserve NAME INIT... : start witness NAME following both logs
+    n=$1; shift
+    $SP witness serve "$@" --key "$K/$n.test.example.key" --db "$T/$n.db" --log "$L1KEY.pub" \
+        --log "$L2KEY.pub" --port-file "$T/$n.port" > /dev/null 2> "$T/$n.err" &
+    eval "PID_$n=$!"; SERVERS="$SERVERS $!"
+}
+wait_file() { for i in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
+for w in w1 w2 w3 w4 w5 w6; do wserve $w --init; done
+for w in w1 w2 w3 w4 w5 w6; do wait_file "$T/$w.port" || bad "witness $w starts"; done
+wblock() { # wblock LOG.pub LOGURL WA WB WC
+    echo "log $(cat "$1") $2"
+    for w in $3 $4 $5; do echo "witness $w $(cat "$K/$w.test.example.pub") http://127.0.0.1:$(cat "$T/$w.port")"; done
+    echo "group witnesses 2 $3 $4 $5"; echo "quorum witnesses"
+}
+wblock "$L1KEY.pub" $L1 w1 w2 w3 > "$T/wr1"
+wblock "$L1KEY.pub" $L1 w4 w5 w6 > "$T/wr2"
+wblock "$L2KEY.pub" $L2 w4 w5 w6 > "$T/wr3"
+rpolicy() { # rpolicy VERSION OUT WITNESSES CIV-B-KEY ALLOWANCE
+    $SP policy init --deployment test.example/rotate --genesis 1700000000 --epoch-length 604800 \
+        --allowance $5 --witness-policy "$3" --version $1 \
+        --signer mil-a:military:$K/mil-a.pub --signer mil-b:military:$K/mil-b.pub \
+        --signer mil-c:military:$K/mil-c.pub --signer civ-a:civil:$K/civ-a.pub \
+        --signer civ-b:civil:$K/$4.pub --rule '3 of all' --rule '1 of civil' \
+        --out "$2" > /dev/null 2> "$T/err" || bad "policy init $2"
+}
+rpolicy 1 "$T/r1" "$T/wr1" civ-b 691200
+rpolicy 2 "$T/r2" "$T/wr2" civ-b2 691200
+rpolicy 3 "$T/r3" "$T/wr3" civ-b2 691200
+rpolicy 4 "$T/r4" "$T/wr3" civ-b2 700000
+rpolicy 1 "$T/r1-fork" "$T/wr1" civ-b 650000
+rupdate() { # rupdate FROM TO OUT SIGNERS...
+    f=$1 t=$2 o=$3; shift 3
+    $SP policy propose --policy "$f" --new "$t" --out "$o.txt" 2> /dev/null || bad "propose $o"
+    for b in "$@"; do $SP policy sign --key $K/$b.key "$o.txt" > "$o.$b" 2> /dev/null || bad "sign $o $b"; done
+    $SP policy collect --policy "$f" $(for b in "$@"; do echo "$o.$b"; done) > "$o" 2> "$T/err" || bad "collect $o"
+}
+rupdate "$T/r1" "$T/r2" "$T/ru2" mil-a civ-a mil-b civ-b2
+rupdate "$T/r2" "$T/r3" "$T/ru3" mil-a civ-a mil-b
+rupdate "$T/r3" "$T/r4" "$T/ru4" mil-a civ-a mil-b
+rstatement() { # rstatement POLICY EPOCH OUT: signed by mil-a, mil-b, civ-a
+    $SP statement new --policy "$1" --epoch $2 --mode run > "$3.txt" 2> /dev/null
+    for b in mil-a mil-b civ-a; do $SP note sign --key $K/$b.key "$3.txt" > "$3.$b" 2> /dev/null; done
+    $SP statement collect --policy "$1" "$3.mil-a" "$3.mil-b" "$3.civ-a" > "$3" 2> /dev/null || bad "statement $3"
+}
+lserve() { # lserve NAME PORT POLICY : start log NAME (L1 or L2)
+    k=$L1KEY; [ $1 = L2 ] && k=$L2KEY
+    rm -f "$T/$1.port"
+    $SP log serve --policy "$3" --key "$k.key" --db "$T/$1.db" --listen 127.0.0.1:$2 \
+        --witness-interval 1 --port-file "$T/$1.port" > /dev/null 2> "$T/$1.err" &
+    eval "PID_$1=$!"; SERVERS="$SERVERS $!"
+    wait_file "$T/$1.port" || bad "log $1 starts"
+}
+lserve L1 $P1 "$T/r1"
+rstatement "$T/r1" 1 "$T/rs1"
+run 0 "a statement under R1" $SP bundle publish --policy "$T/r1" --log $L1 --out "$T/rb1" --timeout 60 "$T/rs1"
+
+# R1 -> R2 with R1's witnesses down: logged, never cosigned -- the log is updating.
+for w in w1 w2 w3; do eval "kill \$PID_$w; wait \$PID_$w" 2> /dev/null; done
+expect_err SP_ERR_NOT_FOUND "publish: no update bundle while R1's witnesses are down" \
+    $SP policy publish --policy "$T/r1" --log $L1 --timeout 2 --out "$T/pu2" "$T/ru2"
+contains "publish named the index" "logged at index 1" "$T/err"
+if [ ! -e "$T/pu2" ]; then ok; else bad "nothing written on timeout"; fi
+rstatement "$T/r1" 2 "$T/rs2"
+expect_err SP_ERR_LOG_UPDATING "appends wait while the log is updating" $SP bundle publish --log $L1 "$T/rs2"
+contains "503" "HTTP 503" "$T/err"
+run 0 "fetch: no update bundle yet" $SP policy fetch --policy "$T/r1" --log $L1 --out "$T/f0"
+contains "fetch found none" "at policy version 1 .*: 0 updates fetched" "$T/err"
+# kill -9 while updating, restart: still updating.
+kill -9 $PID_L1; wait $PID_L1 2> /dev/null
+lserve L1 $P1 "$T/r2"
+expect_err SP_ERR_LOG_UPDATING "the UPDATING state survives kill -9 and a restart" $SP bundle publish --log $L1 "$T/rs2"
+# R1's witnesses back: the covering checkpoint is cosigned, the log switches.
+for w in w1 w2 w3; do wserve $w --listen 127.0.0.1:$(cat "$T/$w.port"); done
+for w in w1 w2 w3; do wait_file "$T/$w.port" || bad "witness $w restarts"; done
+run 0 "policy publish (the retried submission gets its index)" \
+    $SP policy publish --policy "$T/r1" --log $L1 --timeout 60 --out "$T/pu2" "$T/ru2"
+contains "publish prints index and file" "logged at index 1; update bundle $T/pu2" "$T/out"
+expect_err SP_ERR_EXISTS "publish never overwrites" $SP policy publish --policy "$T/r1" --log $L1 --out "$T/pu2" "$T/ru2"
+python3 -c 'import sys, urllib.request as u; r = u.urlopen(sys.argv[1]); open(sys.argv[2], "wb").write(r.read()); open(sys.argv[3], "w").write(str(r.headers))' \
+    $L1/policy-update/2 "$T/served2" "$T/hdr" && ok || bad "GET /policy-update/2"
+if cmp -s "$T/served2" "$T/pu2"; then ok; else bad "served bundle = written bundle"; fi
+contains "immutable" "immutable" "$T/hdr"
+expect_err SP_ERR_STMT_POLICY "after the switch an R1 statement is refused" $SP bundle publish --log $L1 "$T/rs2"
+# Epoch 2 was signed under R1 (mode run): under R2 the same mode is signed again (the texts
+# differ in the policy line only), another mode is equivocation.
+rstatement "$T/r2" 2 "$T/rs2b"
+$SP statement new --policy "$T/r2" --epoch 2 --mode pause > "$T/rs2p.txt" 2> /dev/null
+expect_err SP_ERR_EQUIVOCATION "epoch 2 under R2 with another mode" $SP note sign --key $K/mil-a.key "$T/rs2p.txt"
+run 0 "an R2 statement is cosigned by R2's witnesses" \
+    $SP bundle publish --policy "$T/r2" --log $L1 --out "$T/rb2" --timeout 60 "$T/rs2b"
+expect_err SP_ERR_UPDATE_NOT_NEWER "a second update from version 1" $SP bundle publish --log $L1 "$T/ru2"
+expect_err SP_ERR_LOG_POLICY "another chain's policy" \
+    $SP log serve --policy "$T/p1" --key "$L1KEY.key" --db "$T/L1.db" --listen 127.0.0.1:0
+
+# R2 -> R3 drops L1: it retires; L2 starts at R3; R3 -> R4 on L2.
+run 0 "publish R2 -> R3" $SP policy publish --json --policy "$T/r2" --log $L1 --timeout 60 --out "$T/pu3" "$T/ru3"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d["version"] != 3 or d["index"] != 3 or d["out"] != sys.argv[2])' "$T/out" "$T/pu3" && ok || bad "publish --json"
+rstatement "$T/r3" 3 "$T/rs3"
+expect_err SP_ERR_LOG_RETIRED "a retired log refuses appends" $SP bundle publish --log $L1 "$T/rs3"
+contains "403" "HTTP 403" "$T/err"
+run 0 "the retired log's checkpoint stays cosigned by R2's witnesses" \
+    $SP bundle make --policy "$T/r2" --log $L1 --index 2 --out "$T/rb2-later" "$T/rs2b"
+lserve L2 $P2 "$T/r3"
+run 0 "publish R3 -> R4 on L2" $SP policy publish --policy "$T/r3" --log $L2 --timeout 60 --out "$T/pu4" "$T/ru4"
+run 0 "log export of L1" $SP log export --db "$T/L1.db" "$T/exp1"
+for v in 2 3; do if cmp -s "$T/exp1/policy-update/$v" "$T/pu$v"; then ok; else bad "exported policy-update/$v"; fi; done
+
+# fetch: R1 -> R2 -> R3 from L1 (URL, then its export), R4 from L2, which R3 names.
+run 0 "policy fetch from the log" $SP policy fetch --policy "$T/r1" --log $L1 --out "$T/f1"
+for v in 2 3 4; do
+    if cmp -s "$T/f1/policy-$v.txt" "$T/r$v" && cmp -s "$T/f1/policy-update/$v" "$T/pu$v"; then ok; else bad "fetched version $v"; fi
+done
+contains "fetch ends at version 4" "at policy version 4" "$T/err"
+run 0 "policy fetch again (the same files)" $SP policy fetch --policy "$T/r1" --log $L1 --out "$T/f1"
+run 0 "policy fetch from an export, --json" $SP policy fetch --json --policy "$T/r1" --log "$T/exp1" --out "$T/f2"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d["version"] != 4 or d["fetched"] != 3)' "$T/out" && ok || bad "fetch --json"
+run 0 "policy fetch from R3 on L2" $SP policy fetch --policy "$T/r3" --log $L2 --out "$T/f3"
+if [ -e "$T/f3/policy-4.txt" ] && [ ! -e "$T/f3/policy-3.txt" ]; then ok; else bad "fetch starts at current + 1"; fi
+echo other > "$T/f3/policy-4.txt"
+expect_err SP_ERR_EXISTS "fetch never overwrites other bytes" $SP policy fetch --policy "$T/r3" --log $L2 --out "$T/f3"
+cp "$T/pu3" "$T/bad"; sed -i '2s/^./X/' "$T/bad"; mkdir -p "$T/badexp/policy-update"; cp "$T/bad" "$T/badexp/policy-update/3"
+expect_err SP_ERR_ "fetch verifies each step" $SP policy fetch --policy "$T/r2" --log "$T/badexp" --out "$T/f4"
+expect_err SP_ERR_UPDATE_NOT_CURRENT "publish checks the update against CURRENT first" \
+    $SP policy publish --policy "$T/r1-fork" --log $L1 "$T/ru2"
+run 2 "publish without --log" $SP policy publish --policy "$T/r1" "$T/ru2"
+run 2 "fetch with an UPDATE" $SP policy fetch --policy "$T/r1" --log $L1 "$T/ru2"
+refused "fetch --timeout" $SP policy fetch --timeout 5 --policy "$T/r1" --log $L1
+refused "publish --key" $SP policy publish --key $K/mil-a.key --policy "$T/r1" --log $L1 "$T/ru2"
+for w in w1 w2 w3 w4 w5 w6 L1 L2; do eval "kill \$PID_$w; wait \$PID_$w" 2> /dev/null; done
+record_codes "$T/L1.err"
 cli_finish

@@ -395,7 +395,7 @@ static void test_guard_records_and_refuses(void)
 
 /* Policy updates are recorded like statements, type "policy-update", with the version as
  * the epoch (issue 9: the guard used to sign them unrecorded). */
-/* Across a policy update (protocol.md 18.6): epoch n signed under the old policy may be
+/* Across a policy update (protocol.md 9): epoch n signed under the old policy may be
  * signed under the new one with the identical mode only; another mode is equivocation. */
 static void test_guard_across_policy_update(void)
 {
@@ -467,6 +467,35 @@ static void test_guard_policy_updates(void)
                                    &ol, &tl, &srep, NULL),
               SP_ERR_EQUIVOCATION);
     CHECK(ol == 0);
+    scratch_remove();
+}
+
+/* Across a policy update (issue 9 section 2.6): epoch n signed under P1 may be signed
+ * again under P2 only with the identical mode line (the texts differ in the policy line
+ * alone); any other mode, or a lower epoch, is equivocation; the record then holds the
+ * P2 text, and the P1 text is still the same mode (signed again, fine). */
+static void test_guard_same_epoch_across_an_update(void)
+{
+    static uf_world U;
+    char a1[1024], a2[1024], p2[1024], t2[1024], e4[1024], rec[2048], path[1100];
+    size_t rl;
+    uf_world_make(&U);
+    state_in_scratch();
+    record_of(path, sizeof path, state, W.keys[PF_CIV_A].vkey, PF_DEPLOYMENT, "authorisation");
+    size_t n1 = statement(a1, sizeof a1, &U.p[0], 5, "throttle 250");
+    size_t n2 = statement(a2, sizeof a2, &U.p[1], 5, "throttle 250");
+    size_t np = statement(p2, sizeof p2, &U.p[1], 5, "pause");
+    size_t nt = statement(t2, sizeof t2, &U.p[1], 5, "throttle 251");
+    size_t n4 = statement(e4, sizeof e4, &U.p[1], 4, "throttle 250");
+    CHECK_OK(sign(PF_CIV_A, a1, n1));
+    CHECK_ERR(sign(PF_CIV_A, p2, np), SP_ERR_EQUIVOCATION);
+    CHECK_ERR(sign(PF_CIV_A, t2, nt), SP_ERR_EQUIVOCATION);
+    CHECK_ERR(sign(PF_CIV_A, e4, n4), SP_ERR_EQUIVOCATION);
+    CHECK_OK(sign(PF_CIV_A, a2, n2));
+    record_bytes(rec, sizeof rec, &rl, 5, a2);
+    CHECK(scratch_holds(path, rec, rl));
+    CHECK_ERR(sign(PF_CIV_A, p2, np), SP_ERR_EQUIVOCATION);
+    CHECK_OK(sign(PF_CIV_A, a1, n1));
     scratch_remove();
 }
 
@@ -1196,6 +1225,7 @@ int main(void)
     RUN_TEST(test_guard_policy_updates);
     RUN_TEST(test_guard_across_policy_update);
     RUN_TEST(test_guard_previous_key);
+    RUN_TEST(test_guard_same_epoch_across_an_update);
     RUN_TEST(test_guard_per_deployment);
     RUN_TEST(test_guard_corrupt_record);
     RUN_TEST(test_guard_state_directory);

@@ -20,6 +20,7 @@
 
 #include "harness.h"
 #include "support/fake_witness.h"
+#include "support/log_call.h"
 #include "support/gzip.h"
 #include "support/policy_fixture.h"
 #include "support/scratch.h"
@@ -197,37 +198,9 @@ static void test_key_must_be_the_policy_log(void)
 
 /* ---- the HTTP handler, without sockets -------------------------------------------------- */
 
-typedef struct answer {
-    int status;
-    char type[64];
-    char cache[64];
-    uint8_t *body;
-    size_t len;
-} answer;
-
-static answer call(sp_log_server *s, const char *method, const char *path, const void *body,
-                   size_t len)
-{
-    sp_http_response resp = {0};
-    answer a = {0};
-    sp_log_handle(s, method, path, body, len, &resp);
-    a.status = resp.status;
-    snprintf(a.type, sizeof a.type, "%s", resp.content_type ? resp.content_type : "");
-    snprintf(a.cache, sizeof a.cache, "%s", resp.cache_control ? resp.cache_control : "");
-    a.body = malloc(resp.body_len + 1);
-    if (a.body != NULL) {
-        if (resp.body_len > 0)
-            memcpy(a.body, resp.body, resp.body_len);
-        a.body[resp.body_len] = '\0';
-    }
-    a.len = resp.body_len;
-    if (!resp.body_static)
-        free(resp.body);
-    return a;
-}
 
 /* 4xx with "SP_ERR_...: " and a reason. */
-static int refused(answer *a, int status, const char *name)
+static int refused(log_answer *a, int status, const char *name)
 {
     int ok = a->status == status && a->body != NULL &&
              strncmp((char *)a->body, name, strlen(name)) == 0 && a->len > strlen(name) + 4 &&
@@ -244,54 +217,54 @@ static void test_handler_paths(void)
     witnesses_reset();
     sp_log_server *s = open_log(0);
     char note[8192];
-    answer a;
+    log_answer a;
     size_t len = statement(note, sizeof note, 1, QUORUM);
 
-    a = call(s, "GET", "/checkpoint", NULL, 0);
+    a = log_call(s, "GET", "/checkpoint", NULL, 0);
     CHECK(refused(&a, 404, "SP_ERR_NOT_FOUND"));
-    a = call(s, "POST", "/add", note, len);
+    a = log_call(s, "POST", "/add", note, len);
     CHECK(a.status == 200 && a.len == 2 && memcmp(a.body, "0\n", 2) == 0);
     free(a.body);
-    a = call(s, "POST", "/add", note, len);
+    a = log_call(s, "POST", "/add", note, len);
     CHECK(a.status == 200 && memcmp(a.body, "0\n", 2) == 0);
     free(a.body);
-    a = call(s, "GET", "/add", NULL, 0);
+    a = log_call(s, "GET", "/add", NULL, 0);
     CHECK(refused(&a, 405, "SP_ERR_NOT_FOUND"));
-    a = call(s, "POST", "/checkpoint", "x", 1);
+    a = log_call(s, "POST", "/checkpoint", "x", 1);
     CHECK(refused(&a, 405, "SP_ERR_NOT_FOUND"));
-    a = call(s, "POST", "/add", "junk\n", 5);
+    a = log_call(s, "POST", "/add", "junk\n", 5);
     CHECK(refused(&a, 400, "SP_ERR_NOTE_NO_SIGNATURES"));
     note[3] = '\r';
-    a = call(s, "POST", "/add", note, len);
+    a = log_call(s, "POST", "/add", note, len);
     CHECK(refused(&a, 400, "SP_ERR_NOTE_CARRIAGE_RETURN"));
-    a = call(s, "POST", "/add", note, len);
+    a = log_call(s, "POST", "/add", note, len);
     CHECK(strstr((char *)a.body, "(line 1)") != NULL);
     free(a.body);
 
     /* Tiles: level 0 of width 1 exists; nothing else does. */
-    a = call(s, "GET", "/tile/0/000.p/1", NULL, 0);
+    a = log_call(s, "GET", "/tile/0/000.p/1", NULL, 0);
     CHECK(a.status == 200 && a.len == 32 && strcmp(a.type, "application/octet-stream") == 0);
     CHECK(strstr(a.cache, "immutable") == NULL);
     free(a.body);
-    a = call(s, "GET", "/tile/entries/000.p/1", NULL, 0);
+    a = log_call(s, "GET", "/tile/entries/000.p/1", NULL, 0);
     CHECK(a.status == 200 && a.len == 2 + len && a.body[0] == (uint8_t)(len >> 8));
     free(a.body);
-    a = call(s, "GET", "/tile/0/000.p/2", NULL, 0);
+    a = log_call(s, "GET", "/tile/0/000.p/2", NULL, 0);
     CHECK(refused(&a, 404, "SP_ERR_NOT_FOUND"));
-    a = call(s, "GET", "/tile/0/000", NULL, 0);
+    a = log_call(s, "GET", "/tile/0/000", NULL, 0);
     CHECK(refused(&a, 404, "SP_ERR_NOT_FOUND"));
     static const char *noncanonical[] = {"/tile/0/0", "/tile/0/x000/000.p/1",
                                          "/tile/00/000.p/1", "/tile/0/000.p/01",
                                          "/tile/entries/000.p/1/", "/tile//000",
                                          "/tile/64/000", "/tile/0/000.p/256"};
     for (size_t i = 0; i < sizeof noncanonical / sizeof noncanonical[0]; i++) {
-        a = call(s, "GET", noncanonical[i], NULL, 0);
+        a = log_call(s, "GET", noncanonical[i], NULL, 0);
         CHECK(refused(&a, 404, "SP_ERR_NOT_FOUND"));
     }
     static const char *unknown[] = {"/", "/add/", "/checkpoint/", "/tiles/0/000", "/..",
                                     "/add-checkpoint", "//add"};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
-        a = call(s, "GET", unknown[i], NULL, 0);
+        a = log_call(s, "GET", unknown[i], NULL, 0);
         CHECK(refused(&a, 404, "SP_ERR_NOT_FOUND"));
     }
     CHECK(log_size(s) == 1);
@@ -307,7 +280,7 @@ static uint32_t check_served(sp_log_server *s, uint64_t size)
     static sp_checkpoint_work work;
     sp_checkpoint cp;
     sp_checkpoint_result r;
-    answer a = call(s, "GET", "/checkpoint", NULL, 0);
+    log_answer a = log_call(s, "GET", "/checkpoint", NULL, 0);
     CHECK(a.status == 200 && strncmp(a.type, "text/plain", 10) == 0);
     CHECK_OK(sp_checkpoint_verify_witnessed(&world.policy.witness, a.body, a.len,
                                             sp_sodium_crypto(), &work, &cp, &r));
@@ -521,7 +494,7 @@ static void test_stored_checkpoint_ahead_not_served(void)
     CHECK_OK(sp_log_server_open(&s, &cfg));
     if (s == NULL)
         return;
-    answer a = call(s, "GET", "/checkpoint", NULL, 0);
+    log_answer a = log_call(s, "GET", "/checkpoint", NULL, 0);
     CHECK(a.status == 404);
     free(a.body);
     CHECK(strstr(said, "the stored checkpoint's quorum time dated ") != NULL);
@@ -677,7 +650,7 @@ static void test_serve_and_export(void)
     scratch_remove();
 }
 
-/* A log that serves every answer gzip-encoded (tlog-tiles allows it without negotiation;
+/* A log that serves every log_answer gzip-encoded (tlog-tiles allows it without negotiation;
  * Sunlight does): the client asks "gzip, identity", decodes, and a bundle is made from it;
  * a gzip bomb is refused at the reader's limit, which counts decoded bytes. */
 static void test_gzip_tiles(void)
@@ -934,7 +907,7 @@ static void test_database_lost_while_serving(void)
         int existed = 0;
         CHECK_ERR(sp_log_add(s, (const uint8_t *)note, len, &index, &existed, NULL),
                   SP_ERR_DB);
-        answer a = call(s, "POST", "/add", note, len);
+        log_answer a = log_call(s, "POST", "/add", note, len);
         CHECK(a.status == 500 && strstr((char *)a.body, "was unlinked, replaced or truncated"));
         free(a.body);
         CHECK_ERR(sp_log_publish(s, &r), SP_ERR_DB);

@@ -52,8 +52,9 @@
 typedef struct sp_log_store sp_log_store;
 
 /* Open the log database at path, creating it (mode 0600) if absent.  An existing file
- * must be a log database (its "softpause-log/v1" mark) or hold no tables: SP_ERR_DB
- * otherwise, and the file is not changed. */
+ * must be a log database (its "softpause-log/v1" or "/v2" mark) or hold no tables: SP_ERR_DB
+ * otherwise, and the file is not changed.  A v1 database is migrated to v2 (the policy
+ * chain's table) in one transaction. */
 SP_MUST_CHECK sp_err sp_log_store_open(sp_log_store **out, const char *path);
 
 /* Open an existing log database to read it (`log export`): nothing is created or written.
@@ -128,5 +129,48 @@ typedef sp_err (*sp_log_checkpoint_visitor)(void *ctx, uint64_t size, const uint
                                             size_t len);
 SP_MUST_CHECK sp_err sp_log_store_checkpoints(sp_log_store *s, sp_log_checkpoint_visitor fn,
                                               void *ctx);
+
+/* ---- the policy chain (protocol.md section 18.7) ----------------------------------------
+ * The log's policies in version order: the root (the policy it was started with; entry
+ * UINT64_MAX) and each policy an update moved it to (entry = the update's leaf index;
+ * adopted once the update bundle proving its publication under the previous policy is
+ * stored).  At most one link, the newest, is not adopted: the log is updating. */
+typedef struct sp_log_chain_link {
+    uint64_t version;
+    uint8_t hash[SP_SHA256_BYTES];
+    const uint8_t *policy;          /* canonical bytes (valid during the visit only) */
+    size_t policy_len;
+    uint64_t entry;                 /* UINT64_MAX for the root */
+    int adopted;                    /* the update bundle is stored (1 for the root: 0) */
+} sp_log_chain_link;
+
+/* Visit the chain, oldest first (nothing for a chain not yet started, or a v1 database
+ * opened to read); a visitor's non-SP_OK return stops the walk and is returned.  The
+ * visitor must not call back into the store. */
+typedef sp_err (*sp_log_chain_visitor)(void *ctx, const sp_log_chain_link *link);
+SP_MUST_CHECK sp_err sp_log_store_chain(sp_log_store *s, sp_log_chain_visitor fn, void *ctx);
+
+/* Start the chain at this policy: SP_ERR_EXISTS if it has a link already. */
+SP_MUST_CHECK sp_err sp_log_store_chain_root(sp_log_store *s, uint64_t version,
+                                             const uint8_t hash[SP_SHA256_BYTES],
+                                             const uint8_t *policy, size_t len);
+
+/* Append an update leaf and its chain link (not adopted) in one transaction: both or
+ * neither.  An already logged text stores nothing (*existed = 1, its index). */
+SP_MUST_CHECK sp_err sp_log_store_append_update(sp_log_store *s, const uint8_t *leaf,
+                                                size_t len, size_t text_len,
+                                                uint64_t version,
+                                                const uint8_t hash[SP_SHA256_BYTES],
+                                                const uint8_t *policy, size_t policy_len,
+                                                uint64_t *index, int *existed);
+
+/* Store the update bundle of link `version` (which must be an update not yet adopted, else
+ * SP_ERR_NOT_FOUND): the link is adopted. */
+SP_MUST_CHECK sp_err sp_log_store_chain_adopt(sp_log_store *s, uint64_t version,
+                                              const uint8_t *bundle, size_t len);
+
+/* The update bundle moving version - 1 to version (malloc'd); SP_ERR_NOT_FOUND if none. */
+SP_MUST_CHECK sp_err sp_log_store_update_bundle(sp_log_store *s, uint64_t version,
+                                                uint8_t **bundle, size_t *len);
 
 #endif /* SOFTPAUSE_HOST_LOG_STORE_H */

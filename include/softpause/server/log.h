@@ -13,6 +13,15 @@
  *                        is a valid signature of a distinct policy key (no unknown,
  *                        invalid or repeated lines: SP_ERR_LOG_SIGNATURE_LINE).  Refusals:
  *                        4xx, body "<ERROR_NAME>: <message>[ (line N)]\n"; nothing stored.
+ *                        Also a policy update (softpause/update.h), accepted only if
+ *                        sp_update_verify accepts it under the current policy and every
+ *                        line verifies under one of the two policies (a key in both once).
+ *                        503 SP_ERR_LOG_UPDATING while an update waits for its covering
+ *                        checkpoint (its own resubmission gets its index); 403
+ *                        SP_ERR_LOG_RETIRED once a policy dropped this log.
+ *   GET  /policy-update/<v>
+ *                        the update bundle (C2SP tlog-proof) moving version v-1 to v,
+ *                        immutable; 404 until the log adopted it (protocol.md 18.7)
  *   GET  /checkpoint     the newest checkpoint carrying the witness quorum (text/plain;
  *                        404 until one exists)
  *   GET  /tile/<L>/<N>[.p/<W>], /tile/entries/<N>[.p/<W>]
@@ -35,6 +44,16 @@
  * an honest log never publish a time devices would take as a freeze; stolen witness keys
  * are not stopped by this (anyone can add cosignature lines to a public log-signed
  * checkpoint; docs/threat-model.md 5.4).  Witnesses are asked in parallel.
+ *
+ * The policy chain (protocol.md section 18.7; kept in the database, log_store.h): the log
+ * serves under one policy of it.  After an update is appended (with its chain link, in one
+ * transaction) the log is UPDATING; the first round that publishes a checkpoint covering
+ * it, cosigned by the current witness quorum, makes the update bundle, verifies it with
+ * sp_bundle_verify_update, stores it, and moves the log to the new policy -- or RETIRES
+ * it where the new policy has no log line with this key's name and public key (rounds
+ * then stay with the last policy that names it).  sp_log_server_open resumes the chain at
+ * its newest policy, updating or retired as it was; cfg->policy must be one of the chain
+ * (SP_ERR_LOG_POLICY otherwise), and starts it when the database has none.
  *
  * The run loop (sp_log_serve) publishes after every growth of the tree, and every
  * witness_interval seconds even without growth, so the cosignatures' timestamps (the
@@ -74,7 +93,7 @@
 #define SP_LOG_MAX_COSIG_SKEW_LIMIT 86400u
 
 typedef struct sp_log_config {
-    const sp_policy *policy;       /* deployment policy; must outlive the server */
+    const sp_policy *policy;       /* a policy of the log's chain (copied) */
     const sp_signer_key *key;      /* the log's key (type 0x01); copied */
     const char *db_path;           /* SQLite database (created if absent) */
     uint64_t witness_interval;     /* seconds; 0 means SP_LOG_WITNESS_INTERVAL_DEFAULT */
@@ -103,8 +122,9 @@ typedef struct sp_log_round {
     sp_log_witness_status witnesses[SP_MAX_WITNESSES];
 } sp_log_round;
 
-/* Open the database and check the key against the policy's log lines
- * (SP_ERR_CKPT_ORIGIN if no log line has this key's name and public key;
+/* Open the database, load its policy chain (or start it at cfg->policy) and check the key
+ * against the log lines (SP_ERR_CKPT_ORIGIN if no policy of the chain has a log line with
+ * this key's name and public key; SP_ERR_LOG_POLICY if cfg->policy is not in the chain;
  * SP_ERR_KEY_ALGORITHM for a key that is not type 0x01). */
 SP_MUST_CHECK sp_err sp_log_server_open(sp_log_server **out, const sp_log_config *cfg);
 
@@ -152,7 +172,8 @@ SP_MUST_CHECK sp_err sp_log_serve_limited(sp_log_server *s, const char *bind_add
 
 /* Write the published checkpoint, every hash tile and every entry bundle of the tree it
  * covers, in the tlog-tiles layout, under dir (created if absent): a static mirror.
- * Full tiles and the partial tiles of that size; existing files are replaced.
+ * Full tiles and the partial tiles of that size, and every update bundle
+ * (policy-update/<v>, written once); existing partial tiles and the checkpoint are replaced.
  * *size (may be NULL) gets the exported tree size.  SP_ERR_NOT_FOUND if no checkpoint was
  * published yet. */
 SP_MUST_CHECK sp_err sp_log_export(sp_log_store *store, const char *dir, uint64_t *size);

@@ -744,3 +744,32 @@ int cli_bad_args(const char *usage)
     fputs(usage, stderr);
     return EXIT_USAGE;
 }
+
+static double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cli_wait_start(cli_wait *w, uint64_t timeout)
+{
+    w->start = monotonic_seconds();
+    w->delay = 0.2;
+    w->timeout = timeout;
+}
+
+int cli_wait_more(cli_wait *w, double *waited_out)
+{
+    double waited = monotonic_seconds() - w->start;
+    if (waited_out != NULL)
+        *waited_out = waited;
+    if (waited >= (double)w->timeout)
+        return 0;
+    double delay = w->delay > (double)w->timeout - waited ? (double)w->timeout - waited
+                                                          : w->delay;
+    struct timespec ts = {(time_t)delay, (long)((delay - (double)(time_t)delay) * 1e9)};
+    nanosleep(&ts, NULL);
+    w->delay = w->delay * 2 > 5.0 ? 5.0 : w->delay * 2;
+    return 1;
+}

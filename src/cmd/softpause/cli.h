@@ -253,6 +253,17 @@ int cli_parse_listen(const char *text, const char *what, char *host, size_t cap,
 /* --max-conns-per-address of the servers: 1..SP_HTTP_MAX_CONNS; NULL: the default. */
 int cli_max_conns_per_address(const char *text, uint32_t *out);
 
+/* Polling a server until something appears, with a backoff from 0.2 s doubling to 5 s
+ * (bundle publish --out, policy publish).  cli_wait_more sleeps before the next poll and
+ * returns 1, or returns 0 once `timeout` seconds have passed; *waited (may be NULL) gets
+ * the seconds waited so far. */
+typedef struct cli_wait {
+    double start, delay;
+    uint64_t timeout;
+} cli_wait;
+void cli_wait_start(cli_wait *w, uint64_t timeout);
+int cli_wait_more(cli_wait *w, double *waited);
+
 /* Once a server accepts connections: print "<name>: listening on http://HOST:PORT" on
  * stdout, and write "PORT\n" to port_file (if not NULL) so that scripts that started it on
  * port 0 can find it.  Returns EXIT_OK or the error's exit status (printed). */
@@ -263,6 +274,10 @@ int cli_announce_listening(const char *name, const char *host, uint16_t port,
 int cmd_key(int argc, char **argv);
 int cmd_note(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+/* policy publish | fetch (cmd_policy_log.c), called by cmd_policy with parsed options. */
+int policy_publish(const char *cur_path, const char *log, const char *timeout_text,
+                   const char *out, int json, const char *input);
+int policy_fetch(const char *cur_path, const char *log, const char *out_dir, int json);
 int cmd_statement(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_demo(int argc, char **argv);

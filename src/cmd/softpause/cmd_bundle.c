@@ -106,23 +106,18 @@ static int save_bundle(const char *out, size_t len, const sp_bundle_made *made, 
     return EXIT_OK;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Wait until a cosigned checkpoint of the log covers entry `index` (which must be note
  * itself), then build, verify and save its bundle.  Polls the log's checkpoint with a
- * backoff from 0.2 s doubling to 5 s, until `timeout` seconds have passed. */
+ * backoff (cli_wait), until `timeout` seconds have passed. */
 static int publish_wait(const char *log, const uint8_t *note, size_t len, uint64_t index,
                         uint64_t timeout, const char *out, int json, const char *input)
 {
     sp_bundle_made made;
     const char *what = NULL;
     size_t bundle_len = 0;
-    double start = now_s(), delay = 0.2;
+    double waited = 0;
+    cli_wait w;
+    cli_wait_start(&w, timeout);
     for (;;) {
         sp_err e = sp_bundle_make(&policy, log, note, len, index, &work, bundle_buf,
                                   sizeof bundle_buf, &bundle_len, &made, &what);
@@ -134,18 +129,12 @@ static int publish_wait(const char *log, const uint8_t *note, size_t len, uint64
         if (e != SP_ERR_NOT_FOUND || made.tree_size > index)
             return cli_error(e, e == SP_ERR_NOT_FOUND ? input : log, 0, "index %llu: %s",
                              (unsigned long long)index, what);
-        double waited = now_s() - start;
-        if (waited >= (double)timeout)
+        if (!cli_wait_more(&w, &waited))
             return cli_error(e, input, 0,
                              "index %llu: no cosigned checkpoint of %s covers it after "
                              "waiting %.0f s (the newest has %llu entries); --timeout %llu",
                              (unsigned long long)index, log, waited,
                              (unsigned long long)made.tree_size, (unsigned long long)timeout);
-        if (delay > (double)timeout - waited)
-            delay = (double)timeout - waited;
-        struct timespec ts = {(time_t)delay, (long)((delay - (double)(time_t)delay) * 1e9)};
-        nanosleep(&ts, NULL);
-        delay = delay * 2 > 5.0 ? 5.0 : delay * 2;
     }
 }
 

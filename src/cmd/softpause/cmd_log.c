@@ -35,6 +35,14 @@ static const char log_usage[] =
     "        After each growth, and every --witness-interval seconds (default 60) even\n"
     "        without growth, the checkpoint is sent to the policy's witnesses (C2SP\n"
     "        tlog-witness) and served once their quorum has cosigned it.\n"
+    "        The log follows the policy chain (protocol.md 18.7): POST /add also takes a\n"
+    "        policy update signed by both quorums; until a cosigned checkpoint covers it,\n"
+    "        other appends get 503 (SP_ERR_LOG_UPDATING); then GET /policy-update/<v>\n"
+    "        serves its update bundle and the log serves under the new policy (its hash,\n"
+    "        its witnesses).  A policy that no longer names this log's key retires it:\n"
+    "        appends get 403 (SP_ERR_LOG_RETIRED), rounds go on with the last witnesses.\n"
+    "        The chain is kept in FILE: POLICY may be any policy of it (the log resumes\n"
+    "        at the newest); another chain's is refused (SP_ERR_LOG_POLICY).\n"
     "        --listen   address and port (default 127.0.0.1:0; port 0 picks a free port)\n"
     "        --port-file FILE  write the bound port to FILE\n"
     "        --max-cosig-skew S  refuse a witness cosignature dated more than S seconds\n"
@@ -44,8 +52,9 @@ static const char log_usage[] =
     "                   /64) may hold at once, 1..512 (default 32); 512 in all.  A request\n"
     "                   must arrive whole within 10 s, or its connection is closed\n"
     "        Prints 'log: listening on URL'; stops on SIGINT or SIGTERM.\n"
-    "export  Write the newest cosigned checkpoint, its hash tiles and entry bundles under\n"
-    "        DIR in the same layout, as static files any web server can mirror.\n"
+    "export  Write the newest cosigned checkpoint, its hash tiles and entry bundles, and\n"
+    "        the update bundles (policy-update/<v>) under DIR in the same layout, as\n"
+    "        static files any web server can mirror.\n"
     "\n"
     "exit status: 0 success, 1 refused, 2 usage error, 3 I/O, database or network error\n";
 
@@ -123,10 +132,11 @@ static int log_serve(const char *policy_path, const char *key_path, const char *
     e = sp_log_server_open(&s, &cfg);
     sp_signer_key_wipe(&key);
     if (e != SP_OK)
-        return cli_error(e, e == SP_ERR_CKPT_ORIGIN ? key_path : db, 0,
+        return cli_error(e, e == SP_ERR_CKPT_ORIGIN ? key_path : e == SP_ERR_LOG_POLICY ? policy_path : db, 0,
                          e == SP_ERR_CKPT_ORIGIN ? "the policy has no log line for this key"
                          : e == SP_ERR_DB ? "not a softpause log database, or SQLite failed"
-                                          : NULL);
+                         : e == SP_ERR_LOG_POLICY ? "not a policy of the chain kept in %s"
+                                          : NULL, db);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

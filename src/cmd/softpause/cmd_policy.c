@@ -35,6 +35,9 @@ static const char policy_usage[] =
     "                             UPDATE\n"
     "       softpause policy collect --policy CURRENT [--partial] SIGNED...\n"
     "       softpause policy verify --policy CURRENT [--json] UPDATE\n"
+    "       softpause policy publish --policy CURRENT --log URL [--timeout SECONDS]\n"
+    "                                [--out FILE] [--json] UPDATE\n"
+    "       softpause policy fetch --policy CURRENT --log URL|DIR [--out DIR] [--json]\n"
     "       softpause policy apply --state FILE [--json] UPDATE-BUNDLE...\n"
     "\n"
     "init   Write a canonical policy (stdout, or FILE, never overwriting).  TAGS is a\n"
@@ -61,23 +64,24 @@ static const char policy_usage[] =
     "         signature line per signer key of both policies exceeds the note limits.\n"
     "sign     Sign an update (a text or a signed copy) like `note sign`, after checking it\n"
     "         is one; with --policy, check it against CURRENT and print the changes first.\n"
-    "         The signing record refuses another text for a version this key signed, or a\n"
-    "         lower version.  --previous-key: a re-keyed body's old verifier key, whose\n"
-    "         signing records (statements and updates) the new key takes over first.\n"
-    "collect  Merge signed copies of one update: lines valid under either policy, one per\n"
-    "         key; prints whether each quorum is met.  An update a device would refuse\n"
-    "         (a quorum short, a new key unsigned) is refused, exit 1, naming the unmet\n"
-    "         rule, unless --partial (collecting in stages: written anyway, exit 0).\n"
+    "         The signing record refuses another text for a signed version, or a lower\n"
+    "         one.  --previous-key: a re-keyed body's old key; the new key takes over its\n"
+    "         signing records.\n"
+    "collect  Merge signed copies of one update (lines valid under either policy, one per\n"
+    "         key).  One a device would refuse is refused (exit 1, naming the unmet\n"
+    "         rule) unless --partial (collecting in stages: written anyway).\n"
     "verify   Check a signed update as a device would (without its publication): exit 0\n"
     "         if accepted; each line's status under each policy.\n"
-    "apply    Apply published updates (bundles: the logged update, its inclusion proof\n"
-    "         and a checkpoint cosigned by the current policy's witness quorum) to the\n"
-    "         simulated device FILE ('softpause device'), in order, each against the\n"
-    "         device's current policy; stops at the first refusal (exit 1; nothing after\n"
-    "         it applied).  An authorisation's bundle is refused (SP_ERR_STMT_WRONG_TYPE;\n"
-    "         'device apply' takes both).  Prints 'accepted policy update to version N\n"
-    "         (policy HASH)' per update; --json: one object per line per bundle, as\n"
-    "         'device apply --json'.  Holds FILE.lock (SP_ERR_DEV_BUSY, exit 3).\n";
+    "publish  POST the update to the log at URL, wait for URL/policy-update/<version>,\n"
+    "         verify it as a device at CURRENT would, write it to FILE (default\n"
+    "         policy-update-<version>, never overwriting).  --timeout 1..86400 s (300).\n"
+    "fetch    Download policy-update/<v> from CURRENT's version + 1 on (log URL or a\n"
+    "         'log export' DIR), each verified against the policy before it; write\n"
+    "         DIR/policy-update/<v> and DIR/policy-<v>.txt (--out, default '.').\n"
+    "apply    Apply update bundles to the simulated device FILE in order, each against\n"
+    "         its current policy; stops at the first refusal (exit 1).  An\n"
+    "         authorisation's bundle is SP_ERR_STMT_WRONG_TYPE ('device apply' takes both).\n"
+    "See softpause(1) for the details of each.\n";
 
 static uint8_t policy_bytes[SP_MAX_POLICY_BYTES + 1];
 static sp_policy policy;
@@ -779,7 +783,7 @@ static int policy_verify(const char *cur_path, int json, const char *input)
 static int policy_update_command(int sub, int argc, char **argv, const char *name)
 {
     const char *cur = NULL, *new_path = NULL, *out = NULL, *key = NULL, *previous = NULL;
-    const char *state = NULL;
+    const char *state = NULL, *log = NULL, *timeout = NULL;
     const char *pos[CLI_MAX_BUNDLES];
     size_t npos;
     int json = 0, partial = 0;
@@ -797,11 +801,22 @@ static int policy_update_command(int sub, int argc, char **argv, const char *nam
     const cli_opt verify_opts[] = {{"--policy", 1, &cur, NULL, NULL, NULL, 0},
                                    {"--json", 0, NULL, &json, NULL, NULL, 0},
                                    CLI_END};
+    const cli_opt publish_opts[] = {{"--policy", 1, &cur, NULL, NULL, NULL, 0},
+                                    {"--log", 1, &log, NULL, NULL, NULL, 0},
+                                    {"--timeout", 1, &timeout, NULL, NULL, NULL, 0},
+                                    {"--out", 1, &out, NULL, NULL, NULL, 0},
+                                    {"--json", 0, NULL, &json, NULL, NULL, 0},
+                                    CLI_END};
+    const cli_opt fetch_opts[] = {{"--policy", 1, &cur, NULL, NULL, NULL, 0},
+                                  {"--log", 1, &log, NULL, NULL, NULL, 0},
+                                  {"--out", 1, &out, NULL, NULL, NULL, 0},
+                                  {"--json", 0, NULL, &json, NULL, NULL, 0},
+                                  CLI_END};
     const cli_opt apply_opts[] = {{"--state", 1, &state, NULL, NULL, NULL, 0},
                                   {"--json", 0, NULL, &json, NULL, NULL, 0},
                                   CLI_END};
-    const cli_opt *const sub_opts[] = {propose_opts, sign_opts, collect_opts, verify_opts,
-                                       apply_opts};
+    const cli_opt *const sub_opts[] = {propose_opts, sign_opts,  collect_opts, verify_opts,
+                                       publish_opts, fetch_opts, apply_opts};
 
     cli_parse(argc, argv, name, sub_opts[sub - 4], pos, CLI_MAX_BUNDLES, &npos, policy_usage);
     if (sp_sodium_init() != SP_OK)
@@ -814,9 +829,13 @@ static int policy_update_command(int sub, int argc, char **argv, const char *nam
         return policy_collect(cur, partial, pos, npos);
     if (sub == 7 && npos <= 1)
         return policy_verify(cur, json, npos ? pos[0] : NULL);
-    if (sub == 8 && state == NULL)
+    if (sub == 8 && npos == 1)
+        return policy_publish(cur, log, timeout, out, json, pos[0]);
+    if (sub == 9 && npos == 0)
+        return policy_fetch(cur, log, out, json);
+    if (sub == 10 && state == NULL)
         return cli_usage("policy apply needs --state FILE");
-    if (sub == 8 && npos >= 1)
+    if (sub == 10 && npos >= 1)
         return cli_device_apply(state, pos, npos, json, 1);
     return cli_bad_args(policy_usage);
 }
@@ -830,7 +849,8 @@ int cmd_policy(int argc, char **argv)
                             {"--json", 0, NULL, &json, NULL, NULL, 0},
                             CLI_END};
     static const char *const subs[] = {"init",    "check", "show",    "hash",
-                                       "propose", "sign",  "collect", "verify", "apply", NULL};
+                                       "propose", "sign",  "collect", "verify",
+                                       "publish", "fetch", "apply",   NULL};
 
     int sub = cli_subcommand(argc, argv, policy_usage, "policy", subs);
     if (sub < 0)
