@@ -21,8 +21,27 @@ if [ -n "$kept" ] && [ -f "$kept/device.state" ] && [ -f "$kept/epoch-19.tlog-pr
     bad "demo --keep: the directory and its files are kept ($kept)"; fi
 contains "demo --keep: try: lines" "try (build/softpause" "$T/out"
 contains "demo --keep: they name the kept directory" "device status --state $kept/device.state" "$T/out"
+# The rotation week (issue 9 §5): every refusal it narrates, and the files it leaves.
+for want in "REFUSED.*SP_ERR_DEV_FROZEN" "policy verify: SP_ERR_UPDATE_UNSIGNED_KEY" \
+    "log: refused with HTTP 4[0-9][0-9]: SP_ERR_UPDATE_UNSIGNED_KEY" \
+    "device: accepted policy update to version 2" \
+    "REFUSED the update again (replay): SP_ERR_UPDATE_NOT_NEWER" \
+    "log: refused with HTTP 4[0-9][0-9]: SP_ERR_QUORUM_NOT_MET" \
+    "device: accepted epoch-21 (signed with the new key)" \
+    "device B: accepted policy update to version 2" \
+    "device B: REFUSED epoch-20 (version 1): SP_ERR_STMT_POLICY" \
+    "device B: accepted epoch-21" "REFUSED epoch 40 (far future): SP_ERR_DEV_FAST_FORWARD"; do
+    contains "demo rotation week: $want" "$want" "$T/out"
+done
 # ...and they work.
 run 0 "demo --keep: its try: line runs" $SP bundle verify --policy "$kept/policy.txt" "$kept/epoch-19.tlog-proof"
+
+run 0 "demo --keep: the update bundle verifies under version 1" $SP bundle verify \
+    --policy "$kept/policy.txt" "$kept/policy-update-2.tlog-proof"
+run 0 "demo --keep: device B's status" $SP device status --json --state "$kept/device-b.state"
+contains "demo --keep: device B is at version 2" '"policy_version":2' "$T/out"
+contains "demo --keep: device B's anchor is version 1's hash" \
+    "\"anchor\":\"$($SP policy hash "$kept/policy.txt")\"" "$T/out"
 
 mkdir -p "$T/given"
 echo mine > "$T/given/note.txt"

@@ -20,6 +20,14 @@
  * go down and nothing can be published until they return.  The bodies stop signing and the
  * device pauses when its allowance runs out; a later RUN statement resumes it.
  *
+ * Then a rotation week (protocol.md section 18): one civil body's key is declared
+ * compromised; the body makes a new key, the current quorum and the new key sign a policy
+ * update that re-keys it (refused first without the new key's proof of possession), the
+ * log publishes it and switches, and the device adopts version 2.  Refused on the way: the
+ * update replayed, a statement whose civil signature is the retired key's, and on a
+ * second device that missed the week, that week's (version-1) statement after the update;
+ * the next week's, signed with the new key, is accepted by both.
+ *
  * Every step goes through the same library calls as the individual commands, and every
  * outcome is checked: the demo exits 1 if the story does not happen as told.
  *
@@ -51,6 +59,7 @@
 #include "softpause/server/log.h"
 #include "softpause/server/witness.h"
 #include "softpause/tlog_proof.h"
+#include "softpause/update.h"
 
 static const char demo_usage[] =
     "usage: softpause demo [--dir DIR | --keep]\n"
@@ -60,11 +69,13 @@ static const char demo_usage[] =
     "civil, logged and cosigned by 2 of 3 witnesses\", one-hour epochs (standing for\n"
     "weeks) of RUN, refused attacks (unbalanced quorums, replays, an unlogged statement,\n"
     "too few witnesses, stale and far-future epochs), a witness outage, a THROTTLE epoch,\n"
-    "the bodies stop signing and the device pauses, then resumes.  Files (keys, policy,\n"
-    "witness and log databases, statements, bundles, device state, and the bodies'\n"
-    "signing records in DIR/signing-state) go to DIR, which is kept, so each step can be\n"
-    "repeated with the individual commands; without --dir, to a new directory under\n"
-    "$TMPDIR (or /tmp) that is removed at the end unless --keep.  Exit 0 if every step happened as narrated.\n"
+    "the bodies stop signing and the device pauses, then resumes; then a rotation week\n"
+    "(a civil body's key replaced by a quorum-signed policy update, adopted by two\n"
+    "devices).  Files (keys, policies, witness and log databases, statements, bundles,\n"
+    "device states, and the bodies' signing records in DIR/signing-state) go to DIR,\n"
+    "which is kept, so each step can be repeated with the individual commands; without\n"
+    "--dir, to a new directory under $TMPDIR (or /tmp) that is removed at the end unless\n"
+    "--keep.  Exit 0 if every step happened as narrated.\n"
     "\n"
     "  --dir DIR   write the files to DIR (created if absent; never removed)\n"
     "  --keep      keep the new directory, and print how to inspect it\n";
@@ -87,6 +98,9 @@ static const struct {
     {"intl-standards-body", "isb.example/softpause", "civil"},
 };
 enum { NDC = 1, SJC = 2, EDA = 4, UNSP = 8, ISB = 16 };
+/* After the rotation week, slot ISB_BODY holds intl-standards-body's new key and slot
+ * RETIRED its compromised one, which still signs for the attack that shows it is useless. */
+enum { ISB_BODY = 4, RETIRED_SLOT = BODIES, ISB_RETIRED = 1 << BODIES };
 #define QUORUM (NDC | SJC | UNSP)
 
 static const char *const witness_names[3][2] = {
@@ -104,8 +118,14 @@ static struct {
 } wit[WITNESSES];
 
 static char dir[1024];
-static char key_paths[BODIES][4200];
-static sp_signer_key keys[BODIES];
+static char key_paths[BODIES + 1][4200];
+static sp_signer_key keys[BODIES + 1];
+static sp_policy_signer_spec specs[BODIES]; /* the policy's signers (rebuilt at rotation) */
+static sp_policy_spec spec;                 /* the policy as built (version 1, then 2) */
+static char wpolicy[8192];                  /* its witness block */
+static char device_b_path[1200];            /* a second device, offline for a while */
+static sp_devfile df_b;
+static sp_device dev_b;
 static sp_signer_key log_key;
 static sp_wlog log_entry;
 static sp_log_server *log_srv;
@@ -160,43 +180,55 @@ static int remove_demo_dir(const char *path)
     return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Each body in `who` signs the statement text separately (as it would, in its own
- * office); the copies are then collected into one bundle.  Returns the bundle's length. */
-static size_t sign_statement(uint64_t epoch, uint32_t mode, uint32_t permille, unsigned who,
-                             uint8_t *bundle, size_t cap)
+/* Each body in `who` signs `text` separately (as it would, in its own office), under its
+ * own signing record as `note sign` keeps them (one per public key, in DIR: the demo's
+ * keys are its own, so their records stay with them; with a policy at hand a statement
+ * may start at most an epoch and a day past the clock).  notes/lens get the copies.
+ * Returns how many, 0 on a refusal. */
+static size_t sign_copies(const uint8_t *text, size_t text_len, unsigned who,
+                          const uint8_t *notes[BODIES + 1], size_t lens[BODIES + 1])
 {
-    static uint8_t copies[BODIES][SP_SIGNED_NOTE_CAP];
-    const uint8_t *notes[BODIES];
-    size_t lens[BODIES], n = 0, text_len, out_len = 0, bad;
+    static uint8_t copies[BODIES + 1][SP_SIGNED_NOTE_CAP];
     static sp_sign_report rep;
-    uint8_t text[SP_MAX_STATEMENT_TEXT];
-    sp_statement st;
-    sp_collect_result res;
+    size_t n = 0, signed_len;
     uint32_t line;
-    /* The bodies' signing records, as `note sign` keeps them (one per public key), in DIR:
-     * the demo's keys are its own, so their records stay with them.  With a policy at hand
-     * a statement may start at most an epoch and a day past the clock. */
     char state[1100];
     sp_sign_guard guard = {state, NULL, (uint64_t)time(NULL), EPOCH + 86400u, NULL};
 
     snprintf(state, sizeof state, "%s/signing-state", dir);
-    if (sp_statement_for_epoch(&st, &policy, epoch, mode, permille) != SP_OK ||
-        sp_statement_format(&st, text, sizeof text, &text_len) != SP_OK)
-        return 0;
-    for (int b = 0; b < BODIES; b++) {
+    for (int b = 0; b <= BODIES; b++) {
         if (!(who & (1u << b)))
             continue;
         guard.key_path = key_paths[b];
         sp_err e = sp_note_sign_guarded(&keys[b], &guard, text, text_len, 1, copies[n],
-                                        sizeof copies[n], &lens[n], &text_len, &rep, &line);
+                                        sizeof copies[n], &lens[n], &signed_len, &rep, &line);
         if (e != SP_OK) {
-            cli_sign_error(e, bodies[b].body, line, &guard, &rep);
+            cli_sign_error(e, b < BODIES ? bodies[b].body : "a retired key", line, &guard, &rep);
             return 0;
         }
         notes[n] = copies[n];
         n++;
     }
-    if (sp_collect(&policy, notes, lens, n, bundle, cap, &out_len, &res, &bad, &line) != SP_OK)
+    return n;
+}
+
+/* The statement for `epoch` under the current policy, signed by `who` and collected into
+ * one note.  Returns the note's length (0: refused). */
+static size_t sign_statement(uint64_t epoch, uint32_t mode, uint32_t permille, unsigned who,
+                             uint8_t *bundle, size_t cap)
+{
+    const uint8_t *notes[BODIES + 1];
+    size_t lens[BODIES + 1], n, text_len, out_len = 0, bad;
+    uint8_t text[SP_MAX_STATEMENT_TEXT];
+    sp_statement st;
+    sp_collect_result res;
+    uint32_t line;
+
+    if (sp_statement_for_epoch(&st, &policy, epoch, mode, permille) != SP_OK ||
+        sp_statement_format(&st, text, sizeof text, &text_len) != SP_OK)
+        return 0;
+    if ((n = sign_copies(text, text_len, who, notes, lens)) == 0 ||
+        sp_collect(&policy, notes, lens, n, bundle, cap, &out_len, &res, &bad, &line) != SP_OK)
         return 0;
     return out_len;
 }
@@ -228,21 +260,33 @@ static sp_err work(uint64_t from, uint64_t seconds, uint64_t *paused_at)
 }
 
 
-static sp_err apply(const uint8_t *bundle, size_t len, const char *label)
+static sp_err apply_on(sp_device *d, const char *who, const uint8_t *bundle, size_t len,
+                       const char *label)
 {
     static sp_bundle_report report;
+    char hex[2 * SP_SHA256_BYTES + 1];
     uint32_t line;
+    uint64_t version = d->policy.version;
     memset(&report, 0, sizeof report);
-    sp_err e = sp_device_apply(&dev, bundle, len, &report, &line);
-    if (e == SP_OK) {
-        say("  device: accepted %s; allowance set to %llu min; attested time %s\n", label,
-            (unsigned long long)(dev.state.allowance / 60), time_of(dev.state.attested_time));
+    sp_err e = sp_device_apply(d, bundle, len, &report, &line);
+    if (e == SP_OK && d->policy.version != version) {
+        say("  %s: accepted policy update to version %llu (policy %s)\n", who,
+            (unsigned long long)d->policy.version,
+            cli_hex(hex, d->policy.hash, SP_SHA256_BYTES));
+    } else if (e == SP_OK) {
+        say("  %s: accepted %s; allowance set to %llu min; attested time %s\n", who, label,
+            (unsigned long long)(d->state.allowance / 60), time_of(d->state.attested_time));
     } else {
-        say("  device: REFUSED %s: %s (%s)\n", label, sp_err_name(e), sp_err_message(e));
+        say("  %s: REFUSED %s: %s (%s)\n", who, label, sp_err_name(e), sp_err_message(e));
         if (e == SP_ERR_QUORUM_NOT_MET || e == SP_ERR_QUORUM_KEY_COUNTED_TWICE)
-            cli_print_bundle_report(stdout, &policy, dev.work.leaf, &report);
+            cli_print_bundle_report(stdout, &d->policy, d->work.leaf, &report);
     }
     return e;
+}
+
+static sp_err apply(const uint8_t *bundle, size_t len, const char *label)
+{
+    return apply_on(&dev, "device", bundle, len, label);
 }
 
 /* ---- the servers ------------------------------------------------------------------- */
@@ -374,10 +418,7 @@ static int read_vkey_text(const char *pub, char *out, size_t cap)
 
 static int setup(void)
 {
-    static sp_policy_signer_spec specs[BODIES];
     static const char *const rules[] = {"3 of all", "1 of civil"};
-    static char wpolicy[8192];
-    sp_policy_spec spec;
     char detail[256], pub[4200], path[1200], log_key_path[4200], vkey[512];
     size_t wlen = 0;
     sp_err e;
@@ -472,7 +513,15 @@ static int setup(void)
     if ((e = sp_devfile_lock(&lock, path, 1, &holder)) != SP_OK ||
         (e = sp_devfile_provision(&df, path, &dev, policy_bytes, policy_len, NULL)) != SP_OK)
         return cli_error(e, path, 0, "provisioning");
-    say("  device %s provisioned: policy hash anchored, paused until authorised\n\n", path);
+    say("  device %s provisioned: policy hash anchored, paused until authorised\n", path);
+    snprintf(device_b_path, sizeof device_b_path, "%s/device-b.state", dir);
+    static sp_devlock lock_b;
+    if ((e = sp_devfile_lock(&lock_b, device_b_path, 1, &holder)) != SP_OK ||
+        (e = sp_devfile_provision(&df_b, device_b_path, &dev_b, policy_bytes, policy_len,
+                                  NULL)) != SP_OK)
+        return cli_error(e, device_b_path, 0, "provisioning");
+    say("  device %s provisioned the same way; it stays offline until the rotation\n\n",
+        device_b_path);
     return EXIT_OK;
 }
 
@@ -570,6 +619,139 @@ static void attacks(const uint8_t *current, size_t current_len)
            "replay refused");
 }
 
+/* ---- the rotation week (protocol.md section 18) ---------------------------------------- */
+
+/* Sign an update text with `who` and collect the copies (lines valid under either policy).
+ * Returns the note's length (0: refused). */
+static size_t sign_update(const uint8_t *text, size_t text_len, unsigned who, uint8_t *out,
+                          size_t cap)
+{
+    const uint8_t *notes[BODIES + 1];
+    size_t lens[BODIES + 1], n, out_len = 0, bad;
+    sp_collect_result res;
+    uint32_t line;
+    if ((n = sign_copies(text, text_len, who, notes, lens)) == 0 ||
+        sp_update_collect(&policy, notes, lens, n, out, cap, &out_len, &res, &bad, &line) !=
+            SP_OK)
+        return 0;
+    return out_len;
+}
+
+/* The log's answer to POST /add, checked for the refusal `want` (its code name in the
+ * reason the log gives). */
+static void log_refuses(const uint8_t *note, size_t len, sp_err want, const char *what)
+{
+    char reason[512];
+    int status = publish(note, len, reason, sizeof reason);
+    say("  log: refused with HTTP %d: %s\n", status, reason);
+    expect(status >= 400 && status < 500 && strstr(reason, sp_err_name(want)) != NULL, what);
+}
+
+/* intl-standards-body's key is declared compromised: the body makes a new key, the
+ * current quorum and the new key sign an update that re-keys it, the log publishes it,
+ * devices adopt it, and the next week is signed with the new key. */
+static void rotation_week(void)
+{
+    static uint8_t this_week[SP_MAX_BUNDLE_BYTES], next_week[SP_MAX_BUNDLE_BYTES];
+    static uint8_t text[SP_MAX_NOTE_BYTES], note[SP_SIGNED_NOTE_CAP];
+    static uint8_t next_bytes[SP_MAX_POLICY_BYTES];
+    static sp_policy next;
+    static sp_note nwork;
+    static sp_update_result ures;
+    static sp_update_report urep;
+    char url[128], detail[256], pub[4200], newdir[1100], reason[512];
+    uint8_t *update_bundle = NULL;
+    size_t this_len, next_len, text_len = 0, len, next_bytes_len = 0, ub_len = 0;
+    int status = 0;
+    uint32_t line;
+    sp_err e;
+
+    say("\n== Rotation week: epoch 20, then intl-standards-body's key is declared compromised\n");
+    this_len = statement_to_bundle(20, SP_MODE_RUN, 0, NDC | SJC | UNSP, this_week,
+                                   sizeof this_week, "epoch-20");
+    expect(apply(this_week, this_len, "epoch-20") == SP_OK, "epoch 20 accepted");
+
+    /* The body makes a new key (a directory of its own: the name stays the same). */
+    snprintf(newdir, sizeof newdir, "%s/isb-new-key", dir);
+    memcpy(&keys[RETIRED_SLOT], &keys[ISB_BODY], sizeof keys[0]);
+    memcpy(key_paths[RETIRED_SLOT], key_paths[ISB_BODY], sizeof key_paths[0]);
+    if (mkdir(newdir, 0700) != 0 ||
+        sp_key_generate(bodies[ISB_BODY].name, newdir, key_paths[ISB_BODY], pub, sizeof pub) !=
+            SP_OK ||
+        sp_signer_key_load(&keys[ISB_BODY], key_paths[ISB_BODY]) != SP_OK ||
+        sp_vkey_load(&specs[ISB_BODY].key, pub) != SP_OK) {
+        expect(0, "intl-standards-body makes a new key");
+        return;
+    }
+    say("  intl-standards-body's new key %s\n", pub);
+
+    /* Version 2: the same policy with the new key (the bodies would run `policy init`). */
+    spec.version = 2;
+    if ((e = sp_policy_build(&spec, &next, next_bytes, sizeof next_bytes, &next_bytes_len,
+                             detail, sizeof detail)) != SP_OK ||
+        (e = sp_update_format(&policy, &next, next_bytes, next_bytes_len, 0, text, sizeof text,
+                              &text_len)) != SP_OK) {
+        say("  update: %s (%s)\n", sp_err_name(e), detail);
+        expect(0, "the update to version 2 can be written");
+        return;
+    }
+    save("policy-2.txt", next_bytes, next_bytes_len);
+    save("update-2.txt", text, text_len);
+    say("  update %s/update-2.txt: version 2 re-keys intl-standards-body\n", dir);
+
+    say("  the current quorum signs it, without the new key's proof of possession\n");
+    len = sign_update(text, text_len, NDC | SJC | UNSP, note, sizeof note);
+    expect(len > 0, "the update is signed by the current quorum");
+    e = sp_update_verify(&policy, note, len, sp_sodium_crypto(), &nwork, &ures, &urep, &line);
+    say("  policy verify: %s (%s)\n", sp_err_name(e), sp_err_message(e));
+    expect(e == SP_ERR_UPDATE_UNSIGNED_KEY, "an update without the new key is refused");
+    log_refuses(note, len, SP_ERR_UPDATE_UNSIGNED_KEY, "the log refuses the unsigned new key");
+
+    say("  the new key signs too; the log appends the update and waits for its witnesses\n");
+    len = sign_update(text, text_len, NDC | SJC | UNSP | ISB, note, sizeof note);
+    save("update-2.note", note, len);
+    expect(publish(note, len, reason, sizeof reason) == 200, "the log appends the update");
+    expect(round_of_witnessing() == SP_OK, "the witnesses cosign the update");
+    snprintf(url, sizeof url, "%s/policy-update/2", log_url);
+    e = sp_http_request("GET", url, NULL, 0, 10000, SP_MAX_BUNDLE_BYTES, &status,
+                        &update_bundle, &ub_len, NULL, 0);
+    expect(e == SP_OK && status == 200, "the log serves the update bundle");
+    if (e != SP_OK || status != 200) {
+        free(update_bundle);
+        return;
+    }
+    save("policy-update-2.tlog-proof", update_bundle, ub_len);
+    say("  log: adopted version 2; update bundle %s/policy-update-2.tlog-proof\n", dir);
+    expect(apply(update_bundle, ub_len, "the update") == SP_OK, "the device adopts version 2");
+    expect(apply(update_bundle, ub_len, "the update again (replay)") == SP_ERR_UPDATE_NOT_NEWER,
+           "a replayed update is refused");
+
+    /* From here on the bodies sign under version 2. */
+    memcpy(&policy, &next, sizeof policy);
+    memcpy(policy_bytes, next_bytes, next_bytes_len);
+    policy_len = next_bytes_len;
+
+    say("\n== Epoch 21 under version 2\n");
+    say("  the retired key supplies the civil signature\n");
+    len = sign_statement(21, SP_MODE_RUN, 0, NDC | SJC | ISB_RETIRED, note, sizeof note);
+    save("attack-retired-key.note", note, len);
+    log_refuses(note, len, SP_ERR_QUORUM_NOT_MET, "the log refuses the retired key's quorum");
+    next_len = statement_to_bundle(21, SP_MODE_RUN, 0, NDC | SJC | ISB, next_week,
+                                   sizeof next_week, "epoch-21");
+    expect(apply(next_week, next_len, "epoch-21 (signed with the new key)") == SP_OK,
+           "the new key's statement is accepted");
+
+    say("\n== Device B comes back online, having missed epoch 20\n");
+    expect(apply_on(&dev_b, "device B", update_bundle, ub_len, "the update") == SP_OK,
+           "device B adopts version 2");
+    expect(apply_on(&dev_b, "device B", this_week, this_len, "epoch-20 (version 1)") ==
+               SP_ERR_STMT_POLICY,
+           "an old-policy statement after the update is refused");
+    expect(apply_on(&dev_b, "device B", next_week, next_len, "epoch-21") == SP_OK,
+           "device B accepts epoch 21");
+    free(update_bundle);
+}
+
 /* The story, in dir; `kept`: the files stay afterwards, so the "try:" lines are shown. */
 static int story(int kept)
 {
@@ -658,13 +840,17 @@ static int story(int kept)
         time_of(dev.state.attested_time));
     expect(apply(old_bundle, old_len, "epoch 5 (stale)") == SP_ERR_DEV_FROZEN,
            "stale statement refused (freeze)");
+
+    rotation_week();
+
+    say("\n== A statement too far ahead\n");
     say("  a quorum signs epoch 40 (hours ahead), and it is logged and witnessed\n");
     len = statement_to_bundle(40, SP_MODE_RUN, 0, QUORUM, bundle, sizeof bundle, "epoch-40");
     expect(apply(bundle, len, "epoch 40 (far future)") == SP_ERR_DEV_FAST_FORWARD,
            "far-future epoch refused (fast-forward)");
 
     stop_all();
-    for (int b = 0; b < BODIES; b++)
+    for (int b = 0; b <= BODIES; b++)
         sp_signer_key_wipe(&keys[b]);
     sp_signer_key_wipe(&log_key);
     for (int i = 0; i < WITNESSES; i++)
@@ -674,6 +860,10 @@ static int story(int kept)
     if (kept) {
         say("   the files are kept in %s; try (build/softpause in the source tree):\n", dir);
         say("        softpause device status --state %s/device.state\n", dir);
+        say("        softpause device status --state %s/device-b.state   (anchor: version 1)\n",
+            dir);
+        say("        softpause bundle verify --policy %s/policy.txt %s/policy-update-2.tlog-proof\n",
+            dir, dir);
         say("        softpause bundle verify --policy %s/policy.txt %s/epoch-19.tlog-proof\n",
             dir, dir);
         say("        softpause bundle verify --policy %s/policy.txt "
