@@ -416,21 +416,22 @@ static sp_err add_update(sp_log_server *s, const uint8_t *note, size_t len, uint
     return e;
 }
 
-/* While updating, the logged update itself is answered with its index (a retried
- * submission); SP_ERR_LOG_UPDATING for everything else. */
-static sp_err pending_again(sp_log_server *s, const uint8_t *note, size_t len, uint64_t *index,
-                            int *existed)
+/* An update already in the log -- pending, adopted, or the one that retired it -- is
+ * answered with its index in every state (a retried submission: `policy publish` after a
+ * timeout, by which time the log may have switched); nothing is checked or stored.  Only
+ * updates that passed add_update are in the log as updates, so the index names a link of
+ * the chain, whose bundle GET /policy-update/<v> serves once the switch stored it. */
+static int update_logged(sp_log_server *s, const uint8_t *note, size_t len, uint64_t *index,
+                         int *existed)
 {
     sp_note work;
     uint64_t found = 0;
-    if (sp_note_parse(&work, note, len, NULL) == SP_OK &&
-        sp_log_store_find(s->store, note, work.text_len, &found) == SP_OK &&
-        found == s->update_index) {
-        *index = found;
-        *existed = 1;
-        return SP_OK;
-    }
-    return SP_ERR_LOG_UPDATING;
+    if (sp_note_parse(&work, note, len, NULL) != SP_OK ||
+        sp_log_store_find(s->store, note, work.text_len, &found) != SP_OK)
+        return 0;
+    *index = found;
+    *existed = 1;
+    return 1;
 }
 
 sp_err sp_log_add(sp_log_server *s, const uint8_t *note, size_t len, uint64_t *index,
@@ -448,10 +449,11 @@ sp_err sp_log_add(sp_log_server *s, const uint8_t *note, size_t len, uint64_t *i
         pthread_rwlock_wrlock(&s->chain_lock);
     else
         pthread_rwlock_rdlock(&s->chain_lock);
-    sp_err e = s->state == LOG_RETIRED  ? SP_ERR_LOG_RETIRED
-               : s->state == LOG_UPDATING ? pending_again(s, note, len, index, existed)
-               : update                   ? add_update(s, note, len, index, existed, &line)
-                                          : add_statement(s, note, len, index, existed, &line);
+    sp_err e = update && update_logged(s, note, len, index, existed) ? SP_OK
+               : s->state == LOG_RETIRED                               ? SP_ERR_LOG_RETIRED
+               : s->state == LOG_UPDATING                              ? SP_ERR_LOG_UPDATING
+               : update ? add_update(s, note, len, index, existed, &line)
+                        : add_statement(s, note, len, index, existed, &line);
     pthread_rwlock_unlock(&s->chain_lock);
     if (err_line != NULL)
         *err_line = line;

@@ -165,6 +165,8 @@ run 3 "propose to /dev/full" sh -c "$SP policy propose --policy '$T/p1' --new '$
 run 3 "verify to /dev/full" sh -c "$SP policy verify --policy '$T/p1' '$T/full' > /dev/full"
 run 3 "collect to /dev/full" sh -c "$SP policy collect --partial --policy '$T/p1' '$T/s-mil-a' > /dev/full"
 run 3 "collect of a full set to /dev/full" sh -c "$SP policy collect --policy '$T/p1' '$T/full' > /dev/full"
+run 3 "verify --json to /dev/full" sh -c "$SP policy verify --json --policy '$T/p1' '$T/full' > /dev/full"
+run 3 "sign to /dev/full" sh -c "$SP policy sign --key '$K/mil-a.key' '$T/u12' > /dev/full"
 
 # ---- publish and fetch through real logs and witnesses (protocol.md sections 18.7-18.8) ------------
 # Deployment test.example/rotate (its own signing records).  R1: log L1, witnesses w1..w3.
@@ -262,6 +264,8 @@ run 0 "policy publish (the retried submission gets its index)" \
     $SP policy publish --policy "$T/r1" --log $L1 --timeout 60 --out "$T/pu2" "$T/ru2"
 contains "publish prints index and file" "logged at index 1; update bundle $T/pu2" "$T/out"
 expect_err SP_ERR_EXISTS "publish never overwrites" $SP policy publish --policy "$T/r1" --log $L1 --out "$T/pu2" "$T/ru2"
+run 3 "publish (again) to /dev/full" sh -c "$SP policy publish --policy '$T/r1' --log $L1 --timeout 60 --out '$T/pu2-again' '$T/ru2' > /dev/full"
+if cmp -s "$T/pu2-again" "$T/pu2"; then ok; else bad "the bundle is written all the same"; fi
 python3 -c 'import sys, urllib.request as u; r = u.urlopen(sys.argv[1]); open(sys.argv[2], "wb").write(r.read()); open(sys.argv[3], "w").write(str(r.headers))' \
     $L1/policy-update/2 "$T/served2" "$T/hdr" && ok || bad "GET /policy-update/2"
 if cmp -s "$T/served2" "$T/pu2"; then ok; else bad "served bundle = written bundle"; fi
@@ -274,7 +278,13 @@ $SP statement new --policy "$T/r2" --epoch $((E + 1)) --mode pause > "$T/rs2p.tx
 expect_err SP_ERR_EQUIVOCATION "epoch E+1 under R2 with another mode" $SP note sign --key $K/mil-a.key "$T/rs2p.txt"
 run 0 "an R2 statement is cosigned by R2's witnesses" \
     $SP bundle publish --policy "$T/r2" --log $L1 --out "$T/rb2" --timeout 60 "$T/rs2b"
-expect_err SP_ERR_UPDATE_NOT_NEWER "a second update from version 1" $SP bundle publish --log $L1 "$T/ru2"
+# A competing version-2 update (signed with other signing records: a fork's signers).
+rpolicy 2 "$T/r2b" "$T/wr2" civ-b2 650000
+(SOFTPAUSE_STATE_DIR=$T/fork-state; export SOFTPAUSE_STATE_DIR
+ rupdate "$T/r1" "$T/r2b" "$T/ru2b" mil-a civ-a mil-b civ-b2)
+expect_err SP_ERR_UPDATE_NOT_NEWER "a second update from version 1" $SP bundle publish --log $L1 "$T/ru2b"
+run 0 "the adopted update submitted again gets its index" $SP bundle publish --log $L1 "$T/ru2"
+contains "its index" "index 1" "$T/out"
 expect_err SP_ERR_LOG_POLICY "another chain's policy" \
     $SP log serve --policy "$T/p1" --key "$L1KEY.key" --db "$T/L1.db" --listen 127.0.0.1:0
 
@@ -285,6 +295,9 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d["version
 rstatement "$T/r3" $((E + 1)) "$T/rs3"
 expect_err SP_ERR_LOG_RETIRED "a retired log refuses appends" $SP bundle publish --log $L1 "$T/rs3"
 contains "403" "HTTP 403" "$T/err"
+run 0 "policy publish retried at the retired log gets the update's bundle" \
+    $SP policy publish --policy "$T/r2" --log $L1 --timeout 60 --out "$T/pu3-again" "$T/ru3"
+if cmp -s "$T/pu3-again" "$T/pu3"; then ok; else bad "the retried publish wrote the same bundle"; fi
 run 0 "the retired log's checkpoint stays cosigned by R2's witnesses" \
     $SP bundle make --policy "$T/r2" --log $L1 --index 2 --out "$T/rb2-later" "$T/rs2b"
 lserve L2 $P2 "$T/r3"
@@ -305,6 +318,7 @@ contains "fetch ends at version 5" "at policy version 5" "$T/err"
 run 0 "policy fetch again (the same files)" $SP policy fetch --policy "$T/r1" --log $L1 --out "$T/f1"
 run 0 "policy fetch from an export, --json" $SP policy fetch --json --policy "$T/r1" --log "$T/exp1" --out "$T/f2"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d["version"] != 5 or d["fetched"] != 4)' "$T/out" && ok || bad "fetch --json"
+run 3 "policy fetch --json to /dev/full" sh -c "$SP policy fetch --json --policy '$T/r1' --log '$T/exp1' --out '$T/f2' > /dev/full"
 run 0 "policy fetch from R3 on L2" $SP policy fetch --policy "$T/r3" --log $L2 --out "$T/f3"
 if [ -e "$T/f3/policy-4.txt" ] && [ ! -e "$T/f3/policy-3.txt" ]; then ok; else bad "fetch starts at current + 1"; fi
 echo other > "$T/f3/policy-4.txt"
@@ -347,6 +361,13 @@ expect_err SP_ERR_STMT_POLICY "the R3 statement on an R4 device (never applied t
 run 0 "the R4 statement published on L2" $SP device apply --state "$DB" "$T/rb4"
 run 0 "device status of dev-b" $SP device status --state "$DB" --json
 if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["policy_version"]==4 and d["policy"]==sys.argv[2] and d["anchor"]==sys.argv[3] and d["highest_epoch"]==int(sys.argv[4])' "$T/out" "$H4" "$H1" "$((E + 1))"; then ok; else bad "dev-b at R4, anchor R1, epoch E+1"; fi
+# Output on /dev/full: exit 3, the update applied all the same (it is in flash first).
+DC=$T/dev-c
+$SP device init --policy "$T/r1" --state "$DC" > /dev/null 2>&1 || bad "init dev-c"
+run 3 "policy apply to /dev/full" sh -c "$SP policy apply --state '$DC' '$F/2' > /dev/full"
+run 3 "device apply --json of an update to /dev/full" sh -c "$SP device apply --json --state '$DC' '$F/3' > /dev/full"
+run 1 "dev-c at R3" $SP device status --state "$DC"
+contains "dev-c took both" "(version 3)" "$T/out"
 # Across a change of witnesses or log an old bundle fails at its checkpoint already.
 expect_err SP_ERR_CKPT_ORIGIN "the R1 statement on an R4 device (L1 is not R4's log)" $SP device apply --state "$DB" "$T/rb1"
 expect_err SP_ERR_CKPT_ORIGIN "R2 -> R3 re-applied on an R4 device" $SP device apply --state "$DB" "$F/3"

@@ -262,10 +262,13 @@ static void test_update_accepted_appends_wait_then_switch(void)
     CHECK_OK(add(s, other, n, &index));
     CHECK(index == 2);
 
-    /* A second update from version 1 (a competing one, or the same again). */
+    /* A second update from version 1 is refused; the adopted one, submitted again (policy
+     * publish retried after a timeout, the switch made meanwhile), gets its index. */
     n = update_note(other, sizeof other, p2b_text, ALL_KEYS);
     CHECK_ERR(add(s, other, n, NULL), SP_ERR_UPDATE_NOT_NEWER);
-    CHECK_ERR(add(s, note, un, NULL), SP_ERR_UPDATE_NOT_NEWER);
+    index = 0;
+    CHECK_OK(add(s, note, un, &index));
+    CHECK(index == 1);
     CHECK(log_size(s) == 3);
 
     /* Exported beside the tiles, byte for byte what is served. */
@@ -351,12 +354,14 @@ static void test_update_refusals_store_nothing(void)
 
 static void test_dropped_log_retires(void)
 {
-    char note[16384];
+    char note[16384], upd[16384];
+    uint64_t index = 99;
     scratch_make("logupd");
     witnesses_reset();
     sp_log_server *s = open_log(&world.policy);
-    size_t n = update_note(note, sizeof note, p2d_text, ALL_KEYS);
-    CHECK_OK(add(s, note, n, NULL));
+    size_t un = update_note(upd, sizeof upd, p2d_text, ALL_KEYS);
+    size_t n;
+    CHECK_OK(add(s, upd, un, NULL));
     CHECK_OK(sp_log_publish(s, NULL));
     CHECK(served_update(s, &p2d));
     CHECK(log_said("policy version 2 (", p2d.hash,
@@ -367,6 +372,9 @@ static void test_dropped_log_retires(void)
     n = statement_under(note, sizeof note, &p2d, 1);
     CHECK_ERR(add(s, note, n, NULL), SP_ERR_LOG_RETIRED);
     CHECK(log_size(s) == 1);
+    /* The update that retired it, submitted again, gets its index (nothing stored). */
+    CHECK_OK(add(s, upd, un, &index));
+    CHECK(index == 0 && log_size(s) == 1);
     /* It keeps serving, its final checkpoint cosigned by P1's witnesses. */
     unsigned before = cosigned(old_w);
     sp_log_round r;
@@ -376,6 +384,9 @@ static void test_dropped_log_retires(void)
     /* Restarted with the policy that dropped it: still retired. */
     s = open_log(&p2d);
     CHECK_ERR(add(s, note, n, NULL), SP_ERR_LOG_RETIRED);
+    index = 99;
+    CHECK_OK(add(s, upd, un, &index));
+    CHECK(index == 0 && log_size(s) == 1);
     CHECK_OK(sp_log_publish(s, &r));
     CHECK(r.published && r.size == 1);
     CHECK(served_update(s, &p2d));
