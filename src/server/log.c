@@ -127,6 +127,7 @@ static sp_err find_log_line(const sp_policy *policy, const sp_signer_key *key)
 }
 
 static void check_stored(sp_log_server *s);
+static void maybe_switch(sp_log_server *s, uint64_t size, size_t combined_len);
 
 /* ---- the policy chain at start-up -------------------------------------------------------- */
 
@@ -216,6 +217,20 @@ static sp_err chain_load(sp_log_server *s, const sp_log_config *cfg)
     return SP_OK;
 }
 
+/* Opened while updating, with a published checkpoint that covers the update: the log
+ * stopped (kill -9, power) after publishing it and before storing the update bundle.  The
+ * checkpoint carries the current witness quorum (only such are published), so it is the
+ * proof: the switch is made now, as the round would have made it, without waiting for
+ * another round of witnesses that may be gone by now. */
+static void resume_switch(sp_log_server *s)
+{
+    if (s->state != LOG_UPDATING || s->published == NULL ||
+        s->published_size <= s->update_index || s->published_len > sizeof s->combined)
+        return;
+    memcpy(s->combined, s->published, s->published_len);
+    maybe_switch(s, s->published_size, s->published_len);
+}
+
 sp_err sp_log_server_open(sp_log_server **out, const sp_log_config *cfg)
 {
     *out = NULL;
@@ -252,6 +267,8 @@ sp_err sp_log_server_open(sp_log_server **out, const sp_log_config *cfg)
         else if (e == SP_OK)
             check_stored(s);
     }
+    if (e == SP_OK)
+        resume_switch(s);
     if (e != SP_OK) {
         sp_log_server_close(s);
         return e;

@@ -434,6 +434,44 @@ static void test_restart_resumes_the_chain(void)
     scratch_remove();
 }
 
+/* Killed after publishing the checkpoint that covers the update, before storing the
+ * update bundle (the switch's two writes): restarted, the log makes the switch from the
+ * stored checkpoint at once -- no round, so it does not depend on witnesses that may be
+ * gone -- and serves the same proof. */
+static void test_killed_before_the_bundle_is_stored(void)
+{
+    char note[16384], db[1024];
+    scratch_make("logupd");
+    witnesses_reset();
+    sp_log_server *s = open_log(&world.policy);
+    size_t n = update_note(note, sizeof note, p2_text, ALL_KEYS);
+    CHECK_OK(add(s, note, n, NULL));
+    CHECK_OK(sp_log_publish(s, NULL));
+    log_answer before = log_call(s, "GET", "/policy-update/2", NULL, 0);
+    CHECK(before.status == 200);
+    sp_log_server_close(s);
+    /* The state of the crash: the covering checkpoint stored, the link not adopted. */
+    sqlite3 *h = NULL;
+    scratch_path(db, sizeof db, "log.db");
+    CHECK(sqlite3_open(db, &h) == SQLITE_OK);
+    CHECK(sqlite3_exec(h, "UPDATE policies SET bundle = NULL WHERE version = 2;", NULL, NULL,
+                       NULL) == SQLITE_OK);
+    sqlite3_close(h);
+    unsigned cosigned_before = cosigned(old_w) + cosigned(new_w);
+    s = open_log(&world.policy);
+    CHECK(served_update(s, &p2));
+    log_answer after = log_call(s, "GET", "/policy-update/2", NULL, 0);
+    CHECK(after.status == 200 && after.len == before.len &&
+          memcmp(after.body, before.body, before.len) == 0);
+    free(before.body);
+    free(after.body);
+    n = statement_under(note, sizeof note, &p2, 1);
+    CHECK_OK(add(s, note, n, NULL));
+    CHECK(cosigned(old_w) + cosigned(new_w) == cosigned_before); /* no round was needed */
+    sp_log_server_close(s);
+    scratch_remove();
+}
+
 /* A database of the format before the chain (softpause-log/v1) is migrated in place. */
 static void test_v1_database_migrates(void)
 {
@@ -487,6 +525,7 @@ int main(void)
     RUN_TEST(test_update_refusals_store_nothing);
     RUN_TEST(test_dropped_log_retires);
     RUN_TEST(test_restart_resumes_the_chain);
+    RUN_TEST(test_killed_before_the_bundle_is_stored);
     RUN_TEST(test_v1_database_migrates);
     for (int i = 0; i < PUB_NWITNESSES; i++) {
         fw_stop(&old_w[i]);
