@@ -127,6 +127,7 @@ static sp_err find_log_line(const sp_policy *policy, const sp_signer_key *key)
 }
 
 static void check_stored(sp_log_server *s);
+static void maybe_switch(sp_log_server *s, uint64_t size, size_t combined_len);
 
 /* ---- the policy chain at start-up -------------------------------------------------------- */
 
@@ -216,6 +217,20 @@ static sp_err chain_load(sp_log_server *s, const sp_log_config *cfg)
     return SP_OK;
 }
 
+/* Opened while updating, with a published checkpoint that covers the update: the log
+ * stopped (kill -9, power) after publishing it and before storing the update bundle.  The
+ * checkpoint carries the current witness quorum (only such are published), so it is the
+ * proof: the switch is made now, as the round would have made it, without waiting for
+ * another round of witnesses that may be gone by now. */
+static void resume_switch(sp_log_server *s)
+{
+    if (s->state != LOG_UPDATING || s->published == NULL ||
+        s->published_size <= s->update_index || s->published_len > sizeof s->combined)
+        return;
+    memcpy(s->combined, s->published, s->published_len);
+    maybe_switch(s, s->published_size, s->published_len);
+}
+
 sp_err sp_log_server_open(sp_log_server **out, const sp_log_config *cfg)
 {
     *out = NULL;
@@ -252,6 +267,8 @@ sp_err sp_log_server_open(sp_log_server **out, const sp_log_config *cfg)
         else if (e == SP_OK)
             check_stored(s);
     }
+    if (e == SP_OK)
+        resume_switch(s);
     if (e != SP_OK) {
         sp_log_server_close(s);
         return e;
@@ -416,21 +433,22 @@ static sp_err add_update(sp_log_server *s, const uint8_t *note, size_t len, uint
     return e;
 }
 
-/* While updating, the logged update itself is answered with its index (a retried
- * submission); SP_ERR_LOG_UPDATING for everything else. */
-static sp_err pending_again(sp_log_server *s, const uint8_t *note, size_t len, uint64_t *index,
-                            int *existed)
+/* An update already in the log -- pending, adopted, or the one that retired it -- is
+ * answered with its index in every state (a retried submission: `policy publish` after a
+ * timeout, by which time the log may have switched); nothing is checked or stored.  Only
+ * updates that passed add_update are in the log as updates, so the index names a link of
+ * the chain, whose bundle GET /policy-update/<v> serves once the switch stored it. */
+static int update_logged(sp_log_server *s, const uint8_t *note, size_t len, uint64_t *index,
+                         int *existed)
 {
     sp_note work;
     uint64_t found = 0;
-    if (sp_note_parse(&work, note, len, NULL) == SP_OK &&
-        sp_log_store_find(s->store, note, work.text_len, &found) == SP_OK &&
-        found == s->update_index) {
-        *index = found;
-        *existed = 1;
-        return SP_OK;
-    }
-    return SP_ERR_LOG_UPDATING;
+    if (sp_note_parse(&work, note, len, NULL) != SP_OK ||
+        sp_log_store_find(s->store, note, work.text_len, &found) != SP_OK)
+        return 0;
+    *index = found;
+    *existed = 1;
+    return 1;
 }
 
 sp_err sp_log_add(sp_log_server *s, const uint8_t *note, size_t len, uint64_t *index,
@@ -448,10 +466,11 @@ sp_err sp_log_add(sp_log_server *s, const uint8_t *note, size_t len, uint64_t *i
         pthread_rwlock_wrlock(&s->chain_lock);
     else
         pthread_rwlock_rdlock(&s->chain_lock);
-    sp_err e = s->state == LOG_RETIRED  ? SP_ERR_LOG_RETIRED
-               : s->state == LOG_UPDATING ? pending_again(s, note, len, index, existed)
-               : update                   ? add_update(s, note, len, index, existed, &line)
-                                          : add_statement(s, note, len, index, existed, &line);
+    sp_err e = update && update_logged(s, note, len, index, existed) ? SP_OK
+               : s->state == LOG_RETIRED                               ? SP_ERR_LOG_RETIRED
+               : s->state == LOG_UPDATING                              ? SP_ERR_LOG_UPDATING
+               : update ? add_update(s, note, len, index, existed, &line)
+                        : add_statement(s, note, len, index, existed, &line);
     pthread_rwlock_unlock(&s->chain_lock);
     if (err_line != NULL)
         *err_line = line;

@@ -83,6 +83,74 @@ expect_err SP_ERR_BUNDLE_BARE_STATEMENT "bundle verify: a bare update" $SP bundl
 run 0 "bundle verify: a statement still" $SP bundle verify --policy "$T/p1" "$T/s1"
 contains "statement bundle" "accepted: test.example/pause epoch $NOW, mode run" "$T/out"
 
+# ---- the attacks of issue 9 section 6, through the commands --------------------------------
+# Each is a complete version-2 update of P1 signed by every key of both policies (its own
+# signing records: these texts are attacks, not the bodies' work), in a bundle cosigned by
+# P1's witnesses, so that only the targeted check can refuse it: policy verify and device
+# apply refuse it with the same code (the library half is tests/attack/test_attacks.c).
+phash() { { printf 'softpause/policy-hash/v1\n'; cat "$1"; } | sha256sum | cut -c1-64; }
+# craft NAME POLICY-BYTES [SED-ON-THE-TEXT]: atk-NAME.txt and, signed, atk-NAME.note
+craft() {
+    n=$1 bytes=$2 edit=${3:-}
+    { echo "softpause/v1 policy-update test.example/pause"; echo "policy $H1"; echo "version 2"
+      echo "new-policy $(phash "$bytes")"; cat "$bytes"; } > "$T/atk-$n.txt"
+    [ -z "$edit" ] || sed -i "$edit" "$T/atk-$n.txt"
+    { cat "$T/atk-$n.txt"; echo
+      for b in mil-a mil-b mil-c civ-a civ-b civ-b2; do
+          SOFTPAUSE_STATE_DIR=$T/atk-state/$n $SP note sign --key $K/$b.key "$T/atk-$n.txt" 2> /dev/null | grep '^— '
+      done; } > "$T/atk-$n.note"
+}
+attack() { craft "$1" "$3" "${4:-}"; attack_note "$1" "$2"; } # attack NAME CODE BYTES [SED]
+attack_note() { # attack_note NAME CODE: atk-NAME.note through policy verify and device apply
+    "$FORGE_BUNDLE" "$LOGKEY" "$T/atk-$1.note" $K/w1.test.example.key $K/w2.test.example.key \
+        > "$T/atk-$1" 2> "$T/err" || bad "forge attack $1"
+    expect_err $2 "policy verify: $1" $SP policy verify --policy "$T/p1" "$T/atk-$1.note"
+    expect_err $2 "device apply: $1" $SP device apply --state "$T/dev-atk" "$T/atk-$1"
+}
+$SP device init --policy "$T/p1" --state "$T/dev-atk" > /dev/null 2>&1 || bad "init dev-atk"
+cp "$T/p2" "$T/atk-p2"
+craft control "$T/atk-p2"
+run 0 "control: the crafted honest update verifies" $SP policy verify --policy "$T/p1" "$T/atk-control.note"
+"$FORGE_BUNDLE" "$LOGKEY" "$T/atk-control.note" $K/w1.test.example.key $K/w2.test.example.key > "$T/atk-control" 2> /dev/null
+$SP device init --policy "$T/p1" --state "$T/dev-ctl" > /dev/null 2>&1
+run 0 "control: and is adopted" $SP device apply --state "$T/dev-ctl" "$T/atk-control"
+attack deployment SP_ERR_STMT_DEPLOYMENT "$T/atk-p2" '1s|test.example/pause|other.example/pause|'
+attack fork SP_ERR_UPDATE_NOT_CURRENT "$T/atk-p2" "2s/^policy .*/policy $H3/"
+attack hash SP_ERR_UPDATE_HASH "$T/atk-p2" "4s/^new-policy .*/new-policy $H3/"
+grep -v '^rule 3 all$' "$T/p2" > "$T/atk-p2-single"
+attack single-body SP_ERR_POLICY_SINGLE_BODY "$T/atk-p2-single"
+sed "s|^signer civ-b civil .*|signer civ-b civil $(cat $K/civ-a.pub)|" "$T/p2" > "$T/atk-p2-dup"
+attack duplicate-key SP_ERR_POLICY_DUPLICATE_KEY "$T/atk-p2-dup"
+sed "s|^signer civ-b civil .*|signer civ-b civil $(cat $K/log.test.example%2Flog.pub)|" "$T/p2" > "$T/atk-p2-roles"
+attack key-roles SP_ERR_POLICY_KEY_ROLES "$T/atk-p2-roles"
+sed 's/^rule 1 tag civil$/rule 1 signers civ-a,civ-b2/' "$T/p2" > "$T/atk-p2-dropped"
+attack rule-dropped SP_ERR_UPDATE_RULE_DROPPED "$T/atk-p2-dropped"
+grep -v '^witness w3 ' "$T/p2" | sed 's/^group witnesses 2 w1 w2 w3$/group witnesses 2 w1 w2/' > "$T/atk-p2-w2"
+attack witnesses-2-of-2 SP_ERR_UPDATE_WITNESS_QUORUM "$T/atk-p2-w2"
+sed 's/^genesis .*/genesis 1700604800/' "$T/p2" > "$T/atk-p2-genesis"
+attack genesis SP_ERR_UPDATE_IMMUTABLE "$T/atk-p2-genesis"
+sed 's/^epoch-length .*/epoch-length 302400/' "$T/p2" > "$T/atk-p2-epoch"
+attack epoch-length SP_ERR_UPDATE_IMMUTABLE "$T/atk-p2-epoch"
+# Mix and match: P1's quorum lines of the honest update under another text (civ-b2's own).
+sed 's/^allowance .*/allowance 86400/' "$T/p2" > "$T/atk-p2-mix"
+craft mix-base "$T/atk-p2-mix"
+{ cat "$T/atk-mix-base.txt"; echo; grep '^— ' "$T/b12.note" | grep -v '^— civ-b2 '
+  grep '^— civ-b2 ' "$T/atk-mix-base.note"; } > "$T/atk-mix.note"
+attack_note mix SP_ERR_UPDATE_OLD_QUORUM
+# Short of a quorum, through the commands (the texts are the honest update's).
+$SP policy collect --partial --policy "$T/p1" "$T/b12.mil-a" "$T/b12.civ-a" "$T/b12.mil-b" > "$T/atk-unsigned.note" 2> /dev/null
+attack_note unsigned SP_ERR_UPDATE_UNSIGNED_KEY
+$SP note sign --key $K/civ-b.key "$T/b12.txt" > "$T/b12.civ-b" 2> /dev/null
+$SP policy collect --partial --policy "$T/p1" "$T/b12.mil-a" "$T/b12.civ-b" "$T/b12.mil-b" > "$T/atk-new-quorum.note" 2> /dev/null
+attack_note new-quorum SP_ERR_UPDATE_NEW_QUORUM
+# Publication proven only by the new policy's witnesses (w4, w5: no witnesses of P1).
+for w in w4 w5; do $SP key generate --cosigner $w.test.example --out "$K" > /dev/null; done
+"$FORGE_BUNDLE" "$LOGKEY" "$T/b12.note" $K/w4.test.example.key $K/w5.test.example.key > "$T/atk-new-witnesses" 2> /dev/null
+expect_err SP_ERR_WITNESS_QUORUM "device apply: cosigned by other witnesses only" $SP device apply --state "$T/dev-atk" "$T/atk-new-witnesses"
+expect_err SP_ERR_STMT_WRONG_TYPE "statement verify: an update" $SP statement verify --policy "$T/p1" "$T/b12.note"
+run 1 "dev-atk adopted nothing" $SP device status --state "$T/dev-atk" --json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["policy_version"]==1 and d["policy"]==sys.argv[2]' "$T/out" "$H1"; then ok; else bad "dev-atk still at P1"; fi
+
 # ---- policy apply ------------------------------------------------------------------------
 D=$T/dev
 run 0 "device init" $SP device init --policy "$T/p1" --state "$D"

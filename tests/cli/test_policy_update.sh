@@ -165,11 +165,13 @@ run 3 "propose to /dev/full" sh -c "$SP policy propose --policy '$T/p1' --new '$
 run 3 "verify to /dev/full" sh -c "$SP policy verify --policy '$T/p1' '$T/full' > /dev/full"
 run 3 "collect to /dev/full" sh -c "$SP policy collect --partial --policy '$T/p1' '$T/s-mil-a' > /dev/full"
 run 3 "collect of a full set to /dev/full" sh -c "$SP policy collect --policy '$T/p1' '$T/full' > /dev/full"
+run 3 "verify --json to /dev/full" sh -c "$SP policy verify --json --policy '$T/p1' '$T/full' > /dev/full"
+run 3 "sign to /dev/full" sh -c "$SP policy sign --key '$K/mil-a.key' '$T/u12' > /dev/full"
 
 # ---- publish and fetch through real logs and witnesses (protocol.md sections 18.7-18.8) ------------
 # Deployment test.example/rotate (its own signing records).  R1: log L1, witnesses w1..w3.
 # R2: civ-b re-keyed, witnesses w4..w6 (rounds move to them).  R3: log L2 instead of L1
-# (L1 retires).  R4: allowance changed, published on L2.  Logs listen on ports picked here,
+# (L1 retires).  R4, R5: allowance changed, published on L2.  Logs listen on ports picked here,
 # so that the policies can name their URLs.
 for w in w4 w5 w6; do $SP key generate --cosigner $w.test.example --out "$K" > /dev/null; done
 $SP key generate log2.test.example/log --out "$K" > /dev/null
@@ -209,6 +211,7 @@ rpolicy 1 "$T/r1" "$T/wr1" civ-b 691200
 rpolicy 2 "$T/r2" "$T/wr2" civ-b2 691200
 rpolicy 3 "$T/r3" "$T/wr3" civ-b2 691200
 rpolicy 4 "$T/r4" "$T/wr3" civ-b2 700000
+rpolicy 5 "$T/r5" "$T/wr3" civ-b2 710000
 rpolicy 1 "$T/r1-fork" "$T/wr1" civ-b 650000
 rupdate() { # rupdate FROM TO OUT SIGNERS...
     f=$1 t=$2 o=$3; shift 3
@@ -219,6 +222,7 @@ rupdate() { # rupdate FROM TO OUT SIGNERS...
 rupdate "$T/r1" "$T/r2" "$T/ru2" mil-a civ-a mil-b civ-b2
 rupdate "$T/r2" "$T/r3" "$T/ru3" mil-a civ-a mil-b
 rupdate "$T/r3" "$T/r4" "$T/ru4" mil-a civ-a mil-b
+rupdate "$T/r4" "$T/r5" "$T/ru5" mil-a civ-a mil-b
 rstatement() { # rstatement POLICY EPOCH OUT: signed by mil-a, mil-b, civ-a
     $SP statement new --policy "$1" --epoch $2 --mode run > "$3.txt" 2> /dev/null
     for b in mil-a mil-b civ-a; do $SP note sign --key $K/$b.key "$3.txt" > "$3.$b" 2> /dev/null; done
@@ -233,7 +237,9 @@ lserve() { # lserve NAME PORT POLICY : start log NAME (L1 or L2)
     wait_file "$T/$1.port" || bad "log $1 starts"
 }
 lserve L1 $P1 "$T/r1"
-rstatement "$T/r1" 1 "$T/rs1"
+# Epochs are this week's (E) and the next, so that a device takes the bundles (freshness).
+E=$NOW_EPOCH
+rstatement "$T/r1" $E "$T/rs1"
 run 0 "a statement under R1" $SP bundle publish --policy "$T/r1" --log $L1 --out "$T/rb1" --timeout 60 "$T/rs1"
 
 # R1 -> R2 with R1's witnesses down: logged, never cosigned -- the log is updating.
@@ -242,7 +248,7 @@ expect_err SP_ERR_NOT_FOUND "publish: no update bundle while R1's witnesses are 
     $SP policy publish --policy "$T/r1" --log $L1 --timeout 2 --out "$T/pu2" "$T/ru2"
 contains "publish named the index" "logged at index 1" "$T/err"
 if [ ! -e "$T/pu2" ]; then ok; else bad "nothing written on timeout"; fi
-rstatement "$T/r1" 2 "$T/rs2"
+rstatement "$T/r1" $((E + 1)) "$T/rs2"
 expect_err SP_ERR_LOG_UPDATING "appends wait while the log is updating" $SP bundle publish --log $L1 "$T/rs2"
 contains "503" "HTTP 503" "$T/err"
 run 0 "fetch: no update bundle yet" $SP policy fetch --policy "$T/r1" --log $L1 --out "$T/f0"
@@ -258,44 +264,61 @@ run 0 "policy publish (the retried submission gets its index)" \
     $SP policy publish --policy "$T/r1" --log $L1 --timeout 60 --out "$T/pu2" "$T/ru2"
 contains "publish prints index and file" "logged at index 1; update bundle $T/pu2" "$T/out"
 expect_err SP_ERR_EXISTS "publish never overwrites" $SP policy publish --policy "$T/r1" --log $L1 --out "$T/pu2" "$T/ru2"
+run 3 "publish (again) to /dev/full" sh -c "$SP policy publish --policy '$T/r1' --log $L1 --timeout 60 --out '$T/pu2-again' '$T/ru2' > /dev/full"
+if cmp -s "$T/pu2-again" "$T/pu2"; then ok; else bad "the bundle is written all the same"; fi
 python3 -c 'import sys, urllib.request as u; r = u.urlopen(sys.argv[1]); open(sys.argv[2], "wb").write(r.read()); open(sys.argv[3], "w").write(str(r.headers))' \
     $L1/policy-update/2 "$T/served2" "$T/hdr" && ok || bad "GET /policy-update/2"
 if cmp -s "$T/served2" "$T/pu2"; then ok; else bad "served bundle = written bundle"; fi
 contains "immutable" "immutable" "$T/hdr"
 expect_err SP_ERR_STMT_POLICY "after the switch an R1 statement is refused" $SP bundle publish --log $L1 "$T/rs2"
-# Epoch 2 was signed under R1 (mode run): under R2 the same mode is signed again (the texts
-# differ in the policy line only), another mode is equivocation.
-rstatement "$T/r2" 2 "$T/rs2b"
-$SP statement new --policy "$T/r2" --epoch 2 --mode pause > "$T/rs2p.txt" 2> /dev/null
-expect_err SP_ERR_EQUIVOCATION "epoch 2 under R2 with another mode" $SP note sign --key $K/mil-a.key "$T/rs2p.txt"
+# Epoch E+1 was signed under R1 (mode run): under R2 the same mode is signed again (the
+# texts differ in the policy line only), another mode is equivocation.
+rstatement "$T/r2" $((E + 1)) "$T/rs2b"
+$SP statement new --policy "$T/r2" --epoch $((E + 1)) --mode pause > "$T/rs2p.txt" 2> /dev/null
+expect_err SP_ERR_EQUIVOCATION "epoch E+1 under R2 with another mode" $SP note sign --key $K/mil-a.key "$T/rs2p.txt"
 run 0 "an R2 statement is cosigned by R2's witnesses" \
     $SP bundle publish --policy "$T/r2" --log $L1 --out "$T/rb2" --timeout 60 "$T/rs2b"
-expect_err SP_ERR_UPDATE_NOT_NEWER "a second update from version 1" $SP bundle publish --log $L1 "$T/ru2"
+# A competing version-2 update (signed with other signing records: a fork's signers).
+rpolicy 2 "$T/r2b" "$T/wr2" civ-b2 650000
+(SOFTPAUSE_STATE_DIR=$T/fork-state; export SOFTPAUSE_STATE_DIR
+ rupdate "$T/r1" "$T/r2b" "$T/ru2b" mil-a civ-a mil-b civ-b2)
+expect_err SP_ERR_UPDATE_NOT_NEWER "a second update from version 1" $SP bundle publish --log $L1 "$T/ru2b"
+run 0 "the adopted update submitted again gets its index" $SP bundle publish --log $L1 "$T/ru2"
+contains "its index" "index 1" "$T/out"
 expect_err SP_ERR_LOG_POLICY "another chain's policy" \
     $SP log serve --policy "$T/p1" --key "$L1KEY.key" --db "$T/L1.db" --listen 127.0.0.1:0
 
-# R2 -> R3 drops L1: it retires; L2 starts at R3; R3 -> R4 on L2.
+# R2 -> R3 drops L1: it retires; L2 starts at R3; R3 -> R4 -> R5 on L2, a statement under
+# each of R3 and R4 before the next update.
 run 0 "publish R2 -> R3" $SP policy publish --json --policy "$T/r2" --log $L1 --timeout 60 --out "$T/pu3" "$T/ru3"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d["version"] != 3 or d["index"] != 3 or d["out"] != sys.argv[2])' "$T/out" "$T/pu3" && ok || bad "publish --json"
-rstatement "$T/r3" 3 "$T/rs3"
+rstatement "$T/r3" $((E + 1)) "$T/rs3"
 expect_err SP_ERR_LOG_RETIRED "a retired log refuses appends" $SP bundle publish --log $L1 "$T/rs3"
 contains "403" "HTTP 403" "$T/err"
+run 0 "policy publish retried at the retired log gets the update's bundle" \
+    $SP policy publish --policy "$T/r2" --log $L1 --timeout 60 --out "$T/pu3-again" "$T/ru3"
+if cmp -s "$T/pu3-again" "$T/pu3"; then ok; else bad "the retried publish wrote the same bundle"; fi
 run 0 "the retired log's checkpoint stays cosigned by R2's witnesses" \
     $SP bundle make --policy "$T/r2" --log $L1 --index 2 --out "$T/rb2-later" "$T/rs2b"
 lserve L2 $P2 "$T/r3"
+run 0 "an R3 statement published on L2" $SP bundle publish --policy "$T/r3" --log $L2 --out "$T/rb3" --timeout 60 "$T/rs3"
 run 0 "publish R3 -> R4 on L2" $SP policy publish --policy "$T/r3" --log $L2 --timeout 60 --out "$T/pu4" "$T/ru4"
+rstatement "$T/r4" $((E + 1)) "$T/rs4"
+run 0 "an R4 statement published on L2" $SP bundle publish --policy "$T/r4" --log $L2 --out "$T/rb4" --timeout 60 "$T/rs4"
+run 0 "publish R4 -> R5 on L2" $SP policy publish --policy "$T/r4" --log $L2 --timeout 60 --out "$T/pu5" "$T/ru5"
 run 0 "log export of L1" $SP log export --db "$T/L1.db" "$T/exp1"
 for v in 2 3; do if cmp -s "$T/exp1/policy-update/$v" "$T/pu$v"; then ok; else bad "exported policy-update/$v"; fi; done
 
-# fetch: R1 -> R2 -> R3 from L1 (URL, then its export), R4 from L2, which R3 names.
+# fetch: R1 -> R2 -> R3 from L1 (URL, then its export), R4 and R5 from L2, which R3 names.
 run 0 "policy fetch from the log" $SP policy fetch --policy "$T/r1" --log $L1 --out "$T/f1"
-for v in 2 3 4; do
+for v in 2 3 4 5; do
     if cmp -s "$T/f1/policy-$v.txt" "$T/r$v" && cmp -s "$T/f1/policy-update/$v" "$T/pu$v"; then ok; else bad "fetched version $v"; fi
 done
-contains "fetch ends at version 4" "at policy version 4" "$T/err"
+contains "fetch ends at version 5" "at policy version 5" "$T/err"
 run 0 "policy fetch again (the same files)" $SP policy fetch --policy "$T/r1" --log $L1 --out "$T/f1"
 run 0 "policy fetch from an export, --json" $SP policy fetch --json --policy "$T/r1" --log "$T/exp1" --out "$T/f2"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d["version"] != 4 or d["fetched"] != 3)' "$T/out" && ok || bad "fetch --json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d["version"] != 5 or d["fetched"] != 4)' "$T/out" && ok || bad "fetch --json"
+run 3 "policy fetch --json to /dev/full" sh -c "$SP policy fetch --json --policy '$T/r1' --log '$T/exp1' --out '$T/f2' > /dev/full"
 run 0 "policy fetch from R3 on L2" $SP policy fetch --policy "$T/r3" --log $L2 --out "$T/f3"
 if [ -e "$T/f3/policy-4.txt" ] && [ ! -e "$T/f3/policy-3.txt" ]; then ok; else bad "fetch starts at current + 1"; fi
 echo other > "$T/f3/policy-4.txt"
@@ -308,6 +331,46 @@ run 2 "publish without --log" $SP policy publish --policy "$T/r1" "$T/ru2"
 run 2 "fetch with an UPDATE" $SP policy fetch --policy "$T/r1" --log $L1 "$T/ru2"
 refused "fetch --timeout" $SP policy fetch --timeout 5 --policy "$T/r1" --log $L1
 refused "publish --key" $SP policy publish --key $K/mil-a.key --policy "$T/r1" --log $L1 "$T/ru2"
+
+# ---- devices follow the chain (issue 9, "Done when" 1) ----------------------------------
+# Everything a device takes here came from the real logs: the updates fetched from L1's
+# export (f2; R3 names L2, whence versions 4 and 5), the statements published above.  A
+# bundle is checked against the device's current log and witnesses first, so the update
+# codes show where consecutive policies share them (R3 -> R4 -> R5 on L2, w4..w6).
+H1=$($SP policy hash "$T/r1") H3=$($SP policy hash "$T/r3") H4=$($SP policy hash "$T/r4")
+DA=$T/dev-a DB=$T/dev-b
+F=$T/f2/policy-update
+run 0 "device init at R1" $SP device init --policy "$T/r1" --state "$DA"
+run 0 "device apply: R1 -> R2 -> R3 fetched from the export" $SP device apply --state "$DA" "$F/2" "$F/3"
+contains "device apply names version 3" "accepted policy update to version 3 (policy $H3)" "$T/out"
+run 1 "device status --json at R3 (no statement yet: paused)" $SP device status --state "$DA" --json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["policy_version"]==3 and d["policy"]==sys.argv[2] and d["anchor"]==sys.argv[3]' "$T/out" "$H3" "$H1"; then ok; else bad "status --json: version 3, R3's hash, anchor R1's"; fi
+run 0 "the R3 statement published on L2" $SP device apply --state "$DA" "$T/rb3"
+contains "R3 statement accepted" "accepted epoch $((E + 1)): mode run" "$T/out"
+expect_err SP_ERR_UPDATE_SKIPPED "R4 -> R5 first on an R3 device" $SP device apply --state "$DA" "$F/5"
+run 0 "policy apply: R3 -> R4" $SP policy apply --state "$DA" "$F/4"
+contains "version 4" "accepted policy update to version 4 (policy $H4)" "$T/out"
+expect_err SP_ERR_UPDATE_NOT_NEWER "a re-applied update" $SP device apply --state "$DA" "$F/4"
+expect_err SP_ERR_UPDATE_NOT_NEWER "policy apply: the same, re-applied" $SP policy apply --state "$DA" "$F/4"
+expect_err SP_ERR_STMT_POLICY "an R3 statement after the update" $SP device apply --state "$DA" "$T/rb3"
+# A second device: this week's R1 statement, then the updates, then the R4 statement.
+$SP device init --policy "$T/r1" --state "$DB" > /dev/null 2>&1 || bad "init dev-b"
+run 0 "the R1 statement on an R1 device" $SP device apply --state "$DB" "$T/rb1"
+run 0 "device apply: R1 -> R4" $SP device apply --state "$DB" "$F/2" "$F/3" "$F/4"
+expect_err SP_ERR_STMT_POLICY "the R3 statement on an R4 device (never applied there)" $SP device apply --state "$DB" "$T/rb3"
+run 0 "the R4 statement published on L2" $SP device apply --state "$DB" "$T/rb4"
+run 0 "device status of dev-b" $SP device status --state "$DB" --json
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["policy_version"]==4 and d["policy"]==sys.argv[2] and d["anchor"]==sys.argv[3] and d["highest_epoch"]==int(sys.argv[4])' "$T/out" "$H4" "$H1" "$((E + 1))"; then ok; else bad "dev-b at R4, anchor R1, epoch E+1"; fi
+# Output on /dev/full: exit 3, the update applied all the same (it is in flash first).
+DC=$T/dev-c
+$SP device init --policy "$T/r1" --state "$DC" > /dev/null 2>&1 || bad "init dev-c"
+run 3 "policy apply to /dev/full" sh -c "$SP policy apply --state '$DC' '$F/2' > /dev/full"
+run 3 "device apply --json of an update to /dev/full" sh -c "$SP device apply --json --state '$DC' '$F/3' > /dev/full"
+run 1 "dev-c at R3" $SP device status --state "$DC"
+contains "dev-c took both" "(version 3)" "$T/out"
+# Across a change of witnesses or log an old bundle fails at its checkpoint already.
+expect_err SP_ERR_CKPT_ORIGIN "the R1 statement on an R4 device (L1 is not R4's log)" $SP device apply --state "$DB" "$T/rb1"
+expect_err SP_ERR_CKPT_ORIGIN "R2 -> R3 re-applied on an R4 device" $SP device apply --state "$DB" "$F/3"
 for w in w1 w2 w3 w4 w5 w6 L1 L2; do eval "kill \$PID_$w; wait \$PID_$w" 2> /dev/null; done
 record_codes "$T/L1.err"
 cli_finish

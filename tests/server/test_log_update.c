@@ -262,10 +262,13 @@ static void test_update_accepted_appends_wait_then_switch(void)
     CHECK_OK(add(s, other, n, &index));
     CHECK(index == 2);
 
-    /* A second update from version 1 (a competing one, or the same again). */
+    /* A second update from version 1 is refused; the adopted one, submitted again (policy
+     * publish retried after a timeout, the switch made meanwhile), gets its index. */
     n = update_note(other, sizeof other, p2b_text, ALL_KEYS);
     CHECK_ERR(add(s, other, n, NULL), SP_ERR_UPDATE_NOT_NEWER);
-    CHECK_ERR(add(s, note, un, NULL), SP_ERR_UPDATE_NOT_NEWER);
+    index = 0;
+    CHECK_OK(add(s, note, un, &index));
+    CHECK(index == 1);
     CHECK(log_size(s) == 3);
 
     /* Exported beside the tiles, byte for byte what is served. */
@@ -351,12 +354,14 @@ static void test_update_refusals_store_nothing(void)
 
 static void test_dropped_log_retires(void)
 {
-    char note[16384];
+    char note[16384], upd[16384];
+    uint64_t index = 99;
     scratch_make("logupd");
     witnesses_reset();
     sp_log_server *s = open_log(&world.policy);
-    size_t n = update_note(note, sizeof note, p2d_text, ALL_KEYS);
-    CHECK_OK(add(s, note, n, NULL));
+    size_t un = update_note(upd, sizeof upd, p2d_text, ALL_KEYS);
+    size_t n;
+    CHECK_OK(add(s, upd, un, NULL));
     CHECK_OK(sp_log_publish(s, NULL));
     CHECK(served_update(s, &p2d));
     CHECK(log_said("policy version 2 (", p2d.hash,
@@ -367,6 +372,9 @@ static void test_dropped_log_retires(void)
     n = statement_under(note, sizeof note, &p2d, 1);
     CHECK_ERR(add(s, note, n, NULL), SP_ERR_LOG_RETIRED);
     CHECK(log_size(s) == 1);
+    /* The update that retired it, submitted again, gets its index (nothing stored). */
+    CHECK_OK(add(s, upd, un, &index));
+    CHECK(index == 0 && log_size(s) == 1);
     /* It keeps serving, its final checkpoint cosigned by P1's witnesses. */
     unsigned before = cosigned(old_w);
     sp_log_round r;
@@ -376,6 +384,9 @@ static void test_dropped_log_retires(void)
     /* Restarted with the policy that dropped it: still retired. */
     s = open_log(&p2d);
     CHECK_ERR(add(s, note, n, NULL), SP_ERR_LOG_RETIRED);
+    index = 99;
+    CHECK_OK(add(s, upd, un, &index));
+    CHECK(index == 0 && log_size(s) == 1);
     CHECK_OK(sp_log_publish(s, &r));
     CHECK(r.published && r.size == 1);
     CHECK(served_update(s, &p2d));
@@ -419,6 +430,44 @@ static void test_restart_resumes_the_chain(void)
     CHECK(s == NULL && e == SP_ERR_LOG_POLICY);
     s = open_log(&p2);
     CHECK(log_size(s) == 3);
+    sp_log_server_close(s);
+    scratch_remove();
+}
+
+/* Killed after publishing the checkpoint that covers the update, before storing the
+ * update bundle (the switch's two writes): restarted, the log makes the switch from the
+ * stored checkpoint at once -- no round, so it does not depend on witnesses that may be
+ * gone -- and serves the same proof. */
+static void test_killed_before_the_bundle_is_stored(void)
+{
+    char note[16384], db[1024];
+    scratch_make("logupd");
+    witnesses_reset();
+    sp_log_server *s = open_log(&world.policy);
+    size_t n = update_note(note, sizeof note, p2_text, ALL_KEYS);
+    CHECK_OK(add(s, note, n, NULL));
+    CHECK_OK(sp_log_publish(s, NULL));
+    log_answer before = log_call(s, "GET", "/policy-update/2", NULL, 0);
+    CHECK(before.status == 200);
+    sp_log_server_close(s);
+    /* The state of the crash: the covering checkpoint stored, the link not adopted. */
+    sqlite3 *h = NULL;
+    scratch_path(db, sizeof db, "log.db");
+    CHECK(sqlite3_open(db, &h) == SQLITE_OK);
+    CHECK(sqlite3_exec(h, "UPDATE policies SET bundle = NULL WHERE version = 2;", NULL, NULL,
+                       NULL) == SQLITE_OK);
+    sqlite3_close(h);
+    unsigned cosigned_before = cosigned(old_w) + cosigned(new_w);
+    s = open_log(&world.policy);
+    CHECK(served_update(s, &p2));
+    log_answer after = log_call(s, "GET", "/policy-update/2", NULL, 0);
+    CHECK(after.status == 200 && after.len == before.len &&
+          memcmp(after.body, before.body, before.len) == 0);
+    free(before.body);
+    free(after.body);
+    n = statement_under(note, sizeof note, &p2, 1);
+    CHECK_OK(add(s, note, n, NULL));
+    CHECK(cosigned(old_w) + cosigned(new_w) == cosigned_before); /* no round was needed */
     sp_log_server_close(s);
     scratch_remove();
 }
@@ -476,6 +525,7 @@ int main(void)
     RUN_TEST(test_update_refusals_store_nothing);
     RUN_TEST(test_dropped_log_retires);
     RUN_TEST(test_restart_resumes_the_chain);
+    RUN_TEST(test_killed_before_the_bundle_is_stored);
     RUN_TEST(test_v1_database_migrates);
     for (int i = 0; i < PUB_NWITNESSES; i++) {
         fw_stop(&old_w[i]);
