@@ -220,6 +220,67 @@ static void test_format(void)
     CHECK_OK(sp_rt_response_verify(crypto, &t, srv.pk, nonce, pkt, len));
 }
 
+/* Header rules, on hand-made packets (syntax is checked before any signature). */
+static sp_err raw(const uint32_t *tags, const uint8_t *const *vals, const size_t *lens, size_t n)
+{
+    sp_rt_time t;
+    size_t len = rt_message_write(pkt + 12, sizeof pkt - 12, tags, vals, lens, n);
+    memcpy(pkt, "ROUGHTIM", 8);
+    pkt[8] = (uint8_t)len;
+    pkt[9] = (uint8_t)(len >> 8);
+    pkt[10] = pkt[11] = 0;
+    return sp_rt_response_verify(crypto, &t, srv.pk, nonce, pkt, len + 12);
+}
+
+static void test_format_header(void)
+{
+    static const uint8_t z[64];
+    const uint8_t *v[2] = {z, z};
+    size_t l[2] = {4, 4};
+    uint32_t t[2] = {0x00474953u /* SIG */, 0x434e4f4eu /* NONC */};
+    /* Well formed but incomplete: the response tags are missing. */
+    CHECK_ERR(raw(t, v, l, 2), SP_ERR_RT_FORMAT);
+    /* N = 0. */
+    memcpy(pkt, "ROUGHTIM\x04\0\0\0\0\0\0\0", 16);
+    CHECK_ERR(sp_rt_response_verify(crypto, &(sp_rt_time){0}, srv.pk, nonce, pkt, 16),
+              SP_ERR_RT_FORMAT);
+    /* N larger than the message can hold. */
+    memcpy(pkt, "ROUGHTIM\x08\0\0\0\x02\0\0\0\0\0\0\0", 20);
+    CHECK_ERR(sp_rt_response_verify(crypto, &(sp_rt_time){0}, srv.pk, nonce, pkt, 20),
+              SP_ERR_RT_FORMAT);
+    /* The undefined tag of a valid response (skipped: it verifies) spelled with a
+     * lower-case letter, or with a letter after its padding: refused, though unread. */
+    {
+        rt_answer a;
+        sp_rt_time t2;
+        size_t len;
+        uint8_t *tag8;
+        rt_answer_default(&a, NOW);
+        a.grease_len = 8;
+        len = rt_respond(&srv, &a, nonce, pkt, sizeof pkt);
+        tag8 = pkt + 12 + 4 * 8 + 4 * 7; /* the 8th tag: "GRSZ" */
+        CHECK(memcmp(tag8, "GRSZ", 4) == 0);
+        CHECK_OK(sp_rt_response_verify(crypto, &t2, srv.pk, nonce, pkt, len));
+        memcpy(tag8, "GRSz", 4);
+        CHECK_ERR(sp_rt_response_verify(crypto, &t2, srv.pk, nonce, pkt, len), SP_ERR_RT_FORMAT);
+        memcpy(tag8, "GR\0Z", 4);
+        CHECK_ERR(sp_rt_response_verify(crypto, &t2, srv.pk, nonce, pkt, len), SP_ERR_RT_FORMAT);
+        memcpy(tag8, "GR\0\0", 4); /* "GR": well formed, sorts first: out of order */
+        CHECK_ERR(sp_rt_response_verify(crypto, &t2, srv.pk, nonce, pkt, len), SP_ERR_RT_FORMAT);
+        memcpy(tag8, "ZZZZ", 4); /* well formed and last: skipped */
+        CHECK_OK(sp_rt_response_verify(crypto, &t2, srv.pk, nonce, pkt, len));
+    }
+    /* An offset that is not a multiple of four; one past the values. */
+    t[0] = 0x00474953u;
+    l[0] = 3;
+    CHECK_ERR(raw(t, v, l, 2), SP_ERR_RT_FORMAT);
+    l[0] = 4;
+    rt_message_write(pkt + 12, sizeof pkt - 12, t, v, l, 2);
+    pkt[12 + 4] = 64; /* offset[1] = 64 > 8 bytes of values */
+    CHECK_ERR(sp_rt_response_verify(crypto, &(sp_rt_time){0}, srv.pk, nonce, pkt, 12 + 16 + 8),
+              SP_ERR_RT_FORMAT);
+}
+
 static void test_nonce(void)
 {
     rt_answer a;
@@ -305,6 +366,7 @@ int main(void)
     RUN_TEST(test_valid);
     RUN_TEST(test_no_sha512);
     RUN_TEST(test_format);
+    RUN_TEST(test_format_header);
     RUN_TEST(test_nonce);
     RUN_TEST(test_version);
     RUN_TEST(test_signature);
