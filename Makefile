@@ -140,11 +140,12 @@ $(BUILD)/fuzz/replay_%: fuzz/targets/%.c fuzz/replay_main.c $(LIBSP) $(HEADERS)
 # Corpus generators (fuzz/gen/): built by `make test` so they cannot rot; run by hand to
 # regenerate the seed corpora (see each file's header).
 GEN_BIN := $(BUILD)/fuzz/gen_state $(BUILD)/fuzz/gen_corpus $(BUILD)/fuzz/gen_publication \
-           $(BUILD)/fuzz/gen_update
+           $(BUILD)/fuzz/gen_update $(BUILD)/fuzz/gen_roughtime
 $(BUILD)/fuzz/gen_state: fuzz/gen/gen_state.c fuzz/targets/fuzz_state.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(HOST_LIBS)
-$(BUILD)/fuzz/gen_corpus $(BUILD)/fuzz/gen_publication $(BUILD)/fuzz/gen_update: $(BUILD)/fuzz/gen_%: fuzz/gen/gen_%.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
+$(BUILD)/fuzz/gen_corpus $(BUILD)/fuzz/gen_publication $(BUILD)/fuzz/gen_update \
+$(BUILD)/fuzz/gen_roughtime: $(BUILD)/fuzz/gen_%: fuzz/gen/gen_%.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(HOST_LIBS)
 

@@ -58,6 +58,8 @@ ENTRY_POINTS = (
     "sp_device_init",
     "sp_note_open",
     "sp_policy_parse",
+    "sp_rt_request",
+    "sp_rt_response_verify",
 )
 
 # kind -> (header, struct name, budget)

@@ -174,6 +174,21 @@
  * requests, so the cap only bounds what a misbehaving log can make the witness store. */
 #define SP_MAX_WITNESS_EVIDENCE 1024u
 
+/* ---- Roughtime (RFC 10049; protocol.md section 19) ---------------------------------- */
+
+/* Largest Roughtime packet read: a request's 12-byte framing plus its 1024-byte message.
+ * A server never answers with more than the request (RFC 10049 section 5.2), so a longer
+ * response is refused before it is read (SP_ERR_RT_FORMAT). */
+#define SP_MAX_RT_PACKET_BYTES 1036u
+/* Largest signed value (SREP, DELE): the verifier copies it after its signature context
+ * into one stack buffer to hand it to ed25519_verify. */
+#define SP_MAX_RT_SIGNED_BYTES 512u
+/* Most hashes in a response's PATH (RFC 10049 section 5.2.4). */
+#define SP_RT_MAX_PATH 32u
+/* Widest radius accepted (seconds).  A wider one is SP_ERR_RT_FORMAT: else one server
+ * answering with a huge radius would hold the device's Roughtime time down. */
+#define SP_RT_MAX_RADIUS 60u
+
 /* ---- compile-time checks ----------------------------------------------------------- */
 
 _Static_assert(SP_MAX_SIG_LINES >= 16 && SP_MAX_SIG_LINES <= 100,

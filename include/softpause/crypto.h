@@ -16,6 +16,9 @@
  *       the prime-order subgroup that is not of small order (libsodium's
  *       crypto_core_ed25519_is_valid_point).  Used when loading policies.
  *   sha256: writes SHA-256 of the concatenation parts[0] || ... || parts[n-1] to `out`.
+ *   sha512: writes SHA-512 of the concatenation parts[0] || ... || parts[n-1] to `out`
+ *       (all 64 bytes; Roughtime, softpause/roughtime.h, uses the first 32).  May be NULL on
+ *       a device without time servers; the Roughtime functions then return SP_ERR_ARGUMENT.
  *   device_mac: writes HMAC-SHA-256 of msg[0..len) under the device-unique key to `out`.
  *       The key never leaves the trust boundary; the verifier never sees it.  May be NULL
  *       only if no device state is used (pure statement verification).
@@ -32,6 +35,7 @@
 #define SP_ED25519_PUBLIC_KEY_BYTES 32u
 #define SP_ED25519_SIGNATURE_BYTES 64u
 #define SP_SHA256_BYTES 32u
+#define SP_SHA512_BYTES 64u
 #define SP_MAC_BYTES 32u
 
 /* One part of a message hashed in pieces (no copying into a scratch buffer). */
@@ -48,6 +52,7 @@ typedef struct sp_crypto {
     int (*ed25519_check_key)(void *ctx, const uint8_t public_key[SP_ED25519_PUBLIC_KEY_BYTES]);
     int (*sha256)(void *ctx, uint8_t out[SP_SHA256_BYTES], const sp_bytes *parts, size_t n);
     int (*device_mac)(void *ctx, uint8_t out[SP_MAC_BYTES], const uint8_t *msg, size_t len);
+    int (*sha512)(void *ctx, uint8_t out[SP_SHA512_BYTES], const sp_bytes *parts, size_t n);
 } sp_crypto;
 
 #endif /* SOFTPAUSE_CRYPTO_H */

@@ -167,7 +167,14 @@
     X(SP_ERR_UPDATE_OLD_QUORUM, 209, "policy update not signed by the current policy's quorum") \
     X(SP_ERR_UPDATE_NEW_QUORUM, 210, "policy update not signed by the new policy's quorum") \
     X(SP_ERR_UPDATE_UNSIGNED_KEY, 211, "a signer key the update adds has no valid signature line") \
-    X(SP_ERR_UPDATE_TOO_LARGE, 212, "update text plus one signature line per signer key of both policies exceeds the note limits")
+    X(SP_ERR_UPDATE_TOO_LARGE, 212, "update text plus one signature line per signer key of both policies exceeds the note limits") \
+    /* Roughtime (protocol.md section 19) */                                               \
+    X(SP_ERR_RT_FORMAT, 217, "malformed Roughtime packet or response, or a radius over the cap") \
+    X(SP_ERR_RT_VERSION, 218, "Roughtime response is not version 1") \
+    X(SP_ERR_RT_NONCE, 219, "Roughtime response answers another nonce") \
+    X(SP_ERR_RT_SIGNATURE, 220, "Roughtime delegation or response signature invalid") \
+    X(SP_ERR_RT_DELEGATION, 221, "Roughtime midpoint outside the delegation's MINT..MAXT") \
+    X(SP_ERR_RT_MERKLE, 222, "Roughtime Merkle path does not lead from the request to ROOT")
 
 typedef enum sp_err {
     SP_OK = SP_OK_VALUE,

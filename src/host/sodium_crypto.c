@@ -42,6 +42,18 @@ static int sodium_sha256(void *ctx, uint8_t out[32], const sp_bytes *parts, size
     return crypto_hash_sha256_final(&st, out) == 0 ? 0 : -1;
 }
 
+static int sodium_sha512(void *ctx, uint8_t out[64], const sp_bytes *parts, size_t n)
+{
+    crypto_hash_sha512_state st;
+    (void)ctx;
+    if (crypto_hash_sha512_init(&st) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (crypto_hash_sha512_update(&st, parts[i].ptr, parts[i].len) != 0)
+            return -1;
+    return crypto_hash_sha512_final(&st, out) == 0 ? 0 : -1;
+}
+
 static int no_device_mac(void *ctx, uint8_t out[32], const uint8_t *msg, size_t len)
 {
     (void)ctx;
@@ -58,7 +70,7 @@ static int sodium_device_mac(void *ctx, uint8_t out[32], const uint8_t *msg, siz
 }
 
 static const sp_crypto sodium_crypto = {
-    NULL, sodium_verify, sodium_check_key, sodium_sha256, no_device_mac,
+    NULL, sodium_verify, sodium_check_key, sodium_sha256, no_device_mac, sodium_sha512,
 };
 
 const sp_crypto *sp_sodium_crypto(void)
