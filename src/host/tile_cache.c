@@ -1,0 +1,208 @@
+/*
+ * tile_cache.c -- in-memory cache of full tiles (host/tile_cache.h).
+ *
+ * A chained hash table keyed by (entries, level, n) and one doubly linked list in order of
+ * use, most recent at the head; the tail is evicted while a new tile would exceed the cap.
+ *
+ *   buckets[hash(key) & mask] -> node -> node ...        (chain: node.chain)
+ *   head <-> node <-> ... <-> tail                        (use order: node.prev/next)
+ *   node = { links, key, len, body[len] }                 (one allocation per tile)
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "softpause/host/tile_cache.h"
+
+typedef struct node {
+    struct node *chain;
+    struct node *prev, *next;
+    uint64_t n;
+    uint32_t kind; /* level, or SP_TILE_MAX_LEVEL + 1 for entry bundles */
+    size_t len;
+    uint8_t body[];
+} node;
+
+struct sp_tile_cache {
+    pthread_mutex_t lock;
+    node **buckets;
+    size_t mask;
+    node *head, *tail;
+    sp_tile_cache_stats st;
+};
+
+static uint32_t kind_of(const sp_tile *t)
+{
+    return t->entries ? SP_TILE_MAX_LEVEL + 1 : t->level;
+}
+
+static size_t slot(const sp_tile_cache *c, uint32_t kind, uint64_t n)
+{
+    uint64_t x = n * 0x9E3779B97F4A7C15ull ^ ((uint64_t)kind << 58);
+    x ^= x >> 29;
+    return (size_t)x & c->mask;
+}
+
+sp_err sp_tile_cache_new(sp_tile_cache **out, uint64_t cap_bytes)
+{
+    *out = NULL;
+    if (cap_bytes == 0)
+        return SP_ERR_USAGE;
+    size_t nb = 16;
+    while (nb < (1u << 24) && (uint64_t)nb * 4096u < cap_bytes)
+        nb *= 2;
+    sp_tile_cache *c = calloc(1, sizeof *c);
+    if (c == NULL || (c->buckets = calloc(nb, sizeof *c->buckets)) == NULL) {
+        free(c);
+        return SP_ERR_IO;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    c->mask = nb - 1;
+    c->st.cap = cap_bytes;
+    *out = c;
+    return SP_OK;
+}
+
+void sp_tile_cache_free(sp_tile_cache *c)
+{
+    if (c == NULL)
+        return;
+    for (node *x = c->head, *next; x != NULL; x = next) {
+        next = x->next;
+        free(x);
+    }
+    pthread_mutex_destroy(&c->lock);
+    free(c->buckets);
+    free(c);
+}
+
+static void unlink_use(sp_tile_cache *c, node *x)
+{
+    if (x->prev != NULL)
+        x->prev->next = x->next;
+    else
+        c->head = x->next;
+    if (x->next != NULL)
+        x->next->prev = x->prev;
+    else
+        c->tail = x->prev;
+    x->prev = x->next = NULL;
+}
+
+static void push_front(sp_tile_cache *c, node *x)
+{
+    x->prev = NULL;
+    x->next = c->head;
+    if (c->head != NULL)
+        c->head->prev = x;
+    c->head = x;
+    if (c->tail == NULL)
+        c->tail = x;
+}
+
+static node **find(sp_tile_cache *c, uint32_t kind, uint64_t n)
+{
+    node **p = &c->buckets[slot(c, kind, n)];
+    while (*p != NULL && !((*p)->kind == kind && (*p)->n == n))
+        p = &(*p)->chain;
+    return p;
+}
+
+static uint64_t cost(size_t len)
+{
+    return (uint64_t)len + SP_TILE_CACHE_ENTRY_OVERHEAD;
+}
+
+static void evict_tail(sp_tile_cache *c)
+{
+    node *x = c->tail;
+    node **p = find(c, x->kind, x->n);
+    *p = x->chain;
+    unlink_use(c, x);
+    c->st.bytes -= cost(x->len);
+    c->st.tiles--;
+    c->st.evictions++;
+    free(x);
+}
+
+/* 1 and a copy in *out when held (moved to the front); 0 when not held; -1 out of memory. */
+static int get(sp_tile_cache *c, uint32_t kind, uint64_t n, uint8_t **out, size_t *len)
+{
+    int r = 0;
+    pthread_mutex_lock(&c->lock);
+    node *x = *find(c, kind, n);
+    if (x != NULL) {
+        r = -1;
+        uint8_t *copy = malloc(x->len ? x->len : 1);
+        if (copy != NULL) {
+            memcpy(copy, x->body, x->len);
+            *out = copy;
+            *len = x->len;
+            unlink_use(c, x);
+            push_front(c, x);
+            c->st.hits++;
+            r = 1;
+        }
+    } else {
+        c->st.misses++;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return r;
+}
+
+/* Keep a copy of body (a full tile just read from the store); a no-op if it does not fit,
+ * is already held (another thread read it meanwhile), or memory is short. */
+static void put(sp_tile_cache *c, uint32_t kind, uint64_t n, const uint8_t *body, size_t len)
+{
+    if (cost(len) > c->st.cap)
+        return;
+    node *x = malloc(sizeof *x + len);
+    if (x == NULL)
+        return;
+    memset(x, 0, sizeof *x);
+    x->kind = kind;
+    x->n = n;
+    x->len = len;
+    memcpy(x->body, body, len);
+    pthread_mutex_lock(&c->lock);
+    if (*find(c, kind, n) != NULL) {
+        pthread_mutex_unlock(&c->lock);
+        free(x);
+        return;
+    }
+    while (c->st.cap - c->st.bytes < cost(len))
+        evict_tail(c);
+    node **p = find(c, kind, n);
+    *p = x;
+    push_front(c, x);
+    c->st.bytes += cost(len);
+    c->st.tiles++;
+    pthread_mutex_unlock(&c->lock);
+}
+
+sp_err sp_tile_cache_read(sp_tile_cache *c, sp_log_store *store, const sp_tile *t,
+                          uint8_t **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    int full = c != NULL && t->width == SP_TILE_WIDTH;
+    if (full) {
+        int r = get(c, kind_of(t), t->n, out, len);
+        if (r != 0)
+            return r > 0 ? SP_OK : SP_ERR_IO;
+    }
+    sp_err e = sp_log_store_tile(store, t, out, len);
+    if (e == SP_OK && full)
+        put(c, kind_of(t), t->n, *out, *len);
+    return e;
+}
+
+void sp_tile_cache_stats_get(sp_tile_cache *c, sp_tile_cache_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&c->lock);
+    *st = c->st;
+    pthread_mutex_unlock(&c->lock);
+}
