@@ -6,7 +6,10 @@
  *
  *   buckets[hash(key) & mask] -> node -> node ...        (chain: node.chain)
  *   head <-> node <-> ... <-> tail                        (use order: node.prev/next)
- *   node = { links, key, len, body[len] }                 (one allocation per tile)
+ *   node = { links, key, len, refs, body[len] }           (one allocation per tile)
+ *
+ * refs counts the table's own reference (while the node is in it) and each lent body; the
+ * node is freed when it drops to 0 (evicted, and every reader done).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -17,11 +20,15 @@
 typedef struct node {
     struct node *chain;
     struct node *prev, *next;
+    struct sp_tile_cache *cache;
     uint64_t n;
-    uint32_t kind; /* level, or SP_TILE_MAX_LEVEL + 1 for entry bundles */
     size_t len;
+    uint32_t kind; /* level, or SP_TILE_MAX_LEVEL + 1 for entry bundles */
+    uint32_t refs; /* under cache->lock */
     uint8_t body[];
 } node;
+
+_Static_assert(sizeof(node) <= SP_TILE_CACHE_ENTRY_OVERHEAD, "the cap counts a node's header");
 
 struct sp_tile_cache {
     pthread_mutex_t lock;
@@ -67,6 +74,8 @@ void sp_tile_cache_free(sp_tile_cache *c)
 {
     if (c == NULL)
         return;
+    /* Every lent body was handed back before the server closed (its HTTP server stops
+     * first), so each node holds only the table's reference. */
     for (node *x = c->head, *next; x != NULL; x = next) {
         next = x->next;
         free(x);
@@ -122,79 +131,91 @@ static void evict_tail(sp_tile_cache *c)
     c->st.bytes -= cost(x->len);
     c->st.tiles--;
     c->st.evictions++;
-    free(x);
+    if (--x->refs == 0)
+        free(x);
 }
 
-/* 1 and a copy in *out when held (moved to the front); 0 when not held; -1 out of memory. */
-static int get(sp_tile_cache *c, uint32_t kind, uint64_t n, uint8_t **out, size_t *len)
+/* The held node for (kind, n), moved to the front and lent (refs + 1); NULL if none. */
+static node *get(sp_tile_cache *c, uint32_t kind, uint64_t n)
 {
-    int r = 0;
     pthread_mutex_lock(&c->lock);
     node *x = *find(c, kind, n);
     if (x != NULL) {
-        r = -1;
-        uint8_t *copy = malloc(x->len ? x->len : 1);
-        if (copy != NULL) {
-            memcpy(copy, x->body, x->len);
-            *out = copy;
-            *len = x->len;
-            unlink_use(c, x);
-            push_front(c, x);
-            c->st.hits++;
-            r = 1;
-        }
+        unlink_use(c, x);
+        push_front(c, x);
+        x->refs++;
+        c->st.hits++;
     } else {
         c->st.misses++;
     }
     pthread_mutex_unlock(&c->lock);
-    return r;
+    return x;
 }
 
-/* Keep a copy of body (a full tile just read from the store); a no-op if it does not fit,
- * is already held (another thread read it meanwhile), or memory is short. */
-static void put(sp_tile_cache *c, uint32_t kind, uint64_t n, const uint8_t *body, size_t len)
+/* Keep a copy of body (a full tile just read from the store) and lend it: the node, or
+ * NULL if it does not fit or memory is short.  Another thread may have put the same tile
+ * meanwhile: then that one is lent (the bytes are the same). */
+static node *put(sp_tile_cache *c, uint32_t kind, uint64_t n, const uint8_t *body, size_t len)
 {
     if (cost(len) > c->st.cap)
-        return;
+        return NULL;
     node *x = malloc(sizeof *x + len);
     if (x == NULL)
-        return;
+        return NULL;
     memset(x, 0, sizeof *x);
+    x->cache = c;
     x->kind = kind;
     x->n = n;
     x->len = len;
+    x->refs = 2; /* the table's and the caller's */
     memcpy(x->body, body, len);
     pthread_mutex_lock(&c->lock);
-    if (*find(c, kind, n) != NULL) {
+    node *held = *find(c, kind, n);
+    if (held != NULL) {
+        held->refs++;
         pthread_mutex_unlock(&c->lock);
         free(x);
-        return;
+        return held;
     }
     while (c->st.cap - c->st.bytes < cost(len))
         evict_tail(c);
-    node **p = find(c, kind, n);
-    *p = x;
+    *find(c, kind, n) = x;
     push_front(c, x);
     c->st.bytes += cost(len);
     c->st.tiles++;
     pthread_mutex_unlock(&c->lock);
+    return x;
+}
+
+void sp_tile_cache_release(void *ref)
+{
+    node *x = ref;
+    sp_tile_cache *c = x->cache;
+    pthread_mutex_lock(&c->lock);
+    uint32_t left = --x->refs;
+    pthread_mutex_unlock(&c->lock);
+    if (left == 0)
+        free(x);
 }
 
 sp_err sp_tile_cache_read(sp_tile_cache *c, sp_log_store *store, const sp_tile *t,
-                          uint8_t **out, size_t *len)
+                          uint8_t **out, size_t *len, void **ref)
 {
     *out = NULL;
     *len = 0;
+    *ref = NULL;
     int full = c != NULL && t->width == SP_TILE_WIDTH;
-    if (full) {
-        int r = get(c, kind_of(t), t->n, out, len);
-        if (r != 0)
-            return r > 0 ? SP_OK : SP_ERR_IO;
+    node *x = full ? get(c, kind_of(t), t->n) : NULL;
+    if (x == NULL) {
+        sp_err e = sp_log_store_tile(store, t, out, len);
+        if (e != SP_OK || !full || (x = put(c, kind_of(t), t->n, *out, *len)) == NULL)
+            return e;
+        free(*out);
     }
-    sp_err e = sp_log_store_tile(store, t, out, len);
-    if (e == SP_OK && full)
-        put(c, kind_of(t), t->n, *out, *len);
-    return e;
+    *out = x->body;
+    *len = x->len;
+    *ref = x;
+    return SP_OK;
 }
 
 void sp_tile_cache_stats_get(sp_tile_cache *c, sp_tile_cache_stats *st)

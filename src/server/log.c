@@ -588,10 +588,15 @@ static void handle_tile(sp_log_server *s, const char *path, sp_http_response *re
         respond_error(resp, 404, e, 0, "not a canonical tlog-tiles path");
         return;
     }
-    e = sp_tile_cache_read(s->tiles, s->store, &t, &body, &len);
+    void *ref = NULL;
+    e = sp_tile_cache_read(s->tiles, s->store, &t, &body, &len, &ref);
     respond_stored(resp, e, body, len, type_binary,
                    t.width == SP_TILE_WIDTH ? cache_immutable : cache_partial,
                    "the tree does not hold this tile");
+    if (e == SP_OK && ref != NULL) {
+        resp->release = sp_tile_cache_release; /* lent from the cache, not malloc'd */
+        resp->release_ctx = ref;
+    }
 }
 
 void sp_log_handle(void *ctx, const char *method, const char *path, const uint8_t *body,

@@ -681,7 +681,7 @@ static void test_gzip_tiles(void)
     CHECK(plain.status == 200 && tlen == 3 * 32 && plain.body_len == tlen &&
           memcmp(tile, plain.body, tlen) == 0);
     free(tile);
-    free(plain.body);
+    sp_http_response_done(&plain);
     gzip_server_accept_encoding(g, seen, sizeof seen);
     CHECK(strcmp(seen, "gzip, identity") == 0);
 
@@ -1025,6 +1025,20 @@ static void test_tile_cache_serves_the_store_bytes(void)
     CHECK(same_answer(small, plain, "/tile/entries/001"));
     sp_log_tile_cache_stats(small, &st);
     CHECK(st.hits == 1 && st.bytes <= st.cap);
+    /* A body lent out stays whole while its tile is evicted, until it is handed back. */
+    sp_http_response held = {0};
+    sp_log_handle(small, "GET", "/tile/0/000", NULL, 0, &held);
+    CHECK(held.status == 200 && held.release != NULL);
+    log_answer want = log_call(plain, "GET", "/tile/0/000", NULL, 0);
+    uint64_t evicted = st.evictions;
+    for (size_t i = 1; i < sizeof paths / sizeof paths[0]; i++)
+        CHECK(same_answer(small, plain, paths[i]));
+    sp_log_tile_cache_stats(small, &st);
+    CHECK(st.evictions > evicted && st.bytes <= st.cap);
+    CHECK(held.body_len == want.len && memcmp(held.body, want.body, want.len) == 0);
+    sp_http_response_done(&held);
+    CHECK(held.body == NULL);
+    free(want.body);
     sp_log_server_close(small);
     sp_log_server_close(plain);
     sp_log_server_close(s);

@@ -9,8 +9,11 @@
  * larger than the cap is served but not kept.  The bucket array (8 bytes per 4 KiB of cap,
  * at least 16 buckets) is allocated once at creation and is not counted in the cap.
  *
- * Thread-safe: one mutex guards the table; a hit copies the body out under it (the
- * caller owns the copy, so eviction never frees bytes still being sent).  A tile is put
+ * Thread-safe: one mutex guards the table.  A hit lends the cached bytes (no copy): the
+ * tile's reference count keeps them alive while they are being sent, and a tile evicted
+ * meanwhile leaves the table (and the cap's count) at once but is freed only when its
+ * last reader hands it back -- so memory may exceed the cap by the tiles in flight.  A
+ * tile is put
  * only after the store returned it whole at full width, that is after the committed tree
  * holds all of it, so concurrent appends cannot make a cached tile wrong.
  */
@@ -44,11 +47,17 @@ SP_MUST_CHECK sp_err sp_tile_cache_new(sp_tile_cache **out, uint64_t cap_bytes);
 /* Free; NULL is a no-op. */
 void sp_tile_cache_free(sp_tile_cache *c);
 
-/* The resource for tile t as sp_log_store_tile returns it (malloc'd in *out), answered
- * from memory when t is a full tile held by the cache, else read from the store (and kept
- * when full).  c may be NULL: then it is exactly sp_log_store_tile. */
+/* The resource for tile t, byte for byte as sp_log_store_tile returns it: from memory when
+ * t is a full tile held by the cache, else read from the store (and kept when full).
+ * *ref != NULL: *out is lent from the cache, hand it back with sp_tile_cache_release(*ref)
+ * when done (it fits an sp_http_response's release); *ref == NULL: *out is malloc'd, free
+ * it.  c may be NULL: then it is exactly sp_log_store_tile. */
 SP_MUST_CHECK sp_err sp_tile_cache_read(sp_tile_cache *c, sp_log_store *store,
-                                        const sp_tile *t, uint8_t **out, size_t *len);
+                                        const sp_tile *t, uint8_t **out, size_t *len,
+                                        void **ref);
+
+/* Hand back bytes lent by sp_tile_cache_read. */
+void sp_tile_cache_release(void *ref);
 
 /* Counters so far (all zero for NULL). */
 void sp_tile_cache_stats_get(sp_tile_cache *c, sp_tile_cache_stats *st);
