@@ -11,7 +11,7 @@
  *
  * 1. Durable appends.  A fresh log (sp_log_server_open: SQLite, WAL, synchronous=FULL).
  *    Each append is timed on its own, in interleaved batches of BATCH (the order of the
- *    four paths rotates from batch to batch):
+ *    five paths rotates from batch to batch):
  *      (a) sp_log_add, in process: sp_statement_verify (3 Ed25519 verifications), the
  *          log's every-line-valid rule, the append transaction and its COMMIT;
  *      (b) POST /add to the same log over loopback HTTP (sp_log_handle behind
@@ -21,9 +21,12 @@
  *          connection each, BATCH statements each per batch; the threads are started
  *          per batch and the batch's wall time counts): what the store's group commit
  *          (log_store.h) makes of concurrent writers;
- *      (c) the floor: overwrite 4 KiB of a preallocated file in the same directory
+ *      (c) the floor: a bare SQLite commit -- one 500-byte row inserted (autocommit) into
+ *          a database of its own with the log's settings (WAL, synchronous=FULL) in the
+ *          same directory: what any durable append through SQLite costs;
+ *      (d) the disk: overwrite 4 KiB of a preallocated file in the same directory
  *          (cycling through it, so its size never changes) and fdatasync: the least any
- *          durable commit costs on this disk.
+ *          durable write costs on this disk (below what a SQLite commit can reach).
  *    (a), (b) and (b') append to the same log, which grows by (2 + CLIENTS) x APPENDS; its
  *    size is checked against the acknowledged appends at the end.  Reported per path:
  *    appends/s (appends / time spent in them), the best batch's rate (the least-disturbed
@@ -361,7 +364,7 @@ static int take_note(bench_world *b)
 
 /* ---- 1. durable appends ------------------------------------------------------------------ */
 
-enum { PATH_DIRECT, PATH_HTTP, PATH_CONCURRENT, PATH_FLOOR, PATHS };
+enum { PATH_DIRECT, PATH_HTTP, PATH_CONCURRENT, PATH_SQLITE, PATH_FLOOR, PATHS };
 
 static double append_direct(bench_world *b, uint64_t expect)
 {
@@ -413,6 +416,39 @@ static double append_floor(int fd, int i)
     if (pwrite(fd, block, sizeof block, off) != (ssize_t)sizeof block || fdatasync(fd) != 0)
         die("floor file", strerror(errno));
     return now_ms() - t0;
+}
+
+/* The durable floor of an append: a bare SQLite commit of one statement-sized row, in a
+ * database of its own set up as the log's (WAL, synchronous=FULL), same directory. */
+static sqlite3 *sqlite_floor_open(void)
+{
+    char path[1024];
+    sqlite3 *db = NULL;
+    scratch_path(path, sizeof path, "floor.db");
+    if (sqlite3_open(path, &db) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                         "CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        die(path, sqlite3_errmsg(db));
+    return db;
+}
+
+static double append_sqlite_floor(sqlite3 *db, int i)
+{
+    static const uint8_t row[500];
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "INSERT INTO t(k, v) VALUES (?1, ?2)", -1, &st, NULL) !=
+        SQLITE_OK)
+        die("floor.db", sqlite3_errmsg(db));
+    sqlite3_bind_int64(st, 1, i);
+    sqlite3_bind_blob(st, 2, row, sizeof row, SQLITE_STATIC);
+    double t0 = now_ms();
+    int rc = sqlite3_step(st);
+    double t = now_ms() - t0;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        die("floor.db", sqlite3_errmsg(db));
+    return t;
 }
 
 /* One client of the concurrent path: posts notes[first .. first + count). */
@@ -469,13 +505,15 @@ static void bench_appends(bench_world *b, const params *p)
 {
     char concurrent[64];
     const char *names[PATHS] = {"sp_log_add (in process)", "POST /add (loopback HTTP)",
-                                concurrent, "floor: 4 KiB overwrite + fdatasync"};
+                                concurrent, "floor: bare SQLite commit (one row)",
+                                "disk: 4 KiB overwrite + fdatasync"};
     double *lat[PATHS], best[PATHS] = {0}, wall[PATHS] = {0};
     int batches = (p->appends + p->batch - 1) / p->batch, count[PATHS] = {0};
     uint64_t size = 0, stored = 0;
     client c;
     post_job jobs[MAX_CLIENTS];
     int fd = floor_open();
+    sqlite3 *floor_db = sqlite_floor_open();
     snprintf(concurrent, sizeof concurrent, "POST /add, %d clients at once", p->clients);
     for (int k = 0; k < PATHS; k++) {
         size_t n = (size_t)p->appends * (size_t)(k == PATH_CONCURRENT ? p->clients : 1);
@@ -499,10 +537,11 @@ static void bench_appends(bench_world *b, const params *p)
             for (int i = 0; k != PATH_CONCURRENT && i < n; i++) {
                 double t = k == PATH_DIRECT ? append_direct(b, size)
                            : k == PATH_HTTP ? append_http(b, &c, size)
-                                            : append_floor(fd, count[k]);
+                           : k == PATH_SQLITE ? append_sqlite_floor(floor_db, count[k])
+                                              : append_floor(fd, count[k]);
                 lat[k][count[k]++] = t;
                 spent += t;
-                size += k != PATH_FLOOR;
+                size += k != PATH_FLOOR && k != PATH_SQLITE;
             }
             wall[k] += spent;
             if (m / (spent / 1e3) > best[k])
@@ -510,6 +549,7 @@ static void bench_appends(bench_world *b, const params *p)
         }
     }
     close(fd);
+    sqlite3_close(floor_db);
     client_close(&c);
     for (int t = 0; t < p->clients; t++)
         client_close(&jobs[t].c);
