@@ -46,7 +46,7 @@
  *    and exported (sp_log_export) into a directory that nginx serves from a generated
  *    minimal config: one process (daemon off, master_process off), access_log off,
  *    sendfile on, keep-alive without a request limit.  Three servers: the log
- *    (sp_log_handle behind sp_http_server, its full-tile cache capped at TILE_CACHE MiB),
+ *    (sp_log_handle behind sp_http_server, its tile cache capped at TILE_CACHE MiB),
  *    the same database behind a second log server with the cache off (the uncached path,
  *    SQLite per request), and nginx.  Request lists: the full hash tiles, the partial hash
  *    tiles, the full entry bundles, the partial entry bundle, the whole tree (every tile and

@@ -1,7 +1,7 @@
 /*
- * tile_cache.c -- in-memory cache of full tiles (host/tile_cache.h).
+ * tile_cache.c -- in-memory cache of tiles (host/tile_cache.h).
  *
- * A chained hash table keyed by (entries, level, n) and one doubly linked list in order of
+ * A chained hash table keyed by (entries, level, n, width) and one doubly linked list in order of
  * use, most recent at the head; the tail is evicted while a new tile would exceed the cap.
  *
  *   buckets[hash(key) & mask] -> node -> node ...        (chain: node.chain)
@@ -23,7 +23,7 @@ typedef struct node {
     struct sp_tile_cache *cache;
     uint64_t n;
     size_t len;
-    uint32_t kind; /* level, or SP_TILE_MAX_LEVEL + 1 for entry bundles */
+    uint32_t kind; /* kind_of: level or bundle, and width */
     uint32_t refs; /* under cache->lock */
     uint8_t body[];
 } node;
@@ -38,14 +38,16 @@ struct sp_tile_cache {
     sp_tile_cache_stats st;
 };
 
+/* The level (SP_TILE_MAX_LEVEL + 1 for an entry bundle) in bits 0..7, the width above:
+ * a partial tile is its own key, never the full tile of the same index. */
 static uint32_t kind_of(const sp_tile *t)
 {
-    return t->entries ? SP_TILE_MAX_LEVEL + 1 : t->level;
+    return (t->entries ? SP_TILE_MAX_LEVEL + 1 : t->level) | t->width << 8;
 }
 
 static size_t slot(const sp_tile_cache *c, uint32_t kind, uint64_t n)
 {
-    uint64_t x = n * 0x9E3779B97F4A7C15ull ^ ((uint64_t)kind << 58);
+    uint64_t x = n * 0x9E3779B97F4A7C15ull ^ (uint64_t)kind * 0xC2B2AE3D27D4EB4Full;
     x ^= x >> 29;
     return (size_t)x & c->mask;
 }
@@ -152,7 +154,7 @@ static node *get(sp_tile_cache *c, uint32_t kind, uint64_t n)
     return x;
 }
 
-/* Keep a copy of body (a full tile just read from the store) and lend it: the node, or
+/* Keep a copy of body (a tile just read from the store) and lend it: the node, or
  * NULL if it does not fit or memory is short.  Another thread may have put the same tile
  * meanwhile: then that one is lent (the bytes are the same). */
 static node *put(sp_tile_cache *c, uint32_t kind, uint64_t n, const uint8_t *body, size_t len)
@@ -204,11 +206,10 @@ sp_err sp_tile_cache_read(sp_tile_cache *c, sp_log_store *store, const sp_tile *
     *out = NULL;
     *len = 0;
     *ref = NULL;
-    int full = c != NULL && t->width == SP_TILE_WIDTH;
-    node *x = full ? get(c, kind_of(t), t->n) : NULL;
+    node *x = c != NULL ? get(c, kind_of(t), t->n) : NULL;
     if (x == NULL) {
         sp_err e = sp_log_store_tile(store, t, out, len);
-        if (e != SP_OK || !full || (x = put(c, kind_of(t), t->n, *out, *len)) == NULL)
+        if (e != SP_OK || c == NULL || (x = put(c, kind_of(t), t->n, *out, *len)) == NULL)
             return e;
         free(*out);
     }

@@ -76,7 +76,7 @@ struct sp_log_server {
     void (*log)(void *ctx, const char *line);
     void *log_ctx;
     sp_log_store *store;
-    sp_tile_cache *tiles;            /* full tiles in memory; NULL when off */
+    sp_tile_cache *tiles;            /* tiles in memory; NULL when off */
     sp_db_files files;               /* the database's files, checked before each write */
     int broken;                      /* they were unlinked, replaced or truncated: atomic */
 

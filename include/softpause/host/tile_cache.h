@@ -1,8 +1,10 @@
 /*
- * softpause/host/tile_cache.h -- an in-memory cache of the log's immutable tlog-tiles
- * resources: full hash tiles and full entry bundles (width SP_TILE_WIDTH), which never
- * change once the tree holds them.  Partial tiles change as the tree grows and are never
- * cached: sp_tile_cache_read always reads them from the store.
+ * softpause/host/tile_cache.h -- an in-memory cache of the log's tlog-tiles resources:
+ * hash tiles and entry bundles, which never change once the tree holds them.  That holds
+ * for a partial tile too: tile (L, N) of width W is the first W hashes (or entries) of
+ * that tile, whatever the tree grows to.  So the key is (hash tile or bundle, L, N, W): a
+ * partial tile is cached as itself, never as the full tile of the same index, and a
+ * tile the tree does not hold yet is never cached at all.
  *
  * Bounded: the bytes held -- bodies plus SP_TILE_CACHE_ENTRY_OVERHEAD per tile -- never
  * exceed the cap given at creation; the least recently read tile goes first.  A tile
@@ -13,9 +15,8 @@
  * tile's reference count keeps them alive while they are being sent, and a tile evicted
  * meanwhile leaves the table (and the cap's count) at once but is freed only when its
  * last reader hands it back -- so memory may exceed the cap by the tiles in flight.  A
- * tile is put
- * only after the store returned it whole at full width, that is after the committed tree
- * holds all of it, so concurrent appends cannot make a cached tile wrong.
+ * tile is put only after the store returned it whole at its width, that is after the
+ * committed tree holds all of it, so concurrent appends cannot make a cached tile wrong.
  */
 #ifndef SOFTPAUSE_HOST_TILE_CACHE_H
 #define SOFTPAUSE_HOST_TILE_CACHE_H
@@ -36,8 +37,8 @@ typedef struct sp_tile_cache_stats {
     uint64_t cap;        /* bytes */
     uint64_t bytes;      /* bodies + SP_TILE_CACHE_ENTRY_OVERHEAD each; <= cap */
     uint64_t tiles;      /* tiles held */
-    uint64_t hits;       /* full-tile reads answered from memory */
-    uint64_t misses;     /* full-tile reads that went to the store */
+    uint64_t hits;       /* reads answered from memory */
+    uint64_t misses;     /* reads that went to the store */
     uint64_t evictions;
 } sp_tile_cache_stats;
 
@@ -48,7 +49,7 @@ SP_MUST_CHECK sp_err sp_tile_cache_new(sp_tile_cache **out, uint64_t cap_bytes);
 void sp_tile_cache_free(sp_tile_cache *c);
 
 /* The resource for tile t, byte for byte as sp_log_store_tile returns it: from memory when
- * t is a full tile held by the cache, else read from the store (and kept when full).
+ * the cache holds t, else read from the store (and kept).
  * *ref != NULL: *out is lent from the cache, hand it back with sp_tile_cache_release(*ref)
  * when done (it fits an sp_http_response's release); *ref == NULL: *out is malloc'd, free
  * it.  c may be NULL: then it is exactly sp_log_store_tile. */

@@ -26,9 +26,10 @@
  *                        404 until one exists)
  *   GET  /tile/<L>/<N>[.p/<W>], /tile/entries/<N>[.p/<W>]
  *                        hash tiles and entry bundles (application/octet-stream; full
- *                        tiles are immutable and say so in Cache-Control).  Full tiles
- *                        are served from an in-memory cache of tile_cache_bytes
- *                        (host/tile_cache.h) once read; partial ones always from the store
+ *                        tiles are immutable and say so in Cache-Control).  Every tile
+ *                        is served from an in-memory cache of tile_cache_bytes
+ *                        (host/tile_cache.h) once read: a tile of a given width never
+ *                        changes
  *   anything else        404 (405 for a known path with the wrong method), with a reason
  *
  * Publication (sp_log_publish): the log signs "<origin>\n<size>\n<root>\n" (origin = the
@@ -94,7 +95,7 @@
  * `log serve --max-cosig-skew` sets it, up to SP_LOG_MAX_COSIG_SKEW_LIMIT. */
 #define SP_LOG_MAX_COSIG_SKEW_DEFAULT 300u
 #define SP_LOG_MAX_COSIG_SKEW_LIMIT 86400u
-/* Default cap of the full-tile cache (bytes; `log serve --tile-cache MIB` sets it), and the
+/* Default cap of the tile cache (bytes; `log serve --tile-cache MIB` sets it), and the
  * sp_log_config value that turns the cache off. */
 #define SP_LOG_TILE_CACHE_DEFAULT (64u * 1024u * 1024u)
 #define SP_LOG_TILE_CACHE_OFF UINT64_MAX
@@ -109,7 +110,7 @@ typedef struct sp_log_config {
     void (*log)(void *ctx, const char *line);
     void *log_ctx;
     uint64_t max_cosig_skew;       /* seconds; 0 means SP_LOG_MAX_COSIG_SKEW_DEFAULT */
-    uint64_t tile_cache_bytes;     /* cap of the full-tile cache; 0 means
+    uint64_t tile_cache_bytes;     /* cap of the tile cache; 0 means
                                     * SP_LOG_TILE_CACHE_DEFAULT, SP_LOG_TILE_CACHE_OFF none */
 } sp_log_config;
 
@@ -143,7 +144,7 @@ void sp_log_server_close(sp_log_server *s);
 /* The store behind the server (for export and tests). */
 sp_log_store *sp_log_server_store(sp_log_server *s);
 
-/* The full-tile cache's counters (all zero when it is off). */
+/* The tile cache's counters (all zero when it is off). */
 void sp_log_tile_cache_stats(sp_log_server *s, sp_tile_cache_stats *st);
 
 /* POST /add's logic: verify, then append (durably) or find the existing entry.
