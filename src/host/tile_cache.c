@@ -200,8 +200,8 @@ void sp_tile_cache_release(void *ref)
         free(x);
 }
 
-sp_err sp_tile_cache_read(sp_tile_cache *c, sp_log_store *store, const sp_tile *t,
-                          uint8_t **out, size_t *len, void **ref)
+sp_err sp_tile_cache_read(sp_tile_cache *c, sp_log_store *store, const sp_tile *t, uint8_t **out,
+                          size_t *len, void **ref)
 {
     *out = NULL;
     *len = 0;
