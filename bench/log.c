@@ -11,7 +11,7 @@
  *
  * 1. Durable appends.  A fresh log (sp_log_server_open: SQLite, WAL, synchronous=FULL).
  *    Each append is timed on its own, in interleaved batches of BATCH (the order of the
- *    four paths rotates from batch to batch):
+ *    five paths rotates from batch to batch):
  *      (a) sp_log_add, in process: sp_statement_verify (3 Ed25519 verifications), the
  *          log's every-line-valid rule, the append transaction and its COMMIT;
  *      (b) POST /add to the same log over loopback HTTP (sp_log_handle behind
@@ -21,9 +21,12 @@
  *          connection each, BATCH statements each per batch; the threads are started
  *          per batch and the batch's wall time counts): what the store's group commit
  *          (log_store.h) makes of concurrent writers;
- *      (c) the floor: overwrite 4 KiB of a preallocated file in the same directory
+ *      (c) the floor: a bare SQLite commit -- one 500-byte row inserted (autocommit) into
+ *          a database of its own with the log's settings (WAL, synchronous=FULL) in the
+ *          same directory: what any durable append through SQLite costs;
+ *      (d) the disk: overwrite 4 KiB of a preallocated file in the same directory
  *          (cycling through it, so its size never changes) and fdatasync: the least any
- *          durable commit costs on this disk.
+ *          durable write costs on this disk (below what a SQLite commit can reach).
  *    (a), (b) and (b') append to the same log, which grows by (2 + CLIENTS) x APPENDS; its
  *    size is checked against the acknowledged appends at the end.  Reported per path:
  *    appends/s (appends / time spent in them), the best batch's rate (the least-disturbed
@@ -37,24 +40,35 @@
  *    parallel -- each commits its new state durably before it cosigns --, verify their
  *    cosignatures, store the cosigned checkpoint durably), which must return with
  *    published == 1 for the new size.  Timed: the add, the publication, and the whole.
- * 3. Tile reads.  The log ((2 + CLIENTS) x APPENDS + COSIGN entries) is exported (sp_log_export)
- *    into a directory that nginx serves from a generated minimal config: one process
- *    (daemon off, master_process off), access_log off, sendfile on, keep-alive without
- *    a request limit.  Request lists: the full hash tiles, the partial hash tiles, the
- *    full entry bundles, the partial entry bundle, and the whole tree (every tile and
- *    bundle once, what a mirror or monitor reading the log fetches).  Before timing,
- *    every path is fetched from both servers and the bodies compared byte for byte.
- *    Timed: REQUESTS GETs per batch, cycling through one list, against the log's own
- *    HTTP server and against nginx, alternating which goes first, ROUNDS rounds.  ONE
- *    client thread, one kept-alive libcurl connection per server (checked: connections
- *    opened are counted), so the client's cost is in both figures and what differs is
- *    the server.  Reported: requests/s, median and best over rounds, and log / nginx.
- *    Without nginx (--nginx PATH, default /usr/sbin/nginx) the ratio is skipped with a
- *    SKIP line and the log's figures are still printed.
+ * 3. Tile reads.  The log is grown to TILE_ENTRIES leaves (default 10,000; 1,000,000 for
+ *    the large case) by sp_log_store_append from BUILD_THREADS threads at once (raw entries
+ *    of 480 bytes, about a statement's size; the build's time is printed), published,
+ *    and exported (sp_log_export) into a directory that nginx serves from a generated
+ *    minimal config: one process (daemon off, master_process off), access_log off,
+ *    sendfile on, keep-alive without a request limit.  Three servers: the log
+ *    (sp_log_handle behind sp_http_server, its tile cache capped at TILE_CACHE MiB),
+ *    the same database behind a second log server with the cache off (the uncached path,
+ *    SQLite per request), and nginx.  Request lists: the full hash tiles, the partial hash
+ *    tiles, the full entry bundles, the partial entry bundle, the whole tree (every tile and
+ *    bundle once, what a mirror or monitor reading the log fetches), and the recent mix
+ *    (the last 16 full tiles of each level, the last 16 full entry bundles, every partial
+ *    tile and /checkpoint: what clients fetch).  Before timing, every path and the
+ *    checkpoint are fetched from the three servers and compared byte for byte.  Timed:
+ *    per round and list, REQUESTS GETs against each server, all reading the same slice of
+ *    the list (the slice moves on from round to round, so long lists are covered), in
+ *    rotating order, ROUNDS rounds.  ONE client thread, one kept-alive libcurl connection
+ *    per server (checked: connections opened are counted), so the client's cost is in
+ *    every figure and what differs is the server.  Reported: median requests/s per
+ *    server, and the paired per-round ratios (log / nginx, uncached / nginx, log /
+ *    uncached) as median and min-max; the cache's fill, hits and evictions, and the
+ *    process's RSS.  Without nginx (--nginx PATH, default /usr/sbin/nginx) its columns
+ *    are skipped with a SKIP line; log / uncached is still printed.
  *
  * usage: build/bench/log [--appends N] [--batch N] [--clients N] [--cosign N] [--rounds N]
- *                        [--requests N] [--nginx PATH]
- *        (make bench runs it with the defaults: 1000, 10, 4, 100, 30, 50, /usr/sbin/nginx)
+ *                        [--requests N] [--tile-entries N] [--tile-cache MIB]
+ *                        [--build-threads N] [--nginx PATH]
+ *        (make bench runs it with the defaults: 1000, 10, 4, 100, 30, 50, 10000, 64, 4,
+ *        /usr/sbin/nginx)
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -90,6 +104,7 @@
 
 typedef struct params {
     int appends, batch, clients, cosign, rounds, requests;
+    int tile_entries, tile_cache_mib, build_threads;
     const char *nginx;
 } params;
 
@@ -274,7 +289,7 @@ typedef struct bench_world {
     int note_count, next_note;
 } bench_world;
 
-static void world_start(bench_world *b, int note_count)
+static void world_start(bench_world *b, int note_count, int cache_mib)
 {
     uint16_t ports[PUB_NWITNESSES] = {0};
     pf_world_make(&b->w);
@@ -297,7 +312,8 @@ static void world_start(bench_world *b, int note_count)
 
     char db[1024];
     scratch_path(db, sizeof db, "log.db");
-    sp_log_config cfg = {&b->w.policy, &b->log_key, db, 0, 0, NULL, NULL, 0};
+    sp_log_config cfg = {&b->w.policy, &b->log_key, db, 0, 0, NULL, NULL, 0,
+                         (uint64_t)cache_mib << 20};
     check(sp_log_server_open(&b->log, &cfg), "log does not open");
     /* Every client of the benchmark connects from 127.0.0.1: the per-address limit is raised
      * to let all of them (up to MAX_CLIENTS, and the tile readers) in at once. */
@@ -348,7 +364,7 @@ static int take_note(bench_world *b)
 
 /* ---- 1. durable appends ------------------------------------------------------------------ */
 
-enum { PATH_DIRECT, PATH_HTTP, PATH_CONCURRENT, PATH_FLOOR, PATHS };
+enum { PATH_DIRECT, PATH_HTTP, PATH_CONCURRENT, PATH_SQLITE, PATH_FLOOR, PATHS };
 
 static double append_direct(bench_world *b, uint64_t expect)
 {
@@ -400,6 +416,39 @@ static double append_floor(int fd, int i)
     if (pwrite(fd, block, sizeof block, off) != (ssize_t)sizeof block || fdatasync(fd) != 0)
         die("floor file", strerror(errno));
     return now_ms() - t0;
+}
+
+/* The durable floor of an append: a bare SQLite commit of one statement-sized row, in a
+ * database of its own set up as the log's (WAL, synchronous=FULL), same directory. */
+static sqlite3 *sqlite_floor_open(void)
+{
+    char path[1024];
+    sqlite3 *db = NULL;
+    scratch_path(path, sizeof path, "floor.db");
+    if (sqlite3_open(path, &db) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                         "CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)",
+                     NULL, NULL, NULL) != SQLITE_OK)
+        die(path, sqlite3_errmsg(db));
+    return db;
+}
+
+static double append_sqlite_floor(sqlite3 *db, int i)
+{
+    static const uint8_t row[500];
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, "INSERT INTO t(k, v) VALUES (?1, ?2)", -1, &st, NULL) !=
+        SQLITE_OK)
+        die("floor.db", sqlite3_errmsg(db));
+    sqlite3_bind_int64(st, 1, i);
+    sqlite3_bind_blob(st, 2, row, sizeof row, SQLITE_STATIC);
+    double t0 = now_ms();
+    int rc = sqlite3_step(st);
+    double t = now_ms() - t0;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        die("floor.db", sqlite3_errmsg(db));
+    return t;
 }
 
 /* One client of the concurrent path: posts notes[first .. first + count). */
@@ -456,13 +505,15 @@ static void bench_appends(bench_world *b, const params *p)
 {
     char concurrent[64];
     const char *names[PATHS] = {"sp_log_add (in process)", "POST /add (loopback HTTP)",
-                                concurrent, "floor: 4 KiB overwrite + fdatasync"};
+                                concurrent, "floor: bare SQLite commit (one row)",
+                                "disk: 4 KiB overwrite + fdatasync"};
     double *lat[PATHS], best[PATHS] = {0}, wall[PATHS] = {0};
     int batches = (p->appends + p->batch - 1) / p->batch, count[PATHS] = {0};
     uint64_t size = 0, stored = 0;
     client c;
     post_job jobs[MAX_CLIENTS];
     int fd = floor_open();
+    sqlite3 *floor_db = sqlite_floor_open();
     snprintf(concurrent, sizeof concurrent, "POST /add, %d clients at once", p->clients);
     for (int k = 0; k < PATHS; k++) {
         size_t n = (size_t)p->appends * (size_t)(k == PATH_CONCURRENT ? p->clients : 1);
@@ -486,10 +537,11 @@ static void bench_appends(bench_world *b, const params *p)
             for (int i = 0; k != PATH_CONCURRENT && i < n; i++) {
                 double t = k == PATH_DIRECT ? append_direct(b, size)
                            : k == PATH_HTTP ? append_http(b, &c, size)
-                                            : append_floor(fd, count[k]);
+                           : k == PATH_SQLITE ? append_sqlite_floor(floor_db, count[k])
+                                              : append_floor(fd, count[k]);
                 lat[k][count[k]++] = t;
                 spent += t;
-                size += k != PATH_FLOOR;
+                size += k != PATH_FLOOR && k != PATH_SQLITE;
             }
             wall[k] += spent;
             if (m / (spent / 1e3) > best[k])
@@ -497,6 +549,7 @@ static void bench_appends(bench_world *b, const params *p)
         }
     }
     close(fd);
+    sqlite3_close(floor_db);
     client_close(&c);
     for (int t = 0; t < p->clients; t++)
         client_close(&jobs[t].c);
@@ -680,7 +733,11 @@ static void nginx_stop(pid_t pid)
 
 /* ---- 3. tile reads ---------------------------------------------------------------------- */
 
-enum { L_FULL_TILES, L_PARTIAL_TILES, L_FULL_BUNDLES, L_PARTIAL_BUNDLES, L_WHOLE, LISTS };
+enum {
+    L_FULL_TILES, L_PARTIAL_TILES, L_FULL_BUNDLES, L_PARTIAL_BUNDLES, L_WHOLE, L_RECENT, LISTS
+};
+#define RECENT_FULL 16u /* the recent mix: the last 16 full tiles of each level, and bundles */
+enum { S_CACHED, S_PLAIN, S_NGINX, SERVERS };
 
 typedef struct path_list {
     char (*path)[SP_TILE_PATH_MAX];
@@ -697,10 +754,13 @@ static void list_add(path_list *l, const char *path)
     snprintf(l->path[l->n++], SP_TILE_PATH_MAX, "%s", path);
 }
 
-/* Every tile and bundle of a tree of `size` leaves, sorted into the lists. */
+/* Every tile and bundle of a tree of `size` leaves, sorted into the lists; the recent mix
+ * also gets the checkpoint. */
 static void tree_paths(uint64_t size, path_list lists[LISTS])
 {
+    list_add(&lists[L_RECENT], "checkpoint");
     for (uint32_t level = 0; sp_tile_width(level, 0, size) != 0; level++) {
+        uint64_t full_count = (size >> (SP_TILE_HEIGHT * level)) / SP_TILE_WIDTH;
         uint32_t width;
         for (uint64_t n = 0; (width = sp_tile_width(level, n, size)) != 0; n++) {
             for (uint32_t entries = 0; entries <= (level == 0); entries++) {
@@ -712,133 +772,262 @@ static void tree_paths(uint64_t size, path_list lists[LISTS])
                                         : (full ? L_FULL_TILES : L_PARTIAL_TILES)],
                          path);
                 list_add(&lists[L_WHOLE], path);
+                if (!full || n + RECENT_FULL >= full_count)
+                    list_add(&lists[L_RECENT], path);
             }
         }
     }
 }
 
-/* Both servers give the same bytes for every path (and the checkpoint). */
-static void compare_servers(client *log, client *ngx, const path_list *whole, path_list *lists)
+/* The three servers give the same bytes for every path (the checkpoint included); the
+ * lists get their sizes. */
+static void compare_servers(client *c[SERVERS], const path_list *whole, path_list *lists)
 {
     for (int i = -1; i < whole->n; i++) {
         const char *path = i < 0 ? "checkpoint" : whole->path[i];
-        if (request(log, path, NULL, 0, 1, NULL) != 200 ||
-            request(ngx, path, NULL, 0, 1, NULL) != 200 || log->body.len != ngx->body.len ||
-            memcmp(log->body.buf, ngx->body.buf, log->body.len) != 0)
-            die(path, "the log and nginx do not serve the same bytes");
-        for (int k = 0; k < LISTS && i >= 0; k++)
+        for (int k = 0; k < SERVERS; k++)
+            if (c[k] != NULL && request(c[k], path, NULL, 0, 1, NULL) != 200)
+                die(path, "GET failed");
+        for (int k = 1; k < SERVERS; k++)
+            if (c[k] != NULL && (c[k]->body.len != c[0]->body.len ||
+                                 memcmp(c[k]->body.buf, c[0]->body.buf, c[0]->body.len) != 0))
+                die(path, k == S_PLAIN ? "the log serves other bytes from its cache"
+                                       : "the log and nginx do not serve the same bytes");
+        for (int k = 0; k < LISTS; k++)
             for (int j = 0; j < lists[k].n; j++)
                 if (strcmp(lists[k].path[j], path) == 0)
-                    lists[k].bytes += (double)log->body.len;
+                    lists[k].bytes += (double)c[0]->body.len;
     }
 }
 
-/* `requests` GETs cycling through l; requests per second. */
-static double read_batch(client *c, const path_list *l, int requests, long *connects)
+/* `requests` GETs cycling through l from `first`; requests per second. */
+static double read_batch(client *c, const path_list *l, int first, int requests,
+                         long *connects)
 {
     double t0 = now_ms();
-    for (int i = 0; i < requests; i++)
-        if (request(c, l->path[i % l->n], NULL, 0, 0, connects) != 200)
-            die(l->path[i % l->n], "GET failed");
+    for (int i = 0; i < requests; i++) {
+        const char *path = l->path[(first + i) % l->n];
+        if (request(c, path, NULL, 0, 0, connects) != 200)
+            die(path, "GET failed");
+    }
     return requests / ((now_ms() - t0) / 1e3);
 }
 
-/* One table row: rates (requests/s) of the log and, unless NULL, of nginx. */
-static void print_rates(const char *name, const path_list *l, double *log_rate,
-                        double *ngx_rate, int rounds)
+/* Resident set size (VmRSS) in MiB, from /proc/self/status; -1 if unknown. */
+static double rss_mib(const char *field)
 {
-    stats g, s = summarise(log_rate, rounds);
-    printf("   %-28s %5d %7.1f | %9.0f %9.0f |", name, l->n, l->bytes / l->n / 1024, s.max,
-           s.median);
-    if (ngx_rate != NULL) {
-        g = summarise(ngx_rate, rounds);
-        printf(" %9.0f %9.0f | %9.3f %9.3f", g.max, g.median, s.max / g.max,
-               s.median / g.median);
+    char line[256];
+    double kib = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f != NULL && fgets(line, sizeof line, f) != NULL)
+        if (strncmp(line, field, strlen(field)) == 0)
+            kib = atof(line + strlen(field));
+    if (f != NULL)
+        fclose(f);
+    return kib < 0 ? -1 : kib / 1024;
+}
+
+/* Grow the log with raw entries (about note-sized) from `threads` appenders at once,
+ * each taking every threads-th index, so the tree ends at `target` leaves. */
+typedef struct grower {
+    sp_log_store *store;
+    uint64_t first, target, step;
+} grower;
+
+#define RAW_ENTRY_BYTES 480u
+
+static void *grow(void *arg)
+{
+    grower *g = arg;
+    char leaf[RAW_ENTRY_BYTES];
+    for (uint64_t i = g->first; i < g->target; i += g->step) {
+        int n = snprintf(leaf, sizeof leaf, "bench entry %llu\n", (unsigned long long)i);
+        for (size_t k = (size_t)n; k < sizeof leaf - 1; k++)
+            leaf[k] = (char)('a' + (i + k) % 26);
+        leaf[sizeof leaf - 1] = '\n';
+        uint64_t index = 0;
+        int existed = 0;
+        check(sp_log_store_append(g->store, (const uint8_t *)leaf, sizeof leaf, sizeof leaf,
+                                  &index, &existed),
+              "sp_log_store_append");
     }
-    printf("\n");
+    return NULL;
+}
+
+static void grow_log(bench_world *b, const params *p)
+{
+    sp_log_store *store = sp_log_server_store(b->log);
+    uint64_t size = 0;
+    check(sp_log_store_size(store, &size), "size");
+    if (size >= (uint64_t)p->tile_entries)
+        return;
+    grower g[MAX_CLIENTS];
+    pthread_t t[MAX_CLIENTS];
+    double t0 = now_ms();
+    for (int i = 0; i < p->build_threads; i++) {
+        g[i] = (grower){store, size + (uint64_t)i, (uint64_t)p->tile_entries,
+                        (uint64_t)p->build_threads};
+        if (pthread_create(&t[i], NULL, grow, &g[i]) != 0)
+            die("threads", "cannot start an appender");
+    }
+    for (int i = 0; i < p->build_threads; i++)
+        pthread_join(t[i], NULL);
+    double secs = (now_ms() - t0) / 1e3;
+    sp_log_round r;
+    check(sp_log_publish(b->log, &r), "sp_log_publish");
+    if (!r.published || r.size != (uint64_t)p->tile_entries)
+        die("sp_log_publish", "the grown tree was not published");
+    printf("   build: the log grown from %llu to %d entries (new ones %u bytes each) by "
+           "sp_log_store_append from %d threads in %.1f s (%.0f appends/s), then published\n",
+           (unsigned long long)size, p->tile_entries, RAW_ENTRY_BYTES, p->build_threads, secs,
+           (double)(p->tile_entries - (int)size) / secs);
+}
+
+/* Paired per-round ratios a / b of lists k: median, min, max. */
+static void ratio_stats(double *a, double *b, int rounds, double out[3])
+{
+    double *v = malloc((size_t)rounds * sizeof *v);
+    if (v == NULL)
+        die("ratios", "out of memory");
+    for (int r = 0; r < rounds; r++)
+        v[r] = a[r] / b[r];
+    stats s = summarise(v, rounds);
+    out[0] = s.median;
+    out[1] = v[0];
+    out[2] = s.max;
+    free(v);
 }
 
 static void bench_tiles(bench_world *b, const params *p)
 {
-    static const char *const names[LISTS] = {"full hash tiles", "partial hash tiles",
-                                             "full entry bundles", "partial entry bundles",
-                                             "whole tree (each once)"};
+    static const char *const names[LISTS] = {
+        "full hash tiles",       "partial hash tiles",     "full entry bundles",
+        "partial entry bundles", "whole tree (each once)", "recent (what clients fetch)"};
     path_list lists[LISTS];
     char root[1024], why[1200] = "";
     uint64_t size = 0;
-    uint16_t port = 0;
-    client log_c, ngx_c;
-    long connects[2] = {0, 0};
+    uint16_t port = 0, plain_port = 0;
+    client cl[SERVERS], *c[SERVERS] = {&cl[0], &cl[1], NULL};
+    long connects[SERVERS] = {0, 0, 0};
     memset(lists, 0, sizeof lists);
+
+    printf("\n3. tile reads\n");
+    grow_log(b, p);
+    double rss_built = rss_mib("VmRSS:");
+    /* The same database behind a second log server without the cache: the uncached path,
+     * timed in the same rounds. */
+    char db[1024];
+    scratch_path(db, sizeof db, "log.db");
+    sp_log_config cfg = {&b->w.policy, &b->log_key, db, 0, 0, NULL, NULL, 0,
+                         SP_LOG_TILE_CACHE_OFF};
+    sp_log_server *plain = NULL;
+    sp_http_server *plain_http = NULL;
+    const sp_http_limits limits = {0, MAX_CLIENTS + 8u, 0, 0};
+    check(sp_log_server_open(&plain, &cfg), "uncached log does not open");
+    check(sp_http_server_start_limited(&plain_http, NULL, 0, SP_LOG_MAX_ADD_BYTES,
+                                       sp_log_handle, plain, &limits, &plain_port),
+          "uncached log's HTTP server");
+
+    double e0 = now_ms();
     scratch_path(root, sizeof root, "export");
     check(sp_log_export(sp_log_server_store(b->log), root, &size), "sp_log_export");
+    double export_s = (now_ms() - e0) / 1e3;
     tree_paths(size, lists);
     pid_t ngx = nginx_start(p->nginx, root, &port, why, sizeof why);
-    client_open(&log_c, b->log_port);
+    client_open(&cl[S_CACHED], b->log_port);
+    client_open(&cl[S_PLAIN], plain_port);
     if (ngx > 0) {
-        client_open(&ngx_c, port);
-        compare_servers(&log_c, &ngx_c, &lists[L_WHOLE], lists);
+        client_open(&cl[S_NGINX], port);
+        c[S_NGINX] = &cl[S_NGINX];
     }
-    for (int k = 0; k < LISTS; k++)
-        if (lists[k].n > 0 && ngx <= 0) {
-            /* Sizes from the log alone. */
-            for (int j = 0; j < lists[k].n; j++) {
-                if (request(&log_c, lists[k].path[j], NULL, 0, 0, NULL) != 200)
-                    die(lists[k].path[j], "GET failed");
-                lists[k].bytes += (double)log_c.body.len;
-            }
-        }
+    compare_servers(c, &lists[L_WHOLE], lists);
 
-    double *rate[LISTS][2];
+    double *rate[LISTS][SERVERS];
     for (int k = 0; k < LISTS; k++)
-        for (int s = 0; s < 2; s++)
+        for (int s = 0; s < SERVERS; s++)
             if ((rate[k][s] = calloc((size_t)p->rounds, sizeof(double))) == NULL)
                 die("rates", "out of memory");
     for (int r = 0; r < p->rounds; r++)
         for (int k = 0; k < LISTS; k++) {
             if (lists[k].n == 0)
                 continue;
-            for (int step = 0; step < 2; step++) {
-                int s = (step + r + k) % 2;
-                if (s == 1 && ngx <= 0)
-                    continue;
-                rate[k][s][r] = read_batch(s == 0 ? &log_c : &ngx_c, &lists[k], p->requests,
-                                           &connects[s]);
+            /* All servers read the same slice of the list this round, in rotating order. */
+            int first = (int)(((long long)r * p->requests) % lists[k].n);
+            for (int step = 0; step < SERVERS; step++) {
+                int s = (step + r + k) % SERVERS;
+                if (c[s] != NULL)
+                    rate[k][s][r] = read_batch(c[s], &lists[k], first, p->requests,
+                                               &connects[s]);
             }
         }
 
-    printf("\n3. tile reads: log of %llu entries exported; %d rounds x %d GETs per list and "
-           "server, one client thread, one kept-alive connection per server\n",
-           (unsigned long long)size, p->rounds, p->requests);
+    sp_tile_cache_stats st;
+    sp_log_tile_cache_stats(b->log, &st);
+    printf("   tree of %llu entries exported in %.1f s; %d rounds x %d GETs per list and "
+           "server (each round all servers read the same slice of the list, in rotating "
+           "order); one client thread, one kept-alive connection per server\n",
+           (unsigned long long)size, export_s, p->rounds, p->requests);
+    printf("   servers: log = sp_log_handle with its tile cache (cap %d MiB) behind "
+           "sp_http_server; uncached = the same database behind a second log server without "
+           "the cache; nginx = the export\n", p->tile_cache_mib);
     if (ngx > 0)
         printf("   nginx: %s on 127.0.0.1:%u (daemon off, master_process off, sendfile on, "
                "access_log off)\n", p->nginx, (unsigned)port);
     else
         printf("   SKIP nginx ratio: %s\n", why);
-    printf("   %-42s | %-19s | %-19s | %-19s\n", "", "log (requests/s)", "nginx (requests/s)",
-           "log / nginx");
-    printf("   %-28s %5s %7s | %9s %9s | %9s %9s | %9s %9s\n", "request list", "paths", "avg KiB",
-           "best", "median", "best", "median", "best", "median");
+    printf("   %-28s %5s %7s | %-26s | %-20s | %-20s | %-20s\n", "", "", "",
+           "median requests/s", "log / nginx", "uncached / nginx", "log / uncached");
+    printf("   %-28s %5s %7s | %8s %8s %8s | %6s %13s | %6s %13s | %6s %13s\n",
+           "request list", "paths", "avg KiB", "log", "uncached", "nginx", "median", "min-max",
+           "median", "min-max", "median", "min-max");
     for (int k = 0; k < LISTS; k++) {
-        if (lists[k].n > 0)
-            print_rates(names[k], &lists[k], rate[k][0], ngx > 0 ? rate[k][1] : NULL,
-                        p->rounds);
-        for (int s = 0; s < 2; s++)
+        if (lists[k].n > 0) {
+            double med[SERVERS], q[3][3];
+            for (int s = 0; s < SERVERS; s++) {
+                double *v = malloc((size_t)p->rounds * sizeof *v);
+                if (v == NULL)
+                    die("rates", "out of memory");
+                memcpy(v, rate[k][s], (size_t)p->rounds * sizeof *v);
+                med[s] = summarise(v, p->rounds).median;
+                free(v);
+            }
+            ratio_stats(rate[k][S_CACHED], rate[k][S_PLAIN], p->rounds, q[2]);
+            printf("   %-28s %5d %7.1f | %8.0f %8.0f ", names[k], lists[k].n,
+                   lists[k].bytes / lists[k].n / 1024, med[S_CACHED], med[S_PLAIN]);
+            if (ngx > 0) {
+                ratio_stats(rate[k][S_CACHED], rate[k][S_NGINX], p->rounds, q[0]);
+                ratio_stats(rate[k][S_PLAIN], rate[k][S_NGINX], p->rounds, q[1]);
+                printf("%8.0f | %6.3f %6.3f-%-6.3f | %6.3f %6.3f-%-6.3f ", med[S_NGINX], q[0][0],
+                       q[0][1], q[0][2], q[1][0], q[1][1], q[1][2]);
+            } else {
+                printf("%8s | %20s | %20s ", "-", "-", "-");
+            }
+            printf("| %6.3f %6.3f-%-6.3f\n", q[2][0], q[2][1], q[2][2]);
+        }
+        for (int s = 0; s < SERVERS; s++)
             free(rate[k][s]);
         free(lists[k].path);
     }
-    printf("   connections opened while timing: log %ld, nginx %ld\n", connects[0], connects[1]);
-    client_close(&log_c);
-    if (ngx > 0)
-        client_close(&ngx_c);
+    printf("   connections opened while timing: log %ld, uncached %ld, nginx %ld\n",
+           connects[S_CACHED], connects[S_PLAIN], connects[S_NGINX]);
+    printf("   tile cache: %.1f MiB in %llu tiles (cap %.1f MiB), %llu hits, %llu misses, "
+           "%llu evictions; process RSS %.0f MiB after the build, %.0f MiB now (peak %.0f MiB)\n",
+           (double)st.bytes / 1048576, (unsigned long long)st.tiles, (double)st.cap / 1048576,
+           (unsigned long long)st.hits, (unsigned long long)st.misses,
+           (unsigned long long)st.evictions, rss_built, rss_mib("VmRSS:"), rss_mib("VmHWM:"));
+    for (int s = 0; s < SERVERS; s++)
+        if (c[s] != NULL)
+            client_close(c[s]);
     nginx_stop(ngx);
+    sp_http_server_stop(plain_http);
+    sp_log_server_close(plain);
 }
 
 /* ---- main ------------------------------------------------------------------------------- */
 
 static void parse_args(int argc, char **argv, params *p)
 {
-    *p = (params){1000, 10, 4, 100, 30, 50, "/usr/sbin/nginx"};
+    *p = (params){1000, 10, 4, 100, 30, 50, 10000, 64, 4, "/usr/sbin/nginx"};
     for (int i = 1; i < argc; i++) {
         int *num = strcmp(argv[i], "--appends") == 0    ? &p->appends
                    : strcmp(argv[i], "--batch") == 0    ? &p->batch
@@ -846,21 +1035,26 @@ static void parse_args(int argc, char **argv, params *p)
                    : strcmp(argv[i], "--cosign") == 0   ? &p->cosign
                    : strcmp(argv[i], "--rounds") == 0   ? &p->rounds
                    : strcmp(argv[i], "--requests") == 0 ? &p->requests
-                                                        : NULL;
+                   : strcmp(argv[i], "--tile-entries") == 0  ? &p->tile_entries
+                   : strcmp(argv[i], "--tile-cache") == 0    ? &p->tile_cache_mib
+                   : strcmp(argv[i], "--build-threads") == 0 ? &p->build_threads
+                                                             : NULL;
         if (i + 1 < argc && num != NULL)
             *num = atoi(argv[++i]);
         else if (i + 1 < argc && strcmp(argv[i], "--nginx") == 0)
             p->nginx = argv[++i];
         else {
             fprintf(stderr, "usage: %s [--appends N] [--batch N] [--clients N] [--cosign N] "
-                            "[--rounds N] [--requests N] [--nginx PATH]\n", argv[0]);
+                            "[--rounds N] [--requests N] [--tile-entries N] [--tile-cache MIB] "
+                            "[--build-threads N] [--nginx PATH]\n", argv[0]);
             exit(2);
         }
     }
     if (p->appends < 1 || p->batch < 1 || p->clients < 1 || p->clients > MAX_CLIENTS ||
-        p->cosign < 1 || p->rounds < 1 || p->requests < 1) {
-        fprintf(stderr, "bench/log: every count must be at least 1 (clients at most %d)\n",
-                MAX_CLIENTS);
+        p->cosign < 1 || p->rounds < 1 || p->requests < 1 || p->tile_entries < 1 ||
+        p->tile_cache_mib < 1 || p->build_threads < 1 || p->build_threads > MAX_CLIENTS) {
+        fprintf(stderr, "bench/log: every count must be at least 1 (clients and build threads "
+                        "at most %d)\n", MAX_CLIENTS);
         exit(2);
     }
 }
@@ -878,8 +1072,10 @@ int main(int argc, char **argv)
     scratch_make("benchlog");
     describe_fs(scratch_dir, fs, sizeof fs);
     printf("log publication benchmarks (issue 3 section 7): --appends %d --batch %d --clients %d "
-           "--cosign %d --rounds %d --requests %d --nginx %s\n",
-           p.appends, p.batch, p.clients, p.cosign, p.rounds, p.requests, p.nginx);
+           "--cosign %d --rounds %d --requests %d --tile-entries %d --tile-cache %d "
+           "--build-threads %d --nginx %s\n",
+           p.appends, p.batch, p.clients, p.cosign, p.rounds, p.requests, p.tile_entries,
+           p.tile_cache_mib, p.build_threads, p.nginx);
     double load[3] = {0, 0, 0};
     if (getloadavg(load, 3) < 0)
         load[0] = -1;
@@ -887,7 +1083,7 @@ int main(int argc, char **argv)
            "libmicrohttpd %s, libcurl %s\n",
            scratch_dir, fs, sysconf(_SC_NPROCESSORS_ONLN), load[0], sqlite3_libversion(),
            MHD_get_version(), curl_version_info(CURLVERSION_NOW)->version);
-    world_start(&b, (2 + p.clients) * p.appends + p.cosign);
+    world_start(&b, (2 + p.clients) * p.appends + p.cosign, p.tile_cache_mib);
     double t1 = now_ms();
     bench_appends(&b, &p);
     double t2 = now_ms();

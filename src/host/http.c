@@ -122,14 +122,29 @@ void sp_http_respond_text(sp_http_response *resp, int status, const char *text)
     resp->body_len = n;
 }
 
+void sp_http_response_done(sp_http_response *resp)
+{
+    if (resp->release != NULL)
+        resp->release(resp->release_ctx);
+    else if (!resp->body_static)
+        free(resp->body);
+    resp->body = NULL;
+    resp->release = NULL;
+}
+
 static MHD_Result queue(struct MHD_Connection *conn, sp_http_response *resp)
 {
     static uint8_t empty[1];
     struct MHD_Response *r;
     if (resp->body == NULL || resp->body_len == 0) {
-        if (!resp->body_static)
-            free(resp->body);
+        sp_http_response_done(resp);
         r = MHD_create_response_from_buffer(0, empty, MHD_RESPMEM_PERSISTENT);
+    } else if (resp->release != NULL) {
+        /* A lent body (the log's tile cache): sent in place, handed back when sent. */
+        r = MHD_create_response_from_buffer_with_free_callback_cls(
+            resp->body_len, resp->body, resp->release, resp->release_ctx);
+        if (r == NULL)
+            sp_http_response_done(resp);
     } else {
         r = MHD_create_response_from_buffer(resp->body_len, resp->body,
                                             resp->body_static ? MHD_RESPMEM_PERSISTENT

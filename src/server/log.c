@@ -76,6 +76,7 @@ struct sp_log_server {
     void (*log)(void *ctx, const char *line);
     void *log_ctx;
     sp_log_store *store;
+    sp_tile_cache *tiles;            /* tiles in memory; NULL when off */
     sp_db_files files;               /* the database's files, checked before each write */
     int broken;                      /* they were unlinked, replaced or truncated: atomic */
 
@@ -111,6 +112,11 @@ static void say(sp_log_server *s, const char *fmt, ...)
 sp_log_store *sp_log_server_store(sp_log_server *s)
 {
     return s->store;
+}
+
+void sp_log_tile_cache_stats(sp_log_server *s, sp_tile_cache_stats *st)
+{
+    sp_tile_cache_stats_get(s->tiles, st);
 }
 
 /* The policy's log line for key: same name and public key (and so the same key ID). */
@@ -254,7 +260,12 @@ sp_err sp_log_server_open(sp_log_server **out, const sp_log_config *cfg)
     pthread_mutex_init(&s->round_lock, NULL);
     pthread_rwlock_init(&s->chain_lock, NULL);
     pthread_cond_init(&s->wake, NULL);
-    sp_err e = sp_log_store_open(&s->store, cfg->db_path);
+    sp_err e = SP_OK;
+    if (cfg->tile_cache_bytes != SP_LOG_TILE_CACHE_OFF)
+        e = sp_tile_cache_new(&s->tiles, cfg->tile_cache_bytes ? cfg->tile_cache_bytes
+                                                                : SP_LOG_TILE_CACHE_DEFAULT);
+    if (e == SP_OK)
+        e = sp_log_store_open(&s->store, cfg->db_path);
     if (e == SP_OK)
         e = chain_load(s, cfg);
     if (e == SP_OK)
@@ -282,6 +293,7 @@ void sp_log_server_close(sp_log_server *s)
     if (s == NULL)
         return;
     sp_log_store_close(s->store);
+    sp_tile_cache_free(s->tiles);
     sp_db_files_free(&s->files); /* after the store's connections (db.h) */
     for (uint32_t i = 0; i < SP_MAX_WITNESSES; i++)
         sp_http_client_free(s->clients[i]);
@@ -595,10 +607,15 @@ static void handle_tile(sp_log_server *s, const char *path, sp_http_response *re
         respond_error(resp, 404, e, 0, "not a canonical tlog-tiles path");
         return;
     }
-    e = sp_log_store_tile(s->store, &t, &body, &len);
+    void *ref = NULL;
+    e = sp_tile_cache_read(s->tiles, s->store, &t, &body, &len, &ref);
     respond_stored(resp, e, body, len, type_binary,
                    t.width == SP_TILE_WIDTH ? cache_immutable : cache_partial,
                    "the tree does not hold this tile");
+    if (e == SP_OK && ref != NULL) {
+        resp->release = sp_tile_cache_release; /* lent from the cache, not malloc'd */
+        resp->release_ctx = ref;
+    }
 }
 
 void sp_log_handle(void *ctx, const char *method, const char *path, const uint8_t *body,

@@ -38,6 +38,8 @@ run 2 "bad --listen" $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/log.
 run 2 "zero interval" $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/log.db" --witness-interval 0
 run 2 "zero cosignature skew" $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/log.db" --max-cosig-skew 0
 run 2 "cosignature skew over a day" $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/log.db" --max-cosig-skew 86401
+run 2 "tile cache over 64 GiB" $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/log.db" --tile-cache 65537
+run 2 "tile cache not a number" $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/log.db" --tile-cache 64M
 expect_err SP_ERR_CKPT_ORIGIN "a key that is not the policy's log" \
     $SP log serve --policy $P --key "$K/mil-a.key" --db "$T/log.db"
 expect_err SP_ERR_KEY_ALGORITHM "a cosigner key as log key" \
@@ -46,7 +48,7 @@ expect_err SP_ERR_IO "database in a missing directory" \
     $SP log serve --policy $P --key "$LOGKEY.key" --db "$T/no/such/dir/log.db"
 
 # ---- serving --------------------------------------------------------------------------------
-$SP log serve --policy $P --key "$LOGKEY.key" --db "$T/log.db" --witness-interval 1 \
+$SP log serve --policy $P --key "$LOGKEY.key" --db "$T/log.db" --witness-interval 1 --tile-cache 1 \
     --port-file "$T/port" > "$T/serve.out" 2> "$T/serve.err" &
 PID=$!
 for i in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.05; done

@@ -75,7 +75,7 @@ static sp_log_server *open_log(uint64_t interval)
 {
     char db[1024];
     scratch_path(db, sizeof db, "log.db");
-    sp_log_config cfg = {&world.policy, &log_key, db, interval, 3000, NULL, NULL, 0};
+    sp_log_config cfg = {&world.policy, &log_key, db, interval, 3000, NULL, NULL, 0, 0};
     sp_log_server *s = NULL;
     CHECK_OK(sp_log_server_open(&s, &cfg));
     return s;
@@ -186,7 +186,7 @@ static void test_key_must_be_the_policy_log(void)
     scratch_path(db, sizeof db, "log.db");
     sp_signer_key other;
     CHECK_OK(sp_signer_key_parse(&other, world.keys[0].skey, strlen(world.keys[0].skey)));
-    sp_log_config cfg = {&world.policy, &other, db, 0, 0, NULL, NULL, 0};
+    sp_log_config cfg = {&world.policy, &other, db, 0, 0, NULL, NULL, 0, 0};
     sp_log_server *s = (sp_log_server *)1;
     CHECK_ERR(sp_log_server_open(&s, &cfg), SP_ERR_CKPT_ORIGIN);
     CHECK(s == NULL);
@@ -432,7 +432,7 @@ static sp_log_server *open_log_saying(uint64_t skew)
     scratch_make("log");
     witnesses_reset();
     scratch_path(db, sizeof db, "log.db");
-    sp_log_config cfg = {&world.policy, &log_key, db, 0, 3000, keep_line, NULL, skew};
+    sp_log_config cfg = {&world.policy, &log_key, db, 0, 3000, keep_line, NULL, skew, 0};
     CHECK_OK(sp_log_server_open(&s, &cfg));
     said[0] = '\0';
     return s;
@@ -489,7 +489,7 @@ static void test_stored_checkpoint_ahead_not_served(void)
     /* Restarted with a skew of 60 s: the stored quorum time is 300 s ahead. */
     char db[1024];
     scratch_path(db, sizeof db, "log.db");
-    sp_log_config cfg = {&world.policy, &log_key, db, 0, 3000, keep_line, NULL, 60};
+    sp_log_config cfg = {&world.policy, &log_key, db, 0, 3000, keep_line, NULL, 60, 0};
     said[0] = '\0';
     CHECK_OK(sp_log_server_open(&s, &cfg));
     if (s == NULL)
@@ -681,7 +681,7 @@ static void test_gzip_tiles(void)
     CHECK(plain.status == 200 && tlen == 3 * 32 && plain.body_len == tlen &&
           memcmp(tile, plain.body, tlen) == 0);
     free(tile);
-    free(plain.body);
+    sp_http_response_done(&plain);
     gzip_server_accept_encoding(g, seen, sizeof seen);
     CHECK(strcmp(seen, "gzip, identity") == 0);
 
@@ -933,6 +933,208 @@ static void test_export_needs_a_checkpoint(void)
     scratch_remove();
 }
 
+/* ---- the full-tile cache ------------------------------------------------------------------ */
+
+static sp_log_server *open_log_cache(uint64_t cache_bytes)
+{
+    char db[1024];
+    scratch_path(db, sizeof db, "log.db");
+    sp_log_config cfg = {&world.policy, &log_key, db, 0, 3000, NULL, NULL, 0, cache_bytes};
+    sp_log_server *s = NULL;
+    CHECK_OK(sp_log_server_open(&s, &cfg));
+    return s;
+}
+
+/* Entries [from, to) as raw leaves straight into the store (the cache never looks inside). */
+static void append_raw(sp_log_server *s, uint64_t from, uint64_t to)
+{
+    for (uint64_t i = from; i < to; i++) {
+        char leaf[64];
+        int n = snprintf(leaf, sizeof leaf, "raw entry %llu\n", (unsigned long long)i);
+        uint64_t index = 0;
+        int existed = 0;
+        CHECK_OK(sp_log_store_append(sp_log_server_store(s), (const uint8_t *)leaf, (size_t)n,
+                                     (size_t)n, &index, &existed));
+    }
+}
+
+/* Status, content type, Cache-Control and body of path the same from a and b. */
+static int same_answer(sp_log_server *a, sp_log_server *b, const char *path)
+{
+    log_answer x = log_call(a, "GET", path, NULL, 0), y = log_call(b, "GET", path, NULL, 0);
+    int same = x.status == y.status && strcmp(x.type, y.type) == 0 &&
+               strcmp(x.cache, y.cache) == 0 && x.len == y.len &&
+               (x.len == 0 || memcmp(x.body, y.body, x.len) == 0);
+    if (!same)
+        printf("  %s: %d %zu bytes vs %d %zu bytes\n", path, x.status, x.len, y.status, y.len);
+    free(x.body);
+    free(y.body);
+    return same;
+}
+
+/* Tiles come from memory once read, byte for byte (and header for header) what a log
+ * without the cache serves; a partial tile is never taken for the full one of the same
+ * index (nor for another width), a tile the tree does not hold yet is not remembered as
+ * missing, and the cap holds. */
+static void test_tile_cache_serves_the_store_bytes(void)
+{
+    scratch_make("log");
+    witnesses_reset();
+    sp_log_server *s = open_log_cache(0); /* the default cap */
+    sp_log_round r;
+    append_raw(s, 0, 259);
+    CHECK_OK(sp_log_publish(s, &r));
+    CHECK(r.published == 1 && r.size == 259);
+    sp_log_server *plain = open_log_cache(SP_LOG_TILE_CACHE_OFF);
+    static const char *paths[] = {"/checkpoint",      "/tile/0/000",       "/tile/entries/000",
+                                  "/tile/0/001.p/3",  "/tile/entries/001.p/3",
+                                  "/tile/1/000.p/1",  "/tile/0/001",       "/tile/entries/001",
+                                  "/tile/0/000.p/7",  "/tile/entries/000.p/255"};
+    for (int round = 0; round < 2; round++) /* a miss, then a hit */
+        for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+            CHECK(same_answer(s, plain, paths[i]));
+    /* Held: the 7 tiles the tree has (2 full, 5 partial); the 2 it lacks missed twice. */
+    uint64_t held_bytes = 0;
+    for (size_t i = 1; i < sizeof paths / sizeof paths[0]; i++) {
+        log_answer want = log_call(plain, "GET", paths[i], NULL, 0);
+        held_bytes += want.status == 200 ? want.len + SP_TILE_CACHE_ENTRY_OVERHEAD : 0;
+        free(want.body);
+    }
+    sp_tile_cache_stats st;
+    sp_log_tile_cache_stats(s, &st);
+    CHECK(st.cap == SP_LOG_TILE_CACHE_DEFAULT && st.tiles == 7 && st.hits == 7 &&
+          st.misses == 11 && st.bytes == held_bytes);
+    sp_log_tile_cache_stats(plain, &st);
+    CHECK(st.cap == 0 && st.tiles == 0 && st.hits == 0 && st.misses == 0);
+
+    /* The tree grows over tile 1: its full forms now exist and are the store's. */
+    append_raw(s, 259, 512);
+    for (int round = 0; round < 2; round++)
+        for (size_t i = 1; i < sizeof paths / sizeof paths[0]; i++)
+            CHECK(same_answer(s, plain, paths[i]));
+    log_answer a = log_call(s, "GET", "/tile/0/001", NULL, 0);
+    CHECK(a.status == 200 && a.len == 8192 && strstr(a.cache, "immutable") != NULL);
+    free(a.body);
+    sp_log_tile_cache_stats(s, &st);
+    CHECK(st.tiles == 9);
+
+    /* A cap of one hash tile and a bit: every read still right, the cap never passed. */
+    sp_log_server *small = open_log_cache(8192 + SP_TILE_CACHE_ENTRY_OVERHEAD + 100);
+    for (int round = 0; round < 3; round++)
+        for (size_t i = 1; i < sizeof paths / sizeof paths[0]; i++) {
+            CHECK(same_answer(small, plain, paths[i]));
+            sp_log_tile_cache_stats(small, &st);
+            CHECK(st.bytes <= st.cap);
+        }
+    CHECK(st.evictions > 0);
+    CHECK(same_answer(small, plain, "/tile/entries/001")); /* held now, if it was not */
+    sp_log_tile_cache_stats(small, &st);
+    uint64_t hits = st.hits;
+    CHECK(same_answer(small, plain, "/tile/entries/001"));
+    sp_log_tile_cache_stats(small, &st);
+    CHECK(st.hits == hits + 1 && st.bytes <= st.cap);
+    /* A body lent out stays whole while its tile is evicted, until it is handed back. */
+    sp_http_response held = {0};
+    sp_log_handle(small, "GET", "/tile/0/000", NULL, 0, &held);
+    CHECK(held.status == 200 && held.release != NULL);
+    log_answer want = log_call(plain, "GET", "/tile/0/000", NULL, 0);
+    uint64_t evicted = st.evictions;
+    for (size_t i = 1; i < sizeof paths / sizeof paths[0]; i++)
+        CHECK(same_answer(small, plain, paths[i]));
+    sp_log_tile_cache_stats(small, &st);
+    CHECK(st.evictions > evicted && st.bytes <= st.cap);
+    CHECK(held.body_len == want.len && memcmp(held.body, want.body, want.len) == 0);
+    sp_http_response_done(&held);
+    CHECK(held.body == NULL);
+    free(want.body);
+    sp_log_server_close(small);
+    sp_log_server_close(plain);
+    sp_log_server_close(s);
+    scratch_remove();
+}
+
+typedef struct cache_reader {
+    sp_log_server *s;
+    volatile int *done;
+    int wrong;
+    uint64_t reads;
+} cache_reader;
+
+/* Read every full tile the tree holds, over and over while appends go on, each answer
+ * checked against the store's own read of it. */
+static void *read_full_tiles(void *arg)
+{
+    cache_reader *r = arg;
+    sp_log_store *store = sp_log_server_store(r->s);
+    int last = 0;
+    while (!last) {
+        last = __atomic_load_n(r->done, __ATOMIC_SEQ_CST);
+        uint64_t size = 0;
+        if (sp_log_store_size(store, &size) != SP_OK)
+            r->wrong++;
+        for (uint64_t n = 0; n < size / SP_TILE_WIDTH; n++)
+            for (uint32_t entries = 0; entries < 2; entries++) {
+                sp_tile t = {entries, 0, n, SP_TILE_WIDTH};
+                char path[SP_TILE_PATH_MAX + 1] = "/";
+                uint8_t *want = NULL;
+                size_t want_len = 0;
+                if (sp_tile_path_format(&t, path + 1, sizeof path - 1) != SP_OK ||
+                    sp_log_store_tile(store, &t, &want, &want_len) != SP_OK) {
+                    r->wrong++;
+                    continue;
+                }
+                log_answer a = log_call(r->s, "GET", path, NULL, 0);
+                if (a.status != 200 || a.len != want_len || memcmp(a.body, want, want_len) != 0)
+                    r->wrong++;
+                r->reads++;
+                free(a.body);
+                free(want);
+            }
+    }
+    return NULL;
+}
+
+typedef struct cache_writer {
+    sp_log_server *s;
+    uint64_t from, to;
+} cache_writer;
+
+static void *append_range(void *arg)
+{
+    cache_writer *w = arg;
+    append_raw(w->s, w->from, w->to);
+    return NULL;
+}
+
+/* Readers fill the cache while two writers grow the tree: no cached tile differs from the
+ * store's, during or after. */
+static void test_tile_cache_under_concurrent_appends(void)
+{
+    scratch_make("log");
+    sp_log_server *s = open_log_cache(0);
+    volatile int done = 0;
+    cache_reader readers[2] = {{s, &done, 0, 0}, {s, &done, 0, 0}};
+    cache_writer writers[2] = {{s, 0, 600}, {s, 600, 1200}};
+    pthread_t rt[2], wt[2];
+    for (int i = 0; i < 2; i++)
+        CHECK(pthread_create(&rt[i], NULL, read_full_tiles, &readers[i]) == 0);
+    for (int i = 0; i < 2; i++)
+        CHECK(pthread_create(&wt[i], NULL, append_range, &writers[i]) == 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(wt[i], NULL);
+    __atomic_store_n(&done, 1, __ATOMIC_SEQ_CST);
+    for (int i = 0; i < 2; i++)
+        pthread_join(rt[i], NULL);
+    CHECK(log_size(s) == 1200);
+    CHECK(readers[0].wrong == 0 && readers[1].wrong == 0);
+    CHECK(readers[0].reads >= 8 && readers[1].reads >= 8); /* the last pass saw 4 + 4 */
+    sp_tile_cache_stats st;
+    sp_log_tile_cache_stats(s, &st);
+    CHECK(st.tiles == 8 && st.hits > 0);
+    sp_log_server_close(s);
+    scratch_remove();
+}
+
 int main(void)
 {
     if (sp_sodium_init() != SP_OK)
@@ -952,6 +1154,8 @@ int main(void)
     RUN_TEST(test_export_needs_a_checkpoint);
     RUN_TEST(test_overlapping_exports_never_go_back);
     RUN_TEST(test_database_lost_while_serving);
+    RUN_TEST(test_tile_cache_serves_the_store_bytes);
+    RUN_TEST(test_tile_cache_under_concurrent_appends);
     for (int i = 0; i < PUB_NWITNESSES; i++)
         fw_stop(&witnesses[i]);
     return harness_finish("test_log");

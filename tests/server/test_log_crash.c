@@ -165,7 +165,7 @@ static pid_t start_log(uint16_t *port)
     pid_t pid = fork_with_pipe(p);
     if (pid == 0) {
         static volatile sig_atomic_t never;
-        sp_log_config cfg = {&world.policy, &log_key, db, 1, 2000, NULL, NULL, 0};
+        sp_log_config cfg = {&world.policy, &log_key, db, 1, 2000, NULL, NULL, 0, 0};
         sp_log_server *s = NULL;
         port_fd = p[1];
         if (sp_log_server_open(&s, &cfg) != SP_OK)

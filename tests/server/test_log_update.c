@@ -135,7 +135,7 @@ static sp_log_server *open_with(const sp_policy *p, sp_err *err)
 {
     char db[1024];
     scratch_path(db, sizeof db, "log.db");
-    sp_log_config cfg = {p, &log_key, db, 0, 3000, keep_line, NULL, 0};
+    sp_log_config cfg = {p, &log_key, db, 0, 3000, keep_line, NULL, 0, 0};
     sp_log_server *s = NULL;
     *err = sp_log_server_open(&s, &cfg);
     return s;

@@ -56,7 +56,7 @@ static sp_log_server *open_log(const char *name)
 {
     char db[1024];
     scratch_path(db, sizeof db, name);
-    sp_log_config cfg = {&world.policy, &log_key, db, 0, 3000, NULL, NULL, 0};
+    sp_log_config cfg = {&world.policy, &log_key, db, 0, 3000, NULL, NULL, 0, 0};
     sp_log_server *s = NULL;
     CHECK_OK(sp_log_server_open(&s, &cfg));
     return s;

@@ -157,8 +157,7 @@ static MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char 
             r = gzip_response(resp.body, resp.body_len);
         else
             r = MHD_create_response_from_buffer(resp.body_len, resp.body, MHD_RESPMEM_MUST_COPY);
-        if (!resp.body_static)
-            free(resp.body);
+        sp_http_response_done(&resp);
     }
     if (r == NULL)
         return MHD_NO;

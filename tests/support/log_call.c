@@ -21,7 +21,6 @@ log_answer log_call(sp_log_server *s, const char *method, const char *path, cons
         a.body[resp.body_len] = '\0';
     }
     a.len = resp.body_len;
-    if (!resp.body_static)
-        free(resp.body);
+    sp_http_response_done(&resp);
     return a;
 }

@@ -7,7 +7,10 @@
  * bytes; a larger body is answered 413 with a reason and never reaches the handler)
  * before the handler runs.  Binds to 127.0.0.1 unless told otherwise; port 0 picks a free
  * port, reported in *bound_port.  The handler fills an sp_http_response whose body it
- * allocates with malloc (the server frees it) or points at static text (body_static = 1).
+ * allocates with malloc (the server frees it), points at static text (body_static = 1),
+ * or lends (release != NULL: the server calls release(release_ctx) once it has sent the
+ * body, or dropped it, instead of freeing it).  sp_http_response_done does the same for
+ * callers of a handler that do not send the response.
  *
  * Connections (sp_http_limits; one client must not starve the others):
  *   - at most max_conns at once (SP_HTTP_MAX_CONNS); the process's file-descriptor limit is
@@ -40,6 +43,8 @@ typedef struct sp_http_response {
     size_t body_len;
     int body_static;
     const char *cache_control;   /* static string or NULL (tiles are immutable) */
+    void (*release)(void *ctx);  /* non-NULL: body is lent; called when done with it */
+    void *release_ctx;
 } sp_http_response;
 
 typedef void (*sp_http_handler)(void *ctx, const char *method, const char *path,
@@ -87,6 +92,10 @@ uint64_t sp_http_server_connections(sp_http_server *server);
 
 /* Fill resp with a malloc'd copy of text (status and text/plain content type). */
 void sp_http_respond_text(sp_http_response *resp, int status, const char *text);
+
+/* Done with resp's body: free it, hand a lent one back, or nothing for a static one;
+ * resp->body is NULL afterwards. */
+void sp_http_response_done(sp_http_response *resp);
 
 /* Client.  On SP_OK, *status is the HTTP status and *body (malloc'd, NUL-terminated for
  * convenience, *body_len excludes the NUL) the response body; content_type (if not NULL)

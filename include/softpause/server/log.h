@@ -26,7 +26,10 @@
  *                        404 until one exists)
  *   GET  /tile/<L>/<N>[.p/<W>], /tile/entries/<N>[.p/<W>]
  *                        hash tiles and entry bundles (application/octet-stream; full
- *                        tiles are immutable and say so in Cache-Control)
+ *                        tiles are immutable and say so in Cache-Control).  Every tile
+ *                        is served from an in-memory cache of tile_cache_bytes
+ *                        (host/tile_cache.h) once read: a tile of a given width never
+ *                        changes
  *   anything else        404 (405 for a known path with the wrong method), with a reason
  *
  * Publication (sp_log_publish): the log signs "<origin>\n<size>\n<root>\n" (origin = the
@@ -72,6 +75,7 @@
 #include "softpause/host/http.h"
 #include "softpause/host/keyfile.h"
 #include "softpause/host/log_store.h"
+#include "softpause/host/tile_cache.h"
 #include "softpause/policy.h"
 
 /* Largest POST /add body: one signed note. */
@@ -91,6 +95,10 @@
  * `log serve --max-cosig-skew` sets it, up to SP_LOG_MAX_COSIG_SKEW_LIMIT. */
 #define SP_LOG_MAX_COSIG_SKEW_DEFAULT 300u
 #define SP_LOG_MAX_COSIG_SKEW_LIMIT 86400u
+/* Default cap of the tile cache (bytes; `log serve --tile-cache MIB` sets it), and the
+ * sp_log_config value that turns the cache off. */
+#define SP_LOG_TILE_CACHE_DEFAULT (64u * 1024u * 1024u)
+#define SP_LOG_TILE_CACHE_OFF UINT64_MAX
 
 typedef struct sp_log_config {
     const sp_policy *policy;       /* a policy of the log's chain (copied) */
@@ -102,6 +110,8 @@ typedef struct sp_log_config {
     void (*log)(void *ctx, const char *line);
     void *log_ctx;
     uint64_t max_cosig_skew;       /* seconds; 0 means SP_LOG_MAX_COSIG_SKEW_DEFAULT */
+    uint64_t tile_cache_bytes;     /* cap of the tile cache; 0 means
+                                    * SP_LOG_TILE_CACHE_DEFAULT, SP_LOG_TILE_CACHE_OFF none */
 } sp_log_config;
 
 typedef struct sp_log_server sp_log_server;
@@ -133,6 +143,9 @@ void sp_log_server_close(sp_log_server *s);
 
 /* The store behind the server (for export and tests). */
 sp_log_store *sp_log_server_store(sp_log_server *s);
+
+/* The tile cache's counters (all zero when it is off). */
+void sp_log_tile_cache_stats(sp_log_server *s, sp_tile_cache_stats *st);
 
 /* POST /add's logic: verify, then append (durably) or find the existing entry.
  * *err_line (may be NULL) gets the line of a syntax problem. */

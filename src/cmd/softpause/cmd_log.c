@@ -23,7 +23,7 @@ static const char log_usage[] =
     "usage: softpause log serve --policy POLICY --key LOG.key --db FILE\n"
     "                           [--listen ADDR:PORT] [--witness-interval SECONDS]\n"
     "                           [--port-file FILE] [--max-cosig-skew SECONDS]\n"
-    "                           [--max-conns-per-address N]\n"
+    "                           [--max-conns-per-address N] [--tile-cache MIB]\n"
     "       softpause log export --db FILE DIR\n"
     "\n"
     "serve   Run the transparency log of the deployment POLICY, signing checkpoints with\n"
@@ -51,6 +51,9 @@ static const char log_usage[] =
     "        --max-conns-per-address N  connections one client address (IPv4, or IPv6\n"
     "                   /64) may hold at once, 1..512 (default 32); 512 in all.  A request\n"
     "                   must arrive whole within 10 s, or its connection is closed\n"
+    "        --tile-cache MIB  keep up to MIB MiB of hash tiles and entry bundles (a tile\n"
+    "                   of a given width never changes) in memory, 0..65536 (default\n"
+    "                   64; 0: none)\n"
     "        Prints 'log: listening on URL'; stops on SIGINT or SIGTERM.\n"
     "export  Write the newest cosigned checkpoint, its hash tiles and entry bundles, and\n"
     "        the update bundles (policy-update/<v>) under DIR in the same layout, as\n"
@@ -93,7 +96,7 @@ static void on_ready(void *ctx, uint16_t port)
 
 static int log_serve(const char *policy_path, const char *key_path, const char *db,
                      const char *listen, const char *interval_text, const char *port_file,
-                     const char *skew_text, const char *per_address)
+                     const char *skew_text, const char *per_address, const char *cache_text)
 {
     static uint8_t policy_bytes[SP_MAX_POLICY_BYTES + 1];
     static sp_policy policy;
@@ -103,6 +106,7 @@ static int log_serve(const char *policy_path, const char *key_path, const char *
     uint16_t port = 0;
     uint64_t interval = SP_LOG_WITNESS_INTERVAL_DEFAULT;
     uint64_t max_skew = SP_LOG_MAX_COSIG_SKEW_DEFAULT;
+    uint64_t cache_mib = SP_LOG_TILE_CACHE_DEFAULT >> 20;
     sp_http_limits limits = {0, 0, 0, 0};
     int rc;
 
@@ -121,13 +125,17 @@ static int log_serve(const char *policy_path, const char *key_path, const char *
         (rc = cli_number_range(skew_text, 1, SP_LOG_MAX_COSIG_SKEW_LIMIT, &max_skew,
                                "--max-cosig-skew")) != EXIT_OK)
         return rc;
+    if (cache_text != NULL &&
+        (rc = cli_number_range(cache_text, 0, 65536, &cache_mib, "--tile-cache")) != EXIT_OK)
+        return rc;
     if ((rc = cli_load_policy(policy_path, &policy, policy_bytes, sizeof policy_bytes,
                               &policy_len)) != EXIT_OK)
         return rc;
     sp_err e = sp_signer_key_load_typed(&key, key_path, SP_KEY_ALG_ED25519);
     if (e != SP_OK)
         return cli_error(e, key_path, 0, "cannot load the log key");
-    sp_log_config cfg = {&policy, &key, db, interval, 0, log_line, NULL, max_skew};
+    sp_log_config cfg = {&policy, &key, db, interval, 0, log_line, NULL, max_skew,
+                         cache_mib ? cache_mib << 20 : SP_LOG_TILE_CACHE_OFF};
     sp_log_server *s = NULL;
     e = sp_log_server_open(&s, &cfg);
     sp_signer_key_wipe(&key);
@@ -185,6 +193,7 @@ int cmd_log(int argc, char **argv)
 {
     const char *policy_path = NULL, *key = NULL, *db = NULL, *listen = "127.0.0.1:0";
     const char *interval = NULL, *port_file = NULL, *skew = NULL, *per_address = NULL, *pos[1];
+    const char *cache = NULL;
     size_t npos = 0;
     const cli_opt serve_opts[] = {{"--policy", 1, &policy_path, NULL, NULL, NULL, 0},
                                   {"--key", 1, &key, NULL, NULL, NULL, 0},
@@ -195,6 +204,7 @@ int cmd_log(int argc, char **argv)
                                   {"--max-cosig-skew", 1, &skew, NULL, NULL, NULL, 0},
                                   {"--max-conns-per-address", 1, &per_address, NULL, NULL,
                                    NULL, 0},
+                                  {"--tile-cache", 1, &cache, NULL, NULL, NULL, 0},
                                   CLI_END};
     const cli_opt export_opts[] = {{"--db", 1, &db, NULL, NULL, NULL, 0}, CLI_END};
     static const char *const subs[] = {"serve", "export", NULL};
@@ -208,7 +218,7 @@ int cmd_log(int argc, char **argv)
         return cli_error(SP_ERR_CRYPTO, NULL, 0, "libsodium failed to start");
     if (sub == 0 && npos == 0)
         return log_serve(policy_path, key, db, listen, interval, port_file, skew,
-                         per_address);
+                         per_address, cache);
     if (sub == 1 && npos == 1)
         return log_export(db, pos[0]);
     return cli_bad_args(log_usage);
