@@ -158,6 +158,16 @@ $(BUILD)/fuzz/gen_corpus $(BUILD)/fuzz/gen_publication $(BUILD)/fuzz/gen_update:
 	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(HOST_LIBS)
 
 # fund benchmarks (bench/fund*.c) link the fund wing only.
+# The fund command as it was (bench/baseline/*.c under their own names), for bench/fund's
+# whole-process timings of `fund pairwise|cocm FILE`.
+BASELINE_CMD_OBJ := $(patsubst %.c,$(BUILD)/%.keep.o,$(sort $(wildcard bench/baseline/*.c)))
+$(BUILD)/bench/baseline/%.keep.o: bench/baseline/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(WARN) $(OPT) $(HOST_FLAGS) -DBASELINE_KEEP_NAMES -c $< -o $@
+$(BUILD)/bench/fund-baseline: $(FUND_CMD_OBJ) $(BASELINE_CMD_OBJ) $(LIBFUND)
+	$(CC) -o $@ $(FUND_CMD_OBJ) $(BASELINE_CMD_OBJ) $(LIBFUND) $(FUND_LIBS)
+$(FUND_BENCH_BIN): $(BUILD)/bench/fund-baseline $(FUNDCMD)
+
 $(FUND_BENCH_BIN): $(BUILD)/bench/%: bench/%.c $(LIBFUND) $(BASELINE_OBJ) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Ibench $(WARN) -O2 $(HOST_FLAGS) -o $@ $< $(BASELINE_OBJ) $(LIBFUND) $(FUND_LIBS)
