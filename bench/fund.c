@@ -551,6 +551,11 @@ static double one_compute(void *ctx, int baseline)
     return compute(ctx, baseline, 0);
 }
 
+static double one_compute1(void *ctx, int baseline)
+{
+    return compute(ctx, baseline, 1);
+}
+
 typedef struct {
     const char *sub, *file;
     char base[4200], cur[4200];
@@ -596,7 +601,10 @@ static void bench_scale(size_t nd, size_t np, size_t votes, uint64_t seed)
             double d = m > 0 ? fabs(sb[p] - sn[p]) / m : 0;
             worst = d > worst ? d : worst;
         }
-        snprintf(label, sizeof label, "%s computation", name);
+        snprintf(label, sizeof label, "%s computation, 1 thread", name);
+        paired(label, rounds, one_compute1, &x);
+        snprintf(label, sizeof label, "%s computation, %ld threads", name,
+                 sysconf(_SC_NPROCESSORS_ONLN));
         paired(label, rounds, one_compute, &x);
         if (opt_scale_process) {
             proc_ctx pc;
