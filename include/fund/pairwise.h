@@ -31,7 +31,7 @@ typedef struct {
  *                 most FUND_PAIRWISE_MAX_THREADS); each donor's terms are kept apart and
  *                 added in donor order afterwards, so the result is the same for any count.
  *   dense_factor  a donor's first pass runs dense (no touched list) when its pair terms are
- *                 at least dense_factor x the span of donors it reaches (bench/fund
+ *                 at least dense_factor x the span of donors it reaches (default 1; bench/fund
  *                 --parts scale measures the crossover; 0: always dense, huge: never). */
 typedef struct {
     unsigned threads;
@@ -39,7 +39,7 @@ typedef struct {
 } fund_pairwise_opts;
 
 #define FUND_PAIRWISE_MAX_THREADS 64u
-#define FUND_PAIRWISE_DENSE_FACTOR 2.0
+#define FUND_PAIRWISE_DENSE_FACTOR 1.0
 
 void fund_pairwise_opts_default(fund_pairwise_opts *o);
 
