@@ -3,7 +3,7 @@
  *
  *   build/bench/fund [--quick] [--seed N] [--reps N] [--budget S] [--votes N[,N...]]
  *                    [--donors N] [--projects N] [--parts qf,deep,scale] [--cocm-og]
- *                    [--grow] [--big] [--no-process]
+ *                    [--grow] [--big] [--no-process] [--no-sweep]
  *
  * Parts: plain QF (float, exact), pairwise (M = 1), COCM (groups = projects, markov, harsh:
  * the defaults; --cocm-og adds the og similarity, slower, off by default) when
@@ -39,7 +39,8 @@
  * (build/bench/fund-baseline), on the generated round's CSV (--no-process skips that).
  * Sizes: 1,000,000 votes (or --votes); --big adds 5,000,000 (always 2 paired rounds); donors --donors (40,000), or
  * with --grow 2/5 of the votes (400,000 at 1M: donors growing with the votes, not only their
- * density).  Then pairwise on one thread at each dense/sparse crossover (dense_factor).
+ * density).  Then pairwise on one thread at each dense/sparse crossover (dense_factor;
+ * --no-sweep skips it).
  *
  * Deep funding: the dependency graph ROOT/../shared/vectors/funding/dependency-graph/
  * repo_parent_weight_graph.csv (ROOT from $DACC_ROOT, else found from argv[0] as the tests
@@ -567,7 +568,7 @@ static double one_process(void *ctx, int baseline)
     return run_process(baseline ? p->base : p->cur, p->sub, p->file);
 }
 
-static int opt_scale_process = 1;
+static int opt_scale_process = 1, opt_scale_sweep = 1;
 
 static void bench_scale(size_t nd, size_t np, size_t votes, uint64_t seed)
 {
@@ -616,7 +617,7 @@ static void bench_scale(size_t nd, size_t np, size_t votes, uint64_t seed)
             paired(label, rounds, one_process, &pc);
         }
         printf("    %s: largest relative difference to the baseline %.3g\n", name, worst);
-        if (which == 0) { /* thread count and the dense/sparse crossover, one thread each */
+        if (which == 0 && opt_scale_sweep) { /* the dense/sparse crossover, one thread */
             static const double factor[] = { 0, 0.5, 1, 2, 4, 8, 1e300 };
             printf("    pairwise on 1 thread, dense_factor (0 = always dense, 1e300 = always "
                    "sparse):");
@@ -896,7 +897,7 @@ static void usage(void)
 {
     fputs("usage: bench/fund [--quick] [--seed N] [--reps N] [--budget S] [--votes N[,N...]]\n"
           "                  [--donors N] [--projects N] [--parts qf,deep,scale] [--cocm-og]\n"
-          "                  [--grow] [--big] [--no-process]\n",
+          "                  [--grow] [--big] [--no-process] [--no-sweep]\n",
           stderr);
     exit(2);
 }
@@ -922,6 +923,8 @@ int main(int argc, char **argv)
             big = 1;
         } else if (strcmp(a, "--no-process") == 0) {
             opt_scale_process = 0;
+        } else if (strcmp(a, "--no-sweep") == 0) {
+            opt_scale_sweep = 0;
         } else if (strcmp(a, "--cocm-og") == 0) {
             opt_cocm_og = 1;
         } else if (strcmp(a, "--seed") == 0 && more) {
