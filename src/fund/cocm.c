@@ -296,8 +296,9 @@ static void project_worker(void *ctx, unsigned t)
     const double *mn = mem->mn;
     size_t ng = jb->ng, np = fund_round_nprojects(r), p, hi;
     (void)t;
-    double *M = dacc_xcalloc(ng > 0 ? ng * ng : 1, sizeof *M);
-    double *Sp = dacc_xcalloc(ng > 0 ? ng * ng : 1, sizeof *Sp);
+    /* M and Sp grow to the largest nr x nr this thread meets (not ng x ng per thread) */
+    size_t cap = 0;
+    double *M = NULL, *Sp = NULL;
     double *kv = dacc_xcalloc(ng ? ng : 1, sizeof *kv), *K = dacc_xcalloc(ng ? ng : 1, sizeof *K);
     uint32_t *pos = dacc_xcalloc(ng ? ng : 1, sizeof *pos);
     unsigned char *touched = dacc_xcalloc(ng ? ng : 1, 1);
@@ -313,6 +314,13 @@ static void project_worker(void *ctx, unsigned t)
                 }
         }
         dacc_qsort(rows, nr, sizeof *rows, cmp_u32);
+        if (nr * nr > cap || M == NULL) {
+            cap = nr * nr > cap ? nr * nr : cap;
+            free(M);
+            free(Sp);
+            M = dacc_xcalloc(cap ? cap : 1, sizeof *M);
+            Sp = dacc_xcalloc(cap ? cap : 1, sizeof *Sp);
+        }
         for (size_t t2 = 0; t2 < nr; t2++)
             pos[rows[t2]] = (uint32_t)t2;
         memset(M, 0, nr * nr * sizeof *M);
@@ -440,6 +448,8 @@ fund_err fund_cocm(const fund_round *r, const fund_cocm_opts *o, const fund_cocm
     atomic_init(&jb.next_donor, 0);
     atomic_init(&jb.next_project, 0);
     unsigned nt = fund_parallel_threads(o->threads, FUND_COCM_MAX_THREADS);
+    if (nt > np && np > 0)
+        nt = (unsigned)np;
     fund_parallel_run(nt, fill_cache, &jb);
     fund_parallel_run(nt, project_worker, &jb);
     if (st != NULL) {
