@@ -59,7 +59,7 @@ SUPPORT_SRC  := $(sort $(wildcard tests/support/*.c))
 FUZZ_SRC     := $(sort $(wildcard fuzz/targets/fuzz_*.c))
 BENCH_SRC    := $(sort $(filter-out bench/fund%,$(wildcard bench/*.c)))
 FUND_BENCH_SRC := $(sort $(wildcard bench/fund*.c))
-HEADERS      := $(wildcard include/*/*.h include/softpause/host/*.h include/softpause/server/*.h src/*/*.h src/cmd/*/*.h tests/*.h tests/*/*.h fuzz/*.h fuzz/gen/*.h bench/*.h)
+HEADERS      := $(wildcard include/*/*.h include/softpause/host/*.h include/softpause/server/*.h src/*/*.h src/cmd/*/*.h tests/*.h tests/*/*.h fuzz/*.h fuzz/gen/*.h bench/*.h bench/*/*.h)
 
 VERIFIER_OBJ := $(VERIFIER_SRC:%.c=$(BUILD)/%.o)
 HOST_OBJ     := $(HOST_SRC:%.c=$(BUILD)/%.o)
@@ -82,6 +82,11 @@ FUND_OBJ     := $(COMMON_SRC:%.c=$(BUILD)/%.o) $(FUND_SRC:%.c=$(BUILD)/%.o)
 FUND_CMD_OBJ := $(FUND_CMD_SRC:%.c=$(BUILD)/%.o)
 FUND_TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(FUND_TEST_SRC))
 LIBFUND      := $(BUILD)/libfund.a
+# The wing uses pthreads (src/fund/parallel.c: pairwise and COCM split their work).
+FUND_LIBS    := -lm -lpthread
+# The previous pairwise and COCM (bench/baseline/): the paired benchmark's baseline and the
+# equivalence tests' reference; linked into the fund tests and benchmarks, never installed.
+BASELINE_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(sort $(wildcard bench/baseline/*.c)))
 FUNDCMD      := $(if $(FUND_CMD_SRC),$(BUILD)/fund)
 
 LIBVERIFY := $(BUILD)/libspverify.a
@@ -117,11 +122,15 @@ $(LIBFUND): $(FUND_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/fund: $(FUND_CMD_OBJ) $(LIBFUND)
-	$(CC) $(SANFLAGS) -o $@ $(FUND_CMD_OBJ) $(LIBFUND) -lm
+	$(CC) $(SANFLAGS) -o $@ $(FUND_CMD_OBJ) $(LIBFUND) $(FUND_LIBS)
 
-$(BUILD)/tests/fund/%: tests/fund/%.c $(LIBFUND) $(HEADERS)
+$(BUILD)/bench/baseline/%.o: bench/baseline/%.c $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(LIBFUND) -lm
+	$(CC) $(CPPFLAGS_ALL) $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -c $< -o $@
+
+$(BUILD)/tests/fund/%: tests/fund/%.c $(LIBFUND) $(BASELINE_OBJ) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) -Itests -Ibench $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(BASELINE_OBJ) $(LIBFUND) $(FUND_LIBS)
 
 # The command also uses the shared host helpers of src/common (the JSON writer).
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
@@ -150,9 +159,19 @@ $(BUILD)/fuzz/gen_roughtime: $(BUILD)/fuzz/gen_%: fuzz/gen/gen_%.c $(SUPPORT_OBJ
 	$(CC) $(CPPFLAGS_ALL) -Itests $(WARN) $(OPT) $(SANFLAGS) $(HOST_FLAGS) -o $@ $< $(SUPPORT_OBJ) $(LIBSP) $(HOST_LIBS)
 
 # fund benchmarks (bench/fund*.c) link the fund wing only.
-$(FUND_BENCH_BIN): $(BUILD)/bench/%: bench/%.c $(LIBFUND) $(HEADERS)
+# The fund command as it was (bench/baseline/*.c under their own names), for bench/fund's
+# whole-process timings of `fund pairwise|cocm FILE`.
+BASELINE_CMD_OBJ := $(patsubst %.c,$(BUILD)/%.keep.o,$(sort $(wildcard bench/baseline/*.c)))
+$(BUILD)/bench/baseline/%.keep.o: bench/baseline/%.c $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) $(WARN) -O2 $(HOST_FLAGS) -o $@ $< $(LIBFUND) -lm
+	$(CC) $(CPPFLAGS_ALL) $(WARN) $(OPT) $(HOST_FLAGS) -DBASELINE_KEEP_NAMES -c $< -o $@
+$(BUILD)/bench/fund-baseline: $(FUND_CMD_OBJ) $(BASELINE_CMD_OBJ) $(LIBFUND)
+	$(CC) -o $@ $(FUND_CMD_OBJ) $(BASELINE_CMD_OBJ) $(LIBFUND) $(FUND_LIBS)
+$(FUND_BENCH_BIN): $(BUILD)/bench/fund-baseline $(FUNDCMD)
+
+$(FUND_BENCH_BIN): $(BUILD)/bench/%: bench/%.c $(LIBFUND) $(BASELINE_OBJ) $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) -Ibench $(WARN) -O2 $(HOST_FLAGS) -o $@ $< $(BASELINE_OBJ) $(LIBFUND) $(FUND_LIBS)
 
 $(BUILD)/bench/%: bench/%.c $(SUPPORT_OBJ) $(LIBSP) $(HEADERS)
 	@mkdir -p $(@D)

@@ -2,7 +2,8 @@
  * bench/fund.c -- the fund wing's benchmarks (issue 4 section 5), on seeded synthetic rounds.
  *
  *   build/bench/fund [--quick] [--seed N] [--reps N] [--budget S] [--votes N[,N...]]
- *                    [--donors N] [--projects N] [--parts qf,deep] [--cocm-og]
+ *                    [--donors N] [--projects N] [--parts qf,deep,scale] [--cocm-og]
+ *                    [--grow] [--big] [--no-process] [--no-sweep]
  *
  * Parts: plain QF (float, exact), pairwise (M = 1), COCM (groups = projects, markov, harsh:
  * the defaults; --cocm-og adds the og similarity, slower, off by default) when
@@ -29,6 +30,18 @@
  * finished; separately it is written to a temporary CSV and loaded through
  * fund_round_load_csv + fund_round_finish, timed as parsing.
  *
+ * Scale (--parts scale; not run by default): pairwise (M = 1) and COCM (defaults) against
+ * the previous implementation, bench/baseline/ (pairwise.c, cocm.c), in paired rounds (--reps rounds, each
+ * timing baseline and current back to back, the order alternating; reported: the medians
+ * and the median and min-max of the per-round ratio baseline / current), both as
+ * computation (in process, the same loaded round) and as the whole process: wall time of
+ * `fund pairwise|cocm FILE` (build/fund) against the same command linked with the baseline
+ * (build/bench/fund-baseline), on the generated round's CSV (--no-process skips that).
+ * Sizes: 1,000,000 votes (or --votes); --big adds 5,000,000 (always 2 paired rounds); donors --donors (40,000), or
+ * with --grow 2/5 of the votes (400,000 at 1M: donors growing with the votes, not only their
+ * density).  Then pairwise on one thread at each dense/sparse crossover (dense_factor;
+ * --no-sweep skips it).
+ *
  * Deep funding: the dependency graph ROOT/../shared/vectors/funding/dependency-graph/
  * repo_parent_weight_graph.csv (ROOT from $DACC_ROOT, else found from argv[0] as the tests
  * do), or when absent a synthetic graph of the same size (said in the output).  Synthetic
@@ -48,6 +61,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,6 +72,7 @@
 #include "fund/pairwise.h"
 #include "fund/qf.h"
 #include "fund/score.h"
+#include "baseline/baseline.h"
 
 #if defined(__has_include)
 #if __has_include("fund/cocm.h")
@@ -450,6 +465,187 @@ static void bench_qf(size_t nd, size_t np, size_t votes, uint64_t seed)
     gen_free(&g);
 }
 
+/* ---- scale: pairwise and COCM against the previous implementation (issue 13 section 3) ---- */
+
+static char bindir[4096]; /* the directory of this binary: fund-baseline here, fund in .. */
+
+static void median_range(double *x, int n, double *med, double *lo, double *hi)
+{
+    qsort(x, (size_t)n, sizeof *x, cmp_double);
+    *med = n % 2 ? x[n / 2] : (x[n / 2 - 1] + x[n / 2]) / 2;
+    *lo = x[0];
+    *hi = x[n - 1];
+}
+
+/* Wall time of `exe sub FILE` (stdout to /dev/null), the whole process. */
+static double run_process(const char *exe, const char *sub, const char *file)
+{
+    double t0 = now();
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork", exe);
+    if (pid == 0) {
+        if (freopen("/dev/null", "w", stdout) == NULL)
+            _exit(126);
+        execl(exe, exe, sub, file, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        die("whole-process run failed", exe);
+    return now() - t0;
+}
+
+typedef struct {
+    const fund_round *r;
+    double *sub;
+    int which; /* 0 pairwise, 1 cocm */
+} scale_ctx;
+
+static double compute(const scale_ctx *x, int baseline, unsigned threads)
+{
+    char msg[FUND_MSG_MAX];
+    double t0 = now();
+    fund_err e;
+    if (x->which == 0) {
+        fund_pairwise_opts o;
+        fund_pairwise_opts_default(&o);
+        o.threads = threads;
+        e = baseline ? fund_pairwise_baseline(x->r, 1.0, x->sub, NULL, msg)
+                     : fund_pairwise_ex(x->r, 1.0, &o, x->sub, NULL, msg);
+    } else {
+        fund_cocm_opts o;
+        fund_cocm_opts_default(&o);
+        o.threads = threads;
+        e = baseline ? fund_cocm_baseline(x->r, &o, NULL, x->sub, NULL, msg)
+                     : fund_cocm(x->r, &o, NULL, x->sub, NULL, msg);
+    }
+    if (e != FUND_OK)
+        die("scale", msg);
+    return now() - t0;
+}
+
+/* Paired rounds: each round times the baseline and the current code back to back (the order
+ * alternating), and the per-round ratio baseline / current is summarised. */
+static void paired(const char *what, int rounds, double (*one)(void *, int), void *ctx)
+{
+    double tb[64], tn[64], ratio[64], bm, bl, bh, nm, nl, nh, rm, rl, rh;
+    for (int k = 0; k < rounds; k++) {
+        if (k % 2 == 0) {
+            tb[k] = one(ctx, 1);
+            tn[k] = one(ctx, 0);
+        } else {
+            tn[k] = one(ctx, 0);
+            tb[k] = one(ctx, 1);
+        }
+        ratio[k] = tb[k] / tn[k];
+    }
+    median_range(tb, rounds, &bm, &bl, &bh);
+    median_range(tn, rounds, &nm, &nl, &nh);
+    median_range(ratio, rounds, &rm, &rl, &rh);
+    printf("  %-40s %8.3f %8.3f %7.2fx  %5.2f-%5.2f  %d\n", what, bm, nm, rm, rl, rh, rounds);
+    fflush(stdout);
+}
+
+static double one_compute(void *ctx, int baseline)
+{
+    return compute(ctx, baseline, 0);
+}
+
+static double one_compute1(void *ctx, int baseline)
+{
+    return compute(ctx, baseline, 1);
+}
+
+typedef struct {
+    const char *sub, *file;
+    char base[4200], cur[4200];
+} proc_ctx;
+
+static double one_process(void *ctx, int baseline)
+{
+    proc_ctx *p = ctx;
+    return run_process(baseline ? p->base : p->cur, p->sub, p->file);
+}
+
+static int opt_scale_process = 1, opt_scale_sweep = 1;
+
+static void bench_scale(size_t nd, size_t np, size_t votes, uint64_t seed)
+{
+    gen_round g;
+    char path[300];
+    double t0 = now();
+    gen(&g, nd, np, votes, seed);
+    fund_round r;
+    build_round(&g, &r, 0);
+    snprintf(path, sizeof path, "%s/round.csv", tmpdir);
+    write_csv(&g, path);
+    size_t nv = fund_round_nvoters(&r), npj = fund_round_nprojects(&r);
+    printf("\nscale round: %zu donors x %zu projects x %zu votes (seed %llu; %zu (donor, "
+           "project) pairs, density %.4f; generated and written in %.1f s)\n",
+           nd, np, g.nrows, (unsigned long long)seed, r.n,
+           (double)r.n / (double)nv / (double)npj, now() - t0);
+    int rounds = votes >= 5000000 ? 2 : opt_reps; /* the opt-in 5M size: a fixed 2 pairs */
+    printf("  %-40s %8s %8s %8s  %11s  %s\n", "paired rounds (M = 1; cocm: defaults)",
+           "base (s)", "now (s)", "ratio", "min-max", "rounds");
+    double *sb = xmalloc(npj * sizeof *sb), *sn = xmalloc(npj * sizeof *sn);
+    for (int which = 0; which < 2; which++) {
+        scale_ctx x = { &r, sb, which };
+        const char *name = which ? "cocm" : "pairwise";
+        char label[80];
+        compute(&x, 1, 0);
+        x.sub = sn;
+        compute(&x, 0, 0);
+        double worst = 0;
+        for (size_t p = 0; p < npj; p++) {
+            double m = fabs(sb[p]) > fabs(sn[p]) ? fabs(sb[p]) : fabs(sn[p]);
+            double d = m > 0 ? fabs(sb[p] - sn[p]) / m : 0;
+            worst = d > worst ? d : worst;
+        }
+        snprintf(label, sizeof label, "%s computation, 1 thread", name);
+        paired(label, rounds, one_compute1, &x);
+        snprintf(label, sizeof label, "%s computation, %ld threads", name,
+                 sysconf(_SC_NPROCESSORS_ONLN));
+        paired(label, rounds, one_compute, &x);
+        if (opt_scale_process) {
+            proc_ctx pc;
+            pc.sub = name;
+            pc.file = path;
+            snprintf(pc.base, sizeof pc.base, "%s/fund-baseline", bindir);
+            snprintf(pc.cur, sizeof pc.cur, "%s/../fund", bindir);
+            snprintf(label, sizeof label, "fund %s FILE (whole process)", name);
+            paired(label, rounds, one_process, &pc);
+        }
+        printf("    %s: largest relative difference to the baseline %.3g\n", name, worst);
+        if (which == 0 && opt_scale_sweep) { /* the dense/sparse crossover, one thread */
+            static const double factor[] = { 0, 0.5, 1, 2, 4, 8, 1e300 };
+            printf("    pairwise on 1 thread, dense_factor (0 = always dense, 1e300 = always "
+                   "sparse):");
+            for (size_t f = 0; f < sizeof factor / sizeof *factor; f++) {
+                char m[FUND_MSG_MAX];
+                fund_pairwise_opts o;
+                fund_pairwise_opts_default(&o);
+                o.threads = 1;
+                o.dense_factor = factor[f];
+                double best = 1e300;
+                for (int k = 0; k < (rounds < 2 ? rounds : 2); k++) {
+                    double t1 = now();
+                    if (fund_pairwise_ex(&r, 1.0, &o, sn, NULL, m) != FUND_OK)
+                        die("pairwise", m);
+                    t1 = now() - t1;
+                    best = t1 < best ? t1 : best;
+                }
+                printf(" %g: %.3f s%s", factor[f], best, f + 1 < sizeof factor / sizeof *factor ? "," : "\n");
+            }
+        }
+    }
+    free(sb);
+    free(sn);
+    remove(path);
+    fund_round_free(&r);
+    gen_free(&g);
+}
+
 /* ---- deep funding ---- */
 
 static char root[4096];
@@ -700,7 +896,8 @@ static void bench_deep(const char *argv0, uint64_t seed)
 static void usage(void)
 {
     fputs("usage: bench/fund [--quick] [--seed N] [--reps N] [--budget S] [--votes N[,N...]]\n"
-          "                  [--donors N] [--projects N] [--parts qf,deep] [--cocm-og]\n",
+          "                  [--donors N] [--projects N] [--parts qf,deep,scale] [--cocm-og]\n"
+          "                  [--grow] [--big] [--no-process] [--no-sweep]\n",
           stderr);
     exit(2);
 }
@@ -711,7 +908,7 @@ int main(int argc, char **argv)
     size_t nd = 40000, np = 300;
     size_t votes[8] = { 200000, 1000000 };
     size_t nvotes = 2;
-    int do_qf = 1, do_deep = 1;
+    int do_qf = 1, do_deep = 1, do_scale = 0, votes_given = 0, grow = 0, big = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
@@ -720,6 +917,14 @@ int main(int argc, char **argv)
             votes[0] = 20000;
             nvotes = 1;
             opt_reps = 2;
+        } else if (strcmp(a, "--grow") == 0) {
+            grow = 1;
+        } else if (strcmp(a, "--big") == 0) {
+            big = 1;
+        } else if (strcmp(a, "--no-process") == 0) {
+            opt_scale_process = 0;
+        } else if (strcmp(a, "--no-sweep") == 0) {
+            opt_scale_sweep = 0;
         } else if (strcmp(a, "--cocm-og") == 0) {
             opt_cocm_og = 1;
         } else if (strcmp(a, "--seed") == 0 && more) {
@@ -737,6 +942,7 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--votes") == 0 && more) {
             char *p = argv[++i];
             nvotes = 0;
+            votes_given = 1;
             while (*p && nvotes < 8) {
                 votes[nvotes++] = strtoull(p, &p, 10);
                 if (*p == ',')
@@ -746,6 +952,7 @@ int main(int argc, char **argv)
             const char *p = argv[++i];
             do_qf = strstr(p, "qf") != NULL;
             do_deep = strstr(p, "deep") != NULL;
+            do_scale = strstr(p, "scale") != NULL;
         } else {
             usage();
         }
@@ -764,6 +971,22 @@ int main(int argc, char **argv)
     if (do_qf)
         for (size_t v = 0; v < nvotes; v++)
             bench_qf(nd, np, votes[v], seed + v);
+    if (do_scale) {
+        snprintf(bindir, sizeof bindir, "%s", argv[0]);
+        char *slash = strrchr(bindir, '/');
+        if (slash != NULL)
+            *slash = '\0';
+        else
+            snprintf(bindir, sizeof bindir, ".");
+        if (!votes_given) {
+            votes[0] = 1000000;
+            nvotes = 1;
+        }
+        if (big && nvotes < 8)
+            votes[nvotes++] = 5000000;
+        for (size_t v = 0; v < nvotes; v++)
+            bench_scale(grow ? votes[v] * 2 / 5 : nd, np, votes[v], seed + v);
+    }
     if (do_deep)
         bench_deep(argv[0], seed);
     rmdir(tmpdir);

@@ -47,7 +47,12 @@ typedef struct {
     int harsh;                       /* default 1 */
     size_t cache_bytes;              /* connectedness cache budget (speed only, never the
                                         result); default FUND_COCM_CACHE_BYTES, 0 = none */
+    unsigned threads;                /* projects split across threads (speed only, never
+                                        the result); default 0 = one per online CPU, at most
+                                        FUND_COCM_MAX_THREADS */
 } fund_cocm_opts;
+
+#define FUND_COCM_MAX_THREADS 64u
 
 /* Explicit binary clusters over a round's voters: per voter (round index) its groups. */
 typedef struct {

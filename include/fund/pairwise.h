@@ -26,8 +26,28 @@ typedef struct {
     size_t pair_terms;   /* (pair, shared project) terms summed */
 } fund_pairwise_stats;
 
-/* subsidy[0..nprojects) := the raw pairwise subsidies.  M > 0 and finite; float round. */
+/* Speed knobs; neither changes a result bit (tests/fund/test_pairwise_scale.c).
+ *   threads       donors are split across this many threads (0: one per online CPU, at
+ *                 most FUND_PAIRWISE_MAX_THREADS); each donor's terms are kept apart and
+ *                 added in donor order afterwards, so the result is the same for any count.
+ *   dense_factor  a donor's first pass runs dense (no touched list) when its pair terms are
+ *                 at least dense_factor x the span of donors it reaches (default 1; bench/fund
+ *                 --parts scale measures the crossover; 0: always dense, huge: never). */
+typedef struct {
+    unsigned threads;
+    double dense_factor;
+} fund_pairwise_opts;
+
+#define FUND_PAIRWISE_MAX_THREADS 64u
+#define FUND_PAIRWISE_DENSE_FACTOR 1.0
+
+void fund_pairwise_opts_default(fund_pairwise_opts *o);
+
+/* subsidy[0..nprojects) := the raw pairwise subsidies.  M > 0 and finite; float round.
+ * fund_pairwise uses the default options. */
 fund_err fund_pairwise(const fund_round *r, double M, double *subsidy, fund_pairwise_stats *st,
                        char *msg);
+fund_err fund_pairwise_ex(const fund_round *r, double M, const fund_pairwise_opts *o,
+                          double *subsidy, fund_pairwise_stats *st, char *msg);
 
 #endif

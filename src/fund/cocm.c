@@ -12,11 +12,17 @@
  * order, is the same either way, so the result does not depend on the cache.
  * The inner loops (row += w * row) go through axpy()/vmax() below, written so that the
  * compiler vectorises them at -O2 (element-wise, so results are bit-identical).
+ * Threads (issue 13 section 3): the cache is filled first, donors handed out in chunks;
+ * then projects are handed out one at a time, each thread with its own M block and
+ * scratch.  Every project's subsidy is computed by one thread in the same order as on one
+ * thread, so the result is bit-identical for every thread count (and to
+ * bench/baseline/cocm.c, the single-threaded version, which the tests hold it to).
  */
 #include "fund/cocm.h"
 
 #include "dacc/csv.h"
 #include "dacc/xalloc.h"
+#include "parallel.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -28,6 +34,7 @@ void fund_cocm_opts_default(fund_cocm_opts *o)
     o->similarity = FUND_COCM_MARKOV;
     o->harsh = 1;
     o->cache_bytes = FUND_COCM_CACHE_BYTES;
+    o->threads = 0;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -247,6 +254,115 @@ fund_err fund_cocm_clusters_load(const fund_round *r, const char *path, const ch
     return e;
 }
 
+/* The per-project phase, shared by its threads (read-only but for the counters and each
+ * project's own subsidy[p]). */
+typedef struct {
+    const fund_round *r;
+    const members *mem;
+    int harsh;
+    const double *S;       /* ng x ng */
+    size_t ng;
+    const size_t *slot;    /* donor -> cache row or SIZE_MAX */
+    double *cache;         /* filled by fill_cache before the projects start */
+    double *subsidy;
+    atomic_size_t next_donor, next_project;
+} cocm_job;
+
+enum { COCM_DONOR_CHUNK = 64 };
+
+/* k_i over all groups for every cached donor (the same call the project loop made lazily
+ * at the donor's first project: same arithmetic, same result). */
+static void fill_cache(void *ctx, unsigned t)
+{
+    cocm_job *jb = ctx;
+    size_t nv = fund_round_nvoters(jb->r), lo, hi;
+    (void)t;
+    while (fund_parallel_next(&jb->next_donor, COCM_DONOR_CHUNK, nv, &lo, &hi))
+        for (size_t i = lo; i < hi; i++)
+            if (jb->slot[i] != SIZE_MAX)
+                connectedness(jb->mem, i, jb->S, jb->ng, NULL, jb->cache + jb->slot[i] * jb->ng);
+}
+
+/* Per project only the groups of its donors matter (M_gh M_hg = 0 unless both g and h
+ * have members among p's donors): they are listed ascending in rows[], pos[] maps a group
+ * to its place there, and M is kept as a rows x rows block. */
+static void project_worker(void *ctx, unsigned t)
+{
+    cocm_job *jb = ctx;
+    const fund_round *r = jb->r;
+    const members *mem = jb->mem;
+    const size_t *ms = mem->ms;
+    const uint32_t *mg = mem->mg;
+    const double *mn = mem->mn;
+    size_t ng = jb->ng, np = fund_round_nprojects(r), p, hi;
+    (void)t;
+    /* M and Sp grow to the largest nr x nr this thread meets (not ng x ng per thread) */
+    size_t cap = 0;
+    double *M = NULL, *Sp = NULL;
+    double *kv = dacc_xcalloc(ng ? ng : 1, sizeof *kv), *K = dacc_xcalloc(ng ? ng : 1, sizeof *K);
+    uint32_t *pos = dacc_xcalloc(ng ? ng : 1, sizeof *pos);
+    unsigned char *touched = dacc_xcalloc(ng ? ng : 1, 1);
+    uint32_t *rows = dacc_xcalloc(ng ? ng : 1, sizeof *rows);
+    while (fund_parallel_next(&jb->next_project, 1, np, &p, &hi)) {
+        size_t nr = 0;
+        for (size_t k = r->proj_start[p]; k < r->proj_start[p + 1]; k++) {
+            size_t i = r->c[k].voter;
+            for (size_t a = ms[i]; a < ms[i + 1]; a++)
+                if (mn[a] > 0 && !touched[mg[a]]) {
+                    touched[mg[a]] = 1;
+                    rows[nr++] = mg[a];
+                }
+        }
+        dacc_qsort(rows, nr, sizeof *rows, cmp_u32);
+        if (nr * nr > cap || M == NULL) {
+            cap = nr * nr > cap ? nr * nr : cap;
+            free(M);
+            free(Sp);
+            M = dacc_xcalloc(cap ? cap : 1, sizeof *M);
+            Sp = dacc_xcalloc(cap ? cap : 1, sizeof *Sp);
+        }
+        for (size_t t2 = 0; t2 < nr; t2++)
+            pos[rows[t2]] = (uint32_t)t2;
+        memset(M, 0, nr * nr * sizeof *M);
+        for (size_t a = 0; a < nr; a++)   /* S restricted to rows x rows, contiguous */
+            for (size_t b = 0; b < nr; b++)
+                Sp[a * nr + b] = jb->S[(size_t)rows[a] * ng + rows[b]];
+        for (size_t k = r->proj_start[p]; k < r->proj_start[p + 1]; k++) {
+            size_t i = r->c[k].voter;
+            double c = r->c[k].amount, sc = sqrt(c);
+            if (jb->slot[i] != SIZE_MAX) { /* k_i over all groups, cached; gathered to rows */
+                const double *full = jb->cache + jb->slot[i] * ng;
+                for (size_t t2 = 0; t2 < nr; t2++)
+                    kv[t2] = full[rows[t2]];
+            } else {
+                connectedness(mem, i, Sp, nr, pos, kv);
+            }
+            for (size_t t2 = 0; t2 < nr; t2++) {
+                double kk = kv[t2] > 1 ? 1 : kv[t2] < 0 ? 0 : kv[t2];
+                K[t2] = jb->harsh ? (1 - kk) * c : kk * sc + (1 - kk) * c;
+            }
+            for (size_t a = ms[i]; a < ms[i + 1]; a++)
+                if (mn[a] != 0)
+                    axpy(nr, mn[a], K, M + (size_t)pos[mg[a]] * nr);
+        }
+        /* ordered pairs g != h, summed over g < h in group order and doubled */
+        double s = 0;
+        for (size_t a = 0; a < nr; a++)
+            for (size_t b = a + 1; b < nr; b++)
+                s += sqrt(M[a * nr + b] * M[b * nr + a]);
+        jb->subsidy[p] = 2 * s;
+        for (size_t t2 = 0; t2 < nr; t2++)
+            touched[rows[t2]] = 0;
+    }
+    free(M);
+    free(Sp);
+    free(kv);
+    free(K);
+    free(pos);
+    free(touched);
+    free(rows);
+}
+
 fund_err fund_cocm(const fund_round *r, const fund_cocm_opts *o, const fund_cocm_clusters *cl,
                    double *subsidy, fund_cocm_stats *st, char *msg)
 {
@@ -324,68 +440,18 @@ fund_err fund_cocm(const fund_round *r, const fund_cocm_opts *o, const fund_cocm
             }
     free(colsum);
 
-    /* Per project only the groups of its donors matter (M_gh M_hg = 0 unless both g and
-     * h have members among p's donors): they are listed ascending in rows[], pos[] maps a
-     * group to its place there, and M is kept as a rows x rows block. */
-    double *M = dacc_xcalloc(ng > 0 ? ng * ng : 1, sizeof *M);
-    double *Sp = dacc_xcalloc(ng > 0 ? ng * ng : 1, sizeof *Sp);
-    double *kv = dacc_xcalloc(ng ? ng : 1, sizeof *kv), *K = dacc_xcalloc(ng ? ng : 1, sizeof *K);
-    uint32_t *pos = dacc_xcalloc(ng ? ng : 1, sizeof *pos);
-    unsigned char *touched = dacc_xcalloc(ng ? ng : 1, 1);
-    uint32_t *rows = dacc_xcalloc(ng ? ng : 1, sizeof *rows);
     members mem = { ms, mg, mn, o->similarity == FUND_COCM_OG };
     size_t *slot = dacc_xcalloc(nv ? nv : 1, sizeof *slot);
     size_t ncache = cache_slots(r, nv, ng ? o->cache_bytes / (ng * sizeof(double)) : 0, slot);
-    double *cache = dacc_xcalloc(ncache ? ncache * ng : 1, sizeof *cache);
-    unsigned char *filled = dacc_xcalloc(ncache ? ncache : 1, 1);
-    for (size_t p = 0; p < np; p++) {
-        size_t nr = 0;
-        for (size_t k = r->proj_start[p]; k < r->proj_start[p + 1]; k++) {
-            size_t i = r->c[k].voter;
-            for (size_t a = ms[i]; a < ms[i + 1]; a++)
-                if (mn[a] > 0 && !touched[mg[a]]) {
-                    touched[mg[a]] = 1;
-                    rows[nr++] = mg[a];
-                }
-        }
-        dacc_qsort(rows, nr, sizeof *rows, cmp_u32);
-        for (size_t t = 0; t < nr; t++)
-            pos[rows[t]] = (uint32_t)t;
-        memset(M, 0, nr * nr * sizeof *M);
-        for (size_t a = 0; a < nr; a++)   /* S restricted to rows x rows, contiguous */
-            for (size_t b = 0; b < nr; b++)
-                Sp[a * nr + b] = S[(size_t)rows[a] * ng + rows[b]];
-        for (size_t k = r->proj_start[p]; k < r->proj_start[p + 1]; k++) {
-            size_t i = r->c[k].voter;
-            double c = r->c[k].amount, sc = sqrt(c);
-            if (slot[i] != SIZE_MAX) { /* k_i over all groups, once; gathered to rows */
-                double *full = cache + slot[i] * ng;
-                if (!filled[slot[i]]) {
-                    connectedness(&mem, i, S, ng, NULL, full);
-                    filled[slot[i]] = 1;
-                }
-                for (size_t t = 0; t < nr; t++)
-                    kv[t] = full[rows[t]];
-            } else {
-                connectedness(&mem, i, Sp, nr, pos, kv);
-            }
-            for (size_t t = 0; t < nr; t++) {
-                double kk = kv[t] > 1 ? 1 : kv[t] < 0 ? 0 : kv[t];
-                K[t] = o->harsh ? (1 - kk) * c : kk * sc + (1 - kk) * c;
-            }
-            for (size_t a = ms[i]; a < ms[i + 1]; a++)
-                if (mn[a] != 0)
-                    axpy(nr, mn[a], K, M + (size_t)pos[mg[a]] * nr);
-        }
-        /* ordered pairs g != h, summed over g < h in group order and doubled */
-        double s = 0;
-        for (size_t a = 0; a < nr; a++)
-            for (size_t b = a + 1; b < nr; b++)
-                s += sqrt(M[a * nr + b] * M[b * nr + a]);
-        subsidy[p] = 2 * s;
-        for (size_t t = 0; t < nr; t++)
-            touched[rows[t]] = 0;
-    }
+    cocm_job jb = { r, &mem, o->harsh, S, ng, slot, dacc_xcalloc(ncache ? ncache * ng : 1,
+                    sizeof(double)), subsidy, 0, 0 };
+    atomic_init(&jb.next_donor, 0);
+    atomic_init(&jb.next_project, 0);
+    unsigned nt = fund_parallel_threads(o->threads, FUND_COCM_MAX_THREADS);
+    if (nt > np && np > 0)
+        nt = (unsigned)np;
+    fund_parallel_run(nt, fill_cache, &jb);
+    fund_parallel_run(nt, project_worker, &jb);
     if (st != NULL) {
         st->groups = ng;
         st->memberships = nm;
@@ -395,15 +461,7 @@ fund_err fund_cocm(const fund_round *r, const fund_cocm_opts *o, const fund_cocm
     free(mw);
     free(mn);
     free(S);
-    free(M);
-    free(Sp);
-    free(kv);
-    free(K);
-    free(pos);
-    free(touched);
-    free(rows);
     free(slot);
-    free(cache);
-    free(filled);
+    free(jb.cache);
     return FUND_OK;
 }
