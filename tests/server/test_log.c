@@ -317,6 +317,7 @@ static void test_publish_rounds(void)
     add_epochs(s, 1, 4);
     CHECK_OK(sp_log_publish(s, &r));
     CHECK(r.size == 3 && r.cosigned == PUB_ALL_WITNESSES && r.witness_count == 3);
+    CHECK(r.ed25519_checks == 4); /* the log's signature once, each cosignature once */
     CHECK(r.witnesses[0].size == 3 && r.witnesses[0].http_status == 200);
     CHECK(check_served(s, 3) == PUB_ALL_WITNESSES);
     /* No growth: the same checkpoint cosigned again (fresh timestamps). */
@@ -370,6 +371,35 @@ static void test_publish_rounds(void)
     CHECK_ERR(sp_log_publish(s, &r), SP_ERR_WITNESS_QUORUM);
     CHECK(r.cosigned == 0x1 && r.witnesses[2].err == SP_ERR_WITNESS_SPLIT_VIEW);
     CHECK(r.witnesses[2].http_status == 409);
+    sp_log_server_close(s);
+    scratch_remove();
+}
+
+/* A round checks each distinct signature once (the log's own, then one per cosignature:
+ * 4 with 3 witnesses, not 10), and only successes are remembered: a bad cosignature beside
+ * good ones is still checked, refused and left out of the published checkpoint, round
+ * after round. */
+static void test_publish_checks_once(void)
+{
+    scratch_make("log");
+    witnesses_reset();
+    sp_log_server *s = open_log(0);
+    sp_log_round r;
+    CHECK_OK(sp_log_publish(s, &r));
+    CHECK(r.published == 1 && r.ed25519_checks == 4);
+    add_epochs(s, 1, 3);
+    fw_set_mode(&witnesses[1], FW_BAD_SIGNATURE);
+    for (int round = 0; round < 2; round++) {
+        CHECK_OK(sp_log_publish(s, &r));
+        CHECK(r.published == 1 && r.size == 2 && r.cosigned == 0x5);
+        CHECK(r.witnesses[1].err == SP_ERR_COSIG_INVALID);
+        CHECK(r.ed25519_checks == 4); /* the bad one checked too */
+        CHECK(check_served(s, 2) == 0x5);
+    }
+    fw_set_mode(&witnesses[1], FW_OK);
+    CHECK_OK(sp_log_publish(s, &r));
+    CHECK(r.cosigned == PUB_ALL_WITNESSES && r.ed25519_checks == 4);
+    CHECK(check_served(s, 2) == PUB_ALL_WITNESSES);
     sp_log_server_close(s);
     scratch_remove();
 }
@@ -1145,6 +1175,7 @@ int main(void)
     RUN_TEST(test_key_must_be_the_policy_log);
     RUN_TEST(test_handler_paths);
     RUN_TEST(test_publish_rounds);
+    RUN_TEST(test_publish_checks_once);
     RUN_TEST(test_witnesses_are_the_real_handler);
     RUN_TEST(test_cosignature_dated_ahead_is_refused);
     RUN_TEST(test_stored_checkpoint_ahead_not_served);
