@@ -39,7 +39,9 @@
  *    checkpoint, POST add-checkpoint with the consistency proof to the three witnesses in
  *    parallel -- each commits its new state durably before it cosigns --, verify their
  *    cosignatures, store the cosigned checkpoint durably), which must return with
- *    published == 1 for the new size.  Timed: the add, the publication, and the whole.
+ *    published == 1 for the new size.  Timed: the add, the publication, and the whole;
+ *    then the floor, three bare SQLite commits, in the same round, and the round minus
+ *    that floor (paired); CPU per round (CLOCK_PROCESS_CPUTIME_ID: log and witnesses).
  * 3. Tile reads.  The log is grown to TILE_ENTRIES leaves (default 10,000; 1,000,000 for
  *    the large case) by sp_log_store_append from BUILD_THREADS threads at once (raw entries
  *    of 480 bytes, about a statement's size; the build's time is printed), published,
