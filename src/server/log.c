@@ -80,6 +80,12 @@ typedef struct round_checks {
     } ok[ROUND_CHECKS_MAX];
 } round_checks;
 
+struct sp_log_server;
+typedef struct log_worker {
+    struct sp_log_server *s;
+    uint32_t i; /* the witness slot it serves */
+} log_worker;
+
 struct sp_log_server {
     sp_policy *policy;               /* the policy it serves under (rounds, statements) */
     pthread_rwlock_t chain_lock;     /* policy, next, state, update_index */
@@ -107,6 +113,18 @@ struct sp_log_server {
     pthread_mutex_t round_lock;      /* one round at a time; everything below */
     uint64_t witness_size[SP_MAX_WITNESSES];
     sp_http_client *clients[SP_MAX_WITNESSES]; /* kept-alive connection to each witness */
+    /* A long-lived thread per witness slot, started at the slot's first round
+     * (witness_worker): a round hands each its call and waits for all of them, instead of
+     * starting and joining a thread per witness per round.  pool_lock guards jobs,
+     * pending and stopping. */
+    pthread_mutex_t pool_lock;
+    pthread_cond_t pool_work, pool_done;
+    pthread_t workers[SP_MAX_WITNESSES];
+    int worker_up[SP_MAX_WITNESSES];
+    log_worker worker_arg[SP_MAX_WITNESSES];
+    struct witness_call *jobs[SP_MAX_WITNESSES];
+    uint32_t pending;
+    int stopping;
     sp_checkpoint_work cwork;
     round_checks checks; /* the round's Ed25519 checks, each once (round_crypto) */
     uint8_t signed_note[SP_LOG_CHECKPOINT_MAX];
@@ -278,6 +296,9 @@ sp_err sp_log_server_open(sp_log_server **out, const sp_log_config *cfg)
     pthread_mutex_init(&s->round_lock, NULL);
     pthread_rwlock_init(&s->chain_lock, NULL);
     pthread_cond_init(&s->wake, NULL);
+    pthread_mutex_init(&s->pool_lock, NULL);
+    pthread_cond_init(&s->pool_work, NULL);
+    pthread_cond_init(&s->pool_done, NULL);
     sp_err e = SP_OK;
     if (cfg->tile_cache_bytes != SP_LOG_TILE_CACHE_OFF)
         e = sp_tile_cache_new(&s->tiles, cfg->tile_cache_bytes ? cfg->tile_cache_bytes
@@ -310,6 +331,13 @@ void sp_log_server_close(sp_log_server *s)
 {
     if (s == NULL)
         return;
+    pthread_mutex_lock(&s->pool_lock);
+    s->stopping = 1;
+    pthread_cond_broadcast(&s->pool_work);
+    pthread_mutex_unlock(&s->pool_lock);
+    for (uint32_t i = 0; i < SP_MAX_WITNESSES; i++)
+        if (s->worker_up[i])
+            pthread_join(s->workers[i], NULL);
     sp_log_store_close(s->store);
     sp_tile_cache_free(s->tiles);
     sp_db_files_free(&s->files); /* after the store's connections (db.h) */
@@ -323,6 +351,9 @@ void sp_log_server_close(sp_log_server *s)
     pthread_mutex_destroy(&s->round_lock);
     pthread_rwlock_destroy(&s->chain_lock);
     pthread_cond_destroy(&s->wake);
+    pthread_mutex_destroy(&s->pool_lock);
+    pthread_cond_destroy(&s->pool_work);
+    pthread_cond_destroy(&s->pool_done);
     free(s);
 }
 
@@ -699,7 +730,7 @@ static uint64_t wall_clock(void)
     return t > 0 ? (uint64_t)t : 0;
 }
 
-/* One witness's part of a round (run on its own thread). */
+/* One witness's part of a round (run on the witness slot's thread: witness_worker). */
 typedef struct witness_call {
     sp_log_server *s;
     const sp_witness *w;
@@ -988,6 +1019,54 @@ static void maybe_switch(sp_log_server *s, uint64_t size, size_t combined_len)
     pthread_rwlock_unlock(&s->chain_lock);
 }
 
+/* Witness slot a->i's thread: runs each call handed to it, until the log closes. */
+static void *witness_worker(void *arg)
+{
+    log_worker *a = arg;
+    sp_log_server *s = a->s;
+    pthread_mutex_lock(&s->pool_lock);
+    for (;;) {
+        while (s->jobs[a->i] == NULL && !s->stopping)
+            pthread_cond_wait(&s->pool_work, &s->pool_lock);
+        if (s->jobs[a->i] == NULL)
+            break;
+        witness_call *c = s->jobs[a->i];
+        pthread_mutex_unlock(&s->pool_lock);
+        (void)witness_thread(c);
+        pthread_mutex_lock(&s->pool_lock);
+        s->jobs[a->i] = NULL;
+        if (--s->pending == 0)
+            pthread_cond_signal(&s->pool_done);
+    }
+    pthread_mutex_unlock(&s->pool_lock);
+    return NULL;
+}
+
+/* Run calls[i] for each i with started[i] on the witness threads (a slot whose thread
+ * cannot be started is left out: started[i] = 0), and wait for all of them. */
+static void witness_calls(sp_log_server *s, witness_call *calls, int *started, uint32_t n)
+{
+    pthread_mutex_lock(&s->pool_lock);
+    for (uint32_t i = 0; i < n; i++) {
+        if (!started[i])
+            continue;
+        if (!s->worker_up[i]) {
+            s->worker_arg[i] = (log_worker){s, i};
+            s->worker_up[i] =
+                pthread_create(&s->workers[i], NULL, witness_worker, &s->worker_arg[i]) == 0;
+        }
+        started[i] = s->worker_up[i];
+        if (started[i]) {
+            s->jobs[i] = &calls[i];
+            s->pending++;
+        }
+    }
+    pthread_cond_broadcast(&s->pool_work);
+    while (s->pending > 0)
+        pthread_cond_wait(&s->pool_done, &s->pool_lock);
+    pthread_mutex_unlock(&s->pool_lock);
+}
+
 static int round_verify(void *ctx, const uint8_t sig[SP_ED25519_SIGNATURE_BYTES],
                         const uint8_t *msg, size_t len,
                         const uint8_t public_key[SP_ED25519_PUBLIC_KEY_BYTES])
@@ -1027,7 +1106,6 @@ static sp_err round_locked(sp_log_server *s, sp_log_round *round)
 {
     const sp_wpolicy *wp = &s->policy->witness;
     witness_call calls[SP_MAX_WITNESSES];
-    pthread_t threads[SP_MAX_WITNESSES];
     int started[SP_MAX_WITNESSES];
     size_t signed_len = 0, combined_len;
     uint64_t size = 0;
@@ -1042,14 +1120,11 @@ static sp_err round_locked(sp_log_server *s, sp_log_round *round)
     for (uint32_t i = 0; i < wp->witness_count; i++) {
         calls[i] = (witness_call){s, &wp->witnesses[i], s->signed_note, signed_len, size,
                                   s->witness_size[i], 0, SP_ERR_HTTP, NULL, 0};
-        started[i] = wp->witnesses[i].url[0] != '\0' &&
-                     pthread_create(&threads[i], NULL, witness_thread, &calls[i]) == 0;
+        started[i] = wp->witnesses[i].url[0] != '\0';
     }
+    witness_calls(s, calls, started, wp->witness_count);
     memcpy(s->combined, s->signed_note, signed_len);
     combined_len = signed_len;
-    for (uint32_t i = 0; i < wp->witness_count; i++)
-        if (started[i])
-            pthread_join(threads[i], NULL);
     uint64_t now = wall_clock(); /* after every answer: no honest cosignature is later */
     sp_crypto crypto = round_crypto(s);
     s->checks.kept = s->checks.made = 0;
