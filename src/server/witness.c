@@ -467,7 +467,7 @@ void sp_witness_close(sp_witness_service *w)
 {
     if (w == NULL)
         return;
-    sqlite3_close(w->db);
+    witness_state_close(w->db);
     sp_db_files_free(&w->files); /* after SQLite's last descriptor: no lock of its to drop */
     if (w->db_fd >= 0)
         close(w->db_fd);

@@ -156,7 +156,7 @@ static sp_err create_db(const char *path, const sp_checkpoint *start, size_t nst
                               start[i].root, now);
     if (e == SP_OK)
         e = sp_db_exec(db, "COMMIT", err, errcap);
-    sqlite3_close(db); /* the last connection: the WAL is checkpointed into tmp and removed */
+    witness_state_close(db); /* the last connection: the WAL is checkpointed into tmp and removed */
     if (e == SP_OK && link(tmp, path) != 0) {
         e = errno == EEXIST ? SP_ERR_EXISTS : SP_ERR_IO;
         if (err != NULL && errcap > 0)
@@ -179,7 +179,7 @@ sp_err witness_state_open(sqlite3 **db, const char *path, const sp_checkpoint *s
                           "no witness database; `witness serve --init` creates one, "
                           "--init-from CHECKPOINT one that starts at a known checkpoint");
     if (e == SP_OK && (e = check_existing(*db, path, err, errcap)) != SP_OK) {
-        sqlite3_close(*db);
+        witness_state_close(*db);
         *db = NULL;
     }
     return e;
@@ -198,14 +198,56 @@ sp_err witness_state_check_unseen(sqlite3 *db, const char *origin, size_t origin
     return v[0] == 0 && v[1] == 1 ? SP_OK : SP_ERR_WITNESS_STATE;
 }
 
+/* The statement for sql on db, prepared once per connection and kept there (SQLite lists a
+ * connection's statements: sqlite3_next_stmt finds it again), reset with its bindings
+ * cleared, and origin bound as ?1 when given.  Each use ends with sqlite3_reset (it holds
+ * no lock after that); witness_state_close finalizes them with the connection. */
+static sqlite3_stmt *statement(sqlite3 *db, const char *sql, const char *origin, size_t len)
+{
+    sqlite3_stmt *st = NULL;
+    for (sqlite3_stmt *p = sqlite3_next_stmt(db, NULL); p != NULL && st == NULL;
+         p = sqlite3_next_stmt(db, p))
+        if (!sqlite3_stmt_busy(p) && strcmp(sqlite3_sql(p), sql) == 0)
+            st = p;
+    if (st == NULL &&
+        sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    (void)sqlite3_reset(st);
+    (void)sqlite3_clear_bindings(st);
+    if (origin != NULL &&
+        sqlite3_bind_text(st, 1, origin, (int)len, SQLITE_TRANSIENT) != SQLITE_OK)
+        return NULL;
+    return st;
+}
+
+/* A kept statement without parameters or rows (BEGIN IMMEDIATE, COMMIT), run once. */
+static sp_err run(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = statement(db, sql, NULL, 0);
+    int ok = st != NULL && sqlite3_step(st) == SQLITE_DONE;
+    sp_err e = ok ? SP_OK : sp_db_error(db);
+    (void)sqlite3_reset(st);
+    return e;
+}
+
+void witness_state_close(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    while (db != NULL && (st = sqlite3_next_stmt(db, NULL)) != NULL)
+        sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
 sp_err witness_state_begin(sqlite3 *db)
 {
-    return sp_db_exec(db, "BEGIN IMMEDIATE", NULL, 0);
+    return run(db, "BEGIN IMMEDIATE");
 }
 
 sp_err witness_state_commit(sqlite3 *db)
 {
-    sp_err e = sp_db_exec(db, "COMMIT", NULL, 0);
+    sp_err e = run(db, "COMMIT");
     if (e != SP_OK)
         witness_state_rollback(db);
     return e;
@@ -217,23 +259,11 @@ void witness_state_rollback(sqlite3 *db)
     (void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* Prepare sql with origin bound as ?1. */
-static sqlite3_stmt *prepare(sqlite3 *db, const char *sql, const char *origin, size_t len)
-{
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_bind_text(st, 1, origin, (int)len, SQLITE_TRANSIENT) != SQLITE_OK) {
-        sqlite3_finalize(st);
-        return NULL;
-    }
-    return st;
-}
-
 sp_err witness_state_get(sqlite3 *db, const char *origin, size_t origin_len, witness_head *head)
 {
-    sqlite3_stmt *st = prepare(db,
-                               "SELECT size, root, cosigned_at FROM witness_log WHERE origin = ?1",
-                               origin, origin_len);
+    sqlite3_stmt *st =
+        statement(db, "SELECT size, root, cosigned_at FROM witness_log WHERE origin = ?1",
+                  origin, origin_len);
     sp_err e;
     int rc;
     memset(head, 0, sizeof *head);
@@ -252,31 +282,31 @@ sp_err witness_state_get(sqlite3 *db, const char *origin, size_t origin_len, wit
         head->cosigned_at = (uint64_t)sqlite3_column_int64(st, 2);
         e = SP_OK;
     }
-    sqlite3_finalize(st);
+    (void)sqlite3_reset(st);
     return e;
 }
 
 sp_err witness_state_put(sqlite3 *db, const char *origin, size_t origin_len, uint64_t size,
                          const uint8_t root[SP_SHA256_BYTES], uint64_t now)
 {
-    sqlite3_stmt *st = prepare(db,
-                               "INSERT INTO witness_log (origin, size, root, cosigned_at)"
-                               " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (origin) DO UPDATE SET"
-                               " size = excluded.size, root = excluded.root,"
-                               " cosigned_at = excluded.cosigned_at",
-                               origin, origin_len);
+    sqlite3_stmt *st = statement(db,
+                                 "INSERT INTO witness_log (origin, size, root, cosigned_at)"
+                                 " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (origin) DO UPDATE SET"
+                                 " size = excluded.size, root = excluded.root,"
+                                 " cosigned_at = excluded.cosigned_at",
+                                 origin, origin_len);
     int ok = st != NULL && sqlite3_bind_int64(st, 2, (sqlite3_int64)size) == SQLITE_OK &&
              sqlite3_bind_blob(st, 3, root, SP_SHA256_BYTES, SQLITE_TRANSIENT) == SQLITE_OK &&
              sqlite3_bind_int64(st, 4, (sqlite3_int64)now) == SQLITE_OK &&
              sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
+    (void)sqlite3_reset(st);
     if (!ok)
         return sp_db_error(db);
     /* A first head for origin: it is seen for good (witness_state_check_unseen). */
-    st = prepare(db, "INSERT OR IGNORE INTO witness_seen (origin) VALUES (?1)", origin,
-                 origin_len);
+    st = statement(db, "INSERT OR IGNORE INTO witness_seen (origin) VALUES (?1)", origin,
+                   origin_len);
     ok = st != NULL && sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
+    (void)sqlite3_reset(st);
     if (ok && sqlite3_changes(db) == 1)
         return sp_db_exec(db, "UPDATE witness_meta SET value = value + 1 WHERE key = 'logs_seen'",
                           NULL, 0);
@@ -285,11 +315,11 @@ sp_err witness_state_put(sqlite3 *db, const char *origin, size_t origin_len, uin
 
 sp_err witness_state_evidence_count(sqlite3 *db, const char *origin, uint64_t *count)
 {
-    sqlite3_stmt *st = prepare(db, "SELECT count(*) FROM witness_evidence WHERE origin = ?1",
-                               origin, strlen(origin));
+    sqlite3_stmt *st = statement(db, "SELECT count(*) FROM witness_evidence WHERE origin = ?1",
+                                 origin, strlen(origin));
     int ok = st != NULL && sqlite3_step(st) == SQLITE_ROW;
     *count = ok ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    (void)sqlite3_reset(st);
     return ok ? SP_OK : sp_db_error(db);
 }
 
@@ -299,7 +329,7 @@ sp_err witness_state_evidence(sqlite3 *db, const char *origin, size_t origin_len
                               const uint8_t *request, size_t request_len)
 {
     /* The cap is part of the INSERT, so it is checked inside the caller's transaction. */
-    sqlite3_stmt *st = prepare(
+    sqlite3_stmt *st = statement(
         db,
         "INSERT OR IGNORE INTO witness_evidence"
         " (origin, kind, old_size, size, root, received_at, request)"
@@ -315,6 +345,6 @@ sp_err witness_state_evidence(sqlite3 *db, const char *origin, size_t origin_len
              sqlite3_bind_blob(st, 7, request, (int)request_len, SQLITE_TRANSIENT) == SQLITE_OK &&
              sqlite3_bind_int64(st, 8, SP_MAX_WITNESS_EVIDENCE) == SQLITE_OK &&
              sqlite3_step(st) == SQLITE_DONE;
-    sqlite3_finalize(st);
+    (void)sqlite3_reset(st);
     return ok ? SP_OK : sp_db_error(db);
 }

@@ -54,6 +54,10 @@ SP_MUST_CHECK sp_err witness_state_open(sqlite3 **db, const char *path,
 SP_MUST_CHECK sp_err witness_state_check_unseen(sqlite3 *db, const char *origin,
                                                 size_t origin_len);
 
+/* Finalize the statements kept on db (see witness_state.c: each is prepared once per
+ * connection) and close it. */
+void witness_state_close(sqlite3 *db);
+
 SP_MUST_CHECK sp_err witness_state_begin(sqlite3 *db);
 SP_MUST_CHECK sp_err witness_state_commit(sqlite3 *db);
 void witness_state_rollback(sqlite3 *db);

@@ -8,6 +8,7 @@
  * another witness's line, run its clock fast, answer as tlog-witness v1.0.0, or hold a
  * forked tree.
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -317,6 +318,7 @@ static void test_publish_rounds(void)
     add_epochs(s, 1, 4);
     CHECK_OK(sp_log_publish(s, &r));
     CHECK(r.size == 3 && r.cosigned == PUB_ALL_WITNESSES && r.witness_count == 3);
+    CHECK(r.ed25519_checks == 4); /* the log's signature once, each cosignature once */
     CHECK(r.witnesses[0].size == 3 && r.witnesses[0].http_status == 200);
     CHECK(check_served(s, 3) == PUB_ALL_WITNESSES);
     /* No growth: the same checkpoint cosigned again (fresh timestamps). */
@@ -371,6 +373,77 @@ static void test_publish_rounds(void)
     CHECK(r.cosigned == 0x1 && r.witnesses[2].err == SP_ERR_WITNESS_SPLIT_VIEW);
     CHECK(r.witnesses[2].http_status == 409);
     sp_log_server_close(s);
+    scratch_remove();
+}
+
+/* A round checks each distinct signature once (the log's own, then one per cosignature:
+ * 4 with 3 witnesses, not 10), and only successes are remembered: a bad cosignature beside
+ * good ones is still checked, refused and left out of the published checkpoint, round
+ * after round. */
+static void test_publish_checks_once(void)
+{
+    scratch_make("log");
+    witnesses_reset();
+    sp_log_server *s = open_log(0);
+    sp_log_round r;
+    CHECK_OK(sp_log_publish(s, &r));
+    CHECK(r.published == 1 && r.ed25519_checks == 4);
+    add_epochs(s, 1, 3);
+    fw_set_mode(&witnesses[1], FW_BAD_SIGNATURE);
+    for (int round = 0; round < 2; round++) {
+        CHECK_OK(sp_log_publish(s, &r));
+        CHECK(r.published == 1 && r.size == 2 && r.cosigned == 0x5);
+        CHECK(r.witnesses[1].err == SP_ERR_COSIG_INVALID);
+        CHECK(r.ed25519_checks == 4); /* the bad one checked too */
+        CHECK(check_served(s, 2) == 0x5);
+    }
+    fw_set_mode(&witnesses[1], FW_OK);
+    CHECK_OK(sp_log_publish(s, &r));
+    CHECK(r.cosigned == PUB_ALL_WITNESSES && r.ed25519_checks == 4);
+    CHECK(check_served(s, 2) == PUB_ALL_WITNESSES);
+    sp_log_server_close(s);
+    scratch_remove();
+}
+
+/* The threads of this process (/proc/self/task), or -1 without /proc. */
+static int thread_count(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    if (d == NULL)
+        return -1;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* The log keeps one thread per witness from round to round (it started and joined one
+ * per witness per round before), and closing the log ends them. */
+static void test_publish_keeps_witness_threads(void)
+{
+    scratch_make("log");
+    witnesses_reset();
+    int before = thread_count();
+    if (before < 0) {
+        printf("SKIP test_publish_keeps_witness_threads: no /proc/self/task\n");
+        scratch_remove();
+        return;
+    }
+    sp_log_server *s = open_log(0);
+    sp_log_round r;
+    int opened = thread_count();
+    CHECK_OK(sp_log_publish(s, &r));
+    CHECK(r.cosigned == PUB_ALL_WITNESSES);
+    CHECK(thread_count() == opened + 3);
+    for (int round = 0; round < 3; round++) {
+        add_epochs(s, 1 + round, 2 + round);
+        CHECK_OK(sp_log_publish(s, &r));
+        CHECK(r.cosigned == PUB_ALL_WITNESSES && r.size == (uint64_t)round + 1);
+        CHECK(thread_count() == opened + 3);
+    }
+    sp_log_server_close(s);
+    CHECK(thread_count() == before);
     scratch_remove();
 }
 
@@ -1145,6 +1218,8 @@ int main(void)
     RUN_TEST(test_key_must_be_the_policy_log);
     RUN_TEST(test_handler_paths);
     RUN_TEST(test_publish_rounds);
+    RUN_TEST(test_publish_checks_once);
+    RUN_TEST(test_publish_keeps_witness_threads);
     RUN_TEST(test_witnesses_are_the_real_handler);
     RUN_TEST(test_cosignature_dated_ahead_is_refused);
     RUN_TEST(test_stored_checkpoint_ahead_not_served);

@@ -130,6 +130,8 @@ typedef struct sp_log_round {
     int published;                 /* 1 iff the quorum held and the checkpoint is served */
     uint32_t witness_count;
     sp_log_witness_status witnesses[SP_MAX_WITNESSES];
+    uint32_t ed25519_checks; /* signature checks the round made on the answers (each distinct
+                              * key, signature and message once: 1 + one per cosignature) */
 } sp_log_round;
 
 /* Open the database, load its policy chain (or start it at cfg->policy) and check the key
