@@ -12,12 +12,7 @@ set -u
 cli_setup "conn-limits cli" sp-conn
 cli_require "$SP"
 
-K=$T/keys
-mkdir -p "$K"
-for b in mil-a civ-a; do $SP key generate $b --out "$K" > /dev/null; done
-$SP key generate log.test.example/log --out "$K" > /dev/null
-LOGKEY=$K/log.test.example%2Flog
-for w in w1 w2 w3; do $SP key generate --cosigner $w.test.example --out "$K" > /dev/null; done
+test_keys mil-a civ-a
 W=$K/w1.test.example
 witness_policy "$LOGKEY.pub" "$K" http://127.0.0.1:9 http://127.0.0.1:9 http://127.0.0.1:9 \
     > "$T/witnesses"

@@ -13,12 +13,8 @@ cli_setup "device update" sp-du
 cli_need "SKIP: the device-update suite needs python3 (JSON checks, flash images)" python3
 [ -x "$FORGE_BUNDLE" ] || { echo "$SUITE: SKIP (no $FORGE_BUNDLE)"; cli_finish; }
 
-K=$T/keys
-mkdir -p "$K"
-for n in mil-a mil-b mil-c civ-a civ-b civ-b2; do $SP key generate $n --out "$K" > /dev/null; done
-$SP key generate log.test.example/log --out "$K" > /dev/null
+test_keys mil-a mil-b mil-c civ-a civ-b civ-b2
 LOGKEY=$K/log.test.example%2Flog.key
-for w in w1 w2 w3; do $SP key generate --cosigner $w.test.example --out "$K" > /dev/null; done
 witness_policy "$K/log.test.example%2Flog.pub" "$K" > "$T/witnesses"
 
 # policy VERSION OUT CIV-B-KEY ALLOWANCE

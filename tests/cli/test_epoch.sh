@@ -20,11 +20,7 @@ sys.exit(0 if isinstance(d, dict) and text.count("\n") == 1 and eval(sys.argv[1]
 PY
 }
 
-K=$T/keys
-mkdir -p "$K"
-for b in civ-a mil-a; do $SP key generate $b --out "$K" > /dev/null; done
-$SP key generate log.test.example/log --out "$K" > /dev/null
-for w in w1 w2 w3; do $SP key generate --cosigner $w.test.example --out "$K" > /dev/null; done
+test_keys civ-a mil-a
 witness_policy "$K/log.test.example%2Flog.pub" "$K" > "$T/witnesses"
 # policy_at GENESIS FILE: a weekly policy with a day of staleness
 policy_at() {

@@ -8,11 +8,7 @@ set -u
 . tests/support/cli_lib.sh
 cli_setup "policy update" sp-pu
 
-K=$T/keys
-mkdir -p "$K"
-for n in mil-a mil-b mil-c civ-a civ-b civ-b2 civ-c; do $SP key generate $n --out "$K" > /dev/null; done
-$SP key generate log.test.example/log --out "$K" > /dev/null
-for w in w1 w2 w3; do $SP key generate --cosigner $w.test.example --out "$K" > /dev/null; done
+test_keys mil-a mil-b mil-c civ-a civ-b civ-b2 civ-c
 witness_policy "$K/log.test.example%2Flog.pub" "$K" > "$T/witnesses"
 # two witnesses only, 2 of 2: does not survive the loss of one
 { echo "log $(cat "$K/log.test.example%2Flog.pub")"

@@ -93,12 +93,14 @@ cli_need() {
     done
 }
 
-# test_keys: the keys of a log test in K=$T/keys: bodies mil-a, mil-b (military) and
-# civ-a (civil), the log's key LOGKEY (log.test.example/log) and cosigners w1..w3.test.example.
+# test_keys [BODY...]: the keys of a log test in K=$T/keys: the bodies named (by default
+# mil-a, mil-b and civ-a), the log's key LOGKEY (log.test.example/log, no extension) and
+# cosigners w1..w3.test.example.
 test_keys() {
     K=$T/keys
     mkdir -p "$K"
-    for b in mil-a mil-b civ-a; do $SP key generate $b --out "$K" > /dev/null; done
+    [ $# -gt 0 ] || set -- mil-a mil-b civ-a
+    for b in "$@"; do $SP key generate "$b" --out "$K" > /dev/null; done
     $SP key generate log.test.example/log --out "$K" > /dev/null
     LOGKEY=$K/log.test.example%2Flog
     for w in w1 w2 w3; do $SP key generate --cosigner $w.test.example --out "$K" > /dev/null; done
