@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "dacc/utf8.h"
 #include "softpause/encoding.h"
+#include "softpause/host/bundle_make.h"
 #include "softpause/host/fileio.h"
 #include "softpause/host/http.h"
 #include "softpause/host/signing.h"
@@ -750,6 +751,26 @@ static double monotonic_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cli_log_submit(const char *log, const uint8_t *note, size_t len, const char *input,
+                   const char *what, uint64_t *index)
+{
+    char reply[1024];
+    int status = 0;
+    sp_err e = sp_log_submit(log, note, len, 30000, &status, reply, sizeof reply);
+    *index = 0;
+    if (e != SP_OK)
+        return cli_error(e, log, 0, "log unreachable");
+    reply[strcspn(reply, "\n")] = '\0';
+    if (status != 200) {
+        (void)cli_error(cli_err_named(reply, SP_ERR_HTTP), input, 0,
+                        "the log refused the %s (HTTP %d): %s", what, status, reply);
+        return EXIT_REJECTED;
+    }
+    if (cli_number(reply, UINT64_MAX, index, "the log's index") != EXIT_OK)
+        return EXIT_IO;
+    return EXIT_OK;
 }
 
 void cli_wait_start(cli_wait *w, uint64_t timeout)

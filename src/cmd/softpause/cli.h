@@ -264,6 +264,13 @@ typedef struct cli_wait {
 void cli_wait_start(cli_wait *w, uint64_t timeout);
 int cli_wait_more(cli_wait *w, double *waited);
 
+/* POST a signed note (a statement or an update: `what`, for messages) to the log at URL
+ * and read the index it answers.  An unreachable log, a refusal (exit 1, the log's reason
+ * and its code named) and an answer that is no index are printed, naming `input`.
+ * Returns EXIT_OK or the exit status. */
+int cli_log_submit(const char *log, const uint8_t *note, size_t len, const char *input,
+                   const char *what, uint64_t *index);
+
 /* Once a server accepts connections: print "<name>: listening on http://HOST:PORT" on
  * stdout, and write "PORT\n" to port_file (if not NULL) so that scripts that started it on
  * port 0 can find it.  Returns EXIT_OK or the error's exit status (printed). */

@@ -142,10 +142,9 @@ static int bundle_publish(const char *policy_path, const char *log, const char *
                           const char *timeout_text, int json, const char *input)
 {
     static uint8_t note[SP_MAX_NOTE_BYTES + 1];
-    char reply[1024];
     size_t len = 0;
     uint64_t timeout = PUBLISH_WAIT_DEFAULT;
-    int status = 0, rc;
+    int rc;
 
     if (log == NULL || input == NULL)
         return cli_usage("bundle publish needs --log URL and a STATEMENT");
@@ -169,18 +168,9 @@ static int bundle_publish(const char *policy_path, const char *log, const char *
         return rc;
     if (out != NULL && sp_file_exists(out))
         return cli_error(SP_ERR_EXISTS, out, 0, "refusing to overwrite");
-    sp_err e = sp_log_submit(log, note, len, 30000, &status, reply, sizeof reply);
-    if (e != SP_OK)
-        return cli_error(e, log, 0, "log unreachable");
-    reply[strcspn(reply, "\n")] = '\0';
-    if (status != 200) {
-        (void)cli_error(cli_err_named(reply, SP_ERR_HTTP), input, 0,
-                        "the log refused the statement (HTTP %d): %s", status, reply);
-        return EXIT_REJECTED;
-    }
     uint64_t index;
-    if (cli_number(reply, UINT64_MAX, &index, "the log's index") != EXIT_OK)
-        return EXIT_IO;
+    if ((rc = cli_log_submit(log, note, len, input, "statement", &index)) != EXIT_OK)
+        return rc;
     if (out != NULL) {
         fprintf(stderr, "logged at index %llu; waiting for a cosigned checkpoint\n",
                 (unsigned long long)index);

@@ -55,11 +55,11 @@ static void update_path(char *out, size_t cap, uint64_t version)
 int policy_publish(const char *cur_path, const char *log, const char *timeout_text,
                    const char *out_arg, int json, const char *input)
 {
-    char reply[1024], out_buf[64], path[64], hex[65];
+    char out_buf[64], path[64], hex[65];
     size_t len = 0;
     uint64_t timeout = UPDATE_WAIT_DEFAULT, index = 0;
     uint32_t line = 0;
-    int status = 0, st;
+    int st;
     sp_update_report report;
 
     if (cur_path == NULL || log == NULL || input == NULL)
@@ -83,17 +83,8 @@ int policy_publish(const char *cur_path, const char *log, const char *timeout_te
     if (sp_file_exists(out))
         return cli_error(SP_ERR_EXISTS, out, 0, "refusing to overwrite");
 
-    e = sp_log_submit(log, note, len, 30000, &status, reply, sizeof reply);
-    if (e != SP_OK)
-        return cli_error(e, log, 0, "log unreachable");
-    reply[strcspn(reply, "\n")] = '\0';
-    if (status != 200) {
-        (void)cli_error(cli_err_named(reply, SP_ERR_HTTP), input, 0,
-                        "the log refused the update (HTTP %d): %s", status, reply);
-        return EXIT_REJECTED;
-    }
-    if (cli_number(reply, UINT64_MAX, &index, "the log's index") != EXIT_OK)
-        return EXIT_IO;
+    if ((st = cli_log_submit(log, note, len, input, "update", &index)) != EXIT_OK)
+        return st;
     fprintf(stderr, "logged at index %llu; waiting for %s/%s\n", (unsigned long long)index,
             log, (update_path(path, sizeof path, version), path));
 
